@@ -1,0 +1,419 @@
+//! Reading one cell against one question: the rules for option text, codes, letters,
+//! "other" texts, skip markers, scores, flags and ranks. Pure functions, no I/O.
+
+use calamine::Data;
+use std::collections::HashMap;
+
+use super::ledger::{Action, Problem};
+use crate::survey::{Kind, Question};
+use crate::text::{norm, parse_points, split_other, tidy};
+
+/// How a cell stands before its content is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blank {
+    /// Not shown by skip logic (`(跳过)`, `-3`).
+    Skipped,
+    /// Shown but not answered (empty, `(空)`).
+    Empty,
+}
+
+pub fn blank(d: &Data) -> Option<Blank> {
+    match d {
+        Data::Empty => Some(Blank::Empty),
+        Data::Float(f) if *f == -3.0 => Some(Blank::Skipped),
+        Data::Int(-3) => Some(Blank::Skipped),
+        Data::String(s) => {
+            let t = s.trim();
+            match t {
+                "" | "(空)" | "（空）" => Some(Blank::Empty),
+                "(跳过)" | "（跳过）" | "-3" => Some(Blank::Skipped),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// An integer held by a cell, as number or digit string.
+pub fn int_of(d: &Data) -> Option<i64> {
+    match d {
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e9 => Some(*f as i64),
+        Data::Int(i) => Some(*i),
+        Data::String(s) => {
+            let t = s.trim();
+            if !t.is_empty() && t.len() < 10 && t.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+                t.parse().ok()
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A cell's problem: what was wrong and what was done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub problem: Problem,
+    pub action: Action,
+}
+
+fn note(problem: Problem, action: Action) -> Option<Note> {
+    Some(Note { problem, action })
+}
+
+/// Per-question option lookup, built once.
+pub struct Options {
+    exact: HashMap<String, usize>,
+    normed: HashMap<String, usize>,
+    scores: Vec<f64>,
+    other: Option<usize>,
+    n: usize,
+    /// Options whose text contains a separator, tried as whole substrings first.
+    with_sep: Vec<(String, usize)>,
+}
+
+const SEPS: &[char] = &['┋', '、', ',', '，', ';', '；', '|', '/', ' ', '　', '\n'];
+
+impl Options {
+    pub fn new(q: &Question) -> Options {
+        let mut exact = HashMap::new();
+        let mut normed = HashMap::new();
+        let mut with_sep = Vec::new();
+        for (i, o) in q.options.iter().enumerate() {
+            for t in std::iter::once(o.text()).chain(o.aliases().iter().map(|s| s.as_str())) {
+                exact.insert(t.to_string(), i);
+                normed.insert(norm(t), i);
+                if t.contains(SEPS) {
+                    with_sep.push((norm(t), i));
+                }
+            }
+        }
+        with_sep.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
+        Options {
+            exact,
+            normed,
+            scores: (0..q.options.len()).map(|i| q.score(i)).collect(),
+            other: q.options.iter().position(|o| o.is_other()),
+            n: q.options.len(),
+            with_sep,
+        }
+    }
+
+    pub fn by_text(&self, s: &str) -> Option<usize> {
+        self.exact.get(s).or_else(|| self.normed.get(&norm(s))).copied()
+    }
+
+    fn by_score(&self, v: f64) -> Option<usize> {
+        self.scores.iter().position(|s| (*s - v).abs() < 1e-9)
+    }
+
+    fn by_letter(&self, s: &str) -> Option<usize> {
+        let n = norm(s);
+        let mut ch = n.chars();
+        match (ch.next(), ch.next()) {
+            (Some(c), None) if c.is_ascii_lowercase() => {
+                let i = (c as u8 - b'a') as usize;
+                (i < self.n).then_some(i)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A single-choice or scale answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Choice {
+    Blank(Blank),
+    /// Option index, other-text, and a note when the cell was fixed.
+    Option(usize, Option<String>, Option<Note>),
+    /// Nothing usable: set missing with this note.
+    Bad(Note),
+}
+
+/// Reads a single-choice or scale cell. `coded`: the column is a code export, so bare
+/// integers are option numbers without comment.
+pub fn choice(q: &Question, opts: &Options, d: &Data, coded: bool) -> Choice {
+    if let Some(b) = blank(d) {
+        return Choice::Blank(b);
+    }
+    let scale = q.kind == Kind::Scale || q.kind == Kind::Matrix;
+    if let Data::String(s) = d {
+        if let Some(i) = opts.by_text(s) {
+            return Choice::Option(i, None, None);
+        }
+        let (head, other) = split_other(s);
+        if let Some(t) = other {
+            if let Some(i) = opts.by_text(head) {
+                return Choice::Option(i, Some(t.to_string()), None);
+            }
+        }
+    }
+    if scale {
+        if let Some(v) = match d {
+            Data::String(s) => parse_points(s),
+            Data::Float(f) => Some(*f),
+            Data::Int(i) => Some(*i as f64),
+            _ => None,
+        } {
+            return match opts.by_score(v) {
+                Some(i) => Choice::Option(i, None, None),
+                None => Choice::Bad(Note { problem: Problem::OutOfRange, action: Action::SetMissing }),
+            };
+        }
+    } else if let Some(k) = int_of(d) {
+        if k >= 1 && (k as usize) <= opts.n {
+            let n = if coded { None } else { note(Problem::CodeAnswer, Action::Converted) };
+            return Choice::Option(k as usize - 1, None, n);
+        }
+        return Choice::Bad(Note { problem: Problem::UnknownOption, action: Action::SetMissing });
+    }
+    let s = crate::ingest::cell_text(d);
+    if let Some(i) = opts.by_letter(&s) {
+        return Choice::Option(i, None, note(Problem::LetterAnswer, Action::Converted));
+    }
+    if let (Some(o), false) = (opts.other, scale) {
+        return Choice::Option(o, Some(tidy(&s)), note(Problem::OtherAsText, Action::AsOther));
+    }
+    Choice::Bad(Note { problem: Problem::UnknownOption, action: Action::SetMissing })
+}
+
+/// One part of a multi-select or ranking cell that could not be used as it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartNote {
+    pub value: String,
+    pub note: Note,
+}
+
+/// A multi-select or ranking answer written in one cell (text export or hand-typed).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Picks {
+    /// Options in the order written, with their other-texts.
+    pub picks: Vec<(usize, Option<String>)>,
+    pub notes: Vec<PartNote>,
+}
+
+/// Reads `运动┋影视`, `价格→外观`, `A、C`, `AB`, `a,c`, `运动，影视` and hand-typed "other" parts.
+pub fn picks(opts: &Options, s: &str, rank: bool) -> Picks {
+    let mut out = Picks::default();
+    let mut push = |out: &mut Picks, i: usize, t: Option<String>| {
+        if !out.picks.iter().any(|(j, _)| *j == i) {
+            out.picks.push((i, t));
+        }
+    };
+    let s = s.trim();
+    let parts: Vec<&str> = if s.contains('┋') {
+        s.split('┋').collect()
+    } else if s.contains('→') {
+        s.split('→').collect()
+    } else if let Some(i) = opts.by_text(s) {
+        push(&mut out, i, None);
+        return out;
+    } else {
+        // Letters only: `AB`, `A、C`, `a,c`.
+        let n = norm(s);
+        let letters: String = n.chars().filter(|c| !SEPS.contains(c)).collect();
+        if !letters.is_empty()
+            && letters.chars().all(|c| c.is_ascii_lowercase())
+            && letters.chars().all(|c| ((c as u8 - b'a') as usize) < opts.n)
+        {
+            for c in letters.chars() {
+                push(&mut out, (c as u8 - b'a') as usize, None);
+            }
+            out.notes.push(PartNote {
+                value: s.to_string(),
+                note: Note { problem: Problem::LetterAnswer, action: Action::Converted },
+            });
+            return out;
+        }
+        // Options containing separators are taken out whole first.
+        let mut rest = norm(s);
+        for (t, i) in &opts.with_sep {
+            if let Some(p) = rest.find(t.as_str()) {
+                push(&mut out, *i, None);
+                rest.replace_range(p..p + t.len(), "┋");
+            }
+        }
+        let owned: Vec<String> = rest.split(SEPS).map(|x| x.to_string()).collect();
+        for p in owned.iter().filter(|p| !p.is_empty()) {
+            part(opts, p, &mut out, &mut push, rank);
+        }
+        return out;
+    };
+    for p in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        part(opts, p, &mut out, &mut push, rank);
+    }
+    out
+}
+
+fn part(
+    opts: &Options,
+    p: &str,
+    out: &mut Picks,
+    push: &mut impl FnMut(&mut Picks, usize, Option<String>),
+    rank: bool,
+) {
+    if let Some(i) = opts.by_text(p) {
+        push(out, i, None);
+        return;
+    }
+    let (head, other) = split_other(p);
+    if let (Some(t), Some(i)) = (other, opts.by_text(head)) {
+        push(out, i, Some(t.to_string()));
+        return;
+    }
+    match (opts.other, rank) {
+        (Some(o), false) => {
+            push(out, o, Some(p.to_string()));
+            out.notes.push(PartNote { value: p.to_string(), note: Note { problem: Problem::OtherAsText, action: Action::AsOther } });
+        }
+        _ => out.notes.push(PartNote {
+            value: p.to_string(),
+            note: Note { problem: Problem::UnknownOption, action: Action::SetMissing },
+        }),
+    }
+}
+
+/// A split multi-select column cell: selected, not selected, skipped, or unreadable.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Flag {
+    Yes,
+    No,
+    Blank(Blank),
+    Bad,
+}
+
+pub fn flag(d: &Data) -> Flag {
+    if let Some(b) = blank(d) {
+        return Flag::Blank(b);
+    }
+    match d {
+        Data::Bool(b) => if *b { Flag::Yes } else { Flag::No },
+        _ => match int_of(d) {
+            Some(1) => Flag::Yes,
+            Some(0) | Some(-2) => Flag::No,
+            Some(_) => Flag::Bad,
+            None => {
+                let s = norm(&crate::ingest::cell_text(d));
+                match s.as_str() {
+                    "是" | "√" | "✓" | "✔" | "y" | "yes" | "true" | "选" | "选中" | "有" => Flag::Yes,
+                    "否" | "×" | "n" | "no" | "false" | "不选" | "未选" | "无" => Flag::No,
+                    _ => Flag::Bad,
+                }
+            }
+        },
+    }
+}
+
+/// A split ranking column cell: rank k ≥ 1, not ranked (`-2`, 0), skipped, or bad.
+pub fn rank_cell(d: &Data, n: usize) -> Result<Option<i32>, Option<Blank>> {
+    if let Some(b) = blank(d) {
+        return Err(Some(b));
+    }
+    match int_of(d) {
+        Some(-2) | Some(0) => Ok(None),
+        Some(k) if k >= 1 && (k as usize) <= n => Ok(Some(k as i32)),
+        _ => Err(None),
+    }
+}
+
+/// A number question's cell.
+pub fn number(d: &Data) -> Result<f64, ()> {
+    match d {
+        Data::Float(f) if f.is_finite() => Ok(*f),
+        Data::Int(i) => Ok(*i as f64),
+        Data::String(s) => {
+            let t = norm(s);
+            let t = t.trim_end_matches(|c: char| !c.is_ascii_digit() && c != '.');
+            t.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(())
+        }
+        _ => Err(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::survey::OptionDef;
+
+    fn q(kind: Kind, opts: &[&str]) -> Question {
+        Question {
+            id: "Q1".into(),
+            text: "t".into(),
+            kind,
+            options: opts
+                .iter()
+                .map(|o| OptionDef::new(*o, o.starts_with("其他")))
+                .collect(),
+            rows: vec![],
+            required: false,
+            aliases: vec![],
+        }
+    }
+
+    fn s(x: &str) -> Data {
+        Data::String(x.into())
+    }
+
+    #[test]
+    fn single_choice_rules() {
+        let q = q(Kind::Single, &["党政干部", "事业单位人员", "其他【请注明】"]);
+        let o = Options::new(&q);
+        assert_eq!(choice(&q, &o, &s(" 党政干部 "), false), Choice::Option(0, None, None));
+        assert_eq!(choice(&q, &o, &s("事业单位人员　"), false), Choice::Option(1, None, None));
+        assert_eq!(choice(&q, &o, &Data::Float(2.0), true), Choice::Option(1, None, None));
+        assert!(matches!(choice(&q, &o, &Data::Float(2.0), false), Choice::Option(1, None, Some(_))));
+        assert!(matches!(choice(&q, &o, &s("Ｂ"), false), Choice::Option(1, None, Some(_))));
+        assert_eq!(
+            choice(&q, &o, &s("其他【请注明】〖宠物〗"), false),
+            Choice::Option(2, Some("宠物".into()), None)
+        );
+        assert!(matches!(choice(&q, &o, &s("退休"), false), Choice::Option(2, Some(_), Some(_))));
+        assert_eq!(choice(&q, &o, &s("(跳过)"), false), Choice::Blank(Blank::Skipped));
+        assert_eq!(choice(&q, &o, &Data::Float(-3.0), true), Choice::Blank(Blank::Skipped));
+        assert_eq!(choice(&q, &o, &s("(空)"), false), Choice::Blank(Blank::Empty));
+        assert!(matches!(choice(&q, &o, &Data::Float(7.0), true), Choice::Bad(_)));
+    }
+
+    #[test]
+    fn scale_rules() {
+        let q = q(Kind::Scale, &["1分", "2分", "3分", "4分", "5分"]);
+        let o = Options::new(&q);
+        assert_eq!(choice(&q, &o, &s("4分"), false), Choice::Option(3, None, None));
+        assert_eq!(choice(&q, &o, &Data::Float(5.0), false), Choice::Option(4, None, None));
+        assert_eq!(choice(&q, &o, &s("５"), false), Choice::Option(4, None, None));
+        assert!(matches!(choice(&q, &o, &s("6分"), false), Choice::Bad(Note { problem: Problem::OutOfRange, .. })));
+    }
+
+    #[test]
+    fn multi_rules() {
+        let q = q(Kind::Multi, &["运动", "ACG文化(动漫、游戏等)", "影视", "其他【请注明】"]);
+        let o = Options::new(&q);
+        let ids = |p: Picks| p.picks.into_iter().map(|x| x.0).collect::<Vec<_>>();
+        assert_eq!(ids(picks(&o, "运动┋影视", false)), vec![0, 2]);
+        assert_eq!(ids(picks(&o, "AC", false)), vec![0, 2]);
+        assert_eq!(ids(picks(&o, "a, c", false)), vec![0, 2]);
+        assert_eq!(ids(picks(&o, "A、C", false)), vec![0, 2]);
+        assert_eq!(ids(picks(&o, "运动、ACG文化(动漫、游戏等)", false)), vec![1, 0]);
+        let p = picks(&o, "运动┋其他【请注明】〖宠物〗", false);
+        assert_eq!(p.picks, vec![(0, None), (3, Some("宠物".into()))]);
+        let p = picks(&o, "运动，钓鱼", false);
+        assert_eq!(p.picks[1], (3, Some("钓鱼".into())));
+        assert_eq!(p.notes[0].note.problem, Problem::OtherAsText);
+    }
+
+    #[test]
+    fn flags_and_ranks() {
+        assert_eq!(flag(&Data::Float(1.0)), Flag::Yes);
+        assert_eq!(flag(&s("否")), Flag::No);
+        assert_eq!(flag(&s("√")), Flag::Yes);
+        assert_eq!(flag(&Data::Float(-3.0)), Flag::Blank(Blank::Skipped));
+        assert_eq!(flag(&s("也许")), Flag::Bad);
+        assert_eq!(rank_cell(&Data::Float(2.0), 3), Ok(Some(2)));
+        assert_eq!(rank_cell(&Data::Float(-2.0), 3), Ok(None));
+        assert_eq!(rank_cell(&Data::Float(-3.0), 3), Err(Some(Blank::Skipped)));
+        assert_eq!(rank_cell(&Data::Float(9.0), 3), Err(None));
+        assert_eq!(number(&s("３５岁")), Ok(35.0));
+        assert!(number(&s("不知道")).is_err());
+    }
+}

@@ -1,0 +1,215 @@
+//! Finds the header row of a sheet and says what each column holds, for every header
+//! shape seen in practice: 问卷星 `N、text` (text or code export), `第N题(option)` split
+//! columns, matrix rows whose later headers are bare row labels, plain headers equal to
+//! the question text or id, and `Qn/label` sub-columns. Title rows above the header are
+//! skipped because the header is the row that matches the most questions.
+
+use calamine::{Data, Range};
+use std::collections::HashMap;
+
+use crate::ingest::cell_text;
+use crate::survey::{Kind, Survey};
+use crate::text::{norm, parse_numbered_header, parse_split_header, tidy};
+
+/// What one column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Respondent id (序号 / 编号).
+    Seq,
+    /// Submission time (提交答卷时间).
+    Submitted,
+    /// The unit, when the survey names a column (not a question) for it.
+    Unit,
+    /// Known metadata that is not imported (所用时间, 来源, 来自IP, …).
+    Ignore,
+    /// A whole question in one cell.
+    Whole(usize),
+    /// One row of a matrix question.
+    MatrixRow(usize, usize),
+    /// One option of a multi or rank question split into its own column.
+    Split(usize, usize),
+    /// Matches nothing.
+    Unknown,
+}
+
+impl Role {
+    pub fn question(self) -> Option<usize> {
+        match self {
+            Role::Whole(q) | Role::MatrixRow(q, _) | Role::Split(q, _) => Some(q),
+            _ => None,
+        }
+    }
+}
+
+pub struct Column {
+    /// Absolute 0-based column index.
+    pub col: u32,
+    pub header: String,
+    pub role: Role,
+}
+
+pub struct Layout {
+    /// Absolute 0-based row index of the header.
+    pub header_row: u32,
+    pub columns: Vec<Column>,
+}
+
+const SEQ: &[&str] = &["序号", "编号", "答卷编号", "答卷序号", "id", "respondent", "respondentid"];
+const SUBMITTED: &[&str] = &["提交答卷时间", "提交时间", "答题时间", "填写时间", "submitted"];
+const IGNORE: &[&str] = &[
+    "所用时间", "来源", "来源详情", "来自ip", "ip", "总分", "用户id", "微信昵称", "开始答题时间",
+    "答题时长", "填写设备", "操作系统", "浏览器", "自定义字段", "wave", "unit", "source_file",
+    "source_sheet", "source_row", "备注",
+];
+
+/// Lookup tables built once per survey.
+pub struct Matcher<'a> {
+    survey: &'a Survey,
+    by_text: HashMap<String, usize>,
+    by_id: HashMap<String, usize>,
+    unit_column: Option<String>,
+}
+
+impl<'a> Matcher<'a> {
+    pub fn new(survey: &'a Survey) -> Self {
+        let mut by_text = HashMap::new();
+        let mut by_id = HashMap::new();
+        for (i, q) in survey.questions.iter().enumerate() {
+            by_text.entry(norm(&q.text)).or_insert(i);
+            for a in &q.aliases {
+                by_text.entry(norm(a)).or_insert(i);
+            }
+            by_id.insert(norm(&q.id), i);
+        }
+        let unit_column = survey
+            .unit
+            .as_ref()
+            .filter(|u| survey.question(u).is_none())
+            .map(|u| norm(u));
+        Matcher { survey, by_text, by_id, unit_column }
+    }
+
+    fn sub_label(&self, qi: usize, label: &str) -> Role {
+        let q = &self.survey.questions[qi];
+        let l = norm(label);
+        match q.kind {
+            Kind::Matrix => match q.rows.iter().position(|r| norm(r) == l) {
+                Some(r) => Role::MatrixRow(qi, r),
+                None => Role::Unknown,
+            },
+            Kind::Multi | Kind::Rank => match q.find_option(label) {
+                Some(o) => Role::Split(qi, o),
+                None => Role::Unknown,
+            },
+            _ => Role::Unknown,
+        }
+    }
+
+    /// The role of one header cell; `prev` is the role of the column to its left.
+    pub fn role(&self, header: &str, prev: Role) -> Role {
+        let h = norm(header);
+        if h.is_empty() {
+            return Role::Unknown;
+        }
+        if SEQ.contains(&h.as_str()) {
+            return Role::Seq;
+        }
+        if SUBMITTED.contains(&h.as_str()) {
+            return Role::Submitted;
+        }
+        if self.unit_column.as_deref() == Some(h.as_str()) {
+            return Role::Unit;
+        }
+        if IGNORE.contains(&h.as_str()) {
+            return Role::Ignore;
+        }
+        if let Some((n, label)) = parse_split_header(header) {
+            if let Some(&qi) = self.by_id.get(&format!("q{n}")) {
+                return self.sub_label(qi, &label);
+            }
+            return Role::Unknown;
+        }
+        if let Some(hd) = parse_numbered_header(header) {
+            if let Some(&qi) = self.by_text.get(&norm(&hd.text)) {
+                return self.whole(qi);
+            }
+            if let Some((left, right)) = split_dash(&hd.text) {
+                let qi = self.by_text.get(&norm(left)).copied()
+                    .or_else(|| self.by_id.get(&format!("q{}", hd.number)).copied());
+                if let Some(qi) = qi {
+                    return self.sub_label(qi, right);
+                }
+            }
+            if let Some(&qi) = self.by_id.get(&format!("q{}", hd.number)) {
+                return self.whole(qi);
+            }
+            return Role::Unknown;
+        }
+        if let Some(&qi) = self.by_text.get(&h).or_else(|| self.by_id.get(&h)) {
+            return self.whole(qi);
+        }
+        // `Q6/三会一课` or `question text—row label`.
+        let sub = tidy(header);
+        let split = sub.split_once('/').or_else(|| split_dash(&sub));
+        if let Some((left, right)) = split {
+            let l = norm(left);
+            if let Some(&qi) = self.by_id.get(&l).or_else(|| self.by_text.get(&l)) {
+                let r = self.sub_label(qi, right);
+                if r != Role::Unknown {
+                    return r;
+                }
+            }
+        }
+        // A bare label right after a matrix (问卷星 text export) or split column.
+        if let Role::MatrixRow(qi, _) | Role::Split(qi, _) = prev {
+            return self.sub_label(qi, header);
+        }
+        Role::Unknown
+    }
+
+    fn whole(&self, qi: usize) -> Role {
+        if self.survey.questions[qi].kind == Kind::Matrix {
+            // A matrix header without a row label: the first row.
+            Role::MatrixRow(qi, 0)
+        } else {
+            Role::Whole(qi)
+        }
+    }
+}
+
+fn split_dash(s: &str) -> Option<(&str, &str)> {
+    s.rfind('—').map(|p| (&s[..p], &s[p + '—'.len_utf8()..]))
+        .filter(|(l, r)| !l.trim().is_empty() && !r.trim().is_empty())
+        .map(|(l, r)| (l.trim_end_matches('—'), r))
+}
+
+/// Maps the columns of one header row.
+pub fn map_row(m: &Matcher, cells: &Range<Data>, row: u32) -> Vec<Column> {
+    let (Some(start), Some(end)) = (cells.start(), cells.end()) else { return vec![] };
+    let mut prev = Role::Unknown;
+    let mut out = Vec::new();
+    for c in start.1..=end.1 {
+        let header = cells.get_value((row, c)).map(cell_text).unwrap_or_default();
+        let role = m.role(&header, prev);
+        if !header.trim().is_empty() {
+            out.push(Column { col: c, header: tidy(&header), role });
+        }
+        prev = role;
+    }
+    out
+}
+
+/// Finds the header among the first rows: the row matching the most questions.
+pub fn detect(m: &Matcher, cells: &Range<Data>) -> Option<Layout> {
+    let (start, end) = (cells.start()?, cells.end()?);
+    let last = end.0.min(start.0 + 30);
+    let mut best: Option<(usize, u32, Vec<Column>)> = None;
+    for r in start.0..=last {
+        let cols = map_row(m, cells, r);
+        let score = cols.iter().filter(|c| c.role.question().is_some()).count();
+        if score > 0 && best.as_ref().map_or(true, |b| score > b.0) {
+            best = Some((score, r, cols));
+        }
+    }
+    best.map(|(_, header_row, columns)| Layout { header_row, columns })
+}

@@ -1,0 +1,120 @@
+//! The issue ledger: every cell, row, column or file that did not fit the definition,
+//! with where it was and what was done about it. Nothing is dropped without an entry.
+
+use std::collections::BTreeMap;
+
+/// What was wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Problem {
+    UnreadableFile,
+    NoHeader,
+    UnknownColumn,
+    MissingColumn,
+    UnknownOption,
+    OutOfRange,
+    NotANumber,
+    BadFlag,
+    BadRank,
+    RequiredMissing,
+    MissingUnit,
+    DuplicateId,
+    DuplicateSubmission,
+    TotalsRow,
+    LetterAnswer,
+    CodeAnswer,
+    OtherAsText,
+}
+
+impl Problem {
+    pub fn label(self) -> &'static str {
+        match self {
+            Problem::UnreadableFile => "文件无法读取",
+            Problem::NoHeader => "找不到表头",
+            Problem::UnknownColumn => "列标题与问卷中的题目对不上",
+            Problem::MissingColumn => "文件中缺少这道题",
+            Problem::UnknownOption => "答案不在选项中",
+            Problem::OutOfRange => "分值超出量表范围",
+            Problem::NotANumber => "数值题填了非数字",
+            Problem::BadFlag => "选中标记无法识别",
+            Problem::BadRank => "排序名次无法识别",
+            Problem::RequiredMissing => "必答题未作答",
+            Problem::MissingUnit => "单位为空",
+            Problem::DuplicateId => "答卷编号重复",
+            Problem::DuplicateSubmission => "重复提交（同单位、同提交时间、答案完全相同）",
+            Problem::TotalsRow => "合计行，不是答卷",
+            Problem::LetterAnswer => "用选项字母作答",
+            Problem::CodeAnswer => "用选项序号作答",
+            Problem::OtherAsText => "选项外的答案",
+        }
+    }
+}
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Kept,
+    Converted,
+    SetMissing,
+    RowRejected,
+    ColumnIgnored,
+    FileSkipped,
+    SheetSkipped,
+    UnitFromFile,
+    AsOther,
+}
+
+impl Action {
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Kept => "保留",
+            Action::Converted => "已换算为对应选项",
+            Action::SetMissing => "记为缺失",
+            Action::RowRejected => "整行剔除",
+            Action::ColumnIgnored => "该列未导入",
+            Action::FileSkipped => "整个文件未导入",
+            Action::SheetSkipped => "该工作表未导入",
+            Action::UnitFromFile => "单位取文件名",
+            Action::AsOther => "归入“其他”并保留原文",
+        }
+    }
+}
+
+/// One ledger entry. `row` is the 1-based row number as Excel shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    pub file: String,
+    pub sheet: String,
+    pub row: Option<u32>,
+    pub column: String,
+    pub question: String,
+    pub value: String,
+    pub problem: Problem,
+    pub action: Action,
+}
+
+/// Counts by problem, in a stable order, for summaries.
+pub fn count_by_problem(issues: &[Issue]) -> BTreeMap<Problem, usize> {
+    let mut m = BTreeMap::new();
+    for i in issues {
+        *m.entry(i.problem).or_insert(0) += 1;
+    }
+    m
+}
+
+/// The ledger's columns, as written to issues.csv and shown in workbooks.
+pub const HEADERS: [&str; 8] = ["文件", "工作表", "行", "列", "题目", "原始值", "问题", "处理"];
+
+impl Issue {
+    pub fn fields(&self) -> [String; 8] {
+        [
+            self.file.clone(),
+            self.sheet.clone(),
+            self.row.map(|r| r.to_string()).unwrap_or_default(),
+            self.column.clone(),
+            self.question.clone(),
+            self.value.clone(),
+            self.problem.label().to_string(),
+            self.action.label().to_string(),
+        ]
+    }
+}

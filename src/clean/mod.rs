@@ -1,0 +1,729 @@
+//! Validation and normalisation: turns the sheets of every input file into one response
+//! table plus the issue ledger.
+//!
+//! Shape: each file is read and parsed on its own (in parallel, and a large sheet in
+//! parallel row chunks) into a [`Part`] of column builders aligned to the [`Schema`];
+//! duplicates are then found across all parts in input order, and the parts are
+//! concatenated into a polars DataFrame. Every data row read is either kept or rejected
+//! with a ledger entry: `rows_read == rows_kept + rows_rejected` always holds.
+
+pub mod cells;
+pub mod layout;
+pub mod ledger;
+pub mod schema;
+
+use calamine::{Data, Range};
+use polars::prelude::*;
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use crate::ingest::{cell_text, col_letter, read_file, SheetData};
+use crate::survey::{Kind, Survey};
+use cells::{Blank, Choice, Flag, Options};
+use layout::{Layout, Matcher, Role};
+use ledger::{Action, Issue, Problem};
+use schema::{ColType, Schema, TRACE};
+
+/// How the import is run.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Wave for every file; otherwise taken from the folder names.
+    pub wave: Option<String>,
+}
+
+/// What happened to one input file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: PathBuf,
+    /// `None` when read; the user-facing reason otherwise.
+    pub error: Option<String>,
+    pub rows_read: usize,
+    pub sheets_used: Vec<String>,
+    /// Headers that matched no question.
+    pub unknown_columns: Vec<String>,
+}
+
+/// The result of importing many files.
+pub struct Import {
+    pub frame: DataFrame,
+    pub issues: Vec<Issue>,
+    pub files: Vec<FileReport>,
+    pub rows_read: usize,
+    pub rows_kept: usize,
+    pub rows_rejected: usize,
+    /// Blank rows between or after answers (not responses, not counted as read).
+    pub blank_rows: usize,
+}
+
+impl Import {
+    pub fn failed_files(&self) -> usize {
+        self.files.iter().filter(|f| f.error.is_some()).count()
+    }
+}
+
+/// A typed value of one response-table cell.
+#[derive(Debug, Clone, PartialEq, Default)]
+enum Val {
+    #[default]
+    Null,
+    Str(String),
+    F64(f64),
+    Bool(bool),
+    I32(i32),
+}
+
+impl Hash for Val {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        match self {
+            Val::Null => 0u8.hash(h),
+            Val::Str(s) => s.hash(h),
+            Val::F64(f) => f.to_bits().hash(h),
+            Val::Bool(b) => b.hash(h),
+            Val::I32(i) => i.hash(h),
+        }
+    }
+}
+
+enum ColData {
+    Str(Vec<Option<String>>),
+    F64(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+    I32(Vec<Option<i32>>),
+}
+
+impl ColData {
+    fn new(ty: ColType, cap: usize) -> Self {
+        match ty {
+            ColType::Str => ColData::Str(Vec::with_capacity(cap)),
+            ColType::F64 => ColData::F64(Vec::with_capacity(cap)),
+            ColType::Bool => ColData::Bool(Vec::with_capacity(cap)),
+            ColType::I32 => ColData::I32(Vec::with_capacity(cap)),
+        }
+    }
+    fn push(&mut self, v: Val) {
+        match (self, v) {
+            (ColData::Str(c), Val::Str(s)) => c.push(Some(s)),
+            (ColData::F64(c), Val::F64(f)) => c.push(Some(f)),
+            (ColData::Bool(c), Val::Bool(b)) => c.push(Some(b)),
+            (ColData::I32(c), Val::I32(i)) => c.push(Some(i)),
+            (ColData::Str(c), _) => c.push(None),
+            (ColData::F64(c), _) => c.push(None),
+            (ColData::Bool(c), _) => c.push(None),
+            (ColData::I32(c), _) => c.push(None),
+        }
+    }
+    fn extend_masked(&mut self, other: ColData, keep: &[bool]) {
+        fn ext<T>(a: &mut Vec<Option<T>>, b: Vec<Option<T>>, keep: &[bool]) {
+            a.extend(b.into_iter().zip(keep).filter(|(_, k)| **k).map(|(v, _)| v));
+        }
+        match (self, other) {
+            (ColData::Str(a), ColData::Str(b)) => ext(a, b, keep),
+            (ColData::F64(a), ColData::F64(b)) => ext(a, b, keep),
+            (ColData::Bool(a), ColData::Bool(b)) => ext(a, b, keep),
+            (ColData::I32(a), ColData::I32(b)) => ext(a, b, keep),
+            _ => unreachable!("column types are fixed by the schema"),
+        }
+    }
+    fn into_column(self, name: &str) -> Column {
+        let name: PlSmallStr = name.into();
+        match self {
+            ColData::Str(v) => Column::new(name, v),
+            ColData::F64(v) => Column::new(name, v),
+            ColData::Bool(v) => Column::new(name, v),
+            ColData::I32(v) => Column::new(name, v),
+        }
+    }
+}
+
+/// Parsed rows of one sheet (or one chunk of it).
+struct Part {
+    wave: Option<String>,
+    unit: Vec<String>,
+    respondent: Vec<String>,
+    /// Whether the respondent id came from the file (and so can be duplicated).
+    has_id: bool,
+    submitted: Vec<Option<String>>,
+    file: String,
+    sheet: String,
+    row: Vec<u32>,
+    sig: Vec<u64>,
+    cols: Vec<ColData>,
+    issues: Vec<Issue>,
+    rows_read: usize,
+    rows_rejected: usize,
+    blank_rows: usize,
+}
+
+impl Part {
+    fn new(schema: &Schema, cap: usize, wave: Option<String>, file: &str, sheet: &str, has_id: bool) -> Part {
+        Part {
+            wave,
+            unit: Vec::with_capacity(cap),
+            respondent: Vec::with_capacity(cap),
+            has_id,
+            submitted: Vec::with_capacity(cap),
+            file: file.to_string(),
+            sheet: sheet.to_string(),
+            row: Vec::with_capacity(cap),
+            sig: Vec::with_capacity(cap),
+            cols: schema.cols.iter().map(|c| ColData::new(c.ty, cap)).collect(),
+            issues: Vec::new(),
+            rows_read: 0,
+            rows_rejected: 0,
+            blank_rows: 0,
+        }
+    }
+    fn len(&self) -> usize {
+        self.row.len()
+    }
+    fn append(&mut self, other: Part) {
+        let keep = vec![true; other.len()];
+        self.unit.extend(other.unit);
+        self.respondent.extend(other.respondent);
+        self.submitted.extend(other.submitted);
+        self.row.extend(other.row);
+        self.sig.extend(other.sig);
+        for (a, b) in self.cols.iter_mut().zip(other.cols) {
+            a.extend_masked(b, &keep);
+        }
+        self.issues.extend(other.issues);
+        self.rows_read += other.rows_read;
+        self.rows_rejected += other.rows_rejected;
+        self.blank_rows += other.blank_rows;
+    }
+}
+
+/// Per-question state while a row is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QState {
+    Absent,
+    Empty,
+    Skipped,
+    Answered,
+}
+
+/// Everything fixed for one sheet: the survey, its schema and lookups, the layout.
+struct SheetCtx<'a> {
+    survey: &'a Survey,
+    schema: &'a Schema,
+    options: &'a [Options],
+    layout: Layout,
+    /// Single/scale columns read as code exports (bare numbers are option numbers).
+    coded: HashSet<u32>,
+    /// Questions with at least one column in this sheet.
+    present: Vec<bool>,
+    seq_col: Option<u32>,
+    time_col: Option<u32>,
+    unit_col: Option<u32>,
+    unit_q: Option<usize>,
+    file: String,
+    sheet: String,
+    file_stem: String,
+    wave: Option<String>,
+}
+
+const TOTALS: &[&str] = &["合计", "总计", "小计", "总数", "合计：", "total"];
+
+impl<'a> SheetCtx<'a> {
+    fn issue(&self, row: Option<u32>, col: Option<u32>, q: Option<usize>, value: String, problem: Problem, action: Action) -> Issue {
+        Issue {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            row: row.map(|r| r + 1),
+            column: col.map(col_letter).unwrap_or_default(),
+            question: q.map(|q| self.survey.questions[q].id.clone()).unwrap_or_default(),
+            value,
+            problem,
+            action,
+        }
+    }
+
+    /// Reads rows `rows` (absolute indices) into a part.
+    fn parse_rows(&self, cells: &Range<Data>, rows: std::ops::Range<u32>) -> Part {
+        let mut part = Part::new(self.schema, rows.len(), self.wave.clone(), &self.file, &self.sheet, self.seq_col.is_some());
+        let ncols = self.schema.cols.len();
+        let nq = self.survey.questions.len();
+        let mut vals: Vec<Val> = vec![Val::Null; ncols];
+        let mut state: Vec<QState> = vec![QState::Absent; nq];
+        let mut rank_seen: Vec<Vec<i32>> = vec![Vec::new(); nq];
+        let empty = Data::Empty;
+        for r in rows {
+            let get = |c: u32| cells.get_value((r, c)).unwrap_or(&empty);
+            // Blank rows are not responses.
+            if self.layout.columns.iter().filter(|c| c.role != Role::Ignore).all(|c| matches!(get(c.col), Data::Empty) || cell_text(get(c.col)).trim().is_empty()) {
+                part.blank_rows += 1;
+                continue;
+            }
+            part.rows_read += 1;
+            if let Some(c) = self.layout.columns.iter().take(4).find(|c| {
+                matches!(get(c.col), Data::String(s) if TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')))
+            }) {
+                let v = cell_text(get(c.col));
+                part.issues.push(self.issue(Some(r), Some(c.col), None, v, Problem::TotalsRow, Action::RowRejected));
+                part.rows_rejected += 1;
+                continue;
+            }
+            vals.iter_mut().for_each(|v| *v = Val::Null);
+            for (qi, s) in state.iter_mut().enumerate() {
+                *s = if self.present[qi] { QState::Empty } else { QState::Absent };
+            }
+            for column in &self.layout.columns {
+                let d = get(column.col);
+                self.read_cell(r, column.col, column.role, d, &mut vals, &mut state, &mut rank_seen, &mut part.issues);
+            }
+            // Finish questions spread over several columns.
+            for (qi, q) in self.survey.questions.iter().enumerate() {
+                let qc = &self.schema.questions[qi];
+                match (q.kind, state[qi]) {
+                    (Kind::Multi, QState::Answered) => {
+                        let any = (0..qc.width).any(|k| vals[qc.first + k] == Val::Bool(true));
+                        if any {
+                            for k in 0..qc.width {
+                                if vals[qc.first + k] == Val::Null {
+                                    vals[qc.first + k] = Val::Bool(false);
+                                }
+                            }
+                        } else {
+                            // All "not selected": the same as a blank cell in the text export.
+                            for k in 0..qc.width {
+                                vals[qc.first + k] = Val::Null;
+                            }
+                            state[qi] = QState::Empty;
+                        }
+                    }
+                    (Kind::Rank, QState::Answered) => {
+                        if !(0..qc.width).any(|k| matches!(vals[qc.first + k], Val::I32(_))) {
+                            state[qi] = QState::Empty;
+                        }
+                        rank_seen[qi].clear();
+                    }
+                    _ => {}
+                }
+                if state[qi] == QState::Empty && q.required {
+                    part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::RequiredMissing, Action::SetMissing));
+                }
+            }
+            // Row-level fields.
+            let unit = if let Some(qi) = self.unit_q {
+                match &vals[self.schema.questions[qi].first] {
+                    Val::Str(s) => Some(s.clone()),
+                    Val::F64(f) => Some(crate::ingest::fmt_num(*f)),
+                    _ => None,
+                }
+            } else {
+                self.unit_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty())
+            };
+            let unit = match unit {
+                Some(u) => u,
+                None => {
+                    if self.unit_q.is_some() || self.unit_col.is_some() {
+                        part.issues.push(self.issue(Some(r), self.unit_col, self.unit_q, String::new(), Problem::MissingUnit, Action::UnitFromFile));
+                    }
+                    self.file_stem.clone()
+                }
+            };
+            let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty());
+            let submitted = self.time_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && s != "NULL");
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            vals.hash(&mut h);
+            part.sig.push(h.finish());
+            part.unit.push(unit);
+            part.respondent.push(id.unwrap_or_else(|| format!("{}-{}", self.file_stem, r + 1)));
+            part.submitted.push(submitted);
+            part.row.push(r + 1);
+            for (c, v) in part.cols.iter_mut().zip(vals.iter_mut()) {
+                c.push(std::mem::take(v));
+            }
+        }
+        part
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn read_cell(
+        &self,
+        r: u32,
+        col: u32,
+        role: Role,
+        d: &Data,
+        vals: &mut [Val],
+        state: &mut [QState],
+        rank_seen: &mut [Vec<i32>],
+        issues: &mut Vec<Issue>,
+    ) {
+        let Some(qi) = role.question() else { return };
+        let q = &self.survey.questions[qi];
+        let qc = &self.schema.questions[qi];
+        let opts = &self.options[qi];
+        let note = |issues: &mut Vec<Issue>, value: String, p: Problem, a: Action| {
+            issues.push(self.issue(Some(r), Some(col), Some(qi), value, p, a));
+        };
+        let mark = |state: &mut [QState], b: Blank| {
+            if b == Blank::Skipped && state[qi] != QState::Answered {
+                state[qi] = QState::Skipped;
+            }
+        };
+        let set_other = |vals: &mut [Val], oi: usize, t: Option<String>| {
+            if let Some(t) = t {
+                if let Some((_, c)) = qc.other.iter().find(|(o, _)| *o == oi) {
+                    vals[*c] = Val::Str(t);
+                }
+            }
+        };
+        match (role, q.kind) {
+            (Role::Whole(_), Kind::Single | Kind::Scale) => match cells::choice(q, opts, d, self.coded.contains(&col)) {
+                Choice::Blank(b) => mark(state, b),
+                Choice::Option(oi, other, n) => {
+                    if let Some(n) = n {
+                        note(issues, cell_text(d), n.problem, n.action);
+                    }
+                    vals[qc.first] = if q.kind == Kind::Scale { Val::F64(q.score(oi)) } else { Val::Str(q.options[oi].text().to_string()) };
+                    set_other(vals, oi, other);
+                    state[qi] = QState::Answered;
+                }
+                Choice::Bad(n) => note(issues, cell_text(d), n.problem, n.action),
+            },
+            (Role::Whole(_), Kind::Multi | Kind::Rank) => {
+                if let Some(b) = cells::blank(d) {
+                    return mark(state, b);
+                }
+                let rank = q.kind == Kind::Rank;
+                let p = cells::picks(opts, &cell_text(d), rank);
+                for pn in &p.notes {
+                    note(issues, pn.value.clone(), pn.note.problem, pn.note.action);
+                }
+                for (pos, (oi, other)) in p.picks.into_iter().enumerate() {
+                    vals[qc.first + oi] = if rank { Val::I32(pos as i32 + 1) } else { Val::Bool(true) };
+                    set_other(vals, oi, other);
+                    state[qi] = QState::Answered;
+                }
+            }
+            (Role::Whole(_), Kind::Text) => match cells::blank(d) {
+                Some(b) => mark(state, b),
+                None => {
+                    vals[qc.first] = Val::Str(crate::text::tidy(&cell_text(d)));
+                    state[qi] = QState::Answered;
+                }
+            },
+            (Role::Whole(_), Kind::Number) => match cells::blank(d) {
+                Some(b) => mark(state, b),
+                None => match cells::number(d) {
+                    Ok(v) => {
+                        vals[qc.first] = Val::F64(v);
+                        state[qi] = QState::Answered;
+                    }
+                    Err(()) => note(issues, cell_text(d), Problem::NotANumber, Action::SetMissing),
+                },
+            },
+            (Role::MatrixRow(_, ri), _) => match cells::choice(q, opts, d, true) {
+                Choice::Blank(b) => mark(state, b),
+                Choice::Option(oi, _, n) => {
+                    if let Some(n) = n {
+                        note(issues, cell_text(d), n.problem, n.action);
+                    }
+                    vals[qc.first + ri] = Val::F64(q.score(oi));
+                    state[qi] = QState::Answered;
+                }
+                Choice::Bad(n) => note(issues, cell_text(d), n.problem, n.action),
+            },
+            (Role::Split(_, oi), Kind::Multi) => match cells::flag(d) {
+                Flag::Yes => {
+                    vals[qc.first + oi] = Val::Bool(true);
+                    state[qi] = QState::Answered;
+                }
+                Flag::No => {
+                    vals[qc.first + oi] = Val::Bool(false);
+                    if state[qi] != QState::Skipped {
+                        state[qi] = QState::Answered;
+                    }
+                }
+                Flag::Blank(b) => mark(state, b),
+                Flag::Bad => note(issues, cell_text(d), Problem::BadFlag, Action::SetMissing),
+            },
+            (Role::Split(_, oi), Kind::Rank) => match cells::rank_cell(d, q.options.len()) {
+                Ok(Some(k)) => {
+                    if rank_seen[qi].contains(&k) {
+                        note(issues, cell_text(d), Problem::BadRank, Action::SetMissing);
+                    } else {
+                        rank_seen[qi].push(k);
+                        vals[qc.first + oi] = Val::I32(k);
+                        state[qi] = QState::Answered;
+                    }
+                }
+                Ok(None) => {
+                    if state[qi] != QState::Skipped {
+                        state[qi] = QState::Answered;
+                    }
+                }
+                Err(Some(b)) => mark(state, b),
+                Err(None) => note(issues, cell_text(d), Problem::BadRank, Action::SetMissing),
+            },
+            _ => note(issues, cell_text(d), Problem::UnknownColumn, Action::SetMissing),
+        }
+    }
+}
+
+/// Wave from the folder names: the nearest folder named like a year (`2025`, `2025年`).
+pub fn wave_from_path(path: &Path) -> Option<String> {
+    path.ancestors().skip(1).filter_map(|a| a.file_name()?.to_str()).find_map(|name| {
+        let digits: String = name.chars().filter(|c| c.is_ascii_digit()).collect();
+        (digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"))
+            && name.chars().filter(|c| !c.is_ascii_digit()).count() <= 3)
+            .then_some(digits)
+    })
+}
+
+const CHUNK: u32 = 4096;
+
+/// Parses one sheet; `None` when it has no recognisable header.
+fn parse_sheet(
+    survey: &Survey,
+    schema: &Schema,
+    options: &[Options],
+    matcher: &Matcher,
+    sheet: &SheetData,
+    file: &str,
+    file_stem: &str,
+    wave: Option<String>,
+) -> Option<(Part, Vec<String>)> {
+    let cells = &sheet.cells;
+    let layout = layout::detect(matcher, cells)?;
+    let end = cells.end()?.0;
+    let mut present = vec![false; survey.questions.len()];
+    let mut seq_col = None;
+    let mut time_col = None;
+    let mut unit_col = None;
+    for c in &layout.columns {
+        match c.role {
+            Role::Seq => seq_col = seq_col.or(Some(c.col)),
+            Role::Submitted => time_col = time_col.or(Some(c.col)),
+            Role::Unit => unit_col = unit_col.or(Some(c.col)),
+            _ => {}
+        }
+        if let Some(q) = c.role.question() {
+            present[q] = true;
+        }
+    }
+    // Code-export columns: nearly all answers are bare integers that are no option text.
+    let mut coded = HashSet::new();
+    for c in &layout.columns {
+        if let Role::Whole(qi) = c.role {
+            if matches!(survey.questions[qi].kind, Kind::Single | Kind::Scale) {
+                let (mut ints, mut total) = (0usize, 0usize);
+                for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
+                    let Some(d) = cells.get_value((r, c.col)) else { continue };
+                    if cells::blank(d).is_some() {
+                        continue;
+                    }
+                    total += 1;
+                    if cells::int_of(d).is_some() && !matches!(d, Data::String(s) if options[qi].by_text(s).is_some()) {
+                        ints += 1;
+                    }
+                }
+                if total > 0 && ints * 10 >= total * 9 {
+                    coded.insert(c.col);
+                }
+            }
+        }
+    }
+    let unit_q = survey.unit.as_ref().and_then(|u| survey.questions.iter().position(|q| &q.id == u));
+    let unknown: Vec<String> = layout.columns.iter().filter(|c| c.role == Role::Unknown).map(|c| c.header.clone()).collect();
+    let ctx = SheetCtx {
+        survey,
+        schema,
+        options,
+        coded,
+        present,
+        seq_col,
+        time_col,
+        unit_col,
+        unit_q,
+        file: file.to_string(),
+        sheet: sheet.name.clone(),
+        file_stem: file_stem.to_string(),
+        wave: wave.clone(),
+        layout,
+    };
+    let mut header_issues = Vec::new();
+    for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Unknown) {
+        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), None, c.header.clone(), Problem::UnknownColumn, Action::ColumnIgnored));
+    }
+    for (qi, p) in ctx.present.iter().enumerate() {
+        if !p {
+            header_issues.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, Action::SetMissing));
+        }
+    }
+    let first = ctx.layout.header_row + 1;
+    let chunks: Vec<std::ops::Range<u32>> = (first..=end).step_by(CHUNK as usize).map(|s| s..(s + CHUNK).min(end + 1)).collect();
+    let parts: Vec<Part> = chunks.into_par_iter().map(|rows| ctx.parse_rows(cells, rows)).collect();
+    let mut all = Part::new(schema, 0, wave, file, &sheet.name, ctx.seq_col.is_some());
+    all.issues = header_issues;
+    for p in parts {
+        all.append(p);
+    }
+    Some((all, unknown))
+}
+
+/// Reads one file into parts (one per usable sheet).
+fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Path, opts: &ImportOptions) -> (Vec<Part>, FileReport, Vec<Issue>) {
+    let file = path.display().to_string();
+    let stem = path.file_stem().and_then(|s| s.to_str()).map(crate::text::tidy).unwrap_or_default();
+    let wave = opts.wave.clone().or_else(|| wave_from_path(path));
+    let mut report = FileReport { path: path.to_path_buf(), error: None, rows_read: 0, sheets_used: vec![], unknown_columns: vec![] };
+    let fail = |msg: String, problem: Problem| Issue {
+        file: file.clone(),
+        sheet: String::new(),
+        row: None,
+        column: String::new(),
+        question: String::new(),
+        value: msg,
+        problem,
+        action: Action::FileSkipped,
+    };
+    let wb = match read_file(path) {
+        Ok(wb) => wb,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            let i = fail(e.to_string(), Problem::UnreadableFile);
+            return (vec![], report, vec![i]);
+        }
+    };
+    let matcher = Matcher::new(survey);
+    let mut parts = Vec::new();
+    let mut issues = Vec::new();
+    for sheet in &wb.sheets {
+        if sheet.cells.is_empty() {
+            continue;
+        }
+        match parse_sheet(survey, schema, options, &matcher, sheet, &file, &stem, wave.clone()) {
+            Some((part, unknown)) => {
+                report.rows_read += part.rows_read;
+                report.sheets_used.push(sheet.name.clone());
+                report.unknown_columns.extend(unknown);
+                parts.push(part);
+            }
+            None => {
+                // Another sheet (instructions, lists) is fine; the file as a whole must have one.
+                issues.push(Issue { sheet: sheet.name.clone(), ..fail("没有与问卷题目对得上的表头".into(), Problem::NoHeader) });
+                issues.last_mut().unwrap().action = Action::SheetSkipped;
+            }
+        }
+    }
+    if parts.is_empty() {
+        let msg = "找不到与问卷题目对得上的表头：请确认表头行是题目文字（如“1、您的身份”），并且用的是这份问卷的定义 survey.toml".to_string();
+        report.error = Some(msg.clone());
+        issues.clear();
+        issues.push(fail(msg, Problem::NoHeader));
+    }
+    (parts, report, issues)
+}
+
+/// Imports every file into one response table and the ledger. Files are parsed in
+/// parallel; results keep the input order. `progress` is called once per file done.
+pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress: &(dyn Fn(&Path) + Sync)) -> Import {
+    let schema = Schema::new(survey);
+    let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
+    let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths
+        .par_iter()
+        .map(|p| {
+            let r = import_file(survey, &schema, &options, p, opts);
+            progress(p);
+            r
+        })
+        .collect();
+    let mut parts = Vec::new();
+    let mut files = Vec::new();
+    let mut issues = Vec::new();
+    for (ps, report, file_issues) in results {
+        issues.extend(file_issues);
+        parts.extend(ps);
+        files.push(report);
+    }
+    // Duplicates, in input order: the first occurrence is kept.
+    let mut ids: HashMap<(Option<String>, String, String), ()> = HashMap::new();
+    let mut subs: HashMap<(Option<String>, String, String, u64), ()> = HashMap::new();
+    let mut keeps = Vec::with_capacity(parts.len());
+    let (mut rows_read, mut rows_rejected, mut blank_rows) = (0, 0, 0);
+    for p in &mut parts {
+        let mut keep = vec![true; p.len()];
+        for i in 0..p.len() {
+            let dup_id = p.has_id && ids.insert((p.wave.clone(), p.unit[i].clone(), p.respondent[i].clone()), ()).is_some();
+            let dup_sub = match &p.submitted[i] {
+                Some(t) => subs.insert((p.wave.clone(), p.unit[i].clone(), t.clone(), p.sig[i]), ()).is_some(),
+                None => false,
+            };
+            if dup_id || dup_sub {
+                keep[i] = false;
+                p.rows_rejected += 1;
+                p.issues.push(Issue {
+                    file: p.file.clone(),
+                    sheet: p.sheet.clone(),
+                    row: Some(p.row[i]),
+                    column: String::new(),
+                    question: String::new(),
+                    value: if dup_id { p.respondent[i].clone() } else { p.submitted[i].clone().unwrap_or_default() },
+                    problem: if dup_id { Problem::DuplicateId } else { Problem::DuplicateSubmission },
+                    action: Action::RowRejected,
+                });
+            }
+        }
+        rows_read += p.rows_read;
+        rows_rejected += p.rows_rejected;
+        blank_rows += p.blank_rows;
+        keeps.push(keep);
+    }
+    let frame = build_frame(&schema, parts, &keeps, &mut issues);
+    let rows_kept = frame.height();
+    Import { frame, issues, files, rows_read, rows_kept, rows_rejected, blank_rows }
+}
+
+fn build_frame(schema: &Schema, parts: Vec<Part>, keeps: &[Vec<bool>], issues: &mut Vec<Issue>) -> DataFrame {
+    let total: usize = keeps.iter().map(|k| k.iter().filter(|x| **x).count()).sum();
+    let mut trace: [ColData; 7] = [
+        ColData::new(ColType::Str, total),
+        ColData::new(ColType::Str, total),
+        ColData::new(ColType::Str, total),
+        ColData::new(ColType::Str, total),
+        ColData::new(ColType::Str, total),
+        ColData::new(ColType::Str, total),
+        ColData::new(ColType::I32, total),
+    ];
+    let mut cols: Vec<ColData> = schema.cols.iter().map(|c| ColData::new(c.ty, total)).collect();
+    for (p, keep) in parts.into_iter().zip(keeps) {
+        let n = p.len();
+        let s = |v: Option<String>| v.map(Val::Str).unwrap_or(Val::Null);
+        for i in (0..n).filter(|i| keep[*i]) {
+            trace[0].push(s(p.wave.clone()));
+            trace[1].push(Val::Str(p.unit[i].clone()));
+            trace[2].push(Val::Str(p.respondent[i].clone()));
+            trace[3].push(s(p.submitted[i].clone()));
+            trace[4].push(Val::Str(p.file.clone()));
+            trace[5].push(Val::Str(p.sheet.clone()));
+            trace[6].push(Val::I32(p.row[i] as i32));
+        }
+        for (a, b) in cols.iter_mut().zip(p.cols) {
+            a.extend_masked(b, keep);
+        }
+        issues.extend(p.issues);
+    }
+    let mut columns: Vec<Column> = Vec::with_capacity(7 + cols.len());
+    for (c, name) in trace.into_iter().zip(TRACE) {
+        columns.push(c.into_column(name));
+    }
+    for (c, def) in cols.into_iter().zip(&schema.cols) {
+        columns.push(c.into_column(&def.name));
+    }
+    DataFrame::new(total, columns).expect("columns have equal length")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn waves_from_folders() {
+        assert_eq!(wave_from_path(Path::new("surveys/2025/a.xlsx")).as_deref(), Some("2025"));
+        assert_eq!(wave_from_path(Path::new("x/2026年/单位/a.xlsx")).as_deref(), Some("2026"));
+        assert_eq!(wave_from_path(Path::new("data/wjx/a.xls")), None);
+    }
+}

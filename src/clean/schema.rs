@@ -1,0 +1,95 @@
+//! The response table's columns, derived from the survey once: fixed tracing columns
+//! first, then per question (DESIGN.md §3): single → option text; scale → score;
+//! multi → one boolean per option; rank → one rank per option; matrix → one score per
+//! row; text → string; number → float; plus `Qn/<option>/注明` for "other" texts.
+
+use crate::survey::{Kind, Survey};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Str,
+    F64,
+    Bool,
+    I32,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutCol {
+    pub name: String,
+    pub ty: ColType,
+}
+
+/// Where each question's values go in a row buffer.
+#[derive(Debug, Clone)]
+pub struct QCols {
+    /// First column of the question's block.
+    pub first: usize,
+    /// Number of value columns (1, one per option, or one per matrix row).
+    pub width: usize,
+    /// (option index, column) of "other, please specify" texts.
+    pub other: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub cols: Vec<OutCol>,
+    pub questions: Vec<QCols>,
+}
+
+/// The tracing columns every response carries, in this order.
+pub const TRACE: [&str; 7] = ["wave", "unit", "respondent", "submitted", "source_file", "source_sheet", "source_row"];
+
+impl Schema {
+    pub fn new(s: &Survey) -> Schema {
+        let mut cols = Vec::new();
+        let mut questions = Vec::new();
+        let push = |cols: &mut Vec<OutCol>, name: String, ty| {
+            cols.push(OutCol { name, ty });
+            cols.len() - 1
+        };
+        for q in &s.questions {
+            let first = cols.len();
+            match q.kind {
+                Kind::Single => {
+                    push(&mut cols, q.id.clone(), ColType::Str);
+                }
+                Kind::Scale => {
+                    push(&mut cols, q.id.clone(), ColType::F64);
+                }
+                Kind::Text => {
+                    push(&mut cols, q.id.clone(), ColType::Str);
+                }
+                Kind::Number => {
+                    push(&mut cols, q.id.clone(), ColType::F64);
+                }
+                Kind::Multi => {
+                    for o in &q.options {
+                        push(&mut cols, format!("{}/{}", q.id, o.text()), ColType::Bool);
+                    }
+                }
+                Kind::Rank => {
+                    for o in &q.options {
+                        push(&mut cols, format!("{}/{}", q.id, o.text()), ColType::I32);
+                    }
+                }
+                Kind::Matrix => {
+                    for r in &q.rows {
+                        push(&mut cols, format!("{}/{}", q.id, r), ColType::F64);
+                    }
+                }
+            }
+            let width = cols.len() - first;
+            let mut other = Vec::new();
+            if matches!(q.kind, Kind::Single | Kind::Multi) {
+                for (oi, o) in q.options.iter().enumerate() {
+                    if o.is_other() {
+                        let c = push(&mut cols, format!("{}/{}/注明", q.id, o.text()), ColType::Str);
+                        other.push((oi, c));
+                    }
+                }
+            }
+            questions.push(QCols { first, width, other });
+        }
+        Schema { cols, questions }
+    }
+}

@@ -1,0 +1,8 @@
+//! diaoyan (调研): turns returned questionnaires into clean, traceable response tables
+//! and the figures survey reports quote. See DESIGN.md for the pipeline.
+
+pub mod clean;
+pub mod ingest;
+pub mod output;
+pub mod survey;
+pub mod text;

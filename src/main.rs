@@ -1,0 +1,18 @@
+//! The `diaoyan` command line: parses arguments and dispatches to one module per
+//! subcommand. Errors are printed once, in Chinese, with the file they concern.
+
+mod cli;
+
+use clap::Parser;
+
+fn main() {
+    let args = cli::Cli::parse();
+    let code = match cli::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,97 @@
+//! Writing the response table and the ledger: CSV (UTF-8 with BOM so Excel opens it
+//! with the right encoding) or Parquet. Every file is written to a temporary name in
+//! the same folder and renamed, so a crash never leaves a half-written file behind.
+
+use polars::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::clean::ledger::{Issue, HEADERS};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("无法写入 {path}：{msg}")]
+    Io { path: String, msg: String },
+    #[error("输出文件名 {0} 的扩展名应为 .csv 或 .parquet")]
+    BadExtension(String),
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> WriteError {
+    WriteError::Io { path: path.display().to_string(), msg: e.to_string() }
+}
+
+/// Writes through a temporary file that is renamed onto `path` when complete.
+pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<(), String>) -> Result<(), WriteError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io_err(path, e))?;
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let tmp: PathBuf = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    let file = std::fs::File::create(&tmp).map_err(|e| io_err(path, e))?;
+    let mut w = std::io::BufWriter::new(file);
+    let res = f(&mut w).and_then(|_| w.flush().map_err(|e| e.to_string()));
+    drop(w);
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_err(path, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_err(path, e)
+    })
+}
+
+/// A cell of the response table as CSV text.
+fn cell(col: &Column, i: usize) -> String {
+    match col.get(i) {
+        Ok(AnyValue::Null) | Err(_) => String::new(),
+        Ok(AnyValue::String(s)) => s.to_string(),
+        Ok(AnyValue::StringOwned(s)) => s.to_string(),
+        Ok(AnyValue::Boolean(b)) => if b { "1".into() } else { "0".into() },
+        Ok(AnyValue::Float64(f)) => crate::ingest::fmt_num(f),
+        Ok(v) => v.to_string(),
+    }
+}
+
+pub fn write_csv_frame(df: &DataFrame, path: &Path) -> Result<(), WriteError> {
+    write_atomic(path, |w| {
+        w.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
+        let mut cw = csv::Writer::from_writer(w);
+        cw.write_record(df.get_column_names().iter().map(|s| s.as_str())).map_err(|e| e.to_string())?;
+        let cols = df.columns();
+        let mut rec: Vec<String> = Vec::with_capacity(cols.len());
+        for i in 0..df.height() {
+            rec.clear();
+            rec.extend(cols.iter().map(|c| cell(c, i)));
+            cw.write_record(&rec).map_err(|e| e.to_string())?;
+        }
+        cw.flush().map_err(|e| e.to_string())
+    })
+}
+
+pub fn write_parquet_frame(df: &mut DataFrame, path: &Path) -> Result<(), WriteError> {
+    write_atomic(path, |w| {
+        ParquetWriter::new(w).finish(df).map(|_| ()).map_err(|e| e.to_string())
+    })
+}
+
+/// Writes the table as CSV or Parquet by the extension of `path`.
+pub fn write_frame(df: &mut DataFrame, path: &Path) -> Result<(), WriteError> {
+    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("csv") => write_csv_frame(df, path),
+        Some("parquet") => write_parquet_frame(df, path),
+        _ => Err(WriteError::BadExtension(path.display().to_string())),
+    }
+}
+
+pub fn write_issues(issues: &[Issue], path: &Path) -> Result<(), WriteError> {
+    write_atomic(path, |w| {
+        w.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
+        let mut cw = csv::Writer::from_writer(w);
+        cw.write_record(HEADERS).map_err(|e| e.to_string())?;
+        for i in issues {
+            cw.write_record(i.fields()).map_err(|e| e.to_string())?;
+        }
+        cw.flush().map_err(|e| e.to_string())
+    })
+}

@@ -1,0 +1,352 @@
+//! `init`: infers an editable survey definition from returned files: a 问卷星 text
+//! export, a code export, both together (the pair gives option order and codes), or a
+//! plain table with one header row of questions.
+//!
+//! Kinds come from the data: `┋` → multi, `→` → rank, `N分` rows under a `—` header →
+//! matrix, `N分` alone → scale, `第N题(…)` columns → multi (0/1) or rank, few distinct
+//! answers → single, numbers → number, anything else → text.
+
+use calamine::{Data, Range};
+use std::collections::HashMap;
+
+use super::{Kind, OptionDef, Question, Survey};
+use crate::clean::cells::{blank, int_of};
+use crate::ingest::{cell_text, Workbook};
+use crate::text::{norm, parse_numbered_header, parse_points, parse_split_header, split_other, tidy};
+
+#[derive(Debug, thiserror::Error)]
+pub enum InferError {
+    #[error("{0}：找不到表头或数据，无法推断题目")]
+    NoData(String),
+}
+
+const META: &[&str] = &[
+    "序号", "编号", "答卷编号", "提交答卷时间", "提交时间", "所用时间", "来源", "来源详情", "来自ip",
+    "ip", "总分", "用户id", "微信昵称", "开始答题时间", "填写设备", "操作系统", "浏览器",
+];
+
+/// What one file says about one question.
+#[derive(Debug, Clone)]
+struct Draft {
+    number: u32,
+    text: String,
+    required: bool,
+    /// Whole-cell answers (one column), with the column index.
+    whole: Option<u32>,
+    /// Matrix rows: (label, column).
+    rows: Vec<(String, u32)>,
+    /// Split columns `第N题(option)`: (option, column).
+    split: Vec<(String, u32)>,
+}
+
+struct FileDrafts {
+    cells: Range<Data>,
+    header_row: u32,
+    drafts: Vec<Draft>,
+    /// Whether question numbers came from the headers (问卷星) or column order.
+    numbered: bool,
+    seq_col: Option<u32>,
+}
+
+fn header_row(cells: &Range<Data>) -> Option<u32> {
+    let (s, e) = (cells.start()?, cells.end()?);
+    let mut best = (0usize, s.0);
+    for r in s.0..=e.0.min(s.0 + 10) {
+        let n = (s.1..=e.1)
+            .filter(|c| matches!(cells.get_value((r, *c)), Some(Data::String(t)) if !t.trim().is_empty()))
+            .count();
+        // The header has more distinct labels than a merged title row.
+        let distinct: std::collections::HashSet<String> = (s.1..=e.1)
+            .filter_map(|c| cells.get_value((r, c)).map(cell_text))
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        let n = n.min(distinct.len());
+        if n > best.0 {
+            best = (n, r);
+        }
+    }
+    (best.0 > 0).then_some(best.1)
+}
+
+fn drafts_of(wb: &Workbook) -> Option<FileDrafts> {
+    let sheet = wb.sheets.iter().find(|s| !s.cells.is_empty())?;
+    let cells = sheet.cells.clone();
+    let hr = header_row(&cells)?;
+    let (s, e) = (cells.start()?, cells.end()?);
+    let headers: Vec<(u32, String)> = (s.1..=e.1)
+        .map(|c| (c, tidy(&cells.get_value((hr, c)).map(cell_text).unwrap_or_default())))
+        .collect();
+    let numbered = headers.iter().any(|(_, h)| parse_numbered_header(h).is_some() || parse_split_header(h).is_some());
+    let mut drafts: Vec<Draft> = Vec::new();
+    let mut seq_col = None;
+    let mut in_matrix = false;
+    let mut plain_n = 0;
+    for (c, h) in headers {
+        if h.is_empty() {
+            in_matrix = false;
+            continue;
+        }
+        let n = norm(&h);
+        if META.contains(&n.as_str()) {
+            if matches!(n.as_str(), "序号" | "编号" | "答卷编号") {
+                seq_col = Some(c);
+            }
+            in_matrix = false;
+            continue;
+        }
+        let new = |number, text: String, required| Draft { number, text, required, whole: None, rows: vec![], split: vec![] };
+        if let Some((num, opt)) = parse_split_header(&h) {
+            in_matrix = false;
+            match drafts.iter_mut().find(|d| d.number == num) {
+                Some(d) => d.split.push((opt, c)),
+                None => {
+                    let mut d = new(num, format!("第{num}题"), false);
+                    d.split.push((opt, c));
+                    drafts.push(d);
+                }
+            }
+            continue;
+        }
+        if numbered {
+            if let Some(hd) = parse_numbered_header(&h) {
+                if let Some(p) = hd.text.rfind('—') {
+                    let (q, row) = (tidy(&hd.text[..p]), tidy(&hd.text[p + '—'.len_utf8()..]));
+                    let mut d = new(hd.number, q.trim_end_matches('—').to_string(), hd.required);
+                    d.rows.push((row, c));
+                    drafts.push(d);
+                    in_matrix = true;
+                } else {
+                    let mut d = new(hd.number, hd.text, hd.required);
+                    d.whole = Some(c);
+                    drafts.push(d);
+                    in_matrix = false;
+                }
+                continue;
+            }
+            if in_matrix {
+                drafts.last_mut().unwrap().rows.push((h, c));
+                continue;
+            }
+        }
+        plain_n += 1;
+        let number = if numbered { 1000 + plain_n } else { plain_n };
+        let (text, required, _) = crate::text::strip_type_suffix(&h);
+        let mut d = new(number, text, required);
+        d.whole = Some(c);
+        drafts.push(d);
+    }
+    if drafts.is_empty() {
+        return None;
+    }
+    Some(FileDrafts { cells, header_row: hr, drafts, numbered, seq_col })
+}
+
+fn column_values(f: &FileDrafts, c: u32) -> Vec<(u32, Data)> {
+    let end = f.cells.end().map(|e| e.0).unwrap_or(0);
+    (f.header_row + 1..=end)
+        .filter_map(|r| f.cells.get_value((r, c)).map(|d| (r, d.clone())))
+        .filter(|(_, d)| blank(d).is_none())
+        .collect()
+}
+
+/// Options in order of first appearance, with "other" flagged when a 〖…〗 text follows.
+fn collect_options(values: impl Iterator<Item = String>, sep: Option<char>) -> Vec<OptionDef> {
+    let mut order: Vec<String> = Vec::new();
+    let mut other: HashMap<String, bool> = HashMap::new();
+    for v in values {
+        let parts: Vec<&str> = match sep {
+            Some(s) => v.split(s).collect(),
+            None => vec![v.as_str()],
+        };
+        for p in parts {
+            let (head, o) = split_other(p.trim());
+            let head = tidy(head);
+            if head.is_empty() {
+                continue;
+            }
+            if !order.contains(&head) {
+                order.push(head.clone());
+            }
+            if o.is_some() {
+                other.insert(head, true);
+            }
+        }
+    }
+    order.into_iter().map(|t| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect()
+}
+
+fn is_other_text(t: &str) -> bool {
+    t.starts_with("其他") || t.starts_with("其它")
+}
+
+/// Kind and options of a whole-cell column from its values alone.
+fn classify(values: &[(u32, Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
+    let texts: Vec<String> = values.iter().map(|(_, d)| cell_text(d)).collect();
+    if texts.iter().any(|t| t.contains('┋')) {
+        return (Kind::Multi, collect_options(texts.into_iter(), Some('┋')));
+    }
+    if texts.iter().any(|t| t.contains('→')) {
+        return (Kind::Rank, collect_options(texts.into_iter(), Some('→')));
+    }
+    if texts.is_empty() {
+        return (Kind::Text, vec![]);
+    }
+    if texts.iter().all(|t| t.trim().ends_with('分') && parse_points(t).is_some()) {
+        let max = texts.iter().filter_map(|t| parse_points(t)).fold(5.0f64, f64::max) as usize;
+        return (Kind::Scale, (1..=max).map(|k| OptionDef::Plain(format!("{k}分"))).collect());
+    }
+    let ints: Vec<i64> = values.iter().filter_map(|(_, d)| int_of(d)).collect();
+    if ints.len() == values.len() {
+        let max = ints.iter().copied().max().unwrap_or(0);
+        if coded && max >= 1 && max <= 60 {
+            return (Kind::Single, (1..=max).map(|k| OptionDef::Plain(format!("选项{k}"))).collect());
+        }
+        return (Kind::Number, vec![]);
+    }
+    if values.iter().all(|(_, d)| crate::clean::cells::number(d).is_ok() && !matches!(d, Data::String(s) if s.chars().any(|c| !c.is_ascii()))) {
+        return (Kind::Number, vec![]);
+    }
+    let opts = collect_options(texts.iter().cloned(), None);
+    let distinct = opts.len();
+    if distinct <= 30 && (distinct * 2 <= texts.len() || distinct <= 3) {
+        return (Kind::Single, opts);
+    }
+    (Kind::Text, vec![])
+}
+
+/// Infers a definition from one or more files (a 问卷星 text/code pair, or a table).
+pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
+    let mut all: Vec<(String, FileDrafts)> = Vec::new();
+    for wb in files {
+        let name = wb.path.display().to_string();
+        match drafts_of(wb) {
+            Some(d) => all.push((name, d)),
+            None => return Err(InferError::NoData(name)),
+        }
+    }
+    let Some((first_name, _)) = all.first() else { return Err(InferError::NoData("（没有文件）".into())) };
+    // A code export is the file with split columns or with numbers in every single column.
+    let is_code = |f: &FileDrafts| {
+        f.drafts.iter().any(|d| !d.split.is_empty())
+            || f.drafts.iter().filter_map(|d| d.whole).all(|c| {
+                let v = column_values(f, c);
+                !v.is_empty() && v.iter().all(|(_, d)| int_of(d).is_some())
+            })
+    };
+    let code_idx = all.iter().position(|(_, f)| f.numbered && is_code(f));
+    let text_idx = all.iter().position(|(_, f)| !(f.numbered && is_code(f)));
+    let text = text_idx.map(|i| &all[i].1);
+    let code = code_idx.map(|i| &all[i].1);
+    let base = text.or(code).unwrap();
+
+    let mut questions = Vec::new();
+    let mut numbers: Vec<u32> = base.drafts.iter().map(|d| d.number).collect();
+    if let (Some(c), Some(_)) = (code, text) {
+        for d in &c.drafts {
+            if !numbers.contains(&d.number) {
+                numbers.push(d.number);
+            }
+        }
+        numbers.sort();
+    }
+    for num in numbers {
+        let td = text.and_then(|f| f.drafts.iter().find(|d| d.number == num));
+        let cd = code.and_then(|f| f.drafts.iter().find(|d| d.number == num));
+        let d = td.or(cd).unwrap();
+        let id = if num > 1000 || !base.numbered { format!("Q{}", questions.len() + 1) } else { format!("Q{num}") };
+        let text_s = if td.is_none() && d.text.starts_with('第') { d.text.clone() } else { d.text.clone() };
+        let required = td.map_or(false, |d| d.required) || cd.map_or(false, |d| d.required);
+        let mut q = Question { id, text: text_s, kind: Kind::Text, options: vec![], rows: vec![], required, aliases: vec![] };
+        if !d.rows.is_empty() {
+            q.kind = Kind::Matrix;
+            q.rows = d.rows.iter().map(|(l, _)| l.clone()).collect();
+            let f = if td.is_some() { text.unwrap() } else { code.unwrap() };
+            let mut max = 5.0f64;
+            for (_, c) in &d.rows {
+                for (_, v) in column_values(f, *c) {
+                    if let Some(p) = match &v { Data::String(s) => parse_points(s), _ => int_of(&v).map(|i| i as f64) } {
+                        max = max.max(p);
+                    }
+                }
+            }
+            q.options = (1..=max as usize).map(|k| OptionDef::Plain(format!("{k}分"))).collect();
+        } else if let Some(cd) = cd.filter(|d| !d.split.is_empty()) {
+            // Split columns: option order from the code export; 0/1 → multi, ranks → rank.
+            let f = code.unwrap();
+            let is_rank = cd.split.iter().any(|(_, c)| column_values(f, *c).iter().any(|(_, v)| matches!(int_of(v), Some(k) if k > 1 || k == -2)));
+            let text_kind = td.and_then(|t| t.whole).map(|c| classify(&column_values(text.unwrap(), c), false).0);
+            q.kind = match text_kind {
+                Some(Kind::Rank) => Kind::Rank,
+                Some(Kind::Multi) => Kind::Multi,
+                _ if is_rank => Kind::Rank,
+                _ => Kind::Multi,
+            };
+            q.options = cd.split.iter().map(|(o, _)| OptionDef::new(o.clone(), is_other_text(o))).collect();
+            if td.is_none() {
+                q.text = cd.text.clone();
+            }
+        } else if let Some(c) = d.whole {
+            let f = if td.is_some() { text.unwrap() } else { code.unwrap() };
+            let vals = column_values(f, c);
+            let (kind, opts) = classify(&vals, td.is_none());
+            q.kind = kind;
+            q.options = opts;
+            // The pair: code → text mapping orders single-choice options by their codes.
+            if let (Some(tf), Some(cf), Some(cd)) = (text, code, cd) {
+                if matches!(kind, Kind::Single | Kind::Scale) {
+                    if let Some(cc) = cd.whole {
+                        q.options = pair_options(tf, c, cf, cc, &q.options);
+                    }
+                }
+            }
+        }
+        questions.push(q);
+    }
+    let title = std::path::Path::new(first_name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .map(tidy)
+        .unwrap_or_else(|| "问卷".into());
+    let unit = questions
+        .iter()
+        .find(|q| q.kind == Kind::Single && (q.text.contains("单位") || q.text.contains("部门")))
+        .map(|q| q.id.clone());
+    let banners = questions
+        .iter()
+        .filter(|q| q.kind == Kind::Single)
+        .filter(|q| ["身份", "性别", "年龄", "职务", "职级", "单位", "类别", "类型"].iter().any(|k| q.text.contains(k)))
+        .map(|q| q.id.clone())
+        .collect();
+    let id: String = title.chars().filter(|c| !"\\/:*?\"<>|".contains(*c) && !c.is_whitespace()).collect();
+    let s = Survey { id, title, version: 1, unit, banners, questions };
+    Ok(s)
+}
+
+/// Orders the options of a single-choice question by the code export's numbers, matching
+/// respondents by 序号 when both files have it, else by row.
+fn pair_options(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32, fallback: &[OptionDef]) -> Vec<OptionDef> {
+    let key = |f: &FileDrafts, r: u32| -> String {
+        match f.seq_col {
+            Some(c) => f.cells.get_value((r, c)).map(cell_text).unwrap_or_default(),
+            None => (r - f.header_row).to_string(),
+        }
+    };
+    let texts: HashMap<String, String> = column_values(tf, tc).into_iter().map(|(r, d)| (key(tf, r), cell_text(&d))).collect();
+    let mut by_code: HashMap<i64, (String, bool)> = HashMap::new();
+    for (r, d) in column_values(cf, cc) {
+        let (Some(k), Some(t)) = (int_of(&d), texts.get(&key(cf, r))) else { continue };
+        let (head, other) = split_other(t);
+        let e = by_code.entry(k).or_insert((tidy(head), false));
+        e.1 |= other.is_some();
+    }
+    let Some(&max) = by_code.keys().max() else { return fallback.to_vec() };
+    if max < 1 || max > 200 {
+        return fallback.to_vec();
+    }
+    (1..=max)
+        .map(|k| match by_code.get(&k) {
+            Some((t, other)) => OptionDef::new(t.clone(), *other || is_other_text(t)),
+            None => OptionDef::Plain(format!("选项{k}（数据中未出现，请补全）")),
+        })
+        .collect()
+}

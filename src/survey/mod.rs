@@ -1,0 +1,314 @@
+//! The questionnaire definition (`survey.toml`): what each question is, its options in
+//! questionnaire order, and which columns group respondents.
+//!
+//! The definition is the contract every later stage works against: readers map columns
+//! to questions through it, cleaning validates cells against it, statistics iterate it.
+//! It is validated once on load so that every later stage can trust it.
+
+pub mod infer;
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::text::norm;
+
+/// Errors found in a survey definition; messages are shown to users as they are.
+#[derive(Debug, thiserror::Error)]
+pub enum SurveyError {
+    #[error("读取问卷定义失败：{0}")]
+    Io(#[from] std::io::Error),
+    #[error("问卷定义格式有误：{0}")]
+    Toml(String),
+    #[error("问卷定义有误：{0}")]
+    Invalid(String),
+}
+
+/// The kind of a question (DESIGN.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Single,
+    Multi,
+    Scale,
+    Matrix,
+    Rank,
+    Text,
+    Number,
+}
+
+impl Kind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Single => "单选题",
+            Kind::Multi => "多选题",
+            Kind::Scale => "量表题",
+            Kind::Matrix => "矩阵量表题",
+            Kind::Rank => "排序题",
+            Kind::Text => "填空题",
+            Kind::Number => "数值题",
+        }
+    }
+    pub fn has_options(self) -> bool {
+        matches!(self, Kind::Single | Kind::Multi | Kind::Scale | Kind::Matrix | Kind::Rank)
+    }
+}
+
+/// One answer option. Written in TOML as a plain string, or as a table when it has
+/// aliases, a score, or takes an "other, please specify" text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OptionDef {
+    Plain(String),
+    Full {
+        text: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        aliases: Vec<String>,
+        /// "Other, please specify": the respondent's own words are kept as text.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        other: bool,
+        /// Numeric score for scale options; defaults to the 1-based position.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        score: Option<f64>,
+    },
+}
+
+impl OptionDef {
+    pub fn new(text: impl Into<String>, other: bool) -> Self {
+        let text = text.into();
+        if other {
+            OptionDef::Full { text, aliases: vec![], other: true, score: None }
+        } else {
+            OptionDef::Plain(text)
+        }
+    }
+    pub fn text(&self) -> &str {
+        match self {
+            OptionDef::Plain(t) => t,
+            OptionDef::Full { text, .. } => text,
+        }
+    }
+    pub fn aliases(&self) -> &[String] {
+        match self {
+            OptionDef::Plain(_) => &[],
+            OptionDef::Full { aliases, .. } => aliases,
+        }
+    }
+    pub fn is_other(&self) -> bool {
+        matches!(self, OptionDef::Full { other: true, .. })
+    }
+    pub fn score(&self) -> Option<f64> {
+        match self {
+            OptionDef::Plain(_) => None,
+            OptionDef::Full { score, .. } => *score,
+        }
+    }
+}
+
+/// One question of the questionnaire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Question {
+    /// `Q<N>` by convention; used as the column name in the response table.
+    pub id: String,
+    pub text: String,
+    pub kind: Kind,
+    /// Answer options in questionnaire order (single, multi, scale, matrix, rank).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<OptionDef>,
+    /// Row labels of a matrix question.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<String>,
+    /// A blank answer is a data issue (问卷星 `*必答`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    /// Other headers this question may appear under in returned files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
+impl Question {
+    /// Score of option `i` (0-based) of a scale/matrix question.
+    pub fn score(&self, i: usize) -> f64 {
+        self.options[i].score().unwrap_or((i + 1) as f64)
+    }
+    /// Index of the option matching `value` exactly after normalisation (text or alias).
+    pub fn find_option(&self, value: &str) -> Option<usize> {
+        let v = norm(value);
+        self.options.iter().position(|o| {
+            norm(o.text()) == v || o.aliases().iter().any(|a| norm(a) == v)
+        })
+    }
+}
+
+/// The whole questionnaire definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Survey {
+    /// Short name used for output folders and in returned templates.
+    pub id: String,
+    pub title: String,
+    #[serde(default = "one")]
+    pub version: u32,
+    /// The question id or column header that names the respondent's unit; when absent
+    /// the unit is taken from the file name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Question ids (or `unit` / `wave`) used as grouping variables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub banners: Vec<String>,
+    #[serde(rename = "questions")]
+    pub questions: Vec<Question>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Survey {
+    pub fn load(path: &Path) -> Result<Survey, SurveyError> {
+        let text = std::fs::read_to_string(path)?;
+        Survey::from_toml(&text)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Survey, SurveyError> {
+        let s: Survey = toml::from_str(text).map_err(|e| SurveyError::Toml(explain_toml(e)))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string_pretty(self).expect("survey serialises");
+        format!(
+            "# 问卷定义（diaoyan）。可直接编辑：改题目文字、补全选项、给选项加别名 aliases、\n\
+             # 标出分组变量 banners 和单位所在的题目 unit。\n\
+             # kind 可选：single 单选、multi 多选、scale 量表、matrix 矩阵量表、rank 排序、text 填空、number 数值\n\n{body}"
+        )
+    }
+
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    /// Checks the definition; the first problem found is reported in Chinese.
+    pub fn validate(&self) -> Result<(), SurveyError> {
+        let bad = |m: String| Err(SurveyError::Invalid(m));
+        if self.questions.is_empty() {
+            return bad("没有任何题目（questions 为空）".into());
+        }
+        let mut ids = HashSet::new();
+        for q in &self.questions {
+            if q.id.trim().is_empty() {
+                return bad(format!("题目“{}”没有编号 id", q.text));
+            }
+            if q.id.contains('/') {
+                return bad(format!("题目编号 {} 不能含有“/”", q.id));
+            }
+            if !ids.insert(q.id.as_str()) {
+                return bad(format!("题目编号 {} 重复出现", q.id));
+            }
+            if q.kind.has_options() && q.options.is_empty() {
+                return bad(format!("题目 {}（{}）没有列出选项 options", q.id, q.kind.label()));
+            }
+            if !q.kind.has_options() && !q.options.is_empty() {
+                return bad(format!("题目 {} 是{}，不应有选项 options", q.id, q.kind.label()));
+            }
+            let mut seen = HashSet::new();
+            for o in &q.options {
+                for t in std::iter::once(o.text()).chain(o.aliases().iter().map(|s| s.as_str())) {
+                    let n = norm(t);
+                    if n.is_empty() {
+                        return bad(format!("题目 {} 有空白选项", q.id));
+                    }
+                    if !seen.insert(n) {
+                        return bad(format!("题目 {} 的选项“{}”出现了两次", q.id, t));
+                    }
+                }
+            }
+            if q.kind == Kind::Matrix && q.rows.is_empty() {
+                return bad(format!("矩阵题 {} 没有列出行 rows", q.id));
+            }
+            if q.kind != Kind::Matrix && !q.rows.is_empty() {
+                return bad(format!("题目 {} 不是矩阵题，不应有 rows", q.id));
+            }
+            let mut rows = HashSet::new();
+            for r in &q.rows {
+                if !rows.insert(norm(r)) {
+                    return bad(format!("矩阵题 {} 的行“{}”出现了两次", q.id, r));
+                }
+            }
+        }
+        for b in &self.banners {
+            if b != "unit" && b != "wave" && self.question(b).is_none() {
+                return bad(format!("分组变量 banners 中的“{b}”不是问卷中的题目编号"));
+            }
+            if let Some(q) = self.question(b) {
+                if !matches!(q.kind, Kind::Single | Kind::Scale) {
+                    return bad(format!("分组变量 {b} 是{}，只能用单选题或量表题分组", q.kind.label()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn explain_toml(e: toml::de::Error) -> String {
+    let msg = e.message().to_string();
+    let msg = if let Some(rest) = msg.strip_prefix("unknown variant `") {
+        let v = rest.split('`').next().unwrap_or("");
+        format!("题型 kind = \"{v}\" 不认识，应为 single、multi、scale、matrix、rank、text、number 之一")
+    } else if let Some(rest) = msg.strip_prefix("missing field `") {
+        format!("缺少必填项 {}", rest.split('`').next().unwrap_or(""))
+    } else {
+        msg
+    };
+    match e.span() {
+        Some(span) => format!("{msg}（位置：第 {} 个字符附近）", span.start + 1),
+        None => msg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = r#"
+id = "t"
+title = "测试"
+banners = ["Q1"]
+[[questions]]
+id = "Q1"
+text = "身份"
+kind = "single"
+options = ["党政干部", { text = "其他", other = true, aliases = ["其它"] }]
+[[questions]]
+id = "Q2"
+text = "评价"
+kind = "matrix"
+options = ["1分", "2分", "3分"]
+rows = ["三会一课", "主题党日"]
+"#;
+
+    #[test]
+    fn loads_and_roundtrips() {
+        let s = Survey::from_toml(OK).unwrap();
+        assert_eq!(s.questions.len(), 2);
+        assert!(s.questions[0].options[1].is_other());
+        assert_eq!(s.questions[0].find_option(" 其它 "), Some(1));
+        let again = Survey::from_toml(&s.to_toml()).unwrap();
+        assert_eq!(again, s);
+    }
+
+    fn err(src: &str) -> String {
+        Survey::from_toml(src).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn rejects_bad_definitions() {
+        assert!(err(&OK.replace("kind = \"single\"", "kind = \"singel\"")).contains("singel"));
+        assert!(err(&OK.replace("id = \"Q2\"", "id = \"Q1\"")).contains("重复"));
+        assert!(err(&OK.replace("\"2分\"", "\"1分\"")).contains("两次"));
+        assert!(err(&OK.replace("banners = [\"Q1\"]", "banners = [\"Q9\"]")).contains("Q9"));
+        assert!(err(&OK.replace("banners = [\"Q1\"]", "banners = [\"Q2\"]")).contains("分组"));
+        assert!(err(&OK.replace("rows = [\"三会一课\", \"主题党日\"]", "")).contains("rows"));
+        assert!(err("title = 1").contains("格式"));
+    }
+}

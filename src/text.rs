@@ -1,0 +1,148 @@
+//! Text normalisation shared by every stage: the same answer typed with full-width
+//! characters, stray spaces or different case must match the same option, and a
+//! 问卷星 header must yield the same question number and text in every export form.
+
+/// Normalised key for matching: full-width ASCII folded to half-width, all whitespace
+/// removed, ASCII lower-cased. Never used for display.
+pub fn norm(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = fold_width(c);
+        if c.is_whitespace() {
+            continue;
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Full-width forms (U+FF01–U+FF5E) and the ideographic space to their ASCII twins.
+pub fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// A display string: trimmed, full-width spaces included, inner runs kept.
+pub fn tidy(s: &str) -> String {
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}').to_string()
+}
+
+/// The parts of a 问卷星 question header `12、text(多选题 *必答)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    pub number: u32,
+    pub text: String,
+    pub required: bool,
+    /// Kind hint from the type suffix (`单选题`, `多选题`, `排序题`, …).
+    pub kind_hint: Option<String>,
+}
+
+/// Parses `N、text` (also `N.text`, `N．text`, `Q N text`); `None` when the header does not
+/// start with a question number.
+pub fn parse_numbered_header(raw: &str) -> Option<Header> {
+    let s = tidy(raw);
+    let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if digits.is_empty() || digits.len() > 4 {
+        return None;
+    }
+    let rest = &s[digits.len()..];
+    let rest = rest
+        .strip_prefix('、')
+        .or_else(|| rest.strip_prefix('.'))
+        .or_else(|| rest.strip_prefix('．'))?;
+    let number: u32 = digits.parse().ok()?;
+    let (text, required, kind_hint) = strip_type_suffix(rest);
+    Some(Header { number, text, required, kind_hint })
+}
+
+/// Removes a trailing `(多选题 *必答)` / `（单选题）` / `[排序题]` suffix.
+pub fn strip_type_suffix(s: &str) -> (String, bool, Option<String>) {
+    let t = tidy(s);
+    let open = ['(', '（', '['];
+    let close = [')', '）', ']'];
+    if let Some(last) = t.chars().last() {
+        if close.contains(&last) {
+            if let Some(pos) = t.rfind(|c| open.contains(&c)) {
+                let inner = &t[pos..];
+                let inner = inner
+                    .trim_start_matches(|c| open.contains(&c))
+                    .trim_end_matches(|c| close.contains(&c));
+                let known = ["单选", "多选", "排序", "量表", "填空", "矩阵", "必答", "选填", "下拉"];
+                if known.iter().any(|k| inner.contains(k)) {
+                    let required = inner.contains("必答");
+                    let kind = ["单选题", "多选题", "排序题", "量表题", "填空题", "矩阵"]
+                        .iter()
+                        .find(|k| inner.contains(*k))
+                        .map(|k| k.to_string());
+                    return (tidy(&t[..pos]), required, kind);
+                }
+            }
+        }
+    }
+    (t, false, None)
+}
+
+/// Parses a 问卷星 code-export split column `第N题(option)`: (N, option).
+pub fn parse_split_header(raw: &str) -> Option<(u32, String)> {
+    let s = tidy(raw);
+    let rest = s.strip_prefix('第')?;
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let rest = rest[digits.len()..].strip_prefix('题')?;
+    let inner = rest
+        .strip_prefix('(')
+        .or_else(|| rest.strip_prefix('（'))?;
+    let inner = inner
+        .strip_suffix(')')
+        .or_else(|| inner.strip_suffix('）'))?;
+    Some((digits.parse().ok()?, tidy(inner)))
+}
+
+/// Splits a 问卷星 "other" answer `其他【请注明】〖宠物〗` into the option and the text.
+pub fn split_other(s: &str) -> (&str, Option<&str>) {
+    if let Some(open) = s.find('〖') {
+        let text = &s[open + '〖'.len_utf8()..];
+        let text = text.strip_suffix('〗').unwrap_or(text);
+        return (s[..open].trim(), Some(text));
+    }
+    (s, None)
+}
+
+/// `4分` → 4; also accepts a bare number.
+pub fn parse_points(s: &str) -> Option<f64> {
+    let t = norm(s);
+    let t = t.strip_suffix('分').unwrap_or(&t);
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers() {
+        let h = parse_numbered_header("6、兴趣爱好(多选题 *必答) ").unwrap();
+        assert_eq!((h.number, h.text.as_str(), h.required), (6, "兴趣爱好", true));
+        assert_eq!(h.kind_hint.as_deref(), Some("多选题"));
+        let h = parse_numbered_header("3、性别 ").unwrap();
+        assert_eq!((h.number, h.text.as_str(), h.required), (3, "性别", false));
+        assert_eq!(parse_numbered_header("序号"), None);
+        assert_eq!(parse_numbered_header("2025年度"), None);
+        assert_eq!(
+            parse_split_header("第8题(ACG文化(动漫、游戏等))"),
+            Some((8, "ACG文化(动漫、游戏等)".into()))
+        );
+        // Parentheses that are part of the text stay.
+        assert_eq!(strip_type_suffix("收入(税后)").0, "收入(税后)");
+    }
+
+    #[test]
+    fn normalises() {
+        assert_eq!(norm(" ＡＢ　c "), "abc");
+        assert_eq!(norm("３０～３４岁"), "30~34岁");
+        assert_eq!(split_other("其他【请注明】〖宠物〗"), ("其他【请注明】", Some("宠物")));
+        assert_eq!(parse_points("４分"), Some(4.0));
+    }
+}
