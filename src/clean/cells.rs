@@ -262,6 +262,11 @@ fn part(
         push(out, i, Some(t.to_string()));
         return;
     }
+    if let Some(i) = opts.by_letter(p) {
+        push(out, i, None);
+        out.notes.push(PartNote { value: p.to_string(), note: Note { problem: Problem::LetterAnswer, action: Action::Converted } });
+        return;
+    }
     match (opts.other, rank) {
         (Some(o), false) => {
             push(out, o, Some(p.to_string()));
@@ -348,6 +353,7 @@ mod tests {
             rows: vec![],
             required: false,
             aliases: vec![],
+            show_if: None,
         }
     }
 
@@ -400,6 +406,8 @@ mod tests {
         let p = picks(&o, "运动，钓鱼", false);
         assert_eq!(p.picks[1], (3, Some("钓鱼".into())));
         assert_eq!(p.notes[0].note.problem, Problem::OtherAsText);
+        let p = picks(&o, "A、C、领导调研", false);
+        assert_eq!(ids(p), vec![0, 2, 3]);
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub enum Problem {
     LetterAnswer,
     CodeAnswer,
     OtherAsText,
+    SkipViolation,
 }
 
 impl Problem {
@@ -45,6 +46,7 @@ impl Problem {
             Problem::LetterAnswer => "用选项字母作答",
             Problem::CodeAnswer => "用选项序号作答",
             Problem::OtherAsText => "选项外的答案",
+            Problem::SkipViolation => "按跳题逻辑不应作答却作答了",
         }
     }
 }

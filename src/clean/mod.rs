@@ -202,6 +202,8 @@ enum QState {
     Empty,
     Skipped,
     Answered,
+    /// Answered with something unusable (already in the ledger).
+    Invalid,
 }
 
 /// Everything fixed for one sheet: the survey, its schema and lookups, the layout.
@@ -212,12 +214,16 @@ struct SheetCtx<'a> {
     layout: Layout,
     /// Single/scale columns read as code exports (bare numbers are option numbers).
     coded: HashSet<u32>,
+    /// Columns answered with option letters throughout.
+    lettered: HashSet<u32>,
     /// Questions with at least one column in this sheet.
     present: Vec<bool>,
     seq_col: Option<u32>,
     time_col: Option<u32>,
     unit_col: Option<u32>,
     unit_q: Option<usize>,
+    /// Per question: the single-choice question that gates it and the option texts shown.
+    show_if: Vec<Option<(usize, Vec<String>)>>,
     file: String,
     sheet: String,
     file_stem: String,
@@ -273,9 +279,27 @@ impl<'a> SheetCtx<'a> {
                 let d = get(column.col);
                 self.read_cell(r, column.col, column.role, d, &mut vals, &mut state, &mut rank_seen, &mut part.issues);
             }
-            // Finish questions spread over several columns.
+            // Finish questions spread over several columns, then apply skip logic.
             for (qi, q) in self.survey.questions.iter().enumerate() {
                 let qc = &self.schema.questions[qi];
+                if let Some((cond, allowed)) = &self.show_if[qi] {
+                    let shown = matches!(&vals[self.schema.questions[*cond].first], Val::Str(s) if allowed.iter().any(|a| a == s));
+                    if !shown {
+                        if state[qi] == QState::Answered {
+                            part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::SkipViolation, Action::SetMissing));
+                        }
+                        for k in 0..qc.width {
+                            vals[qc.first + k] = Val::Null;
+                        }
+                        for (_, c) in &qc.other {
+                            vals[*c] = Val::Null;
+                        }
+                        if state[qi] != QState::Absent {
+                            state[qi] = QState::Skipped;
+                        }
+                        continue;
+                    }
+                }
                 match (q.kind, state[qi]) {
                     (Kind::Multi, QState::Answered) => {
                         let any = (0..qc.width).any(|k| vals[qc.first + k] == Val::Bool(true));
@@ -318,7 +342,7 @@ impl<'a> SheetCtx<'a> {
             let unit = match unit {
                 Some(u) => u,
                 None => {
-                    if self.unit_q.is_some() || self.unit_col.is_some() {
+                    if self.unit_q.is_some_and(|q| self.present[q]) || self.unit_col.is_some() {
                         part.issues.push(self.issue(Some(r), self.unit_col, self.unit_q, String::new(), Problem::MissingUnit, Action::UnitFromFile));
                     }
                     self.file_stem.clone()
@@ -356,8 +380,17 @@ impl<'a> SheetCtx<'a> {
         let q = &self.survey.questions[qi];
         let qc = &self.schema.questions[qi];
         let opts = &self.options[qi];
+        let lettered = self.lettered.contains(&col);
         let note = |issues: &mut Vec<Issue>, value: String, p: Problem, a: Action| {
-            issues.push(self.issue(Some(r), Some(col), Some(qi), value, p, a));
+            // A column answered in letters throughout has one ledger entry, not one per cell.
+            if !(lettered && p == Problem::LetterAnswer) {
+                issues.push(self.issue(Some(r), Some(col), Some(qi), value, p, a));
+            }
+        };
+        let invalid = |state: &mut [QState]| {
+            if state[qi] == QState::Empty {
+                state[qi] = QState::Invalid;
+            }
         };
         let mark = |state: &mut [QState], b: Blank| {
             if b == Blank::Skipped && state[qi] != QState::Answered {
@@ -382,7 +415,7 @@ impl<'a> SheetCtx<'a> {
                     set_other(vals, oi, other);
                     state[qi] = QState::Answered;
                 }
-                Choice::Bad(n) => note(issues, cell_text(d), n.problem, n.action),
+                Choice::Bad(n) => { note(issues, cell_text(d), n.problem, n.action); invalid(state) }
             },
             (Role::Whole(_), Kind::Multi | Kind::Rank) => {
                 if let Some(b) = cells::blank(d) {
@@ -392,6 +425,9 @@ impl<'a> SheetCtx<'a> {
                 let p = cells::picks(opts, &cell_text(d), rank);
                 for pn in &p.notes {
                     note(issues, pn.value.clone(), pn.note.problem, pn.note.action);
+                }
+                if p.picks.is_empty() {
+                    invalid(state);
                 }
                 for (pos, (oi, other)) in p.picks.into_iter().enumerate() {
                     vals[qc.first + oi] = if rank { Val::I32(pos as i32 + 1) } else { Val::Bool(true) };
@@ -413,7 +449,7 @@ impl<'a> SheetCtx<'a> {
                         vals[qc.first] = Val::F64(v);
                         state[qi] = QState::Answered;
                     }
-                    Err(()) => note(issues, cell_text(d), Problem::NotANumber, Action::SetMissing),
+                    Err(()) => { note(issues, cell_text(d), Problem::NotANumber, Action::SetMissing); invalid(state) }
                 },
             },
             (Role::MatrixRow(_, ri), _) => match cells::choice(q, opts, d, true) {
@@ -425,7 +461,7 @@ impl<'a> SheetCtx<'a> {
                     vals[qc.first + ri] = Val::F64(q.score(oi));
                     state[qi] = QState::Answered;
                 }
-                Choice::Bad(n) => note(issues, cell_text(d), n.problem, n.action),
+                Choice::Bad(n) => { note(issues, cell_text(d), n.problem, n.action); invalid(state) }
             },
             (Role::Split(_, oi), Kind::Multi) => match cells::flag(d) {
                 Flag::Yes => {
@@ -439,7 +475,7 @@ impl<'a> SheetCtx<'a> {
                     }
                 }
                 Flag::Blank(b) => mark(state, b),
-                Flag::Bad => note(issues, cell_text(d), Problem::BadFlag, Action::SetMissing),
+                Flag::Bad => { note(issues, cell_text(d), Problem::BadFlag, Action::SetMissing); invalid(state) }
             },
             (Role::Split(_, oi), Kind::Rank) => match cells::rank_cell(d, q.options.len()) {
                 Ok(Some(k)) => {
@@ -457,7 +493,7 @@ impl<'a> SheetCtx<'a> {
                     }
                 }
                 Err(Some(b)) => mark(state, b),
-                Err(None) => note(issues, cell_text(d), Problem::BadRank, Action::SetMissing),
+                Err(None) => { note(issues, cell_text(d), Problem::BadRank, Action::SetMissing); invalid(state) }
             },
             _ => note(issues, cell_text(d), Problem::UnknownColumn, Action::SetMissing),
         }
@@ -529,7 +565,44 @@ fn parse_sheet(
     }
     let unit_q = survey.unit.as_ref().and_then(|u| survey.questions.iter().position(|q| &q.id == u));
     let unknown: Vec<String> = layout.columns.iter().filter(|c| c.role == Role::Unknown).map(|c| c.header.clone()).collect();
+    let show_if = survey
+        .questions
+        .iter()
+        .map(|q| {
+            let c = q.show_if.as_ref()?;
+            let qi = survey.questions.iter().position(|p| p.id == c.question)?;
+            let p = &survey.questions[qi];
+            let texts = c.any_of.iter().filter_map(|o| p.find_option(o)).map(|i| p.options[i].text().to_string()).collect();
+            Some((qi, texts))
+        })
+        .collect();
+    // Columns answered with option letters (`A`, `ACD`, `a,c`) in most rows.
+    let mut lettered = HashSet::new();
+    for c in &layout.columns {
+        if let Role::Whole(qi) = c.role {
+            if survey.questions[qi].kind.has_options() {
+                let (mut n, mut total) = (0usize, 0usize);
+                for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
+                    let Some(Data::String(s)) = cells.get_value((r, c.col)) else { continue };
+                    if s.trim().is_empty() || options[qi].by_text(s).is_some() {
+                        total += !s.trim().is_empty() as usize;
+                        continue;
+                    }
+                    total += 1;
+                    let t = crate::text::norm(s);
+                    if !t.is_empty() && t.chars().all(|ch| ch.is_ascii_lowercase() || "、,，;；/".contains(ch)) {
+                        n += 1;
+                    }
+                }
+                if total > 0 && n * 2 >= total {
+                    lettered.insert(c.col);
+                }
+            }
+        }
+    }
     let ctx = SheetCtx {
+        lettered,
+        show_if,
         survey,
         schema,
         options,
@@ -549,9 +622,14 @@ fn parse_sheet(
     for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Unknown) {
         header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), None, c.header.clone(), Problem::UnknownColumn, Action::ColumnIgnored));
     }
+    for c in ctx.layout.columns.iter().filter(|c| ctx.lettered.contains(&c.col)) {
+        let qi = c.role.question();
+        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), qi, "整列用字母作答（A=第1个选项，B=第2个……）".into(), Problem::LetterAnswer, Action::Converted));
+    }
     for (qi, p) in ctx.present.iter().enumerate() {
         if !p {
-            header_issues.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, Action::SetMissing));
+            let action = if ctx.unit_q == Some(qi) { Action::UnitFromFile } else { Action::SetMissing };
+            header_issues.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, action));
         }
     }
     let first = ctx.layout.header_row + 1;

@@ -256,7 +256,7 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
         let id = if num > 1000 || !base.numbered { format!("Q{}", questions.len() + 1) } else { format!("Q{num}") };
         let text_s = if td.is_none() && d.text.starts_with('第') { d.text.clone() } else { d.text.clone() };
         let required = td.map_or(false, |d| d.required) || cd.map_or(false, |d| d.required);
-        let mut q = Question { id, text: text_s, kind: Kind::Text, options: vec![], rows: vec![], required, aliases: vec![] };
+        let mut q = Question { id, text: text_s, kind: Kind::Text, options: vec![], rows: vec![], required, aliases: vec![], show_if: None };
         if !d.rows.is_empty() {
             q.kind = Kind::Matrix;
             q.rows = d.rows.iter().map(|(l, _)| l.clone()).collect();

@@ -124,6 +124,17 @@ pub struct Question {
     /// Other headers this question may appear under in returned files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// Skip logic: the question is shown only to respondents who chose one of these
+    /// options of an earlier single-choice question; others are outside its base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_if: Option<ShowIf>,
+}
+
+/// `show_if = { question = "Q8", any_of = ["是"] }`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShowIf {
+    pub question: String,
+    pub any_of: Vec<String>,
 }
 
 impl Question {
@@ -236,6 +247,19 @@ impl Survey {
                 }
             }
         }
+        for (i, q) in self.questions.iter().enumerate() {
+            let Some(c) = &q.show_if else { continue };
+            let Some(j) = self.questions.iter().position(|p| p.id == c.question) else {
+                return bad(format!("题目 {} 的跳题条件 show_if 引用了不存在的题目 {}", q.id, c.question));
+            };
+            let p = &self.questions[j];
+            if j >= i || p.kind != Kind::Single {
+                return bad(format!("题目 {} 的跳题条件只能引用它前面的单选题（{} 不是）", q.id, c.question));
+            }
+            if let Some(o) = c.any_of.iter().find(|o| p.find_option(o).is_none()) {
+                return bad(format!("题目 {} 的跳题条件中的“{o}”不是 {} 的选项", q.id, c.question));
+            }
+        }
         for b in &self.banners {
             if b != "unit" && b != "wave" && self.question(b).is_none() {
                 return bad(format!("分组变量 banners 中的“{b}”不是问卷中的题目编号"));
@@ -285,6 +309,12 @@ text = "评价"
 kind = "matrix"
 options = ["1分", "2分", "3分"]
 rows = ["三会一课", "主题党日"]
+[[questions]]
+id = "Q3"
+text = "分数"
+kind = "scale"
+options = ["低", "高"]
+show_if = { question = "Q1", any_of = ["党政干部"] }
 "#;
 
     #[test]
@@ -310,5 +340,7 @@ rows = ["三会一课", "主题党日"]
         assert!(err(&OK.replace("banners = [\"Q1\"]", "banners = [\"Q2\"]")).contains("分组"));
         assert!(err(&OK.replace("rows = [\"三会一课\", \"主题党日\"]", "")).contains("rows"));
         assert!(err("title = 1").contains("格式"));
+        assert!(err(&OK.replace("any_of = [\"党政干部\"]", "any_of = [\"群众\"]")).contains("群众"));
+        assert!(err(&OK.replace("question = \"Q1\", any_of", "question = \"Q2\", any_of")).contains("单选题"));
     }
 }
