@@ -10,7 +10,8 @@ fn main() {
     let code = match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("错误：{e:#}");
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("错误：{}", chain.join("："));
             2
         }
     };

@@ -71,10 +71,14 @@ pub fn run(a: Args) -> Result<i32> {
         }
     }
     let issues_path = output.with_file_name("issues.csv");
+    let failed = imp.failed_files();
+    if failed == imp.files.len() {
+        println!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
+        return Ok(1);
+    }
     diaoyan::output::write_frame(&mut imp.frame, &output)?;
     diaoyan::output::write_issues(&imp.issues, &issues_path)?;
 
-    let failed = imp.failed_files();
     println!("导入完成：{} 个文件{}", imp.files.len(), if failed > 0 { format!("（{failed} 个无法读取）") } else { String::new() });
     println!(
         "  读取答卷 {} 行 = 保留 {} 行 + 剔除 {} 行{}",

@@ -7,6 +7,7 @@
 //! decoded (UTF-8, UTF-8 with BOM, GBK/GB18030) and loaded into the same cell grid.
 
 mod csv_reader;
+mod ods_merge;
 
 use calamine::{open_workbook_auto, Data, Range, Reader, Sheets};
 use std::path::{Path, PathBuf};
@@ -36,9 +37,9 @@ pub enum ReadError {
     Unsupported(String),
     #[error("文件有密码保护，请在 Excel/WPS 中取消密码后另存再导入")]
     Password,
-    #[error("文件已损坏或不是真正的表格文件（{0}），请在 Excel/WPS 中打开后另存为 .xlsx")]
+    #[error("文件已损坏或不是真正的表格文件，请在 Excel/WPS 中打开后另存为 .xlsx 再导入")]
     Corrupt(String),
-    #[error("文件中没有任何数据")]
+    #[error("文件中没有任何数据，请确认是否发错了文件")]
     Empty,
 }
 
@@ -76,6 +77,10 @@ pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
 fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
     let mut wb = open_workbook_auto(path).map_err(classify)?;
     let names = wb.sheet_names();
+    let ods_merges = match &wb {
+        Sheets::Ods(_) => ods_merge::read(path),
+        _ => Default::default(),
+    };
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         let mut cells = wb.worksheet_range(&name).map_err(classify)?;
@@ -86,6 +91,9 @@ fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
         };
         for m in merged {
             fill_merged(&mut cells, m.start, m.end);
+        }
+        for (start, end) in ods_merges.get(&name).into_iter().flatten() {
+            fill_merged(&mut cells, *start, *end);
         }
         out.push(SheetData { name, cells });
     }

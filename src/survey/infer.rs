@@ -46,6 +46,8 @@ struct FileDrafts {
     /// Whether question numbers came from the headers (问卷星) or column order.
     numbered: bool,
     seq_col: Option<u32>,
+    /// A column naming the respondent's unit (单位, 所在单位, 部门).
+    unit_col: Option<String>,
 }
 
 fn header_row(cells: &Range<Data>) -> Option<u32> {
@@ -79,6 +81,7 @@ fn drafts_of(wb: &Workbook) -> Option<FileDrafts> {
     let numbered = headers.iter().any(|(_, h)| parse_numbered_header(h).is_some() || parse_split_header(h).is_some());
     let mut drafts: Vec<Draft> = Vec::new();
     let mut seq_col = None;
+    let mut unit_col = None;
     let mut in_matrix = false;
     let mut plain_n = 0;
     for (c, h) in headers {
@@ -128,8 +131,13 @@ fn drafts_of(wb: &Workbook) -> Option<FileDrafts> {
                 continue;
             }
         }
+        if unit_col.is_none() && ["单位", "所在单位", "单位名称", "部门", "所在部门"].contains(&n.as_str()) {
+            unit_col = Some(h.clone());
+            in_matrix = false;
+            continue;
+        }
         plain_n += 1;
-        let number = if numbered { 1000 + plain_n } else { plain_n };
+        let number = if numbered { 10_000 + plain_n } else { plain_n };
         let (text, required, _) = crate::text::strip_type_suffix(&h);
         let mut d = new(number, text, required);
         d.whole = Some(c);
@@ -138,7 +146,7 @@ fn drafts_of(wb: &Workbook) -> Option<FileDrafts> {
     if drafts.is_empty() {
         return None;
     }
-    Some(FileDrafts { cells, header_row: hr, drafts, numbered, seq_col })
+    Some(FileDrafts { cells, header_row: hr, drafts, numbered, seq_col, unit_col })
 }
 
 fn column_values(f: &FileDrafts, c: u32) -> Vec<(u32, Data)> {
@@ -247,13 +255,15 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
                 numbers.push(d.number);
             }
         }
-        numbers.sort();
     }
+    numbers.sort();
+    // Unnumbered extra columns of a 问卷星 export come after the last question.
+    let last = numbers.iter().copied().filter(|n| *n < 10_000).max().unwrap_or(0);
     for num in numbers {
         let td = text.and_then(|f| f.drafts.iter().find(|d| d.number == num));
         let cd = code.and_then(|f| f.drafts.iter().find(|d| d.number == num));
         let d = td.or(cd).unwrap();
-        let id = if num > 1000 || !base.numbered { format!("Q{}", questions.len() + 1) } else { format!("Q{num}") };
+        let id = if num > 10_000 { format!("Q{}", last + num - 10_000) } else { format!("Q{num}") };
         let text_s = if td.is_none() && d.text.starts_with('第') { d.text.clone() } else { d.text.clone() };
         let required = td.map_or(false, |d| d.required) || cd.map_or(false, |d| d.required);
         let mut q = Question { id, text: text_s, kind: Kind::Text, options: vec![], rows: vec![], required, aliases: vec![], show_if: None };
@@ -288,9 +298,22 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
         } else if let Some(c) = d.whole {
             let f = if td.is_some() { text.unwrap() } else { code.unwrap() };
             let vals = column_values(f, c);
-            let (kind, opts) = classify(&vals, td.is_none());
-            q.kind = kind;
+            let (mut kind, opts) = classify(&vals, td.is_none());
             q.options = opts;
+            // The pair: a column coded with integers in the code export is a choice question.
+            if let (Some(cf), Some(cc)) = (code, cd.and_then(|d| d.whole)) {
+                let coded = column_values(cf, cc);
+                let all_ints = coded.iter().all(|(_, v)| int_of(v).is_some());
+                if td.is_some() && kind == Kind::Text && !coded.is_empty() && all_ints {
+                    kind = Kind::Single;
+                }
+                // Text answers stay text in the code export: not a choice question.
+                if td.is_some() && kind == Kind::Single && !all_ints {
+                    kind = Kind::Text;
+                    q.options.clear();
+                }
+            }
+            q.kind = kind;
             // The pair: code → text mapping orders single-choice options by their codes.
             if let (Some(tf), Some(cf), Some(cd)) = (text, code, cd) {
                 if matches!(kind, Kind::Single | Kind::Scale) {
@@ -307,10 +330,12 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
         .and_then(|s| s.to_str())
         .map(tidy)
         .unwrap_or_else(|| "问卷".into());
-    let unit = questions
-        .iter()
-        .find(|q| q.kind == Kind::Single && (q.text.contains("单位") || q.text.contains("部门")))
-        .map(|q| q.id.clone());
+    let unit = all.iter().find_map(|(_, f)| f.unit_col.clone()).or_else(|| {
+        questions
+            .iter()
+            .find(|q| q.kind == Kind::Single && (q.text.contains("单位") || q.text.contains("部门")))
+            .map(|q| q.id.clone())
+    });
     let banners = questions
         .iter()
         .filter(|q| q.kind == Kind::Single)

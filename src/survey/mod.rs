@@ -16,8 +16,10 @@ use crate::text::norm;
 /// Errors found in a survey definition; messages are shown to users as they are.
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyError {
+    #[error("找不到问卷定义文件，请检查路径，或先用 diaoyan init 从导出文件生成")]
+    NotFound,
     #[error("读取问卷定义失败：{0}")]
-    Io(#[from] std::io::Error),
+    Io(String),
     #[error("问卷定义格式有误：{0}")]
     Toml(String),
     #[error("问卷定义有误：{0}")]
@@ -176,7 +178,12 @@ fn one() -> u32 {
 
 impl Survey {
     pub fn load(path: &Path) -> Result<Survey, SurveyError> {
-        let text = std::fs::read_to_string(path)?;
+        let text = std::fs::read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SurveyError::NotFound,
+            _ => SurveyError::Io(e.to_string()),
+        })?;
+        let text = String::from_utf8(text)
+            .map_err(|_| SurveyError::Toml("不是 UTF-8 编码的文本文件（是否把表格文件当成了 survey.toml？）".into()))?;
         Survey::from_toml(&text)
     }
 
@@ -320,7 +327,7 @@ show_if = { question = "Q1", any_of = ["党政干部"] }
     #[test]
     fn loads_and_roundtrips() {
         let s = Survey::from_toml(OK).unwrap();
-        assert_eq!(s.questions.len(), 2);
+        assert_eq!(s.questions.len(), 3);
         assert!(s.questions[0].options[1].is_other());
         assert_eq!(s.questions[0].find_option(" 其它 "), Some(1));
         let again = Survey::from_toml(&s.to_toml()).unwrap();

@@ -1,0 +1,71 @@
+//! Bad input: a one-line Chinese message naming the file, the right exit status, and
+//! never a panic.
+
+use crate::workdir::{fixture, Workdir};
+
+fn import_one(name: &str) -> (i32, String, String) {
+    let w = Workdir::new();
+    let f = fixture(name);
+    let r = w.run(["import", "-s", fixture("survey.toml").to_str().unwrap(), f.to_str().unwrap(), "-o", "o/clean.csv"]);
+    (r.code(), r.stdout(), r.stderr())
+}
+
+#[test]
+fn unreadable_files_name_the_file_and_what_to_do() {
+    for (name, words) in [
+        ("garbage.xlsx", "另存为"),
+        ("password.xlsx", "密码"),
+        ("empty.xlsx", "没有任何数据"),
+        ("no_header.xlsx", "表头"),
+        ("does_not_exist.xlsx", "不存在"),
+    ] {
+        let (code, _out, err) = import_one(name);
+        assert_eq!(code, 1, "{name}: {err}");
+        let line = err.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name} not named: {err}"));
+        assert!(line.contains(words), "{name}: {line}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_others() {
+    let w = Workdir::new();
+    let r = w.run([
+        "import", "-s", fixture("survey.toml").to_str().unwrap(),
+        fixture("wjx_text.xlsx").to_str().unwrap(), fixture("garbage.xlsx").to_str().unwrap(), "-o", "o/clean.csv",
+    ]);
+    r.expect_code(1);
+    assert!(r.stdout().contains("有效答卷共 6 份"), "{}", r.stdout());
+    assert!(w.path("o/clean.csv").exists());
+}
+
+#[test]
+fn usage_errors_exit_2_in_chinese() {
+    let w = Workdir::new();
+    let r = w.run(["import", "-s", "nosuch.toml", fixture("wjx_text.xlsx").to_str().unwrap()]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("找不到问卷定义文件"), "{}", r.stderr());
+    assert_eq!(r.stderr().lines().count(), 1);
+    let r = w.run(["import", "-s", fixture("garbage.xlsx").to_str().unwrap(), fixture("wjx_text.xlsx").to_str().unwrap()]);
+    r.expect_code(2);
+    let bad = w.path("bad.toml");
+    std::fs::write(&bad, std::fs::read_to_string(fixture("survey.toml")).unwrap().replace("kind = \"rank\"", "kind = \"ranking\"")).unwrap();
+    let r = w.run(["import", "-s", "bad.toml", fixture("wjx_text.xlsx").to_str().unwrap()]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("ranking"), "{}", r.stderr());
+    w.run(["frobnicate"]).expect_code(2);
+    let r = w.run(["import", "-s", fixture("survey.toml").to_str().unwrap(), "-o", "x.txt", fixture("wjx_text.xlsx").to_str().unwrap()]);
+    r.expect_code(2);
+    assert!(r.stderr().contains(".csv"), "{}", r.stderr());
+}
+
+#[test]
+fn hostile_cells_do_not_panic() {
+    let w = Workdir::new();
+    let long = "长".repeat(100_000);
+    let csv = format!("序号,1、您的身份,2、形式主义表现,4、减负措施排序,8、会议次数\n1,{long},┋┋┋,→→→,1e400\n2,\"\",〖〗,〖,-0\n3,=1+1,其他【请注明】〖,→精简会议→精简会议,NaN\n");
+    std::fs::write(w.path("evil.csv"), csv).unwrap();
+    let r = w.run(["import", "-s", fixture("survey.toml").to_str().unwrap(), "evil.csv", "-o", "o/clean.csv"]);
+    r.expect_code(0);
+    assert!(r.stdout().contains("读取答卷 3 行 = 保留 3 行 + 剔除 0 行"), "{}", r.stdout());
+}

@@ -1,0 +1,221 @@
+//! Readers and cleaning on fixtures of every input shape, and on the real exports.
+
+use crate::workdir::{fixture, read_csv, wjx, Workdir};
+use diaoyan::clean::ledger::{Action, Problem};
+use diaoyan::clean::{import, Import, ImportOptions};
+use diaoyan::survey::Survey;
+use polars::prelude::*;
+use std::path::PathBuf;
+
+fn survey() -> Survey {
+    Survey::load(&fixture("survey.toml")).unwrap()
+}
+
+fn run(s: &Survey, files: &[PathBuf]) -> Import {
+    import(s, files, &ImportOptions::default(), &|_| {})
+}
+
+/// The table as strings by column name, for the columns `keep` accepts.
+fn table(df: &DataFrame, keep: impl Fn(&str) -> bool) -> Vec<(String, Vec<String>)> {
+    df.columns()
+        .iter()
+        .filter(|c| keep(c.name().as_str()))
+        .map(|c| {
+            let vals = (0..df.height())
+                .map(|i| match c.get(i).unwrap() {
+                    AnyValue::Null => String::new(),
+                    v => v.to_string().trim_matches('"').to_string(),
+                })
+                .collect();
+            (c.name().to_string(), vals)
+        })
+        .collect()
+}
+
+fn answers(c: &str) -> bool {
+    c.starts_with('Q')
+}
+
+fn col<'a>(t: &'a [(String, Vec<String>)], name: &str) -> &'a [String] {
+    &t.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no column {name}")).1
+}
+
+#[test]
+fn every_text_export_format_gives_the_same_table() {
+    let s = survey();
+    let base = run(&s, &[fixture("wjx_text.xlsx")]);
+    assert_eq!((base.rows_read, base.rows_kept, base.rows_rejected), (6, 6, 0));
+    let want = table(&base.frame, |c| c != "source_file" && c != "source_sheet");
+    for f in ["wjx_text.xls", "wjx_text.ods", "wjx_text_utf8.csv", "wjx_text_bom.csv", "wjx_text_gbk.csv"] {
+        let got = run(&s, &[fixture(f)]);
+        assert_eq!(got.failed_files(), 0, "{f}");
+        assert_eq!(table(&got.frame, |c| c != "source_file" && c != "source_sheet"), want, "{f}");
+    }
+}
+
+#[test]
+fn text_export_values_are_read_exactly() {
+    let t = table(&run(&survey(), &[fixture("wjx_text.xlsx")]).frame, |_| true);
+    assert_eq!(col(&t, "unit"), ["甲局", "甲局", "乙局", "乙局", "乙局", "甲局"]);
+    assert_eq!(col(&t, "respondent"), ["1", "2", "3", "4", "5", "6"]);
+    assert_eq!(col(&t, "source_row"), ["2", "3", "4", "5", "6", "7"]);
+    assert_eq!(col(&t, "Q1"), ["党政干部", "事业单位人员", "其他【请注明】", "党政干部", "事业单位人员", "党政干部"]);
+    assert_eq!(col(&t, "Q1/其他【请注明】/注明")[2], "退休返聘");
+    // Multi: one boolean per option; a blank answer is missing for every option.
+    assert_eq!(col(&t, "Q2/会议多"), ["true", "false", "false", "true", "", "true"]);
+    assert_eq!(col(&t, "Q2/其他【请注明】"), ["false", "true", "false", "false", "", "false"]);
+    assert_eq!(col(&t, "Q2/其他【请注明】/注明")[1], "打卡");
+    // Matrix rows hold scores; `(空)` is missing.
+    assert_eq!(col(&t, "Q3/三会一课"), ["4.0", "3.0", "5.0", "2.0", "1.0", "4.0"]);
+    assert_eq!(col(&t, "Q3/主题党日")[4], "");
+    // Rank: position in the `→` list; unranked options are missing.
+    assert_eq!(col(&t, "Q4/精简会议"), ["1", "2", "", "1", "", "3"]);
+    assert_eq!(col(&t, "Q4/减少报表"), ["3", "", "1", "2", "", "2"]);
+    // Scale behind skip logic: `(跳过)` is outside the base.
+    assert_eq!(col(&t, "Q6"), ["4.0", "", "5.0", "3.0", "", "2.0"]);
+    assert_eq!(col(&t, "Q7"), ["少开会", "", "", "多调研", "", ""]);
+    assert_eq!(col(&t, "Q8"), ["8.0", "12.0", "3.0", "0.0", "5.0", "20.0"]);
+}
+
+#[test]
+fn code_export_matches_text_export() {
+    let s = survey();
+    let text = run(&s, &[fixture("wjx_text.xlsx")]);
+    let keep = |c: &str| answers(c) && !c.ends_with("/注明");
+    let want = table(&text.frame, keep);
+    for f in ["wjx_code.xlsx", "wjx_code.xls"] {
+        let got = run(&s, &[fixture(f)]);
+        assert_eq!(table(&got.frame, keep), want, "{f}");
+        // The code export marks a skipped question -3: no ledger entry for it.
+        assert!(got.issues.iter().all(|i| i.problem == Problem::RequiredMissing), "{:?}", got.issues);
+    }
+}
+
+#[test]
+fn real_wjx_exports_give_identical_tables() {
+    let w = Workdir::new();
+    w.run(["init", wjx("text-export-800.xls").to_str().unwrap(), wjx("code-export-800.xls").to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    for (f, out) in [("text-export-800.xls", "t/clean.csv"), ("code-export-800.xls", "c/clean.csv")] {
+        let r = w.run(["import", "-s", "s.toml", wjx(f).to_str().unwrap(), "-o", out]);
+        r.expect_code(0);
+        assert!(r.stdout().contains("读取答卷 800 行 = 保留 800 行 + 剔除 0 行"), "{}", r.stdout());
+    }
+    let (ht, rt) = read_csv(&w.path("t/clean.csv"));
+    let (hc, rc) = read_csv(&w.path("c/clean.csv"));
+    assert_eq!(ht, hc);
+    assert_eq!(rt.len(), 800);
+    let cols: Vec<usize> = ht.iter().enumerate().filter(|(_, h)| h.starts_with('Q') && !h.ends_with("/注明")).map(|(i, _)| i).collect();
+    assert_eq!(cols.len(), 30, "8 questions: 6 single + 2 multi of 14 and 10 options");
+    let mut answered = 0;
+    for (a, b) in rt.iter().zip(&rc) {
+        for &c in &cols {
+            assert_eq!(a[c], b[c], "respondent {} column {}", a[2], ht[c]);
+            answered += !a[c].is_empty() as usize;
+        }
+    }
+    assert_eq!(answered, 800 * 30, "every respondent answered every question");
+    // Spot checks against the source cells (row 2 of both files).
+    let q = |name: &str| ht.iter().position(|h| h == name).unwrap();
+    assert_eq!(rt[0][q("Q2")], "3000-3499元");
+    assert_eq!(rt[0][q("Q6/运动")], "1");
+    assert_eq!(rt[0][q("Q6/阅读")], "0");
+    // The other-texts exist only in the text export.
+    let other = q("Q2/其他【请注明】/注明");
+    let texts: Vec<&str> = rt.iter().map(|r| r[other].as_str()).filter(|s| !s.is_empty()).collect();
+    assert_eq!(texts, ["我妈买的。", "亲友赠送的"]);
+}
+
+#[test]
+fn messy_unit_workbooks_in_every_format() {
+    let s = survey();
+    let mut first: Option<Vec<(String, Vec<String>)>> = None;
+    for f in ["unit_messy.xlsx", "unit_messy.xls", "unit_messy.ods"] {
+        let imp = run(&s, &[fixture(f)]);
+        assert_eq!((imp.rows_read, imp.rows_kept, imp.rows_rejected, imp.blank_rows), (7, 5, 2, 1), "{f}");
+        let t = table(&imp.frame, |c| c != "source_file" && c != "source_sheet");
+        assert_eq!(col(&t, "unit"), ["丙局"; 5], "{f}: unit from the 单位 column");
+        // Letters, full-width letters, trailing spaces, a vertical merge.
+        assert_eq!(col(&t, "Q1"), ["党政干部", "事业单位人员", "党政干部", "党政干部", "事业单位人员"], "{f}");
+        assert_eq!(col(&t, "Q2/会议多"), ["true", "true", "true", "true", "false"], "{f}");
+        assert_eq!(col(&t, "Q2/材料多"), ["false", "true", "true", "false", "false"], "{f}");
+        assert_eq!(col(&t, "Q2/其他【请注明】/注明")[3], "打卡多", "{f}");
+        assert_eq!(col(&t, "Q3/三会一课"), ["4.0", "3.0", "", "5.0", "2.0"], "{f}: ３分 read, 6 rejected");
+        assert_eq!(col(&t, "Q4/规范检查"), ["2", "1", "", "", ""], "{f}: letters in rank order");
+        assert_eq!(col(&t, "Q5"), ["是", "是", "否", "是", "否"], "{f}");
+        assert_eq!(col(&t, "Q8"), ["6.0", "", "10.0", "2.0", "4.0"], "{f}");
+        let mut ledger: Vec<(Option<u32>, String, Problem, Action)> =
+            imp.issues.iter().map(|i| (i.row, i.column.clone(), i.problem, i.action)).collect();
+        ledger.sort_by_key(|x| (x.0, x.1.clone()));
+        let want = vec![
+            (Some(3), "D".into(), Problem::LetterAnswer, Action::Converted),
+            (Some(3), "G".into(), Problem::LetterAnswer, Action::Converted),
+            (Some(3), "L".into(), Problem::UnknownColumn, Action::ColumnIgnored),
+            (Some(4), "C".into(), Problem::LetterAnswer, Action::Converted),
+            (Some(5), "C".into(), Problem::LetterAnswer, Action::Converted),
+            (Some(5), "K".into(), Problem::NotANumber, Action::SetMissing),
+            (Some(6), "E".into(), Problem::OutOfRange, Action::SetMissing),
+            (Some(7), "D".into(), Problem::OtherAsText, Action::AsOther),
+            (Some(9), "H".into(), Problem::LetterAnswer, Action::Converted),
+            (Some(10), "".into(), Problem::DuplicateId, Action::RowRejected),
+            (Some(10), "H".into(), Problem::LetterAnswer, Action::Converted),
+            (Some(11), "A".into(), Problem::TotalsRow, Action::RowRejected),
+        ];
+        assert_eq!(ledger, want, "{f}");
+        match &first {
+            Some(t0) => assert_eq!(&t, t0, "{f} differs from xlsx"),
+            None => first = Some(t),
+        }
+    }
+}
+
+#[test]
+fn many_files_at_once_keep_order_and_count_rows() {
+    let s = survey();
+    let files: Vec<PathBuf> = ["wjx_text.xlsx", "unit_messy.xlsx", "garbage.xlsx", "wjx_text_gbk.csv"].iter().map(|f| fixture(f)).collect();
+    let imp = run(&s, &files);
+    assert_eq!(imp.failed_files(), 1);
+    // wjx_text_gbk.csv repeats the same 序号 in the same units: rejected as duplicates.
+    assert_eq!(imp.rows_read, 6 + 7 + 6);
+    assert_eq!(imp.rows_read, imp.rows_kept + imp.rows_rejected);
+    assert_eq!(imp.frame.height(), imp.rows_kept);
+    let dups = imp.issues.iter().filter(|i| i.problem == Problem::DuplicateId).count();
+    assert_eq!(dups, 1 + 6);
+    let t = table(&imp.frame, |c| c == "source_file");
+    assert!(t[0].1[0].ends_with("wjx_text.xlsx"));
+    assert!(t[0].1.last().unwrap().ends_with("unit_messy.xlsx"));
+}
+
+#[test]
+fn wave_from_option_or_folder() {
+    let s = survey();
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("2024年")).unwrap();
+    std::fs::copy(fixture("wjx_text.xlsx"), w.path("2024年/a.xlsx")).unwrap();
+    let imp = run(&s, &[w.path("2024年/a.xlsx")]);
+    assert_eq!(table(&imp.frame, |c| c == "wave")[0].1[0], "2024");
+    let imp = import(&s, &[w.path("2024年/a.xlsx")], &ImportOptions { wave: Some("二期".into()) }, &|_| {});
+    assert_eq!(table(&imp.frame, |c| c == "wave")[0].1[0], "二期");
+}
+
+#[test]
+fn writes_csv_with_bom_parquet_and_ledger() {
+    let w = Workdir::new();
+    let sv = fixture("survey.toml");
+    let r = w.run(["import", "-s", sv.to_str().unwrap(), fixture("unit_messy.xlsx").to_str().unwrap(), "-o", "out/clean.parquet"]);
+    r.expect_code(0);
+    assert!(r.stdout().contains("读取答卷 7 行 = 保留 5 行 + 剔除 2 行"), "{}", r.stdout());
+    assert!(r.stdout().contains("有效答卷共 5 份"));
+    assert!(r.stderr().contains("填表人电话"), "unknown column reported: {}", r.stderr());
+    let f = std::fs::File::open(w.path("out/clean.parquet")).unwrap();
+    let df = ParquetReader::new(f).finish().unwrap();
+    assert_eq!(df.height(), 5);
+    assert_eq!(df.column("Q2/会议多").unwrap().dtype(), &DataType::Boolean);
+    assert_eq!(df.column("Q4/精简会议").unwrap().dtype(), &DataType::Int32);
+    let (h, rows) = read_csv(&w.path("out/issues.csv"));
+    assert_eq!(h, ["文件", "工作表", "行", "列", "题目", "原始值", "问题", "处理"]);
+    assert_eq!(rows.len(), 12);
+    assert!(rows.iter().any(|r| r[6] == "合计行，不是答卷" && r[7] == "整行剔除" && r[2] == "11"));
+    // No temporary files are left behind.
+    let names: Vec<String> = std::fs::read_dir(w.path("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}

@@ -1,0 +1,10 @@
+//! Integration tests: one test crate (so polars is linked once) with a module per area.
+//! Tests drive the real binary through [`workdir::Workdir`] or call the library on the
+//! committed fixtures in tests/fixtures and the real 问卷星 exports in ../shared/data/wjx.
+
+mod bad_input;
+mod example;
+mod import;
+mod init;
+mod props;
+mod workdir;
