@@ -41,29 +41,70 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<std::fs:
     })
 }
 
-/// A cell of the response table as CSV text.
-fn cell(col: &Column, i: usize) -> String {
-    match col.get(i) {
-        Ok(AnyValue::Null) | Err(_) => String::new(),
-        Ok(AnyValue::String(s)) => s.to_string(),
-        Ok(AnyValue::StringOwned(s)) => s.to_string(),
-        Ok(AnyValue::Boolean(b)) => if b { "1".into() } else { "0".into() },
-        Ok(AnyValue::Float64(f)) => crate::ingest::fmt_num(f),
-        Ok(v) => v.to_string(),
+/// One column, downcast once, so that rows can be formatted without per-cell dispatch.
+enum Typed<'a> {
+    Str(&'a StringChunked),
+    Bool(&'a BooleanChunked),
+    F64(&'a Float64Chunked),
+    I32(&'a Int32Chunked),
+    Other(&'a Column),
+}
+
+impl Typed<'_> {
+    fn write(&self, i: usize, out: &mut String) {
+        use std::fmt::Write as _;
+        match self {
+            Typed::Str(c) => out.push_str(c.get(i).unwrap_or("")),
+            Typed::Bool(c) => out.push_str(match c.get(i) {
+                Some(true) => "1",
+                Some(false) => "0",
+                None => "",
+            }),
+            Typed::F64(c) => {
+                if let Some(f) = c.get(i) {
+                    out.push_str(&crate::ingest::fmt_num(f));
+                }
+            }
+            Typed::I32(c) => {
+                if let Some(v) = c.get(i) {
+                    let _ = write!(out, "{v}");
+                }
+            }
+            Typed::Other(c) => match c.get(i) {
+                Ok(AnyValue::Null) | Err(_) => {}
+                Ok(v) => {
+                    let _ = write!(out, "{v}");
+                }
+            },
+        }
     }
 }
 
 pub fn write_csv_frame(df: &DataFrame, path: &Path) -> Result<(), WriteError> {
+    let mut df = df.clone();
+    df.rechunk_mut_par();
+    let typed: Vec<Typed> = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::String => Typed::Str(c.str().unwrap()),
+            DataType::Boolean => Typed::Bool(c.bool().unwrap()),
+            DataType::Float64 => Typed::F64(c.f64().unwrap()),
+            DataType::Int32 => Typed::I32(c.i32().unwrap()),
+            _ => Typed::Other(c),
+        })
+        .collect();
     write_atomic(path, |w| {
         w.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
         let mut cw = csv::Writer::from_writer(w);
         cw.write_record(df.get_column_names().iter().map(|s| s.as_str())).map_err(|e| e.to_string())?;
-        let cols = df.columns();
-        let mut rec: Vec<String> = Vec::with_capacity(cols.len());
+        let mut fields: Vec<String> = vec![String::new(); typed.len()];
         for i in 0..df.height() {
-            rec.clear();
-            rec.extend(cols.iter().map(|c| cell(c, i)));
-            cw.write_record(&rec).map_err(|e| e.to_string())?;
+            for (f, t) in fields.iter_mut().zip(&typed) {
+                f.clear();
+                t.write(i, f);
+            }
+            cw.write_record(&fields).map_err(|e| e.to_string())?;
         }
         cw.flush().map_err(|e| e.to_string())
     })

@@ -2,7 +2,7 @@
 //! "other" texts, skip markers, scores, flags and ranks. Pure functions, no I/O.
 
 use calamine::Data;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::ledger::{Action, Problem};
 use crate::survey::{Kind, Question};
@@ -77,8 +77,8 @@ const SEPS: &[char] = &['┋', '、', ',', '，', ';', '；', '|', '/', ' ', '�
 
 impl Options {
     pub fn new(q: &Question) -> Options {
-        let mut exact = HashMap::new();
-        let mut normed = HashMap::new();
+        let mut exact = HashMap::default();
+        let mut normed = HashMap::default();
         let mut with_sep = Vec::new();
         for (i, o) in q.options.iter().enumerate() {
             for t in std::iter::once(o.text()).chain(o.aliases().iter().map(|s| s.as_str())) {

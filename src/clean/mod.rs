@@ -15,11 +15,11 @@ pub mod schema;
 use calamine::{Data, Range};
 use polars::prelude::*;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use crate::ingest::{cell_text, col_letter, read_file, SheetData};
+use crate::ingest::{self, cell_text, col_letter, read_file, SheetData};
 use crate::survey::{Kind, Survey};
 use cells::{Blank, Choice, Flag, Options};
 use layout::{Layout, Matcher, Role};
@@ -27,10 +27,18 @@ use ledger::{Action, Issue, Problem};
 use schema::{ColType, Schema, TRACE};
 
 /// How the import is run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// Wave for every file; otherwise taken from the folder names.
     pub wave: Option<String>,
+    /// .xlsx files at least this large are parsed while being read (same result).
+    pub stream_bytes: u64,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions { wave: None, stream_bytes: STREAM_BYTES }
+    }
 }
 
 /// What happened to one input file.
@@ -72,6 +80,7 @@ enum Val {
     F64(f64),
     Bool(bool),
     I32(i32),
+    Opt(u32),
 }
 
 impl Hash for Val {
@@ -82,12 +91,14 @@ impl Hash for Val {
             Val::F64(f) => f.to_bits().hash(h),
             Val::Bool(b) => b.hash(h),
             Val::I32(i) => i.hash(h),
+            Val::Opt(i) => i.hash(h),
         }
     }
 }
 
 enum ColData {
     Str(Vec<Option<String>>),
+    Opt(Vec<Option<u32>>),
     F64(Vec<Option<f64>>),
     Bool(Vec<Option<bool>>),
     I32(Vec<Option<i32>>),
@@ -97,6 +108,7 @@ impl ColData {
     fn new(ty: ColType, cap: usize) -> Self {
         match ty {
             ColType::Str => ColData::Str(Vec::with_capacity(cap)),
+            ColType::Opt => ColData::Opt(Vec::with_capacity(cap)),
             ColType::F64 => ColData::F64(Vec::with_capacity(cap)),
             ColType::Bool => ColData::Bool(Vec::with_capacity(cap)),
             ColType::I32 => ColData::I32(Vec::with_capacity(cap)),
@@ -105,6 +117,8 @@ impl ColData {
     fn push(&mut self, v: Val) {
         match (self, v) {
             (ColData::Str(c), Val::Str(s)) => c.push(Some(s)),
+            (ColData::Opt(c), Val::Opt(i)) => c.push(Some(i)),
+            (ColData::Opt(c), _) => c.push(None),
             (ColData::F64(c), Val::F64(f)) => c.push(Some(f)),
             (ColData::Bool(c), Val::Bool(b)) => c.push(Some(b)),
             (ColData::I32(c), Val::I32(i)) => c.push(Some(i)),
@@ -120,16 +134,22 @@ impl ColData {
         }
         match (self, other) {
             (ColData::Str(a), ColData::Str(b)) => ext(a, b, keep),
+            (ColData::Opt(a), ColData::Opt(b)) => ext(a, b, keep),
             (ColData::F64(a), ColData::F64(b)) => ext(a, b, keep),
             (ColData::Bool(a), ColData::Bool(b)) => ext(a, b, keep),
             (ColData::I32(a), ColData::I32(b)) => ext(a, b, keep),
             _ => unreachable!("column types are fixed by the schema"),
         }
     }
-    fn into_column(self, name: &str) -> Column {
+    /// `levels`: the option texts of a single-choice column.
+    fn into_column(self, name: &str, levels: &[String]) -> Column {
         let name: PlSmallStr = name.into();
         match self {
             ColData::Str(v) => Column::new(name, v),
+            ColData::Opt(v) => {
+                let ca: StringChunked = v.iter().map(|o| o.map(|i| levels[i as usize].as_str())).collect();
+                ca.with_name(name).into_column()
+            }
             ColData::F64(v) => Column::new(name, v),
             ColData::Bool(v) => Column::new(name, v),
             ColData::I32(v) => Column::new(name, v),
@@ -154,6 +174,8 @@ struct Part {
     rows_read: usize,
     rows_rejected: usize,
     blank_rows: usize,
+    /// Absolute row index of the sheet's header.
+    header_row: u32,
 }
 
 impl Part {
@@ -173,25 +195,11 @@ impl Part {
             rows_read: 0,
             rows_rejected: 0,
             blank_rows: 0,
+            header_row: 0,
         }
     }
     fn len(&self) -> usize {
         self.row.len()
-    }
-    fn append(&mut self, other: Part) {
-        let keep = vec![true; other.len()];
-        self.unit.extend(other.unit);
-        self.respondent.extend(other.respondent);
-        self.submitted.extend(other.submitted);
-        self.row.extend(other.row);
-        self.sig.extend(other.sig);
-        for (a, b) in self.cols.iter_mut().zip(other.cols) {
-            a.extend_masked(b, &keep);
-        }
-        self.issues.extend(other.issues);
-        self.rows_read += other.rows_read;
-        self.rows_rejected += other.rows_rejected;
-        self.blank_rows += other.blank_rows;
     }
 }
 
@@ -223,7 +231,7 @@ struct SheetCtx<'a> {
     unit_col: Option<u32>,
     unit_q: Option<usize>,
     /// Per question: the single-choice question that gates it and the option texts shown.
-    show_if: Vec<Option<(usize, Vec<String>)>>,
+    show_if: Vec<Option<(usize, Vec<u32>)>>,
     file: String,
     sheet: String,
     file_stem: String,
@@ -249,6 +257,7 @@ impl<'a> SheetCtx<'a> {
     /// Reads rows `rows` (absolute indices) into a part.
     fn parse_rows(&self, cells: &Range<Data>, rows: std::ops::Range<u32>) -> Part {
         let mut part = Part::new(self.schema, rows.len(), self.wave.clone(), &self.file, &self.sheet, self.seq_col.is_some());
+        part.header_row = self.layout.header_row;
         let ncols = self.schema.cols.len();
         let nq = self.survey.questions.len();
         let mut vals: Vec<Val> = vec![Val::Null; ncols];
@@ -258,7 +267,12 @@ impl<'a> SheetCtx<'a> {
         for r in rows {
             let get = |c: u32| cells.get_value((r, c)).unwrap_or(&empty);
             // Blank rows are not responses.
-            if self.layout.columns.iter().filter(|c| c.role != Role::Ignore).all(|c| matches!(get(c.col), Data::Empty) || cell_text(get(c.col)).trim().is_empty()) {
+            let blank = |d: &Data| match d {
+                Data::Empty => true,
+                Data::String(s) => s.trim().is_empty(),
+                _ => false,
+            };
+            if self.layout.columns.iter().filter(|c| c.role != Role::Ignore).all(|c| blank(get(c.col))) {
                 part.blank_rows += 1;
                 continue;
             }
@@ -283,7 +297,7 @@ impl<'a> SheetCtx<'a> {
             for (qi, q) in self.survey.questions.iter().enumerate() {
                 let qc = &self.schema.questions[qi];
                 if let Some((cond, allowed)) = &self.show_if[qi] {
-                    let shown = matches!(&vals[self.schema.questions[*cond].first], Val::Str(s) if allowed.iter().any(|a| a == s));
+                    let shown = matches!(&vals[self.schema.questions[*cond].first], Val::Opt(i) if allowed.contains(i));
                     if !shown {
                         if state[qi] == QState::Answered {
                             part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::SkipViolation, Action::SetMissing));
@@ -332,7 +346,7 @@ impl<'a> SheetCtx<'a> {
             // Row-level fields.
             let unit = if let Some(qi) = self.unit_q {
                 match &vals[self.schema.questions[qi].first] {
-                    Val::Str(s) => Some(s.clone()),
+                    Val::Opt(i) => Some(self.survey.questions[qi].options[*i as usize].text().to_string()),
                     Val::F64(f) => Some(crate::ingest::fmt_num(*f)),
                     _ => None,
                 }
@@ -350,9 +364,14 @@ impl<'a> SheetCtx<'a> {
             };
             let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty());
             let submitted = self.time_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && s != "NULL");
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            vals.hash(&mut h);
-            part.sig.push(h.finish());
+            // The answers' fingerprint, for duplicate submissions (only with a submit time).
+            part.sig.push(if self.time_col.is_some() {
+                let mut h = rustc_hash::FxHasher::default();
+                vals.hash(&mut h);
+                h.finish()
+            } else {
+                0
+            });
             part.unit.push(unit);
             part.respondent.push(id.unwrap_or_else(|| format!("{}-{}", self.file_stem, r + 1)));
             part.submitted.push(submitted);
@@ -411,7 +430,7 @@ impl<'a> SheetCtx<'a> {
                     if let Some(n) = n {
                         note(issues, cell_text(d), n.problem, n.action);
                     }
-                    vals[qc.first] = if q.kind == Kind::Scale { Val::F64(q.score(oi)) } else { Val::Str(q.options[oi].text().to_string()) };
+                    vals[qc.first] = if q.kind == Kind::Scale { Val::F64(q.score(oi)) } else { Val::Opt(oi as u32) };
                     set_other(vals, oi, other);
                     state[qi] = QState::Answered;
                 }
@@ -422,7 +441,15 @@ impl<'a> SheetCtx<'a> {
                     return mark(state, b);
                 }
                 let rank = q.kind == Kind::Rank;
-                let p = cells::picks(opts, &cell_text(d), rank);
+                let owned;
+                let text: &str = match d {
+                    Data::String(s) => s,
+                    other => {
+                        owned = cell_text(other);
+                        &owned
+                    }
+                };
+                let p = cells::picks(opts, text, rank);
                 for pn in &p.notes {
                     note(issues, pn.value.clone(), pn.note.problem, pn.note.action);
                 }
@@ -513,17 +540,28 @@ pub fn wave_from_path(path: &Path) -> Option<String> {
 const CHUNK: u32 = 4096;
 
 /// Parses one sheet; `None` when it has no recognisable header.
-fn parse_sheet(
-    survey: &Survey,
-    schema: &Schema,
-    options: &[Options],
+/// A sheet ready to be parsed: its context, the ledger entries about its header, and
+/// the headers that matched no question.
+struct Prepared<'a> {
+    ctx: SheetCtx<'a>,
+    header_issues: Vec<Issue>,
+    unknown: Vec<String>,
+}
+
+/// Finds the header and studies the first rows of a sheet (`cells` holds at least the
+/// first rows); `None` when there is no recognisable header.
+#[allow(clippy::too_many_arguments)]
+fn prepare_sheet<'a>(
+    survey: &'a Survey,
+    schema: &'a Schema,
+    options: &'a [Options],
     matcher: &Matcher,
-    sheet: &SheetData,
+    cells: &Range<Data>,
+    sheet_name: &str,
     file: &str,
     file_stem: &str,
     wave: Option<String>,
-) -> Option<(Part, Vec<String>)> {
-    let cells = &sheet.cells;
+) -> Option<Prepared<'a>> {
     let layout = layout::detect(matcher, cells)?;
     let end = cells.end()?.0;
     let mut present = vec![false; survey.questions.len()];
@@ -572,8 +610,8 @@ fn parse_sheet(
             let c = q.show_if.as_ref()?;
             let qi = survey.questions.iter().position(|p| p.id == c.question)?;
             let p = &survey.questions[qi];
-            let texts = c.any_of.iter().filter_map(|o| p.find_option(o)).map(|i| p.options[i].text().to_string()).collect();
-            Some((qi, texts))
+            let idx = c.any_of.iter().filter_map(|o| p.find_option(o)).map(|i| i as u32).collect();
+            Some((qi, idx))
         })
         .collect();
     // Columns answered with option letters (`A`, `ACD`, `a,c`) in most rows.
@@ -613,7 +651,7 @@ fn parse_sheet(
         unit_col,
         unit_q,
         file: file.to_string(),
-        sheet: sheet.name.clone(),
+        sheet: sheet_name.to_string(),
         file_stem: file_stem.to_string(),
         wave: wave.clone(),
         layout,
@@ -632,15 +670,112 @@ fn parse_sheet(
             header_issues.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, action));
         }
     }
-    let first = ctx.layout.header_row + 1;
-    let chunks: Vec<std::ops::Range<u32>> = (first..=end).step_by(CHUNK as usize).map(|s| s..(s + CHUNK).min(end + 1)).collect();
-    let parts: Vec<Part> = chunks.into_par_iter().map(|rows| ctx.parse_rows(cells, rows)).collect();
-    let mut all = Part::new(schema, 0, wave, file, &sheet.name, ctx.seq_col.is_some());
-    all.issues = header_issues;
-    for p in parts {
-        all.append(p);
+    Some(Prepared { ctx, header_issues, unknown })
+}
+
+impl Prepared<'_> {
+    /// Puts the header's ledger entries first; a sheet without data rows still yields one
+    /// (empty) part to carry them.
+    fn finish(self, mut parts: Vec<Part>) -> (Vec<Part>, Vec<String>) {
+        let ctx = &self.ctx;
+        if parts.is_empty() {
+            let mut p = Part::new(ctx.schema, 0, ctx.wave.clone(), &ctx.file, &ctx.sheet, ctx.seq_col.is_some());
+            p.header_row = ctx.layout.header_row;
+            parts.push(p);
+        }
+        let mut issues = self.header_issues;
+        issues.append(&mut parts[0].issues);
+        parts[0].issues = issues;
+        (parts, self.unknown)
     }
-    Some((all, unknown))
+}
+
+/// Parses one whole sheet, in parallel row chunks.
+#[allow(clippy::too_many_arguments)]
+fn parse_sheet(
+    survey: &Survey,
+    schema: &Schema,
+    options: &[Options],
+    matcher: &Matcher,
+    sheet: &SheetData,
+    file: &str,
+    file_stem: &str,
+    wave: Option<String>,
+) -> Option<(Vec<Part>, Vec<String>)> {
+    let cells = &sheet.cells;
+    let end = cells.end()?.0;
+    let prep = prepare_sheet(survey, schema, options, matcher, cells, &sheet.name, file, file_stem, wave)?;
+    let first = prep.ctx.layout.header_row + 1;
+    let chunks: Vec<std::ops::Range<u32>> = (first..=end).step_by(CHUNK as usize).map(|s| s..(s + CHUNK).min(end + 1)).collect();
+    let parts: Vec<Part> = chunks.into_par_iter().map(|rows| prep.ctx.parse_rows(cells, rows)).collect();
+    Some(prep.finish(parts))
+}
+
+/// Files at least this large (.xlsx) are parsed while they are being read.
+const STREAM_BYTES: u64 = 2_000_000;
+
+/// Parsed sheets of one file: (sheet name, its parts and unknown headers, or `None`
+/// when it had no recognisable header).
+type SheetResults = Vec<(String, Option<(Vec<Part>, Vec<String>)>)>;
+
+/// The large-.xlsx path: one thread reads cells and hands over row chunks, this one
+/// parses them as they come. `None` when the file must be read the ordinary way
+/// (unreadable here, or merged cells below a header, which need filling first).
+#[allow(clippy::too_many_arguments)]
+fn import_streaming(
+    survey: &Survey,
+    schema: &Schema,
+    options: &[Options],
+    matcher: &Matcher,
+    path: &Path,
+    file: &str,
+    stem: &str,
+    wave: &Option<String>,
+) -> Option<SheetResults> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<ingest::Chunk>(4);
+    let (merges, results) = std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            let mut done: SheetResults = Vec::new();
+            let mut cur: Option<(String, Option<Prepared>, Vec<Part>)> = None;
+            let close = |cur: Option<(String, Option<Prepared>, Vec<Part>)>, done: &mut SheetResults| {
+                if let Some((name, prep, parts)) = cur {
+                    done.push((name, prep.map(|p| p.finish(parts))));
+                }
+            };
+            for chunk in rx {
+                if cur.as_ref().map(|c| &c.0) != Some(&chunk.sheet) {
+                    close(cur.take(), &mut done);
+                    let prep = prepare_sheet(survey, schema, options, matcher, &chunk.cells, &chunk.sheet, file, stem, wave.clone());
+                    cur = Some((chunk.sheet.clone(), prep, Vec::new()));
+                }
+                let (_, prep, parts) = cur.as_mut().unwrap();
+                if let Some(p) = prep {
+                    let first = chunk.first_row.max(p.ctx.layout.header_row + 1);
+                    if first <= chunk.last_row {
+                        parts.push(p.ctx.parse_rows(&chunk.cells, first..chunk.last_row + 1));
+                    }
+                }
+            }
+            close(cur, &mut done);
+            done
+        });
+        let merges = ingest::stream_xlsx(path, CHUNK, |c| {
+            let _ = tx.send(c);
+        });
+        drop(tx);
+        (merges, worker.join().ok())
+    });
+    let (merges, results) = (merges.ok()?, results?);
+    // Merged cells at or below a header change what the rows say: read it the ordinary way.
+    for (name, r) in &results {
+        if let (Some((parts, _)), Some(m)) = (r, merges.get(name)) {
+            let header = parts.first().map(|p| p.header_row).unwrap_or(0);
+            if m.iter().any(|(_, end)| end.0 >= header) {
+                return None;
+            }
+        }
+    }
+    Some(results)
 }
 
 /// Reads one file into parts (one per usable sheet).
@@ -648,6 +783,10 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
     let file = path.display().to_string();
     let stem = path.file_stem().and_then(|s| s.to_str()).map(crate::text::tidy).unwrap_or_default();
     let wave = opts.wave.clone().or_else(|| wave_from_path(path));
+    let matcher = Matcher::new(survey);
+    let big_xlsx = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm"))
+        && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false);
+    let streamed = if big_xlsx { import_streaming(survey, schema, options, &matcher, path, &file, &stem, &wave) } else { None };
     let mut report = FileReport { path: path.to_path_buf(), error: None, rows_read: 0, sheets_used: vec![], unknown_columns: vec![] };
     let fail = |msg: String, problem: Problem| Issue {
         file: file.clone(),
@@ -659,32 +798,44 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
         problem,
         action: Action::FileSkipped,
     };
-    let wb = match read_file(path) {
-        Ok(wb) => wb,
-        Err(e) => {
-            report.error = Some(e.to_string());
-            let i = fail(e.to_string(), Problem::UnreadableFile);
-            return (vec![], report, vec![i]);
+    let results: SheetResults = match streamed {
+        Some(r) => r,
+        None => {
+            let wb = match read_file(path) {
+                Ok(wb) => wb,
+                Err(e) => {
+                    report.error = Some(e.to_string());
+                    let i = fail(e.to_string(), Problem::UnreadableFile);
+                    return (vec![], report, vec![i]);
+                }
+            };
+            let r = wb
+                .sheets
+                .iter()
+                .filter(|sheet| !sheet.cells.is_empty())
+                .map(|sheet| (sheet.name.clone(), parse_sheet(survey, schema, options, &matcher, sheet, &file, &stem, wave.clone())))
+                .collect();
+            // Freeing millions of cells takes a while; nothing waits for it.
+            std::thread::spawn(move || drop(wb));
+            r
         }
     };
-    let matcher = Matcher::new(survey);
     let mut parts = Vec::new();
     let mut issues = Vec::new();
-    for sheet in &wb.sheets {
-        if sheet.cells.is_empty() {
-            continue;
-        }
-        match parse_sheet(survey, schema, options, &matcher, sheet, &file, &stem, wave.clone()) {
-            Some((part, unknown)) => {
-                report.rows_read += part.rows_read;
-                report.sheets_used.push(sheet.name.clone());
+    for (name, r) in results {
+        match r {
+            Some((ps, unknown)) => {
+                report.rows_read += ps.iter().map(|p| p.rows_read).sum::<usize>();
+                report.sheets_used.push(name);
                 report.unknown_columns.extend(unknown);
-                parts.push(part);
+                parts.extend(ps);
             }
             None => {
                 // Another sheet (instructions, lists) is fine; the file as a whole must have one.
-                issues.push(Issue { sheet: sheet.name.clone(), ..fail("没有与问卷题目对得上的表头".into(), Problem::NoHeader) });
-                issues.last_mut().unwrap().action = Action::SheetSkipped;
+                let mut i = fail("没有与问卷题目对得上的表头".into(), Problem::NoHeader);
+                i.sheet = name;
+                i.action = Action::SheetSkipped;
+                issues.push(i);
             }
         }
     }
@@ -718,40 +869,55 @@ pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress
         parts.extend(ps);
         files.push(report);
     }
-    // Duplicates, in input order: the first occurrence is kept.
-    let mut ids: HashMap<(Option<String>, String, String), ()> = HashMap::new();
-    let mut subs: HashMap<(Option<String>, String, String, u64), ()> = HashMap::new();
-    let mut keeps = Vec::with_capacity(parts.len());
-    let (mut rows_read, mut rows_rejected, mut blank_rows) = (0, 0, 0);
-    for p in &mut parts {
-        let mut keep = vec![true; p.len()];
-        for i in 0..p.len() {
-            let dup_id = p.has_id && ids.insert((p.wave.clone(), p.unit[i].clone(), p.respondent[i].clone()), ()).is_some();
-            let dup_sub = match &p.submitted[i] {
-                Some(t) => subs.insert((p.wave.clone(), p.unit[i].clone(), t.clone(), p.sig[i]), ()).is_some(),
-                None => false,
-            };
-            if dup_id || dup_sub {
-                keep[i] = false;
-                p.rows_rejected += 1;
-                p.issues.push(Issue {
-                    file: p.file.clone(),
-                    sheet: p.sheet.clone(),
-                    row: Some(p.row[i]),
-                    column: String::new(),
-                    question: String::new(),
-                    value: if dup_id { p.respondent[i].clone() } else { p.submitted[i].clone().unwrap_or_default() },
-                    problem: if dup_id { Problem::DuplicateId } else { Problem::DuplicateSubmission },
-                    action: Action::RowRejected,
-                });
+    // Duplicates, in input order: the first occurrence is kept. Found on borrowed keys
+    // first, then applied.
+    let mut rejected: Vec<(usize, usize, Problem)> = Vec::new();
+    {
+        type Set<'a, K> = rustc_hash::FxHashSet<K>;
+        let mut ids: Set<(Option<&str>, &str, &str)> = Set::default();
+        let mut subs: Set<(Option<&str>, &str, &str, u64)> = Set::default();
+        for (pi, p) in parts.iter().enumerate() {
+            let wave = p.wave.as_deref();
+            for i in 0..p.len() {
+                let unit = p.unit[i].as_str();
+                let dup_id = p.has_id && !ids.insert((wave, unit, p.respondent[i].as_str()));
+                let dup_sub = match &p.submitted[i] {
+                    Some(t) => !subs.insert((wave, unit, t.as_str(), p.sig[i])),
+                    None => false,
+                };
+                if dup_id {
+                    rejected.push((pi, i, Problem::DuplicateId));
+                } else if dup_sub {
+                    rejected.push((pi, i, Problem::DuplicateSubmission));
+                }
             }
         }
+    }
+    let mut keeps: Vec<Vec<bool>> = parts.iter().map(|p| vec![true; p.len()]).collect();
+    for (pi, i, problem) in rejected {
+        let p = &mut parts[pi];
+        keeps[pi][i] = false;
+        p.rows_rejected += 1;
+        let value = if problem == Problem::DuplicateId { p.respondent[i].clone() } else { p.submitted[i].clone().unwrap_or_default() };
+        p.issues.push(Issue {
+            file: p.file.clone(),
+            sheet: p.sheet.clone(),
+            row: Some(p.row[i]),
+            column: String::new(),
+            question: String::new(),
+            value,
+            problem,
+            action: Action::RowRejected,
+        });
+    }
+    let (mut rows_read, mut rows_rejected, mut blank_rows) = (0, 0, 0);
+    for p in &parts {
         rows_read += p.rows_read;
         rows_rejected += p.rows_rejected;
         blank_rows += p.blank_rows;
-        keeps.push(keep);
     }
     let frame = build_frame(&schema, parts, &keeps, &mut issues);
+
     let rows_kept = frame.height();
     Import { frame, issues, files, rows_read, rows_kept, rows_rejected, blank_rows }
 }
@@ -787,10 +953,10 @@ fn build_frame(schema: &Schema, parts: Vec<Part>, keeps: &[Vec<bool>], issues: &
     }
     let mut columns: Vec<Column> = Vec::with_capacity(7 + cols.len());
     for (c, name) in trace.into_iter().zip(TRACE) {
-        columns.push(c.into_column(name));
+        columns.push(c.into_column(name, &[]));
     }
     for (c, def) in cols.into_iter().zip(&schema.cols) {
-        columns.push(c.into_column(&def.name));
+        columns.push(c.into_column(&def.name, &def.levels));
     }
     DataFrame::new(total, columns).expect("columns have equal length")
 }

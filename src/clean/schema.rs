@@ -8,6 +8,8 @@ use crate::survey::{Kind, Survey};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColType {
     Str,
+    /// A single-choice answer held as the option's index; written out as its text.
+    Opt,
     F64,
     Bool,
     I32,
@@ -17,6 +19,8 @@ pub enum ColType {
 pub struct OutCol {
     pub name: String,
     pub ty: ColType,
+    /// Option texts of a single-choice column.
+    pub levels: Vec<String>,
 }
 
 /// Where each question's values go in a row buffer.
@@ -44,14 +48,15 @@ impl Schema {
         let mut cols = Vec::new();
         let mut questions = Vec::new();
         let push = |cols: &mut Vec<OutCol>, name: String, ty| {
-            cols.push(OutCol { name, ty });
+            cols.push(OutCol { name, ty, levels: Vec::new() });
             cols.len() - 1
         };
         for q in &s.questions {
             let first = cols.len();
             match q.kind {
                 Kind::Single => {
-                    push(&mut cols, q.id.clone(), ColType::Str);
+                    let c = push(&mut cols, q.id.clone(), ColType::Opt);
+                    cols[c].levels = q.options.iter().map(|o| o.text().to_string()).collect();
                 }
                 Kind::Scale => {
                     push(&mut cols, q.id.clone(), ColType::F64);

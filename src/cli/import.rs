@@ -46,7 +46,7 @@ pub fn run(a: Args) -> Result<i32> {
     } else {
         None
     };
-    let opts = ImportOptions { wave: a.wave.clone() };
+    let opts = ImportOptions { wave: a.wave.clone(), ..ImportOptions::default() };
     let progress = |_: &std::path::Path| {
         if let Some(b) = &bar {
             b.inc(1);

@@ -10,6 +10,7 @@ mod csv_reader;
 mod ods_merge;
 
 use calamine::{open_workbook_auto, Data, Range, Reader, Sheets};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use csv_reader::decode_text;
@@ -77,27 +78,146 @@ pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
 fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
     let mut wb = open_workbook_auto(path).map_err(classify)?;
     let names = wb.sheet_names();
-    let ods_merges = match &wb {
-        Sheets::Ods(_) => ods_merge::read(path),
-        _ => Default::default(),
-    };
-    let mut out = Vec::with_capacity(names.len());
-    for name in names {
-        let mut cells = wb.worksheet_range(&name).map_err(classify)?;
-        let merged = match &mut wb {
-            Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-            Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        for m in merged {
-            fill_merged(&mut cells, m.start, m.end);
+    // Merged areas: calamine finds those of an .xlsx by scanning the whole sheet XML a
+    // second time, so that scan runs on another thread while the cells are parsed here.
+    let xlsx = matches!(wb, Sheets::Xlsx(_));
+    let (ranges, mut merges) = std::thread::scope(|scope| {
+        let merges = scope.spawn(|| -> HashMap<String, Vec<((u32, u32), (u32, u32))>> {
+            if xlsx {
+                xlsx_merges(path, &names)
+            } else if matches!(ext_of(path).as_deref(), Some("ods")) {
+                ods_merge::read(path)
+            } else {
+                HashMap::new()
+            }
+        });
+        let mut ranges = Vec::with_capacity(names.len());
+        for name in &names {
+            match wb.worksheet_range(name) {
+                Ok(r) => ranges.push((name.clone(), r)),
+                Err(e) => return (Err(classify(e)), HashMap::new()),
+            }
         }
-        for (start, end) in ods_merges.get(&name).into_iter().flatten() {
+        (Ok(ranges), merges.join().unwrap_or_default())
+    });
+    let ranges = ranges?;
+    if let Sheets::Xls(x) = &wb {
+        for name in &names {
+            let dims = x.merge_cells_by_sheet_name(name).unwrap_or_default();
+            merges.insert(name.clone(), dims.into_iter().map(|d| (d.start, d.end)).collect());
+        }
+    }
+    let mut out = Vec::with_capacity(ranges.len());
+    for (name, mut cells) in ranges {
+        for (start, end) in merges.get(&name).into_iter().flatten() {
             fill_merged(&mut cells, *start, *end);
         }
         out.push(SheetData { name, cells });
     }
     Ok(out)
+}
+
+/// Rows `first_row..=last_row` (absolute, 0-based) of one sheet, streamed from a large
+/// .xlsx; `cells` holds the non-empty cells of those rows at their absolute positions.
+pub struct Chunk {
+    pub sheet: String,
+    pub first_row: u32,
+    pub last_row: u32,
+    pub cells: Range<Data>,
+}
+
+/// Merged areas per sheet: ((row, col), (row, col)) inclusive, 0-based.
+pub type Merges = HashMap<String, Vec<((u32, u32), (u32, u32))>>;
+
+/// Streams the sheets of an .xlsx file in chunks of about `chunk_rows` rows, so that a
+/// consumer can parse rows while later ones are still being read. Returns the merged
+/// areas (found on another thread meanwhile): a consumer that finds merges below the
+/// header must fall back to [`read_file`], which fills them.
+pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) -> Result<Merges, ReadError> {
+    let mut wb = match open_workbook_auto(path).map_err(classify)? {
+        Sheets::Xlsx(x) => x,
+        _ => return Err(ReadError::Unsupported("xlsx".into())),
+    };
+    let names = wb.sheet_names();
+    std::thread::scope(|scope| {
+        let merges = scope.spawn(|| xlsx_merges(path, &names));
+        for name in &names {
+            let mut reader = wb.worksheet_cells_reader(name).map_err(|e| classify(e.into()))?;
+            let mut first = 0u32;
+            let mut last = chunk_rows.max(1) - 1;
+            let mut buf: Vec<calamine::Cell<Data>> = Vec::new();
+            let mut max_row: Option<u32> = None;
+            while let Some(cell) = reader.next_cell().map_err(|e| classify(e.into()))? {
+                let (r, _) = cell.get_position();
+                if r > last {
+                    let cells = Range::from_sparse(std::mem::take(&mut buf));
+                    sink(Chunk { sheet: name.clone(), first_row: first, last_row: last, cells });
+                    first = last + 1;
+                    last = (first + chunk_rows - 1).max(r);
+                }
+                let v: Data = cell.get_value().clone().into();
+                if !matches!(v, Data::Empty) {
+                    max_row = Some(max_row.map_or(r, |m| m.max(r)));
+                    buf.push(calamine::Cell::new(cell.get_position(), v));
+                }
+            }
+            if let Some(m) = max_row.filter(|m| *m >= first) {
+                let cells = Range::from_sparse(buf);
+                sink(Chunk { sheet: name.clone(), first_row: first, last_row: m, cells });
+            }
+        }
+        Ok(merges.join().unwrap_or_default())
+    })
+}
+
+/// The merged areas of every sheet of an .xlsx. calamine finds them by parsing each
+/// sheet's XML a second time, which costs about half as much as reading the cells; most
+/// files have none, which a plain byte search of the inflated XML shows far faster.
+fn xlsx_merges(path: &Path, names: &[String]) -> Merges {
+    if xlsx_mentions_merges(path) == Some(false) {
+        return Merges::new();
+    }
+    let Ok(Sheets::Xlsx(mut x)) = open_workbook_auto(path) else { return Merges::new() };
+    names
+        .iter()
+        .map(|n| {
+            let dims = x.merge_cells_by_sheet_name(n).unwrap_or_default();
+            (n.clone(), dims.into_iter().map(|d| (d.start, d.end)).collect())
+        })
+        .collect()
+}
+
+/// Whether any worksheet XML of the .xlsx contains `<mergeCell`; `None` if unreadable.
+fn xlsx_mentions_merges(path: &Path) -> Option<bool> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).ok()?).ok()?;
+    let needle = b"<mergeCell";
+    let finder = memchr::memmem::Finder::new(needle);
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).ok()?;
+        let name = entry.name().ok()?.to_string();
+        if !(name.starts_with("xl/worksheets/") && name.ends_with(".xml")) {
+            continue;
+        }
+        // Read in blocks, keeping the tail of the previous block for matches across them.
+        let mut buf = vec![0u8; 1 << 16];
+        let keep = needle.len() - 1;
+        let mut filled = 0usize;
+        loop {
+            let n = entry.read(&mut buf[filled..]).ok()?;
+            if n == 0 {
+                break;
+            }
+            let end = filled + n;
+            if finder.find(&buf[..end]).is_some() {
+                return Some(true);
+            }
+            let tail = end.min(keep);
+            buf.copy_within(end - tail..end, 0);
+            filled = tail;
+        }
+    }
+    Some(false)
 }
 
 /// Copies the top-left value of a merged area into its other cells.

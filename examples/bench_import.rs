@@ -1,0 +1,89 @@
+//! Import benchmark (release build): in one run, times
+//!   (a) bare calamine: open the workbook and touch every cell of every sheet;
+//!   (b) `diaoyan import` of the same file to Parquet (the real binary);
+//! each as a separate process, several times, and reports the medians, the ratio b/a
+//! and each process's peak memory (VmHWM, sampled from /proc while it runs).
+//!
+//! Run: `cargo run --release --example gen_bench && cargo build --release &&
+//!       cargo run --release --example bench_import`
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn calamine_pass(path: &Path) {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(path).expect("open");
+    let mut cells = 0usize;
+    let mut bytes = 0usize;
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).expect("sheet");
+        for row in range.rows() {
+            for c in row {
+                cells += 1;
+                if let Data::String(s) = c {
+                    bytes += s.len();
+                }
+            }
+        }
+    }
+    println!("{cells} cells, {bytes} bytes of text");
+}
+
+/// Runs a command to completion; returns wall time and peak resident memory (kB).
+fn measure(cmd: &mut Command) -> (Duration, u64) {
+    let start = Instant::now();
+    let mut child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::inherit()).spawn().expect("spawn");
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(&status_path) {
+            if let Some(kb) = s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()) {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(st) = child.try_wait().unwrap() {
+            assert!(st.success(), "benchmark command failed: {cmd:?}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (start.elapsed(), peak)
+}
+
+fn median(mut v: Vec<(Duration, u64)>) -> (Duration, u64) {
+    v.sort();
+    let peak = v.iter().map(|x| x.1).max().unwrap();
+    (v[v.len() / 2].0, peak)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[1] == "--calamine" {
+        calamine_pass(Path::new(&args[2]));
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let data = root.join("bench/data/wjx_100k.xlsx");
+    let survey = root.join("bench/data/survey.toml");
+    assert!(data.exists(), "run `cargo run --release --example gen_bench` first");
+    let bin = root.join("target/release/diaoyan");
+    assert!(bin.exists(), "run `cargo build --release` first");
+    let me = std::env::current_exe().unwrap();
+    let out = std::env::temp_dir().join("diaoyan-bench/clean.parquet");
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let size = std::fs::metadata(&data).unwrap().len() as f64 / 1e6;
+    println!("input: {} ({size:.1} MB), {runs} runs each, medians:", data.display());
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for _ in 0..runs {
+        // Interleaved, so that both see the same machine state.
+        a.push(measure(Command::new(&me).arg("--calamine").arg(&data)));
+        b.push(measure(Command::new(&bin).arg("import").arg("-s").arg(&survey).arg(&data).arg("-o").arg(&out)));
+    }
+    let (ta, ma) = median(a);
+    let (tb, mb) = median(b);
+    println!("(a) bare calamine, every cell : {:>7.3} s   peak {:>6.0} MB", ta.as_secs_f64(), ma as f64 / 1024.0);
+    println!("(b) diaoyan import -> parquet : {:>7.3} s   peak {:>6.0} MB", tb.as_secs_f64(), mb as f64 / 1024.0);
+    println!("ratio b/a = {:.2} (target <= 1.30); peak memory of b {} 1 GB", tb.as_secs_f64() / ta.as_secs_f64(), if mb < 1024 * 1024 { "<=" } else { ">" });
+}

@@ -1,0 +1,91 @@
+//! Writes the import benchmark's input: a 问卷星 text export of 100,000 responses × 30
+//! questions (20 single, 8 multi joined by `┋`, 1 ranking joined by `→`, 1 open
+//! question), plus its survey.toml, into bench/data/ (git-ignored).
+//!
+//! Run: `cargo run --release --example gen_bench [-- ROWS]`.
+
+use rust_xlsxwriter::Workbook;
+use std::fmt::Write as _;
+use std::path::Path;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn main() {
+    let rows: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/data");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Questions: options named after the question so every file is self-describing.
+    let singles: Vec<Vec<String>> = (0..20).map(|q| (0..4 + q % 5).map(|o| format!("第{}题选项{}", q + 1, o + 1)).collect()).collect();
+    let multis: Vec<Vec<String>> = (0..8).map(|q| (0..6 + q % 5).map(|o| format!("方面{}之{}", q + 1, o + 1)).collect()).collect();
+    let rank: Vec<String> = (0..5).map(|o| format!("措施{}", o + 1)).collect();
+
+    let mut toml = String::from("id = \"bench\"\ntitle = \"导入基准问卷\"\n\n");
+    let mut headers: Vec<String> = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"].iter().map(|s| s.to_string()).collect();
+    let quote = |v: &[String]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+    for (q, opts) in singles.iter().enumerate() {
+        let n = q + 1;
+        headers.push(format!("{n}、单选题{n}(单选题 *必答)"));
+        let _ = write!(toml, "[[questions]]\nid = \"Q{n}\"\ntext = \"单选题{n}\"\nkind = \"single\"\nrequired = true\noptions = [{}]\n\n", quote(opts));
+    }
+    for (q, opts) in multis.iter().enumerate() {
+        let n = 21 + q;
+        headers.push(format!("{n}、多选题{n}(多选题 *必答)"));
+        let _ = write!(toml, "[[questions]]\nid = \"Q{n}\"\ntext = \"多选题{n}\"\nkind = \"multi\"\nrequired = true\noptions = [{}]\n\n", quote(opts));
+    }
+    headers.push("29、排序题(排序题)".into());
+    let _ = write!(toml, "[[questions]]\nid = \"Q29\"\ntext = \"排序题\"\nkind = \"rank\"\noptions = [{}]\n\n", quote(&rank));
+    headers.push("30、意见建议".into());
+    toml.push_str("[[questions]]\nid = \"Q30\"\ntext = \"意见建议\"\nkind = \"text\"\n");
+    std::fs::write(dir.join("survey.toml"), toml).unwrap();
+
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    let mut rng = Rng(42);
+    let notes = ["建议精简会议", "减少填表", "无", "希望多调研", "(空)"];
+    for r in 1..=rows {
+        ws.write_number(r, 0, r as f64).unwrap();
+        ws.write_string(r, 1, format!("2025/6/{} {:02}:{:02}:{:02}", 1 + r % 28, r % 24, r % 60, (r * 7) % 60)).unwrap();
+        ws.write_string(r, 2, format!("{}秒", 60 + rng.below(600))).unwrap();
+        ws.write_string(r, 3, "微信").unwrap();
+        ws.write_string(r, 4, "N/A").unwrap();
+        ws.write_string(r, 5, "183.192.16.69(上海-上海)").unwrap();
+        let mut c = 6u16;
+        for opts in &singles {
+            ws.write_string(r, c, &opts[rng.below(opts.len() as u64) as usize]).unwrap();
+            c += 1;
+        }
+        for opts in &multis {
+            let mut picked: Vec<&str> = opts.iter().filter(|_| rng.below(100) < 35).map(|s| s.as_str()).collect();
+            if picked.is_empty() {
+                picked.push(&opts[0]);
+            }
+            ws.write_string(r, c, picked.join("┋")).unwrap();
+            c += 1;
+        }
+        let mut order: Vec<&str> = rank.iter().map(|s| s.as_str()).collect();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        ws.write_string(r, c, order[..3].join("→")).unwrap();
+        ws.write_string(r, c + 1, notes[rng.below(5) as usize]).unwrap();
+    }
+    let path = dir.join("wjx_100k.xlsx");
+    wb.save(&path).unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    println!("wrote {} ({:.1} MB, {rows} rows) and bench/data/survey.toml", path.display(), size as f64 / 1e6);
+}
