@@ -4,23 +4,12 @@
 //!
 //! Run: `cargo run --release --example gen_bench [-- ROWS]`.
 
-use rust_xlsxwriter::Workbook;
 use std::fmt::Write as _;
 use std::path::Path;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+#[path = "support/common.rs"]
+mod common;
+use common::{workbook, Rng};
 
 fn main() {
     let rows: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
@@ -50,7 +39,7 @@ fn main() {
     toml.push_str("[[questions]]\nid = \"Q30\"\ntext = \"意见建议\"\nkind = \"text\"\n");
     std::fs::write(dir.join("survey.toml"), toml).unwrap();
 
-    let mut wb = Workbook::new();
+    let mut wb = workbook();
     let ws = wb.add_worksheet();
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(0, c as u16, h).unwrap();

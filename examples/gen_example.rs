@@ -13,37 +13,12 @@
 //! the probabilities, so crosstabs and year-over-year comparisons show plausible
 //! differences. Run: `cargo run --example gen_example` (writes into surveys/example).
 
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::Format;
 use std::path::Path;
 
-/// SplitMix64: small, seeded, reproducible across platforms.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn f(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn pick(&mut self, w: &[f64]) -> usize {
-        let t: f64 = w.iter().sum();
-        let mut x = self.f() * t;
-        for (i, v) in w.iter().enumerate() {
-            if x < *v {
-                return i;
-            }
-            x -= v;
-        }
-        w.len() - 1
-    }
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
+#[path = "support/common.rs"]
+mod common;
+use common::{workbook, Rng};
 
 const UNITS: [&str; 10] = [
     "区发展改革委", "区财政局", "区教育局", "区卫生健康委", "区住房城乡建设局",
@@ -165,7 +140,7 @@ fn wjx_multi(sel: &[bool], opts: &[&str], other: Option<&str>) -> String {
 }
 
 fn write_wjx(path: &Path, rng: &mut Rng) {
-    let mut wb = Workbook::new();
+    let mut wb = workbook();
     let ws = wb.add_worksheet();
     ws.set_name("Sheet1").unwrap();
     let mut headers: Vec<String> = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"].iter().map(|s| s.to_string()).collect();
@@ -313,7 +288,7 @@ fn unit_rows(rng: &mut Rng, unit: usize) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 fn write_unit_xlsx(path: &Path, unit: usize, headers: &[String], rows: &[Vec<String>]) {
-    let mut wb = Workbook::new();
+    let mut wb = workbook();
     let ws = wb.add_worksheet();
     ws.set_name("填报表").unwrap();
     let title = Format::new().set_bold().set_align(rust_xlsxwriter::FormatAlign::Center);

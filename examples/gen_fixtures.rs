@@ -5,8 +5,12 @@
 //! csv in three encodings), so the tests can check that every reader yields the same
 //! response table. `unit_messy.xlsx` carries the mess of hand-filled unit workbooks.
 
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::Format;
 use std::path::Path;
+
+#[path = "support/common.rs"]
+mod common;
+use common::workbook;
 
 /// Text-export rows: 序号, 提交答卷时间, 单位, Q1, Q2, Q3 rows ×2, Q4, Q5, Q6, Q7, Q8.
 const TEXT: [[&str; 12]; 6] = [
@@ -78,7 +82,7 @@ fn code_rows() -> Vec<Vec<f64>> {
 }
 
 fn write_xlsx(path: &Path, headers: &[String], rows: &[Vec<String>]) {
-    let mut wb = Workbook::new();
+    let mut wb = workbook();
     let ws = wb.add_worksheet();
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(0, c as u16, h).unwrap();
@@ -115,7 +119,7 @@ fn main() {
 
     // Code export.
     let ch = code_headers();
-    let mut wb = Workbook::new();
+    let mut wb = workbook();
     let ws = wb.add_worksheet();
     for (c, h) in ch.iter().enumerate() {
         ws.write_string(0, c as u16, h).unwrap();
@@ -148,7 +152,7 @@ fn main() {
     // full-width letters and digits, trailing spaces, a merged cell over two answers,
     // a blank row, a totals row, an unknown option, a scale out of range, text in a
     // number column, a repeated 序号, an unknown column.
-    let mut wb = Workbook::new();
+    let mut wb = workbook();
     let ws = wb.add_worksheet();
     ws.set_name("调查表").unwrap();
     let bold = Format::new().set_bold();
@@ -181,13 +185,13 @@ fn main() {
     wb.save(dir.join("unit_messy.xlsx")).unwrap();
 
     // A workbook whose header matches no question, and an empty one.
-    let mut wb = Workbook::new();
+    let mut wb = workbook();
     let ws = wb.add_worksheet();
     ws.write_string(0, 0, "姓名").unwrap();
     ws.write_string(0, 1, "电话").unwrap();
     ws.write_string(1, 0, "张三").unwrap();
     wb.save(dir.join("no_header.xlsx")).unwrap();
-    let mut wb = Workbook::new();
+    let mut wb = workbook();
     wb.add_worksheet();
     wb.save(dir.join("empty.xlsx")).unwrap();
     std::fs::write(dir.join("garbage.xlsx"), b"this is not a spreadsheet at all\x00\x01\x02").unwrap();
