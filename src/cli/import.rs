@@ -9,18 +9,19 @@ use diaoyan::clean::{import, ledger::count_by_problem, ImportOptions};
 use diaoyan::survey::Survey;
 
 #[derive(ClapArgs)]
+#[command(help_template = super::HELP, next_help_heading = "选项")]
 pub struct Args {
     /// 回收的问卷文件或文件夹（文件夹会包含其中所有 .xlsx/.xls/.ods/.csv）
-    #[arg(required = true)]
+    #[arg(required = true, help_heading = "参数", value_name = "文件或文件夹")]
     inputs: Vec<PathBuf>,
     /// 问卷定义 survey.toml（不给则按 init 的方式从输入推断）
-    #[arg(short, long)]
+    #[arg(short, long, value_name = "survey.toml")]
     survey: Option<PathBuf>,
     /// 答卷所属年份/批次（不给则取文件夹名中的年份，如 surveys/2025/…）
-    #[arg(long)]
+    #[arg(long, value_name = "年份")]
     wave: Option<String>,
     /// 输出的答卷表：.csv（Excel 可直接打开）或 .parquet；问题清单 issues.csv 写在同一文件夹
-    #[arg(short, long)]
+    #[arg(short, long, value_name = "输出文件")]
     output: Option<PathBuf>,
 }
 

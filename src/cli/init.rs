@@ -8,12 +8,13 @@ use diaoyan::ingest::read_file;
 use diaoyan::survey::infer::infer;
 
 #[derive(ClapArgs)]
+#[command(help_template = super::HELP, next_help_heading = "选项")]
 pub struct Args {
     /// 问卷星导出文件（可同时给“按选项文本”和“按序号”两份），或一张表头为题目的表格
-    #[arg(required = true)]
+    #[arg(required = true, help_heading = "参数", value_name = "文件或文件夹")]
     files: Vec<PathBuf>,
     /// 写出的问卷定义文件
-    #[arg(short, long, default_value = "survey.toml")]
+    #[arg(short, long, default_value = "survey.toml", value_name = "输出文件")]
     output: PathBuf,
     /// 已存在时覆盖
     #[arg(long)]

@@ -8,14 +8,35 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+/// Help layout with Chinese headings (clap's own are English).
+pub(crate) const HELP: &str = "{about}\n\n用法：{usage}\n\n{all-args}{after-help}";
+
 #[derive(Parser)]
-#[command(name = "diaoyan", version, about = "调研：把回收的问卷（问卷星导出、各单位填报表）整理成干净、可追溯的数据和统计结果")]
+#[command(
+    name = "diaoyan",
+    version,
+    about = "调研：把回收的问卷（问卷星导出、各单位填报表）整理成干净、可追溯的数据和统计结果",
+    help_template = HELP,
+    subcommand_help_heading = "命令",
+    next_help_heading = "选项",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    after_help = "每个命令的详细用法：diaoyan <命令> --help"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub cmd: Cmd,
+    /// 显示帮助
+    #[arg(short, long, action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// 显示版本
+    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
+    version: Option<bool>,
 }
 
 #[derive(Subcommand)]
+#[command(help_template = HELP, next_help_heading = "选项")]
 pub enum Cmd {
     /// 从问卷星导出文件（按选项文本、按序号，或两者一起）或普通表格推断问卷定义 survey.toml
     Init(init::Args),
