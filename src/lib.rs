@@ -4,5 +4,7 @@
 pub mod clean;
 pub mod ingest;
 pub mod output;
+pub mod render;
+pub mod stats;
 pub mod survey;
 pub mod text;

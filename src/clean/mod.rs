@@ -362,6 +362,13 @@ impl<'a> SheetCtx<'a> {
                     self.file_stem.clone()
                 }
             };
+            // The unit question's column is absent (a unit's own workbook): its answer is the
+            // unit the file belongs to, when that is one of the options.
+            if let Some(qi) = self.unit_q.filter(|q| !self.present[*q]) {
+                if let Some(oi) = self.options[qi].by_text(&unit) {
+                    vals[self.schema.questions[qi].first] = Val::Opt(oi as u32);
+                }
+            }
             let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty());
             let submitted = self.time_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && s != "NULL");
             // The answers' fingerprint, for duplicate submissions (only with a submit time).

@@ -3,8 +3,13 @@
 
 mod import;
 mod init;
+mod report;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use diaoyan::clean::{import, ledger::count_by_problem, Import, ImportOptions};
+use diaoyan::survey::Survey;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -42,12 +47,15 @@ pub enum Cmd {
     Init(init::Args),
     /// 导入回收的问卷（可一次给多个文件或文件夹），生成清洗后的答卷表和问题清单 issues.csv
     Import(import::Args),
+    /// 导入回收的问卷并统计：各题频数、交叉表、显著性检验，写出 Excel 汇总表、results.csv、tests.csv
+    Report(report::Args),
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.cmd {
         Cmd::Init(a) => init::run(a),
         Cmd::Import(a) => import::run(a),
+        Cmd::Report(a) => report::run(a),
     }
 }
 
@@ -82,5 +90,76 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         } else if diaoyan::ingest::is_supported(&p) && name != "survey.toml" {
             out.push(p);
         }
+    }
+}
+
+/// The import every command shares: expand inputs, load (or infer) the survey, read all
+/// files with a progress bar when the input is large, and report unreadable files and
+/// unknown columns on stderr.
+pub fn load_and_import(inputs: &[PathBuf], survey: Option<&Path>, wave: Option<String>) -> Result<(Survey, Import)> {
+    let files = collect_inputs(inputs);
+    if files.is_empty() {
+        anyhow::bail!("在给出的文件夹中没有找到 .xlsx/.xls/.ods/.csv 文件");
+    }
+    let survey = match survey {
+        Some(p) => Survey::load(p).with_context(|| format!("问卷定义 {}", p.display()))?,
+        None => {
+            let books: Vec<_> = files.iter().filter_map(|f| diaoyan::ingest::read_file(f).ok()).collect();
+            diaoyan::survey::infer::infer(&books).context("没有给出 --survey，且无法从输入推断问卷定义")?
+        }
+    };
+    let total_bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let bar = if files.len() > 10 || total_bytes > 5_000_000 {
+        let b = ProgressBar::new(files.len() as u64);
+        b.set_style(ProgressStyle::with_template("{spinner} 正在读取 [{bar:30}] {pos}/{len} 个文件").unwrap().progress_chars("=> "));
+        b.enable_steady_tick(std::time::Duration::from_millis(200));
+        Some(b)
+    } else {
+        None
+    };
+    let opts = ImportOptions { wave, ..ImportOptions::default() };
+    let progress = |_: &Path| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let imp = import(&survey, &files, &opts, &progress);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    for f in &imp.files {
+        if let Some(e) = &f.error {
+            eprintln!("无法读取 {}：{}", f.path.display(), e);
+        } else if !f.unknown_columns.is_empty() {
+            let shown: Vec<&str> = f.unknown_columns.iter().take(3).map(|s| s.as_str()).collect();
+            eprintln!(
+                "提示：{} 中有 {} 列与问卷题目对不上（{}{}），这些列未导入，已记入问题清单",
+                f.path.display(),
+                f.unknown_columns.len(),
+                shown.join("、"),
+                if f.unknown_columns.len() > 3 { "……" } else { "" }
+            );
+        }
+    }
+    Ok((survey, imp))
+}
+
+/// The import summary every command prints.
+pub fn print_import_summary(imp: &Import) {
+    let failed = imp.failed_files();
+    println!("导入完成：{} 个文件{}", imp.files.len(), if failed > 0 { format!("（{failed} 个无法读取）") } else { String::new() });
+    println!(
+        "  读取答卷 {} 行 = 保留 {} 行 + 剔除 {} 行{}",
+        imp.rows_read,
+        imp.rows_kept,
+        imp.rows_rejected,
+        if imp.blank_rows > 0 { format!("（另跳过空行 {} 行）", imp.blank_rows) } else { String::new() }
+    );
+    println!("  有效答卷共 {} 份", imp.rows_kept);
+    if imp.issues.is_empty() {
+        println!("  没有发现数据问题");
+    } else {
+        let by: Vec<String> = count_by_problem(&imp.issues).into_iter().map(|(p, n)| format!("{} {} 条", p.label(), n)).collect();
+        println!("  数据问题 {} 条：{}", imp.issues.len(), by.join("，"));
     }
 }

@@ -1,0 +1,84 @@
+//! `diaoyan report`: import, compute every figure, write the workbook and tidy files.
+
+use anyhow::{Context, Result};
+use clap::Args as ClapArgs;
+use std::path::PathBuf;
+
+use diaoyan::render::{results_csv, xlsx};
+use diaoyan::stats::{compute, StatsOptions};
+
+#[derive(ClapArgs)]
+#[command(help_template = super::HELP, next_help_heading = "选项")]
+pub struct Args {
+    /// 回收的问卷文件或文件夹
+    #[arg(required = true, help_heading = "参数", value_name = "文件或文件夹")]
+    inputs: Vec<PathBuf>,
+    /// 问卷定义 survey.toml（不给则从输入推断）
+    #[arg(short, long, value_name = "survey.toml")]
+    survey: Option<PathBuf>,
+    /// 分组变量（可多次给出）：题目编号（单选题/量表题）、unit（单位）或 wave（年份）；不给则用 survey.toml 中的 banners
+    #[arg(long = "banner", value_name = "分组")]
+    banners: Vec<String>,
+    /// 权重：survey.toml 中一道数值题的编号，按它加权
+    #[arg(long, value_name = "题号")]
+    weight: Option<String>,
+    /// 显著性水平
+    #[arg(long, default_value_t = 0.05, value_name = "α")]
+    alpha: f64,
+    /// 两两比较时做 Bonferroni 校正
+    #[arg(long)]
+    bonferroni: bool,
+    /// 样本量低于此数的分组不做检验
+    #[arg(long, default_value_t = 30.0, value_name = "人数")]
+    min_base: f64,
+    /// 样本量低于此数的分组标“谨慎解读”
+    #[arg(long, default_value_t = 100.0, value_name = "人数")]
+    caution_base: f64,
+    /// 答卷所属年份/批次（不给则取文件夹名中的年份）
+    #[arg(long, value_name = "年份")]
+    wave: Option<String>,
+    /// 输出文件夹（默认 reports/<问卷 id>/）
+    #[arg(short, long, value_name = "文件夹")]
+    output: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> Result<i32> {
+    if !(a.alpha > 0.0 && a.alpha < 1.0) {
+        anyhow::bail!("--alpha 应在 0 和 1 之间，例如 0.05");
+    }
+    let (survey, mut imp) = super::load_and_import(&a.inputs, a.survey.as_deref(), a.wave.clone())?;
+    if imp.failed_files() == imp.files.len() {
+        println!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
+        return Ok(1);
+    }
+    let banners = if a.banners.is_empty() { survey.banners.clone() } else { a.banners.clone() };
+    let opts = StatsOptions { alpha: a.alpha, bonferroni: a.bonferroni, min_base: a.min_base, caution_base: a.caution_base, ..StatsOptions::default() };
+    let results = compute(&survey, &imp.frame, &banners, a.weight.as_deref(), &opts)?;
+    let dir = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(&survey.id));
+    std::fs::create_dir_all(&dir).with_context(|| format!("无法创建输出文件夹 {}", dir.display()))?;
+    let book = dir.join(format!("{}.xlsx", survey.id));
+    let ov = xlsx::Overview {
+        files: imp.files.len(),
+        files_failed: imp.failed_files(),
+        rows_read: imp.rows_read,
+        rows_kept: imp.rows_kept,
+        rows_rejected: imp.rows_rejected,
+        weight: a.weight.clone(),
+        banners: banners.clone(),
+    };
+    xlsx::write(&book, &survey, &ov, &results, &imp.issues, &imp.frame)?;
+    results_csv::write_results(&results, &dir.join("results.csv"))?;
+    results_csv::write_tests(&results, &dir.join("tests.csv"))?;
+    diaoyan::output::write_frame(&mut imp.frame, &dir.join("clean.csv"))?;
+    diaoyan::output::write_issues(&imp.issues, &dir.join("issues.csv"))?;
+    super::print_import_summary(&imp);
+    let n_tables = results.tables.iter().filter(|t| t.banner.is_none()).count();
+    let n_cross = results.tables.len() - n_tables;
+    println!("统计完成：{} 个题目表，{} 个交叉表（分组：{}）", n_tables, n_cross, if banners.is_empty() { "无".into() } else { banners.join("、") });
+    println!("已写出（{}）：", dir.display());
+    println!("  {}  Excel 汇总表", book.file_name().unwrap().to_string_lossy());
+    println!("  results.csv  全部统计数字（每行一个数）");
+    println!("  tests.csv    显著性检验");
+    println!("  clean.csv    清洗后的答卷表；issues.csv  数据问题清单");
+    Ok(if imp.failed_files() > 0 { 1 } else { 0 })
+}

@@ -1,0 +1,496 @@
+//! The summary workbook (DESIGN.md §6): overview, frequency tables in the layout users
+//! know from 问卷星's report, one crosstab sheet per banner, the data-issues ledger and
+//! the cleaned data. Percent cells are numbers with a percent format; column widths are
+//! computed from the display width of Chinese text (rust_xlsxwriter's autofit counts a
+//! CJK character as half its width).
+
+use polars::prelude::*;
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use std::path::Path;
+use unicode_width::UnicodeWidthStr;
+
+use crate::clean::ledger::{Issue, HEADERS};
+use crate::output::{write_atomic, WriteError};
+use crate::stats::{Measure, Results, Table};
+use crate::survey::{Kind, Survey};
+
+/// What the overview sheet says besides the tables.
+pub struct Overview {
+    pub files: usize,
+    pub files_failed: usize,
+    pub rows_read: usize,
+    pub rows_kept: usize,
+    pub rows_rejected: usize,
+    pub weight: Option<String>,
+    pub banners: Vec<String>,
+}
+
+/// The cleaned data is written to the workbook up to this many rows (beyond, Excel
+/// becomes slow; the .csv/.parquet beside the workbook has everything).
+pub const MAX_DATA_ROWS: usize = 50_000;
+
+struct Styles {
+    title: Format,
+    heading: Format,
+    head: Format,
+    text: Format,
+    int: Format,
+    pct: Format,
+    dec: Format,
+    note: Format,
+    warn: Format,
+    sig: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        let border = |f: Format| f.set_border(FormatBorder::Thin).set_border_color(Color::RGB(0xBFBFBF));
+        Styles {
+            title: Format::new().set_bold().set_font_size(14),
+            heading: Format::new().set_bold().set_font_size(11),
+            head: border(Format::new().set_bold().set_background_color(Color::RGB(0xDDEBF7)).set_align(FormatAlign::Center).set_text_wrap()),
+            text: border(Format::new().set_text_wrap()),
+            int: border(Format::new().set_num_format("0")),
+            pct: border(Format::new().set_num_format("0.0%")),
+            dec: border(Format::new().set_num_format("0.00")),
+            note: Format::new().set_font_color(Color::RGB(0x595959)).set_italic(),
+            warn: border(Format::new().set_font_color(Color::RGB(0xC00000))),
+            sig: border(Format::new().set_font_color(Color::RGB(0x1F4E79)).set_bold().set_align(FormatAlign::Center)),
+        }
+    }
+}
+
+/// Column widths from the widest content seen, in Excel character units.
+#[derive(Default)]
+struct Widths(Vec<f64>);
+
+impl Widths {
+    fn see(&mut self, col: u16, s: &str, cap: f64) {
+        let w = (UnicodeWidthStr::width(s) as f64 + 2.0).min(cap);
+        let c = col as usize;
+        if self.0.len() <= c {
+            self.0.resize(c + 1, 8.0);
+        }
+        self.0[c] = self.0[c].max(w);
+    }
+    fn apply(&self, ws: &mut Worksheet) -> Result<(), XlsxError> {
+        for (c, w) in self.0.iter().enumerate() {
+            ws.set_column_width(c as u16, *w)?;
+        }
+        Ok(())
+    }
+}
+
+/// A sheet name Excel accepts: no []:*?/\, at most 31 characters, unique.
+pub fn sheet_name(want: &str, taken: &mut Vec<String>) -> String {
+    let clean: String = want.chars().map(|c| if "[]:*?/\\".contains(c) { '_' } else { c }).collect();
+    let clean = clean.trim_matches('\'').to_string();
+    let mut base: String = clean.chars().take(31).collect();
+    if base.is_empty() {
+        base = "Sheet".into();
+    }
+    let mut name = base.clone();
+    let mut k = 2;
+    while taken.iter().any(|t| t.to_lowercase() == name.to_lowercase()) {
+        let suffix = format!("({k})");
+        name = format!("{}{}", base.chars().take(31 - suffix.chars().count()).collect::<String>(), suffix);
+        k += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+fn fmt_p(p: f64) -> String {
+    if p < 0.001 {
+        "p<0.001".into()
+    } else {
+        format!("p={p:.3}")
+    }
+}
+
+/// The line under a crosstab: the test and its caveats.
+pub fn test_line(t: &Table, min_base: f64) -> String {
+    match &t.test {
+        Some(x) => {
+            let mut s = if x.test == "fisher" {
+                format!("Fisher 精确检验：{}（χ²={:.2}，Cramér's V={:.3}）", fmt_p(x.p_value), x.statistic, x.cramers_v)
+            } else {
+                format!("卡方检验：χ²={:.2}，自由度={}，{}，Cramér's V={:.3}", x.statistic, x.df, fmt_p(x.p_value), x.cramers_v)
+            };
+            if x.low_expected_share > 0.2 {
+                s += &format!("。注意：{:.0}% 的期望频数小于 5，检验结果仅供参考", x.low_expected_share * 100.0);
+            }
+            s
+        }
+        None if matches!(t.kind, Kind::Single | Kind::Scale | Kind::Matrix) => {
+            format!("未做检验：样本量不少于 {min_base} 的分组不足两个，或答案只集中在一个选项")
+        }
+        None => String::new(),
+    }
+}
+
+fn kind_suffix(t: &Table) -> &'static str {
+    t.kind.label()
+}
+
+/// Writes the workbook atomically.
+pub fn write(path: &Path, survey: &Survey, ov: &Overview, r: &Results, issues: &[Issue], data: &DataFrame) -> Result<(), WriteError> {
+    let mut wb = build(survey, ov, r, issues, data).map_err(|e| WriteError::Io { path: path.display().to_string(), msg: e.to_string() })?;
+    let buf = wb.save_to_buffer().map_err(|e| WriteError::Io { path: path.display().to_string(), msg: e.to_string() })?;
+    write_atomic(path, |w| std::io::Write::write_all(w, &buf).map_err(|e| e.to_string()))
+}
+
+pub fn build(survey: &Survey, ov: &Overview, r: &Results, issues: &[Issue], data: &DataFrame) -> Result<Workbook, XlsxError> {
+    let st = Styles::new();
+    let mut wb = Workbook::new();
+    let mut taken = Vec::new();
+    overview(wb.add_worksheet(), &mut taken, &st, survey, ov, r, issues.len())?;
+    for wave in &r.waves {
+        let name = if r.waves.len() > 1 { format!("频数表-{wave}") } else { "频数表".into() };
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(&name, &mut taken))?;
+        frequencies(ws, &st, r, wave)?;
+        ws.set_print_fit_to_pages(1, 0);
+    }
+    for b in &ov.banners {
+        let label = survey.question(b).map(|q| format!("{}-{}", b, q.text)).unwrap_or_else(|| match b.as_str() {
+            "unit" => "单位".into(),
+            "wave" => "年份".into(),
+            other => other.into(),
+        });
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(&format!("交叉表-{label}"), &mut taken))?;
+        crosstabs(ws, &st, r, b)?;
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name("数据问题", &mut taken))?;
+    ledger(ws, &st, issues)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name("清洗后数据", &mut taken))?;
+    cleaned(ws, &st, data)?;
+    Ok(wb)
+}
+
+fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, s: &Survey, ov: &Overview, r: &Results, n_issues: usize) -> Result<(), XlsxError> {
+    ws.set_name(sheet_name("概览", taken))?;
+    ws.write_string_with_format(0, 0, &s.title, &st.title)?;
+    let waves = r.waves.iter().map(|w| if w.is_empty() { "（未分年份）".to_string() } else { w.clone() }).collect::<Vec<_>>().join("、");
+    let mut rows: Vec<(&str, String)> = vec![
+        ("年份/批次", waves),
+        ("有效答卷（份）", ov.rows_kept.to_string()),
+        ("读取答卷（行）", ov.rows_read.to_string()),
+        ("剔除答卷（行）", format!("{}（重复提交、重复编号、合计行等，见“数据问题”）", ov.rows_rejected)),
+        ("读取 = 保留 + 剔除", format!("{} = {} + {}", ov.rows_read, ov.rows_kept, ov.rows_rejected)),
+        ("导入文件（个）", if ov.files_failed > 0 { format!("{}（其中 {} 个无法读取）", ov.files, ov.files_failed) } else { ov.files.to_string() }),
+        ("数据问题（条）", n_issues.to_string()),
+        ("分组变量", if ov.banners.is_empty() { "无".into() } else { ov.banners.join("、") }),
+        ("权重", ov.weight.clone().unwrap_or_else(|| "未加权".into())),
+        ("显著性检验", format!("α={}{}；样本量 <{} 不检验，<{} 谨慎解读", r.options.alpha, if r.options.bonferroni { "（Bonferroni 校正）" } else { "" }, r.options.min_base, r.options.caution_base)),
+    ];
+    rows.push(("置信区间", format!("Wilson {:.0}%", r.options.conf * 100.0)));
+    let mut widths = Widths::default();
+    for (i, (k, v)) in rows.iter().enumerate() {
+        let row = i as u32 + 2;
+        ws.write_string_with_format(row, 0, *k, &st.head)?;
+        ws.write_string_with_format(row, 1, v, &st.text)?;
+        widths.see(0, k, 30.0);
+        widths.see(1, v, 70.0);
+    }
+    rows.push(("说明", "比例 = 选择该项的人数 ÷ 本题有效填写人次；多选题的比例按人数计算，合计可超过 100%".into()));
+    let row = rows.len() as u32 + 1;
+    ws.write_string_with_format(row, 0, "说明", &st.head)?;
+    ws.write_string_with_format(row, 1, &rows.last().unwrap().1, &st.text)?;
+    widths.apply(ws)?;
+    ws.set_column_width(1, 60)?;
+    Ok(())
+}
+
+fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Result<(), XlsxError> {
+    let mut widths = Widths::default();
+    widths.see(0, "选项选项选项选项选项选项", 50.0);
+    let mut row = 0u32;
+    let title = if wave.is_empty() { "各题频数统计".to_string() } else { format!("各题频数统计（{wave}）") };
+    ws.write_string_with_format(row, 0, &title, &st.title)?;
+    row += 2;
+    for t in r.tables.iter().filter(|t| t.banner.is_none() && t.wave == wave) {
+        let head = format!("{}：{} [{}]", t.question.split('/').next().unwrap_or(""), t.text, kind_suffix(t));
+        ws.write_string_with_format(row, 0, &head, &st.heading)?;
+        row += 1;
+        let base = t.bases[0];
+        match t.kind {
+            Kind::Single | Kind::Scale | Kind::Matrix | Kind::Multi => {
+                let multi = t.kind == Kind::Multi;
+                let mut heads = vec!["选项", "小计", "比例"];
+                if multi {
+                    heads.push("响应率");
+                }
+                for (c, h) in heads.iter().enumerate() {
+                    ws.write_string_with_format(row, c as u16, *h, &st.head)?;
+                }
+                row += 1;
+                let pct: Vec<_> = t.rows.iter().filter(|x| x.measure == Measure::Percent).collect();
+                let resp: Vec<_> = t.rows.iter().filter(|x| x.measure == Measure::PercentOfResponses).collect();
+                for (i, x) in pct.iter().enumerate() {
+                    let c = &x.cells[0];
+                    ws.write_string_with_format(row, 0, &x.option, &st.text)?;
+                    widths.see(0, &x.option, 50.0);
+                    ws.write_number_with_format(row, 1, c.count.unwrap_or(0.0), &st.int)?;
+                    write_pct(ws, row, 2, c.value, st)?;
+                    if multi {
+                        write_pct(ws, row, 3, resp.get(i).and_then(|r| r.cells[0].value), st)?;
+                    }
+                    row += 1;
+                }
+                ws.write_string_with_format(row, 0, "本题有效填写人次", &st.head)?;
+                ws.write_number_with_format(row, 1, base as f64, &st.int)?;
+                row += 1;
+                for x in t.rows.iter().filter(|x| !matches!(x.measure, Measure::Percent | Measure::PercentOfResponses)) {
+                    ws.write_string_with_format(row, 0, x.measure.label(), &st.text)?;
+                    if x.measure.is_percent() {
+                        write_pct(ws, row, 2, x.cells[0].value, st)?;
+                    } else {
+                        write_dec(ws, row, 2, x.cells[0].value, st)?;
+                    }
+                    row += 1;
+                }
+            }
+            Kind::Rank => {
+                for (c, h) in ["选项", "综合得分", "排第一位的比例", "平均名次"].iter().enumerate() {
+                    ws.write_string_with_format(row, c as u16, *h, &st.head)?;
+                }
+                row += 1;
+                let by = |m: Measure| t.rows.iter().filter(move |x| x.measure == m);
+                let mut lines: Vec<(&str, Option<f64>, Option<f64>, Option<f64>)> = by(Measure::RankScore)
+                    .zip(by(Measure::FirstShare))
+                    .zip(by(Measure::AvgRank))
+                    .map(|((s, f), a)| (s.option.as_str(), s.cells[0].value, f.cells[0].value, a.cells[0].value))
+                    .collect();
+                // Ranked by composite score, as 问卷星 shows it.
+                lines.sort_by(|a, b| b.1.unwrap_or(0.0).total_cmp(&a.1.unwrap_or(0.0)));
+                for (o, s, f, a) in lines {
+                    ws.write_string_with_format(row, 0, o, &st.text)?;
+                    widths.see(0, o, 50.0);
+                    write_dec(ws, row, 1, s, st)?;
+                    write_pct(ws, row, 2, f, st)?;
+                    write_dec(ws, row, 3, a, st)?;
+                    row += 1;
+                }
+                ws.write_string_with_format(row, 0, "本题有效填写人次", &st.head)?;
+                ws.write_number_with_format(row, 1, base as f64, &st.int)?;
+                row += 1;
+            }
+            Kind::Number => {
+                ws.write_string_with_format(row, 0, "统计量", &st.head)?;
+                ws.write_string_with_format(row, 1, "数值", &st.head)?;
+                row += 1;
+                for x in &t.rows {
+                    ws.write_string_with_format(row, 0, x.measure.label(), &st.text)?;
+                    write_dec(ws, row, 1, x.cells[0].value, st)?;
+                    row += 1;
+                }
+                ws.write_string_with_format(row, 0, "本题有效填写人次", &st.head)?;
+                ws.write_number_with_format(row, 1, base as f64, &st.int)?;
+                row += 1;
+            }
+            Kind::Text => {
+                ws.write_string_with_format(row, 0, "填写内容", &st.head)?;
+                row += 1;
+                const SHOWN: usize = 500;
+                for a in t.answers.iter().take(SHOWN) {
+                    ws.write_string_with_format(row, 0, a, &st.text)?;
+                    row += 1;
+                }
+                if t.answers.len() > SHOWN {
+                    ws.write_string_with_format(row, 0, &format!("……共 {} 条，完整内容见“清洗后数据”", t.answers.len()), &st.note)?;
+                    row += 1;
+                }
+                ws.write_string_with_format(row, 0, "本题有效填写人次", &st.head)?;
+                ws.write_number_with_format(row, 1, base as f64, &st.int)?;
+                row += 1;
+            }
+        }
+        if base == 0 {
+            ws.write_string_with_format(row, 0, "本题无人作答", &st.warn)?;
+            row += 1;
+        }
+        row += 1;
+    }
+    widths.see(1, "小计小计", 12.0);
+    widths.see(2, "比例比例比", 14.0);
+    widths.see(3, "响应率响应率", 14.0);
+    widths.apply(ws)
+}
+
+fn write_pct(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, st: &Styles) -> Result<(), XlsxError> {
+    match v {
+        Some(x) if x.is_finite() => ws.write_number_with_format(row, col, x / 100.0, &st.pct).map(|_| ()),
+        _ => ws.write_string_with_format(row, col, "—", &st.text).map(|_| ()),
+    }
+}
+
+fn write_dec(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, st: &Styles) -> Result<(), XlsxError> {
+    match v {
+        Some(x) if x.is_finite() => ws.write_number_with_format(row, col, x, &st.dec).map(|_| ()),
+        _ => ws.write_string_with_format(row, col, "—", &st.text).map(|_| ()),
+    }
+}
+
+/// Crosstabs of one banner: per question, counts and column percentages for the total
+/// and each group, significance letters beside the percentages, the base, and the test.
+fn crosstabs(ws: &mut Worksheet, st: &Styles, r: &Results, banner: &str) -> Result<(), XlsxError> {
+    let mut widths = Widths::default();
+    widths.see(0, "选项选项选项选项选项选项", 50.0);
+    let mut row = 0u32;
+    ws.write_string_with_format(row, 0, &format!("交叉分析（按 {banner} 分组）：列百分比；“显著”列的字母表示该组比例显著高于字母所代表的组（α={}）", r.options.alpha), &st.title)?;
+    row += 2;
+    for t in r.tables.iter().filter(|t| t.banner.as_deref() == Some(banner)) {
+        let pct_rows: Vec<_> = t.rows.iter().filter(|x| x.measure != Measure::PercentOfResponses).filter(|x| x.measure.is_percent() || matches!(x.measure, Measure::Mean | Measure::Sd | Measure::RankScore | Measure::AvgRank | Measure::Median | Measure::Min | Measure::Max)).collect();
+        if pct_rows.is_empty() {
+            continue;
+        }
+        let head = format!("{}{}：{} [{}]", if t.wave.is_empty() { String::new() } else { format!("{} ", t.wave) }, t.question.split('/').next().unwrap_or(""), t.text, t.kind.label());
+        ws.write_string_with_format(row, 0, &head, &st.heading)?;
+        row += 1;
+        // Header: 选项 | 总计 (人数, 比例) | group (人数, 比例, 显著) …
+        ws.write_string_with_format(row, 0, "选项", &st.head)?;
+        ws.write_string_with_format(row + 1, 0, "", &st.head)?;
+        let mut col = 1u16;
+        let mut starts = Vec::new();
+        for (c, label) in t.columns.iter().enumerate() {
+            let span = if c == 0 { 2 } else { 3 };
+            let label = if c == 0 { label.clone() } else { format!("{} ({})", label, crate::stats::tests::letter(c - 1)) };
+            ws.merge_range(row, col, row, col + span - 1, &label, &st.head)?;
+            let subs: &[&str] = if c == 0 { &["人数", "比例"] } else { &["人数", "比例", "显著"] };
+            for (k, s) in subs.iter().enumerate() {
+                ws.write_string_with_format(row + 1, col + k as u16, *s, &st.head)?;
+            }
+            widths.see(col + 1, &label, 14.0);
+            starts.push(col);
+            col += span;
+        }
+        row += 2;
+        for x in &pct_rows {
+            let label = if x.option.is_empty() { x.measure.label().to_string() } else if x.measure == Measure::Percent { x.option.clone() } else { format!("{}（{}）", x.option, x.measure.label()) };
+            ws.write_string_with_format(row, 0, &label, &st.text)?;
+            widths.see(0, &label, 50.0);
+            for (c, cell) in x.cells.iter().enumerate() {
+                let s = starts[c];
+                if x.measure.is_percent() {
+                    ws.write_number_with_format(row, s, cell.count.unwrap_or(0.0), &st.int)?;
+                    write_pct(ws, row, s + 1, cell.value, st)?;
+                } else {
+                    ws.write_string_with_format(row, s, "", &st.text)?;
+                    write_dec(ws, row, s + 1, cell.value, st)?;
+                }
+                if c > 0 {
+                    ws.write_string_with_format(row, s + 2, &cell.sig, &st.sig)?;
+                }
+            }
+            row += 1;
+        }
+        ws.write_string_with_format(row, 0, "有效样本（人）", &st.head)?;
+        for (c, b) in t.bases.iter().enumerate() {
+            let s = starts[c];
+            ws.write_number_with_format(row, s, *b as f64, &st.int)?;
+            let mark = if (*b as f64) < r.options.min_base {
+                "样本过少"
+            } else if (*b as f64) < r.options.caution_base {
+                "谨慎解读"
+            } else {
+                ""
+            };
+            ws.write_string_with_format(row, s + 1, mark, &st.warn)?;
+            if c > 0 {
+                ws.write_string_with_format(row, s + 2, "", &st.text)?;
+            }
+        }
+        row += 1;
+        let line = test_line(t, r.options.min_base);
+        if !line.is_empty() {
+            ws.write_string_with_format(row, 0, &line, &st.note)?;
+            row += 1;
+        }
+        row += 1;
+    }
+    widths.apply(ws)?;
+    ws.set_freeze_panes(0, 1)?;
+    Ok(())
+}
+
+fn ledger(ws: &mut Worksheet, st: &Styles, issues: &[Issue]) -> Result<(), XlsxError> {
+    let mut widths = Widths::default();
+    for (c, h) in HEADERS.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &st.head)?;
+        widths.see(c as u16, h, 60.0);
+    }
+    for (i, is) in issues.iter().enumerate() {
+        for (c, v) in is.fields().iter().enumerate() {
+            ws.write_string(i as u32 + 1, c as u16, v)?;
+            widths.see(c as u16, v, 60.0);
+        }
+    }
+    if issues.is_empty() {
+        ws.write_string_with_format(1, 0, "没有发现数据问题", &st.note)?;
+    }
+    widths.apply(ws)?;
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, issues.len().max(1) as u32, HEADERS.len() as u16 - 1)?;
+    Ok(())
+}
+
+fn cleaned(ws: &mut Worksheet, st: &Styles, df: &DataFrame) -> Result<(), XlsxError> {
+    let mut widths = Widths::default();
+    for (c, name) in df.get_column_names().iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, name.as_str(), &st.head)?;
+        widths.see(c as u16, name.as_str(), 30.0);
+    }
+    if df.height() > MAX_DATA_ROWS {
+        ws.write_string_with_format(1, 0, &format!("共 {} 行，超过 {} 行不写入工作簿，请查看同一文件夹中的 clean.csv", df.height(), MAX_DATA_ROWS), &st.note)?;
+        return widths.apply(ws);
+    }
+    for (c, col) in df.columns().iter().enumerate() {
+        let c = c as u16;
+        let s = col.as_materialized_series();
+        match s.dtype() {
+            DataType::Float64 => {
+                for (i, v) in s.f64().unwrap().iter().enumerate() {
+                    if let Some(v) = v {
+                        ws.write_number(i as u32 + 1, c, v)?;
+                    }
+                }
+            }
+            DataType::Int32 => {
+                for (i, v) in s.i32().unwrap().iter().enumerate() {
+                    if let Some(v) = v {
+                        ws.write_number(i as u32 + 1, c, v as f64)?;
+                    }
+                }
+            }
+            DataType::Boolean => {
+                for (i, v) in s.bool().unwrap().iter().enumerate() {
+                    if let Some(v) = v {
+                        ws.write_number(i as u32 + 1, c, if v { 1.0 } else { 0.0 })?;
+                    }
+                }
+            }
+            _ => {
+                let s = s.cast(&DataType::String).map_err(|e| XlsxError::ParameterError(e.to_string()))?;
+                for (i, v) in s.str().unwrap().iter().enumerate() {
+                    if let Some(v) = v {
+                        ws.write_string(i as u32 + 1, c, v)?;
+                        if i < 200 {
+                            widths.see(c, v, 30.0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    widths.apply(ws)?;
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! Significance tests and intervals (DESIGN.md §5), as pure functions over counts.
+//! Distributions come from statrs; nothing here reads a DataFrame.
+
+use statrs::distribution::{ChiSquared, ContinuousCDF, Discrete, Hypergeometric, Normal};
+
+/// Wilson score interval for a proportion `p` on base `n` (may be an effective base),
+/// at confidence `conf`; bounds in [0, 1]. `None` for an empty base.
+pub fn wilson(p: f64, n: f64, conf: f64) -> Option<(f64, f64)> {
+    if !(n > 0.0) || !p.is_finite() {
+        return None;
+    }
+    let z = z_for(conf);
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = z * ((p * (1.0 - p) / n + z2 / (4.0 * n * n)).max(0.0)).sqrt() / denom;
+    Some(((centre - half).max(0.0), (centre + half).min(1.0)))
+}
+
+/// Two-sided normal critical value for confidence `conf`.
+pub fn z_for(conf: f64) -> f64 {
+    let n = Normal::new(0.0, 1.0).expect("standard normal");
+    n.inverse_cdf(1.0 - (1.0 - conf) / 2.0)
+}
+
+/// Result of a test of independence on a contingency table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Independence {
+    /// `chi2` or `fisher`.
+    pub test: &'static str,
+    /// Chi-square statistic (for Fisher: the chi-square of the same table).
+    pub statistic: f64,
+    pub df: usize,
+    pub p_value: f64,
+    pub cramers_v: f64,
+    /// Share of cells with an expected count below 5.
+    pub low_expected_share: f64,
+}
+
+/// Pearson chi-square test of independence (no continuity correction, as
+/// scipy's `chi2_contingency(correction=False)`), with Cramér's V; for a 2×2 table the
+/// p-value is Fisher's exact test. Empty rows and columns are dropped first. `n_eff`
+/// rescales a weighted table to its effective base. `None` when fewer than 2×2 remain.
+pub fn independence(table: &[Vec<f64>], n_eff: Option<f64>) -> Option<Independence> {
+    let rows: Vec<&Vec<f64>> = table.iter().filter(|r| r.iter().sum::<f64>() > 0.0).collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let ncol = rows[0].len();
+    let keep: Vec<usize> = (0..ncol).filter(|&c| rows.iter().map(|r| r[c]).sum::<f64>() > 0.0).collect();
+    if rows.len() < 2 || keep.len() < 2 {
+        return None;
+    }
+    let total: f64 = rows.iter().map(|r| keep.iter().map(|&c| r[c]).sum::<f64>()).sum();
+    let scale = n_eff.map(|n| n / total).unwrap_or(1.0);
+    let t: Vec<Vec<f64>> = rows.iter().map(|r| keep.iter().map(|&c| r[c] * scale).collect()).collect();
+    let n: f64 = total * scale;
+    let rs: Vec<f64> = t.iter().map(|r| r.iter().sum()).collect();
+    let cs: Vec<f64> = (0..keep.len()).map(|c| t.iter().map(|r| r[c]).sum()).collect();
+    let (mut chi2, mut low, mut cells) = (0.0, 0usize, 0usize);
+    for (i, r) in t.iter().enumerate() {
+        for (j, o) in r.iter().enumerate() {
+            let e = rs[i] * cs[j] / n;
+            chi2 += (o - e) * (o - e) / e;
+            low += (e < 5.0) as usize;
+            cells += 1;
+        }
+    }
+    let df = (t.len() - 1) * (keep.len() - 1);
+    let k = (t.len().min(keep.len()) - 1) as f64;
+    let cramers_v = (chi2 / (n * k)).sqrt();
+    let low_expected_share = low as f64 / cells as f64;
+    if t.len() == 2 && keep.len() == 2 && n_eff.is_none() {
+        let c = |x: f64| x.round() as u64;
+        let p = fisher_2x2(c(t[0][0]), c(t[0][1]), c(t[1][0]), c(t[1][1]));
+        return Some(Independence { test: "fisher", statistic: chi2, df, p_value: p, cramers_v, low_expected_share });
+    }
+    let p_value = ChiSquared::new(df as f64).map(|d| d.sf(chi2)).unwrap_or(f64::NAN);
+    Some(Independence { test: "chi2", statistic: chi2, df, p_value, cramers_v, low_expected_share })
+}
+
+/// Two-sided Fisher exact test for [[a, b], [c, d]], as scipy: the sum of the
+/// probabilities of all tables with the same margins that are no more likely than the
+/// observed one (with scipy's relative tolerance 1e-7).
+pub fn fisher_2x2(a: u64, b: u64, c: u64, d: u64) -> f64 {
+    let n = a + b + c + d;
+    let row1 = a + b;
+    let col1 = a + c;
+    let Ok(h) = Hypergeometric::new(n, col1, row1) else { return 1.0 };
+    let lo = row1.saturating_sub(n - col1);
+    let hi = row1.min(col1);
+    let observed = h.pmf(a);
+    let mut p = 0.0;
+    for k in lo..=hi {
+        let pk = h.pmf(k);
+        if pk <= observed * (1.0 + 1e-7) {
+            p += pk;
+        }
+    }
+    p.min(1.0)
+}
+
+/// Pooled two-proportion z-test (no continuity correction): the two-sided p-value.
+pub fn two_proportion_p(p1: f64, n1: f64, p2: f64, n2: f64) -> Option<f64> {
+    if !(n1 > 0.0 && n2 > 0.0) {
+        return None;
+    }
+    let pooled = (p1 * n1 + p2 * n2) / (n1 + n2);
+    let se = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
+    if !(se > 0.0) {
+        return None;
+    }
+    let z = (p1 - p2) / se;
+    let n = Normal::new(0.0, 1.0).expect("standard normal");
+    Some(2.0 * n.sf(z.abs()))
+}
+
+/// SPSS-style column letters: for each column, the letters of the columns it is
+/// significantly higher than (pooled z-test at `alpha`, Bonferroni-adjusted over the
+/// pairs when asked). `eligible[j]` false leaves column j out of every comparison (small
+/// base). `props` in [0, 1], `bases` the (effective) bases.
+pub fn column_letters(props: &[f64], bases: &[f64], eligible: &[bool], alpha: f64, bonferroni: bool) -> Vec<String> {
+    let k = props.len();
+    let cols: Vec<usize> = (0..k).filter(|&j| eligible[j]).collect();
+    let pairs = cols.len() * cols.len().saturating_sub(1) / 2;
+    let a = if bonferroni && pairs > 0 { alpha / pairs as f64 } else { alpha };
+    let mut out = vec![String::new(); k];
+    for &i in &cols {
+        for &j in &cols {
+            if i == j || props[i] <= props[j] {
+                continue;
+            }
+            if let Some(p) = two_proportion_p(props[i], bases[i], props[j], bases[j]) {
+                if p < a {
+                    out[i].push(letter(j));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The letter of banner column `j`: A, B, …, Z, then AA, AB, … (as Excel columns).
+pub fn letter(j: usize) -> char {
+    (b'A' + (j % 26) as u8) as char
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_known_values() {
+        // statsmodels proportion_confint(30, 100, method="wilson")
+        let (lo, hi) = wilson(0.3, 100.0, 0.95).unwrap();
+        assert!((lo - 0.21894885294932756).abs() < 1e-12 && (hi - 0.39584854633346667).abs() < 1e-12, "{lo} {hi}");
+        assert_eq!(wilson(0.0, 0.0, 0.95), None);
+    }
+
+    #[test]
+    fn fisher_known_value() {
+        // scipy.stats.fisher_exact([[8, 2], [1, 5]]) -> p = 0.034965...
+        assert!((fisher_2x2(8, 2, 1, 5) - 0.03496503496503495).abs() < 1e-12);
+    }
+
+    #[test]
+    fn degenerate_tables_give_no_test() {
+        assert_eq!(independence(&[vec![3.0, 4.0]], None), None);
+        assert_eq!(independence(&[vec![3.0, 0.0], vec![5.0, 0.0]], None), None);
+        assert_eq!(independence(&[], None), None);
+    }
+}
