@@ -305,6 +305,16 @@ pub fn weights(df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
     Ok(out)
 }
 
+/// The effective base of a set of weights, (Σw)² / Σw² (Kish).
+pub fn effective_base(w: &[f64]) -> f64 {
+    let (s, s2) = w.iter().fold((0.0, 0.0), |(s, s2), x| (s + x, s2 + x * x));
+    if s2 > 0.0 {
+        s * s / s2
+    } else {
+        0.0
+    }
+}
+
 /// Per-group accumulator of weights: Σw and Σw² give the base and effective base.
 #[derive(Clone, Copy, Default)]
 struct Base {

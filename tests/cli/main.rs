@@ -7,4 +7,5 @@ mod example;
 mod import;
 mod init;
 mod props;
+mod stats;
 mod workdir;
