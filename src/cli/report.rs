@@ -46,16 +46,16 @@ pub fn run(a: Args) -> Result<i32> {
     if !(a.alpha > 0.0 && a.alpha < 1.0) {
         anyhow::bail!("--alpha 应在 0 和 1 之间，例如 0.05");
     }
-    let (survey, mut imp) = super::load_and_import(&a.inputs, a.survey.as_deref(), a.wave.clone())?;
+    let (survey, imp) = super::load_and_import(&a.inputs, a.survey.as_deref(), a.wave.clone())?;
     if imp.failed_files() == imp.files.len() {
         println!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);
     }
     let banners = if a.banners.is_empty() { survey.banners.clone() } else { a.banners.clone() };
     let opts = StatsOptions { alpha: a.alpha, bonferroni: a.bonferroni, min_base: a.min_base, caution_base: a.caution_base, ..StatsOptions::default() };
-    let results = compute(&survey, &imp.frame, &banners, a.weight.as_deref(), &opts)?;
     let dir = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(&survey.id));
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建输出文件夹 {}", dir.display()))?;
+    let results = compute(&survey, &imp.frame, &banners, a.weight.as_deref(), &opts)?;
     let book = dir.join(format!("{}.xlsx", survey.id));
     let ov = xlsx::Overview {
         files: imp.files.len(),
@@ -69,7 +69,6 @@ pub fn run(a: Args) -> Result<i32> {
     xlsx::write(&book, &survey, &ov, &results, &imp.issues, &imp.frame)?;
     results_csv::write_results(&results, &dir.join("results.csv"))?;
     results_csv::write_tests(&results, &dir.join("tests.csv"))?;
-    diaoyan::output::write_frame(&mut imp.frame, &dir.join("clean.csv"))?;
     diaoyan::output::write_issues(&imp.issues, &dir.join("issues.csv"))?;
     super::print_import_summary(&imp);
     let n_tables = results.tables.iter().filter(|t| t.banner.is_none()).count();
@@ -79,6 +78,6 @@ pub fn run(a: Args) -> Result<i32> {
     println!("  {}  Excel 汇总表", book.file_name().unwrap().to_string_lossy());
     println!("  results.csv  全部统计数字（每行一个数）");
     println!("  tests.csv    显著性检验");
-    println!("  clean.csv    清洗后的答卷表；issues.csv  数据问题清单");
+    println!("  issues.csv   数据问题清单（清洗后的答卷表在 Excel 汇总表的“清洗后数据”页）");
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }

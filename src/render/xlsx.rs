@@ -449,7 +449,7 @@ fn cleaned(ws: &mut Worksheet, st: &Styles, df: &DataFrame) -> Result<(), XlsxEr
         widths.see(c as u16, name.as_str(), 30.0);
     }
     if df.height() > MAX_DATA_ROWS {
-        ws.write_string_with_format(1, 0, &format!("共 {} 行，超过 {} 行不写入工作簿，请查看同一文件夹中的 clean.csv", df.height(), MAX_DATA_ROWS), &st.note)?;
+        ws.write_string_with_format(1, 0, &format!("共 {} 行，超过 {} 行不写入工作簿；完整数据请用 diaoyan import … -o 清洗数据.csv 导出", df.height(), MAX_DATA_ROWS), &st.note)?;
         return widths.apply(ws);
     }
     for (c, col) in df.columns().iter().enumerate() {

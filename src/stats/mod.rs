@@ -359,37 +359,45 @@ pub fn compute(survey: &Survey, df: &DataFrame, banners: &[String], weight: Opti
         .iter()
         .flat_map(|q| parts(q, df).into_iter().map(move |(id, text, d)| (id, text, q.kind, d, q)))
         .collect();
-    let mut tables = Vec::new();
-    for wv in &wave_list {
-        let scope: Vec<usize> = (0..n).filter(|&i| &waves[i] == wv).collect();
-        for (id, text, kind, data, q) in &parts {
-            let ones = vec![Some(0u32); n];
-            let t = table(wv, id, text, *kind, q, data, &scope, &ones, &[OVERALL.to_string()], None, &w, opts);
-            tables.push(t);
-            for b in &bans {
+    // Every table is one job: (wave, scope, part, banner); jobs run in parallel and
+    // keep their order.
+    let scopes: Vec<(String, Vec<usize>)> = wave_list.iter().map(|wv| (wv.clone(), (0..n).filter(|&i| &waves[i] == wv).collect())).collect();
+    let all_rows: Vec<usize> = (0..n).collect();
+    let overall = vec![Some(0u32); n];
+    let shifted: Vec<Vec<Option<u32>>> = bans.iter().map(|b| b.codes.iter().map(|c| c.map(|g| g + 1)).collect()).collect();
+    let columns: Vec<Vec<String>> = bans.iter().map(|b| std::iter::once(TOTAL.to_string()).chain(b.groups.iter().cloned()).collect()).collect();
+    let overall_cols = vec![OVERALL.to_string()];
+    let mut jobs: Vec<(&str, &[usize], usize, Option<usize>)> = Vec::new();
+    for (wv, scope) in &scopes {
+        for p in 0..parts.len() {
+            jobs.push((wv, scope, p, None));
+            let q = parts[p].4;
+            for (bi, b) in bans.iter().enumerate() {
                 // A banner against itself (or the unit banner against the unit question) says nothing.
                 if b.name == "wave" || b.name == q.id || (b.name == "unit" && survey.unit.as_deref() == Some(q.id.as_str())) {
                     continue;
                 }
-                let mut cols = vec![TOTAL.to_string()];
-                cols.extend(b.groups.iter().cloned());
-                // Column 0 is the total of respondents with a group; groups follow.
-                let codes: Vec<Option<u32>> = b.codes.iter().map(|c| c.map(|g| g + 1)).collect();
-                let t = table(wv, id, text, *kind, q, data, &scope, &codes, &cols, Some(&b.name), &w, opts);
-                tables.push(t);
+                jobs.push((wv, scope, p, Some(bi)));
             }
         }
     }
     // Across waves: all rows, wave label 全部.
-    if let Some(b) = bans.iter().find(|b| b.name == "wave") {
-        let scope: Vec<usize> = (0..n).collect();
-        let mut cols = vec![TOTAL.to_string()];
-        cols.extend(b.groups.iter().cloned());
-        let codes: Vec<Option<u32>> = b.codes.iter().map(|c| c.map(|g| g + 1)).collect();
-        for (id, text, kind, data, q) in &parts {
-            tables.push(table("全部", id, text, *kind, q, data, &scope, &codes, &cols, Some(&b.name), &w, opts));
+    if let Some(bi) = bans.iter().position(|b| b.name == "wave") {
+        for p in 0..parts.len() {
+            jobs.push(("全部", &all_rows, p, Some(bi)));
         }
     }
+    use rayon::prelude::*;
+    let tables: Vec<Table> = jobs
+        .par_iter()
+        .map(|(wv, scope, p, b)| {
+            let (id, text, kind, data, q) = &parts[*p];
+            match b {
+                None => table(wv, id, text, *kind, q, data, scope, &overall, &overall_cols, None, &w, opts),
+                Some(bi) => table(wv, id, text, *kind, q, data, scope, &shifted[*bi], &columns[*bi], Some(&bans[*bi].name), &w, opts),
+            }
+        })
+        .collect();
     Ok(Results { tables, waves: wave_list, weighted: weight.is_some(), options: opts.clone() })
 }
 

@@ -84,8 +84,8 @@ fn weighted_figures_match_the_reference() {
     assert!(compare("expected_weighted.csv", &got) >= 15);
     let want: f64 = std::fs::read_to_string(root().join("tests/reference/expected_effective_base.txt")).unwrap().trim().parse().unwrap();
     let weights: Vec<f64> = {
-        let (h, rows) = read_csv(&w.path("out/clean.csv"));
-        let c = h.iter().position(|x| x == "Q9").unwrap();
+        let (h, rows) = read_csv(&root().join("tests/fixtures/stats/data.csv"));
+        let c = h.iter().position(|x| x == "9、权重").unwrap();
         rows.iter().map(|r| r[c].parse().unwrap()).collect()
     };
     assert!((diaoyan::stats::effective_base(&weights) - want).abs() < 1e-9);

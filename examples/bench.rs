@@ -1,11 +1,15 @@
-//! Import benchmark (release build): in one run, times
+//! Benchmark (release build): in one run, times
 //!   (a) bare calamine: open the workbook and touch every cell of every sheet;
 //!   (b) `diaoyan import` of the same file to Parquet (the real binary);
-//! each as a separate process, several times, and reports the medians, the ratio b/a
-//! and each process's peak memory (VmHWM, sampled from /proc while it runs).
+//!   (c) `diaoyan report --banner Q1` (import, statistics, workbook, csv files);
+//!   (d) the same crosstabs in pandas reading with python-calamine, and (e) openpyxl
+//!       (bench/pandas_report.py; skipped when pandas is not installed, (e) also when
+//!       BENCH_SKIP_OPENPYXL is set);
+//! each as a separate process, and reports medians, ratios and peak memory (VmHWM,
+//! sampled from /proc while the process runs).
 //!
 //! Run: `cargo run --release --example gen_bench && cargo build --release &&
-//!       cargo run --release --example bench_import`
+//!       cargo run --release --example bench`
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,20 +74,34 @@ fn main() {
     let bin = root.join("target/release/diaoyan");
     assert!(bin.exists(), "run `cargo build --release` first");
     let me = std::env::current_exe().unwrap();
-    let out = std::env::temp_dir().join("diaoyan-bench/clean.parquet");
+    let tmp = std::env::temp_dir().join("diaoyan-bench");
+    let out = tmp.join("clean.parquet");
     let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let size = std::fs::metadata(&data).unwrap().len() as f64 / 1e6;
     println!("input: {} ({size:.1} MB), {runs} runs each, medians:", data.display());
-    let mut a = Vec::new();
-    let mut b = Vec::new();
+    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
-        // Interleaved, so that both see the same machine state.
+        // Interleaved, so that all see the same machine state.
         a.push(measure(Command::new(&me).arg("--calamine").arg(&data)));
         b.push(measure(Command::new(&bin).arg("import").arg("-s").arg(&survey).arg(&data).arg("-o").arg(&out)));
+        c.push(measure(Command::new(&bin).args(["report", "--banner", "Q1", "-s"]).arg(&survey).arg(&data).arg("-o").arg(tmp.join("report"))));
     }
     let (ta, ma) = median(a);
     let (tb, mb) = median(b);
-    println!("(a) bare calamine, every cell : {:>7.3} s   peak {:>6.0} MB", ta.as_secs_f64(), ma as f64 / 1024.0);
-    println!("(b) diaoyan import -> parquet : {:>7.3} s   peak {:>6.0} MB", tb.as_secs_f64(), mb as f64 / 1024.0);
-    println!("ratio b/a = {:.2} (target <= 1.30); peak memory of b {} 1 GB", tb.as_secs_f64() / ta.as_secs_f64(), if mb < 1024 * 1024 { "<=" } else { ">" });
+    let (tc, mc) = median(c);
+    let mb_ = |kb: u64| kb as f64 / 1024.0;
+    println!("(a) bare calamine, every cell      : {:>7.3} s   peak {:>6.0} MB", ta.as_secs_f64(), mb_(ma));
+    println!("(b) diaoyan import -> parquet      : {:>7.3} s   peak {:>6.0} MB   b/a = {:.2} (target <= 1.30)", tb.as_secs_f64(), mb_(mb), tb.as_secs_f64() / ta.as_secs_f64());
+    println!("(c) diaoyan report --banner Q1     : {:>7.3} s   peak {:>6.0} MB   c/a = {:.2} (target <= 1.30)", tc.as_secs_f64(), mb_(mc), tc.as_secs_f64() / ta.as_secs_f64());
+    let script = root.join("bench/pandas_report.py");
+    let has = |module: &str| Command::new("python3").args(["-c", &format!("import pandas, scipy, {module}")]).status().map(|s| s.success()).unwrap_or(false);
+    for (label, engine, module) in [("(d) pandas + python-calamine", "calamine", "python_calamine"), ("(e) pandas + openpyxl", "openpyxl", "openpyxl")] {
+        if !has(module) || (engine == "openpyxl" && std::env::var_os("BENCH_SKIP_OPENPYXL").is_some()) {
+            println!("{label:<35}: skipped (pip install pandas scipy {module})");
+            continue;
+        }
+        let (t, m) = measure(Command::new("python3").arg(&script).arg(&data).arg(engine).arg(tmp.join(format!("pandas_{engine}.csv"))));
+        println!("{label:<35}: {:>7.3} s   peak {:>6.0} MB   / c = {:.1}x (target >= 3.5x for python-calamine)", t.as_secs_f64(), mb_(m), t.as_secs_f64() / tc.as_secs_f64());
+    }
+    println!("peak memory of (b) {} 1 GB", if mb < 1024 * 1024 { "<=" } else { ">" });
 }
