@@ -129,6 +129,16 @@ pub fn test_line(t: &Table, min_base: f64) -> String {
     }
 }
 
+/// How a banner is named to users: `Q1 您的身份`, 单位, 年份.
+pub fn banner_label(survey: &Survey, name: &str) -> String {
+    match (survey.question(name), name) {
+        (Some(q), _) => format!("{} {}", name, q.text),
+        (None, "unit") => "单位".into(),
+        (None, "wave") => "年份".into(),
+        (None, other) => other.into(),
+    }
+}
+
 fn kind_suffix(t: &Table) -> &'static str {
     t.kind.label()
 }
@@ -153,16 +163,15 @@ pub fn build(survey: &Survey, ov: &Overview, r: &Results, issues: &[Issue], data
         ws.set_print_fit_to_pages(1, 0);
     }
     for b in &ov.banners {
-        let label = survey.question(b).map(|q| format!("{}-{}", b, q.text)).unwrap_or_else(|| match b.as_str() {
-            "unit" => "单位".into(),
-            "wave" => "年份".into(),
-            other => other.into(),
-        });
+        let label = banner_label(survey, b);
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name(&format!("交叉表-{label}"), &mut taken))?;
-        crosstabs(ws, &st, r, b)?;
+        let groups = crosstabs(ws, &st, r, b, &label)?;
         ws.set_landscape();
-        ws.set_print_fit_to_pages(1, 0);
+        // Up to seven groups print one page wide; wider tables keep a readable size.
+        if groups <= 7 {
+            ws.set_print_fit_to_pages(1, 0);
+        }
     }
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name("数据问题", &mut taken))?;
@@ -341,13 +350,16 @@ fn write_dec(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, st: &Styles
 
 /// Crosstabs of one banner: per question, counts and column percentages for the total
 /// and each group, significance letters beside the percentages, the base, and the test.
-fn crosstabs(ws: &mut Worksheet, st: &Styles, r: &Results, banner: &str) -> Result<(), XlsxError> {
+/// Returns the number of banner groups (for the print layout).
+fn crosstabs(ws: &mut Worksheet, st: &Styles, r: &Results, banner: &str, label: &str) -> Result<usize, XlsxError> {
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
     let mut row = 0u32;
-    ws.write_string_with_format(row, 0, &format!("交叉分析（按 {banner} 分组）：列百分比；“显著”列的字母表示该组比例显著高于字母所代表的组（α={}）", r.options.alpha), &st.title)?;
+    ws.write_string_with_format(row, 0, &format!("交叉分析（按{label}分组）：列百分比；“显著”列的字母表示该组比例显著高于字母所代表的组（α={}）", r.options.alpha), &st.title)?;
+    let mut groups = 0;
     row += 2;
     for t in r.tables.iter().filter(|t| t.banner.as_deref() == Some(banner)) {
+        groups = groups.max(t.columns.len() - 1);
         let pct_rows: Vec<_> = t.rows.iter().filter(|x| x.measure != Measure::PercentOfResponses).filter(|x| x.measure.is_percent() || matches!(x.measure, Measure::Mean | Measure::Sd | Measure::RankScore | Measure::AvgRank | Measure::Median | Measure::Min | Measure::Max)).collect();
         if pct_rows.is_empty() {
             continue;
@@ -418,7 +430,7 @@ fn crosstabs(ws: &mut Worksheet, st: &Styles, r: &Results, banner: &str) -> Resu
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(0, 1)?;
-    Ok(())
+    Ok(groups)
 }
 
 fn ledger(ws: &mut Worksheet, st: &Styles, issues: &[Issue]) -> Result<(), XlsxError> {

@@ -111,3 +111,49 @@ fn bad_banners_and_weights_are_explained() {
         assert!(!r.stderr().contains("panicked"));
     }
 }
+
+#[test]
+fn empty_groups_and_unanswered_questions_give_no_nan() {
+    let w = Workdir::new();
+    // A group nobody belongs to, and questions nobody answered (no column at all).
+    let survey = std::fs::read_to_string(root().join("tests/fixtures/survey.toml"))
+        .unwrap()
+        .replace("options = [\"党政干部\", \"事业单位人员\",", "options = [\"党政干部\", \"事业单位人员\", \"退休人员\",")
+        + "\n[[questions]]\nid = \"Q9\"\ntext = \"无人回答的单选\"\nkind = \"single\"\noptions = [\"甲\", \"乙\"]\n\n[[questions]]\nid = \"Q10\"\ntext = \"无人回答的数值\"\nkind = \"number\"\n";
+    std::fs::write(w.path("s.toml"), survey).unwrap();
+    let data = root().join("tests/fixtures/wjx_text.xlsx");
+    let r = w.run(["report", "-s", "s.toml", data.to_str().unwrap(), "--banner", "Q1", "--banner", "Q5", "-o", "out"]);
+    r.expect_code(0);
+    for f in ["results.csv", "tests.csv", "issues.csv"] {
+        let text = std::fs::read_to_string(w.path("out").join(f)).unwrap().to_lowercase();
+        assert!(!text.contains("nan") && !text.contains("inf"), "{f} has NaN/inf");
+    }
+    let (h, rows) = read_csv(&w.path("out/results.csv"));
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    // Every group is small (n < 30): figures but no letters, and no tests at all.
+    assert!(rows.iter().all(|r| r[col("sig")].is_empty()));
+    let (_, tests) = read_csv(&w.path("out/tests.csv"));
+    assert!(tests.is_empty());
+    // The empty group has base 0 and no value; the unanswered question too.
+    let empty: Vec<&Vec<String>> = rows.iter().filter(|r| r[col("group")] == "退休人员").collect();
+    assert!(!empty.is_empty());
+    assert!(empty.iter().all(|r| r[col("base")] == "0" && r[col("value")].is_empty()));
+    let q9: Vec<&Vec<String>> = rows.iter().filter(|r| r[col("question")] == "Q9" && r[col("banner")] == "总体").collect();
+    assert_eq!(q9.len(), 2);
+    assert!(q9.iter().all(|r| r[col("base")] == "0" && r[col("value")].is_empty()));
+    // The workbook reads back: percent cells are numbers, sheet names are valid.
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(w.path("out/fixture.xlsx")).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(names[0], "概览");
+    assert!(names.iter().any(|n| n == "频数表"));
+    assert!(names.iter().any(|n| n.starts_with("交叉表-Q1")));
+    assert!(names.iter().any(|n| n == "数据问题"));
+    let freq = wb.worksheet_range("频数表").unwrap();
+    let rows: Vec<Vec<Data>> = freq.rows().map(|r| r.to_vec()).collect();
+    let at = rows.iter().position(|r| r[0] == Data::String("党政干部".into())).expect("Q1 table");
+    assert_eq!(rows[at][1], Data::Float(3.0), "count of 党政干部");
+    assert_eq!(rows[at][2], Data::Float(0.5), "share stored as a number (3 of 6)");
+    let base = rows[at..].iter().find(|r| r[0] == Data::String("本题有效填写人次".into())).unwrap();
+    assert_eq!(base[1], Data::Float(6.0));
+}
