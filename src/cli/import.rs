@@ -7,22 +7,15 @@ use std::path::PathBuf;
 #[derive(ClapArgs)]
 #[command(help_template = super::HELP, next_help_heading = "选项")]
 pub struct Args {
-    /// 回收的问卷文件或文件夹（文件夹会包含其中所有 .xlsx/.xls/.ods/.csv）
-    #[arg(required = true, help_heading = "参数", value_name = "文件或文件夹")]
-    inputs: Vec<PathBuf>,
-    /// 问卷定义 survey.toml（不给则按 init 的方式从输入推断）
-    #[arg(short, long, value_name = "survey.toml")]
-    survey: Option<PathBuf>,
-    /// 答卷所属年份/批次（不给则取文件夹名中的年份，如 surveys/2025/…）
-    #[arg(long, value_name = "年份")]
-    wave: Option<String>,
+    #[command(flatten)]
+    input: super::InputArgs,
     /// 输出的答卷表：.csv（Excel 可直接打开）或 .parquet；问题清单 issues.csv 写在同一文件夹
     #[arg(short, long, value_name = "输出文件")]
     output: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<i32> {
-    let (survey, mut imp) = super::load_and_import(&a.inputs, a.survey.as_deref(), a.wave.clone())?;
+    let (survey, mut imp) = super::load_and_import(&a.input)?;
     let output = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(&survey.id).join("clean.csv"));
     let issues_path = output.with_file_name("issues.csv");
     if imp.failed_files() == imp.files.len() {

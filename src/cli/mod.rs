@@ -59,6 +59,20 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// The inputs every importing command takes.
+#[derive(clap::Args)]
+pub struct InputArgs {
+    /// 回收的问卷文件或文件夹（文件夹会包含其中所有 .xlsx/.xls/.ods/.csv）
+    #[arg(required = true, help_heading = "参数", value_name = "文件或文件夹")]
+    pub inputs: Vec<PathBuf>,
+    /// 问卷定义 survey.toml（不给则按 init 的方式从输入推断）
+    #[arg(short, long, value_name = "survey.toml")]
+    pub survey: Option<PathBuf>,
+    /// 答卷所属年份/批次（不给则取文件夹名中的年份，如 surveys/2025/…）
+    #[arg(long, value_name = "年份")]
+    pub wave: Option<String>,
+}
+
 /// Expands the given files and folders into input files, in a stable order. Folders are
 /// searched recursively for .xlsx/.xls/.ods/.csv; Office lock files (`~$…`) and hidden
 /// files are skipped. Paths that do not exist are kept, so that the reader reports them.
@@ -96,8 +110,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The import every command shares: expand inputs, load (or infer) the survey, read all
 /// files with a progress bar when the input is large, and report unreadable files and
 /// unknown columns on stderr.
-pub fn load_and_import(inputs: &[PathBuf], survey: Option<&Path>, wave: Option<String>) -> Result<(Survey, Import)> {
-    let files = collect_inputs(inputs);
+pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
+    let (survey, wave) = (input.survey.as_deref(), input.wave.clone());
+    let files = collect_inputs(&input.inputs);
     if files.is_empty() {
         anyhow::bail!("在给出的文件夹中没有找到 .xlsx/.xls/.ods/.csv 文件");
     }

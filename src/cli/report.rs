@@ -10,12 +10,8 @@ use diaoyan::stats::{compute, StatsOptions};
 #[derive(ClapArgs)]
 #[command(help_template = super::HELP, next_help_heading = "选项")]
 pub struct Args {
-    /// 回收的问卷文件或文件夹
-    #[arg(required = true, help_heading = "参数", value_name = "文件或文件夹")]
-    inputs: Vec<PathBuf>,
-    /// 问卷定义 survey.toml（不给则从输入推断）
-    #[arg(short, long, value_name = "survey.toml")]
-    survey: Option<PathBuf>,
+    #[command(flatten)]
+    input: super::InputArgs,
     /// 分组变量（可多次给出）：题目编号（单选题/量表题）、unit（单位）或 wave（年份）；不给则用 survey.toml 中的 banners
     #[arg(long = "banner", value_name = "分组")]
     banners: Vec<String>,
@@ -34,9 +30,6 @@ pub struct Args {
     /// 样本量低于此数的分组标“谨慎解读”
     #[arg(long, default_value_t = 100.0, value_name = "人数")]
     caution_base: f64,
-    /// 答卷所属年份/批次（不给则取文件夹名中的年份）
-    #[arg(long, value_name = "年份")]
-    wave: Option<String>,
     /// 输出文件夹（默认 reports/<问卷 id>/）
     #[arg(short, long, value_name = "文件夹")]
     output: Option<PathBuf>,
@@ -46,7 +39,7 @@ pub fn run(a: Args) -> Result<i32> {
     if !(a.alpha > 0.0 && a.alpha < 1.0) {
         anyhow::bail!("--alpha 应在 0 和 1 之间，例如 0.05");
     }
-    let (survey, imp) = super::load_and_import(&a.inputs, a.survey.as_deref(), a.wave.clone())?;
+    let (survey, imp) = super::load_and_import(&a.input)?;
     if imp.failed_files() == imp.files.len() {
         println!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);

@@ -254,9 +254,7 @@ fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Resu
                     }
                     row += 1;
                 }
-                ws.write_string_with_format(row, 0, "本题有效填写人次", &st.head)?;
-                ws.write_number_with_format(row, 1, base as f64, &st.int)?;
-                row += 1;
+                row = write_base(ws, row, base, st)?;
                 for x in t.rows.iter().filter(|x| !matches!(x.measure, Measure::Percent | Measure::PercentOfResponses)) {
                     ws.write_string_with_format(row, 0, x.measure.label(), &st.text)?;
                     if x.measure.is_percent() {
@@ -288,9 +286,7 @@ fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Resu
                     write_dec(ws, row, 3, a, st)?;
                     row += 1;
                 }
-                ws.write_string_with_format(row, 0, "本题有效填写人次", &st.head)?;
-                ws.write_number_with_format(row, 1, base as f64, &st.int)?;
-                row += 1;
+                row = write_base(ws, row, base, st)?;
             }
             Kind::Number => {
                 ws.write_string_with_format(row, 0, "统计量", &st.head)?;
@@ -301,9 +297,7 @@ fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Resu
                     write_dec(ws, row, 1, x.cells[0].value, st)?;
                     row += 1;
                 }
-                ws.write_string_with_format(row, 0, "本题有效填写人次", &st.head)?;
-                ws.write_number_with_format(row, 1, base as f64, &st.int)?;
-                row += 1;
+                row = write_base(ws, row, base, st)?;
             }
             Kind::Text => {
                 ws.write_string_with_format(row, 0, "填写内容", &st.head)?;
@@ -317,9 +311,7 @@ fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Resu
                     ws.write_string_with_format(row, 0, &format!("……共 {} 条，完整内容见“清洗后数据”", t.answers.len()), &st.note)?;
                     row += 1;
                 }
-                ws.write_string_with_format(row, 0, "本题有效填写人次", &st.head)?;
-                ws.write_number_with_format(row, 1, base as f64, &st.int)?;
-                row += 1;
+                row = write_base(ws, row, base, st)?;
             }
         }
         if base == 0 {
@@ -332,6 +324,13 @@ fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Resu
     widths.see(2, "比例比例比", 14.0);
     widths.see(3, "响应率响应率", 14.0);
     widths.apply(ws)
+}
+
+/// The 问卷星 base line under a frequency table; returns the next row.
+fn write_base(ws: &mut Worksheet, row: u32, base: usize, st: &Styles) -> Result<u32, XlsxError> {
+    ws.write_string_with_format(row, 0, "本题有效填写人次", &st.head)?;
+    ws.write_number_with_format(row, 1, base as f64, &st.int)?;
+    Ok(row + 1)
 }
 
 fn write_pct(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, st: &Styles) -> Result<(), XlsxError> {

@@ -218,6 +218,14 @@ fn choice_codes(q: &Question, df: &DataFrame, col: &str) -> Vec<Option<u32>> {
     }
 }
 
+/// The per-option columns `Qn/<option>` of a multi or rank question (missing when absent).
+fn option_cols<T: Clone>(df: &DataFrame, q: &Question, get: impl Fn(&Column) -> Option<Vec<Option<T>>>) -> Vec<Vec<Option<T>>> {
+    q.options
+        .iter()
+        .map(|o| df.column(&format!("{}/{}", q.id, o.text())).ok().and_then(&get).unwrap_or_else(|| vec![None; df.height()]))
+        .collect()
+}
+
 /// The parts of a question that get a table each: the question, or each matrix row.
 fn parts(q: &Question, df: &DataFrame) -> Vec<(String, String, QData)> {
     let n = df.height();
@@ -231,32 +239,8 @@ fn parts(q: &Question, df: &DataFrame) -> Vec<(String, String, QData)> {
                 (col.clone(), format!("{}—{}", q.text, r), QData::Choice(choice_codes(q, df, &col)))
             })
             .collect(),
-        Kind::Multi => {
-            let cols = q
-                .options
-                .iter()
-                .map(|o| {
-                    df.column(&format!("{}/{}", q.id, o.text()))
-                        .ok()
-                        .and_then(|c| c.bool().ok().map(|ca| ca.iter().collect()))
-                        .unwrap_or_else(|| vec![None; n])
-                })
-                .collect();
-            vec![(q.id.clone(), q.text.clone(), QData::Multi(cols))]
-        }
-        Kind::Rank => {
-            let cols = q
-                .options
-                .iter()
-                .map(|o| {
-                    df.column(&format!("{}/{}", q.id, o.text()))
-                        .ok()
-                        .and_then(|c| c.i32().ok().map(|ca| ca.iter().collect()))
-                        .unwrap_or_else(|| vec![None; n])
-                })
-                .collect();
-            vec![(q.id.clone(), q.text.clone(), QData::Rank(cols))]
-        }
+        Kind::Multi => vec![(q.id.clone(), q.text.clone(), QData::Multi(option_cols(df, q, |c| c.bool().ok().map(|ca| ca.iter().collect()))))],
+        Kind::Rank => vec![(q.id.clone(), q.text.clone(), QData::Rank(option_cols(df, q, |c| c.i32().ok().map(|ca| ca.iter().collect()))))],
         Kind::Text => vec![(q.id.clone(), q.text.clone(), QData::Text(str_col(df, &q.id).unwrap_or_else(|| vec![None; n])))],
         Kind::Number => vec![(q.id.clone(), q.text.clone(), QData::Number(f64_col(df, &q.id)))],
     }
