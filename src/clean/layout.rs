@@ -207,7 +207,7 @@ pub fn detect(m: &Matcher, cells: &Range<Data>) -> Option<Layout> {
     for r in start.0..=last {
         let cols = map_row(m, cells, r);
         let score = cols.iter().filter(|c| c.role.question().is_some()).count();
-        if score > 0 && best.as_ref().map_or(true, |b| score > b.0) {
+        if score > 0 && best.as_ref().is_none_or(|b| score > b.0) {
             best = Some((score, r, cols));
         }
     }

@@ -308,7 +308,7 @@ fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Resu
                     row += 1;
                 }
                 if t.answers.len() > SHOWN {
-                    ws.write_string_with_format(row, 0, &format!("……共 {} 条，完整内容见“清洗后数据”", t.answers.len()), &st.note)?;
+                    ws.write_string_with_format(row, 0, format!("……共 {} 条，完整内容见“清洗后数据”", t.answers.len()), &st.note)?;
                     row += 1;
                 }
                 row = write_base(ws, row, base, st)?;
@@ -354,7 +354,7 @@ fn crosstabs(ws: &mut Worksheet, st: &Styles, r: &Results, banner: &str, label: 
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
     let mut row = 0u32;
-    ws.write_string_with_format(row, 0, &format!("交叉分析（按{label}分组）：列百分比；“显著”列的字母表示该组比例显著高于字母所代表的组（α={}）", r.options.alpha), &st.title)?;
+    ws.write_string_with_format(row, 0, format!("交叉分析（按{label}分组）：列百分比；“显著”列的字母表示该组比例显著高于字母所代表的组（α={}）", r.options.alpha), &st.title)?;
     let mut groups = 0;
     row += 2;
     for t in r.tables.iter().filter(|t| t.banner.as_deref() == Some(banner)) {
@@ -373,7 +373,7 @@ fn crosstabs(ws: &mut Worksheet, st: &Styles, r: &Results, banner: &str, label: 
         let mut starts = Vec::new();
         for (c, label) in t.columns.iter().enumerate() {
             let span = if c == 0 { 2 } else { 3 };
-            let label = if c == 0 { label.clone() } else { format!("{} ({})", label, crate::stats::tests::letter(c - 1)) };
+            let label = if c == 0 { label.clone() } else { format!("{} ({})", label, crate::stats::inference::letter(c - 1)) };
             ws.merge_range(row, col, row, col + span - 1, &label, &st.head)?;
             let subs: &[&str] = if c == 0 { &["人数", "比例"] } else { &["人数", "比例", "显著"] };
             for (k, s) in subs.iter().enumerate() {
@@ -460,7 +460,7 @@ fn cleaned(ws: &mut Worksheet, st: &Styles, df: &DataFrame) -> Result<(), XlsxEr
         widths.see(c as u16, name.as_str(), 30.0);
     }
     if df.height() > MAX_DATA_ROWS {
-        ws.write_string_with_format(1, 0, &format!("共 {} 行，超过 {} 行不写入工作簿；完整数据请用 diaoyan import … -o 清洗数据.csv 导出", df.height(), MAX_DATA_ROWS), &st.note)?;
+        ws.write_string_with_format(1, 0, format!("共 {} 行，超过 {} 行不写入工作簿；完整数据请用 diaoyan import … -o 清洗数据.csv 导出", df.height(), MAX_DATA_ROWS), &st.note)?;
         return widths.apply(ws);
     }
     for (c, col) in df.columns().iter().enumerate() {

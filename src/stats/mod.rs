@@ -7,13 +7,13 @@
 //! the single source for every output (results.csv, tests.csv, the workbook), so no
 //! renderer computes anything.
 
-pub mod tests;
+pub mod inference;
 
 use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::survey::{Kind, Question, Survey};
-use tests::{column_letters, independence, wilson, Independence};
+use inference::{column_letters, independence, wilson, Independence};
 
 /// Errors that stop a report; messages are for users.
 #[derive(Debug, thiserror::Error)]

@@ -206,12 +206,12 @@ fn classify(values: &[(u32, Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
     let ints: Vec<i64> = values.iter().filter_map(|(_, d)| int_of(d)).collect();
     if ints.len() == values.len() {
         let max = ints.iter().copied().max().unwrap_or(0);
-        if coded && max >= 1 && max <= 60 {
+        if coded && (1..=60).contains(&max) {
             return (Kind::Single, (1..=max).map(|k| OptionDef::Plain(format!("选项{k}"))).collect());
         }
         return (Kind::Number, vec![]);
     }
-    if values.iter().all(|(_, d)| crate::clean::cells::number(d).is_ok() && !matches!(d, Data::String(s) if s.chars().any(|c| !c.is_ascii()))) {
+    if values.iter().all(|(_, d)| crate::clean::cells::number(d).is_ok() && !matches!(d, Data::String(s) if !s.is_ascii())) {
         return (Kind::Number, vec![]);
     }
     let opts = collect_options(texts.iter().cloned(), None);
@@ -264,8 +264,8 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
         let cd = code.and_then(|f| f.drafts.iter().find(|d| d.number == num));
         let d = td.or(cd).unwrap();
         let id = if num > 10_000 { format!("Q{}", last + num - 10_000) } else { format!("Q{num}") };
-        let text_s = if td.is_none() && d.text.starts_with('第') { d.text.clone() } else { d.text.clone() };
-        let required = td.map_or(false, |d| d.required) || cd.map_or(false, |d| d.required);
+        let text_s = d.text.clone();
+        let required = td.is_some_and(|d| d.required) || cd.is_some_and(|d| d.required);
         let mut q = Question { id, text: text_s, kind: Kind::Text, options: vec![], rows: vec![], required, aliases: vec![], show_if: None };
         if !d.rows.is_empty() {
             q.kind = Kind::Matrix;
@@ -365,7 +365,7 @@ fn pair_options(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32, fallback: &[
         e.1 |= other.is_some();
     }
     let Some(&max) = by_code.keys().max() else { return fallback.to_vec() };
-    if max < 1 || max > 200 {
+    if !(1..=200).contains(&max) {
         return fallback.to_vec();
     }
     (1..=max)
