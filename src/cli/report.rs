@@ -56,7 +56,7 @@ pub fn run(a: Args) -> Result<i32> {
         rows_read: imp.rows_read,
         rows_kept: imp.rows_kept,
         rows_rejected: imp.rows_rejected,
-        weight: a.weight.clone(),
+        weight: results.weight_note.clone(),
         banners: banners.clone(),
     };
     xlsx::write(&book, &survey, &ov, &results, &imp.issues, &imp.frame)?;

@@ -158,6 +158,8 @@ pub struct Results {
     pub tables: Vec<Table>,
     pub waves: Vec<String>,
     pub weighted: bool,
+    /// How the figures are weighted, for users (None: unweighted).
+    pub weight_note: Option<String>,
     pub options: StatsOptions,
 }
 
@@ -289,6 +291,54 @@ pub fn weights(df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
     Ok(out)
 }
 
+/// Cell weights (post-stratification), within each wave: a respondent in cell c gets
+/// target(c) ÷ sample share(c), targets normalised over the cells present in the wave.
+/// Respondents outside every target cell keep weight 1.
+pub fn cell_weights(survey: &Survey, df: &DataFrame, cw: &crate::survey::Weighting) -> Vec<f64> {
+    let n = df.height();
+    let cells: Vec<Option<String>> = match survey.question(&cw.question) {
+        Some(q) => {
+            let codes = choice_codes(q, df, &q.id);
+            codes.iter().map(|c| c.map(|i| q.options[i as usize].text().to_string())).collect()
+        }
+        None => str_col(df, &cw.question).unwrap_or_else(|| vec![None; n]),
+    };
+    // Targets by option text as the data spells it.
+    let target = |cell: &str| -> Option<f64> {
+        cw.targets.iter().find(|(k, _)| match survey.question(&cw.question) {
+            Some(q) => q.find_option(k).map(|i| q.options[i].text()) == Some(cell),
+            None => k.as_str() == cell,
+        }).map(|(_, v)| *v)
+    };
+    let waves = str_col(df, "wave").unwrap_or_else(|| vec![None; n]);
+    let mut w = vec![1.0; n];
+    let mut groups: FxHashMap<Option<&str>, Vec<usize>> = FxHashMap::default();
+    for (i, wv) in waves.iter().enumerate() {
+        groups.entry(wv.as_deref()).or_default().push(i);
+    }
+    for rows in groups.values() {
+        let mut count: FxHashMap<&str, f64> = FxHashMap::default();
+        for &i in rows {
+            if let Some(c) = cells[i].as_deref().filter(|c| target(c).is_some()) {
+                *count.entry(c).or_default() += 1.0;
+            }
+        }
+        let valid: f64 = count.values().sum();
+        let total_target: f64 = count.keys().filter_map(|c| target(c)).sum();
+        if valid == 0.0 || total_target <= 0.0 {
+            continue;
+        }
+        for &i in rows {
+            if let Some(c) = cells[i].as_deref() {
+                if let (Some(t), Some(k)) = (target(c), count.get(c)) {
+                    w[i] = (t / total_target) / (k / valid);
+                }
+            }
+        }
+    }
+    w
+}
+
 /// The effective base of a set of weights, (Σw)² / Σw² (Kish).
 pub fn effective_base(w: &[f64]) -> f64 {
     let (s, s2) = w.iter().fold((0.0, 0.0), |(s, s2), x| (s + x, s2 + x * x));
@@ -325,9 +375,10 @@ impl Base {
 /// Computes every table: the whole sample per wave, and each banner's crosstabs.
 pub fn compute(survey: &Survey, df: &DataFrame, banners: &[String], weight: Option<&str>, opts: &StatsOptions) -> Result<Results, StatsError> {
     let n = df.height();
-    let w: Vec<f64> = match weight {
-        Some(c) => weights(df, c)?,
-        None => vec![1.0; n],
+    let (w, weight_note): (Vec<f64>, Option<String>) = match (weight, &survey.weighting) {
+        (Some(c), _) => (weights(df, c)?, Some(format!("按 {c} 加权"))),
+        (None, Some(cw)) => (cell_weights(survey, df, cw), Some(format!("按 {} 分格加权到目标比例", cw.question))),
+        (None, None) => (vec![1.0; n], None),
     };
     let bans: Vec<Banner> = banners.iter().map(|b| banner(survey, df, b)).collect::<Result<_, _>>()?;
     let wave_col = str_col(df, "wave").unwrap_or_else(|| vec![None; n]);
@@ -382,7 +433,7 @@ pub fn compute(survey: &Survey, df: &DataFrame, banners: &[String], weight: Opti
             }
         })
         .collect();
-    Ok(Results { tables, waves: wave_list, weighted: weight.is_some(), options: opts.clone() })
+    Ok(Results { tables, waves: wave_list, weighted: weight_note.is_some(), weight_note, options: opts.clone() })
 }
 
 /// One table: `codes[i]` is the column of row i (column 0 of a crosstab is the total,
@@ -645,4 +696,34 @@ fn median(vs: &[(f64, f64)]) -> f64 {
         }
     }
     vs[vs.len() - 1].0
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    fn frame(vals: &[Option<&str>]) -> DataFrame {
+        let c = Column::new("w".into(), vals.iter().map(|v| v.map(|s| s.to_string())).collect::<Vec<_>>());
+        DataFrame::new(vals.len(), vec![c]).unwrap()
+    }
+
+    #[test]
+    fn weights_are_checked() {
+        assert_eq!(weights(&frame(&[Some("1"), Some("2.5")]), "w").unwrap(), vec![1.0, 2.5]);
+        let err = |v: &[Option<&str>]| weights(&frame(v), "w").unwrap_err().to_string();
+        assert!(err(&[Some("1"), Some("-2")]).contains("负数"));
+        assert!(err(&[Some("1"), None]).contains("为空"));
+        assert!(err(&[Some("abc")]).contains("不是数字"));
+        assert!(err(&[Some("inf")]).contains("有限"));
+        assert!(err(&[Some("0"), Some("0")]).contains("全为 0"));
+        assert!(weights(&frame(&[Some("1")]), "x").unwrap_err().to_string().contains("不存在"));
+    }
+
+    #[test]
+    fn median_and_effective_base() {
+        assert_eq!(median(&[(1.0, 1.0), (2.0, 1.0), (3.0, 1.0), (4.0, 1.0)]), 2.5);
+        assert_eq!(median(&[(1.0, 1.0), (2.0, 1.0), (9.0, 1.0)]), 2.0);
+        assert_eq!(effective_base(&[1.0, 1.0, 1.0]), 3.0);
+        assert!((effective_base(&[1.0, 3.0]) - 1.6).abs() < 1e-12);
+    }
 }

@@ -343,7 +343,7 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
         .map(|q| q.id.clone())
         .collect();
     let id: String = title.chars().filter(|c| !"\\/:*?\"<>|".contains(*c) && !c.is_whitespace()).collect();
-    let s = Survey { id, title, version: 1, unit, banners, questions };
+    let s = Survey { id, title, version: 1, unit, banners, weighting: None, questions };
     Ok(s)
 }
 

@@ -168,8 +168,21 @@ pub struct Survey {
     /// Question ids (or `unit` / `wave`) used as grouping variables.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub banners: Vec<String>,
+    /// Cell weighting (post-stratification) to known population shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weighting: Option<Weighting>,
     #[serde(rename = "questions")]
     pub questions: Vec<Question>,
+}
+
+/// `[weighting]`: each respondent is weighted by (target share of their cell) ÷ (share of
+/// their cell in the sample of their wave). Shares may be given as fractions or counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Weighting {
+    /// A single-choice question (or `unit`) defining the cells.
+    pub question: String,
+    /// Target share (or population count) per option.
+    pub targets: std::collections::BTreeMap<String, f64>,
 }
 
 fn one() -> u32 {
@@ -265,6 +278,22 @@ impl Survey {
             }
             if let Some(o) = c.any_of.iter().find(|o| p.find_option(o).is_none()) {
                 return bad(format!("题目 {} 的跳题条件中的“{o}”不是 {} 的选项", q.id, c.question));
+            }
+        }
+        if let Some(w) = &self.weighting {
+            if w.question != "unit" {
+                let Some(q) = self.question(&w.question) else {
+                    return bad(format!("加权设置 [weighting] 中的 question = \"{}\" 不是问卷中的题目", w.question));
+                };
+                if q.kind != Kind::Single {
+                    return bad(format!("加权设置只能按单选题分格，{} 是{}", w.question, q.kind.label()));
+                }
+                if let Some(o) = w.targets.keys().find(|o| q.find_option(o).is_none()) {
+                    return bad(format!("加权设置中的“{o}”不是 {} 的选项", w.question));
+                }
+            }
+            if w.targets.values().any(|v| !v.is_finite() || *v <= 0.0) {
+                return bad("加权设置中的目标比例必须是大于 0 的数字".into());
             }
         }
         for b in &self.banners {

@@ -157,3 +157,29 @@ fn empty_groups_and_unanswered_questions_give_no_nan() {
     let base = rows[at..].iter().find(|r| r[0] == Data::String("本题有效填写人次".into())).unwrap();
     assert_eq!(base[1], Data::Float(6.0));
 }
+
+#[test]
+fn cell_weighting_targets_match_the_reference() {
+    let w = Workdir::new();
+    let fx = root().join("tests/fixtures/stats");
+    let survey = std::fs::read_to_string(fx.join("survey.toml")).unwrap().replace(
+        "banners = [\"Q1\"]",
+        "banners = [\"Q1\"]\n\n[weighting]\nquestion = \"Q1\"\ntargets = { \"党政干部\" = 50, \"事业单位人员\" = 40, \"国有企业人员\" = 10 }",
+    );
+    std::fs::write(w.path("s.toml"), survey).unwrap();
+    let r = w.run(["report", "-s", "s.toml", fx.join("data.csv").to_str().unwrap(), "--banner", "Q1", "-o", "out"]);
+    r.expect_code(0);
+    let (h, rows) = read_csv(&w.path("out/results.csv"));
+    let mut by = HashMap::new();
+    for r in rows {
+        let m: HashMap<String, String> = h.iter().cloned().zip(r).collect();
+        by.insert(format!("{}|{}|{}|{}|{}", m["question"], m["banner"], m["group"], m["option"], m["measure"]), m);
+    }
+    assert!(compare("expected_cellweighted.csv", &by) >= 15);
+    // A target that is not an option is refused when the survey is loaded.
+    let bad = std::fs::read_to_string(w.path("s.toml")).unwrap().replace("\"国有企业人员\" = 10", "\"退休\" = 10");
+    std::fs::write(w.path("bad.toml"), bad).unwrap();
+    let r = w.run(["report", "-s", "bad.toml", fx.join("data.csv").to_str().unwrap(), "-o", "out2"]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("退休"), "{}", r.stderr());
+}

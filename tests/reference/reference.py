@@ -31,6 +31,8 @@ Q5 = ["精简会议", "规范检查", "减少报表", "改进调研"]
 Q7 = ["男", "女"]
 Q8 = ["是", "否"]
 ALPHA, MIN_BASE, CONF = 0.05, 30, 0.95
+# The same targets as the [weighting] table in tests/cli/stats.rs (counts, normalised).
+CELL_TARGETS = {"党政干部": 50, "事业单位人员": 40, "国有企业人员": 10}
 
 
 def make_data(n=260, seed=7):
@@ -237,6 +239,15 @@ def main():
     eff = w.sum() ** 2 / (w ** 2).sum()
     pd.DataFrame(rows).to_csv(OUT / "expected_weighted.csv", index=False, encoding="utf-8")
     (OUT / "expected_effective_base.txt").write_text(repr(float(eff)) + "\n")
+    # Cell weighting (post-stratification) of Q1 to the targets in CELL_TARGETS.
+    rows.clear()
+    shares = df["Q1"].value_counts(normalize=True)
+    total = sum(CELL_TARGETS.values())
+    df["cw"] = df["Q1"].map(lambda g: CELL_TARGETS[g] / total / shares[g])
+    categorical(df, "Q2", Q2, weight="cw")
+    multi(df, weight="cw")
+    categorical(df, "Q8", Q8, weight="cw", banner="Q1", groups=Q1)
+    pd.DataFrame(rows).to_csv(OUT / "expected_cellweighted.csv", index=False, encoding="utf-8")
     print(f"wrote {DATA.name} and the expected figures to {OUT}")
 
 
