@@ -15,6 +15,9 @@ pub struct Args {
     /// 分组变量（可多次给出）：题目编号（单选题/量表题）、unit（单位）或 wave（年份）；不给则用 survey.toml 中的 banners
     #[arg(long = "banner", value_name = "分组")]
     banners: Vec<String>,
+    /// 只统计部分答卷，如 --where unit=区财政局 或 --where Q1=党政干部（多个值用 | 分隔）
+    #[arg(long = "where", value_name = "列=值")]
+    filter: Option<String>,
     /// 权重：survey.toml 中一道数值题的编号，按它加权
     #[arg(long, value_name = "题号")]
     weight: Option<String>,
@@ -48,7 +51,17 @@ pub fn run(a: Args) -> Result<i32> {
     let opts = StatsOptions { alpha: a.alpha, bonferroni: a.bonferroni, min_base: a.min_base, caution_base: a.caution_base, ..StatsOptions::default() };
     let dir = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(&survey.id));
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建输出文件夹 {}", dir.display()))?;
-    let results = compute(&survey, &imp.frame, &banners, a.weight.as_deref(), &opts)?;
+    let frame = match &a.filter {
+        Some(f) => {
+            let Some((col, vals)) = f.split_once('=') else {
+                anyhow::bail!("--where 的写法应为 列=值，例如 --where unit=区财政局");
+            };
+            let vals: Vec<String> = vals.split('|').map(|v| v.trim().to_string()).collect();
+            diaoyan::stats::subset(&imp.frame, col.trim(), &vals)?
+        }
+        None => imp.frame.clone(),
+    };
+    let results = compute(&survey, &frame, &banners, a.weight.as_deref(), &opts)?;
     let book = dir.join(format!("{}.xlsx", survey.id));
     let ov = xlsx::Overview {
         files: imp.files.len(),
@@ -58,12 +71,16 @@ pub fn run(a: Args) -> Result<i32> {
         rows_rejected: imp.rows_rejected,
         weight: results.weight_note.clone(),
         banners: banners.clone(),
+        filter: a.filter.clone(),
     };
-    xlsx::write(&book, &survey, &ov, &results, &imp.issues, &imp.frame)?;
+    xlsx::write(&book, &survey, &ov, &results, &imp.issues, &frame)?;
     results_csv::write_results(&results, &dir.join("results.csv"))?;
     results_csv::write_tests(&results, &dir.join("tests.csv"))?;
     diaoyan::output::write_issues(&imp.issues, &dir.join("issues.csv"))?;
     super::print_import_summary(&imp);
+    if let Some(f) = &a.filter {
+        println!("筛选：{f}，参与统计的答卷 {} 份", frame.height());
+    }
     let n_tables = results.tables.iter().filter(|t| t.banner.is_none()).count();
     let n_cross = results.tables.len() - n_tables;
     println!("统计完成：{} 个题目表，{} 个交叉表（分组：{}）", n_tables, n_cross, if banners.is_empty() { "无".into() } else { banners.join("、") });

@@ -23,6 +23,8 @@ pub struct Overview {
     pub rows_rejected: usize,
     pub weight: Option<String>,
     pub banners: Vec<String>,
+    /// The subset the figures cover (`--where`), if any.
+    pub filter: Option<String>,
 }
 
 /// The cleaned data is written to the workbook up to this many rows (beyond, Excel
@@ -201,6 +203,9 @@ fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, s: &Survey
         ("显著性检验", format!("α={}{}；样本量 <{} 不检验，<{} 谨慎解读", r.options.alpha, if r.options.bonferroni { "（Bonferroni 校正）" } else { "" }, r.options.min_base, r.options.caution_base)),
     ];
     rows.push(("置信区间", format!("Wilson {:.0}%", r.options.conf * 100.0)));
+    if let Some(f) = &ov.filter {
+        rows.push(("统计范围", format!("仅 {f} 的答卷")));
+    }
     let mut widths = Widths::default();
     for (i, (k, v)) in rows.iter().enumerate() {
         let row = i as u32 + 2;

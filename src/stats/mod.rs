@@ -28,6 +28,8 @@ pub enum StatsError {
     BadWeight { col: String, row: usize, value: String, why: &'static str },
     #[error("权重列“{0}”的权重全为 0")]
     ZeroWeights(String),
+    #[error("筛选条件 {0} 下没有任何答卷，请检查题号和选项文字")]
+    EmptySubset(String),
 }
 
 /// Test settings (DESIGN.md §5 defaults).
@@ -287,6 +289,18 @@ pub fn weights(df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
     }
     if !out.is_empty() && out.iter().all(|w| *w == 0.0) {
         return Err(StatsError::ZeroWeights(col.to_string()));
+    }
+    Ok(out)
+}
+
+/// Keeps the respondents whose column `col` (a question id or a table column such as
+/// `unit` or `wave`) equals one of `values`, for figures over a subset of the sample.
+pub fn subset(df: &DataFrame, col: &str, values: &[String]) -> Result<DataFrame, StatsError> {
+    let vals = str_col(df, col).ok_or_else(|| StatsError::UnknownBanner(col.to_string()))?;
+    let mask: BooleanChunked = vals.iter().map(|v| Some(v.as_deref().is_some_and(|s| values.iter().any(|x| x == s)))).collect();
+    let out = df.filter(&mask).map_err(|_| StatsError::UnknownBanner(col.to_string()))?;
+    if out.height() == 0 {
+        return Err(StatsError::EmptySubset(format!("{col}={}", values.join("|"))));
     }
     Ok(out)
 }

@@ -183,3 +183,20 @@ fn cell_weighting_targets_match_the_reference() {
     r.expect_code(2);
     assert!(r.stderr().contains("退休"), "{}", r.stderr());
 }
+
+#[test]
+fn figures_over_a_subset() {
+    let w = Workdir::new();
+    let fx = root().join("tests/fixtures/stats");
+    let r = w.run(["report", "-s", fx.join("survey.toml").to_str().unwrap(), fx.join("data.csv").to_str().unwrap(), "--where", "Q7=男", "-o", "out"]);
+    r.expect_code(0);
+    let (h, rows) = read_csv(&w.path("out/results.csv"));
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let q7: Vec<&Vec<String>> = rows.iter().filter(|r| r[col("question")] == "Q7" && r[col("banner")] == "总体").collect();
+    assert_eq!(q7[0][col("option")], "男");
+    assert_eq!(q7[0][col("value")], "100");
+    assert_eq!(q7[1][col("value")], "0");
+    let r = w.run(["report", "-s", fx.join("survey.toml").to_str().unwrap(), fx.join("data.csv").to_str().unwrap(), "--where", "Q7", "-o", "out"]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("列=值"));
+}
