@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::Args as ClapArgs;
 use std::path::PathBuf;
 
-use diaoyan::render::{results_csv, xlsx};
+use diaoyan::render::{charts, results_csv, xlsx};
 use diaoyan::stats::{compute, StatsOptions};
 
 #[derive(ClapArgs)]
@@ -33,6 +33,15 @@ pub struct Args {
     /// 样本量低于此数的分组标“谨慎解读”
     #[arg(long, default_value_t = 100.0, value_name = "人数")]
     caution_base: f64,
+    /// 图表格式：png、svg，或 none（不画图），可用逗号组合
+    #[arg(long, default_value = "png,svg", value_name = "格式")]
+    charts: String,
+    /// 图片分辨率（每英寸点数）；图宽 16 厘米，适合直接贴进 Word
+    #[arg(long, default_value_t = 200, value_name = "dpi")]
+    dpi: u32,
+    /// 画图用的字体文件（.ttf/.otf），默认用内置的思源黑体（Noto Sans SC）子集
+    #[arg(long, value_name = "字体文件")]
+    font: Option<PathBuf>,
     /// 输出文件夹（默认 reports/<问卷 id>/）
     #[arg(short, long, value_name = "文件夹")]
     output: Option<PathBuf>,
@@ -42,6 +51,20 @@ pub fn run(a: Args) -> Result<i32> {
     if !(a.alpha > 0.0 && a.alpha < 1.0) {
         anyhow::bail!("--alpha 应在 0 和 1 之间，例如 0.05");
     }
+    let mut chart_opts = charts::ChartOptions { png: false, svg: false, dpi: a.dpi };
+    for f in a.charts.split(',').map(|f| f.trim().to_ascii_lowercase()) {
+        match f.as_str() {
+            "png" => chart_opts.png = true,
+            "svg" => chart_opts.svg = true,
+            "none" | "" => {}
+            other => anyhow::bail!("--charts 只能是 png、svg、none 的组合，不认识“{other}”"),
+        }
+    }
+    if !(50..=1200).contains(&a.dpi) {
+        anyhow::bail!("--dpi 应在 50 到 1200 之间（默认 200）");
+    }
+    // Load the font first, so that a bad --font stops before any work.
+    let font = if chart_opts.png || chart_opts.svg { Some(charts::ChartFont::load(a.font.as_deref())?) } else { None };
     let (survey, imp) = super::load_and_import(&a.input)?;
     if imp.failed_files() == imp.files.len() {
         println!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
@@ -74,6 +97,16 @@ pub fn run(a: Args) -> Result<i32> {
         filter: a.filter.clone(),
     };
     xlsx::write(&book, &survey, &ov, &results, &imp.issues, &frame)?;
+    let mut n_charts = 0;
+    if let Some(font) = &font {
+        let specs = charts::specs(&results, &survey);
+        let missing = font.missing(specs.iter().flat_map(|(_, s)| s.texts()));
+        if !missing.is_empty() {
+            let list: String = missing.iter().take(30).collect::<Vec<_>>().iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ");
+            eprintln!("提示：图表字体中没有这些字符，图中会显示为空白：{list}{}。可以用 --font 指定包含它们的字体。", if missing.len() > 30 { " ……" } else { "" });
+        }
+        n_charts = charts::write_all(&specs, &dir.join("charts"), &chart_opts)?.len();
+    }
     results_csv::write_results(&results, &dir.join("results.csv"))?;
     results_csv::write_tests(&results, &dir.join("tests.csv"))?;
     diaoyan::output::write_issues(&imp.issues, &dir.join("issues.csv"))?;
@@ -88,6 +121,9 @@ pub fn run(a: Args) -> Result<i32> {
     println!("  {}  Excel 汇总表", book.file_name().unwrap().to_string_lossy());
     println!("  results.csv  全部统计数字（每行一个数）");
     println!("  tests.csv    显著性检验");
+    if n_charts > 0 {
+        println!("  charts/      图表 {n_charts} 个（PNG 可直接插入 Word，SVG 可无损缩放）");
+    }
     println!("  issues.csv   数据问题清单（清洗后的答卷表在 Excel 汇总表的“清洗后数据”页）");
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }

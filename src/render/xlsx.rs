@@ -5,7 +5,7 @@
 //! CJK character as half its width).
 
 use polars::prelude::*;
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Chart, ChartDataLabel, ChartFont, ChartType, Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 use unicode_width::UnicodeWidthStr;
 
@@ -160,15 +160,17 @@ pub fn build(survey: &Survey, ov: &Overview, r: &Results, issues: &[Issue], data
     for wave in &r.waves {
         let name = if r.waves.len() > 1 { format!("频数表-{wave}") } else { "频数表".into() };
         let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(&name, &mut taken))?;
-        frequencies(ws, &st, r, wave)?;
+        let sheet = sheet_name(&name, &mut taken);
+        ws.set_name(&sheet)?;
+        frequencies(ws, &sheet, &st, r, wave)?;
         ws.set_print_fit_to_pages(1, 0);
     }
     for b in &ov.banners {
         let label = banner_label(survey, b);
         let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(&format!("交叉表-{label}"), &mut taken))?;
-        let groups = crosstabs(ws, &st, r, b, &label)?;
+        let sheet = sheet_name(&format!("交叉表-{label}"), &mut taken);
+        ws.set_name(&sheet)?;
+        let groups = crosstabs(ws, &sheet, &st, r, b, &label)?;
         ws.set_landscape();
         // Up to seven groups print one page wide; wider tables keep a readable size.
         if groups <= 7 {
@@ -223,7 +225,37 @@ fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, s: &Survey
     Ok(())
 }
 
-fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Result<(), XlsxError> {
+/// A native Excel bar chart over a table's cells: categories in column 0 of rows
+/// `rows`, one series per (name cell, value column); editing a number moves its bar.
+fn bar_chart(sheet: &str, title: &str, rows: (u32, u32), series: &[((u32, u16), u16)], height_rows: u32) -> Chart {
+    let mut ch = Chart::new(ChartType::Bar);
+    for ((name_row, name_col), col) in series {
+        let s = ch.add_series();
+        s.set_categories((sheet, rows.0, 0, rows.1, 0))
+            .set_values((sheet, rows.0, *col, rows.1, *col))
+            .set_name((sheet, *name_row, *name_col));
+        if series.len() == 1 {
+            s.set_data_label(ChartDataLabel::new().show_value().set_num_format("0.0%"));
+        }
+    }
+    ch.title().set_name(title).set_font(ChartFont::new().set_size(10).set_bold());
+    // In a bar chart the value axis is horizontal (x) and the categories run down (y).
+    ch.x_axis().set_num_format("0%");
+    ch.y_axis().set_reverse();
+    if series.len() == 1 {
+        ch.legend().set_hidden();
+    }
+    // 17 px a row: Excel rows are 20 px, LibreOffice and WPS rows about 17; it fits both.
+    ch.set_width(520).set_height(chart_rows(height_rows) * 17);
+    ch
+}
+
+/// Rows (of 20 px) a chart over a table block of `height_rows` rows occupies.
+fn chart_rows(height_rows: u32) -> u32 {
+    height_rows.max(11)
+}
+
+fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, wave: &str) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
     let mut row = 0u32;
@@ -231,6 +263,8 @@ fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Resu
     ws.write_string_with_format(row, 0, &title, &st.title)?;
     row += 2;
     for t in r.tables.iter().filter(|t| t.banner.is_none() && t.wave == wave) {
+        // The next table starts below this one's chart too.
+        let mut chart_end = 0u32;
         let head = format!("{}：{} [{}]", t.question.split('/').next().unwrap_or(""), t.text, kind_suffix(t));
         ws.write_string_with_format(row, 0, &head, &st.heading)?;
         row += 1;
@@ -248,6 +282,15 @@ fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Resu
                 row += 1;
                 let pct: Vec<_> = t.rows.iter().filter(|x| x.measure == Measure::Percent).collect();
                 let resp: Vec<_> = t.rows.iter().filter(|x| x.measure == Measure::PercentOfResponses).collect();
+                if base > 0 && !pct.is_empty() {
+                    let first = row;
+                    let last = row + pct.len() as u32 - 1;
+                    let extra = t.rows.len() - pct.len() - resp.len();
+                    let h = pct.len() as u32 + extra as u32 + 3;
+                    let chart = bar_chart(sheet, &head, (first, last), &[((first - 1, 2), 2)], h);
+                    ws.insert_chart(first - 2, 5, &chart)?;
+                    chart_end = first - 2 + chart_rows(h);
+                }
                 for (i, x) in pct.iter().enumerate() {
                     let c = &x.cells[0];
                     ws.write_string_with_format(row, 0, &x.option, &st.text)?;
@@ -323,7 +366,7 @@ fn frequencies(ws: &mut Worksheet, st: &Styles, r: &Results, wave: &str) -> Resu
             ws.write_string_with_format(row, 0, "本题无人作答", &st.warn)?;
             row += 1;
         }
-        row += 1;
+        row = (row + 1).max(chart_end + 1);
     }
     widths.see(1, "小计小计", 12.0);
     widths.see(2, "比例比例比", 14.0);
@@ -355,7 +398,7 @@ fn write_dec(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, st: &Styles
 /// Crosstabs of one banner: per question, counts and column percentages for the total
 /// and each group, significance letters beside the percentages, the base, and the test.
 /// Returns the number of banner groups (for the print layout).
-fn crosstabs(ws: &mut Worksheet, st: &Styles, r: &Results, banner: &str, label: &str) -> Result<usize, XlsxError> {
+fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, banner: &str, label: &str) -> Result<usize, XlsxError> {
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
     let mut row = 0u32;
@@ -389,6 +432,17 @@ fn crosstabs(ws: &mut Worksheet, st: &Styles, r: &Results, banner: &str, label: 
             col += span;
         }
         row += 2;
+        let n_pct = pct_rows.iter().take_while(|x| x.measure == Measure::Percent).count() as u32;
+        let mut chart_end = 0u32;
+        // Up to six groups: beyond that a clustered bar chart is unreadable (the PNG is there).
+        if n_pct > 0 && t.columns.len() <= 7 && t.bases.iter().skip(1).any(|b| *b > 0) {
+            let series: Vec<((u32, u16), u16)> = starts.iter().skip(1).map(|s| ((row - 2, *s), *s + 1)).collect();
+            // Grouped bars need room: a row per bar.
+            let h = (pct_rows.len() as u32 + 5).max(n_pct * series.len() as u32 / 2 + 4);
+            let chart = bar_chart(sheet, &head, (row, row + n_pct - 1), &series, h);
+            ws.insert_chart(row - 3, col + 1, &chart)?;
+            chart_end = row - 3 + chart_rows(h);
+        }
         for x in &pct_rows {
             let label = if x.option.is_empty() { x.measure.label().to_string() } else if x.measure == Measure::Percent { x.option.clone() } else { format!("{}（{}）", x.option, x.measure.label()) };
             ws.write_string_with_format(row, 0, &label, &st.text)?;
@@ -430,7 +484,7 @@ fn crosstabs(ws: &mut Worksheet, st: &Styles, r: &Results, banner: &str, label: 
             ws.write_string_with_format(row, 0, &line, &st.note)?;
             row += 1;
         }
-        row += 1;
+        row = (row + 1).max(chart_end + 1);
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(0, 1)?;

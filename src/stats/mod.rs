@@ -153,6 +153,9 @@ pub struct Table {
     pub test: Option<Independence>,
     /// Non-empty answers of a text question (whole sample only).
     pub answers: Vec<String>,
+    /// Number questions (whole sample): (low, high, weighted count) per bin; a bin holds
+    /// low ≤ x < high, the last one also x = high.
+    pub histogram: Vec<(f64, f64, f64)>,
 }
 
 /// Everything a report shows.
@@ -481,6 +484,7 @@ fn table(
     let mut bases = vec![Base::default(); k];
     let mut test = None;
     let mut answers = Vec::new();
+    let mut histogram = Vec::new();
     let pct_row = |option: String, measure: Measure, counts: &[f64], bases: &[Base], denom: Option<&[f64]>| -> Row {
         let cells = (0..k)
             .map(|c| {
@@ -653,6 +657,9 @@ fn table(
                 });
                 by.push([Some(mean), sd, Some(median(vs)), Some(vs[0].0), Some(vs[vs.len() - 1].0)]);
             }
+            if !crosstab {
+                histogram = bins(&vals[0]);
+            }
             for (j, m) in [Measure::Mean, Measure::Sd, Measure::Median, Measure::Min, Measure::Max].into_iter().enumerate() {
                 let cells = (0..k).map(|c| stat_cell(&bases[c], by[c][j])).collect();
                 rows.push(Row { option: String::new(), measure: m, cells });
@@ -684,7 +691,31 @@ fn table(
         rows,
         test,
         answers,
+        histogram,
     }
+}
+
+/// Histogram bins of sorted (value, weight) pairs: one bin per integer when the values
+/// are integers spanning at most 20; otherwise about ten equal bins on rounded edges.
+fn bins(vs: &[(f64, f64)]) -> Vec<(f64, f64, f64)> {
+    let (Some(first), Some(last)) = (vs.first(), vs.last()) else { return Vec::new() };
+    let (lo, hi) = (first.0, last.0);
+    let integers = vs.iter().all(|(x, _)| x.fract() == 0.0);
+    let (start, width, n) = if integers && hi - lo <= 20.0 {
+        (lo, 1.0, (hi - lo) as usize + 1)
+    } else {
+        let raw = ((hi - lo) / 10.0).max(f64::MIN_POSITIVE);
+        let mag = 10f64.powf(raw.log10().floor());
+        let width = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|k| k * mag).find(|w| *w >= raw).unwrap_or(10.0 * mag);
+        let start = (lo / width).floor() * width;
+        (start, width, (((hi - start) / width).floor() as usize + 1).max(1))
+    };
+    let mut out: Vec<(f64, f64, f64)> = (0..n).map(|i| (start + i as f64 * width, start + (i + 1) as f64 * width, 0.0)).collect();
+    for (x, w) in vs {
+        let i = (((x - start) / width).floor() as usize).min(n - 1);
+        out[i].2 += w;
+    }
+    out
 }
 
 fn stat_cell(b: &Base, v: Option<f64>) -> Cell {
