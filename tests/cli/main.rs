@@ -3,6 +3,7 @@
 //! committed fixtures in tests/fixtures and the real 问卷星 exports in ../shared/data/wjx.
 
 mod bad_input;
+mod charts;
 mod example;
 mod import;
 mod init;
