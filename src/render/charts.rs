@@ -86,7 +86,7 @@ pub mod style {
     /// Single-series bars.
     pub const BAR: RGBColor = RGBColor(0x2F, 0x55, 0x97);
     /// Series colours for groups (crosstabs), in order.
-    pub const SERIES: [RGBColor; 8] = [
+    pub const SERIES: [RGBColor; 12] = [
         RGBColor(0x2F, 0x55, 0x97),
         RGBColor(0xC5, 0x5A, 0x11),
         RGBColor(0x54, 0x82, 0x35),
@@ -95,6 +95,10 @@ pub mod style {
         RGBColor(0x1F, 0x7A, 0x8C),
         RGBColor(0x80, 0x80, 0x80),
         RGBColor(0xBF, 0x90, 0x00),
+        RGBColor(0x9D, 0xC3, 0xE6),
+        RGBColor(0xF4, 0xB1, 0x83),
+        RGBColor(0xA9, 0xD1, 0x8E),
+        RGBColor(0xD5, 0x9B, 0xC9),
     ];
     pub const TEXT: RGBColor = RGBColor(0x26, 0x26, 0x26);
     pub const MUTED: RGBColor = RGBColor(0x59, 0x59, 0x59);
@@ -245,7 +249,14 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
             Some(Spec::Histogram { title, caption: base_caption(""), bins })
         }
         (_, true) => {
-            let series: Vec<String> = t.columns[1..].iter().zip(&t.bases[1..]).map(|(g, n)| format!("{g} (n={n})")).collect();
+            // Groups nobody is in are left out; small ones are marked.
+            let keep: Vec<usize> = (1..t.columns.len()).filter(|&c| t.bases[c] > 0).collect();
+            let small = keep.iter().any(|&c| (t.bases[c] as f64) < SMALL_BASE);
+            let series: Vec<String> = keep
+                .iter()
+                .map(|&c| format!("{} (n={}){}", t.columns[c], t.bases[c], if (t.bases[c] as f64) < SMALL_BASE { "*" } else { "" }))
+                .collect();
+            let pick = |cells: &[crate::stats::Cell]| -> Vec<Option<f64>> { keep.iter().map(|&c| cells[c].value).collect() };
             let (measure, percent) = match kind {
                 Kind::Rank => (Measure::RankScore, false),
                 Kind::Scale | Kind::Matrix | Kind::Number => (Measure::Mean, false),
@@ -255,22 +266,26 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
                 ts.iter()
                     .filter_map(|t| {
                         let row = t.rows.iter().find(|r| r.measure == measure)?;
-                        Some((t.question.split('/').nth(1).unwrap_or("").to_string(), row.cells[1..].iter().map(|c| c.value).collect()))
+                        Some((t.question.split('/').nth(1).unwrap_or("").to_string(), pick(&row.cells)))
                     })
                     .collect()
             } else {
                 t.rows
                     .iter()
                     .filter(|r| r.measure == measure)
-                    .map(|r| (if r.option.is_empty() { measure.label().to_string() } else { r.option.clone() }, r.cells[1..].iter().map(|c| c.value).collect()))
+                    .map(|r| (if r.option.is_empty() { measure.label().to_string() } else { r.option.clone() }, pick(&r.cells)))
                     .collect()
             };
             let title = if kind == Kind::Matrix { qtitle(&t.question, t.text.split('—').next().unwrap_or(&t.text)) } else { title };
             let what = if percent { "" } else if measure == Measure::Mean { "（平均值）" } else { "（综合得分）" };
-            Some(Spec::Grouped { title, caption: base_caption(what), series, categories, percent })
+            let note = if small { format!("；* 样本量少于{SMALL_BASE}，仅供参考") } else { String::new() };
+            Some(Spec::Grouped { title, caption: format!("{}{note}", base_caption(what)), series, categories, percent })
         }
     }
 }
+
+/// Groups below this base are marked in chart legends (as in the workbook).
+const SMALL_BASE: f64 = 30.0;
 
 fn bin_label(lo: f64, hi: f64) -> String {
     let f = |x: f64| if x.fract() == 0.0 { format!("{}", x as i64) } else { format!("{x:.1}") };
