@@ -213,7 +213,12 @@ pub fn specs(r: &Results, survey: &Survey) -> Vec<(String, Spec)> {
 fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
     let t = ts[0];
     let title = qtitle(&t.question, &t.text);
-    let wave = if t.wave.is_empty() { String::new() } else { format!("{}年 ", t.wave) };
+    let wave = match t.wave.as_str() {
+        "" => String::new(),
+        "全部" => "各年份合计 ".to_string(),
+        w if w.len() == 4 && w.chars().all(|c| c.is_ascii_digit()) => format!("{w}年 "),
+        w => format!("{w} "),
+    };
     let n = t.bases[0];
     if n == 0 {
         return None;
@@ -247,6 +252,21 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
         (Kind::Number, false) => {
             let bins = t.histogram.iter().map(|(lo, hi, c)| (bin_label(*lo, *hi), *c)).collect();
             Some(Spec::Histogram { title, caption: base_caption(""), bins })
+        }
+        (Kind::Scale, true) => {
+            // One 100% bar per group, in the scale's colours.
+            let levels: Vec<String> = values(t, Measure::Percent).map(|(o, _)| o.to_string()).collect();
+            let pct: Vec<&crate::stats::Row> = t.rows.iter().filter(|r| r.measure == Measure::Percent).collect();
+            let bars = (1..t.columns.len())
+                .filter(|&c| t.bases[c] > 0)
+                .map(|c| {
+                    let mark = if (t.bases[c] as f64) < SMALL_BASE { "*" } else { "" };
+                    (format!("{} (n={}){mark}", t.columns[c], t.bases[c]), pct.iter().map(|r| r.cells[c].value.unwrap_or(0.0)).collect())
+                })
+                .collect::<Vec<_>>();
+            let small = (1..t.columns.len()).any(|c| t.bases[c] > 0 && (t.bases[c] as f64) < SMALL_BASE);
+            let note = if small { format!("；* 样本量少于{SMALL_BASE}，仅供参考") } else { String::new() };
+            Some(Spec::Stacked { title, caption: format!("{}{note}", base_caption("")), levels, bars })
         }
         (_, true) => {
             // Groups nobody is in are left out; small ones are marked.
