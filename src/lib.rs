@@ -2,6 +2,7 @@
 //! and the figures survey reports quote. See DESIGN.md for the pipeline.
 
 pub mod clean;
+pub mod collect;
 pub mod ingest;
 pub mod output;
 pub mod render;

@@ -28,6 +28,8 @@ pub enum Role {
     MatrixRow(usize, usize),
     /// One option of a multi or rank question split into its own column.
     Split(usize, usize),
+    /// The "please specify" text of an option (`Q4/其他/注明`).
+    OtherText(usize, usize),
     /// Matches nothing.
     Unknown,
 }
@@ -35,7 +37,7 @@ pub enum Role {
 impl Role {
     pub fn question(self) -> Option<usize> {
         match self {
-            Role::Whole(q) | Role::MatrixRow(q, _) | Role::Split(q, _) => Some(q),
+            Role::Whole(q) | Role::MatrixRow(q, _) | Role::Split(q, _) | Role::OtherText(q, _) => Some(q),
             _ => None,
         }
     }
@@ -147,6 +149,25 @@ impl<'a> Matcher<'a> {
         }
         if let Some(&qi) = self.by_text.get(&h).or_else(|| self.by_id.get(&h)) {
             return self.whole(qi);
+        }
+        // `Q1 您的身份` (the template's header): the id, then the question's text.
+        let t = tidy(header);
+        if let Some((id, rest)) = t.split_once(char::is_whitespace) {
+            if let Some(&qi) = self.by_id.get(&norm(id)) {
+                if norm(rest) == norm(&self.survey.questions[qi].text) {
+                    return self.whole(qi);
+                }
+            }
+        }
+        // `Q4/其他（请注明）/注明`: an option's "please specify" text.
+        if let Some(head) = t.strip_suffix("/注明") {
+            if let Some((id, opt)) = head.split_once('/') {
+                if let Some(&qi) = self.by_id.get(&norm(id)) {
+                    if let Some(oi) = self.survey.questions[qi].find_option(opt) {
+                        return Role::OtherText(qi, oi);
+                    }
+                }
+            }
         }
         // `Q6/三会一课` or `question text—row label`.
         let sub = tidy(header);

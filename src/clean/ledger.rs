@@ -24,6 +24,8 @@ pub enum Problem {
     CodeAnswer,
     OtherAsText,
     SkipViolation,
+    HeaderChanged,
+    OtherSurvey,
 }
 
 impl Problem {
@@ -47,6 +49,8 @@ impl Problem {
             Problem::CodeAnswer => "用选项序号作答",
             Problem::OtherAsText => "选项外的答案",
             Problem::SkipViolation => "按跳题逻辑不应作答却作答了",
+            Problem::HeaderChanged => "表头被改动（与下发的填报表不一致）",
+            Problem::OtherSurvey => "不是本问卷的填报表",
         }
     }
 }

@@ -20,6 +20,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::ingest::{self, cell_text, col_letter, read_file, SheetData};
+use crate::collect::template::TemplateMeta;
 use crate::survey::{Kind, Survey};
 use cells::{Blank, Choice, Flag, Options};
 use layout::{Layout, Matcher, Role};
@@ -51,10 +52,23 @@ pub struct FileReport {
     pub sheets_used: Vec<String>,
     /// Headers that matched no question.
     pub unknown_columns: Vec<String>,
+    /// The unit named by a returned template's metadata.
+    pub template_unit: Option<String>,
+}
+
+/// What one unit sent: the files its answers came from, the questionnaires in them
+/// (rows read, less totals rows) and how many were kept.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitCount {
+    pub files: std::collections::BTreeSet<String>,
+    pub returned: usize,
+    pub valid: usize,
 }
 
 /// The result of importing many files.
 pub struct Import {
+    /// Per unit, in name order.
+    pub units: std::collections::BTreeMap<String, UnitCount>,
     pub frame: DataFrame,
     pub issues: Vec<Issue>,
     pub files: Vec<FileReport>,
@@ -224,6 +238,8 @@ struct SheetCtx<'a> {
     coded: HashSet<u32>,
     /// Columns answered with option letters throughout.
     lettered: HashSet<u32>,
+    /// A returned template: only the exact dropdown values are accepted.
+    strict: bool,
     /// Questions with at least one column in this sheet.
     present: Vec<bool>,
     seq_col: Option<u32>,
@@ -272,7 +288,9 @@ impl<'a> SheetCtx<'a> {
                 Data::String(s) => s.trim().is_empty(),
                 _ => false,
             };
-            if self.layout.columns.iter().filter(|c| c.role != Role::Ignore).all(|c| blank(get(c.col))) {
+            // A row is an answer when a question column holds something (a pre-filled 序号
+            // alone, as in a template, is not one).
+            if self.layout.columns.iter().filter(|c| c.role.question().is_some()).all(|c| blank(get(c.col))) {
                 part.blank_rows += 1;
                 continue;
             }
@@ -430,7 +448,38 @@ impl<'a> SheetCtx<'a> {
                 }
             }
         };
+        // A returned template accepts exactly the dropdown's values; anything else is
+        // reported and set missing, never converted.
+        if self.strict && cells::blank(d).is_none() {
+            let exact = |t: &str| match d {
+                Data::String(s) => s.trim() == t,
+                _ => false,
+            };
+            let ok = match (role, q.kind) {
+                (Role::Whole(_), Kind::Single | Kind::Scale) | (Role::MatrixRow(..), _) => q.options.iter().any(|o| exact(o.text())),
+                (Role::Split(..), Kind::Multi) => exact(crate::collect::template::YES) || exact(crate::collect::template::NO),
+                (Role::Whole(_), Kind::Number) => matches!(d, Data::Float(_) | Data::Int(_)) || matches!(d, Data::String(s) if s.trim().parse::<f64>().is_ok_and(|v| v.is_finite())),
+                _ => true,
+            };
+            if !ok {
+                let problem = match (role, q.kind) {
+                    (Role::Split(..), _) => Problem::BadFlag,
+                    (_, Kind::Number) => Problem::NotANumber,
+                    _ => Problem::UnknownOption,
+                };
+                note(issues, cell_text(d), problem, Action::SetMissing);
+                invalid(state);
+                return;
+            }
+        }
         match (role, q.kind) {
+            (Role::OtherText(_, oi), _) => {
+                if cells::blank(d).is_none() {
+                    if let Some((_, c)) = qc.other.iter().find(|(o, _)| *o == oi) {
+                        vals[*c] = Val::Str(crate::text::tidy(&cell_text(d)));
+                    }
+                }
+            }
             (Role::Whole(_), Kind::Single | Kind::Scale) => match cells::choice(q, opts, d, self.coded.contains(&col)) {
                 Choice::Blank(b) => mark(state, b),
                 Choice::Option(oi, other, n) => {
@@ -568,8 +617,25 @@ fn prepare_sheet<'a>(
     file: &str,
     file_stem: &str,
     wave: Option<String>,
+    tmpl: Option<&TemplateMeta>,
 ) -> Option<Prepared<'a>> {
-    let layout = layout::detect(matcher, cells)?;
+    let mut layout = layout::detect(matcher, cells)?;
+    // A returned template: every header must be exactly as issued; a changed one is
+    // reported and its column is not read.
+    let mut changed: Vec<(u32, String)> = Vec::new();
+    if let Some(m) = tmpl {
+        let c0 = cells.start()?.1.min(0);
+        for (i, want) in m.headers.iter().enumerate() {
+            let col = c0 + i as u32;
+            let got = cells.get_value((layout.header_row, col)).map(cell_text).unwrap_or_default();
+            if crate::text::tidy(&got) != *want {
+                changed.push((col, got));
+                if let Some(c) = layout.columns.iter_mut().find(|c| c.col == col) {
+                    c.role = Role::Ignore;
+                }
+            }
+        }
+    }
     let end = cells.end()?.0;
     let mut present = vec![false; survey.questions.len()];
     let mut seq_col = None;
@@ -645,7 +711,13 @@ fn prepare_sheet<'a>(
             }
         }
     }
+    if tmpl.is_some() {
+        unit_col = None;
+        lettered.clear();
+        coded.clear();
+    }
     let ctx = SheetCtx {
+        strict: tmpl.is_some(),
         lettered,
         show_if,
         survey,
@@ -667,12 +739,16 @@ fn prepare_sheet<'a>(
     for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Unknown) {
         header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), None, c.header.clone(), Problem::UnknownColumn, Action::ColumnIgnored));
     }
+    for (col, got) in &changed {
+        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(*col), None, got.clone(), Problem::HeaderChanged, Action::ColumnIgnored));
+    }
     for c in ctx.layout.columns.iter().filter(|c| ctx.lettered.contains(&c.col)) {
         let qi = c.role.question();
         header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), qi, "整列用字母作答（A=第1个选项，B=第2个……）".into(), Problem::LetterAnswer, Action::Converted));
     }
     for (qi, p) in ctx.present.iter().enumerate() {
-        if !p {
+        // A template leaves the unit question out on purpose: its metadata names the unit.
+        if !p && !(ctx.strict && ctx.unit_q == Some(qi)) {
             let action = if ctx.unit_q == Some(qi) { Action::UnitFromFile } else { Action::SetMissing };
             header_issues.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, action));
         }
@@ -708,10 +784,11 @@ fn parse_sheet(
     file: &str,
     file_stem: &str,
     wave: Option<String>,
+    tmpl: Option<&TemplateMeta>,
 ) -> Option<(Vec<Part>, Vec<String>)> {
     let cells = &sheet.cells;
     let end = cells.end()?.0;
-    let prep = prepare_sheet(survey, schema, options, matcher, cells, &sheet.name, file, file_stem, wave)?;
+    let prep = prepare_sheet(survey, schema, options, matcher, cells, &sheet.name, file, file_stem, wave, tmpl)?;
     let first = prep.ctx.layout.header_row + 1;
     let chunks: Vec<std::ops::Range<u32>> = (first..=end).step_by(CHUNK as usize).map(|s| s..(s + CHUNK).min(end + 1)).collect();
     let parts: Vec<Part> = chunks.into_par_iter().map(|rows| prep.ctx.parse_rows(cells, rows)).collect();
@@ -752,7 +829,7 @@ fn import_streaming(
             for chunk in rx {
                 if cur.as_ref().map(|c| &c.0) != Some(&chunk.sheet) {
                     close(cur.take(), &mut done);
-                    let prep = prepare_sheet(survey, schema, options, matcher, &chunk.cells, &chunk.sheet, file, stem, wave.clone());
+                    let prep = prepare_sheet(survey, schema, options, matcher, &chunk.cells, &chunk.sheet, file, stem, wave.clone(), None);
                     cur = Some((chunk.sheet.clone(), prep, Vec::new()));
                 }
                 let (_, prep, parts) = cur.as_mut().unwrap();
@@ -773,6 +850,10 @@ fn import_streaming(
         (merges, worker.join().ok())
     });
     let (merges, results) = (merges.ok()?, results?);
+    // A returned template is read by the ordinary (strict) path.
+    if results.iter().any(|(name, _)| name == crate::collect::template::META_SHEET) {
+        return None;
+    }
     // Merged cells at or below a header change what the rows say: read it the ordinary way.
     for (name, r) in &results {
         if let (Some((parts, _)), Some(m)) = (r, merges.get(name)) {
@@ -794,7 +875,7 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
     let big_xlsx = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm"))
         && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false);
     let streamed = if big_xlsx { import_streaming(survey, schema, options, &matcher, path, &file, &stem, &wave) } else { None };
-    let mut report = FileReport { path: path.to_path_buf(), error: None, rows_read: 0, sheets_used: vec![], unknown_columns: vec![] };
+    let mut report = FileReport { path: path.to_path_buf(), error: None, rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None };
     let fail = |msg: String, problem: Problem| Issue {
         file: file.clone(),
         sheet: String::new(),
@@ -816,11 +897,26 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
                     return (vec![], report, vec![i]);
                 }
             };
+            let tmpl = crate::collect::template::meta(&wb);
+            if let Some(m) = &tmpl {
+                if m.survey_id != survey.id || m.version != survey.version {
+                    let msg = format!(
+                        "这是问卷“{}”第 {} 版的填报表，与本问卷（“{}”第 {} 版）不符，未导入；请用对应的问卷定义，或重新发放本问卷的填报表",
+                        m.survey_id, m.version, survey.id, survey.version
+                    );
+                    report.error = Some(msg.clone());
+                    return (vec![], report, vec![fail(msg, Problem::OtherSurvey)]);
+                }
+                report.template_unit = Some(m.unit.clone());
+            }
+            let stem = tmpl.as_ref().map(|m| m.unit.clone()).unwrap_or(stem.clone());
             let r = wb
                 .sheets
                 .iter()
                 .filter(|sheet| !sheet.cells.is_empty())
-                .map(|sheet| (sheet.name.clone(), parse_sheet(survey, schema, options, &matcher, sheet, &file, &stem, wave.clone())))
+                // Of a template only the response sheet holds answers.
+                .filter(|sheet| tmpl.is_none() || sheet.name == crate::collect::template::RESPONSE_SHEET)
+                .map(|sheet| (sheet.name.clone(), parse_sheet(survey, schema, options, &matcher, sheet, &file, &stem, wave.clone(), tmpl.as_ref())))
                 .collect();
             // Freeing millions of cells takes a while; nothing waits for it.
             std::thread::spawn(move || drop(wb));
@@ -923,10 +1019,25 @@ pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress
         rows_rejected += p.rows_rejected;
         blank_rows += p.blank_rows;
     }
+    let mut units: std::collections::BTreeMap<String, UnitCount> = Default::default();
+    for (p, keep) in parts.iter().zip(&keeps) {
+        for i in 0..p.len() {
+            let u = units.entry(p.unit[i].clone()).or_default();
+            u.files.insert(p.file.clone());
+            u.returned += 1;
+            u.valid += keep[i] as usize;
+        }
+    }
+    // A template returned empty still counts as returned, with no questionnaires.
+    for f in files.iter().filter(|f| f.error.is_none()) {
+        if let Some(u) = &f.template_unit {
+            units.entry(u.clone()).or_default().files.insert(f.path.display().to_string());
+        }
+    }
     let frame = build_frame(&schema, parts, &keeps, &mut issues);
 
     let rows_kept = frame.height();
-    Import { frame, issues, files, rows_read, rows_kept, rows_rejected, blank_rows }
+    Import { units, frame, issues, files, rows_read, rows_kept, rows_rejected, blank_rows }
 }
 
 fn build_frame(schema: &Schema, parts: Vec<Part>, keeps: &[Vec<bool>], issues: &mut Vec<Issue>) -> DataFrame {

@@ -4,6 +4,8 @@
 mod import;
 mod init;
 mod report;
+mod status;
+mod template;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -49,6 +51,10 @@ pub enum Cmd {
     Import(import::Args),
     /// 导入回收的问卷并统计：各题频数、交叉表、显著性检验，写出 Excel 汇总表、results.csv、tests.csv
     Report(report::Args),
+    /// 为名单中的每个单位生成一份填报表（带下拉选项、填写说明），发给各单位填写
+    Template(template::Args),
+    /// 查看各单位的回收情况：应交、已交、有效份数，回收率、有效率，并写出 status.xlsx
+    Status(status::Args),
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
@@ -56,6 +62,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Init(a) => init::run(a),
         Cmd::Import(a) => import::run(a),
         Cmd::Report(a) => report::run(a),
+        Cmd::Template(a) => template::run(a),
+        Cmd::Status(a) => status::run(a),
     }
 }
 
@@ -91,6 +99,12 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
+/// A roster kept beside the returns (units.csv, 单位名单.xlsx) is not a return.
+fn is_roster(name: &str) -> bool {
+    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name).to_lowercase();
+    stem == "units" || stem.contains("名单")
+}
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
     for e in rd.flatten() {
@@ -101,7 +115,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         }
         if p.is_dir() {
             walk(&p, out);
-        } else if diaoyan::ingest::is_supported(&p) && name != "survey.toml" {
+        } else if diaoyan::ingest::is_supported(&p) && !is_roster(&name) {
             out.push(p);
         }
     }

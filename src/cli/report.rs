@@ -42,6 +42,9 @@ pub struct Args {
     /// 画图用的字体文件（.ttf/.otf），默认用内置的思源黑体（Noto Sans SC）子集
     #[arg(long, value_name = "字体文件")]
     font: Option<PathBuf>,
+    /// 单位名单（.csv 或 .xlsx，表头 单位、应收份数）：概览页加上各单位回收情况
+    #[arg(long, value_name = "units.csv")]
+    units: Option<PathBuf>,
     /// 输出文件夹（默认 reports/<问卷 id>/）
     #[arg(short, long, value_name = "文件夹")]
     output: Option<PathBuf>,
@@ -65,7 +68,12 @@ pub fn run(a: Args) -> Result<i32> {
     }
     // Load the font first, so that a bad --font stops before any work.
     let font = if chart_opts.png || chart_opts.svg { Some(charts::ChartFont::load(a.font.as_deref())?) } else { None };
+    let roster = match &a.units {
+        Some(p) => Some(diaoyan::collect::roster::load(p)?),
+        None => None,
+    };
     let (survey, imp) = super::load_and_import(&a.input)?;
+    let status = roster.as_ref().map(|r| diaoyan::collect::status::status(r, &imp));
     if imp.failed_files() == imp.files.len() {
         println!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);
@@ -95,6 +103,7 @@ pub fn run(a: Args) -> Result<i32> {
         weight: results.weight_note.clone(),
         banners: banners.clone(),
         filter: a.filter.clone(),
+        status: status.clone(),
     };
     xlsx::write(&book, &survey, &ov, &results, &imp.issues, &frame)?;
     let mut n_charts = 0;
@@ -111,6 +120,9 @@ pub fn run(a: Args) -> Result<i32> {
     results_csv::write_tests(&results, &dir.join("tests.csv"))?;
     diaoyan::output::write_issues(&imp.issues, &dir.join("issues.csv"))?;
     super::print_import_summary(&imp);
+    if let Some(s) = &status {
+        println!("回收情况：{}", s.sentence());
+    }
     if let Some(f) = &a.filter {
         println!("筛选：{f}，参与统计的答卷 {} 份", frame.height());
     }

@@ -25,13 +25,15 @@ pub struct Overview {
     pub banners: Vec<String>,
     /// The subset the figures cover (`--where`), if any.
     pub filter: Option<String>,
+    /// Returns per unit against the roster (`--units`), if given.
+    pub status: Option<crate::collect::status::Status>,
 }
 
 /// The cleaned data is written to the workbook up to this many rows (beyond, Excel
 /// becomes slow; the .csv/.parquet beside the workbook has everything).
 pub const MAX_DATA_ROWS: usize = 50_000;
 
-struct Styles {
+pub struct Styles {
     title: Format,
     heading: Format,
     head: Format,
@@ -222,6 +224,12 @@ fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, s: &Survey
     ws.write_string_with_format(row, 1, &rows.last().unwrap().1, &st.text)?;
     widths.apply(ws)?;
     ws.set_column_width(1, 60)?;
+    if let Some(status) = &ov.status {
+        let row = row + 2;
+        ws.write_string_with_format(row, 0, "回收情况", &st.heading)?;
+        ws.write_string_with_format(row, 1, &status.sentence(), &st.text)?;
+        status_table(ws, st, status, row + 2)?;
+    }
     Ok(())
 }
 
@@ -563,4 +571,68 @@ fn cleaned(ws: &mut Worksheet, st: &Styles, df: &DataFrame) -> Result<(), XlsxEr
     widths.apply(ws)?;
     ws.set_freeze_panes(1, 0)?;
     Ok(())
+}
+
+/// The returns table (used by the overview sheet and status.xlsx); returns the next row.
+pub fn status_table(ws: &mut Worksheet, st_: &Styles, s: &crate::collect::status::Status, row0: u32) -> Result<u32, XlsxError> {
+    let heads = ["单位", "应交（份）", "已交（份）", "有效（份）", "回收率", "有效率", "说明", "文件"];
+    // The overview sheet's first two columns are wide already; status columns follow them.
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(row0, c as u16, *h, &st_.head)?;
+    }
+    let mut row = row0 + 1;
+    let rate = |ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>| -> Result<(), XlsxError> {
+        match v {
+            Some(x) => ws.write_number_with_format(row, col, x, &st_.pct).map(|_| ()),
+            None => ws.write_string_with_format(row, col, "—", &st_.text).map(|_| ()),
+        }
+    };
+    for (r, unlisted) in s.rows.iter().map(|r| (r, false)).chain(s.unlisted.iter().map(|r| (r, true))) {
+        ws.write_string_with_format(row, 0, &r.unit, &st_.text)?;
+        if unlisted {
+            ws.write_string_with_format(row, 1, "不在名单中", &st_.warn)?;
+        } else {
+            ws.write_number_with_format(row, 1, r.expected as f64, &st_.int)?;
+        }
+        ws.write_number_with_format(row, 2, r.returned as f64, &st_.int)?;
+        ws.write_number_with_format(row, 3, r.valid as f64, &st_.int)?;
+        rate(ws, row, 4, if unlisted { None } else { r.return_rate() })?;
+        rate(ws, row, 5, r.valid_rate())?;
+        let note = if unlisted { "单位不在名单中" } else { r.note() };
+        ws.write_string_with_format(row, 6, note, if note.is_empty() { &st_.text } else { &st_.warn })?;
+        ws.write_string_with_format(row, 7, &r.files.join("；"), &st_.text)?;
+        row += 1;
+    }
+    ws.write_string_with_format(row, 0, "合计", &st_.head)?;
+    ws.write_number_with_format(row, 1, s.expected() as f64, &st_.int)?;
+    ws.write_number_with_format(row, 2, s.returned() as f64, &st_.int)?;
+    ws.write_number_with_format(row, 3, s.valid() as f64, &st_.int)?;
+    let e = s.expected();
+    rate(ws, row, 4, (e > 0).then(|| s.returned() as f64 / e as f64))?;
+    rate(ws, row, 5, (s.returned() > 0).then(|| s.valid() as f64 / s.returned() as f64))?;
+    Ok(row + 1)
+}
+
+/// status.xlsx: the returns table on its own.
+pub fn write_status(path: &Path, title: &str, s: &crate::collect::status::Status) -> Result<(), WriteError> {
+    let err = |e: XlsxError| WriteError::Io { path: path.display().to_string(), msg: e.to_string() };
+    let st = Styles::new();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("回收情况").map_err(err)?;
+    ws.write_string_with_format(0, 0, &format!("{title}：回收情况"), &st.title).map_err(err)?;
+    ws.write_string(1, 0, &s.sentence()).map_err(err)?;
+    status_table(ws, &st, s, 3).map_err(err)?;
+    let mut widths = Widths::default();
+    for r in s.rows.iter().chain(&s.unlisted) {
+        widths.see(0, &r.unit, 40.0);
+        widths.see(7, &r.files.join("；"), 80.0);
+    }
+    widths.see(6, "超过应交份数", 20.0);
+    widths.apply(ws).map_err(err)?;
+    ws.set_freeze_panes(4, 1).map_err(err)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    let buf = wb.save_to_buffer().map_err(err)?;
+    write_atomic(path, |w| std::io::Write::write_all(w, &buf).map_err(|e| e.to_string()))
 }

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod charts;
+mod collect;
 mod example;
 mod import;
 mod init;

@@ -1,0 +1,48 @@
+//! `diaoyan template`: one fill-in workbook per unit on the roster.
+
+use anyhow::{Context, Result};
+use clap::Args as ClapArgs;
+use std::path::PathBuf;
+
+use diaoyan::collect::{roster, template};
+use diaoyan::survey::Survey;
+
+#[derive(ClapArgs)]
+#[command(help_template = super::HELP, next_help_heading = "选项")]
+pub struct Args {
+    /// 问卷定义 survey.toml
+    #[arg(short, long, value_name = "survey.toml")]
+    survey: PathBuf,
+    /// 单位名单（.csv 或 .xlsx），表头为 单位、应收份数（或 unit、expected）
+    #[arg(long, value_name = "units.csv")]
+    units: PathBuf,
+    /// 输出文件夹
+    #[arg(short, long, default_value = "templates", value_name = "文件夹")]
+    output: PathBuf,
+}
+
+pub fn run(a: Args) -> Result<i32> {
+    let survey = Survey::load(&a.survey).with_context(|| format!("问卷定义 {}", a.survey.display()))?;
+    let units = roster::load(&a.units)?;
+    std::fs::create_dir_all(&a.output).with_context(|| format!("无法创建输出文件夹 {}", a.output.display()))?;
+    let mut used: Vec<String> = Vec::new();
+    for u in &units {
+        let mut stem = roster::file_stem(&u.name);
+        let mut k = 2;
+        while used.iter().any(|x| x.to_lowercase() == stem.to_lowercase()) {
+            stem = format!("{}({k})", roster::file_stem(&u.name));
+            k += 1;
+        }
+        used.push(stem.clone());
+        let path = a.output.join(format!("{stem}.xlsx"));
+        let tmp = a.output.join(format!(".{stem}.xlsx.tmp"));
+        template::write(&survey, u, &tmp).with_context(|| format!("无法写出 {}", path.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("无法写出 {}", path.display()))?;
+    }
+    println!("已为 {} 个单位生成填报表，放在 {}：", units.len(), a.output.display());
+    for (u, stem) in units.iter().zip(&used) {
+        println!("  {stem}.xlsx  （{}，应交 {} 份）", u.name, u.expected);
+    }
+    println!("请把各单位的表发给对应单位；收回后放进 surveys/<年份>/ 文件夹，用 diaoyan status 查看回收情况。");
+    Ok(0)
+}

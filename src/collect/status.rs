@@ -1,0 +1,88 @@
+//! Who has returned what: for every unit on the roster, expected, returned and valid
+//! questionnaires, 回收率 and 有效率; units that returned nothing or more than expected;
+//! units in the returns that are not on the roster.
+
+use super::roster::Unit;
+use crate::clean::Import;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub unit: String,
+    pub expected: u32,
+    pub returned: usize,
+    pub valid: usize,
+    pub files: Vec<String>,
+}
+
+impl Row {
+    /// 回收率: returned ÷ expected (None without an expected number).
+    pub fn return_rate(&self) -> Option<f64> {
+        (self.expected > 0).then(|| self.returned as f64 / self.expected as f64)
+    }
+    /// 有效率: valid ÷ returned.
+    pub fn valid_rate(&self) -> Option<f64> {
+        (self.returned > 0).then(|| self.valid as f64 / self.returned as f64)
+    }
+    pub fn note(&self) -> &'static str {
+        if self.files.is_empty() {
+            "未交"
+        } else if self.returned == 0 {
+            "交回空表"
+        } else if self.returned > self.expected as usize {
+            "超过应交份数"
+        } else if self.returned < self.expected as usize {
+            "未交齐"
+        } else {
+            ""
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    /// Roster units, in roster order.
+    pub rows: Vec<Row>,
+    /// Units found in the returns but not on the roster.
+    pub unlisted: Vec<Row>,
+}
+
+impl Status {
+    pub fn expected(&self) -> u64 {
+        self.rows.iter().map(|r| r.expected as u64).sum()
+    }
+    pub fn returned(&self) -> usize {
+        self.rows.iter().chain(&self.unlisted).map(|r| r.returned).sum()
+    }
+    pub fn valid(&self) -> usize {
+        self.rows.iter().chain(&self.unlisted).map(|r| r.valid).sum()
+    }
+    pub fn missing(&self) -> Vec<&str> {
+        self.rows.iter().filter(|r| r.files.is_empty()).map(|r| r.unit.as_str()).collect()
+    }
+    pub fn over(&self) -> Vec<&str> {
+        self.rows.iter().filter(|r| r.returned > r.expected as usize).map(|r| r.unit.as_str()).collect()
+    }
+    /// The sentence reports quote: 共发放X份，回收Y份，有效问卷Z份，有效回收率W%.
+    pub fn sentence(&self) -> String {
+        let e = self.expected();
+        let rate = if e > 0 { format!("{:.1}%", self.valid() as f64 / e as f64 * 100.0) } else { "—".into() };
+        format!("共发放{}份，回收{}份，有效问卷{}份，有效回收率{}", e, self.returned(), self.valid(), rate)
+    }
+}
+
+pub fn status(roster: &[Unit], imp: &Import) -> Status {
+    let rows = roster
+        .iter()
+        .map(|u| {
+            let c = imp.units.get(&u.name).cloned().unwrap_or_default();
+            Row { unit: u.name.clone(), expected: u.expected, returned: c.returned, valid: c.valid, files: c.files.into_iter().collect() }
+        })
+        .collect();
+    let unlisted = imp
+        .units
+        .iter()
+        .filter(|(name, _)| !roster.iter().any(|u| &u.name == *name))
+        .map(|(name, c)| Row { unit: name.clone(), expected: 0, returned: c.returned, valid: c.valid, files: c.files.iter().cloned().collect() })
+        .collect();
+    Status { rows, unlisted }
+}

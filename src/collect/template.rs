@@ -1,0 +1,219 @@
+//! Fill-in workbooks for units (`diaoyan template`) and how a returned one is recognised.
+//!
+//! A template has an instructions sheet, a response sheet (one row per respondent, one
+//! column per question; multi-select: a 是/否 column per option; matrix: a column per
+//! row; ranking: a rank column per option) with dropdowns and input messages, a locked
+//! header, a hidden list sheet for long option lists, and a very hidden metadata sheet
+//! naming the survey, its version, the unit and the expected headers, so that `import`
+//! reads a returned template strictly and knows its unit without guessing.
+
+use rust_xlsxwriter::{Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula, Workbook, XlsxError};
+use std::path::Path;
+
+use super::roster::Unit;
+use crate::ingest::{cell_text, Workbook as InputBook};
+use crate::survey::{Kind, Survey};
+
+/// The metadata sheet's name and its first cell.
+pub const META_SHEET: &str = "_diaoyan";
+pub const MARK: &str = "diaoyan-template";
+pub const RESPONSE_SHEET: &str = "答卷";
+pub const YES: &str = "是";
+pub const NO: &str = "否";
+
+/// What a returned template says about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateMeta {
+    pub survey_id: String,
+    pub version: u32,
+    pub unit: String,
+    pub headers: Vec<String>,
+}
+
+/// What one template column holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Col {
+    Seq,
+    /// Single, scale, text or number question: header `Q1 您的身份`.
+    Whole(usize),
+    /// One option of a multi-select (是/否) or ranking (rank number), or a matrix row.
+    Sub(usize, usize),
+    /// The "please specify" text of an option.
+    Other(usize, usize),
+}
+
+/// The template's columns and headers, in order. The unit question (if the survey has
+/// one) is left out: the template's metadata gives the unit.
+pub fn columns(s: &Survey) -> Vec<(String, Col)> {
+    let mut out = vec![("序号".to_string(), Col::Seq)];
+    for (qi, q) in s.questions.iter().enumerate() {
+        if s.unit.as_deref() == Some(q.id.as_str()) {
+            continue;
+        }
+        match q.kind {
+            Kind::Single | Kind::Scale | Kind::Text | Kind::Number => out.push((format!("{} {}", q.id, q.text), Col::Whole(qi))),
+            Kind::Multi | Kind::Rank => {
+                for (oi, o) in q.options.iter().enumerate() {
+                    out.push((format!("{}/{}", q.id, o.text()), Col::Sub(qi, oi)));
+                }
+            }
+            Kind::Matrix => {
+                for (ri, r) in q.rows.iter().enumerate() {
+                    out.push((format!("{}/{}", q.id, r), Col::Sub(qi, ri)));
+                }
+            }
+        }
+        if q.kind == Kind::Single || q.kind == Kind::Multi {
+            for (oi, o) in q.options.iter().enumerate().filter(|(_, o)| o.is_other()) {
+                out.push((format!("{}/{}/注明", q.id, o.text()), Col::Other(qi, oi)));
+            }
+        }
+    }
+    out
+}
+
+/// Reads the metadata of a returned template; `None` for any other workbook.
+pub fn meta(wb: &InputBook) -> Option<TemplateMeta> {
+    let sheet = wb.sheets.iter().find(|s| s.name == META_SHEET)?;
+    let rows: Vec<Vec<String>> = sheet.cells.rows().map(|r| r.iter().map(cell_text).collect()).collect();
+    if rows.first()?.first()? != MARK {
+        return None;
+    }
+    let get = |key: &str| rows.iter().find(|r| r.first().map(|k| k == key).unwrap_or(false)).and_then(|r| r.get(1).cloned());
+    let headers = rows.iter().filter(|r| r.first().map(|k| k == "column").unwrap_or(false)).filter_map(|r| r.get(1).cloned()).collect();
+    Some(TemplateMeta {
+        survey_id: get("survey_id")?,
+        version: get("survey_version")?.parse().ok()?,
+        unit: get("unit")?,
+        headers,
+    })
+}
+
+/// Writes one unit's template to `path`.
+pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
+    let cols = columns(s);
+    let mut wb = Workbook::new();
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border(FormatBorder::Thin);
+    let unlocked = Format::new().set_unlocked();
+    let title = Format::new().set_bold().set_font_size(14);
+    let wrap = Format::new().set_text_wrap();
+
+    // Instructions.
+    let ws = wb.add_worksheet();
+    ws.set_name("填写说明")?;
+    ws.set_column_width(0, 100)?;
+    ws.write_string_with_format(0, 0, &s.title, &title)?;
+    let lines = [
+        format!("填报单位：{}    应交份数：{}", unit.name, unit.expected),
+        "1. 请在“答卷”工作表中填写，每一行是一位同志的一份答卷，“序号”已编好。".to_string(),
+        "2. 单选题、量表题、矩阵题：点击单元格，从下拉列表中选择，不要自己输入其他文字。".to_string(),
+        "3. 多选题：每个选项一列，选了填“是”，没选填“否”或留空；选了“其他”的，请在“注明”列写明具体内容。".to_string(),
+        "4. 排序题：每个选项一列，填名次（1 表示排第一位），没有排到的留空，名次不要重复。".to_string(),
+        "5. 填空题直接输入文字；数值题只填数字。".to_string(),
+        "6. 请不要修改表头、不要增删列、不要改动工作表名称，否则无法汇总。".to_string(),
+        "7. 填完后保存（保持 .xlsx 格式），文件名可以不改，按通知要求报送。".to_string(),
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        ws.write_string_with_format(i as u32 + 2, 0, l, &wrap)?;
+    }
+
+    // Long option lists live on a hidden sheet; dropdown formulas point at them.
+    let mut lists: Vec<Vec<String>> = Vec::new();
+    let list_of = |opts: Vec<String>, lists: &mut Vec<Vec<String>>| -> usize {
+        if let Some(i) = lists.iter().position(|l| *l == opts) {
+            return i;
+        }
+        lists.push(opts);
+        lists.len() - 1
+    };
+
+    let rows = unit.expected.max(1) + 20;
+    let ws = wb.add_worksheet();
+    ws.set_name(RESPONSE_SHEET)?;
+    let mut validations: Vec<(u16, DataValidation)> = Vec::new();
+    for (c, (header, col)) in cols.iter().enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(0, c, header, &head)?;
+        let w = unicode_width::UnicodeWidthStr::width(header.as_str()) as f64;
+        ws.set_column_width(c, (w / 2.0 + 2.0).clamp(8.0, 24.0))?;
+        ws.set_column_format(c, &unlocked)?;
+        let q = |qi: &usize| &s.questions[*qi];
+        let message = |text: &str| -> String { text.chars().take(250).collect() };
+        let v = match col {
+            Col::Seq => None,
+            Col::Whole(qi) => match q(qi).kind {
+                Kind::Single | Kind::Scale => {
+                    let l = list_of(q(qi).options.iter().map(|o| o.text().to_string()).collect(), &mut lists);
+                    Some((DataValidation::new().allow_list_formula(Formula::new(list_ref(l, q(qi).options.len()))), q(qi).text.clone()))
+                }
+                Kind::Number => Some((DataValidation::new().allow_decimal_number(DataValidationRule::Between(-1e12, 1e12)), format!("{}（只填数字）", q(qi).text))),
+                _ => Some((DataValidation::new().allow_any_value(), q(qi).text.clone())),
+            },
+            Col::Sub(qi, k) => match q(qi).kind {
+                Kind::Multi => Some((DataValidation::new().allow_list_strings(&[YES, NO])?, format!("{}：选了“{}”填“是”", q(qi).text, q(qi).options[*k].text()))),
+                Kind::Rank => {
+                    let n = q(qi).options.len() as i32;
+                    Some((DataValidation::new().allow_whole_number(DataValidationRule::Between(1, n)), format!("{}：“{}”排第几位（1–{n}），不排留空", q(qi).text, q(qi).options[*k].text())))
+                }
+                _ => {
+                    let l = list_of(q(qi).options.iter().map(|o| o.text().to_string()).collect(), &mut lists);
+                    Some((DataValidation::new().allow_list_formula(Formula::new(list_ref(l, q(qi).options.len()))), format!("{}：{}", q(qi).text, q(qi).rows[*k])))
+                }
+            },
+            Col::Other(qi, k) => Some((DataValidation::new().allow_any_value(), format!("选了“{}”的，请写明具体内容", q(qi).options[*k].text()))),
+        };
+        if let Some((dv, msg)) = v {
+            let title: String = header.chars().take(30).collect();
+            let dv = dv.set_input_title(title)?.set_input_message(message(&msg))?;
+            validations.push((c, dv));
+        }
+    }
+    for r in 1..=rows {
+        ws.write_number_with_format(r, 0, r as f64, &unlocked)?;
+    }
+    for (c, dv) in &validations {
+        ws.add_data_validation(1, *c, rows, *c, dv)?;
+    }
+    ws.set_row_height(0, 45)?;
+    ws.set_freeze_panes(1, 1)?;
+    ws.protect();
+
+    // Option lists: one column per list.
+    let ws = wb.add_worksheet();
+    ws.set_name("选项")?;
+    for (k, l) in lists.iter().enumerate() {
+        for (i, o) in l.iter().enumerate() {
+            ws.write_string(i as u32, k as u16, o)?;
+        }
+    }
+    ws.set_hidden(true);
+
+    // Metadata for import.
+    let ws = wb.add_worksheet();
+    ws.set_name(META_SHEET)?;
+    ws.write_string(0, 0, MARK)?;
+    ws.write_string(0, 1, "1")?;
+    let kv = [("survey_id", s.id.clone()), ("survey_version", s.version.to_string()), ("unit", unit.name.clone()), ("sheet", RESPONSE_SHEET.to_string())];
+    for (i, (k, v)) in kv.iter().enumerate() {
+        ws.write_string(i as u32 + 1, 0, *k)?;
+        ws.write_string(i as u32 + 1, 1, v)?;
+    }
+    for (i, (h, _)) in cols.iter().enumerate() {
+        ws.write_string(i as u32 + 6, 0, "column")?;
+        ws.write_string(i as u32 + 6, 1, h)?;
+    }
+    ws.set_very_hidden(true);
+    wb.save(path)
+}
+
+/// The absolute reference of option list `k` on the 选项 sheet.
+fn list_ref(k: usize, n: usize) -> String {
+    let col = crate::ingest::col_letter(k as u32);
+    format!("=选项!${col}$1:${col}${n}")
+}
