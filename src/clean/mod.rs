@@ -67,8 +67,8 @@ pub struct UnitCount {
 
 /// The result of importing many files.
 pub struct Import {
-    /// Per unit, in name order.
-    pub units: std::collections::BTreeMap<String, UnitCount>,
+    /// Per (wave, unit), in order; the wave is empty when files name none.
+    pub units: std::collections::BTreeMap<(String, String), UnitCount>,
     pub frame: DataFrame,
     pub issues: Vec<Issue>,
     pub files: Vec<FileReport>,
@@ -1019,10 +1019,10 @@ pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress
         rows_rejected += p.rows_rejected;
         blank_rows += p.blank_rows;
     }
-    let mut units: std::collections::BTreeMap<String, UnitCount> = Default::default();
+    let mut units: std::collections::BTreeMap<(String, String), UnitCount> = Default::default();
     for (p, keep) in parts.iter().zip(&keeps) {
         for i in 0..p.len() {
-            let u = units.entry(p.unit[i].clone()).or_default();
+            let u = units.entry((p.wave.clone().unwrap_or_default(), p.unit[i].clone())).or_default();
             u.files.insert(p.file.clone());
             u.returned += 1;
             u.valid += keep[i] as usize;
@@ -1031,7 +1031,8 @@ pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress
     // A template returned empty still counts as returned, with no questionnaires.
     for f in files.iter().filter(|f| f.error.is_none()) {
         if let Some(u) = &f.template_unit {
-            units.entry(u.clone()).or_default().files.insert(f.path.display().to_string());
+            let wave = opts.wave.clone().or_else(|| wave_from_path(&f.path)).unwrap_or_default();
+            units.entry((wave, u.clone())).or_default().files.insert(f.path.display().to_string());
         }
     }
     let frame = build_frame(&schema, parts, &keeps, &mut issues);

@@ -73,7 +73,10 @@ pub fn run(a: Args) -> Result<i32> {
         None => None,
     };
     let (survey, imp) = super::load_and_import(&a.input)?;
-    let status = roster.as_ref().map(|r| diaoyan::collect::status::status(r, &imp));
+    let status: Vec<diaoyan::collect::status::Status> = match &roster {
+        Some(r) => diaoyan::collect::status::waves(&imp).iter().map(|w| diaoyan::collect::status::status(r, &imp, w)).collect(),
+        None => Vec::new(),
+    };
     if imp.failed_files() == imp.files.len() {
         println!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);
@@ -120,7 +123,7 @@ pub fn run(a: Args) -> Result<i32> {
     results_csv::write_tests(&results, &dir.join("tests.csv"))?;
     diaoyan::output::write_issues(&imp.issues, &dir.join("issues.csv"))?;
     super::print_import_summary(&imp);
-    if let Some(s) = &status {
+    for s in &status {
         println!("回收情况：{}", s.sentence());
     }
     if let Some(f) = &a.filter {

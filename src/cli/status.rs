@@ -31,7 +31,20 @@ fn pct(v: Option<f64>) -> String {
 pub fn run(a: Args) -> Result<i32> {
     let units = roster::load(&a.units)?;
     let (survey, imp) = super::load_and_import(&a.input)?;
-    let st = status::status(&units, &imp);
+    let all: Vec<status::Status> = status::waves(&imp).iter().map(|w| status::status(&units, &imp, w)).collect();
+    for st in &all {
+        print_one(st);
+    }
+    let out = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(&survey.id).join("status.xlsx"));
+    diaoyan::render::xlsx::write_status(&out, &survey.title, &all)?;
+    println!("已写出：{}", out.display());
+    Ok(if imp.failed_files() > 0 { 1 } else { 0 })
+}
+
+fn print_one(st: &status::Status) {
+    if !st.wave.is_empty() {
+        println!("【{}】", st.wave);
+    }
     let w = st.rows.iter().chain(&st.unlisted).map(|r| UnicodeWidthStr::width(r.unit.as_str())).max().unwrap_or(4).max(4) + 2;
     println!("{}应交  已交  有效  回收率   有效率   说明", pad("单位", w));
     for r in &st.rows {
@@ -52,8 +65,4 @@ pub fn run(a: Args) -> Result<i32> {
     if !st.unlisted.is_empty() {
         println!("有 {} 个单位不在名单中，请核对单位名称或名单", st.unlisted.len());
     }
-    let out = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(&survey.id).join("status.xlsx"));
-    diaoyan::render::xlsx::write_status(&out, &survey.title, &st)?;
-    println!("已写出：{}", out.display());
-    Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }

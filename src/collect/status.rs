@@ -40,6 +40,8 @@ impl Row {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Status {
+    /// The wave (year) these returns belong to; empty when the files name none.
+    pub wave: String,
     /// Roster units, in roster order.
     pub rows: Vec<Row>,
     /// Units found in the returns but not on the roster.
@@ -66,23 +68,35 @@ impl Status {
     pub fn sentence(&self) -> String {
         let e = self.expected();
         let rate = if e > 0 { format!("{:.1}%", self.valid() as f64 / e as f64 * 100.0) } else { "—".into() };
-        format!("共发放{}份，回收{}份，有效问卷{}份，有效回收率{}", e, self.returned(), self.valid(), rate)
+        let when = if self.wave.is_empty() { String::new() } else { format!("{}：", self.wave) };
+        format!("{when}共发放{}份，回收{}份，有效问卷{}份，有效回收率{}", e, self.returned(), self.valid(), rate)
     }
 }
 
-pub fn status(roster: &[Unit], imp: &Import) -> Status {
+/// The waves present in an import (at least one, possibly empty).
+pub fn waves(imp: &Import) -> Vec<String> {
+    let mut w: Vec<String> = imp.units.keys().map(|(w, _)| w.clone()).collect();
+    w.dedup();
+    if w.is_empty() {
+        w.push(String::new());
+    }
+    w
+}
+
+/// Returns of one wave against the roster (a roster describes one round of collection).
+pub fn status(roster: &[Unit], imp: &Import, wave: &str) -> Status {
     let rows = roster
         .iter()
         .map(|u| {
-            let c = imp.units.get(&u.name).cloned().unwrap_or_default();
+            let c = imp.units.get(&(wave.to_string(), u.name.clone())).cloned().unwrap_or_default();
             Row { unit: u.name.clone(), expected: u.expected, returned: c.returned, valid: c.valid, files: c.files.into_iter().collect() }
         })
         .collect();
     let unlisted = imp
         .units
         .iter()
-        .filter(|(name, _)| !roster.iter().any(|u| &u.name == *name))
-        .map(|(name, c)| Row { unit: name.clone(), expected: 0, returned: c.returned, valid: c.valid, files: c.files.iter().cloned().collect() })
+        .filter(|((w, name), _)| w == wave && !roster.iter().any(|u| &u.name == name))
+        .map(|((_, name), c)| Row { unit: name.clone(), expected: 0, returned: c.returned, valid: c.valid, files: c.files.iter().cloned().collect() })
         .collect();
-    Status { rows, unlisted }
+    Status { wave: wave.to_string(), rows, unlisted }
 }

@@ -25,8 +25,8 @@ pub struct Overview {
     pub banners: Vec<String>,
     /// The subset the figures cover (`--where`), if any.
     pub filter: Option<String>,
-    /// Returns per unit against the roster (`--units`), if given.
-    pub status: Option<crate::collect::status::Status>,
+    /// Returns per unit against the roster (`--units`), one per wave, if given.
+    pub status: Vec<crate::collect::status::Status>,
 }
 
 /// The cleaned data is written to the workbook up to this many rows (beyond, Excel
@@ -158,7 +158,12 @@ pub fn build(survey: &Survey, ov: &Overview, r: &Results, issues: &[Issue], data
     let st = Styles::new();
     let mut wb = Workbook::new();
     let mut taken = Vec::new();
-    overview(wb.add_worksheet(), &mut taken, &st, survey, ov, r, issues.len())?;
+    let ws = wb.add_worksheet();
+    overview(ws, &mut taken, &st, survey, ov, r, issues.len())?;
+    if !ov.status.is_empty() {
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+    }
     for wave in &r.waves {
         let name = if r.waves.len() > 1 { format!("频数表-{wave}") } else { "频数表".into() };
         let ws = wb.add_worksheet();
@@ -214,21 +219,24 @@ fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, s: &Survey
     for (i, (k, v)) in rows.iter().enumerate() {
         let row = i as u32 + 2;
         ws.write_string_with_format(row, 0, *k, &st.head)?;
-        ws.write_string_with_format(row, 1, v, &st.text)?;
+        // Values span B:H, so that the returns table below can use narrow columns.
+        ws.merge_range(row, 1, row, 7, v, &st.text)?;
         widths.see(0, k, 30.0);
-        widths.see(1, v, 70.0);
     }
     rows.push(("说明", "比例 = 选择该项的人数 ÷ 本题有效填写人次；多选题的比例按人数计算，合计可超过 100%".into()));
     let row = rows.len() as u32 + 1;
     ws.write_string_with_format(row, 0, "说明", &st.head)?;
-    ws.write_string_with_format(row, 1, &rows.last().unwrap().1, &st.text)?;
+    ws.merge_range(row, 1, row, 7, &rows.last().unwrap().1, &st.text)?;
+    widths.see(0, "单位单位单位单位单位单位", 30.0);
     widths.apply(ws)?;
-    ws.set_column_width(1, 60)?;
-    if let Some(status) = &ov.status {
-        let row = row + 2;
+    for (c, w) in [(1u16, 11.0), (2, 11.0), (3, 11.0), (4, 9.0), (5, 9.0), (6, 14.0), (7, 36.0)] {
+        ws.set_column_width(c, w)?;
+    }
+    let mut row = row + 2;
+    for status in &ov.status {
         ws.write_string_with_format(row, 0, "回收情况", &st.heading)?;
-        ws.write_string_with_format(row, 1, &status.sentence(), &st.text)?;
-        status_table(ws, st, status, row + 2)?;
+        ws.merge_range(row, 1, row, 7, &status.sentence(), &st.text)?;
+        row = status_table(ws, st, status, row + 2)? + 2;
     }
     Ok(())
 }
@@ -613,26 +621,30 @@ pub fn status_table(ws: &mut Worksheet, st_: &Styles, s: &crate::collect::status
     Ok(row + 1)
 }
 
-/// status.xlsx: the returns table on its own.
-pub fn write_status(path: &Path, title: &str, s: &crate::collect::status::Status) -> Result<(), WriteError> {
+/// status.xlsx: the returns tables on their own, one sheet per wave.
+pub fn write_status(path: &Path, title: &str, all: &[crate::collect::status::Status]) -> Result<(), WriteError> {
     let err = |e: XlsxError| WriteError::Io { path: path.display().to_string(), msg: e.to_string() };
     let st = Styles::new();
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("回收情况").map_err(err)?;
-    ws.write_string_with_format(0, 0, &format!("{title}：回收情况"), &st.title).map_err(err)?;
-    ws.write_string(1, 0, &s.sentence()).map_err(err)?;
-    status_table(ws, &st, s, 3).map_err(err)?;
-    let mut widths = Widths::default();
-    for r in s.rows.iter().chain(&s.unlisted) {
-        widths.see(0, &r.unit, 40.0);
-        widths.see(7, &r.files.join("；"), 80.0);
+    let mut taken = Vec::new();
+    for s in all {
+        let ws = wb.add_worksheet();
+        let name = if s.wave.is_empty() { "回收情况".to_string() } else { format!("回收情况-{}", s.wave) };
+        ws.set_name(sheet_name(&name, &mut taken)).map_err(err)?;
+        ws.write_string_with_format(0, 0, &format!("{title}：回收情况"), &st.title).map_err(err)?;
+        ws.write_string(1, 0, &s.sentence()).map_err(err)?;
+        status_table(ws, &st, s, 3).map_err(err)?;
+        let mut widths = Widths::default();
+        for r in s.rows.iter().chain(&s.unlisted) {
+            widths.see(0, &r.unit, 40.0);
+            widths.see(7, &r.files.join("；"), 80.0);
+        }
+        widths.see(6, "超过应交份数", 20.0);
+        widths.apply(ws).map_err(err)?;
+        ws.set_freeze_panes(4, 1).map_err(err)?;
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
     }
-    widths.see(6, "超过应交份数", 20.0);
-    widths.apply(ws).map_err(err)?;
-    ws.set_freeze_panes(4, 1).map_err(err)?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
     let buf = wb.save_to_buffer().map_err(err)?;
     write_atomic(path, |w| std::io::Write::write_all(w, &buf).map_err(|e| e.to_string()))
 }
