@@ -624,7 +624,7 @@ fn prepare_sheet<'a>(
     // reported and its column is not read.
     let mut changed: Vec<(u32, String)> = Vec::new();
     if let Some(m) = tmpl {
-        let c0 = cells.start()?.1.min(0);
+        let c0 = 0u32; // templates start in column A
         for (i, want) in m.headers.iter().enumerate() {
             let col = c0 + i as u32;
             let got = cells.get_value((layout.header_row, col)).map(cell_text).unwrap_or_default();
