@@ -959,7 +959,23 @@ pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress
     let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths
         .par_iter()
         .map(|p| {
-            let r = import_file(survey, &schema, &options, p, opts);
+            // A reader that panics on a malformed file must not take the other files down.
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import_file(survey, &schema, &options, p, opts)))
+                .unwrap_or_else(|_| {
+                    let msg = "文件格式异常，读取时出错；请在 Excel/WPS 中打开后另存为 .xlsx 再导入".to_string();
+                    let report = FileReport { path: p.clone(), error: Some(msg.clone()), rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None };
+                    let issue = Issue {
+                        file: p.display().to_string(),
+                        sheet: String::new(),
+                        row: None,
+                        column: String::new(),
+                        question: String::new(),
+                        value: msg,
+                        problem: Problem::UnreadableFile,
+                        action: Action::FileSkipped,
+                    };
+                    (vec![], report, vec![issue])
+                });
             progress(p);
             r
         })
