@@ -125,14 +125,23 @@ pub fn write_frame(df: &mut DataFrame, path: &Path) -> Result<(), WriteError> {
     }
 }
 
-pub fn write_issues(issues: &[Issue], path: &Path) -> Result<(), WriteError> {
+/// A small CSV (UTF-8 with BOM): a header and rows of fields, written atomically.
+pub fn write_csv_rows<R, F>(path: &Path, header: &[&str], rows: impl IntoIterator<Item = R>) -> Result<(), WriteError>
+where
+    R: IntoIterator<Item = F>,
+    F: AsRef<[u8]>,
+{
     write_atomic(path, |w| {
         w.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
         let mut cw = csv::Writer::from_writer(w);
-        cw.write_record(HEADERS).map_err(|e| e.to_string())?;
-        for i in issues {
-            cw.write_record(i.fields()).map_err(|e| e.to_string())?;
+        cw.write_record(header).map_err(|e| e.to_string())?;
+        for r in rows {
+            cw.write_record(r).map_err(|e| e.to_string())?;
         }
         cw.flush().map_err(|e| e.to_string())
     })
+}
+
+pub fn write_issues(issues: &[Issue], path: &Path) -> Result<(), WriteError> {
+    write_csv_rows(path, &HEADERS, issues.iter().map(|i| i.fields()))
 }

@@ -117,6 +117,33 @@ pub fn parse_points(s: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A file name (without extension) that stays inside its folder on every system: no path
+/// separators or characters Windows forbids, no `..`, no reserved device names (CON,
+/// NUL, COM1, …), not empty, at most 60 characters.
+pub fn safe_file_stem(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| if "\\/:*?\"<>|".contains(c) || c.is_control() { '_' } else { c })
+        .collect();
+    s = s.trim().trim_matches('.').trim().to_string();
+    while s.contains("..") {
+        s = s.replace("..", "_");
+    }
+    if s.chars().count() > 60 {
+        s = s.chars().take(60).collect();
+    }
+    let upper = s.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let reserved = ["CON", "PRN", "AUX", "NUL"].contains(&upper.as_str())
+        || ((upper.starts_with("COM") || upper.starts_with("LPT")) && upper.len() == 4 && upper.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        s = format!("_{s}");
+    }
+    if s.is_empty() {
+        s = "_".into();
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +171,29 @@ mod tests {
         assert_eq!(norm("３０～３４岁"), "30~34岁");
         assert_eq!(split_other("其他【请注明】〖宠物〗"), ("其他【请注明】", Some("宠物")));
         assert_eq!(parse_points("４分"), Some(4.0));
+    }
+
+    #[test]
+    fn unit_names_never_escape_the_folder() {
+        for name in ["../../etc/passwd", "..\\..\\win.ini", "a/b\\c", "C:\\x", "<>:\"|?*", "\u{0}\u{7}x", "..", "/"] {
+            let s = safe_file_stem(name);
+            assert!(!s.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|']) && !s.contains("..") && !s.is_empty(), "{name} -> {s}");
+            assert!(!s.chars().any(|c| c.is_control()));
+        }
+        for (name, want) in [
+            ("区财政局", "区财政局"),
+            ("a/b\\c", "a_b_c"),
+            ("CON", "_CON"),
+            ("nul.txt", "_nul.txt"),
+            ("com1", "_com1"),
+            ("COMMITTEE", "COMMITTEE"),
+            ("  .. ", "_"),
+            ("..", "_"),
+            ("x..y", "x_y"),
+        ] {
+            assert_eq!(safe_file_stem(name), want, "{name}");
+        }
+        let long = "很".repeat(300);
+        assert_eq!(safe_file_stem(&long).chars().count(), 60);
     }
 }

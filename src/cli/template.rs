@@ -27,10 +27,10 @@ pub fn run(a: Args) -> Result<i32> {
     std::fs::create_dir_all(&a.output).with_context(|| format!("无法创建输出文件夹 {}", a.output.display()))?;
     let mut used: Vec<String> = Vec::new();
     for u in &units {
-        let mut stem = roster::file_stem(&u.name);
+        let mut stem = diaoyan::text::safe_file_stem(&u.name);
         let mut k = 2;
         while used.iter().any(|x| x.to_lowercase() == stem.to_lowercase()) {
-            stem = format!("{}({k})", roster::file_stem(&u.name));
+            stem = format!("{}({k})", diaoyan::text::safe_file_stem(&u.name));
             k += 1;
         }
         used.push(stem.clone());

@@ -58,6 +58,17 @@ impl Status {
     pub fn valid(&self) -> usize {
         self.rows.iter().chain(&self.unlisted).map(|r| r.valid).sum()
     }
+    /// Overall 回收率 (returned ÷ expected) and 有效率 (valid ÷ returned).
+    pub fn return_rate(&self) -> Option<f64> {
+        (self.expected() > 0).then(|| self.returned() as f64 / self.expected() as f64)
+    }
+    pub fn valid_rate(&self) -> Option<f64> {
+        (self.returned() > 0).then(|| self.valid() as f64 / self.returned() as f64)
+    }
+    /// 有效回收率: valid ÷ expected.
+    pub fn valid_return_rate(&self) -> Option<f64> {
+        (self.expected() > 0).then(|| self.valid() as f64 / self.expected() as f64)
+    }
     pub fn missing(&self) -> Vec<&str> {
         self.rows.iter().filter(|r| r.files.is_empty()).map(|r| r.unit.as_str()).collect()
     }
@@ -67,7 +78,7 @@ impl Status {
     /// The sentence reports quote: 共发放X份，回收Y份，有效问卷Z份，有效回收率W%.
     pub fn sentence(&self) -> String {
         let e = self.expected();
-        let rate = if e > 0 { format!("{:.1}%", self.valid() as f64 / e as f64 * 100.0) } else { "—".into() };
+        let rate = self.valid_return_rate().map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_else(|| "—".into());
         let when = if self.wave.is_empty() { String::new() } else { format!("{}：", self.wave) };
         format!("{when}共发放{}份，回收{}份，有效问卷{}份，有效回收率{}", e, self.returned(), self.valid(), rate)
     }

@@ -260,21 +260,20 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
             let bars = (1..t.columns.len())
                 .filter(|&c| t.bases[c] > 0)
                 .map(|c| {
-                    let mark = if (t.bases[c] as f64) < SMALL_BASE { "*" } else { "" };
+                    let mark = if small(t, c) { "*" } else { "" };
                     (format!("{} (n={}){mark}", t.columns[c], t.bases[c]), pct.iter().map(|r| r.cells[c].value.unwrap_or(0.0)).collect())
                 })
                 .collect::<Vec<_>>();
-            let small = (1..t.columns.len()).any(|c| t.bases[c] > 0 && (t.bases[c] as f64) < SMALL_BASE);
-            let note = if small { format!("；* 样本量少于{SMALL_BASE}，仅供参考") } else { String::new() };
+            let note = if (1..t.columns.len()).any(|c| small(t, c)) { SMALL_NOTE.to_string() } else { String::new() };
             Some(Spec::Stacked { title, caption: format!("{}{note}", base_caption("")), levels, bars })
         }
         (_, true) => {
             // Groups nobody is in are left out; small ones are marked.
             let keep: Vec<usize> = (1..t.columns.len()).filter(|&c| t.bases[c] > 0).collect();
-            let small = keep.iter().any(|&c| (t.bases[c] as f64) < SMALL_BASE);
+            let any_small = keep.iter().any(|&c| small(t, c));
             let series: Vec<String> = keep
                 .iter()
-                .map(|&c| format!("{} (n={}){}", t.columns[c], t.bases[c], if (t.bases[c] as f64) < SMALL_BASE { "*" } else { "" }))
+                .map(|&c| format!("{} (n={}){}", t.columns[c], t.bases[c], if small(t, c) { "*" } else { "" }))
                 .collect();
             let pick = |cells: &[crate::stats::Cell]| -> Vec<Option<f64>> { keep.iter().map(|&c| cells[c].value).collect() };
             let (measure, percent) = match kind {
@@ -298,14 +297,18 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
             };
             let title = if kind == Kind::Matrix { qtitle(&t.question, t.text.split('—').next().unwrap_or(&t.text)) } else { title };
             let what = if percent { "" } else if measure == Measure::Mean { "（平均值）" } else { "（综合得分）" };
-            let note = if small { format!("；* 样本量少于{SMALL_BASE}，仅供参考") } else { String::new() };
+            let note = if any_small { SMALL_NOTE.to_string() } else { String::new() };
             Some(Spec::Grouped { title, caption: format!("{}{note}", base_caption(what)), series, categories, percent })
         }
     }
 }
 
-/// Groups below this base are marked in chart legends (as in the workbook).
-const SMALL_BASE: f64 = 30.0;
+/// Groups below the minimum base (stats' flag) are marked in legends, as in the workbook.
+fn small(t: &Table, c: usize) -> bool {
+    t.flags[c] == crate::stats::BaseFlag::Small
+}
+
+const SMALL_NOTE: &str = "；* 样本量过少，仅供参考";
 
 fn bin_label(lo: f64, hi: f64) -> String {
     let f = |x: f64| if x.fract() == 0.0 { format!("{}", x as i64) } else { format!("{x:.1}") };
@@ -629,5 +632,5 @@ pub fn write_all(specs: &[(String, Spec)], dir: &Path, opts: &ChartOptions) -> R
 
 /// A file name that is valid everywhere (banner names may hold any text).
 pub fn safe_name(s: &str) -> String {
-    s.chars().map(|c| if "\\/:*?\"<>|".contains(c) || c.is_control() { '_' } else { c }).collect()
+    crate::text::safe_file_stem(s)
 }

@@ -1,10 +1,9 @@
 //! results.csv (every figure, tidy) and tests.csv (every test), UTF-8 with BOM.
 //! The columns are fixed: downstream tools rely on them.
 
-use std::io::Write;
 use std::path::Path;
 
-use crate::output::{write_atomic, WriteError};
+use crate::output::{write_csv_rows, WriteError};
 use crate::stats::{Measure, Results, OVERALL};
 
 pub const RESULTS_HEADER: [&str; 14] =
@@ -91,22 +90,10 @@ pub fn tests_rows(r: &Results) -> Vec<[String; 9]> {
         .collect()
 }
 
-fn write_rows<const N: usize>(path: &Path, header: [&str; N], rows: &[[String; N]]) -> Result<(), WriteError> {
-    write_atomic(path, |w| {
-        w.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
-        let mut cw = csv::Writer::from_writer(w);
-        cw.write_record(header).map_err(|e| e.to_string())?;
-        for r in rows {
-            cw.write_record(r).map_err(|e| e.to_string())?;
-        }
-        cw.flush().map_err(|e| e.to_string())
-    })
-}
-
 pub fn write_results(r: &Results, path: &Path) -> Result<(), WriteError> {
-    write_rows(path, RESULTS_HEADER, &results_rows(r))
+    write_csv_rows(path, &RESULTS_HEADER, results_rows(r))
 }
 
 pub fn write_tests(r: &Results, path: &Path) -> Result<(), WriteError> {
-    write_rows(path, TESTS_HEADER, &tests_rows(r))
+    write_csv_rows(path, &TESTS_HEADER, tests_rows(r))
 }

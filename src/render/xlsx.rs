@@ -482,13 +482,7 @@ fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, banner: 
         for (c, b) in t.bases.iter().enumerate() {
             let s = starts[c];
             ws.write_number_with_format(row, s, *b as f64, &st.int)?;
-            let mark = if (*b as f64) < r.options.min_base {
-                "样本过少"
-            } else if (*b as f64) < r.options.caution_base {
-                "谨慎解读"
-            } else {
-                ""
-            };
+            let mark = t.flags[c].label();
             ws.write_string_with_format(row, s + 1, mark, &st.warn)?;
             if c > 0 {
                 ws.write_string_with_format(row, s + 2, "", &st.text)?;
@@ -615,9 +609,8 @@ pub fn status_table(ws: &mut Worksheet, st_: &Styles, s: &crate::collect::status
     ws.write_number_with_format(row, 1, s.expected() as f64, &st_.int)?;
     ws.write_number_with_format(row, 2, s.returned() as f64, &st_.int)?;
     ws.write_number_with_format(row, 3, s.valid() as f64, &st_.int)?;
-    let e = s.expected();
-    rate(ws, row, 4, (e > 0).then(|| s.returned() as f64 / e as f64))?;
-    rate(ws, row, 5, (s.returned() > 0).then(|| s.valid() as f64 / s.returned() as f64))?;
+    rate(ws, row, 4, s.return_rate())?;
+    rate(ws, row, 5, s.valid_rate())?;
     Ok(row + 1)
 }
 

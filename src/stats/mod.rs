@@ -124,6 +124,41 @@ pub struct Cell {
     pub sig: String,
 }
 
+/// How far a column's base can be trusted (DESIGN.md §5 small-base rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseFlag {
+    Ok,
+    /// Below the caution base: read with care.
+    Caution,
+    /// Below the minimum base: shown, but in no test.
+    Small,
+    /// Nobody in the column.
+    Empty,
+}
+
+impl BaseFlag {
+    pub fn of(n: usize, opts: &StatsOptions) -> BaseFlag {
+        let x = n as f64;
+        if n == 0 {
+            BaseFlag::Empty
+        } else if x < opts.min_base {
+            BaseFlag::Small
+        } else if x < opts.caution_base {
+            BaseFlag::Caution
+        } else {
+            BaseFlag::Ok
+        }
+    }
+    /// The mark users see beside such a base.
+    pub fn label(self) -> &'static str {
+        match self {
+            BaseFlag::Ok => "",
+            BaseFlag::Caution => "谨慎解读",
+            BaseFlag::Small | BaseFlag::Empty => "样本过少",
+        }
+    }
+}
+
 /// A row of a table: one option (or the whole question) and one measure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -149,6 +184,8 @@ pub struct Table {
     pub bases: Vec<usize>,
     /// Weighted base per column (equals `bases` without weights).
     pub weighted_bases: Vec<f64>,
+    /// Small-base flag per column.
+    pub flags: Vec<BaseFlag>,
     pub rows: Vec<Row>,
     pub test: Option<Independence>,
     /// Non-empty answers of a text question (whole sample only).
@@ -472,14 +509,6 @@ fn table(
 ) -> Table {
     let k = columns.len();
     let crosstab = banner.is_some();
-    // Each row counts in its group's column and, in a crosstab, in the total column 0.
-    let cols_of = |i: usize| -> ([usize; 2], usize) {
-        match codes[i] {
-            Some(g) if crosstab => ([0, g as usize], 2),
-            Some(g) => ([g as usize, 0], 1),
-            None => ([0, 0], 0),
-        }
-    };
     let mut rows: Vec<Row> = Vec::new();
     let mut bases = vec![Base::default(); k];
     let mut test = None;
@@ -506,17 +535,13 @@ fn table(
             let mut counts = vec![vec![0.0; k]; no];
             let mut sum = vec![0.0; k];
             let mut sum2 = vec![0.0; k];
-            for &i in scope {
-                let (cs, m) = cols_of(i);
-                let Some(o) = v[i] else { continue };
-                let s = q.score(o as usize);
-                for &c in &cs[..m] {
-                    counts[o as usize][c] += w[i];
-                    bases[c].add(w[i]);
-                    sum[c] += w[i] * s;
-                    sum2[c] += w[i] * s * s;
-                }
-            }
+            each_answer(scope, codes, crosstab, w, &mut bases, |i| v[i].is_some(), |i, c, wi| {
+                let o = v[i].unwrap_or(0) as usize;
+                let s = q.score(o);
+                counts[o][c] += wi;
+                sum[c] += wi * s;
+                sum2[c] += wi * s * s;
+            });
             for (o, opt) in q.options.iter().enumerate() {
                 rows.push(pct_row(opt.text().to_string(), Measure::Percent, &counts[o], &bases, None));
             }
@@ -553,21 +578,14 @@ fn table(
             let no = cols.len();
             let mut counts = vec![vec![0.0; k]; no];
             let mut responses = vec![0.0; k];
-            for &i in scope {
-                let (cs, m) = cols_of(i);
-                if cols.iter().all(|c| c[i].is_none()) {
-                    continue;
-                }
-                for &c in &cs[..m] {
-                    bases[c].add(w[i]);
-                    for (o, col) in cols.iter().enumerate() {
-                        if col[i] == Some(true) {
-                            counts[o][c] += w[i];
-                            responses[c] += w[i];
-                        }
+            each_answer(scope, codes, crosstab, w, &mut bases, |i| cols.iter().any(|c| c[i].is_some()), |i, c, wi| {
+                for (o, col) in cols.iter().enumerate() {
+                    if col[i] == Some(true) {
+                        counts[o][c] += wi;
+                        responses[c] += wi;
                     }
                 }
-            }
+            });
             for (o, opt) in q.options.iter().enumerate() {
                 rows.push(pct_row(opt.text().to_string(), Measure::Percent, &counts[o], &bases, None));
             }
@@ -581,23 +599,16 @@ fn table(
             let mut at = vec![vec![vec![0.0; k]; no]; no];
             let mut rank_sum = vec![vec![0.0; k]; no];
             let mut ranked = vec![vec![0.0; k]; no];
-            for &i in scope {
-                let (cs, m) = cols_of(i);
-                if cols.iter().all(|c| c[i].is_none()) {
-                    continue;
-                }
-                for &c in &cs[..m] {
-                    bases[c].add(w[i]);
-                    for (o, col) in cols.iter().enumerate() {
-                        if let Some(r) = col[i] {
-                            let pos = (r as usize).clamp(1, no) - 1;
-                            at[o][pos][c] += w[i];
-                            rank_sum[o][c] += w[i] * r as f64;
-                            ranked[o][c] += w[i];
-                        }
+            each_answer(scope, codes, crosstab, w, &mut bases, |i| cols.iter().any(|c| c[i].is_some()), |i, c, wi| {
+                for (o, col) in cols.iter().enumerate() {
+                    if let Some(r) = col[i] {
+                        let pos = (r as usize).clamp(1, no) - 1;
+                        at[o][pos][c] += wi;
+                        rank_sum[o][c] += wi * r as f64;
+                        ranked[o][c] += wi;
                     }
                 }
-            }
+            });
             for (o, opt) in q.options.iter().enumerate() {
                 let score: Vec<Cell> = (0..k)
                     .map(|c| {
@@ -618,30 +629,21 @@ fn table(
         }
         QData::Text(v) => {
             let mut counts = vec![0.0; k];
-            for &i in scope {
-                let (cs, m) = cols_of(i);
-                let Some(s) = v[i].as_deref().filter(|s| !s.trim().is_empty()) else { continue };
-                for &c in &cs[..m] {
-                    bases[c].add(w[i]);
-                    counts[c] += w[i];
-                }
+            let given = |i: usize| v[i].as_deref().is_some_and(|s| !s.trim().is_empty());
+            each_answer(scope, codes, crosstab, w, &mut bases, given, |i, c, wi| {
+                counts[c] += wi;
                 if !crosstab {
-                    answers.push(s.to_string());
+                    answers.push(v[i].clone().unwrap_or_default());
                 }
-            }
+            });
             let cells = (0..k).map(|c| Cell { value: Some(counts[c]), count: Some(counts[c]), base: bases[c].n, ci: None, sig: String::new() }).collect();
             rows.push(Row { option: String::new(), measure: Measure::Answers, cells });
         }
         QData::Number(v) => {
             let mut vals: Vec<Vec<(f64, f64)>> = vec![Vec::new(); k];
-            for &i in scope {
-                let (cs, m) = cols_of(i);
-                let Some(x) = v[i] else { continue };
-                for &c in &cs[..m] {
-                    bases[c].add(w[i]);
-                    vals[c].push((x, w[i]));
-                }
-            }
+            each_answer(scope, codes, crosstab, w, &mut bases, |i| v[i].is_some(), |i, c, wi| {
+                vals[c].push((v[i].unwrap_or(0.0), wi));
+            });
             let mut by: Vec<[Option<f64>; 5]> = Vec::with_capacity(k);
             for (c, vs) in vals.iter_mut().enumerate() {
                 let b = &bases[c];
@@ -687,6 +689,7 @@ fn table(
         banner: banner.map(|b| b.to_string()),
         columns: columns.to_vec(),
         bases: bases.iter().map(|b| b.n).collect(),
+        flags: bases.iter().map(|b| BaseFlag::of(b.n, opts)).collect(),
         weighted_bases: bases.iter().map(|b| b.w).collect(),
         rows,
         test,
@@ -716,6 +719,34 @@ fn bins(vs: &[(f64, f64)]) -> Vec<(f64, f64, f64)> {
         out[i].2 += w;
     }
     out
+}
+
+/// Visits every row of `scope` that `answered`, once per column it counts in (its
+/// group's column; in a crosstab also the total column 0, for rows with a group), after
+/// adding its weight to that column's base. `f(row, column, weight)` accumulates.
+fn each_answer(
+    scope: &[usize],
+    codes: &[Option<u32>],
+    crosstab: bool,
+    w: &[f64],
+    bases: &mut [Base],
+    answered: impl Fn(usize) -> bool,
+    mut f: impl FnMut(usize, usize, f64),
+) {
+    for &i in scope {
+        let (cols, m) = match codes[i] {
+            Some(g) if crosstab => ([0, g as usize], 2),
+            Some(g) => ([g as usize, 0], 1),
+            None => continue,
+        };
+        if !answered(i) {
+            continue;
+        }
+        for &c in &cols[..m] {
+            bases[c].add(w[i]);
+            f(i, c, w[i]);
+        }
+    }
 }
 
 fn stat_cell(b: &Base, v: Option<f64>) -> Cell {
