@@ -652,26 +652,42 @@ fn prepare_sheet<'a>(
             present[q] = true;
         }
     }
-    // Code-export columns: nearly all answers are bare integers that are no option text.
+    // One look at the first rows of each whole-question column decides how it is read:
+    // a code export (nearly all answers bare integers that are no option text), or
+    // option letters (`A`, `ACD`, `a,c`) in most rows.
     let mut coded = HashSet::new();
+    let mut lettered = HashSet::new();
     for c in &layout.columns {
-        if let Role::Whole(qi) = c.role {
-            if matches!(survey.questions[qi].kind, Kind::Single | Kind::Scale) {
-                let (mut ints, mut total) = (0usize, 0usize);
-                for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
-                    let Some(d) = cells.get_value((r, c.col)) else { continue };
-                    if cells::blank(d).is_some() {
-                        continue;
-                    }
-                    total += 1;
-                    if cells::int_of(d).is_some() && !matches!(d, Data::String(s) if options[qi].by_text(s).is_some()) {
-                        ints += 1;
-                    }
-                }
-                if total > 0 && ints * 10 >= total * 9 {
-                    coded.insert(c.col);
+        let Role::Whole(qi) = c.role else { continue };
+        let kind = survey.questions[qi].kind;
+        if !kind.has_options() {
+            continue;
+        }
+        let (mut total, mut ints, mut letters) = (0usize, 0usize, 0usize);
+        for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
+            let Some(d) = cells.get_value((r, c.col)) else { continue };
+            if cells::blank(d).is_some() {
+                continue;
+            }
+            total += 1;
+            let is_option = matches!(d, Data::String(s) if options[qi].by_text(s).is_some());
+            if is_option {
+                continue;
+            }
+            if cells::int_of(d).is_some() {
+                ints += 1;
+            } else if let Data::String(s) = d {
+                let t = crate::text::norm(s);
+                if !t.is_empty() && t.chars().all(|ch| ch.is_ascii_lowercase() || "、,，;；/".contains(ch)) {
+                    letters += 1;
                 }
             }
+        }
+        if total > 0 && matches!(kind, Kind::Single | Kind::Scale) && ints * 10 >= total * 9 {
+            coded.insert(c.col);
+        }
+        if total > 0 && letters * 2 >= total {
+            lettered.insert(c.col);
         }
     }
     let unit_q = survey.unit.as_ref().and_then(|u| survey.questions.iter().position(|q| &q.id == u));
@@ -687,30 +703,6 @@ fn prepare_sheet<'a>(
             Some((qi, idx))
         })
         .collect();
-    // Columns answered with option letters (`A`, `ACD`, `a,c`) in most rows.
-    let mut lettered = HashSet::new();
-    for c in &layout.columns {
-        if let Role::Whole(qi) = c.role {
-            if survey.questions[qi].kind.has_options() {
-                let (mut n, mut total) = (0usize, 0usize);
-                for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
-                    let Some(Data::String(s)) = cells.get_value((r, c.col)) else { continue };
-                    if s.trim().is_empty() || options[qi].by_text(s).is_some() {
-                        total += !s.trim().is_empty() as usize;
-                        continue;
-                    }
-                    total += 1;
-                    let t = crate::text::norm(s);
-                    if !t.is_empty() && t.chars().all(|ch| ch.is_ascii_lowercase() || "、,，;；/".contains(ch)) {
-                        n += 1;
-                    }
-                }
-                if total > 0 && n * 2 >= total {
-                    lettered.insert(c.col);
-                }
-            }
-        }
-    }
     if tmpl.is_some() {
         unit_col = None;
         lettered.clear();

@@ -133,7 +133,9 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
     let survey = match survey {
         Some(p) => Survey::load(p).with_context(|| format!("问卷定义 {}", p.display()))?,
         None => {
-            let books: Vec<_> = files.iter().filter_map(|f| diaoyan::ingest::read_file(f).ok()).collect();
+            // Inference looks at one text and one code export at most: read two files, not all
+            // (the import below reads every file anyway).
+            let books: Vec<_> = files.iter().filter_map(|f| diaoyan::ingest::read_file(f).ok()).take(2).collect();
             diaoyan::survey::infer::infer(&books).context("没有给出 --survey，且无法从输入推断问卷定义")?
         }
     };
