@@ -6,7 +6,7 @@ use polars::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::clean::ledger::{Issue, HEADERS};
+use crate::clean::ledger::{ColumnMap, Issue, COLUMN_HEADERS, HEADERS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -144,4 +144,9 @@ where
 
 pub fn write_issues(issues: &[Issue], path: &Path) -> Result<(), WriteError> {
     write_csv_rows(path, &HEADERS, issues.iter().map(|i| i.fields()))
+}
+
+/// columns.csv: where every input column went.
+pub fn write_columns(columns: &[ColumnMap], path: &Path) -> Result<(), WriteError> {
+    write_csv_rows(path, &COLUMN_HEADERS, columns.iter().map(|c| c.fields()))
 }

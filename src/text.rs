@@ -40,22 +40,68 @@ pub struct Header {
     pub kind_hint: Option<String>,
 }
 
-/// Parses `N、text` (also `N.text`, `N．text`, `Q N text`); `None` when the header does not
-/// start with a question number.
+/// Parses `N、text` (also `N.text`, `N．text`, `N：text`, `N text`, `第N题 text`,
+/// `第N题：text`); `None` when the header does not start with a question number. A
+/// code-export split column `第N题(option)` is not a numbered header (see
+/// [`parse_split_header`]).
 pub fn parse_numbered_header(raw: &str) -> Option<Header> {
-    let s = tidy(raw);
-    let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let s = fold_leading_digits(&tidy(raw));
+    let (body, di) = match s.strip_prefix('第') {
+        Some(rest) => (rest, true),
+        None => (s.as_str(), false),
+    };
+    let digits: String = body.chars().take_while(|c| c.is_ascii_digit()).collect();
     if digits.is_empty() || digits.len() > 4 {
         return None;
     }
-    let rest = &s[digits.len()..];
-    let rest = rest
+    let mut rest = &body[digits.len()..];
+    if di {
+        rest = rest.strip_prefix('题')?;
+        if rest.starts_with(['(', '（']) {
+            return None;
+        }
+    }
+    let after = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+    let spaced = after.len() < rest.len();
+    let text = after
         .strip_prefix('、')
-        .or_else(|| rest.strip_prefix('.'))
-        .or_else(|| rest.strip_prefix('．'))?;
+        .or_else(|| after.strip_prefix('.'))
+        .or_else(|| after.strip_prefix('．'))
+        .or_else(|| after.strip_prefix(':'))
+        .or_else(|| after.strip_prefix('：'));
+    let text = match text {
+        Some(t) => t,
+        // `6 主题党日` and `第6题主题党日`: a space (or 第…题) is separator enough, but
+        // `6个月` or `2025年度` is not a numbered header.
+        None if (spaced || di) && !after.is_empty() => after,
+        None => return None,
+    };
     let number: u32 = digits.parse().ok()?;
-    let (text, required, kind_hint) = strip_type_suffix(rest);
+    let (text, required, kind_hint) = strip_type_suffix(text);
+    if text.is_empty() {
+        return None;
+    }
     Some(Header { number, text, required, kind_hint })
+}
+
+/// Full-width digits at the start (after an optional 第) folded to ASCII: `６．` → `6．`.
+fn fold_leading_digits(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.char_indices().peekable();
+    if let Some((_, '第')) = chars.peek() {
+        out.push('第');
+        chars.next();
+    }
+    while let Some(&(i, c)) = chars.peek() {
+        let f = fold_width(c);
+        if !f.is_ascii_digit() {
+            out.push_str(&s[i..]);
+            return out;
+        }
+        out.push(f);
+        chars.next();
+    }
+    out
 }
 
 /// Removes a trailing `(多选题 *必答)` / `（单选题）` / `[排序题]` suffix.
@@ -157,6 +203,12 @@ mod tests {
         assert_eq!((h.number, h.text.as_str(), h.required), (3, "性别", false));
         assert_eq!(parse_numbered_header("序号"), None);
         assert_eq!(parse_numbered_header("2025年度"), None);
+        assert_eq!(parse_numbered_header("6个月以上"), None);
+        for h in ["6.主题党日", "6、主题党日", "6.主题党日   ", "第6题 主题党日", "第6题：主题党日", "6 主题党日", "６．主题党日"] {
+            let p = parse_numbered_header(h).unwrap_or_else(|| panic!("{h}"));
+            assert_eq!((p.number, p.text.as_str()), (6, "主题党日"), "{h}");
+        }
+        assert_eq!(parse_numbered_header("第8题(ACG文化)"), None);
         assert_eq!(
             parse_split_header("第8题(ACG文化(动漫、游戏等))"),
             Some((8, "ACG文化(动漫、游戏等)".into()))

@@ -11,6 +11,7 @@ use crate::ingest::cell_text;
 use crate::survey::{Kind, Survey};
 use crate::text::{norm, parse_numbered_header, parse_split_header, tidy};
 
+
 /// What one column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -32,6 +33,8 @@ pub enum Role {
     OtherText(usize, usize),
     /// Matches nothing.
     Unknown,
+    /// Would fill the same target as another column: left out (see `resolve_conflicts`).
+    Conflict,
 }
 
 impl Role {
@@ -48,6 +51,8 @@ pub struct Column {
     pub col: u32,
     pub header: String,
     pub role: Role,
+    /// Why a column is not imported (shown in columns.csv and the ledger).
+    pub reason: Option<String>,
 }
 
 pub struct Layout {
@@ -143,6 +148,14 @@ impl<'a> Matcher<'a> {
                 }
             }
             if let Some(&qi) = self.by_id.get(&format!("q{}", hd.number)) {
+                // `6.主题党日` under a matrix (or an option of a split multi/rank): the text
+                // after the number is the row label or option.
+                if matches!(self.survey.questions[qi].kind, Kind::Matrix | Kind::Multi | Kind::Rank) {
+                    let r = self.sub_label(qi, &hd.text);
+                    if r != Role::Unknown {
+                        return r;
+                    }
+                }
                 return self.whole(qi);
             }
             return Role::Unknown;
@@ -189,11 +202,29 @@ impl<'a> Matcher<'a> {
     }
 
     fn whole(&self, qi: usize) -> Role {
-        if self.survey.questions[qi].kind == Kind::Matrix {
-            // A matrix header without a row label: the first row.
-            Role::MatrixRow(qi, 0)
-        } else {
-            Role::Whole(qi)
+        let q = &self.survey.questions[qi];
+        match q.kind {
+            // A matrix header without a row label is that row only when there is one row;
+            // otherwise which row it holds is unknown, and the column is not guessed at.
+            Kind::Matrix if q.rows.len() == 1 => Role::MatrixRow(qi, 0),
+            Kind::Matrix => Role::Unknown,
+            _ => Role::Whole(qi),
+        }
+    }
+
+    /// Why a header matched nothing, in words a user can act on.
+    pub fn why_unknown(&self, header: &str) -> String {
+        let number = parse_numbered_header(header).map(|h| h.number).or_else(|| parse_split_header(header).map(|h| h.0));
+        let by_number = number.and_then(|n| self.by_id.get(&format!("q{n}")).copied());
+        let by_text = self.by_text.get(&norm(header)).copied();
+        match by_number.or(by_text).map(|qi| &self.survey.questions[qi]) {
+            Some(q) if q.kind == Kind::Matrix => {
+                format!("看起来是矩阵题 {}，但表头中的行标签对不上它的任何一行（{}）", q.id, q.rows.join("、"))
+            }
+            Some(q) if matches!(q.kind, Kind::Multi | Kind::Rank) => {
+                format!("看起来是 {}，但表头中的选项对不上它的任何选项", q.id)
+            }
+            _ => "表头与问卷中的题目对不上".to_string(),
         }
     }
 }
@@ -213,11 +244,90 @@ pub fn map_row(m: &Matcher, cells: &Range<Data>, row: u32) -> Vec<Column> {
         let header = cells.get_value((row, c)).map(cell_text).unwrap_or_default();
         let role = m.role(&header, prev);
         if !header.trim().is_empty() {
-            out.push(Column { col: c, header: tidy(&header), role });
+            let reason = (role == Role::Unknown).then(|| m.why_unknown(&header));
+            out.push(Column { col: c, header: tidy(&header), role, reason });
         }
         prev = role;
     }
     out
+}
+
+/// What a column fills: (question, which part), where `None` is the whole question.
+fn targets(survey: &Survey, role: Role) -> Vec<(usize, Option<usize>, bool)> {
+    match role {
+        Role::Whole(q) => match survey.questions[q].kind {
+            // A whole multi/rank cell fills every option's column.
+            Kind::Multi | Kind::Rank => (0..survey.questions[q].options.len()).map(|o| (q, Some(o), false)).collect(),
+            _ => vec![(q, None, false)],
+        },
+        Role::MatrixRow(q, r) => vec![(q, Some(r), false)],
+        Role::Split(q, o) => vec![(q, Some(o), false)],
+        Role::OtherText(q, o) => vec![(q, Some(o), true)],
+        _ => vec![],
+    }
+}
+
+/// Two columns that would fill the same target (a question, a matrix row, an option, or
+/// the respondent id / submit time / unit) are both left out, with the reason naming the
+/// other column: neither silently overwrites the other. Returns the conflicting pairs
+/// (column, the column it clashes with).
+pub fn resolve_conflicts(survey: &Survey, columns: &mut [Column]) -> Vec<(u32, u32)> {
+    use std::collections::HashMap;
+    let mut first: HashMap<(usize, Option<usize>, bool), u32> = HashMap::new();
+    let mut meta: HashMap<u8, u32> = HashMap::new();
+    let mut clash: Vec<(u32, u32)> = Vec::new();
+    for c in columns.iter() {
+        let key = match c.role {
+            Role::Seq => Some(0u8),
+            Role::Submitted => Some(1),
+            Role::Unit => Some(2),
+            _ => None,
+        };
+        if let Some(k) = key {
+            match meta.get(&k) {
+                Some(&o) => clash.push((c.col, o)),
+                None => {
+                    meta.insert(k, c.col);
+                }
+            }
+            continue;
+        }
+        let mut other = None;
+        for t in targets(survey, c.role) {
+            match first.get(&t) {
+                Some(&o) => other = other.or(Some(o)),
+                None => {
+                    first.insert(t, c.col);
+                }
+            }
+        }
+        if let Some(o) = other {
+            clash.push((c.col, o));
+        }
+    }
+    let bad: std::collections::HashSet<u32> = clash.iter().flat_map(|(a, b)| [*a, *b]).collect();
+    for c in columns.iter_mut().filter(|c| bad.contains(&c.col)) {
+        let others: Vec<String> = clash
+            .iter()
+            .filter_map(|&(a, b)| if a == c.col { Some(b) } else if b == c.col { Some(a) } else { None })
+            .map(|o| format!("{}列", crate::ingest::col_letter(o)))
+            .collect();
+        let target = match c.role.question() {
+            Some(q) => match c.role {
+                Role::MatrixRow(_, r) => format!("{}/{}", survey.questions[q].id, survey.questions[q].rows[r]),
+                Role::Split(_, o) => format!("{}/{}", survey.questions[q].id, survey.questions[q].options[o].text()),
+                _ => survey.questions[q].id.clone(),
+            },
+            None => match c.role {
+                Role::Seq => "答卷编号".into(),
+                Role::Submitted => "提交时间".into(),
+                _ => "单位".into(),
+            },
+        };
+        c.reason = Some(format!("与{}对应同一目标（{}），无法确定用哪一列，两列都未导入", others.join("、"), target));
+        c.role = Role::Conflict;
+    }
+    clash
 }
 
 /// Finds the header among the first rows: the row matching the most questions.
@@ -232,5 +342,8 @@ pub fn detect(m: &Matcher, cells: &Range<Data>) -> Option<Layout> {
             best = Some((score, r, cols));
         }
     }
-    best.map(|(_, header_row, columns)| Layout { header_row, columns })
+    best.map(|(_, header_row, mut columns)| {
+        resolve_conflicts(m.survey, &mut columns);
+        Layout { header_row, columns }
+    })
 }

@@ -26,6 +26,12 @@ pub enum Problem {
     SkipViolation,
     HeaderChanged,
     OtherSurvey,
+    ColumnConflict,
+    UnheadedColumn,
+    DuplicateFile,
+    DuplicateRespondent,
+    EmptyResponse,
+    MalformedRecord,
 }
 
 impl Problem {
@@ -51,6 +57,12 @@ impl Problem {
             Problem::SkipViolation => "按跳题逻辑不应作答却作答了",
             Problem::HeaderChanged => "表头被改动（与下发的填报表不一致）",
             Problem::OtherSurvey => "不是本问卷的填报表",
+            Problem::ColumnConflict => "两列对应同一题目（或同一行、同一选项）",
+            Problem::UnheadedColumn => "没有表头的列中有数据",
+            Problem::DuplicateFile => "与另一个输入文件内容完全相同",
+            Problem::DuplicateRespondent => "同一份答卷在另一个文件中已导入",
+            Problem::EmptyResponse => "整份答卷所有题目都未作答",
+            Problem::MalformedRecord => "CSV 记录格式有误",
         }
     }
 }
@@ -121,6 +133,43 @@ impl Issue {
             self.value.clone(),
             self.problem.label().to_string(),
             self.action.label().to_string(),
+        ]
+    }
+}
+
+/// Where one input column went: a question (and its row or option), a metadata field,
+/// or nowhere, with the reason. Written as columns.csv and the workbook's 列对应 sheet so
+/// a user can check every column of every file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnMap {
+    pub file: String,
+    pub sheet: String,
+    /// Excel column letter.
+    pub column: String,
+    pub header: String,
+    /// Question id; empty for metadata and columns not imported.
+    pub question: String,
+    /// Matrix row, option, or "全部选项" / the metadata field.
+    pub part: String,
+    pub imported: bool,
+    /// How it was matched, or why it was not imported.
+    pub note: String,
+}
+
+/// The column map's columns, as written to columns.csv and shown in workbooks.
+pub const COLUMN_HEADERS: [&str; 8] = ["文件", "工作表", "列", "表头", "题目", "行/选项", "导入", "说明"];
+
+impl ColumnMap {
+    pub fn fields(&self) -> [String; 8] {
+        [
+            self.file.clone(),
+            self.sheet.clone(),
+            self.column.clone(),
+            self.header.clone(),
+            self.question.clone(),
+            self.part.clone(),
+            if self.imported { "是".into() } else { "未导入".into() },
+            self.note.clone(),
         ]
     }
 }

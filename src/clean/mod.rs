@@ -54,6 +54,12 @@ pub struct FileReport {
     pub unknown_columns: Vec<String>,
     /// The unit named by a returned template's metadata.
     pub template_unit: Option<String>,
+    /// Where every column of the used sheets went.
+    pub columns: Vec<ledger::ColumnMap>,
+    /// Columns left out because another column fills the same target.
+    pub conflicts: usize,
+    /// An earlier input with the same content: this one was not read.
+    pub duplicate_of: Option<PathBuf>,
 }
 
 /// What one unit sent: the files its answers came from, the questionnaires in them
@@ -82,6 +88,22 @@ pub struct Import {
 impl Import {
     pub fn failed_files(&self) -> usize {
         self.files.iter().filter(|f| f.error.is_some()).count()
+    }
+    /// Where every column of every file went, in input order.
+    pub fn column_map(&self) -> Vec<ledger::ColumnMap> {
+        self.files.iter().flat_map(|f| f.columns.iter().cloned()).collect()
+    }
+    /// Columns left out because two columns would fill the same target.
+    pub fn conflicts(&self) -> usize {
+        self.files.iter().map(|f| f.conflicts).sum()
+    }
+    /// Inputs not read because an earlier input has the same content.
+    pub fn duplicate_files(&self) -> usize {
+        self.files.iter().filter(|f| f.duplicate_of.is_some()).count()
+    }
+    /// Rows rejected because the same respondent was already imported from another file.
+    pub fn duplicate_respondents(&self) -> usize {
+        self.issues.iter().filter(|i| i.problem == Problem::DuplicateRespondent).count()
     }
 }
 
@@ -312,6 +334,7 @@ impl<'a> SheetCtx<'a> {
                 self.read_cell(r, column.col, column.role, d, &mut vals, &mut state, &mut rank_seen, &mut part.issues);
             }
             // Finish questions spread over several columns, then apply skip logic.
+            let row_issues = part.issues.len();
             for (qi, q) in self.survey.questions.iter().enumerate() {
                 let qc = &self.schema.questions[qi];
                 if let Some((cond, allowed)) = &self.show_if[qi] {
@@ -361,6 +384,22 @@ impl<'a> SheetCtx<'a> {
                     part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::RequiredMissing, Action::SetMissing));
                 }
             }
+            // A row whose every question is empty, skipped or absent ("(空)" throughout, a
+            // pre-numbered template row with only markers) is no response.
+            if !state.iter().any(|s| matches!(s, QState::Answered | QState::Invalid)) {
+                // One entry for the row, not one per required question.
+                let mut k = row_issues;
+                while k < part.issues.len() {
+                    if part.issues[k].problem == Problem::RequiredMissing {
+                        part.issues.remove(k);
+                    } else {
+                        k += 1;
+                    }
+                }
+                part.issues.push(self.issue(Some(r), None, None, String::new(), Problem::EmptyResponse, Action::RowRejected));
+                part.rows_rejected += 1;
+                continue;
+            }
             // Row-level fields.
             let unit = if let Some(qi) = self.unit_q {
                 match &vals[self.schema.questions[qi].first] {
@@ -389,13 +428,16 @@ impl<'a> SheetCtx<'a> {
             }
             let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty());
             let submitted = self.time_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && s != "NULL");
-            // The answers' fingerprint, for duplicate submissions (only with a submit time).
-            part.sig.push(if self.time_col.is_some() {
+            // The answers' fingerprint, for duplicate submissions and the same respondent
+            // in two files (other-texts left out: the code export has none).
+            part.sig.push({
                 let mut h = rustc_hash::FxHasher::default();
-                vals.hash(&mut h);
+                for (v, other) in vals.iter().zip(&self.schema.is_other) {
+                    if !other {
+                        v.hash(&mut h);
+                    }
+                }
                 h.finish()
-            } else {
-                0
             });
             part.unit.push(unit);
             part.respondent.push(id.unwrap_or_else(|| format!("{}-{}", self.file_stem, r + 1)));
@@ -601,7 +643,15 @@ const CHUNK: u32 = 4096;
 struct Prepared<'a> {
     ctx: SheetCtx<'a>,
     header_issues: Vec<Issue>,
+    info: SheetInfo,
+}
+
+/// What a sheet's header said: the headers that matched nothing and where every column went.
+#[derive(Default)]
+pub(crate) struct SheetInfo {
     unknown: Vec<String>,
+    columns: Vec<ledger::ColumnMap>,
+    conflicts: usize,
 }
 
 /// Finds the header and studies the first rows of a sheet (`cells` holds at least the
@@ -632,6 +682,7 @@ fn prepare_sheet<'a>(
                 changed.push((col, got));
                 if let Some(c) = layout.columns.iter_mut().find(|c| c.col == col) {
                     c.role = Role::Ignore;
+                    c.reason = Some(format!("表头被改动（下发时为“{want}”）"));
                 }
             }
         }
@@ -731,6 +782,34 @@ fn prepare_sheet<'a>(
     for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Unknown) {
         header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), None, c.header.clone(), Problem::UnknownColumn, Action::ColumnIgnored));
     }
+    for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Conflict) {
+        let value = format!("{}（{}）", c.header, c.reason.clone().unwrap_or_default());
+        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), None, value, Problem::ColumnConflict, Action::ColumnIgnored));
+    }
+    let conflicts = ctx.layout.columns.iter().filter(|c| c.role == Role::Conflict).count();
+    // A column holding answers under an empty header cell is not silently passed over.
+    let mut columns = column_maps(&ctx);
+    if let (Some(start), Some(end)) = (cells.start(), cells.end()) {
+        let headed: HashSet<u32> = ctx.layout.columns.iter().map(|c| c.col).collect();
+        for col in (start.1..=end.1).filter(|c| !headed.contains(c)) {
+            let first = (ctx.layout.header_row + 1..=end.0.min(ctx.layout.header_row + 2000))
+                .find_map(|r| cells.get_value((r, col)).filter(|d| cells::blank(d).is_none()).map(|d| (r, cell_text(d))));
+            if let Some((r, v)) = first {
+                header_issues.push(ctx.issue(Some(r), Some(col), None, v, Problem::UnheadedColumn, Action::ColumnIgnored));
+                columns.push(ledger::ColumnMap {
+                    file: ctx.file.clone(),
+                    sheet: ctx.sheet.clone(),
+                    column: col_letter(col),
+                    header: String::new(),
+                    question: String::new(),
+                    part: String::new(),
+                    imported: false,
+                    note: "表头为空，但列中有数据".into(),
+                });
+            }
+        }
+        columns.sort_by_key(|m| (m.column.len(), m.column.clone()));
+    }
     for (col, got) in &changed {
         header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(*col), None, got.clone(), Problem::HeaderChanged, Action::ColumnIgnored));
     }
@@ -745,13 +824,13 @@ fn prepare_sheet<'a>(
             header_issues.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, action));
         }
     }
-    Some(Prepared { ctx, header_issues, unknown })
+    Some(Prepared { ctx, header_issues, info: SheetInfo { unknown, columns, conflicts } })
 }
 
 impl Prepared<'_> {
     /// Puts the header's ledger entries first; a sheet without data rows still yields one
     /// (empty) part to carry them.
-    fn finish(self, mut parts: Vec<Part>) -> (Vec<Part>, Vec<String>) {
+    fn finish(self, mut parts: Vec<Part>) -> (Vec<Part>, SheetInfo) {
         let ctx = &self.ctx;
         if parts.is_empty() {
             let mut p = Part::new(ctx.schema, 0, ctx.wave.clone(), &ctx.file, &ctx.sheet, ctx.seq_col.is_some());
@@ -761,8 +840,45 @@ impl Prepared<'_> {
         let mut issues = self.header_issues;
         issues.append(&mut parts[0].issues);
         parts[0].issues = issues;
-        (parts, self.unknown)
+        (parts, self.info)
     }
+}
+
+/// Where each headed column of a sheet went.
+fn column_maps(ctx: &SheetCtx) -> Vec<ledger::ColumnMap> {
+    let survey = ctx.survey;
+    ctx.layout
+        .columns
+        .iter()
+        .map(|c| {
+            let q = c.role.question().map(|q| &survey.questions[q]);
+            let (part, note) = match c.role {
+                Role::Seq => ("答卷编号".into(), String::new()),
+                Role::Submitted => ("提交时间".into(), String::new()),
+                Role::Unit => ("单位".into(), String::new()),
+                Role::Ignore => (String::new(), c.reason.clone().unwrap_or_else(|| "平台记录的信息（用时、来源、IP 等），不是题目".into())),
+                Role::Whole(_) => match q.map(|q| q.kind) {
+                    Some(Kind::Multi | Kind::Rank) => ("全部选项".into(), String::new()),
+                    _ => (String::new(), String::new()),
+                },
+                Role::MatrixRow(_, r) => (q.unwrap().rows[r].clone(), String::new()),
+                Role::Split(_, o) => (q.unwrap().options[o].text().to_string(), String::new()),
+                Role::OtherText(_, o) => (format!("{}（注明的文字）", q.unwrap().options[o].text()), String::new()),
+                Role::Unknown | Role::Conflict => (String::new(), c.reason.clone().unwrap_or_default()),
+            };
+            let imported = c.role.question().is_some() || matches!(c.role, Role::Seq | Role::Submitted | Role::Unit);
+            ledger::ColumnMap {
+                file: ctx.file.clone(),
+                sheet: ctx.sheet.clone(),
+                column: col_letter(c.col),
+                header: c.header.clone(),
+                question: q.map(|q| q.id.clone()).unwrap_or_default(),
+                part,
+                imported,
+                note,
+            }
+        })
+        .collect()
 }
 
 /// Parses one whole sheet, in parallel row chunks.
@@ -777,7 +893,7 @@ fn parse_sheet(
     file_stem: &str,
     wave: Option<String>,
     tmpl: Option<&TemplateMeta>,
-) -> Option<(Vec<Part>, Vec<String>)> {
+) -> Option<(Vec<Part>, SheetInfo)> {
     let cells = &sheet.cells;
     let end = cells.end()?.0;
     let prep = prepare_sheet(survey, schema, options, matcher, cells, &sheet.name, file, file_stem, wave, tmpl)?;
@@ -792,7 +908,7 @@ const STREAM_BYTES: u64 = 2_000_000;
 
 /// Parsed sheets of one file: (sheet name, its parts and unknown headers, or `None`
 /// when it had no recognisable header).
-type SheetResults = Vec<(String, Option<(Vec<Part>, Vec<String>)>)>;
+type SheetResults = Vec<(String, Option<(Vec<Part>, SheetInfo)>)>;
 
 /// The large-.xlsx path: one thread reads cells and hands over row chunks, this one
 /// parses them as they come. `None` when the file must be read the ordinary way
@@ -867,7 +983,7 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
     let big_xlsx = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm"))
         && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false);
     let streamed = if big_xlsx { import_streaming(survey, schema, options, &matcher, path, &file, &stem, &wave) } else { None };
-    let mut report = FileReport { path: path.to_path_buf(), error: None, rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None };
+    let mut report = FileReport { path: path.to_path_buf(), error: None, rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None, columns: vec![], conflicts: 0, duplicate_of: None };
     let fail = |msg: String, problem: Problem| Issue {
         file: file.clone(),
         sheet: String::new(),
@@ -919,10 +1035,12 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
     let mut issues = Vec::new();
     for (name, r) in results {
         match r {
-            Some((ps, unknown)) => {
+            Some((ps, info)) => {
                 report.rows_read += ps.iter().map(|p| p.rows_read).sum::<usize>();
                 report.sheets_used.push(name);
-                report.unknown_columns.extend(unknown);
+                report.unknown_columns.extend(info.unknown);
+                report.conflicts += info.conflicts;
+                report.columns.extend(info.columns);
                 parts.extend(ps);
             }
             None => {
@@ -943,19 +1061,82 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
     (parts, report, issues)
 }
 
+/// For each input, the index of an earlier input with the same content (same size, then
+/// same bytes), if any. Only files whose sizes collide are read for this.
+fn identical_files(paths: &[PathBuf]) -> Vec<Option<usize>> {
+    use std::collections::HashMap;
+    let sizes: Vec<Option<u64>> = paths.iter().map(|p| std::fs::metadata(p).ok().filter(|m| m.is_file()).map(|m| m.len())).collect();
+    let mut by_size: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, s) in sizes.iter().enumerate() {
+        if let Some(s) = s {
+            by_size.entry(*s).or_default().push(i);
+        }
+    }
+    let mut out = vec![None; paths.len()];
+    for group in by_size.values().filter(|g| g.len() > 1) {
+        let digests: Vec<Option<(u64, u64)>> = group.par_iter().map(|&i| digest(&paths[i])).collect();
+        for (a, &i) in group.iter().enumerate() {
+            if digests[a].is_none() {
+                continue;
+            }
+            if let Some(b) = (0..a).find(|&b| digests[b] == digests[a] && out[group[b]].is_none()) {
+                out[i] = Some(group[b]);
+            }
+        }
+    }
+    out
+}
+
+/// Two independent 64-bit hashes of a file's bytes (read in blocks).
+fn digest(path: &Path) -> Option<(u64, u64)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut a = rustc_hash::FxHasher::default();
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        buf[..n].hash(&mut a);
+        buf[..n].hash(&mut b);
+    }
+    Some((a.finish(), b.finish()))
+}
+
 /// Imports every file into one response table and the ledger. Files are parsed in
 /// parallel; results keep the input order. `progress` is called once per file done.
 pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress: &(dyn Fn(&Path) + Sync)) -> Import {
     let schema = Schema::new(survey);
     let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
+    let same = identical_files(paths);
     let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths
         .par_iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(k, p)| {
+            // The same file twice (a copy, a link, a folder given twice) is read once.
+            if let Some(first) = same[k] {
+                let msg = format!("与 {} 内容完全相同（同一个文件或它的副本），未重复导入", paths[first].display());
+                let report = FileReport { path: p.clone(), error: None, rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None, columns: vec![], conflicts: 0, duplicate_of: Some(paths[first].clone()) };
+                let issue = Issue {
+                    file: p.display().to_string(),
+                    sheet: String::new(),
+                    row: None,
+                    column: String::new(),
+                    question: String::new(),
+                    value: msg,
+                    problem: Problem::DuplicateFile,
+                    action: Action::FileSkipped,
+                };
+                progress(p);
+                return (vec![], report, vec![issue]);
+            }
             // A reader that panics on a malformed file must not take the other files down.
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import_file(survey, &schema, &options, p, opts)))
                 .unwrap_or_else(|_| {
                     let msg = "文件格式异常，读取时出错；请在 Excel/WPS 中打开后另存为 .xlsx 再导入".to_string();
-                    let report = FileReport { path: p.clone(), error: Some(msg.clone()), rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None };
+                    let report = FileReport { path: p.clone(), error: Some(msg.clone()), rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None, columns: vec![], conflicts: 0, duplicate_of: None };
                     let issue = Issue {
                         file: p.display().to_string(),
                         sheet: String::new(),
@@ -981,8 +1162,42 @@ pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress
         files.push(report);
     }
     // Duplicates, in input order: the first occurrence is kept. Found on borrowed keys
-    // first, then applied.
-    let mut rejected: Vec<(usize, usize, Problem)> = Vec::new();
+    // first, then applied. `(part, row, problem, the first place)`.
+    let mut rejected: Vec<(usize, usize, Problem, Option<(usize, usize)>)> = Vec::new();
+    {
+        // The same respondent in two files (the text and the code export of one survey):
+        // the same 序号 and submit time, or the same 序号 and the same answers when a
+        // submit time is missing.
+        type Map<'a, K> = rustc_hash::FxHashMap<K, (usize, usize)>;
+        let mut timed: Map<(&str, &str)> = Map::default();
+        let mut answers: Map<(Option<&str>, &str, u64)> = Map::default();
+        for (pi, p) in parts.iter().enumerate() {
+            if !p.has_id {
+                continue;
+            }
+            for i in 0..p.len() {
+                let id = p.respondent[i].as_str();
+                let other_file = |&(qi, _): &(usize, usize)| parts[qi].file != p.file;
+                let hit = match &p.submitted[i] {
+                    Some(t) => timed.get(&(id, t.as_str())).copied().filter(other_file),
+                    None => None,
+                }
+                .or_else(|| answers.get(&(p.wave.as_deref(), id, p.sig[i])).copied().filter(other_file).filter(|&(qi, k)| {
+                    p.submitted[i].is_none() || parts[qi].submitted[k].is_none()
+                }));
+                match hit {
+                    Some(first) => rejected.push((pi, i, Problem::DuplicateRespondent, Some(first))),
+                    None => {
+                        if let Some(t) = &p.submitted[i] {
+                            timed.entry((id, t.as_str())).or_insert((pi, i));
+                        }
+                        answers.entry((p.wave.as_deref(), id, p.sig[i])).or_insert((pi, i));
+                    }
+                }
+            }
+        }
+    }
+    let cross: rustc_hash::FxHashSet<(usize, usize)> = rejected.iter().map(|r| (r.0, r.1)).collect();
     {
         type Set<'a, K> = rustc_hash::FxHashSet<K>;
         let mut ids: Set<(Option<&str>, &str, &str)> = Set::default();
@@ -990,6 +1205,9 @@ pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress
         for (pi, p) in parts.iter().enumerate() {
             let wave = p.wave.as_deref();
             for i in 0..p.len() {
+                if cross.contains(&(pi, i)) {
+                    continue;
+                }
                 let unit = p.unit[i].as_str();
                 let dup_id = p.has_id && !ids.insert((wave, unit, p.respondent[i].as_str()));
                 let dup_sub = match &p.submitted[i] {
@@ -997,19 +1215,28 @@ pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress
                     None => false,
                 };
                 if dup_id {
-                    rejected.push((pi, i, Problem::DuplicateId));
+                    rejected.push((pi, i, Problem::DuplicateId, None));
                 } else if dup_sub {
-                    rejected.push((pi, i, Problem::DuplicateSubmission));
+                    rejected.push((pi, i, Problem::DuplicateSubmission, None));
                 }
             }
         }
     }
     let mut keeps: Vec<Vec<bool>> = parts.iter().map(|p| vec![true; p.len()]).collect();
-    for (pi, i, problem) in rejected {
+    for (pi, i, problem, first) in rejected {
+        let first = first.map(|(qi, k)| format!("{} 第 {} 行", parts[qi].file, parts[qi].row[k]));
         let p = &mut parts[pi];
         keeps[pi][i] = false;
         p.rows_rejected += 1;
-        let value = if problem == Problem::DuplicateId { p.respondent[i].clone() } else { p.submitted[i].clone().unwrap_or_default() };
+        let value = match (problem, first) {
+            (_, Some(place)) => format!(
+                "序号 {}{}，与 {place} 是同一份答卷",
+                p.respondent[i],
+                p.submitted[i].as_ref().map(|t| format!("、提交时间 {t}")).unwrap_or_default()
+            ),
+            (Problem::DuplicateId, _) => p.respondent[i].clone(),
+            _ => p.submitted[i].clone().unwrap_or_default(),
+        };
         p.issues.push(Issue {
             file: p.file.clone(),
             sheet: p.sheet.clone(),

@@ -38,6 +38,9 @@ pub struct QCols {
 pub struct Schema {
     pub cols: Vec<OutCol>,
     pub questions: Vec<QCols>,
+    /// Per column: an "other, please specify" text (not carried by every export form,
+    /// so left out of the answers' fingerprint).
+    pub is_other: Vec<bool>,
 }
 
 /// The tracing columns every response carries, in this order.
@@ -95,6 +98,12 @@ impl Schema {
             }
             questions.push(QCols { first, width, other });
         }
-        Schema { cols, questions }
+        let mut is_other = vec![false; cols.len()];
+        for q in &questions {
+            for (_, c) in &q.other {
+                is_other[*c] = true;
+            }
+        }
+        Schema { cols, questions, is_other }
     }
 }

@@ -24,7 +24,9 @@ pub fn run(a: Args) -> Result<i32> {
     }
     diaoyan::output::write_frame(&mut imp.frame, &output)?;
     diaoyan::output::write_issues(&imp.issues, &issues_path)?;
+    let columns_path = output.with_file_name("columns.csv");
+    diaoyan::output::write_columns(&imp.column_map(), &columns_path)?;
     super::print_import_summary(&imp);
-    println!("  已写出：{}，{}", output.display(), issues_path.display());
+    println!("  已写出：{}，{}，{}（每一列导入到了哪道题）", output.display(), issues_path.display(), columns_path.display());
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }

@@ -159,7 +159,9 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
         b.finish_and_clear();
     }
     for f in &imp.files {
-        if let Some(e) = &f.error {
+        if let Some(first) = &f.duplicate_of {
+            eprintln!("提示：{} 与 {} 内容完全相同，未重复导入", f.path.display(), first.display());
+        } else if let Some(e) = &f.error {
             eprintln!("无法读取 {}：{}", f.path.display(), e);
         } else if !f.unknown_columns.is_empty() {
             let shown: Vec<&str> = f.unknown_columns.iter().take(3).map(|s| s.as_str()).collect();
@@ -187,6 +189,18 @@ pub fn print_import_summary(imp: &Import) {
         if imp.blank_rows > 0 { format!("（另跳过空行 {} 行）", imp.blank_rows) } else { String::new() }
     );
     println!("  有效答卷共 {} 份", imp.rows_kept);
+    if imp.duplicate_files() > 0 {
+        println!("  有 {} 个文件与另一个输入文件内容完全相同（同一文件、副本或链接），未重复导入", imp.duplicate_files());
+    }
+    if imp.duplicate_respondents() > 0 {
+        println!(
+            "  有 {} 份答卷在另一个文件中已经导入（序号和提交时间相同，或序号和全部答案相同，如同一问卷的“按选项文本”和“按序号”两份导出），已剔除，未重复计算",
+            imp.duplicate_respondents()
+        );
+    }
+    if imp.conflicts() > 0 {
+        println!("  注意：有 {} 列与同一文件中的另一列对应同一题目（或同一行、同一选项），这些列都未导入，详见 columns.csv 和问题清单", imp.conflicts());
+    }
     if imp.issues.is_empty() {
         println!("  没有发现数据问题");
     } else {

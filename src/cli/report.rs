@@ -107,6 +107,7 @@ pub fn run(a: Args) -> Result<i32> {
         banners: banners.clone(),
         filter: a.filter.clone(),
         status: status.clone(),
+        columns: imp.column_map(),
     };
     xlsx::write(&book, &survey, &ov, &results, &imp.issues, &frame)?;
     let mut n_charts = 0;
@@ -122,6 +123,7 @@ pub fn run(a: Args) -> Result<i32> {
     results_csv::write_results(&results, &dir.join("results.csv"))?;
     results_csv::write_tests(&results, &dir.join("tests.csv"))?;
     diaoyan::output::write_issues(&imp.issues, &dir.join("issues.csv"))?;
+    diaoyan::output::write_columns(&imp.column_map(), &dir.join("columns.csv"))?;
     super::print_import_summary(&imp);
     for s in &status {
         println!("回收情况：{}", s.sentence());
@@ -140,5 +142,6 @@ pub fn run(a: Args) -> Result<i32> {
         println!("  charts/      图表 {n_charts} 个（PNG 可直接插入 Word，SVG 可无损缩放）");
     }
     println!("  issues.csv   数据问题清单（清洗后的答卷表在 Excel 汇总表的“清洗后数据”页）");
+    println!("  columns.csv  每个文件的每一列导入到了哪道题（也在 Excel 汇总表的“列对应”页）");
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }

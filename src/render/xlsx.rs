@@ -9,7 +9,7 @@ use rust_xlsxwriter::{Chart, ChartDataLabel, ChartFont, ChartType, Color, Format
 use std::path::Path;
 use unicode_width::UnicodeWidthStr;
 
-use crate::clean::ledger::{Issue, HEADERS};
+use crate::clean::ledger::{ColumnMap, Issue, COLUMN_HEADERS, HEADERS};
 use crate::output::{write_atomic, WriteError};
 use crate::stats::{Measure, Results, Table};
 use crate::survey::{Kind, Survey};
@@ -27,6 +27,8 @@ pub struct Overview {
     pub filter: Option<String>,
     /// Returns per unit against the roster (`--units`), one per wave, if given.
     pub status: Vec<crate::collect::status::Status>,
+    /// Where every input column went (the 列对应 sheet).
+    pub columns: Vec<ColumnMap>,
 }
 
 /// The cleaned data is written to the workbook up to this many rows (beyond, Excel
@@ -186,7 +188,12 @@ pub fn build(survey: &Survey, ov: &Overview, r: &Results, issues: &[Issue], data
     }
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name("数据问题", &mut taken))?;
-    ledger(ws, &st, issues)?;
+    ledger(ws, &st, &HEADERS, issues.iter().map(|i| i.fields()), "没有发现数据问题")?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name("列对应", &mut taken))?;
+    ledger(ws, &st, &COLUMN_HEADERS, ov.columns.iter().map(|c| c.fields()), "没有读取任何列")?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
     let ws = wb.add_worksheet();
@@ -501,24 +508,27 @@ fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, banner: 
     Ok(groups)
 }
 
-fn ledger(ws: &mut Worksheet, st: &Styles, issues: &[Issue]) -> Result<(), XlsxError> {
+/// A plain list sheet (the ledger, the column map): a header row and text rows.
+fn ledger<const N: usize>(ws: &mut Worksheet, st: &Styles, headers: &[&str; N], rows: impl Iterator<Item = [String; N]>, empty: &str) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
-    for (c, h) in HEADERS.iter().enumerate() {
+    for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &st.head)?;
         widths.see(c as u16, h, 60.0);
     }
-    for (i, is) in issues.iter().enumerate() {
-        for (c, v) in is.fields().iter().enumerate() {
+    let mut n = 0u32;
+    for (i, fields) in rows.enumerate() {
+        for (c, v) in fields.iter().enumerate() {
             ws.write_string(i as u32 + 1, c as u16, v)?;
             widths.see(c as u16, v, 60.0);
         }
+        n += 1;
     }
-    if issues.is_empty() {
-        ws.write_string_with_format(1, 0, "没有发现数据问题", &st.note)?;
+    if n == 0 {
+        ws.write_string_with_format(1, 0, empty, &st.note)?;
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, issues.len().max(1) as u32, HEADERS.len() as u16 - 1)?;
+    ws.autofilter(0, 0, n.max(1), N as u16 - 1)?;
     Ok(())
 }
 

@@ -174,12 +174,17 @@ fn many_files_at_once_keep_order_and_count_rows() {
     let files: Vec<PathBuf> = ["wjx_text.xlsx", "unit_messy.xlsx", "garbage.xlsx", "wjx_text_gbk.csv"].iter().map(|f| fixture(f)).collect();
     let imp = run(&s, &files);
     assert_eq!(imp.failed_files(), 1);
-    // wjx_text_gbk.csv repeats the same 序号 in the same units: rejected as duplicates.
+    // wjx_text_gbk.csv is the same export as wjx_text.xlsx (same 序号 and submit times):
+    // its rows are the same respondents, rejected as such.
     assert_eq!(imp.rows_read, 6 + 7 + 6);
     assert_eq!(imp.rows_read, imp.rows_kept + imp.rows_rejected);
     assert_eq!(imp.frame.height(), imp.rows_kept);
     let dups = imp.issues.iter().filter(|i| i.problem == Problem::DuplicateId).count();
-    assert_eq!(dups, 1 + 6);
+    assert_eq!(dups, 1);
+    let same: Vec<_> = imp.issues.iter().filter(|i| i.problem == Problem::DuplicateRespondent).collect();
+    assert_eq!(same.len(), 6);
+    assert!(same.iter().all(|i| i.file.ends_with("wjx_text_gbk.csv") && i.value.contains("wjx_text.xlsx 第")), "{same:?}");
+    assert_eq!(imp.duplicate_respondents(), 6);
     let t = table(&imp.frame, |c| c == "source_file");
     assert!(t[0].1[0].ends_with("wjx_text.xlsx"));
     assert!(t[0].1.last().unwrap().ends_with("unit_messy.xlsx"));
@@ -217,7 +222,7 @@ fn writes_csv_with_bom_parquet_and_ledger() {
     assert!(rows.iter().any(|r| r[6] == "合计行，不是答卷" && r[7] == "整行剔除" && r[2] == "11"));
     // No temporary files are left behind.
     let names: Vec<String> = std::fs::read_dir(w.path("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 3, "clean, issues and columns only: {names:?}");
 }
 
 #[test]

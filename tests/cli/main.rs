@@ -1,6 +1,6 @@
 //! Integration tests: one test crate (so polars is linked once) with a module per area.
 //! Tests drive the real binary through [`workdir::Workdir`] or call the library on the
-//! committed fixtures in tests/fixtures and the real 问卷星 exports in ../shared/data/wjx.
+//! committed fixtures in tests/fixtures (the real 问卷星 exports are in tests/fixtures/wjx_real).
 
 mod bad_input;
 mod charts;
@@ -10,4 +10,5 @@ mod import;
 mod init;
 mod props;
 mod stats;
+mod trust;
 mod workdir;

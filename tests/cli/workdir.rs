@@ -16,9 +16,9 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures").join(name)
 }
 
-/// The real 问卷星 exports, beside the repository.
+/// The real 问卷星 exports (copied into tests/fixtures/wjx_real with their source note).
 pub fn wjx(name: &str) -> PathBuf {
-    root().join("../shared/data/wjx").join(name)
+    root().join("tests/fixtures/wjx_real").join(name)
 }
 
 pub struct Run {

@@ -1,0 +1,191 @@
+//! Issue 8: nothing between a returned file and a figure goes wrong silently. Each test
+//! builds (or copies) an input of one shape and checks where every answer went.
+
+use crate::workdir::{fixture, read_csv, wjx, Workdir};
+use diaoyan::clean::ledger::{Action, Problem};
+use diaoyan::clean::{import, Import, ImportOptions};
+use diaoyan::survey::Survey;
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn survey() -> Survey {
+    Survey::load(&fixture("survey.toml")).unwrap()
+}
+
+fn run(s: &Survey, files: &[PathBuf]) -> Import {
+    import(s, files, &ImportOptions::default(), &|_| {})
+}
+
+/// Writes a one-sheet workbook: a header row, then rows of text cells.
+pub fn xlsx(path: &Path, header: &[&str], rows: &[Vec<&str>]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
+            }
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+fn strings(df: &DataFrame, name: &str) -> Vec<String> {
+    let c = df.column(name).unwrap_or_else(|_| panic!("no column {name}"));
+    (0..df.height())
+        .map(|i| match c.get(i).unwrap() {
+            AnyValue::Null => String::new(),
+            v => v.to_string().trim_matches('"').to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn matrix_rows_are_matched_by_label_in_every_numbered_shape() {
+    let w = Workdir::new();
+    let s = survey();
+    let rows = vec![vec!["1", "甲局", "党政干部", "4分", "2分"], vec!["2", "甲局", "事业单位人员", "5分", "1分"]];
+    for (i, (a, b)) in [
+        ("3.三会一课", "3.主题党日"),
+        ("3、三会一课", "3、主题党日"),
+        ("3.三会一课  ", "3.主题党日   "),
+        ("第3题 三会一课", "第3题 主题党日"),
+        // Rows in the other order: each column goes to its own row, whatever its position.
+        ("3.主题党日", "3.三会一课"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = w.path(&format!("shape{i}.xlsx"));
+        xlsx(&p, &["序号", "单位", "1、您的身份", a, b], &rows);
+        let imp = run(&s, &[p]);
+        let (first, second) = if a.contains("三会一课") { ("4.0", "2.0") } else { ("2.0", "4.0") };
+        assert_eq!(strings(&imp.frame, "Q3/三会一课")[0], first, "{a} | {b}");
+        assert_eq!(strings(&imp.frame, "Q3/主题党日")[0], second, "{a} | {b}");
+        assert!(!imp.issues.iter().any(|i| matches!(i.problem, Problem::UnknownColumn | Problem::ColumnConflict)), "{a}: {:?}", imp.issues);
+        let map = imp.column_map();
+        let d = map.iter().find(|c| c.column == "D").unwrap();
+        assert_eq!((d.question.as_str(), d.imported), ("Q3", true));
+        assert!(d.part == "三会一课" || d.part == "主题党日");
+    }
+}
+
+#[test]
+fn a_matrix_header_without_a_row_label_is_not_guessed() {
+    let w = Workdir::new();
+    let p = w.path("bare.xlsx");
+    // The matrix's own text with no row: which row it holds is unknown.
+    xlsx(&p, &["序号", "单位", "1、您的身份", "3、制度落实情况"], &[vec!["1", "甲局", "党政干部", "4分"]]);
+    let imp = run(&survey(), &[p]);
+    assert!(strings(&imp.frame, "Q3/三会一课")[0].is_empty());
+    let i = imp.issues.iter().find(|i| i.problem == Problem::UnknownColumn).expect("ledger entry for the column");
+    assert_eq!(i.column, "D");
+    let m = imp.column_map().into_iter().find(|c| c.column == "D").unwrap();
+    assert!(!m.imported && m.note.contains("矩阵题 Q3"), "{m:?}");
+}
+
+#[test]
+fn two_columns_for_one_target_are_both_left_out_and_reported() {
+    let w = Workdir::new();
+    let p = w.path("dup.xlsx");
+    xlsx(
+        &p,
+        &["序号", "单位", "1、您的身份", "您的身份", "3.三会一课", "第3题 三会一课", "5、是否开展专项整治"],
+        &[vec!["1", "甲局", "党政干部", "事业单位人员", "4分", "2分", "是"]],
+    );
+    let imp = run(&survey(), &[p.clone()]);
+    assert_eq!(imp.rows_kept, 1);
+    assert!(strings(&imp.frame, "Q1")[0].is_empty(), "neither duplicate column is used");
+    assert!(strings(&imp.frame, "Q3/三会一课")[0].is_empty());
+    assert_eq!(strings(&imp.frame, "Q5")[0], "是", "other columns import");
+    let conflicts: Vec<_> = imp.issues.iter().filter(|i| i.problem == Problem::ColumnConflict).collect();
+    assert_eq!(conflicts.len(), 4, "{conflicts:?}");
+    assert!(conflicts.iter().all(|i| i.action == Action::ColumnIgnored));
+    assert!(conflicts.iter().any(|i| i.column == "C" && i.value.contains("D列")));
+    assert_eq!(imp.conflicts(), 4);
+    // The command says so, and writes the column map.
+    let r = w.run(["import", "-s", fixture("survey.toml").to_str().unwrap(), p.to_str().unwrap(), "-o", "out/clean.csv"]);
+    r.expect_code(0);
+    assert!(r.stdout().contains("有 4 列与同一文件中的另一列对应同一题目"), "{}", r.stdout());
+    let (h, rows) = read_csv(&w.path("out/columns.csv"));
+    assert_eq!(h, ["文件", "工作表", "列", "表头", "题目", "行/选项", "导入", "说明"]);
+    assert_eq!(rows.len(), 7, "one row per column");
+    let row = |c: &str| rows.iter().find(|r| r[2] == c).unwrap().clone();
+    assert_eq!(row("C")[6], "未导入");
+    assert!(row("C")[7].contains("D列"));
+    assert_eq!((row("G")[4].as_str(), row("G")[6].as_str()), ("Q5", "是"));
+    assert_eq!(row("A")[5], "答卷编号");
+}
+
+#[test]
+fn data_under_an_empty_header_is_reported() {
+    let w = Workdir::new();
+    let p = w.path("noheader_col.xlsx");
+    xlsx(&p, &["序号", "单位", "1、您的身份", ""], &[vec!["1", "甲局", "党政干部", "多写的一列"]]);
+    let imp = run(&survey(), &[p]);
+    let i = imp.issues.iter().find(|i| i.problem == Problem::UnheadedColumn).expect("ledger entry");
+    assert_eq!((i.column.as_str(), i.value.as_str(), i.row), ("D", "多写的一列", Some(2)));
+    assert!(imp.column_map().iter().any(|c| c.column == "D" && !c.imported));
+}
+
+#[test]
+fn both_exports_of_one_survey_count_once() {
+    let w = Workdir::new();
+    let (t, c) = (wjx("text-export-800.xls"), wjx("code-export-800.xls"));
+    w.run(["init", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    let r = w.run(["import", "-s", "s.toml", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "both/clean.csv"]);
+    r.expect_code(0);
+    assert!(r.stdout().contains("读取答卷 1600 行 = 保留 800 行 + 剔除 800 行"), "{}", r.stdout());
+    assert!(r.stdout().contains("有 800 份答卷在另一个文件中已经导入"), "{}", r.stdout());
+    let (_, issues) = read_csv(&w.path("both/issues.csv"));
+    let dup: Vec<_> = issues.iter().filter(|i| i[6] == Problem::DuplicateRespondent.label()).collect();
+    assert_eq!(dup.len(), 800);
+    // Each entry names both places: the rejected row and the row kept.
+    assert!(dup[0][0].ends_with("code-export-800.xls") && dup[0][5].contains("text-export-800.xls 第 2 行"), "{:?}", dup[0]);
+    // The figures have the base of one export.
+    let r = w.run(["report", "-s", "s.toml", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "rep", "--charts", "none"]);
+    r.expect_code(0);
+    let (h, rows) = read_csv(&w.path("rep/results.csv"));
+    let base = h.iter().position(|x| x == "base").unwrap();
+    let q1: Vec<_> = rows.iter().filter(|r| r[1] == "Q1" && r[7] == "percent" && r[4] == "总体").collect();
+    assert!(!q1.is_empty());
+    assert!(q1.iter().all(|r| r[base] == "800"), "{:?}", q1[0]);
+}
+
+#[test]
+fn the_same_file_twice_is_read_once() {
+    let w = Workdir::new();
+    for d in ["a", "b"] {
+        std::fs::create_dir_all(w.path(d)).unwrap();
+    }
+    std::fs::copy(fixture("unit_messy.xlsx"), w.path("a/区财政局.xlsx")).unwrap();
+    std::fs::copy(fixture("unit_messy.xlsx"), w.path("b/区财政局副本.xlsx")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(w.path("a/区财政局.xlsx"), w.path("b/link.xlsx")).unwrap();
+    let s = survey();
+    let files = vec![w.path("a/区财政局.xlsx"), w.path("b/区财政局副本.xlsx"), w.path("b/link.xlsx"), w.path("a/区财政局.xlsx")];
+    let once = run(&s, &files[..1]);
+    let imp = run(&s, &files);
+    assert_eq!(imp.rows_kept, once.rows_kept);
+    assert_eq!(imp.rows_read, once.rows_read);
+    assert_eq!(imp.duplicate_files(), 3);
+    let dup: Vec<_> = imp.issues.iter().filter(|i| i.problem == Problem::DuplicateFile).collect();
+    assert_eq!(dup.len(), 3);
+    assert!(dup.iter().all(|i| i.action == Action::FileSkipped && i.value.contains("区财政局.xlsx")));
+    assert_eq!(imp.failed_files(), 0, "a duplicate is not an unreadable file");
+}
+
+#[test]
+fn a_row_with_every_question_empty_is_rejected() {
+    let w = Workdir::new();
+    let p = w.path("empty_rows.xlsx");
+    xlsx(&p, &["序号", "单位", "1、您的身份", "5、是否开展专项整治"], &[vec!["1", "甲局", "党政干部", "是"], vec!["2", "甲局", "(空)", "(跳过)"]]);
+    let imp = run(&survey(), &[p]);
+    assert_eq!((imp.rows_read, imp.rows_kept, imp.rows_rejected), (2, 1, 1));
+    let e: Vec<_> = imp.issues.iter().filter(|i| i.row == Some(3)).collect();
+    assert_eq!(e.len(), 1, "one entry for the row, not one per required question: {e:?}");
+    assert_eq!((e[0].problem, e[0].action), (Problem::EmptyResponse, Action::RowRejected));
+}
