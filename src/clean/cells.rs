@@ -66,7 +66,7 @@ fn note(problem: Problem, action: Action) -> Option<Note> {
 pub struct Options {
     exact: HashMap<String, usize>,
     normed: HashMap<String, usize>,
-    scores: Vec<f64>,
+    pub scores: Vec<f64>,
     other: Option<usize>,
     n: usize,
     /// Options whose text contains a separator, tried as whole substrings first.
@@ -150,6 +150,17 @@ pub fn choice(q: &Question, opts: &Options, d: &Data, coded: bool) -> Choice {
         }
     }
     if scale {
+        // A code export numbers the options 1, 2, … whatever their scores (code 1 is `0分`
+        // on a 0–10 scale); anywhere else a bare number is the score itself.
+        if coded {
+            if let Some(k) = int_of(d) {
+                return if k >= 1 && (k as usize) <= opts.n {
+                    Choice::Option(k as usize - 1, None, None)
+                } else {
+                    Choice::Bad(Note { problem: Problem::OutOfRange, action: Action::SetMissing })
+                };
+            }
+        }
         if let Some(v) = match d {
             Data::String(s) => parse_points(s),
             Data::Float(f) => Some(*f),

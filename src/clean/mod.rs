@@ -528,7 +528,7 @@ impl<'a> SheetCtx<'a> {
                     if let Some(n) = n {
                         note(issues, cell_text(d), n.problem, n.action);
                     }
-                    vals[qc.first] = if q.kind == Kind::Scale { Val::F64(q.score(oi)) } else { Val::Opt(oi as u32) };
+                    vals[qc.first] = if q.kind == Kind::Scale { Val::F64(opts.scores[oi]) } else { Val::Opt(oi as u32) };
                     set_other(vals, oi, other);
                     state[qi] = QState::Answered;
                 }
@@ -577,13 +577,13 @@ impl<'a> SheetCtx<'a> {
                     Err(()) => { note(issues, cell_text(d), Problem::NotANumber, Action::SetMissing); invalid(state) }
                 },
             },
-            (Role::MatrixRow(_, ri), _) => match cells::choice(q, opts, d, true) {
+            (Role::MatrixRow(_, ri), _) => match cells::choice(q, opts, d, self.coded.contains(&col)) {
                 Choice::Blank(b) => mark(state, b),
                 Choice::Option(oi, _, n) => {
                     if let Some(n) = n {
                         note(issues, cell_text(d), n.problem, n.action);
                     }
-                    vals[qc.first + ri] = Val::F64(q.score(oi));
+                    vals[qc.first + ri] = Val::F64(opts.scores[oi]);
                     state[qi] = QState::Answered;
                 }
                 Choice::Bad(n) => { note(issues, cell_text(d), n.problem, n.action); invalid(state) }
@@ -708,8 +708,15 @@ fn prepare_sheet<'a>(
     // option letters (`A`, `ACD`, `a,c`) in most rows.
     let mut coded = HashSet::new();
     let mut lettered = HashSet::new();
+    // Scale and matrix columns of integers: codes in a code export (every single-choice
+    // column coded), scores anywhere else. Decided after the single-choice columns.
+    let mut numeric_scales: Vec<u32> = Vec::new();
+    let (mut coded_single, mut texty_single) = (0, 0);
     for c in &layout.columns {
-        let Role::Whole(qi) = c.role else { continue };
+        let qi = match c.role {
+            Role::Whole(qi) | Role::MatrixRow(qi, _) => qi,
+            _ => continue,
+        };
         let kind = survey.questions[qi].kind;
         if !kind.has_options() {
             continue;
@@ -734,12 +741,24 @@ fn prepare_sheet<'a>(
                 }
             }
         }
-        if total > 0 && matches!(kind, Kind::Single | Kind::Scale) && ints * 10 >= total * 9 {
-            coded.insert(c.col);
+        let mostly_ints = total > 0 && ints * 10 >= total * 9;
+        match kind {
+            Kind::Single if mostly_ints => {
+                coded.insert(c.col);
+                coded_single += 1;
+            }
+            Kind::Single if total > 0 => texty_single += 1,
+            Kind::Scale | Kind::Matrix if mostly_ints => numeric_scales.push(c.col),
+            _ => {}
         }
         if total > 0 && letters * 2 >= total {
             lettered.insert(c.col);
         }
+    }
+    // `第N题(option)` split columns exist only in 问卷星's code export.
+    let split_headers = layout.columns.iter().any(|c| crate::text::parse_split_header(&c.header).is_some());
+    if (coded_single > 0 || split_headers) && texty_single == 0 {
+        coded.extend(numeric_scales);
     }
     let unit_q = survey.unit.as_ref().and_then(|u| survey.questions.iter().position(|q| &q.id == u));
     let unknown: Vec<String> = layout.columns.iter().filter(|c| c.role == Role::Unknown).map(|c| c.header.clone()).collect();

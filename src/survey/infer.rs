@@ -200,8 +200,9 @@ fn classify(values: &[(u32, Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
         return (Kind::Text, vec![]);
     }
     if texts.iter().all(|t| t.trim().ends_with('分') && parse_points(t).is_some()) {
-        let max = texts.iter().filter_map(|t| parse_points(t)).fold(5.0f64, f64::max) as usize;
-        return (Kind::Scale, (1..=max).map(|k| OptionDef::Plain(format!("{k}分"))).collect());
+        if let Some(opts) = scale_options(texts.iter().filter_map(|t| parse_points(t)), None) {
+            return (Kind::Scale, opts);
+        }
     }
     let ints: Vec<i64> = values.iter().filter_map(|(_, d)| int_of(d)).collect();
     if ints.len() == values.len() {
@@ -220,6 +221,56 @@ fn classify(values: &[(u32, Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
         return (Kind::Single, opts);
     }
     (Kind::Text, vec![])
+}
+
+/// The options of a numbered scale (`0分` … `10分`), from the scores the data shows
+/// widened to the usual ranges: from 1 (or 0 when 0 appears) to at least 5, and to 10 when
+/// 0 and scores above 5 appear (a 0–10 scale). `pair`: (score − code, highest code) from
+/// the code export, which fixes where the codes start. `None` when the scores are not
+/// whole numbers in a range of at most 100.
+fn scale_options(points: impl Iterator<Item = f64>, pair: Option<(i64, i64)>) -> Option<Vec<OptionDef>> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for p in points {
+        if p.fract() != 0.0 {
+            return None;
+        }
+        lo = lo.min(p);
+        hi = hi.max(p);
+    }
+    if let Some((offset, max_code)) = pair {
+        lo = lo.min((1 + offset) as f64);
+        hi = hi.max((max_code + offset) as f64);
+    }
+    if !lo.is_finite() {
+        return None;
+    }
+    let lo = lo.min(1.0);
+    let mut hi = hi.max(5.0);
+    if lo == 0.0 && hi > 5.0 && hi < 10.0 {
+        hi = 10.0;
+    }
+    if hi - lo > 100.0 || lo < -100.0 {
+        return None;
+    }
+    Some((lo as i64..=hi as i64).map(|k| OptionDef::Plain(format!("{k}分"))).collect())
+}
+
+/// For a numbered scale exported both ways: the one offset between the score in the text
+/// export's labels and the code in the code export (`0分` ↔ 1 gives −1), and the highest
+/// code seen. `None` when the respondents disagree or no label is numbered.
+fn score_offset(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32) -> Option<(i64, i64)> {
+    let mut offset = None;
+    let mut max_code = i64::MIN;
+    for (code, text) in code_texts(tf, tc, cf, cc) {
+        let p = super::label_number(&text)?;
+        let d = p as i64 - code;
+        if offset.is_some_and(|o| o != d) {
+            return None;
+        }
+        offset = Some(d);
+        max_code = max_code.max(code);
+    }
+    offset.map(|o| (o, max_code))
 }
 
 /// Infers a definition from one or more files (a 问卷星 text/code pair, or a table).
@@ -271,15 +322,18 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
             q.kind = Kind::Matrix;
             q.rows = d.rows.iter().map(|(l, _)| l.clone()).collect();
             let f = if td.is_some() { text.unwrap() } else { code.unwrap() };
-            let mut max = 5.0f64;
-            for (_, c) in &d.rows {
-                for (_, v) in column_values(f, *c) {
-                    if let Some(p) = match &v { Data::String(s) => parse_points(s), _ => int_of(&v).map(|i| i as f64) } {
-                        max = max.max(p);
-                    }
-                }
-            }
-            q.options = (1..=max as usize).map(|k| OptionDef::Plain(format!("{k}分"))).collect();
+            let points: Vec<f64> = d
+                .rows
+                .iter()
+                .flat_map(|(_, c)| column_values(f, *c))
+                .filter_map(|(_, v)| match &v { Data::String(s) => parse_points(s), _ => int_of(&v).map(|i| i as f64) })
+                .collect();
+            // Both exports: the first row's pairs say where the codes start.
+            let pair = match (text, code, td, cd) {
+                (Some(tf), Some(cf), Some(t), Some(c)) if !t.rows.is_empty() && !c.rows.is_empty() => score_offset(tf, t.rows[0].1, cf, c.rows[0].1),
+                _ => None,
+            };
+            q.options = scale_options(points.into_iter(), pair).unwrap_or_else(|| (1..=5).map(|k| OptionDef::Plain(format!("{k}分"))).collect());
         } else if let Some(cd) = cd.filter(|d| !d.split.is_empty()) {
             // Split columns: option order from the code export; 0/1 → multi, ranks → rank.
             let f = code.unwrap();
@@ -316,10 +370,17 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
             q.kind = kind;
             // The pair: code → text mapping orders single-choice options by their codes.
             if let (Some(tf), Some(cf), Some(cd)) = (text, code, cd) {
-                if matches!(kind, Kind::Single | Kind::Scale) {
-                    if let Some(cc) = cd.whole {
-                        q.options = pair_options(tf, c, cf, cc, &q.options);
+                match (kind, cd.whole) {
+                    (Kind::Single, Some(cc)) => q.options = pair_options(tf, c, cf, cc, &q.options),
+                    // A numbered scale: scores are in the labels; the codes only say where
+                    // the scale starts and how far it reaches.
+                    (Kind::Scale, Some(cc)) => {
+                        let points = vals.iter().filter_map(|(_, d)| parse_points(&cell_text(d)));
+                        if let Some(o) = scale_options(points, score_offset(tf, c, cf, cc)) {
+                            q.options = o;
+                        }
                     }
+                    _ => {}
                 }
             }
         }
@@ -347,9 +408,9 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
     Ok(s)
 }
 
-/// Orders the options of a single-choice question by the code export's numbers, matching
-/// respondents by 序号 when both files have it, else by row.
-fn pair_options(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32, fallback: &[OptionDef]) -> Vec<OptionDef> {
+/// (code, text) for every respondent found in both exports, matched by 序号 when both
+/// files have it, else by row.
+fn code_texts(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32) -> Vec<(i64, String)> {
     let key = |f: &FileDrafts, r: u32| -> String {
         match f.seq_col {
             Some(c) => f.cells.get_value((r, c)).map(cell_text).unwrap_or_default(),
@@ -357,10 +418,18 @@ fn pair_options(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32, fallback: &[
         }
     };
     let texts: HashMap<String, String> = column_values(tf, tc).into_iter().map(|(r, d)| (key(tf, r), cell_text(&d))).collect();
+    column_values(cf, cc)
+        .into_iter()
+        .filter_map(|(r, d)| Some((int_of(&d)?, texts.get(&key(cf, r))?.clone())))
+        .collect()
+}
+
+/// Orders the options of a single-choice question by the code export's numbers, matching
+/// respondents by 序号 when both files have it, else by row.
+fn pair_options(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32, fallback: &[OptionDef]) -> Vec<OptionDef> {
     let mut by_code: HashMap<i64, (String, bool)> = HashMap::new();
-    for (r, d) in column_values(cf, cc) {
-        let (Some(k), Some(t)) = (int_of(&d), texts.get(&key(cf, r))) else { continue };
-        let (head, other) = split_other(t);
+    for (k, t) in code_texts(tf, tc, cf, cc) {
+        let (head, other) = split_other(&t);
         let e = by_code.entry(k).or_insert((tidy(head), false));
         e.1 |= other.is_some();
     }

@@ -140,9 +140,20 @@ pub struct ShowIf {
 }
 
 impl Question {
-    /// Score of option `i` (0-based) of a scale/matrix question.
+    /// Score of option `i` (0-based) of a scale/matrix question: its `score` when given;
+    /// else, when every option is numbered (`0分` … `10分`, `1` … `7`), the number in its
+    /// label, whatever its position or code; else its 1-based position.
     pub fn score(&self, i: usize) -> f64 {
-        self.options[i].score().unwrap_or((i + 1) as f64)
+        if let Some(s) = self.options[i].score() {
+            return s;
+        }
+        let numbered = self.options.iter().all(|o| o.score().is_some() || label_number(o.text()).is_some());
+        if numbered {
+            if let Some(n) = label_number(self.options[i].text()) {
+                return n;
+            }
+        }
+        (i + 1) as f64
     }
     /// Index of the option matching `value` exactly after normalisation (text or alias).
     pub fn find_option(&self, value: &str) -> Option<usize> {
@@ -151,6 +162,17 @@ impl Question {
             norm(o.text()) == v || o.aliases().iter().any(|a| norm(a) == v)
         })
     }
+}
+
+/// The number a scale option's label states: `3分`, `3 分`, `３分`, `3`; `None` for
+/// anything else (`非常满意`, `3分以上`).
+pub fn label_number(label: &str) -> Option<f64> {
+    let t = norm(label);
+    let t = t.strip_suffix('分').unwrap_or(&t);
+    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// The whole questionnaire definition.

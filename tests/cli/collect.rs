@@ -6,7 +6,7 @@ use calamine::{open_workbook_auto, Reader};
 use diaoyan::clean::ledger::{Action, Problem};
 use diaoyan::clean::{import, ImportOptions};
 use diaoyan::survey::Survey;
-use polars::prelude::*;
+
 use rust_xlsxwriter::Workbook;
 use std::path::Path;
 

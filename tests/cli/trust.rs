@@ -189,3 +189,77 @@ fn a_row_with_every_question_empty_is_rejected() {
     assert_eq!(e.len(), 1, "one entry for the row, not one per required question: {e:?}");
     assert_eq!((e[0].problem, e[0].action), (Problem::EmptyResponse, Action::RowRejected));
 }
+
+/// A 问卷星 text and code export of one survey with a 0–10 scale and a 0–4 matrix.
+fn zero_based_exports(w: &Workdir) -> (PathBuf, PathBuf) {
+    let header = ["序号", "提交答卷时间", "1、您的身份(单选题 *必答)", "2、总体满意度打分(量表题 *必答)", "3、各项制度落实—三会一课(矩阵单选题)", "主题党日"];
+    let t = w.path("调查_0.xlsx");
+    let c = w.path("调查_2.xlsx");
+    let who = ["党政干部", "事业单位人员", "党政干部", "事业单位人员"];
+    let score = ["3分", "0分", "10分", "3分"];
+    let m1 = ["0分", "4分", "2分", "3分"];
+    let m2 = ["1分", "4分", "0分", "2分"];
+    let mut trows = Vec::new();
+    let mut crows: Vec<Vec<String>> = Vec::new();
+    for i in 0..4 {
+        let id = (i + 1).to_string();
+        let time = format!("2025/3/{} 10:00:00", i + 1);
+        trows.push(vec![id.clone(), time.clone(), who[i].to_string(), score[i].to_string(), m1[i].to_string(), m2[i].to_string()]);
+        let code = |s: &str| (s.trim_end_matches('分').parse::<i32>().unwrap() + 1).to_string();
+        let wc = if who[i] == "党政干部" { "1" } else { "2" };
+        crows.push(vec![id, time, wc.into(), code(score[i]), code(m1[i]), code(m2[i])]);
+    }
+    fn as_ref(rows: &[Vec<String>]) -> Vec<Vec<&str>> {
+        rows.iter().map(|r| r.iter().map(|s| s.as_str()).collect()).collect()
+    }
+    xlsx(&t, &header, &as_ref(&trows));
+    xlsx(&c, &header, &as_ref(&crows));
+    (t, c)
+}
+
+#[test]
+fn a_scale_scores_the_number_in_its_labels() {
+    let w = Workdir::new();
+    let (t, c) = zero_based_exports(&w);
+    w.run(["init", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    let s = Survey::load(&w.path("s.toml")).unwrap();
+    let q2 = s.question("Q2").unwrap();
+    let labels: Vec<&str> = q2.options.iter().map(|o| o.text()).collect();
+    let want: Vec<String> = (0..=10).map(|k| format!("{k}分")).collect();
+    assert_eq!(labels, want, "0–10 stays 0–10, in order, no placeholders");
+    let q3 = s.question("Q3").unwrap();
+    assert_eq!(q3.options.first().map(|o| o.text()), Some("0分"));
+    // Text export, code export, and both together give the same scores.
+    for (name, files) in [("text", vec![t.clone()]), ("code", vec![c.clone()]), ("both", vec![t.clone(), c.clone()])] {
+        let imp = run(&s, &files);
+        assert_eq!(imp.rows_kept, 4, "{name}");
+        assert_eq!(strings(&imp.frame, "Q2"), ["3.0", "0.0", "10.0", "3.0"], "{name}");
+        assert_eq!(strings(&imp.frame, "Q3/三会一课"), ["0.0", "4.0", "2.0", "3.0"], "{name}");
+        assert_eq!(strings(&imp.frame, "Q3/主题党日"), ["1.0", "4.0", "0.0", "2.0"], "{name}");
+        assert!(!imp.issues.iter().any(|i| i.problem == Problem::OutOfRange), "{name}: {:?}", imp.issues);
+    }
+    // The figures: mean 4, top-2-box (9分 and 10分) 25%.
+    let r = w.run(["report", "-s", "s.toml", c.to_str().unwrap(), "-o", "rep", "--charts", "none"]);
+    r.expect_code(0);
+    let (h, rows) = read_csv(&w.path("rep/results.csv"));
+    let value = h.iter().position(|x| x == "value").unwrap();
+    let get = |m: &str| rows.iter().find(|r| r[1] == "Q2" && r[7] == m && r[4] == "总体").unwrap_or_else(|| panic!("{m}"))[value].parse::<f64>().unwrap();
+    assert!((get("mean") - 4.0).abs() < 1e-9);
+    assert!((get("top2") - 25.0).abs() < 1e-9);
+    assert!((get("bottom2") - 25.0).abs() < 1e-9, "0分 and 1分");
+}
+
+#[test]
+fn a_hand_typed_number_on_a_zero_based_scale_is_the_score() {
+    // A unit workbook (text answers elsewhere) typing bare scores: 3 is 3分, not code 3.
+    let w = Workdir::new();
+    let (t, c) = zero_based_exports(&w);
+    w.run(["init", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    let s = Survey::load(&w.path("s.toml")).unwrap();
+    let p = w.path("单位.xlsx");
+    xlsx(&p, &["序号", "1、您的身份", "2、总体满意度打分", "3.三会一课", "3.主题党日"], &[vec!["1", "党政干部", "3", "0", "4"]]);
+    let imp = run(&s, &[p]);
+    assert_eq!(strings(&imp.frame, "Q2"), ["3.0"]);
+    assert_eq!(strings(&imp.frame, "Q3/三会一课"), ["0.0"]);
+    assert_eq!(strings(&imp.frame, "Q3/主题党日"), ["4.0"]);
+}
