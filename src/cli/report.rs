@@ -134,6 +134,18 @@ pub fn run(a: Args) -> Result<i32> {
     let n_tables = results.tables.iter().filter(|t| t.banner.is_none()).count();
     let n_cross = results.tables.len() - n_tables;
     println!("统计完成：{} 个题目表，{} 个交叉表（分组：{}）", n_tables, n_cross, if banners.is_empty() { "无".into() } else { banners.join("、") });
+    let not_run: Vec<String> = results
+        .tables
+        .iter()
+        .filter_map(|t| t.test_note.as_ref().map(|n| format!("{} × {}{}：{n}", t.question, t.banner.as_deref().unwrap_or(""), if t.wave.is_empty() { String::new() } else { format!("（{}）", t.wave) })))
+        .collect();
+    if !not_run.is_empty() {
+        println!("  {} 个交叉表未做检验（原因见 tests.csv）：{}{}", not_run.len(), not_run.iter().take(3).cloned().collect::<Vec<_>>().join("；"), if not_run.len() > 3 { "……" } else { "" });
+    }
+    let unreliable = results.tables.iter().filter(|t| t.test.as_ref().is_some_and(|x| x.unreliable() && x.test != "fisher")).count();
+    if unreliable > 0 {
+        println!("  {unreliable} 个卡方检验中期望频数小于 5 的格子超过 20%，结果不可靠，tests.csv 和汇总表中另给出了精确检验 p 值");
+    }
     println!("已写出（{}）：", dir.display());
     println!("  {}  Excel 汇总表", book.file_name().unwrap().to_string_lossy());
     println!("  results.csv  全部统计数字（每行一个数）");

@@ -8,7 +8,8 @@ use crate::stats::{Measure, Results, OVERALL};
 
 pub const RESULTS_HEADER: [&str; 14] =
     ["wave", "question", "question_text", "kind", "banner", "group", "option", "measure", "value", "count", "base", "ci_low", "ci_high", "sig"];
-pub const TESTS_HEADER: [&str; 9] = ["wave", "question", "banner", "test", "statistic", "df", "p_value", "cramers_v", "low_expected_share"];
+pub const TESTS_HEADER: [&str; 12] =
+    ["wave", "question", "banner", "test", "statistic", "df", "p_value", "cramers_v", "low_expected_share", "exact_p", "exact_method", "note"];
 
 /// Full precision, and nothing at all for a missing figure (never NaN or inf).
 fn num(v: Option<f64>) -> String {
@@ -70,22 +71,47 @@ pub fn results_rows(r: &Results) -> Vec<[String; 14]> {
     out
 }
 
-pub fn tests_rows(r: &Results) -> Vec<[String; 9]> {
+/// One row per crosstab of a choice question: the test, or (test empty) why none was run.
+pub fn tests_rows(r: &Results) -> Vec<[String; 12]> {
     r.tables
         .iter()
-        .filter_map(|t| {
-            let x = t.test.as_ref()?;
-            Some([
+        .filter_map(|t| match (&t.test, &t.test_note) {
+            (Some(x), _) => {
+                let note = if x.unreliable() {
+                    format!("{:.0}% 的期望频数小于 5，卡方检验不可靠{}", x.low_expected_share * 100.0, if x.exact.is_some() { "，请看精确检验 p 值" } else { "（加权数据或样本超过 20 万时不做精确检验）" })
+                } else {
+                    String::new()
+                };
+                Some([
+                    t.wave.clone(),
+                    t.question.clone(),
+                    t.banner.clone().unwrap_or_default(),
+                    x.test.to_string(),
+                    num(Some(x.statistic)),
+                    x.df.to_string(),
+                    num(Some(x.p_value)),
+                    num(Some(x.cramers_v)),
+                    num(Some(x.low_expected_share)),
+                    num(x.exact.map(|e| e.p_value)),
+                    x.exact.map(|e| e.method.name()).unwrap_or_default(),
+                    note,
+                ])
+            }
+            (None, Some(why)) => Some([
                 t.wave.clone(),
                 t.question.clone(),
                 t.banner.clone().unwrap_or_default(),
-                x.test.to_string(),
-                num(Some(x.statistic)),
-                x.df.to_string(),
-                num(Some(x.p_value)),
-                num(Some(x.cramers_v)),
-                num(Some(x.low_expected_share)),
-            ])
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                format!("未做检验：{why}"),
+            ]),
+            _ => None,
         })
         .collect()
 }

@@ -115,23 +115,25 @@ fn fmt_p(p: f64) -> String {
 }
 
 /// The line under a crosstab: the test and its caveats.
-pub fn test_line(t: &Table, min_base: f64) -> String {
+pub fn test_line(t: &Table, _min_base: f64) -> String {
     match &t.test {
         Some(x) => {
             let mut s = if x.test == "fisher" {
                 format!("Fisher 精确检验：{}（χ²={:.2}，Cramér's V={:.3}）", fmt_p(x.p_value), x.statistic, x.cramers_v)
             } else {
-                format!("卡方检验：χ²={:.2}，自由度={}，{}，Cramér's V={:.3}", x.statistic, x.df, fmt_p(x.p_value), x.cramers_v)
+                format!("卡方检验（全部分组）：χ²={:.2}，自由度={}，{}，Cramér's V={:.3}", x.statistic, x.df, fmt_p(x.p_value), x.cramers_v)
             };
-            if x.low_expected_share > 0.2 {
-                s += &format!("。注意：{:.0}% 的期望频数小于 5，检验结果仅供参考", x.low_expected_share * 100.0);
+            if x.unreliable() {
+                s += &format!("。注意：{:.0}% 的期望频数小于 5，卡方检验不可靠", x.low_expected_share * 100.0);
+                match &x.exact {
+                    Some(e) => s += &format!("；{}：{}", e.method.label(), fmt_p(e.p_value)),
+                    None if x.test != "fisher" => s += "（加权数据或样本超过 20 万时不做精确检验，结果仅供参考）",
+                    None => {}
+                }
             }
             s
         }
-        None if matches!(t.kind, Kind::Single | Kind::Scale | Kind::Matrix) => {
-            format!("未做检验：样本量不少于 {min_base} 的分组不足两个，或答案只集中在一个选项")
-        }
-        None => String::new(),
+        None => t.test_note.as_ref().map(|n| format!("未做检验：{n}")).unwrap_or_default(),
     }
 }
 

@@ -35,6 +35,17 @@ pub struct Independence {
     pub cramers_v: f64,
     /// Share of cells with an expected count below 5.
     pub low_expected_share: f64,
+    /// For an unreliable chi-square (see [`Independence::unreliable`]) of an unweighted
+    /// table larger than 2×2: the exact or simulated p-value.
+    pub exact: Option<super::exact::Exact>,
+}
+
+impl Independence {
+    /// The chi-square approximation is unreliable when more than 20% of the expected
+    /// counts are below 5 (the rule of SPSS and of Cochran). Every output states it.
+    pub fn unreliable(&self) -> bool {
+        self.low_expected_share > 0.2
+    }
 }
 
 /// Pearson chi-square test of independence (no continuity correction, as
@@ -73,10 +84,15 @@ pub fn independence(table: &[Vec<f64>], n_eff: Option<f64>) -> Option<Independen
     if t.len() == 2 && keep.len() == 2 && n_eff.is_none() {
         let c = |x: f64| x.round() as u64;
         let p = fisher_2x2(c(t[0][0]), c(t[0][1]), c(t[1][0]), c(t[1][1]));
-        return Some(Independence { test: "fisher", statistic: chi2, df, p_value: p, cramers_v, low_expected_share });
+        return Some(Independence { test: "fisher", statistic: chi2, df, p_value: p, cramers_v, low_expected_share, exact: None });
     }
     let p_value = ChiSquared::new(df as f64).map(|d| d.sf(chi2)).unwrap_or(f64::NAN);
-    Some(Independence { test: "chi2", statistic: chi2, df, p_value, cramers_v, low_expected_share })
+    let mut x = Independence { test: "chi2", statistic: chi2, df, p_value, cramers_v, low_expected_share, exact: None };
+    if x.unreliable() && n_eff.is_none() {
+        let counts: Vec<Vec<u64>> = t.iter().map(|r| r.iter().map(|v| v.round() as u64).collect()).collect();
+        x.exact = super::exact::exact_p(&counts, super::exact::ENUMERATION_LIMIT);
+    }
+    Some(x)
 }
 
 /// Two-sided Fisher exact test for [[a, b], [c, d]], as scipy: the sum of the

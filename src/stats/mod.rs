@@ -7,6 +7,7 @@
 //! the single source for every output (results.csv, tests.csv, the workbook), so no
 //! renderer computes anything.
 
+pub mod exact;
 pub mod inference;
 
 use polars::prelude::*;
@@ -188,6 +189,8 @@ pub struct Table {
     pub flags: Vec<BaseFlag>,
     pub rows: Vec<Row>,
     pub test: Option<Independence>,
+    /// Why a crosstab of a choice question has no test (`test` is `None`).
+    pub test_note: Option<String>,
     /// Non-empty answers of a text question (whole sample only).
     pub answers: Vec<String>,
     /// Number questions (whole sample): (low, high, weighted count) per bin; a bin holds
@@ -512,6 +515,7 @@ fn table(
     let mut rows: Vec<Row> = Vec::new();
     let mut bases = vec![Base::default(); k];
     let mut test = None;
+    let mut test_note = None;
     let mut answers = Vec::new();
     let mut histogram = Vec::new();
     let pct_row = |option: String, measure: Measure, counts: &[f64], bases: &[Base], denom: Option<&[f64]>| -> Row {
@@ -568,10 +572,23 @@ fn table(
                 rows.push(pct_row(String::new(), Measure::Bottom2, &bottom, &bases, None));
             }
             if crosstab {
-                let elig: Vec<usize> = (1..k).filter(|&c| bases[c].n as f64 >= opts.min_base).collect();
-                let tab: Vec<Vec<f64>> = counts.iter().map(|r| elig.iter().map(|&c| r[c]).collect()).collect();
-                let n_eff = if w.iter().any(|x| *x != 1.0) { Some(elig.iter().map(|&c| bases[c].n_eff()).sum()) } else { None };
+                // The test of independence uses the whole table: every group with a
+                // non-zero base, however small (as SPSS does). Small groups are left out
+                // of the pairwise letters only.
+                let groups: Vec<usize> = (1..k).filter(|&c| bases[c].n > 0).collect();
+                let tab: Vec<Vec<f64>> = counts.iter().map(|r| groups.iter().map(|&c| r[c]).collect()).collect();
+                let n_eff = if w.iter().any(|x| *x != 1.0) { Some(groups.iter().map(|&c| bases[c].n_eff()).sum()) } else { None };
                 test = independence(&tab, n_eff);
+                if test.is_none() {
+                    let answered = counts.iter().filter(|r| groups.iter().any(|&c| r[c] > 0.0)).count();
+                    test_note = Some(if groups.len() < 2 {
+                        format!("只有 {} 个分组有人作答，无法比较", groups.len())
+                    } else if answered < 2 {
+                        "所有作答都集中在同一个选项，无法检验".to_string()
+                    } else {
+                        "表格退化，无法检验".to_string()
+                    });
+                }
             }
         }
         QData::Multi(cols) => {
@@ -693,6 +710,7 @@ fn table(
         weighted_bases: bases.iter().map(|b| b.w).collect(),
         rows,
         test,
+        test_note,
         answers,
         histogram,
     }

@@ -74,7 +74,50 @@ fn figures_match_the_reference() {
         for f in ["statistic", "p_value", "cramers_v", "low_expected_share"] {
             close(&format!("{} by {} {f}", m["question"], m["banner"]), &g[f], m[f]);
         }
+        // An unreliable chi-square carries an exact (or simulated) p-value, checked against
+        // scipy's simulated r×c Fisher test (200,000 resamples).
+        if m["exact_p_approx"].is_empty() {
+            assert!(g["exact_p"].is_empty(), "{} by {}: no exact test expected", m["question"], m["banner"]);
+        } else {
+            let (got, want): (f64, f64) = (g["exact_p"].parse().unwrap(), m["exact_p_approx"].parse().unwrap());
+            assert!((got - want).abs() < 0.02, "{} by {} exact p: {got} vs scipy {want}", m["question"], m["banner"]);
+            assert!(!g["exact_method"].is_empty() && g["note"].contains("期望频数小于 5"), "{g:?}");
+        }
     }
+    // The small group (国有企业人员, n = 26 < --min-base) is part of the chi-square.
+    let q2 = tests.iter().find(|t| t["question"] == "Q2" && t["banner"] == "Q1").unwrap();
+    assert_eq!(q2["df"], "6", "4 options × 3 groups");
+}
+
+#[test]
+fn exact_tests_match_the_reference() {
+    let (h, rows) = reference("expected_exact.csv");
+    assert_eq!(h, ["name", "table", "p_value"]);
+    assert!(rows.len() >= 5);
+    for r in rows {
+        let table: Vec<Vec<u64>> = r[1].split(';').map(|row| row.split(',').map(|x| x.parse().unwrap()).collect()).collect();
+        let e = diaoyan::stats::exact::exact_p(&table, diaoyan::stats::exact::ENUMERATION_LIMIT).unwrap();
+        assert_eq!(e.method, diaoyan::stats::exact::ExactMethod::FreemanHalton, "{}", r[0]);
+        close(&r[0], &e.p_value.to_string(), &r[2]);
+    }
+}
+
+#[test]
+fn a_crosstab_without_a_test_says_why() {
+    // Everyone in one group: no test, and tests.csv says so.
+    let w = Workdir::new();
+    let fx = root().join("tests/fixtures/stats");
+    w.run([
+        "report", "-s", fx.join("survey.toml").to_str().unwrap(), fx.join("data.csv").to_str().unwrap(), "-o", "out", "--charts", "none",
+        "--banner", "Q1", "--where", "Q1=国有企业人员",
+    ])
+    .expect_code(0);
+    let (h, rows) = read_csv(&w.path("out/tests.csv"));
+    let note = h.iter().position(|x| x == "note").unwrap();
+    let test = h.iter().position(|x| x == "test").unwrap();
+    let q2 = rows.iter().find(|r| r[1] == "Q2" && r[2] == "Q1").expect("a row for Q2 by Q1");
+    assert_eq!(q2[test], "");
+    assert!(q2[note].contains("未做检验") && q2[note].contains("1 个分组"), "{q2:?}");
 }
 
 #[test]
@@ -130,10 +173,17 @@ fn empty_groups_and_unanswered_questions_give_no_nan() {
     }
     let (h, rows) = read_csv(&w.path("out/results.csv"));
     let col = |n: &str| h.iter().position(|x| x == n).unwrap();
-    // Every group is small (n < 30): figures but no letters, and no tests at all.
+    // Every group is small (n < 30): figures but no letters. The tests of independence
+    // still use the whole table; where none can be run, tests.csv says why.
     assert!(rows.iter().all(|r| r[col("sig")].is_empty()));
-    let (_, tests) = read_csv(&w.path("out/tests.csv"));
-    assert!(tests.is_empty());
+    let (th, tests) = read_csv(&w.path("out/tests.csv"));
+    let tcol = |n: &str| th.iter().position(|x| x == n).unwrap();
+    assert!(tests.iter().any(|t| !t[tcol("test")].is_empty()), "small groups are tested");
+    for t in &tests {
+        assert!(!t[tcol("test")].is_empty() || t[tcol("note")].starts_with("未做检验："), "{t:?}");
+    }
+    let q9 = tests.iter().find(|t| t[1] == "Q9" && t[2] == "Q1").expect("Q9 by Q1 listed");
+    assert!(q9[tcol("test")].is_empty() && q9[tcol("note")].contains("分组"), "{q9:?}");
     // The empty group has base 0 and no value; the unanswered question too.
     let empty: Vec<&Vec<String>> = rows.iter().filter(|r| r[col("group")] == "退休人员").collect();
     assert!(!empty.is_empty());

@@ -191,10 +191,58 @@ def number(df):
         add("Q6", "总体", "总体", "", m, v, base=n)
 
 
+def tables_with_margins(rs, cs):
+    """Every table of non-negative integers with row sums rs and column sums cs."""
+    if len(cs) == 1:
+        yield [[r] for r in rs]
+        return
+
+    def columns(rem, left, i):
+        if i == len(rem) - 1:
+            if left <= rem[i]:
+                yield [left]
+            return
+        for x in range(0, min(left, rem[i]) + 1):
+            for rest in columns(rem, left - x, i + 1):
+                yield [x] + rest
+
+    for col in columns(rs, cs[0], 0):
+        rem = [r - c for r, c in zip(rs, col)]
+        for sub in tables_with_margins(rem, cs[1:]):
+            yield [[c] + s for c, s in zip(col, sub)]
+
+
+def freeman_halton(table):
+    """Fisher-Freeman-Halton p-value by enumeration, probabilities from scipy's
+    random_table (multivariate hypergeometric); no more likely than observed, rel. tol 1e-7."""
+    table = np.asarray(table, dtype=int)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    rs, cs = table.sum(axis=1), table.sum(axis=0)
+    dist = stats.random_table(rs, cs)
+    p_obs = dist.pmf(table)
+    total = 0.0
+    for t in tables_with_margins(list(rs), list(cs)):
+        p = dist.pmf(np.array(t))
+        if p <= p_obs * (1 + 1e-7):
+            total += p
+    return min(total, 1.0)
+
+
+# Small r×c tables for the exact test (rows: options, columns: groups).
+EXACT_TABLES = {
+    "3x2": [[3, 0], [1, 4], [2, 6]],
+    "2x3": [[5, 1, 0], [1, 3, 4]],
+    "3x3": [[4, 1, 0], [1, 3, 1], [0, 2, 5]],
+    "4x2 sparse": [[6, 1], [0, 3], [2, 0], [1, 1]],
+    "2x2": [[8, 2], [1, 5]],
+}
+
+
 def independence(df, q, options, groups, banner="Q1", banner_col="Q1"):
     sub = df[df[q].notna() & df[banner_col].notna()]
-    eligible = [g for g in groups if (sub[banner_col] == g).sum() >= MIN_BASE]
-    table = np.array([[((sub[q] == o) & (sub[banner_col] == g)).sum() for g in eligible] for o in options], dtype=float)
+    # The whole table: every group with a non-zero base, however small (as SPSS does).
+    present = [g for g in groups if (sub[banner_col] == g).sum() > 0]
+    table = np.array([[((sub[q] == o) & (sub[banner_col] == g)).sum() for g in present] for o in options], dtype=float)
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     if table.shape[0] < 2 or table.shape[1] < 2:
         return
@@ -205,8 +253,14 @@ def independence(df, q, options, groups, banner="Q1", banner_col="Q1"):
     if table.shape == (2, 2):
         p = stats.fisher_exact(table)[1]
         test = "fisher"
+    # An unreliable chi-square (more than 20% of expected counts below 5) of a table
+    # larger than 2×2: scipy's r×c Fisher test, simulated with many resamples, as an
+    # independent check of diaoyan's exact (or simulated) p-value (compared to ±0.02).
+    exact = ""
+    if low > 0.2 and table.shape != (2, 2):
+        exact = stats.fisher_exact(table.astype(int), method=stats.MonteCarloMethod(n_resamples=200000, rng=np.random.default_rng(1))).pvalue
     tests.append({"question": q, "banner": banner, "test": test, "statistic": chi2, "df": dof, "p_value": p,
-                  "cramers_v": v, "low_expected_share": low})
+                  "cramers_v": v, "low_expected_share": low, "exact_p_approx": exact})
 
 
 def main():
@@ -230,6 +284,8 @@ def main():
     independence(df, "Q8", Q8, Q7, banner="Q7", banner_col="Q7")
     pd.DataFrame(rows).to_csv(OUT / "expected_results.csv", index=False, encoding="utf-8")
     pd.DataFrame(tests).to_csv(OUT / "expected_tests.csv", index=False, encoding="utf-8")
+    exact = [{"name": k, "table": ";".join(",".join(str(x) for x in r) for r in t), "p_value": freeman_halton(t)} for k, t in EXACT_TABLES.items()]
+    pd.DataFrame(exact).to_csv(OUT / "expected_exact.csv", index=False, encoding="utf-8")
     # Weighted by Q9: shares on the weighted base, intervals on the effective base.
     rows.clear()
     categorical(df, "Q2", Q2, weight="Q9")
