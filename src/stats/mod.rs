@@ -595,11 +595,14 @@ fn table(
             let no = cols.len();
             let mut counts = vec![vec![0.0; k]; no];
             let mut responses = vec![0.0; k];
+            // Unweighted number of selections: the base of percent of responses.
+            let mut selections = vec![0usize; k];
             each_answer(scope, codes, crosstab, w, &mut bases, |i| cols.iter().any(|c| c[i].is_some()), |i, c, wi| {
                 for (o, col) in cols.iter().enumerate() {
                     if col[i] == Some(true) {
                         counts[o][c] += wi;
                         responses[c] += wi;
+                        selections[c] += 1;
                     }
                 }
             });
@@ -607,7 +610,11 @@ fn table(
                 rows.push(pct_row(opt.text().to_string(), Measure::Percent, &counts[o], &bases, None));
             }
             for (o, opt) in q.options.iter().enumerate() {
-                rows.push(pct_row(opt.text().to_string(), Measure::PercentOfResponses, &counts[o], &bases, Some(&responses)));
+                let mut row = pct_row(opt.text().to_string(), Measure::PercentOfResponses, &counts[o], &bases, Some(&responses));
+                for (cell, n) in row.cells.iter_mut().zip(&selections) {
+                    cell.base = *n;
+                }
+                rows.push(row);
             }
         }
         QData::Rank(cols) => {
@@ -616,6 +623,8 @@ fn table(
             let mut at = vec![vec![vec![0.0; k]; no]; no];
             let mut rank_sum = vec![vec![0.0; k]; no];
             let mut ranked = vec![vec![0.0; k]; no];
+            // Unweighted number who ranked each option: the base of its average rank.
+            let mut ranked_n = vec![vec![0usize; k]; no];
             each_answer(scope, codes, crosstab, w, &mut bases, |i| cols.iter().any(|c| c[i].is_some()), |i, c, wi| {
                 for (o, col) in cols.iter().enumerate() {
                     if let Some(r) = col[i] {
@@ -623,6 +632,7 @@ fn table(
                         at[o][pos][c] += wi;
                         rank_sum[o][c] += wi * r as f64;
                         ranked[o][c] += wi;
+                        ranked_n[o][c] += 1;
                     }
                 }
             });
@@ -640,7 +650,13 @@ fn table(
                 rows.push(pct_row(opt.text().to_string(), Measure::FirstShare, &first, &bases, None));
             }
             for (o, opt) in q.options.iter().enumerate() {
-                let avg: Vec<Cell> = (0..k).map(|c| stat_cell(&bases[c], (ranked[o][c] > 0.0).then(|| rank_sum[o][c] / ranked[o][c]))).collect();
+                let avg: Vec<Cell> = (0..k)
+                    .map(|c| {
+                        let mut cell = stat_cell(&bases[c], (ranked[o][c] > 0.0).then(|| rank_sum[o][c] / ranked[o][c]));
+                        cell.base = ranked_n[o][c];
+                        cell
+                    })
+                    .collect();
                 rows.push(Row { option: opt.text().to_string(), measure: Measure::AvgRank, cells: avg });
             }
         }

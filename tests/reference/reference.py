@@ -169,7 +169,8 @@ def multi(df, weight=None):
         p = cnt / w.sum()
         add("Q3", "总体", "总体", o, "percent", p * 100, cnt, len(sub), wilson(p * n_eff, n_eff))
         if weight is None:
-            add("Q3", "总体", "总体", o, "percent_of_responses", cnt / total * 100, cnt, len(sub))
+            # Base of percent of responses: the number of selections.
+            add("Q3", "总体", "总体", o, "percent_of_responses", cnt / total * 100, cnt, int(total))
 
 
 def rank(df):
@@ -181,7 +182,8 @@ def rank(df):
         first = (r == 1).sum()
         add("Q5", "总体", "总体", o, "rank_score", score, base=n)
         add("Q5", "总体", "总体", o, "first_share", first / n * 100, first, n, wilson(first, n))
-        add("Q5", "总体", "总体", o, "avg_rank", r.mean(), base=n)
+        # Base of an average rank: the number who ranked that option.
+        add("Q5", "总体", "总体", o, "avg_rank", r.mean(), base=int(r.notna().sum()))
 
 
 def number(df):
