@@ -62,7 +62,7 @@ impl Problem {
             Problem::DuplicateFile => "与另一个输入文件内容完全相同",
             Problem::DuplicateRespondent => "同一份答卷在另一个文件中已导入",
             Problem::EmptyResponse => "整份答卷所有题目都未作答",
-            Problem::MalformedRecord => "CSV 记录格式有误",
+            Problem::MalformedRecord => "CSV 记录格式有误（引号不成对）",
         }
     }
 }
@@ -79,6 +79,7 @@ pub enum Action {
     SheetSkipped,
     UnitFromFile,
     AsOther,
+    ReadLiterally,
 }
 
 impl Action {
@@ -93,6 +94,7 @@ impl Action {
             Action::SheetSkipped => "该工作表未导入",
             Action::UnitFromFile => "单位取文件名",
             Action::AsOther => "归入“其他”并保留原文",
+            Action::ReadLiterally => "引号不成对：这一行按原样读取，其后各行照常各自读取",
         }
     }
 }

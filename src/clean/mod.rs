@@ -915,7 +915,11 @@ fn parse_sheet(
 ) -> Option<(Vec<Part>, SheetInfo)> {
     let cells = &sheet.cells;
     let end = cells.end()?.0;
-    let prep = prepare_sheet(survey, schema, options, matcher, cells, &sheet.name, file, file_stem, wave, tmpl)?;
+    let mut prep = prepare_sheet(survey, schema, options, matcher, cells, &sheet.name, file, file_stem, wave, tmpl)?;
+    for m in &sheet.malformed {
+        let i = prep.ctx.issue(Some(m.row), None, None, m.text.clone(), Problem::MalformedRecord, Action::ReadLiterally);
+        prep.header_issues.push(i);
+    }
     let first = prep.ctx.layout.header_row + 1;
     let chunks: Vec<std::ops::Range<u32>> = (first..=end).step_by(CHUNK as usize).map(|s| s..(s + CHUNK).min(end + 1)).collect();
     let parts: Vec<Part> = chunks.into_par_iter().map(|rows| prep.ctx.parse_rows(cells, rows)).collect();

@@ -30,29 +30,126 @@ fn sniff_delimiter(text: &str) -> u8 {
     best.1
 }
 
-/// Parses CSV bytes into a grid of string cells starting at (0, 0).
-pub fn parse(bytes: &[u8]) -> Range<Data> {
-    let text = decode_text(bytes);
+/// A record that could not be read as written (a stray, unterminated quote): where it
+/// is in the grid, and its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Malformed {
+    /// 0-based row of the grid (= record number − 1).
+    pub row: u32,
+    pub text: String,
+}
+
+fn parse_line(line: &str, delim: u8, quoting: bool) -> Vec<String> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(&text))
-        .from_reader(text.as_bytes());
+        .quoting(quoting)
+        .delimiter(delim)
+        .from_reader(line.as_bytes());
+    rdr.records()
+        .next()
+        .and_then(|r| r.ok())
+        .map(|r| r.iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// Parses CSV bytes into a grid, and lists the records that were malformed.
+///
+/// A quoted field may hold line breaks (open answers do). But a stray quote that is never
+/// closed makes a CSV parser read every following line into one field, so that rows
+/// silently vanish into one answer. A record spanning several lines is therefore checked:
+/// when its field count differs from the table's, or (for tables of 4 columns or more) a
+/// line inside it is a complete record on its own, each of its lines is read as its own
+/// record, and the line whose quotes do not pair up is read literally and reported.
+pub fn parse_checked(bytes: &[u8]) -> (Range<Data>, Vec<Malformed>) {
+    let text = decode_text(bytes);
+    let delim = sniff_delimiter(&text);
+    // Byte offset of every line start, and the lines without their breaks.
+    let mut starts = vec![0usize];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
     let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut width = 0;
-    for rec in rdr.records() {
-        // A broken record (bad quoting) still yields what it can; csv reports
-        // encoding-level problems only, which cannot happen on decoded text.
-        let Ok(rec) = rec else { continue };
-        let row: Vec<String> = rec.iter().map(|s| s.to_string()).collect();
-        width = width.max(row.len());
-        rows.push(row);
+    let mut bad: Vec<Malformed> = Vec::new();
+    let mut width_mode = 0usize;
+    // Parse from line `from` (0-based) on; on a record that swallowed lines, keep what came
+    // before, read its first line literally, and parse again from the line after.
+    let mut from = 0usize;
+    'outer: while from < lines.len() {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delim)
+            .from_reader(text[starts[from]..].as_bytes());
+        let mut records: Vec<(usize, Vec<String>)> = Vec::new();
+        for rec in rdr.records() {
+            // csv reports encoding-level problems only, which cannot happen on decoded text.
+            let Ok(rec) = rec else { continue };
+            // The line a record starts on, from its byte offset (csv's own line count is
+            // off with CRLF line breaks).
+            // With CRLF breaks csv places a record at the `\n` before it.
+            let mut byte = starts[from] + rec.position().map(|p| p.byte() as usize).unwrap_or(0);
+            if text.as_bytes().get(byte) == Some(&b'\n') {
+                byte += 1;
+            }
+            let line = starts.partition_point(|&s| s <= byte) - 1;
+            records.push((line, rec.iter().map(|s| s.to_string()).collect()));
+        }
+        if width_mode == 0 {
+            // The table's width: the most common field count.
+            let mut freq: std::collections::HashMap<usize, usize> =
+                std::collections::HashMap::new();
+            for (_, r) in &records {
+                *freq.entry(r.len()).or_default() += 1;
+            }
+            width_mode = freq
+                .into_iter()
+                .max_by_key(|(w, n)| (*n, *w))
+                .map(|(w, _)| w)
+                .unwrap_or(0);
+        }
+        for (k, (start, rec)) in records.iter().enumerate() {
+            let end = records
+                .get(k + 1)
+                .map(|(l, _)| l.saturating_sub(1))
+                .unwrap_or(lines.len() - 1)
+                .max(*start);
+            let multi = end > *start && rec.iter().any(|f| f.contains('\n'));
+            let suspicious = multi
+                && (rec.len() != width_mode
+                    || (width_mode >= 4
+                        && (*start + 1..=end)
+                            .any(|l| parse_line(lines[l], delim, true).len() == width_mode)));
+            if !suspicious || bad.len() >= 10_000 {
+                rows.push(rec.clone());
+                continue;
+            }
+            let t = lines[*start];
+            if t.matches('"').count() % 2 == 1 {
+                bad.push(Malformed {
+                    row: rows.len() as u32,
+                    text: t.chars().take(200).collect(),
+                });
+                rows.push(parse_line(t, delim, false));
+            } else {
+                rows.push(parse_line(t, delim, true));
+            }
+            from = start + 1;
+            continue 'outer;
+        }
+        break;
     }
-    while rows.last().is_some_and(|r| r.iter().all(|c| c.trim().is_empty())) {
+    let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    while rows
+        .last()
+        .is_some_and(|r| r.iter().all(|c| c.trim().is_empty()))
+    {
         rows.pop();
     }
     if rows.is_empty() || width == 0 {
-        return Range::empty();
+        return (Range::empty(), bad);
     }
     let mut range = Range::new((0, 0), (rows.len() as u32 - 1, width as u32 - 1));
     for (r, row) in rows.into_iter().enumerate() {
@@ -62,7 +159,7 @@ pub fn parse(bytes: &[u8]) -> Range<Data> {
             }
         }
     }
-    range
+    (range, bad)
 }
 
 #[cfg(test)]
@@ -75,14 +172,42 @@ mod tests {
         let mut bom = b"\xEF\xBB\xBF".to_vec();
         bom.extend_from_slice(s.as_bytes());
         for bytes in [s.as_bytes().to_vec(), bom, gbk.into_owned()] {
-            let r = parse(&bytes);
+            let r = parse_checked(&bytes).0;
             assert_eq!(r.get_value((0, 1)), Some(&Data::String("1、性别".into())));
             assert_eq!(r.get_value((1, 1)), Some(&Data::String("男".into())));
         }
     }
     #[test]
+    fn a_stray_quote_does_not_swallow_rows() {
+        let csv = "序号,1、身份,2、建议,3、次数\n1,党政干部,\"好,5\n2,事业单位人员,多下基层,3\n3,党政干部,无,4\n4,党政干部,\"第一行\n第二行\",2\n";
+        let crlf = csv
+            .replace('\n', "\r\n")
+            .replace("第一行\r\n第二行", "第一行\n第二行");
+        for csv in [csv.to_string(), crlf] {
+            let (r, bad) = parse_checked(csv.as_bytes());
+            assert_eq!(r.get_size(), (5, 4), "header + 4 records");
+            assert_eq!(
+                bad,
+                vec![Malformed {
+                    row: 1,
+                    text: "1,党政干部,\"好,5".into()
+                }]
+            );
+            assert_eq!(
+                r.get_value((2, 1)),
+                Some(&Data::String("事业单位人员".into()))
+            );
+            assert_eq!(r.get_value((3, 0)), Some(&Data::String("3".into())));
+            // A real multi-line answer stays one field.
+            assert_eq!(
+                r.get_value((4, 2)),
+                Some(&Data::String("第一行\n第二行".into()))
+            );
+        }
+    }
+    #[test]
     fn tabs() {
-        let r = parse("a\tb\n1\t2\n".as_bytes());
+        let r = parse_checked("a\tb\n1\t2\n".as_bytes()).0;
         assert_eq!(r.get_size(), (2, 2));
     }
 }

@@ -19,6 +19,8 @@ pub use csv_reader::decode_text;
 pub struct SheetData {
     pub name: String,
     pub cells: Range<Data>,
+    /// Records the reader could not read as written (CSV only), each read line by line.
+    pub malformed: Vec<csv_reader::Malformed>,
 }
 
 /// A whole input file, read into memory.
@@ -64,7 +66,8 @@ pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
     let sheets = match ext.as_str() {
         "csv" | "txt" => {
             let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
-            vec![SheetData { name: "csv".into(), cells: csv_reader::parse(&bytes) }]
+            let (cells, malformed) = csv_reader::parse_checked(&bytes);
+            vec![SheetData { name: "csv".into(), cells, malformed }]
         }
         "xlsx" | "xlsm" | "xls" | "ods" => read_spreadsheet(path)?,
         other => return Err(ReadError::Unsupported(other.to_string())),
@@ -112,7 +115,7 @@ fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
         for (start, end) in merges.get(&name).into_iter().flatten() {
             fill_merged(&mut cells, *start, *end);
         }
-        out.push(SheetData { name, cells });
+        out.push(SheetData { name, cells, malformed: Vec::new() });
     }
     Ok(out)
 }
