@@ -119,7 +119,8 @@ pub fn strip_type_suffix(s: &str) -> (String, bool, Option<String>) {
                 let known = ["单选", "多选", "排序", "量表", "填空", "矩阵", "必答", "选填", "下拉"];
                 if known.iter().any(|k| inner.contains(k)) {
                     let required = inner.contains("必答");
-                    let kind = ["单选题", "多选题", "排序题", "量表题", "填空题", "矩阵"]
+                    // 矩阵单选题 is a matrix, not a 单选题: the longer names first.
+                    let kind = ["矩阵", "多选题", "排序题", "量表题", "填空题", "单选题", "下拉"]
                         .iter()
                         .find(|k| inner.contains(*k))
                         .map(|k| k.to_string());

@@ -100,8 +100,14 @@ impl Options {
         }
     }
 
+    /// The option a text names: exactly, after normalisation, or without a letter prefix
+    /// (`A.非常满意`, as 问卷网 and 腾讯问卷 export options).
     pub fn by_text(&self, s: &str) -> Option<usize> {
-        self.exact.get(s).or_else(|| self.normed.get(&norm(s))).copied()
+        self.exact
+            .get(s)
+            .or_else(|| self.normed.get(&norm(s)))
+            .copied()
+            .or_else(|| crate::ingest::platform::strip_letter(s).and_then(|(_, rest)| self.normed.get(&norm(rest)).copied()))
     }
 
     fn by_score(&self, v: f64) -> Option<usize> {

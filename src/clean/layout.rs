@@ -8,6 +8,7 @@ use calamine::{Data, Range};
 use std::collections::HashMap;
 
 use crate::ingest::cell_text;
+use crate::ingest::platform::{self, Meta};
 use crate::survey::{Kind, Survey};
 use crate::text::{norm, parse_numbered_header, parse_split_header, tidy};
 
@@ -61,14 +62,6 @@ pub struct Layout {
     pub columns: Vec<Column>,
 }
 
-const SEQ: &[&str] = &["序号", "编号", "答卷编号", "答卷序号", "id", "respondent", "respondentid"];
-const SUBMITTED: &[&str] = &["提交答卷时间", "提交时间", "答题时间", "填写时间", "submitted"];
-const IGNORE: &[&str] = &[
-    "所用时间", "来源", "来源详情", "来自ip", "ip", "总分", "用户id", "微信昵称", "开始答题时间",
-    "答题时长", "填写设备", "操作系统", "浏览器", "自定义字段", "wave", "unit", "source_file",
-    "source_sheet", "source_row", "备注",
-];
-
 /// Lookup tables built once per survey.
 pub struct Matcher<'a> {
     survey: &'a Survey,
@@ -118,17 +111,14 @@ impl<'a> Matcher<'a> {
         if h.is_empty() {
             return Role::Unknown;
         }
-        if SEQ.contains(&h.as_str()) {
-            return Role::Seq;
-        }
-        if SUBMITTED.contains(&h.as_str()) {
-            return Role::Submitted;
-        }
         if self.unit_column.as_deref() == Some(h.as_str()) {
             return Role::Unit;
         }
-        if IGNORE.contains(&h.as_str()) {
-            return Role::Ignore;
+        match platform::meta(header) {
+            Some(Meta::Seq) => return Role::Seq,
+            Some(Meta::Submitted) => return Role::Submitted,
+            Some(Meta::Other) => return Role::Ignore,
+            None => {}
         }
         if let Some((n, label)) = parse_split_header(header) {
             if let Some(&qi) = self.by_id.get(&format!("q{n}")) {

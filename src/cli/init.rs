@@ -5,7 +5,8 @@ use clap::Args as ClapArgs;
 use std::path::PathBuf;
 
 use diaoyan::ingest::read_file;
-use diaoyan::survey::infer::infer;
+use diaoyan::survey::infer::infer_with_notes;
+use diaoyan::survey::Kind;
 
 #[derive(ClapArgs)]
 #[command(help_template = super::HELP, next_help_heading = "选项")]
@@ -30,7 +31,7 @@ pub fn run(a: Args) -> Result<i32> {
         let wb = read_file(&f).with_context(|| format!("无法读取 {}", f.display()))?;
         books.push(wb);
     }
-    let survey = infer(&books)?;
+    let (survey, notes) = infer_with_notes(&books)?;
     diaoyan::output::write_atomic(&a.output, |w| {
         use std::io::Write;
         w.write_all(survey.to_toml().as_bytes()).map_err(|e| e.to_string())
@@ -44,8 +45,31 @@ pub fn run(a: Args) -> Result<i32> {
         };
         println!("  {:<4} {}  {}  {}", q.id, q.kind.label(), q.text, extra);
     }
-    if survey.questions.iter().any(|q| q.options.iter().any(|o| o.text().contains("请补全"))) {
-        println!("注意：有些选项在数据中没有出现，已用“选项N（…请补全）”占位，请打开 {} 补上原文。", a.output.display());
+    // The summary: questions by kind, what to complete, what was not taken as a question.
+    let kinds = [Kind::Single, Kind::Multi, Kind::Scale, Kind::Matrix, Kind::Rank, Kind::Text, Kind::Number];
+    let by_kind: Vec<String> = kinds
+        .iter()
+        .filter_map(|k| {
+            let n = survey.questions.iter().filter(|q| q.kind == *k).count();
+            (n > 0).then(|| format!("{} {n} 道", k.label()))
+        })
+        .collect();
+    println!("小结：共 {} 道题（{}）。", survey.questions.len(), by_kind.join("，"));
+    let placeholders: Vec<(&str, usize)> = survey
+        .questions
+        .iter()
+        .map(|q| (q.id.as_str(), q.options.iter().filter(|o| o.text().contains("请补全")).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    if placeholders.is_empty() {
+        println!("  没有需要补全的选项。");
+    } else {
+        let total: usize = placeholders.iter().map(|(_, n)| n).sum();
+        let list: Vec<String> = placeholders.iter().map(|(id, n)| format!("{id} {n} 个")).collect();
+        println!("  需要补全的占位选项 {total} 个（{}）：这些选项在数据中没有出现，已用“选项N（…请补全）”占位，请打开 {} 补上原文。", list.join("、"), a.output.display());
+    }
+    if !notes.meta_columns.is_empty() {
+        println!("  以下 {} 列是平台记录的信息，不是题目，未作为题目：{}", notes.meta_columns.len(), notes.meta_columns.join("、"));
     }
     println!("请检查题型和选项顺序；分组变量 banners、单位 unit 可按需修改。");
     Ok(0)

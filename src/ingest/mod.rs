@@ -6,8 +6,9 @@
 //! from their top-left cell here, once, so later stages never see the holes. CSV is
 //! decoded (UTF-8, UTF-8 with BOM, GBK/GB18030) and loaded into the same cell grid.
 
-mod csv_reader;
+pub mod csv_reader;
 mod ods_merge;
+pub mod platform;
 
 use calamine::{open_workbook_auto, Data, Range, Reader, Sheets};
 use std::collections::HashMap;

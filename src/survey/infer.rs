@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use super::{Kind, OptionDef, Question, Survey};
 use crate::clean::cells::{blank, int_of};
+use crate::ingest::platform::strip_letter;
 use crate::ingest::{cell_text, Workbook};
 use crate::text::{norm, parse_numbered_header, parse_points, parse_split_header, split_other, tidy};
 
@@ -20,17 +21,14 @@ pub enum InferError {
     NoData(String),
 }
 
-const META: &[&str] = &[
-    "序号", "编号", "答卷编号", "提交答卷时间", "提交时间", "所用时间", "来源", "来源详情", "来自ip",
-    "ip", "总分", "用户id", "微信昵称", "开始答题时间", "填写设备", "操作系统", "浏览器",
-];
-
 /// What one file says about one question.
 #[derive(Debug, Clone)]
 struct Draft {
     number: u32,
     text: String,
     required: bool,
+    /// The kind the header's type suffix names (`(多选题)`, `(填空题 *必答)`, …).
+    hint: Option<Kind>,
     /// Whole-cell answers (one column), with the column index.
     whole: Option<u32>,
     /// Matrix rows: (label, column).
@@ -48,6 +46,8 @@ struct FileDrafts {
     seq_col: Option<u32>,
     /// A column naming the respondent's unit (单位, 所在单位, 部门).
     unit_col: Option<String>,
+    /// Platform metadata columns (编号, 答题时长, IP, …), not questions.
+    meta: Vec<String>,
 }
 
 fn header_row(cells: &Range<Data>) -> Option<u32> {
@@ -70,6 +70,19 @@ fn header_row(cells: &Range<Data>) -> Option<u32> {
     (best.0 > 0).then_some(best.1)
 }
 
+/// The kind a 问卷星 type suffix names.
+fn hint_kind(h: &str) -> Option<Kind> {
+    Some(match h {
+        "矩阵" => Kind::Matrix,
+        "多选题" => Kind::Multi,
+        "排序题" => Kind::Rank,
+        "量表题" => Kind::Scale,
+        "填空题" => Kind::Text,
+        "单选题" | "下拉" => Kind::Single,
+        _ => return None,
+    })
+}
+
 fn drafts_of(wb: &Workbook) -> Option<FileDrafts> {
     let sheet = wb.sheets.iter().find(|s| !s.cells.is_empty())?;
     let cells = sheet.cells.clone();
@@ -84,20 +97,22 @@ fn drafts_of(wb: &Workbook) -> Option<FileDrafts> {
     let mut unit_col = None;
     let mut in_matrix = false;
     let mut plain_n = 0;
+    let mut meta_cols: Vec<String> = Vec::new();
     for (c, h) in headers {
         if h.is_empty() {
             in_matrix = false;
             continue;
         }
         let n = norm(&h);
-        if META.contains(&n.as_str()) {
-            if matches!(n.as_str(), "序号" | "编号" | "答卷编号") {
+        if let Some(m) = crate::ingest::platform::meta(&h) {
+            if m == crate::ingest::platform::Meta::Seq && seq_col.is_none() {
                 seq_col = Some(c);
             }
+            meta_cols.push(h.clone());
             in_matrix = false;
             continue;
         }
-        let new = |number, text: String, required| Draft { number, text, required, whole: None, rows: vec![], split: vec![] };
+        let new = |number, text: String, required| Draft { number, text, required, hint: None, whole: None, rows: vec![], split: vec![] };
         if let Some((num, opt)) = parse_split_header(&h) {
             in_matrix = false;
             match drafts.iter_mut().find(|d| d.number == num) {
@@ -112,14 +127,19 @@ fn drafts_of(wb: &Workbook) -> Option<FileDrafts> {
         }
         if numbered {
             if let Some(hd) = parse_numbered_header(&h) {
+                let hint = hd.kind_hint.as_deref().and_then(hint_kind);
                 if let Some(p) = hd.text.rfind('—') {
-                    let (q, row) = (tidy(&hd.text[..p]), tidy(&hd.text[p + '—'.len_utf8()..]));
-                    let mut d = new(hd.number, q.trim_end_matches('—').to_string(), hd.required);
+                    // The type suffix may stand after the question part too: `6、text(矩阵单选题)—row`.
+                    let (q, req2, hint2) = crate::text::strip_type_suffix(hd.text[..p].trim_end_matches('—'));
+                    let row = tidy(&hd.text[p + '—'.len_utf8()..]);
+                    let mut d = new(hd.number, q, hd.required || req2);
+                    d.hint = hint.or(hint2.as_deref().and_then(hint_kind));
                     d.rows.push((row, c));
                     drafts.push(d);
                     in_matrix = true;
                 } else {
                     let mut d = new(hd.number, hd.text, hd.required);
+                    d.hint = hint;
                     d.whole = Some(c);
                     drafts.push(d);
                     in_matrix = false;
@@ -138,15 +158,16 @@ fn drafts_of(wb: &Workbook) -> Option<FileDrafts> {
         }
         plain_n += 1;
         let number = if numbered { 10_000 + plain_n } else { plain_n };
-        let (text, required, _) = crate::text::strip_type_suffix(&h);
+        let (text, required, hint) = crate::text::strip_type_suffix(&h);
         let mut d = new(number, text, required);
+        d.hint = hint.as_deref().and_then(hint_kind);
         d.whole = Some(c);
         drafts.push(d);
     }
     if drafts.is_empty() {
         return None;
     }
-    Some(FileDrafts { cells, header_row: hr, drafts, numbered, seq_col, unit_col })
+    Some(FileDrafts { cells, header_row: hr, drafts, numbered, seq_col, unit_col, meta: meta_cols })
 }
 
 fn column_values(f: &FileDrafts, c: u32) -> Vec<(u32, Data)> {
@@ -180,7 +201,70 @@ fn collect_options(values: impl Iterator<Item = String>, sep: Option<char>) -> V
             }
         }
     }
+    // 问卷网/腾讯问卷 put letters before options (`A.非常满意`): when every option has one,
+    // the options are the texts without it, in the letters' order.
+    let lettered: Option<Vec<(usize, String)>> = order.iter().map(|t| strip_letter(t).map(|(k, rest)| (k, tidy(rest)))).collect();
+    if let Some(mut l) = lettered {
+        let other: HashMap<String, bool> = other.into_iter().map(|(t, v)| (strip_letter(&t).map(|(_, r)| tidy(r)).unwrap_or(t), v)).collect();
+        l.sort_by_key(|(k, _)| *k);
+        l.dedup_by(|a, b| a.1 == b.1);
+        return l.into_iter().map(|(_, t)| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect();
+    }
     order.into_iter().map(|t| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect()
+}
+
+/// Agreement, satisfaction, frequency and degree ladders, each from one end to the other
+/// as questionnaires list them. Options that all sit on one ladder are put in its order.
+const LADDERS: &[&[&str]] = &[
+    &["非常满意", "很满意", "比较满意", "满意", "基本满意", "一般", "说不清", "不太满意", "不满意", "很不满意", "非常不满意"],
+    &["非常同意", "完全同意", "比较同意", "同意", "基本同意", "一般", "说不清", "不太同意", "不同意", "很不同意", "非常不同意", "完全不同意"],
+    &["非常好", "很好", "比较好", "较好", "好", "一般", "比较差", "较差", "差", "很差", "非常差"],
+    &["非常严重", "很严重", "比较严重", "严重", "一般", "不太严重", "不严重", "不存在", "没有"],
+    &["总是", "经常", "有时", "偶尔", "很少", "从不", "从来没有"],
+    &["非常重要", "很重要", "比较重要", "重要", "一般", "不太重要", "不重要", "很不重要"],
+    &["非常了解", "很了解", "比较了解", "了解", "一般", "不太了解", "不了解", "完全不了解"],
+    &["明显改善", "有所改善", "没有变化", "有所加重", "明显加重"],
+    &["明显减少", "有所减少", "没有变化", "有所增加", "明显增加"],
+];
+
+/// The first number in an option (`3001-5000元` → 3001), nudged down for "below"
+/// words and up for "above" words so that `25岁以下` < `25-35岁` < `35岁以上`.
+fn number_key(t: &str) -> Option<f64> {
+    let n = norm(t);
+    let start = n.find(|c: char| c.is_ascii_digit())?;
+    let digits: String = n[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let v: f64 = digits.trim_end_matches('.').parse().ok()?;
+    let ranged = n[start + digits.len()..].starts_with(['-', '~', '—', '至', '到']);
+    let adj = if ["以下", "以内", "不足", "不到", "少于", "低于", "及以下"].iter().any(|w| n.contains(w)) {
+        -0.5
+    } else if !ranged && ["以上", "超过", "多于", "高于", "及以上"].iter().any(|w| n.contains(w)) {
+        0.5
+    } else {
+        0.0
+    };
+    Some(v + adj)
+}
+
+/// Options in a sensible order: numbers and ranges ascending when at least two thirds of
+/// the options hold a number (the others after them), a known ladder's order when every
+/// option is on it, else as first seen; 其他 last in every case.
+fn sensible_order(opts: Vec<OptionDef>) -> Vec<OptionDef> {
+    let (mut main, others): (Vec<OptionDef>, Vec<OptionDef>) = opts.into_iter().partition(|o| !is_other_text(o.text()));
+    let numbered = main.iter().filter(|o| number_key(o.text()).is_some()).count();
+    if main.len() >= 2 {
+        if numbered >= 2 && numbered * 3 >= main.len() * 2 {
+            // Mostly numbers (`0-799元` … `3500元及以上`, `免费赠送的`): the numbered ones
+            // ascending, then the others as first seen.
+            let (mut nums, rest): (Vec<OptionDef>, Vec<OptionDef>) = main.into_iter().partition(|o| number_key(o.text()).is_some());
+            nums.sort_by(|a, b| number_key(a.text()).unwrap().total_cmp(&number_key(b.text()).unwrap()));
+            nums.extend(rest);
+            main = nums;
+        } else if let Some(l) = LADDERS.iter().find(|l| main.iter().all(|o| l.contains(&norm(o.text()).as_str()))) {
+            main.sort_by_key(|o| l.iter().position(|x| *x == norm(o.text())).unwrap());
+        }
+    }
+    main.extend(others);
+    main
 }
 
 fn is_other_text(t: &str) -> bool {
@@ -275,6 +359,18 @@ fn score_offset(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32) -> Option<(i
 
 /// Infers a definition from one or more files (a 问卷星 text/code pair, or a table).
 pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
+    infer_with_notes(files).map(|(s, _)| s)
+}
+
+/// What inference did besides the questions, for the summary `init` prints.
+#[derive(Debug, Clone, Default)]
+pub struct InferNotes {
+    /// Columns taken as platform metadata (编号, 答题时长, IP, …), not questions.
+    pub meta_columns: Vec<String>,
+}
+
+/// [`infer`], with notes on the columns it did not take as questions.
+pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), InferError> {
     let mut all: Vec<(String, FileDrafts)> = Vec::new();
     for wb in files {
         let name = wb.path.display().to_string();
@@ -367,6 +463,38 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
                     q.options.clear();
                 }
             }
+            // The header's type suffix says the kind; the data only guess it.
+            if let Some(h) = td.and_then(|d| d.hint).or(cd.and_then(|d| d.hint)) {
+                let texts = || vals.iter().map(|(_, d)| cell_text(d));
+                match h {
+                    _ if h == kind => {}
+                    Kind::Text if kind != Kind::Number => {
+                        kind = Kind::Text;
+                        q.options.clear();
+                    }
+                    Kind::Single | Kind::Scale if !q.options.is_empty() => kind = h,
+                    Kind::Single | Kind::Scale if td.is_some() => {
+                        kind = h;
+                        q.options = collect_options(texts(), None);
+                    }
+                    Kind::Multi if td.is_some() => {
+                        kind = h;
+                        q.options = collect_options(texts(), Some('┋'));
+                    }
+                    Kind::Rank if td.is_some() => {
+                        kind = h;
+                        q.options = collect_options(texts(), Some('→'));
+                    }
+                    _ => {}
+                }
+            }
+            // Options seen only as texts come in first-appearance order: put them in a
+            // sensible one (numbers ascending, ladders in their order, 其他 last). The
+            // code export's numbers, when there, are the questionnaire's own order.
+            let paired = code.is_some() && cd.is_some_and(|d| d.whole.is_some()) && td.is_some();
+            if td.is_some() && !paired && matches!(kind, Kind::Single | Kind::Multi | Kind::Rank) {
+                q.options = sensible_order(std::mem::take(&mut q.options));
+            }
             q.kind = kind;
             // The pair: code → text mapping orders single-choice options by their codes.
             if let (Some(tf), Some(cf), Some(cd)) = (text, code, cd) {
@@ -405,7 +533,15 @@ pub fn infer(files: &[Workbook]) -> Result<Survey, InferError> {
         .collect();
     let id: String = title.chars().filter(|c| !"\\/:*?\"<>|".contains(*c) && !c.is_whitespace()).collect();
     let s = Survey { id, title, version: 1, unit, banners, weighting: None, questions };
-    Ok(s)
+    let mut meta_columns: Vec<String> = Vec::new();
+    for (_, f) in &all {
+        for m in &f.meta {
+            if !meta_columns.contains(m) {
+                meta_columns.push(m.clone());
+            }
+        }
+    }
+    Ok((s, InferNotes { meta_columns }))
 }
 
 /// (code, text) for every respondent found in both exports, matched by 序号 when both

@@ -551,3 +551,82 @@ fn a_stray_quote_in_a_csv_swallows_no_rows() {
         "a real multi-line answer stays whole"
     );
 }
+
+#[test]
+fn other_platforms_metadata_and_letter_prefixes() {
+    let w = Workdir::new();
+    let f = fixture("wenjuanwang.csv");
+    let r = w.run(["init", f.to_str().unwrap(), "-o", "s.toml"]);
+    r.expect_code(0);
+    let s = Survey::load(&w.path("s.toml")).unwrap();
+    let ids: Vec<&str> = s.questions.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(ids, ["Q1", "Q2", "Q3", "Q4", "Q5"], "platform columns are never questions");
+    let opts = |id: &str| s.question(id).unwrap().options.iter().map(|o| o.text().to_string()).collect::<Vec<_>>();
+    assert_eq!(opts("Q1"), ["党政干部", "事业单位人员", "国有企业人员"]);
+    assert_eq!(opts("Q2"), ["3000元以下", "3001-5000元", "5001-8000元", "8001元以上"], "in the letters' order");
+    assert_eq!(opts("Q3"), ["会议多", "检查多", "材料多", "其他"]);
+    assert_eq!(opts("Q4"), ["非常满意", "比较满意", "一般", "不满意"]);
+    assert_eq!(s.question("Q5").unwrap().kind, diaoyan::survey::Kind::Text, "(填空题) decides over few distinct answers");
+    assert!(r.stdout().contains("以下 12 列是平台记录的信息"), "{}", r.stdout());
+    // Import with that definition: nothing missing, nothing unknown, letters matched.
+    let imp = run(&s, &[f]);
+    assert_eq!(imp.rows_kept, 5);
+    assert!(
+        !imp.issues.iter().any(|i| matches!(i.problem, Problem::MissingColumn | Problem::UnknownColumn | Problem::UnknownOption)),
+        "{:?}",
+        imp.issues
+    );
+    assert_eq!(strings(&imp.frame, "Q2"), ["5001-8000元", "3000元以下", "8001元以上", "3001-5000元", "3001-5000元"]);
+    assert_eq!(strings(&imp.frame, "Q3/材料多"), ["true", "false", "true", "false", "true"]);
+    assert_eq!(strings(&imp.frame, "Q3/其他/注明")[3], "报表多");
+    assert_eq!(strings(&imp.frame, "respondent"), ["1", "2", "3", "4", "5"], "编号 is the respondent id");
+    assert_eq!(strings(&imp.frame, "submitted")[0], "2025-03-01 09:05:00", "结束答题时间 is the submit time");
+}
+
+#[test]
+fn inference_orders_options_and_follows_type_hints() {
+    let w = Workdir::new();
+    let p = w.path("问卷星_按选项文本.xlsx");
+    xlsx(
+        &p,
+        &["序号", "1、您的年龄(单选题 *必答)", "2、收入(单选题)", "3、满意度(单选题)", "4、主要问题(多选题)", "5、电话(填空题 *必答)", "6、您的建议(填空题)"],
+        &[
+            vec!["1", "36-45岁", "5001-8000元", "一般", "会议多", "13800000000", "无"],
+            vec!["2", "25岁以下", "3000元以下", "非常满意", "其他〖太多〗", "13800000001", "少开会"],
+            vec!["3", "46岁以上", "8001元以上", "不满意", "检查多", "13800000002", "无"],
+            vec!["4", "25-35岁", "3001-5000元", "比较满意", "会议多", "13800000003", "无"],
+            vec!["5", "36-45岁", "3000元以下", "非常不满意", "材料多", "13800000004", "少开会"],
+            vec!["6", "25-35岁", "3001-5000元", "一般", "检查多", "13800000005", "无"],
+        ],
+    );
+    let r = w.run(["init", p.to_str().unwrap(), "-o", "s.toml"]);
+    r.expect_code(0);
+    let s = Survey::load(&w.path("s.toml")).unwrap();
+    let opts = |id: &str| s.question(id).unwrap().options.iter().map(|o| o.text().to_string()).collect::<Vec<_>>();
+    assert_eq!(opts("Q1"), ["25岁以下", "25-35岁", "36-45岁", "46岁以上"]);
+    assert_eq!(opts("Q2"), ["3000元以下", "3001-5000元", "5001-8000元", "8001元以上"]);
+    assert_eq!(opts("Q3"), ["非常满意", "比较满意", "一般", "不满意", "非常不满意"]);
+    let q4 = s.question("Q4").unwrap();
+    assert_eq!(q4.kind, diaoyan::survey::Kind::Multi, "(多选题) even when nobody picked two");
+    assert_eq!(q4.options.last().unwrap().text(), "其他", "其他 last");
+    assert_eq!(s.question("Q5").unwrap().kind, diaoyan::survey::Kind::Number, "a numeric fill-in stays a number");
+    assert_eq!(s.question("Q6").unwrap().kind, diaoyan::survey::Kind::Text);
+    assert!(r.stdout().contains("小结：共 6 道题"), "{}", r.stdout());
+    assert!(r.stdout().contains("没有需要补全的选项"), "{}", r.stdout());
+}
+
+#[test]
+fn the_real_text_export_alone_gives_price_bands_in_order() {
+    let w = Workdir::new();
+    let t = wjx("text-export-800.xls");
+    let c = wjx("code-export-800.xls");
+    w.run(["init", t.to_str().unwrap(), "-o", "t.toml"]).expect_code(0);
+    w.run(["init", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "tc.toml"]).expect_code(0);
+    let (a, b) = (Survey::load(&w.path("t.toml")).unwrap(), Survey::load(&w.path("tc.toml")).unwrap());
+    // Q1 (手机部数) and Q2 (手机价格): the text export alone gives the questionnaire's own
+    // order, which the code export's numbers prove.
+    for id in ["Q1", "Q2"] {
+        let o = |s: &Survey| s.question(id).unwrap().options.iter().map(|o| o.text().to_string()).collect::<Vec<_>>();
+        assert_eq!(o(&a), o(&b), "{id}");
+    }
+}
