@@ -997,15 +997,16 @@ fn import_streaming(
     Some(results)
 }
 
-/// Reads one file into parts (one per usable sheet).
-fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Path, opts: &ImportOptions) -> (Vec<Part>, FileReport, Vec<Issue>) {
+/// Reads one file into parts (one per usable sheet). `pre`: the file, already read (by
+/// inference), so that it is not read twice.
+fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Path, opts: &ImportOptions, pre: Option<ingest::Workbook>) -> (Vec<Part>, FileReport, Vec<Issue>) {
     let file = path.display().to_string();
     let stem = path.file_stem().and_then(|s| s.to_str()).map(crate::text::tidy).unwrap_or_default();
     let wave = opts.wave.clone().or_else(|| wave_from_path(path));
     let matcher = Matcher::new(survey);
     let big_xlsx = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm"))
         && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false);
-    let streamed = if big_xlsx { import_streaming(survey, schema, options, &matcher, path, &file, &stem, &wave) } else { None };
+    let streamed = if big_xlsx && pre.is_none() { import_streaming(survey, schema, options, &matcher, path, &file, &stem, &wave) } else { None };
     let mut report = FileReport { path: path.to_path_buf(), error: None, rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None, columns: vec![], conflicts: 0, duplicate_of: None };
     let fail = |msg: String, problem: Problem| Issue {
         file: file.clone(),
@@ -1020,7 +1021,11 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
     let results: SheetResults = match streamed {
         Some(r) => r,
         None => {
-            let wb = match read_file(path) {
+            let read = match pre {
+                Some(wb) => Ok(wb),
+                None => read_file(path),
+            };
+            let wb = match read {
                 Ok(wb) => wb,
                 Err(e) => {
                     report.error = Some(e.to_string());
@@ -1131,6 +1136,18 @@ fn digest(path: &Path) -> Option<(u64, u64)> {
 /// Imports every file into one response table and the ledger. Files are parsed in
 /// parallel; results keep the input order. `progress` is called once per file done.
 pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress: &(dyn Fn(&Path) + Sync)) -> Import {
+    import_preloaded(survey, paths, Vec::new(), opts, progress)
+}
+
+/// [`import`], with some of the files already read (by inference): those are parsed
+/// from memory instead of being read again.
+pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<ingest::Workbook>, opts: &ImportOptions, progress: &(dyn Fn(&Path) + Sync)) -> Import {
+    let preloaded: std::sync::Mutex<Vec<ingest::Workbook>> = std::sync::Mutex::new(preloaded);
+    let take = |p: &Path| -> Option<ingest::Workbook> {
+        let mut v = preloaded.lock().ok()?;
+        let i = v.iter().position(|wb| wb.path == p)?;
+        Some(v.swap_remove(i))
+    };
     let schema = Schema::new(survey);
     let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
     let same = identical_files(paths);
@@ -1156,7 +1173,8 @@ pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress
                 return (vec![], report, vec![issue]);
             }
             // A reader that panics on a malformed file must not take the other files down.
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import_file(survey, &schema, &options, p, opts)))
+            let pre = take(p);
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import_file(survey, &schema, &options, p, opts, pre)))
                 .unwrap_or_else(|_| {
                     let msg = "文件格式异常，读取时出错；请在 Excel/WPS 中打开后另存为 .xlsx 再导入".to_string();
                     let report = FileReport { path: p.clone(), error: Some(msg.clone()), rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None, columns: vec![], conflicts: 0, duplicate_of: None };

@@ -10,7 +10,7 @@ mod template;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use diaoyan::clean::{import, ledger::count_by_problem, Import, ImportOptions};
+use diaoyan::clean::{import_preloaded, ledger::count_by_problem, Import, ImportOptions};
 use diaoyan::survey::Survey;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -130,13 +130,15 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
     if files.is_empty() {
         anyhow::bail!("在给出的文件夹中没有找到 .xlsx/.xls/.ods/.csv 文件");
     }
-    let survey = match survey {
-        Some(p) => Survey::load(p).with_context(|| format!("问卷定义 {}", p.display()))?,
+    let (survey, preloaded) = match survey {
+        Some(p) => (Survey::load(p).with_context(|| format!("问卷定义 {}", p.display()))?, Vec::new()),
         None => {
-            // Inference looks at one text and one code export at most: read two files, not all
-            // (the import below reads every file anyway).
+            // Inference looks at one text and one code export at most: read two files, not
+            // all, and hand them to the import, which then does not read them again.
             let books: Vec<_> = files.iter().filter_map(|f| diaoyan::ingest::read_file(f).ok()).take(2).collect();
-            diaoyan::survey::infer::infer(&books).context("没有给出 --survey，且无法从输入推断问卷定义")?
+            let s = diaoyan::survey::infer::infer(&books).context("没有给出 --survey，且无法从输入推断问卷定义")?;
+            println!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", books.iter().map(|b| b.path.display().to_string()).collect::<Vec<_>>().join("、"), s.questions.len());
+            (s, books)
         }
     };
     let total_bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
@@ -154,7 +156,7 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
             b.inc(1);
         }
     };
-    let imp = import(&survey, &files, &opts, &progress);
+    let imp = import_preloaded(&survey, &files, preloaded, &opts, &progress);
     if let Some(b) = bar {
         b.finish_and_clear();
     }

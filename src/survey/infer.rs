@@ -37,8 +37,8 @@ struct Draft {
     split: Vec<(String, u32)>,
 }
 
-struct FileDrafts {
-    cells: Range<Data>,
+struct FileDrafts<'a> {
+    cells: &'a Range<Data>,
     header_row: u32,
     drafts: Vec<Draft>,
     /// Whether question numbers came from the headers (问卷星) or column order.
@@ -83,10 +83,10 @@ fn hint_kind(h: &str) -> Option<Kind> {
     })
 }
 
-fn drafts_of(wb: &Workbook) -> Option<FileDrafts> {
+fn drafts_of(wb: &Workbook) -> Option<FileDrafts<'_>> {
     let sheet = wb.sheets.iter().find(|s| !s.cells.is_empty())?;
-    let cells = sheet.cells.clone();
-    let hr = header_row(&cells)?;
+    let cells = &sheet.cells;
+    let hr = header_row(cells)?;
     let (s, e) = (cells.start()?, cells.end()?);
     let headers: Vec<(u32, String)> = (s.1..=e.1)
         .map(|c| (c, tidy(&cells.get_value((hr, c)).map(cell_text).unwrap_or_default())))
@@ -170,10 +170,11 @@ fn drafts_of(wb: &Workbook) -> Option<FileDrafts> {
     Some(FileDrafts { cells, header_row: hr, drafts, numbered, seq_col, unit_col, meta: meta_cols })
 }
 
-fn column_values(f: &FileDrafts, c: u32) -> Vec<(u32, Data)> {
+fn column_values<'a>(f: &FileDrafts<'a>, c: u32) -> Vec<(u32, &'a Data)> {
     let end = f.cells.end().map(|e| e.0).unwrap_or(0);
+    let cells = f.cells;
     (f.header_row + 1..=end)
-        .filter_map(|r| f.cells.get_value((r, c)).map(|d| (r, d.clone())))
+        .filter_map(|r| cells.get_value((r, c)).map(|d| (r, d)))
         .filter(|(_, d)| blank(d).is_none())
         .collect()
 }
@@ -181,6 +182,7 @@ fn column_values(f: &FileDrafts, c: u32) -> Vec<(u32, Data)> {
 /// Options in order of first appearance, with "other" flagged when a 〖…〗 text follows.
 fn collect_options(values: impl Iterator<Item = String>, sep: Option<char>) -> Vec<OptionDef> {
     let mut order: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut other: HashMap<String, bool> = HashMap::new();
     for v in values {
         let parts: Vec<&str> = match sep {
@@ -193,7 +195,8 @@ fn collect_options(values: impl Iterator<Item = String>, sep: Option<char>) -> V
             if head.is_empty() {
                 continue;
             }
-            if !order.contains(&head) {
+            if !seen.contains(&head) {
+                seen.insert(head.clone());
                 order.push(head.clone());
             }
             if o.is_some() {
@@ -272,7 +275,7 @@ fn is_other_text(t: &str) -> bool {
 }
 
 /// Kind and options of a whole-cell column from its values alone.
-fn classify(values: &[(u32, Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
+fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
     let texts: Vec<String> = values.iter().map(|(_, d)| cell_text(d)).collect();
     if texts.iter().any(|t| t.contains('┋')) {
         return (Kind::Multi, collect_options(texts.into_iter(), Some('┋')));
@@ -298,6 +301,14 @@ fn classify(values: &[(u32, Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
     }
     if values.iter().all(|(_, d)| crate::clean::cells::number(d).is_ok() && !matches!(d, Data::String(s) if !s.is_ascii())) {
         return (Kind::Number, vec![]);
+    }
+    // More than 30 distinct answers is a text question: stop counting there.
+    let mut distinct_texts: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for t in &texts {
+        distinct_texts.insert(split_other(t.trim()).0.trim());
+        if distinct_texts.len() > 31 {
+            return (Kind::Text, vec![]);
+        }
     }
     let opts = collect_options(texts.iter().cloned(), None);
     let distinct = opts.len();
