@@ -1,5 +1,5 @@
 //! diaoyan (调研): turns returned questionnaires into clean, traceable response tables
-//! and the figures survey reports quote. See DESIGN.md for the pipeline.
+//! and the figures survey reports quote. See docs/DESIGN.md for the pipeline.
 
 pub mod clean;
 pub mod collect;

@@ -1,5 +1,5 @@
 //! The response table's columns, derived from the survey once: fixed tracing columns
-//! first, then per question (DESIGN.md §3): single → option text; scale → score;
+//! first, then per question (docs/DESIGN.md): single → option text; scale → score;
 //! multi → one boolean per option; rank → one rank per option; matrix → one score per
 //! row; text → string; number → float; plus `Qn/<option>/注明` for "other" texts.
 

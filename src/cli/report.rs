@@ -27,7 +27,7 @@ pub struct Args {
     /// 两两比较时做 Bonferroni 校正
     #[arg(long)]
     bonferroni: bool,
-    /// 样本量低于此数的分组不做检验
+    /// 样本量低于此数的分组不参与两两比较（显著性字母），但仍计入卡方检验
     #[arg(long, default_value_t = 30.0, value_name = "人数")]
     min_base: f64,
     /// 样本量低于此数的分组标“谨慎解读”

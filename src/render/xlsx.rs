@@ -1,4 +1,4 @@
-//! The summary workbook (DESIGN.md §6): overview, frequency tables in the layout users
+//! The summary workbook (docs/DESIGN.md): overview, frequency tables in the layout users
 //! know from 问卷星's report, one crosstab sheet per banner, the data-issues ledger and
 //! the cleaned data. Percent cells are numbers with a percent format; column widths are
 //! computed from the display width of Chinese text (rust_xlsxwriter's autofit counts a
@@ -218,7 +218,7 @@ fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, s: &Survey
         ("数据问题（条）", n_issues.to_string()),
         ("分组变量", if ov.banners.is_empty() { "无".into() } else { ov.banners.join("、") }),
         ("权重", ov.weight.clone().unwrap_or_else(|| "未加权".into())),
-        ("显著性检验", format!("α={}{}；样本量 <{} 不检验，<{} 谨慎解读", r.options.alpha, if r.options.bonferroni { "（Bonferroni 校正）" } else { "" }, r.options.min_base, r.options.caution_base)),
+        ("显著性检验", format!("α={}{}；样本量 <{} 的分组不参与两两比较（仍计入卡方检验），<{} 谨慎解读", r.options.alpha, if r.options.bonferroni { "（Bonferroni 校正）" } else { "" }, r.options.min_base, r.options.caution_base)),
     ];
     rows.push(("置信区间", format!("Wilson {:.0}%", r.options.conf * 100.0)));
     if let Some(f) = &ov.filter {

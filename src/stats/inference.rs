@@ -1,4 +1,4 @@
-//! Significance tests and intervals (DESIGN.md §5), as pure functions over counts.
+//! Significance tests and intervals (docs/DESIGN.md), as pure functions over counts.
 //! Distributions come from statrs; nothing here reads a DataFrame.
 
 use statrs::distribution::{ChiSquared, ContinuousCDF, Discrete, Hypergeometric, Normal};

@@ -1,4 +1,4 @@
-//! The figures survey reports quote (DESIGN.md §5), computed from the response table:
+//! The figures survey reports quote (docs/DESIGN.md), computed from the response table:
 //! per-question summaries over the whole sample, crosstabs by banner with intervals,
 //! tests of independence and column-proportion letters, with optional weights.
 //!
@@ -33,13 +33,14 @@ pub enum StatsError {
     EmptySubset(String),
 }
 
-/// Test settings (DESIGN.md §5 defaults).
+/// Test settings (docs/DESIGN.md).
 #[derive(Debug, Clone)]
 pub struct StatsOptions {
     pub conf: f64,
     pub alpha: f64,
     pub bonferroni: bool,
-    /// Below this base: figure marked, no test.
+    /// Below this base: figure marked, and the group takes no part in the pairwise column
+    /// letters (it stays in the test of independence).
     pub min_base: f64,
     /// Below this base: figure marked "caution".
     pub caution_base: f64,
@@ -125,13 +126,13 @@ pub struct Cell {
     pub sig: String,
 }
 
-/// How far a column's base can be trusted (DESIGN.md §5 small-base rules).
+/// How far a column's base can be trusted (docs/DESIGN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BaseFlag {
     Ok,
     /// Below the caution base: read with care.
     Caution,
-    /// Below the minimum base: shown, but in no test.
+    /// Below the minimum base: shown, but in no pairwise comparison.
     Small,
     /// Nobody in the column.
     Empty,

@@ -26,7 +26,7 @@ pub enum SurveyError {
     Invalid(String),
 }
 
-/// The kind of a question (DESIGN.md §3).
+/// The kind of a question (docs/DESIGN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
