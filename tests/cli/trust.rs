@@ -423,6 +423,9 @@ fn a_scale_scores_the_number_in_its_labels() {
     assert_eq!(labels, want, "0–10 stays 0–10, in order, no placeholders");
     let q3 = s.question("Q3").unwrap();
     assert_eq!(q3.options.first().map(|o| o.text()), Some("0分"));
+    assert_eq!(q3.kind, diaoyan::survey::Kind::Matrix);
+    assert_eq!(q3.text, "各项制度落实", "the matrix type suffix is not part of the text");
+    assert_eq!(s.question("Q2").unwrap().text, "总体满意度打分");
     // Text export, code export, and both together give the same scores.
     for (name, files) in [
         ("text", vec![t.clone()]),
@@ -629,4 +632,18 @@ fn the_real_text_export_alone_gives_price_bands_in_order() {
         let o = |s: &Survey| s.question(id).unwrap().options.iter().map(|o| o.text().to_string()).collect::<Vec<_>>();
         assert_eq!(o(&a), o(&b), "{id}");
     }
+}
+
+#[test]
+fn a_matrix_type_suffix_before_the_row_label_is_removed() {
+    let w = Workdir::new();
+    let p = w.path("m.xlsx");
+    xlsx(&p, &["序号", "1、各项工作落实情况(矩阵单选题 *必答)—会议", "文件"], &[vec!["1", "4分", "3分"], vec!["2", "5分", "2分"]]);
+    w.run(["init", p.to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    let s = Survey::load(&w.path("s.toml")).unwrap();
+    let q = s.question("Q1").unwrap();
+    assert_eq!((q.text.as_str(), q.kind, q.required), ("各项工作落实情况", diaoyan::survey::Kind::Matrix, true));
+    assert_eq!(q.rows, ["会议", "文件"]);
+    let imp = run(&s, &[p]);
+    assert_eq!(strings(&imp.frame, "Q1/文件"), ["3.0", "2.0"]);
 }
