@@ -3,6 +3,8 @@
 //!   (b) `diaoyan import` of the same file to Parquet (the real binary);
 //!   (c) `diaoyan report --banner Q1` (import, statistics, workbook, csv files, charts),
 //!       and (c0) the same with `--charts none`, for the cost of the charts;
+//!   (f) `diaoyan report --charts none` without a survey.toml (inferred from the file,
+//!       which is read once), and (g) `diaoyan init` on the file;
 //!   (d) the same crosstabs in pandas reading with python-calamine, and (e) openpyxl
 //!       (bench/pandas_report.py; skipped when pandas is not installed, (e) also when
 //!       BENCH_SKIP_OPENPYXL is set);
@@ -81,22 +83,29 @@ fn main() {
     let size = std::fs::metadata(&data).unwrap().len() as f64 / 1e6;
     println!("input: {} ({size:.1} MB), {runs} runs each, medians:", data.display());
     let (mut a, mut b, mut c, mut c0) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut f, mut g) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         // Interleaved, so that all see the same machine state.
         a.push(measure(Command::new(&me).arg("--calamine").arg(&data)));
         b.push(measure(Command::new(&bin).arg("import").arg("-s").arg(&survey).arg(&data).arg("-o").arg(&out)));
         c.push(measure(Command::new(&bin).args(["report", "--banner", "Q1", "-s"]).arg(&survey).arg(&data).arg("-o").arg(tmp.join("report"))));
         c0.push(measure(Command::new(&bin).args(["report", "--banner", "Q1", "--charts", "none", "-s"]).arg(&survey).arg(&data).arg("-o").arg(tmp.join("report0"))));
+        f.push(measure(Command::new(&bin).args(["report", "--charts", "none"]).arg(&data).arg("-o").arg(tmp.join("report_inferred"))));
+        g.push(measure(Command::new(&bin).args(["init", "--force"]).arg(&data).arg("-o").arg(tmp.join("inferred.toml"))));
     }
     let (ta, ma) = median(a);
     let (tb, mb) = median(b);
     let (tc, mc) = median(c);
     let (tc0, _) = median(c0);
+    let (tf, mf) = median(f);
+    let (tg, mg) = median(g);
     let mb_ = |kb: u64| kb as f64 / 1024.0;
     println!("(a) bare calamine, every cell      : {:>7.3} s   peak {:>6.0} MB", ta.as_secs_f64(), mb_(ma));
     println!("(b) diaoyan import -> parquet      : {:>7.3} s   peak {:>6.0} MB   b/a = {:.2} (target <= 1.30)", tb.as_secs_f64(), mb_(mb), tb.as_secs_f64() / ta.as_secs_f64());
     println!("(c) diaoyan report --banner Q1     : {:>7.3} s   peak {:>6.0} MB   c/a = {:.2} (target <= 1.30)", tc.as_secs_f64(), mb_(mc), tc.as_secs_f64() / ta.as_secs_f64());
     println!("(c0) the same with --charts none   : {:>7.3} s                 c0/a = {:.2}; charts add {:.0}% (target <= 20%)", tc0.as_secs_f64(), tc0.as_secs_f64() / ta.as_secs_f64(), (tc.as_secs_f64() / tc0.as_secs_f64() - 1.0) * 100.0);
+    println!("(f) report, no survey.toml (inferred): {:>7.3} s   peak {:>6.0} MB   f/a = {:.2} (target <= 1.30)", tf.as_secs_f64(), mb_(mf), tf.as_secs_f64() / ta.as_secs_f64());
+    println!("(g) diaoyan init                    : {:>7.3} s   peak {:>6.0} MB   g/a = {:.2} (target <= 1.20)", tg.as_secs_f64(), mb_(mg), tg.as_secs_f64() / ta.as_secs_f64());
     let script = root.join("bench/pandas_report.py");
     let has = |module: &str| Command::new("python3").args(["-c", &format!("import pandas, scipy, {module}")]).status().map(|s| s.success()).unwrap_or(false);
     for (label, engine, module) in [("(d) pandas + python-calamine", "calamine", "python_calamine"), ("(e) pandas + openpyxl", "openpyxl", "openpyxl")] {

@@ -112,6 +112,13 @@ pub struct Issue {
     pub action: Action,
 }
 
+impl Issue {
+    /// An entry about a whole file (no sheet, row or column).
+    pub fn for_file(file: String, value: String, problem: Problem, action: Action) -> Issue {
+        Issue { file, sheet: String::new(), row: None, column: String::new(), question: String::new(), value, problem, action }
+    }
+}
+
 /// Counts by problem, in a stable order, for summaries.
 pub fn count_by_problem(issues: &[Issue]) -> BTreeMap<Problem, usize> {
     let mut m = BTreeMap::new();

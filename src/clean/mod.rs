@@ -85,6 +85,23 @@ pub struct Import {
     pub blank_rows: usize,
 }
 
+impl FileReport {
+    /// A file not read yet: no error, nothing found.
+    fn new(path: &Path) -> FileReport {
+        FileReport {
+            path: path.to_path_buf(),
+            error: None,
+            rows_read: 0,
+            sheets_used: vec![],
+            unknown_columns: vec![],
+            template_unit: None,
+            columns: vec![],
+            conflicts: 0,
+            duplicate_of: None,
+        }
+    }
+}
+
 impl Import {
     pub fn failed_files(&self) -> usize {
         self.files.iter().filter(|f| f.error.is_some()).count()
@@ -1007,17 +1024,8 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
     let big_xlsx = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm"))
         && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false);
     let streamed = if big_xlsx && pre.is_none() { import_streaming(survey, schema, options, &matcher, path, &file, &stem, &wave) } else { None };
-    let mut report = FileReport { path: path.to_path_buf(), error: None, rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None, columns: vec![], conflicts: 0, duplicate_of: None };
-    let fail = |msg: String, problem: Problem| Issue {
-        file: file.clone(),
-        sheet: String::new(),
-        row: None,
-        column: String::new(),
-        question: String::new(),
-        value: msg,
-        problem,
-        action: Action::FileSkipped,
-    };
+    let mut report = FileReport::new(path);
+    let fail = |msg: String, problem: Problem| Issue::for_file(file.clone(), msg, problem, Action::FileSkipped);
     let results: SheetResults = match streamed {
         Some(r) => r,
         None => {
@@ -1158,37 +1166,17 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
             // The same file twice (a copy, a link, a folder given twice) is read once.
             if let Some(first) = same[k] {
                 let msg = format!("与 {} 内容完全相同（同一个文件或它的副本），未重复导入", paths[first].display());
-                let report = FileReport { path: p.clone(), error: None, rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None, columns: vec![], conflicts: 0, duplicate_of: Some(paths[first].clone()) };
-                let issue = Issue {
-                    file: p.display().to_string(),
-                    sheet: String::new(),
-                    row: None,
-                    column: String::new(),
-                    question: String::new(),
-                    value: msg,
-                    problem: Problem::DuplicateFile,
-                    action: Action::FileSkipped,
-                };
+                let report = FileReport { duplicate_of: Some(paths[first].clone()), ..FileReport::new(p) };
                 progress(p);
-                return (vec![], report, vec![issue]);
+                return (vec![], report, vec![Issue::for_file(p.display().to_string(), msg, Problem::DuplicateFile, Action::FileSkipped)]);
             }
             // A reader that panics on a malformed file must not take the other files down.
             let pre = take(p);
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import_file(survey, &schema, &options, p, opts, pre)))
                 .unwrap_or_else(|_| {
                     let msg = "文件格式异常，读取时出错；请在 Excel/WPS 中打开后另存为 .xlsx 再导入".to_string();
-                    let report = FileReport { path: p.clone(), error: Some(msg.clone()), rows_read: 0, sheets_used: vec![], unknown_columns: vec![], template_unit: None, columns: vec![], conflicts: 0, duplicate_of: None };
-                    let issue = Issue {
-                        file: p.display().to_string(),
-                        sheet: String::new(),
-                        row: None,
-                        column: String::new(),
-                        question: String::new(),
-                        value: msg,
-                        problem: Problem::UnreadableFile,
-                        action: Action::FileSkipped,
-                    };
-                    (vec![], report, vec![issue])
+                    let report = FileReport { error: Some(msg.clone()), ..FileReport::new(p) };
+                    (vec![], report, vec![Issue::for_file(p.display().to_string(), msg, Problem::UnreadableFile, Action::FileSkipped)])
                 });
             progress(p);
             r
