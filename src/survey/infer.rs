@@ -180,28 +180,42 @@ fn column_values<'a>(f: &FileDrafts<'a>, c: u32) -> Vec<(u32, &'a Data)> {
 }
 
 /// Options in order of first appearance, with "other" flagged when a 〖…〗 text follows.
-fn collect_options(values: impl Iterator<Item = String>, sep: Option<char>) -> Vec<OptionDef> {
+fn collect_options<S: AsRef<str>>(values: impl Iterator<Item = S>, sep: Option<char>) -> Vec<OptionDef> {
+    collect_options_capped(values, sep, usize::MAX).unwrap_or_default()
+}
+
+/// [`collect_options`], giving up (`None`) as soon as more than `cap` distinct options
+/// are seen: a column of open answers is not read to the end.
+fn collect_options_capped<S: AsRef<str>>(values: impl Iterator<Item = S>, sep: Option<char>, cap: usize) -> Option<Vec<OptionDef>> {
     let mut order: Vec<String> = Vec::new();
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut seen: rustc_hash::FxHashSet<String> = Default::default();
     let mut other: HashMap<String, bool> = HashMap::new();
+    let open = memchr::memmem::Finder::new("〖");
+    let mut one = |p: &str, order: &mut Vec<String>| {
+        let p = p.trim();
+        // split_other, with the `〖` found by SIMD (this runs once per answer).
+        let (head, o) = if open.find(p.as_bytes()).is_some() { split_other(p) } else { (p, None) };
+        let head = head.trim();
+        if head.is_empty() {
+            return;
+        }
+        // Allocate only for options not seen yet.
+        if !seen.contains(head) {
+            seen.insert(head.to_string());
+            order.push(head.to_string());
+        }
+        if o.is_some() && !other.contains_key(head) {
+            other.insert(head.to_string(), true);
+        }
+    };
     for v in values {
-        let parts: Vec<&str> = match sep {
-            Some(s) => v.split(s).collect(),
-            None => vec![v.as_str()],
-        };
-        for p in parts {
-            let (head, o) = split_other(p.trim());
-            let head = tidy(head);
-            if head.is_empty() {
-                continue;
-            }
-            if !seen.contains(&head) {
-                seen.insert(head.clone());
-                order.push(head.clone());
-            }
-            if o.is_some() {
-                other.insert(head, true);
-            }
+        let v = v.as_ref();
+        match sep {
+            Some(s) => v.split(s).for_each(|p| one(p, &mut order)),
+            None => one(v, &mut order),
+        }
+        if order.len() > cap {
+            return None;
         }
     }
     // 问卷网/腾讯问卷 put letters before options (`A.非常满意`): when every option has one,
@@ -211,9 +225,9 @@ fn collect_options(values: impl Iterator<Item = String>, sep: Option<char>) -> V
         let other: HashMap<String, bool> = other.into_iter().map(|(t, v)| (strip_letter(&t).map(|(_, r)| tidy(r)).unwrap_or(t), v)).collect();
         l.sort_by_key(|(k, _)| *k);
         l.dedup_by(|a, b| a.1 == b.1);
-        return l.into_iter().map(|(_, t)| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect();
+        return Some(l.into_iter().map(|(_, t)| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect());
     }
-    order.into_iter().map(|t| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect()
+    Some(order.into_iter().map(|t| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect())
 }
 
 /// Agreement, satisfaction, frequency and degree ladders, each from one end to the other
@@ -276,11 +290,37 @@ fn is_other_text(t: &str) -> bool {
 
 /// Kind and options of a whole-cell column from its values alone.
 fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
-    let texts: Vec<String> = values.iter().map(|(_, d)| cell_text(d)).collect();
-    if texts.iter().any(|t| t.contains('┋')) {
+    // Borrowed where the cell is text (nearly always): no copy of every answer.
+    let texts: Vec<std::borrow::Cow<str>> = values
+        .iter()
+        .map(|(_, d)| match d {
+            Data::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+            other => std::borrow::Cow::Owned(cell_text(other)),
+        })
+        .collect();
+    // One pass for both separators: `┋` (E2 94 8B) and `→` (E2 86 92) both start with the
+    // byte E2, which Chinese text (E4–E9) rarely holds, so a SIMD search for it settles
+    // nearly every answer at once.
+    let (mut multi, mut rank) = (false, false);
+    for t in &texts {
+        let b = t.as_bytes();
+        let mut from = 0;
+        while let Some(i) = memchr::memchr(0xE2, &b[from..]) {
+            match b.get(from + i + 1..from + i + 3) {
+                Some([0x94, 0x8B]) => multi = true,
+                Some([0x86, 0x92]) => rank = true,
+                _ => {}
+            }
+            from += i + 1;
+        }
+        if multi {
+            break;
+        }
+    }
+    if multi {
         return (Kind::Multi, collect_options(texts.into_iter(), Some('┋')));
     }
-    if texts.iter().any(|t| t.contains('→')) {
+    if rank {
         return (Kind::Rank, collect_options(texts.into_iter(), Some('→')));
     }
     if texts.is_empty() {
@@ -291,9 +331,8 @@ fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
             return (Kind::Scale, opts);
         }
     }
-    let ints: Vec<i64> = values.iter().filter_map(|(_, d)| int_of(d)).collect();
-    if ints.len() == values.len() {
-        let max = ints.iter().copied().max().unwrap_or(0);
+    if values.iter().all(|(_, d)| int_of(d).is_some()) {
+        let max = values.iter().filter_map(|(_, d)| int_of(d)).max().unwrap_or(0);
         if coded && (1..=60).contains(&max) {
             return (Kind::Single, (1..=max).map(|k| OptionDef::Plain(format!("选项{k}"))).collect());
         }
@@ -303,14 +342,7 @@ fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
         return (Kind::Number, vec![]);
     }
     // More than 30 distinct answers is a text question: stop counting there.
-    let mut distinct_texts: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for t in &texts {
-        distinct_texts.insert(split_other(t.trim()).0.trim());
-        if distinct_texts.len() > 31 {
-            return (Kind::Text, vec![]);
-        }
-    }
-    let opts = collect_options(texts.iter().cloned(), None);
+    let Some(opts) = collect_options_capped(texts.iter(), None, 30) else { return (Kind::Text, vec![]) };
     let distinct = opts.len();
     if distinct <= 30 && (distinct * 2 <= texts.len() || distinct <= 3) {
         return (Kind::Single, opts);
@@ -417,6 +449,24 @@ pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), Infe
     numbers.sort();
     // Unnumbered extra columns of a 问卷星 export come after the last question.
     let last = numbers.iter().copied().filter(|n| *n < 10_000).max().unwrap_or(0);
+    // The costly part, reading every answer of every whole-cell column, runs in parallel
+    // over the columns; the questions are then assembled in order.
+    let mut classified: HashMap<u32, (Kind, Vec<OptionDef>)> = {
+        use rayon::prelude::*;
+        numbers
+            .par_iter()
+            .filter_map(|&num| {
+                let td = text.and_then(|f| f.drafts.iter().find(|d| d.number == num));
+                let cd = code.and_then(|f| f.drafts.iter().find(|d| d.number == num));
+                let d = td.or(cd)?;
+                if !d.rows.is_empty() || cd.is_some_and(|d| !d.split.is_empty()) {
+                    return None;
+                }
+                let f = if td.is_some() { text? } else { code? };
+                Some((num, classify(&column_values(f, d.whole?), td.is_none())))
+            })
+            .collect()
+    };
     for num in numbers {
         let td = text.and_then(|f| f.drafts.iter().find(|d| d.number == num));
         let cd = code.and_then(|f| f.drafts.iter().find(|d| d.number == num));
@@ -458,8 +508,9 @@ pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), Infe
             }
         } else if let Some(c) = d.whole {
             let f = if td.is_some() { text.unwrap() } else { code.unwrap() };
-            let vals = column_values(f, c);
-            let (mut kind, opts) = classify(&vals, td.is_none());
+            // Read again only where needed (the classification above has read them once).
+            let vals = || column_values(f, c);
+            let (mut kind, opts) = classified.remove(&num).unwrap_or_else(|| classify(&vals(), td.is_none()));
             q.options = opts;
             // The pair: a column coded with integers in the code export is a choice question.
             if let (Some(cf), Some(cc)) = (code, cd.and_then(|d| d.whole)) {
@@ -476,7 +527,7 @@ pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), Infe
             }
             // The header's type suffix says the kind; the data only guess it.
             if let Some(h) = td.and_then(|d| d.hint).or(cd.and_then(|d| d.hint)) {
-                let texts = || vals.iter().map(|(_, d)| cell_text(d));
+                let texts = || vals().into_iter().map(|(_, d)| cell_text(d));
                 match h {
                     _ if h == kind => {}
                     Kind::Text if kind != Kind::Number => {
@@ -514,7 +565,7 @@ pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), Infe
                     // A numbered scale: scores are in the labels; the codes only say where
                     // the scale starts and how far it reaches.
                     (Kind::Scale, Some(cc)) => {
-                        let points = vals.iter().filter_map(|(_, d)| parse_points(&cell_text(d)));
+                        let points = vals().into_iter().filter_map(|(_, d)| parse_points(&cell_text(d)));
                         if let Some(o) = scale_options(points, score_offset(tf, c, cf, cc)) {
                             q.options = o;
                         }
