@@ -181,53 +181,77 @@ fn column_values<'a>(f: &FileDrafts<'a>, c: u32) -> Vec<(u32, &'a Data)> {
 
 /// Options in order of first appearance, with "other" flagged when a 〖…〗 text follows.
 fn collect_options<S: AsRef<str>>(values: impl Iterator<Item = S>, sep: Option<char>) -> Vec<OptionDef> {
-    collect_options_capped(values, sep, usize::MAX).unwrap_or_default()
+    let mut c = Collector::new(usize::MAX);
+    for v in values {
+        c.add(v.as_ref(), sep);
+    }
+    c.finish().unwrap_or_default()
 }
 
-/// [`collect_options`], giving up (`None`) as soon as more than `cap` distinct options
-/// are seen: a column of open answers is not read to the end.
-fn collect_options_capped<S: AsRef<str>>(values: impl Iterator<Item = S>, sep: Option<char>, cap: usize) -> Option<Vec<OptionDef>> {
-    let mut order: Vec<String> = Vec::new();
-    let mut seen: rustc_hash::FxHashSet<String> = Default::default();
-    let mut other: HashMap<String, bool> = HashMap::new();
-    let open = memchr::memmem::Finder::new("〖");
-    let mut one = |p: &str, order: &mut Vec<String>| {
+/// Options in order of first appearance, with "other" flagged when a 〖…〗 text follows;
+/// gives up (`finish` → `None`) once more than `cap` distinct options are seen, so that a
+/// column of open answers is not collected to the end.
+struct Collector {
+    order: Vec<String>,
+    seen: rustc_hash::FxHashSet<String>,
+    other: HashMap<String, bool>,
+    open: memchr::memmem::Finder<'static>,
+    cap: usize,
+}
+
+impl Collector {
+    fn new(cap: usize) -> Collector {
+        Collector { order: Vec::new(), seen: Default::default(), other: HashMap::new(), open: memchr::memmem::Finder::new("〖"), cap }
+    }
+
+    fn over(&self) -> bool {
+        self.order.len() > self.cap
+    }
+
+    fn add(&mut self, v: &str, sep: Option<char>) {
+        if self.over() {
+            return;
+        }
+        match sep {
+            Some(s) => v.split(s).for_each(|p| self.one(p)),
+            None => self.one(v),
+        }
+    }
+
+    fn one(&mut self, p: &str) {
         let p = p.trim();
         // split_other, with the `〖` found by SIMD (this runs once per answer).
-        let (head, o) = if open.find(p.as_bytes()).is_some() { split_other(p) } else { (p, None) };
+        let (head, o) = if self.open.find(p.as_bytes()).is_some() { split_other(p) } else { (p, None) };
         let head = head.trim();
         if head.is_empty() {
             return;
         }
         // Allocate only for options not seen yet.
-        if !seen.contains(head) {
-            seen.insert(head.to_string());
-            order.push(head.to_string());
+        if !self.seen.contains(head) {
+            self.seen.insert(head.to_string());
+            self.order.push(head.to_string());
         }
-        if o.is_some() && !other.contains_key(head) {
-            other.insert(head.to_string(), true);
+        if o.is_some() && !self.other.contains_key(head) {
+            self.other.insert(head.to_string(), true);
         }
-    };
-    for v in values {
-        let v = v.as_ref();
-        match sep {
-            Some(s) => v.split(s).for_each(|p| one(p, &mut order)),
-            None => one(v, &mut order),
-        }
-        if order.len() > cap {
+    }
+
+    fn finish(self) -> Option<Vec<OptionDef>> {
+        if self.over() {
             return None;
         }
+        let Collector { order, other, .. } = self;
+        // 问卷网/腾讯问卷 put letters before options (`A.非常满意`): when every option has one,
+        // the options are the texts without it, in the letters' order.
+        let lettered: Option<Vec<(usize, String)>> = order.iter().map(|t| strip_letter(t).map(|(k, rest)| (k, tidy(rest)))).collect();
+        if let Some(mut l) = lettered {
+            let other: HashMap<String, bool> = other.into_iter().map(|(t, v)| (strip_letter(&t).map(|(_, r)| tidy(r)).unwrap_or(t), v)).collect();
+            l.sort_by_key(|(k, _)| *k);
+            l.dedup_by(|a, b| a.1 == b.1);
+            return Some(l.into_iter().map(|(_, t)| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect());
+        }
+        Some(order.into_iter().map(|t| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect())
     }
-    // 问卷网/腾讯问卷 put letters before options (`A.非常满意`): when every option has one,
-    // the options are the texts without it, in the letters' order.
-    let lettered: Option<Vec<(usize, String)>> = order.iter().map(|t| strip_letter(t).map(|(k, rest)| (k, tidy(rest)))).collect();
-    if let Some(mut l) = lettered {
-        let other: HashMap<String, bool> = other.into_iter().map(|(t, v)| (strip_letter(&t).map(|(_, r)| tidy(r)).unwrap_or(t), v)).collect();
-        l.sort_by_key(|(k, _)| *k);
-        l.dedup_by(|a, b| a.1 == b.1);
-        return Some(l.into_iter().map(|(_, t)| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect());
-    }
-    Some(order.into_iter().map(|t| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect())
 }
 
 /// Agreement, satisfaction, frequency and degree ladders, each from one end to the other
@@ -290,19 +314,19 @@ fn is_other_text(t: &str) -> bool {
 
 /// Kind and options of a whole-cell column from its values alone.
 fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
-    // Borrowed where the cell is text (nearly always): no copy of every answer.
-    let texts: Vec<std::borrow::Cow<str>> = values
-        .iter()
-        .map(|(_, d)| match d {
+    // One pass over the answers (each one a string somewhere in memory, so every pass
+    // costs a cache miss per answer): borrow the text, look for the multi and rank
+    // separators, and collect the options of a single choice, stopping past 30.
+    // `┋` (E2 94 8B) and `→` (E2 86 92) both start with the byte E2, which Chinese text
+    // (E4–E9) rarely holds, so a SIMD search for it settles nearly every answer at once.
+    let (mut multi, mut rank) = (false, false);
+    let mut single = Collector::new(30);
+    let mut texts: Vec<std::borrow::Cow<str>> = Vec::with_capacity(values.len());
+    for (_, d) in values {
+        let t = match d {
             Data::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
             other => std::borrow::Cow::Owned(cell_text(other)),
-        })
-        .collect();
-    // One pass for both separators: `┋` (E2 94 8B) and `→` (E2 86 92) both start with the
-    // byte E2, which Chinese text (E4–E9) rarely holds, so a SIMD search for it settles
-    // nearly every answer at once.
-    let (mut multi, mut rank) = (false, false);
-    for t in &texts {
+        };
         let b = t.as_bytes();
         let mut from = 0;
         while let Some(i) = memchr::memchr(0xE2, &b[from..]) {
@@ -313,9 +337,8 @@ fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
             }
             from += i + 1;
         }
-        if multi {
-            break;
-        }
+        single.add(&t, None);
+        texts.push(t);
     }
     if multi {
         return (Kind::Multi, collect_options(texts.into_iter(), Some('┋')));
@@ -341,8 +364,8 @@ fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
     if values.iter().all(|(_, d)| crate::clean::cells::number(d).is_ok() && !matches!(d, Data::String(s) if !s.is_ascii())) {
         return (Kind::Number, vec![]);
     }
-    // More than 30 distinct answers is a text question: stop counting there.
-    let Some(opts) = collect_options_capped(texts.iter(), None, 30) else { return (Kind::Text, vec![]) };
+    // More than 30 distinct answers is a text question.
+    let Some(opts) = single.finish() else { return (Kind::Text, vec![]) };
     let distinct = opts.len();
     if distinct <= 30 && (distinct * 2 <= texts.len() || distinct <= 3) {
         return (Kind::Single, opts);
@@ -453,8 +476,9 @@ pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), Infe
     // over the columns; the questions are then assembled in order.
     let mut classified: HashMap<u32, (Kind, Vec<OptionDef>)> = {
         use rayon::prelude::*;
-        numbers
-            .par_iter()
+        // (question number, file, column, coded) of every whole-cell column to classify.
+        let jobs: Vec<(u32, &FileDrafts, u32, bool)> = numbers
+            .iter()
             .filter_map(|&num| {
                 let td = text.and_then(|f| f.drafts.iter().find(|d| d.number == num));
                 let cd = code.and_then(|f| f.drafts.iter().find(|d| d.number == num));
@@ -463,9 +487,26 @@ pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), Infe
                     return None;
                 }
                 let f = if td.is_some() { text? } else { code? };
-                Some((num, classify(&column_values(f, d.whole?), td.is_none())))
+                Some((num, f, d.whole?, td.is_none()))
             })
-            .collect()
+            .collect();
+        // The answers of all those columns, gathered row by row (the cells lie in memory
+        // row after row, so this reads them in order), per file.
+        let mut values: Vec<Vec<(u32, &Data)>> = vec![Vec::new(); jobs.len()];
+        for f in [text, code].into_iter().flatten() {
+            let mine: Vec<usize> = (0..jobs.len()).filter(|&j| std::ptr::eq(jobs[j].1, f)).collect();
+            let end = f.cells.end().map(|e| e.0).unwrap_or(0);
+            for r in f.header_row + 1..=end {
+                for &j in &mine {
+                    if let Some(d) = f.cells.get_value((r, jobs[j].2)) {
+                        if blank(d).is_none() {
+                            values[j].push((r, d));
+                        }
+                    }
+                }
+            }
+        }
+        jobs.par_iter().zip(values.par_iter()).map(|(&(num, _, _, coded), v)| (num, classify(v, coded))).collect()
     };
     for num in numbers {
         let td = text.and_then(|f| f.drafts.iter().find(|d| d.number == num));
