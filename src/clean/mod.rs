@@ -217,6 +217,8 @@ struct Part {
     respondent: Vec<String>,
     /// Whether the respondent id came from the file (and so can be duplicated).
     has_id: bool,
+    /// Per row: the id came from the file (not made up from the file name and row).
+    id_given: Vec<bool>,
     submitted: Vec<Option<String>>,
     file: String,
     sheet: String,
@@ -238,6 +240,7 @@ impl Part {
             unit: Vec::with_capacity(cap),
             respondent: Vec::with_capacity(cap),
             has_id,
+            id_given: Vec::with_capacity(cap),
             submitted: Vec::with_capacity(cap),
             file: file.to_string(),
             sheet: sheet.to_string(),
@@ -443,7 +446,8 @@ impl<'a> SheetCtx<'a> {
                     vals[self.schema.questions[qi].first] = Val::Opt(oi as u32);
                 }
             }
-            let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty());
+            // Some 问卷星 exports hold the literal `NULL` in empty metadata cells: no id.
+            let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"));
             let submitted = self.time_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && s != "NULL");
             // The answers' fingerprint, for duplicate submissions and the same respondent
             // in two files (other-texts left out: the code export has none).
@@ -457,6 +461,7 @@ impl<'a> SheetCtx<'a> {
                 h.finish()
             });
             part.unit.push(unit);
+            part.id_given.push(id.is_some());
             part.respondent.push(id.unwrap_or_else(|| format!("{}-{}", self.file_stem, r + 1)));
             part.submitted.push(submitted);
             part.row.push(r + 1);
@@ -893,10 +898,19 @@ fn column_maps(ctx: &SheetCtx) -> Vec<ledger::ColumnMap> {
                 Role::Submitted => ("提交时间".into(), String::new()),
                 Role::Unit => ("单位".into(), String::new()),
                 Role::Ignore => (String::new(), c.reason.clone().unwrap_or_else(|| "平台记录的信息（用时、来源、IP 等），不是题目".into())),
-                Role::Whole(_) => match q.map(|q| q.kind) {
-                    Some(Kind::Multi | Kind::Rank) => ("全部选项".into(), String::new()),
-                    _ => (String::new(), String::new()),
-                },
+                Role::Whole(_) => {
+                    let q = q.unwrap();
+                    // Matched by its number alone: say so, so the user can check the text.
+                    let by_number = crate::text::parse_numbered_header(&c.header).is_some_and(|hd| {
+                        let t = crate::text::norm(&hd.text);
+                        t != crate::text::norm(&q.text) && !q.aliases.iter().any(|a| crate::text::norm(a) == t)
+                    });
+                    let note = if by_number { format!("按题号对应：表头文字与问卷中的“{}”不同，请核对", q.text) } else { String::new() };
+                    match q.kind {
+                        Kind::Multi | Kind::Rank => ("全部选项".into(), note),
+                        _ => (String::new(), note),
+                    }
+                }
                 Role::MatrixRow(_, r) => (q.unwrap().rows[r].clone(), String::new()),
                 Role::Split(_, o) => (q.unwrap().options[o].text().to_string(), String::new()),
                 Role::OtherText(_, o) => (format!("{}（注明的文字）", q.unwrap().options[o].text()), String::new()),
@@ -1204,7 +1218,7 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
             if !p.has_id {
                 continue;
             }
-            for i in 0..p.len() {
+            for i in (0..p.len()).filter(|&i| p.id_given[i]) {
                 let id = p.respondent[i].as_str();
                 let other_file = |&(qi, _): &(usize, usize)| parts[qi].file != p.file;
                 let hit = match &p.submitted[i] {
@@ -1238,7 +1252,7 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
                     continue;
                 }
                 let unit = p.unit[i].as_str();
-                let dup_id = p.has_id && !ids.insert((wave, unit, p.respondent[i].as_str()));
+                let dup_id = p.has_id && p.id_given[i] && !ids.insert((wave, unit, p.respondent[i].as_str()));
                 let dup_sub = match &p.submitted[i] {
                     Some(t) => !subs.insert((wave, unit, t.as_str(), p.sig[i])),
                     None => false,

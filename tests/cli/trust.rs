@@ -647,3 +647,28 @@ fn a_matrix_type_suffix_before_the_row_label_is_removed() {
     let imp = run(&s, &[p]);
     assert_eq!(strings(&imp.frame, "Q1/文件"), ["3.0", "2.0"]);
 }
+
+#[test]
+fn null_ids_are_no_ids() {
+    // Some 问卷星 exports hold the literal NULL in empty metadata cells: not one id shared by all.
+    let w = Workdir::new();
+    let p = w.path("null.xlsx");
+    let rows: Vec<Vec<&str>> = (0..3).map(|i| vec!["NULL", ["2025/3/1 9:00", "2025/3/1 9:05", "2025/3/1 9:09"][i], "甲局", "党政干部"]).collect();
+    xlsx(&p, &["序号", "提交答卷时间", "单位", "1、您的身份"], &rows);
+    let imp = run(&survey(), &[p.clone(), p]);
+    assert_eq!((imp.rows_read, imp.rows_kept), (3, 3), "{:?}", imp.issues);
+    assert!(!imp.issues.iter().any(|i| i.problem == Problem::DuplicateId));
+}
+
+#[test]
+fn a_column_matched_by_number_alone_says_so() {
+    let w = Workdir::new();
+    let p = w.path("renamed.xlsx");
+    xlsx(&p, &["序号", "单位", "1、您的身份", "5、贵单位开展专项整治了吗"], &[vec!["1", "甲局", "党政干部", "是"]]);
+    let imp = run(&survey(), &[p]);
+    assert_eq!(strings(&imp.frame, "Q5"), ["是"]);
+    let m = imp.column_map();
+    let d = m.iter().find(|c| c.column == "D").unwrap();
+    assert!(d.imported && d.question == "Q5" && d.note.contains("按题号对应"), "{d:?}");
+    assert!(m.iter().find(|c| c.column == "C").unwrap().note.is_empty());
+}
