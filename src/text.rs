@@ -46,6 +46,11 @@ pub struct Header {
 /// [`parse_split_header`]).
 pub fn parse_numbered_header(raw: &str) -> Option<Header> {
     let s = fold_leading_digits(&tidy(raw));
+    // `Q3.text` / `Q3：text` (腾讯问卷 and hand-made tables) as well as `3、text`.
+    let s = match s.strip_prefix(['Q', 'q']) {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest.to_string(),
+        _ => s,
+    };
     let (body, di) = match s.strip_prefix('第') {
         Some(rest) => (rest, true),
         None => (s.as_str(), false),
@@ -119,8 +124,9 @@ pub fn strip_type_suffix(s: &str) -> (String, bool, Option<String>) {
                 let known = ["单选", "多选", "排序", "量表", "填空", "矩阵", "必答", "选填", "下拉"];
                 if known.iter().any(|k| inner.contains(k)) {
                     let required = inner.contains("必答");
-                    // 矩阵单选题 is a matrix, not a 单选题: the longer names first.
-                    let kind = ["矩阵", "多选题", "排序题", "量表题", "填空题", "单选题", "下拉"]
+                    // 矩阵单选题 is a matrix, not a 单选题: the matrix first. `(多选)` as well
+                    // as `(多选题)`.
+                    let kind = ["矩阵", "多选", "排序", "量表", "填空", "单选", "下拉"]
                         .iter()
                         .find(|k| inner.contains(*k))
                         .map(|k| k.to_string());
@@ -199,7 +205,7 @@ mod tests {
     fn headers() {
         let h = parse_numbered_header("6、兴趣爱好(多选题 *必答) ").unwrap();
         assert_eq!((h.number, h.text.as_str(), h.required), (6, "兴趣爱好", true));
-        assert_eq!(h.kind_hint.as_deref(), Some("多选题"));
+        assert_eq!(h.kind_hint.as_deref(), Some("多选"));
         let h = parse_numbered_header("3、性别 ").unwrap();
         assert_eq!((h.number, h.text.as_str(), h.required), (3, "性别", false));
         assert_eq!(parse_numbered_header("序号"), None);
@@ -210,6 +216,11 @@ mod tests {
             assert_eq!((p.number, p.text.as_str()), (6, "主题党日"), "{h}");
         }
         assert_eq!(parse_numbered_header("第8题(ACG文化)"), None);
+        let h = parse_numbered_header("Q3.您的身份（单选）").unwrap();
+        assert_eq!((h.number, h.text.as_str(), h.kind_hint.as_deref()), (3, "您的身份", Some("单选")));
+        assert_eq!(parse_numbered_header("Q10"), None);
+        assert_eq!(parse_numbered_header("Q4/会议多"), None);
+        assert_eq!(parse_numbered_header("6、x(矩阵单选题)").unwrap().kind_hint.as_deref(), Some("矩阵"));
         assert_eq!(
             parse_split_header("第8题(ACG文化(动漫、游戏等))"),
             Some((8, "ACG文化(动漫、游戏等)".into()))

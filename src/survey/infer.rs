@@ -74,11 +74,11 @@ fn header_row(cells: &Range<Data>) -> Option<u32> {
 fn hint_kind(h: &str) -> Option<Kind> {
     Some(match h {
         "矩阵" => Kind::Matrix,
-        "多选题" => Kind::Multi,
-        "排序题" => Kind::Rank,
-        "量表题" => Kind::Scale,
-        "填空题" => Kind::Text,
-        "单选题" | "下拉" => Kind::Single,
+        "多选" => Kind::Multi,
+        "排序" => Kind::Rank,
+        "量表" => Kind::Scale,
+        "填空" => Kind::Text,
+        "单选" | "下拉" => Kind::Single,
         _ => return None,
     })
 }
