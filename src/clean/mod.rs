@@ -1205,8 +1205,10 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
         files.push(report);
     }
     // Duplicates, in input order: the first occurrence is kept. Found on borrowed keys
-    // first, then applied. `(part, row, problem, the first place)`.
-    let mut rejected: Vec<(usize, usize, Problem, Option<(usize, usize)>)> = Vec::new();
+    // first, then applied.
+    /// (part, row, problem, the (part, row) of the copy kept when it is in another file).
+    type Rejected = (usize, usize, Problem, Option<(usize, usize)>);
+    let mut rejected: Vec<Rejected> = Vec::new();
     {
         // The same respondent in two files (the text and the code export of one survey):
         // the same 序号 and submit time, or the same 序号 and the same answers when a

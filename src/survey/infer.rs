@@ -524,7 +524,7 @@ pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), Infe
                 .rows
                 .iter()
                 .flat_map(|(_, c)| column_values(f, *c))
-                .filter_map(|(_, v)| match &v { Data::String(s) => parse_points(s), _ => int_of(&v).map(|i| i as f64) })
+                .filter_map(|(_, v)| match &v { Data::String(s) => parse_points(s), _ => int_of(v).map(|i| i as f64) })
                 .collect();
             // Both exports: the first row's pairs say where the codes start.
             let pair = match (text, code, td, cd) {
@@ -656,10 +656,10 @@ fn code_texts(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32) -> Vec<(i64, S
             None => (r - f.header_row).to_string(),
         }
     };
-    let texts: HashMap<String, String> = column_values(tf, tc).into_iter().map(|(r, d)| (key(tf, r), cell_text(&d))).collect();
+    let texts: HashMap<String, String> = column_values(tf, tc).into_iter().map(|(r, d)| (key(tf, r), cell_text(d))).collect();
     column_values(cf, cc)
         .into_iter()
-        .filter_map(|(r, d)| Some((int_of(&d)?, texts.get(&key(cf, r))?.clone())))
+        .filter_map(|(r, d)| Some((int_of(d)?, texts.get(&key(cf, r))?.clone())))
         .collect()
 }
 

@@ -139,7 +139,7 @@ fn two_columns_for_one_target_are_both_left_out_and_reported() {
             "是",
         ]],
     );
-    let imp = run(&survey(), &[p.clone()]);
+    let imp = run(&survey(), std::slice::from_ref(&p));
     assert_eq!(imp.rows_kept, 1);
     assert!(
         strings(&imp.frame, "Q1")[0].is_empty(),
