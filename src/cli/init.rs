@@ -4,8 +4,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
 use std::path::PathBuf;
 
-use diaoyan::ingest::read_file;
-use diaoyan::survey::infer::infer_with_notes;
+use diaoyan::survey::infer::{infer_scanned, read_for_inference};
 use diaoyan::survey::Kind;
 
 #[derive(ClapArgs)]
@@ -27,11 +26,14 @@ pub fn run(a: Args) -> Result<i32> {
         bail!("{} 已存在；如需覆盖，请加 --force", a.output.display());
     }
     let mut books = Vec::new();
+    let mut scans = Vec::new();
     for f in super::collect_inputs(&a.files) {
-        let wb = read_file(&f).with_context(|| format!("无法读取 {}", f.display()))?;
+        // Answers are scanned while the file is read (on another thread).
+        let (wb, s) = read_for_inference(&f).with_context(|| format!("无法读取 {}", f.display()))?;
         books.push(wb);
+        scans.push(s);
     }
-    let (survey, notes) = infer_with_notes(&books)?;
+    let (survey, notes) = infer_scanned(&books, scans)?;
     diaoyan::output::write_atomic(&a.output, |w| {
         use std::io::Write;
         w.write_all(survey.to_toml().as_bytes()).map_err(|e| e.to_string())

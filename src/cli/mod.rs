@@ -135,8 +135,8 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
         None => {
             // Inference looks at one text and one code export at most: read two files, not
             // all, and hand them to the import, which then does not read them again.
-            let books: Vec<_> = files.iter().filter_map(|f| diaoyan::ingest::read_file(f).ok()).take(2).collect();
-            let s = diaoyan::survey::infer::infer(&books).context("没有给出 --survey，且无法从输入推断问卷定义")?;
+            let (books, scans): (Vec<_>, Vec<_>) = files.iter().filter_map(|f| diaoyan::survey::infer::read_for_inference(f).ok()).take(2).unzip();
+            let s = diaoyan::survey::infer::infer_scanned(&books, scans).map(|(s, _)| s).context("没有给出 --survey，且无法从输入推断问卷定义")?;
             println!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", books.iter().map(|b| b.path.display().to_string()).collect::<Vec<_>>().join("、"), s.questions.len());
             (s, books)
         }

@@ -121,6 +121,71 @@ fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
     Ok(out)
 }
 
+/// Reads a whole file like [`read_file`]; for an .xlsx, `observe` sees the cells as they
+/// are parsed (sheet name, then a run of rows' non-empty cells in row order), on this
+/// thread while another parses the rest, so that work on the cells (inference) overlaps
+/// the reading. Other formats are read as usual and not observed.
+pub fn read_file_observed(path: &Path, observe: &mut dyn FnMut(&str, &[calamine::Cell<Data>])) -> Result<Workbook, ReadError> {
+    if !matches!(ext_of(path).as_deref(), Some("xlsx" | "xlsm")) || !path.exists() {
+        return read_file(path);
+    }
+    let mut wb = match open_workbook_auto(path).map_err(classify)? {
+        Sheets::Xlsx(x) => x,
+        _ => return read_file(path),
+    };
+    let names = wb.sheet_names();
+    const ROWS: u32 = 4096;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<calamine::Cell<Data>>)>(8);
+    let names_ref = &names;
+    let (read, mut per_sheet, merges) = std::thread::scope(|scope| {
+        let merges = scope.spawn(|| xlsx_merges(path, names_ref));
+        let reader = scope.spawn(move || -> Result<(), ReadError> {
+            for (si, name) in names_ref.iter().enumerate() {
+                let mut reader = wb.worksheet_cells_reader(name).map_err(|e| classify(e.into()))?;
+                let mut buf: Vec<calamine::Cell<Data>> = Vec::new();
+                let mut last = ROWS - 1;
+                while let Some(cell) = reader.next_cell().map_err(|e| classify(e.into()))? {
+                    let (r, _) = cell.get_position();
+                    if r > last && !buf.is_empty() {
+                        if tx.send((si, std::mem::take(&mut buf))).is_err() {
+                            return Ok(());
+                        }
+                        last = r + ROWS - 1;
+                    }
+                    let v: Data = cell.get_value().clone().into();
+                    if !matches!(v, Data::Empty) {
+                        buf.push(calamine::Cell::new(cell.get_position(), v));
+                    }
+                }
+                if !buf.is_empty() && tx.send((si, buf)).is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(())
+        });
+        let mut per_sheet: Vec<Vec<calamine::Cell<Data>>> = (0..names_ref.len()).map(|_| Vec::new()).collect();
+        for (si, cells) in rx {
+            observe(&names_ref[si], &cells);
+            per_sheet[si].extend(cells);
+        }
+        let read = reader.join().unwrap_or_else(|_| Err(ReadError::Io("读取时出错".into())));
+        (read, per_sheet, merges.join().unwrap_or_default())
+    });
+    read?;
+    let mut sheets = Vec::with_capacity(names.len());
+    for (name, cells) in names.into_iter().zip(per_sheet.iter_mut()) {
+        let mut cells = if cells.is_empty() { Range::empty() } else { Range::from_sparse(std::mem::take(cells)) };
+        for (start, end) in merges.get(&name).into_iter().flatten() {
+            fill_merged(&mut cells, *start, *end);
+        }
+        sheets.push(SheetData { name, cells, malformed: Vec::new() });
+    }
+    if sheets.iter().all(|s| s.cells.is_empty()) {
+        return Err(ReadError::Empty);
+    }
+    Ok(Workbook { path: path.to_path_buf(), sheets })
+}
+
 /// Rows `first_row..=last_row` (absolute, 0-based) of one sheet, streamed from a large
 /// .xlsx; `cells` holds the non-empty cells of those rows at their absolute positions.
 pub struct Chunk {

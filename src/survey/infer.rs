@@ -48,6 +48,8 @@ struct FileDrafts<'a> {
     unit_col: Option<String>,
     /// Platform metadata columns (编号, 答题时长, IP, …), not questions.
     meta: Vec<String>,
+    /// The sheet read (the first with cells).
+    sheet: String,
 }
 
 fn header_row(cells: &Range<Data>) -> Option<u32> {
@@ -167,7 +169,7 @@ fn drafts_of(wb: &Workbook) -> Option<FileDrafts<'_>> {
     if drafts.is_empty() {
         return None;
     }
-    Some(FileDrafts { cells, header_row: hr, drafts, numbered, seq_col, unit_col, meta: meta_cols })
+    Some(FileDrafts { cells, header_row: hr, drafts, numbered, seq_col, unit_col, meta: meta_cols, sheet: sheet.name.clone() })
 }
 
 fn column_values<'a>(f: &FileDrafts<'a>, c: u32) -> Vec<(u32, &'a Data)> {
@@ -313,44 +315,74 @@ fn is_other_text(t: &str) -> bool {
 }
 
 /// Kind and options of a whole-cell column from its values alone.
-fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
-    // One pass over the answers (each one a string somewhere in memory, so every pass
-    // costs a cache miss per answer): borrow the text, look for the multi and rank
-    // separators, and collect the options of a single choice, stopping past 30.
-    // `┋` (E2 94 8B) and `→` (E2 86 92) both start with the byte E2, which Chinese text
-    // (E4–E9) rarely holds, so a SIMD search for it settles nearly every answer at once.
-    let (mut multi, mut rank) = (false, false);
-    let mut single = Collector::new(30);
-    let mut texts: Vec<std::borrow::Cow<str>> = Vec::with_capacity(values.len());
-    for (_, d) in values {
-        let t = match d {
-            Data::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
-            other => std::borrow::Cow::Owned(cell_text(other)),
-        };
+/// A cell's text, borrowed where it is text (nearly always).
+fn text_of(d: &Data) -> std::borrow::Cow<'_, str> {
+    match d {
+        Data::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        other => std::borrow::Cow::Owned(cell_text(other)),
+    }
+}
+
+/// What one pass over a column's answers finds: the multi and rank separators, and the
+/// options of a single choice (up to 30). This is the costly part of classifying a
+/// column (each answer is a string somewhere in memory: a cache miss per answer), so it
+/// is done once, and can be done while the file is still being read
+/// ([`ColumnScans`]).
+pub struct ColumnScan {
+    multi: bool,
+    rank: bool,
+    single: Collector,
+}
+
+impl Default for ColumnScan {
+    fn default() -> Self {
+        ColumnScan { multi: false, rank: false, single: Collector::new(30) }
+    }
+}
+
+impl ColumnScan {
+    /// Adds one non-blank answer.
+    pub fn add(&mut self, d: &Data) {
+        let t = text_of(d);
+        // `┋` (E2 94 8B) and `→` (E2 86 92) both start with the byte E2, which Chinese
+        // text (E4–E9) rarely holds, so a SIMD search for it settles nearly every answer.
         let b = t.as_bytes();
         let mut from = 0;
         while let Some(i) = memchr::memchr(0xE2, &b[from..]) {
             match b.get(from + i + 1..from + i + 3) {
-                Some([0x94, 0x8B]) => multi = true,
-                Some([0x86, 0x92]) => rank = true,
+                Some([0x94, 0x8B]) => self.multi = true,
+                Some([0x86, 0x92]) => self.rank = true,
                 _ => {}
             }
             from += i + 1;
         }
-        single.add(&t, None);
-        texts.push(t);
+        self.single.add(&t, None);
     }
-    if multi {
-        return (Kind::Multi, collect_options(texts.into_iter(), Some('┋')));
+}
+
+/// Kind and options of a whole-cell column from its values alone.
+fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
+    let mut scan = ColumnScan::default();
+    for (_, d) in values {
+        scan.add(d);
     }
-    if rank {
-        return (Kind::Rank, collect_options(texts.into_iter(), Some('→')));
+    classify_scanned(values, coded, scan)
+}
+
+/// [`classify`] with the pass over the answers already done.
+fn classify_scanned(values: &[(u32, &Data)], coded: bool, scan: ColumnScan) -> (Kind, Vec<OptionDef>) {
+    let texts = || values.iter().map(|(_, d)| text_of(d));
+    if scan.multi {
+        return (Kind::Multi, collect_options(texts(), Some('┋')));
     }
-    if texts.is_empty() {
+    if scan.rank {
+        return (Kind::Rank, collect_options(texts(), Some('→')));
+    }
+    if values.is_empty() {
         return (Kind::Text, vec![]);
     }
-    if texts.iter().all(|t| t.trim().ends_with('分') && parse_points(t).is_some()) {
-        if let Some(opts) = scale_options(texts.iter().filter_map(|t| parse_points(t)), None) {
+    if texts().all(|t| t.trim().ends_with('分') && parse_points(&t).is_some()) {
+        if let Some(opts) = scale_options(texts().filter_map(|t| parse_points(&t)), None) {
             return (Kind::Scale, opts);
         }
     }
@@ -365,12 +397,69 @@ fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
         return (Kind::Number, vec![]);
     }
     // More than 30 distinct answers is a text question.
-    let Some(opts) = single.finish() else { return (Kind::Text, vec![]) };
+    let Some(opts) = scan.single.finish() else { return (Kind::Text, vec![]) };
     let distinct = opts.len();
-    if distinct <= 30 && (distinct * 2 <= texts.len() || distinct <= 3) {
+    if distinct <= 30 && (distinct * 2 <= values.len() || distinct <= 3) {
         return (Kind::Single, opts);
     }
     (Kind::Text, vec![])
+}
+
+/// Column scans made while a file is read ([`crate::ingest::read_xlsx_observed`]): the
+/// header is found in the first rows, then every answer of every whole-cell column is
+/// scanned as it arrives, on another thread than the one parsing the file.
+#[derive(Default)]
+pub struct ColumnScans {
+    /// The sheet scanned (the first with cells), its header row and whole-cell columns.
+    target: Option<(String, u32, HashMap<u32, ColumnScan>)>,
+}
+
+/// Reads a file for inference, scanning its answers while it is being read.
+pub fn read_for_inference(path: &std::path::Path) -> Result<(Workbook, ColumnScans), crate::ingest::ReadError> {
+    let mut scans = ColumnScans::default();
+    let wb = crate::ingest::read_file_observed(path, &mut |sheet, cells| scans.observe(sheet, cells))?;
+    Ok((wb, scans))
+}
+
+impl ColumnScans {
+    /// Takes the next cells (row-major, absolute positions) of sheet `sheet`.
+    pub fn observe(&mut self, sheet: &str, cells: &[calamine::Cell<Data>]) {
+        if cells.is_empty() {
+            return;
+        }
+        if self.target.is_none() {
+            // The first cells seen hold the header (it is among the first rows).
+            let range = Range::from_sparse(cells.to_vec());
+            let wb = Workbook { path: std::path::PathBuf::new(), sheets: vec![crate::ingest::SheetData { name: sheet.to_string(), cells: range, malformed: vec![] }] };
+            let Some(f) = drafts_of(&wb) else { return };
+            let cols: HashMap<u32, ColumnScan> = f.drafts.iter().filter_map(|d| d.whole).map(|c| (c, ColumnScan::default())).collect();
+            let hr = f.header_row;
+            self.target = Some((sheet.to_string(), hr, cols));
+        }
+        let Some((name, hr, cols)) = self.target.as_mut() else { return };
+        if name != sheet {
+            return;
+        }
+        for c in cells {
+            let (r, col) = c.get_position();
+            if r <= *hr {
+                continue;
+            }
+            if let Some(scan) = cols.get_mut(&col) {
+                let d = c.get_value();
+                if blank(d).is_none() {
+                    scan.add(d);
+                }
+            }
+        }
+    }
+
+    fn take(&mut self, sheet: &str, header_row: u32, col: u32) -> Option<ColumnScan> {
+        match self.target.as_mut() {
+            Some((name, hr, cols)) if name == sheet && *hr == header_row => cols.remove(&col),
+            _ => None,
+        }
+    }
 }
 
 /// The options of a numbered scale (`0分` … `10分`), from the scores the data shows
@@ -437,6 +526,13 @@ pub struct InferNotes {
 
 /// [`infer`], with notes on the columns it did not take as questions.
 pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), InferError> {
+    infer_scanned(files, Vec::new())
+}
+
+/// [`infer_with_notes`], with the column scans made while the files were read
+/// (`scans[i]` for `files[i]`; missing or empty ones are scanned here).
+pub fn infer_scanned(files: &[Workbook], mut scans: Vec<ColumnScans>) -> Result<(Survey, InferNotes), InferError> {
+    scans.resize_with(files.len(), ColumnScans::default);
     let mut all: Vec<(String, FileDrafts)> = Vec::new();
     for wb in files {
         let name = wb.path.display().to_string();
@@ -477,7 +573,8 @@ pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), Infe
     let mut classified: HashMap<u32, (Kind, Vec<OptionDef>)> = {
         use rayon::prelude::*;
         // (question number, file, column, coded) of every whole-cell column to classify.
-        let jobs: Vec<(u32, &FileDrafts, u32, bool)> = numbers
+        #[allow(clippy::type_complexity)]
+        let jobs: Vec<(u32, &FileDrafts, u32, bool, std::sync::Mutex<Option<ColumnScan>>)> = numbers
             .iter()
             .filter_map(|&num| {
                 let td = text.and_then(|f| f.drafts.iter().find(|d| d.number == num));
@@ -487,7 +584,10 @@ pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), Infe
                     return None;
                 }
                 let f = if td.is_some() { text? } else { code? };
-                Some((num, f, d.whole?, td.is_none()))
+                let c = d.whole?;
+                let k = if td.is_some() { text_idx? } else { code_idx? };
+                let scan = scans[k].take(&f.sheet, f.header_row, c);
+                Some((num, f, c, td.is_none(), std::sync::Mutex::new(scan)))
             })
             .collect();
         // The answers of all those columns, gathered row by row (the cells lie in memory
@@ -506,7 +606,16 @@ pub fn infer_with_notes(files: &[Workbook]) -> Result<(Survey, InferNotes), Infe
                 }
             }
         }
-        jobs.par_iter().zip(values.par_iter()).map(|(&(num, _, _, coded), v)| (num, classify(v, coded))).collect()
+        jobs.par_iter()
+            .zip(values.par_iter())
+            .map(|((num, _, _, coded, scan), v)| {
+                let scan = scan.lock().ok().and_then(|mut s| s.take());
+                (*num, match scan {
+                    Some(scan) => classify_scanned(v, *coded, scan),
+                    None => classify(v, *coded),
+                })
+            })
+            .collect()
     };
     for num in numbers {
         let td = text.and_then(|f| f.drafts.iter().find(|d| d.number == num));

@@ -672,3 +672,24 @@ fn a_column_matched_by_number_alone_says_so() {
     assert!(d.imported && d.question == "Q5" && d.note.contains("按题号对应"), "{d:?}");
     assert!(m.iter().find(|c| c.column == "C").unwrap().note.is_empty());
 }
+
+#[test]
+fn inference_while_reading_gives_the_same_definition() {
+    use diaoyan::survey::infer::{infer, infer_scanned, read_for_inference};
+    let w = Workdir::new();
+    let (t, c) = zero_based_exports(&w);
+    let example = crate::workdir::root().join("surveys/example/2025/问卷星导出_按选项文本.xlsx");
+    for files in [vec![fixture("wjx_text.xlsx")], vec![fixture("wjx_text.xlsx"), fixture("wjx_code.xlsx")], vec![t, c], vec![example], vec![fixture("unit_messy.xlsx")]] {
+        let plain: Vec<_> = files.iter().map(|f| diaoyan::ingest::read_file(f).unwrap()).collect();
+        let (books, scans): (Vec<_>, Vec<_>) = files.iter().map(|f| read_for_inference(f).unwrap()).unzip();
+        for (a, b) in plain.iter().zip(&books) {
+            assert_eq!(a.sheets.len(), b.sheets.len());
+            for (x, y) in a.sheets.iter().zip(&b.sheets) {
+                assert_eq!(x.cells, y.cells, "{} {}", a.path.display(), x.name);
+            }
+        }
+        let want = infer(&plain).unwrap().to_toml();
+        let got = infer_scanned(&books, scans).unwrap().0.to_toml();
+        assert_eq!(got, want, "{files:?}");
+    }
+}
