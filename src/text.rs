@@ -153,6 +153,36 @@ pub fn parse_split_header(raw: &str) -> Option<(u32, String)> {
     Some((digits.parse().ok()?, tidy(inner)))
 }
 
+/// A date-time in one form, `YYYY-MM-DD HH:MM:SS`, from the ways exports write it:
+/// `2025/3/1 9:05`, `2025-03-01 09:05:00`, `2025年3月1日 9时5分`, `2025-03-01T09:05:00`.
+/// `None` when the text is not such a date-time (it is then kept as written).
+pub fn canonical_time(s: &str) -> Option<String> {
+    let mut nums: Vec<u32> = Vec::with_capacity(6);
+    let mut cur: Option<u32> = None;
+    for c in s.trim().chars() {
+        let c = fold_width(c);
+        if let Some(d) = c.to_digit(10) {
+            let v = cur.unwrap_or(0).checked_mul(10)?.checked_add(d)?;
+            cur = Some(v);
+        } else if "/-:年月日时分秒 T.".contains(c) {
+            if let Some(v) = cur.take() {
+                nums.push(v);
+            }
+        } else {
+            return None;
+        }
+    }
+    if let Some(v) = cur {
+        nums.push(v);
+    }
+    let (y, mo, d) = (*nums.first()?, *nums.get(1)?, *nums.get(2)?);
+    let (h, mi, sec) = (nums.get(3).copied().unwrap_or(0), nums.get(4).copied().unwrap_or(0), nums.get(5).copied().unwrap_or(0));
+    if nums.len() > 6 || !(1900..=2200).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    Some(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{sec:02}"))
+}
+
 /// Splits a 问卷星 "other" answer `其他【请注明】〖宠物〗` into the option and the text.
 pub fn split_other(s: &str) -> (&str, Option<&str>) {
     if let Some(open) = s.find('〖') {
@@ -227,6 +257,17 @@ mod tests {
         );
         // Parentheses that are part of the text stay.
         assert_eq!(strip_type_suffix("收入(税后)").0, "收入(税后)");
+    }
+
+    #[test]
+    fn times() {
+        for t in ["2025/3/1 9:05", "2025-03-01 09:05:00", "2025年3月1日 9时5分", "2025-03-01T09:05:00", "２０２５/3/1 9:05:00"] {
+            assert_eq!(canonical_time(t).as_deref(), Some("2025-03-01 09:05:00"), "{t}");
+        }
+        assert_eq!(canonical_time("2025/3/1").as_deref(), Some("2025-03-01 00:00:00"));
+        for t in ["136秒", "NULL", "3", "2025/13/1 9:00", "abc"] {
+            assert_eq!(canonical_time(t), None, "{t}");
+        }
     }
 
     #[test]

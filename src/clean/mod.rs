@@ -448,7 +448,13 @@ impl<'a> SheetCtx<'a> {
             }
             // Some 问卷星 exports hold the literal `NULL` in empty metadata cells: no id.
             let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"));
-            let submitted = self.time_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && s != "NULL");
+            // One form for every way a time is written (`2025/3/1 9:00`, `2025-03-01 09:00:00`,
+            // an Excel date), so that the same submission matches across exports.
+            let submitted = self
+                .time_col
+                .map(|c| crate::text::tidy(&cell_text(get(c))))
+                .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"))
+                .map(|s| crate::text::canonical_time(&s).unwrap_or(s));
             // The answers' fingerprint, for duplicate submissions and the same respondent
             // in two files (other-texts left out: the code export has none).
             part.sig.push({

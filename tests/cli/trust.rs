@@ -693,3 +693,15 @@ fn inference_while_reading_gives_the_same_definition() {
         assert_eq!(got, want, "{files:?}");
     }
 }
+
+#[test]
+fn the_same_submission_matches_whatever_the_time_format() {
+    let w = Workdir::new();
+    let (a, b) = (w.path("导出_文本.xlsx"), w.path("导出_序号.xlsx"));
+    xlsx(&a, &["序号", "提交答卷时间", "1、您的身份"], &[vec!["1", "2025/3/1 9:05", "党政干部"], vec!["2", "2025/3/1 10:00", "事业单位人员"]]);
+    xlsx(&b, &["序号", "提交答卷时间", "1、您的身份"], &[vec!["1", "2025-03-01 09:05:00", "1"], vec!["2", "2025-03-01 10:00:00", "2"]]);
+    let imp = run(&survey(), &[a, b]);
+    assert_eq!((imp.rows_read, imp.rows_kept), (4, 2), "{:?}", imp.issues);
+    assert_eq!(imp.duplicate_respondents(), 2);
+    assert_eq!(strings(&imp.frame, "submitted"), ["2025-03-01 09:05:00", "2025-03-01 10:00:00"]);
+}
