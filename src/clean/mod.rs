@@ -338,7 +338,7 @@ impl<'a> SheetCtx<'a> {
             }
             part.rows_read += 1;
             if let Some(c) = self.layout.columns.iter().take(4).find(|c| {
-                matches!(get(c.col), Data::String(s) if TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')))
+                matches!(get(c.col), Data::String(s) if s.len() <= 24 && TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')))
             }) {
                 let v = cell_text(get(c.col));
                 part.issues.push(self.issue(Some(r), Some(c.col), None, v, Problem::TotalsRow, Action::RowRejected));
