@@ -181,6 +181,16 @@ impl ColData {
             (ColData::I32(c), _) => c.push(None),
         }
     }
+    /// Whether any row holds a value.
+    fn any_value(&self) -> bool {
+        match self {
+            ColData::Str(v) => v.iter().any(|x| x.is_some()),
+            ColData::Opt(v) => v.iter().any(|x| x.is_some()),
+            ColData::F64(v) => v.iter().any(|x| x.is_some()),
+            ColData::Bool(v) => v.iter().any(|x| x.is_some()),
+            ColData::I32(v) => v.iter().any(|x| x.is_some()),
+        }
+    }
     fn extend_masked(&mut self, other: ColData, keep: &[bool]) {
         fn ext<T>(a: &mut Vec<Option<T>>, b: Vec<Option<T>>, keep: &[bool]) {
             a.extend(b.into_iter().zip(keep).filter(|(_, k)| **k).map(|(v, _)| v));
@@ -984,54 +994,165 @@ fn import_streaming(
     stem: &str,
     wave: &Option<String>,
 ) -> Option<SheetResults> {
+    let (merges, results) = stream_file(path, |rx| parse_chunks(survey, schema, options, matcher, file, stem, wave, rx.into_iter()))?;
+    streamed_ok(&results, &merges).then_some(results)
+}
+
+/// Reads an .xlsx in row chunks on this thread while `work` takes them on another.
+fn stream_file<T: Send>(path: &Path, work: impl FnOnce(std::sync::mpsc::Receiver<ingest::Chunk>) -> T + Send) -> Option<(ingest::Merges, T)> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<ingest::Chunk>(4);
-    let (merges, results) = std::thread::scope(|scope| {
-        let worker = scope.spawn(move || {
-            let mut done: SheetResults = Vec::new();
-            let mut cur: Option<(String, Option<Prepared>, Vec<Part>)> = None;
-            let close = |cur: Option<(String, Option<Prepared>, Vec<Part>)>, done: &mut SheetResults| {
-                if let Some((name, prep, parts)) = cur {
-                    done.push((name, prep.map(|p| p.finish(parts))));
-                }
-            };
-            for chunk in rx {
-                if cur.as_ref().map(|c| &c.0) != Some(&chunk.sheet) {
-                    close(cur.take(), &mut done);
-                    let prep = prepare_sheet(survey, schema, options, matcher, &chunk.cells, &chunk.sheet, file, stem, wave.clone(), None);
-                    cur = Some((chunk.sheet.clone(), prep, Vec::new()));
-                }
-                let (_, prep, parts) = cur.as_mut().unwrap();
-                if let Some(p) = prep {
-                    let first = chunk.first_row.max(p.ctx.layout.header_row + 1);
-                    if first <= chunk.last_row {
-                        parts.push(p.ctx.parse_rows(&chunk.cells, first..chunk.last_row + 1));
-                    }
-                }
-            }
-            close(cur, &mut done);
-            done
-        });
+    let (merges, out) = std::thread::scope(|scope| {
+        let worker = scope.spawn(move || work(rx));
         let merges = ingest::stream_xlsx(path, CHUNK, |c| {
             let _ = tx.send(c);
         });
         drop(tx);
         (merges, worker.join().ok())
     });
-    let (merges, results) = (merges.ok()?, results?);
-    // A returned template is read by the ordinary (strict) path.
-    if results.iter().any(|(name, _)| name == crate::collect::template::META_SHEET) {
-        return None;
+    Some((merges.ok()?, out?))
+}
+
+/// Parses streamed chunks sheet by sheet: each sheet's header from its first chunk.
+#[allow(clippy::too_many_arguments)]
+fn parse_chunks(
+    survey: &Survey,
+    schema: &Schema,
+    options: &[Options],
+    matcher: &Matcher,
+    file: &str,
+    stem: &str,
+    wave: &Option<String>,
+    chunks: impl Iterator<Item = ingest::Chunk>,
+) -> SheetResults {
+    let mut done: SheetResults = Vec::new();
+    let mut cur: Option<(String, Option<Prepared>, Vec<Part>)> = None;
+    let close = |cur: Option<(String, Option<Prepared>, Vec<Part>)>, done: &mut SheetResults| {
+        if let Some((name, prep, parts)) = cur {
+            done.push((name, prep.map(|p| p.finish(parts))));
+        }
+    };
+    for chunk in chunks {
+        if cur.as_ref().map(|c| &c.0) != Some(&chunk.sheet) {
+            close(cur.take(), &mut done);
+            let prep = prepare_sheet(survey, schema, options, matcher, &chunk.cells, &chunk.sheet, file, stem, wave.clone(), None);
+            cur = Some((chunk.sheet.clone(), prep, Vec::new()));
+        }
+        let (_, prep, parts) = cur.as_mut().unwrap();
+        if let Some(p) = prep {
+            let first = chunk.first_row.max(p.ctx.layout.header_row + 1);
+            if first <= chunk.last_row {
+                parts.push(p.ctx.parse_rows(&chunk.cells, first..chunk.last_row + 1));
+            }
+        }
     }
-    // Merged cells at or below a header change what the rows say: read it the ordinary way.
-    for (name, r) in &results {
+    close(cur, &mut done);
+    done
+}
+
+/// Whether a streamed read stands: not a returned template (read strictly), and no
+/// merged cells at or below a header (they change what the rows say).
+fn streamed_ok(results: &SheetResults, merges: &ingest::Merges) -> bool {
+    if results.iter().any(|(name, _)| name == crate::collect::template::META_SHEET) {
+        return false;
+    }
+    for (name, r) in results {
         if let (Some((parts, _)), Some(m)) = (r, merges.get(name)) {
             let header = parts.first().map(|p| p.header_row).unwrap_or(0);
             if m.iter().any(|(_, end)| end.0 >= header) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Problems that mean a cell does not fit the definition: after inference from the whole
+/// file none can occur in it, so one seen here means the definition inferred from the
+/// first rows is not the one the whole file gives.
+const MISFITS: &[Problem] = &[
+    Problem::UnknownOption,
+    Problem::OtherAsText,
+    Problem::OutOfRange,
+    Problem::NotANumber,
+    Problem::BadRank,
+    Problem::BadFlag,
+    Problem::LetterAnswer,
+    Problem::CodeAnswer,
+];
+
+/// Imports one .xlsx without a survey.toml in one read: the definition is inferred from
+/// the first rows while the rest is still being read and parsed with it. The result
+/// stands only when the whole file confirms that definition: no cell misfits it, every
+/// question answered later was answered in the first rows, and no open-answer column
+/// turns out to be a choice. `None` otherwise (or for another format): then infer from
+/// the whole file and import it ([`crate::survey::infer`], [`import_preloaded`]).
+pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Import)> {
+    if !matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm")) {
+        return None;
+    }
+    let file = path.display().to_string();
+    let stem = path.file_stem().and_then(|s| s.to_str()).map(crate::text::tidy).unwrap_or_default();
+    let wave = opts.wave.clone().or_else(|| wave_from_path(path));
+    let (merges, out) = stream_file(path, |rx| -> Option<(Survey, SheetResults)> {
+        let mut rx = rx.into_iter();
+        let first = rx.next()?;
+        let sheet = ingest::SheetData { name: first.sheet.clone(), cells: first.cells.clone(), malformed: Vec::new() };
+        let survey = crate::survey::infer::infer(&[ingest::Workbook { path: path.to_path_buf(), sheets: vec![sheet] }]).ok()?;
+        let results = {
+            let schema = Schema::new(&survey);
+            let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
+            let matcher = Matcher::new(&survey);
+            let results = parse_chunks(&survey, &schema, &options, &matcher, &file, &stem, &wave, std::iter::once(first).chain(rx.by_ref()));
+            // Drain what is left, so that the reader never waits on a full channel.
+            rx.for_each(drop);
+            results
+        };
+        Some((survey, results))
+    })?;
+    let (survey, results) = out?;
+    if !streamed_ok(&results, &merges) || results.iter().filter(|(_, r)| r.is_some()).count() != 1 {
+        return None;
+    }
+    let schema = Schema::new(&survey);
+    let parts: Vec<&Part> = results.iter().filter_map(|(_, r)| r.as_ref()).flat_map(|(ps, _)| ps.iter()).collect();
+    if parts.iter().any(|p| p.issues.iter().any(|i| MISFITS.contains(&i.problem))) {
+        return None;
+    }
+    for (qi, q) in survey.questions.iter().enumerate() {
+        let qc = &schema.questions[qi];
+        let answered = |p: &Part| (qc.first..qc.first + qc.width).any(|c| p.cols[c].any_value());
+        // Unanswered in the first rows: the whole file might give it another kind.
+        if parts.first().is_some_and(|p| !answered(p)) && parts.iter().skip(1).any(|p| answered(p)) {
+            return None;
+        }
+        // An open answer that has, over the whole file, few distinct values (or a
+        // multi/rank separator) would have been inferred as a choice.
+        if q.kind == Kind::Text {
+            let mut distinct: rustc_hash::FxHashSet<&str> = Default::default();
+            let mut n = 0usize;
+            for p in &parts {
+                if let ColData::Str(v) = &p.cols[qc.first] {
+                    for t in v.iter().flatten() {
+                        if t.contains(['┋', '→']) {
+                            return None;
+                        }
+                        n += 1;
+                        if distinct.len() <= 30 {
+                            distinct.insert(t.as_str());
+                        }
+                    }
+                }
+            }
+            if distinct.len() <= 30 && n > 0 && (distinct.len() * 2 <= n || distinct.len() <= 3) {
                 return None;
             }
         }
     }
-    Some(results)
+    drop(parts);
+    let mut report = FileReport::new(path);
+    let (parts, issues) = file_parts(results, &mut report);
+    let imp = assemble(&schema, vec![(parts, report, issues)], opts);
+    Some((survey, imp))
 }
 
 /// Reads one file into parts (one per usable sheet). `pre`: the file, already read (by
@@ -1087,6 +1208,15 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
             r
         }
     };
+    let (parts, issues) = file_parts(results, &mut report);
+    (parts, report, issues)
+}
+
+/// The parts of one file's parsed sheets, with the report filled in and the ledger
+/// entries about sheets without a header (or the whole file, when no sheet has one).
+fn file_parts(results: SheetResults, report: &mut FileReport) -> (Vec<Part>, Vec<Issue>) {
+    let file = report.path.display().to_string();
+    let fail = |msg: String, problem: Problem| Issue::for_file(file.clone(), msg, problem, Action::FileSkipped);
     let mut parts = Vec::new();
     let mut issues = Vec::new();
     for (name, r) in results {
@@ -1114,7 +1244,7 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
         issues.clear();
         issues.push(fail(msg, Problem::NoHeader));
     }
-    (parts, report, issues)
+    (parts, issues)
 }
 
 /// For each input, the index of an earlier input with the same content (same size, then
@@ -1202,6 +1332,12 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
             r
         })
         .collect();
+    assemble(&schema, results, opts)
+}
+
+/// One response table from the files' parts: duplicates across and within files, rows
+/// read = kept + rejected, returns per unit.
+fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec<Issue>)>, opts: &ImportOptions) -> Import {
     let mut parts = Vec::new();
     let mut files = Vec::new();
     let mut issues = Vec::new();
@@ -1321,7 +1457,7 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
             units.entry((wave, u.clone())).or_default().files.insert(f.path.display().to_string());
         }
     }
-    let frame = build_frame(&schema, parts, &keeps, &mut issues);
+    let frame = build_frame(schema, parts, &keeps, &mut issues);
 
     let rows_kept = frame.height();
     Import { units, frame, issues, files, rows_read, rows_kept, rows_rejected, blank_rows }

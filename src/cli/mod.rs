@@ -130,6 +130,17 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
     if files.is_empty() {
         anyhow::bail!("在给出的文件夹中没有找到 .xlsx/.xls/.ods/.csv 文件");
     }
+    // One .xlsx and no definition: infer it from the first rows while the file is read and
+    // parsed, in one pass; when the whole file does not confirm it, infer from the whole
+    // file below.
+    if survey.is_none() && files.len() == 1 {
+        let opts = ImportOptions { wave: wave.clone(), ..ImportOptions::default() };
+        if let Some((s, imp)) = diaoyan::clean::import_inferring(&files[0], &opts) {
+            println!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", files[0].display(), s.questions.len());
+            report_files(&imp);
+            return Ok((s, imp));
+        }
+    }
     let (survey, preloaded) = match survey {
         Some(p) => (Survey::load(p).with_context(|| format!("问卷定义 {}", p.display()))?, Vec::new()),
         None => {
@@ -160,6 +171,12 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    report_files(&imp);
+    Ok((survey, imp))
+}
+
+/// Unreadable files, duplicates and unknown columns, on stderr.
+fn report_files(imp: &Import) {
     for f in &imp.files {
         if let Some(first) = &f.duplicate_of {
             eprintln!("提示：{} 与 {} 内容完全相同，未重复导入", f.path.display(), first.display());
@@ -176,7 +193,6 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
             );
         }
     }
-    Ok((survey, imp))
 }
 
 /// The import summary every command prints.

@@ -196,6 +196,7 @@ fn collect_options<S: AsRef<str>>(values: impl Iterator<Item = S>, sep: Option<c
 struct Collector {
     order: Vec<String>,
     seen: rustc_hash::FxHashSet<String>,
+    seen_norm: rustc_hash::FxHashSet<String>,
     other: HashMap<String, bool>,
     open: memchr::memmem::Finder<'static>,
     cap: usize,
@@ -203,7 +204,7 @@ struct Collector {
 
 impl Collector {
     fn new(cap: usize) -> Collector {
-        Collector { order: Vec::new(), seen: Default::default(), other: HashMap::new(), open: memchr::memmem::Finder::new("〖"), cap }
+        Collector { order: Vec::new(), seen: Default::default(), seen_norm: Default::default(), other: HashMap::new(), open: memchr::memmem::Finder::new("〖"), cap }
     }
 
     fn over(&self) -> bool {
@@ -228,10 +229,13 @@ impl Collector {
         if head.is_empty() {
             return;
         }
-        // Allocate only for options not seen yet.
+        // Allocate only for texts not seen yet; the same option written differently
+        // (full-width letters, inner spaces, case) is one option, as the import reads it.
         if !self.seen.contains(head) {
             self.seen.insert(head.to_string());
-            self.order.push(head.to_string());
+            if self.seen_norm.insert(norm(head)) {
+                self.order.push(head.to_string());
+            }
         }
         if o.is_some() && !self.other.contains_key(head) {
             self.other.insert(head.to_string(), true);

@@ -705,3 +705,59 @@ fn the_same_submission_matches_whatever_the_time_format() {
     assert_eq!(imp.duplicate_respondents(), 2);
     assert_eq!(strings(&imp.frame, "submitted"), ["2025-03-01 09:05:00", "2025-03-01 10:00:00"]);
 }
+
+/// The plain path: infer from the whole file, then import it.
+fn infer_then_import(p: &Path) -> (Survey, Import) {
+    let wb = diaoyan::ingest::read_file(p).unwrap();
+    let s = diaoyan::survey::infer::infer(&[wb]).unwrap();
+    let imp = run(&s, &[p.to_path_buf()]);
+    (s, imp)
+}
+
+fn big_export(path: &Path, rows: usize, late: Option<(usize, &str)>) {
+    let header = ["序号", "提交答卷时间", "1、您的身份", "2、主要表现(多选题)", "3、满意度", "4、建议"];
+    let who = ["党政干部", "事业单位人员", "国有企业人员"];
+    let multi = ["会议多┋检查多", "材料多", "检查多┋材料多┋会议多"];
+    let sat = ["4分", "5分", "3分", "2分"];
+    let tips: Vec<String> = (0..rows).map(|i| format!("建议{}", i % 97)).collect();
+    let times: Vec<String> = (0..rows).map(|i| format!("2025/3/{} {}:{:02}:00", 1 + i % 28, i % 24, i % 60)).collect();
+    let ids: Vec<String> = (0..rows).map(|i| (i + 1).to_string()).collect();
+    let data: Vec<Vec<&str>> = (0..rows)
+        .map(|i| {
+            let q1 = match late {
+                Some((at, v)) if i == at => v,
+                _ => who[i % 3],
+            };
+            vec![ids[i].as_str(), times[i].as_str(), q1, multi[i % 3], sat[i % 4], tips[i].as_str()]
+        })
+        .collect();
+    xlsx(path, &header, &data);
+}
+
+#[test]
+fn one_pass_import_without_a_definition_equals_inferring_first() {
+    let w = Workdir::new();
+    let big = w.path("big.xlsx");
+    big_export(&big, 5000, None);
+    for p in [fixture("wjx_text.xlsx"), big.clone()] {
+        let (s, imp) = diaoyan::clean::import_inferring(&p, &ImportOptions::default()).unwrap_or_else(|| panic!("{}", p.display()));
+        let (s0, imp0) = infer_then_import(&p);
+        assert_eq!(s.to_toml(), s0.to_toml(), "{}", p.display());
+        assert!(imp.frame.equals_missing(&imp0.frame), "{}", p.display());
+        assert_eq!(imp.issues, imp0.issues);
+        assert_eq!((imp.rows_read, imp.rows_kept, imp.rows_rejected), (imp0.rows_read, imp0.rows_kept, imp0.rows_rejected));
+    }
+    // An option first seen after the first rows: the definition of the first rows does
+    // not stand, and the one-pass import says so (the caller then infers from the whole file).
+    let late = w.path("late.xlsx");
+    big_export(&late, 5000, Some((4500, "离退休人员")));
+    assert!(diaoyan::clean::import_inferring(&late, &ImportOptions::default()).is_none());
+    let (s0, _) = infer_then_import(&late);
+    assert!(s0.question("Q1").unwrap().find_option("离退休人员").is_some());
+    // The command gives the same figures either way.
+    let r = w.run(["import", late.to_str().unwrap(), "-o", "late/clean.csv"]);
+    r.expect_code(0);
+    let (h, rows) = read_csv(&w.path("late/clean.csv"));
+    let q1 = h.iter().position(|x| x == "Q1").unwrap();
+    assert_eq!(rows[4500][q1], "离退休人员");
+}
