@@ -336,11 +336,21 @@ pub struct ColumnScan {
     multi: bool,
     rank: bool,
     single: Collector,
+    /// Non-blank answers.
+    n: usize,
+    /// Every answer `N分`: the lowest and highest N, and whether one was fractional.
+    points: Option<(f64, f64, bool)>,
+    all_points: bool,
+    /// Every answer a whole number: the largest.
+    max_int: Option<i64>,
+    all_int: bool,
+    /// Every answer a number (ASCII).
+    all_number: bool,
 }
 
 impl Default for ColumnScan {
     fn default() -> Self {
-        ColumnScan { multi: false, rank: false, single: Collector::new(30) }
+        ColumnScan { multi: false, rank: false, single: Collector::new(30), n: 0, points: None, all_points: true, max_int: None, all_int: true, all_number: true }
     }
 }
 
@@ -361,6 +371,31 @@ impl ColumnScan {
             from += i + 1;
         }
         self.single.add(&t, None);
+        self.n += 1;
+        if self.all_points {
+            match Some(t.trim()).filter(|x| x.ends_with('分')).and_then(parse_points) {
+                Some(p) => {
+                    let (lo, hi, frac) = self.points.unwrap_or((p, p, false));
+                    self.points = Some((lo.min(p), hi.max(p), frac || p.fract() != 0.0));
+                }
+                None => self.all_points = false,
+            }
+        }
+        if self.all_int {
+            match int_of(d) {
+                Some(k) => self.max_int = Some(self.max_int.map_or(k, |m| m.max(k))),
+                None => self.all_int = false,
+            }
+        }
+        if self.all_number {
+            self.all_number = crate::clean::cells::number(d).is_ok() && !matches!(d, Data::String(s) if !s.is_ascii());
+        }
+    }
+
+    /// Whether the answers themselves are still needed (to collect a multi-select's or a
+    /// ranking's options); the other kinds are decided from the scan alone.
+    fn needs_values(&self) -> bool {
+        self.multi || self.rank
     }
 }
 
@@ -373,7 +408,8 @@ fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
     classify_scanned(values, coded, scan)
 }
 
-/// [`classify`] with the pass over the answers already done.
+/// [`classify`] with the pass over the answers already done; `values` are needed only
+/// when the scan found a multi or rank separator.
 fn classify_scanned(values: &[(u32, &Data)], coded: bool, scan: ColumnScan) -> (Kind, Vec<OptionDef>) {
     let texts = || values.iter().map(|(_, d)| text_of(d));
     if scan.multi {
@@ -382,28 +418,28 @@ fn classify_scanned(values: &[(u32, &Data)], coded: bool, scan: ColumnScan) -> (
     if scan.rank {
         return (Kind::Rank, collect_options(texts(), Some('→')));
     }
-    if values.is_empty() {
+    if scan.n == 0 {
         return (Kind::Text, vec![]);
     }
-    if texts().all(|t| t.trim().ends_with('分') && parse_points(&t).is_some()) {
-        if let Some(opts) = scale_options(texts().filter_map(|t| parse_points(&t)), None) {
+    if let (true, Some((lo, hi, false))) = (scan.all_points, scan.points) {
+        if let Some(opts) = scale_options([lo, hi].into_iter(), None) {
             return (Kind::Scale, opts);
         }
     }
-    if values.iter().all(|(_, d)| int_of(d).is_some()) {
-        let max = values.iter().filter_map(|(_, d)| int_of(d)).max().unwrap_or(0);
+    if scan.all_int {
+        let max = scan.max_int.unwrap_or(0);
         if coded && (1..=60).contains(&max) {
             return (Kind::Single, (1..=max).map(|k| OptionDef::Plain(format!("选项{k}"))).collect());
         }
         return (Kind::Number, vec![]);
     }
-    if values.iter().all(|(_, d)| crate::clean::cells::number(d).is_ok() && !matches!(d, Data::String(s) if !s.is_ascii())) {
+    if scan.all_number {
         return (Kind::Number, vec![]);
     }
     // More than 30 distinct answers is a text question.
     let Some(opts) = scan.single.finish() else { return (Kind::Text, vec![]) };
     let distinct = opts.len();
-    if distinct <= 30 && (distinct * 2 <= values.len() || distinct <= 3) {
+    if distinct <= 30 && (distinct * 2 <= scan.n || distinct <= 3) {
         return (Kind::Single, opts);
     }
     (Kind::Text, vec![])
@@ -600,6 +636,12 @@ pub fn infer_scanned(files: &[Workbook], mut scans: Vec<ColumnScans>) -> Result<
         for f in [text, code].into_iter().flatten() {
             let mine: Vec<usize> = (0..jobs.len()).filter(|&j| std::ptr::eq(jobs[j].1, f)).collect();
             let end = f.cells.end().map(|e| e.0).unwrap_or(0);
+            // Columns already scanned while reading need their answers only for a
+            // multi-select or ranking.
+            let mine: Vec<usize> = mine
+                .into_iter()
+                .filter(|&j| jobs[j].4.lock().ok().and_then(|s| s.as_ref().map(|s| s.needs_values())).unwrap_or(true))
+                .collect();
             for r in f.header_row + 1..=end {
                 for &j in &mine {
                     if let Some(d) = f.cells.get_value((r, jobs[j].2)) {
