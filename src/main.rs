@@ -12,7 +12,12 @@ fn main() {
         Err(e) => {
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
             eprintln!("错误：{}", chain.join("："));
-            2
+            // Unreadable inputs are a file problem (1); anything else is a usage error (2).
+            if e.downcast_ref::<cli::AllUnreadable>().is_some() {
+                1
+            } else {
+                2
+            }
         }
     };
     std::process::exit(code);

@@ -67,6 +67,18 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// No input file could be read: exit status 1 (a file problem), not 2 (a usage error).
+#[derive(Debug)]
+pub struct AllUnreadable(pub String);
+
+impl std::fmt::Display for AllUnreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AllUnreadable {}
+
 /// The inputs every importing command takes.
 #[derive(clap::Args)]
 pub struct InputArgs {
@@ -135,7 +147,9 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
     // file below.
     if survey.is_none() && files.len() == 1 {
         let opts = ImportOptions { wave: wave.clone(), ..ImportOptions::default() };
-        if let Some((s, imp)) = diaoyan::clean::import_inferring(&files[0], &opts) {
+        // A reader that panics on a malformed file: the ordinary path reports the file.
+        let one_pass = std::panic::catch_unwind(|| diaoyan::clean::import_inferring(&files[0], &opts)).ok().flatten();
+        if let Some((s, imp)) = one_pass {
             println!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", files[0].display(), s.questions.len());
             report_files(&imp);
             return Ok((s, imp));
@@ -146,7 +160,15 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
         None => {
             // Inference looks at one text and one code export at most: read two files, not
             // all, and hand them to the import, which then does not read them again.
-            let (books, scans): (Vec<_>, Vec<_>) = files.iter().filter_map(|f| diaoyan::survey::infer::read_for_inference(f).ok()).take(2).unzip();
+            let mut errors = Vec::new();
+            let (books, scans): (Vec<_>, Vec<_>) = files
+                .iter()
+                .filter_map(|f| diaoyan::survey::infer::read_for_inference(f).map_err(|e| errors.push(format!("{}：{e}", f.display()))).ok())
+                .take(2)
+                .unzip();
+            if books.is_empty() {
+                return Err(AllUnreadable(format!("没有给出 --survey，且输入文件都无法读取，无法推断问卷定义：{}", errors.join("；"))).into());
+            }
             let s = diaoyan::survey::infer::infer_scanned(&books, scans).map(|(s, _)| s).context("没有给出 --survey，且无法从输入推断问卷定义")?;
             println!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", books.iter().map(|b| b.path.display().to_string()).collect::<Vec<_>>().join("、"), s.questions.len());
             (s, books)

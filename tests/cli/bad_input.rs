@@ -69,3 +69,11 @@ fn hostile_cells_do_not_panic() {
     r.expect_code(0);
     assert!(r.stdout().contains("读取答卷 3 行 = 保留 3 行 + 剔除 0 行"), "{}", r.stdout());
 }
+
+#[test]
+fn without_a_definition_unreadable_inputs_are_named() {
+    let w = Workdir::new();
+    let r = w.run(["report", fixture("password.xlsx").to_str().unwrap(), "-o", "o", "--charts", "none"]);
+    r.expect_code(1);
+    assert!(r.stderr().contains("password.xlsx") && r.stderr().contains("密码"), "{}", r.stderr());
+}
