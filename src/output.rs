@@ -41,6 +41,18 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<std::fs:
     })
 }
 
+/// A text cell made safe for spreadsheets (OWASP, CSV injection): a cell starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula by Excel or
+/// WPS, so it gets a leading `'`. Numbers (`-2`, `+3.5`) stay numbers.
+pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !s.trim().parse::<f64>().is_ok_and(|v| v.is_finite()) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// One column, downcast once, so that rows can be formatted without per-cell dispatch.
 enum Typed<'a> {
     Str(&'a StringChunked),
@@ -54,7 +66,7 @@ impl Typed<'_> {
     fn write(&self, i: usize, out: &mut String) {
         use std::fmt::Write as _;
         match self {
-            Typed::Str(c) => out.push_str(c.get(i).unwrap_or("")),
+            Typed::Str(c) => out.push_str(&neutralise(c.get(i).unwrap_or(""))),
             Typed::Bool(c) => out.push_str(match c.get(i) {
                 Some(true) => "1",
                 Some(false) => "0",
@@ -97,7 +109,7 @@ pub fn write_csv_frame(df: &DataFrame, path: &Path) -> Result<(), WriteError> {
     write_atomic(path, |w| {
         w.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
         let mut cw = csv::Writer::from_writer(w);
-        cw.write_record(df.get_column_names().iter().map(|s| s.as_str())).map_err(|e| e.to_string())?;
+        cw.write_record(df.get_column_names().iter().map(|s| neutralise(s.as_str()).into_owned())).map_err(|e| e.to_string())?;
         let mut fields: Vec<String> = vec![String::new(); typed.len()];
         for i in 0..df.height() {
             for (f, t) in fields.iter_mut().zip(&typed) {
@@ -125,7 +137,8 @@ pub fn write_frame(df: &mut DataFrame, path: &Path) -> Result<(), WriteError> {
     }
 }
 
-/// A small CSV (UTF-8 with BOM): a header and rows of fields, written atomically.
+/// A small CSV (UTF-8 with BOM): a header and rows of fields, written atomically, every
+/// field [`neutralise`]d.
 pub fn write_csv_rows<R, F>(path: &Path, header: &[&str], rows: impl IntoIterator<Item = R>) -> Result<(), WriteError>
 where
     R: IntoIterator<Item = F>,
@@ -135,8 +148,13 @@ where
         w.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
         let mut cw = csv::Writer::from_writer(w);
         cw.write_record(header).map_err(|e| e.to_string())?;
+        let mut fields: Vec<String> = Vec::new();
         for r in rows {
-            cw.write_record(r).map_err(|e| e.to_string())?;
+            fields.clear();
+            for f in r {
+                fields.push(neutralise(&String::from_utf8_lossy(f.as_ref())).into_owned());
+            }
+            cw.write_record(&fields).map_err(|e| e.to_string())?;
         }
         cw.flush().map_err(|e| e.to_string())
     })

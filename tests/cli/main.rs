@@ -6,6 +6,7 @@ mod bad_input;
 mod charts;
 mod collect;
 mod example;
+mod hostile;
 mod import;
 mod init;
 mod props;
