@@ -206,6 +206,8 @@ pub fn parse_points(s: &str) -> Option<f64> {
 pub fn safe_file_stem(name: &str) -> String {
     let mut s: String = name
         .chars()
+        // Direction overrides and zero-width characters make a name look like another.
+        .filter(|c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'))
         .map(|c| if "\\/:*?\"<>|".contains(c) || c.is_control() { '_' } else { c })
         .collect();
     s = s.trim().trim_matches('.').trim().to_string();

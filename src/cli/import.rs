@@ -15,8 +15,16 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<i32> {
+    // Never write over an input.
+    if let Some(o) = &a.output {
+        for i in super::inputs(&a.input.inputs, false) {
+            if super::same_file(o, &i) || super::same_file(&o.with_file_name("issues.csv"), &i) || super::same_file(&o.with_file_name("columns.csv"), &i) {
+                anyhow::bail!("输出文件 {} 会覆盖输入文件 {}，请用 -o 指定另一个文件名或文件夹", o.display(), i.display());
+            }
+        }
+    }
     let (survey, mut imp) = super::load_and_import(&a.input)?;
-    let output = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(&survey.id).join("clean.csv"));
+    let output = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)).join("clean.csv"));
     let issues_path = output.with_file_name("issues.csv");
     if imp.failed_files() == imp.files.len() {
         println!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");

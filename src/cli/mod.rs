@@ -97,6 +97,11 @@ pub struct InputArgs {
 /// searched recursively for .xlsx/.xls/.ods/.csv; Office lock files (`~$…`) and hidden
 /// files are skipped. Paths that do not exist are kept, so that the reader reports them.
 pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
+    inputs(paths, true)
+}
+
+/// [`collect_inputs`]; `announce`: say which files are skipped as the tool's own outputs.
+pub fn inputs(paths: &[PathBuf], announce: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -108,7 +113,74 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
             out.push(p.clone());
         }
     }
+    // The tool's own outputs (a report written into an input folder, say) are never answers.
+    out.retain(|p| match own_output(p) {
+        Some(what) => {
+            if announce {
+                eprintln!("提示：跳过 {}：这是 diaoyan 写出的{what}，不是回收的问卷", p.display());
+            }
+            false
+        }
+        None => true,
+    });
     out
+}
+
+/// What a file is, when diaoyan wrote it: found from its header row (CSV) or its sheet
+/// names (workbook), not from its name, so a renamed copy is recognised too.
+fn own_output(path: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    let mut head = vec![0u8; 16 * 1024];
+    let mut f = std::fs::File::open(path).ok()?;
+    let n = f.read(&mut head).ok()?;
+    head.truncate(n);
+    match ext.as_str() {
+        "csv" => {
+            let text = diaoyan::ingest::decode_text(&head);
+            let first = text.lines().next()?.trim_end_matches('\r');
+            let fields: Vec<&str> = first.split(',').collect();
+            let is = |h: &[&str]| fields == h;
+            if is(&diaoyan::clean::ledger::HEADERS) {
+                Some("数据问题清单（issues.csv）")
+            } else if is(&diaoyan::clean::ledger::COLUMN_HEADERS) {
+                Some("列对应表（columns.csv）")
+            } else if is(&diaoyan::render::results_csv::RESULTS_HEADER) {
+                Some("统计结果（results.csv）")
+            } else if is(&diaoyan::render::results_csv::TESTS_HEADER) {
+                Some("检验结果（tests.csv）")
+            } else if ["respondent", "source_file", "source_sheet", "source_row"].iter().all(|c| fields.contains(c)) {
+                Some("清洗后的答卷表")
+            } else {
+                None
+            }
+        }
+        "xlsx" => {
+            let file = std::fs::File::open(path).ok()?;
+            let mut zip = zip::ZipArchive::new(file).ok()?;
+            let mut xml = String::new();
+            zip.by_name("xl/workbook.xml").ok()?.take(1 << 20).read_to_string(&mut xml).ok()?;
+            if xml.contains("name=\"数据问题\"") && xml.contains("name=\"列对应\"") {
+                Some("Excel 汇总表")
+            } else if xml.contains("name=\"回收情况") {
+                Some("回收情况表（status.xlsx）")
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether two paths name the same file (the second need not exist yet).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    let canon = |p: &Path| -> Option<PathBuf> {
+        p.canonicalize().ok().or_else(|| {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            Some(parent.canonicalize().ok()?.join(p.file_name()?))
+        })
+    };
+    matches!((canon(a), canon(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// A roster kept beside the returns (units.csv, 单位名单.xlsx) is not a return.

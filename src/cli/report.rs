@@ -83,7 +83,7 @@ pub fn run(a: Args) -> Result<i32> {
     }
     let banners = if a.banners.is_empty() { survey.banners.clone() } else { a.banners.clone() };
     let opts = StatsOptions { alpha: a.alpha, bonferroni: a.bonferroni, min_base: a.min_base, caution_base: a.caution_base, ..StatsOptions::default() };
-    let dir = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(&survey.id));
+    let dir = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)));
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建输出文件夹 {}", dir.display()))?;
     let frame = match &a.filter {
         Some(f) => {
@@ -96,7 +96,7 @@ pub fn run(a: Args) -> Result<i32> {
         None => imp.frame.clone(),
     };
     let results = compute(&survey, &frame, &banners, a.weight.as_deref(), &opts)?;
-    let book = dir.join(format!("{}.xlsx", survey.id));
+    let book = dir.join(format!("{}.xlsx", diaoyan::text::safe_file_stem(&survey.id)));
     let ov = xlsx::Overview {
         files: imp.files.len(),
         files_failed: imp.failed_files(),

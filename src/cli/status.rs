@@ -35,7 +35,7 @@ pub fn run(a: Args) -> Result<i32> {
     for st in &all {
         print_one(st);
     }
-    let out = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(&survey.id).join("status.xlsx"));
+    let out = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)).join("status.xlsx"));
     diaoyan::render::xlsx::write_status(&out, &survey.title, &all)?;
     println!("已写出：{}", out.display());
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })

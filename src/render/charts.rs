@@ -590,8 +590,8 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
     let mut out = Vec::new();
     let fail = |p: &Path, err: String| ChartError::Draw(p.display().to_string(), err);
     if opts.png {
-        let p = stem.with_extension("png");
-        let tmp = stem.with_extension("png.tmp.png");
+        let p = with_ext(stem, "png");
+        let tmp = with_ext(stem, "png.tmp.png");
         {
             let area = BitMapBackend::new(&tmp, (m.w as u32, h as u32)).into_drawing_area();
             area.fill(&WHITE).map_err(|x| fail(&p, e(x)))?;
@@ -602,7 +602,7 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
         out.push(p);
     }
     if opts.svg {
-        let p = stem.with_extension("svg");
+        let p = with_ext(stem, "svg");
         let mut svg = String::new();
         {
             // SVG sizes are in user units; 96 per inch as browsers and Word assume.
@@ -623,11 +623,37 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
 pub fn write_all(specs: &[(String, Spec)], dir: &Path, opts: &ChartOptions) -> Result<Vec<PathBuf>, ChartError> {
     use rayon::prelude::*;
     std::fs::create_dir_all(dir).map_err(|x| ChartError::Draw(dir.display().to_string(), x.to_string()))?;
+    // Two names that become the same file name (`a/b` and `a_b`, or differing in case
+    // only) get distinct files: `…_2`.
+    let mut taken = std::collections::HashSet::new();
+    let stems: Vec<String> = specs
+        .iter()
+        .map(|(name, _)| {
+            let base = safe_name(name);
+            let mut stem = base.clone();
+            let mut k = 2;
+            while !taken.insert(stem.to_lowercase()) {
+                stem = format!("{base}_{k}");
+                k += 1;
+            }
+            stem
+        })
+        .collect();
     let files: Vec<Vec<PathBuf>> = specs
         .par_iter()
-        .map(|(name, spec)| write(spec, &dir.join(safe_name(name)), opts))
+        .zip(stems.par_iter())
+        .map(|((_, spec), stem)| write(spec, &dir.join(stem), opts))
         .collect::<Result<_, _>>()?;
     Ok(files.into_iter().flatten().collect())
+}
+
+/// `stem` + `.ext`, keeping any dot already in the stem (`Q3.1` → `Q3.1.png`, where
+/// `Path::with_extension` would give `Q3.png`).
+fn with_ext(stem: &Path, ext: &str) -> PathBuf {
+    let mut s = stem.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
 }
 
 /// A file name that is valid everywhere (banner names may hold any text).

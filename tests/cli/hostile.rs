@@ -35,3 +35,86 @@ fn no_formula_reaches_a_csv() {
     assert_eq!(rows[0][q8], "-1", "numbers stay numbers");
     assert!(rows[0][file].ends_with("=1+1.csv") && !dangerous(&rows[0][file]));
 }
+
+#[test]
+fn names_from_the_input_never_leave_the_output_folder() {
+    let w = Workdir::new();
+    let survey = std::fs::read_to_string(fixture("survey.toml")).unwrap();
+    for (k, id) in ["../../逃逸", "", "a/b", "\u{202E}gpj.exe", "CON"].iter().enumerate() {
+        let s = survey.replacen("id = \"fixture\"", &format!("id = \"{}\"", id.replace('\\', "\\\\")), 1);
+        let dir = w.path(&format!("case{k}"));
+        std::fs::create_dir_all(dir.join("deep/er")).unwrap();
+        std::fs::write(dir.join("s.toml"), &s).unwrap();
+        let r = w.run(["report", "-s", dir.join("s.toml").to_str().unwrap(), fixture("wjx_text.xlsx").to_str().unwrap(), "-o", dir.join("deep/er/out").to_str().unwrap(), "--charts", "none"]);
+        if r.code() == 2 {
+            // An empty or invalid id may be refused by the definition check: then nothing is written.
+            assert!(r.stderr().contains("问卷定义"), "{}", r.stderr());
+            continue;
+        }
+        r.expect_code(0);
+        let books: Vec<_> = walk(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "xlsx")).collect();
+        assert_eq!(books.len(), 1, "{id:?}: {books:?}");
+        let b = &books[0];
+        assert!(b.starts_with(dir.join("deep/er/out")), "{id:?} wrote {}", b.display());
+        let name = b.file_name().unwrap().to_string_lossy().to_string();
+        assert!(!name.starts_with('.') && !name.contains('\u{202E}'), "{name:?}");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_input_is_never_overwritten() {
+    let w = Workdir::new();
+    std::fs::copy(fixture("wjx_text_utf8.csv"), w.path("in.csv")).unwrap();
+    let before = std::fs::read(w.path("in.csv")).unwrap();
+    let r = w.run(["import", "-s", fixture("survey.toml").to_str().unwrap(), "in.csv", "-o", "in.csv"]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("会覆盖输入文件"), "{}", r.stderr());
+    assert_eq!(std::fs::read(w.path("in.csv")).unwrap(), before);
+}
+
+#[test]
+fn the_tools_own_outputs_are_never_read_back() {
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("surveys/2025")).unwrap();
+    std::fs::copy(fixture("wjx_text.xlsx"), w.path("surveys/2025/问卷星导出.xlsx")).unwrap();
+    let s = fixture("survey.toml");
+    let mut counts = Vec::new();
+    // Reports written into the input folder, three times over.
+    for _ in 0..3 {
+        let r = w.run(["report", "-s", s.to_str().unwrap(), "surveys", "-o", "surveys/2025/报告", "--charts", "none"]);
+        r.expect_code(0);
+        let line = r.stdout().lines().find(|l| l.contains("有效答卷共")).unwrap().to_string();
+        counts.push(line);
+        let r = w.run(["import", "-s", s.to_str().unwrap(), "surveys", "-o", "surveys/2025/clean.csv"]);
+        r.expect_code(0);
+    }
+    assert!(counts.iter().all(|c| c.contains("有效答卷共 6 份")), "{counts:?}");
+    let r = w.run(["report", "-s", s.to_str().unwrap(), "surveys", "-o", "surveys/2025/报告", "--charts", "none"]);
+    assert!(r.stderr().contains("这是 diaoyan 写出的"), "{}", r.stderr());
+}
+
+#[test]
+fn charts_of_questions_q3_1_and_q3_2_do_not_collide() {
+    let w = Workdir::new();
+    let fx = crate::workdir::root().join("tests/fixtures/stats");
+    let survey = std::fs::read_to_string(fx.join("survey.toml")).unwrap().replace("id = \"Q2\"", "id = \"Q3.1\"").replace("id = \"Q7\"", "id = \"Q3.2\"");
+    std::fs::write(w.path("s.toml"), survey).unwrap();
+    let s = diaoyan::survey::Survey::load(&w.path("s.toml")).unwrap();
+    let r = w.run(["report", "-s", "s.toml", fx.join("data.csv").to_str().unwrap(), "-o", "out", "--charts", "svg"]);
+    r.expect_code(0);
+    assert!(s.question("Q3.1").is_some());
+    assert!(w.path("out/charts/Q3.1.svg").exists() && w.path("out/charts/Q3.2.svg").exists());
+}
