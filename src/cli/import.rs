@@ -27,7 +27,7 @@ pub fn run(a: Args) -> Result<i32> {
     let output = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)).join("clean.csv"));
     let issues_path = output.with_file_name("issues.csv");
     if imp.failed_files() == imp.files.len() {
-        println!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
+        super::say!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);
     }
     diaoyan::output::write_frame(&mut imp.frame, &output)?;
@@ -35,6 +35,6 @@ pub fn run(a: Args) -> Result<i32> {
     let columns_path = output.with_file_name("columns.csv");
     diaoyan::output::write_columns(&imp.column_map(), &columns_path)?;
     super::print_import_summary(&imp);
-    println!("  已写出：{}，{}，{}（每一列导入到了哪道题）", output.display(), issues_path.display(), columns_path.display());
+    super::say!("  已写出：{}，{}，{}（每一列导入到了哪道题）", output.display(), issues_path.display(), columns_path.display());
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }

@@ -38,14 +38,14 @@ pub fn run(a: Args) -> Result<i32> {
         use std::io::Write;
         w.write_all(survey.to_toml().as_bytes()).map_err(|e| e.to_string())
     })?;
-    println!("已推断出 {} 道题，写入 {}：", survey.questions.len(), a.output.display());
+    super::say!("已推断出 {} 道题，写入 {}：", survey.questions.len(), a.output.display());
     for q in &survey.questions {
         let extra = match q.kind {
             k if k.has_options() && q.kind == diaoyan::survey::Kind::Matrix => format!("{} 行 × {} 级", q.rows.len(), q.options.len()),
             k if k.has_options() => format!("{} 个选项", q.options.len()),
             _ => String::new(),
         };
-        println!("  {:<4} {}  {}  {}", q.id, q.kind.label(), q.text, extra);
+        super::say!("  {:<4} {}  {}  {}", q.id, q.kind.label(), q.text, extra);
     }
     // The summary: questions by kind, what to complete, what was not taken as a question.
     let kinds = [Kind::Single, Kind::Multi, Kind::Scale, Kind::Matrix, Kind::Rank, Kind::Text, Kind::Number];
@@ -56,7 +56,7 @@ pub fn run(a: Args) -> Result<i32> {
             (n > 0).then(|| format!("{} {n} 道", k.label()))
         })
         .collect();
-    println!("小结：共 {} 道题（{}）。", survey.questions.len(), by_kind.join("，"));
+    super::say!("小结：共 {} 道题（{}）。", survey.questions.len(), by_kind.join("，"));
     let placeholders: Vec<(&str, usize)> = survey
         .questions
         .iter()
@@ -64,15 +64,15 @@ pub fn run(a: Args) -> Result<i32> {
         .filter(|(_, n)| *n > 0)
         .collect();
     if placeholders.is_empty() {
-        println!("  没有需要补全的选项。");
+        super::say!("  没有需要补全的选项。");
     } else {
         let total: usize = placeholders.iter().map(|(_, n)| n).sum();
         let list: Vec<String> = placeholders.iter().map(|(id, n)| format!("{id} {n} 个")).collect();
-        println!("  需要补全的占位选项 {total} 个（{}）：这些选项在数据中没有出现，已用“选项N（…请补全）”占位，请打开 {} 补上原文。", list.join("、"), a.output.display());
+        super::say!("  需要补全的占位选项 {total} 个（{}）：这些选项在数据中没有出现，已用“选项N（…请补全）”占位，请打开 {} 补上原文。", list.join("、"), a.output.display());
     }
     if !notes.meta_columns.is_empty() {
-        println!("  以下 {} 列是平台记录的信息，不是题目，未作为题目：{}", notes.meta_columns.len(), notes.meta_columns.join("、"));
+        super::say!("  以下 {} 列是平台记录的信息，不是题目，未作为题目：{}", notes.meta_columns.len(), notes.meta_columns.join("、"));
     }
-    println!("请检查题型和选项顺序；分组变量 banners、单位 unit 可按需修改。");
+    super::say!("请检查题型和选项顺序；分组变量 banners、单位 unit 可按需修改。");
     Ok(0)
 }

@@ -1,6 +1,16 @@
 //! Subcommands: one module each, with one `run` entry point. This file holds the
 //! argument definitions and the input-file builder every command shares.
 
+/// `println!` that never stops the run: a closed stdout (`diaoyan status | head -1`)
+/// must not keep the files from being written, and Rust's `println!` panics on it.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+pub(crate) use say;
+
 mod import;
 mod init;
 mod report;
@@ -109,7 +119,12 @@ pub fn inputs(paths: &[PathBuf], announce: bool) -> Vec<PathBuf> {
             walk(p, &mut found);
             found.sort();
             out.extend(found);
+        } else if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) {
+            if announce {
+                eprintln!("提示：{} 不是普通文件（设备、管道等），已跳过", p.display());
+            }
         } else {
+            // A path that does not exist is kept, so that the reader reports it.
             out.push(p.clone());
         }
     }
@@ -189,19 +204,59 @@ fn is_roster(name: &str) -> bool {
     stem == "units" || stem.contains("名单")
 }
 
+/// Finds the input files below `dir`. Links are followed, but never into a folder already
+/// visited (a link loop) and never to anything but a regular file (a FIFO would hang the
+/// run, `/dev/zero` would never end); what is skipped, and folders that cannot be read,
+/// are said on stderr.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut seen = std::collections::HashSet::new();
+    walk_in(dir, out, &mut seen);
+}
+
+fn walk_in(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut std::collections::HashSet<PathBuf>) {
+    let Ok(real) = dir.canonicalize() else {
+        eprintln!("提示：文件夹 {} 无法访问，已跳过", dir.display());
+        return;
+    };
+    if !seen.insert(real) {
+        return;
+    }
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            eprintln!("提示：文件夹 {} 无法读取（{}），其中的文件未导入", dir.display(), io_reason(&e));
+            return;
+        }
+    };
     for e in rd.flatten() {
         let p = e.path();
         let name = e.file_name().to_string_lossy().to_string();
         if name.starts_with('.') || name.starts_with("~$") {
             continue;
         }
-        if p.is_dir() {
-            walk(&p, out);
-        } else if diaoyan::ingest::is_supported(&p) && !is_roster(&name) {
+        // Follows a link once: what it points to decides.
+        let Ok(meta) = std::fs::metadata(&p) else {
+            eprintln!("提示：{} 无法访问（链接指向的文件不存在，或没有权限），已跳过", p.display());
+            continue;
+        };
+        if meta.is_dir() {
+            walk_in(&p, out, seen);
+        } else if !diaoyan::ingest::is_supported(&p) || is_roster(&name) {
+            continue;
+        } else if meta.is_file() {
             out.push(p);
+        } else {
+            eprintln!("提示：{} 不是普通文件（设备、管道等），已跳过", p.display());
         }
+    }
+}
+
+/// A person's words for an I/O error.
+pub fn io_reason(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "没有权限",
+        std::io::ErrorKind::NotFound => "不存在",
+        _ => "读取出错",
     }
 }
 
@@ -222,7 +277,7 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
         // A reader that panics on a malformed file: the ordinary path reports the file.
         let one_pass = std::panic::catch_unwind(|| diaoyan::clean::import_inferring(&files[0], &opts)).ok().flatten();
         if let Some((s, imp)) = one_pass {
-            println!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", files[0].display(), s.questions.len());
+            say!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", files[0].display(), s.questions.len());
             report_files(&imp);
             return Ok((s, imp));
         }
@@ -242,7 +297,7 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
                 return Err(AllUnreadable(format!("没有给出 --survey，且输入文件都无法读取，无法推断问卷定义：{}", errors.join("；"))).into());
             }
             let s = diaoyan::survey::infer::infer_scanned(&books, scans).map(|(s, _)| s).context("没有给出 --survey，且无法从输入推断问卷定义")?;
-            println!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", books.iter().map(|b| b.path.display().to_string()).collect::<Vec<_>>().join("、"), s.questions.len());
+            say!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", books.iter().map(|b| b.path.display().to_string()).collect::<Vec<_>>().join("、"), s.questions.len());
             (s, books)
         }
     };
@@ -292,31 +347,31 @@ fn report_files(imp: &Import) {
 /// The import summary every command prints.
 pub fn print_import_summary(imp: &Import) {
     let failed = imp.failed_files();
-    println!("导入完成：{} 个文件{}", imp.files.len(), if failed > 0 { format!("（{failed} 个无法读取）") } else { String::new() });
-    println!(
+    say!("导入完成：{} 个文件{}", imp.files.len(), if failed > 0 { format!("（{failed} 个无法读取）") } else { String::new() });
+    say!(
         "  读取答卷 {} 行 = 保留 {} 行 + 剔除 {} 行{}",
         imp.rows_read,
         imp.rows_kept,
         imp.rows_rejected,
         if imp.blank_rows > 0 { format!("（另跳过空行 {} 行）", imp.blank_rows) } else { String::new() }
     );
-    println!("  有效答卷共 {} 份", imp.rows_kept);
+    say!("  有效答卷共 {} 份", imp.rows_kept);
     if imp.duplicate_files() > 0 {
-        println!("  有 {} 个文件与另一个输入文件内容完全相同（同一文件、副本或链接），未重复导入", imp.duplicate_files());
+        say!("  有 {} 个文件与另一个输入文件内容完全相同（同一文件、副本或链接），未重复导入", imp.duplicate_files());
     }
     if imp.duplicate_respondents() > 0 {
-        println!(
+        say!(
             "  有 {} 份答卷在另一个文件中已经导入（序号和提交时间相同，或序号和全部答案相同，如同一问卷的“按选项文本”和“按序号”两份导出），已剔除，未重复计算",
             imp.duplicate_respondents()
         );
     }
     if imp.conflicts() > 0 {
-        println!("  注意：有 {} 列与同一文件中的另一列对应同一题目（或同一行、同一选项），这些列都未导入，详见 columns.csv 和问题清单", imp.conflicts());
+        say!("  注意：有 {} 列与同一文件中的另一列对应同一题目（或同一行、同一选项），这些列都未导入，详见 columns.csv 和问题清单", imp.conflicts());
     }
     if imp.issues.is_empty() {
-        println!("  没有发现数据问题");
+        say!("  没有发现数据问题");
     } else {
         let by: Vec<String> = count_by_problem(&imp.issues).into_iter().map(|(p, n)| format!("{} {} 条", p.label(), n)).collect();
-        println!("  数据问题 {} 条：{}", imp.issues.len(), by.join("，"));
+        say!("  数据问题 {} 条：{}", imp.issues.len(), by.join("，"));
     }
 }

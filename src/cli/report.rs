@@ -78,7 +78,7 @@ pub fn run(a: Args) -> Result<i32> {
         None => Vec::new(),
     };
     if imp.failed_files() == imp.files.len() {
-        println!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
+        super::say!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);
     }
     let banners = if a.banners.is_empty() { survey.banners.clone() } else { a.banners.clone() };
@@ -126,34 +126,34 @@ pub fn run(a: Args) -> Result<i32> {
     diaoyan::output::write_columns(&imp.column_map(), &dir.join("columns.csv"))?;
     super::print_import_summary(&imp);
     for s in &status {
-        println!("回收情况：{}", s.sentence());
+        super::say!("回收情况：{}", s.sentence());
     }
     if let Some(f) = &a.filter {
-        println!("筛选：{f}，参与统计的答卷 {} 份", frame.height());
+        super::say!("筛选：{f}，参与统计的答卷 {} 份", frame.height());
     }
     let n_tables = results.tables.iter().filter(|t| t.banner.is_none()).count();
     let n_cross = results.tables.len() - n_tables;
-    println!("统计完成：{} 个题目表，{} 个交叉表（分组：{}）", n_tables, n_cross, if banners.is_empty() { "无".into() } else { banners.join("、") });
+    super::say!("统计完成：{} 个题目表，{} 个交叉表（分组：{}）", n_tables, n_cross, if banners.is_empty() { "无".into() } else { banners.join("、") });
     let not_run: Vec<String> = results
         .tables
         .iter()
         .filter_map(|t| t.test_note.as_ref().map(|n| format!("{} × {}{}：{n}", t.question, t.banner.as_deref().unwrap_or(""), if t.wave.is_empty() { String::new() } else { format!("（{}）", t.wave) })))
         .collect();
     if !not_run.is_empty() {
-        println!("  {} 个交叉表未做检验（原因见 tests.csv）：{}{}", not_run.len(), not_run.iter().take(3).cloned().collect::<Vec<_>>().join("；"), if not_run.len() > 3 { "……" } else { "" });
+        super::say!("  {} 个交叉表未做检验（原因见 tests.csv）：{}{}", not_run.len(), not_run.iter().take(3).cloned().collect::<Vec<_>>().join("；"), if not_run.len() > 3 { "……" } else { "" });
     }
     let unreliable = results.tables.iter().filter(|t| t.test.as_ref().is_some_and(|x| x.unreliable() && x.test != "fisher")).count();
     if unreliable > 0 {
-        println!("  {unreliable} 个卡方检验中期望频数小于 5 的格子超过 20%，结果不可靠，tests.csv 和汇总表中另给出了精确检验 p 值");
+        super::say!("  {unreliable} 个卡方检验中期望频数小于 5 的格子超过 20%，结果不可靠，tests.csv 和汇总表中另给出了精确检验 p 值");
     }
-    println!("已写出（{}）：", dir.display());
-    println!("  {}  Excel 汇总表", book.file_name().unwrap().to_string_lossy());
-    println!("  results.csv  全部统计数字（每行一个数）");
-    println!("  tests.csv    显著性检验");
+    super::say!("已写出（{}）：", dir.display());
+    super::say!("  {}  Excel 汇总表", book.file_name().unwrap().to_string_lossy());
+    super::say!("  results.csv  全部统计数字（每行一个数）");
+    super::say!("  tests.csv    显著性检验");
     if n_charts > 0 {
-        println!("  charts/      图表 {n_charts} 个（PNG 可直接插入 Word，SVG 可无损缩放）");
+        super::say!("  charts/      图表 {n_charts} 个（PNG 可直接插入 Word，SVG 可无损缩放）");
     }
-    println!("  issues.csv   数据问题清单（清洗后的答卷表在 Excel 汇总表的“清洗后数据”页）");
-    println!("  columns.csv  每个文件的每一列导入到了哪道题（也在 Excel 汇总表的“列对应”页）");
+    super::say!("  issues.csv   数据问题清单（清洗后的答卷表在 Excel 汇总表的“清洗后数据”页）");
+    super::say!("  columns.csv  每个文件的每一列导入到了哪道题（也在 Excel 汇总表的“列对应”页）");
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }

@@ -37,32 +37,32 @@ pub fn run(a: Args) -> Result<i32> {
     }
     let out = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)).join("status.xlsx"));
     diaoyan::render::xlsx::write_status(&out, &survey.title, &all)?;
-    println!("已写出：{}", out.display());
+    super::say!("已写出：{}", out.display());
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }
 
 fn print_one(st: &status::Status) {
     if !st.wave.is_empty() {
-        println!("【{}】", st.wave);
+        super::say!("【{}】", st.wave);
     }
     let w = st.rows.iter().chain(&st.unlisted).map(|r| UnicodeWidthStr::width(r.unit.as_str())).max().unwrap_or(4).max(4) + 2;
-    println!("{}应交  已交  有效  回收率   有效率   说明", pad("单位", w));
+    super::say!("{}应交  已交  有效  回收率   有效率   说明", pad("单位", w));
     for r in &st.rows {
-        println!("{}{:>4}  {:>4}  {:>4}  {:>7}  {:>7}  {}", pad(&r.unit, w), r.expected, r.returned, r.valid, pct(r.return_rate()), pct(r.valid_rate()), r.note());
+        super::say!("{}{:>4}  {:>4}  {:>4}  {:>7}  {:>7}  {}", pad(&r.unit, w), r.expected, r.returned, r.valid, pct(r.return_rate()), pct(r.valid_rate()), r.note());
     }
     for r in &st.unlisted {
-        println!("{}{:>4}  {:>4}  {:>4}  {:>7}  {:>7}  不在名单中：{}", pad(&r.unit, w), "—", r.returned, r.valid, "—", pct(r.valid_rate()), r.files.join("、"));
+        super::say!("{}{:>4}  {:>4}  {:>4}  {:>7}  {:>7}  不在名单中：{}", pad(&r.unit, w), "—", r.returned, r.valid, "—", pct(r.valid_rate()), r.files.join("、"));
     }
-    println!("{}", st.sentence());
+    super::say!("{}", st.sentence());
     let missing = st.missing();
     if !missing.is_empty() {
-        println!("未交的单位（{} 个）：{}", missing.len(), missing.join("、"));
+        super::say!("未交的单位（{} 个）：{}", missing.len(), missing.join("、"));
     }
     let over = st.over();
     if !over.is_empty() {
-        println!("超过应交份数的单位：{}", over.join("、"));
+        super::say!("超过应交份数的单位：{}", over.join("、"));
     }
     if !st.unlisted.is_empty() {
-        println!("有 {} 个单位不在名单中，请核对单位名称或名单", st.unlisted.len());
+        super::say!("有 {} 个单位不在名单中，请核对单位名称或名单", st.unlisted.len());
     }
 }

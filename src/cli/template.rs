@@ -39,10 +39,10 @@ pub fn run(a: Args) -> Result<i32> {
         template::write(&survey, u, &tmp).with_context(|| format!("无法写出 {}", path.display()))?;
         std::fs::rename(&tmp, &path).with_context(|| format!("无法写出 {}", path.display()))?;
     }
-    println!("已为 {} 个单位生成填报表，放在 {}：", units.len(), a.output.display());
+    super::say!("已为 {} 个单位生成填报表，放在 {}：", units.len(), a.output.display());
     for (u, stem) in units.iter().zip(&used) {
-        println!("  {stem}.xlsx  （{}，应交 {} 份）", u.name, u.expected);
+        super::say!("  {stem}.xlsx  （{}，应交 {} 份）", u.name, u.expected);
     }
-    println!("请把各单位的表发给对应单位；收回后放进 surveys/<年份>/ 文件夹，用 diaoyan status 查看回收情况。");
+    super::say!("请把各单位的表发给对应单位；收回后放进 surveys/<年份>/ 文件夹，用 diaoyan status 查看回收情况。");
     Ok(0)
 }

@@ -118,3 +118,65 @@ fn charts_of_questions_q3_1_and_q3_2_do_not_collide() {
     assert!(s.question("Q3.1").is_some());
     assert!(w.path("out/charts/Q3.1.svg").exists() && w.path("out/charts/Q3.2.svg").exists());
 }
+
+/// Runs the binary with a time limit: a hang is a failure, not a stuck test run.
+fn run_limited(w: &Workdir, args: &[&str], secs: u64) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .current_dir(w.dir.path())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed().as_secs() > secs {
+            let _ = child.kill();
+            panic!("diaoyan {args:?} still running after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn only_regular_files_are_read_and_links_only_once() {
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("in/sub")).unwrap();
+    std::fs::copy(fixture("wjx_text.xlsx"), w.path("in/答卷.xlsx")).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(w.path("in/管道.csv")).status().unwrap().success());
+    std::os::unix::fs::symlink("/dev/zero", w.path("in/zero.csv")).unwrap();
+    std::os::unix::fs::symlink(w.path("in"), w.path("in/sub/loop")).unwrap();
+    std::os::unix::fs::symlink(w.path("in/nowhere.xlsx"), w.path("in/dangling.xlsx")).unwrap();
+    let s = fixture("survey.toml");
+    let out = run_limited(&w, &["import", "-s", s.to_str().unwrap(), "in", "-o", "out/clean.csv"], 60);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("导入完成：1 个文件") && stdout.contains("保留 6 行"), "{stdout}");
+    assert!(stderr.contains("管道.csv") && stderr.contains("不是普通文件"), "{stderr}");
+    assert!(stderr.contains("zero.csv"), "{stderr}");
+    assert!(stderr.contains("dangling.xlsx"), "{stderr}");
+    // Given by name, a FIFO is skipped too.
+    let out = run_limited(&w, &["import", "-s", s.to_str().unwrap(), "in/管道.csv", "in/答卷.xlsx", "-o", "out2/clean.csv"], 60);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_files() {
+    let w = Workdir::new();
+    let ex = crate::workdir::root().join("surveys/example");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .current_dir(w.dir.path())
+        .args(["status", "-s", ex.join("survey.toml").to_str().unwrap(), "--units", ex.join("units.csv").to_str().unwrap(), ex.join("2026").to_str().unwrap(), "-o", "status.xlsx"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // as `| head -0` would
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{:?} {stderr}", out.status);
+    assert!(w.path("status.xlsx").exists());
+}
