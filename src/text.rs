@@ -2,6 +2,9 @@
 //! characters, stray spaces or different case must match the same option, and a
 //! 问卷星 header must yield the same question number and text in every export form.
 
+/// Excel's limit for the text of one cell, in characters.
+pub const EXCEL_CELL_CHARS: usize = 32_767;
+
 /// Normalised key for matching: full-width ASCII folded to half-width, all whitespace
 /// removed, ASCII lower-cased. Never used for display.
 pub fn norm(s: &str) -> String {

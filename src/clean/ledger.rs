@@ -32,6 +32,7 @@ pub enum Problem {
     DuplicateRespondent,
     EmptyResponse,
     MalformedRecord,
+    LongText,
 }
 
 impl Problem {
@@ -63,6 +64,7 @@ impl Problem {
             Problem::DuplicateRespondent => "同一份答卷在另一个文件中已导入",
             Problem::EmptyResponse => "整份答卷所有题目都未作答",
             Problem::MalformedRecord => "CSV 记录格式有误（引号不成对）",
+            Problem::LongText => "答案超过 Excel 单元格上限（32767 字）",
         }
     }
 }
@@ -80,6 +82,7 @@ pub enum Action {
     UnitFromFile,
     AsOther,
     ReadLiterally,
+    CutInWorkbook,
 }
 
 impl Action {
@@ -94,6 +97,7 @@ impl Action {
             Action::SheetSkipped => "该工作表未导入",
             Action::UnitFromFile => "单位取文件名",
             Action::AsOther => "归入“其他”并保留原文",
+            Action::CutInWorkbook => "Excel 汇总表中截断并注明，CSV 文件中保留全文",
             Action::ReadLiterally => "引号不成对：这一行按原样读取，其后各行照常各自读取",
         }
     }

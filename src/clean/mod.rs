@@ -601,7 +601,12 @@ impl<'a> SheetCtx<'a> {
             (Role::Whole(_), Kind::Text) => match cells::blank(d) {
                 Some(b) => mark(state, b),
                 None => {
-                    vals[qc.first] = Val::Str(crate::text::tidy(&cell_text(d)));
+                    let t = crate::text::tidy(&cell_text(d));
+                    if t.len() > crate::text::EXCEL_CELL_CHARS && t.chars().count() > crate::text::EXCEL_CELL_CHARS {
+                        let head: String = t.chars().take(50).collect();
+                        note(issues, format!("{head}……（共 {} 字）", t.chars().count()), Problem::LongText, Action::CutInWorkbook);
+                    }
+                    vals[qc.first] = Val::Str(t);
                     state[qi] = QState::Answered;
                 }
             },

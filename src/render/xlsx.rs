@@ -151,6 +151,33 @@ fn kind_suffix(t: &Table) -> &'static str {
     t.kind.label()
 }
 
+use crate::text::EXCEL_CELL_CHARS as CELL_LIMIT;
+const CUT_MARK: &str = "……（超过 Excel 单元格上限，已截断；全文见 CSV 文件）";
+
+/// Text for one cell, cut to Excel's limit with a mark saying so.
+pub fn fit_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().count() <= CELL_LIMIT {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let keep = CELL_LIMIT - CUT_MARK.chars().count();
+    std::borrow::Cow::Owned(s.chars().take(keep).collect::<String>() + CUT_MARK)
+}
+
+/// Writing text that may come from the input: never over Excel's cell limit.
+trait Put {
+    fn put(&mut self, row: u32, col: u16, s: impl AsRef<str>) -> Result<&mut Worksheet, XlsxError>;
+    fn put_fmt(&mut self, row: u32, col: u16, s: impl AsRef<str>, f: &Format) -> Result<&mut Worksheet, XlsxError>;
+}
+
+impl Put for Worksheet {
+    fn put(&mut self, row: u32, col: u16, s: impl AsRef<str>) -> Result<&mut Worksheet, XlsxError> {
+        self.write_string(row, col, fit_cell(s.as_ref()).as_ref())
+    }
+    fn put_fmt(&mut self, row: u32, col: u16, s: impl AsRef<str>, f: &Format) -> Result<&mut Worksheet, XlsxError> {
+        self.write_string_with_format(row, col, fit_cell(s.as_ref()).as_ref(), f)
+    }
+}
+
 /// Writes the workbook atomically.
 pub fn write(path: &Path, survey: &Survey, ov: &Overview, r: &Results, issues: &[Issue], data: &DataFrame) -> Result<(), WriteError> {
     let mut wb = build(survey, ov, r, issues, data).map_err(|e| WriteError::Io { path: path.display().to_string(), msg: e.to_string() })?;
@@ -206,7 +233,7 @@ pub fn build(survey: &Survey, ov: &Overview, r: &Results, issues: &[Issue], data
 
 fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, s: &Survey, ov: &Overview, r: &Results, n_issues: usize) -> Result<(), XlsxError> {
     ws.set_name(sheet_name("概览", taken))?;
-    ws.write_string_with_format(0, 0, &s.title, &st.title)?;
+    ws.put_fmt(0, 0, &s.title, &st.title)?;
     let waves = r.waves.iter().map(|w| if w.is_empty() { "（未分年份）".to_string() } else { w.clone() }).collect::<Vec<_>>().join("、");
     let mut rows: Vec<(&str, String)> = vec![
         ("年份/批次", waves),
@@ -227,14 +254,14 @@ fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, s: &Survey
     let mut widths = Widths::default();
     for (i, (k, v)) in rows.iter().enumerate() {
         let row = i as u32 + 2;
-        ws.write_string_with_format(row, 0, *k, &st.head)?;
+        ws.put_fmt(row, 0, *k, &st.head)?;
         // Values span B:H, so that the returns table below can use narrow columns.
         ws.merge_range(row, 1, row, 7, v, &st.text)?;
         widths.see(0, k, 30.0);
     }
     rows.push(("说明", "比例 = 选择该项的人数 ÷ 本题有效填写人次；多选题的比例按人数计算，合计可超过 100%".into()));
     let row = rows.len() as u32 + 1;
-    ws.write_string_with_format(row, 0, "说明", &st.head)?;
+    ws.put_fmt(row, 0, "说明", &st.head)?;
     ws.merge_range(row, 1, row, 7, &rows.last().unwrap().1, &st.text)?;
     widths.see(0, "单位单位单位单位单位单位", 30.0);
     widths.apply(ws)?;
@@ -243,7 +270,7 @@ fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, s: &Survey
     }
     let mut row = row + 2;
     for status in &ov.status {
-        ws.write_string_with_format(row, 0, "回收情况", &st.heading)?;
+        ws.put_fmt(row, 0, "回收情况", &st.heading)?;
         ws.merge_range(row, 1, row, 7, &status.sentence(), &st.text)?;
         row = status_table(ws, st, status, row + 2)? + 2;
     }
@@ -285,13 +312,13 @@ fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, wave: 
     widths.see(0, "选项选项选项选项选项选项", 50.0);
     let mut row = 0u32;
     let title = if wave.is_empty() { "各题频数统计".to_string() } else { format!("各题频数统计（{wave}）") };
-    ws.write_string_with_format(row, 0, &title, &st.title)?;
+    ws.put_fmt(row, 0, &title, &st.title)?;
     row += 2;
     for t in r.tables.iter().filter(|t| t.banner.is_none() && t.wave == wave) {
         // The next table starts below this one's chart too.
         let mut chart_end = 0u32;
         let head = format!("{}：{} [{}]", t.question.split('/').next().unwrap_or(""), t.text, kind_suffix(t));
-        ws.write_string_with_format(row, 0, &head, &st.heading)?;
+        ws.put_fmt(row, 0, &head, &st.heading)?;
         row += 1;
         let base = t.bases[0];
         match t.kind {
@@ -302,7 +329,7 @@ fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, wave: 
                     heads.push("响应率");
                 }
                 for (c, h) in heads.iter().enumerate() {
-                    ws.write_string_with_format(row, c as u16, *h, &st.head)?;
+                    ws.put_fmt(row, c as u16, *h, &st.head)?;
                 }
                 row += 1;
                 let pct: Vec<_> = t.rows.iter().filter(|x| x.measure == Measure::Percent).collect();
@@ -318,7 +345,7 @@ fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, wave: 
                 }
                 for (i, x) in pct.iter().enumerate() {
                     let c = &x.cells[0];
-                    ws.write_string_with_format(row, 0, &x.option, &st.text)?;
+                    ws.put_fmt(row, 0, &x.option, &st.text)?;
                     widths.see(0, &x.option, 50.0);
                     ws.write_number_with_format(row, 1, c.count.unwrap_or(0.0), &st.int)?;
                     write_pct(ws, row, 2, c.value, st)?;
@@ -329,7 +356,7 @@ fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, wave: 
                 }
                 row = write_base(ws, row, base, st)?;
                 for x in t.rows.iter().filter(|x| !matches!(x.measure, Measure::Percent | Measure::PercentOfResponses)) {
-                    ws.write_string_with_format(row, 0, x.measure.label(), &st.text)?;
+                    ws.put_fmt(row, 0, x.measure.label(), &st.text)?;
                     if x.measure.is_percent() {
                         write_pct(ws, row, 2, x.cells[0].value, st)?;
                     } else {
@@ -340,7 +367,7 @@ fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, wave: 
             }
             Kind::Rank => {
                 for (c, h) in ["选项", "综合得分", "排第一位的比例", "平均名次"].iter().enumerate() {
-                    ws.write_string_with_format(row, c as u16, *h, &st.head)?;
+                    ws.put_fmt(row, c as u16, *h, &st.head)?;
                 }
                 row += 1;
                 let by = |m: Measure| t.rows.iter().filter(move |x| x.measure == m);
@@ -352,7 +379,7 @@ fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, wave: 
                 // Ranked by composite score, as 问卷星 shows it.
                 lines.sort_by(|a, b| b.1.unwrap_or(0.0).total_cmp(&a.1.unwrap_or(0.0)));
                 for (o, s, f, a) in lines {
-                    ws.write_string_with_format(row, 0, o, &st.text)?;
+                    ws.put_fmt(row, 0, o, &st.text)?;
                     widths.see(0, o, 50.0);
                     write_dec(ws, row, 1, s, st)?;
                     write_pct(ws, row, 2, f, st)?;
@@ -362,33 +389,33 @@ fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, wave: 
                 row = write_base(ws, row, base, st)?;
             }
             Kind::Number => {
-                ws.write_string_with_format(row, 0, "统计量", &st.head)?;
-                ws.write_string_with_format(row, 1, "数值", &st.head)?;
+                ws.put_fmt(row, 0, "统计量", &st.head)?;
+                ws.put_fmt(row, 1, "数值", &st.head)?;
                 row += 1;
                 for x in &t.rows {
-                    ws.write_string_with_format(row, 0, x.measure.label(), &st.text)?;
+                    ws.put_fmt(row, 0, x.measure.label(), &st.text)?;
                     write_dec(ws, row, 1, x.cells[0].value, st)?;
                     row += 1;
                 }
                 row = write_base(ws, row, base, st)?;
             }
             Kind::Text => {
-                ws.write_string_with_format(row, 0, "填写内容", &st.head)?;
+                ws.put_fmt(row, 0, "填写内容", &st.head)?;
                 row += 1;
                 const SHOWN: usize = 500;
                 for a in t.answers.iter().take(SHOWN) {
-                    ws.write_string_with_format(row, 0, a, &st.text)?;
+                    ws.put_fmt(row, 0, a, &st.text)?;
                     row += 1;
                 }
                 if t.answers.len() > SHOWN {
-                    ws.write_string_with_format(row, 0, format!("……共 {} 条，完整内容见“清洗后数据”", t.answers.len()), &st.note)?;
+                    ws.put_fmt(row, 0, format!("……共 {} 条，完整内容见“清洗后数据”", t.answers.len()), &st.note)?;
                     row += 1;
                 }
                 row = write_base(ws, row, base, st)?;
             }
         }
         if base == 0 {
-            ws.write_string_with_format(row, 0, "本题无人作答", &st.warn)?;
+            ws.put_fmt(row, 0, "本题无人作答", &st.warn)?;
             row += 1;
         }
         row = (row + 1).max(chart_end + 1);
@@ -401,7 +428,7 @@ fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, wave: 
 
 /// The 问卷星 base line under a frequency table; returns the next row.
 fn write_base(ws: &mut Worksheet, row: u32, base: usize, st: &Styles) -> Result<u32, XlsxError> {
-    ws.write_string_with_format(row, 0, "本题有效填写人次", &st.head)?;
+    ws.put_fmt(row, 0, "本题有效填写人次", &st.head)?;
     ws.write_number_with_format(row, 1, base as f64, &st.int)?;
     Ok(row + 1)
 }
@@ -409,14 +436,14 @@ fn write_base(ws: &mut Worksheet, row: u32, base: usize, st: &Styles) -> Result<
 fn write_pct(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, st: &Styles) -> Result<(), XlsxError> {
     match v {
         Some(x) if x.is_finite() => ws.write_number_with_format(row, col, x / 100.0, &st.pct).map(|_| ()),
-        _ => ws.write_string_with_format(row, col, "—", &st.text).map(|_| ()),
+        _ => ws.put_fmt(row, col, "—", &st.text).map(|_| ()),
     }
 }
 
 fn write_dec(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, st: &Styles) -> Result<(), XlsxError> {
     match v {
         Some(x) if x.is_finite() => ws.write_number_with_format(row, col, x, &st.dec).map(|_| ()),
-        _ => ws.write_string_with_format(row, col, "—", &st.text).map(|_| ()),
+        _ => ws.put_fmt(row, col, "—", &st.text).map(|_| ()),
     }
 }
 
@@ -427,7 +454,7 @@ fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, banner: 
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
     let mut row = 0u32;
-    ws.write_string_with_format(row, 0, format!("交叉分析（按{label}分组）：列百分比；“显著”列的字母表示该组比例显著高于字母所代表的组（α={}）", r.options.alpha), &st.title)?;
+    ws.put_fmt(row, 0, format!("交叉分析（按{label}分组）：列百分比；“显著”列的字母表示该组比例显著高于字母所代表的组（α={}）", r.options.alpha), &st.title)?;
     let mut groups = 0;
     row += 2;
     for t in r.tables.iter().filter(|t| t.banner.as_deref() == Some(banner)) {
@@ -437,11 +464,11 @@ fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, banner: 
             continue;
         }
         let head = format!("{}{}：{} [{}]", if t.wave.is_empty() { String::new() } else { format!("{} ", t.wave) }, t.question.split('/').next().unwrap_or(""), t.text, t.kind.label());
-        ws.write_string_with_format(row, 0, &head, &st.heading)?;
+        ws.put_fmt(row, 0, &head, &st.heading)?;
         row += 1;
         // Header: 选项 | 总计 (人数, 比例) | group (人数, 比例, 显著) …
-        ws.write_string_with_format(row, 0, "选项", &st.head)?;
-        ws.write_string_with_format(row + 1, 0, "", &st.head)?;
+        ws.put_fmt(row, 0, "选项", &st.head)?;
+        ws.put_fmt(row + 1, 0, "", &st.head)?;
         let mut col = 1u16;
         let mut starts = Vec::new();
         for (c, label) in t.columns.iter().enumerate() {
@@ -450,7 +477,7 @@ fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, banner: 
             ws.merge_range(row, col, row, col + span - 1, &label, &st.head)?;
             let subs: &[&str] = if c == 0 { &["人数", "比例"] } else { &["人数", "比例", "显著"] };
             for (k, s) in subs.iter().enumerate() {
-                ws.write_string_with_format(row + 1, col + k as u16, *s, &st.head)?;
+                ws.put_fmt(row + 1, col + k as u16, *s, &st.head)?;
             }
             widths.see(col + 1, &label, 14.0);
             starts.push(col);
@@ -470,7 +497,7 @@ fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, banner: 
         }
         for x in &pct_rows {
             let label = if x.option.is_empty() { x.measure.label().to_string() } else if x.measure == Measure::Percent { x.option.clone() } else { format!("{}（{}）", x.option, x.measure.label()) };
-            ws.write_string_with_format(row, 0, &label, &st.text)?;
+            ws.put_fmt(row, 0, &label, &st.text)?;
             widths.see(0, &label, 50.0);
             for (c, cell) in x.cells.iter().enumerate() {
                 let s = starts[c];
@@ -478,29 +505,29 @@ fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, banner: 
                     ws.write_number_with_format(row, s, cell.count.unwrap_or(0.0), &st.int)?;
                     write_pct(ws, row, s + 1, cell.value, st)?;
                 } else {
-                    ws.write_string_with_format(row, s, "", &st.text)?;
+                    ws.put_fmt(row, s, "", &st.text)?;
                     write_dec(ws, row, s + 1, cell.value, st)?;
                 }
                 if c > 0 {
-                    ws.write_string_with_format(row, s + 2, &cell.sig, &st.sig)?;
+                    ws.put_fmt(row, s + 2, &cell.sig, &st.sig)?;
                 }
             }
             row += 1;
         }
-        ws.write_string_with_format(row, 0, "有效样本（人）", &st.head)?;
+        ws.put_fmt(row, 0, "有效样本（人）", &st.head)?;
         for (c, b) in t.bases.iter().enumerate() {
             let s = starts[c];
             ws.write_number_with_format(row, s, *b as f64, &st.int)?;
             let mark = t.flags[c].label();
-            ws.write_string_with_format(row, s + 1, mark, &st.warn)?;
+            ws.put_fmt(row, s + 1, mark, &st.warn)?;
             if c > 0 {
-                ws.write_string_with_format(row, s + 2, "", &st.text)?;
+                ws.put_fmt(row, s + 2, "", &st.text)?;
             }
         }
         row += 1;
         let line = test_line(t, r.options.min_base);
         if !line.is_empty() {
-            ws.write_string_with_format(row, 0, &line, &st.note)?;
+            ws.put_fmt(row, 0, &line, &st.note)?;
             row += 1;
         }
         row = (row + 1).max(chart_end + 1);
@@ -514,19 +541,19 @@ fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, banner: 
 fn ledger<const N: usize>(ws: &mut Worksheet, st: &Styles, headers: &[&str; N], rows: impl Iterator<Item = [String; N]>, empty: &str) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
     for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &st.head)?;
+        ws.put_fmt(0, c as u16, *h, &st.head)?;
         widths.see(c as u16, h, 60.0);
     }
     let mut n = 0u32;
     for (i, fields) in rows.enumerate() {
         for (c, v) in fields.iter().enumerate() {
-            ws.write_string(i as u32 + 1, c as u16, v)?;
+            ws.put(i as u32 + 1, c as u16, v)?;
             widths.see(c as u16, v, 60.0);
         }
         n += 1;
     }
     if n == 0 {
-        ws.write_string_with_format(1, 0, empty, &st.note)?;
+        ws.put_fmt(1, 0, empty, &st.note)?;
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(1, 0)?;
@@ -537,11 +564,11 @@ fn ledger<const N: usize>(ws: &mut Worksheet, st: &Styles, headers: &[&str; N], 
 fn cleaned(ws: &mut Worksheet, st: &Styles, df: &DataFrame) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
     for (c, name) in df.get_column_names().iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, name.as_str(), &st.head)?;
+        ws.put_fmt(0, c as u16, name.as_str(), &st.head)?;
         widths.see(c as u16, name.as_str(), 30.0);
     }
     if df.height() > MAX_DATA_ROWS {
-        ws.write_string_with_format(1, 0, format!("共 {} 行，超过 {} 行不写入工作簿；完整数据请用 diaoyan import … -o 清洗数据.csv 导出", df.height(), MAX_DATA_ROWS), &st.note)?;
+        ws.put_fmt(1, 0, format!("共 {} 行，超过 {} 行不写入工作簿；完整数据请用 diaoyan import … -o 清洗数据.csv 导出", df.height(), MAX_DATA_ROWS), &st.note)?;
         return widths.apply(ws);
     }
     for (c, col) in df.columns().iter().enumerate() {
@@ -573,7 +600,7 @@ fn cleaned(ws: &mut Worksheet, st: &Styles, df: &DataFrame) -> Result<(), XlsxEr
                 let s = s.cast(&DataType::String).map_err(|e| XlsxError::ParameterError(e.to_string()))?;
                 for (i, v) in s.str().unwrap().iter().enumerate() {
                     if let Some(v) = v {
-                        ws.write_string(i as u32 + 1, c, v)?;
+                        ws.put(i as u32 + 1, c, v)?;
                         if i < 200 {
                             widths.see(c, v, 30.0);
                         }
@@ -592,19 +619,19 @@ pub fn status_table(ws: &mut Worksheet, st_: &Styles, s: &crate::collect::status
     let heads = ["单位", "应交（份）", "已交（份）", "有效（份）", "回收率", "有效率", "说明", "文件"];
     // The overview sheet's first two columns are wide already; status columns follow them.
     for (c, h) in heads.iter().enumerate() {
-        ws.write_string_with_format(row0, c as u16, *h, &st_.head)?;
+        ws.put_fmt(row0, c as u16, *h, &st_.head)?;
     }
     let mut row = row0 + 1;
     let rate = |ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>| -> Result<(), XlsxError> {
         match v {
             Some(x) => ws.write_number_with_format(row, col, x, &st_.pct).map(|_| ()),
-            None => ws.write_string_with_format(row, col, "—", &st_.text).map(|_| ()),
+            None => ws.put_fmt(row, col, "—", &st_.text).map(|_| ()),
         }
     };
     for (r, unlisted) in s.rows.iter().map(|r| (r, false)).chain(s.unlisted.iter().map(|r| (r, true))) {
-        ws.write_string_with_format(row, 0, &r.unit, &st_.text)?;
+        ws.put_fmt(row, 0, &r.unit, &st_.text)?;
         if unlisted {
-            ws.write_string_with_format(row, 1, "不在名单中", &st_.warn)?;
+            ws.put_fmt(row, 1, "不在名单中", &st_.warn)?;
         } else {
             ws.write_number_with_format(row, 1, r.expected as f64, &st_.int)?;
         }
@@ -613,11 +640,11 @@ pub fn status_table(ws: &mut Worksheet, st_: &Styles, s: &crate::collect::status
         rate(ws, row, 4, if unlisted { None } else { r.return_rate() })?;
         rate(ws, row, 5, r.valid_rate())?;
         let note = if unlisted { "单位不在名单中" } else { r.note() };
-        ws.write_string_with_format(row, 6, note, if note.is_empty() { &st_.text } else { &st_.warn })?;
-        ws.write_string_with_format(row, 7, &r.files.join("；"), &st_.text)?;
+        ws.put_fmt(row, 6, note, if note.is_empty() { &st_.text } else { &st_.warn })?;
+        ws.put_fmt(row, 7, &r.files.join("；"), &st_.text)?;
         row += 1;
     }
-    ws.write_string_with_format(row, 0, "合计", &st_.head)?;
+    ws.put_fmt(row, 0, "合计", &st_.head)?;
     ws.write_number_with_format(row, 1, s.expected() as f64, &st_.int)?;
     ws.write_number_with_format(row, 2, s.returned() as f64, &st_.int)?;
     ws.write_number_with_format(row, 3, s.valid() as f64, &st_.int)?;
@@ -636,8 +663,8 @@ pub fn write_status(path: &Path, title: &str, all: &[crate::collect::status::Sta
         let ws = wb.add_worksheet();
         let name = if s.wave.is_empty() { "回收情况".to_string() } else { format!("回收情况-{}", s.wave) };
         ws.set_name(sheet_name(&name, &mut taken)).map_err(err)?;
-        ws.write_string_with_format(0, 0, &format!("{title}：回收情况"), &st.title).map_err(err)?;
-        ws.write_string(1, 0, &s.sentence()).map_err(err)?;
+        ws.put_fmt(0, 0, &format!("{title}：回收情况"), &st.title).map_err(err)?;
+        ws.put(1, 0, &s.sentence()).map_err(err)?;
         status_table(ws, &st, s, 3).map_err(err)?;
         let mut widths = Widths::default();
         for r in s.rows.iter().chain(&s.unlisted) {

@@ -180,3 +180,37 @@ fn a_closed_stdout_does_not_stop_the_files() {
     assert!(matches!(out.status.code(), Some(0 | 1)), "{:?} {stderr}", out.status);
     assert!(w.path("status.xlsx").exists());
 }
+
+#[test]
+fn a_huge_answer_is_cut_in_the_workbook_and_kept_in_the_csv() {
+    let w = Workdir::new();
+    let long = "很长的建议".repeat(50_000); // 250,000 characters
+    let mut text = String::from("序号,单位,1、您的身份,7、意见建议\n");
+    text += &format!("1,甲局,党政干部,{long}\n2,甲局,事业单位人员,无\n");
+    std::fs::write(w.path("长.csv"), text).unwrap();
+    let s = fixture("survey.toml");
+    let r = w.run(["report", "-s", s.to_str().unwrap(), "长.csv", "-o", "rep", "--charts", "none"]);
+    r.expect_code(0);
+    let (_, issues) = read_csv(&w.path("rep/issues.csv"));
+    assert!(issues.iter().any(|i| i[6].contains("超过 Excel 单元格上限") && i[7].contains("截断")), "{issues:?}");
+    // The workbook opens and holds the cut text with its mark.
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(w.path("rep/fixture.xlsx")).unwrap();
+    let mut found = false;
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        for c in range.used_cells() {
+            if let Data::String(t) = c.2 {
+                assert!(t.chars().count() <= 32_767);
+                found |= t.starts_with("很长的建议") && t.ends_with("全文见 CSV 文件）");
+            }
+        }
+    }
+    assert!(found);
+    // The CSV keeps it whole.
+    let r = w.run(["import", "-s", s.to_str().unwrap(), "长.csv", "-o", "out/clean.csv"]);
+    r.expect_code(0);
+    let (h, rows) = read_csv(&w.path("out/clean.csv"));
+    let q7 = h.iter().position(|x| x == "Q7").unwrap();
+    assert_eq!(rows[0][q7], long);
+}
