@@ -5,8 +5,45 @@ mod cli;
 
 use clap::Parser;
 
+/// clap's usage errors, said in Chinese (its own are English).
+fn usage_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let ctx = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join("、"),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let arg = ctx(ContextKind::InvalidArg);
+    match e.kind() {
+        ErrorKind::UnknownArgument => format!("不认识的参数：{arg}"),
+        ErrorKind::InvalidSubcommand => format!("没有“{}”这个命令；可用的命令：init、import、report、template、status", ctx(ContextKind::InvalidSubcommand)),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => "缺少命令；可用的命令：init、import、report、template、status".into(),
+        ErrorKind::MissingRequiredArgument => format!("缺少必需的参数：{arg}"),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation | ErrorKind::InvalidUtf8 => {
+            format!("参数 {arg} 的值“{}”无效{}", ctx(ContextKind::InvalidValue), if e.kind() == ErrorKind::ValueValidation { "（应为数字）" } else { "" })
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => format!("参数 {arg} 的值的个数不对"),
+        ErrorKind::ArgumentConflict => format!("参数 {arg} 不能与 {} 同时使用", ctx(ContextKind::PriorArg)),
+        ErrorKind::NoEquals => format!("参数 {arg} 需要用“=”给出值"),
+        _ => "命令行参数有误".into(),
+    }
+}
+
 fn main() {
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                std::process::exit(0);
+            }
+            eprintln!("错误：{}", usage_error(&e));
+            eprintln!("详细用法：diaoyan --help，或 diaoyan <命令> --help");
+            std::process::exit(2);
+        }
+    };
     let code = match cli::run(args) {
         Ok(code) => code,
         Err(e) => {

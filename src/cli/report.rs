@@ -28,10 +28,10 @@ pub struct Args {
     #[arg(long)]
     bonferroni: bool,
     /// 样本量低于此数的分组不参与两两比较（显著性字母），但仍计入卡方检验
-    #[arg(long, default_value_t = 30.0, value_name = "人数")]
+    #[arg(long, default_value_t = 30.0, value_name = "人数", allow_negative_numbers = true)]
     min_base: f64,
     /// 样本量低于此数的分组标“谨慎解读”
-    #[arg(long, default_value_t = 100.0, value_name = "人数")]
+    #[arg(long, default_value_t = 100.0, value_name = "人数", allow_negative_numbers = true)]
     caution_base: f64,
     /// 图表格式：png、svg，或 none（不画图），可用逗号组合
     #[arg(long, default_value = "png,svg", value_name = "格式")]
@@ -53,6 +53,11 @@ pub struct Args {
 pub fn run(a: Args) -> Result<i32> {
     if !(a.alpha > 0.0 && a.alpha < 1.0) {
         anyhow::bail!("--alpha 应在 0 和 1 之间，例如 0.05");
+    }
+    for (flag, v) in [("--min-base", a.min_base), ("--caution-base", a.caution_base)] {
+        if !(v.is_finite() && (0.0..=1e9).contains(&v)) {
+            anyhow::bail!("{flag} 应为 0 或正的人数，例如 30（收到的是 {v}）");
+        }
     }
     let mut chart_opts = charts::ChartOptions { png: false, svg: false, dpi: a.dpi };
     for f in a.charts.split(',').map(|f| f.trim().to_ascii_lowercase()) {
@@ -91,6 +96,16 @@ pub fn run(a: Args) -> Result<i32> {
                 anyhow::bail!("--where 的写法应为 列=值，例如 --where unit=区财政局");
             };
             let vals: Vec<String> = vals.split('|').map(|v| v.trim().to_string()).collect();
+            if let Some(q) = survey.question(col.trim()).filter(|q| matches!(q.kind, diaoyan::survey::Kind::Multi | diaoyan::survey::Kind::Rank | diaoyan::survey::Kind::Matrix)) {
+                let first = q.rows.first().map(|r| r.as_str()).or_else(|| q.options.first().map(|o| o.text())).unwrap_or("选项");
+                anyhow::bail!(
+                    "--where 的 {} 是{}，每个选项（或每一行）是单独的一列：请写成 --where \"{}/{}=1\" 这样的形式",
+                    q.id,
+                    q.kind.label(),
+                    q.id,
+                    first
+                );
+            }
             diaoyan::stats::subset(&imp.frame, col.trim(), &vals)?
         }
         None => imp.frame.clone(),

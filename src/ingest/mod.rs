@@ -80,7 +80,7 @@ pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
 }
 
 fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
-    let mut wb = open_workbook_auto(path).map_err(classify)?;
+    let mut wb = open_any(path).map_err(classify)?;
     let names = wb.sheet_names();
     // Merged areas: calamine finds those of an .xlsx by scanning the whole sheet XML a
     // second time, so that scan runs on another thread while the cells are parsed here.
@@ -121,6 +121,29 @@ fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
     Ok(out)
 }
 
+/// Opens a spreadsheet by what its bytes are, not its name: an .xlsx renamed .xls (or the
+/// reverse), as mail systems and users do, is read as what it is.
+fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, calamine::Error> {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut magic)).unwrap_or(0);
+    let ext = ext_of(path).unwrap_or_default();
+    if n == 4 && magic == *b"PK\x03\x04" && !matches!(ext.as_str(), "xlsx" | "xlsm" | "ods") {
+        if let Ok(x) = calamine::open_workbook::<calamine::Xlsx<_>, _>(path) {
+            return Ok(Sheets::Xlsx(x));
+        }
+        if let Ok(o) = calamine::open_workbook::<calamine::Ods<_>, _>(path) {
+            return Ok(Sheets::Ods(o));
+        }
+    }
+    if n == 4 && magic == [0xD0, 0xCF, 0x11, 0xE0] && ext != "xls" {
+        if let Ok(x) = calamine::open_workbook::<calamine::Xls<_>, _>(path) {
+            return Ok(Sheets::Xls(x));
+        }
+    }
+    open_workbook_auto(path)
+}
+
 /// Reads a whole file like [`read_file`]; for an .xlsx, `observe` sees the cells as they
 /// are parsed (sheet name, then a run of rows' non-empty cells in row order), on this
 /// thread while another parses the rest, so that work on the cells (inference) overlaps
@@ -129,7 +152,7 @@ pub fn read_file_observed(path: &Path, observe: &mut dyn FnMut(&str, &[calamine:
     if !matches!(ext_of(path).as_deref(), Some("xlsx" | "xlsm")) || !path.exists() {
         return read_file(path);
     }
-    let mut wb = match open_workbook_auto(path).map_err(classify)? {
+    let mut wb = match open_any(path).map_err(classify)? {
         Sheets::Xlsx(x) => x,
         _ => return read_file(path),
     };
@@ -203,7 +226,7 @@ pub type Merges = HashMap<String, Vec<((u32, u32), (u32, u32))>>;
 /// areas (found on another thread meanwhile): a consumer that finds merges below the
 /// header must fall back to [`read_file`], which fills them.
 pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) -> Result<Merges, ReadError> {
-    let mut wb = match open_workbook_auto(path).map_err(classify)? {
+    let mut wb = match open_any(path).map_err(classify)? {
         Sheets::Xlsx(x) => x,
         _ => return Err(ReadError::Unsupported("xlsx".into())),
     };
@@ -246,7 +269,7 @@ fn xlsx_merges(path: &Path, names: &[String]) -> Merges {
     if xlsx_mentions_merges(path) == Some(false) {
         return Merges::new();
     }
-    let Ok(Sheets::Xlsx(mut x)) = open_workbook_auto(path) else { return Merges::new() };
+    let Ok(Sheets::Xlsx(mut x)) = open_any(path) else { return Merges::new() };
     names
         .iter()
         .map(|n| {

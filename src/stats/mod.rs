@@ -23,10 +23,12 @@ pub enum StatsError {
     UnknownBanner(String),
     #[error("分组变量“{0}”是{1}，只能用单选题、量表题、unit 或 wave 分组")]
     BadBanner(String, &'static str),
-    #[error("权重列“{0}”不存在")]
+    #[error("权重“{0}”不是问卷中的数值题（--weight 应给一道数值题的编号，如 Q12）")]
     UnknownWeight(String),
-    #[error("权重列“{col}”第 {row} 份答卷的权重“{value}”{why}；权重必须是大于等于 0 的数字")]
-    BadWeight { col: String, row: usize, value: String, why: &'static str },
+    #[error("权重“{col}”在 {place} 的值“{value}”{why}；权重必须是 0 到 1000000 之间的数字")]
+    BadWeight { col: String, place: String, value: String, why: &'static str },
+    #[error("筛选条件 --where 中的“{0}”既不是问卷中的题目，也不是答卷表中的列（可用：题目编号、unit、wave）")]
+    UnknownFilter(String),
     #[error("权重列“{0}”的权重全为 0")]
     ZeroWeights(String),
     #[error("筛选条件 {0} 下没有任何答卷，请检查题号和选项文字")]
@@ -315,12 +317,23 @@ fn banner(survey: &Survey, df: &DataFrame, name: &str) -> Result<Banner, StatsEr
 
 /// Reads and checks a weight column: numbers ≥ 0, none missing, not all zero.
 pub fn weights(df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
+    // Only an answer column can weigh: not the year, the unit or a file name.
+    if crate::clean::schema::TRACE.contains(&col) {
+        return Err(StatsError::UnknownWeight(col.to_string()));
+    }
     let c = df.column(col).map_err(|_| StatsError::UnknownWeight(col.to_string()))?;
     let s = c.cast(&DataType::String).map_err(|_| StatsError::UnknownWeight(col.to_string()))?;
     let ca = s.str().map_err(|_| StatsError::UnknownWeight(col.to_string()))?;
+    let files = str_col(df, "source_file");
+    let rows = str_col(df, "source_row");
     let mut out = Vec::with_capacity(df.height());
     for (i, v) in ca.iter().enumerate() {
-        let bad = |value: &str, why| StatsError::BadWeight { col: col.to_string(), row: i + 1, value: value.to_string(), why };
+        // Where the bad weight is: the file and the row as Excel shows it.
+        let place = || match (files.as_ref().and_then(|f| f[i].clone()), rows.as_ref().and_then(|r| r[i].clone())) {
+            (Some(f), Some(r)) => format!("{f} 第 {r} 行"),
+            _ => format!("第 {} 份答卷", i + 1),
+        };
+        let bad = |value: &str, why| StatsError::BadWeight { col: col.to_string(), place: place(), value: value.to_string(), why };
         let Some(v) = v else { return Err(bad("", "为空")) };
         let w: f64 = v.trim().parse().map_err(|_| bad(v, "不是数字"))?;
         if !w.is_finite() {
@@ -328,6 +341,10 @@ pub fn weights(df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
         }
         if w < 0.0 {
             return Err(bad(v, "是负数"));
+        }
+        // Weights so large that their sums overflow would blank every figure.
+        if w > 1e6 {
+            return Err(bad(v, "太大"));
         }
         out.push(w);
     }
@@ -340,9 +357,17 @@ pub fn weights(df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
 /// Keeps the respondents whose column `col` (a question id or a table column such as
 /// `unit` or `wave`) equals one of `values`, for figures over a subset of the sample.
 pub fn subset(df: &DataFrame, col: &str, values: &[String]) -> Result<DataFrame, StatsError> {
-    let vals = str_col(df, col).ok_or_else(|| StatsError::UnknownBanner(col.to_string()))?;
-    let mask: BooleanChunked = vals.iter().map(|v| Some(v.as_deref().is_some_and(|s| values.iter().any(|x| x == s)))).collect();
-    let out = df.filter(&mask).map_err(|_| StatsError::UnknownBanner(col.to_string()))?;
+    let vals = str_col(df, col).ok_or_else(|| StatsError::UnknownFilter(col.to_string()))?;
+    // `5` and `5.0` are the same number: numeric columns compare as numbers.
+    // A selected option (true) is also `1` or `是`.
+    let same = |cell: &str, want: &str| {
+        cell == want
+            || matches!((cell.trim().parse::<f64>(), want.trim().parse::<f64>()), (Ok(a), Ok(b)) if a == b)
+            || (cell == "true" && ["1", "是", "选中"].contains(&want.trim()))
+            || (cell == "false" && ["0", "否", "未选"].contains(&want.trim()))
+    };
+    let mask: BooleanChunked = vals.iter().map(|v| Some(v.as_deref().is_some_and(|s| values.iter().any(|x| same(s, x))))).collect();
+    let out = df.filter(&mask).map_err(|_| StatsError::UnknownFilter(col.to_string()))?;
     if out.height() == 0 {
         return Err(StatsError::EmptySubset(format!("{col}={}", values.join("|"))));
     }
@@ -827,7 +852,8 @@ mod unit_tests {
         assert!(err(&[Some("abc")]).contains("不是数字"));
         assert!(err(&[Some("inf")]).contains("有限"));
         assert!(err(&[Some("0"), Some("0")]).contains("全为 0"));
-        assert!(weights(&frame(&[Some("1")]), "x").unwrap_err().to_string().contains("不存在"));
+        assert!(err(&[Some("1e308")]).contains("太大"));
+        assert!(weights(&frame(&[Some("1")]), "x").unwrap_err().to_string().contains("不是问卷中的数值题"));
     }
 
     #[test]

@@ -214,3 +214,51 @@ fn a_huge_answer_is_cut_in_the_workbook_and_kept_in_the_csv() {
     let q7 = h.iter().position(|x| x == "Q7").unwrap();
     assert_eq!(rows[0][q7], long);
 }
+
+#[test]
+fn flags_are_checked_in_chinese() {
+    let w = Workdir::new();
+    let s = fixture("survey.toml");
+    let data = fixture("wjx_text.xlsx");
+    let base = ["report", "-s", s.to_str().unwrap(), data.to_str().unwrap(), "-o", "o", "--charts", "none"];
+    for (extra, want) in [
+        (vec!["--min-base", "nan"], "--min-base"),
+        (vec!["--caution-base", "inf"], "--caution-base"),
+        (vec!["--min-base", "-5"], "--min-base"),
+        (vec!["--weight", "wave"], "不是问卷中的数值题"),
+        (vec!["--where", "Q2=会议多"], "Q2/会议多=1"),
+        (vec!["--bogus"], "不认识的参数"),
+        (vec!["--dpi", "abc"], "无效"),
+    ] {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend(extra.iter());
+        let r = w.run(&args);
+        r.expect_code(2);
+        assert!(r.stderr().contains(want), "{extra:?}: {}", r.stderr());
+        assert!(!r.stderr().contains("error:") && !r.stderr().contains("Usage"), "{extra:?}: English: {}", r.stderr());
+    }
+    // `5` finds what `5.0` finds; a multi-select option is filtered with =1.
+    for f in ["Q8=5", "Q8=5.0", "Q2/会议多=1"] {
+        let r = w.run(base.iter().copied().chain(["--where", f]));
+        r.expect_code(0);
+        assert!(r.stdout().contains("参与统计的答卷"), "{f}: {}", r.stdout());
+    }
+}
+
+#[test]
+fn a_real_xlsx_renamed_xls_is_read() {
+    let w = Workdir::new();
+    std::fs::copy(fixture("wjx_text.xlsx"), w.path("改了扩展名.xls")).unwrap();
+    let r = w.run(["import", "-s", fixture("survey.toml").to_str().unwrap(), "改了扩展名.xls", "-o", "o/clean.csv"]);
+    r.expect_code(0);
+    assert!(r.stdout().contains("保留 6 行"), "{}", r.stdout());
+}
+
+#[test]
+fn a_bad_weight_names_its_file_and_row() {
+    let w = Workdir::new();
+    std::fs::write(w.path("w.csv"), "序号,单位,1、您的身份,8、会议次数\n1,甲局,党政干部,2\n2,甲局,事业单位人员,1e308\n").unwrap();
+    let r = w.run(["report", "-s", fixture("survey.toml").to_str().unwrap(), "w.csv", "-o", "o", "--charts", "none", "--weight", "Q8"]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("w.csv 第 3 行") && r.stderr().contains("太大"), "{}", r.stderr());
+}
