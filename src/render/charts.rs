@@ -202,7 +202,7 @@ pub fn specs(r: &Results, survey: &Survey) -> Vec<(String, Spec)> {
                     Some(b) => format!("{}{}_by_{}", prefix(wave), q.id, b),
                 };
                 if let Some(spec) = spec_for(q.kind, &ts, b.is_some()) {
-                    out.push((name, spec));
+                    out.push((name, bounded(spec)));
                 }
             }
         }
@@ -300,6 +300,62 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
             let note = if any_small { SMALL_NOTE.to_string() } else { String::new() };
             Some(Spec::Grouped { title, caption: format!("{}{note}", base_caption(what)), series, categories, percent })
         }
+    }
+}
+
+/// At most this many bars (options, rows, groups) in one chart; the rest are named in
+/// the caption, and the figures are all in the workbook.
+pub const MAX_BARS: usize = 30;
+/// At most this many groups (series) in one grouped chart.
+pub const MAX_SERIES: usize = 20;
+/// Labels longer than this many characters end in an ellipsis.
+const MAX_LABEL: usize = 40;
+
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        s.chars().take(max - 1).collect::<String>() + "…"
+    }
+}
+
+/// A chart that stays readable and small whatever the question: at most [`MAX_BARS`]
+/// bars and [`MAX_SERIES`] groups (a caption says how many were left out), labels,
+/// title and caption cut with an ellipsis, so that the image height is bounded.
+fn bounded(spec: Spec) -> Spec {
+    let left_out = |n: usize, what: &str| if n > 0 { format!("；另有 {n} 个{what}未画出（全部数字见 Excel 汇总表）") } else { String::new() };
+    let label = |s: String| cut(&s, MAX_LABEL);
+    match spec {
+        Spec::Bars { title, caption, mut items, percent } => {
+            let n = items.len().saturating_sub(MAX_BARS);
+            items.truncate(MAX_BARS);
+            let items = items.into_iter().map(|(l, v)| (label(l), v)).collect();
+            Spec::Bars { title: cut(&title, 200), caption: cut(&(caption + &left_out(n, "选项")), 300), items, percent }
+        }
+        Spec::Grouped { title, caption, mut series, mut categories, percent } => {
+            let ns = series.len().saturating_sub(MAX_SERIES);
+            series.truncate(MAX_SERIES);
+            let nc = categories.len().saturating_sub(MAX_BARS);
+            categories.truncate(MAX_BARS);
+            let categories = categories
+                .into_iter()
+                .map(|(l, mut v)| {
+                    v.truncate(MAX_SERIES);
+                    (label(l), v)
+                })
+                .collect();
+            let series = series.into_iter().map(label).collect();
+            let caption = caption + &left_out(nc, "选项") + &left_out(ns, "分组");
+            Spec::Grouped { title: cut(&title, 200), caption: cut(&caption, 300), series, categories, percent }
+        }
+        Spec::Stacked { title, caption, levels, mut bars } => {
+            let n = bars.len().saturating_sub(MAX_BARS);
+            bars.truncate(MAX_BARS);
+            let bars = bars.into_iter().map(|(l, v)| (label(l), v)).collect();
+            let levels = levels.into_iter().map(label).collect();
+            Spec::Stacked { title: cut(&title, 200), caption: cut(&(caption + &left_out(n, "条")), 300), levels, bars }
+        }
+        Spec::Histogram { title, caption, bins } => Spec::Histogram { title: cut(&title, 200), caption: cut(&caption, 300), bins },
     }
 }
 

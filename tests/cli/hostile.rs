@@ -262,3 +262,29 @@ fn a_bad_weight_names_its_file_and_row() {
     r.expect_code(2);
     assert!(r.stderr().contains("w.csv 第 3 行") && r.stderr().contains("太大"), "{}", r.stderr());
 }
+
+#[test]
+fn a_question_with_thousands_of_long_options_charts_without_panic() {
+    let w = Workdir::new();
+    let n = 3000;
+    let opts: Vec<String> = (0..n).map(|i| format!("第{i}个非常非常长的选项，说明文字一直写下去一直写下去一直写下去一直写下去一直写下去")).collect();
+    let toml = format!(
+        "id = \"many\"\ntitle = \"很多选项\"\n\n[[questions]]\nid = \"Q1\"\ntext = \"{}\"\nkind = \"single\"\noptions = [{}]\n",
+        "一个很长的题目".repeat(100),
+        opts.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ")
+    );
+    std::fs::write(w.path("s.toml"), toml).unwrap();
+    let mut csv = format!("序号,1、{}\n", "一个很长的题目".repeat(100));
+    for (i, o) in opts.iter().enumerate() {
+        csv += &format!("{},{}\n", i + 1, o);
+    }
+    std::fs::write(w.path("d.csv"), csv).unwrap();
+    let r = w.run(["report", "-s", "s.toml", "d.csv", "-o", "o", "--charts", "png,svg", "--dpi", "100"]);
+    r.expect_code(0);
+    let png = w.path("o/charts/Q1.png");
+    let bytes = std::fs::read(&png).unwrap();
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    assert!(h < 3000, "PNG height {h}");
+    let svg = std::fs::read_to_string(w.path("o/charts/Q1.svg")).unwrap();
+    assert!(svg.contains(&format!("另有 {} 个选项未画出", n - 30)), "caption says what is left out");
+}
