@@ -45,6 +45,66 @@ pub enum ReadError {
     Corrupt(String),
     #[error("文件中没有任何数据，请确认是否发错了文件")]
     Empty,
+    #[error("文件声明的大小异常（{0}），可能已损坏或被改动过，未导入；请在 Excel/WPS 中打开后另存为 .xlsx 再导入")]
+    Oversized(String),
+}
+
+/// A sheet's dense grid may hold at most this many cells (about 2 GB would be 60 M).
+const MAX_GRID: u64 = 40_000_000;
+
+/// Whether cells spread over `rows × cols` would make a grid far larger than the cells
+/// themselves (a hostile or damaged sheet): then it is refused, not allocated.
+fn grid_too_big(rows: u64, cols: u64, cells: u64) -> bool {
+    let area = rows.saturating_mul(cols);
+    area > MAX_GRID || area > cells.saturating_mul(8).saturating_add(2_000_000)
+}
+
+/// A dense range of streamed cells, refused when they are spread absurdly far apart.
+fn sparse_range(cells: Vec<calamine::Cell<Data>>, sheet: &str) -> Result<Range<Data>, ReadError> {
+    if let (Some(first), Some(last)) = (cells.first(), cells.last()) {
+        let (c0, c1) = cells.iter().fold((u32::MAX, 0), |(a, b), c| (a.min(c.get_position().1), b.max(c.get_position().1)));
+        let rows = u64::from(last.get_position().0 - first.get_position().0) + 1;
+        if grid_too_big(rows, u64::from(c1 - c0) + 1, cells.len() as u64) {
+            return Err(ReadError::Oversized(format!("工作表“{sheet}”的单元格分散在 {rows} 行 × {} 列的范围内", c1 - c0 + 1)));
+        }
+    }
+    Ok(Range::from_sparse(cells))
+}
+
+/// Checks what an .xlsx claims before calamine trusts it: calamine reserves memory for the
+/// shared-string count a file declares, and a declared count of 10^11 aborts the process
+/// (no panic to catch). Parts whose declared size is absurd are refused too.
+fn check_xlsx(path: &Path) -> Result<(), ReadError> {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else { return Ok(()) };
+    let Ok(mut zip) = zip::ZipArchive::new(file) else { return Ok(()) };
+    let mut sheet_bytes: u64 = 0;
+    for i in 0..zip.len() {
+        let Ok(f) = zip.by_index_raw(i) else { continue };
+        if f.size() > 4_000_000_000 {
+            return Err(ReadError::Oversized(format!("其中 {} 声明解压后有 {} 字节", f.name().unwrap_or_default(), f.size())));
+        }
+        if f.name().is_ok_and(|n| n.starts_with("xl/worksheets/")) {
+            sheet_bytes += f.size();
+        }
+    }
+    let Ok(f) = zip.by_name("xl/sharedStrings.xml") else { return Ok(()) };
+    let size = f.size();
+    let mut head = Vec::with_capacity(4096);
+    let _ = f.take(4096).read_to_end(&mut head);
+    let head = String::from_utf8_lossy(&head);
+    let claim = |attr: &str| -> Option<u64> {
+        let i = head.find(&format!(" {attr}=\""))? + attr.len() + 3;
+        head[i..].split('"').next()?.parse().ok()
+    };
+    // Each string takes at least `<si/>` (5 bytes); each use of one at least `<v>0</v>`.
+    if let Some(n) = claim("uniqueCount").filter(|n| *n > size / 4 + 16) {
+        return Err(ReadError::Oversized(format!("共享字符串声明有 {n} 个，文件中放不下这么多")));
+    }
+    if let Some(n) = claim("count").filter(|n| *n > sheet_bytes / 4 + size / 4 + 16) {
+        return Err(ReadError::Oversized(format!("共享字符串声明被引用 {n} 次，文件中放不下这么多")));
+    }
+    Ok(())
 }
 
 /// The extensions this tool reads.
@@ -70,7 +130,9 @@ pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
             let (cells, malformed) = csv_reader::parse_checked(&bytes);
             vec![SheetData { name: "csv".into(), cells, malformed }]
         }
-        "xlsx" | "xlsm" | "xls" | "ods" => read_spreadsheet(path)?,
+        // Spreadsheets are read cell by cell into a sparse list first, so that a sheet whose
+        // cells are spread absurdly far apart is refused instead of allocated.
+        "xlsx" | "xlsm" | "xls" | "ods" => return read_file_observed(path, &mut |_, _| {}),
         other => return Err(ReadError::Unsupported(other.to_string())),
     };
     if sheets.iter().all(|s| s.cells.is_empty()) {
@@ -80,7 +142,7 @@ pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
 }
 
 fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
-    let mut wb = open_any(path).map_err(classify)?;
+    let mut wb = open_any(path)?;
     let names = wb.sheet_names();
     // Merged areas: calamine finds those of an .xlsx by scanning the whole sheet XML a
     // second time, so that scan runs on another thread while the cells are parsed here.
@@ -123,11 +185,14 @@ fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
 
 /// Opens a spreadsheet by what its bytes are, not its name: an .xlsx renamed .xls (or the
 /// reverse), as mail systems and users do, is read as what it is.
-fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, calamine::Error> {
+fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, ReadError> {
     use std::io::Read;
     let mut magic = [0u8; 4];
     let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut magic)).unwrap_or(0);
     let ext = ext_of(path).unwrap_or_default();
+    if n == 4 && magic == *b"PK\x03\x04" && ext != "ods" {
+        check_xlsx(path)?;
+    }
     if n == 4 && magic == *b"PK\x03\x04" && !matches!(ext.as_str(), "xlsx" | "xlsm" | "ods") {
         if let Ok(x) = calamine::open_workbook::<calamine::Xlsx<_>, _>(path) {
             return Ok(Sheets::Xlsx(x));
@@ -141,7 +206,7 @@ fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, ca
             return Ok(Sheets::Xls(x));
         }
     }
-    open_workbook_auto(path)
+    open_workbook_auto(path).map_err(classify)
 }
 
 /// Reads a whole file like [`read_file`]; for an .xlsx, `observe` sees the cells as they
@@ -149,12 +214,22 @@ fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, ca
 /// thread while another parses the rest, so that work on the cells (inference) overlaps
 /// the reading. Other formats are read as usual and not observed.
 pub fn read_file_observed(path: &Path, observe: &mut dyn FnMut(&str, &[calamine::Cell<Data>])) -> Result<Workbook, ReadError> {
-    if !matches!(ext_of(path).as_deref(), Some("xlsx" | "xlsm")) || !path.exists() {
+    if !matches!(ext_of(path).as_deref(), Some("xlsx" | "xlsm" | "xls" | "ods")) {
         return read_file(path);
     }
-    let mut wb = match open_any(path).map_err(classify)? {
+    if !path.exists() {
+        return Err(ReadError::NotFound);
+    }
+    let mut wb = match open_any(path)? {
         Sheets::Xlsx(x) => x,
-        _ => return read_file(path),
+        // .xls and .ods: calamine reads them whole.
+        _ => {
+            let sheets = read_spreadsheet(path)?;
+            if sheets.iter().all(|s| s.cells.is_empty()) {
+                return Err(ReadError::Empty);
+            }
+            return Ok(Workbook { path: path.to_path_buf(), sheets });
+        }
     };
     let names = wb.sheet_names();
     const ROWS: u32 = 4096;
@@ -195,6 +270,21 @@ pub fn read_file_observed(path: &Path, observe: &mut dyn FnMut(&str, &[calamine:
         (read, per_sheet, merges.join().unwrap_or_default())
     });
     read?;
+    for (name, cells) in names.iter().zip(&per_sheet) {
+        let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0u32, u32::MAX, 0u32);
+        for c in cells {
+            let (r, col) = c.get_position();
+            (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(col), c1.max(col));
+        }
+        if !cells.is_empty() && grid_too_big(u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1, cells.len() as u64) {
+            return Err(ReadError::Oversized(format!(
+                "工作表“{name}”的 {} 个单元格分散在 {} 行 × {} 列的范围内",
+                cells.len(),
+                u64::from(r1 - r0) + 1,
+                u64::from(c1 - c0) + 1
+            )));
+        }
+    }
     let mut sheets = Vec::with_capacity(names.len());
     for (name, cells) in names.into_iter().zip(per_sheet.iter_mut()) {
         let mut cells = if cells.is_empty() { Range::empty() } else { Range::from_sparse(std::mem::take(cells)) };
@@ -226,7 +316,7 @@ pub type Merges = HashMap<String, Vec<((u32, u32), (u32, u32))>>;
 /// areas (found on another thread meanwhile): a consumer that finds merges below the
 /// header must fall back to [`read_file`], which fills them.
 pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) -> Result<Merges, ReadError> {
-    let mut wb = match open_any(path).map_err(classify)? {
+    let mut wb = match open_any(path)? {
         Sheets::Xlsx(x) => x,
         _ => return Err(ReadError::Unsupported("xlsx".into())),
     };
@@ -242,7 +332,7 @@ pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) ->
             while let Some(cell) = reader.next_cell().map_err(|e| classify(e.into()))? {
                 let (r, _) = cell.get_position();
                 if r > last {
-                    let cells = Range::from_sparse(std::mem::take(&mut buf));
+                    let cells = sparse_range(std::mem::take(&mut buf), name)?;
                     sink(Chunk { sheet: name.clone(), first_row: first, last_row: last, cells });
                     first = last + 1;
                     last = (first + chunk_rows - 1).max(r);
@@ -254,7 +344,7 @@ pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) ->
                 }
             }
             if let Some(m) = max_row.filter(|m| *m >= first) {
-                let cells = Range::from_sparse(buf);
+                let cells = sparse_range(buf, name)?;
                 sink(Chunk { sheet: name.clone(), first_row: first, last_row: m, cells });
             }
         }

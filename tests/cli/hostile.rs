@@ -288,3 +288,86 @@ fn a_question_with_thousands_of_long_options_charts_without_panic() {
     let svg = std::fs::read_to_string(w.path("o/charts/Q1.svg")).unwrap();
     assert!(svg.contains(&format!("另有 {} 个选项未画出", n - 30)), "caption says what is left out");
 }
+
+/// A copy of an .xlsx with one part's XML changed.
+fn doctored(src: &std::path::Path, dst: &std::path::Path, part: &str, change: impl Fn(&str) -> String) {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::fs::File::open(src).unwrap()).unwrap();
+    let mut zout = zip::ZipWriter::new(std::fs::File::create(dst).unwrap());
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        if name == part {
+            bytes = change(&String::from_utf8(bytes).unwrap()).into_bytes();
+        }
+        zout.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zout.write_all(&bytes).unwrap();
+    }
+    zout.finish().unwrap();
+}
+
+/// Runs the binary and returns its output and peak resident memory in MB.
+fn run_measured(w: &Workdir, args: &[&str]) -> (std::process::Output, u64) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .current_dir(w.dir.path())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(s) = std::fs::read_to_string(&status) {
+            if let Some(kb) = s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()) {
+                peak = peak.max(kb / 1024);
+            }
+        }
+        assert!(start.elapsed().as_secs() < 120, "diaoyan {args:?} still running");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    (child.wait_with_output().unwrap(), peak)
+}
+
+#[test]
+fn files_that_claim_too_much_are_refused_and_the_others_import() {
+    let w = Workdir::new();
+    let src = fixture("wjx_text.xlsx");
+    std::fs::create_dir_all(w.path("in")).unwrap();
+    doctored(&src, &w.path("in/strings.xlsx"), "xl/sharedStrings.xml", |x| x.replacen("uniqueCount=\"62\"", "uniqueCount=\"100000000000\"", 1));
+    doctored(&src, &w.path("in/far.xlsx"), "xl/worksheets/sheet1.xml", |x| {
+        x.replacen("<dimension ref=\"A1:P7\"/>", "<dimension ref=\"A1:XFD1048576\"/>", 1)
+            .replacen("</sheetData>", "<row r=\"1048576\"><c r=\"XFD1048576\"><v>1</v></c></row></sheetData>", 1)
+    });
+    // A few thousand cells scattered over 3,000 rows × 30,000 columns: a small file whose
+    // dense grid would take gigabytes.
+    doctored(&src, &w.path("in/wide.xlsx"), "xl/worksheets/sheet1.xml", |x| {
+        let rows: String = (0..3000).map(|i| format!("<row r=\"{r}\"><c r=\"{c}{r}\"><v>1</v></c></row>", r = 10 + i, c = col_name(i * 10))).collect();
+        x.replacen("</sheetData>", &format!("{rows}</sheetData>"), 1)
+    });
+    std::fs::copy(&src, w.path("in/good.xlsx")).unwrap();
+    let s = fixture("survey.toml");
+    for bad in ["strings.xlsx", "far.xlsx", "wide.xlsx"] {
+        let (out, peak) = run_measured(&w, &["import", "-s", s.to_str().unwrap(), &format!("in/{bad}"), "in/good.xlsx", "-o", "out/clean.csv"]);
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(1), "{bad}: {:?}\n{stdout}\n{stderr}", out.status);
+        assert!(peak < 1024, "{bad}: peak {peak} MB");
+        assert!(stderr.contains(bad) && stderr.contains("异常"), "{bad}: {stderr}");
+        assert!(stdout.contains("保留 6 行"), "{bad}: the good file imports: {stdout}");
+    }
+}
+
+fn col_name(mut c: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push((b'A' + (c % 26) as u8) as char);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    s.iter().rev().collect()
+}
