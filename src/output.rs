@@ -17,11 +17,41 @@ pub enum WriteError {
 }
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> WriteError {
-    WriteError::Io { path: path.display().to_string(), msg: e.to_string() }
+    WriteError::Io { path: path.display().to_string(), msg: person(&e.to_string()) }
+}
+
+/// A write failure in a person's words: what the system said (errno, Rust's error kinds,
+/// or a library's debug text around them) mapped to the few causes a user can act on.
+pub fn person(msg: &str) -> String {
+    let m = msg.to_ascii_lowercase();
+    let has = |ks: &[&str]| ks.iter().any(|k| m.contains(k));
+    if has(&["os error 28", "no space left", "storagefull", "os error 122", "quota"]) {
+        "磁盘空间不足，请清理磁盘或换一个输出文件夹".into()
+    } else if has(&["os error 13", "os error 1)", "permission denied", "permissiondenied"]) {
+        "没有写入权限，请换一个输出文件夹".into()
+    } else if has(&["os error 30", "read-only", "readonlyfilesystem"]) {
+        "磁盘或文件夹是只读的，请换一个输出文件夹".into()
+    } else if has(&["os error 2)", "not found", "notfound"]) {
+        "文件夹不存在或已被移走".into()
+    } else if has(&["os error 20", "not a directory", "notadirectory", "os error 21", "is a directory"]) {
+        "路径中有同名的文件或文件夹挡住了，请换一个输出位置".into()
+    } else if msg.is_ascii() {
+        // Whatever else the system said, without Rust's debug text around it.
+        let plain: String = msg.chars().filter(|c| !"{}()\"".contains(*c)).take(120).collect();
+        format!("写入失败（{plain}）")
+    } else {
+        msg.to_string()
+    }
 }
 
 /// Writes through a temporary file that is renamed onto `path` when complete.
 pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<(), String>) -> Result<(), WriteError> {
+    // Renaming onto a device, a pipe or a folder would replace it: never.
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if !m.is_file() {
+            return Err(WriteError::Io { path: path.display().to_string(), msg: "这个位置已有的不是普通文件（文件夹、设备或管道），不能写在这里".into() });
+        }
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io_err(path, e))?;
     }
@@ -167,4 +197,33 @@ pub fn write_issues(issues: &[Issue], path: &Path) -> Result<(), WriteError> {
 /// columns.csv: where every input column went.
 pub fn write_columns(columns: &[ColumnMap], path: &Path) -> Result<(), WriteError> {
     write_csv_rows(path, &COLUMN_HEADERS, columns.iter().map(|c| c.fields()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_failures_in_a_persons_words() {
+        let full = std::io::Error::from_raw_os_error(28);
+        assert!(person(&full.to_string()).contains("磁盘空间不足"));
+        let debug = "BackendError(DrawingError(ImageError(IoError(Os { code: 28, kind: StorageFull, message: \"No space left on device\" }))))";
+        assert!(person(debug).contains("磁盘空间不足"));
+        assert!(person(&std::io::Error::from_raw_os_error(13).to_string()).contains("没有写入权限"));
+        assert!(!person("ZipWriter::drop: failed to finalize archive").contains("ZipWriter::drop("));
+        assert_eq!(neutralise("=1+2"), "'=1+2");
+        assert_eq!(neutralise("-2"), "-2");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn never_writes_over_something_that_is_not_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.csv");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let err = write_csv_rows(&fifo, &["a"], vec![vec!["1"]]).unwrap_err().to_string();
+        assert!(err.contains("不是普通文件"), "{err}");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO is still there");
+    }
 }

@@ -448,7 +448,7 @@ fn fmt_value(v: f64, percent: bool) -> String {
 type DrawResult = Result<(), String>;
 
 fn e<E: std::fmt::Debug>(x: E) -> String {
-    format!("{x:?}")
+    crate::output::person(&format!("{x:?}"))
 }
 
 /// Draws text with its line box's top at `at.1`. plotters' ab_glyph backend places the
@@ -654,7 +654,7 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
             draw(&area, spec, &m, true).map_err(|x| fail(&p, x))?;
             area.present().map_err(|x| fail(&p, e(x)))?;
         }
-        std::fs::rename(&tmp, &p).map_err(|x| fail(&p, x.to_string()))?;
+        std::fs::rename(&tmp, &p).map_err(|x| fail(&p, crate::output::person(&x.to_string())))?;
         out.push(p);
     }
     if opts.svg {
@@ -678,7 +678,7 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
 /// Writes every chart of a results set into `dir`, in parallel; returns the files.
 pub fn write_all(specs: &[(String, Spec)], dir: &Path, opts: &ChartOptions) -> Result<Vec<PathBuf>, ChartError> {
     use rayon::prelude::*;
-    std::fs::create_dir_all(dir).map_err(|x| ChartError::Draw(dir.display().to_string(), x.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(|x| ChartError::Draw(dir.display().to_string(), crate::output::person(&x.to_string())))?;
     // Two names that become the same file name (`a/b` and `a_b`, or differing in case
     // only) get distinct files: `…_2`.
     let mut taken = std::collections::HashSet::new();
