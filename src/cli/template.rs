@@ -24,6 +24,12 @@ pub struct Args {
 pub fn run(a: Args) -> Result<i32> {
     let survey = Survey::load(&a.survey).with_context(|| format!("问卷定义 {}", a.survey.display()))?;
     let units = roster::load(&a.units)?;
+    // Every unit is checked before any template is written: a bad line in the roster must
+    // not leave half the templates written. One template holds at most Excel's rows.
+    const MAX_COPIES: u32 = 1_000_000;
+    if let Some(u) = units.iter().find(|u| u.expected > MAX_COPIES) {
+        anyhow::bail!("单位名单中“{}”的应收份数 {} 超过一份填报表能容纳的 {MAX_COPIES} 份（Excel 的行数上限），请核对名单；没有生成任何填报表", u.name, u.expected);
+    }
     std::fs::create_dir_all(&a.output).with_context(|| format!("无法创建输出文件夹 {}", a.output.display()))?;
     let mut used: Vec<String> = Vec::new();
     for u in &units {

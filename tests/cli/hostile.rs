@@ -371,3 +371,13 @@ fn col_name(mut c: usize) -> String {
     }
     s.iter().rev().collect()
 }
+
+#[test]
+fn a_roster_too_large_for_a_template_writes_none() {
+    let w = Workdir::new();
+    std::fs::write(w.path("units.csv"), "单位,应收份数\n区财政局,40\n区教育局,2000000\n").unwrap();
+    let r = w.run(["template", "-s", fixture("survey.toml").to_str().unwrap(), "--units", "units.csv", "-o", "t"]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("区教育局") && r.stderr().contains("没有生成任何填报表"), "{}", r.stderr());
+    assert!(!w.path("t").exists() || std::fs::read_dir(w.path("t")).unwrap().next().is_none());
+}
