@@ -44,7 +44,15 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let code = match cli::run(args) {
+    // A panic anywhere is a defect: no Rust text for the user, one Chinese line instead
+    // (readers that panic on a damaged file are caught nearer, per file).
+    std::panic::set_hook(Box::new(|_| {}));
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cli::run(args)));
+    let Ok(run) = run else {
+        eprintln!("错误：程序内部出错，运行已停止（这是 diaoyan 的缺陷：请把命令和输入文件发给维护者）");
+        std::process::exit(1);
+    };
+    let code = match run {
         Ok(code) => code,
         Err(e) => {
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();

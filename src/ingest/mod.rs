@@ -71,6 +71,164 @@ fn sparse_range(cells: Vec<calamine::Cell<Data>>, sheet: &str) -> Result<Range<D
     Ok(Range::from_sparse(cells))
 }
 
+/// Checks the compound-file (CFB) structure of an .xls before calamine reads it: calamine
+/// follows sector chains without looking for cycles, so a damaged or hostile file whose
+/// chain loops makes it grow a buffer until the process aborts. Every chain calamine will
+/// follow (directory, mini-FAT, streams) must end within the file, and every claimed
+/// length must fit in it.
+fn check_cfb(path: &Path) -> Result<(), ReadError> {
+    let Ok(data) = std::fs::read(path) else { return Ok(()) };
+    let bad = |why: &str| Err(ReadError::Oversized(format!("老版本 .xls 文件的内部结构{why}")));
+    if data.len() < 512 {
+        return Ok(()); // calamine says it is corrupt
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([data[i], data[i + 1]]);
+    let u32_at = |d: &[u8], i: usize| -> Option<u32> { d.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) };
+    let shift = u16_at(0x1E);
+    if shift != 9 && shift != 12 {
+        return bad("声明了不可能的扇区大小");
+    }
+    let size = 1usize << shift;
+    let maxid = data.len() / size;
+    let sector = |id: u32| -> Option<&[u8]> {
+        let start = (id as usize + 1).checked_mul(size)?;
+        data.get(start..start + size)
+    };
+    const END: u32 = 0xFFFF_FFFA; // ids at or above are markers
+    // DIFAT: 109 entries in the header, then a chain of DIFAT sectors.
+    let mut difat: Vec<u32> = (0..109).filter_map(|k| u32_at(&data, 0x4C + 4 * k)).collect();
+    let mut id = u32_at(&data, 0x44).unwrap_or(u32::MAX);
+    let mut steps = 0;
+    while id < END {
+        steps += 1;
+        if steps > maxid + 1 {
+            return bad("有循环的扇区链");
+        }
+        let Some(sec) = sector(id) else { return Ok(()) };
+        let entries: Vec<u32> = (0..size / 4).filter_map(|k| u32_at(sec, 4 * k)).collect();
+        let (next, rest) = entries.split_last().map(|(n, r)| (*n, r.to_vec())).unwrap_or((u32::MAX, vec![]));
+        difat.extend(rest);
+        id = next;
+    }
+    let mut fat: Vec<u32> = Vec::new();
+    for id in difat.into_iter().filter(|id| *id < END) {
+        let Some(sec) = sector(id) else { return Ok(()) };
+        fat.extend((0..size / 4).filter_map(|k| u32_at(sec, 4 * k)));
+    }
+    // A chain is safe when it ends (or leaves the FAT: calamine reports that) within
+    // maxid + 1 steps.
+    let chain_ends = |start: u32| -> bool {
+        let mut id = start;
+        for _ in 0..=maxid + 1 {
+            if id >= END {
+                return true;
+            }
+            match fat.get(id as usize) {
+                Some(&next) => id = next,
+                None => return true,
+            }
+        }
+        false
+    };
+    let dir_start = u32_at(&data, 0x30).unwrap_or(u32::MAX);
+    if !chain_ends(dir_start) {
+        return bad("有循环的扇区链（目录）");
+    }
+    let mini_fat_len = u32_at(&data, 0x40).unwrap_or(0) as usize;
+    if mini_fat_len > 0 && (mini_fat_len.saturating_mul(size) > data.len() || !chain_ends(u32_at(&data, 0x3C).unwrap_or(u32::MAX))) {
+        return bad("声明的小扇区表超出了文件");
+    }
+    // Directory entries (128 bytes each) along the directory chain: each stream's length
+    // must fit in the file, and its chain must end.
+    let mut workbook: Option<(u32, usize)> = None;
+    let mut root: Option<(u32, usize)> = None;
+    let mut id = dir_start;
+    for _ in 0..=maxid + 1 {
+        if id >= END {
+            break;
+        }
+        let Some(sec) = sector(id) else { break };
+        for e in sec.chunks(128).filter(|c| c.len() == 128) {
+            let start = u32_at(e, 0x74).unwrap_or(u32::MAX);
+            let len = u32_at(e, 0x78).unwrap_or(0) as usize;
+            if e[0x42] == 0 {
+                continue; // unused entry
+            }
+            if len > data.len().saturating_mul(2) + 4096 {
+                return bad("声明的数据长度超出了文件");
+            }
+            if (len >= 4096 || e[0x42] == 5) && !chain_ends(start) {
+                return bad("有循环的扇区链（数据流）");
+            }
+            let name_len = (u16::from_le_bytes([e[0x40], e[0x41]]) as usize).min(64);
+            let name: String = char::decode_utf16(e[..name_len].chunks(2).map(|c| u16::from_le_bytes([c[0], c.get(1).copied().unwrap_or(0)])))
+                .filter_map(|c| c.ok())
+                .filter(|c| *c != '\0')
+                .collect();
+            if e[0x42] == 5 {
+                root = Some((start, len));
+            } else if name == "Workbook" || name == "Book" {
+                workbook = Some((start, len));
+            }
+        }
+        id = fat.get(id as usize).copied().unwrap_or(u32::MAX);
+    }
+    // The workbook stream, gathered as calamine will: its sheets' DIMENSIONS records say how
+    // many cells to reserve, and calamine reserves them unchecked.
+    let follow = |start: u32, len: usize, unit: usize, get: &dyn Fn(u32) -> Option<Vec<u8>>, table: &[u32]| -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut id = start;
+        while id < END && out.len() < len && out.len() <= data.len() * 2 {
+            let Some(b) = get(id) else { break };
+            out.extend_from_slice(&b[..unit.min(b.len())]);
+            id = table.get(id as usize).copied().unwrap_or(u32::MAX);
+        }
+        out.truncate(len);
+        out
+    };
+    let Some((wstart, wlen)) = workbook else { return Ok(()) };
+    let stream = if wlen >= 4096 {
+        follow(wstart, wlen, size, &|id| sector(id).map(|s| s.to_vec()), &fat)
+    } else {
+        // Small streams live in the mini stream (64-byte sectors, the mini FAT).
+        let Some((rstart, rlen)) = root else { return Ok(()) };
+        let mini = follow(rstart, rlen, size, &|id| sector(id).map(|s| s.to_vec()), &fat);
+        let mf_bytes = follow(u32_at(&data, 0x3C).unwrap_or(u32::MAX), mini_fat_len * size, size, &|id| sector(id).map(|s| s.to_vec()), &fat);
+        let minifat: Vec<u32> = (0..mf_bytes.len() / 4).filter_map(|k| u32_at(&mf_bytes, 4 * k)).collect();
+        let get = |id: u32| mini.get(id as usize * 64..id as usize * 64 + 64).map(|b| b.to_vec());
+        follow(wstart, wlen, 64, &get, &minifat)
+    };
+    let mut i = 0;
+    while i + 4 <= stream.len() {
+        let typ = u16::from_le_bytes([stream[i], stream[i + 1]]);
+        let len = u16::from_le_bytes([stream[i + 2], stream[i + 3]]) as usize;
+        let body = &stream[i + 4..(i + 4 + len).min(stream.len())];
+        if typ == 0x0200 {
+            let w16 = |k: usize| u64::from(u16::from_le_bytes([body[k], body[k + 1]]));
+            let w32 = |k: usize| u64::from(u32_at(body, k).unwrap_or(0));
+            // (first row, row after the last, first column, column after the last)
+            let (r0, r1, c0, c1) = if body.len() >= 14 {
+                (w32(0), w32(4), w16(8), w16(10))
+            } else if body.len() >= 10 {
+                (w16(0), w16(2), w16(4), w16(6))
+            } else {
+                (0, 0, 0, 0)
+            };
+            // calamine subtracts these unchecked: an end before its start wraps around.
+            if r1 < r0 || c1 < c0 {
+                return bad("声明了起点在终点之后的工作表范围");
+            }
+            let (rows, cols) = (r1 - r0, c1 - c0);
+            // The cells a sheet can hold are bounded by the bytes that describe them.
+            if (rows + 1).saturating_mul(cols + 1) > MAX_GRID.max(stream.len() as u64) {
+                return bad(&format!("声明了 {rows} 行 × {cols} 列的工作表，文件中放不下这么多单元格"));
+            }
+        }
+        i += 4 + len;
+    }
+    Ok(())
+}
+
 /// Checks what an .xlsx claims before calamine trusts it: calamine reserves memory for the
 /// shared-string count a file declares, and a declared count of 10^11 aborts the process
 /// (no panic to catch). Parts whose declared size is absurd are refused too.
@@ -120,6 +278,16 @@ fn ext_of(path: &Path) -> Option<String> {
 
 /// Reads every sheet of `path`.
 pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
+    guarded(|| read_file_inner(path))
+}
+
+/// A reader that panics on a malformed file (calamine asserts on some) gives a read
+/// error like any other damaged file, never a crash.
+fn guarded<T>(f: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| Err(ReadError::Corrupt("读取时出错".into())))
+}
+
+fn read_file_inner(path: &Path) -> Result<Workbook, ReadError> {
     if !path.exists() {
         return Err(ReadError::NotFound);
     }
@@ -201,6 +369,9 @@ fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, Re
             return Ok(Sheets::Ods(o));
         }
     }
+    if n == 4 && magic == [0xD0, 0xCF, 0x11, 0xE0] {
+        check_cfb(path)?;
+    }
     if n == 4 && magic == [0xD0, 0xCF, 0x11, 0xE0] && ext != "xls" {
         if let Ok(x) = calamine::open_workbook::<calamine::Xls<_>, _>(path) {
             return Ok(Sheets::Xls(x));
@@ -214,6 +385,10 @@ fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, Re
 /// thread while another parses the rest, so that work on the cells (inference) overlaps
 /// the reading. Other formats are read as usual and not observed.
 pub fn read_file_observed(path: &Path, observe: &mut dyn FnMut(&str, &[calamine::Cell<Data>])) -> Result<Workbook, ReadError> {
+    guarded(|| read_observed_inner(path, observe))
+}
+
+fn read_observed_inner(path: &Path, observe: &mut dyn FnMut(&str, &[calamine::Cell<Data>])) -> Result<Workbook, ReadError> {
     if !matches!(ext_of(path).as_deref(), Some("xlsx" | "xlsm" | "xls" | "ods")) {
         return read_file(path);
     }
@@ -315,7 +490,11 @@ pub type Merges = HashMap<String, Vec<((u32, u32), (u32, u32))>>;
 /// consumer can parse rows while later ones are still being read. Returns the merged
 /// areas (found on another thread meanwhile): a consumer that finds merges below the
 /// header must fall back to [`read_file`], which fills them.
-pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) -> Result<Merges, ReadError> {
+pub fn stream_xlsx(path: &Path, chunk_rows: u32, sink: impl FnMut(Chunk)) -> Result<Merges, ReadError> {
+    guarded(|| stream_inner(path, chunk_rows, sink))
+}
+
+fn stream_inner(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) -> Result<Merges, ReadError> {
     let mut wb = match open_any(path)? {
         Sheets::Xlsx(x) => x,
         _ => return Err(ReadError::Unsupported("xlsx".into())),

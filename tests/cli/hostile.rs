@@ -381,3 +381,29 @@ fn a_roster_too_large_for_a_template_writes_none() {
     assert!(r.stderr().contains("区教育局") && r.stderr().contains("没有生成任何填报表"), "{}", r.stderr());
     assert!(!w.path("t").exists() || std::fs::read_dir(w.path("t")).unwrap().next().is_none());
 }
+
+#[test]
+fn every_malformed_file_gets_a_message_not_a_crash() {
+    let dir = crate::workdir::root().join("tests/fixtures/malformed");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    assert!(files.len() >= 50, "{} files", files.len());
+    let w = Workdir::new();
+    let s = fixture("survey.toml");
+    let mut failed = 0;
+    for (k, f) in files.iter().enumerate() {
+        let out = format!("o{k}/clean.csv");
+        let r = run_limited(&w, &["import", "-s", s.to_str().unwrap(), f.to_str().unwrap(), "-o", &out], 60);
+        let code = r.status.code();
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert!(matches!(code, Some(0..=2)), "{}: exit {:?}\n{stderr}", f.display(), r.status);
+        assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{}: {stderr}", f.display());
+        if code != Some(0) {
+            failed += 1;
+            let name = f.file_name().unwrap().to_string_lossy();
+            assert!(stderr.contains(name.as_ref()), "{}: the message names the file: {stderr}", f.display());
+            assert!(stderr.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)), "{}: in Chinese: {stderr}", f.display());
+        }
+    }
+    assert!(failed > 0, "some of the corpus is unreadable");
+}
