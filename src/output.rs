@@ -194,6 +194,37 @@ pub fn write_issues(issues: &[Issue], path: &Path) -> Result<(), WriteError> {
     write_csv_rows(path, &HEADERS, issues.iter().map(|i| i.fields()))
 }
 
+/// The file in an output folder that lists what one run wrote there.
+pub const MANIFEST: &str = "清单.csv";
+/// Its columns.
+pub const MANIFEST_HEADER: [&str; 3] = ["文件", "字节数", "运行编号"];
+
+/// A run starts: the previous run's manifest goes first, so that a folder left half
+/// rewritten by a failed or killed run has no manifest vouching for it.
+pub fn start_run(dir: &Path) -> Result<(), WriteError> {
+    let m = dir.join(MANIFEST);
+    match std::fs::remove_file(&m) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(&m, e)),
+        _ => Ok(()),
+    }
+}
+
+/// A run ends: the manifest, written last, lists every file it wrote (paths relative to
+/// `dir`), their sizes and the run's id. Files in the folder not listed, or of another
+/// size, are not this run's.
+pub fn finish_run(dir: &Path, files: &[PathBuf]) -> Result<(), WriteError> {
+    let run = format!("{}-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0), std::process::id());
+    let rows: Vec<[String; 3]> = files
+        .iter()
+        .map(|f| {
+            let rel = f.strip_prefix(dir).unwrap_or(f).display().to_string();
+            let size = std::fs::metadata(f).map(|m| m.len().to_string()).unwrap_or_default();
+            [rel, size, run.clone()]
+        })
+        .collect();
+    write_csv_rows(&dir.join(MANIFEST), &MANIFEST_HEADER, rows)
+}
+
 /// columns.csv: where every input column went.
 pub fn write_columns(columns: &[ColumnMap], path: &Path) -> Result<(), WriteError> {
     write_csv_rows(path, &COLUMN_HEADERS, columns.iter().map(|c| c.fields()))

@@ -30,10 +30,14 @@ pub fn run(a: Args) -> Result<i32> {
         super::say!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);
     }
+    let dir = output.parent().filter(|d| !d.as_os_str().is_empty()).map(|d| d.to_path_buf()).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir).ok();
+    diaoyan::output::start_run(&dir)?;
     diaoyan::output::write_frame(&mut imp.frame, &output)?;
     diaoyan::output::write_issues(&imp.issues, &issues_path)?;
     let columns_path = output.with_file_name("columns.csv");
     diaoyan::output::write_columns(&imp.column_map(), &columns_path)?;
+    diaoyan::output::finish_run(&dir, &[output.clone(), issues_path.clone(), columns_path.clone()])?;
     super::print_import_summary(&imp);
     super::say!("  已写出：{}，{}，{}（每一列导入到了哪道题）", output.display(), issues_path.display(), columns_path.display());
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })

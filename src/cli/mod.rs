@@ -164,6 +164,8 @@ fn own_output(path: &Path) -> Option<&'static str> {
                 Some("统计结果（results.csv）")
             } else if is(&diaoyan::render::results_csv::TESTS_HEADER) {
                 Some("检验结果（tests.csv）")
+            } else if is(&diaoyan::output::MANIFEST_HEADER) {
+                Some("输出清单")
             } else if ["respondent", "source_file", "source_sheet", "source_row"].iter().all(|c| fields.contains(c)) {
                 Some("清洗后的答卷表")
             } else {

@@ -90,6 +90,7 @@ pub fn run(a: Args) -> Result<i32> {
     let opts = StatsOptions { alpha: a.alpha, bonferroni: a.bonferroni, min_base: a.min_base, caution_base: a.caution_base, ..StatsOptions::default() };
     let dir = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)));
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建输出文件夹 {}", dir.display()))?;
+    diaoyan::output::start_run(&dir)?;
     let frame = match &a.filter {
         Some(f) => {
             let Some((col, vals)) = f.split_once('=') else {
@@ -126,6 +127,7 @@ pub fn run(a: Args) -> Result<i32> {
     };
     xlsx::write(&book, &survey, &ov, &results, &imp.issues, &frame)?;
     let mut n_charts = 0;
+    let mut chart_files = Vec::new();
     if let Some(font) = &font {
         let specs = charts::specs(&results, &survey);
         let missing = font.missing(specs.iter().flat_map(|(_, s)| s.texts()));
@@ -133,12 +135,16 @@ pub fn run(a: Args) -> Result<i32> {
             let list: String = missing.iter().take(30).collect::<Vec<_>>().iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ");
             eprintln!("提示：图表字体中没有这些字符，图中会显示为空白：{list}{}。可以用 --font 指定包含它们的字体。", if missing.len() > 30 { " ……" } else { "" });
         }
-        n_charts = charts::write_all(&specs, &dir.join("charts"), &chart_opts)?.len();
+        chart_files = charts::write_all(&specs, &dir.join("charts"), &chart_opts)?;
+        n_charts = chart_files.len();
     }
     results_csv::write_results(&results, &dir.join("results.csv"))?;
     results_csv::write_tests(&results, &dir.join("tests.csv"))?;
     diaoyan::output::write_issues(&imp.issues, &dir.join("issues.csv"))?;
     diaoyan::output::write_columns(&imp.column_map(), &dir.join("columns.csv"))?;
+    let mut written = vec![book.clone(), dir.join("results.csv"), dir.join("tests.csv"), dir.join("issues.csv"), dir.join("columns.csv")];
+    written.extend(chart_files);
+    diaoyan::output::finish_run(&dir, &written)?;
     super::print_import_summary(&imp);
     for s in &status {
         super::say!("回收情况：{}", s.sentence());
@@ -170,5 +176,6 @@ pub fn run(a: Args) -> Result<i32> {
     }
     super::say!("  issues.csv   数据问题清单（清洗后的答卷表在 Excel 汇总表的“清洗后数据”页）");
     super::say!("  columns.csv  每个文件的每一列导入到了哪道题（也在 Excel 汇总表的“列对应”页）");
+    super::say!("  清单.csv     本次运行写出的全部文件（最后写出；没有它说明这次运行没有完成）");
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }

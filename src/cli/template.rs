@@ -41,9 +41,12 @@ pub fn run(a: Args) -> Result<i32> {
         }
         used.push(stem.clone());
         let path = a.output.join(format!("{stem}.xlsx"));
-        let tmp = a.output.join(format!(".{stem}.xlsx.tmp"));
-        template::write(&survey, u, &tmp).with_context(|| format!("无法写出 {}", path.display()))?;
-        std::fs::rename(&tmp, &path).with_context(|| format!("无法写出 {}", path.display()))?;
+        let tmp = a.output.join(format!(".{stem}.xlsx.tmp{}", std::process::id()));
+        let written = template::write(&survey, u, &tmp).map_err(anyhow::Error::from).and_then(|_| std::fs::rename(&tmp, &path).map_err(anyhow::Error::from));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e).with_context(|| format!("无法写出 {}", path.display()));
+        }
     }
     super::say!("已为 {} 个单位生成填报表，放在 {}：", units.len(), a.output.display());
     for (u, stem) in units.iter().zip(&used) {

@@ -647,14 +647,23 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
     let fail = |p: &Path, err: String| ChartError::Draw(p.display().to_string(), err);
     if opts.png {
         let p = with_ext(stem, "png");
-        let tmp = with_ext(stem, "png.tmp.png");
-        {
+        // Unique per process (several reports may write into one folder at once), and
+        // removed whatever happens.
+        let tmp = with_ext(stem, &format!("png.tmp{}.png", std::process::id()));
+        let drawn = (|| {
             let area = BitMapBackend::new(&tmp, (m.w as u32, h as u32)).into_drawing_area();
             area.fill(&WHITE).map_err(|x| fail(&p, e(x)))?;
             draw(&area, spec, &m, true).map_err(|x| fail(&p, x))?;
-            area.present().map_err(|x| fail(&p, e(x)))?;
+            area.present().map_err(|x| fail(&p, e(x)))
+        })();
+        if let Err(x) = drawn {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(x);
         }
-        std::fs::rename(&tmp, &p).map_err(|x| fail(&p, crate::output::person(&x.to_string())))?;
+        std::fs::rename(&tmp, &p).map_err(|x| {
+            let _ = std::fs::remove_file(&tmp);
+            fail(&p, crate::output::person(&x.to_string()))
+        })?;
         out.push(p);
     }
     if opts.svg {

@@ -407,3 +407,42 @@ fn every_malformed_file_gets_a_message_not_a_crash() {
     }
     assert!(failed > 0, "some of the corpus is unreadable");
 }
+
+#[test]
+fn outputs_belong_to_one_run() {
+    let w = Workdir::new();
+    let s = fixture("survey.toml");
+    let data = fixture("wjx_text.xlsx");
+    // Four reports into one folder at once: none trips over another's temporary files.
+    let kids: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+                .current_dir(w.dir.path())
+                .args(["report", "-s", s.to_str().unwrap(), data.to_str().unwrap(), "-o", "same", "--charts", "png"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for k in kids {
+        let out = k.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let leftovers: Vec<_> = walk(&w.path("same")).into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // The manifest lists what the run wrote, with sizes that match.
+    let (h, rows) = read_csv(&w.path("same/清单.csv"));
+    assert_eq!(h, ["文件", "字节数", "运行编号"]);
+    assert!(rows.iter().any(|r| r[0] == "fixture.xlsx") && rows.iter().any(|r| r[0].starts_with("charts")));
+    for r in &rows {
+        assert_eq!(std::fs::metadata(w.path("same").join(&r[0])).unwrap().len().to_string(), r[1], "{}", r[0]);
+    }
+    // A run that fails part-way leaves no manifest vouching for a mix of old and new files.
+    std::fs::remove_dir_all(w.path("same/charts")).unwrap();
+    std::fs::write(w.path("same/charts"), "a file where the charts folder should go").unwrap();
+    let r = w.run(["report", "-s", s.to_str().unwrap(), data.to_str().unwrap(), "-o", "same", "--charts", "png"]);
+    assert_ne!(r.code(), 0);
+    assert!(!w.path("same/清单.csv").exists());
+    assert!(r.stderr().contains("charts") && !r.stderr().contains("Os {"), "{}", r.stderr());
+}

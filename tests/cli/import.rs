@@ -222,7 +222,7 @@ fn writes_csv_with_bom_parquet_and_ledger() {
     assert!(rows.iter().any(|r| r[6] == "合计行，不是答卷" && r[7] == "整行剔除" && r[2] == "11"));
     // No temporary files are left behind.
     let names: Vec<String> = std::fs::read_dir(w.path("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    assert_eq!(names.len(), 3, "clean, issues and columns only: {names:?}");
+    assert_eq!(names.len(), 4, "clean, issues, columns and the manifest only: {names:?}");
 }
 
 #[test]
