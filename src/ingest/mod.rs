@@ -198,11 +198,45 @@ fn check_cfb(path: &Path) -> Result<(), ReadError> {
         let get = |id: u32| mini.get(id as usize * 64..id as usize * 64 + 64).map(|b| b.to_vec());
         follow(wstart, wlen, 64, &get, &minifat)
     };
+    // Cells are placed where their records say; calamine then makes a dense grid of the
+    // sheet's extent, so cells far apart must be refused here.
+    let mut extent: Option<(u64, u64, u64, u64)> = None;
+    let mut cells: u64 = 0;
+    let check_extent = |extent: &mut Option<(u64, u64, u64, u64)>, cells: &mut u64| -> bool {
+        let ok = match *extent {
+            Some((r0, r1, c0, c1)) => !grid_too_big(r1 - r0 + 1, c1 - c0 + 1, *cells),
+            None => true,
+        };
+        *extent = None;
+        *cells = 0;
+        ok
+    };
     let mut i = 0;
     while i + 4 <= stream.len() {
         let typ = u16::from_le_bytes([stream[i], stream[i + 1]]);
         let len = u16::from_le_bytes([stream[i + 2], stream[i + 3]]) as usize;
         let body = &stream[i + 4..(i + 4 + len).min(stream.len())];
+        // BOF / EOF: a sheet's records start or end.
+        if (typ == 0x0809 || typ == 0x000A) && !check_extent(&mut extent, &mut cells) {
+            return bad("中有单元格分散在极大的范围内");
+        }
+        // Cell records (NUMBER, LABEL, LABELSST, RK, MULRK, BOOLERR, FORMULA, BLANK,
+        // MULBLANK, RSTRING): row, then column, in their first four bytes; MULRK and
+        // MULBLANK end with their last column.
+        if matches!(typ, 0x0203 | 0x0204 | 0x00FD | 0x027E | 0x00BD | 0x0205 | 0x0006 | 0x0201 | 0x00BE | 0x00D6) && body.len() >= 4 {
+            let r = u64::from(u16::from_le_bytes([body[0], body[1]]));
+            let c = u64::from(u16::from_le_bytes([body[2], body[3]]));
+            let c_end = if matches!(typ, 0x00BD | 0x00BE) && body.len() >= 6 {
+                u64::from(u16::from_le_bytes([body[body.len() - 2], body[body.len() - 1]])).max(c)
+            } else {
+                c
+            };
+            extent = Some(match extent {
+                Some((r0, r1, c0, c1)) => (r0.min(r), r1.max(r), c0.min(c), c1.max(c_end)),
+                None => (r, r, c, c_end),
+            });
+            cells += 1 + (c_end - c);
+        }
         if typ == 0x0200 {
             let w16 = |k: usize| u64::from(u16::from_le_bytes([body[k], body[k + 1]]));
             let w32 = |k: usize| u64::from(u32_at(body, k).unwrap_or(0));
@@ -225,6 +259,9 @@ fn check_cfb(path: &Path) -> Result<(), ReadError> {
             }
         }
         i += 4 + len;
+    }
+    if !check_extent(&mut extent, &mut cells) {
+        return bad("中有单元格分散在极大的范围内");
     }
     Ok(())
 }
