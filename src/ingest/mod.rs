@@ -90,9 +90,14 @@ fn check_cfb(path: &Path) -> Result<(), ReadError> {
     }
     let size = 1usize << shift;
     let maxid = data.len() / size;
+    // As calamine reads them: a last sector cut short by the end of the file is read as
+    // far as it goes.
     let sector = |id: u32| -> Option<&[u8]> {
+        if id as usize > maxid {
+            return None;
+        }
         let start = (id as usize + 1).checked_mul(size)?;
-        data.get(start..start + size)
+        data.get(start..(start + size).min(data.len()))
     };
     const END: u32 = 0xFFFF_FFFA; // ids at or above are markers
     // DIFAT: 109 entries in the header, then a chain of DIFAT sectors.
@@ -140,8 +145,10 @@ fn check_cfb(path: &Path) -> Result<(), ReadError> {
     }
     // Directory entries (128 bytes each) along the directory chain: each stream's length
     // must fit in the file, and its chain must end.
-    let mut workbook: Option<(u32, usize)> = None;
-    let mut root: Option<(u32, usize)> = None;
+    // As calamine sees them: the root is the first entry; a name is the 64-byte UTF-16
+    // field up to its first NUL, matched ignoring ASCII case; the first "Workbook", else
+    // the first "Book"; lengths are 32-bit with 512-byte sectors, 64-bit with 4096.
+    let mut entries: Vec<(String, u32, usize)> = Vec::new();
     let mut id = dir_start;
     for _ in 0..=maxid + 1 {
         if id >= END {
@@ -150,29 +157,32 @@ fn check_cfb(path: &Path) -> Result<(), ReadError> {
         let Some(sec) = sector(id) else { break };
         for e in sec.chunks(128).filter(|c| c.len() == 128) {
             let start = u32_at(e, 0x74).unwrap_or(u32::MAX);
-            let len = u32_at(e, 0x78).unwrap_or(0) as usize;
-            if e[0x42] == 0 {
-                continue; // unused entry
-            }
-            if len > data.len().saturating_mul(2) + 4096 {
+            let len = if size == 512 {
+                u32_at(e, 0x78).unwrap_or(0) as u64
+            } else {
+                u64::from_le_bytes(e[0x78..0x80].try_into().unwrap_or([0; 8]))
+            };
+            if len > (data.len() as u64).saturating_mul(2) + 4096 {
                 return bad("声明的数据长度超出了文件");
             }
-            if (len >= 4096 || e[0x42] == 5) && !chain_ends(start) {
+            let len = len as usize;
+            if len >= 4096 && !chain_ends(start) {
                 return bad("有循环的扇区链（数据流）");
             }
-            let name_len = (u16::from_le_bytes([e[0x40], e[0x41]]) as usize).min(64);
-            let name: String = char::decode_utf16(e[..name_len].chunks(2).map(|c| u16::from_le_bytes([c[0], c.get(1).copied().unwrap_or(0)])))
-                .filter_map(|c| c.ok())
-                .filter(|c| *c != '\0')
+            let name: String = char::decode_utf16(e[..64].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])))
+                .map(|c| c.unwrap_or('\u{FFFD}'))
+                .take_while(|c| *c != '\0')
                 .collect();
-            if e[0x42] == 5 {
-                root = Some((start, len));
-            } else if name == "Workbook" || name == "Book" {
-                workbook = Some((start, len));
-            }
+            entries.push((name, start, len));
         }
         id = fat.get(id as usize).copied().unwrap_or(u32::MAX);
     }
+    let root = entries.first().map(|(_, s, l)| (*s, *l));
+    if root.is_some_and(|(s, _)| !chain_ends(s)) {
+        return bad("有循环的扇区链（根目录）");
+    }
+    let find = |n: &str| entries.iter().find(|(name, _, _)| name.eq_ignore_ascii_case(n)).map(|(_, s, l)| (*s, *l));
+    let workbook = find("Workbook").or_else(|| find("Book"));
     // The workbook stream, gathered as calamine will: its sheets' DIMENSIONS records say how
     // many cells to reserve, and calamine reserves them unchecked.
     let follow = |start: u32, len: usize, unit: usize, get: &dyn Fn(u32) -> Option<Vec<u8>>, table: &[u32]| -> Vec<u8> {
@@ -198,6 +208,27 @@ fn check_cfb(path: &Path) -> Result<(), ReadError> {
         let get = |id: u32| mini.get(id as usize * 64..id as usize * 64 + 64).map(|b| b.to_vec());
         follow(wstart, wlen, 64, &get, &minifat)
     };
+    // The globals from the start, then every sheet from where its BOUNDSHEET record says
+    // it starts, as calamine reads them (a damaged offset makes it read other bytes as
+    // records, which are checked the same way).
+    let sheets = match scan_biff(&stream, 0, false) {
+        Ok(p) => p,
+        Err(why) => return bad(&why),
+    };
+    for pos in sheets.into_iter().take(1000) {
+        if let Err(why) = scan_biff(&stream, pos as usize, true) {
+            return bad(&why);
+        }
+    }
+    Ok(())
+}
+
+/// Scans BIFF records from `from` (to the first EOF when `sheet`): DIMENSIONS claims and
+/// cell extents must fit (calamine reserves and allocates what they say). Returns the
+/// sheet positions BOUNDSHEET records give.
+fn scan_biff(stream: &[u8], from: usize, sheet: bool) -> Result<Vec<u32>, String> {
+    let u32_at = |d: &[u8], i: usize| -> Option<u32> { d.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) };
+    let mut positions = Vec::new();
     // Cells are placed where their records say; calamine then makes a dense grid of the
     // sheet's extent, so cells far apart must be refused here.
     let mut extent: Option<(u64, u64, u64, u64)> = None;
@@ -211,14 +242,20 @@ fn check_cfb(path: &Path) -> Result<(), ReadError> {
         *cells = 0;
         ok
     };
-    let mut i = 0;
+    let mut i = from;
     while i + 4 <= stream.len() {
         let typ = u16::from_le_bytes([stream[i], stream[i + 1]]);
         let len = u16::from_le_bytes([stream[i + 2], stream[i + 3]]) as usize;
         let body = &stream[i + 4..(i + 4 + len).min(stream.len())];
+        if typ == 0x0085 && body.len() >= 4 {
+            positions.push(u32_at(body, 0).unwrap_or(0));
+        }
+        if sheet && typ == 0x000A {
+            break;
+        }
         // BOF / EOF: a sheet's records start or end.
         if (typ == 0x0809 || typ == 0x000A) && !check_extent(&mut extent, &mut cells) {
-            return bad("中有单元格分散在极大的范围内");
+            return Err("中有单元格分散在极大的范围内".into());
         }
         // Cell records (NUMBER, LABEL, LABELSST, RK, MULRK, BOOLERR, FORMULA, BLANK,
         // MULBLANK, RSTRING): row, then column, in their first four bytes; MULRK and
@@ -250,20 +287,20 @@ fn check_cfb(path: &Path) -> Result<(), ReadError> {
             };
             // calamine subtracts these unchecked: an end before its start wraps around.
             if r1 < r0 || c1 < c0 {
-                return bad("声明了起点在终点之后的工作表范围");
+                return Err("声明了起点在终点之后的工作表范围".into());
             }
             let (rows, cols) = (r1 - r0, c1 - c0);
             // The cells a sheet can hold are bounded by the bytes that describe them.
             if (rows + 1).saturating_mul(cols + 1) > MAX_GRID.max(stream.len() as u64) {
-                return bad(&format!("声明了 {rows} 行 × {cols} 列的工作表，文件中放不下这么多单元格"));
+                return Err(format!("声明了 {rows} 行 × {cols} 列的工作表，文件中放不下这么多单元格"));
             }
         }
         i += 4 + len;
     }
     if !check_extent(&mut extent, &mut cells) {
-        return bad("中有单元格分散在极大的范围内");
+        return Err("中有单元格分散在极大的范围内".into());
     }
-    Ok(())
+    Ok(positions)
 }
 
 /// Checks what an .xlsx claims before calamine trusts it: calamine reserves memory for the
