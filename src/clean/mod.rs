@@ -418,14 +418,8 @@ impl<'a> SheetCtx<'a> {
             // pre-numbered template row with only markers) is no response.
             if !state.iter().any(|s| matches!(s, QState::Answered | QState::Invalid)) {
                 // One entry for the row, not one per required question.
-                let mut k = row_issues;
-                while k < part.issues.len() {
-                    if part.issues[k].problem == Problem::RequiredMissing {
-                        part.issues.remove(k);
-                    } else {
-                        k += 1;
-                    }
-                }
+                let row: Vec<Issue> = part.issues.split_off(row_issues);
+                part.issues.extend(row.into_iter().filter(|i| i.problem != Problem::RequiredMissing));
                 part.issues.push(self.issue(Some(r), None, None, String::new(), Problem::EmptyResponse, Action::RowRejected));
                 part.rows_rejected += 1;
                 continue;
@@ -1130,25 +1124,13 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
         if parts.first().is_some_and(|p| !answered(p)) && parts.iter().skip(1).any(|p| answered(p)) {
             return None;
         }
-        // An open answer that has, over the whole file, few distinct values (or a
-        // multi/rank separator) would have been inferred as a choice.
+        // An open answer of the first rows must still be one over the whole file.
         if q.kind == Kind::Text {
-            let mut distinct: rustc_hash::FxHashSet<&str> = Default::default();
-            let mut n = 0usize;
-            for p in &parts {
-                if let ColData::Str(v) = &p.cols[qc.first] {
-                    for t in v.iter().flatten() {
-                        if t.contains(['┋', '→']) {
-                            return None;
-                        }
-                        n += 1;
-                        if distinct.len() <= 30 {
-                            distinct.insert(t.as_str());
-                        }
-                    }
-                }
-            }
-            if distinct.len() <= 30 && n > 0 && (distinct.len() * 2 <= n || distinct.len() <= 3) {
+            let answers = parts.iter().filter_map(|p| match &p.cols[qc.first] {
+                ColData::Str(v) => Some(v.iter().flatten().map(|t| t.as_str())),
+                _ => None,
+            });
+            if !crate::survey::infer::still_text(answers.flatten()) {
                 return None;
             }
         }

@@ -112,6 +112,7 @@ pub fn run(a: Args) -> Result<i32> {
         None => imp.frame.clone(),
     };
     let results = compute(&survey, &frame, &banners, a.weight.as_deref(), &opts)?;
+    let column_map = imp.column_map();
     let book = dir.join(format!("{}.xlsx", diaoyan::text::safe_file_stem(&survey.id)));
     let ov = xlsx::Overview {
         files: imp.files.len(),
@@ -123,7 +124,7 @@ pub fn run(a: Args) -> Result<i32> {
         banners: banners.clone(),
         filter: a.filter.clone(),
         status: status.clone(),
-        columns: imp.column_map(),
+        columns: column_map,
     };
     xlsx::write(&book, &survey, &ov, &results, &imp.issues, &frame)?;
     let mut n_charts = 0;
@@ -141,7 +142,7 @@ pub fn run(a: Args) -> Result<i32> {
     results_csv::write_results(&results, &dir.join("results.csv"))?;
     results_csv::write_tests(&results, &dir.join("tests.csv"))?;
     diaoyan::output::write_issues(&imp.issues, &dir.join("issues.csv"))?;
-    diaoyan::output::write_columns(&imp.column_map(), &dir.join("columns.csv"))?;
+    diaoyan::output::write_columns(&ov.columns, &dir.join("columns.csv"))?;
     let mut written = vec![book.clone(), dir.join("results.csv"), dir.join("tests.csv"), dir.join("issues.csv"), dir.join("columns.csv")];
     written.extend(chart_files);
     diaoyan::output::finish_run(&dir, &written)?;

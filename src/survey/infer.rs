@@ -445,6 +445,17 @@ fn classify_scanned(values: &[(u32, &Data)], coded: bool, scan: ColumnScan) -> (
     (Kind::Text, vec![])
 }
 
+/// Whether answers already read as an open question would still be inferred as one over
+/// all of them ([`classify`]'s own rule: no separator, not numbers, more than a few
+/// distinct answers for their number).
+pub fn still_text<'a>(answers: impl Iterator<Item = &'a str>) -> bool {
+    let mut scan = ColumnScan::default();
+    for a in answers {
+        scan.add(&Data::String(a.to_owned()));
+    }
+    classify_scanned(&[], false, scan).0 == Kind::Text
+}
+
 /// Column scans made while a file is read ([`crate::ingest::read_xlsx_observed`]): the
 /// header is found in the first rows, then every answer of every whole-cell column is
 /// scanned as it arrives, on another thread than the one parsing the file.

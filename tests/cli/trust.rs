@@ -16,6 +16,11 @@ fn run(s: &Survey, files: &[PathBuf]) -> Import {
     import(s, files, &ImportOptions::default(), &|_| {})
 }
 
+/// `diaoyan import -s <fixture survey> FILE -o OUT`.
+fn import_with_fixture_survey(w: &Workdir, file: &Path, out: &str) -> crate::workdir::Run {
+    w.run(["import", "-s", fixture("survey.toml").to_str().unwrap(), file.to_str().unwrap(), "-o", out])
+}
+
 /// Writes a one-sheet workbook: a header row, then rows of text cells.
 pub fn xlsx(path: &Path, header: &[&str], rows: &[Vec<&str>]) {
     let mut wb = rust_xlsxwriter::Workbook::new();
@@ -159,14 +164,7 @@ fn two_columns_for_one_target_are_both_left_out_and_reported() {
         .any(|i| i.column == "C" && i.value.contains("D列")));
     assert_eq!(imp.conflicts(), 4);
     // The command says so, and writes the column map.
-    let r = w.run([
-        "import",
-        "-s",
-        fixture("survey.toml").to_str().unwrap(),
-        p.to_str().unwrap(),
-        "-o",
-        "out/clean.csv",
-    ]);
+    let r = import_with_fixture_survey(&w, &p, "out/clean.csv");
     r.expect_code(0);
     assert!(
         r.stdout()
@@ -524,14 +522,7 @@ fn a_stray_quote_in_a_csv_swallows_no_rows() {
     }
     text += "18,甲局,党政干部,是,\"第一条\n第二条\"\n";
     std::fs::write(&p, text).unwrap();
-    let r = w.run([
-        "import",
-        "-s",
-        fixture("survey.toml").to_str().unwrap(),
-        p.to_str().unwrap(),
-        "-o",
-        "out/clean.csv",
-    ]);
+    let r = import_with_fixture_survey(&w, &p, "out/clean.csv");
     r.expect_code(0);
     assert!(
         r.stdout()
