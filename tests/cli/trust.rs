@@ -402,19 +402,18 @@ fn zero_based_exports(w: &Workdir) -> (PathBuf, PathBuf) {
     (t, c)
 }
 
+/// Those exports and the definition `init` infers from both (written to `s.toml`).
+fn zero_based_survey(w: &Workdir) -> (PathBuf, PathBuf, Survey) {
+    let (t, c) = zero_based_exports(w);
+    w.run(["init", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    let s = Survey::load(&w.path("s.toml")).unwrap();
+    (t, c, s)
+}
+
 #[test]
 fn a_scale_scores_the_number_in_its_labels() {
     let w = Workdir::new();
-    let (t, c) = zero_based_exports(&w);
-    w.run([
-        "init",
-        t.to_str().unwrap(),
-        c.to_str().unwrap(),
-        "-o",
-        "s.toml",
-    ])
-    .expect_code(0);
-    let s = Survey::load(&w.path("s.toml")).unwrap();
+    let (t, c, s) = zero_based_survey(&w);
     let q2 = s.question("Q2").unwrap();
     let labels: Vec<&str> = q2.options.iter().map(|o| o.text()).collect();
     let want: Vec<String> = (0..=10).map(|k| format!("{k}分")).collect();
@@ -483,16 +482,7 @@ fn a_scale_scores_the_number_in_its_labels() {
 fn a_hand_typed_number_on_a_zero_based_scale_is_the_score() {
     // A unit workbook (text answers elsewhere) typing bare scores: 3 is 3分, not code 3.
     let w = Workdir::new();
-    let (t, c) = zero_based_exports(&w);
-    w.run([
-        "init",
-        t.to_str().unwrap(),
-        c.to_str().unwrap(),
-        "-o",
-        "s.toml",
-    ])
-    .expect_code(0);
-    let s = Survey::load(&w.path("s.toml")).unwrap();
+    let (_, _, s) = zero_based_survey(&w);
     let p = w.path("单位.xlsx");
     xlsx(
         &p,
