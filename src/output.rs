@@ -1,23 +1,31 @@
-//! Writing the response table and the ledger: CSV (UTF-8 with BOM so Excel opens it
-//! with the right encoding) or Parquet. Every file is written to a temporary name in
-//! the same folder and renamed, so a crash never leaves a half-written file behind.
+//! Writing files: the response table as CSV (UTF-8 with BOM so Excel opens it with the
+//! right encoding) or Parquet, small CSVs, and the run manifest. Every file goes through
+//! [`write_atomic`]: written to a temporary name in the same folder and renamed, so a
+//! crash never leaves a half-written file behind. This module sits at the bottom: it
+//! knows files, not questionnaires.
 
 use polars::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::clean::ledger::{ColumnMap, Issue, COLUMN_HEADERS, HEADERS};
-
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("无法写入 {path}：{msg}")]
-    Io { path: String, msg: String },
+    /// The system's error is kept as the source; users read it in [`person`]'s words.
+    #[error("无法写入 {path}：{}", person(&source.to_string()))]
+    Io { path: String, source: std::io::Error },
+    #[error("无法写入 {0}：这个位置已有的不是普通文件（文件夹、设备或管道），不能写在这里")]
+    NotAFile(String),
     #[error("输出文件名 {0} 的扩展名应为 .csv 或 .parquet")]
     BadExtension(String),
 }
 
-fn io_err(path: &Path, e: impl std::fmt::Display) -> WriteError {
-    WriteError::Io { path: path.display().to_string(), msg: person(&e.to_string()) }
+fn io_err(path: &Path, e: std::io::Error) -> WriteError {
+    WriteError::Io { path: path.display().to_string(), source: e }
+}
+
+/// A library's error while it writes into our file, kept as the cause of an I/O error.
+pub fn other(e: impl std::error::Error + Send + Sync + 'static) -> std::io::Error {
+    std::io::Error::other(e)
 }
 
 /// A write failure in a person's words: what the system said (errno, Rust's error kinds,
@@ -45,23 +53,33 @@ pub fn person(msg: &str) -> String {
 }
 
 /// Writes through a temporary file that is renamed onto `path` when complete.
-pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<(), String>) -> Result<(), WriteError> {
+pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>) -> Result<(), WriteError> {
+    write_atomic_path(path, |tmp| {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(tmp)?);
+        f(&mut w)?;
+        w.flush()
+    })
+}
+
+/// The one way every output file is written: `f` writes a temporary file in the same
+/// folder (its name ends in the same extension, for libraries that choose the format by
+/// it), which is renamed onto `path` when `f` succeeds and removed whatever happens.
+/// The temporary name is unique per process, as several reports may write into one
+/// folder at once.
+pub fn write_atomic_path(path: &Path, f: impl FnOnce(&Path) -> std::io::Result<()>) -> Result<(), WriteError> {
     // Renaming onto a device, a pipe or a folder would replace it: never.
     if let Ok(m) = std::fs::symlink_metadata(path) {
         if !m.is_file() {
-            return Err(WriteError::Io { path: path.display().to_string(), msg: "这个位置已有的不是普通文件（文件夹、设备或管道），不能写在这里".into() });
+            return Err(WriteError::NotAFile(path.display().to_string()));
         }
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io_err(path, e))?;
     }
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let tmp: PathBuf = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-    let file = std::fs::File::create(&tmp).map_err(|e| io_err(path, e))?;
-    let mut w = std::io::BufWriter::new(file);
-    let res = f(&mut w).and_then(|_| w.flush().map_err(|e| e.to_string()));
-    drop(w);
-    if let Err(e) = res {
+    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    let tmp: PathBuf = path.with_file_name(format!(".{name}.tmp{}{ext}", std::process::id()));
+    if let Err(e) = f(&tmp) {
         let _ = std::fs::remove_file(&tmp);
         return Err(io_err(path, e));
     }
@@ -104,7 +122,7 @@ impl Typed<'_> {
             }),
             Typed::F64(c) => {
                 if let Some(f) = c.get(i) {
-                    out.push_str(&crate::ingest::fmt_num(f));
+                    out.push_str(&crate::text::fmt_num(f));
                 }
             }
             Typed::I32(c) => {
@@ -137,24 +155,24 @@ pub fn write_csv_frame(df: &DataFrame, path: &Path) -> Result<(), WriteError> {
         })
         .collect();
     write_atomic(path, |w| {
-        w.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
+        w.write_all(b"\xEF\xBB\xBF")?;
         let mut cw = csv::Writer::from_writer(w);
-        cw.write_record(df.get_column_names().iter().map(|s| neutralise(s.as_str()).into_owned())).map_err(|e| e.to_string())?;
+        cw.write_record(df.get_column_names().iter().map(|s| neutralise(s.as_str()).into_owned())).map_err(other)?;
         let mut fields: Vec<String> = vec![String::new(); typed.len()];
         for i in 0..df.height() {
             for (f, t) in fields.iter_mut().zip(&typed) {
                 f.clear();
                 t.write(i, f);
             }
-            cw.write_record(&fields).map_err(|e| e.to_string())?;
+            cw.write_record(&fields).map_err(other)?;
         }
-        cw.flush().map_err(|e| e.to_string())
+        cw.flush()
     })
 }
 
 pub fn write_parquet_frame(df: &mut DataFrame, path: &Path) -> Result<(), WriteError> {
     write_atomic(path, |w| {
-        ParquetWriter::new(w).finish(df).map(|_| ()).map_err(|e| e.to_string())
+        ParquetWriter::new(w).finish(df).map(|_| ()).map_err(other)
     })
 }
 
@@ -175,23 +193,19 @@ where
     F: AsRef<[u8]>,
 {
     write_atomic(path, |w| {
-        w.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
+        w.write_all(b"\xEF\xBB\xBF")?;
         let mut cw = csv::Writer::from_writer(w);
-        cw.write_record(header).map_err(|e| e.to_string())?;
+        cw.write_record(header).map_err(other)?;
         let mut fields: Vec<String> = Vec::new();
         for r in rows {
             fields.clear();
             for f in r {
                 fields.push(neutralise(&String::from_utf8_lossy(f.as_ref())).into_owned());
             }
-            cw.write_record(&fields).map_err(|e| e.to_string())?;
+            cw.write_record(&fields).map_err(other)?;
         }
-        cw.flush().map_err(|e| e.to_string())
+        cw.flush()
     })
-}
-
-pub fn write_issues(issues: &[Issue], path: &Path) -> Result<(), WriteError> {
-    write_csv_rows(path, &HEADERS, issues.iter().map(|i| i.fields()))
 }
 
 /// The file in an output folder that lists what one run wrote there.
@@ -223,11 +237,6 @@ pub fn finish_run(dir: &Path, files: &[PathBuf]) -> Result<(), WriteError> {
         })
         .collect();
     write_csv_rows(&dir.join(MANIFEST), &MANIFEST_HEADER, rows)
-}
-
-/// columns.csv: where every input column went.
-pub fn write_columns(columns: &[ColumnMap], path: &Path) -> Result<(), WriteError> {
-    write_csv_rows(path, &COLUMN_HEADERS, columns.iter().map(|c| c.fields()))
 }
 
 #[cfg(test)]

@@ -186,16 +186,6 @@ pub fn canonical_time(s: &str) -> Option<String> {
     Some(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{sec:02}"))
 }
 
-/// Splits a 问卷星 "other" answer `其他【请注明】〖宠物〗` into the option and the text.
-pub fn split_other(s: &str) -> (&str, Option<&str>) {
-    if let Some(open) = s.find('〖') {
-        let text = &s[open + '〖'.len_utf8()..];
-        let text = text.strip_suffix('〗').unwrap_or(text);
-        return (s[..open].trim(), Some(text));
-    }
-    (s, None)
-}
-
 /// `4分` → 4; also accepts a bare number.
 pub fn parse_points(s: &str) -> Option<f64> {
     let t = norm(s);
@@ -230,6 +220,29 @@ pub fn safe_file_stem(name: &str) -> String {
         s = "_".into();
     }
     s
+}
+
+/// A number as a cell shows it: integers without a decimal point.
+pub fn fmt_num(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// Excel column letters for a 0-based column index.
+pub fn col_letter(mut c: u32) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap()
 }
 
 #[cfg(test)]
@@ -279,7 +292,6 @@ mod tests {
     fn normalises() {
         assert_eq!(norm(" ＡＢ　c "), "abc");
         assert_eq!(norm("３０～３４岁"), "30~34岁");
-        assert_eq!(split_other("其他【请注明】〖宠物〗"), ("其他【请注明】", Some("宠物")));
         assert_eq!(parse_points("４分"), Some(4.0));
     }
 

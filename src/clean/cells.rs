@@ -6,50 +6,9 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::ledger::{Action, Problem};
 use crate::survey::{Kind, Question};
-use crate::text::{norm, parse_points, split_other, tidy};
-
-/// How a cell stands before its content is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Blank {
-    /// Not shown by skip logic (`(跳过)`, `-3`).
-    Skipped,
-    /// Shown but not answered (empty, `(空)`).
-    Empty,
-}
-
-pub fn blank(d: &Data) -> Option<Blank> {
-    match d {
-        Data::Empty => Some(Blank::Empty),
-        Data::Float(f) if *f == -3.0 => Some(Blank::Skipped),
-        Data::Int(-3) => Some(Blank::Skipped),
-        Data::String(s) => {
-            let t = s.trim();
-            match t {
-                "" | "(空)" | "（空）" => Some(Blank::Empty),
-                "(跳过)" | "（跳过）" | "-3" => Some(Blank::Skipped),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
-/// An integer held by a cell, as number or digit string.
-pub fn int_of(d: &Data) -> Option<i64> {
-    match d {
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e9 => Some(*f as i64),
-        Data::Int(i) => Some(*i),
-        Data::String(s) => {
-            let t = s.trim();
-            if !t.is_empty() && t.len() < 10 && t.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-                t.parse().ok()
-            } else {
-                None
-            }
-        }
-        _ => None,
-    }
-}
+use crate::ingest::cells::{blank, int_of, Blank};
+use crate::ingest::platform::split_other;
+use crate::text::{norm, parse_points, tidy};
 
 /// A cell's problem: what was wrong and what was done.
 #[derive(Debug, Clone, PartialEq)]
@@ -296,63 +255,6 @@ fn part(
     }
 }
 
-/// A split multi-select column cell: selected, not selected, skipped, or unreadable.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Flag {
-    Yes,
-    No,
-    Blank(Blank),
-    Bad,
-}
-
-pub fn flag(d: &Data) -> Flag {
-    if let Some(b) = blank(d) {
-        return Flag::Blank(b);
-    }
-    match d {
-        Data::Bool(b) => if *b { Flag::Yes } else { Flag::No },
-        _ => match int_of(d) {
-            Some(1) => Flag::Yes,
-            Some(0) | Some(-2) => Flag::No,
-            Some(_) => Flag::Bad,
-            None => {
-                let s = norm(&crate::ingest::cell_text(d));
-                match s.as_str() {
-                    "是" | "√" | "✓" | "✔" | "y" | "yes" | "true" | "选" | "选中" | "有" => Flag::Yes,
-                    "否" | "×" | "n" | "no" | "false" | "不选" | "未选" | "无" => Flag::No,
-                    _ => Flag::Bad,
-                }
-            }
-        },
-    }
-}
-
-/// A split ranking column cell: rank k ≥ 1, not ranked (`-2`, 0), skipped, or bad.
-pub fn rank_cell(d: &Data, n: usize) -> Result<Option<i32>, Option<Blank>> {
-    if let Some(b) = blank(d) {
-        return Err(Some(b));
-    }
-    match int_of(d) {
-        Some(-2) | Some(0) => Ok(None),
-        Some(k) if k >= 1 && (k as usize) <= n => Ok(Some(k as i32)),
-        _ => Err(None),
-    }
-}
-
-/// A number question's cell.
-pub fn number(d: &Data) -> Result<f64, ()> {
-    match d {
-        Data::Float(f) if f.is_finite() => Ok(*f),
-        Data::Int(i) => Ok(*i as f64),
-        Data::String(s) => {
-            let t = norm(s);
-            let t = t.trim_end_matches(|c: char| !c.is_ascii_digit() && c != '.');
-            t.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(())
-        }
-        _ => Err(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,20 +327,5 @@ mod tests {
         assert_eq!(p.notes[0].note.problem, Problem::OtherAsText);
         let p = picks(&o, "A、C、领导调研", false);
         assert_eq!(ids(p), vec![0, 2, 3]);
-    }
-
-    #[test]
-    fn flags_and_ranks() {
-        assert_eq!(flag(&Data::Float(1.0)), Flag::Yes);
-        assert_eq!(flag(&s("否")), Flag::No);
-        assert_eq!(flag(&s("√")), Flag::Yes);
-        assert_eq!(flag(&Data::Float(-3.0)), Flag::Blank(Blank::Skipped));
-        assert_eq!(flag(&s("也许")), Flag::Bad);
-        assert_eq!(rank_cell(&Data::Float(2.0), 3), Ok(Some(2)));
-        assert_eq!(rank_cell(&Data::Float(-2.0), 3), Ok(None));
-        assert_eq!(rank_cell(&Data::Float(-3.0), 3), Err(Some(Blank::Skipped)));
-        assert_eq!(rank_cell(&Data::Float(9.0), 3), Err(None));
-        assert_eq!(number(&s("３５岁")), Ok(35.0));
-        assert!(number(&s("不知道")).is_err());
     }
 }

@@ -304,8 +304,8 @@ pub fn resolve_conflicts(survey: &Survey, columns: &mut [Column]) -> Vec<(u32, u
             .collect();
         let target = match c.role.question() {
             Some(q) => match c.role {
-                Role::MatrixRow(_, r) => format!("{}/{}", survey.questions[q].id, survey.questions[q].rows[r]),
-                Role::Split(_, o) => format!("{}/{}", survey.questions[q].id, survey.questions[q].options[o].text()),
+                Role::MatrixRow(_, r) => crate::survey::schema::part_column(&survey.questions[q].id, &survey.questions[q].rows[r]),
+                Role::Split(_, o) => crate::survey::schema::part_column(&survey.questions[q].id, survey.questions[q].options[o].text()),
                 _ => survey.questions[q].id.clone(),
             },
             None => match c.role {

@@ -186,3 +186,13 @@ impl ColumnMap {
         ]
     }
 }
+
+/// issues.csv: the ledger, one row per issue.
+pub fn write_issues(issues: &[Issue], path: &std::path::Path) -> Result<(), crate::output::WriteError> {
+    crate::output::write_csv_rows(path, &HEADERS, issues.iter().map(|i| i.fields()))
+}
+
+/// columns.csv: where every input column went.
+pub fn write_columns(columns: &[ColumnMap], path: &std::path::Path) -> Result<(), crate::output::WriteError> {
+    crate::output::write_csv_rows(path, &COLUMN_HEADERS, columns.iter().map(|c| c.fields()))
+}

@@ -10,7 +10,7 @@
 pub mod cells;
 pub mod layout;
 pub mod ledger;
-pub mod schema;
+
 
 use calamine::{Data, Range};
 use polars::prelude::*;
@@ -20,12 +20,13 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::ingest::{self, cell_text, col_letter, read_file, SheetData};
-use crate::collect::template::TemplateMeta;
+use crate::survey::template::TemplateMeta;
 use crate::survey::{Kind, Survey};
-use cells::{Blank, Choice, Flag, Options};
+use cells::{Choice, Options};
+use ingest::cells::{Blank, Flag};
 use layout::{Layout, Matcher, Role};
 use ledger::{Action, Issue, Problem};
-use schema::{ColType, Schema, TRACE};
+use crate::survey::schema::{ColType, Schema, TRACE};
 
 /// How the import is run.
 #[derive(Debug, Clone)]
@@ -524,14 +525,14 @@ impl<'a> SheetCtx<'a> {
         };
         // A returned template accepts exactly the dropdown's values; anything else is
         // reported and set missing, never converted.
-        if self.strict && cells::blank(d).is_none() {
+        if self.strict && ingest::cells::blank(d).is_none() {
             let exact = |t: &str| match d {
                 Data::String(s) => s.trim() == t,
                 _ => false,
             };
             let ok = match (role, q.kind) {
                 (Role::Whole(_), Kind::Single | Kind::Scale) | (Role::MatrixRow(..), _) => q.options.iter().any(|o| exact(o.text())),
-                (Role::Split(..), Kind::Multi) => exact(crate::collect::template::YES) || exact(crate::collect::template::NO),
+                (Role::Split(..), Kind::Multi) => exact(crate::survey::template::YES) || exact(crate::survey::template::NO),
                 (Role::Whole(_), Kind::Number) => matches!(d, Data::Float(_) | Data::Int(_)) || matches!(d, Data::String(s) if s.trim().parse::<f64>().is_ok_and(|v| v.is_finite())),
                 _ => true,
             };
@@ -548,7 +549,7 @@ impl<'a> SheetCtx<'a> {
         }
         match (role, q.kind) {
             (Role::OtherText(_, oi), _) => {
-                if cells::blank(d).is_none() {
+                if ingest::cells::blank(d).is_none() {
                     if let Some((_, c)) = qc.other.iter().find(|(o, _)| *o == oi) {
                         vals[*c] = Val::Str(crate::text::tidy(&cell_text(d)));
                     }
@@ -567,7 +568,7 @@ impl<'a> SheetCtx<'a> {
                 Choice::Bad(n) => { note(issues, cell_text(d), n.problem, n.action); invalid(state) }
             },
             (Role::Whole(_), Kind::Multi | Kind::Rank) => {
-                if let Some(b) = cells::blank(d) {
+                if let Some(b) = ingest::cells::blank(d) {
                     return mark(state, b);
                 }
                 let rank = q.kind == Kind::Rank;
@@ -592,7 +593,7 @@ impl<'a> SheetCtx<'a> {
                     state[qi] = QState::Answered;
                 }
             }
-            (Role::Whole(_), Kind::Text) => match cells::blank(d) {
+            (Role::Whole(_), Kind::Text) => match ingest::cells::blank(d) {
                 Some(b) => mark(state, b),
                 None => {
                     let t = crate::text::tidy(&cell_text(d));
@@ -604,9 +605,9 @@ impl<'a> SheetCtx<'a> {
                     state[qi] = QState::Answered;
                 }
             },
-            (Role::Whole(_), Kind::Number) => match cells::blank(d) {
+            (Role::Whole(_), Kind::Number) => match ingest::cells::blank(d) {
                 Some(b) => mark(state, b),
-                None => match cells::number(d) {
+                None => match ingest::cells::number(d) {
                     Ok(v) => {
                         vals[qc.first] = Val::F64(v);
                         state[qi] = QState::Answered;
@@ -625,7 +626,7 @@ impl<'a> SheetCtx<'a> {
                 }
                 Choice::Bad(n) => { note(issues, cell_text(d), n.problem, n.action); invalid(state) }
             },
-            (Role::Split(_, oi), Kind::Multi) => match cells::flag(d) {
+            (Role::Split(_, oi), Kind::Multi) => match ingest::cells::flag(d) {
                 Flag::Yes => {
                     vals[qc.first + oi] = Val::Bool(true);
                     state[qi] = QState::Answered;
@@ -639,7 +640,7 @@ impl<'a> SheetCtx<'a> {
                 Flag::Blank(b) => mark(state, b),
                 Flag::Bad => { note(issues, cell_text(d), Problem::BadFlag, Action::SetMissing); invalid(state) }
             },
-            (Role::Split(_, oi), Kind::Rank) => match cells::rank_cell(d, q.options.len()) {
+            (Role::Split(_, oi), Kind::Rank) => match ingest::cells::rank_cell(d, q.options.len()) {
                 Ok(Some(k)) => {
                     if rank_seen[qi].contains(&k) {
                         note(issues, cell_text(d), Problem::BadRank, Action::SetMissing);
@@ -761,7 +762,7 @@ fn prepare_sheet<'a>(
         let (mut total, mut ints, mut letters) = (0usize, 0usize, 0usize);
         for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
             let Some(d) = cells.get_value((r, c.col)) else { continue };
-            if cells::blank(d).is_some() {
+            if ingest::cells::blank(d).is_some() {
                 continue;
             }
             total += 1;
@@ -769,7 +770,7 @@ fn prepare_sheet<'a>(
             if is_option {
                 continue;
             }
-            if cells::int_of(d).is_some() {
+            if ingest::cells::int_of(d).is_some() {
                 ints += 1;
             } else if let Data::String(s) = d {
                 let t = crate::text::norm(s);
@@ -849,7 +850,7 @@ fn prepare_sheet<'a>(
         let headed: HashSet<u32> = ctx.layout.columns.iter().map(|c| c.col).collect();
         for col in (start.1..=end.1).filter(|c| !headed.contains(c)) {
             let first = (ctx.layout.header_row + 1..=end.0.min(ctx.layout.header_row + 2000))
-                .find_map(|r| cells.get_value((r, col)).filter(|d| cells::blank(d).is_none()).map(|d| (r, cell_text(d))));
+                .find_map(|r| cells.get_value((r, col)).filter(|d| ingest::cells::blank(d).is_none()).map(|d| (r, cell_text(d))));
             if let Some((r, v)) = first {
                 header_issues.push(ctx.issue(Some(r), Some(col), None, v, Problem::UnheadedColumn, Action::ColumnIgnored));
                 columns.push(ledger::ColumnMap {
@@ -1051,7 +1052,7 @@ fn parse_chunks(
 /// Whether a streamed read stands: not a returned template (read strictly), and no
 /// merged cells at or below a header (they change what the rows say).
 fn streamed_ok(results: &SheetResults, merges: &ingest::Merges) -> bool {
-    if results.iter().any(|(name, _)| name == crate::collect::template::META_SHEET) {
+    if results.iter().any(|(name, _)| name == crate::survey::template::META_SHEET) {
         return false;
     }
     for (name, r) in results {
@@ -1169,7 +1170,7 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
                     return (vec![], report, vec![i]);
                 }
             };
-            let tmpl = crate::collect::template::meta(&wb);
+            let tmpl = crate::survey::template::meta(&wb);
             if let Some(m) = &tmpl {
                 if m.survey_id != survey.id || m.version != survey.version {
                     let msg = format!(
@@ -1187,7 +1188,7 @@ fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Pat
                 .iter()
                 .filter(|sheet| !sheet.cells.is_empty())
                 // Of a template only the response sheet holds answers.
-                .filter(|sheet| tmpl.is_none() || sheet.name == crate::collect::template::RESPONSE_SHEET)
+                .filter(|sheet| tmpl.is_none() || sheet.name == crate::survey::template::RESPONSE_SHEET)
                 .map(|sheet| (sheet.name.clone(), parse_sheet(survey, schema, options, &matcher, sheet, &file, &stem, wave.clone(), tmpl.as_ref())))
                 .collect();
             // Freeing millions of cells takes a while; nothing waits for it.

@@ -34,9 +34,9 @@ pub fn run(a: Args) -> Result<i32> {
     std::fs::create_dir_all(&dir).ok();
     diaoyan::output::start_run(&dir)?;
     diaoyan::output::write_frame(&mut imp.frame, &output)?;
-    diaoyan::output::write_issues(&imp.issues, &issues_path)?;
+    diaoyan::clean::ledger::write_issues(&imp.issues, &issues_path)?;
     let columns_path = output.with_file_name("columns.csv");
-    diaoyan::output::write_columns(&imp.column_map(), &columns_path)?;
+    diaoyan::clean::ledger::write_columns(&imp.column_map(), &columns_path)?;
     diaoyan::output::finish_run(&dir, &[output.clone(), issues_path.clone(), columns_path.clone()])?;
     super::print_import_summary(&imp);
     super::say!("  已写出：{}，{}，{}（每一列导入到了哪道题）", output.display(), issues_path.display(), columns_path.display());

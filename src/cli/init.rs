@@ -36,7 +36,7 @@ pub fn run(a: Args) -> Result<i32> {
     let (survey, notes) = infer_scanned(&books, scans)?;
     diaoyan::output::write_atomic(&a.output, |w| {
         use std::io::Write;
-        w.write_all(survey.to_toml().as_bytes()).map_err(|e| e.to_string())
+        w.write_all(survey.to_toml().as_bytes())
     })?;
     super::say!("已推断出 {} 道题，写入 {}：", survey.questions.len(), a.output.display());
     for q in &survey.questions {

@@ -6,6 +6,7 @@
 //! from their top-left cell here, once, so later stages never see the holes. CSV is
 //! decoded (UTF-8, UTF-8 with BOM, GBK/GB18030) and loaded into the same cell grid.
 
+pub mod cells;
 pub mod csv_reader;
 mod ods_merge;
 pub mod platform;
@@ -704,27 +705,8 @@ pub fn cell_text(d: &Data) -> String {
     }
 }
 
-pub fn fmt_num(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
-    }
-}
+pub use crate::text::{col_letter, fmt_num};
 
-/// Excel column letters for a 0-based column index.
-pub fn col_letter(mut c: u32) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (c % 26) as u8);
-        if c < 26 {
-            break;
-        }
-        c = c / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap()
-}
 
 #[cfg(test)]
 mod tests {

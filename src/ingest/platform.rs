@@ -1,9 +1,32 @@
 //! What the survey platforms put in their exports besides the answers: the column names
 //! of 问卷星 (Wenjuanxin), 问卷网 and 腾讯问卷 (Tencent Survey) metadata, and the letter
-//! prefixes some of them put before option texts. One list, read by both `init`
+//! prefixes some of them put before option texts, their marks for skipped and empty
+//! answers, and the brackets around "other" texts. One list, read by both `init`
 //! (inference) and the importer, so that a column is metadata to both or to neither.
 
 use crate::text::norm;
+
+/// Text a platform writes for a question not shown by skip logic.
+pub const SKIPPED: &[&str] = &["(跳过)", "（跳过）", "-3"];
+/// Its code in a code export.
+pub const SKIPPED_CODE: i64 = -3;
+/// Text a platform writes for a question shown but not answered.
+pub const EMPTY: &[&str] = &["(空)", "（空）"];
+/// The code of an option not chosen (split multi-select and ranking columns).
+pub const NOT_CHOSEN_CODE: i64 = -2;
+/// The brackets 问卷星 puts around the text written beside an "other" option.
+pub const OTHER_OPEN: char = '〖';
+pub const OTHER_CLOSE: char = '〗';
+
+/// Splits a 问卷星 "other" answer `其他【请注明】〖宠物〗` into the option and the text.
+pub fn split_other(s: &str) -> (&str, Option<&str>) {
+    if let Some(open) = s.find(OTHER_OPEN) {
+        let text = &s[open + OTHER_OPEN.len_utf8()..];
+        let text = text.strip_suffix(OTHER_CLOSE).unwrap_or(text);
+        return (s[..open].trim(), Some(text));
+    }
+    (s, None)
+}
 
 /// What a metadata column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +101,11 @@ pub fn strip_letter(s: &str) -> Option<(usize, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_texts_are_split() {
+        assert_eq!(split_other("其他【请注明】〖宠物〗"), ("其他【请注明】", Some("宠物")));
+    }
 
     #[test]
     fn platform_columns() {

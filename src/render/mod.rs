@@ -1,6 +1,80 @@
-//! Outputs of a report. Each renderer turns the stats tables into one file format and
-//! computes nothing itself.
+//! Outputs of a report. The report command builds one [`Report`] (the survey, the
+//! import, the figures and the options), and each output — the workbook, the charts,
+//! the tidy CSVs — turns it into files through the [`Output`] interface. Outputs compute
+//! no figure: they only place, word and draw what `stats` computed. Wording shared by
+//! several outputs (test lines, banner names, p-values, base marks) is in [`words`].
+//!
+//! A new output is one new file implementing [`Output`] plus one line in [`outputs`].
 
 pub mod charts;
+pub mod ledger_csv;
 pub mod results_csv;
+pub mod words;
 pub mod xlsx;
+
+use polars::prelude::DataFrame;
+use std::path::{Path, PathBuf};
+
+use crate::clean::ledger::ColumnMap;
+use crate::clean::Import;
+use crate::collect::status::Status;
+use crate::output::WriteError;
+use crate::stats::{Banner, Results};
+use crate::survey::Survey;
+
+/// Everything a report shows, built once.
+pub struct Report {
+    pub survey: Survey,
+    pub import: Import,
+    /// The responses the figures cover: the import's, or the `--where` subset.
+    pub data: DataFrame,
+    pub results: Results,
+    pub banners: Vec<Banner>,
+    /// The subset the figures cover (`--where`), as the user wrote it.
+    pub filter: Option<String>,
+    /// Returns per unit against the roster (`--units`), one per wave, if given.
+    pub status: Vec<Status>,
+    /// Where every input column went.
+    pub columns: Vec<ColumnMap>,
+}
+
+/// What an output wrote.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub files: Vec<PathBuf>,
+    /// The line of the run summary that names it (none when nothing was written).
+    pub line: Option<String>,
+    /// Notices for the user (printed on stderr), e.g. characters a font lacks.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
+}
+
+/// One output format of a report.
+pub trait Output {
+    /// Writes the output into `dir`.
+    fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError>;
+}
+
+/// How the outputs are asked for.
+pub struct OutputOptions {
+    /// Chart images: `None` for none.
+    pub charts: Option<charts::Charts>,
+}
+
+/// The outputs of `report`, in the order they are written and listed.
+pub fn outputs(opts: OutputOptions) -> Vec<Box<dyn Output>> {
+    let mut out: Vec<Box<dyn Output>> = vec![Box::new(xlsx::SummaryWorkbook), Box::new(results_csv::ResultsCsv), Box::new(results_csv::TestsCsv)];
+    if let Some(c) = opts.charts {
+        out.push(Box::new(c));
+    }
+    out.push(Box::new(ledger_csv::IssuesCsv));
+    out.push(Box::new(ledger_csv::ColumnsCsv));
+    out
+}

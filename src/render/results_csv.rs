@@ -3,8 +3,30 @@
 
 use std::path::Path;
 
+use super::{Output, RenderError, Report, Written};
 use crate::output::{write_csv_rows, WriteError};
-use crate::stats::{Measure, Results, OVERALL};
+use crate::stats::{Breakdown, Measure, Results, OVERALL};
+
+/// results.csv.
+pub struct ResultsCsv;
+/// tests.csv.
+pub struct TestsCsv;
+
+impl Output for ResultsCsv {
+    fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
+        let path = dir.join("results.csv");
+        write_results(&report.results, &path)?;
+        Ok(Written { files: vec![path], line: Some("results.csv  全部统计数字（每行一个数）".into()), notes: vec![] })
+    }
+}
+
+impl Output for TestsCsv {
+    fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
+        let path = dir.join("tests.csv");
+        write_tests(&report.results, &path)?;
+        Ok(Written { files: vec![path], line: Some("tests.csv    显著性检验".into()), notes: vec![] })
+    }
+}
 
 pub const RESULTS_HEADER: [&str; 14] =
     ["wave", "question", "question_text", "kind", "banner", "group", "option", "measure", "value", "count", "base", "ci_low", "ci_high", "sig"];
@@ -39,22 +61,22 @@ fn kind_name(k: crate::survey::Kind) -> &'static str {
 pub fn results_rows(r: &Results) -> Vec<[String; 14]> {
     let mut out = Vec::new();
     for t in &r.tables {
-        let (banner, first) = match &t.banner {
-            None => (OVERALL.to_string(), 0),
-            Some(b) => (b.clone(), 1),
+        let (banner, first) = match &t.breakdown {
+            Breakdown::Overall => (OVERALL, 0),
+            Breakdown::By(b) => (b.name(), 1),
         };
         for row in &t.rows {
             if row.measure == Measure::Answers {
                 continue;
             }
             for (c, cell) in row.cells.iter().enumerate().skip(first) {
-                let group = if t.banner.is_none() { OVERALL.to_string() } else { t.columns[c].clone() };
+                let group = if first == 0 { OVERALL.to_string() } else { t.columns[c].clone() };
                 out.push([
-                    t.wave.clone(),
+                    t.scope.label().to_string(),
                     t.question.clone(),
                     t.text.clone(),
                     kind_name(t.kind).to_string(),
-                    banner.clone(),
+                    banner.to_string(),
                     group,
                     row.option.clone(),
                     row.measure.name().to_string(),
@@ -75,43 +97,24 @@ pub fn results_rows(r: &Results) -> Vec<[String; 14]> {
 pub fn tests_rows(r: &Results) -> Vec<[String; 12]> {
     r.tables
         .iter()
-        .filter_map(|t| match (&t.test, &t.test_note) {
-            (Some(x), _) => {
-                let note = if x.unreliable() {
-                    format!("{:.0}% 的期望频数小于 5，卡方检验不可靠{}", x.low_expected_share * 100.0, if x.exact.is_some() { "，请看精确检验 p 值" } else { "（加权数据或样本超过 20 万时不做精确检验）" })
-                } else {
-                    String::new()
-                };
-                Some([
-                    t.wave.clone(),
-                    t.question.clone(),
-                    t.banner.clone().unwrap_or_default(),
-                    x.test.to_string(),
-                    num(Some(x.statistic)),
-                    x.df.to_string(),
-                    num(Some(x.p_value)),
-                    num(Some(x.cramers_v)),
-                    num(Some(x.low_expected_share)),
-                    num(x.exact.map(|e| e.p_value)),
-                    x.exact.map(|e| e.method.name()).unwrap_or_default(),
-                    note,
-                ])
-            }
-            (None, Some(why)) => Some([
-                t.wave.clone(),
+        .filter(|t| t.test.is_some() || t.test_note.is_some())
+        .map(|t| {
+            let x = t.test.as_ref();
+            let n = |f: fn(&crate::stats::inference::Independence) -> f64| num(x.map(f));
+            [
+                t.scope.label().to_string(),
                 t.question.clone(),
-                t.banner.clone().unwrap_or_default(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                format!("未做检验：{why}"),
-            ]),
-            _ => None,
+                t.banner().map(|b| b.name().to_string()).unwrap_or_default(),
+                x.map(|x| x.test.name().to_string()).unwrap_or_default(),
+                n(|x| x.statistic),
+                x.map(|x| x.df.to_string()).unwrap_or_default(),
+                n(|x| x.p_value),
+                n(|x| x.cramers_v),
+                n(|x| x.low_expected_share),
+                num(x.and_then(|x| x.exact.map(|e| e.p_value))),
+                x.and_then(|x| x.exact.map(|e| e.method.name())).unwrap_or_default().to_string(),
+                super::words::test_note(t),
+            ]
         })
         .collect()
 }

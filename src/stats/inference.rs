@@ -23,11 +23,29 @@ pub fn z_for(conf: f64) -> f64 {
     n.inverse_cdf(1.0 - (1.0 - conf) / 2.0)
 }
 
+/// Which test of independence was run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestKind {
+    /// Pearson chi-square.
+    ChiSquare,
+    /// Fisher's exact test (2×2 tables).
+    Fisher,
+}
+
+impl TestKind {
+    /// The name in tests.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            TestKind::ChiSquare => "chi2",
+            TestKind::Fisher => "fisher",
+        }
+    }
+}
+
 /// Result of a test of independence on a contingency table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Independence {
-    /// `chi2` or `fisher`.
-    pub test: &'static str,
+    pub test: TestKind,
     /// Chi-square statistic (for Fisher: the chi-square of the same table).
     pub statistic: f64,
     pub df: usize,
@@ -45,6 +63,11 @@ impl Independence {
     /// counts are below 5 (the rule of SPSS and of Cochran). Every output states it.
     pub fn unreliable(&self) -> bool {
         self.low_expected_share > 0.2
+    }
+    /// An unreliable chi-square with no exact p-value beside it: weighted data, or a
+    /// sample too large to simulate.
+    pub fn unreliable_without_exact(&self) -> bool {
+        self.unreliable() && self.test == TestKind::ChiSquare && self.exact.is_none()
     }
 }
 
@@ -84,10 +107,10 @@ pub fn independence(table: &[Vec<f64>], n_eff: Option<f64>) -> Option<Independen
     if t.len() == 2 && keep.len() == 2 && n_eff.is_none() {
         let c = |x: f64| x.round() as u64;
         let p = fisher_2x2(c(t[0][0]), c(t[0][1]), c(t[1][0]), c(t[1][1]));
-        return Some(Independence { test: "fisher", statistic: chi2, df, p_value: p, cramers_v, low_expected_share, exact: None });
+        return Some(Independence { test: TestKind::Fisher, statistic: chi2, df, p_value: p, cramers_v, low_expected_share, exact: None });
     }
     let p_value = ChiSquared::new(df as f64).map(|d| d.sf(chi2)).unwrap_or(f64::NAN);
-    let mut x = Independence { test: "chi2", statistic: chi2, df, p_value, cramers_v, low_expected_share, exact: None };
+    let mut x = Independence { test: TestKind::ChiSquare, statistic: chi2, df, p_value, cramers_v, low_expected_share, exact: None };
     if x.unreliable() && n_eff.is_none() {
         let counts: Vec<Vec<u64>> = t.iter().map(|r| r.iter().map(|v| v.round() as u64).collect()).collect();
         x.exact = super::exact::exact_p(&counts, super::exact::ENUMERATION_LIMIT);

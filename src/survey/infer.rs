@@ -10,10 +10,11 @@ use calamine::{Data, Range};
 use std::collections::HashMap;
 
 use super::{Kind, OptionDef, Question, Survey};
-use crate::clean::cells::{blank, int_of};
+use crate::ingest::cells::{blank, int_of};
 use crate::ingest::platform::strip_letter;
 use crate::ingest::{cell_text, Workbook};
-use crate::text::{norm, parse_numbered_header, parse_points, parse_split_header, split_other, tidy};
+use crate::text::{norm, parse_numbered_header, parse_points, parse_split_header, tidy};
+use crate::ingest::platform::split_other;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InferError {
@@ -204,7 +205,7 @@ struct Collector {
 
 impl Collector {
     fn new(cap: usize) -> Collector {
-        Collector { order: Vec::new(), seen: Default::default(), seen_norm: Default::default(), other: HashMap::new(), open: memchr::memmem::Finder::new("〖"), cap }
+        Collector { order: Vec::new(), seen: Default::default(), seen_norm: Default::default(), other: HashMap::new(), open: memchr::memmem::Finder::new(crate::ingest::platform::OTHER_OPEN.encode_utf8(&mut [0; 4]).as_bytes()).into_owned(), cap }
     }
 
     fn over(&self) -> bool {
@@ -388,7 +389,7 @@ impl ColumnScan {
             }
         }
         if self.all_number {
-            self.all_number = crate::clean::cells::number(d).is_ok() && !matches!(d, Data::String(s) if !s.is_ascii());
+            self.all_number = crate::ingest::cells::number(d).is_ok() && !matches!(d, Data::String(s) if !s.is_ascii());
         }
     }
 

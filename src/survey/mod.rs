@@ -6,6 +6,8 @@
 //! It is validated once on load so that every later stage can trust it.
 
 pub mod infer;
+pub mod schema;
+pub mod template;
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;

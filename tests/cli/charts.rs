@@ -40,7 +40,8 @@ fn every_chart_kind_renders() {
 
 fn all_texts(survey: &Survey, files: &[std::path::PathBuf], banners: &[String]) -> Vec<String> {
     let imp = import(survey, files, &ImportOptions::default(), &|_| {});
-    let r = compute(survey, &imp.frame, banners, None, &StatsOptions::default()).unwrap();
+    let banners = diaoyan::stats::Banner::parse_all(banners, survey);
+    let r = compute(survey, &imp.frame, &banners, None, &StatsOptions::default()).unwrap();
     let specs = charts::specs(&r, survey);
     assert!(!specs.is_empty());
     specs.iter().flat_map(|(_, s)| s.texts().into_iter().map(|t| t.to_string())).collect()

@@ -2,8 +2,24 @@
 //! first, then per question (docs/DESIGN.md): single → option text; scale → score;
 //! multi → one boolean per option; rank → one rank per option; matrix → one score per
 //! row; text → string; number → float; plus `Qn/<option>/注明` for "other" texts.
+//! Import writes this table and the statistics read it: both take its names from here.
 
-use crate::survey::{Kind, Survey};
+use super::{Kind, Survey};
+
+/// The wave (year) column, also the banner `wave`.
+pub const WAVE: &str = "wave";
+/// The unit column, also the banner `unit`.
+pub const UNIT: &str = "unit";
+
+/// The column of one option of a multi or rank question, or of one matrix row: `Q6/三会一课`.
+pub fn part_column(question: &str, part: &str) -> String {
+    format!("{question}/{part}")
+}
+
+/// The column of the text written beside an "other, please specify" option.
+pub fn other_column(question: &str, option: &str) -> String {
+    format!("{question}/{option}/注明")
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColType {
@@ -44,7 +60,7 @@ pub struct Schema {
 }
 
 /// The tracing columns every response carries, in this order.
-pub const TRACE: [&str; 7] = ["wave", "unit", "respondent", "submitted", "source_file", "source_sheet", "source_row"];
+pub const TRACE: [&str; 7] = [WAVE, UNIT, "respondent", "submitted", "source_file", "source_sheet", "source_row"];
 
 impl Schema {
     pub fn new(s: &Survey) -> Schema {
@@ -72,17 +88,17 @@ impl Schema {
                 }
                 Kind::Multi => {
                     for o in &q.options {
-                        push(&mut cols, format!("{}/{}", q.id, o.text()), ColType::Bool);
+                        push(&mut cols, part_column(&q.id, o.text()), ColType::Bool);
                     }
                 }
                 Kind::Rank => {
                     for o in &q.options {
-                        push(&mut cols, format!("{}/{}", q.id, o.text()), ColType::I32);
+                        push(&mut cols, part_column(&q.id, o.text()), ColType::I32);
                     }
                 }
                 Kind::Matrix => {
                     for r in &q.rows {
-                        push(&mut cols, format!("{}/{}", q.id, r), ColType::F64);
+                        push(&mut cols, part_column(&q.id, r), ColType::F64);
                     }
                 }
             }
@@ -91,7 +107,7 @@ impl Schema {
             if matches!(q.kind, Kind::Single | Kind::Multi) {
                 for (oi, o) in q.options.iter().enumerate() {
                     if o.is_other() {
-                        let c = push(&mut cols, format!("{}/{}/注明", q.id, o.text()), ColType::Str);
+                        let c = push(&mut cols, other_column(&q.id, o.text()), ColType::Str);
                         other.push((oi, c));
                     }
                 }

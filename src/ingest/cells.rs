@@ -1,0 +1,136 @@
+//! What one cell holds, before any question is known: blank or skipped, an integer, a
+//! number, a 是/否 flag, a rank. Pure functions over calamine cells.
+
+use calamine::Data;
+
+use super::platform::{EMPTY, NOT_CHOSEN_CODE, SKIPPED, SKIPPED_CODE};
+use crate::text::norm;
+
+/// How a cell stands before its content is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blank {
+    /// Not shown by skip logic (`(跳过)`, `-3`).
+    Skipped,
+    /// Shown but not answered (empty, `(空)`).
+    Empty,
+}
+
+/// A cell that holds no answer: empty, or a platform's mark for "not answered" or
+/// "not shown" ([`super::platform`]).
+pub fn blank(d: &Data) -> Option<Blank> {
+    match d {
+        Data::Empty => Some(Blank::Empty),
+        Data::Float(f) if *f == SKIPPED_CODE as f64 => Some(Blank::Skipped),
+        Data::Int(SKIPPED_CODE) => Some(Blank::Skipped),
+        Data::String(s) => {
+            let t = s.trim();
+            if t.is_empty() || EMPTY.contains(&t) {
+                Some(Blank::Empty)
+            } else if SKIPPED.contains(&t) {
+                Some(Blank::Skipped)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// An integer held by a cell, as number or digit string.
+pub fn int_of(d: &Data) -> Option<i64> {
+    match d {
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e9 => Some(*f as i64),
+        Data::Int(i) => Some(*i),
+        Data::String(s) => {
+            let t = s.trim();
+            if !t.is_empty() && t.len() < 10 && t.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+                t.parse().ok()
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A split multi-select column cell: selected, not selected, skipped, or unreadable.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Flag {
+    Yes,
+    No,
+    Blank(Blank),
+    Bad,
+}
+
+pub fn flag(d: &Data) -> Flag {
+    if let Some(b) = blank(d) {
+        return Flag::Blank(b);
+    }
+    match d {
+        Data::Bool(b) => if *b { Flag::Yes } else { Flag::No },
+        _ => match int_of(d) {
+            Some(1) => Flag::Yes,
+            Some(0) | Some(NOT_CHOSEN_CODE) => Flag::No,
+            Some(_) => Flag::Bad,
+            None => {
+                let s = norm(&super::cell_text(d));
+                match s.as_str() {
+                    "是" | "√" | "✓" | "✔" | "y" | "yes" | "true" | "选" | "选中" | "有" => Flag::Yes,
+                    "否" | "×" | "n" | "no" | "false" | "不选" | "未选" | "无" => Flag::No,
+                    _ => Flag::Bad,
+                }
+            }
+        },
+    }
+}
+
+/// A split ranking column cell: rank k ≥ 1, not ranked (`-2`, 0), skipped, or bad.
+pub fn rank_cell(d: &Data, n: usize) -> Result<Option<i32>, Option<Blank>> {
+    if let Some(b) = blank(d) {
+        return Err(Some(b));
+    }
+    match int_of(d) {
+        Some(NOT_CHOSEN_CODE) | Some(0) => Ok(None),
+        Some(k) if k >= 1 && (k as usize) <= n => Ok(Some(k as i32)),
+        _ => Err(None),
+    }
+}
+
+/// A number question's cell.
+pub fn number(d: &Data) -> Result<f64, ()> {
+    match d {
+        Data::Float(f) if f.is_finite() => Ok(*f),
+        Data::Int(i) => Ok(*i as f64),
+        Data::String(s) => {
+            let t = norm(s);
+            let t = t.trim_end_matches(|c: char| !c.is_ascii_digit() && c != '.');
+            t.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(())
+        }
+        _ => Err(()),
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Data {
+        Data::String(v.into())
+    }
+
+    #[test]
+    fn flags_and_ranks() {
+        assert_eq!(flag(&Data::Float(1.0)), Flag::Yes);
+        assert_eq!(flag(&s("否")), Flag::No);
+        assert_eq!(flag(&s("√")), Flag::Yes);
+        assert_eq!(flag(&Data::Float(-3.0)), Flag::Blank(Blank::Skipped));
+        assert_eq!(flag(&s("也许")), Flag::Bad);
+        assert_eq!(rank_cell(&Data::Float(2.0), 3), Ok(Some(2)));
+        assert_eq!(rank_cell(&Data::Float(-2.0), 3), Ok(None));
+        assert_eq!(rank_cell(&Data::Float(-3.0), 3), Err(Some(Blank::Skipped)));
+        assert_eq!(rank_cell(&Data::Float(9.0), 3), Err(None));
+        assert_eq!(number(&s("３５岁")), Ok(35.0));
+        assert!(number(&s("不知道")).is_err());
+    }
+}

@@ -1,0 +1,321 @@
+//! Drawing a chart spec with plotters. Layout is computed here in pixels (text is
+//! measured with the chart font, labels and titles wrap), so nothing overlaps at any size.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::RGBColor;
+
+use super::spec::Spec;
+use super::FAMILY;
+
+/// One restrained style: palette, sizes and spacing, all in one place.
+pub mod style {
+    use plotters::style::RGBColor;
+    /// Single-series bars.
+    pub const BAR: RGBColor = RGBColor(0x2F, 0x55, 0x97);
+    /// Series colours for groups (crosstabs), in order.
+    pub const SERIES: [RGBColor; 12] = [
+        RGBColor(0x2F, 0x55, 0x97),
+        RGBColor(0xC5, 0x5A, 0x11),
+        RGBColor(0x54, 0x82, 0x35),
+        RGBColor(0x7F, 0x60, 0x00),
+        RGBColor(0x70, 0x30, 0xA0),
+        RGBColor(0x1F, 0x7A, 0x8C),
+        RGBColor(0x80, 0x80, 0x80),
+        RGBColor(0xBF, 0x90, 0x00),
+        RGBColor(0x9D, 0xC3, 0xE6),
+        RGBColor(0xF4, 0xB1, 0x83),
+        RGBColor(0xA9, 0xD1, 0x8E),
+        RGBColor(0xD5, 0x9B, 0xC9),
+    ];
+    pub const TEXT: RGBColor = RGBColor(0x26, 0x26, 0x26);
+    pub const MUTED: RGBColor = RGBColor(0x59, 0x59, 0x59);
+    pub const GRID: RGBColor = RGBColor(0xE7, 0xE6, 0xE6);
+    /// Page width of a chart: 16 cm (Word page width).
+    pub const WIDTH_CM: f64 = 16.0;
+    /// Font sizes in points.
+    pub const TITLE_PT: f64 = 11.0;
+    pub const LABEL_PT: f64 = 9.0;
+    pub const VALUE_PT: f64 = 8.0;
+    pub const CAPTION_PT: f64 = 8.0;
+
+    /// An ordered ramp for scales: red (low) through grey to blue (high).
+    pub fn ramp(n: usize) -> Vec<RGBColor> {
+        let stops = [(0xC0, 0x39, 0x2B), (0xF4, 0xB1, 0x83), (0xD9, 0xD9, 0xD9), (0x9D, 0xC3, 0xE6), (0x2F, 0x55, 0x97)];
+        (0..n)
+            .map(|i| {
+                let t = if n <= 1 { 1.0 } else { i as f64 / (n - 1) as f64 } * (stops.len() - 1) as f64;
+                let k = (t.floor() as usize).min(stops.len() - 2);
+                let f = t - k as f64;
+                let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
+                let (a, b) = (stops[k], stops[k + 1]);
+                RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+            })
+            .collect()
+    }
+}
+
+/// Pixel sizes for one dpi.
+pub(super) struct Metrics {
+    pub(super) w: i32,
+    margin: i32,
+    title: f64,
+    label: f64,
+    value: f64,
+    caption: f64,
+}
+
+impl Metrics {
+    pub(super) fn new(dpi: u32) -> Metrics {
+        let px = |pt: f64| pt * dpi as f64 / 72.0;
+        Metrics {
+            w: (style::WIDTH_CM / 2.54 * dpi as f64).round() as i32,
+            margin: (0.3 / 2.54 * dpi as f64).round() as i32,
+            title: px(style::TITLE_PT),
+            label: px(style::LABEL_PT),
+            value: px(style::VALUE_PT),
+            caption: px(style::CAPTION_PT),
+        }
+    }
+    fn line(&self, size: f64) -> i32 {
+        (size * 1.35).ceil() as i32
+    }
+}
+
+fn font(size: f64) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&style::TEXT)
+}
+
+/// Text width in pixels with the chart font.
+fn width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: f64) -> i32 {
+    area.estimate_text_size(text, &font(size)).map(|(w, _)| w as i32).unwrap_or((text.chars().count() as f64 * size) as i32)
+}
+
+/// Greedy line breaking to `max` pixels (CJK breaks anywhere; ASCII words stay whole).
+fn wrap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: f64, max: i32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    let mut tokens: Vec<String> = Vec::new();
+    for c in text.chars() {
+        match tokens.last_mut() {
+            Some(t) if c.is_ascii_alphanumeric() && t.chars().last().is_some_and(|p| p.is_ascii_alphanumeric()) => t.push(c),
+            _ => tokens.push(c.to_string()),
+        }
+    }
+    for t in tokens {
+        let next = format!("{cur}{t}");
+        if !cur.is_empty() && width(area, &next, size) > max {
+            lines.push(std::mem::take(&mut cur));
+            cur = t.trim_start().to_string();
+        } else {
+            cur = next;
+        }
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+fn fmt_value(v: f64, percent: bool) -> String {
+    if percent {
+        format!("{v:.1}%")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+type DrawResult = Result<(), String>;
+
+pub(super) fn e<E: std::fmt::Debug>(x: E) -> String {
+    crate::output::person(&format!("{x:?}"))
+}
+
+/// Draws text with its line box's top at `at.1`. plotters' ab_glyph backend places the
+/// glyphs about 0.15 em high of that box; the offset puts them where the layout expects.
+fn text<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &str, size: f64, color: &RGBColor, at: (i32, i32)) -> DrawResult {
+    let dy = (size * 0.15).round() as i32;
+    area.draw_text(s, &font(size).color(color), (at.0, at.1 + dy)).map_err(e)
+}
+
+/// The height a spec needs at this width (a dry run of the layout).
+pub(super) fn layout_height(spec: &Spec, m: &Metrics) -> i32 {
+    // Measuring needs a backend; an in-memory bitmap of one row is enough.
+    let mut buf = vec![0u8; (m.w as usize) * 3];
+    let area = BitMapBackend::with_buffer(&mut buf, (m.w as u32, 1)).into_drawing_area();
+    draw(&area, spec, m, false).unwrap_or(800)
+}
+
+/// Draws (or, with `paint` false, only measures) a chart; returns the height used.
+pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spec, m: &Metrics, paint: bool) -> Result<i32, String> {
+    let inner = m.w - 2 * m.margin;
+    let mut y = m.margin;
+    let (title, caption) = match spec {
+        Spec::Bars { title, caption, .. } | Spec::Grouped { title, caption, .. } | Spec::Stacked { title, caption, .. } | Spec::Histogram { title, caption, .. } => (title, caption),
+    };
+    for l in wrap(area, title, m.title, inner) {
+        if paint {
+            text(area, &l, m.title, &style::TEXT, (m.margin, y))?;
+        }
+        y += m.line(m.title);
+    }
+    y += m.line(m.label) / 2;
+    // Legend for multi-series charts.
+    let legend: Option<(Vec<String>, Vec<RGBColor>)> = match spec {
+        Spec::Grouped { series, .. } => Some((series.clone(), series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect())),
+        Spec::Stacked { levels, .. } => Some((levels.clone(), style::ramp(levels.len()))),
+        _ => None,
+    };
+    if let Some((names, colors)) = &legend {
+        let sw = (m.label * 0.8) as i32;
+        let mut x = m.margin;
+        for (nm, c) in names.iter().zip(colors) {
+            let wdt = sw + 8 + width(area, nm, m.label) + (m.label as i32);
+            if x + wdt > m.w - m.margin && x > m.margin {
+                x = m.margin;
+                y += m.line(m.label);
+            }
+            if paint {
+                area.draw(&Rectangle::new([(x, y + 3), (x + sw, y + 3 + sw)], c.filled())).map_err(e)?;
+                text(area, nm, m.label, &style::TEXT, (x + sw + 8, y))?;
+            }
+            x += wdt;
+        }
+        y += m.line(m.label) + m.line(m.label) / 2;
+    }
+    match spec {
+        Spec::Bars { items, percent, .. } => {
+            let labels: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+            let label_w = labels.iter().map(|l| width(area, l, m.label)).max().unwrap_or(0).min((inner as f64 * 0.38) as i32);
+            let value_w = width(area, &fmt_value(items.iter().map(|i| i.1).fold(0.0, f64::max), *percent), m.value) + 12;
+            let x0 = m.margin + label_w + 12;
+            let x1 = m.w - m.margin - value_w;
+            let max = items.iter().map(|i| i.1).fold(0.0f64, f64::max).max(if *percent { 1.0 } else { 1e-9 });
+            let bar_h = (m.label * 1.1) as i32;
+            let axis_top = y;
+            for (label, v) in items {
+                let lines = wrap(area, label, m.label, label_w);
+                let row_h = (lines.len() as i32 * m.line(m.label)).max(bar_h) + m.line(m.label) / 2;
+                if paint {
+                    let by = y + (row_h - bar_h) / 2;
+                    let ly = by + bar_h / 2 - lines.len() as i32 * m.line(m.label) / 2;
+                    for (k, l) in lines.iter().enumerate() {
+                        let lw = width(area, l, m.label);
+                        text(area, l, m.label, &style::TEXT, (x0 - 12 - lw, ly + k as i32 * m.line(m.label)))?;
+                    }
+                    let bx = x0 + ((v / max) * (x1 - x0) as f64).round() as i32;
+                    area.draw(&Rectangle::new([(x0, by), (bx.max(x0 + 1), by + bar_h)], style::BAR.filled())).map_err(e)?;
+                    text(area, &fmt_value(*v, *percent), m.value, &style::TEXT, (bx + 8, by + (bar_h - m.line(m.value)) / 2))?;
+                }
+                y += row_h;
+            }
+            if paint {
+                area.draw(&PathElement::new(vec![(x0, axis_top), (x0, y)], style::GRID.stroke_width(2))).map_err(e)?;
+            }
+        }
+        Spec::Grouped { series, categories, percent, .. } => {
+            let label_w = categories.iter().map(|c| width(area, &c.0, m.label)).max().unwrap_or(0).min((inner as f64 * 0.30) as i32);
+            let value_w = width(area, &fmt_value(100.0, *percent), m.value) + 12;
+            let x0 = m.margin + label_w + 12;
+            let x1 = m.w - m.margin - value_w;
+            let max = categories.iter().flat_map(|c| c.1.iter().flatten()).fold(0.0f64, |a, b| a.max(*b)).max(1e-9);
+            let bar_h = (m.value * 0.95) as i32;
+            let axis_top = y;
+            for (label, vals) in categories {
+                let lines = wrap(area, label, m.label, label_w);
+                let block = (series.len() as i32 * (bar_h + 2)).max(lines.len() as i32 * m.line(m.label));
+                if paint {
+                    for (k, l) in lines.iter().enumerate() {
+                        let lw = width(area, l, m.label);
+                        text(area, l, m.label, &style::TEXT, (x0 - 12 - lw, y + (block - lines.len() as i32 * m.line(m.label)) / 2 + k as i32 * m.line(m.label)))?;
+                    }
+                    for (s, v) in vals.iter().enumerate() {
+                        let by = y + s as i32 * (bar_h + 2);
+                        let Some(v) = v else { continue };
+                        let bx = x0 + ((v / max) * (x1 - x0) as f64).round() as i32;
+                        let c = style::SERIES[s % style::SERIES.len()];
+                        area.draw(&Rectangle::new([(x0, by), (bx.max(x0 + 1), by + bar_h)], c.filled())).map_err(e)?;
+                        text(area, &fmt_value(*v, *percent), m.value * 0.9, &style::MUTED, (bx + 6, by + (bar_h - m.line(m.value * 0.9)) / 2))?;
+                    }
+                }
+                y += block + m.line(m.label) / 2 + 4;
+            }
+            if paint {
+                area.draw(&PathElement::new(vec![(x0, axis_top), (x0, y)], style::GRID.stroke_width(2))).map_err(e)?;
+            }
+        }
+        Spec::Stacked { levels, bars, .. } => {
+            let label_w = bars.iter().map(|b| width(area, &b.0, m.label)).max().unwrap_or(0).min((inner as f64 * 0.25) as i32);
+            let x0 = m.margin + label_w + 12;
+            let x1 = m.w - m.margin;
+            let colors = style::ramp(levels.len());
+            let bar_h = (m.label * 1.6) as i32;
+            for (label, shares) in bars {
+                let lines = wrap(area, label, m.label, label_w);
+                let row_h = (lines.len() as i32 * m.line(m.label)).max(bar_h) + m.line(m.label) / 2;
+                if paint {
+                    let ly = y + row_h / 2 - lines.len() as i32 * m.line(m.label) / 2;
+                    for (k, l) in lines.iter().enumerate() {
+                        let lw = width(area, l, m.label);
+                        text(area, l, m.label, &style::TEXT, (x0 - 12 - lw, ly + k as i32 * m.line(m.label)))?;
+                    }
+                    let total: f64 = shares.iter().sum::<f64>().max(1e-9);
+                    let by = y + (row_h - bar_h) / 2;
+                    let mut acc = 0.0;
+                    for (i, s) in shares.iter().enumerate() {
+                        let a = x0 + (acc / total * (x1 - x0) as f64).round() as i32;
+                        acc += s;
+                        let b = x0 + (acc / total * (x1 - x0) as f64).round() as i32;
+                        if b > a {
+                            area.draw(&Rectangle::new([(a, by), (b, by + bar_h)], colors[i].filled())).map_err(e)?;
+                            let lbl = format!("{s:.0}%");
+                            let lw = width(area, &lbl, m.value);
+                            if lw + 6 < b - a {
+                                let dark = i + 1 == levels.len() || i == 0;
+                                let col = if dark { RGBColor(255, 255, 255) } else { style::TEXT };
+                                text(area, &lbl, m.value, &col, ((a + b - lw) / 2, by + (bar_h - m.line(m.value)) / 2))?;
+                            }
+                        }
+                    }
+                }
+                y += row_h;
+            }
+        }
+        Spec::Histogram { bins, .. } => {
+            let h = (m.w as f64 * 0.45) as i32;
+            let x0 = m.margin + width(area, "0000", m.value);
+            let x1 = m.w - m.margin;
+            let max = bins.iter().map(|b| b.1).fold(0.0f64, f64::max).max(1.0);
+            let n = bins.len().max(1) as i32;
+            let slot = (x1 - x0) / n;
+            let top = y + m.line(m.value);
+            let bottom = top + h;
+            if paint {
+                area.draw(&PathElement::new(vec![(x0, bottom), (x1, bottom)], style::GRID.stroke_width(2))).map_err(e)?;
+                for (i, (label, c)) in bins.iter().enumerate() {
+                    let a = x0 + i as i32 * slot + slot / 8;
+                    let b = x0 + (i as i32 + 1) * slot - slot / 8;
+                    let t = bottom - (c / max * h as f64).round() as i32;
+                    area.draw(&Rectangle::new([(a, t), (b, bottom)], style::BAR.filled())).map_err(e)?;
+                    let v = format!("{}", *c as i64);
+                    let vw = width(area, &v, m.value);
+                    text(area, &v, m.value, &style::TEXT, ((a + b - vw) / 2, t - m.line(m.value)))?;
+                    let lw = width(area, label, m.value);
+                    if lw < slot || i % 2 == 0 {
+                        text(area, label, m.value, &style::MUTED, ((a + b - lw) / 2, bottom + 6))?;
+                    }
+                }
+            }
+            y = bottom + m.line(m.value) + 6;
+        }
+    }
+    y += m.line(m.caption) / 2;
+    for l in wrap(area, caption, m.caption, inner) {
+        if paint {
+            text(area, &l, m.caption, &style::MUTED, (m.margin, y))?;
+        }
+        y += m.line(m.caption);
+    }
+    Ok(y + m.margin)
+}
+

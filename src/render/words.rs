@@ -1,0 +1,100 @@
+//! Wording shared by every output: how a test, a p-value, a banner, a wave and a small
+//! base are said to users. One place, so the workbook, the CSVs, the terminal summary
+//! (and later the written report) say the same thing.
+
+use crate::stats::inference::{Independence, TestKind};
+use crate::stats::{Banner, Scope, Table};
+use crate::survey::Survey;
+
+/// `p<0.001` or `p=0.042`.
+pub fn fmt_p(p: f64) -> String {
+    if p < 0.001 {
+        "p<0.001".into()
+    } else {
+        format!("p={p:.3}")
+    }
+}
+
+/// Why an unreliable chi-square has no exact p-value beside it.
+const NO_EXACT: &str = "加权数据或样本超过 20 万时不做精确检验";
+
+/// The line under a crosstab: the test and its caveats, or why there is none.
+pub fn test_line(t: &Table) -> String {
+    match &t.test {
+        Some(x) => {
+            let mut s = match x.test {
+                TestKind::Fisher => format!("Fisher 精确检验：{}（χ²={:.2}，Cramér's V={:.3}）", fmt_p(x.p_value), x.statistic, x.cramers_v),
+                TestKind::ChiSquare => format!("卡方检验（全部分组）：χ²={:.2}，自由度={}，{}，Cramér's V={:.3}", x.statistic, x.df, fmt_p(x.p_value), x.cramers_v),
+            };
+            if x.unreliable() {
+                s += &format!("。注意：{}", low_expected(x));
+                match &x.exact {
+                    Some(e) => s += &format!("；{}：{}", e.method.label(), fmt_p(e.p_value)),
+                    None if x.test == TestKind::ChiSquare => s += &format!("（{NO_EXACT}，结果仅供参考）"),
+                    None => {}
+                }
+            }
+            s
+        }
+        None => t.test_note.as_ref().map(|n| format!("未做检验：{n}")).unwrap_or_default(),
+    }
+}
+
+/// "40% 的期望频数小于 5，卡方检验不可靠".
+fn low_expected(x: &Independence) -> String {
+    format!("{:.0}% 的期望频数小于 5，卡方检验不可靠", x.low_expected_share * 100.0)
+}
+
+/// The `note` column of tests.csv: the caveat of an unreliable test, or why none was run.
+pub fn test_note(t: &Table) -> String {
+    match (&t.test, &t.test_note) {
+        (Some(x), _) if x.unreliable() => format!("{}{}", low_expected(x), if x.exact.is_some() { "，请看精确检验 p 值".to_string() } else { format!("（{NO_EXACT}）") }),
+        (Some(_), _) => String::new(),
+        (None, Some(why)) => format!("未做检验：{why}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// How a banner is named to users: `Q1 您的身份`, 单位, 年份.
+pub fn banner_label(survey: &Survey, b: &Banner) -> String {
+    match b {
+        Banner::Question(id) => match survey.question(id) {
+            Some(q) => format!("{} {}", id, q.text),
+            None => id.clone(),
+        },
+        Banner::Unit => "单位".into(),
+        Banner::Wave => "年份".into(),
+        Banner::Column(c) => c.clone(),
+    }
+}
+
+/// The wave before a chart's base: `2025年 `, `各年份合计 `, or nothing.
+pub fn scope_prefix(s: &Scope) -> String {
+    match s {
+        Scope::AllWaves => "各年份合计 ".to_string(),
+        Scope::Wave(w) if w.is_empty() => String::new(),
+        Scope::Wave(w) if w.len() == 4 && w.chars().all(|c| c.is_ascii_digit()) => format!("{w}年 "),
+        Scope::Wave(w) => format!("{w} "),
+    }
+}
+
+/// A table's heading: `Q3：题目 [单选题]`, with the wave first when asked.
+pub fn table_heading(t: &Table, with_wave: bool) -> String {
+    let wave = match &t.scope {
+        Scope::Wave(w) if with_wave && !w.is_empty() => format!("{w} "),
+        Scope::AllWaves if with_wave => "全部 ".to_string(),
+        _ => String::new(),
+    };
+    format!("{wave}{}：{} [{}]", t.question_id(), t.text, t.kind.label())
+}
+
+/// The terminal's line for a crosstab with no test: `Q3 × Q1（2025）：reason`.
+pub fn untested(t: &Table) -> Option<String> {
+    let why = t.test_note.as_ref()?;
+    let banner = t.banner().map(|b| b.name()).unwrap_or("");
+    let wave = match t.scope.label() {
+        "" => String::new(),
+        w => format!("（{w}）"),
+    };
+    Some(format!("{} × {banner}{wave}：{why}", t.question))
+}

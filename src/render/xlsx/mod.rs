@@ -1,0 +1,92 @@
+//! The summary workbook (docs/DESIGN.md): overview, frequency tables in the layout users
+//! know from 问卷星's report, one crosstab sheet per banner, the data-issues ledger, the
+//! column map and the cleaned data — one file per sheet. Percent cells are numbers with
+//! a percent format; column widths are computed from the display width of Chinese text
+//! (rust_xlsxwriter's autofit counts a CJK character as half its width).
+
+mod crosstabs;
+mod frequencies;
+mod lists;
+mod overview;
+mod status;
+mod style;
+
+use rust_xlsxwriter::{Workbook, XlsxError};
+use std::path::Path;
+
+use super::words::banner_label;
+use super::{Output, RenderError, Report, Written};
+use crate::clean::ledger::{COLUMN_HEADERS, HEADERS};
+use crate::output::{other, write_atomic, WriteError};
+pub use status::write_status;
+pub use style::{fit_cell, sheet_name};
+
+/// The cleaned data is written to the workbook up to this many rows (beyond, Excel
+/// becomes slow; the .csv/.parquet beside the workbook has everything).
+pub const MAX_DATA_ROWS: usize = 50_000;
+
+/// `<survey id>.xlsx`.
+pub struct SummaryWorkbook;
+
+impl Output for SummaryWorkbook {
+    fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
+        let name = format!("{}.xlsx", crate::text::safe_file_stem(&report.survey.id));
+        let path = dir.join(&name);
+        save(build(report), &path)?;
+        Ok(Written { files: vec![path], line: Some(format!("{name}  Excel 汇总表")), notes: vec![] })
+    }
+}
+
+/// Writes a built workbook atomically; a build error is kept as the cause.
+fn save(wb: Result<Workbook, XlsxError>, path: &Path) -> Result<(), WriteError> {
+    let err = |e: XlsxError| WriteError::Io { path: path.display().to_string(), source: other(e) };
+    let buf = wb.and_then(|mut wb| wb.save_to_buffer()).map_err(err)?;
+    write_atomic(path, |w| std::io::Write::write_all(w, &buf))
+}
+
+pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
+    let st = style::Styles::new();
+    let r = &rep.results;
+    let mut wb = Workbook::new();
+    let mut taken = Vec::new();
+    let ws = wb.add_worksheet();
+    overview::overview(ws, &mut taken, &st, rep)?;
+    if !rep.status.is_empty() {
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+    }
+    for wave in &r.waves {
+        let name = if r.waves.len() > 1 { format!("频数表-{wave}") } else { "频数表".into() };
+        let ws = wb.add_worksheet();
+        let sheet = sheet_name(&name, &mut taken);
+        ws.set_name(&sheet)?;
+        frequencies::frequencies(ws, &sheet, &st, r, wave)?;
+        ws.set_print_fit_to_pages(1, 0);
+    }
+    for b in &rep.banners {
+        let label = banner_label(&rep.survey, b);
+        let ws = wb.add_worksheet();
+        let sheet = sheet_name(&format!("交叉表-{label}"), &mut taken);
+        ws.set_name(&sheet)?;
+        let groups = crosstabs::crosstabs(ws, &sheet, &st, r, b, &label)?;
+        ws.set_landscape();
+        // Up to seven groups print one page wide; wider tables keep a readable size.
+        if groups <= 7 {
+            ws.set_print_fit_to_pages(1, 0);
+        }
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name("数据问题", &mut taken))?;
+    lists::ledger(ws, &st, &HEADERS, rep.import.issues.iter().map(|i| i.fields()), "没有发现数据问题")?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name("列对应", &mut taken))?;
+    lists::ledger(ws, &st, &COLUMN_HEADERS, rep.columns.iter().map(|c| c.fields()), "没有读取任何列")?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name("清洗后数据", &mut taken))?;
+    lists::cleaned(ws, &st, &rep.data)?;
+    Ok(wb)
+}

@@ -1,0 +1,144 @@
+//! The response table turned into compact codes, once per report: each question (or
+//! matrix row) as per-row option indices, flags, ranks, numbers or texts, and each
+//! banner as a group index per row.
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::survey::schema::part_column;
+use crate::survey::{Kind, Question, Survey};
+
+use super::model::Banner;
+use super::StatsError;
+
+/// A question as compact per-row codes.
+pub(crate) enum QData {
+    /// Option index per row (single, scale, one matrix row).
+    Choice(Vec<Option<u32>>),
+    /// Selected flag per option per row.
+    Multi(Vec<Vec<Option<bool>>>),
+    /// Rank per option per row.
+    Rank(Vec<Vec<Option<i32>>>),
+    Text(Vec<Option<String>>),
+    Number(Vec<Option<f64>>),
+}
+
+/// What gets a table: a question, or one row of a matrix question.
+pub(crate) struct Part<'a> {
+    /// `Q3`, or `Q6/三会一课` for a matrix row.
+    pub id: String,
+    pub text: String,
+    pub q: &'a Question,
+    pub data: QData,
+}
+
+/// A banner's groups and the group index of every row.
+pub(crate) struct Grouping {
+    pub banner: Banner,
+    pub groups: Vec<String>,
+    pub codes: Vec<Option<u32>>,
+}
+
+pub(crate) fn str_col(df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
+    let c = df.column(name).ok()?;
+    let s = c.cast(&DataType::String).ok()?;
+    let ca = s.str().ok()?.clone();
+    Some(ca.iter().map(|v| v.map(|s| s.to_string())).collect())
+}
+
+fn f64_col(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    df.column(name)
+        .ok()
+        .and_then(|c| c.cast(&DataType::Float64).ok())
+        .and_then(|c| c.f64().ok().map(|ca| ca.iter().collect()))
+        .unwrap_or_else(|| vec![None; df.height()])
+}
+
+pub(crate) fn choice_codes(q: &Question, df: &DataFrame, col: &str) -> Vec<Option<u32>> {
+    match q.kind {
+        Kind::Single => {
+            let idx: FxHashMap<&str, u32> = q.options.iter().enumerate().map(|(i, o)| (o.text(), i as u32)).collect();
+            match df.column(col).ok().and_then(|c| c.str().ok().cloned()) {
+                Some(ca) => ca.iter().map(|v| v.and_then(|s| idx.get(s).copied())).collect(),
+                None => vec![None; df.height()],
+            }
+        }
+        _ => {
+            let scores: Vec<f64> = (0..q.options.len()).map(|i| q.score(i)).collect();
+            f64_col(df, col)
+                .into_iter()
+                .map(|v| v.and_then(|x| scores.iter().position(|s| (s - x).abs() < 1e-9).map(|i| i as u32)))
+                .collect()
+        }
+    }
+}
+
+/// The per-option columns `Qn/<option>` of a multi or rank question (missing when absent).
+fn option_cols<T: Clone>(df: &DataFrame, q: &Question, get: impl Fn(&Column) -> Option<Vec<Option<T>>>) -> Vec<Vec<Option<T>>> {
+    q.options
+        .iter()
+        .map(|o| df.column(&part_column(&q.id, o.text())).ok().and_then(&get).unwrap_or_else(|| vec![None; df.height()]))
+        .collect()
+}
+
+/// The parts of a question that get a table each: the question, or each matrix row.
+pub(crate) fn parts<'a>(q: &'a Question, df: &DataFrame) -> Vec<Part<'a>> {
+    let n = df.height();
+    let whole = |data| vec![Part { id: q.id.clone(), text: q.text.clone(), q, data }];
+    match q.kind {
+        Kind::Single | Kind::Scale => whole(QData::Choice(choice_codes(q, df, &q.id))),
+        Kind::Matrix => q
+            .rows
+            .iter()
+            .map(|r| {
+                let col = part_column(&q.id, r);
+                Part { text: format!("{}—{}", q.text, r), q, data: QData::Choice(choice_codes(q, df, &col)), id: col }
+            })
+            .collect(),
+        Kind::Multi => whole(QData::Multi(option_cols(df, q, |c| c.bool().ok().map(|ca| ca.iter().collect())))),
+        Kind::Rank => whole(QData::Rank(option_cols(df, q, |c| c.i32().ok().map(|ca| ca.iter().collect())))),
+        Kind::Text => whole(QData::Text(str_col(df, &q.id).unwrap_or_else(|| vec![None; n]))),
+        Kind::Number => whole(QData::Number(f64_col(df, &q.id))),
+    }
+}
+
+/// The groups of a banner: a question's options in order, or the sorted values of a
+/// column of the table (unit, wave, …).
+pub(crate) fn grouping(survey: &Survey, df: &DataFrame, banner: &Banner) -> Result<Grouping, StatsError> {
+    let name = banner.name();
+    if let Some(q) = survey.question(name) {
+        if !matches!(q.kind, Kind::Single | Kind::Scale) {
+            return Err(StatsError::BadBanner(name.to_string(), q.kind.label()));
+        }
+        let codes = choice_codes(q, df, &q.id);
+        let groups = q.options.iter().map(|o| o.text().to_string()).collect();
+        return Ok(Grouping { banner: banner.clone(), groups, codes });
+    }
+    let vals = str_col(df, name).ok_or_else(|| StatsError::UnknownBanner(name.to_string()))?;
+    let mut groups: Vec<String> = vals.iter().flatten().cloned().collect();
+    groups.sort();
+    groups.dedup();
+    let idx: FxHashMap<&str, u32> = groups.iter().enumerate().map(|(i, g)| (g.as_str(), i as u32)).collect();
+    let codes = vals.iter().map(|v| v.as_deref().and_then(|s| idx.get(s).copied())).collect();
+    Ok(Grouping { banner: banner.clone(), groups, codes })
+}
+
+/// Keeps the respondents whose column `col` (a question id or a table column such as
+/// `unit` or `wave`) equals one of `values`, for figures over a subset of the sample.
+pub fn subset(df: &DataFrame, col: &str, values: &[String]) -> Result<DataFrame, StatsError> {
+    let vals = str_col(df, col).ok_or_else(|| StatsError::UnknownFilter(col.to_string()))?;
+    // `5` and `5.0` are the same number: numeric columns compare as numbers.
+    // A selected option (true) is also `1` or `是`.
+    let same = |cell: &str, want: &str| {
+        cell == want
+            || matches!((cell.trim().parse::<f64>(), want.trim().parse::<f64>()), (Ok(a), Ok(b)) if a == b)
+            || (cell == "true" && ["1", "是", "选中"].contains(&want.trim()))
+            || (cell == "false" && ["0", "否", "未选"].contains(&want.trim()))
+    };
+    let mask: BooleanChunked = vals.iter().map(|v| Some(v.as_deref().is_some_and(|s| values.iter().any(|x| same(s, x))))).collect();
+    let out = df.filter(&mask).map_err(|_| StatsError::UnknownFilter(col.to_string()))?;
+    if out.height() == 0 {
+        return Err(StatsError::EmptySubset(format!("{col}={}", values.join("|"))));
+    }
+    Ok(out)
+}

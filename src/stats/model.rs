@@ -1,0 +1,276 @@
+//! What the statistics produce: tables of cells, the scope and breakdown of each table,
+//! and what the figures measure. Every output reads these and computes nothing.
+
+use crate::survey::schema::{UNIT, WAVE};
+use crate::survey::{Kind, Survey};
+
+use super::inference::Independence;
+use super::StatsOptions;
+
+/// The respondents a table covers: one wave (its label; empty when the data has none),
+/// or every wave together (the crosstab by year).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Wave(String),
+    AllWaves,
+}
+
+impl Scope {
+    /// The label in results.csv and tests.csv (`全部` for all waves together).
+    pub fn label(&self) -> &str {
+        match self {
+            Scope::Wave(w) => w,
+            Scope::AllWaves => "全部",
+        }
+    }
+    /// One named wave among several, or all of them: outputs say which.
+    pub fn is_wave(&self, w: &str) -> bool {
+        matches!(self, Scope::Wave(x) if x == w)
+    }
+}
+
+/// A grouping of respondents for crosstabs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Banner {
+    /// A single-choice or scale question, by id.
+    Question(String),
+    /// The unit (单位) of each response.
+    Unit,
+    /// The wave (year) of each response.
+    Wave,
+    /// Any other column of the response table.
+    Column(String),
+}
+
+impl Banner {
+    /// How users name it on the command line and in survey.toml: `Q1`, `unit`, `wave`.
+    pub fn parse(name: &str, survey: &Survey) -> Banner {
+        if survey.question(name).is_some() {
+            Banner::Question(name.to_string())
+        } else if name == UNIT {
+            Banner::Unit
+        } else if name == WAVE {
+            Banner::Wave
+        } else {
+            Banner::Column(name.to_string())
+        }
+    }
+    /// Several names, in order.
+    pub fn parse_all(names: &[String], survey: &Survey) -> Vec<Banner> {
+        names.iter().map(|b| Banner::parse(b, survey)).collect()
+    }
+    /// The name as given (and as written in results.csv's `banner` column).
+    pub fn name(&self) -> &str {
+        match self {
+            Banner::Question(s) | Banner::Column(s) => s,
+            Banner::Unit => UNIT,
+            Banner::Wave => WAVE,
+        }
+    }
+}
+
+/// The columns of a table: the whole sample, or a banner's groups after a total.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Breakdown {
+    Overall,
+    By(Banner),
+}
+
+impl Breakdown {
+    pub fn banner(&self) -> Option<&Banner> {
+        match self {
+            Breakdown::Overall => None,
+            Breakdown::By(b) => Some(b),
+        }
+    }
+    pub fn is_overall(&self) -> bool {
+        matches!(self, Breakdown::Overall)
+    }
+}
+
+/// What a figure measures (the `measure` column of results.csv).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Measure {
+    Percent,
+    PercentOfResponses,
+    Mean,
+    Sd,
+    Median,
+    Min,
+    Max,
+    Top2,
+    Bottom2,
+    RankScore,
+    FirstShare,
+    AvgRank,
+    /// Number of non-empty answers (text questions; workbook only).
+    Answers,
+}
+
+impl Measure {
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Percent => "percent",
+            Measure::PercentOfResponses => "percent_of_responses",
+            Measure::Mean => "mean",
+            Measure::Sd => "sd",
+            Measure::Median => "median",
+            Measure::Min => "min",
+            Measure::Max => "max",
+            Measure::Top2 => "top2",
+            Measure::Bottom2 => "bottom2",
+            Measure::RankScore => "rank_score",
+            Measure::FirstShare => "first_share",
+            Measure::AvgRank => "avg_rank",
+            Measure::Answers => "answers",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::Percent => "比例",
+            Measure::PercentOfResponses => "响应率",
+            Measure::Mean => "平均分",
+            Measure::Sd => "标准差",
+            Measure::Median => "中位数",
+            Measure::Min => "最小值",
+            Measure::Max => "最大值",
+            Measure::Top2 => "前两项合计",
+            Measure::Bottom2 => "后两项合计",
+            Measure::RankScore => "综合得分",
+            Measure::FirstShare => "排第一位的比例",
+            Measure::AvgRank => "平均名次",
+            Measure::Answers => "填写人数",
+        }
+    }
+    /// Percent-type measures: value in 0–100, with a Wilson interval.
+    pub fn is_percent(self) -> bool {
+        matches!(self, Measure::Percent | Measure::PercentOfResponses | Measure::Top2 | Measure::Bottom2 | Measure::FirstShare)
+    }
+}
+
+/// One figure in one column of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// The figure; percent-type measures in 0–100. `None` when the base is empty.
+    pub value: Option<f64>,
+    /// Weighted count behind a percent (None for means etc.).
+    pub count: Option<f64>,
+    /// Unweighted base.
+    pub base: usize,
+    pub ci: Option<(f64, f64)>,
+    /// Column letters this cell is significantly higher than.
+    pub sig: String,
+}
+
+/// How far a column's base can be trusted (docs/DESIGN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseFlag {
+    Ok,
+    /// Below the caution base: read with care.
+    Caution,
+    /// Below the minimum base: shown, but in no pairwise comparison.
+    Small,
+    /// Nobody in the column.
+    Empty,
+}
+
+impl BaseFlag {
+    pub fn of(n: usize, opts: &StatsOptions) -> BaseFlag {
+        let x = n as f64;
+        if n == 0 {
+            BaseFlag::Empty
+        } else if x < opts.min_base {
+            BaseFlag::Small
+        } else if x < opts.caution_base {
+            BaseFlag::Caution
+        } else {
+            BaseFlag::Ok
+        }
+    }
+    /// The mark users see beside such a base.
+    pub fn label(self) -> &'static str {
+        match self {
+            BaseFlag::Ok => "",
+            BaseFlag::Caution => "谨慎解读",
+            BaseFlag::Small | BaseFlag::Empty => "样本过少",
+        }
+    }
+}
+
+/// A row of a table: one option (or the whole question) and one measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Option text; empty for whole-question measures (mean, sd, …).
+    pub option: String,
+    pub measure: Measure,
+    pub cells: Vec<Cell>,
+}
+
+/// A question (or one matrix row) summarised in one or more columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub scope: Scope,
+    /// `Q3`, or `Q6/三会一课` for a matrix row.
+    pub question: String,
+    pub text: String,
+    pub kind: Kind,
+    pub breakdown: Breakdown,
+    /// Column labels: `总体` alone, or `总计` then the banner's groups.
+    pub columns: Vec<String>,
+    /// Unweighted base per column.
+    pub bases: Vec<usize>,
+    /// Weighted base per column (equals `bases` without weights).
+    pub weighted_bases: Vec<f64>,
+    /// Small-base flag per column.
+    pub flags: Vec<BaseFlag>,
+    pub rows: Vec<Row>,
+    pub test: Option<Independence>,
+    /// Why a crosstab of a choice question has no test (`test` is `None`).
+    pub test_note: Option<String>,
+    /// Non-empty answers of a text question (whole sample only).
+    pub answers: Vec<String>,
+    /// Number questions (whole sample): (low, high, weighted count) per bin; a bin holds
+    /// low ≤ x < high, the last one also x = high.
+    pub histogram: Vec<(f64, f64, f64)>,
+}
+
+impl Table {
+    /// The question's own id: `Q6` for the matrix row `Q6/三会一课`.
+    pub fn question_id(&self) -> &str {
+        self.question.split('/').next().unwrap_or("")
+    }
+    pub fn banner(&self) -> Option<&Banner> {
+        self.breakdown.banner()
+    }
+}
+
+/// Everything a report shows.
+pub struct Results {
+    pub tables: Vec<Table>,
+    pub waves: Vec<String>,
+    pub weighted: bool,
+    /// How the figures are weighted, for users (None: unweighted).
+    pub weight_note: Option<String>,
+    pub options: StatsOptions,
+}
+
+impl Results {
+    /// The whole-sample tables of one wave, in questionnaire order.
+    pub fn overall(&self, wave: &str) -> impl Iterator<Item = &Table> {
+        let wave = wave.to_string();
+        self.tables.iter().filter(move |t| t.breakdown.is_overall() && t.scope.is_wave(&wave))
+    }
+    /// The crosstabs of one banner, every scope, in order.
+    pub fn by<'a>(&'a self, banner: &'a Banner) -> impl Iterator<Item = &'a Table> {
+        self.tables.iter().filter(move |t| t.banner() == Some(banner))
+    }
+    /// Crosstabs of choice questions with no test, and those whose chi-square is
+    /// unreliable (more than 20% of expected counts below 5).
+    pub fn unreliable_tests(&self) -> impl Iterator<Item = &Table> {
+        self.tables.iter().filter(|t| t.test.as_ref().is_some_and(|x| x.unreliable()))
+    }
+}
+
+/// The label of the whole-sample column and of the crosstab total column.
+pub const OVERALL: &str = "总体";
+pub const TOTAL: &str = "总计";

@@ -1,0 +1,160 @@
+//! Weights: a weight column checked row by row, or cell weights to target shares
+//! (post-stratification within each wave), and the bases they give.
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::survey::schema::{TRACE, WAVE};
+use crate::survey::Survey;
+
+use super::codes::{choice_codes, str_col};
+use super::StatsError;
+
+/// Reads and checks a weight column: numbers ≥ 0, none missing, not all zero.
+pub fn weights(df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
+    // Only an answer column can weigh: not the year, the unit or a file name.
+    if TRACE.contains(&col) {
+        return Err(StatsError::UnknownWeight(col.to_string()));
+    }
+    let c = df.column(col).map_err(|_| StatsError::UnknownWeight(col.to_string()))?;
+    let s = c.cast(&DataType::String).map_err(|_| StatsError::UnknownWeight(col.to_string()))?;
+    let ca = s.str().map_err(|_| StatsError::UnknownWeight(col.to_string()))?;
+    let files = str_col(df, "source_file");
+    let rows = str_col(df, "source_row");
+    let mut out = Vec::with_capacity(df.height());
+    for (i, v) in ca.iter().enumerate() {
+        // Where the bad weight is: the file and the row as Excel shows it.
+        let place = || match (files.as_ref().and_then(|f| f[i].clone()), rows.as_ref().and_then(|r| r[i].clone())) {
+            (Some(f), Some(r)) => format!("{f} 第 {r} 行"),
+            _ => format!("第 {} 份答卷", i + 1),
+        };
+        let bad = |value: &str, why| StatsError::BadWeight { col: col.to_string(), place: place(), value: value.to_string(), why };
+        let Some(v) = v else { return Err(bad("", "为空")) };
+        let w: f64 = v.trim().parse().map_err(|_| bad(v, "不是数字"))?;
+        if !w.is_finite() {
+            return Err(bad(v, "不是有限的数字"));
+        }
+        if w < 0.0 {
+            return Err(bad(v, "是负数"));
+        }
+        // Weights so large that their sums overflow would blank every figure.
+        if w > 1e6 {
+            return Err(bad(v, "太大"));
+        }
+        out.push(w);
+    }
+    if !out.is_empty() && out.iter().all(|w| *w == 0.0) {
+        return Err(StatsError::ZeroWeights(col.to_string()));
+    }
+    Ok(out)
+}
+
+/// Cell weights (post-stratification), within each wave: a respondent in cell c gets
+/// target(c) ÷ sample share(c), targets normalised over the cells present in the wave.
+/// Respondents outside every target cell keep weight 1.
+pub fn cell_weights(survey: &Survey, df: &DataFrame, cw: &crate::survey::Weighting) -> Vec<f64> {
+    let n = df.height();
+    let cells: Vec<Option<String>> = match survey.question(&cw.question) {
+        Some(q) => {
+            let codes = choice_codes(q, df, &q.id);
+            codes.iter().map(|c| c.map(|i| q.options[i as usize].text().to_string())).collect()
+        }
+        None => str_col(df, &cw.question).unwrap_or_else(|| vec![None; n]),
+    };
+    // Targets by option text as the data spells it.
+    let target = |cell: &str| -> Option<f64> {
+        cw.targets.iter().find(|(k, _)| match survey.question(&cw.question) {
+            Some(q) => q.find_option(k).map(|i| q.options[i].text()) == Some(cell),
+            None => k.as_str() == cell,
+        }).map(|(_, v)| *v)
+    };
+    let waves = str_col(df, WAVE).unwrap_or_else(|| vec![None; n]);
+    let mut w = vec![1.0; n];
+    let mut groups: FxHashMap<Option<&str>, Vec<usize>> = FxHashMap::default();
+    for (i, wv) in waves.iter().enumerate() {
+        groups.entry(wv.as_deref()).or_default().push(i);
+    }
+    for rows in groups.values() {
+        let mut count: FxHashMap<&str, f64> = FxHashMap::default();
+        for &i in rows {
+            if let Some(c) = cells[i].as_deref().filter(|c| target(c).is_some()) {
+                *count.entry(c).or_default() += 1.0;
+            }
+        }
+        let valid: f64 = count.values().sum();
+        let total_target: f64 = count.keys().filter_map(|c| target(c)).sum();
+        if valid == 0.0 || total_target <= 0.0 {
+            continue;
+        }
+        for &i in rows {
+            if let Some(c) = cells[i].as_deref() {
+                if let (Some(t), Some(k)) = (target(c), count.get(c)) {
+                    w[i] = (t / total_target) / (k / valid);
+                }
+            }
+        }
+    }
+    w
+}
+
+/// The effective base of a set of weights, (Σw)² / Σw² (Kish).
+pub fn effective_base(w: &[f64]) -> f64 {
+    let (s, s2) = w.iter().fold((0.0, 0.0), |(s, s2), x| (s + x, s2 + x * x));
+    if s2 > 0.0 {
+        s * s / s2
+    } else {
+        0.0
+    }
+}
+
+/// Per-group accumulator of weights: Σw and Σw² give the base and effective base.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Base {
+    pub n: usize,
+    pub w: f64,
+    w2: f64,
+}
+
+impl Base {
+    pub fn add(&mut self, w: f64) {
+        self.n += 1;
+        self.w += w;
+        self.w2 += w * w;
+    }
+    pub fn n_eff(&self) -> f64 {
+        if self.w2 > 0.0 {
+            self.w * self.w / self.w2
+        } else {
+            0.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    fn frame(vals: &[Option<&str>]) -> DataFrame {
+        let c = Column::new("w".into(), vals.iter().map(|v| v.map(|s| s.to_string())).collect::<Vec<_>>());
+        DataFrame::new(vals.len(), vec![c]).unwrap()
+    }
+
+    #[test]
+    fn weights_are_checked() {
+        assert_eq!(weights(&frame(&[Some("1"), Some("2.5")]), "w").unwrap(), vec![1.0, 2.5]);
+        let err = |v: &[Option<&str>]| weights(&frame(v), "w").unwrap_err().to_string();
+        assert!(err(&[Some("1"), Some("-2")]).contains("负数"));
+        assert!(err(&[Some("1"), None]).contains("为空"));
+        assert!(err(&[Some("abc")]).contains("不是数字"));
+        assert!(err(&[Some("inf")]).contains("有限"));
+        assert!(err(&[Some("0"), Some("0")]).contains("全为 0"));
+        assert!(err(&[Some("1e308")]).contains("太大"));
+        assert!(weights(&frame(&[Some("1")]), "x").unwrap_err().to_string().contains("不是问卷中的数值题"));
+    }
+
+    #[test]
+    fn effective_base_is_kish() {
+        assert_eq!(effective_base(&[1.0, 1.0, 1.0]), 3.0);
+        assert!((effective_base(&[1.0, 3.0]) - 1.6).abs() < 1e-12);
+    }
+}
