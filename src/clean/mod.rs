@@ -1007,9 +1007,9 @@ fn stream_file<T: Send>(path: &Path, work: impl FnOnce(std::sync::mpsc::Receiver
             let _ = tx.send(c);
         });
         drop(tx);
-        (merges, worker.join().ok())
+        (merges, worker.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     });
-    Some((merges.ok()?, out?))
+    Some((merges.ok()?, out))
 }
 
 /// Parses streamed chunks sheet by sheet: each sheet's header from its first chunk.
@@ -1308,14 +1308,9 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
                 progress(p);
                 return (vec![], report, vec![Issue::for_file(p.display().to_string(), msg, Problem::DuplicateFile, Action::FileSkipped)]);
             }
-            // A reader that panics on a malformed file must not take the other files down.
-            let pre = take(p);
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import_file(survey, &schema, &options, p, opts, pre)))
-                .unwrap_or_else(|_| {
-                    let msg = "文件格式异常，读取时出错；请在 Excel/WPS 中打开后另存为 .xlsx 再导入".to_string();
-                    let report = FileReport { error: Some(msg.clone()), ..FileReport::new(p) };
-                    (vec![], report, vec![Issue::for_file(p.display().to_string(), msg, Problem::UnreadableFile, Action::FileSkipped)])
-                });
+            // A reader that panics on a malformed file is caught where it is called
+            // (ingest); a panic here is our own defect and stops the run.
+            let r = import_file(survey, &schema, &options, p, opts, take(p));
             progress(p);
             r
         })

@@ -276,8 +276,7 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
     // file below.
     if survey.is_none() && files.len() == 1 {
         let opts = ImportOptions { wave: wave.clone(), ..ImportOptions::default() };
-        // A reader that panics on a malformed file: the ordinary path reports the file.
-        let one_pass = std::panic::catch_unwind(|| diaoyan::clean::import_inferring(&files[0], &opts)).ok().flatten();
+        let one_pass = diaoyan::clean::import_inferring(&files[0], &opts);
         if let Some((s, imp)) = one_pass {
             say!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", files[0].display(), s.questions.len());
             report_files(&imp);

@@ -353,16 +353,6 @@ fn ext_of(path: &Path) -> Option<String> {
 
 /// Reads every sheet of `path`.
 pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
-    guarded(|| read_file_inner(path))
-}
-
-/// A reader that panics on a malformed file (calamine asserts on some) gives a read
-/// error like any other damaged file, never a crash.
-fn guarded<T>(f: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| Err(ReadError::Corrupt("读取时出错".into())))
-}
-
-fn read_file_inner(path: &Path) -> Result<Workbook, ReadError> {
     if !path.exists() {
         return Err(ReadError::NotFound);
     }
@@ -402,17 +392,18 @@ fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
         });
         let mut ranges = Vec::with_capacity(names.len());
         for name in &names {
-            match wb.worksheet_range(name) {
-                Ok(r) => ranges.push((name.clone(), r)),
-                Err(e) => return (Err(classify(e)), HashMap::new()),
+            match shielded(|| wb.worksheet_range(name)) {
+                Ok(Ok(r)) => ranges.push((name.clone(), r)),
+                Ok(Err(e)) => return (Err(classify(e)), HashMap::new()),
+                Err(e) => return (Err(e), HashMap::new()),
             }
         }
-        (Ok(ranges), merges.join().unwrap_or_default())
+        (Ok(ranges), merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     });
     let ranges = ranges?;
     if let Sheets::Xls(x) = &wb {
         for name in &names {
-            let dims = x.merge_cells_by_sheet_name(name).unwrap_or_default();
+            let dims = shielded(|| x.merge_cells_by_sheet_name(name)).ok().and_then(|r| r.ok()).unwrap_or_default();
             merges.insert(name.clone(), dims.into_iter().map(|d| (d.start, d.end)).collect());
         }
     }
@@ -437,10 +428,10 @@ fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, Re
         check_xlsx(path)?;
     }
     if n == 4 && magic == *b"PK\x03\x04" && !matches!(ext.as_str(), "xlsx" | "xlsm" | "ods") {
-        if let Ok(x) = calamine::open_workbook::<calamine::Xlsx<_>, _>(path) {
+        if let Ok(Ok(x)) = shielded(|| calamine::open_workbook::<calamine::Xlsx<_>, _>(path)) {
             return Ok(Sheets::Xlsx(x));
         }
-        if let Ok(o) = calamine::open_workbook::<calamine::Ods<_>, _>(path) {
+        if let Ok(Ok(o)) = shielded(|| calamine::open_workbook::<calamine::Ods<_>, _>(path)) {
             return Ok(Sheets::Ods(o));
         }
     }
@@ -448,11 +439,24 @@ fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, Re
         check_cfb(path)?;
     }
     if n == 4 && magic == [0xD0, 0xCF, 0x11, 0xE0] && ext != "xls" {
-        if let Ok(x) = calamine::open_workbook::<calamine::Xls<_>, _>(path) {
+        if let Ok(Ok(x)) = shielded(|| calamine::open_workbook::<calamine::Xls<_>, _>(path)) {
             return Ok(Sheets::Xls(x));
         }
     }
-    open_workbook_auto(path).map_err(classify)
+    shielded(|| open_workbook_auto(path))?.map_err(classify)
+}
+
+/// Runs one call into the spreadsheet parser (calamine). It asserts on some malformed
+/// files: such a panic becomes a read error like any other damaged file. Only the
+/// third-party parsing is wrapped, so that a panic in our own code stays what it is,
+/// a defect of ours, and is reported as such (see main.rs), not blamed on the file.
+fn shielded<T>(f: impl FnOnce() -> T) -> Result<T, ReadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| ReadError::Corrupt("读取时出错".into()))
+}
+
+/// The next cell of a sheet being read, through [`shielded`].
+fn next_cell<'a, RS: std::io::Read + std::io::Seek>(reader: &mut calamine::XlsxCellReader<'a, RS>) -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, ReadError> {
+    shielded(|| reader.next_cell())?.map_err(|e| classify(e.into()))
 }
 
 /// Reads a whole file like [`read_file`]; for an .xlsx, `observe` sees the cells as they
@@ -460,10 +464,6 @@ fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, Re
 /// thread while another parses the rest, so that work on the cells (inference) overlaps
 /// the reading. Other formats are read as usual and not observed.
 pub fn read_file_observed(path: &Path, observe: &mut dyn FnMut(&str, &[calamine::Cell<Data>])) -> Result<Workbook, ReadError> {
-    guarded(|| read_observed_inner(path, observe))
-}
-
-fn read_observed_inner(path: &Path, observe: &mut dyn FnMut(&str, &[calamine::Cell<Data>])) -> Result<Workbook, ReadError> {
     if !matches!(ext_of(path).as_deref(), Some("xlsx" | "xlsm" | "xls" | "ods")) {
         return read_file(path);
     }
@@ -489,10 +489,10 @@ fn read_observed_inner(path: &Path, observe: &mut dyn FnMut(&str, &[calamine::Ce
         let merges = scope.spawn(|| xlsx_merges(path, names_ref));
         let reader = scope.spawn(move || -> Result<(), ReadError> {
             for (si, name) in names_ref.iter().enumerate() {
-                let mut reader = wb.worksheet_cells_reader(name).map_err(|e| classify(e.into()))?;
+                let mut reader = shielded(|| wb.worksheet_cells_reader(name))?.map_err(|e| classify(e.into()))?;
                 let mut buf: Vec<calamine::Cell<Data>> = Vec::new();
                 let mut last = ROWS - 1;
-                while let Some(cell) = reader.next_cell().map_err(|e| classify(e.into()))? {
+                while let Some(cell) = next_cell(&mut reader)? {
                     let (r, _) = cell.get_position();
                     if r > last && !buf.is_empty() {
                         if tx.send((si, std::mem::take(&mut buf))).is_err() {
@@ -516,8 +516,8 @@ fn read_observed_inner(path: &Path, observe: &mut dyn FnMut(&str, &[calamine::Ce
             observe(&names_ref[si], &cells);
             per_sheet[si].extend(cells);
         }
-        let read = reader.join().unwrap_or_else(|_| Err(ReadError::Io("读取时出错".into())));
-        (read, per_sheet, merges.join().unwrap_or_default())
+        let read = reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (read, per_sheet, merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     });
     read?;
     for (name, cells) in names.iter().zip(&per_sheet) {
@@ -565,11 +565,7 @@ pub type Merges = HashMap<String, Vec<((u32, u32), (u32, u32))>>;
 /// consumer can parse rows while later ones are still being read. Returns the merged
 /// areas (found on another thread meanwhile): a consumer that finds merges below the
 /// header must fall back to [`read_file`], which fills them.
-pub fn stream_xlsx(path: &Path, chunk_rows: u32, sink: impl FnMut(Chunk)) -> Result<Merges, ReadError> {
-    guarded(|| stream_inner(path, chunk_rows, sink))
-}
-
-fn stream_inner(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) -> Result<Merges, ReadError> {
+pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) -> Result<Merges, ReadError> {
     let mut wb = match open_any(path)? {
         Sheets::Xlsx(x) => x,
         _ => return Err(ReadError::Unsupported("xlsx".into())),
@@ -578,12 +574,12 @@ fn stream_inner(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) -> Re
     std::thread::scope(|scope| {
         let merges = scope.spawn(|| xlsx_merges(path, &names));
         for name in &names {
-            let mut reader = wb.worksheet_cells_reader(name).map_err(|e| classify(e.into()))?;
+            let mut reader = shielded(|| wb.worksheet_cells_reader(name))?.map_err(|e| classify(e.into()))?;
             let mut first = 0u32;
             let mut last = chunk_rows.max(1) - 1;
             let mut buf: Vec<calamine::Cell<Data>> = Vec::new();
             let mut max_row: Option<u32> = None;
-            while let Some(cell) = reader.next_cell().map_err(|e| classify(e.into()))? {
+            while let Some(cell) = next_cell(&mut reader)? {
                 let (r, _) = cell.get_position();
                 if r > last {
                     let cells = sparse_range(std::mem::take(&mut buf), name)?;
@@ -602,7 +598,7 @@ fn stream_inner(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) -> Re
                 sink(Chunk { sheet: name.clone(), first_row: first, last_row: m, cells });
             }
         }
-        Ok(merges.join().unwrap_or_default())
+        Ok(merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     })
 }
 
@@ -617,7 +613,7 @@ fn xlsx_merges(path: &Path, names: &[String]) -> Merges {
     names
         .iter()
         .map(|n| {
-            let dims = x.merge_cells_by_sheet_name(n).unwrap_or_default();
+            let dims = shielded(|| x.merge_cells_by_sheet_name(n)).ok().and_then(|r| r.ok()).unwrap_or_default();
             (n.clone(), dims.into_iter().map(|d| (d.start, d.end)).collect())
         })
         .collect()

@@ -49,8 +49,8 @@ proptest! {
 }
 
 /// Damaged workbooks (bytes flipped at fixed, seeded places): every file is either read
-/// or reported, the row count identity holds, and no reader panics (a caught panic
-/// would show as the "文件格式异常" error).
+/// or reported, the row count identity holds, and no reader panics (a panic of calamine,
+/// caught in ingest, shows as "读取时出错"; one of ours would fail the test outright).
 #[test]
 fn damaged_workbooks_never_panic() {
     let s = Survey::load(&fixture("survey.toml")).unwrap();
@@ -73,6 +73,6 @@ fn damaged_workbooks_never_panic() {
         std::fs::write(&path, bytes).unwrap();
         let imp = import(&s, &[path], &ImportOptions::default(), &|_| {});
         assert_eq!(imp.rows_read, imp.rows_kept + imp.rows_rejected, "{name} #{k}");
-        assert!(imp.files[0].error.as_deref().map_or(true, |e| !e.contains("文件格式异常")), "{name} #{k}: a reader panicked");
+        assert!(imp.files[0].error.as_deref().map_or(true, |e| !e.contains("读取时出错")), "{name} #{k}: a reader panicked");
     }
 }
