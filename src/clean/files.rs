@@ -1,0 +1,155 @@
+//! One input file: read (or streamed) into parts, one per usable sheet, with its report
+//! and the ledger entries about the file; and identical inputs found by content.
+
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+use super::cells::Options;
+use super::layout::Matcher;
+use super::ledger::{Action, Issue, Problem};
+use super::rows::Part;
+use super::sheet::{parse_sheet, FileCtx};
+use super::stream::{import_streaming, SheetResults};
+use super::{wave_from_path, FileReport, ImportOptions};
+use crate::ingest::{self, read_file};
+use std::hash::{Hash, Hasher};
+use crate::survey::schema::Schema;
+use crate::survey::Survey;
+
+/// Reads one file into parts (one per usable sheet). `pre`: the file, already read (by
+/// inference), so that it is not read twice.
+pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Path, opts: &ImportOptions, pre: Option<ingest::Workbook>) -> (Vec<Part>, FileReport, Vec<Issue>) {
+    let matcher = Matcher::new(survey);
+    let mut fc = FileCtx::new(survey, schema, options, &matcher, path, opts.wave.clone().or_else(|| wave_from_path(path)));
+    let file = fc.file.clone();
+    let big_xlsx = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm"))
+        && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false);
+    let streamed = if big_xlsx && pre.is_none() { import_streaming(&fc, path) } else { None };
+    let mut report = FileReport::new(path);
+    let fail = |msg: String, problem: Problem| Issue::for_file(file.clone(), msg, problem, Action::FileSkipped);
+    let results: SheetResults = match streamed {
+        Some(r) => r,
+        None => {
+            let read = match pre {
+                Some(wb) => Ok(wb),
+                None => read_file(path),
+            };
+            let wb = match read {
+                Ok(wb) => wb,
+                Err(e) => {
+                    report.error = Some(e.to_string());
+                    let i = fail(e.to_string(), Problem::UnreadableFile);
+                    return (vec![], report, vec![i]);
+                }
+            };
+            let tmpl = crate::survey::template::meta(&wb);
+            if let Some(m) = &tmpl {
+                if m.survey_id != survey.id || m.version != survey.version {
+                    let msg = format!(
+                        "这是问卷“{}”第 {} 版的填报表，与本问卷（“{}”第 {} 版）不符，未导入；请用对应的问卷定义，或重新发放本问卷的填报表",
+                        m.survey_id, m.version, survey.id, survey.version
+                    );
+                    report.error = Some(msg.clone());
+                    return (vec![], report, vec![fail(msg, Problem::OtherSurvey)]);
+                }
+                report.template_unit = Some(m.unit.clone());
+            }
+            if let Some(m) = &tmpl {
+                fc.stem = m.unit.clone();
+            }
+            let r = wb
+                .sheets
+                .iter()
+                .filter(|sheet| !sheet.cells.is_empty())
+                // Of a template only the response sheet holds answers.
+                .filter(|sheet| tmpl.is_none() || sheet.name == crate::survey::template::RESPONSE_SHEET)
+                .map(|sheet| (sheet.name.clone(), parse_sheet(&fc, sheet, tmpl.as_ref())))
+                .collect();
+            // Freeing millions of cells takes a while; nothing waits for it.
+            std::thread::spawn(move || drop(wb));
+            r
+        }
+    };
+    let (parts, issues) = file_parts(results, &mut report);
+    (parts, report, issues)
+}
+
+/// The parts of one file's parsed sheets, with the report filled in and the ledger
+/// entries about sheets without a header (or the whole file, when no sheet has one).
+pub(super) fn file_parts(results: SheetResults, report: &mut FileReport) -> (Vec<Part>, Vec<Issue>) {
+    let file = report.path.display().to_string();
+    let fail = |msg: String, problem: Problem| Issue::for_file(file.clone(), msg, problem, Action::FileSkipped);
+    let mut parts = Vec::new();
+    let mut issues = Vec::new();
+    for (name, r) in results {
+        match r {
+            Some((ps, info)) => {
+                report.rows_read += ps.iter().map(|p| p.rows_read).sum::<usize>();
+                report.sheets_used.push(name);
+                report.unknown_columns.extend(info.unknown);
+                report.conflicts += info.conflicts;
+                report.columns.extend(info.columns);
+                parts.extend(ps);
+            }
+            None => {
+                // Another sheet (instructions, lists) is fine; the file as a whole must have one.
+                let mut i = fail("没有与问卷题目对得上的表头".into(), Problem::NoHeader);
+                i.sheet = name;
+                i.action = Action::SheetSkipped;
+                issues.push(i);
+            }
+        }
+    }
+    if parts.is_empty() {
+        let msg = "找不到与问卷题目对得上的表头：请确认表头行是题目文字（如“1、您的身份”），并且用的是这份问卷的定义 survey.toml".to_string();
+        report.error = Some(msg.clone());
+        issues.clear();
+        issues.push(fail(msg, Problem::NoHeader));
+    }
+    (parts, issues)
+}
+
+/// For each input, the index of an earlier input with the same content (same size, then
+/// same bytes), if any. Only files whose sizes collide are read for this.
+pub(super) fn identical_files(paths: &[PathBuf]) -> Vec<Option<usize>> {
+    use std::collections::HashMap;
+    let sizes: Vec<Option<u64>> = paths.iter().map(|p| std::fs::metadata(p).ok().filter(|m| m.is_file()).map(|m| m.len())).collect();
+    let mut by_size: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, s) in sizes.iter().enumerate() {
+        if let Some(s) = s {
+            by_size.entry(*s).or_default().push(i);
+        }
+    }
+    let mut out = vec![None; paths.len()];
+    for group in by_size.values().filter(|g| g.len() > 1) {
+        let digests: Vec<Option<(u64, u64)>> = group.par_iter().map(|&i| digest(&paths[i])).collect();
+        for (a, &i) in group.iter().enumerate() {
+            if digests[a].is_none() {
+                continue;
+            }
+            if let Some(b) = (0..a).find(|&b| digests[b] == digests[a] && out[group[b]].is_none()) {
+                out[i] = Some(group[b]);
+            }
+        }
+    }
+    out
+}
+
+/// Two independent 64-bit hashes of a file's bytes (read in blocks).
+fn digest(path: &Path) -> Option<(u64, u64)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut a = rustc_hash::FxHasher::default();
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        buf[..n].hash(&mut a);
+        buf[..n].hash(&mut b);
+    }
+    Some((a.finish(), b.finish()))
+}
+

@@ -1,0 +1,286 @@
+//! Reading a sheet's data rows into a [`Part`]: one row at a time, every answer cell
+//! through [`super::answers`], then the row as a whole (skip logic, required questions,
+//! empty and totals rows, unit, respondent id, submit time, the answers' fingerprint).
+
+use calamine::{Data, Range};
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+
+use super::cells::Options;
+use super::frame::{ColData, Val};
+use super::layout::Layout;
+use super::ledger::{Action, Issue, Problem};
+use crate::ingest::{cell_text, col_letter};
+use crate::survey::schema::Schema;
+use crate::survey::{Kind, Survey};
+
+/// Parsed rows of one sheet (or one chunk of it).
+pub(super) struct Part {
+    pub(super) wave: Option<String>,
+    pub(super) unit: Vec<String>,
+    pub(super) respondent: Vec<String>,
+    /// Whether the respondent id came from the file (and so can be duplicated).
+    pub(super) has_id: bool,
+    /// Per row: the id came from the file (not made up from the file name and row).
+    pub(super) id_given: Vec<bool>,
+    pub(super) submitted: Vec<Option<String>>,
+    pub(super) file: String,
+    pub(super) sheet: String,
+    pub(super) row: Vec<u32>,
+    pub(super) sig: Vec<u64>,
+    pub(super) cols: Vec<ColData>,
+    pub(super) issues: Vec<Issue>,
+    pub(super) rows_read: usize,
+    pub(super) rows_rejected: usize,
+    pub(super) blank_rows: usize,
+    /// Absolute row index of the sheet's header.
+    pub(super) header_row: u32,
+}
+
+impl Part {
+    pub(super) fn new(schema: &Schema, cap: usize, wave: Option<String>, file: &str, sheet: &str, has_id: bool) -> Part {
+        Part {
+            wave,
+            unit: Vec::with_capacity(cap),
+            respondent: Vec::with_capacity(cap),
+            has_id,
+            id_given: Vec::with_capacity(cap),
+            submitted: Vec::with_capacity(cap),
+            file: file.to_string(),
+            sheet: sheet.to_string(),
+            row: Vec::with_capacity(cap),
+            sig: Vec::with_capacity(cap),
+            cols: schema.cols.iter().map(|c| ColData::new(c.ty, cap)).collect(),
+            issues: Vec::new(),
+            rows_read: 0,
+            rows_rejected: 0,
+            blank_rows: 0,
+            header_row: 0,
+        }
+    }
+    pub(super) fn len(&self) -> usize {
+        self.row.len()
+    }
+}
+
+/// Per-question state while a row is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum QState {
+    Absent,
+    Empty,
+    Skipped,
+    Answered,
+    /// Answered with something unusable (already in the ledger).
+    Invalid,
+}
+
+
+/// One row being read: its values in schema order, each question's state, and the
+/// ranks already given per ranking question.
+pub(super) struct RowBuf {
+    pub(super) vals: Vec<Val>,
+    pub(super) state: Vec<QState>,
+    pub(super) rank_seen: Vec<Vec<i32>>,
+}
+
+/// Everything fixed for one sheet: the survey, its schema and lookups, the layout.
+pub(super) struct SheetCtx<'a> {
+    pub(super) survey: &'a Survey,
+    pub(super) schema: &'a Schema,
+    pub(super) options: &'a [Options],
+    pub(super) layout: Layout,
+    /// Single/scale columns read as code exports (bare numbers are option numbers).
+    pub(super) coded: HashSet<u32>,
+    /// Columns answered with option letters throughout.
+    pub(super) lettered: HashSet<u32>,
+    /// A returned template: only the exact dropdown values are accepted.
+    pub(super) strict: bool,
+    /// Questions with at least one column in this sheet.
+    pub(super) present: Vec<bool>,
+    pub(super) seq_col: Option<u32>,
+    pub(super) time_col: Option<u32>,
+    pub(super) unit_col: Option<u32>,
+    pub(super) unit_q: Option<usize>,
+    /// Per question: the single-choice question that gates it and the option texts shown.
+    pub(super) show_if: Vec<Option<(usize, Vec<u32>)>>,
+    pub(super) file: String,
+    pub(super) sheet: String,
+    pub(super) file_stem: String,
+    pub(super) wave: Option<String>,
+}
+
+const TOTALS: &[&str] = &["合计", "总计", "小计", "总数", "合计：", "total"];
+
+impl<'a> SheetCtx<'a> {
+    pub(super) fn issue(&self, row: Option<u32>, col: Option<u32>, q: Option<usize>, value: String, problem: Problem, action: Action) -> Issue {
+        Issue {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            row: row.map(|r| r + 1),
+            column: col.map(col_letter).unwrap_or_default(),
+            question: q.map(|q| self.survey.questions[q].id.clone()).unwrap_or_default(),
+            value,
+            problem,
+            action,
+        }
+    }
+
+    /// Reads rows `rows` (absolute indices) into a part.
+    pub(super) fn parse_rows(&self, cells: &Range<Data>, rows: std::ops::Range<u32>) -> Part {
+        let mut part = Part::new(self.schema, rows.len(), self.wave.clone(), &self.file, &self.sheet, self.seq_col.is_some());
+        part.header_row = self.layout.header_row;
+        let ncols = self.schema.cols.len();
+        let nq = self.survey.questions.len();
+        let mut buf = RowBuf { vals: vec![Val::Null; ncols], state: vec![QState::Absent; nq], rank_seen: vec![Vec::new(); nq] };
+        let empty = Data::Empty;
+        for r in rows {
+            let get = |c: u32| cells.get_value((r, c)).unwrap_or(&empty);
+            // Blank rows are not responses.
+            let blank = |d: &Data| match d {
+                Data::Empty => true,
+                Data::String(s) => s.trim().is_empty(),
+                _ => false,
+            };
+            // A row is an answer when a question column holds something (a pre-filled 序号
+            // alone, as in a template, is not one).
+            if self.layout.columns.iter().filter(|c| c.role.question().is_some()).all(|c| blank(get(c.col))) {
+                part.blank_rows += 1;
+                continue;
+            }
+            part.rows_read += 1;
+            if let Some(c) = self.layout.columns.iter().take(4).find(|c| {
+                matches!(get(c.col), Data::String(s) if s.len() <= 24 && TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')))
+            }) {
+                let v = cell_text(get(c.col));
+                part.issues.push(self.issue(Some(r), Some(c.col), None, v, Problem::TotalsRow, Action::RowRejected));
+                part.rows_rejected += 1;
+                continue;
+            }
+            buf.vals.iter_mut().for_each(|v| *v = Val::Null);
+            for (qi, s) in buf.state.iter_mut().enumerate() {
+                *s = if self.present[qi] { QState::Empty } else { QState::Absent };
+            }
+            for column in &self.layout.columns {
+                let d = get(column.col);
+                self.read_cell((r, column.col), column.role, d, &mut buf, &mut part.issues);
+            }
+            let RowBuf { vals, state, rank_seen } = &mut buf;
+            // Finish questions spread over several columns, then apply skip logic.
+            let row_issues = part.issues.len();
+            for (qi, q) in self.survey.questions.iter().enumerate() {
+                let qc = &self.schema.questions[qi];
+                if let Some((cond, allowed)) = &self.show_if[qi] {
+                    let shown = matches!(&vals[self.schema.questions[*cond].first], Val::Opt(i) if allowed.contains(i));
+                    if !shown {
+                        if state[qi] == QState::Answered {
+                            part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::SkipViolation, Action::SetMissing));
+                        }
+                        for k in 0..qc.width {
+                            vals[qc.first + k] = Val::Null;
+                        }
+                        for (_, c) in &qc.other {
+                            vals[*c] = Val::Null;
+                        }
+                        if state[qi] != QState::Absent {
+                            state[qi] = QState::Skipped;
+                        }
+                        continue;
+                    }
+                }
+                match (q.kind, state[qi]) {
+                    (Kind::Multi, QState::Answered) => {
+                        let any = (0..qc.width).any(|k| vals[qc.first + k] == Val::Bool(true));
+                        if any {
+                            for k in 0..qc.width {
+                                if vals[qc.first + k] == Val::Null {
+                                    vals[qc.first + k] = Val::Bool(false);
+                                }
+                            }
+                        } else {
+                            // All "not selected": the same as a blank cell in the text export.
+                            for k in 0..qc.width {
+                                vals[qc.first + k] = Val::Null;
+                            }
+                            state[qi] = QState::Empty;
+                        }
+                    }
+                    (Kind::Rank, QState::Answered) => {
+                        if !(0..qc.width).any(|k| matches!(vals[qc.first + k], Val::I32(_))) {
+                            state[qi] = QState::Empty;
+                        }
+                        rank_seen[qi].clear();
+                    }
+                    _ => {}
+                }
+                if state[qi] == QState::Empty && q.required {
+                    part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::RequiredMissing, Action::SetMissing));
+                }
+            }
+            // A row whose every question is empty, skipped or absent ("(空)" throughout, a
+            // pre-numbered template row with only markers) is no response.
+            if !state.iter().any(|s| matches!(s, QState::Answered | QState::Invalid)) {
+                // One entry for the row, not one per required question.
+                let row: Vec<Issue> = part.issues.split_off(row_issues);
+                part.issues.extend(row.into_iter().filter(|i| i.problem != Problem::RequiredMissing));
+                part.issues.push(self.issue(Some(r), None, None, String::new(), Problem::EmptyResponse, Action::RowRejected));
+                part.rows_rejected += 1;
+                continue;
+            }
+            // Row-level fields.
+            let unit = if let Some(qi) = self.unit_q {
+                match &vals[self.schema.questions[qi].first] {
+                    Val::Opt(i) => Some(self.survey.questions[qi].options[*i as usize].text().to_string()),
+                    Val::F64(f) => Some(crate::ingest::fmt_num(*f)),
+                    _ => None,
+                }
+            } else {
+                self.unit_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty())
+            };
+            let unit = match unit {
+                Some(u) => u,
+                None => {
+                    if self.unit_q.is_some_and(|q| self.present[q]) || self.unit_col.is_some() {
+                        part.issues.push(self.issue(Some(r), self.unit_col, self.unit_q, String::new(), Problem::MissingUnit, Action::UnitFromFile));
+                    }
+                    self.file_stem.clone()
+                }
+            };
+            // The unit question's column is absent (a unit's own workbook): its answer is the
+            // unit the file belongs to, when that is one of the options.
+            if let Some(qi) = self.unit_q.filter(|q| !self.present[*q]) {
+                if let Some(oi) = self.options[qi].by_text(&unit) {
+                    vals[self.schema.questions[qi].first] = Val::Opt(oi as u32);
+                }
+            }
+            // Some 问卷星 exports hold the literal `NULL` in empty metadata cells: no id.
+            let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"));
+            // One form for every way a time is written (`2025/3/1 9:00`, `2025-03-01 09:00:00`,
+            // an Excel date), so that the same submission matches across exports.
+            let submitted = self
+                .time_col
+                .map(|c| crate::text::tidy(&cell_text(get(c))))
+                .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"))
+                .map(|s| crate::text::canonical_time(&s).unwrap_or(s));
+            // The answers' fingerprint, for duplicate submissions and the same respondent
+            // in two files (other-texts left out: the code export has none).
+            part.sig.push({
+                let mut h = rustc_hash::FxHasher::default();
+                for (v, other) in vals.iter().zip(&self.schema.is_other) {
+                    if !other {
+                        v.hash(&mut h);
+                    }
+                }
+                h.finish()
+            });
+            part.unit.push(unit);
+            part.id_given.push(id.is_some());
+            part.respondent.push(id.unwrap_or_else(|| format!("{}-{}", self.file_stem, r + 1)));
+            part.submitted.push(submitted);
+            part.row.push(r + 1);
+            for (c, v) in part.cols.iter_mut().zip(vals.iter_mut()) {
+                c.push(std::mem::take(v));
+            }
+        }
+        part
+    }
+}

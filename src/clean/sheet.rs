@@ -1,0 +1,316 @@
+//! Preparing a sheet: finding its header, mapping every column (or leaving it out with
+//! the reason), studying the first rows (code export, letters, template strictness), and
+//! parsing the whole sheet in parallel row chunks.
+
+use calamine::{Data, Range};
+use rayon::prelude::*;
+use std::collections::HashSet;
+
+use super::cells::Options;
+use super::layout::{self, Matcher, Role};
+use super::ledger::{self, Action, Issue, Problem};
+use super::rows::{Part, SheetCtx};
+use crate::ingest::{self, cell_text, col_letter, SheetData};
+use crate::survey::schema::Schema;
+use crate::survey::template::TemplateMeta;
+use crate::survey::{Kind, Survey};
+
+pub(super) const CHUNK: u32 = 4096;
+
+/// What every sheet of one file is read with.
+pub(super) struct FileCtx<'a> {
+    pub(super) survey: &'a Survey,
+    pub(super) schema: &'a Schema,
+    pub(super) options: &'a [Options],
+    pub(super) matcher: &'a Matcher<'a>,
+    /// The file as the ledger names it.
+    pub(super) file: String,
+    /// The unit of rows that name none: the file's name, or a returned template's unit.
+    pub(super) stem: String,
+    pub(super) wave: Option<String>,
+}
+
+impl<'a> FileCtx<'a> {
+    pub(super) fn new(survey: &'a Survey, schema: &'a Schema, options: &'a [Options], matcher: &'a Matcher<'a>, path: &std::path::Path, wave: Option<String>) -> FileCtx<'a> {
+        let stem = path.file_stem().and_then(|s| s.to_str()).map(crate::text::tidy).unwrap_or_default();
+        FileCtx { survey, schema, options, matcher, file: path.display().to_string(), stem, wave }
+    }
+}
+
+/// Parses one sheet; `None` when it has no recognisable header.
+/// A sheet ready to be parsed: its context, the ledger entries about its header, and
+/// the headers that matched no question.
+pub(super) struct Prepared<'a> {
+    pub(super) ctx: SheetCtx<'a>,
+    pub(super) header_issues: Vec<Issue>,
+    pub(super) info: SheetInfo,
+}
+
+/// What a sheet's header said: the headers that matched nothing and where every column went.
+#[derive(Default)]
+pub(crate) struct SheetInfo {
+    pub(super) unknown: Vec<String>,
+    pub(super) columns: Vec<ledger::ColumnMap>,
+    pub(super) conflicts: usize,
+}
+
+/// Finds the header and studies the first rows of a sheet (`cells` holds at least the
+/// first rows); `None` when there is no recognisable header.
+pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_name: &str, tmpl: Option<&TemplateMeta>) -> Option<Prepared<'a>> {
+    let (survey, schema, options, matcher) = (fc.survey, fc.schema, fc.options, fc.matcher);
+    let (file, file_stem, wave) = (fc.file.as_str(), fc.stem.as_str(), fc.wave.clone());
+    let mut layout = layout::detect(matcher, cells)?;
+    // A returned template: every header must be exactly as issued; a changed one is
+    // reported and its column is not read.
+    let mut changed: Vec<(u32, String)> = Vec::new();
+    if let Some(m) = tmpl {
+        let c0 = 0u32; // templates start in column A
+        for (i, want) in m.headers.iter().enumerate() {
+            let col = c0 + i as u32;
+            let got = cells.get_value((layout.header_row, col)).map(cell_text).unwrap_or_default();
+            if crate::text::tidy(&got) != *want {
+                changed.push((col, got));
+                if let Some(c) = layout.columns.iter_mut().find(|c| c.col == col) {
+                    c.role = Role::Ignore;
+                    c.reason = Some(format!("表头被改动（下发时为“{want}”）"));
+                }
+            }
+        }
+    }
+    let end = cells.end()?.0;
+    let mut present = vec![false; survey.questions.len()];
+    let mut seq_col = None;
+    let mut time_col = None;
+    let mut unit_col = None;
+    for c in &layout.columns {
+        match c.role {
+            Role::Seq => seq_col = seq_col.or(Some(c.col)),
+            Role::Submitted => time_col = time_col.or(Some(c.col)),
+            Role::Unit => unit_col = unit_col.or(Some(c.col)),
+            _ => {}
+        }
+        if let Some(q) = c.role.question() {
+            present[q] = true;
+        }
+    }
+    // One look at the first rows of each whole-question column decides how it is read:
+    // a code export (nearly all answers bare integers that are no option text), or
+    // option letters (`A`, `ACD`, `a,c`) in most rows.
+    let mut coded = HashSet::new();
+    let mut lettered = HashSet::new();
+    // Scale and matrix columns of integers: codes in a code export (every single-choice
+    // column coded), scores anywhere else. Decided after the single-choice columns.
+    let mut numeric_scales: Vec<u32> = Vec::new();
+    let (mut coded_single, mut texty_single) = (0, 0);
+    for c in &layout.columns {
+        let qi = match c.role {
+            Role::Whole(qi) | Role::MatrixRow(qi, _) => qi,
+            _ => continue,
+        };
+        let kind = survey.questions[qi].kind;
+        if !kind.has_options() {
+            continue;
+        }
+        let (mut total, mut ints, mut letters) = (0usize, 0usize, 0usize);
+        for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
+            let Some(d) = cells.get_value((r, c.col)) else { continue };
+            if ingest::cells::blank(d).is_some() {
+                continue;
+            }
+            total += 1;
+            let is_option = matches!(d, Data::String(s) if options[qi].by_text(s).is_some());
+            if is_option {
+                continue;
+            }
+            if ingest::cells::int_of(d).is_some() {
+                ints += 1;
+            } else if let Data::String(s) = d {
+                let t = crate::text::norm(s);
+                if !t.is_empty() && t.chars().all(|ch| ch.is_ascii_lowercase() || "、,，;；/".contains(ch)) {
+                    letters += 1;
+                }
+            }
+        }
+        let mostly_ints = total > 0 && ints * 10 >= total * 9;
+        match kind {
+            Kind::Single if mostly_ints => {
+                coded.insert(c.col);
+                coded_single += 1;
+            }
+            Kind::Single if total > 0 => texty_single += 1,
+            Kind::Scale | Kind::Matrix if mostly_ints => numeric_scales.push(c.col),
+            _ => {}
+        }
+        if total > 0 && letters * 2 >= total {
+            lettered.insert(c.col);
+        }
+    }
+    // `第N题(option)` split columns exist only in 问卷星's code export.
+    let split_headers = layout.columns.iter().any(|c| crate::text::parse_split_header(&c.header).is_some());
+    if (coded_single > 0 || split_headers) && texty_single == 0 {
+        coded.extend(numeric_scales);
+    }
+    let unit_q = survey.unit.as_ref().and_then(|u| survey.questions.iter().position(|q| &q.id == u));
+    let unknown: Vec<String> = layout.columns.iter().filter(|c| c.role == Role::Unknown).map(|c| c.header.clone()).collect();
+    let show_if = survey
+        .questions
+        .iter()
+        .map(|q| {
+            let c = q.show_if.as_ref()?;
+            let qi = survey.questions.iter().position(|p| p.id == c.question)?;
+            let p = &survey.questions[qi];
+            let idx = c.any_of.iter().filter_map(|o| p.find_option(o)).map(|i| i as u32).collect();
+            Some((qi, idx))
+        })
+        .collect();
+    if tmpl.is_some() {
+        unit_col = None;
+        lettered.clear();
+        coded.clear();
+    }
+    let ctx = SheetCtx {
+        strict: tmpl.is_some(),
+        lettered,
+        show_if,
+        survey,
+        schema,
+        options,
+        coded,
+        present,
+        seq_col,
+        time_col,
+        unit_col,
+        unit_q,
+        file: file.to_string(),
+        sheet: sheet_name.to_string(),
+        file_stem: file_stem.to_string(),
+        wave: wave.clone(),
+        layout,
+    };
+    let mut header_issues = Vec::new();
+    for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Unknown) {
+        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), None, c.header.clone(), Problem::UnknownColumn, Action::ColumnIgnored));
+    }
+    for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Conflict) {
+        let value = format!("{}（{}）", c.header, c.reason.clone().unwrap_or_default());
+        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), None, value, Problem::ColumnConflict, Action::ColumnIgnored));
+    }
+    let conflicts = ctx.layout.columns.iter().filter(|c| c.role == Role::Conflict).count();
+    // A column holding answers under an empty header cell is not silently passed over.
+    let mut columns = column_maps(&ctx);
+    if let (Some(start), Some(end)) = (cells.start(), cells.end()) {
+        let headed: HashSet<u32> = ctx.layout.columns.iter().map(|c| c.col).collect();
+        for col in (start.1..=end.1).filter(|c| !headed.contains(c)) {
+            let first = (ctx.layout.header_row + 1..=end.0.min(ctx.layout.header_row + 2000))
+                .find_map(|r| cells.get_value((r, col)).filter(|d| ingest::cells::blank(d).is_none()).map(|d| (r, cell_text(d))));
+            if let Some((r, v)) = first {
+                header_issues.push(ctx.issue(Some(r), Some(col), None, v, Problem::UnheadedColumn, Action::ColumnIgnored));
+                columns.push(ledger::ColumnMap {
+                    file: ctx.file.clone(),
+                    sheet: ctx.sheet.clone(),
+                    column: col_letter(col),
+                    header: String::new(),
+                    question: String::new(),
+                    part: String::new(),
+                    imported: false,
+                    note: "表头为空，但列中有数据".into(),
+                });
+            }
+        }
+        columns.sort_by_key(|m| (m.column.len(), m.column.clone()));
+    }
+    for (col, got) in &changed {
+        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(*col), None, got.clone(), Problem::HeaderChanged, Action::ColumnIgnored));
+    }
+    for c in ctx.layout.columns.iter().filter(|c| ctx.lettered.contains(&c.col)) {
+        let qi = c.role.question();
+        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), qi, "整列用字母作答（A=第1个选项，B=第2个……）".into(), Problem::LetterAnswer, Action::Converted));
+    }
+    for (qi, p) in ctx.present.iter().enumerate() {
+        // A template leaves the unit question out on purpose: its metadata names the unit.
+        if !p && !(ctx.strict && ctx.unit_q == Some(qi)) {
+            let action = if ctx.unit_q == Some(qi) { Action::UnitFromFile } else { Action::SetMissing };
+            header_issues.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, action));
+        }
+    }
+    Some(Prepared { ctx, header_issues, info: SheetInfo { unknown, columns, conflicts } })
+}
+
+impl Prepared<'_> {
+    /// Puts the header's ledger entries first; a sheet without data rows still yields one
+    /// (empty) part to carry them.
+    pub(super) fn finish(self, mut parts: Vec<Part>) -> (Vec<Part>, SheetInfo) {
+        let ctx = &self.ctx;
+        if parts.is_empty() {
+            let mut p = Part::new(ctx.schema, 0, ctx.wave.clone(), &ctx.file, &ctx.sheet, ctx.seq_col.is_some());
+            p.header_row = ctx.layout.header_row;
+            parts.push(p);
+        }
+        let mut issues = self.header_issues;
+        issues.append(&mut parts[0].issues);
+        parts[0].issues = issues;
+        (parts, self.info)
+    }
+}
+
+/// Where each headed column of a sheet went.
+fn column_maps(ctx: &SheetCtx) -> Vec<ledger::ColumnMap> {
+    let survey = ctx.survey;
+    ctx.layout
+        .columns
+        .iter()
+        .map(|c| {
+            let q = c.role.question().map(|q| &survey.questions[q]);
+            let (part, note) = match c.role {
+                Role::Seq => ("答卷编号".into(), String::new()),
+                Role::Submitted => ("提交时间".into(), String::new()),
+                Role::Unit => ("单位".into(), String::new()),
+                Role::Ignore => (String::new(), c.reason.clone().unwrap_or_else(|| "平台记录的信息（用时、来源、IP 等），不是题目".into())),
+                Role::Whole(_) => {
+                    let q = q.unwrap();
+                    // Matched by its number alone: say so, so the user can check the text.
+                    let by_number = crate::text::parse_numbered_header(&c.header).is_some_and(|hd| {
+                        let t = crate::text::norm(&hd.text);
+                        t != crate::text::norm(&q.text) && !q.aliases.iter().any(|a| crate::text::norm(a) == t)
+                    });
+                    let note = if by_number { format!("按题号对应：表头文字与问卷中的“{}”不同，请核对", q.text) } else { String::new() };
+                    match q.kind {
+                        Kind::Multi | Kind::Rank => ("全部选项".into(), note),
+                        _ => (String::new(), note),
+                    }
+                }
+                Role::MatrixRow(_, r) => (q.unwrap().rows[r].clone(), String::new()),
+                Role::Split(_, o) => (q.unwrap().options[o].text().to_string(), String::new()),
+                Role::OtherText(_, o) => (format!("{}（注明的文字）", q.unwrap().options[o].text()), String::new()),
+                Role::Unknown | Role::Conflict => (String::new(), c.reason.clone().unwrap_or_default()),
+            };
+            let imported = c.role.question().is_some() || matches!(c.role, Role::Seq | Role::Submitted | Role::Unit);
+            ledger::ColumnMap {
+                file: ctx.file.clone(),
+                sheet: ctx.sheet.clone(),
+                column: col_letter(c.col),
+                header: c.header.clone(),
+                question: q.map(|q| q.id.clone()).unwrap_or_default(),
+                part,
+                imported,
+                note,
+            }
+        })
+        .collect()
+}
+
+/// Parses one whole sheet, in parallel row chunks.
+pub(super) fn parse_sheet(fc: &FileCtx, sheet: &SheetData, tmpl: Option<&TemplateMeta>) -> Option<(Vec<Part>, SheetInfo)> {
+    let cells = &sheet.cells;
+    let end = cells.end()?.0;
+    let mut prep = prepare_sheet(fc, cells, &sheet.name, tmpl)?;
+    for m in &sheet.malformed {
+        let i = prep.ctx.issue(Some(m.row), None, None, m.text.clone(), Problem::MalformedRecord, Action::ReadLiterally);
+        prep.header_issues.push(i);
+    }
+    let first = prep.ctx.layout.header_row + 1;
+    let chunks: Vec<std::ops::Range<u32>> = (first..=end).step_by(CHUNK as usize).map(|s| s..(s + CHUNK).min(end + 1)).collect();
+    let parts: Vec<Part> = chunks.into_par_iter().map(|rows| prep.ctx.parse_rows(cells, rows)).collect();
+    Some(prep.finish(parts))
+}
+

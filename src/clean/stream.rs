@@ -1,0 +1,166 @@
+//! Large .xlsx files parsed while they are read (row chunks handed from the reading
+//! thread), and the one-pass import of a file with no survey.toml: the definition is
+//! inferred from the first chunk and confirmed by the whole file.
+
+use std::path::Path;
+
+use super::cells::Options;
+use super::frame::ColData;
+use super::layout::Matcher;
+use super::ledger::Problem;
+use super::rows::Part;
+use super::sheet::{prepare_sheet, FileCtx, Prepared, SheetInfo, CHUNK};
+use super::{assemble::assemble, files::file_parts, wave_from_path, FileReport, Import, ImportOptions};
+use crate::ingest;
+use crate::survey::schema::Schema;
+use crate::survey::{Kind, Survey};
+
+/// Files at least this large (.xlsx) are parsed while they are being read.
+pub(super) const STREAM_BYTES: u64 = 2_000_000;
+
+/// Parsed sheets of one file: (sheet name, its parts and unknown headers, or `None`
+/// when it had no recognisable header).
+pub(super) type SheetResults = Vec<(String, Option<(Vec<Part>, SheetInfo)>)>;
+
+/// The large-.xlsx path: one thread reads cells and hands over row chunks, this one
+/// parses them as they come. `None` when the file must be read the ordinary way
+/// (unreadable here, or merged cells below a header, which need filling first).
+pub(super) fn import_streaming(fc: &FileCtx, path: &Path) -> Option<SheetResults> {
+    let (merges, results) = stream_file(path, |rx| parse_chunks(fc, rx.into_iter()))?;
+    streamed_ok(&results, &merges).then_some(results)
+}
+
+/// Reads an .xlsx in row chunks on this thread while `work` takes them on another.
+pub(super) fn stream_file<T: Send>(path: &Path, work: impl FnOnce(std::sync::mpsc::Receiver<ingest::Chunk>) -> T + Send) -> Option<(ingest::Merges, T)> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<ingest::Chunk>(4);
+    let (merges, out) = std::thread::scope(|scope| {
+        let worker = scope.spawn(move || work(rx));
+        let merges = ingest::stream_xlsx(path, CHUNK, |c| {
+            let _ = tx.send(c);
+        });
+        drop(tx);
+        (merges, worker.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    Some((merges.ok()?, out))
+}
+
+/// Parses streamed chunks sheet by sheet: each sheet's header from its first chunk.
+pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Chunk>) -> SheetResults {
+    let mut done: SheetResults = Vec::new();
+    let mut cur: Option<(String, Option<Prepared>, Vec<Part>)> = None;
+    let close = |cur: Option<(String, Option<Prepared>, Vec<Part>)>, done: &mut SheetResults| {
+        if let Some((name, prep, parts)) = cur {
+            done.push((name, prep.map(|p| p.finish(parts))));
+        }
+    };
+    for chunk in chunks {
+        if cur.as_ref().map(|c| &c.0) != Some(&chunk.sheet) {
+            close(cur.take(), &mut done);
+            let prep = prepare_sheet(fc, &chunk.cells, &chunk.sheet, None);
+            cur = Some((chunk.sheet.clone(), prep, Vec::new()));
+        }
+        let (_, prep, parts) = cur.as_mut().unwrap();
+        if let Some(p) = prep {
+            let first = chunk.first_row.max(p.ctx.layout.header_row + 1);
+            if first <= chunk.last_row {
+                parts.push(p.ctx.parse_rows(&chunk.cells, first..chunk.last_row + 1));
+            }
+        }
+    }
+    close(cur, &mut done);
+    done
+}
+
+/// Whether a streamed read stands: not a returned template (read strictly), and no
+/// merged cells at or below a header (they change what the rows say).
+pub(super) fn streamed_ok(results: &SheetResults, merges: &ingest::Merges) -> bool {
+    if results.iter().any(|(name, _)| name == crate::survey::template::META_SHEET) {
+        return false;
+    }
+    for (name, r) in results {
+        if let (Some((parts, _)), Some(m)) = (r, merges.get(name)) {
+            let header = parts.first().map(|p| p.header_row).unwrap_or(0);
+            if m.iter().any(|(_, end)| end.0 >= header) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Problems that mean a cell does not fit the definition: after inference from the whole
+/// file none can occur in it, so one seen here means the definition inferred from the
+/// first rows is not the one the whole file gives.
+const MISFITS: &[Problem] = &[
+    Problem::UnknownOption,
+    Problem::OtherAsText,
+    Problem::OutOfRange,
+    Problem::NotANumber,
+    Problem::BadRank,
+    Problem::BadFlag,
+    Problem::LetterAnswer,
+    Problem::CodeAnswer,
+];
+
+/// Imports one .xlsx without a survey.toml in one read: the definition is inferred from
+/// the first rows while the rest is still being read and parsed with it. The result
+/// stands only when the whole file confirms that definition: no cell misfits it, every
+/// question answered later was answered in the first rows, and no open-answer column
+/// turns out to be a choice. `None` otherwise (or for another format): then infer from
+/// the whole file and import it ([`crate::survey::infer`], [`import_preloaded`]).
+pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Import)> {
+    if !matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm")) {
+        return None;
+    }
+    let wave = opts.wave.clone().or_else(|| wave_from_path(path));
+    let (merges, out) = stream_file(path, |rx| -> Option<(Survey, SheetResults)> {
+        let mut rx = rx.into_iter();
+        let first = rx.next()?;
+        let sheet = ingest::SheetData { name: first.sheet.clone(), cells: first.cells.clone(), malformed: Vec::new() };
+        let survey = crate::survey::infer::infer(&[ingest::Workbook { path: path.to_path_buf(), sheets: vec![sheet] }]).ok()?;
+        let results = {
+            let schema = Schema::new(&survey);
+            let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
+            let matcher = Matcher::new(&survey);
+            let fc = FileCtx::new(&survey, &schema, &options, &matcher, path, wave);
+            let results = parse_chunks(&fc, std::iter::once(first).chain(rx.by_ref()));
+            // Drain what is left, so that the reader never waits on a full channel.
+            rx.for_each(drop);
+            results
+        };
+        Some((survey, results))
+    })?;
+    let (survey, results) = out?;
+    if !streamed_ok(&results, &merges) || results.iter().filter(|(_, r)| r.is_some()).count() != 1 {
+        return None;
+    }
+    let schema = Schema::new(&survey);
+    let parts: Vec<&Part> = results.iter().filter_map(|(_, r)| r.as_ref()).flat_map(|(ps, _)| ps.iter()).collect();
+    if parts.iter().any(|p| p.issues.iter().any(|i| MISFITS.contains(&i.problem))) {
+        return None;
+    }
+    for (qi, q) in survey.questions.iter().enumerate() {
+        let qc = &schema.questions[qi];
+        let answered = |p: &Part| (qc.first..qc.first + qc.width).any(|c| p.cols[c].any_value());
+        // Unanswered in the first rows: the whole file might give it another kind.
+        if parts.first().is_some_and(|p| !answered(p)) && parts.iter().skip(1).any(|p| answered(p)) {
+            return None;
+        }
+        // An open answer of the first rows must still be one over the whole file.
+        if q.kind == Kind::Text {
+            let answers = parts.iter().filter_map(|p| match &p.cols[qc.first] {
+                ColData::Str(v) => Some(v.iter().flatten().map(|t| t.as_str())),
+                _ => None,
+            });
+            if !crate::survey::infer::still_text(answers.flatten()) {
+                return None;
+            }
+        }
+    }
+    drop(parts);
+    let mut report = FileReport::new(path);
+    let (parts, issues) = file_parts(results, &mut report);
+    let imp = assemble(&schema, vec![(parts, report, issues)], opts);
+    Some((survey, imp))
+}
+
