@@ -4,12 +4,12 @@
 use super::frame::build_frame;
 use super::ledger::{Action, Issue, Problem};
 use super::rows::Part;
-use super::{wave_from_path, FileReport, Import, ImportOptions, UnitCount};
+use super::{FileReport, Import, Provenance};
 use crate::survey::schema::Schema;
 
 /// One response table from the files' parts: duplicates across and within files, rows
-/// read = kept + rejected, returns per unit.
-pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec<Issue>)>, opts: &ImportOptions) -> Import {
+/// read = kept + rejected.
+pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec<Issue>)>) -> Import {
     let mut parts = Vec::new();
     let mut files = Vec::new();
     let mut issues = Vec::new();
@@ -113,25 +113,15 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
         rows_rejected += p.rows_rejected;
         blank_rows += p.blank_rows;
     }
-    let mut units: std::collections::BTreeMap<(String, String), UnitCount> = Default::default();
-    for (p, keep) in parts.iter().zip(&keeps) {
-        for i in 0..p.len() {
-            let u = units.entry((p.wave.clone().unwrap_or_default(), p.unit[i].clone())).or_default();
-            u.files.insert(p.file.clone());
-            u.returned += 1;
-            u.valid += keep[i] as usize;
-        }
-    }
-    // A template returned empty still counts as returned, with no questionnaires.
-    for f in files.iter().filter(|f| f.error.is_none()) {
-        if let Some(u) = &f.template_unit {
-            let wave = opts.wave.clone().or_else(|| wave_from_path(&f.path)).unwrap_or_default();
-            units.entry((wave, u.clone())).or_default().files.insert(f.path.display().to_string());
-        }
-    }
+    // Rows returned but not kept as duplicates: who sent them (for the returns per unit).
+    let duplicates: Vec<Provenance> = parts
+        .iter()
+        .zip(&keeps)
+        .flat_map(|(p, keep)| (0..p.len()).filter(|&i| !keep[i]).map(move |i| Provenance { wave: p.wave.clone(), unit: p.unit[i].clone(), file: p.file.clone() }))
+        .collect();
     let frame = build_frame(schema, parts, &keeps, &mut issues);
 
     let rows_kept = frame.height();
-    Import { units, frame, issues, files, rows_read, rows_kept, rows_rejected, blank_rows }
+    Import { frame, duplicates, issues, files, rows_read, rows_kept, rows_rejected, blank_rows }
 }
 

@@ -26,6 +26,7 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
         && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false);
     let streamed = if big_xlsx && pre.is_none() { import_streaming(&fc, path) } else { None };
     let mut report = FileReport::new(path);
+    report.wave = fc.wave.clone();
     let fail = |msg: String, problem: Problem| Issue::for_file(file.clone(), msg, problem, Action::FileSkipped);
     let results: SheetResults = match streamed {
         Some(r) => r,

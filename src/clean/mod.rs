@@ -59,6 +59,8 @@ pub struct FileReport {
     pub unknown_columns: Vec<String>,
     /// The unit named by a returned template's metadata.
     pub template_unit: Option<String>,
+    /// The wave its answers belong to (given, or from the folder names).
+    pub wave: Option<String>,
     /// Where every column of the used sheets went.
     pub columns: Vec<ledger::ColumnMap>,
     /// Columns left out because another column fills the same target.
@@ -67,20 +69,21 @@ pub struct FileReport {
     pub duplicate_of: Option<PathBuf>,
 }
 
-/// What one unit sent: the files its answers came from, the questionnaires in them
-/// (rows read, less totals rows) and how many were kept.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UnitCount {
-    pub files: std::collections::BTreeSet<String>,
-    pub returned: usize,
-    pub valid: usize,
+/// Where a response came from: its wave, its unit and its file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provenance {
+    pub wave: Option<String>,
+    pub unit: String,
+    pub file: String,
 }
 
 /// The result of importing many files.
 pub struct Import {
-    /// Per (wave, unit), in order; the wave is empty when files name none.
-    pub units: std::collections::BTreeMap<(String, String), UnitCount>,
+    /// The responses kept; each carries its wave, unit and file (the trace columns).
     pub frame: DataFrame,
+    /// Responses read but not kept because they duplicate another (still returned by
+    /// their unit, so `collect::status` counts them as returned, not as valid).
+    pub duplicates: Vec<Provenance>,
     pub issues: Vec<Issue>,
     pub files: Vec<FileReport>,
     pub rows_read: usize,
@@ -100,6 +103,7 @@ impl FileReport {
             sheets_used: vec![],
             unknown_columns: vec![],
             template_unit: None,
+            wave: None,
             columns: vec![],
             conflicts: 0,
             duplicate_of: None,
@@ -175,7 +179,7 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
             r
         })
         .collect();
-    assemble::assemble(&schema, results, opts)
+    assemble::assemble(&schema, results)
 }
 
 #[cfg(test)]

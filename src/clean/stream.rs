@@ -159,8 +159,9 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
     }
     drop(parts);
     let mut report = FileReport::new(path);
+    report.wave = opts.wave.clone().or_else(|| wave_from_path(path));
     let (parts, issues) = file_parts(results, &mut report);
-    let imp = assemble(&schema, vec![(parts, report, issues)], opts);
+    let imp = assemble(&schema, vec![(parts, report, issues)]);
     Some((survey, imp))
 }
 

@@ -136,7 +136,7 @@ pub fn run(a: Args) -> Result<i32> {
         None => imp.frame.clone(),
     };
     let results = compute(&survey, &data, &banners, cfg.weight.as_deref(), &cfg.stats)?;
-    let status = cfg.roster.as_ref().map(|r| status::waves(&imp).iter().map(|w| status::status(r, &imp, w)).collect()).unwrap_or_default();
+    let status = cfg.roster.as_ref().map(|r| status::all(r, &imp)).unwrap_or_default();
     let columns = imp.column_map();
     let report = Report { survey, import: imp, data, results, banners, filter: cfg.filter.map(|f| f.text), status, columns };
     let dir = cfg.output.unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&report.survey.id)));

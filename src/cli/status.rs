@@ -31,7 +31,7 @@ fn pct(v: Option<f64>) -> String {
 pub fn run(a: Args) -> Result<i32> {
     let units = roster::load(&a.units)?;
     let (survey, imp) = super::load_and_import(&a.input)?;
-    let all: Vec<status::Status> = status::waves(&imp).iter().map(|w| status::status(&units, &imp, w)).collect();
+    let all: Vec<status::Status> = status::all(&units, &imp);
     for st in &all {
         print_one(st);
     }

@@ -2,8 +2,11 @@
 //! questionnaires, 回收率 and 有效率; units that returned nothing or more than expected;
 //! units in the returns that are not on the roster.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::roster::Unit;
 use crate::clean::Import;
+use crate::survey::schema::{SOURCE_FILE, UNIT, WAVE};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -84,27 +87,68 @@ impl Status {
     }
 }
 
-/// The waves present in an import (at least one, possibly empty).
-pub fn waves(imp: &Import) -> Vec<String> {
-    let mut w: Vec<String> = imp.units.keys().map(|(w, _)| w.clone()).collect();
-    w.dedup();
-    if w.is_empty() {
-        w.push(String::new());
+/// What one unit sent: the files its answers came from, the questionnaires in them
+/// (rows read, less totals and empty rows) and how many were kept.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitCount {
+    pub files: BTreeSet<String>,
+    pub returned: usize,
+    pub valid: usize,
+}
+
+/// Returns per (wave, unit), in order (the wave is empty when files name none): the
+/// responses kept are valid, those dropped as duplicates were still returned, and a
+/// template returned empty still counts as returned, with no questionnaires.
+pub fn returns(imp: &Import) -> BTreeMap<(String, String), UnitCount> {
+    let mut units: BTreeMap<(String, String), UnitCount> = BTreeMap::new();
+    let col = |name: &str| -> Vec<Option<String>> {
+        imp.frame
+            .column(name)
+            .ok()
+            .and_then(|c| c.str().ok().map(|s| s.iter().map(|v| v.map(str::to_string)).collect()))
+            .unwrap_or_else(|| vec![None; imp.frame.height()])
+    };
+    let (waves, names, files) = (col(WAVE), col(UNIT), col(SOURCE_FILE));
+    for ((w, u), f) in waves.into_iter().zip(names).zip(files) {
+        let c = units.entry((w.unwrap_or_default(), u.unwrap_or_default())).or_default();
+        c.files.extend(f);
+        c.returned += 1;
+        c.valid += 1;
     }
-    w
+    for d in &imp.duplicates {
+        let c = units.entry((d.wave.clone().unwrap_or_default(), d.unit.clone())).or_default();
+        c.files.insert(d.file.clone());
+        c.returned += 1;
+    }
+    for f in imp.files.iter().filter(|f| f.error.is_none()) {
+        if let Some(u) = &f.template_unit {
+            units.entry((f.wave.clone().unwrap_or_default(), u.clone())).or_default().files.insert(f.path.display().to_string());
+        }
+    }
+    units
+}
+
+/// The returns of every wave of an import against the roster, one per wave (at least one).
+pub fn all(roster: &[Unit], imp: &Import) -> Vec<Status> {
+    let units = returns(imp);
+    let mut waves: Vec<String> = units.keys().map(|(w, _)| w.clone()).collect();
+    waves.dedup();
+    if waves.is_empty() {
+        waves.push(String::new());
+    }
+    waves.iter().map(|w| status(roster, &units, w)).collect()
 }
 
 /// Returns of one wave against the roster (a roster describes one round of collection).
-pub fn status(roster: &[Unit], imp: &Import, wave: &str) -> Status {
+fn status(roster: &[Unit], units: &BTreeMap<(String, String), UnitCount>, wave: &str) -> Status {
     let rows = roster
         .iter()
         .map(|u| {
-            let c = imp.units.get(&(wave.to_string(), u.name.clone())).cloned().unwrap_or_default();
+            let c = units.get(&(wave.to_string(), u.name.clone())).cloned().unwrap_or_default();
             Row { unit: u.name.clone(), expected: u.expected, returned: c.returned, valid: c.valid, files: c.files.into_iter().collect() }
         })
         .collect();
-    let unlisted = imp
-        .units
+    let unlisted = units
         .iter()
         .filter(|((w, name), _)| w == wave && !roster.iter().any(|u| &u.name == name))
         .map(|((_, name), c)| Row { unit: name.clone(), expected: 0, returned: c.returned, valid: c.valid, files: c.files.iter().cloned().collect() })

@@ -11,6 +11,9 @@ pub const WAVE: &str = "wave";
 /// The unit column, also the banner `unit`.
 pub const UNIT: &str = "unit";
 
+/// The file each response was read from.
+pub const SOURCE_FILE: &str = "source_file";
+
 /// The column of one option of a multi or rank question, or of one matrix row: `Q6/三会一课`.
 pub fn part_column(question: &str, part: &str) -> String {
     format!("{question}/{part}")
@@ -60,7 +63,7 @@ pub struct Schema {
 }
 
 /// The tracing columns every response carries, in this order.
-pub const TRACE: [&str; 7] = [WAVE, UNIT, "respondent", "submitted", "source_file", "source_sheet", "source_row"];
+pub const TRACE: [&str; 7] = [WAVE, UNIT, "respondent", "submitted", SOURCE_FILE, "source_sheet", "source_row"];
 
 impl Schema {
     pub fn new(s: &Survey) -> Schema {
