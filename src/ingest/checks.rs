@@ -1,0 +1,287 @@
+//! Checks of what a spreadsheet claims before calamine trusts it: compound-file sector
+//! chains of an .xls (cycles, lengths), BIFF cell extents, the shared-string counts of an
+//! .xlsx, and grids whose cells are spread absurdly far apart. A hostile or damaged file
+//! is refused with a reason instead of exhausting memory.
+
+use std::path::Path;
+
+use super::ReadError;
+
+/// A sheet's dense grid may hold at most this many cells (about 2 GB would be 60 M).
+const MAX_GRID: u64 = 40_000_000;
+
+/// Whether cells spread over `rows × cols` would make a grid far larger than the cells
+/// themselves (a hostile or damaged sheet): then it is refused, not allocated.
+pub(super) fn grid_too_big(rows: u64, cols: u64, cells: u64) -> bool {
+    let area = rows.saturating_mul(cols);
+    area > MAX_GRID || area > cells.saturating_mul(8).saturating_add(2_000_000)
+}
+
+/// Checks the compound-file (CFB) structure of an .xls before calamine reads it: calamine
+/// follows sector chains without looking for cycles, so a damaged or hostile file whose
+/// chain loops makes it grow a buffer until the process aborts. Every chain calamine will
+/// follow (directory, mini-FAT, streams) must end within the file, and every claimed
+/// length must fit in it.
+pub(super) fn check_cfb(path: &Path) -> Result<(), ReadError> {
+    let Ok(data) = std::fs::read(path) else { return Ok(()) };
+    let bad = |why: &str| Err(ReadError::Oversized(format!("老版本 .xls 文件的内部结构{why}")));
+    if data.len() < 512 {
+        return Ok(()); // calamine says it is corrupt
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([data[i], data[i + 1]]);
+    let u32_at = |d: &[u8], i: usize| -> Option<u32> { d.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) };
+    let shift = u16_at(0x1E);
+    if shift != 9 && shift != 12 {
+        return bad("声明了不可能的扇区大小");
+    }
+    let size = 1usize << shift;
+    let maxid = data.len() / size;
+    // As calamine reads them: a last sector cut short by the end of the file is read as
+    // far as it goes.
+    let sector = |id: u32| -> Option<&[u8]> {
+        if id as usize > maxid {
+            return None;
+        }
+        let start = (id as usize + 1).checked_mul(size)?;
+        data.get(start..(start + size).min(data.len()))
+    };
+    const END: u32 = 0xFFFF_FFFA; // ids at or above are markers
+    // DIFAT: 109 entries in the header, then a chain of DIFAT sectors.
+    let mut difat: Vec<u32> = (0..109).filter_map(|k| u32_at(&data, 0x4C + 4 * k)).collect();
+    let mut id = u32_at(&data, 0x44).unwrap_or(u32::MAX);
+    let mut steps = 0;
+    while id < END {
+        steps += 1;
+        if steps > maxid + 1 {
+            return bad("有循环的扇区链");
+        }
+        let Some(sec) = sector(id) else { return Ok(()) };
+        let entries: Vec<u32> = (0..size / 4).filter_map(|k| u32_at(sec, 4 * k)).collect();
+        let (next, rest) = entries.split_last().map(|(n, r)| (*n, r.to_vec())).unwrap_or((u32::MAX, vec![]));
+        difat.extend(rest);
+        id = next;
+    }
+    let mut fat: Vec<u32> = Vec::new();
+    for id in difat.into_iter().filter(|id| *id < END) {
+        let Some(sec) = sector(id) else { return Ok(()) };
+        fat.extend((0..size / 4).filter_map(|k| u32_at(sec, 4 * k)));
+    }
+    // A chain is safe when it ends (or leaves the FAT: calamine reports that) within
+    // maxid + 1 steps.
+    let chain_ends = |start: u32| -> bool {
+        let mut id = start;
+        for _ in 0..=maxid + 1 {
+            if id >= END {
+                return true;
+            }
+            match fat.get(id as usize) {
+                Some(&next) => id = next,
+                None => return true,
+            }
+        }
+        false
+    };
+    let dir_start = u32_at(&data, 0x30).unwrap_or(u32::MAX);
+    if !chain_ends(dir_start) {
+        return bad("有循环的扇区链（目录）");
+    }
+    let mini_fat_len = u32_at(&data, 0x40).unwrap_or(0) as usize;
+    if mini_fat_len > 0 && (mini_fat_len.saturating_mul(size) > data.len() || !chain_ends(u32_at(&data, 0x3C).unwrap_or(u32::MAX))) {
+        return bad("声明的小扇区表超出了文件");
+    }
+    // Directory entries (128 bytes each) along the directory chain: each stream's length
+    // must fit in the file, and its chain must end.
+    // As calamine sees them: the root is the first entry; a name is the 64-byte UTF-16
+    // field up to its first NUL, matched ignoring ASCII case; the first "Workbook", else
+    // the first "Book"; lengths are 32-bit with 512-byte sectors, 64-bit with 4096.
+    let mut entries: Vec<(String, u32, usize)> = Vec::new();
+    let mut id = dir_start;
+    for _ in 0..=maxid + 1 {
+        if id >= END {
+            break;
+        }
+        let Some(sec) = sector(id) else { break };
+        for e in sec.chunks(128).filter(|c| c.len() == 128) {
+            let start = u32_at(e, 0x74).unwrap_or(u32::MAX);
+            let len = if size == 512 {
+                u32_at(e, 0x78).unwrap_or(0) as u64
+            } else {
+                u64::from_le_bytes(e[0x78..0x80].try_into().unwrap_or([0; 8]))
+            };
+            if len > (data.len() as u64).saturating_mul(2) + 4096 {
+                return bad("声明的数据长度超出了文件");
+            }
+            let len = len as usize;
+            if len >= 4096 && !chain_ends(start) {
+                return bad("有循环的扇区链（数据流）");
+            }
+            let name: String = char::decode_utf16(e[..64].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])))
+                .map(|c| c.unwrap_or('\u{FFFD}'))
+                .take_while(|c| *c != '\0')
+                .collect();
+            entries.push((name, start, len));
+        }
+        id = fat.get(id as usize).copied().unwrap_or(u32::MAX);
+    }
+    let root = entries.first().map(|(_, s, l)| (*s, *l));
+    if root.is_some_and(|(s, _)| !chain_ends(s)) {
+        return bad("有循环的扇区链（根目录）");
+    }
+    let find = |n: &str| entries.iter().find(|(name, _, _)| name.eq_ignore_ascii_case(n)).map(|(_, s, l)| (*s, *l));
+    let workbook = find("Workbook").or_else(|| find("Book"));
+    // The workbook stream, gathered as calamine will: its sheets' DIMENSIONS records say how
+    // many cells to reserve, and calamine reserves them unchecked.
+    let follow = |start: u32, len: usize, unit: usize, get: &dyn Fn(u32) -> Option<Vec<u8>>, table: &[u32]| -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut id = start;
+        while id < END && out.len() < len && out.len() <= data.len() * 2 {
+            let Some(b) = get(id) else { break };
+            out.extend_from_slice(&b[..unit.min(b.len())]);
+            id = table.get(id as usize).copied().unwrap_or(u32::MAX);
+        }
+        out.truncate(len);
+        out
+    };
+    let Some((wstart, wlen)) = workbook else { return Ok(()) };
+    let stream = if wlen >= 4096 {
+        follow(wstart, wlen, size, &|id| sector(id).map(|s| s.to_vec()), &fat)
+    } else {
+        // Small streams live in the mini stream (64-byte sectors, the mini FAT).
+        let Some((rstart, rlen)) = root else { return Ok(()) };
+        let mini = follow(rstart, rlen, size, &|id| sector(id).map(|s| s.to_vec()), &fat);
+        let mf_bytes = follow(u32_at(&data, 0x3C).unwrap_or(u32::MAX), mini_fat_len * size, size, &|id| sector(id).map(|s| s.to_vec()), &fat);
+        let minifat: Vec<u32> = (0..mf_bytes.len() / 4).filter_map(|k| u32_at(&mf_bytes, 4 * k)).collect();
+        let get = |id: u32| mini.get(id as usize * 64..id as usize * 64 + 64).map(|b| b.to_vec());
+        follow(wstart, wlen, 64, &get, &minifat)
+    };
+    // The globals from the start, then every sheet from where its BOUNDSHEET record says
+    // it starts, as calamine reads them (a damaged offset makes it read other bytes as
+    // records, which are checked the same way).
+    let sheets = match scan_biff(&stream, 0, false) {
+        Ok(p) => p,
+        Err(why) => return bad(&why),
+    };
+    for pos in sheets.into_iter().take(1000) {
+        if let Err(why) = scan_biff(&stream, pos as usize, true) {
+            return bad(&why);
+        }
+    }
+    Ok(())
+}
+
+/// Scans BIFF records from `from` (to the first EOF when `sheet`): DIMENSIONS claims and
+/// cell extents must fit (calamine reserves and allocates what they say). Returns the
+/// sheet positions BOUNDSHEET records give.
+fn scan_biff(stream: &[u8], from: usize, sheet: bool) -> Result<Vec<u32>, String> {
+    let u32_at = |d: &[u8], i: usize| -> Option<u32> { d.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) };
+    let mut positions = Vec::new();
+    // Cells are placed where their records say; calamine then makes a dense grid of the
+    // sheet's extent, so cells far apart must be refused here.
+    let mut extent: Option<(u64, u64, u64, u64)> = None;
+    let mut cells: u64 = 0;
+    let check_extent = |extent: &mut Option<(u64, u64, u64, u64)>, cells: &mut u64| -> bool {
+        let ok = match *extent {
+            Some((r0, r1, c0, c1)) => !grid_too_big(r1 - r0 + 1, c1 - c0 + 1, *cells),
+            None => true,
+        };
+        *extent = None;
+        *cells = 0;
+        ok
+    };
+    let mut i = from;
+    while i + 4 <= stream.len() {
+        let typ = u16::from_le_bytes([stream[i], stream[i + 1]]);
+        let len = u16::from_le_bytes([stream[i + 2], stream[i + 3]]) as usize;
+        let body = &stream[i + 4..(i + 4 + len).min(stream.len())];
+        if typ == 0x0085 && body.len() >= 4 {
+            positions.push(u32_at(body, 0).unwrap_or(0));
+        }
+        if sheet && typ == 0x000A {
+            break;
+        }
+        // BOF / EOF: a sheet's records start or end.
+        if (typ == 0x0809 || typ == 0x000A) && !check_extent(&mut extent, &mut cells) {
+            return Err("中有单元格分散在极大的范围内".into());
+        }
+        // Cell records (NUMBER, LABEL, LABELSST, RK, MULRK, BOOLERR, FORMULA, BLANK,
+        // MULBLANK, RSTRING): row, then column, in their first four bytes; MULRK and
+        // MULBLANK end with their last column.
+        if matches!(typ, 0x0203 | 0x0204 | 0x00FD | 0x027E | 0x00BD | 0x0205 | 0x0006 | 0x0201 | 0x00BE | 0x00D6) && body.len() >= 4 {
+            let r = u64::from(u16::from_le_bytes([body[0], body[1]]));
+            let c = u64::from(u16::from_le_bytes([body[2], body[3]]));
+            let c_end = if matches!(typ, 0x00BD | 0x00BE) && body.len() >= 6 {
+                u64::from(u16::from_le_bytes([body[body.len() - 2], body[body.len() - 1]])).max(c)
+            } else {
+                c
+            };
+            extent = Some(match extent {
+                Some((r0, r1, c0, c1)) => (r0.min(r), r1.max(r), c0.min(c), c1.max(c_end)),
+                None => (r, r, c, c_end),
+            });
+            cells += 1 + (c_end - c);
+        }
+        if typ == 0x0200 {
+            let w16 = |k: usize| u64::from(u16::from_le_bytes([body[k], body[k + 1]]));
+            let w32 = |k: usize| u64::from(u32_at(body, k).unwrap_or(0));
+            // (first row, row after the last, first column, column after the last)
+            let (r0, r1, c0, c1) = if body.len() >= 14 {
+                (w32(0), w32(4), w16(8), w16(10))
+            } else if body.len() >= 10 {
+                (w16(0), w16(2), w16(4), w16(6))
+            } else {
+                (0, 0, 0, 0)
+            };
+            // calamine subtracts these unchecked: an end before its start wraps around.
+            if r1 < r0 || c1 < c0 {
+                return Err("声明了起点在终点之后的工作表范围".into());
+            }
+            let (rows, cols) = (r1 - r0, c1 - c0);
+            // The cells a sheet can hold are bounded by the bytes that describe them.
+            if (rows + 1).saturating_mul(cols + 1) > MAX_GRID.max(stream.len() as u64) {
+                return Err(format!("声明了 {rows} 行 × {cols} 列的工作表，文件中放不下这么多单元格"));
+            }
+        }
+        i += 4 + len;
+    }
+    if !check_extent(&mut extent, &mut cells) {
+        return Err("中有单元格分散在极大的范围内".into());
+    }
+    Ok(positions)
+}
+
+/// Checks what an .xlsx claims before calamine trusts it: calamine reserves memory for the
+/// shared-string count a file declares, and a declared count of 10^11 aborts the process
+/// (no panic to catch). Parts whose declared size is absurd are refused too.
+pub(super) fn check_xlsx(path: &Path) -> Result<(), ReadError> {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else { return Ok(()) };
+    let Ok(mut zip) = zip::ZipArchive::new(file) else { return Ok(()) };
+    let mut sheet_bytes: u64 = 0;
+    for i in 0..zip.len() {
+        let Ok(f) = zip.by_index_raw(i) else { continue };
+        if f.size() > 4_000_000_000 {
+            return Err(ReadError::Oversized(format!("其中 {} 声明解压后有 {} 字节", f.name().unwrap_or_default(), f.size())));
+        }
+        if f.name().is_ok_and(|n| n.starts_with("xl/worksheets/")) {
+            sheet_bytes += f.size();
+        }
+    }
+    let Ok(f) = zip.by_name("xl/sharedStrings.xml") else { return Ok(()) };
+    let size = f.size();
+    let mut head = Vec::with_capacity(4096);
+    let _ = f.take(4096).read_to_end(&mut head);
+    let head = String::from_utf8_lossy(&head);
+    let claim = |attr: &str| -> Option<u64> {
+        let i = head.find(&format!(" {attr}=\""))? + attr.len() + 3;
+        head[i..].split('"').next()?.parse().ok()
+    };
+    // Each string takes at least `<si/>` (5 bytes); each use of one at least `<v>0</v>`.
+    if let Some(n) = claim("uniqueCount").filter(|n| *n > size / 4 + 16) {
+        return Err(ReadError::Oversized(format!("共享字符串声明有 {n} 个，文件中放不下这么多")));
+    }
+    if let Some(n) = claim("count").filter(|n| *n > sheet_bytes / 4 + size / 4 + 16) {
+        return Err(ReadError::Oversized(format!("共享字符串声明被引用 {n} 次，文件中放不下这么多")));
+    }
+    Ok(())
+}
+

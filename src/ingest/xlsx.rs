@@ -1,0 +1,154 @@
+//! Reading an .xlsx cell by cell: while the file is parsed, another stage sees the cells
+//! (inference observes them; a large file is parsed in row chunks as they arrive).
+
+use calamine::{Data, Range, Reader, Sheets};
+use std::path::Path;
+
+use super::checks::grid_too_big;
+use super::merges::{fill_merged, xlsx_merges};
+use super::{classify, ext_of, next_cell, open_any, read_file, read_spreadsheet, shielded, sparse_range, ReadError, SheetData, Workbook};
+use std::collections::HashMap;
+
+/// Reads a whole file like [`read_file`]; for an .xlsx, `observe` sees the cells as they
+/// are parsed (sheet name, then a run of rows' non-empty cells in row order), on this
+/// thread while another parses the rest, so that work on the cells (inference) overlaps
+/// the reading. Other formats are read as usual and not observed.
+pub fn read_file_observed(path: &Path, observe: &mut dyn FnMut(&str, &[calamine::Cell<Data>])) -> Result<Workbook, ReadError> {
+    if !matches!(ext_of(path).as_deref(), Some("xlsx" | "xlsm" | "xls" | "ods")) {
+        return read_file(path);
+    }
+    if !path.exists() {
+        return Err(ReadError::NotFound);
+    }
+    let mut wb = match open_any(path)? {
+        Sheets::Xlsx(x) => x,
+        // .xls and .ods: calamine reads them whole.
+        _ => {
+            let sheets = read_spreadsheet(path)?;
+            if sheets.iter().all(|s| s.cells.is_empty()) {
+                return Err(ReadError::Empty);
+            }
+            return Ok(Workbook { path: path.to_path_buf(), sheets });
+        }
+    };
+    let names = wb.sheet_names();
+    const ROWS: u32 = 4096;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<calamine::Cell<Data>>)>(8);
+    let names_ref = &names;
+    let (read, mut per_sheet, merges) = std::thread::scope(|scope| {
+        let merges = scope.spawn(|| xlsx_merges(path, names_ref));
+        let reader = scope.spawn(move || -> Result<(), ReadError> {
+            for (si, name) in names_ref.iter().enumerate() {
+                let mut reader = shielded(|| wb.worksheet_cells_reader(name))?.map_err(|e| classify(e.into()))?;
+                let mut buf: Vec<calamine::Cell<Data>> = Vec::new();
+                let mut last = ROWS - 1;
+                while let Some(cell) = next_cell(&mut reader)? {
+                    let (r, _) = cell.get_position();
+                    if r > last && !buf.is_empty() {
+                        if tx.send((si, std::mem::take(&mut buf))).is_err() {
+                            return Ok(());
+                        }
+                        last = r + ROWS - 1;
+                    }
+                    let v: Data = cell.get_value().clone().into();
+                    if !matches!(v, Data::Empty) {
+                        buf.push(calamine::Cell::new(cell.get_position(), v));
+                    }
+                }
+                if !buf.is_empty() && tx.send((si, buf)).is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(())
+        });
+        let mut per_sheet: Vec<Vec<calamine::Cell<Data>>> = (0..names_ref.len()).map(|_| Vec::new()).collect();
+        for (si, cells) in rx {
+            observe(&names_ref[si], &cells);
+            per_sheet[si].extend(cells);
+        }
+        let read = reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (read, per_sheet, merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    read?;
+    for (name, cells) in names.iter().zip(&per_sheet) {
+        let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0u32, u32::MAX, 0u32);
+        for c in cells {
+            let (r, col) = c.get_position();
+            (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(col), c1.max(col));
+        }
+        if !cells.is_empty() && grid_too_big(u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1, cells.len() as u64) {
+            return Err(ReadError::Oversized(format!(
+                "工作表“{name}”的 {} 个单元格分散在 {} 行 × {} 列的范围内",
+                cells.len(),
+                u64::from(r1 - r0) + 1,
+                u64::from(c1 - c0) + 1
+            )));
+        }
+    }
+    let mut sheets = Vec::with_capacity(names.len());
+    for (name, cells) in names.into_iter().zip(per_sheet.iter_mut()) {
+        let mut cells = if cells.is_empty() { Range::empty() } else { Range::from_sparse(std::mem::take(cells)) };
+        for (start, end) in merges.get(&name).into_iter().flatten() {
+            fill_merged(&mut cells, *start, *end);
+        }
+        sheets.push(SheetData { name, cells, malformed: Vec::new() });
+    }
+    if sheets.iter().all(|s| s.cells.is_empty()) {
+        return Err(ReadError::Empty);
+    }
+    Ok(Workbook { path: path.to_path_buf(), sheets })
+}
+
+/// Rows `first_row..=last_row` (absolute, 0-based) of one sheet, streamed from a large
+/// .xlsx; `cells` holds the non-empty cells of those rows at their absolute positions.
+pub struct Chunk {
+    pub sheet: String,
+    pub first_row: u32,
+    pub last_row: u32,
+    pub cells: Range<Data>,
+}
+
+/// Merged areas per sheet: ((row, col), (row, col)) inclusive, 0-based.
+pub type Merges = HashMap<String, Vec<((u32, u32), (u32, u32))>>;
+
+/// Streams the sheets of an .xlsx file in chunks of about `chunk_rows` rows, so that a
+/// consumer can parse rows while later ones are still being read. Returns the merged
+/// areas (found on another thread meanwhile): a consumer that finds merges below the
+/// header must fall back to [`read_file`], which fills them.
+pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) -> Result<Merges, ReadError> {
+    let mut wb = match open_any(path)? {
+        Sheets::Xlsx(x) => x,
+        _ => return Err(ReadError::Unsupported("xlsx".into())),
+    };
+    let names = wb.sheet_names();
+    std::thread::scope(|scope| {
+        let merges = scope.spawn(|| xlsx_merges(path, &names));
+        for name in &names {
+            let mut reader = shielded(|| wb.worksheet_cells_reader(name))?.map_err(|e| classify(e.into()))?;
+            let mut first = 0u32;
+            let mut last = chunk_rows.max(1) - 1;
+            let mut buf: Vec<calamine::Cell<Data>> = Vec::new();
+            let mut max_row: Option<u32> = None;
+            while let Some(cell) = next_cell(&mut reader)? {
+                let (r, _) = cell.get_position();
+                if r > last {
+                    let cells = sparse_range(std::mem::take(&mut buf), name)?;
+                    sink(Chunk { sheet: name.clone(), first_row: first, last_row: last, cells });
+                    first = last + 1;
+                    last = (first + chunk_rows - 1).max(r);
+                }
+                let v: Data = cell.get_value().clone().into();
+                if !matches!(v, Data::Empty) {
+                    max_row = Some(max_row.map_or(r, |m| m.max(r)));
+                    buf.push(calamine::Cell::new(cell.get_position(), v));
+                }
+            }
+            if let Some(m) = max_row.filter(|m| *m >= first) {
+                let cells = sparse_range(buf, name)?;
+                sink(Chunk { sheet: name.clone(), first_row: first, last_row: m, cells });
+            }
+        }
+        Ok(merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    })
+}
+
