@@ -6,7 +6,8 @@ use crate::workdir::{fixture, Workdir};
 fn import_one(name: &str) -> (i32, String, String) {
     let w = Workdir::new();
     let f = fixture(name);
-    let r = w.run(["import", "-s", fixture("survey.toml").to_str().unwrap(), f.to_str().unwrap(), "-o", "o/clean.csv"]);
+    let r = w.cmd("import").survey(fixture("survey.toml")).input(&f).out("o/clean.csv").run();
+    r.expect_no_defect();
     (r.code(), r.stdout(), r.stderr())
 }
 
@@ -23,7 +24,6 @@ fn unreadable_files_name_the_file_and_what_to_do() {
         assert_eq!(code, 1, "{name}: {err}");
         let line = err.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name} not named: {err}"));
         assert!(line.contains(words), "{name}: {line}");
-        assert!(!err.contains("panicked"), "{err}");
     }
 }
 
@@ -42,19 +42,19 @@ fn one_bad_file_does_not_stop_the_others() {
 #[test]
 fn usage_errors_exit_2_in_chinese() {
     let w = Workdir::new();
-    let r = w.run(["import", "-s", "nosuch.toml", fixture("wjx_text.xlsx").to_str().unwrap()]);
+    let r = w.cmd("import").args(["-s", "nosuch.toml"]).input(fixture("wjx_text.xlsx")).run();
     r.expect_code(2);
     assert!(r.stderr().contains("找不到问卷定义文件"), "{}", r.stderr());
     assert_eq!(r.stderr().lines().count(), 1);
-    let r = w.run(["import", "-s", fixture("garbage.xlsx").to_str().unwrap(), fixture("wjx_text.xlsx").to_str().unwrap()]);
+    let r = w.cmd("import").survey(fixture("garbage.xlsx")).input(fixture("wjx_text.xlsx")).run();
     r.expect_code(2);
     let bad = w.path("bad.toml");
     std::fs::write(&bad, std::fs::read_to_string(fixture("survey.toml")).unwrap().replace("kind = \"rank\"", "kind = \"ranking\"")).unwrap();
-    let r = w.run(["import", "-s", "bad.toml", fixture("wjx_text.xlsx").to_str().unwrap()]);
+    let r = w.cmd("import").args(["-s", "bad.toml"]).input(fixture("wjx_text.xlsx")).run();
     r.expect_code(2);
     assert!(r.stderr().contains("ranking"), "{}", r.stderr());
-    w.run(["frobnicate"]).expect_code(2);
-    let r = w.run(["import", "-s", fixture("survey.toml").to_str().unwrap(), "-o", "x.txt", fixture("wjx_text.xlsx").to_str().unwrap()]);
+    w.cmd("frobnicate").run().expect_code(2);
+    let r = w.cmd("import").survey(fixture("survey.toml")).out("x.txt").input(fixture("wjx_text.xlsx")).run();
     r.expect_code(2);
     assert!(r.stderr().contains(".csv"), "{}", r.stderr());
 }
@@ -65,7 +65,7 @@ fn hostile_cells_do_not_panic() {
     let long = "长".repeat(100_000);
     let csv = format!("序号,1、您的身份,2、形式主义表现,4、减负措施排序,8、会议次数\n1,{long},┋┋┋,→→→,1e400\n2,\"\",〖〗,〖,-0\n3,=1+1,其他【请注明】〖,→精简会议→精简会议,NaN\n");
     std::fs::write(w.path("evil.csv"), csv).unwrap();
-    let r = w.run(["import", "-s", fixture("survey.toml").to_str().unwrap(), "evil.csv", "-o", "o/clean.csv"]);
+    let r = w.cmd("import").survey(fixture("survey.toml")).arg("evil.csv").out("o/clean.csv").run();
     r.expect_code(0);
     assert!(r.stdout().contains("读取答卷 3 行 = 保留 3 行 + 剔除 0 行"), "{}", r.stdout());
 }
@@ -73,7 +73,7 @@ fn hostile_cells_do_not_panic() {
 #[test]
 fn without_a_definition_unreadable_inputs_are_named() {
     let w = Workdir::new();
-    let r = w.run(["report", fixture("password.xlsx").to_str().unwrap(), "-o", "o", "--charts", "none"]);
+    let r = w.cmd("report").input(fixture("password.xlsx")).out("o").args(["--charts", "none"]).run();
     r.expect_code(1);
     assert!(r.stderr().contains("password.xlsx") && r.stderr().contains("密码"), "{}", r.stderr());
 }

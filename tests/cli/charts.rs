@@ -17,7 +17,7 @@ fn png_size(path: &std::path::Path) -> (u32, u32) {
 #[test]
 fn every_chart_kind_renders() {
     let w = Workdir::new();
-    let r = w.run(["report", "-s", fixture("survey.toml").to_str().unwrap(), fixture("wjx_text.xlsx").to_str().unwrap(), "--banner", "Q1", "-o", "out"]);
+    let r = w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).args(["--banner", "Q1"]).out("out").run();
     r.expect_code(0);
     assert!(r.stdout().contains("charts/"), "{}", r.stdout());
     let dir = w.path("out/charts");
@@ -31,10 +31,10 @@ fn every_chart_kind_renders() {
     }
     assert!(!dir.join("Q7.png").exists(), "no chart for an open question");
     // --dpi changes the pixel size; --charts none draws nothing.
-    w.run(["report", "-s", fixture("survey.toml").to_str().unwrap(), fixture("wjx_text.xlsx").to_str().unwrap(), "--dpi", "100", "--charts", "png", "-o", "o2"]).expect_code(0);
+    w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).args(["--dpi", "100", "--charts", "png"]).out("o2").run().expect_code(0);
     assert_eq!(png_size(&w.path("o2/charts/Q1.png")).0, 630);
     assert!(!w.path("o2/charts/Q1.svg").exists());
-    w.run(["report", "-s", fixture("survey.toml").to_str().unwrap(), fixture("wjx_text.xlsx").to_str().unwrap(), "--charts", "none", "-o", "o3"]).expect_code(0);
+    w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).args(["--charts", "none"]).out("o3").run().expect_code(0);
     assert!(!w.path("o3/charts").exists());
 }
 
@@ -60,7 +60,7 @@ fn embedded_font_covers_every_label() {
     assert_eq!(font.missing(texts.iter().map(|t| t.as_str())), Default::default());
     // The real 问卷星 exports, with the definition init infers.
     let w = Workdir::new();
-    w.run(["init", wjx("text-export-800.xls").to_str().unwrap(), wjx("code-export-800.xls").to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    w.cmd("init").input(wjx("text-export-800.xls")).input(wjx("code-export-800.xls")).out("s.toml").run().expect_code(0);
     let s = Survey::load(&w.path("s.toml")).unwrap();
     let texts = all_texts(&s, &[wjx("text-export-800.xls")], &s.banners.clone());
     assert!(texts.iter().any(|t| t.contains("ACG文化")));
@@ -108,7 +108,7 @@ fn chart_options_and_missing_glyphs_are_explained() {
     std::fs::write(w.path("d.csv"), csv).unwrap();
     let survey = "id = \"x\"\ntitle = \"t\"\n[[questions]]\nid = \"Q1\"\ntext = \"您的身份☃\"\nkind = \"single\"\noptions = [\"党政干部\", \"事业单位人员\"]\n";
     std::fs::write(w.path("s.toml"), survey).unwrap();
-    let r = w.run(["report", "-s", "s.toml", "d.csv", "-o", "o4"]);
+    let r = w.cmd("report").args(["-s", "s.toml", "d.csv"]).out("o4").run();
     r.expect_code(0);
     assert_eq!(r.stderr().matches('☃').count(), 1, "{}", r.stderr());
 }

@@ -1,14 +1,14 @@
 //! The collection round trip: templates are generated, filled programmatically with
 //! known answers and the mistakes people make, imported strictly, and counted.
 
-use crate::workdir::{fixture, read_csv, Workdir};
+use crate::workdir::{fixture, Workdir};
 use calamine::{open_workbook_auto, Reader};
 use diaoyan::clean::ledger::{Action, Problem};
 use diaoyan::clean::{import, ImportOptions};
 use diaoyan::survey::Survey;
 
 use rust_xlsxwriter::Workbook;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Fills a generated template the way a unit would: same sheets and metadata, answers
 /// typed into the response sheet. `header_edit` changes one header (a mistake).
@@ -57,18 +57,40 @@ fn fill(template: &Path, out: &Path, rows: &[Vec<&str>], header_edit: Option<(&s
     book.save(out).unwrap();
 }
 
-#[test]
-fn templates_round_trip() {
-    let w = Workdir::new();
-    std::fs::write(w.path("units.csv"), "单位,应收份数\n甲局,3\n乙局,2\n丙局,1\n../etc,1\nCON,1\n").unwrap();
+/// The roster every template test uses: three units, and two names that must not
+/// escape the output folder.
+const ROSTER: &str = "单位,应收份数\n甲局,3\n乙局,2\n丙局,1\n../etc,1\nCON,1\n";
+
+/// Templates generated for [`ROSTER`] in `w/tpl`, and returned in `w/back`: 甲局 with two
+/// good answers, one row of mistakes and a changed header; 乙局 empty; 丙局 a template of
+/// another version. Returns the survey and the returned files.
+fn returned_templates(w: &Workdir) -> (PathBuf, Vec<PathBuf>) {
+    w.write("units.csv", ROSTER);
     let sv = fixture("survey.toml");
-    let r = w.run(["template", "-s", sv.to_str().unwrap(), "--units", "units.csv", "-o", "tpl"]);
-    r.expect_code(0);
+    w.cmd("template").survey(&sv).args(["--units", "units.csv"]).out("tpl").run().expect_ok();
+    let mut wb = open_workbook_auto(w.path("tpl/甲局.xlsx")).unwrap();
+    let headers: Vec<String> = wb.worksheet_range("答卷").unwrap().rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let cols = &headers[1..];
+    let row = |pairs: &[(&str, &'static str)]| -> Vec<&'static str> { cols.iter().map(|h| pairs.iter().find(|(k, _)| k == h).map(|(_, v)| *v).unwrap_or("")).collect() };
+    let rows = vec![
+        row(&[("Q1 您的身份", "党政干部"), ("Q2/会议多", "是"), ("Q2/检查多", "是"), ("Q2/材料多", "否"), ("Q3/三会一课", "4分"), ("Q3/主题党日", "5分"), ("Q4/精简会议", "1"), ("Q4/规范检查", "2"), ("Q4/减少报表", "3"), ("Q5 是否开展专项整治", "是"), ("Q6 整治效果", "较好"), ("Q7 意见建议", "少开会"), ("Q8 会议次数", "8")]),
+        row(&[("Q1 您的身份", "其他【请注明】"), ("Q1/其他【请注明】/注明", "退休返聘"), ("Q2/材料多", "是"), ("Q2/其他【请注明】", "是"), ("Q2/其他【请注明】/注明", "打卡"), ("Q3/三会一课", "3分"), ("Q4/规范检查", "1"), ("Q5 是否开展专项整治", "否"), ("Q8 会议次数", "12")]),
+        row(&[("Q1 您的身份", "A"), ("Q2/会议多", "对"), ("Q3/三会一课", "６分"), ("Q5 是否开展专项整治", "是"), ("Q6 整治效果", "非常好"), ("Q8 会议次数", "七次")]),
+    ];
+    fill(&w.path("tpl/甲局.xlsx"), &w.path("back/甲局.xlsx"), &rows, Some(("Q7 意见建议", "建议")), None);
+    fill(&w.path("tpl/乙局.xlsx"), &w.path("back/乙局.xlsx"), &[], None, None);
+    fill(&w.path("tpl/丙局.xlsx"), &w.path("back/丙局.xlsx"), &[row(&[("Q1 您的身份", "党政干部")])], None, Some(("survey_version", "2")));
+    (sv, vec![w.path("back/甲局.xlsx"), w.path("back/乙局.xlsx"), w.path("back/丙局.xlsx")])
+}
+
+#[test]
+fn templates_have_dropdowns_locked_headers_and_hidden_metadata() {
+    let w = Workdir::new();
+    w.write("units.csv", ROSTER);
+    w.cmd("template").survey(fixture("survey.toml")).args(["--units", "units.csv"]).out("tpl").run().expect_ok();
     let mut names: Vec<String> = std::fs::read_dir(w.path("tpl")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     names.sort();
     assert_eq!(names, ["_CON.xlsx", "_etc.xlsx", "丙局.xlsx", "乙局.xlsx", "甲局.xlsx"], "unit names stay inside the folder");
-
-    // The template itself: sheets, headers, dropdowns, hidden metadata.
     let mut wb = open_workbook_auto(w.path("tpl/甲局.xlsx")).unwrap();
     assert_eq!(wb.sheet_names(), ["填写说明", "答卷", "选项", "_diaoyan"]);
     let headers: Vec<String> = wb.worksheet_range("答卷").unwrap().rows().next().unwrap().iter().map(|c| c.to_string()).collect();
@@ -82,22 +104,13 @@ fn templates_round_trip() {
     let mut book = String::new();
     std::io::Read::read_to_string(&mut z.by_name("xl/workbook.xml").unwrap(), &mut book).unwrap();
     assert!(book.contains("veryHidden"), "metadata sheet hidden");
+}
 
-    // 甲局: two good answers, one row of mistakes, and a changed header.
-    let cols = &headers[1..];
-    let row = |pairs: &[(&str, &'static str)]| -> Vec<&'static str> { cols.iter().map(|h| pairs.iter().find(|(k, _)| k == h).map(|(_, v)| *v).unwrap_or("")).collect() };
-    let rows = vec![
-        row(&[("Q1 您的身份", "党政干部"), ("Q2/会议多", "是"), ("Q2/检查多", "是"), ("Q2/材料多", "否"), ("Q3/三会一课", "4分"), ("Q3/主题党日", "5分"), ("Q4/精简会议", "1"), ("Q4/规范检查", "2"), ("Q4/减少报表", "3"), ("Q5 是否开展专项整治", "是"), ("Q6 整治效果", "较好"), ("Q7 意见建议", "少开会"), ("Q8 会议次数", "8")]),
-        row(&[("Q1 您的身份", "其他【请注明】"), ("Q1/其他【请注明】/注明", "退休返聘"), ("Q2/材料多", "是"), ("Q2/其他【请注明】", "是"), ("Q2/其他【请注明】/注明", "打卡"), ("Q3/三会一课", "3分"), ("Q4/规范检查", "1"), ("Q5 是否开展专项整治", "否"), ("Q8 会议次数", "12")]),
-        row(&[("Q1 您的身份", "A"), ("Q2/会议多", "对"), ("Q3/三会一课", "６分"), ("Q5 是否开展专项整治", "是"), ("Q6 整治效果", "非常好"), ("Q8 会议次数", "七次")]),
-    ];
-    fill(&w.path("tpl/甲局.xlsx"), &w.path("back/甲局.xlsx"), &rows, Some(("Q7 意见建议", "建议")), None);
-    // 乙局 returns the template empty; 丙局 sends a template of another version.
-    fill(&w.path("tpl/乙局.xlsx"), &w.path("back/乙局.xlsx"), &[], None, None);
-    fill(&w.path("tpl/丙局.xlsx"), &w.path("back/丙局.xlsx"), &[row(&[("Q1 您的身份", "党政干部")])], None, Some(("survey_version", "2")));
-
+#[test]
+fn returned_templates_are_read_strictly() {
+    let w = Workdir::new();
+    let (sv, files) = returned_templates(&w);
     let s = Survey::load(&sv).unwrap();
-    let files = vec![w.path("back/甲局.xlsx"), w.path("back/乙局.xlsx"), w.path("back/丙局.xlsx")];
     let imp = import(&s, &files, &ImportOptions::default(), &|_| {});
     assert_eq!(imp.failed_files(), 1);
     assert!(imp.files[2].error.as_ref().unwrap().contains("第 2 版"), "{:?}", imp.files[2].error);
@@ -129,9 +142,14 @@ fn templates_round_trip() {
         ("Q8".into(), Some(4), "Q".into(), Problem::NotANumber, Action::SetMissing),
     ];
     assert_eq!(ledger, want);
+}
 
+#[test]
+fn returns_are_counted_per_unit_by_status_and_report() {
+    let w = Workdir::new();
+    let (sv, _) = returned_templates(&w);
     // status: per unit against the roster; the empty template counts as returned.
-    let r = w.run(["status", "-s", sv.to_str().unwrap(), "--units", "units.csv", "back", "-o", "status.xlsx"]);
+    let r = w.cmd("status").survey(&sv).args(["--units", "units.csv", "back"]).out("status.xlsx").run();
     r.expect_code(1);
     let out = r.stdout();
     assert!(out.contains("共发放8份，回收3份，有效问卷3份，有效回收率37.5%"), "{out}");
@@ -143,12 +161,12 @@ fn templates_round_trip() {
     assert_eq!((jia[1].to_string(), jia[2].to_string(), jia[3].to_string()), ("3".into(), "3".into(), "3".into()));
     assert_eq!(jia[4], calamine::Data::Float(1.0));
     // report --units puts the same table and sentence on the overview.
-    let r = w.run(["report", "-s", sv.to_str().unwrap(), "--units", "units.csv", "back", "--charts", "none", "-o", "rep"]);
+    let r = w.cmd("report").survey(&sv).args(["--units", "units.csv", "back", "--charts", "none"]).out("rep").run();
     r.expect_code(1);
     assert!(r.stdout().contains("有效回收率37.5%"));
     let mut rb = open_workbook_auto(w.path("rep/fixture.xlsx")).unwrap();
     let ov = rb.worksheet_range("概览").unwrap();
     assert!(ov.rows().any(|r| r.iter().any(|c| c.to_string().contains("共发放8份"))));
-    let (_, issues) = read_csv(&w.path("rep/issues.csv"));
+    let (_, issues) = w.csv("rep/issues.csv");
     assert!(issues.iter().any(|r| r[6] == "不是本问卷的填报表"));
 }

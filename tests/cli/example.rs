@@ -11,7 +11,7 @@ fn example_imports_two_waves_from_ten_units() {
     let dir = root().join("surveys/example");
     let s = Survey::load(&dir.join("survey.toml")).unwrap();
     let w = Workdir::new();
-    let r = w.run(["import", "-s", dir.join("survey.toml").to_str().unwrap(), dir.to_str().unwrap(), "-o", "clean.csv"]);
+    let r = w.cmd("import").survey(dir.join("survey.toml")).input(&dir).out("clean.csv").run();
     r.expect_code(0);
     let files = vec![dir.join("2025/问卷星导出_按选项文本.xlsx"), dir.join("2026")];
     let files: Vec<_> = files.into_iter().flat_map(|p| if p.is_dir() { std::fs::read_dir(p).unwrap().map(|e| e.unwrap().path()).collect() } else { vec![p] }).collect();

@@ -1,6 +1,6 @@
 //! Readers and cleaning on fixtures of every input shape, and on the real exports.
 
-use crate::workdir::{fixture, read_csv, wjx, Workdir};
+use crate::workdir::{fixture, wjx, Workdir};
 use diaoyan::clean::ledger::{Action, Problem};
 use diaoyan::clean::{import, Import, ImportOptions};
 use diaoyan::survey::Survey;
@@ -94,14 +94,14 @@ fn code_export_matches_text_export() {
 #[test]
 fn real_wjx_exports_give_identical_tables() {
     let w = Workdir::new();
-    w.run(["init", wjx("text-export-800.xls").to_str().unwrap(), wjx("code-export-800.xls").to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    w.cmd("init").input(wjx("text-export-800.xls")).input(wjx("code-export-800.xls")).out("s.toml").run().expect_code(0);
     for (f, out) in [("text-export-800.xls", "t/clean.csv"), ("code-export-800.xls", "c/clean.csv")] {
         let r = w.run(["import", "-s", "s.toml", wjx(f).to_str().unwrap(), "-o", out]);
         r.expect_code(0);
         assert!(r.stdout().contains("读取答卷 800 行 = 保留 800 行 + 剔除 0 行"), "{}", r.stdout());
     }
-    let (ht, rt) = read_csv(&w.path("t/clean.csv"));
-    let (hc, rc) = read_csv(&w.path("c/clean.csv"));
+    let (ht, rt) = w.csv("t/clean.csv");
+    let (hc, rc) = w.csv("c/clean.csv");
     assert_eq!(ht, hc);
     assert_eq!(rt.len(), 800);
     let cols: Vec<usize> = ht.iter().enumerate().filter(|(_, h)| h.starts_with('Q') && !h.ends_with("/注明")).map(|(i, _)| i).collect();
@@ -195,7 +195,7 @@ fn wave_from_option_or_folder() {
     let s = survey();
     let w = Workdir::new();
     std::fs::create_dir_all(w.path("2024年")).unwrap();
-    std::fs::copy(fixture("wjx_text.xlsx"), w.path("2024年/a.xlsx")).unwrap();
+    w.copy(fixture("wjx_text.xlsx"), "2024年/a.xlsx");
     let imp = run(&s, &[w.path("2024年/a.xlsx")]);
     assert_eq!(table(&imp.frame, |c| c == "wave")[0].1[0], "2024");
     let imp = import(&s, &[w.path("2024年/a.xlsx")], &ImportOptions { wave: Some("二期".into()), ..ImportOptions::default() }, &|_| {});
@@ -206,7 +206,7 @@ fn wave_from_option_or_folder() {
 fn writes_csv_with_bom_parquet_and_ledger() {
     let w = Workdir::new();
     let sv = fixture("survey.toml");
-    let r = w.run(["import", "-s", sv.to_str().unwrap(), fixture("unit_messy.xlsx").to_str().unwrap(), "-o", "out/clean.parquet"]);
+    let r = w.cmd("import").survey(&sv).input(fixture("unit_messy.xlsx")).out("out/clean.parquet").run();
     r.expect_code(0);
     assert!(r.stdout().contains("读取答卷 7 行 = 保留 5 行 + 剔除 2 行"), "{}", r.stdout());
     assert!(r.stdout().contains("有效答卷共 5 份"));
@@ -216,7 +216,7 @@ fn writes_csv_with_bom_parquet_and_ledger() {
     assert_eq!(df.height(), 5);
     assert_eq!(df.column("Q2/会议多").unwrap().dtype(), &DataType::Boolean);
     assert_eq!(df.column("Q4/精简会议").unwrap().dtype(), &DataType::Int32);
-    let (h, rows) = read_csv(&w.path("out/issues.csv"));
+    let (h, rows) = w.csv("out/issues.csv");
     assert_eq!(h, ["文件", "工作表", "行", "列", "题目", "原始值", "问题", "处理"]);
     assert_eq!(rows.len(), 12);
     assert!(rows.iter().any(|r| r[6] == "合计行，不是答卷" && r[7] == "整行剔除" && r[2] == "11"));
@@ -225,17 +225,83 @@ fn writes_csv_with_bom_parquet_and_ledger() {
     assert_eq!(names.len(), 4, "clean, issues, columns and the manifest only: {names:?}");
 }
 
+/// A 问卷星 text export of `n` answers made from the fixture's rows, with problems
+/// placed on both sides of the 4,096-row chunk boundaries: a totals row, an unknown
+/// option, a blank row and a repeated submission.
+fn long_export(path: &std::path::Path, n: u32) -> Vec<u32> {
+    use calamine::Reader;
+    let mut src = calamine::open_workbook_auto(fixture("wjx_text.xlsx")).unwrap();
+    let sheet = src.worksheet_range("Sheet1").unwrap();
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let (header, answers) = (&rows[0], &rows[1..]);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    // Excel rows (1-based) of the planted problems.
+    let (totals, bad, blank, repeat) = (4097u32, 4098u32, 8193u32, 8194u32);
+    let mut r = 1u32;
+    for i in 0..n {
+        let excel_row = r + 1;
+        if excel_row == blank {
+            r += 1;
+        }
+        let excel_row = r + 1;
+        let mut row = answers[i as usize % answers.len()].clone();
+        row[0] = (i + 1).to_string();
+        row[1] = format!("2025/6/1 {:02}:{:02}:{:02}", (i / 3600) % 24, (i / 60) % 60, i % 60);
+        if excel_row == totals {
+            // Counts under the answers, as a hand-made total would have.
+            row = vec!["合计".to_string()];
+            row.extend((1..header.len()).map(|c| if c >= 7 { "4096".to_string() } else { String::new() }));
+        } else if excel_row == bad {
+            row[12] = "也许".into(); // 5、是否开展专项整治: 是 or 否
+        } else if excel_row == repeat {
+            // The answers and the id of the row before the blank one.
+            row = answers[(i as usize - 1) % answers.len()].clone();
+            row[0] = i.to_string();
+            row[1] = format!("2025/6/1 {:02}:{:02}:{:02}", ((i - 1) / 3600) % 24, ((i - 1) / 60) % 60, (i - 1) % 60);
+        }
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r, c as u16, v).unwrap();
+            }
+        }
+        r += 1;
+    }
+    book.save(path).unwrap();
+    vec![totals, bad, blank, repeat]
+}
+
 #[test]
 fn streamed_reading_gives_the_same_table_and_ledger() {
     // Large .xlsx files are parsed while being read; force that path on the fixtures.
     let s = survey();
     let stream = ImportOptions { stream_bytes: 0, ..ImportOptions::default() };
-    for f in ["wjx_text.xlsx", "wjx_code.xlsx", "unit_messy.xlsx", "no_header.xlsx", "garbage.xlsx", "password.xlsx"] {
-        let a = run(&s, &[fixture(f)]);
-        let b = import(&s, &[fixture(f)], &stream, &|_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join("long.xlsx");
+    let planted = long_export(&long, 9_000);
+    let mut last = None;
+    for f in [fixture("wjx_text.xlsx"), fixture("wjx_code.xlsx"), fixture("unit_messy.xlsx"), fixture("no_header.xlsx"), fixture("garbage.xlsx"), fixture("password.xlsx"), long] {
+        let a = run(&s, &[f.clone()]);
+        let b = import(&s, &[f.clone()], &stream, &|_| {});
+        let f = f.display();
         assert_eq!(table(&a.frame, |_| true), table(&b.frame, |_| true), "{f}");
         assert_eq!(a.issues, b.issues, "{f}");
         assert_eq!((a.rows_read, a.rows_kept, a.blank_rows), (b.rows_read, b.rows_kept, b.blank_rows), "{f}");
         assert_eq!(a.files[0].error, b.files[0].error, "{f}");
+        last = Some(a);
     }
+    // The long file crosses two chunk boundaries: every row is accounted for, and each
+    // planted problem is reported at its own Excel row, whichever chunk parsed it.
+    let imp = last.unwrap();
+    assert_eq!(imp.rows_read, 9_000);
+    assert_eq!(imp.blank_rows, 1);
+    assert_eq!((imp.rows_kept, imp.rows_rejected), (8_998, 2), "the totals row and the repeated submission");
+    let at = |row: u32| -> Vec<Problem> { imp.issues.iter().filter(|i| i.row == Some(row)).map(|i| i.problem).collect() };
+    assert_eq!(at(planted[0]), [Problem::TotalsRow]);
+    assert!(at(planted[1]).contains(&Problem::UnknownOption), "{:?}", at(planted[1]));
+    assert_eq!(at(planted[2]), [], "a blank row is skipped, not a problem");
+    assert!(at(planted[3]).iter().any(|p| matches!(p, Problem::DuplicateId | Problem::DuplicateSubmission)), "{:?}", at(planted[3]));
 }

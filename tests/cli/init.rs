@@ -6,7 +6,7 @@ use diaoyan::survey::{Kind, Survey};
 #[test]
 fn infers_every_kind_from_a_text_and_code_pair() {
     let w = Workdir::new();
-    let r = w.run(["init", fixture("wjx_text.xlsx").to_str().unwrap(), fixture("wjx_code.xlsx").to_str().unwrap(), "-o", "s.toml"]);
+    let r = w.cmd("init").input(fixture("wjx_text.xlsx")).input(fixture("wjx_code.xlsx")).out("s.toml").run();
     r.expect_code(0);
     let s = Survey::load(&w.path("s.toml")).unwrap();
     let kinds: Vec<(&str, Kind)> = s.questions.iter().map(|q| (q.id.as_str(), q.kind)).collect();
@@ -29,7 +29,7 @@ fn infers_every_kind_from_a_text_and_code_pair() {
     assert_eq!(q4, ["精简会议", "规范检查", "减少报表"]);
     assert_eq!(s.questions[5].text, "整治效果", "trailing spaces removed");
     // Refuses to overwrite without --force.
-    let again = w.run(["init", fixture("wjx_text.xlsx").to_str().unwrap(), "-o", "s.toml"]);
+    let again = w.cmd("init").input(fixture("wjx_text.xlsx")).out("s.toml").run();
     again.expect_code(2);
     assert!(again.stderr().contains("--force"));
 }
@@ -37,7 +37,7 @@ fn infers_every_kind_from_a_text_and_code_pair() {
 #[test]
 fn text_export_alone_and_plain_table() {
     let w = Workdir::new();
-    w.run(["init", fixture("wjx_text_gbk.csv").to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    w.cmd("init").input(fixture("wjx_text_gbk.csv")).out("s.toml").run().expect_code(0);
     let s = Survey::load(&w.path("s.toml")).unwrap();
     assert_eq!(s.questions.len(), 8);
     assert_eq!(s.unit.as_deref(), Some("单位"), "the 单位 column names the unit");
@@ -45,7 +45,7 @@ fn text_export_alone_and_plain_table() {
     assert_eq!(s.questions[3].kind, Kind::Rank);
     // A plain table: one header row of questions.
     std::fs::write(w.path("plain.csv"), "姓名,您的身份,会议次数\n张三,党政干部,3\n李四,事业单位人员,5\n王五,党政干部,4\n赵六,党政干部,2\n").unwrap();
-    w.run(["init", "plain.csv", "-o", "p.toml"]).expect_code(0);
+    w.cmd("init").arg("plain.csv").out("p.toml").run().expect_code(0);
     let p = Survey::load(&w.path("p.toml")).unwrap();
     let kinds: Vec<Kind> = p.questions.iter().map(|q| q.kind).collect();
     assert_eq!(kinds, [Kind::Text, Kind::Single, Kind::Number]);
@@ -56,7 +56,7 @@ fn text_export_alone_and_plain_table() {
 #[test]
 fn real_export_pair_fills_option_order_and_flags_gaps() {
     let w = Workdir::new();
-    let r = w.run(["init", wjx("text-export-800.xls").to_str().unwrap(), wjx("code-export-800.xls").to_str().unwrap(), "-o", "s.toml"]);
+    let r = w.cmd("init").input(wjx("text-export-800.xls")).input(wjx("code-export-800.xls")).out("s.toml").run();
     r.expect_code(0);
     assert!(r.stdout().contains("请补全"), "a code that never occurs is flagged: {}", r.stdout());
     let s = Survey::load(&w.path("s.toml")).unwrap();

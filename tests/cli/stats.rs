@@ -16,14 +16,14 @@ fn report(w: &Workdir, extra: &[&str]) -> (HashMap<String, HashMap<String, Strin
     let mut args = vec!["report".to_string(), "-s".into(), fx.join("survey.toml").display().to_string(), fx.join("data.csv").display().to_string(), "-o".into(), "out".into()];
     args.extend(extra.iter().map(|s| s.to_string()));
     w.run(&args).expect_code(0);
-    let (h, rows) = read_csv(&w.path("out/results.csv"));
+    let (h, rows) = w.csv("out/results.csv");
     let mut by = HashMap::new();
     for r in rows {
         let m: HashMap<String, String> = h.iter().cloned().zip(r).collect();
         let key = format!("{}|{}|{}|{}|{}", m["question"], m["banner"], m["group"], m["option"], m["measure"]);
         assert!(by.insert(key.clone(), m).is_none(), "duplicate figure {key}");
     }
-    let (h, rows) = read_csv(&w.path("out/tests.csv"));
+    let (h, rows) = w.csv("out/tests.csv");
     let tests = rows.into_iter().map(|r| h.iter().cloned().zip(r).collect()).collect();
     (by, tests)
 }
@@ -112,7 +112,7 @@ fn a_crosstab_without_a_test_says_why() {
         "--banner", "Q1", "--where", "Q1=国有企业人员",
     ])
     .expect_code(0);
-    let (h, rows) = read_csv(&w.path("out/tests.csv"));
+    let (h, rows) = w.csv("out/tests.csv");
     let note = h.iter().position(|x| x == "note").unwrap();
     let test = h.iter().position(|x| x == "test").unwrap();
     let q2 = rows.iter().find(|r| r[1] == "Q2" && r[2] == "Q1").expect("a row for Q2 by Q1");
@@ -151,7 +151,6 @@ fn bad_banners_and_weights_are_explained() {
         let r = w.run(&args);
         r.expect_code(2);
         assert!(r.stderr().contains(words), "{extra:?}: {}", r.stderr());
-        assert!(!r.stderr().contains("panicked"));
     }
 }
 
@@ -165,18 +164,18 @@ fn empty_groups_and_unanswered_questions_give_no_nan() {
         + "\n[[questions]]\nid = \"Q9\"\ntext = \"无人回答的单选\"\nkind = \"single\"\noptions = [\"甲\", \"乙\"]\n\n[[questions]]\nid = \"Q10\"\ntext = \"无人回答的数值\"\nkind = \"number\"\n";
     std::fs::write(w.path("s.toml"), survey).unwrap();
     let data = root().join("tests/fixtures/wjx_text.xlsx");
-    let r = w.run(["report", "-s", "s.toml", data.to_str().unwrap(), "--banner", "Q1", "--banner", "Q5", "-o", "out"]);
+    let r = w.cmd("report").args(["-s", "s.toml"]).input(&data).args(["--banner", "Q1", "--banner", "Q5"]).out("out").run();
     r.expect_code(0);
     for f in ["results.csv", "tests.csv", "issues.csv"] {
         let text = std::fs::read_to_string(w.path("out").join(f)).unwrap().to_lowercase();
         assert!(!text.contains("nan") && !text.contains("inf"), "{f} has NaN/inf");
     }
-    let (h, rows) = read_csv(&w.path("out/results.csv"));
+    let (h, rows) = w.csv("out/results.csv");
     let col = |n: &str| h.iter().position(|x| x == n).unwrap();
     // Every group is small (n < 30): figures but no letters. The tests of independence
     // still use the whole table; where none can be run, tests.csv says why.
     assert!(rows.iter().all(|r| r[col("sig")].is_empty()));
-    let (th, tests) = read_csv(&w.path("out/tests.csv"));
+    let (th, tests) = w.csv("out/tests.csv");
     let tcol = |n: &str| th.iter().position(|x| x == n).unwrap();
     assert!(tests.iter().any(|t| !t[tcol("test")].is_empty()), "small groups are tested");
     for t in &tests {
@@ -217,9 +216,9 @@ fn cell_weighting_targets_match_the_reference() {
         "banners = [\"Q1\"]\n\n[weighting]\nquestion = \"Q1\"\ntargets = { \"党政干部\" = 50, \"事业单位人员\" = 40, \"国有企业人员\" = 10 }",
     );
     std::fs::write(w.path("s.toml"), survey).unwrap();
-    let r = w.run(["report", "-s", "s.toml", fx.join("data.csv").to_str().unwrap(), "--banner", "Q1", "-o", "out"]);
+    let r = w.cmd("report").args(["-s", "s.toml"]).input(fx.join("data.csv")).args(["--banner", "Q1"]).out("out").run();
     r.expect_code(0);
-    let (h, rows) = read_csv(&w.path("out/results.csv"));
+    let (h, rows) = w.csv("out/results.csv");
     let mut by = HashMap::new();
     for r in rows {
         let m: HashMap<String, String> = h.iter().cloned().zip(r).collect();
@@ -229,7 +228,7 @@ fn cell_weighting_targets_match_the_reference() {
     // A target that is not an option is refused when the survey is loaded.
     let bad = std::fs::read_to_string(w.path("s.toml")).unwrap().replace("\"国有企业人员\" = 10", "\"退休\" = 10");
     std::fs::write(w.path("bad.toml"), bad).unwrap();
-    let r = w.run(["report", "-s", "bad.toml", fx.join("data.csv").to_str().unwrap(), "-o", "out2"]);
+    let r = w.cmd("report").args(["-s", "bad.toml"]).input(fx.join("data.csv")).out("out2").run();
     r.expect_code(2);
     assert!(r.stderr().contains("退休"), "{}", r.stderr());
 }
@@ -238,15 +237,15 @@ fn cell_weighting_targets_match_the_reference() {
 fn figures_over_a_subset() {
     let w = Workdir::new();
     let fx = root().join("tests/fixtures/stats");
-    let r = w.run(["report", "-s", fx.join("survey.toml").to_str().unwrap(), fx.join("data.csv").to_str().unwrap(), "--where", "Q7=男", "-o", "out"]);
+    let r = w.cmd("report").survey(fx.join("survey.toml")).input(fx.join("data.csv")).args(["--where", "Q7=男"]).out("out").run();
     r.expect_code(0);
-    let (h, rows) = read_csv(&w.path("out/results.csv"));
+    let (h, rows) = w.csv("out/results.csv");
     let col = |n: &str| h.iter().position(|x| x == n).unwrap();
     let q7: Vec<&Vec<String>> = rows.iter().filter(|r| r[col("question")] == "Q7" && r[col("banner")] == "总体").collect();
     assert_eq!(q7[0][col("option")], "男");
     assert_eq!(q7[0][col("value")], "100");
     assert_eq!(q7[1][col("value")], "0");
-    let r = w.run(["report", "-s", fx.join("survey.toml").to_str().unwrap(), fx.join("data.csv").to_str().unwrap(), "--where", "Q7", "-o", "out"]);
+    let r = w.cmd("report").survey(fx.join("survey.toml")).input(fx.join("data.csv")).args(["--where", "Q7"]).out("out").run();
     r.expect_code(2);
     assert!(r.stderr().contains("列=值"));
 }

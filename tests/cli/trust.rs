@@ -1,7 +1,7 @@
 //! Issue 8: nothing between a returned file and a figure goes wrong silently. Each test
 //! builds (or copies) an input of one shape and checks where every answer went.
 
-use crate::workdir::{fixture, read_csv, wjx, Workdir};
+use crate::workdir::{fixture, wjx, Workdir};
 use diaoyan::clean::ledger::{Action, Problem};
 use diaoyan::clean::{import, Import, ImportOptions};
 use diaoyan::survey::Survey;
@@ -172,7 +172,7 @@ fn two_columns_for_one_target_are_both_left_out_and_reported() {
         "{}",
         r.stdout()
     );
-    let (h, rows) = read_csv(&w.path("out/columns.csv"));
+    let (h, rows) = w.csv("out/columns.csv");
     assert_eq!(
         h,
         [
@@ -252,7 +252,7 @@ fn both_exports_of_one_survey_count_once() {
         "{}",
         r.stdout()
     );
-    let (_, issues) = read_csv(&w.path("both/issues.csv"));
+    let (_, issues) = w.csv("both/issues.csv");
     let dup: Vec<_> = issues
         .iter()
         .filter(|i| i[6] == Problem::DuplicateRespondent.label())
@@ -278,7 +278,7 @@ fn both_exports_of_one_survey_count_once() {
         "none",
     ]);
     r.expect_code(0);
-    let (h, rows) = read_csv(&w.path("rep/results.csv"));
+    let (h, rows) = w.csv("rep/results.csv");
     let base = h.iter().position(|x| x == "base").unwrap();
     let q1: Vec<_> = rows
         .iter()
@@ -294,8 +294,8 @@ fn the_same_file_twice_is_read_once() {
     for d in ["a", "b"] {
         std::fs::create_dir_all(w.path(d)).unwrap();
     }
-    std::fs::copy(fixture("unit_messy.xlsx"), w.path("a/区财政局.xlsx")).unwrap();
-    std::fs::copy(fixture("unit_messy.xlsx"), w.path("b/区财政局副本.xlsx")).unwrap();
+    w.copy(fixture("unit_messy.xlsx"), "a/区财政局.xlsx");
+    w.copy(fixture("unit_messy.xlsx"), "b/区财政局副本.xlsx");
     #[cfg(unix)]
     std::os::unix::fs::symlink(w.path("a/区财政局.xlsx"), w.path("b/link.xlsx")).unwrap();
     let s = survey();
@@ -405,7 +405,7 @@ fn zero_based_exports(w: &Workdir) -> (PathBuf, PathBuf) {
 /// Those exports and the definition `init` infers from both (written to `s.toml`).
 fn zero_based_survey(w: &Workdir) -> (PathBuf, PathBuf, Survey) {
     let (t, c) = zero_based_exports(w);
-    w.run(["init", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    w.cmd("init").input(&t).input(&c).out("s.toml").run().expect_code(0);
     let s = Survey::load(&w.path("s.toml")).unwrap();
     (t, c, s)
 }
@@ -464,7 +464,7 @@ fn a_scale_scores_the_number_in_its_labels() {
         "none",
     ]);
     r.expect_code(0);
-    let (h, rows) = read_csv(&w.path("rep/results.csv"));
+    let (h, rows) = w.csv("rep/results.csv");
     let value = h.iter().position(|x| x == "value").unwrap();
     let get = |m: &str| {
         rows.iter()
@@ -520,14 +520,14 @@ fn a_stray_quote_in_a_csv_swallows_no_rows() {
         "{}",
         r.stdout()
     );
-    let (_, issues) = read_csv(&w.path("out/issues.csv"));
+    let (_, issues) = w.csv("out/issues.csv");
     let bad: Vec<_> = issues
         .iter()
         .filter(|i| i[6] == Problem::MalformedRecord.label())
         .collect();
     assert_eq!(bad.len(), 1, "{issues:?}");
     assert_eq!(bad[0][2], "2", "the record with the stray quote");
-    let (h, rows) = read_csv(&w.path("out/clean.csv"));
+    let (h, rows) = w.csv("out/clean.csv");
     let q7 = h.iter().position(|x| x == "Q7").unwrap();
     assert_eq!(rows[1][q7], "无");
     assert_eq!(
@@ -540,7 +540,7 @@ fn a_stray_quote_in_a_csv_swallows_no_rows() {
 fn other_platforms_metadata_and_letter_prefixes() {
     let w = Workdir::new();
     let f = fixture("wenjuanwang.csv");
-    let r = w.run(["init", f.to_str().unwrap(), "-o", "s.toml"]);
+    let r = w.cmd("init").input(&f).out("s.toml").run();
     r.expect_code(0);
     let s = Survey::load(&w.path("s.toml")).unwrap();
     let ids: Vec<&str> = s.questions.iter().map(|q| q.id.as_str()).collect();
@@ -583,7 +583,7 @@ fn inference_orders_options_and_follows_type_hints() {
             vec!["6", "25-35岁", "3001-5000元", "一般", "检查多", "13800000005", "无"],
         ],
     );
-    let r = w.run(["init", p.to_str().unwrap(), "-o", "s.toml"]);
+    let r = w.cmd("init").input(&p).out("s.toml").run();
     r.expect_code(0);
     let s = Survey::load(&w.path("s.toml")).unwrap();
     let opts = |id: &str| s.question(id).unwrap().options.iter().map(|o| o.text().to_string()).collect::<Vec<_>>();
@@ -604,8 +604,8 @@ fn the_real_text_export_alone_gives_price_bands_in_order() {
     let w = Workdir::new();
     let t = wjx("text-export-800.xls");
     let c = wjx("code-export-800.xls");
-    w.run(["init", t.to_str().unwrap(), "-o", "t.toml"]).expect_code(0);
-    w.run(["init", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "tc.toml"]).expect_code(0);
+    w.cmd("init").input(&t).out("t.toml").run().expect_code(0);
+    w.cmd("init").input(&t).input(&c).out("tc.toml").run().expect_code(0);
     let (a, b) = (Survey::load(&w.path("t.toml")).unwrap(), Survey::load(&w.path("tc.toml")).unwrap());
     // Q1 (手机部数) and Q2 (手机价格): the text export alone gives the questionnaire's own
     // order, which the code export's numbers prove.
@@ -620,7 +620,7 @@ fn a_matrix_type_suffix_before_the_row_label_is_removed() {
     let w = Workdir::new();
     let p = w.path("m.xlsx");
     xlsx(&p, &["序号", "1、各项工作落实情况(矩阵单选题 *必答)—会议", "文件"], &[vec!["1", "4分", "3分"], vec!["2", "5分", "2分"]]);
-    w.run(["init", p.to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    w.cmd("init").input(&p).out("s.toml").run().expect_code(0);
     let s = Survey::load(&w.path("s.toml")).unwrap();
     let q = s.question("Q1").unwrap();
     assert_eq!((q.text.as_str(), q.kind, q.required), ("各项工作落实情况", diaoyan::survey::Kind::Matrix, true));
@@ -736,9 +736,9 @@ fn one_pass_import_without_a_definition_equals_inferring_first() {
     let (s0, _) = infer_then_import(&late);
     assert!(s0.question("Q1").unwrap().find_option("离退休人员").is_some());
     // The command gives the same figures either way.
-    let r = w.run(["import", late.to_str().unwrap(), "-o", "late/clean.csv"]);
+    let r = w.cmd("import").input(&late).out("late/clean.csv").run();
     r.expect_code(0);
-    let (h, rows) = read_csv(&w.path("late/clean.csv"));
+    let (h, rows) = w.csv("late/clean.csv");
     let q1 = h.iter().position(|x| x == "Q1").unwrap();
     assert_eq!(rows[4500][q1], "离退休人员");
 }

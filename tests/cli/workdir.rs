@@ -39,6 +39,51 @@ impl Run {
         assert_eq!(self.code(), code, "unexpected exit status\n--- stdout\n{}\n--- stderr\n{}", self.stdout(), self.stderr());
         self
     }
+    /// Exit 0.
+    pub fn expect_ok(&self) -> &Self {
+        self.expect_code(0)
+    }
+    /// Not stopped by a defect of ours: main.rs turns any panic into this message and
+    /// exit 1, which a damaged file also gives, so the status alone cannot tell.
+    pub fn expect_no_defect(&self) -> &Self {
+        assert!(!self.stderr().contains(DEFECT), "a panic in diaoyan\n--- stderr\n{}", self.stderr());
+        self
+    }
+}
+
+/// What main.rs prints when the program panics.
+pub const DEFECT: &str = "程序内部出错";
+
+/// A command being put together: `w.cmd("report").survey(..).input(..).out("o").run()`.
+pub struct Cmd<'a> {
+    w: &'a Workdir,
+    args: Vec<std::ffi::OsString>,
+}
+
+impl Cmd<'_> {
+    pub fn arg(mut self, a: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.args.push(a.as_ref().to_owned());
+        self
+    }
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+    /// `-s <survey.toml>`.
+    pub fn survey(self, p: impl AsRef<Path>) -> Self {
+        self.arg("-s").arg(p.as_ref())
+    }
+    /// An input file or folder.
+    pub fn input(self, p: impl AsRef<Path>) -> Self {
+        self.arg(p.as_ref())
+    }
+    /// `-o <name>` inside the work directory.
+    pub fn out(self, name: &str) -> Self {
+        self.arg("-o").arg(name)
+    }
+    pub fn run(self) -> Run {
+        self.w.run(&self.args)
+    }
 }
 
 impl Workdir {
@@ -47,6 +92,28 @@ impl Workdir {
     }
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+    /// Starts a command line: `w.cmd("import")`.
+    pub fn cmd(&self, sub: &str) -> Cmd<'_> {
+        Cmd { w: self, args: vec![sub.into()] }
+    }
+    /// Writes a file into the work directory (creating folders), returning its path.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+    /// Copies a file into the work directory under `name`, returning its path.
+    pub fn copy(&self, from: impl AsRef<Path>, name: &str) -> PathBuf {
+        let bytes = std::fs::read(from.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", from.as_ref().display()));
+        self.write(name, bytes)
+    }
+    /// A CSV the tool wrote into the work directory: header and rows.
+    pub fn csv(&self, name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+        read_csv(&self.path(name))
     }
     pub fn run<I, S>(&self, args: I) -> Run
     where
