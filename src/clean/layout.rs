@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use crate::ingest::cell_text;
 use crate::ingest::platform::{self, Meta};
 use crate::survey::{Kind, Survey};
-use crate::text::{norm, parse_numbered_header, parse_split_header, tidy};
+use crate::ingest::platform::{parse_numbered_header, parse_split_header};
+use crate::text::{norm, tidy};
 
 
 /// What one column holds.

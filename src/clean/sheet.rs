@@ -146,7 +146,7 @@ pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_nam
         }
     }
     // `第N题(option)` split columns exist only in 问卷星's code export.
-    let split_headers = layout.columns.iter().any(|c| crate::text::parse_split_header(&c.header).is_some());
+    let split_headers = layout.columns.iter().any(|c| crate::ingest::platform::parse_split_header(&c.header).is_some());
     if (coded_single > 0 || split_headers) && texty_single == 0 {
         coded.extend(numeric_scales);
     }
@@ -269,7 +269,7 @@ fn column_maps(ctx: &SheetCtx) -> Vec<ledger::ColumnMap> {
                 Role::Whole(_) => {
                     let q = q.unwrap();
                     // Matched by its number alone: say so, so the user can check the text.
-                    let by_number = crate::text::parse_numbered_header(&c.header).is_some_and(|hd| {
+                    let by_number = crate::ingest::platform::parse_numbered_header(&c.header).is_some_and(|hd| {
                         let t = crate::text::norm(&hd.text);
                         t != crate::text::norm(&q.text) && !q.aliases.iter().any(|a| crate::text::norm(a) == t)
                     });

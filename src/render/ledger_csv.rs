@@ -15,7 +15,7 @@ impl Output for IssuesCsv {
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let path = dir.join("issues.csv");
         write_issues(&report.import.issues, &path)?;
-        Ok(Written { files: vec![path], line: Some("issues.csv   数据问题清单（清洗后的答卷表在 Excel 汇总表的“清洗后数据”页）".into()), notes: vec![] })
+        Ok(Written::file(path, "issues.csv   数据问题清单（清洗后的答卷表在 Excel 汇总表的“清洗后数据”页）"))
     }
 }
 
@@ -23,6 +23,6 @@ impl Output for ColumnsCsv {
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let path = dir.join("columns.csv");
         write_columns(&report.columns, &path)?;
-        Ok(Written { files: vec![path], line: Some("columns.csv  每个文件的每一列导入到了哪道题（也在 Excel 汇总表的“列对应”页）".into()), notes: vec![] })
+        Ok(Written::file(path, "columns.csv  每个文件的每一列导入到了哪道题（也在 Excel 汇总表的“列对应”页）"))
     }
 }

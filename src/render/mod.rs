@@ -48,6 +48,13 @@ pub struct Written {
     pub notes: Vec<String>,
 }
 
+impl Written {
+    /// One file, named in the summary by `line`.
+    pub fn file(path: PathBuf, line: impl Into<String>) -> Written {
+        Written { files: vec![path], line: Some(line.into()), notes: vec![] }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     #[error(transparent)]

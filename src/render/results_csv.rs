@@ -16,7 +16,7 @@ impl Output for ResultsCsv {
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let path = dir.join("results.csv");
         write_results(&report.results, &path)?;
-        Ok(Written { files: vec![path], line: Some("results.csv  全部统计数字（每行一个数）".into()), notes: vec![] })
+        Ok(Written::file(path, "results.csv  全部统计数字（每行一个数）"))
     }
 }
 
@@ -24,7 +24,7 @@ impl Output for TestsCsv {
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let path = dir.join("tests.csv");
         write_tests(&report.results, &path)?;
-        Ok(Written { files: vec![path], line: Some("tests.csv    显著性检验".into()), notes: vec![] })
+        Ok(Written::file(path, "tests.csv    显著性检验"))
     }
 }
 

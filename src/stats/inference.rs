@@ -64,11 +64,6 @@ impl Independence {
     pub fn unreliable(&self) -> bool {
         self.low_expected_share > 0.2
     }
-    /// An unreliable chi-square with no exact p-value beside it: weighted data, or a
-    /// sample too large to simulate.
-    pub fn unreliable_without_exact(&self) -> bool {
-        self.unreliable() && self.test == TestKind::ChiSquare && self.exact.is_none()
-    }
 }
 
 /// Pearson chi-square test of independence (no continuity correction, as

@@ -264,11 +264,6 @@ impl Results {
     pub fn by<'a>(&'a self, banner: &'a Banner) -> impl Iterator<Item = &'a Table> {
         self.tables.iter().filter(move |t| t.banner() == Some(banner))
     }
-    /// Crosstabs of choice questions with no test, and those whose chi-square is
-    /// unreliable (more than 20% of expected counts below 5).
-    pub fn unreliable_tests(&self) -> impl Iterator<Item = &Table> {
-        self.tables.iter().filter(|t| t.test.as_ref().is_some_and(|x| x.unreliable()))
-    }
 }
 
 /// The label of the whole-sample column and of the crosstab total column.

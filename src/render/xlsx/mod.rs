@@ -33,7 +33,7 @@ impl Output for SummaryWorkbook {
         let name = format!("{}.xlsx", crate::text::safe_file_stem(&report.survey.id));
         let path = dir.join(&name);
         save(build(report), &path)?;
-        Ok(Written { files: vec![path], line: Some(format!("{name}  Excel 汇总表")), notes: vec![] })
+        Ok(Written::file(path, format!("{name}  Excel 汇总表")))
     }
 }
 

@@ -6,7 +6,8 @@ use calamine::{Data, Range};
 use crate::ingest::cells::blank;
 use crate::ingest::{cell_text, Workbook};
 use crate::survey::Kind;
-use crate::text::{norm, parse_numbered_header, parse_split_header, tidy};
+use crate::ingest::platform::{parse_numbered_header, parse_split_header};
+use crate::text::{norm, tidy};
 
 /// What one file says about one question.
 #[derive(Debug, Clone)]
@@ -119,7 +120,7 @@ pub(super) fn drafts_of(wb: &Workbook) -> Option<FileDrafts<'_>> {
                 let hint = hd.kind_hint.as_deref().and_then(hint_kind);
                 if let Some(p) = hd.text.rfind('—') {
                     // The type suffix may stand after the question part too: `6、text(矩阵单选题)—row`.
-                    let (q, req2, hint2) = crate::text::strip_type_suffix(hd.text[..p].trim_end_matches('—'));
+                    let (q, req2, hint2) = crate::ingest::platform::strip_type_suffix(hd.text[..p].trim_end_matches('—'));
                     let row = tidy(&hd.text[p + '—'.len_utf8()..]);
                     let mut d = new(hd.number, q, hd.required || req2);
                     d.hint = hint.or(hint2.as_deref().and_then(hint_kind));
@@ -147,7 +148,7 @@ pub(super) fn drafts_of(wb: &Workbook) -> Option<FileDrafts<'_>> {
         }
         plain_n += 1;
         let number = if numbered { 10_000 + plain_n } else { plain_n };
-        let (text, required, hint) = crate::text::strip_type_suffix(&h);
+        let (text, required, hint) = crate::ingest::platform::strip_type_suffix(&h);
         let mut d = new(number, text, required);
         d.hint = hint.as_deref().and_then(hint_kind);
         d.whole = Some(c);

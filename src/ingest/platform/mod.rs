@@ -4,6 +4,9 @@
 //! answers, and the brackets around "other" texts. One list, read by both `init`
 //! (inference) and the importer, so that a column is metadata to both or to neither.
 
+mod headers;
+
+pub use headers::{parse_numbered_header, parse_split_header, strip_type_suffix, Header};
 use crate::text::norm;
 
 /// Text a platform writes for a question not shown by skip logic.
