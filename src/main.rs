@@ -30,6 +30,19 @@ fn usage_error(e: &clap::Error) -> String {
     }
 }
 
+/// An error type of the library: its message is complete for users.
+fn ours(e: &(dyn std::error::Error + 'static)) -> bool {
+    use diaoyan::*;
+    e.is::<output::WriteError>()
+        || e.is::<ingest::ReadError>()
+        || e.is::<survey::SurveyError>()
+        || e.is::<survey::infer::InferError>()
+        || e.is::<collect::roster::RosterError>()
+        || e.is::<stats::StatsError>()
+        || e.is::<render::RenderError>()
+        || e.is::<render::charts::ChartError>()
+}
+
 fn main() {
     let args = match cli::Cli::try_parse() {
         Ok(a) => a,
@@ -55,7 +68,19 @@ fn main() {
     let code = match run {
         Ok(code) => code,
         Err(e) => {
-            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            // The context added here, down to the first of our own errors: those say their
+            // cause in Chinese already, so the system's English text below them is not repeated.
+            let mut chain: Vec<String> = Vec::new();
+            for c in e.chain() {
+                // The system's own words (English) only through their meaning for a person.
+                match c.downcast_ref::<std::io::Error>() {
+                    Some(io) => chain.push(diaoyan::output::person(&io.to_string())),
+                    None => chain.push(c.to_string()),
+                }
+                if ours(c) {
+                    break;
+                }
+            }
             eprintln!("错误：{}", chain.join("："));
             // Unreadable inputs are a file problem (1); anything else is a usage error (2).
             if e.downcast_ref::<cli::AllUnreadable>().is_some() {

@@ -52,6 +52,16 @@ pub fn person(msg: &str) -> String {
     }
 }
 
+/// A failure to read a file in a person's words (a missing file is not a missing folder).
+pub fn person_reading(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在，请检查路径".into(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
+        std::io::ErrorKind::IsADirectory => "这是一个文件夹，不是文件".into(),
+        _ => person(&e.to_string()).replace("写入失败", "读取失败"),
+    }
+}
+
 /// Writes through a temporary file that is renamed onto `path` when complete.
 pub fn write_atomic(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>) -> Result<(), WriteError> {
     write_atomic_path(path, |tmp| {

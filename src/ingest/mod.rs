@@ -42,8 +42,8 @@ pub struct Workbook {
 pub enum ReadError {
     #[error("文件不存在，请检查路径")]
     NotFound,
-    #[error("无法打开：{0}")]
-    Io(String),
+    #[error("无法打开：{}", crate::output::person_reading(.0))]
+    Io(#[source] std::io::Error),
     #[error("不支持的文件类型“{0}”，请另存为 .xlsx、.xls、.ods 或 .csv")]
     Unsupported(String),
     #[error("文件有密码保护，请在 Excel/WPS 中取消密码后另存再导入")]
@@ -87,7 +87,7 @@ pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
     let ext = ext_of(path).unwrap_or_default();
     let sheets = match ext.as_str() {
         "csv" | "txt" => {
-            let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
+            let bytes = std::fs::read(path).map_err(ReadError::Io)?;
             let (cells, malformed) = csv_reader::parse_checked(&bytes);
             vec![SheetData { name: "csv".into(), cells, malformed }]
         }
@@ -190,9 +190,9 @@ fn next_cell<'a, RS: std::io::Read + std::io::Seek>(reader: &mut calamine::XlsxC
 fn classify(e: calamine::Error) -> ReadError {
     use calamine::{Error as E, XlsError, XlsxError};
     match e {
-        E::Io(io) => ReadError::Io(io.to_string()),
+        E::Io(io) => ReadError::Io(io),
         E::Xls(XlsError::Password) | E::Xlsx(XlsxError::Password) => ReadError::Password,
-        E::Xlsx(XlsxError::Io(io)) | E::Xls(XlsError::Io(io)) => ReadError::Io(io.to_string()),
+        E::Xlsx(XlsxError::Io(io)) | E::Xls(XlsError::Io(io)) => ReadError::Io(io),
         other => ReadError::Corrupt(short(&other.to_string())),
     }
 }

@@ -20,8 +20,8 @@ use crate::text::norm;
 pub enum SurveyError {
     #[error("找不到问卷定义文件，请检查路径，或先用 diaoyan init 从导出文件生成")]
     NotFound,
-    #[error("读取问卷定义失败：{0}")]
-    Io(String),
+    #[error("读取问卷定义失败：{}", crate::output::person_reading(.0))]
+    Io(#[source] std::io::Error),
     #[error("问卷定义格式有误：{0}")]
     Toml(String),
     #[error("问卷定义有误：{0}")]
@@ -217,7 +217,7 @@ impl Survey {
     pub fn load(path: &Path) -> Result<Survey, SurveyError> {
         let text = std::fs::read(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => SurveyError::NotFound,
-            _ => SurveyError::Io(e.to_string()),
+            _ => SurveyError::Io(e),
         })?;
         let text = String::from_utf8(text)
             .map_err(|_| SurveyError::Toml("不是 UTF-8 编码的文本文件（是否把表格文件当成了 survey.toml？）".into()))?;

@@ -77,3 +77,22 @@ fn without_a_definition_unreadable_inputs_are_named() {
     r.expect_code(1);
     assert!(r.stderr().contains("password.xlsx") && r.stderr().contains("密码"), "{}", r.stderr());
 }
+
+#[test]
+fn system_errors_are_said_in_chinese_with_their_cause() {
+    let w = Workdir::new();
+    w.write("blocker", "a file where a folder is wanted");
+    let s = fixture("survey.toml");
+    let input = fixture("wjx_text.xlsx");
+    for (extra, words) in [
+        (vec!["-o", "blocker/out", "--charts", "none"], "挡住"),
+        (vec!["--font", "."], "这是一个文件夹"),
+        (vec!["--font", "nofont.ttf"], "文件不存在"),
+    ] {
+        let r = w.cmd("report").survey(&s).input(&input).args(&extra).run();
+        r.expect_code(2).expect_no_defect();
+        let err = r.stderr();
+        assert!(err.contains(words), "{extra:?}: {err}");
+        assert!(!err.contains("os error") && !err.is_ascii(), "{extra:?}: the system's English is not shown: {err}");
+    }
+}

@@ -30,7 +30,7 @@ pub const FAMILY: &str = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, sans-s
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
-    #[error("无法读取字体文件 {0}：{1}")]
+    #[error("无法读取字体文件 {0}：{why}", why = crate::output::person_reading(.1))]
     FontFile(String, #[source] std::io::Error),
     #[error("{0} 不是可用的字体文件（需要 .ttf 或 .otf）")]
     BadFont(String),
