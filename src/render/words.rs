@@ -3,7 +3,7 @@
 //! (and later the written report) say the same thing.
 
 use crate::stats::inference::{Independence, TestKind};
-use crate::stats::{Banner, Scope, Table};
+use crate::stats::{Banner, BaseFlag, Scope, Table};
 use crate::survey::Survey;
 
 /// `p<0.001` or `p=0.042`.
@@ -97,4 +97,13 @@ pub fn untested(t: &Table) -> Option<String> {
         w => format!("（{w}）"),
     };
     Some(format!("{} × {banner}{wave}：{why}", t.question))
+}
+
+/// The mark users see beside a base: read with care, or too small to compare.
+pub fn base_mark(flag: BaseFlag) -> &'static str {
+    match flag {
+        BaseFlag::Ok => "",
+        BaseFlag::Caution => "谨慎解读",
+        BaseFlag::Small | BaseFlag::Empty => "样本过少",
+    }
 }

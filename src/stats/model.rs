@@ -187,14 +187,6 @@ impl BaseFlag {
             BaseFlag::Ok
         }
     }
-    /// The mark users see beside such a base.
-    pub fn label(self) -> &'static str {
-        match self {
-            BaseFlag::Ok => "",
-            BaseFlag::Caution => "谨慎解读",
-            BaseFlag::Small | BaseFlag::Empty => "样本过少",
-        }
-    }
 }
 
 /// A row of a table: one option (or the whole question) and one measure.

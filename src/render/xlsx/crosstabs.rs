@@ -5,7 +5,7 @@
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::style::{bar_chart, chart_rows, write_dec, write_pct, Put, Styles, Widths};
-use crate::render::words::{table_heading, test_line};
+use crate::render::words::{base_mark, table_heading, test_line};
 use crate::stats::inference::letter;
 use crate::stats::{Banner, Measure, Results};
 
@@ -80,7 +80,7 @@ pub(super) fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Result
         for (c, b) in t.bases.iter().enumerate() {
             let s = starts[c];
             ws.write_number_with_format(row, s, *b as f64, &st.int)?;
-            let mark = t.flags[c].label();
+            let mark = base_mark(t.flags[c]);
             ws.put_fmt(row, s + 1, mark, &st.warn)?;
             if c > 0 {
                 ws.put_fmt(row, s + 2, "", &st.text)?;
