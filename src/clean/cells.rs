@@ -36,11 +36,19 @@ const SEPS: &[char] = &['┋', '、', ',', '，', ';', '；', '|', '/', ' ', '�
 
 impl Options {
     pub fn new(q: &Question) -> Options {
+        Options::in_wave(q, "")
+    }
+
+    /// The lookup for files of `wave`: an option renamed since is also found by its name
+    /// in that wave (survey.toml `history`).
+    pub fn in_wave(q: &Question, wave: &str) -> Options {
         let mut exact = HashMap::default();
         let mut normed = HashMap::default();
         let mut with_sep = Vec::new();
+        let renamed = q.renamed_in(wave);
         for (i, o) in q.options.iter().enumerate() {
-            for t in std::iter::once(o.text()).chain(o.aliases().iter().map(|s| s.as_str())) {
+            let old = renamed.iter().filter(|(k, _)| *k == i).map(|(_, t)| *t);
+            for t in std::iter::once(o.text()).chain(o.aliases().iter().map(|s| s.as_str())).chain(old) {
                 exact.insert(t.to_string(), i);
                 normed.insert(norm(t), i);
                 if t.contains(SEPS) {
@@ -273,6 +281,9 @@ mod tests {
             required: false,
             aliases: vec![],
             show_if: None,
+            number: None,
+            waves: vec![],
+            history: Default::default(),
         }
     }
 

@@ -19,8 +19,18 @@ use crate::survey::Survey;
 /// Reads one file into parts (one per usable sheet). `pre`: the file, already read (by
 /// inference), so that it is not read twice.
 pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Path, opts: &ImportOptions, pre: Option<ingest::Workbook>) -> (Vec<Part>, FileReport, Vec<Issue>) {
-    let matcher = Matcher::new(survey);
-    let mut fc = FileCtx::new(survey, schema, options, &matcher, path, opts.wave.clone().or_else(|| wave_from_path(path)));
+    let wave = opts.wave.clone().or_else(|| wave_from_path(path));
+    let w = wave.as_deref().unwrap_or("");
+    let matcher = Matcher::new(survey, w);
+    // A wave whose questionnaire differed: its own option names too.
+    let own: Vec<Options>;
+    let options = if survey.differs_in(w) {
+        own = survey.questions.iter().map(|q| Options::in_wave(q, w)).collect();
+        &own[..]
+    } else {
+        options
+    };
+    let mut fc = FileCtx::new(survey, schema, options, &matcher, path, wave);
     let file = fc.file.clone();
     let big_xlsx = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm"))
         && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false);

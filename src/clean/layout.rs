@@ -68,26 +68,45 @@ pub struct Matcher<'a> {
     survey: &'a Survey,
     by_text: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
+    /// Question number in the headers of this wave (`5、…`, `第5题(…)`).
+    by_number: HashMap<u32, usize>,
     unit_column: Option<String>,
 }
 
 impl<'a> Matcher<'a> {
-    pub fn new(survey: &'a Survey) -> Self {
+    /// The lookups for files of `wave` (empty: no wave named): a question not asked in that
+    /// wave matches no column; one renumbered or reworded since is found by its number and
+    /// wording of that wave (survey.toml `history`).
+    pub fn new(survey: &'a Survey, wave: &str) -> Self {
         let mut by_text = HashMap::new();
         let mut by_id = HashMap::new();
-        for (i, q) in survey.questions.iter().enumerate() {
+        let mut by_number = HashMap::new();
+        let asked = || survey.questions.iter().enumerate().filter(|(_, q)| q.asked_in(wave));
+        // That wave's own wordings and numbers first: they win over today's.
+        for (i, q) in asked() {
+            for t in q.texts_in(wave) {
+                by_text.insert(norm(t), i);
+            }
+            if let Some(n) = q.history_in(wave).and_then(|h| h.number) {
+                by_number.insert(n, i);
+            }
+        }
+        for (i, q) in asked() {
             by_text.entry(norm(&q.text)).or_insert(i);
             for a in &q.aliases {
                 by_text.entry(norm(a)).or_insert(i);
             }
             by_id.insert(norm(&q.id), i);
+            if let Some(n) = q.number_in(wave) {
+                by_number.entry(n).or_insert(i);
+            }
         }
         let unit_column = survey
             .unit
             .as_ref()
             .filter(|u| survey.question(u).is_none())
             .map(|u| norm(u));
-        Matcher { survey, by_text, by_id, unit_column }
+        Matcher { survey, by_text, by_id, by_number, unit_column }
     }
 
     fn sub_label(&self, qi: usize, label: &str) -> Role {
@@ -122,7 +141,7 @@ impl<'a> Matcher<'a> {
             None => {}
         }
         if let Some((n, label)) = parse_split_header(header) {
-            if let Some(&qi) = self.by_id.get(&format!("q{n}")) {
+            if let Some(&qi) = self.by_number.get(&n) {
                 return self.sub_label(qi, &label);
             }
             return Role::Unknown;
@@ -133,12 +152,12 @@ impl<'a> Matcher<'a> {
             }
             if let Some((left, right)) = split_dash(&hd.text) {
                 let qi = self.by_text.get(&norm(left)).copied()
-                    .or_else(|| self.by_id.get(&format!("q{}", hd.number)).copied());
+                    .or_else(|| self.by_number.get(&hd.number).copied());
                 if let Some(qi) = qi {
                     return self.sub_label(qi, right);
                 }
             }
-            if let Some(&qi) = self.by_id.get(&format!("q{}", hd.number)) {
+            if let Some(&qi) = self.by_number.get(&hd.number) {
                 // `6.主题党日` under a matrix (or an option of a split multi/rank): the text
                 // after the number is the row label or option.
                 if matches!(self.survey.questions[qi].kind, Kind::Matrix | Kind::Multi | Kind::Rank) {
@@ -206,7 +225,7 @@ impl<'a> Matcher<'a> {
     /// Why a header matched nothing, in words a user can act on.
     pub fn why_unknown(&self, header: &str) -> String {
         let number = parse_numbered_header(header).map(|h| h.number).or_else(|| parse_split_header(header).map(|h| h.0));
-        let by_number = number.and_then(|n| self.by_id.get(&format!("q{n}")).copied());
+        let by_number = number.and_then(|n| self.by_number.get(&n).copied());
         let by_text = self.by_text.get(&norm(header)).copied();
         match by_number.or(by_text).map(|qi| &self.survey.questions[qi]) {
             Some(q) if q.kind == Kind::Matrix => {

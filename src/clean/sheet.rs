@@ -227,8 +227,10 @@ pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_nam
         header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), qi, "整列用字母作答（A=第1个选项，B=第2个……）".into(), Problem::LetterAnswer, Action::Converted));
     }
     for (qi, p) in ctx.present.iter().enumerate() {
-        // A template leaves the unit question out on purpose: its metadata names the unit.
-        if !p && !(ctx.strict && ctx.unit_q == Some(qi)) {
+        // A template leaves the unit question out on purpose: its metadata names the unit;
+        // a question not asked in this wave has no column to miss.
+        let asked = survey.questions[qi].asked_in(ctx.wave.as_deref().unwrap_or(""));
+        if !p && asked && !(ctx.strict && ctx.unit_q == Some(qi)) {
             let action = if ctx.unit_q == Some(qi) { Action::UnitFromFile } else { Action::SetMissing };
             header_issues.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, action));
         }

@@ -121,7 +121,7 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
         let results = {
             let schema = Schema::new(&survey);
             let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
-            let matcher = Matcher::new(&survey);
+            let matcher = Matcher::new(&survey, wave.as_deref().unwrap_or(""));
             let fc = FileCtx::new(&survey, &schema, &options, &matcher, path, wave);
             let results = parse_chunks(&fc, std::iter::once(first).chain(rx.by_ref()));
             // Drain what is left, so that the reader never waits on a full channel.

@@ -9,7 +9,7 @@ use diaoyan::clean::Import;
 use diaoyan::collect::{roster, status};
 use diaoyan::render::{charts, outputs, words, OutputOptions, Report, Written};
 use diaoyan::stats::inference::TestKind;
-use diaoyan::stats::{compute, Banner, StatsOptions};
+use diaoyan::stats::{changes, compute, Banner, StatsOptions};
 use diaoyan::survey::schema::part_column;
 use diaoyan::survey::{Kind, Survey};
 
@@ -33,6 +33,9 @@ pub struct Args {
     /// 两两比较时做 Bonferroni 校正
     #[arg(long)]
     bonferroni: bool,
+    /// 比较哪两年，如 --compare 2025:2026（默认：相邻两年逐一比较，三年及以上时再加首尾两年）
+    #[arg(long, value_name = "年份:年份")]
+    compare: Option<String>,
     /// 样本量低于此数的分组不参与两两比较（显著性字母），但仍计入卡方检验
     #[arg(long, default_value_t = 30.0, value_name = "人数", allow_negative_numbers = true)]
     min_base: f64,
@@ -63,6 +66,7 @@ struct Config {
     banners: Vec<String>,
     filter: Option<Filter>,
     weight: Option<String>,
+    compare: Option<(String, String)>,
     stats: StatsOptions,
     outputs: OutputOptions,
     roster: Option<Vec<roster::Unit>>,
@@ -107,6 +111,13 @@ impl Config {
             }
             None => None,
         };
+        let compare = match &a.compare {
+            Some(c) => match c.split_once([':', '：']) {
+                Some((x, y)) if !x.trim().is_empty() && !y.trim().is_empty() && x.trim() != y.trim() => Some((x.trim().to_string(), y.trim().to_string())),
+                _ => anyhow::bail!("--compare 的写法应为 早的年份:晚的年份，例如 --compare 2025:2026（收到的是“{c}”）"),
+            },
+            None => None,
+        };
         // The font first, so that a bad --font stops before any work.
         let charts = if chart_opts.png || chart_opts.svg { Some(charts::Charts { font: charts::ChartFont::load(a.font.as_deref())?, options: chart_opts }) } else { None };
         let roster = a.units.as_deref().map(roster::load).transpose()?;
@@ -115,6 +126,7 @@ impl Config {
             banners: a.banners,
             filter,
             weight: a.weight,
+            compare,
             stats: StatsOptions { alpha: a.alpha, bonferroni: a.bonferroni, min_base: a.min_base, caution_base: a.caution_base, ..StatsOptions::default() },
             outputs: OutputOptions { charts },
             roster,
@@ -136,9 +148,10 @@ pub fn run(a: Args) -> Result<i32> {
         None => imp.frame.clone(),
     };
     let results = compute(&survey, &data, &banners, cfg.weight.as_deref(), &cfg.stats)?;
+    let changes = changes::changes(&results, &survey, &pairs(cfg.compare, &results.waves)?);
     let status = cfg.roster.as_ref().map(|r| status::all(r, &imp)).unwrap_or_default();
     let columns = imp.column_map();
-    let report = Report { survey, import: imp, data, results, banners, filter: cfg.filter.map(|f| f.text), status, columns };
+    let report = Report { survey, import: imp, data, results, changes, banners, filter: cfg.filter.map(|f| f.text), status, columns };
     let dir = cfg.output.unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&report.survey.id)));
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建输出文件夹 {}", dir.display()))?;
     diaoyan::output::start_run(&dir)?;
@@ -149,6 +162,16 @@ pub fn run(a: Args) -> Result<i32> {
     diaoyan::output::finish_run(&dir, &written.iter().flat_map(|w| w.files.clone()).collect::<Vec<_>>())?;
     summary(&report, &dir, &written);
     Ok(if report.import.failed_files() > 0 { 1 } else { 0 })
+}
+
+/// The pairs of waves compared: the one asked for (both must be in the data), or the default.
+fn pairs(asked: Option<(String, String)>, waves: &[String]) -> Result<Vec<(String, String)>> {
+    let Some((a, b)) = asked else { return Ok(changes::default_pairs(waves)) };
+    if let Some(w) = [&a, &b].into_iter().find(|w| !waves.contains(w)) {
+        let have: Vec<&str> = waves.iter().filter(|w| !w.is_empty()).map(|s| s.as_str()).collect();
+        anyhow::bail!("--compare 中的年份 {w} 在数据中没有（数据中的年份：{}）", if have.is_empty() { "无，答卷没有按年份区分".to_string() } else { have.join("、") });
+    }
+    Ok(vec![(a, b)])
 }
 
 /// The responses in the `--where` subset.
@@ -186,6 +209,18 @@ fn summary(report: &Report, dir: &Path, written: &[Written]) {
     let unreliable = results.tables.iter().filter(|t| t.test.as_ref().is_some_and(|x| x.unreliable() && x.test == TestKind::ChiSquare)).count();
     if unreliable > 0 {
         super::say!("  {unreliable} 个卡方检验中期望频数小于 5 的格子超过 20%，结果不可靠，tests.csv 和汇总表中另给出了精确检验 p 值");
+    }
+    for (from, to) in &report.changes.pairs {
+        let of_pair = |c: &&changes::Change| c.from == *from && c.to == *to;
+        let rows: Vec<&changes::Change> = report.changes.rows.iter().filter(of_pair).collect();
+        let up = rows.iter().filter(|c| c.sig == Some(changes::Direction::Up)).count();
+        let down = rows.iter().filter(|c| c.sig == Some(changes::Direction::Down)).count();
+        let tested = rows.iter().filter(|c| c.test.is_some()).count();
+        super::say!("年度对比 {from}→{to}：{} 个数字中 {tested} 个做了检验，显著上升 {up} 个、显著下降 {down} 个（见 changes.csv）", rows.len());
+        let nc: Vec<String> = report.changes.not_comparable.iter().filter(|n| n.from == *from && n.to == *to).map(|n| format!("{}{}：{}", n.question, if n.what.is_empty() { String::new() } else { format!("“{}”", n.what) }, n.reason)).collect();
+        if !nc.is_empty() {
+            super::say!("  不可比 {} 项：{}{}", nc.len(), nc.iter().take(4).cloned().collect::<Vec<_>>().join("；"), if nc.len() > 4 { "……（全部见 Excel 汇总表“年度对比”页）" } else { "" });
+        }
     }
     super::say!("已写出（{}）：", dir.display());
     for line in written.iter().filter_map(|w| w.line.as_ref()) {

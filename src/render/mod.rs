@@ -6,6 +6,7 @@
 //!
 //! A new output is one new file implementing [`Output`] plus one line in [`outputs`].
 
+pub mod changes_csv;
 pub mod charts;
 pub mod ledger_csv;
 pub mod results_csv;
@@ -19,6 +20,7 @@ use crate::clean::ledger::ColumnMap;
 use crate::clean::Import;
 use crate::collect::status::Status;
 use crate::output::WriteError;
+use crate::stats::changes::Changes;
 use crate::stats::{Banner, Results};
 use crate::survey::Survey;
 
@@ -29,6 +31,8 @@ pub struct Report {
     /// The responses the figures cover: the import's, or the `--where` subset.
     pub data: DataFrame,
     pub results: Results,
+    /// Changes between waves (empty without two waves).
+    pub changes: Changes,
     pub banners: Vec<Banner>,
     /// The subset the figures cover (`--where`), as the user wrote it.
     pub filter: Option<String>,
@@ -77,7 +81,7 @@ pub struct OutputOptions {
 
 /// The outputs of `report`, in the order they are written and listed.
 pub fn outputs(opts: OutputOptions) -> Vec<Box<dyn Output>> {
-    let mut out: Vec<Box<dyn Output>> = vec![Box::new(xlsx::SummaryWorkbook), Box::new(results_csv::ResultsCsv), Box::new(results_csv::TestsCsv)];
+    let mut out: Vec<Box<dyn Output>> = vec![Box::new(xlsx::SummaryWorkbook), Box::new(results_csv::ResultsCsv), Box::new(results_csv::TestsCsv), Box::new(changes_csv::ChangesCsv)];
     if let Some(c) = opts.charts {
         out.push(Box::new(c));
     }

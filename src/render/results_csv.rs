@@ -34,25 +34,12 @@ pub const TESTS_HEADER: [&str; 12] =
     ["wave", "question", "banner", "test", "statistic", "df", "p_value", "cramers_v", "low_expected_share", "exact_p", "exact_method", "note"];
 
 /// Full precision, and nothing at all for a missing figure (never NaN or inf).
-fn num(v: Option<f64>) -> String {
+pub(super) fn num(v: Option<f64>) -> String {
     match v {
         // Shortest round-trip form; exponent notation for tiny values such as p-values.
         Some(x) if x.is_finite() && x != 0.0 && x.abs() < 1e-5 => format!("{x:e}"),
         Some(x) if x.is_finite() => format!("{x}"),
         _ => String::new(),
-    }
-}
-
-fn kind_name(k: crate::survey::Kind) -> &'static str {
-    use crate::survey::Kind::*;
-    match k {
-        Single => "single",
-        Multi => "multi",
-        Scale => "scale",
-        Matrix => "matrix",
-        Rank => "rank",
-        Text => "text",
-        Number => "number",
     }
 }
 
@@ -75,7 +62,7 @@ pub fn results_rows(r: &Results) -> Vec<[String; 14]> {
                     t.scope.label().to_string(),
                     t.question.clone(),
                     t.text.clone(),
-                    kind_name(t.kind).to_string(),
+                    t.kind.name().to_string(),
                     banner.to_string(),
                     group,
                     row.option.clone(),

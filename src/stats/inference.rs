@@ -1,7 +1,7 @@
 //! Significance tests and intervals (docs/DESIGN.md), as pure functions over counts.
 //! Distributions come from statrs; nothing here reads a DataFrame.
 
-use statrs::distribution::{ChiSquared, ContinuousCDF, Discrete, Hypergeometric, Normal};
+use statrs::distribution::{ChiSquared, ContinuousCDF, Discrete, Hypergeometric, Normal, StudentsT};
 
 /// Wilson score interval for a proportion `p` on base `n` (may be an effective base),
 /// at confidence `conf`; bounds in [0, 1]. `None` for an empty base.
@@ -136,6 +136,12 @@ pub fn fisher_2x2(a: u64, b: u64, c: u64, d: u64) -> f64 {
 
 /// Pooled two-proportion z-test (no continuity correction): the two-sided p-value.
 pub fn two_proportion_p(p1: f64, n1: f64, p2: f64, n2: f64) -> Option<f64> {
+    two_proportion_z(p1, n1, p2, n2).map(|t| t.1)
+}
+
+/// Pooled two-proportion z-test of p1 − p2 (as statsmodels' `proportions_ztest`):
+/// (z, two-sided p). `None` when a base is empty or both shares are 0 or 1.
+pub fn two_proportion_z(p1: f64, n1: f64, p2: f64, n2: f64) -> Option<(f64, f64)> {
     if !(n1 > 0.0 && n2 > 0.0) {
         return None;
     }
@@ -146,7 +152,50 @@ pub fn two_proportion_p(p1: f64, n1: f64, p2: f64, n2: f64) -> Option<f64> {
     }
     let z = (p1 - p2) / se;
     let n = Normal::new(0.0, 1.0).expect("standard normal");
-    Some(2.0 * n.sf(z.abs()))
+    Some((z, 2.0 * n.sf(z.abs())))
+}
+
+/// Welch's t-test of m1 − m2 from summaries (mean, sd with n − 1, base; the base may be
+/// an effective base), as scipy's `ttest_ind_from_stats(equal_var=False)`: (t, df,
+/// two-sided p). `None` when a base is below 2 or both variances are 0.
+pub fn welch(m1: f64, s1: f64, n1: f64, m2: f64, s2: f64, n2: f64) -> Option<(f64, f64, f64)> {
+    if !(n1 >= 2.0 && n2 >= 2.0) || !(s1.is_finite() && s2.is_finite() && m1.is_finite() && m2.is_finite()) {
+        return None;
+    }
+    let (v1, v2) = (s1 * s1 / n1, s2 * s2 / n2);
+    let se2 = v1 + v2;
+    if !(se2 > 0.0) {
+        return None;
+    }
+    let t = (m1 - m2) / se2.sqrt();
+    let df = se2 * se2 / (v1 * v1 / (n1 - 1.0) + v2 * v2 / (n2 - 1.0));
+    let dist = StudentsT::new(0.0, 1.0, df).ok()?;
+    Some((t, df, 2.0 * dist.sf(t.abs())))
+}
+
+/// SPSS-style letters for means: for each column, the letters of the columns whose mean
+/// it is significantly higher than (pairwise Welch t-tests at `alpha`, Bonferroni over
+/// the pairs when asked). `eligible[j]` false leaves column j out (small base).
+pub fn mean_letters(means: &[Option<f64>], sds: &[Option<f64>], bases: &[f64], eligible: &[bool], alpha: f64, bonferroni: bool) -> Vec<String> {
+    let k = means.len();
+    let cols: Vec<usize> = (0..k).filter(|&j| eligible[j] && means[j].is_some() && sds[j].is_some()).collect();
+    let pairs = cols.len() * cols.len().saturating_sub(1) / 2;
+    let a = if bonferroni && pairs > 0 { alpha / pairs as f64 } else { alpha };
+    let mut out = vec![String::new(); k];
+    for &i in &cols {
+        for &j in &cols {
+            let (Some(mi), Some(mj)) = (means[i], means[j]) else { continue };
+            if i == j || mi <= mj {
+                continue;
+            }
+            if let Some((_, _, p)) = welch(mi, sds[i].unwrap_or(0.0), bases[i], mj, sds[j].unwrap_or(0.0), bases[j]) {
+                if p < a {
+                    out[i].push(letter(j));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// SPSS-style column letters: for each column, the letters of the columns it is
@@ -195,6 +244,20 @@ mod tests {
     fn fisher_known_value() {
         // scipy.stats.fisher_exact([[8, 2], [1, 5]]) -> p = 0.034965...
         assert!((fisher_2x2(8, 2, 1, 5) - 0.03496503496503495).abs() < 1e-12);
+    }
+
+    #[test]
+    fn welch_known_value() {
+        // scipy.stats.ttest_ind_from_stats(4.1, 0.9, 40, 3.6, 1.2, 35, equal_var=False)
+        // -> t = 2.0159427..., p = 0.0479497...; df by Welch–Satterthwaite 62.7...
+        let (t, df, p) = welch(4.1, 0.9, 40.0, 3.6, 1.2, 35.0).unwrap();
+        let want_t = 0.5 / (0.81f64 / 40.0 + 1.44 / 35.0).sqrt();
+        assert!((t - want_t).abs() < 1e-12, "{t}");
+        let v1 = 0.81f64 / 40.0;
+        let v2 = 1.44f64 / 35.0;
+        assert!((df - (v1 + v2).powi(2) / (v1 * v1 / 39.0 + v2 * v2 / 34.0)).abs() < 1e-9, "{df}");
+        assert!(p > 0.04 && p < 0.06, "{p}");
+        assert_eq!(welch(1.0, 0.0, 10.0, 1.0, 0.0, 10.0), None);
     }
 
     #[test]

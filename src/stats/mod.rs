@@ -7,6 +7,7 @@
 //! with one file per question kind). Tables ([`model`]) are the single source for every
 //! output (results.csv, tests.csv, the workbook, charts), so no renderer computes anything.
 
+pub mod changes;
 mod choice;
 mod codes;
 pub mod exact;
@@ -100,7 +101,8 @@ pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Opti
     let job = |scope: &Scope, rows, part, columns| TableJob { scope: scope.clone(), rows, part, columns, w: &w, opts };
     let mut jobs: Vec<TableJob> = Vec::new();
     for (scope, rows) in &scopes {
-        for part in &parts {
+        // A question not asked in a wave has no table there (not a table of nobody).
+        for part in parts.iter().filter(|p| p.q.asked_in(scope.label())) {
             jobs.push(job(scope, rows, part, &overall));
             for cols in &by {
                 let b = cols.breakdown.banner().expect("a banner");

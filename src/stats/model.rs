@@ -213,6 +213,9 @@ pub struct Table {
     pub bases: Vec<usize>,
     /// Weighted base per column (equals `bases` without weights).
     pub weighted_bases: Vec<f64>,
+    /// Effective base per column, (Σw)²/Σw² (equals `bases` without weights): the base
+    /// of every test on weighted figures.
+    pub effective_bases: Vec<f64>,
     /// Small-base flag per column.
     pub flags: Vec<BaseFlag>,
     pub rows: Vec<Row>,
@@ -233,6 +236,10 @@ impl Table {
     }
     pub fn banner(&self) -> Option<&Banner> {
         self.breakdown.banner()
+    }
+    /// The row of `measure` for `option` (empty option: a whole-question measure).
+    pub fn row(&self, option: &str, measure: Measure) -> Option<&Row> {
+        self.rows.iter().find(|r| r.measure == measure && r.option == option)
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::survey::Kind;
 
 use super::codes::{Part, QData};
-use super::inference::{column_letters, wilson, Independence};
+use super::inference::{column_letters, mean_letters, wilson, Independence};
 use super::model::{BaseFlag, Breakdown, Cell, Measure, Row, Scope, Table};
 use super::weights::Base;
 use super::StatsOptions;
@@ -74,6 +74,7 @@ impl TableJob<'_> {
             bases: bases.iter().map(|b| b.n).collect(),
             flags: bases.iter().map(|b| BaseFlag::of(b.n, self.opts)).collect(),
             weighted_bases: bases.iter().map(|b| b.w).collect(),
+            effective_bases: bases.iter().map(|b| if self.weighted() { b.n_eff() } else { b.n as f64 }).collect(),
             rows,
             test,
             test_note,
@@ -82,15 +83,24 @@ impl TableJob<'_> {
         }
     }
 
-    /// Column letters on every percent row, between banner groups with a large enough base.
+    /// Column letters between banner groups with a large enough base: on every percent
+    /// row (pooled z-tests), and on every mean (Welch t-tests with the row's sd).
     fn letters(&self, acc: &mut Acc) {
         let weighted = self.weighted();
         let opts = self.opts;
+        let eff: Vec<f64> = acc.bases[1..].iter().map(|b| if weighted { b.n_eff() } else { b.n as f64 }).collect();
+        let elig: Vec<bool> = acc.bases[1..].iter().map(|b| b.n as f64 >= opts.min_base).collect();
         for row in acc.rows.iter_mut().filter(|r| r.measure.is_percent() && r.measure != Measure::PercentOfResponses) {
             let props: Vec<f64> = row.cells[1..].iter().map(|c| c.value.unwrap_or(0.0) / 100.0).collect();
-            let eff: Vec<f64> = acc.bases[1..].iter().map(|b| if weighted { b.n_eff() } else { b.n as f64 }).collect();
-            let elig: Vec<bool> = acc.bases[1..].iter().map(|b| b.n as f64 >= opts.min_base).collect();
             let letters = column_letters(&props, &eff, &elig, opts.alpha, opts.bonferroni);
+            for (cell, l) in row.cells[1..].iter_mut().zip(letters) {
+                cell.sig = l;
+            }
+        }
+        let sds: Option<Vec<Option<f64>>> = acc.rows.iter().find(|r| r.measure == Measure::Sd).map(|r| r.cells[1..].iter().map(|c| c.value).collect());
+        if let (Some(sds), Some(row)) = (sds, acc.rows.iter_mut().find(|r| r.measure == Measure::Mean)) {
+            let means: Vec<Option<f64>> = row.cells[1..].iter().map(|c| c.value).collect();
+            let letters = mean_letters(&means, &sds, &eff, &elig, opts.alpha, opts.bonferroni);
             for (cell, l) in row.cells[1..].iter_mut().zip(letters) {
                 cell.sig = l;
             }

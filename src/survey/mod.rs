@@ -5,9 +5,11 @@
 //! to questions through it, cleaning validates cells against it, statistics iterate it.
 //! It is validated once on load so that every later stage can trust it.
 
+pub mod indicators;
 pub mod infer;
 pub mod schema;
 pub mod template;
+pub mod waves;
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -42,6 +44,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The name in survey.toml and in the CSV outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Single => "single",
+            Kind::Multi => "multi",
+            Kind::Scale => "scale",
+            Kind::Matrix => "matrix",
+            Kind::Rank => "rank",
+            Kind::Text => "text",
+            Kind::Number => "number",
+        }
+    }
     pub fn label(self) -> &'static str {
         match self {
             Kind::Single => "单选题",
@@ -132,6 +146,16 @@ pub struct Question {
     /// options of an earlier single-choice question; others are outside its base.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_if: Option<ShowIf>,
+    /// The number headers give the question (`5、…`), when it is not the number in its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<u32>,
+    /// The waves (years) the question was asked in; empty: every wave.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<String>,
+    /// How the question looked in an earlier wave (`[questions.history.2024]`): its number,
+    /// its wording, options renamed since, options not offered then.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub history: std::collections::BTreeMap<String, waves::History>,
 }
 
 /// `show_if = { question = "Q8", any_of = ["是"] }`
@@ -197,6 +221,12 @@ pub struct Survey {
     pub weighting: Option<Weighting>,
     #[serde(rename = "questions")]
     pub questions: Vec<Question>,
+    /// Named indicators for unit league tables (`[[indicators]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indicators: Vec<indicators::Indicator>,
+    /// Composite indices over indicators, scaled 0–100 (`[[indices]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indices: Vec<indicators::Index>,
 }
 
 /// `[weighting]`: each respondent is weighted by (target share of their cell) ÷ (share of
@@ -320,6 +350,8 @@ impl Survey {
                 return bad("加权设置中的目标比例必须是大于 0 的数字".into());
             }
         }
+        self.validate_waves().map_err(SurveyError::Invalid)?;
+        self.validate_indicators().map_err(SurveyError::Invalid)?;
         for b in &self.banners {
             if b != "unit" && b != "wave" && self.question(b).is_none() {
                 return bad(format!("分组变量 banners 中的“{b}”不是问卷中的题目编号"));

@@ -249,3 +249,68 @@ fn figures_over_a_subset() {
     r.expect_code(2);
     assert!(r.stderr().contains("列=值"));
 }
+
+/// Two waves of the statistics fixture in `2025/` and `2026/` folders, reported.
+fn two_waves(w: &Workdir) -> (Vec<String>, Vec<Vec<String>>) {
+    let fx = root().join("tests/fixtures/stats");
+    w.copy(fx.join("data.csv"), "in/2025/data.csv");
+    w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
+    w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--banner", "Q1", "--charts", "none"]).out("out").run().expect_ok();
+    w.csv("out/changes.csv")
+}
+
+#[test]
+fn changes_between_waves_match_the_reference() {
+    let w = Workdir::new();
+    let (h, rows) = two_waves(&w);
+    assert_eq!(
+        h,
+        ["question", "question_text", "kind", "banner", "group", "option", "measure", "wave_from", "wave_to", "value_from", "value_to", "change", "base_from", "base_to", "test", "statistic", "p_value", "sig"]
+    );
+    let got: HashMap<String, HashMap<String, String>> = rows
+        .into_iter()
+        .map(|r| {
+            let m: HashMap<String, String> = h.iter().cloned().zip(r).collect();
+            (format!("{}|{}|{}|{}|{}", m["question"], m["banner"], m["group"], m["option"], m["measure"]), m)
+        })
+        .collect();
+    let (eh, expected) = reference("expected_changes.csv");
+    let (mut tested, mut sig) = (0, 0);
+    for r in &expected {
+        let m: HashMap<&str, &str> = eh.iter().map(|s| s.as_str()).zip(r.iter().map(|s| s.as_str())).collect();
+        let key = format!("{}|{}|{}|{}|{}", m["question"], m["banner"], m["group"], m["option"], m["measure"]);
+        let g = got.get(&key).unwrap_or_else(|| panic!("{key} missing from changes.csv"));
+        assert_eq!((g["wave_from"].as_str(), g["wave_to"].as_str()), ("2025", "2026"), "{key}");
+        for f in ["value_from", "value_to", "change", "base_from", "base_to", "statistic", "p_value"] {
+            close(&format!("{key} {f}"), &g[f], m[f]);
+        }
+        assert_eq!(g["test"], m["test"], "{key} test");
+        assert_eq!(g["sig"], m["sig"], "{key} sig");
+        tested += !m["test"].is_empty() as usize;
+        sig += !m["sig"].is_empty() as usize;
+    }
+    // Both tests, small groups untested, and changes both ways are exercised.
+    assert!(expected.len() >= 80 && tested >= 50 && tested < expected.len() && sig >= 5, "{} rows, {tested} tested, {sig} significant", expected.len());
+    assert!(got.values().any(|g| g["test"] == "welch") && got.values().any(|g| g["sig"] == "↑") && got.values().any(|g| g["sig"] == "↓"));
+    // Percent of responses is not compared (its base is selections, not people).
+    assert!(!got.values().any(|g| g["measure"] == "percent_of_responses"));
+}
+
+#[test]
+fn column_means_get_welch_letters() {
+    let w = Workdir::new();
+    two_waves(&w);
+    let (h, rows) = w.csv("out/results.csv");
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (eh, expected) = reference("expected_mean_letters.csv");
+    for r in &expected {
+        let m: HashMap<&str, &str> = eh.iter().map(|s| s.as_str()).zip(r.iter().map(|s| s.as_str())).collect();
+        let got = rows
+            .iter()
+            .find(|x| x[col("wave")] == "2025" && x[col("question")] == m["question"] && x[col("banner")] == "Q1" && x[col("group")] == m["group"] && x[col("measure")] == "mean")
+            .unwrap_or_else(|| panic!("{m:?} missing"));
+        close(&format!("{m:?} mean"), &got[col("value")], m["mean"]);
+        assert_eq!(got[col("sig")], m["sig"], "{m:?}");
+    }
+    assert!(expected.iter().any(|r| !r[4].is_empty()), "the reference has letters to check");
+}

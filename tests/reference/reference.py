@@ -3,7 +3,9 @@ pandas, scipy and statsmodels.
 
 Writes tests/fixtures/stats/data.csv (a synthetic 问卷星 text export, fixed seed) and,
 from that file alone, tests/reference/expected_results.csv and expected_tests.csv in the
-layout of diaoyan's results.csv / tests.csv. The Rust tests compare diaoyan's output with
+layout of diaoyan's results.csv / tests.csv. A second wave, data_2026.csv (another seed,
+shifted answers), gives expected_changes.csv (changes 2025 → 2026 with pooled z-tests
+and Welch t-tests) and expected_mean_letters.csv (Welch column letters of means). The Rust tests compare diaoyan's output with
 these files to 1e-9; they need no Python. Rerun after changing the fixture:
 
     pip install pandas scipy statsmodels
@@ -21,6 +23,7 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests/fixtures/stats/data.csv"
+DATA2 = ROOT / "tests/fixtures/stats/data_2026.csv"
 OUT = ROOT / "tests/reference"
 
 Q1 = ["党政干部", "事业单位人员", "国有企业人员"]
@@ -35,17 +38,20 @@ ALPHA, MIN_BASE, CONF = 0.05, 30, 0.95
 CELL_TARGETS = {"党政干部": 50, "事业单位人员": 40, "国有企业人员": 10}
 
 
-def make_data(n=260, seed=7):
+def make_data(n=260, seed=7, path=DATA, shift=0.0):
+    """`shift` moves the answers of a later wave: fewer name 机关, fewer complain, higher
+    satisfaction, fewer meetings (0 leaves the first wave exactly as it always was)."""
     rng = np.random.default_rng(seed)
     rows = []
     for i in range(n):
         g = rng.choice(3, p=[0.55, 0.35, 0.10])
-        where = rng.choice(4, p=[[0.62, 0.12, 0.22, 0.04], [0.45, 0.25, 0.25, 0.05], [0.40, 0.30, 0.20, 0.10]][g])
-        base = np.array([0.6, 0.55, 0.45, 0.5, 0.3]) + [0.1, 0.0, -0.05][g] * np.array([1, -1, 1, 1, 0])
+        pw = np.array([[0.62, 0.12, 0.22, 0.04], [0.45, 0.25, 0.25, 0.05], [0.40, 0.30, 0.20, 0.10]][g]) + shift * np.array([-0.5, 0.3, 0.2, 0.0])
+        where = rng.choice(4, p=pw / pw.sum())
+        base = np.array([0.6, 0.55, 0.45, 0.5, 0.3]) + [0.1, 0.0, -0.05][g] * np.array([1, -1, 1, 1, 0]) - shift * np.array([0.6, 0.2, 0.0, 0.4, 0.1])
         sel = [Q3[k] for k in range(5) if rng.random() < base[k]]
-        score = int(np.clip(round(3.6 + [0.4, 0.0, -0.5][g] + rng.normal(0, 1)), 1, 5))
+        score = int(np.clip(round(3.6 + [0.4, 0.0, -0.5][g] + 2 * shift + rng.normal(0, 1)), 1, 5))
         order = list(rng.permutation(4))[: rng.choice([2, 3, 4])]
-        meetings = int(rng.poisson(6 + 2 * (g == 0)))
+        meetings = int(rng.poisson(6 + 2 * (g == 0) - 10 * shift))
         sex = rng.choice(2, p=[0.5, 0.5])
         yes = rng.choice(2, p=[0.7 if sex == 0 else 0.55, 0.3 if sex == 0 else 0.45])
         weight = round(float(rng.choice([0.5, 1.0, 1.5, 2.0])), 2)
@@ -62,11 +68,11 @@ def make_data(n=260, seed=7):
             "8、是否开展整治": Q8[yes],
             "9、权重": weight,
         })
-    pd.DataFrame(rows).to_csv(DATA, index=False, encoding="utf-8-sig")
+    pd.DataFrame(rows).to_csv(path, index=False, encoding="utf-8-sig")
 
 
-def load():
-    raw = pd.read_csv(DATA, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def load(path=DATA):
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     df = pd.DataFrame(index=raw.index)
     blank = lambda s: s.isin(["", "(空)", "(跳过)"])
     for q, col in [("Q1", "1、身份"), ("Q2", "2、形式主义主要存在于"), ("Q7", "7、性别"), ("Q8", "8、是否开展整治")]:
@@ -193,6 +199,79 @@ def number(df):
         add("Q6", "总体", "总体", "", m, v, base=n)
 
 
+def figures(df):
+    """The shares and means changes.csv compares, per (question, banner, group, option,
+    measure): (value, base, count or (mean, sd)). Overall and by Q1."""
+    out = {}
+    frames = [("总体", "总体", df)] + [("Q1", g, df[df["Q1"] == g]) for g in Q1]
+    for banner, g, f in frames:
+        for q, opts in [("Q2", Q2), ("Q8", Q8)]:
+            sub = f[f[q].notna()]
+            for o in opts:
+                out[(q, banner, g, o, "percent")] = ("p", (sub[q] == o).sum(), len(sub))
+        sub = f[f["Q3/会议多"].notna()]
+        for o in Q3:
+            out[("Q3", banner, g, o, "percent")] = ("p", (sub[f"Q3/{o}"] == 1).sum(), len(sub))
+        x = f["Q4"].dropna()
+        for k, o in enumerate(Q4, start=1):
+            out[("Q4", banner, g, o, "percent")] = ("p", (x == k).sum(), len(x))
+        out[("Q4", banner, g, "", "top2")] = ("p", (x >= 4).sum(), len(x))
+        out[("Q4", banner, g, "", "bottom2")] = ("p", (x <= 2).sum(), len(x))
+        out[("Q4", banner, g, "", "mean")] = ("m", x.mean(), x.std(ddof=1), len(x))
+        y = f["Q6"].dropna()
+        out[("Q6", banner, g, "", "mean")] = ("m", y.mean(), y.std(ddof=1), len(y))
+    return out
+
+
+def changes(a, b):
+    """Change from wave a to wave b of every figure, with the test diaoyan runs: pooled
+    two-proportion z (statsmodels) for shares, Welch's t (scipy) for means; none when a
+    base is below MIN_BASE or the test is undefined."""
+    fa, fb = figures(a), figures(b)
+    out = []
+    for key, x in fa.items():
+        y = fb[key]
+        test = stat = p = ""
+        if x[0] == "p":
+            (_, ca, na), (_, cb, nb) = x, y
+            va, vb = ca / na * 100 if na else None, cb / nb * 100 if nb else None
+            base_a, base_b = na, nb
+            pooled = (ca + cb) / (na + nb) if na + nb else 0
+            if na >= MIN_BASE and nb >= MIN_BASE and 0 < pooled < 1:
+                z, p = proportions_ztest([cb, ca], [nb, na])
+                test, stat = "z", z
+        else:
+            (_, ma, sa, na), (_, mb, sb, nb) = x, y
+            va, vb, base_a, base_b = ma, mb, na, nb
+            if na >= MIN_BASE and nb >= MIN_BASE:
+                t, p = stats.ttest_ind_from_stats(mb, sb, nb, ma, sa, na, equal_var=False)
+                test, stat = "welch", t
+        change = vb - va if va is not None and vb is not None else ""
+        sig = ("↑" if change > 0 else "↓") if test and p < ALPHA and change != 0 else ""
+        q, banner, g, o, m = key
+        out.append({"question": q, "banner": banner, "group": g, "option": o, "measure": m,
+                    "value_from": va, "value_to": vb, "change": change, "base_from": base_a, "base_to": base_b,
+                    "test": test, "statistic": stat, "p_value": p if test else "", "sig": sig})
+    return out
+
+
+def mean_letters(df, q):
+    """SPSS-style letters for the means of q by Q1: pairwise Welch t-tests between groups
+    whose base is at least MIN_BASE."""
+    xs = [df[df["Q1"] == g][q].dropna() for g in Q1]
+    out = []
+    for i, g in enumerate(Q1):
+        sig = ""
+        for j in range(len(Q1)):
+            if i == j or len(xs[i]) < MIN_BASE or len(xs[j]) < MIN_BASE or xs[i].mean() <= xs[j].mean():
+                continue
+            _, p = stats.ttest_ind(xs[i], xs[j], equal_var=False)
+            if p < ALPHA:
+                sig += "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[j]
+        out.append({"question": q, "group": g, "mean": xs[i].mean(), "base": len(xs[i]), "sig": sig})
+    return out
+
+
 def tables_with_margins(rs, cs):
     """Every table of non-negative integers with row sums rs and column sums cs."""
     if len(cs) == 1:
@@ -306,7 +385,12 @@ def main():
     multi(df, weight="cw")
     categorical(df, "Q8", Q8, weight="cw", banner="Q1", groups=Q1)
     pd.DataFrame(rows).to_csv(OUT / "expected_cellweighted.csv", index=False, encoding="utf-8")
-    print(f"wrote {DATA.name} and the expected figures to {OUT}")
+    # A second wave: changes 2025 → 2026, and the Welch letters of means by Q1.
+    make_data(n=240, seed=11, path=DATA2, shift=0.15)
+    first, second = load(DATA), load(DATA2)
+    pd.DataFrame(changes(first, second)).to_csv(OUT / "expected_changes.csv", index=False, encoding="utf-8")
+    pd.DataFrame(mean_letters(first, "Q4") + mean_letters(first, "Q6")).to_csv(OUT / "expected_mean_letters.csv", index=False, encoding="utf-8")
+    print(f"wrote {DATA.name}, {DATA2.name} and the expected figures to {OUT}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,56 @@
+//! changes.csv: every share and mean in two waves, the change and its test (UTF-8 with
+//! BOM). Written when the figures hold two or more waves. The columns are fixed.
+
+use std::path::Path;
+
+use super::results_csv::num;
+use super::{Output, RenderError, Report, Written};
+use crate::output::write_csv_rows;
+use crate::stats::changes::Change;
+use crate::stats::{Breakdown, OVERALL};
+
+pub const CHANGES_HEADER: [&str; 18] = [
+    "question", "question_text", "kind", "banner", "group", "option", "measure", "wave_from", "wave_to", "value_from", "value_to", "change", "base_from",
+    "base_to", "test", "statistic", "p_value", "sig",
+];
+
+/// changes.csv.
+pub struct ChangesCsv;
+
+impl Output for ChangesCsv {
+    fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
+        if report.changes.pairs.is_empty() {
+            return Ok(Written::default());
+        }
+        let path = dir.join("changes.csv");
+        write_csv_rows(&path, &CHANGES_HEADER, report.changes.rows.iter().map(row))?;
+        Ok(Written::file(path, "changes.csv  年度变化（百分点、分）及其显著性检验"))
+    }
+}
+
+pub fn row(c: &Change) -> [String; 18] {
+    let banner = match &c.breakdown {
+        Breakdown::Overall => OVERALL.to_string(),
+        Breakdown::By(b) => b.name().to_string(),
+    };
+    [
+        c.question.clone(),
+        c.text.clone(),
+        c.kind.name().to_string(),
+        banner,
+        c.group.clone(),
+        c.option.clone(),
+        c.measure.name().to_string(),
+        c.from.clone(),
+        c.to.clone(),
+        num(c.value_from),
+        num(c.value_to),
+        num(c.change),
+        c.base_from.to_string(),
+        c.base_to.to_string(),
+        c.test.map(|t| t.0.name().to_string()).unwrap_or_default(),
+        num(c.test.map(|t| t.1)),
+        num(c.test.map(|t| t.2)),
+        c.sig.map(|d| d.arrow().to_string()).unwrap_or_default(),
+    ]
+}

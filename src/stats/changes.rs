@@ -1,0 +1,223 @@
+//! Changes between waves (years): for every share and every mean, overall and per banner
+//! group, the value in each wave, the change (percentage points for shares, points for
+//! means) and a test of it — the pooled two-proportion z-test for shares (as the column
+//! letters), Welch's t-test for means — on effective bases when weighted, and no test
+//! when either base is below the minimum. Pairs: consecutive waves, and first → last when
+//! there are three or more (or the pair asked for). Questions, options and groups that
+//! one of the two waves lacks are listed as not comparable, with the reason, and never
+//! compared.
+
+use crate::survey::{Kind, Survey};
+
+use super::inference::{two_proportion_z, welch};
+use super::model::{Breakdown, Measure, Results, Scope, Table};
+
+/// Which test a change got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeTest {
+    /// Pooled two-proportion z-test (shares).
+    Z,
+    /// Welch's t-test (means).
+    Welch,
+}
+
+impl ChangeTest {
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeTest::Z => "z",
+            ChangeTest::Welch => "welch",
+        }
+    }
+}
+
+/// The direction of a significant change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl Direction {
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Direction::Up => "↑",
+            Direction::Down => "↓",
+        }
+    }
+}
+
+/// One figure in two waves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub question: String,
+    pub text: String,
+    pub kind: Kind,
+    pub breakdown: Breakdown,
+    /// The group (banner column), or `总体`.
+    pub group: String,
+    pub option: String,
+    pub measure: Measure,
+    pub from: String,
+    pub to: String,
+    pub value_from: Option<f64>,
+    pub value_to: Option<f64>,
+    /// `value_to − value_from` (percentage points for shares).
+    pub change: Option<f64>,
+    pub base_from: usize,
+    pub base_to: usize,
+    /// The test run, its statistic (z or t of to − from) and two-sided p.
+    pub test: Option<(ChangeTest, f64, f64)>,
+    /// Set when p < α.
+    pub sig: Option<Direction>,
+}
+
+/// A question, option or group that cannot be compared between two waves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotComparable {
+    pub question: String,
+    /// The option (or group) concerned; empty for the whole question.
+    pub what: String,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+}
+
+/// Every change of a report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    pub pairs: Vec<(String, String)>,
+    pub rows: Vec<Change>,
+    pub not_comparable: Vec<NotComparable>,
+}
+
+/// The pairs of waves to compare: consecutive ones, and first → last when there are
+/// three or more. Waves are in order; unnamed waves (empty) take no part.
+pub fn default_pairs(waves: &[String]) -> Vec<(String, String)> {
+    let w: Vec<&String> = waves.iter().filter(|w| !w.is_empty()).collect();
+    let mut out: Vec<(String, String)> = w.windows(2).map(|p| (p[0].clone(), p[1].clone())).collect();
+    if w.len() >= 3 {
+        out.push((w[0].clone(), w[w.len() - 1].clone()));
+    }
+    out
+}
+
+/// Measures compared: shares of people (not of selections, whose base is not a number of
+/// people) and means.
+fn compared(m: Measure) -> bool {
+    matches!(m, Measure::Percent | Measure::Top2 | Measure::Bottom2 | Measure::FirstShare | Measure::Mean)
+}
+
+/// Changes for every pair, over the tables of `r` (which must hold each wave's tables).
+pub fn changes(r: &Results, survey: &Survey, pairs: &[(String, String)]) -> Changes {
+    let mut out = Changes { pairs: pairs.to_vec(), ..Changes::default() };
+    for (from, to) in pairs {
+        for q in &survey.questions {
+            // Asked in both waves?
+            if let Some(w) = [from, to].into_iter().find(|w| !q.asked_in(w)) {
+                out.not_comparable.push(NotComparable { question: q.id.clone(), what: String::new(), from: from.clone(), to: to.clone(), reason: format!("{w}年没有调查这道题") });
+                continue;
+            }
+            let missing: Vec<(&str, &String)> = [from, to].into_iter().flat_map(|w| q.missing_in(w).into_iter().map(move |o| (o, w))).collect();
+            for (o, w) in &missing {
+                out.not_comparable.push(NotComparable { question: q.id.clone(), what: o.to_string(), from: from.clone(), to: to.clone(), reason: format!("{w}年的问卷中没有这个选项") });
+            }
+            let of = |wave: &String| -> Vec<&Table> { r.tables.iter().filter(|t| t.question_id() == q.id && t.scope == Scope::Wave(wave.clone())).collect() };
+            let (a, b) = (of(from), of(to));
+            for ta in &a {
+                let Some(tb) = b.iter().find(|t| t.question == ta.question && t.breakdown == ta.breakdown) else { continue };
+                pair(ta, tb, from, to, &missing, r, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// The changes between the same table in two waves.
+fn pair(a: &Table, b: &Table, from: &str, to: &str, missing: &[(&str, &String)], r: &Results, out: &mut Changes) {
+    let opts = &r.options;
+    let overall = a.breakdown.is_overall();
+    // Columns by group label: the whole sample, or each banner group (not the total).
+    let groups: Vec<(usize, Option<usize>)> = if overall {
+        vec![(0, Some(0))]
+    } else {
+        (1..a.columns.len()).map(|c| (c, b.columns.iter().skip(1).position(|g| *g == a.columns[c]).map(|k| k + 1))).collect()
+    };
+    if !overall {
+        for (c, other) in &groups {
+            if other.is_none() && a.bases[*c] > 0 {
+                out.not_comparable.push(NotComparable { question: a.question.clone(), what: a.columns[*c].clone(), from: from.into(), to: to.into(), reason: format!("{to}年没有“{}”这个分组", a.columns[*c]) });
+            }
+        }
+        for (k, g) in b.columns.iter().enumerate().skip(1) {
+            if !a.columns.iter().skip(1).any(|x| x == g) && b.bases[k] > 0 {
+                out.not_comparable.push(NotComparable { question: a.question.clone(), what: g.clone(), from: from.into(), to: to.into(), reason: format!("{from}年没有“{g}”这个分组") });
+            }
+        }
+    }
+    for ra in a.rows.iter().filter(|x| compared(x.measure)) {
+        if missing.iter().any(|(o, _)| *o == ra.option) {
+            continue;
+        }
+        let Some(rb) = b.row(&ra.option, ra.measure) else { continue };
+        for &(ca, cb) in &groups {
+            let Some(cb) = cb else { continue };
+            let (x, y) = (&ra.cells[ca], &rb.cells[cb]);
+            let (na, nb) = (a.effective_bases[ca], b.effective_bases[cb]);
+            let small = (a.bases[ca] as f64) < opts.min_base || (b.bases[cb] as f64) < opts.min_base;
+            let test = match (x.value, y.value) {
+                (Some(va), Some(vb)) if !small && ra.measure == Measure::Mean => {
+                    let sd = |t: &Table, c: usize| t.row("", Measure::Sd).and_then(|s| s.cells[c].value);
+                    match (sd(a, ca), sd(b, cb)) {
+                        (Some(sa), Some(sb)) => welch(vb, sb, nb, va, sa, na).map(|(t, _, p)| (ChangeTest::Welch, t, p)),
+                        _ => None,
+                    }
+                }
+                (Some(va), Some(vb)) if !small => two_proportion_z(vb / 100.0, nb, va / 100.0, na).map(|(z, p)| (ChangeTest::Z, z, p)),
+                _ => None,
+            };
+            let change = match (x.value, y.value) {
+                (Some(va), Some(vb)) => Some(vb - va),
+                _ => None,
+            };
+            let sig = match (test, change) {
+                (Some((_, _, p)), Some(d)) if p < opts.alpha && d != 0.0 => Some(if d > 0.0 { Direction::Up } else { Direction::Down }),
+                _ => None,
+            };
+            out.rows.push(Change {
+                question: a.question.clone(),
+                text: a.text.clone(),
+                kind: a.kind,
+                breakdown: a.breakdown.clone(),
+                group: a.columns[ca].clone(),
+                option: ra.option.clone(),
+                measure: ra.measure,
+                from: from.into(),
+                to: to.into(),
+                value_from: x.value,
+                value_to: y.value,
+                change,
+                base_from: a.bases[ca],
+                base_to: b.bases[cb],
+                test,
+                sig,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_are_consecutive_then_first_to_last() {
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(default_pairs(&w(&["2025"])), vec![]);
+        assert_eq!(default_pairs(&w(&["2025", "2026"])), vec![("2025".into(), "2026".into())]);
+        assert_eq!(
+            default_pairs(&w(&["2024", "2025", "2026"])),
+            vec![("2024".into(), "2025".into()), ("2025".into(), "2026".into()), ("2024".into(), "2026".into())]
+        );
+        assert_eq!(default_pairs(&w(&["", "2025"])), vec![]);
+    }
+}
