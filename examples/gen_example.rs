@@ -1,5 +1,9 @@
 //! Generates the bundled example in `surveys/example/` (synthetic, reproducible):
 //!
+//! - `2024/问卷星导出_2024年.xlsx`: the 2024 round, a 问卷星 text export of the
+//!   questionnaire as it was then: no question 9 (so 10 and 11 were numbered 9 and 10),
+//!   question 5 worded differently, the option 说不清 of question 3 called 说不好, and no
+//!   option 政务APP和工作群过多 in question 4; 区统计局 did not take part;
 //! - `2025/问卷星导出_按选项文本.xlsx`: a 问卷星 text export (metadata columns, `N、`
 //!   headers with type suffixes, `┋` multi-select, `〖…〗` other texts, a matrix whose later
 //!   headers are bare row labels, `→` ranking, `(跳过)` skip logic, `(空)`, and two
@@ -11,7 +15,8 @@
 //!
 //! The answers follow a simple model with real structure: identity, unit and year shift
 //! the probabilities, so crosstabs and year-over-year comparisons show plausible
-//! differences. Run: `cargo run --example gen_example` (writes into surveys/example).
+//! differences; each unit has its own trend (`IMPROVE`), so some units improve from year
+//! to year and some do not. Run: `cargo run --example gen_example` (writes into surveys/example).
 
 use rust_xlsxwriter::Format;
 use std::path::Path;
@@ -45,6 +50,9 @@ const SUGGEST: [&str; 8] = [
     "精简文件，提高文件质量",
 ];
 
+/// How much each unit improves per year (0: like the district as a whole; negative: worse).
+const IMPROVE: [f64; 10] = [0.8, -0.5, 0.6, -0.3, 0.5, 0.0, 1.0, -0.6, 0.4, 0.2];
+
 /// One synthetic respondent.
 struct Resp {
     ident: usize,
@@ -64,6 +72,9 @@ struct Resp {
 
 fn respondent(rng: &mut Rng, unit: usize, year: u32) -> Resp {
     let later = year >= 2026;
+    // Years from 2025 (−1 for 2024), and this unit's own trend over them.
+    let t = year as f64 - 2025.0;
+    let trend = t * IMPROVE[unit];
     // 教育局、卫健委 are mostly 事业单位 staff; the others mostly 机关 cadres.
     let ident_w: [f64; 4] = match unit {
         2 | 3 => [0.30, 0.62, 0.03, 0.05],
@@ -78,7 +89,7 @@ fn respondent(rng: &mut Rng, unit: usize, year: u32) -> Resp {
     };
     let where_ = rng.pick(&where_w);
     // Formalism eased a little in 2026, most where the campaign focused (meetings, apps).
-    let ease = if later { [0.10, 0.06, 0.04, 0.05, 0.02, 0.12, 0.0] } else { [0.0; 7] };
+    let ease: Vec<f64> = [0.10, 0.06, 0.04, 0.05, 0.02, 0.12, 0.0].iter().map(|e| e * t + if *e > 0.0 { 0.08 * trend } else { 0.0 }).collect();
     let unit_heat = [0.04, 0.08, 0.02, 0.0, 0.06, -0.04, 0.03, -0.02, 0.0, -0.06][unit];
     let base4 = [0.58, 0.63, 0.49, 0.60, 0.31, 0.45, 0.025];
     let mut q4: Vec<bool> = (0..7)
@@ -99,7 +110,7 @@ fn respondent(rng: &mut Rng, unit: usize, year: u32) -> Resp {
     let q4_other = q4[6].then(|| OTHER4[rng.range(0, 2) as usize]);
     let base5 = [0.677, 0.562, 0.47, 0.33, 0.26, 0.51, 0.02];
     let mut q5: Vec<bool> = (0..7)
-        .map(|i| rng.f() < base5[i] - if later && i < 2 { 0.05 } else { 0.0 } + if i < 6 { unit_heat } else { 0.0 })
+        .map(|i| rng.f() < base5[i] - if i < 2 { 0.05 * t + 0.04 * trend } else { 0.0 } + if i < 6 { unit_heat } else { 0.0 })
         .collect();
     if !q5.iter().any(|b| *b) {
         q5[0] = true;
@@ -108,7 +119,7 @@ fn respondent(rng: &mut Rng, unit: usize, year: u32) -> Resp {
     let mut q6 = [0u32; 5];
     let unit_pb = [0.3, 0.2, -0.1, -0.2, 0.0, -0.3, 0.1, 0.2, 0.3, 0.0][unit];
     for (k, row_mean) in [4.2, 4.0, 3.8, 3.7, 3.5].iter().enumerate() {
-        let m: f64 = row_mean + unit_pb + if later { 0.15 } else { 0.0 };
+        let m: f64 = row_mean + unit_pb + 0.15 * t + 0.25 * trend;
         let x = m + (rng.f() + rng.f() + rng.f() - 1.5) * 1.4;
         q6[k] = x.round().clamp(1.0, 5.0) as u32;
     }
@@ -123,9 +134,14 @@ fn respondent(rng: &mut Rng, unit: usize, year: u32) -> Resp {
         q7.push(left.remove(k));
     }
     w.clear();
-    let q8 = rng.pick(if later { &[0.78, 0.12, 0.10] } else { &[0.55, 0.25, 0.20] });
+    let q8 = if year == 2025 {
+        rng.pick(&[0.55, 0.25, 0.20])
+    } else {
+        let yes = (0.55 + 0.22 * t + 0.12 * trend).clamp(0.15, 0.95);
+        rng.pick(&[yes, (1.0 - yes) * 0.55, (1.0 - yes) * 0.45])
+    };
     let q9 = (q8 == 0).then(|| rng.pick(if later { &[0.02, 0.06, 0.27, 0.45, 0.20] } else { &[0.04, 0.10, 0.36, 0.38, 0.12] }));
-    let q10 = (rng.range(3, 10) + if later { 0 } else { 2 } + if ident == 0 { 2 } else { 0 }) as u32;
+    let q10 = (rng.range(3, 10) as f64 + 2.0 - 2.0 * t - 1.5 * trend + if ident == 0 { 2.0 } else { 0.0 }).round().max(0.0) as u32;
     let q11 = (rng.f() < 0.35).then(|| SUGGEST[rng.range(0, 7) as usize]);
     Resp { ident, unit, where_, q4, q4_other, q5, q5_other, q6, q7, q8, q9, q10, q11 }
 }
@@ -204,6 +220,67 @@ fn write_wjx(path: &Path, rng: &mut Rng) {
                 row += 1;
                 seq += 1;
             }
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+/// The 2024 round: the questionnaire before its 2025 revision (see the module docs).
+fn write_wjx_2024(path: &Path, rng: &mut Rng) {
+    let mut wb = workbook();
+    let ws = wb.add_worksheet();
+    ws.set_name("Sheet1").unwrap();
+    let mut headers: Vec<String> = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"].iter().map(|s| s.to_string()).collect();
+    headers.push("1、您的身份(单选题 *必答)".into());
+    headers.push("2、您所在的单位(单选题 *必答)".into());
+    headers.push("3、您认为形式主义问题主要存在于(单选题 *必答)".into());
+    headers.push("4、您认为当前形式主义主要表现在哪些方面(多选题 *必答)".into());
+    headers.push("5、您认为形式主义主要集中在哪些环节(多选题 *必答)".into());
+    headers.push(format!("6、您所在党支部落实以下制度的情况—{}", ROWS[0]));
+    headers.extend(ROWS[1..].iter().map(|s| s.to_string()));
+    headers.push("7、请对以下减负措施的迫切程度排序(排序题 *必答)".into());
+    headers.push("8、您所在单位是否开展过形式主义专项整治".into());
+    headers.push("9、近一个月您参加的各类会议次数".into());
+    headers.push("10、您对整治形式主义、为基层减负的意见和建议".into());
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    let where_2024 = ["机关", "基层单位", "两者都有", "说不好"];
+    let mut row = 1u32;
+    // 区统计局 (the last unit) joined the survey in 2025.
+    for u in 0..UNITS.len() - 1 {
+        for _ in 0..rng.range(32, 44) {
+            let mut r = respondent(rng, u, 2024);
+            // 政务APP和工作群过多 was not an option in 2024.
+            r.q4[5] = false;
+            if !r.q4.iter().any(|b| *b) {
+                r.q4[0] = true;
+            }
+            let q4_opts: Vec<&str> = Q4.iter().enumerate().filter(|(i, _)| *i != 5).map(|(_, s)| *s).collect();
+            let q4_sel: Vec<bool> = r.q4.iter().enumerate().filter(|(i, _)| *i != 5).map(|(_, b)| *b).collect();
+            let seq = row as usize;
+            let mut cells: Vec<String> = vec![
+                seq.to_string(),
+                format!("2024/6/{} {:02}:{:02}:{:02}", 10 + seq % 12, 8 + seq % 10, seq * 7 % 60, seq * 13 % 60),
+                format!("{}秒", rng.range(95, 600)),
+                "微信".into(),
+                "N/A".into(),
+                "183.192.16.69(上海-上海)".into(),
+                IDENT[r.ident].into(),
+                UNITS[r.unit].into(),
+                where_2024[r.where_].into(),
+                wjx_multi(&q4_sel, &q4_opts, r.q4_other),
+                wjx_multi(&r.q5, &Q5, r.q5_other),
+            ];
+            cells.extend(r.q6.iter().map(|v| format!("{v}分")));
+            cells.push(r.q7.iter().map(|i| Q7[*i]).collect::<Vec<_>>().join("→"));
+            cells.push(YESNO[r.q8].into());
+            cells.push(r.q10.to_string());
+            cells.push(r.q11.map(|s| s.to_string()).unwrap_or_else(|| "(空)".into()));
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string(row, c as u16, v).unwrap();
+            }
+            row += 1;
         }
     }
     wb.save(path).unwrap();
@@ -336,7 +413,7 @@ fn write_unit_csv_gbk(path: &Path, headers: &[String], rows: &[Vec<String>]) {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys/example");
-    for y in ["2025", "2026"] {
+    for y in ["2024", "2025", "2026"] {
         let d = root.join(y);
         if d.exists() {
             std::fs::remove_dir_all(&d).unwrap();
@@ -353,5 +430,7 @@ fn main() {
             write_unit_xlsx(&root.join(format!("2026/{name}.xlsx")), u, &h, &rows);
         }
     }
+    // The 2024 round last, with its own seed, so that the later rounds do not depend on it.
+    write_wjx_2024(&root.join("2024/问卷星导出_2024年.xlsx"), &mut Rng(20241123));
     println!("已生成示例数据：{}", root.display());
 }

@@ -273,7 +273,8 @@ fn column_maps(ctx: &SheetCtx) -> Vec<ledger::ColumnMap> {
                     // Matched by its number alone: say so, so the user can check the text.
                     let by_number = crate::ingest::platform::parse_numbered_header(&c.header).is_some_and(|hd| {
                         let t = crate::text::norm(&hd.text);
-                        t != crate::text::norm(&q.text) && !q.aliases.iter().any(|a| crate::text::norm(a) == t)
+                        let wave = ctx.wave.as_deref().unwrap_or("");
+                        t != crate::text::norm(&q.text) && !q.aliases.iter().map(|a| a.as_str()).chain(q.texts_in(wave)).any(|a| crate::text::norm(a) == t)
                     });
                     let note = if by_number { format!("按题号对应：表头文字与问卷中的“{}”不同，请核对", q.text) } else { String::new() };
                     match q.kind {

@@ -11,6 +11,7 @@ pub mod changes;
 mod choice;
 mod codes;
 pub mod exact;
+pub mod league;
 pub mod inference;
 pub mod model;
 mod multi;
@@ -127,5 +128,12 @@ pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Opti
     }
     use rayon::prelude::*;
     let tables: Vec<Table> = jobs.par_iter().map(|j| j.run()).collect();
-    Ok(Results { tables, waves: wave_list, weighted: weight_note.is_some(), weight_note, options: opts.clone() })
+    // League tables of units, when the survey names indicators.
+    let leagues = if survey.indicators.is_empty() {
+        Vec::new()
+    } else {
+        let units = codes::grouping(survey, df, &Banner::Unit)?;
+        league::leagues(&league::LeagueCtx { survey, df, w: &w, waves: &wave_list, row_waves: &waves, units: &units, opts })
+    };
+    Ok(Results { tables, waves: wave_list, weighted: weight_note.is_some(), weight_note, options: opts.clone(), leagues })
 }

@@ -251,6 +251,8 @@ pub struct Results {
     /// How the figures are weighted, for users (None: unweighted).
     pub weight_note: Option<String>,
     pub options: StatsOptions,
+    /// Unit league tables of the survey's indicators and indices.
+    pub leagues: Vec<super::league::League>,
 }
 
 impl Results {

@@ -7,13 +7,13 @@ use diaoyan::survey::Survey;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[test]
-fn example_imports_two_waves_from_ten_units() {
+fn example_imports_three_waves_from_ten_units() {
     let dir = root().join("surveys/example");
     let s = Survey::load(&dir.join("survey.toml")).unwrap();
     let w = Workdir::new();
     let r = w.cmd("import").survey(dir.join("survey.toml")).input(&dir).out("clean.csv").run();
     r.expect_code(0);
-    let files = vec![dir.join("2025/问卷星导出_按选项文本.xlsx"), dir.join("2026")];
+    let files = vec![dir.join("2024/问卷星导出_2024年.xlsx"), dir.join("2025/问卷星导出_按选项文本.xlsx"), dir.join("2026")];
     let files: Vec<_> = files.into_iter().flat_map(|p| if p.is_dir() { std::fs::read_dir(p).unwrap().map(|e| e.unwrap().path()).collect() } else { vec![p] }).collect();
     let imp = import(&s, &files, &ImportOptions::default(), &|_| {});
     assert_eq!(imp.failed_files(), 0);
@@ -26,9 +26,10 @@ fn example_imports_two_waves_from_ten_units() {
     for (w, u) in waves.iter().zip(units.iter()) {
         per.entry(w.unwrap()).or_default().insert(u.unwrap());
     }
-    assert_eq!(per.keys().copied().collect::<Vec<_>>(), ["2025", "2026"]);
+    assert_eq!(per.keys().copied().collect::<Vec<_>>(), ["2024", "2025", "2026"]);
     for (w, u) in &per {
-        assert_eq!(u.len(), 10, "{w}: {u:?}");
+        // 区统计局 joined in 2025.
+        assert_eq!(u.len(), if *w == "2024" { 9 } else { 10 }, "{w}: {u:?}");
     }
     // Every kind of mess the generator planted is in the ledger.
     let kinds: BTreeSet<Problem> = imp.issues.iter().map(|i| i.problem).collect();
@@ -39,4 +40,41 @@ fn example_imports_two_waves_from_ten_units() {
     ] {
         assert!(kinds.contains(&p), "{p:?} missing from the ledger");
     }
+}
+
+/// The 2024 file carries the questionnaire as it was: other numbers (9, 10 for today's
+/// 10, 11), other wording (Q5), an option called otherwise (说不好 for 说不清), an option
+/// not yet offered and a question not yet asked. survey.toml's `history` maps it.
+#[test]
+fn the_2024_questionnaire_maps_onto_todays() {
+    let dir = root().join("surveys/example");
+    let w = Workdir::new();
+    w.cmd("report").survey(dir.join("survey.toml")).input(&dir).args(["--charts", "none"]).out("out").run().expect_ok();
+    let (h, cols) = w.csv("out/columns.csv");
+    let at = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let of_2024: Vec<&Vec<String>> = cols.iter().filter(|r| r[at("文件")].contains("2024")).collect();
+    let target = |header_start: &str| of_2024.iter().find(|r| r[at("表头")].starts_with(header_start)).map(|r| (r[at("题目")].clone(), r[at("导入")].clone(), r[at("说明")].clone())).unwrap();
+    assert_eq!(target("9、近一个月"), ("Q10".into(), "是".into(), String::new()));
+    assert_eq!(target("10、您对整治"), ("Q11".into(), "是".into(), String::new()));
+    assert_eq!(target("5、您认为形式主义主要集中"), ("Q5".into(), "是".into(), String::new()), "the 2024 wording is known: no note");
+    let (ih, issues) = w.csv("out/issues.csv");
+    let file = ih.iter().position(|x| x == "文件").unwrap();
+    let in_2024: Vec<&Vec<String>> = issues.iter().filter(|r| r[file].contains("2024")).collect();
+    assert!(in_2024.is_empty(), "说不好 is 说不清, Q9 was not asked: nothing to report in 2024: {in_2024:?}");
+    // 说不好 counted as 说不清 in 2024.
+    let (rh, results) = w.csv("out/results.csv");
+    let c = |n: &str| rh.iter().position(|x| x == n).unwrap();
+    let share = |wave: &str| results.iter().find(|r| r[c("wave")] == wave && r[c("question")] == "Q3" && r[c("banner")] == "总体" && r[c("option")] == "说不清" && r[c("measure")] == "percent").map(|r| r[c("value")].parse::<f64>().unwrap());
+    assert!(share("2024").unwrap() > 0.0);
+    assert!(!results.iter().any(|r| r[c("wave")] == "2024" && r[c("question")] == "Q9"), "no 2024 table for a question not asked then");
+    // Never compared: what 2024 lacked; compared: the rest, including the renamed option.
+    let (chh, changes) = w.csv("out/changes.csv");
+    let k = |n: &str| chh.iter().position(|x| x == n).unwrap();
+    let from_2024 = |r: &&Vec<String>| r[k("wave_from")] == "2024";
+    assert!(!changes.iter().filter(from_2024).any(|r| r[k("question")] == "Q9" || r[k("option")] == "政务APP和工作群过多"));
+    assert!(changes.iter().filter(from_2024).any(|r| r[k("question")] == "Q3" && r[k("option")] == "说不清" && r[k("test")] == "z"));
+    assert!(changes.iter().filter(from_2024).any(|r| r[k("question")] == "Q10" && r[k("measure")] == "mean" && r[k("test")] == "welch"));
+    assert!(changes.iter().any(|r| r[k("wave_from")] == "2025" && r[k("option")] == "政务APP和工作群过多"));
+    let pairs: BTreeSet<(String, String)> = changes.iter().map(|r| (r[k("wave_from")].clone(), r[k("wave_to")].clone())).collect();
+    assert_eq!(pairs.into_iter().collect::<Vec<_>>(), [("2024".into(), "2025".into()), ("2024".into(), "2026".into()), ("2025".into(), "2026".into())]);
 }
