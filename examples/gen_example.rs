@@ -89,7 +89,7 @@ fn respondent(rng: &mut Rng, unit: usize, year: u32) -> Resp {
     };
     let where_ = rng.pick(&where_w);
     // Formalism eased a little in 2026, most where the campaign focused (meetings, apps).
-    let ease: Vec<f64> = [0.10, 0.06, 0.04, 0.05, 0.02, 0.12, 0.0].iter().map(|e| e * t + if *e > 0.0 { 0.08 * trend } else { 0.0 }).collect();
+    let ease: Vec<f64> = [0.10, 0.06, 0.04, 0.05, 0.02, 0.12, 0.0].iter().map(|e| e * t + if *e > 0.0 { 0.14 * trend } else { 0.0 }).collect();
     let unit_heat = [0.04, 0.08, 0.02, 0.0, 0.06, -0.04, 0.03, -0.02, 0.0, -0.06][unit];
     let base4 = [0.58, 0.63, 0.49, 0.60, 0.31, 0.45, 0.025];
     let mut q4: Vec<bool> = (0..7)
@@ -137,7 +137,7 @@ fn respondent(rng: &mut Rng, unit: usize, year: u32) -> Resp {
     let q8 = if year == 2025 {
         rng.pick(&[0.55, 0.25, 0.20])
     } else {
-        let yes = (0.55 + 0.22 * t + 0.12 * trend).clamp(0.15, 0.95);
+        let yes = (0.55 + 0.22 * t + 0.2 * trend).clamp(0.15, 0.95);
         rng.pick(&[yes, (1.0 - yes) * 0.55, (1.0 - yes) * 0.45])
     };
     let q9 = (q8 == 0).then(|| rng.pick(if later { &[0.02, 0.06, 0.27, 0.45, 0.20] } else { &[0.04, 0.10, 0.36, 0.38, 0.12] }));

@@ -8,6 +8,7 @@
 
 pub mod changes_csv;
 pub mod charts;
+pub mod league_csv;
 pub mod ledger_csv;
 pub mod results_csv;
 pub mod words;
@@ -81,7 +82,7 @@ pub struct OutputOptions {
 
 /// The outputs of `report`, in the order they are written and listed.
 pub fn outputs(opts: OutputOptions) -> Vec<Box<dyn Output>> {
-    let mut out: Vec<Box<dyn Output>> = vec![Box::new(xlsx::SummaryWorkbook), Box::new(results_csv::ResultsCsv), Box::new(results_csv::TestsCsv), Box::new(changes_csv::ChangesCsv)];
+    let mut out: Vec<Box<dyn Output>> = vec![Box::new(xlsx::SummaryWorkbook), Box::new(results_csv::ResultsCsv), Box::new(results_csv::TestsCsv), Box::new(changes_csv::ChangesCsv), Box::new(league_csv::LeagueCsv)];
     if let Some(c) = opts.charts {
         out.push(Box::new(c));
     }

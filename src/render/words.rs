@@ -107,3 +107,23 @@ pub fn base_mark(flag: BaseFlag) -> &'static str {
         BaseFlag::Small | BaseFlag::Empty => "样本过少",
     }
 }
+
+/// The significance cell of a change: the arrow when significant, else why not.
+pub fn change_mark(c: &crate::stats::changes::Change) -> &'static str {
+    match (c.sig, c.test) {
+        (Some(d), _) => d.arrow(),
+        (None, Some(_)) => "无显著变化",
+        (None, None) if c.change.is_some() => "未检验（样本量不足）",
+        (None, None) => "",
+    }
+}
+
+/// A rank change as users read it: `↑3`, `↓2`, `持平`.
+pub fn rank_move(k: Option<i64>) -> String {
+    match k {
+        Some(k) if k > 0 => format!("↑{k}"),
+        Some(k) if k < 0 => format!("↓{}", -k),
+        Some(_) => "持平".into(),
+        None => String::new(),
+    }
+}

@@ -237,7 +237,7 @@ fn index(survey: &Survey, id: &str, name: &str, parts: &[(&League, &Indicator, f
         out.push(LeagueWave { wave: wave.clone(), overall, units: ranked(units, Better::Higher) });
     }
     let definition = format!(
-        "{}，各指标先换算为 0–100 分（比例直接用百分数；平均分按（平均分−最低分）÷（最高分−最低分）×100；越低越好的指标用 100 减去），再加权平均",
+        "{}，各指标先换算为 0–100 分（比例直接用百分数；平均分按（平均分-最低分）÷（最高分-最低分）×100；越低越好的指标用 100 减去），再加权平均",
         parts.iter().map(|(l, _, wt)| format!("{}×{}", l.name, wt)).collect::<Vec<_>>().join(" + ")
     );
     let mut l = League { id: id.to_string(), name: name.to_string(), percent: true, is_index: true, better: Better::Higher, definition, waves: out, changes: vec![] };

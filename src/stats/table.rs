@@ -60,6 +60,13 @@ impl TableJob<'_> {
             QData::Text(v) => super::open::text(self, v, &mut acc),
             QData::Number(v) => super::open::number(self, v, &mut acc),
         }
+        // Options not offered in this wave have no figure (not 0%).
+        let missing = self.part.q.missing_in(self.scope.label());
+        for row in acc.rows.iter_mut().filter(|r| missing.contains(&r.option.as_str())) {
+            for c in &mut row.cells {
+                (c.value, c.count, c.ci) = (None, None, None);
+            }
+        }
         if self.crosstab() {
             self.letters(&mut acc);
         }

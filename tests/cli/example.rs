@@ -78,3 +78,38 @@ fn the_2024_questionnaire_maps_onto_todays() {
     let pairs: BTreeSet<(String, String)> = changes.iter().map(|r| (r[k("wave_from")].clone(), r[k("wave_to")].clone())).collect();
     assert_eq!(pairs.into_iter().collect::<Vec<_>>(), [("2024".into(), "2025".into()), ("2024".into(), "2026".into()), ("2025".into(), "2026".into())]);
 }
+
+/// Year-over-year and unit comparisons in the workbook and as charts.
+#[test]
+fn the_example_compares_years_and_units() {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let dir = root().join("surveys/example");
+    let w = Workdir::new();
+    let r = w.cmd("report").survey(dir.join("survey.toml")).input(&dir).args(["--charts", "png"]).out("out").run();
+    r.expect_ok();
+    assert!(r.stdout().contains("年度对比 2025→2026") && r.stdout().contains("不可比"), "{}", r.stdout());
+    let mut wb = open_workbook_auto(w.path("out/形式主义调查.xlsx")).unwrap();
+    let names = wb.sheet_names();
+    assert!(names.iter().any(|n| n == "年度对比") && names.iter().any(|n| n == "单位对比"), "{names:?}");
+    let yoy = wb.worksheet_range("年度对比").unwrap();
+    let text = |r: &calamine::Range<Data>| -> Vec<String> { r.rows().flat_map(|row| row.iter().map(|c| c.to_string())).collect() };
+    let t = text(&yoy);
+    for want in ["2024", "2025", "2026", "2024→2025 变化", "2025→2026 变化", "无显著变化", "不可比", "2024年的问卷中没有这个选项"] {
+        assert!(t.iter().any(|c| c == want || c.contains(want)), "年度对比 lacks {want}");
+    }
+    assert!(t.iter().any(|c| c == "↑" || c == "↓"), "some change is significant");
+    let league = wb.worksheet_range("单位对比").unwrap();
+    let t = text(&league);
+    for want in ["减负成效指数", "排名", "排名变化", "未参加", "全部单位"] {
+        assert!(t.iter().any(|c| c.contains(want)), "单位对比 lacks {want}");
+    }
+    // Every unit of 2026 ranked 1..=10 under the first indicator.
+    let rows: Vec<Vec<Data>> = league.rows().map(|r| r.to_vec()).collect();
+    let start = rows.iter().position(|r| r.first().map(|c| c.to_string()) == Some("2026年".into())).unwrap();
+    let ranks: Vec<f64> = rows[start + 2..start + 12].iter().map(|r| match r[0] { Data::Float(f) => f, ref other => panic!("rank {other:?}") }).collect();
+    assert_eq!(ranks.first(), Some(&1.0));
+    assert!(ranks.windows(2).all(|p| p[0] <= p[1]), "{ranks:?}");
+    for f in ["年度对比_Q4.png", "单位排名_会议负担.png", "单位排名_减负成效.png"] {
+        assert!(w.path("out/charts").join(f).exists(), "{f}");
+    }
+}

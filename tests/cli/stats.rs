@@ -314,3 +314,65 @@ fn column_means_get_welch_letters() {
     }
     assert!(expected.iter().any(|r| !r[4].is_empty()), "the reference has letters to check");
 }
+
+/// League tables by unit against the reference: the statistics fixture with Q1 as the
+/// unit, two indicators (a share, a mean), two waves. Values, bases and the tests of
+/// their change are the reference's figures by Q1 group; ranks follow the values.
+#[test]
+fn league_tables_match_the_reference() {
+    let w = Workdir::new();
+    let fx = root().join("tests/fixtures/stats");
+    let toml = std::fs::read_to_string(fx.join("survey.toml")).unwrap().replacen("banners = [\"Q1\"]", "banners = [\"Q1\"]\nunit = \"Q1\"", 1)
+        + "\n[[indicators]]\nid = \"整治\"\nquestion = \"Q8\"\noptions = [\"是\"]\n\n[[indicators]]\nid = \"满意\"\nquestion = \"Q4\"\nmeasure = \"mean\"\n";
+    w.write("survey.toml", toml);
+    w.copy(fx.join("data.csv"), "in/2025/data.csv");
+    w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
+    w.cmd("report").survey(w.path("survey.toml")).input(w.path("in")).args(["--charts", "none"]).out("out").run().expect_ok();
+    let (h, rows) = w.csv("out/league.csv");
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (eh, expected) = reference("expected_changes.csv");
+    let e = |n: &str| eh.iter().position(|x| x == n).unwrap();
+    for (indicator, question, option, measure) in [("整治", "Q8", "是", "percent"), ("满意", "Q4", "", "mean")] {
+        let refs: Vec<&Vec<String>> = expected.iter().filter(|r| r[e("question")] == question && r[e("banner")] == "Q1" && r[e("option")] == option && r[e("measure")] == measure).collect();
+        assert_eq!(refs.len(), 3, "{indicator}");
+        // Ranks from the reference values, higher is better.
+        let mut order: Vec<(f64, &str)> = refs.iter().map(|r| (r[e("value_to")].parse().unwrap(), r[e("group")].as_str())).collect();
+        order.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for r in &refs {
+            let g = &r[e("group")];
+            let got = rows.iter().find(|x| x[col("indicator")] == indicator && x[col("wave")] == "2026" && x[col("unit")] == *g).unwrap_or_else(|| panic!("{indicator} {g}"));
+            let key = format!("{indicator} {g}");
+            close(&format!("{key} value"), &got[col("value")], &r[e("value_to")]);
+            close(&format!("{key} base"), &got[col("base")], &r[e("base_to")]);
+            close(&format!("{key} change"), &got[col("change")], &r[e("change")]);
+            close(&format!("{key} statistic"), &got[col("statistic")], &r[e("statistic")]);
+            close(&format!("{key} p"), &got[col("p_value")], &r[e("p_value")]);
+            assert_eq!(got[col("sig")], r[e("sig")], "{key}");
+            let rank = order.iter().position(|(_, u)| u == g).unwrap() + 1;
+            assert_eq!(got[col("rank")], rank.to_string(), "{key}");
+            // Below the minimum base: ranked, marked, not tested.
+            if got[col("base")].parse::<f64>().unwrap() < 30.0 {
+                assert_eq!((got[col("test")].as_str(), got[col("base_note")].as_str()), ("", "样本过少"), "{key}");
+            }
+        }
+    }
+}
+
+#[test]
+fn compare_chooses_the_pair_and_explains_a_bad_one() {
+    let w = Workdir::new();
+    let fx = root().join("tests/fixtures/stats");
+    w.copy(fx.join("data.csv"), "in/2025/data.csv");
+    w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
+    let run = |extra: &[&str]| w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--charts", "none"]).args(extra).out("out").run();
+    for (arg, words) in [("2023:2026", "数据中没有"), ("2026", "早的年份:晚的年份"), ("2025:2025", "早的年份:晚的年份")] {
+        let r = run(&["--compare", arg]);
+        r.expect_code(2).expect_no_defect();
+        assert!(r.stderr().contains(words), "{arg}: {}", r.stderr());
+    }
+    // Later to earlier is allowed: the change is then earlier minus later.
+    run(&["--compare", "2026:2025"]).expect_ok();
+    let (h, rows) = w.csv("out/changes.csv");
+    let (f, t) = (h.iter().position(|x| x == "wave_from").unwrap(), h.iter().position(|x| x == "wave_to").unwrap());
+    assert!(!rows.is_empty() && rows.iter().all(|r| r[f] == "2026" && r[t] == "2025"));
+}

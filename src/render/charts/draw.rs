@@ -58,11 +58,11 @@ pub mod style {
 /// Pixel sizes for one dpi.
 pub(super) struct Metrics {
     pub(super) w: i32,
-    margin: i32,
-    title: f64,
-    label: f64,
-    value: f64,
-    caption: f64,
+    pub(super) margin: i32,
+    pub(super) title: f64,
+    pub(super) label: f64,
+    pub(super) value: f64,
+    pub(super) caption: f64,
 }
 
 impl Metrics {
@@ -77,7 +77,7 @@ impl Metrics {
             caption: px(style::CAPTION_PT),
         }
     }
-    fn line(&self, size: f64) -> i32 {
+    pub(super) fn line(&self, size: f64) -> i32 {
         (size * 1.35).ceil() as i32
     }
 }
@@ -87,7 +87,7 @@ fn font(size: f64) -> TextStyle<'static> {
 }
 
 /// Text width in pixels with the chart font.
-fn width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: f64) -> i32 {
+pub(super) fn width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: f64) -> i32 {
     area.estimate_text_size(text, &font(size)).map(|(w, _)| w as i32).unwrap_or((text.chars().count() as f64 * size) as i32)
 }
 
@@ -117,7 +117,7 @@ fn wrap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: f64
     lines
 }
 
-fn fmt_value(v: f64, percent: bool) -> String {
+pub(super) fn fmt_value(v: f64, percent: bool) -> String {
     if percent {
         format!("{v:.1}%")
     } else {
@@ -125,7 +125,7 @@ fn fmt_value(v: f64, percent: bool) -> String {
     }
 }
 
-type DrawResult = Result<(), String>;
+pub(super) type DrawResult = Result<(), String>;
 
 pub(super) fn e<E: std::fmt::Debug>(x: E) -> String {
     crate::output::person(&format!("{x:?}"))
@@ -133,7 +133,7 @@ pub(super) fn e<E: std::fmt::Debug>(x: E) -> String {
 
 /// Draws text with its line box's top at `at.1`. plotters' ab_glyph backend places the
 /// glyphs about 0.15 em high of that box; the offset puts them where the layout expects.
-fn text<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &str, size: f64, color: &RGBColor, at: (i32, i32)) -> DrawResult {
+pub(super) fn text<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &str, size: f64, color: &RGBColor, at: (i32, i32)) -> DrawResult {
     let dy = (size * 0.15).round() as i32;
     area.draw_text(s, &font(size).color(color), (at.0, at.1 + dy)).map_err(e)
 }
@@ -151,7 +151,7 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spe
     let inner = m.w - 2 * m.margin;
     let mut y = m.margin;
     let (title, caption) = match spec {
-        Spec::Bars { title, caption, .. } | Spec::Grouped { title, caption, .. } | Spec::Stacked { title, caption, .. } | Spec::Histogram { title, caption, .. } => (title, caption),
+        Spec::Bars { title, caption, .. } | Spec::Grouped { title, caption, .. } | Spec::Stacked { title, caption, .. } | Spec::Histogram { title, caption, .. } | Spec::Lines { title, caption, .. } => (title, caption),
     };
     for l in wrap(area, title, m.title, inner) {
         if paint {
@@ -163,6 +163,7 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spe
     // Legend for multi-series charts.
     let legend: Option<(Vec<String>, Vec<RGBColor>)> = match spec {
         Spec::Grouped { series, .. } => Some((series.clone(), series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect())),
+        Spec::Lines { series, .. } => Some((series.iter().map(|s| s.0.clone()).collect(), series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect())),
         Spec::Stacked { levels, .. } => Some((levels.clone(), style::ramp(levels.len()))),
         _ => None,
     };
@@ -307,6 +308,9 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spe
                 }
             }
             y = bottom + m.line(m.value) + 6;
+        }
+        Spec::Lines { x, series, percent, .. } => {
+            y = super::lines::draw_lines(area, x, series, *percent, m, y, paint)?;
         }
     }
     y += m.line(m.caption) / 2;

@@ -8,6 +8,7 @@
 //! renders on machines without Chinese fonts; SVG text names a family list viewers have.
 
 mod draw;
+mod lines;
 mod spec;
 
 use ab_glyph::{Font, FontRef};
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 use crate::output::write_atomic_path;
 use draw::{draw, e, layout_height, Metrics};
 pub use draw::style;
-pub use spec::{specs, Spec, MAX_BARS, MAX_SERIES};
+pub use spec::{comparison_specs, specs, Spec, MAX_BARS, MAX_SERIES};
 
 /// The embedded chart font (see assets/fonts/OFL.txt and make_subset.py).
 pub static DEFAULT_FONT: &[u8] = include_bytes!("../../../assets/fonts/NotoSansSC-diaoyan.otf");
@@ -185,7 +186,8 @@ pub struct Charts {
 
 impl crate::render::Output for Charts {
     fn write(&self, report: &crate::render::Report, dir: &Path) -> Result<crate::render::Written, crate::render::RenderError> {
-        let specs = specs(&report.results, &report.survey);
+        let mut specs = specs(&report.results, &report.survey);
+        specs.extend(comparison_specs(&report.results, &report.changes, &report.survey));
         let missing = self.font.missing(specs.iter().flat_map(|(_, s)| s.texts()));
         let mut notes = Vec::new();
         if !missing.is_empty() {

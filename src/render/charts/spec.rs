@@ -3,6 +3,7 @@
 //! without drawing anything.
 
 use crate::render::words::scope_prefix;
+use crate::stats::changes::Changes;
 use crate::stats::{BaseFlag, Breakdown, Measure, Results, Scope, Table};
 use crate::survey::{Kind, Survey};
 
@@ -17,6 +18,8 @@ pub enum Spec {
     Stacked { title: String, caption: String, levels: Vec<String>, bars: Vec<(String, Vec<f64>)> },
     /// Vertical histogram: (label, count) per bin.
     Histogram { title: String, caption: String, bins: Vec<(String, f64)> },
+    /// Lines across points of `x` (waves), one per series.
+    Lines { title: String, caption: String, x: Vec<String>, series: Vec<(String, Vec<Option<f64>>)>, percent: bool },
 }
 
 impl Spec {
@@ -41,6 +44,11 @@ impl Spec {
             Spec::Histogram { title, caption, bins } => {
                 v.extend([title.as_str(), caption.as_str()]);
                 v.extend(bins.iter().map(|b| b.0.as_str()));
+            }
+            Spec::Lines { title, caption, x, series, .. } => {
+                v.extend([title.as_str(), caption.as_str()]);
+                v.extend(x.iter().map(|s| s.as_str()));
+                v.extend(series.iter().map(|s| s.0.as_str()));
             }
         }
         v
@@ -231,6 +239,12 @@ pub(super) fn bounded(spec: Spec) -> Spec {
             Spec::Stacked { title: cut(&title, 200), caption: cut(&(caption + &left_out(n, "条")), 300), levels, bars }
         }
         Spec::Histogram { title, caption, bins } => Spec::Histogram { title: cut(&title, 200), caption: cut(&caption, 300), bins },
+        Spec::Lines { title, caption, x, mut series, percent } => {
+            let n = series.len().saturating_sub(MAX_SERIES);
+            series.truncate(MAX_SERIES);
+            let series = series.into_iter().map(|(l, v)| (label(l), v)).collect();
+            Spec::Lines { title: cut(&title, 200), caption: cut(&(caption + &left_out(n, "选项")), 300), x, series, percent }
+        }
     }
 }
 
@@ -250,3 +264,48 @@ fn bin_label(lo: f64, hi: f64) -> String {
     }
 }
 
+
+/// Charts of the comparison: per question (whole sample), its shares across waves —
+/// bars by wave for two waves, a line per option for three or more — with the options
+/// whose change is significant marked ↑/↓ (the others did not change significantly);
+/// and per indicator, the units of the newest wave in rank order with their move.
+pub fn comparison_specs(r: &Results, ch: &Changes, survey: &Survey) -> Vec<(String, Spec)> {
+    let mut out = Vec::new();
+    let waves: Vec<&String> = r.waves.iter().filter(|w| !w.is_empty()).collect();
+    if waves.len() >= 2 {
+        let last_pair = ch.pairs.iter().find(|(a, b)| waves.len() == 2 || (a == waves[waves.len() - 2] && b == waves[waves.len() - 1]));
+        for q in survey.questions.iter().filter(|q| matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale)) {
+            let by_wave: Vec<Option<&Table>> = waves.iter().map(|w| r.tables.iter().find(|t| t.question == q.id && t.breakdown.is_overall() && t.scope.is_wave(w))).collect();
+            let Some(first) = by_wave.iter().flatten().next() else { continue };
+            let options: Vec<&str> = first.rows.iter().filter(|x| x.measure == Measure::Percent).map(|x| x.option.as_str()).collect();
+            let mark = |o: &str| -> &'static str {
+                let Some((a, b)) = last_pair else { return "" };
+                ch.rows.iter().find(|c| c.question == q.id && c.breakdown.is_overall() && c.option == o && c.measure == Measure::Percent && c.from == *a && c.to == *b).and_then(|c| c.sig).map(|d| d.arrow()).unwrap_or("")
+            };
+            let value = |t: &Option<&Table>, o: &str| t.and_then(|t| t.row(o, Measure::Percent)).and_then(|x| x.cells[0].value);
+            let title = format!("{}. {}（{}）", q.id, q.text, waves.iter().map(|w| w.as_str()).collect::<Vec<_>>().join("、"));
+            let pair_text = last_pair.map(|(a, b)| format!("{a}→{b}")).unwrap_or_default();
+            let caption = format!("↑↓：{pair_text} 变化显著（α={}）；未标注的为无显著变化。各年样本量 {}", r.options.alpha, by_wave.iter().zip(&waves).map(|(t, w)| format!("{w}年 n={}", t.map(|t| t.bases[0]).unwrap_or(0))).collect::<Vec<_>>().join("，"));
+            let spec = if waves.len() == 2 {
+                let categories = options.iter().map(|o| (format!("{o}{}", mark(o)), by_wave.iter().map(|t| value(t, o)).collect())).collect();
+                Spec::Grouped { title, caption, series: waves.iter().map(|w| format!("{w}年")).collect(), categories, percent: true }
+            } else {
+                let series = options.iter().map(|o| (format!("{o}{}", mark(o)), by_wave.iter().map(|t| value(t, o)).collect())).collect();
+                Spec::Lines { title, caption, x: waves.iter().map(|w| w.to_string()).collect(), series, percent: true }
+            };
+            out.push((format!("年度对比_{}", q.id), bounded(spec)));
+        }
+    }
+    for l in &r.leagues {
+        let Some(lw) = l.waves.last() else { continue };
+        let moves = |u: &str| l.changes.iter().find(|c| c.unit == u && c.to == lw.wave).and_then(|c| c.rank_change).map(|k| if k > 0 { format!(" ↑{k}") } else if k < 0 { format!(" ↓{}", -k) } else { String::new() }).unwrap_or_default();
+        let items: Vec<(String, f64)> = lw.units.iter().filter_map(|u| Some((format!("{}. {}{}{}", u.rank?, u.unit, moves(&u.unit), if u.flag == BaseFlag::Small { "*" } else { "" }), u.value?))).collect();
+        if items.is_empty() {
+            continue;
+        }
+        let dir = if l.better == crate::survey::indicators::Better::Higher { "越高越好" } else { "越低越好" };
+        let caption = format!("{}年，按排名排列（{dir}）；↑↓为与上一年相比排名的升降；* 样本量过少，仅供参考。{}", lw.wave, l.definition);
+        out.push((format!("单位排名_{}", l.id), bounded(Spec::Bars { title: format!("{}（{}年）", l.name, lw.wave), caption, items, percent: l.percent && !l.is_index })));
+    }
+    out
+}

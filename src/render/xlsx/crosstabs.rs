@@ -16,7 +16,7 @@ pub(super) fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Result
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
     let mut row = 0u32;
-    ws.put_fmt(row, 0, format!("交叉分析（按{label}分组）：列百分比；“显著”列的字母表示该组比例显著高于字母所代表的组（α={}）", r.options.alpha), &st.title)?;
+    ws.put_fmt(row, 0, format!("交叉分析（按{label}分组）：列百分比；“显著”列的字母表示该组比例（或平均分）显著高于字母所代表的组（α={}；比例用 z 检验，平均分用 Welch t 检验）", r.options.alpha), &st.title)?;
     let mut groups = 0;
     row += 2;
     for t in r.by(banner) {

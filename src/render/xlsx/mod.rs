@@ -4,8 +4,10 @@
 //! a percent format; column widths are computed from the display width of Chinese text
 //! (rust_xlsxwriter's autofit counts a CJK character as half its width).
 
+mod changes;
 mod crosstabs;
 mod frequencies;
+mod league;
 mod lists;
 mod overview;
 mod status;
@@ -74,6 +76,22 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
         if groups <= 7 {
             ws.set_print_fit_to_pages(1, 0);
         }
+    }
+    if !rep.changes.pairs.is_empty() {
+        let ws = wb.add_worksheet();
+        let sheet = sheet_name("年度对比", &mut taken);
+        ws.set_name(&sheet)?;
+        changes::year_over_year(ws, &sheet, &st, rep)?;
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+    }
+    if league::any(r) {
+        let ws = wb.add_worksheet();
+        let sheet = sheet_name("单位对比", &mut taken);
+        ws.set_name(&sheet)?;
+        league::leagues(ws, &sheet, &st, r)?;
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
     }
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name("数据问题", &mut taken))?;

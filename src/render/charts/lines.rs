@@ -1,0 +1,47 @@
+//! Line charts across waves: one line per series, a point and its value at each wave,
+//! the wave labels below. Layout in pixels like the other charts (see `draw.rs`).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::draw::{e, fmt_value, text, width, Metrics};
+use super::style;
+
+/// Draws the lines from the top `y`; returns the y below them.
+pub(super) fn draw_lines<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, x: &[String], series: &[(String, Vec<Option<f64>>)], percent: bool, m: &Metrics, y: i32, paint: bool) -> Result<i32, String> {
+    let h = (m.w as f64 * 0.42) as i32;
+    let value_w = width(area, &fmt_value(100.0, percent), m.value);
+    let x0 = m.margin + value_w;
+    let x1 = m.w - m.margin - value_w;
+    let top = y + m.line(m.value);
+    let bottom = top + h;
+    let all: Vec<f64> = series.iter().flat_map(|s| s.1.iter().flatten().copied()).collect();
+    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+    // Shares from 0; means from a little below their lowest.
+    let (lo, hi) = if percent { (0.0, hi.max(1.0)) } else { (lo - (hi - lo).max(0.5) * 0.2, hi + (hi - lo).max(0.5) * 0.1) };
+    let n = x.len().max(2) as i32;
+    let px = |i: usize| x0 + (x1 - x0) * i as i32 / (n - 1);
+    let py = |v: f64| bottom - ((v - lo) / (hi - lo).max(1e-9) * h as f64).round() as i32;
+    if paint {
+        area.draw(&PathElement::new(vec![(x0, bottom), (x1, bottom)], style::GRID.stroke_width(2))).map_err(e)?;
+        for (i, label) in x.iter().enumerate() {
+            let lw = width(area, label, m.label);
+            text(area, label, m.label, &style::TEXT, (px(i) - lw / 2, bottom + 6))?;
+        }
+        for (k, (_, vals)) in series.iter().enumerate() {
+            let c = style::SERIES[k % style::SERIES.len()];
+            let pts: Vec<(i32, i32)> = vals.iter().enumerate().filter_map(|(i, v)| v.map(|v| (px(i), py(v)))).collect();
+            area.draw(&PathElement::new(pts.clone(), c.stroke_width(3))).map_err(e)?;
+            for (i, v) in vals.iter().enumerate() {
+                let Some(v) = v else { continue };
+                area.draw(&Circle::new((px(i), py(*v)), 5, c.filled())).map_err(e)?;
+                // Values at the last wave only, so that labels do not collide.
+                if i + 1 == vals.len() {
+                    text(area, &fmt_value(*v, percent), m.value * 0.9, &c, (px(i) + 8, py(*v) - m.line(m.value * 0.9) / 2))?;
+                }
+            }
+        }
+    }
+    Ok(bottom + m.line(m.label) + 10)
+}

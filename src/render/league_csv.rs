@@ -1,0 +1,53 @@
+//! league.csv: the unit league tables, one row per indicator (or index), wave and unit
+//! (UTF-8 with BOM). Written when survey.toml names indicators. The columns are fixed.
+
+use std::path::Path;
+
+use super::results_csv::num;
+use super::words::base_mark;
+use super::{Output, RenderError, Report, Written};
+use crate::output::write_csv_rows;
+
+pub const LEAGUE_HEADER: [&str; 15] =
+    ["indicator", "indicator_name", "wave", "unit", "value", "base", "rank", "previous_wave", "change", "rank_change", "test", "statistic", "p_value", "sig", "base_note"];
+
+/// league.csv.
+pub struct LeagueCsv;
+
+impl Output for LeagueCsv {
+    fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
+        let leagues = &report.results.leagues;
+        if leagues.is_empty() {
+            return Ok(Written::default());
+        }
+        let mut rows: Vec<[String; 15]> = Vec::new();
+        for l in leagues {
+            for (k, lw) in l.waves.iter().enumerate() {
+                let prev = k.checked_sub(1).map(|p| l.waves[p].wave.clone()).unwrap_or_default();
+                for u in &lw.units {
+                    let c = l.changes.iter().find(|c| c.unit == u.unit && c.to == lw.wave);
+                    rows.push([
+                        l.id.clone(),
+                        l.name.clone(),
+                        lw.wave.clone(),
+                        u.unit.clone(),
+                        num(u.value),
+                        u.base.to_string(),
+                        u.rank.map(|r| r.to_string()).unwrap_or_default(),
+                        if c.is_some() { prev.clone() } else { String::new() },
+                        num(c.and_then(|c| c.change)),
+                        c.and_then(|c| c.rank_change).map(|r| r.to_string()).unwrap_or_default(),
+                        c.and_then(|c| c.test).map(|t| t.0.name().to_string()).unwrap_or_default(),
+                        num(c.and_then(|c| c.test).map(|t| t.1)),
+                        num(c.and_then(|c| c.test).map(|t| t.2)),
+                        c.and_then(|c| c.sig).map(|d| d.arrow().to_string()).unwrap_or_default(),
+                        base_mark(u.flag).to_string(),
+                    ]);
+                }
+            }
+        }
+        let path = dir.join("league.csv");
+        write_csv_rows(&path, &LEAGUE_HEADER, rows)?;
+        Ok(Written::file(path, "league.csv   各单位在各项指标上的数值、排名和变化"))
+    }
+}

@@ -1,0 +1,151 @@
+//! The 年度对比 sheet: per question (whole sample), each figure in every wave, the
+//! change for each pair of waves compared (percentage points for shares, points for
+//! means) with its significance, the bases, what cannot be compared and why, and a
+//! native chart (bars by wave for two waves, lines for three or more).
+
+use rust_xlsxwriter::{Chart, ChartFont, ChartMarker, ChartType, Worksheet, XlsxError};
+
+use super::style::{chart_rows, write_dec, write_pct, Put, Styles, Widths};
+use crate::render::words::{change_mark, table_heading};
+use crate::render::Report;
+use crate::stats::changes::Change;
+use crate::stats::{Breakdown, Measure, Scope, Table};
+
+pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: &Report) -> Result<(), XlsxError> {
+    let r = &rep.results;
+    let ch = &rep.changes;
+    let waves: Vec<&String> = r.waves.iter().filter(|w| !w.is_empty()).collect();
+    let mut widths = Widths::default();
+    widths.see(0, "选项选项选项选项选项选项", 50.0);
+    ws.put_fmt(0, 0, format!("年度对比（总体）：各年的比例和平均分；“变化”为百分点（平均分为分）；↑↓ 表示变化显著（α={}，比例用 z 检验，平均分用 Welch t 检验），样本量低于 {} 的不做检验", r.options.alpha, r.options.min_base), &st.title)?;
+    let mut row = 2u32;
+    for q in &rep.survey.questions {
+        // The overall table of each wave (the question's parts in order).
+        let mut parts: Vec<&str> = Vec::new();
+        for t in r.tables.iter().filter(|t| t.question_id() == q.id && t.breakdown.is_overall() && matches!(t.scope, Scope::Wave(_))) {
+            if !parts.contains(&t.question.as_str()) {
+                parts.push(&t.question);
+            }
+        }
+        for part in parts {
+            let by_wave: Vec<Option<&Table>> = waves.iter().map(|w| r.tables.iter().find(|t| t.question == *part && t.breakdown.is_overall() && t.scope.is_wave(w))).collect();
+            let Some(first) = by_wave.iter().flatten().next() else { continue };
+            let lines: Vec<(String, Measure)> = first.rows.iter().filter(|x| matches!(x.measure, Measure::Percent | Measure::Top2 | Measure::Bottom2 | Measure::FirstShare | Measure::Mean)).map(|x| (x.option.clone(), x.measure)).collect();
+            if lines.is_empty() {
+                continue;
+            }
+            ws.put_fmt(row, 0, table_heading(first, false), &st.heading)?;
+            row += 1;
+            // Header: 选项 | waves… | per pair: 变化, 显著 | 说明
+            let mut col = 0u16;
+            ws.put_fmt(row, col, "选项", &st.head)?;
+            col += 1;
+            let wave_col = col;
+            for w in &waves {
+                ws.put_fmt(row, col, w.as_str(), &st.head)?;
+                col += 1;
+            }
+            let pair_col = col;
+            for (a, b) in &ch.pairs {
+                ws.put_fmt(row, col, format!("{a}→{b} 变化"), &st.head)?;
+                ws.put_fmt(row, col + 1, "显著性", &st.head)?;
+                widths.see(col, "2024→2025 变化", 20.0);
+                widths.see(col + 1, "未检验（样本量不足）", 22.0);
+                col += 2;
+            }
+            let note_col = col;
+            ws.put_fmt(row, note_col, "说明", &st.head)?;
+            let head_row = row;
+            row += 1;
+            let first_line = row;
+            for (option, measure) in &lines {
+                let label = if option.is_empty() { measure.label().to_string() } else if *measure == Measure::Percent { option.clone() } else { format!("{option}（{}）", measure.label()) };
+                ws.put_fmt(row, 0, &label, &st.text)?;
+                widths.see(0, &label, 50.0);
+                for (k, t) in by_wave.iter().enumerate() {
+                    let v = t.and_then(|t| t.row(option, *measure)).and_then(|x| x.cells[0].value);
+                    let c = wave_col + k as u16;
+                    if measure.is_percent() {
+                        write_pct(ws, row, c, v, st)?;
+                    } else {
+                        write_dec(ws, row, c, v, st)?;
+                    }
+                }
+                let mut notes = Vec::new();
+                for (k, (a, b)) in ch.pairs.iter().enumerate() {
+                    let c = pair_col + 2 * k as u16;
+                    let found: Option<&Change> = ch.rows.iter().find(|x| x.question == *part && x.breakdown == Breakdown::Overall && x.option == *option && x.measure == *measure && x.from == *a && x.to == *b);
+                    match found {
+                        Some(x) => {
+                            write_dec(ws, row, c, x.change, st)?;
+                            let mark = change_mark(x);
+                            ws.put_fmt(row, c + 1, mark, if x.sig.is_some() { &st.sig } else { &st.text })?;
+                        }
+                        None => {
+                            ws.put_fmt(row, c, "—", &st.text)?;
+                            ws.put_fmt(row, c + 1, "不可比", &st.warn)?;
+                            if let Some(n) = ch.not_comparable.iter().find(|n| n.question == q.id && n.from == *a && n.to == *b && (n.what.is_empty() || n.what == *option)) {
+                                if !notes.contains(&n.reason) {
+                                    notes.push(n.reason.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+                ws.put_fmt(row, note_col, notes.join("；"), &st.text)?;
+                widths.see(note_col, &notes.join("；"), 40.0);
+                row += 1;
+            }
+            let n_pct = lines.iter().take_while(|(_, m)| *m == Measure::Percent).count() as u32;
+            ws.put_fmt(row, 0, "有效样本（人）", &st.head)?;
+            for (k, t) in by_wave.iter().enumerate() {
+                match t {
+                    Some(t) => ws.write_number_with_format(row, wave_col + k as u16, t.bases[0] as f64, &st.int)?,
+                    None => ws.put_fmt(row, wave_col + k as u16, "未调查", &st.warn)?,
+                };
+            }
+            row += 1;
+            let mut chart_end = 0;
+            if n_pct > 0 {
+                let chart = wave_chart(sheet, &table_heading(first, false), (first_line, first_line + n_pct - 1), head_row, wave_col, waves.len() as u16);
+                ws.insert_chart(head_row - 1, note_col + 1, &chart)?;
+                chart_end = head_row - 1 + chart_rows((n_pct + 4).max(12));
+            }
+            row = (row + 1).max(chart_end + 1);
+        }
+    }
+    for (k, w) in waves.iter().enumerate() {
+        widths.see(1 + k as u16, w, 12.0);
+    }
+    widths.apply(ws)?;
+    ws.set_freeze_panes(0, 1)?;
+    Ok(())
+}
+
+/// Two waves: bars of each option per wave; three or more: a line per option across waves.
+fn wave_chart(sheet: &str, title: &str, rows: (u32, u32), head_row: u32, first_col: u16, n_waves: u16) -> Chart {
+    let mut ch;
+    if n_waves <= 2 {
+        ch = Chart::new(ChartType::Bar);
+        for k in 0..n_waves {
+            let c = first_col + k;
+            ch.add_series().set_categories((sheet, rows.0, 0, rows.1, 0)).set_values((sheet, rows.0, c, rows.1, c)).set_name((sheet, head_row, c));
+        }
+        ch.x_axis().set_num_format("0%");
+        ch.y_axis().set_reverse();
+    } else {
+        ch = Chart::new(ChartType::Line);
+        for r in rows.0..=rows.1 {
+            ch.add_series()
+                .set_marker(&ChartMarker::new().set_automatic())
+                .set_categories((sheet, head_row, first_col, head_row, first_col + n_waves - 1))
+                .set_values((sheet, r, first_col, r, first_col + n_waves - 1))
+                .set_name((sheet, r, 0));
+        }
+        ch.y_axis().set_num_format("0%");
+    }
+    ch.title().set_name(title).set_font(ChartFont::new().set_size(10).set_bold());
+    let n = (rows.1 - rows.0 + 1).max(1);
+    ch.set_width(520).set_height(chart_rows((n + 4).max(12)) * 17);
+    ch
+}
