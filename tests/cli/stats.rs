@@ -376,3 +376,26 @@ fn compare_chooses_the_pair_and_explains_a_bad_one() {
     let (f, t) = (h.iter().position(|x| x == "wave_from").unwrap(), h.iter().position(|x| x == "wave_to").unwrap());
     assert!(!rows.is_empty() && rows.iter().all(|r| r[f] == "2026" && r[t] == "2025"));
 }
+
+/// Weighted changes: shares on the weighted base, z-tests on the effective bases.
+#[test]
+fn weighted_changes_match_the_reference() {
+    let w = Workdir::new();
+    let fx = root().join("tests/fixtures/stats");
+    w.copy(fx.join("data.csv"), "in/2025/data.csv");
+    w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
+    w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--weight", "Q9", "--charts", "none"]).out("out").run().expect_ok();
+    let (h, rows) = w.csv("out/changes.csv");
+    let c = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (eh, expected) = reference("expected_weighted_changes.csv");
+    let e = |n: &str| eh.iter().position(|x| x == n).unwrap();
+    for r in &expected {
+        let got = rows
+            .iter()
+            .find(|x| x[c("question")] == r[e("question")] && x[c("banner")] == "总体" && x[c("option")] == r[e("option")] && x[c("measure")] == "percent")
+            .unwrap_or_else(|| panic!("{r:?}"));
+        for f in ["value_from", "value_to", "base_from", "base_to", "statistic", "p_value"] {
+            close(&format!("{} {} {f}", r[e("question")], r[e("option")]), &got[c(f)], &r[e(f)]);
+        }
+    }
+}

@@ -255,6 +255,25 @@ def changes(a, b):
     return out
 
 
+def weighted_changes(a, b, weight="Q9"):
+    """Changes of weighted shares (Q2 and Q8, whole sample): shares on the weighted base,
+    the z-test on the effective bases (Σw)²/Σw² of each wave."""
+    out = []
+    for q, opts in [("Q2", Q2), ("Q8", Q8)]:
+        for o in opts:
+            vals = []
+            for d in (a, b):
+                sub = d[d[q].notna()]
+                w = sub[weight]
+                p = w[sub[q] == o].sum() / w.sum()
+                vals.append((p, w.sum() ** 2 / (w ** 2).sum(), len(sub)))
+            (pa, ea, na), (pb, eb, nb) = vals
+            z, pv = proportions_ztest([pb * eb, pa * ea], [eb, ea])
+            out.append({"question": q, "option": o, "value_from": pa * 100, "value_to": pb * 100,
+                        "base_from": na, "base_to": nb, "statistic": z, "p_value": pv})
+    return out
+
+
 def mean_letters(df, q):
     """SPSS-style letters for the means of q by Q1: pairwise Welch t-tests between groups
     whose base is at least MIN_BASE."""
@@ -390,6 +409,7 @@ def main():
     first, second = load(DATA), load(DATA2)
     pd.DataFrame(changes(first, second)).to_csv(OUT / "expected_changes.csv", index=False, encoding="utf-8")
     pd.DataFrame(mean_letters(first, "Q4") + mean_letters(first, "Q6")).to_csv(OUT / "expected_mean_letters.csv", index=False, encoding="utf-8")
+    pd.DataFrame(weighted_changes(first, second)).to_csv(OUT / "expected_weighted_changes.csv", index=False, encoding="utf-8")
     print(f"wrote {DATA.name}, {DATA2.name} and the expected figures to {OUT}")
 
 
