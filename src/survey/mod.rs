@@ -435,4 +435,29 @@ show_if = { question = "Q1", any_of = ["党政干部"] }
         assert!(err(&OK.replace("any_of = [\"党政干部\"]", "any_of = [\"群众\"]")).contains("群众"));
         assert!(err(&OK.replace("question = \"Q1\", any_of", "question = \"Q2\", any_of")).contains("单选题"));
     }
+
+    #[test]
+    fn history_and_indicators_are_checked() {
+        let with = |extra: &str| format!("{OK}{extra}");
+        // A survey edited between years loads, with its round trip.
+        let good = with("[questions.history.2024]\nnumber = 4\nrenamed = { \"高\" = \"较高\" }\nmissing = [\"低\"]\n");
+        let s = Survey::from_toml(&good).unwrap();
+        assert_eq!(s.questions[2].number_in("2024"), Some(4));
+        assert_eq!(s.questions[2].number_in("2025"), Some(3));
+        assert_eq!(s.questions[2].renamed_in("2024"), vec![(1, "较高")]);
+        assert_eq!(Survey::from_toml(&s.to_toml()).unwrap(), s);
+        assert!(err(&with("[questions.history.2024]\nrenamed = { \"中\" = \"一般\" }\n")).contains("不是它现在的选项"));
+        assert!(err(&with("[questions.history.2024]\nmissing = [\"中\"]\n")).contains("missing"));
+        assert!(err(&with("[questions.history.2024]\nnumber = 1\n")).contains("题号都是 1"));
+        assert!(err(&with("[questions.history.2024]\nnumbr = 4\n")).contains("numbr"));
+        let ind = |body: &str| with(&format!("[[indicators]]\nid = \"a\"\n{body}\n"));
+        assert!(Survey::from_toml(&ind("question = \"Q1\"\noptions = [\"党政干部\"]")).is_ok());
+        assert!(Survey::from_toml(&ind("question = \"Q2/三会一课\"\nmeasure = \"top2\"")).is_ok());
+        assert!(err(&ind("question = \"Q2\"\nmeasure = \"top2\"")).contains("哪一行"));
+        assert!(err(&ind("question = \"Q1\"\nmeasure = \"mean\"")).contains("mean"));
+        assert!(err(&ind("question = \"Q1\"\noptions = [\"群众\"]")).contains("群众"));
+        assert!(err(&ind("question = \"Q9\"\noptions = [\"x\"]")).contains("Q9"));
+        assert!(err(&ind("question = \"Q1\"")).contains("options"));
+        assert!(err(&with("[[indices]]\nid = \"i\"\nparts = [{ indicator = \"无\" }]\n")).contains("没有在"));
+    }
 }
