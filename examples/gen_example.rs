@@ -155,56 +155,77 @@ fn wjx_multi(sel: &[bool], opts: &[&str], other: Option<&str>) -> String {
         .join("┋")
 }
 
-fn write_wjx(path: &Path, rng: &mut Rng) {
+/// A 问卷星 text export of one round. 2025 has today's questionnaire and two double
+/// submissions; 2024 has the questionnaire before its revision (see the module docs).
+fn write_wjx(path: &Path, rng: &mut Rng, year: u32) {
+    let old = year == 2024;
     let mut wb = workbook();
     let ws = wb.add_worksheet();
     ws.set_name("Sheet1").unwrap();
     let mut headers: Vec<String> = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"].iter().map(|s| s.to_string()).collect();
     headers.push("1、您的身份(单选题 *必答)".into());
     headers.push("2、您所在的单位(单选题 *必答)".into());
-    headers.push("3、您认为形式主义问题主要存在于 ".into());
+    headers.push(if old { "3、您认为形式主义问题主要存在于(单选题 *必答)" } else { "3、您认为形式主义问题主要存在于 " }.into());
     headers.push("4、您认为当前形式主义主要表现在哪些方面(多选题 *必答)".into());
-    headers.push("5、您认为形式主义问题主要集中在哪些环节(多选题 *必答)".into());
+    headers.push(if old { "5、您认为形式主义主要集中在哪些环节(多选题 *必答)" } else { "5、您认为形式主义问题主要集中在哪些环节(多选题 *必答)" }.into());
     headers.push(format!("6、您所在党支部落实以下制度的情况—{}", ROWS[0]));
     headers.extend(ROWS[1..].iter().map(|s| s.to_string()));
     headers.push("7、请对以下减负措施的迫切程度排序(排序题 *必答)".into());
     headers.push("8、您所在单位是否开展过形式主义专项整治".into());
-    headers.push("9、专项整治后，您感受到的工作负担变化".into());
-    headers.push("10、近一个月您参加的各类会议次数".into());
-    headers.push("11、您对整治形式主义、为基层减负的意见和建议".into());
+    // Question 9 was added in 2025; the two after it moved up one number.
+    let n0 = if old { 9 } else { 10 };
+    if !old {
+        headers.push("9、专项整治后，您感受到的工作负担变化".into());
+    }
+    headers.push(format!("{n0}、近一个月您参加的各类会议次数"));
+    headers.push(format!("{}、您对整治形式主义、为基层减负的意见和建议", n0 + 1));
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(0, c as u16, h).unwrap();
     }
+    // 2024 called 说不清 说不好, and had no option 政务APP和工作群过多.
+    let where_names = if old { ["机关", "基层单位", "两者都有", "说不好"] } else { WHERE };
+    let q4_opts: Vec<&str> = Q4.iter().enumerate().filter(|(i, _)| !old || *i != 5).map(|(_, s)| *s).collect();
     let mut row = 1u32;
     let mut seq = 1;
     let ips = ["183.192.16.69(上海-上海)", "116.228.88.12(北京-北京)", "221.6.33.101(江苏-南京)"];
     let mut repeat: Option<Vec<String>> = None;
-    for (u, _) in UNITS.iter().enumerate() {
-        let n = rng.range(34, 48);
+    // 区统计局 (the last unit) joined the survey in 2025.
+    let units = if old { UNITS.len() - 1 } else { UNITS.len() };
+    for u in 0..units {
+        let n = if old { rng.range(32, 44) } else { rng.range(34, 48) };
         for k in 0..n {
-            let r = respondent(rng, u, 2025);
+            let mut r = respondent(rng, u, year);
+            if old {
+                r.q4[5] = false;
+                if !r.q4.iter().any(|b| *b) {
+                    r.q4[0] = true;
+                }
+            }
+            let q4_sel: Vec<bool> = r.q4.iter().enumerate().filter(|(i, _)| !old || *i != 5).map(|(_, b)| *b).collect();
             let day = 10 + (seq % 12);
             let mut cells: Vec<String> = vec![
                 seq.to_string(),
-                format!("2025/6/{day} {:02}:{:02}:{:02}", 8 + seq % 10, seq * 7 % 60, seq * 13 % 60),
+                format!("{year}/6/{day} {:02}:{:02}:{:02}", 8 + seq % 10, seq * 7 % 60, seq * 13 % 60),
                 format!("{}秒", rng.range(95, 600)),
                 "微信".into(),
                 "N/A".into(),
                 ips[seq % 3].into(),
                 IDENT[r.ident].into(),
                 UNITS[r.unit].into(),
-                WHERE[r.where_].into(),
-                wjx_multi(&r.q4, &Q4, r.q4_other),
+                where_names[r.where_].into(),
+                wjx_multi(&q4_sel, &q4_opts, r.q4_other),
                 wjx_multi(&r.q5, &Q5, r.q5_other),
             ];
             cells.extend(r.q6.iter().map(|v| format!("{v}分")));
             cells.push(r.q7.iter().map(|i| Q7[*i]).collect::<Vec<_>>().join("→"));
             cells.push(YESNO[r.q8].into());
-            cells.push(r.q9.map(|i| Q9[i].to_string()).unwrap_or_else(|| "(跳过)".into()));
+            if !old {
+                cells.push(r.q9.map(|i| Q9[i].to_string()).unwrap_or_else(|| "(跳过)".into()));
+            }
             cells.push(r.q10.to_string());
             cells.push(r.q11.map(|s| s.to_string()).unwrap_or_else(|| "(空)".into()));
-            // Two submissions arrive twice (a double click on 提交): same time, same answers.
-            if u == 3 && (k == 5 || k == 9) {
+            // Two submissions of 2025 arrive twice (a double click on 提交): same time, same answers.
+            if !old && u == 3 && (k == 5 || k == 9) {
                 repeat = Some(cells.clone());
             }
             for (c, v) in cells.iter().enumerate() {
@@ -220,67 +241,6 @@ fn write_wjx(path: &Path, rng: &mut Rng) {
                 row += 1;
                 seq += 1;
             }
-        }
-    }
-    wb.save(path).unwrap();
-}
-
-/// The 2024 round: the questionnaire before its 2025 revision (see the module docs).
-fn write_wjx_2024(path: &Path, rng: &mut Rng) {
-    let mut wb = workbook();
-    let ws = wb.add_worksheet();
-    ws.set_name("Sheet1").unwrap();
-    let mut headers: Vec<String> = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"].iter().map(|s| s.to_string()).collect();
-    headers.push("1、您的身份(单选题 *必答)".into());
-    headers.push("2、您所在的单位(单选题 *必答)".into());
-    headers.push("3、您认为形式主义问题主要存在于(单选题 *必答)".into());
-    headers.push("4、您认为当前形式主义主要表现在哪些方面(多选题 *必答)".into());
-    headers.push("5、您认为形式主义主要集中在哪些环节(多选题 *必答)".into());
-    headers.push(format!("6、您所在党支部落实以下制度的情况—{}", ROWS[0]));
-    headers.extend(ROWS[1..].iter().map(|s| s.to_string()));
-    headers.push("7、请对以下减负措施的迫切程度排序(排序题 *必答)".into());
-    headers.push("8、您所在单位是否开展过形式主义专项整治".into());
-    headers.push("9、近一个月您参加的各类会议次数".into());
-    headers.push("10、您对整治形式主义、为基层减负的意见和建议".into());
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string(0, c as u16, h).unwrap();
-    }
-    let where_2024 = ["机关", "基层单位", "两者都有", "说不好"];
-    let mut row = 1u32;
-    // 区统计局 (the last unit) joined the survey in 2025.
-    for u in 0..UNITS.len() - 1 {
-        for _ in 0..rng.range(32, 44) {
-            let mut r = respondent(rng, u, 2024);
-            // 政务APP和工作群过多 was not an option in 2024.
-            r.q4[5] = false;
-            if !r.q4.iter().any(|b| *b) {
-                r.q4[0] = true;
-            }
-            let q4_opts: Vec<&str> = Q4.iter().enumerate().filter(|(i, _)| *i != 5).map(|(_, s)| *s).collect();
-            let q4_sel: Vec<bool> = r.q4.iter().enumerate().filter(|(i, _)| *i != 5).map(|(_, b)| *b).collect();
-            let seq = row as usize;
-            let mut cells: Vec<String> = vec![
-                seq.to_string(),
-                format!("2024/6/{} {:02}:{:02}:{:02}", 10 + seq % 12, 8 + seq % 10, seq * 7 % 60, seq * 13 % 60),
-                format!("{}秒", rng.range(95, 600)),
-                "微信".into(),
-                "N/A".into(),
-                "183.192.16.69(上海-上海)".into(),
-                IDENT[r.ident].into(),
-                UNITS[r.unit].into(),
-                where_2024[r.where_].into(),
-                wjx_multi(&q4_sel, &q4_opts, r.q4_other),
-                wjx_multi(&r.q5, &Q5, r.q5_other),
-            ];
-            cells.extend(r.q6.iter().map(|v| format!("{v}分")));
-            cells.push(r.q7.iter().map(|i| Q7[*i]).collect::<Vec<_>>().join("→"));
-            cells.push(YESNO[r.q8].into());
-            cells.push(r.q10.to_string());
-            cells.push(r.q11.map(|s| s.to_string()).unwrap_or_else(|| "(空)".into()));
-            for (c, v) in cells.iter().enumerate() {
-                ws.write_string(row, c as u16, v).unwrap();
-            }
-            row += 1;
         }
     }
     wb.save(path).unwrap();
@@ -421,7 +381,7 @@ fn main() {
         std::fs::create_dir_all(&d).unwrap();
     }
     let mut rng = Rng(20251123);
-    write_wjx(&root.join("2025/问卷星导出_按选项文本.xlsx"), &mut rng);
+    write_wjx(&root.join("2025/问卷星导出_按选项文本.xlsx"), &mut rng, 2025);
     for (u, name) in UNITS.iter().enumerate() {
         let (h, rows) = unit_rows(&mut rng, u);
         if u == 8 {
@@ -431,6 +391,6 @@ fn main() {
         }
     }
     // The 2024 round last, with its own seed, so that the later rounds do not depend on it.
-    write_wjx_2024(&root.join("2024/问卷星导出_2024年.xlsx"), &mut Rng(20241123));
+    write_wjx(&root.join("2024/问卷星导出_2024年.xlsx"), &mut Rng(20241123), 2024);
     println!("已生成示例数据：{}", root.display());
 }

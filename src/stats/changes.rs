@@ -107,6 +107,38 @@ fn compared(m: Measure) -> bool {
     matches!(m, Measure::Percent | Measure::Top2 | Measure::Bottom2 | Measure::FirstShare | Measure::Mean)
 }
 
+/// One figure in one wave, as a test of its change needs it.
+pub(crate) struct Point {
+    /// A share in 0–100, or a mean.
+    pub value: Option<f64>,
+    pub n_eff: f64,
+    /// The sd of a mean (None for a share).
+    pub sd: Option<f64>,
+}
+
+/// The test of the change `from` → `to` (z for shares, Welch for means; none when
+/// `small`) and its direction when p < α.
+pub(crate) fn test_change(mean: bool, from: &Point, to: &Point, small: bool, alpha: f64) -> (Option<(ChangeTest, f64, f64)>, Option<Direction>) {
+    let (Some(va), Some(vb)) = (from.value, to.value) else { return (None, None) };
+    if small {
+        return (None, None);
+    }
+    let test = if mean {
+        match (from.sd, to.sd) {
+            (Some(sa), Some(sb)) => welch(vb, sb, to.n_eff, va, sa, from.n_eff).map(|(t, _, p)| (ChangeTest::Welch, t, p)),
+            _ => None,
+        }
+    } else {
+        two_proportion_z(vb / 100.0, to.n_eff, va / 100.0, from.n_eff).map(|(z, p)| (ChangeTest::Z, z, p))
+    };
+    let d = vb - va;
+    let sig = match test {
+        Some((_, _, p)) if p < alpha && d != 0.0 => Some(if d > 0.0 { Direction::Up } else { Direction::Down }),
+        _ => None,
+    };
+    (test, sig)
+}
+
 /// Changes for every pair, over the tables of `r` (which must hold each wave's tables).
 pub fn changes(r: &Results, survey: &Survey, pairs: &[(String, String)]) -> Changes {
     let mut out = Changes { pairs: pairs.to_vec(), ..Changes::default() };
@@ -164,23 +196,13 @@ fn pair(a: &Table, b: &Table, from: &str, to: &str, missing: &[(&str, &String)],
             let (x, y) = (&ra.cells[ca], &rb.cells[cb]);
             let (na, nb) = (a.effective_bases[ca], b.effective_bases[cb]);
             let small = (a.bases[ca] as f64) < opts.min_base || (b.bases[cb] as f64) < opts.min_base;
-            let test = match (x.value, y.value) {
-                (Some(va), Some(vb)) if !small && ra.measure == Measure::Mean => {
-                    let sd = |t: &Table, c: usize| t.row("", Measure::Sd).and_then(|s| s.cells[c].value);
-                    match (sd(a, ca), sd(b, cb)) {
-                        (Some(sa), Some(sb)) => welch(vb, sb, nb, va, sa, na).map(|(t, _, p)| (ChangeTest::Welch, t, p)),
-                        _ => None,
-                    }
-                }
-                (Some(va), Some(vb)) if !small => two_proportion_z(vb / 100.0, nb, va / 100.0, na).map(|(z, p)| (ChangeTest::Z, z, p)),
-                _ => None,
-            };
+            let sd = |t: &Table, c: usize| t.row("", Measure::Sd).and_then(|s| s.cells[c].value);
+            let mean = ra.measure == Measure::Mean;
+            let pa = Point { value: x.value, n_eff: na, sd: if mean { sd(a, ca) } else { None } };
+            let pb = Point { value: y.value, n_eff: nb, sd: if mean { sd(b, cb) } else { None } };
+            let (test, sig) = test_change(mean, &pa, &pb, small, opts.alpha);
             let change = match (x.value, y.value) {
                 (Some(va), Some(vb)) => Some(vb - va),
-                _ => None,
-            };
-            let sig = match (test, change) {
-                (Some((_, _, p)), Some(d)) if p < opts.alpha && d != 0.0 => Some(if d > 0.0 { Direction::Up } else { Direction::Down }),
                 _ => None,
             };
             out.rows.push(Change {

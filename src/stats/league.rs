@@ -9,9 +9,8 @@ use polars::prelude::*;
 use crate::survey::indicators::{Better, Indicator, IndicatorMeasure};
 use crate::survey::{Kind, Survey};
 
-use super::changes::{ChangeTest, Direction};
+use super::changes::{test_change, ChangeTest, Direction, Point};
 use super::codes::{parts, Grouping, QData};
-use super::inference::{two_proportion_z, welch};
 use super::model::BaseFlag;
 use super::StatsOptions;
 
@@ -287,20 +286,9 @@ fn unit_changes(l: &League, opts: &StatsOptions) -> Vec<UnitChange> {
                 (Some(x), Some(y)) => Some(y - x),
                 _ => None,
             };
-            let small = (ua.base as f64) < opts.min_base || (ub.base as f64) < opts.min_base;
-            let test = match (ua.value, ub.value) {
-                _ if l.is_index || small => None,
-                (Some(x), Some(y)) if l.percent => two_proportion_z(y / 100.0, ub.n_eff, x / 100.0, ua.n_eff).map(|(z, p)| (ChangeTest::Z, z, p)),
-                (Some(x), Some(y)) => match (ua.sd, ub.sd) {
-                    (Some(sa), Some(sb)) => welch(y, sb, ub.n_eff, x, sa, ua.n_eff).map(|(t, _, p)| (ChangeTest::Welch, t, p)),
-                    _ => None,
-                },
-                _ => None,
-            };
-            let sig = match (test, change) {
-                (Some((_, _, p)), Some(d)) if p < opts.alpha && d != 0.0 => Some(if d > 0.0 { Direction::Up } else { Direction::Down }),
-                _ => None,
-            };
+            let small = l.is_index || (ua.base as f64) < opts.min_base || (ub.base as f64) < opts.min_base;
+            let point = |u: &UnitValue| Point { value: u.value, n_eff: u.n_eff, sd: u.sd };
+            let (test, sig) = test_change(!l.percent, &point(ua), &point(ub), small, opts.alpha);
             let rank_change = match (ua.rank, ub.rank) {
                 (Some(x), Some(y)) => Some(x as i64 - y as i64),
                 _ => None,
