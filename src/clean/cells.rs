@@ -284,6 +284,7 @@ mod tests {
             number: None,
             waves: vec![],
             history: Default::default(),
+            finding: None,
         }
     }
 

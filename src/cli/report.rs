@@ -45,6 +45,9 @@ pub struct Args {
     /// 图表格式：png、svg，或 none（不画图），可用逗号组合
     #[arg(long, default_value = "png,svg", value_name = "格式")]
     charts: String,
+    /// 调研报告初稿：docx（Word，公文格式）、html（网页），或 none（不写），可用逗号组合
+    #[arg(long, default_value = "docx,html", value_name = "格式")]
+    doc: String,
     /// 图片分辨率（每英寸点数）；图宽 16 厘米，适合直接贴进 Word
     #[arg(long, default_value_t = 200, value_name = "dpi")]
     dpi: u32,
@@ -118,8 +121,23 @@ impl Config {
             },
             None => None,
         };
-        // The font first, so that a bad --font stops before any work.
-        let charts = if chart_opts.png || chart_opts.svg { Some(charts::Charts { font: charts::ChartFont::load(a.font.as_deref())?, options: chart_opts }) } else { None };
+        let (mut docx, mut html) = (false, false);
+        for f in a.doc.split(',').map(|f| f.trim().to_ascii_lowercase()) {
+            match f.as_str() {
+                "docx" | "word" => docx = true,
+                "html" => html = true,
+                "none" | "" => {}
+                other => anyhow::bail!("--doc 只能是 docx、html、none 的组合，不认识“{other}”"),
+            }
+        }
+        // The font first, so that a bad --font stops before any work (the written report
+        // draws its charts with it too).
+        let drawing = chart_opts.png || chart_opts.svg || docx || html;
+        let font = if drawing { Some(charts::ChartFont::load(a.font.as_deref())?) } else { None };
+        let charts = match font {
+            Some(font) if chart_opts.png || chart_opts.svg => Some(charts::Charts { font, options: chart_opts }),
+            _ => None,
+        };
         let roster = a.units.as_deref().map(roster::load).transpose()?;
         Ok(Config {
             input: a.input,
@@ -128,7 +146,7 @@ impl Config {
             weight: a.weight,
             compare,
             stats: StatsOptions { alpha: a.alpha, bonferroni: a.bonferroni, min_base: a.min_base, caution_base: a.caution_base, ..StatsOptions::default() },
-            outputs: OutputOptions { charts },
+            outputs: OutputOptions { charts, docx, html },
             roster,
             output: a.output,
         })

@@ -8,6 +8,7 @@
 
 pub mod changes_csv;
 pub mod charts;
+pub mod document;
 pub mod league_csv;
 pub mod ledger_csv;
 pub mod results_csv;
@@ -78,6 +79,10 @@ pub trait Output {
 pub struct OutputOptions {
     /// Chart images: `None` for none.
     pub charts: Option<charts::Charts>,
+    /// The written report as Word.
+    pub docx: bool,
+    /// The written report as a web page.
+    pub html: bool,
 }
 
 /// The outputs of `report`, in the order they are written and listed.
@@ -85,6 +90,12 @@ pub fn outputs(opts: OutputOptions) -> Vec<Box<dyn Output>> {
     let mut out: Vec<Box<dyn Output>> = vec![Box::new(xlsx::SummaryWorkbook), Box::new(results_csv::ResultsCsv), Box::new(results_csv::TestsCsv), Box::new(changes_csv::ChangesCsv), Box::new(league_csv::LeagueCsv)];
     if let Some(c) = opts.charts {
         out.push(Box::new(c));
+    }
+    if opts.docx {
+        out.push(Box::new(document::WordReport));
+    }
+    if opts.html {
+        out.push(Box::new(document::HtmlReport));
     }
     out.push(Box::new(ledger_csv::IssuesCsv));
     out.push(Box::new(ledger_csv::ColumnsCsv));

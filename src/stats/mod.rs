@@ -13,6 +13,7 @@ mod codes;
 pub mod exact;
 pub mod league;
 pub mod inference;
+pub mod keywords;
 pub mod model;
 mod multi;
 mod open;
@@ -135,5 +136,6 @@ pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Opti
         let units = codes::grouping(survey, df, &Banner::Unit)?;
         league::leagues(&league::LeagueCtx { survey, df, w: &w, waves: &wave_list, row_waves: &waves, units: &units, opts })
     };
-    Ok(Results { tables, waves: wave_list, weighted: weight_note.is_some(), weight_note, options: opts.clone(), leagues })
+    let respondents = wave_list.iter().map(|wv| (wv.clone(), waves.iter().filter(|x| *x == wv).count())).collect();
+    Ok(Results { tables, waves: wave_list, weighted: weight_note.is_some(), weight_note, options: opts.clone(), leagues, respondents })
 }

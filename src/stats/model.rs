@@ -253,6 +253,19 @@ pub struct Results {
     pub options: StatsOptions,
     /// Unit league tables of the survey's indicators and indices.
     pub leagues: Vec<super::league::League>,
+    /// Respondents per wave, in wave order.
+    pub respondents: Vec<(String, usize)>,
+}
+
+impl Results {
+    /// The newest wave (the one a written report is about; empty when waves are unnamed).
+    pub fn latest(&self) -> &str {
+        self.waves.last().map(|s| s.as_str()).unwrap_or("")
+    }
+    /// The whole-sample table of a question part in one wave.
+    pub fn overall_of(&self, question: &str, wave: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.question == question && t.breakdown.is_overall() && t.scope.is_wave(wave))
+    }
 }
 
 impl Results {

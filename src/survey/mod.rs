@@ -7,6 +7,7 @@
 
 pub mod indicators;
 pub mod infer;
+pub mod report;
 pub mod schema;
 pub mod template;
 pub mod waves;
@@ -156,6 +157,11 @@ pub struct Question {
     /// its wording, options renamed since, options not offered then.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub history: std::collections::BTreeMap<String, waves::History>,
+    /// The written report's finding sentence for this question, replacing the generated
+    /// one: placeholders {1} {2} {3} (options by share, highest first), {1%} {2%} {3%}
+    /// (their shares), {n} (the base), {mean} (scales, numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
 }
 
 /// `show_if = { question = "Q8", any_of = ["是"] }`
@@ -227,6 +233,9 @@ pub struct Survey {
     /// Composite indices over indicators, scaled 0–100 (`[[indices]]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indices: Vec<indicators::Index>,
+    /// What the written report says about the survey (`[report]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<report::ReportInfo>,
 }
 
 /// `[weighting]`: each respondent is weighted by (target share of their cell) ÷ (share of

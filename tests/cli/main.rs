@@ -5,6 +5,7 @@
 mod bad_input;
 mod charts;
 mod collect;
+mod document;
 mod example;
 mod hostile;
 mod import;

@@ -186,6 +186,9 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spe
     }
     match spec {
         Spec::Bars { items, percent, .. } => {
+            // Counts (keywords) as whole numbers; other values as they are.
+            let counts = !*percent && items.iter().all(|i| i.1.fract() == 0.0);
+            let fmt_value = |v: f64, percent: bool| if counts { format!("{v}") } else { fmt_value(v, percent) };
             let labels: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
             let label_w = labels.iter().map(|l| width(area, l, m.label)).max().unwrap_or(0).min((inner as f64 * 0.38) as i32);
             let value_w = width(area, &fmt_value(items.iter().map(|i| i.1).fold(0.0, f64::max), *percent), m.value) + 12;

@@ -119,20 +119,43 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
     }
     if opts.svg {
         let p = with_ext(stem, "svg");
-        let mut svg = String::new();
-        {
-            // SVG sizes are in user units; 96 per inch as browsers and Word assume.
-            let ms = Metrics::new(96);
-            let hs = layout_height(spec, &ms).max(50);
-            let area = SVGBackend::with_string(&mut svg, (ms.w as u32, hs as u32)).into_drawing_area();
-            area.fill(&WHITE).map_err(|x| fail(&p, e(x)))?;
-            draw(&area, spec, &ms, true).map_err(|x| fail(&p, x))?;
-            area.present().map_err(|x| fail(&p, e(x)))?;
-        }
+        let svg = svg_string(spec).map_err(|x| fail(&p, x))?;
         crate::output::write_atomic(&p, |w| std::io::Write::write_all(w, svg.as_bytes()))?;
         out.push(p);
     }
     Ok(out)
+}
+
+/// One chart as SVG text (sizes in user units, 96 per inch as browsers and Word assume).
+pub fn svg_string(spec: &Spec) -> Result<String, String> {
+    let ms = Metrics::new(96);
+    let hs = layout_height(spec, &ms).max(50);
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (ms.w as u32, hs as u32)).into_drawing_area();
+        area.fill(&WHITE).map_err(e)?;
+        draw(&area, spec, &ms, true)?;
+        area.present().map_err(e)?;
+    }
+    Ok(svg)
+}
+
+/// One chart as PNG bytes at `dpi`, with its size in pixels (for documents that embed it).
+pub fn png_bytes(spec: &Spec, dpi: u32) -> Result<(Vec<u8>, (u32, u32)), ChartError> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = std::env::temp_dir().join(format!("diaoyan-{}-{k}.png", std::process::id()));
+    let m = Metrics::new(dpi);
+    let h = layout_height(spec, &m).max(50);
+    let drawn = (|| {
+        let area = BitMapBackend::new(&tmp, (m.w as u32, h as u32)).into_drawing_area();
+        area.fill(&WHITE).map_err(e)?;
+        draw(&area, spec, &m, true)?;
+        area.present().map_err(e)
+    })();
+    let bytes = drawn.and_then(|_| std::fs::read(&tmp).map_err(|x| x.to_string()));
+    let _ = std::fs::remove_file(&tmp);
+    bytes.map(|b| (b, (m.w as u32, h as u32))).map_err(|x| ChartError::Draw(tmp.display().to_string(), x))
 }
 
 /// Writes every chart of a results set into `dir`, in parallel; returns the files.

@@ -149,7 +149,7 @@ pub fn infer_scanned(files: &[Workbook], mut scans: Vec<ColumnScans>) -> Result<
         let id = if num > 10_000 { format!("Q{}", last + num - 10_000) } else { format!("Q{num}") };
         let text_s = d.text.clone();
         let required = td.is_some_and(|d| d.required) || cd.is_some_and(|d| d.required);
-        let mut q = Question { id, text: text_s, kind: Kind::Text, options: vec![], rows: vec![], required, aliases: vec![], show_if: None, number: None, waves: vec![], history: Default::default() };
+        let mut q = Question { id, text: text_s, kind: Kind::Text, options: vec![], rows: vec![], required, aliases: vec![], show_if: None, number: None, waves: vec![], history: Default::default(), finding: None };
         if !d.rows.is_empty() {
             q.kind = Kind::Matrix;
             q.rows = d.rows.iter().map(|(l, _)| l.clone()).collect();
@@ -269,7 +269,7 @@ pub fn infer_scanned(files: &[Workbook], mut scans: Vec<ColumnScans>) -> Result<
         .map(|q| q.id.clone())
         .collect();
     let id: String = title.chars().filter(|c| !"\\/:*?\"<>|".contains(*c) && !c.is_whitespace()).collect();
-    let s = Survey { id, title, version: 1, unit, banners, weighting: None, questions, indicators: vec![], indices: vec![] };
+    let s = Survey { id, title, version: 1, unit, banners, weighting: None, questions, indicators: vec![], indices: vec![], report: None };
     let mut meta_columns: Vec<String> = Vec::new();
     for (_, f) in &all {
         for m in &f.meta {

@@ -1,0 +1,365 @@
+//! The sections of the written report, in order, from the report's figures.
+
+use std::collections::HashMap;
+
+use super::findings::{self, pct};
+use super::{numeral, Block, Document};
+use crate::render::charts::{self, Spec};
+use crate::render::words::banner_label;
+use crate::render::Report;
+use crate::stats::keywords::{keywords, Keyword};
+use crate::stats::{Banner, Measure, Table};
+use crate::survey::indicators::Better;
+use crate::survey::{Kind, Question};
+
+/// Collects blocks and numbers tables and figures.
+#[derive(Default)]
+struct Builder {
+    blocks: Vec<Block>,
+    tables: usize,
+    figures: usize,
+    h1: usize,
+}
+
+impl Builder {
+    fn h1(&mut self, title: &str) {
+        self.h1 += 1;
+        self.blocks.push(Block::H1(format!("{}、{title}", numeral(self.h1))));
+    }
+    fn p(&mut self, s: impl Into<String>) {
+        self.blocks.push(Block::P(s.into()));
+    }
+    fn table(&mut self, caption: &str, head: Vec<String>, rows: Vec<Vec<String>>) {
+        self.tables += 1;
+        self.blocks.push(Block::Table { caption: format!("表{} {caption}", self.tables), head, rows });
+    }
+    fn figure(&mut self, caption: &str, spec: Option<&Spec>) {
+        if let Some(spec) = spec {
+            self.figures += 1;
+            self.blocks.push(Block::Figure { caption: format!("图{} {caption}", self.figures), spec: spec.clone() });
+        }
+    }
+}
+
+pub(super) fn build(rep: &Report) -> Document {
+    let (r, s) = (&rep.results, &rep.survey);
+    let info = s.report.clone().unwrap_or_default();
+    let title = info.title.clone().unwrap_or_else(|| if s.title.ends_with("调查") { format!("{}报告", s.title) } else { format!("{}调研报告", s.title) });
+    let byline = match (&info.organizer, &info.period) {
+        (Some(o), Some(p)) => Some(format!("{o}　{p}")),
+        (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+        (None, None) => None,
+    };
+    let mut specs: HashMap<String, Spec> = charts::specs(r, s).into_iter().collect();
+    specs.extend(charts::comparison_specs(r, &rep.changes, s));
+    let mut b = Builder::default();
+    basics(&mut b, rep, &info);
+    results(&mut b, rep, &specs);
+    comparisons(&mut b, rep, &specs);
+    open_answers(&mut b, rep);
+    notes(&mut b, rep);
+    Document { title, byline, blocks: b.blocks }
+}
+
+/// The name charts::specs gives the whole-sample chart of a question in a wave.
+fn spec_name(rep: &Report, qid: &str) -> String {
+    let r = &rep.results;
+    if r.waves.len() > 1 {
+        format!("{}_{qid}", r.latest())
+    } else {
+        qid.to_string()
+    }
+}
+
+/// The whole-sample tables of a question (its matrix rows, or itself) in the report's wave.
+fn tables_of<'a>(rep: &'a Report, q: &Question) -> Vec<&'a Table> {
+    let w = rep.results.latest();
+    rep.results.tables.iter().filter(|t| t.question_id() == q.id && t.breakdown.is_overall() && t.scope.is_wave(w)).collect()
+}
+
+fn wave_year(w: &str) -> String {
+    if w.is_empty() {
+        String::new()
+    } else if w.chars().all(|c| c.is_ascii_digit()) {
+        format!("{w}年")
+    } else {
+        w.to_string()
+    }
+}
+
+/// `（2026年）`, or nothing for an unnamed wave.
+fn paren(w: &str) -> String {
+    if w.is_empty() {
+        String::new()
+    } else {
+        format!("（{}）", wave_year(w))
+    }
+}
+
+/// Questions that are banners (identity, …): described in section 一, compared by, not compared.
+fn is_banner(rep: &Report, q: &Question) -> bool {
+    rep.banners.iter().any(|b| *b == Banner::Question(q.id.clone()))
+}
+
+fn basics(b: &mut Builder, rep: &Report, info: &crate::survey::report::ReportInfo) {
+    let (r, s) = (&rep.results, &rep.survey);
+    b.h1("调查基本情况");
+    let mut opening = match &info.purpose {
+        Some(p) => p.clone(),
+        None => format!("本次调查围绕“{}”开展", s.title),
+    };
+    if info.purpose.is_none() {
+        if let Some(who) = &info.respondents {
+            opening += &format!("，调查对象为{who}");
+        }
+        if let Some(p) = &info.period {
+            opening += &format!("，调查时间为{p}");
+        }
+        opening += "。";
+    }
+    b.p(opening);
+    let wave = r.latest();
+    let n = r.respondents.iter().find(|(w, _)| w == wave).map(|x| x.1).unwrap_or(0);
+    let mut sample = match rep.status.iter().find(|x| x.wave == wave) {
+        Some(st) => {
+            let rate = st.valid_return_rate().map(|v| pct(v * 100.0)).unwrap_or_else(|| "—".into());
+            format!("本次{}调查共发放问卷{}份，回收{}份，有效问卷{}份，有效回收率{rate}。", paren(wave), st.expected(), st.returned(), st.valid())
+        }
+        None => format!("本次{}调查共收到有效问卷{n}份。", paren(wave)),
+    };
+    if r.respondents.len() > 1 {
+        let earlier: Vec<String> = r.respondents.iter().filter(|(w, _)| w != wave).map(|(w, k)| format!("{}{k}份", wave_year(w))).collect();
+        sample += &format!("往年调查的有效问卷：{}。", earlier.join("，"));
+    }
+    b.p(sample);
+    // Who answered: by each question used as a banner, and how many units.
+    for banner in &rep.banners {
+        let Banner::Question(id) = banner else { continue };
+        let Some(q) = s.question(id) else { continue };
+        let Some(t) = r.overall_of(id, wave) else { continue };
+        let parts: Vec<String> = t.rows.iter().filter(|x| x.measure == Measure::Percent).filter_map(|x| Some(format!("{}占{}", x.option, pct(x.cells[0].value?)))).collect();
+        if !parts.is_empty() {
+            b.p(format!("从{}看，{}。", q.text.trim_start_matches("您的"), parts.join("，")));
+        }
+    }
+    if let Some(t) = s.unit.as_deref().and_then(|u| r.overall_of(u, wave)) {
+        let units = t.rows.iter().filter(|x| x.measure == Measure::Percent && x.cells[0].count.unwrap_or(0.0) > 0.0).count();
+        if units > 0 {
+            b.p(format!("参与调查的单位共{units}个。"));
+        }
+    }
+}
+
+fn count(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.fract() == 0.0 => format!("{x}"),
+        Some(x) => format!("{x:.1}"),
+        None => "—".into(),
+    }
+}
+
+fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
+    let s = &rep.survey;
+    b.h1("主要调查结果");
+    let mut k = 0;
+    for q in s.questions.iter().filter(|q| q.kind != Kind::Text && s.unit.as_deref() != Some(q.id.as_str()) && !is_banner(rep, q)) {
+        let tables = tables_of(rep, q);
+        let Some(sentence) = findings::question(q, &tables) else { continue };
+        k += 1;
+        b.blocks.push(Block::H2(format!("（{}）{}", numeral(k), q.text)));
+        b.p(sentence);
+        b.figure(&q.text, specs.get(&spec_name(rep, &q.id)));
+        let t = tables[0];
+        let (head, rows): (Vec<&str>, Vec<Vec<String>>) = match q.kind {
+            Kind::Single | Kind::Scale | Kind::Multi => {
+                let mut rows: Vec<Vec<String>> = t.rows.iter().filter(|x| x.measure == Measure::Percent).map(|x| vec![x.option.clone(), count(x.cells[0].count), x.cells[0].value.map(pct).unwrap_or_else(|| "—".into())]).collect();
+                for m in [Measure::Mean, Measure::Top2] {
+                    if let Some(x) = t.row("", m) {
+                        let v = x.cells[0].value;
+                        rows.push(vec![m.label().to_string(), String::new(), if m.is_percent() { v.map(pct).unwrap_or_default() } else { v.map(|v| format!("{v:.2}")).unwrap_or_default() }]);
+                    }
+                }
+                rows.push(vec!["本题有效填写人次".into(), t.bases[0].to_string(), String::new()]);
+                (vec!["选项", "人数", "比例"], rows)
+            }
+            Kind::Matrix => {
+                let rows = tables
+                    .iter()
+                    .map(|t| {
+                        let v = |m: Measure| t.row("", m).and_then(|x| x.cells[0].value);
+                        vec![t.question.split_once('/').map(|x| x.1).unwrap_or("").to_string(), v(Measure::Mean).map(|x| format!("{x:.2}")).unwrap_or_default(), v(Measure::Top2).map(pct).unwrap_or_default(), t.bases[0].to_string()]
+                    })
+                    .collect();
+                (vec!["项目", "平均分", "前两项合计", "有效填写"], rows)
+            }
+            Kind::Rank => {
+                let mut rows: Vec<Vec<String>> = t
+                    .rows
+                    .iter()
+                    .filter(|x| x.measure == Measure::RankScore)
+                    .map(|x| {
+                        let first = t.row(&x.option, Measure::FirstShare).and_then(|r| r.cells[0].value);
+                        vec![x.option.clone(), x.cells[0].value.map(|v| format!("{v:.2}")).unwrap_or_default(), first.map(pct).unwrap_or_default()]
+                    })
+                    .collect();
+                rows.sort_by(|a, b| b[1].parse::<f64>().unwrap_or(0.0).total_cmp(&a[1].parse::<f64>().unwrap_or(0.0)));
+                (vec!["选项", "综合得分", "排第一位的比例"], rows)
+            }
+            Kind::Number => {
+                let rows = [Measure::Mean, Measure::Median, Measure::Min, Measure::Max]
+                    .iter()
+                    .filter_map(|m| Some(vec![m.label().to_string(), format!("{}", (t.row("", *m)?.cells[0].value? * 100.0).round() / 100.0)]))
+                    .chain(std::iter::once(vec!["填写人数".to_string(), t.bases[0].to_string()]))
+                    .collect();
+                (vec!["统计量", "数值"], rows)
+            }
+            Kind::Text => continue,
+        };
+        b.table(&q.text, head.into_iter().map(String::from).collect(), rows);
+    }
+}
+
+fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
+    let (r, s) = (&rep.results, &rep.survey);
+    let groups: Vec<&Banner> = rep.banners.iter().filter(|x| **x != Banner::Wave).collect();
+    // The previous wave against the report's wave.
+    let named: Vec<&String> = r.waves.iter().filter(|w| !w.is_empty()).collect();
+    let previous = named.len().checked_sub(2).map(|k| named[k].clone());
+    let pair = rep.changes.pairs.iter().find(|(from, to)| to == r.latest() && Some(from) == previous.as_ref()).cloned();
+    if groups.is_empty() && pair.is_none() && r.leagues.is_empty() {
+        return;
+    }
+    b.h1("比较分析");
+    let mut k = 0;
+    let wave = r.latest();
+    if !groups.is_empty() {
+        k += 1;
+        b.blocks.push(Block::H2(format!("（{}）不同群体的差异", numeral(k))));
+        for banner in groups {
+            let label = banner_label(s, banner);
+            let label = label.split_once(' ').map(|x| x.1.trim_start_matches("您的").to_string()).unwrap_or(label);
+            let mut quiet = Vec::new();
+            for t in r.by(banner).filter(|t| t.scope.is_wave(wave) && t.test.is_some() && t.kind != Kind::Multi) {
+                if s.question(t.question_id()).is_some_and(|q| is_banner(rep, q) || s.unit.as_deref() == Some(q.id.as_str())) {
+                    continue;
+                }
+                match findings::crosstab_p(t) {
+                    Some(p) if p < r.options.alpha => {
+                        if let Some(sentence) = findings::crosstab(t, &label, r.options.alpha) {
+                            b.p(format!("“{}”：{sentence}", t.text));
+                        }
+                    }
+                    _ => quiet.push(format!("“{}”", t.text)),
+                }
+            }
+            if !quiet.is_empty() {
+                b.p(format!("在{}等{}道题上，不同{label}之间差别不大（差异不显著）。", quiet.iter().take(4).cloned().collect::<Vec<_>>().join("、"), quiet.len()));
+            }
+        }
+    }
+    if let Some((from, to)) = pair {
+        k += 1;
+        b.blocks.push(Block::H2(format!("（{}）与{}相比", numeral(k), wave_year(&from))));
+        for q in s.questions.iter().filter(|q| matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale | Kind::Number)) {
+            let rows: Vec<_> = rep.changes.rows.iter().filter(|c| c.question == q.id && c.breakdown.is_overall() && c.from == from && c.to == to && matches!(c.measure, Measure::Percent | Measure::Mean)).collect();
+            let sig: Vec<String> = rows.iter().filter(|c| c.sig.is_some()).filter_map(|c| Some(format!("{}{}", if c.option.is_empty() { c.measure.label().to_string() } else { format!("选择“{}”的比例", c.option) }, findings::change(c)?))).collect();
+            if sig.is_empty() {
+                continue;
+            }
+            let rest = rows.len() - sig.len();
+            b.p(format!("“{}”中，{}{}。", q.text, sig.join("；"), if rest > 0 { format!("；其余{rest}项与{}基本持平", wave_year(&from)) } else { String::new() }));
+            b.figure(&format!("{}（各年比较）", q.text), specs.get(&format!("年度对比_{}", q.id)));
+        }
+        let nc: Vec<String> = rep.changes.not_comparable.iter().filter(|n| n.from == from && n.to == to).map(|n| format!("{}{}（{}）", n.question, if n.what.is_empty() { String::new() } else { format!("“{}”", n.what) }, n.reason)).collect();
+        if !nc.is_empty() {
+            b.p(format!("以下题目或选项两年不可比，未作比较：{}。", nc.join("；")));
+        }
+    }
+    if !r.leagues.is_empty() {
+        k += 1;
+        b.blocks.push(Block::H2(format!("（{}）各单位比较", numeral(k))));
+        for l in &r.leagues {
+            let Some(lw) = l.waves.last() else { continue };
+            let show = |v: f64| if l.is_index { format!("{v:.1}分") } else if l.percent { pct(v) } else { format!("{v:.2}") };
+            let ranked: Vec<String> = lw.units.iter().filter(|u| u.rank.is_some()).filter_map(|u| Some(format!("{}（{}）", u.unit, show(u.value?)))).collect();
+            if ranked.is_empty() {
+                continue;
+            }
+            let dir = if l.better == Better::Higher { "越高越好" } else { "越低越好" };
+            let mut sentence = format!("{}（{dir}）：{}排名前三的是{}", l.name, wave_year(&lw.wave), ranked.iter().take(3).cloned().collect::<Vec<_>>().join("、"));
+            if ranked.len() > 5 {
+                sentence += &format!("，排名最后的是{}", ranked.last().unwrap());
+            }
+            let ups: Vec<&crate::stats::league::UnitChange> = l.changes.iter().filter(|c| c.to == lw.wave && c.rank_change.unwrap_or(0) > 0).collect();
+            if let Some(best) = ups.iter().max_by_key(|c| c.rank_change) {
+                sentence += &format!("；与上一年相比，排名上升最多的是{}（上升{}位）", best.unit, best.rank_change.unwrap_or(0));
+            }
+            let sig: Vec<String> = l.changes.iter().filter(|c| c.to == lw.wave && c.sig.is_some()).filter_map(|c| Some(format!("{}（{}{:.1}{}）", c.unit, if c.change? > 0.0 { "上升" } else { "下降" }, c.change?.abs(), if l.percent { "个百分点" } else { "" }))).collect();
+            if !l.is_index && !l.changes.iter().all(|c| c.to != lw.wave) {
+                sentence += &if sig.is_empty() { "；各单位与上一年相比变化均不显著".to_string() } else { format!("；变化显著的有{}", sig.join("、")) };
+            }
+            b.p(sentence + "。");
+            b.figure(&format!("{}（{}）", l.name, wave_year(&lw.wave)), specs.get(&format!("单位排名_{}", l.id)));
+        }
+    }
+}
+
+fn open_answers(b: &mut Builder, rep: &Report) {
+    let (r, s) = (&rep.results, &rep.survey);
+    let texts: Vec<(&Question, &Table)> = s.questions.iter().filter(|q| q.kind == Kind::Text).filter_map(|q| Some((q, r.overall_of(&q.id, r.latest())?))).collect();
+    if texts.is_empty() {
+        return;
+    }
+    b.h1("意见建议");
+    for (q, t) in texts {
+        b.p(format!("共有{}人填写了“{}”。", t.answers.len(), q.text));
+        let words: Vec<Keyword> = keywords(&t.answers, 10);
+        if words.is_empty() {
+            continue;
+        }
+        b.p(format!("提及最多的词语依次是：{}。", words.iter().map(|w| format!("“{}”（{}人）", w.word, w.answers)).collect::<Vec<_>>().join("、")));
+        let spec = Spec::Bars {
+            title: format!("“{}”中提及最多的词语", q.text),
+            caption: format!("按提及人数排列（每份回答中出现一次计一人），共{}人填写", t.answers.len()),
+            items: words.iter().map(|w| (w.word.clone(), w.answers as f64)).collect(),
+            percent: false,
+        };
+        b.figure(&format!("“{}”中提及最多的词语", q.text), Some(&spec));
+        // A few answers per keyword, each answer quoted once.
+        let mut quoted = std::collections::HashSet::new();
+        for w in words.iter().take(5) {
+            let fresh: Vec<&String> = w.examples.iter().filter(|e| !quoted.contains(*e)).collect();
+            if fresh.is_empty() {
+                continue;
+            }
+            b.p(format!("关于“{}”，有代表性的意见如：", w.word));
+            for e in fresh {
+                quoted.insert(e.clone());
+                b.blocks.push(Block::Quote(e.clone()));
+            }
+        }
+    }
+}
+
+fn notes(b: &mut Builder, rep: &Report) {
+    let r = &rep.results;
+    let o = &r.options;
+    b.blocks.push(Block::H1("附：说明".into()));
+    let imp = &rep.import;
+    let mut lines = vec![
+        "比例的分母是该题的有效填写人次，按跳题逻辑不需回答的不计入；多选题的比例按人数计算，各项合计可超过百分之百。".to_string(),
+        format!("比例的置信区间为 Wilson 区间（置信水平 {:.0}%），见 Excel 汇总表和 results.csv。", o.conf * 100.0),
+        format!("不同群体的差异用卡方检验（2×2 表用 Fisher 精确检验，期望频数不足时用精确检验），年度变化用两比例 z 检验（比例）和 Welch t 检验（平均分），显著性水平 α={}；文中只有检验显著的差异和变化才称为“明显”“显著”，其余称“差别不大”“基本持平”。", o.alpha),
+        format!("人数少于{}的分组不做比较，文中标“样本较少，仅供参考”；少于{}的分组宜谨慎解读。", o.min_base, o.caution_base),
+        format!("共读取答卷{}行，保留{}行，剔除{}行（重复提交、合计行等）；发现数据问题{}条，详见 Excel 汇总表“数据问题”页和 issues.csv。", imp.rows_read, imp.rows_kept, imp.rows_rejected, imp.issues.len()),
+    ];
+    if let Some(w) = &r.weight_note {
+        lines.push(format!("数字经过加权：{w}；检验和区间用有效样本量。"));
+    }
+    if let Some(f) = &rep.filter {
+        lines.push(format!("统计范围：仅 {f} 的答卷。"));
+    }
+    for l in lines {
+        b.blocks.push(Block::Note(l));
+    }
+}

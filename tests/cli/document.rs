@@ -1,0 +1,163 @@
+//! The written report (Word and web page) on the bundled example: its numbers are the
+//! computed ones, it claims a difference only where a test found one, the Word file is
+//! well-formed OOXML, and the web page needs nothing outside itself.
+
+use crate::workdir::{root, Workdir};
+use std::collections::HashSet;
+
+/// Runs the README's main command on the example; returns the work dir.
+fn example() -> Workdir {
+    let ex = root().join("surveys/example");
+    let w = Workdir::new();
+    w.cmd("report").survey(ex.join("survey.toml")).args(["--units"]).input(ex.join("units.csv")).input(&ex).args(["--charts", "none"]).out("out").run().expect_ok();
+    w
+}
+
+/// The body paragraphs of the web page (not notes), as text.
+fn paragraphs(html: &str) -> Vec<String> {
+    html.split("<p>").skip(1).map(|p| p.split("</p>").next().unwrap().replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")).collect()
+}
+
+/// Every `12.3%` of a text.
+fn percentages(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '%' && i >= 3 && chars[i - 2] == '.' && chars[i - 1].is_ascii_digit() {
+            let start = (0..i - 2).rev().take_while(|k| chars[*k].is_ascii_digit()).last();
+            if let Some(s) = start {
+                out.push(chars[s..i].iter().collect());
+            }
+        }
+    }
+    out
+}
+
+/// One run of the example, four checks.
+#[test]
+fn the_written_report() {
+    let w = example();
+    quotes_only_computed_figures(&w);
+    calls_differences_significant_only_when_tested_so(&w);
+    word_file_is_well_formed_and_in_office_format(&w);
+    web_page_stands_alone(&w);
+}
+
+fn quotes_only_computed_figures(w: &Workdir) {
+    let html = std::fs::read_to_string(w.path("out/形式主义调查.html")).unwrap();
+    // Every value of results.csv and league.csv, rounded as sentences round them.
+    let mut known: HashSet<String> = HashSet::new();
+    for (file, col) in [("out/results.csv", "value"), ("out/league.csv", "value")] {
+        let (h, rows) = w.csv(file);
+        let c = h.iter().position(|x| x == col).unwrap();
+        known.extend(rows.iter().filter_map(|r| r[c].parse::<f64>().ok()).map(|v| format!("{v:.1}")));
+    }
+    let (h, changes) = w.csv("out/changes.csv");
+    let k = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let mut checked = 0;
+    for p in paragraphs(&html) {
+        for v in percentages(&p) {
+            // The 有效回收率 comes from the roster, not from the answers.
+            if p.contains("有效回收率") && p.contains(&format!("有效回收率{v}%")) {
+                continue;
+            }
+            assert!(known.contains(&v), "{v}% is no computed figure: {p}");
+            checked += 1;
+        }
+        // 上升/下降 N 个百分点 only for changes.csv's significant changes.
+        for part in p.split(['；', '。']) {
+            if let Some(i) = part.find("个百分点（变化显著）") {
+                let head = &part[..i];
+                let num: String = head.chars().rev().take_while(|c| c.is_ascii_digit() || *c == '.').collect::<Vec<_>>().into_iter().rev().collect();
+                let from: String = head.rsplit("比").next().map(|x| x.chars().take_while(|c| c.is_ascii_digit()).collect()).unwrap_or_default();
+                assert!(
+                    changes.iter().any(|r| r[k("sig")] != "" && r[k("wave_from")] == from && r[k("change")].parse::<f64>().map(|d| format!("{:.1}", d.abs()) == num).unwrap_or(false)),
+                    "no significant change of {num} from {from}: {part}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} figures checked");
+}
+
+fn calls_differences_significant_only_when_tested_so(w: &Workdir) {
+    let html = std::fs::read_to_string(w.path("out/形式主义调查.html")).unwrap();
+    let mut claims = 0;
+    for p in paragraphs(&html) {
+        // Every 差异明显 carries its p-value, below α.
+        let mut rest = p.as_str();
+        while let Some(i) = rest.find("差异明显（") {
+            let after = &rest[i + "差异明显（".len()..];
+            let p_text = after.split('）').next().unwrap();
+            let ok = p_text == "p<0.001" || p_text.strip_prefix("p=").and_then(|x| x.parse::<f64>().ok()).is_some_and(|x| x < 0.05);
+            assert!(ok, "a difference called 明显 with {p_text}: {p}");
+            claims += 1;
+            rest = after;
+        }
+        // 明显/显著 appear only in these checked forms (or negated), outside quoted option texts.
+        let unquoted: String = p.split('“').enumerate().map(|(i, x)| if i == 0 { x } else { x.split_once('”').map(|y| y.1).unwrap_or("") }).collect();
+        let cleaned = unquoted.replace("差异明显（", "").replace("变化显著", "").replace("差异不显著", "").replace("变化不显著", "").replace("均不显著", "");
+        assert!(!cleaned.contains("明显") && !cleaned.contains("显著"), "an unchecked claim: {p}");
+        if p.contains("差别不大") {
+            assert!(p.contains("不显著"), "{p}");
+        }
+    }
+    assert!(claims > 0, "the example has significant differences to state");
+    assert!(html.contains("差别不大") && html.contains("基本持平"), "and differences that are not");
+    assert!(html.contains("样本较少，仅供参考"), "small groups are marked");
+}
+
+fn word_file_is_well_formed_and_in_office_format(w: &Workdir) {
+    let bytes = std::fs::read(w.path("out/形式主义调查.docx")).unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut names = Vec::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        if name.ends_with(".xml") || name.ends_with(".rels") {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+            let mut r = quick_xml::Reader::from_str(&s);
+            loop {
+                match r.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!("{name}: {e}"),
+                }
+            }
+        }
+        names.push(name);
+    }
+    for part in ["[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/_rels/document.xml.rels", "word/footer1.xml"] {
+        assert!(names.iter().any(|n| n == part), "{part} missing: {names:?}");
+    }
+    assert!(names.iter().any(|n| n.starts_with("word/media/") && n.ends_with(".png")), "charts embedded as PNG");
+    let mut doc = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("word/document.xml").unwrap(), &mut doc).unwrap();
+    // A4, margins 37/35/28/26 mm, the fonts of official documents, fixed 28-point lines.
+    assert!(doc.contains("w:w=\"11905\"") || doc.contains("w:w=\"11906\""), "A4 width");
+    assert!(doc.contains("w:top=\"2097\"") || doc.contains("w:top=\"2098\""), "top margin 37 mm");
+    for font in ["方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312"] {
+        assert!(doc.contains(font), "{font}");
+    }
+    assert!(doc.contains("w:line=\"560\"") && doc.contains("w:lineRule=\"exact\""), "fixed 28 pt lines");
+    for heading in ["一、调查基本情况", "二、主要调查结果", "三、比较分析", "四、意见建议", "附：说明", "表1 ", "图1 "] {
+        assert!(doc.contains(heading), "{heading}");
+    }
+    let mut footer = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("word/footer1.xml").unwrap(), &mut footer).unwrap();
+    assert!(footer.contains("— ") && footer.contains("PAGE"), "page numbers — 1 —");
+}
+
+fn web_page_stands_alone(w: &Workdir) {
+    let html = std::fs::read_to_string(w.path("out/形式主义调查.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg") && html.contains("<style>"));
+    for outside in ["<script", "<link", " src=", "href=", "@import", "url("] {
+        assert!(!html.contains(outside), "{outside}: the page must open offline with nothing beside it");
+    }
+    // The same sections as the Word document.
+    for heading in ["一、调查基本情况", "二、主要调查结果", "三、比较分析", "四、意见建议", "附：说明"] {
+        assert!(html.contains(heading), "{heading}");
+    }
+}
