@@ -31,10 +31,10 @@ fn every_chart_kind_renders() {
     }
     assert!(!dir.join("Q7.png").exists(), "no chart for an open question");
     // --dpi changes the pixel size; --charts none draws nothing.
-    w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).args(["--dpi", "100", "--charts", "png"]).out("o2").run().expect_code(0);
+    w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).args(["--dpi", "100", "--charts", "png", "--doc", "none"]).out("o2").run().expect_code(0);
     assert_eq!(png_size(&w.path("o2/charts/Q1.png")).0, 630);
     assert!(!w.path("o2/charts/Q1.svg").exists());
-    w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).args(["--charts", "none"]).out("o3").run().expect_code(0);
+    w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).args(["--charts", "none", "--doc", "none"]).out("o3").run().expect_code(0);
     assert!(!w.path("o3/charts").exists());
 }
 

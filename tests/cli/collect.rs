@@ -161,7 +161,7 @@ fn returns_are_counted_per_unit_by_status_and_report() {
     assert_eq!((jia[1].to_string(), jia[2].to_string(), jia[3].to_string()), ("3".into(), "3".into(), "3".into()));
     assert_eq!(jia[4], calamine::Data::Float(1.0));
     // report --units puts the same table and sentence on the overview.
-    let r = w.cmd("report").survey(&sv).args(["--units", "units.csv", "back", "--charts", "none"]).out("rep").run();
+    let r = w.cmd("report").survey(&sv).args(["--units", "units.csv", "back", "--charts", "none", "--doc", "none"]).out("rep").run();
     r.expect_code(1);
     assert!(r.stdout().contains("有效回收率37.5%"));
     let mut rb = open_workbook_auto(w.path("rep/fixture.xlsx")).unwrap();

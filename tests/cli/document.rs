@@ -1,17 +1,10 @@
-//! The written report (Word and web page) on the bundled example: its numbers are the
-//! computed ones, it claims a difference only where a test found one, the Word file is
-//! well-formed OOXML, and the web page needs nothing outside itself.
+//! The written report (Word and web page) of the bundled example (run once, in
+//! example.rs): its numbers are the computed ones, it claims a difference only where a
+//! test found one, the Word file is well-formed OOXML in the office format, and the web
+//! page needs nothing outside itself.
 
-use crate::workdir::{root, Workdir};
+use crate::workdir::Workdir;
 use std::collections::HashSet;
-
-/// Runs the README's main command on the example; returns the work dir.
-fn example() -> Workdir {
-    let ex = root().join("surveys/example");
-    let w = Workdir::new();
-    w.cmd("report").survey(ex.join("survey.toml")).args(["--units"]).input(ex.join("units.csv")).input(&ex).args(["--charts", "none"]).out("out").run().expect_ok();
-    w
-}
 
 /// The body paragraphs of the web page (not notes), as text.
 fn paragraphs(html: &str) -> Vec<String> {
@@ -33,14 +26,12 @@ fn percentages(text: &str) -> Vec<String> {
     out
 }
 
-/// One run of the example, four checks.
-#[test]
-fn the_written_report() {
-    let w = example();
-    quotes_only_computed_figures(&w);
-    calls_differences_significant_only_when_tested_so(&w);
-    word_file_is_well_formed_and_in_office_format(&w);
-    web_page_stands_alone(&w);
+/// The four checks, on a work dir where the example was reported into `out/`.
+pub fn the_written_report(w: &Workdir) {
+    quotes_only_computed_figures(w);
+    calls_differences_significant_only_when_tested_so(w);
+    word_file_is_well_formed_and_in_office_format(w);
+    web_page_stands_alone(w);
 }
 
 fn quotes_only_computed_figures(w: &Workdir) {

@@ -255,7 +255,7 @@ fn two_waves(w: &Workdir) -> (Vec<String>, Vec<Vec<String>>) {
     let fx = root().join("tests/fixtures/stats");
     w.copy(fx.join("data.csv"), "in/2025/data.csv");
     w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
-    w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--banner", "Q1", "--charts", "none"]).out("out").run().expect_ok();
+    w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--banner", "Q1", "--charts", "none", "--doc", "none"]).out("out").run().expect_ok();
     w.csv("out/changes.csv")
 }
 
@@ -327,7 +327,7 @@ fn league_tables_match_the_reference() {
     w.write("survey.toml", toml);
     w.copy(fx.join("data.csv"), "in/2025/data.csv");
     w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
-    w.cmd("report").survey(w.path("survey.toml")).input(w.path("in")).args(["--charts", "none"]).out("out").run().expect_ok();
+    w.cmd("report").survey(w.path("survey.toml")).input(w.path("in")).args(["--charts", "none", "--doc", "none"]).out("out").run().expect_ok();
     let (h, rows) = w.csv("out/league.csv");
     let col = |n: &str| h.iter().position(|x| x == n).unwrap();
     let (eh, expected) = reference("expected_changes.csv");
@@ -364,7 +364,7 @@ fn compare_chooses_the_pair_and_explains_a_bad_one() {
     let fx = root().join("tests/fixtures/stats");
     w.copy(fx.join("data.csv"), "in/2025/data.csv");
     w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
-    let run = |extra: &[&str]| w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--charts", "none"]).args(extra).out("out").run();
+    let run = |extra: &[&str]| w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--charts", "none", "--doc", "none"]).args(extra).out("out").run();
     for (arg, words) in [("2023:2026", "数据中没有"), ("2026", "早的年份:晚的年份"), ("2025:2025", "早的年份:晚的年份")] {
         let r = run(&["--compare", arg]);
         r.expect_code(2).expect_no_defect();
@@ -384,7 +384,7 @@ fn weighted_changes_match_the_reference() {
     let fx = root().join("tests/fixtures/stats");
     w.copy(fx.join("data.csv"), "in/2025/data.csv");
     w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
-    w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--weight", "Q9", "--charts", "none"]).out("out").run().expect_ok();
+    w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--weight", "Q9", "--charts", "none", "--doc", "none"]).out("out").run().expect_ok();
     let (h, rows) = w.csv("out/changes.csv");
     let c = |n: &str| h.iter().position(|x| x == n).unwrap();
     let (eh, expected) = reference("expected_weighted_changes.csv");

@@ -143,9 +143,9 @@ fn basics(b: &mut Builder, rep: &Report, info: &crate::survey::report::ReportInf
         }
     }
     if let Some(t) = s.unit.as_deref().and_then(|u| r.overall_of(u, wave)) {
-        let units = t.rows.iter().filter(|x| x.measure == Measure::Percent && x.cells[0].count.unwrap_or(0.0) > 0.0).count();
-        if units > 0 {
-            b.p(format!("参与调查的单位共{units}个。"));
+        let units: Vec<String> = t.rows.iter().filter(|x| x.measure == Measure::Percent && x.cells[0].count.unwrap_or(0.0) > 0.0).map(|x| format!("{}{}份", x.option, count(x.cells[0].count))).collect();
+        if !units.is_empty() {
+            b.p(format!("参与调查的单位共{}个，各单位有效问卷：{}。", units.len(), units.join("，")));
         }
     }
 }
