@@ -152,3 +152,32 @@ fn web_page_stands_alone(w: &Workdir) {
         assert!(html.contains(heading), "{heading}");
     }
 }
+
+/// Answers pasted from other programs carry control characters and markup: the Word
+/// file stays well-formed XML and the web page shows them as text.
+#[test]
+fn hostile_answers_do_not_break_the_documents() {
+    let w = Workdir::new();
+    let head = std::fs::read_to_string(crate::workdir::fixture("wjx_text_utf8.csv")).unwrap().lines().next().unwrap().to_string();
+    let mut csv = head + "\n";
+    for (i, text) in ["少开会\u{0B}多调研\u{01}", "<script>alert(1)</script> & 会议", "]]><w:p>破坏</w:p>", "会议太多，报表太多"].iter().enumerate() {
+        csv += &format!("{},2025/6/1 10:0{i}:00,120秒,手机提交,直接访问,1.1.1.1,甲局,党政干部,会议多,4分,5分,精简会议,是,较好,\"{text}\",8\n", i + 1);
+    }
+    w.write("in.csv", csv);
+    w.cmd("report").survey(crate::workdir::fixture("survey.toml")).input(w.path("in.csv")).args(["--charts", "none"]).out("out").run().expect_ok();
+    let bytes = std::fs::read(w.path("out/fixture.docx")).unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut doc = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("word/document.xml").unwrap(), &mut doc).unwrap();
+    let mut r = quick_xml::Reader::from_str(&doc);
+    loop {
+        match r.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("document.xml: {e}"),
+        }
+    }
+    assert!(!doc.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t'), "no control characters in the XML");
+    let html = std::fs::read_to_string(w.path("out/fixture.html")).unwrap();
+    assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"), "markup shown as text");
+}

@@ -11,7 +11,7 @@ use docx_rs::{
 };
 use std::path::Path;
 
-use super::{build, stem, Block, Document};
+use super::{build, printable, stem, Block, Document};
 use crate::output::{other, write_atomic, WriteError};
 use crate::render::charts::png_bytes;
 use crate::render::{Output, RenderError, Report, Written};
@@ -46,7 +46,7 @@ fn fonts(east_asia: &str) -> RunFonts {
 }
 
 fn run(text: &str, font: &str, size: usize) -> Run {
-    Run::new().add_text(text).fonts(fonts(font)).size(size)
+    Run::new().add_text(printable(text)).fonts(fonts(font)).size(size)
 }
 
 /// Fixed line spacing of `pt` points.

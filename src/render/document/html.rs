@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{build, stem, Block, Document};
+use super::{build, printable, stem, Block, Document};
 use crate::output::write_atomic;
 use crate::render::charts::{svg_string, ChartError};
 use crate::render::{Output, RenderError, Report, Written};
@@ -46,7 +46,7 @@ td { padding: 3px 12px; text-align: center; } td:first-child, th:first-child { t
 "#;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    printable(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The page; `Err` carries a chart that could not be drawn.

@@ -78,6 +78,16 @@ pub fn numeral(n: usize) -> String {
     }
 }
 
+/// Text as documents may carry it: control characters (which XML forbids and answers
+/// pasted from other programs sometimes hold) become spaces.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(|c| c.is_control()) {
+        std::borrow::Cow::Owned(s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// The file stem of the written report (as the workbook's).
 pub fn stem(report: &Report) -> String {
     crate::text::safe_file_stem(&report.survey.id)
