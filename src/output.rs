@@ -186,6 +186,51 @@ pub fn write_parquet_frame(df: &mut DataFrame, path: &Path) -> Result<(), WriteE
     })
 }
 
+/// A value as a hive partition folder name (`unit=区财政局`): characters that paths or the
+/// `key=value` convention cannot hold are percent-encoded (`/` → `%2F`), as Hive, Spark
+/// and DuckDB expect; an empty value is `__HIVE_DEFAULT_PARTITION__`.
+pub fn hive_value(v: &str) -> String {
+    if v.is_empty() {
+        return "__HIVE_DEFAULT_PARTITION__".into();
+    }
+    let mut out = String::new();
+    for c in v.chars() {
+        if c.is_control() || "/\\:*?\"<>|=%#".contains(c) || (c == '.' && out.is_empty()) {
+            let mut b = [0u8; 4];
+            for byte in c.encode_utf8(&mut b).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Writes the table as a Parquet dataset partitioned hive-style by two string columns
+/// (`dir/wave=2025/unit=区财政局/part-0.parquet`), the partition columns in the paths only,
+/// as DuckDB, Spark and DataFusion read it. Returns the files written, in order.
+pub fn write_dataset(df: &DataFrame, dir: &Path, keys: [&str; 2]) -> Result<Vec<PathBuf>, WriteError> {
+    let col = |k: &str| -> Vec<Option<String>> {
+        df.column(k).ok().and_then(|c| c.str().ok().map(|s| s.iter().map(|v| v.map(str::to_string)).collect())).unwrap_or_else(|| vec![None; df.height()])
+    };
+    let (a, b) = (col(keys[0]), col(keys[1]));
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<IdxSize>> = std::collections::BTreeMap::new();
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        groups.entry((x.clone().unwrap_or_default(), y.clone().unwrap_or_default())).or_default().push(i as IdxSize);
+    }
+    let err = |p: &Path, e: PolarsError| WriteError::Io { path: p.display().to_string(), source: other(e) };
+    let mut files = Vec::new();
+    for ((x, y), idx) in groups {
+        let path = dir.join(format!("{}={}", keys[0], hive_value(&x))).join(format!("{}={}", keys[1], hive_value(&y))).join("part-0.parquet");
+        let mut part = df.take(&IdxCa::from_vec("idx".into(), idx)).map_err(|e| err(&path, e))?;
+        part = part.drop_many(keys);
+        write_parquet_frame(&mut part, &path)?;
+        files.push(path);
+    }
+    Ok(files)
+}
+
 /// Writes the table as CSV or Parquet by the extension of `path`.
 pub fn write_frame(df: &mut DataFrame, path: &Path) -> Result<(), WriteError> {
     match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {

@@ -9,8 +9,10 @@ use std::path::PathBuf;
 pub struct Args {
     #[command(flatten)]
     input: super::InputArgs,
-    /// 输出的答卷表：.csv（Excel 可直接打开）或 .parquet；问题清单 issues.csv 写在同一文件夹
-    #[arg(short, long, value_name = "输出文件")]
+    /// 输出的答卷表：.csv（Excel 可直接打开）或 .parquet；问题清单 issues.csv 写在同一文件夹。
+    /// 给一个文件夹（以 / 结尾，如 -o 数据集/）则写成按年份、单位分区的 Parquet 数据集（wave=2025/unit=区财政局/part-0.parquet），
+    /// DuckDB、Spark 等可直接读取
+    #[arg(short, long, value_name = "输出文件或文件夹/")]
     output: Option<PathBuf>,
 }
 
@@ -30,15 +32,28 @@ pub fn run(a: Args) -> Result<i32> {
         super::say!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);
     }
-    let dir = output.parent().filter(|d| !d.as_os_str().is_empty()).map(|d| d.to_path_buf()).unwrap_or_else(|| PathBuf::from("."));
+    // A folder (`-o 数据集/`, or one that exists): a hive-partitioned Parquet dataset.
+    let dataset = a.output.as_ref().is_some_and(|o| o.as_os_str().to_string_lossy().ends_with(['/', std::path::MAIN_SEPARATOR]) || o.is_dir());
+    let (dir, issues_path) = if dataset { (output.clone(), output.join("issues.csv")) } else { (output.parent().filter(|d| !d.as_os_str().is_empty()).map(|d| d.to_path_buf()).unwrap_or_else(|| PathBuf::from(".")), issues_path) };
+    let columns_path = issues_path.with_file_name("columns.csv");
     std::fs::create_dir_all(&dir).ok();
     diaoyan::output::start_run(&dir)?;
-    diaoyan::output::write_frame(&mut imp.frame, &output)?;
+    let mut written = if dataset {
+        diaoyan::output::write_dataset(&imp.frame, &dir, [diaoyan::survey::schema::WAVE, diaoyan::survey::schema::UNIT])?
+    } else {
+        diaoyan::output::write_frame(&mut imp.frame, &output)?;
+        vec![output.clone()]
+    };
     diaoyan::clean::ledger::write_issues(&imp.issues, &issues_path)?;
-    let columns_path = output.with_file_name("columns.csv");
     diaoyan::clean::ledger::write_columns(&imp.column_map(), &columns_path)?;
-    diaoyan::output::finish_run(&dir, &[output.clone(), issues_path.clone(), columns_path.clone()])?;
+    let parts = written.len();
+    written.extend([issues_path.clone(), columns_path.clone()]);
+    diaoyan::output::finish_run(&dir, &written)?;
     super::print_import_summary(&imp);
-    super::say!("  已写出：{}，{}，{}（每一列导入到了哪道题）", output.display(), issues_path.display(), columns_path.display());
+    if dataset {
+        super::say!("  已写出 Parquet 数据集：{}（按年份、单位分区，共 {parts} 个文件），{}，{}（每一列导入到了哪道题）", dir.display(), issues_path.display(), columns_path.display());
+    } else {
+        super::say!("  已写出：{}，{}，{}（每一列导入到了哪道题）", output.display(), issues_path.display(), columns_path.display());
+    }
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }

@@ -305,3 +305,42 @@ fn streamed_reading_gives_the_same_table_and_ledger() {
     assert_eq!(at(planted[2]), [], "a blank row is skipped, not a problem");
     assert!(at(planted[3]).iter().any(|p| matches!(p, Problem::DuplicateId | Problem::DuplicateSubmission)), "{:?}", at(planted[3]));
 }
+
+/// `-o DIR/`: a Parquet dataset partitioned hive-style by wave and unit; every response is
+/// in exactly one part, the partition columns are in the paths, odd unit names escaped.
+#[test]
+fn import_to_a_partitioned_dataset() {
+    let w = Workdir::new();
+    let head = std::fs::read_to_string(fixture("wjx_text_utf8.csv")).unwrap();
+    // A unit whose name holds a path separator.
+    w.write("2025/a.csv", head.replace(",甲局,", ",甲/乙局,"));
+    w.copy(fixture("wjx_text_utf8.csv"), "2026/b.csv");
+    let r = w.cmd("import").survey(fixture("survey.toml")).input(w.path("2025")).input(w.path("2026")).out("ds/").run();
+    r.expect_ok();
+    let mut files = Vec::new();
+    let mut stack = vec![w.path("ds")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let rel: Vec<String> = files.iter().map(|p| p.strip_prefix(w.path("ds")).unwrap().display().to_string()).collect();
+    assert!(rel.iter().any(|p| p.starts_with("wave=2025/unit=甲%2F乙局/")), "{rel:?}");
+    assert!(rel.iter().all(|p| p.starts_with("wave=20") && p.contains("/unit=") && p.ends_with("/part-0.parquet")), "{rel:?}");
+    let mut total = 0;
+    for f in &files {
+        let df = ParquetReader::new(std::fs::File::open(f).unwrap()).finish().unwrap();
+        assert!(df.column("wave").is_err() && df.column("unit").is_err(), "partition columns live in the paths");
+        assert!(df.column("Q1").is_ok());
+        total += df.height();
+    }
+    let kept: usize = r.stdout().split("有效答卷共 ").nth(1).and_then(|x| x.split(' ').next()).unwrap().parse().unwrap();
+    assert_eq!(total, kept);
+    assert!(w.path("ds/issues.csv").exists() && w.path("ds/columns.csv").exists() && w.path("ds/清单.csv").exists());
+}
