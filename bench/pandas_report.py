@@ -4,6 +4,7 @@ shares, rank scores, crosstabs by Q1 with column percentages and chi-square test
 then writes the figures to a CSV.
 
     python3 bench/pandas_report.py bench/data/wjx_100k.xlsx calamine|openpyxl OUT.csv
+    python3 bench/pandas_report.py bench/data/wjx_1000000.csv csv OUT.csv
 """
 
 import sys
@@ -14,7 +15,10 @@ from scipy import stats
 
 
 def main(path, engine, out):
-    df = pd.read_excel(path, engine=engine, dtype=str)
+    if engine == "csv":
+        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False).replace({"": np.nan})
+    else:
+        df = pd.read_excel(path, engine=engine, dtype=str)
     qcols = [c for c in df.columns if "、" in c]
     banner = df[qcols[0]]
     rows = []

@@ -2,7 +2,9 @@
 //! questions (20 single, 8 multi joined by `┋`, 1 ranking joined by `→`, 1 open
 //! question), plus its survey.toml, into bench/data/ (git-ignored).
 //!
-//! Run: `cargo run --release --example gen_bench [-- ROWS]`.
+//! Run: `cargo run --release --example gen_bench [-- ROWS]`; with `-- csv ROWS` the same
+//! answers as a UTF-8 CSV (`bench/data/wjx_<ROWS>.csv`, written as a stream, so a
+//! million rows need no memory), for the large-file benchmarks.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,7 +14,9 @@ mod common;
 use common::{workbook, Rng};
 
 fn main() {
-    let rows: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let csv = args.first().is_some_and(|a| a == "csv");
+    let rows: u32 = args.get(if csv { 1 } else { 0 }).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/data");
     std::fs::create_dir_all(&dir).unwrap();
     // Questions: options named after the question so every file is self-describing.
@@ -39,39 +43,62 @@ fn main() {
     toml.push_str("[[questions]]\nid = \"Q30\"\ntext = \"意见建议\"\nkind = \"text\"\n");
     std::fs::write(dir.join("survey.toml"), toml).unwrap();
 
-    let mut wb = workbook();
-    let ws = wb.add_worksheet();
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string(0, c as u16, h).unwrap();
-    }
     let mut rng = Rng(42);
     let notes = ["建议精简会议", "减少填表", "无", "希望多调研", "(空)"];
-    for r in 1..=rows {
-        ws.write_number(r, 0, r as f64).unwrap();
-        ws.write_string(r, 1, format!("2025/6/{} {:02}:{:02}:{:02}", 1 + r % 28, r % 24, r % 60, (r * 7) % 60)).unwrap();
-        ws.write_string(r, 2, format!("{}秒", 60 + rng.below(600))).unwrap();
-        ws.write_string(r, 3, "微信").unwrap();
-        ws.write_string(r, 4, "N/A").unwrap();
-        ws.write_string(r, 5, "183.192.16.69(上海-上海)").unwrap();
-        let mut c = 6u16;
+    // One response's cells, in header order.
+    let mut row = |r: u32| -> Vec<String> {
+        let mut cells = vec![
+            r.to_string(),
+            format!("2025/6/{} {:02}:{:02}:{:02}", 1 + r % 28, r % 24, r % 60, (r * 7) % 60),
+            format!("{}秒", 60 + rng.below(600)),
+            "微信".into(),
+            "N/A".into(),
+            "183.192.16.69(上海-上海)".into(),
+        ];
         for opts in &singles {
-            ws.write_string(r, c, &opts[rng.below(opts.len() as u64) as usize]).unwrap();
-            c += 1;
+            cells.push(opts[rng.below(opts.len() as u64) as usize].clone());
         }
         for opts in &multis {
             let mut picked: Vec<&str> = opts.iter().filter(|_| rng.below(100) < 35).map(|s| s.as_str()).collect();
             if picked.is_empty() {
                 picked.push(&opts[0]);
             }
-            ws.write_string(r, c, picked.join("┋")).unwrap();
-            c += 1;
+            cells.push(picked.join("┋"));
         }
         let mut order: Vec<&str> = rank.iter().map(|s| s.as_str()).collect();
         for i in (1..order.len()).rev() {
             order.swap(i, rng.below(i as u64 + 1) as usize);
         }
-        ws.write_string(r, c, order[..3].join("→")).unwrap();
-        ws.write_string(r, c + 1, notes[rng.below(5) as usize]).unwrap();
+        cells.push(order[..3].join("→"));
+        cells.push(notes[rng.below(5) as usize].to_string());
+        cells
+    };
+    if csv {
+        use std::io::Write;
+        let path = dir.join(format!("wjx_{rows}.csv"));
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        w.write_all(b"\xEF\xBB\xBF").unwrap();
+        writeln!(w, "{}", headers.join(",")).unwrap();
+        for r in 1..=rows {
+            writeln!(w, "{}", row(r).join(",")).unwrap();
+        }
+        w.flush().unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        println!("wrote {} ({:.1} MB, {rows} rows) and bench/data/survey.toml", path.display(), size as f64 / 1e6);
+        return;
+    }
+    let mut wb = workbook();
+    let ws = wb.add_worksheet();
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    for r in 1..=rows {
+        for (c, v) in row(r).iter().enumerate() {
+            match c {
+                0 => ws.write_number(r, 0, r as f64).unwrap(),
+                _ => ws.write_string(r, c as u16, v).unwrap(),
+            };
+        }
     }
     let path = dir.join("wjx_100k.xlsx");
     wb.save(&path).unwrap();

@@ -35,9 +35,17 @@ pub(super) fn stream_file<T: Send>(path: &Path, work: impl FnOnce(std::sync::mps
     let (tx, rx) = std::sync::mpsc::sync_channel::<ingest::Chunk>(4);
     let (merges, out) = std::thread::scope(|scope| {
         let worker = scope.spawn(move || work(rx));
-        let merges = ingest::stream_xlsx(path, CHUNK, |c| {
-            let _ = tx.send(c);
-        });
+        let csv = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("csv" | "txt"));
+        let merges = if csv {
+            ingest::csv_reader::stream_csv(path, CHUNK, |c| {
+                let _ = tx.send(c);
+            })
+            .map(|_| ingest::Merges::new())
+        } else {
+            ingest::stream_xlsx(path, CHUNK, |c| {
+                let _ = tx.send(c);
+            })
+        };
         drop(tx);
         (merges, worker.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     });
@@ -61,6 +69,10 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
         }
         let (_, prep, parts) = cur.as_mut().unwrap();
         if let Some(p) = prep {
+            for m in &chunk.malformed {
+                let i = p.ctx.issue(Some(m.row), None, None, m.text.clone(), Problem::MalformedRecord, super::ledger::Action::ReadLiterally);
+                p.header_issues.push(i);
+            }
             let first = chunk.first_row.max(p.ctx.layout.header_row + 1);
             if first <= chunk.last_row {
                 parts.push(p.ctx.parse_rows(&chunk.cells, first..chunk.last_row + 1));

@@ -162,6 +162,121 @@ pub fn parse_checked(bytes: &[u8]) -> (Range<Data>, Vec<Malformed>) {
     (range, bad)
 }
 
+/// Streams a UTF-8 CSV (with or without BOM) in chunks of `chunk_rows` records, as
+/// [`super::stream_xlsx`] does for .xlsx: rows are numbered as [`parse_checked`] numbers
+/// them (blank lines are no records), a record whose quotes never close within
+/// [`MAX_RECORD_LINES`] lines or whose lines are records of their own is read literally
+/// line by line and reported, as there. Memory stays bounded by one chunk. Other
+/// encodings give `Err(Unsupported)`: the caller reads those whole.
+pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(super::Chunk)) -> Result<(), super::ReadError> {
+    use std::collections::VecDeque;
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(super::ReadError::Io)?;
+    let mut r = std::io::BufReader::with_capacity(1 << 20, file);
+    // UTF-8 or not, from the first megabyte (a character cut at its end is fine).
+    let head = r.fill_buf().map_err(super::ReadError::Io)?;
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if let Err(e) = std::str::from_utf8(body) {
+        if e.error_len().is_some() {
+            return Err(super::ReadError::Unsupported("csv (GBK)".into()));
+        }
+    }
+    let mut next_line = {
+        let mut first = true;
+        let mut buf = Vec::new();
+        move |r: &mut std::io::BufReader<std::fs::File>| -> Result<Option<String>, super::ReadError> {
+            buf.clear();
+            if r.read_until(b'\n', &mut buf).map_err(super::ReadError::Io)? == 0 {
+                return Ok(None);
+            }
+            let mut b = &buf[..];
+            if first {
+                b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+                first = false;
+            }
+            let b = b.strip_suffix(b"\n").unwrap_or(b);
+            let b = b.strip_suffix(b"\r").unwrap_or(b);
+            Ok(Some(String::from_utf8_lossy(b).into_owned()))
+        }
+    };
+    let quotes = |s: &str| s.bytes().filter(|b| *b == b'"').count();
+    let mut queue: VecDeque<String> = VecDeque::new();
+    let (mut delim, mut width) = (b',', 0usize);
+    let (mut row, mut first_row) = (0u32, 0u32);
+    let mut cells: Vec<calamine::Cell<Data>> = Vec::new();
+    let mut bad: Vec<Malformed> = Vec::new();
+    let emit = |fields: Vec<String>, row: &mut u32, cells: &mut Vec<calamine::Cell<Data>>| {
+        for (c, v) in fields.into_iter().enumerate() {
+            if !v.is_empty() {
+                cells.push(calamine::Cell::new((*row, c as u32), Data::String(v)));
+            }
+        }
+        *row += 1;
+    };
+    loop {
+        let Some(line) = (match queue.pop_front() {
+            Some(l) => Some(l),
+            None => next_line(&mut r)?,
+        }) else {
+            break;
+        };
+        if line.is_empty() {
+            continue;
+        }
+        if row == 0 && width == 0 {
+            delim = sniff_delimiter(&line);
+        }
+        let mut record = line.clone();
+        let mut lines = vec![line];
+        let mut n = quotes(&record);
+        while n % 2 == 1 && lines.len() < MAX_RECORD_LINES {
+            let more = match queue.pop_front() {
+                Some(l) => Some(l),
+                None => next_line(&mut r)?,
+            };
+            let Some(more) = more else { break };
+            n += quotes(&more);
+            record.push('\n');
+            record.push_str(&more);
+            lines.push(more);
+        }
+        let fields = parse_line(&record, delim, true);
+        if width == 0 {
+            width = fields.len();
+        }
+        let spans = lines.len() > 1;
+        let suspicious = spans && (n % 2 == 1 || fields.len() != width || (width >= 4 && lines[1..].iter().any(|l| parse_line(l, delim, true).len() == width)));
+        if !suspicious || bad.len() >= 10_000 {
+            emit(fields, &mut row, &mut cells);
+        } else {
+            // Read the first line on its own, and the rest again as lines of their own.
+            let first = lines.remove(0);
+            if quotes(&first) % 2 == 1 {
+                bad.push(Malformed { row, text: first.chars().take(200).collect() });
+                emit(parse_line(&first, delim, false), &mut row, &mut cells);
+            } else {
+                emit(parse_line(&first, delim, true), &mut row, &mut cells);
+            }
+            for l in lines.into_iter().rev() {
+                queue.push_front(l);
+            }
+        }
+        if row - first_row >= chunk_rows {
+            let range = super::sparse_range(std::mem::take(&mut cells), "csv")?;
+            sink(super::Chunk { sheet: "csv".into(), first_row, last_row: row - 1, cells: range, malformed: std::mem::take(&mut bad) });
+            first_row = row;
+        }
+    }
+    if row > first_row {
+        let range = super::sparse_range(cells, "csv")?;
+        sink(super::Chunk { sheet: "csv".into(), first_row, last_row: row - 1, cells: range, malformed: bad });
+    }
+    Ok(())
+}
+
+/// A record whose quotes have not closed after this many lines is read line by line.
+pub const MAX_RECORD_LINES: usize = 500;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +320,43 @@ mod tests {
             );
         }
     }
+    #[test]
+    fn streaming_reads_as_the_whole_file_read() {
+        let csv = "序号,1、身份,2、建议,3、次数\n1,党政干部,\"好,5\n2,事业单位人员,多下基层,3\n\n3,党政干部,无,4\n4,党政干部,\"第一行\n第二行\",2\n5,党政干部,无,1\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, csv).unwrap();
+        let (whole, bad) = parse_checked(csv.as_bytes());
+        for rows in [1, 2, 100] {
+            let mut got: Vec<(u32, u32, String)> = Vec::new();
+            let mut streamed_bad = Vec::new();
+            stream_csv(&path, rows, |c| {
+                got.extend(c.cells.used_cells().map(|(r, k, v)| (r as u32 + c.cells.start().unwrap().0, k as u32 + c.cells.start().unwrap().1, v.to_string())));
+                streamed_bad.extend(c.malformed);
+            })
+            .unwrap();
+            let want: Vec<(u32, u32, String)> = whole.used_cells().map(|(r, k, v)| (r as u32, k as u32, v.to_string())).collect();
+            assert_eq!(got, want, "chunks of {rows}");
+            assert_eq!(streamed_bad, bad);
+        }
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        // A quote left open on the last line (nothing after it to swallow): read as csv
+        // reads it, as the whole-file read does; the real multi-line answer before it
+        // stays whole.
+        std::fs::write(&path, format!("{csv}6,\"没有结束,1\n")).unwrap();
+        let mut cells = Vec::new();
+        let mut streamed_bad = Vec::new();
+        stream_csv(&path, 100, |c| {
+            cells.extend(c.cells.used_cells().map(|(_, _, v)| v.to_string()));
+            streamed_bad.extend(c.malformed);
+        })
+        .unwrap();
+        assert!(cells.contains(&"第一行\n第二行".to_string()) && cells.contains(&"没有结束,1".to_string()), "{cells:?}");
+        assert_eq!(streamed_bad.iter().map(|m| m.row).collect::<Vec<_>>(), [1]);
+        std::fs::write(&path, encoding_rs::GB18030.encode("序号,性别\n1,男\n").0).unwrap();
+        assert!(stream_csv(&path, 10, |_| {}).is_err(), "GBK is read whole");
+    }
+
     #[test]
     fn tabs() {
         let r = parse_checked("a\tb\n1\t2\n".as_bytes()).0;

@@ -106,6 +106,8 @@ pub struct Chunk {
     pub first_row: u32,
     pub last_row: u32,
     pub cells: Range<Data>,
+    /// Records of a CSV read literally (a stray quote), among these rows.
+    pub malformed: Vec<super::csv_reader::Malformed>,
 }
 
 /// Merged areas per sheet: ((row, col), (row, col)) inclusive, 0-based.
@@ -133,7 +135,7 @@ pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) ->
                 let (r, _) = cell.get_position();
                 if r > last {
                     let cells = sparse_range(std::mem::take(&mut buf), name)?;
-                    sink(Chunk { sheet: name.clone(), first_row: first, last_row: last, cells });
+                    sink(Chunk { sheet: name.clone(), first_row: first, last_row: last, cells, malformed: Vec::new() });
                     first = last + 1;
                     last = (first + chunk_rows - 1).max(r);
                 }
@@ -145,7 +147,7 @@ pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) ->
             }
             if let Some(m) = max_row.filter(|m| *m >= first) {
                 let cells = sparse_range(buf, name)?;
-                sink(Chunk { sheet: name.clone(), first_row: first, last_row: m, cells });
+                sink(Chunk { sheet: name.clone(), first_row: first, last_row: m, cells, malformed: Vec::new() });
             }
         }
         Ok(merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))

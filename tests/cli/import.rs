@@ -283,7 +283,11 @@ fn streamed_reading_gives_the_same_table_and_ledger() {
     let long = dir.path().join("long.xlsx");
     let planted = long_export(&long, 9_000);
     let mut last = None;
-    for f in [fixture("wjx_text.xlsx"), fixture("wjx_code.xlsx"), fixture("unit_messy.xlsx"), fixture("no_header.xlsx"), fixture("garbage.xlsx"), fixture("password.xlsx"), long] {
+    // CSVs are streamed too (a GBK one falls back to the whole-file read), including the
+    // damaged ones with stray quotes.
+    let mut csvs: Vec<PathBuf> = ["wjx_text_utf8.csv", "wjx_text_bom.csv", "wjx_text_gbk.csv", "wenjuanwang.csv"].iter().map(|f| fixture(f)).collect();
+    csvs.extend((0..13).map(|k| fixture(&format!("malformed/bad_csv_{k:02}.csv"))));
+    for f in csvs.into_iter().chain([fixture("wjx_text.xlsx"), fixture("wjx_code.xlsx"), fixture("unit_messy.xlsx"), fixture("no_header.xlsx"), fixture("garbage.xlsx"), fixture("password.xlsx"), long]) {
         let a = run(&s, &[f.clone()]);
         let b = import(&s, &[f.clone()], &stream, &|_| {});
         let f = f.display();
