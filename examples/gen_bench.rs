@@ -4,7 +4,8 @@
 //!
 //! Run: `cargo run --release --example gen_bench [-- ROWS]`; with `-- csv ROWS` the same
 //! answers as a UTF-8 CSV (`bench/data/wjx_<ROWS>.csv`, written as a stream, so a
-//! million rows need no memory), for the large-file benchmarks.
+//! million rows need no memory), for the large-file benchmarks; with `-- units FILES` that
+//! many unit workbooks of 100–500 rows each in `bench/data/units/`.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -16,7 +17,8 @@ use common::{workbook, Rng};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let csv = args.first().is_some_and(|a| a == "csv");
-    let rows: u32 = args.get(if csv { 1 } else { 0 }).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let units = args.first().is_some_and(|a| a == "units");
+    let rows: u32 = args.get(if csv || units { 1 } else { 0 }).and_then(|a| a.parse().ok()).unwrap_or(if units { 300 } else { 100_000 });
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/data");
     std::fs::create_dir_all(&dir).unwrap();
     // Questions: options named after the question so every file is self-describing.
@@ -73,6 +75,35 @@ fn main() {
         cells.push(notes[rng.below(5) as usize].to_string());
         cells
     };
+    if units {
+        // `rows` files, each a unit's workbook of 100–500 responses.
+        let udir = dir.join("units");
+        let _ = std::fs::remove_dir_all(&udir);
+        std::fs::create_dir_all(&udir).unwrap();
+        let mut total = 0u32;
+        let mut seq = 1u32;
+        for u in 0..rows {
+            let n = 100 + (u * 7919) % 401;
+            let mut wb = workbook();
+            let ws = wb.add_worksheet();
+            for (c, h) in headers.iter().enumerate() {
+                ws.write_string(0, c as u16, h).unwrap();
+            }
+            for r in 1..=n {
+                for (c, v) in row(seq).iter().enumerate() {
+                    match c {
+                        0 => ws.write_number(r, 0, seq as f64).unwrap(),
+                        _ => ws.write_string(r, c as u16, v).unwrap(),
+                    };
+                }
+                seq += 1;
+            }
+            wb.save(udir.join(format!("单位{:03}.xlsx", u + 1))).unwrap();
+            total += n;
+        }
+        println!("wrote {rows} unit workbooks ({total} rows) into {} and bench/data/survey.toml", udir.display());
+        return;
+    }
     if csv {
         use std::io::Write;
         let path = dir.join(format!("wjx_{rows}.csv"));

@@ -54,8 +54,36 @@ pub(super) fn stream_file<T: Send>(path: &Path, work: impl FnOnce(std::sync::mps
 
 /// Parses streamed chunks sheet by sheet: each sheet's header from its first chunk.
 pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Chunk>) -> SheetResults {
+    use rayon::prelude::*;
     let mut done: SheetResults = Vec::new();
     let mut cur: Option<(String, Option<Prepared>, Vec<Part>)> = None;
+    // Chunks of the current sheet waiting to be parsed together, in parallel (a few per
+    // core, so that memory stays bounded while every core works).
+    let batch_size = 2 * rayon::current_num_threads().max(1);
+    let mut batch: Vec<ingest::Chunk> = Vec::new();
+    let flush = |cur: &mut Option<(String, Option<Prepared>, Vec<Part>)>, batch: &mut Vec<ingest::Chunk>| {
+        let Some((_, Some(p), parts)) = cur.as_mut() else {
+            batch.clear();
+            return;
+        };
+        for chunk in batch.iter() {
+            for m in &chunk.malformed {
+                let i = p.ctx.issue(Some(m.row), None, None, m.text.clone(), Problem::MalformedRecord, super::ledger::Action::ReadLiterally);
+                p.header_issues.push(i);
+            }
+        }
+        let header = p.ctx.layout.header_row;
+        let ctx = &p.ctx;
+        let parsed: Vec<Option<Part>> = batch
+            .par_iter()
+            .map(|chunk| {
+                let first = chunk.first_row.max(header + 1);
+                (first <= chunk.last_row).then(|| ctx.parse_rows(&chunk.cells, first..chunk.last_row + 1))
+            })
+            .collect();
+        parts.extend(parsed.into_iter().flatten());
+        batch.clear();
+    };
     let close = |cur: Option<(String, Option<Prepared>, Vec<Part>)>, done: &mut SheetResults| {
         if let Some((name, prep, parts)) = cur {
             done.push((name, prep.map(|p| p.finish(parts))));
@@ -63,22 +91,17 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
     };
     for chunk in chunks {
         if cur.as_ref().map(|c| &c.0) != Some(&chunk.sheet) {
+            flush(&mut cur, &mut batch);
             close(cur.take(), &mut done);
             let prep = prepare_sheet(fc, &chunk.cells, &chunk.sheet, None);
             cur = Some((chunk.sheet.clone(), prep, Vec::new()));
         }
-        let (_, prep, parts) = cur.as_mut().unwrap();
-        if let Some(p) = prep {
-            for m in &chunk.malformed {
-                let i = p.ctx.issue(Some(m.row), None, None, m.text.clone(), Problem::MalformedRecord, super::ledger::Action::ReadLiterally);
-                p.header_issues.push(i);
-            }
-            let first = chunk.first_row.max(p.ctx.layout.header_row + 1);
-            if first <= chunk.last_row {
-                parts.push(p.ctx.parse_rows(&chunk.cells, first..chunk.last_row + 1));
-            }
+        batch.push(chunk);
+        if batch.len() >= batch_size {
+            flush(&mut cur, &mut batch);
         }
     }
+    flush(&mut cur, &mut batch);
     close(cur, &mut done);
     done
 }
