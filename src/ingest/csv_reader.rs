@@ -245,8 +245,10 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
             lines.push(more);
         }
         let fields = parse_line(&record, delim, true);
-        if width == 0 {
-            width = fields.len();
+        // The table's width: the widest single-line record so far (a title line above the
+        // header has fewer fields; the whole-file read takes the most common count).
+        if lines.len() == 1 {
+            width = width.max(fields.len());
         }
         let spans = lines.len() > 1;
         let suspicious = spans && (n % 2 == 1 || fields.len() != width || (width >= 4 && lines[1..].iter().any(|l| parse_line(l, delim, true).len() == width)));
@@ -359,6 +361,22 @@ mod tests {
         assert_eq!(streamed_bad.iter().map(|m| m.row).collect::<Vec<_>>(), [1]);
         std::fs::write(&path, encoding_rs::GB18030.encode("序号,性别\n1,男\n").0).unwrap();
         assert!(stream_csv(&path, 10, |_| {}).is_err(), "GBK is read whole");
+    }
+
+    #[test]
+    fn a_title_line_does_not_split_multi_line_answers() {
+        let csv = "某某调查结果\n序号,1、身份,2、建议,3、次数\n1,党政干部,\"第一行\n第二行\",2\n2,事业单位人员,无,3\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, csv).unwrap();
+        let mut cells = Vec::new();
+        let mut bad = Vec::new();
+        stream_csv(&path, 100, |c| {
+            cells.extend(c.cells.used_cells().map(|(_, _, v)| v.to_string()));
+            bad.extend(c.malformed);
+        })
+        .unwrap();
+        assert!(cells.contains(&"第一行\n第二行".to_string()) && bad.is_empty(), "{cells:?} {bad:?}");
     }
 
     #[test]
