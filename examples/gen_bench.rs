@@ -84,21 +84,8 @@ fn main() {
         let mut seq = 1u32;
         for u in 0..rows {
             let n = 100 + (u * 7919) % 401;
-            let mut wb = workbook();
-            let ws = wb.add_worksheet();
-            for (c, h) in headers.iter().enumerate() {
-                ws.write_string(0, c as u16, h).unwrap();
-            }
-            for r in 1..=n {
-                for (c, v) in row(seq).iter().enumerate() {
-                    match c {
-                        0 => ws.write_number(r, 0, seq as f64).unwrap(),
-                        _ => ws.write_string(r, c as u16, v).unwrap(),
-                    };
-                }
-                seq += 1;
-            }
-            wb.save(udir.join(format!("单位{:03}.xlsx", u + 1))).unwrap();
+            write_book(&udir.join(format!("单位{:03}.xlsx", u + 1)), &headers, seq..seq + n, &mut row);
+            seq += n;
             total += n;
         }
         println!("wrote {rows} unit workbooks ({total} rows) into {} and bench/data/survey.toml", udir.display());
@@ -118,21 +105,27 @@ fn main() {
         println!("wrote {} ({:.1} MB, {rows} rows) and bench/data/survey.toml", path.display(), size as f64 / 1e6);
         return;
     }
+    let path = dir.join("wjx_100k.xlsx");
+    write_book(&path, &headers, 1..rows + 1, &mut row);
+    let size = std::fs::metadata(&path).unwrap().len();
+    println!("wrote {} ({:.1} MB, {rows} rows) and bench/data/survey.toml", path.display(), size as f64 / 1e6);
+}
+
+/// One workbook: the header, then responses `seqs` (their 序号 as numbers), one per row.
+fn write_book(path: &Path, headers: &[String], seqs: std::ops::Range<u32>, row: &mut dyn FnMut(u32) -> Vec<String>) {
     let mut wb = workbook();
     let ws = wb.add_worksheet();
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(0, c as u16, h).unwrap();
     }
-    for r in 1..=rows {
-        for (c, v) in row(r).iter().enumerate() {
+    for (r, seq) in seqs.enumerate() {
+        let r = r as u32 + 1;
+        for (c, v) in row(seq).iter().enumerate() {
             match c {
-                0 => ws.write_number(r, 0, r as f64).unwrap(),
+                0 => ws.write_number(r, 0, seq as f64).unwrap(),
                 _ => ws.write_string(r, c as u16, v).unwrap(),
             };
         }
     }
-    let path = dir.join("wjx_100k.xlsx");
-    wb.save(&path).unwrap();
-    let size = std::fs::metadata(&path).unwrap().len();
-    println!("wrote {} ({:.1} MB, {rows} rows) and bench/data/survey.toml", path.display(), size as f64 / 1e6);
+    wb.save(path).unwrap();
 }
