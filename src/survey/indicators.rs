@@ -129,8 +129,12 @@ impl Survey {
                 return Err(format!("指数 {} 没有列出组成它的指标 parts", ix.id));
             }
             for p in &ix.parts {
-                if !self.indicators.iter().any(|i| i.id == p.indicator) {
+                let Some(ind) = self.indicators.iter().find(|i| i.id == p.indicator) else {
                     return Err(format!("指数 {} 中的指标“{}”没有在 [[indicators]] 中定义", ix.id, p.indicator));
+                };
+                // A mean needs a score range to become 0–100: scales have one, numbers do not.
+                if ind.measure() == IndicatorMeasure::Mean && self.question(ind.question_id()).is_some_and(|q| q.kind == Kind::Number) {
+                    return Err(format!("指数 {} 中的指标“{}”是数值题的平均值，没有分值范围，不能换算成 0–100 分放进指数", ix.id, p.indicator));
                 }
                 if !(p.weight.is_finite() && p.weight > 0.0) {
                     return Err(format!("指数 {} 中指标“{}”的权重应为正数", ix.id, p.indicator));

@@ -468,5 +468,7 @@ show_if = { question = "Q1", any_of = ["党政干部"] }
         assert!(err(&ind("question = \"Q9\"\noptions = [\"x\"]")).contains("Q9"));
         assert!(err(&ind("question = \"Q1\"")).contains("options"));
         assert!(err(&with("[[indices]]\nid = \"i\"\nparts = [{ indicator = \"无\" }]\n")).contains("没有在"));
+        let number = format!("{OK}[[questions]]\nid = \"Q4\"\ntext = \"次数\"\nkind = \"number\"\n[[indicators]]\nid = \"n\"\nquestion = \"Q4\"\nmeasure = \"mean\"\n[[indices]]\nid = \"i\"\nparts = [{{ indicator = \"n\" }}]\n");
+        assert!(err(&number).contains("不能换算"), "{}", err(&number));
     }
 }
