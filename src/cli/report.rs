@@ -145,7 +145,7 @@ impl Config {
             filter,
             weight: a.weight,
             compare,
-            stats: StatsOptions { alpha: a.alpha, bonferroni: a.bonferroni, min_base: a.min_base, caution_base: a.caution_base, ..StatsOptions::default() },
+            stats: StatsOptions { alpha: a.alpha, bonferroni: a.bonferroni, min_base: a.min_base, caution_base: a.caution_base, keywords: if docx || html { 10 } else { 0 }, ..StatsOptions::default() },
             outputs: OutputOptions { charts, docx, html },
             roster,
             output: a.output,
@@ -169,7 +169,7 @@ pub fn run(a: Args) -> Result<i32> {
     let changes = changes::changes(&results, &survey, &pairs(cfg.compare, &results.waves)?);
     let status = cfg.roster.as_ref().map(|r| status::all(r, &imp)).unwrap_or_default();
     let columns = imp.column_map();
-    let report = Report { survey, import: imp, data, results, changes, banners, filter: cfg.filter.map(|f| f.text), status, columns };
+    let report = Report { survey, import: imp, data, results, changes, banners, filter: cfg.filter.map(|f| f.text), status, columns, document: Default::default() };
     let dir = cfg.output.unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&report.survey.id)));
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建输出文件夹 {}", dir.display()))?;
     diaoyan::output::start_run(&dir)?;

@@ -57,99 +57,93 @@ fn parse_line(line: &str, delim: u8, quoting: bool) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Parses CSV bytes into a grid, and lists the records that were malformed.
-///
-/// A quoted field may hold line breaks (open answers do). But a stray quote that is never
-/// closed makes a CSV parser read every following line into one field, so that rows
-/// silently vanish into one answer. A record spanning several lines is therefore checked:
-/// when its field count differs from the table's, or (for tables of 4 columns or more) a
-/// line inside it is a complete record on its own, each of its lines is read as its own
-/// record, and the line whose quotes do not pair up is read literally and reported.
-pub fn parse_checked(bytes: &[u8]) -> (Range<Data>, Vec<Malformed>) {
-    let text = decode_text(bytes);
-    let delim = sniff_delimiter(&text);
-    // Byte offset of every line start, and the lines without their breaks.
-    let mut starts = vec![0usize];
-    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut bad: Vec<Malformed> = Vec::new();
-    let mut width_mode = 0usize;
-    // Parse from line `from` (0-based) on; on a record that swallowed lines, keep what came
-    // before, read its first line literally, and parse again from the line after.
-    let mut from = 0usize;
-    'outer: while from < lines.len() {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delim)
-            .from_reader(text[starts[from]..].as_bytes());
-        let mut records: Vec<(usize, Vec<String>)> = Vec::new();
-        for rec in rdr.records() {
-            // csv reports encoding-level problems only, which cannot happen on decoded text.
-            let Ok(rec) = rec else { continue };
-            // The line a record starts on, from its byte offset (csv's own line count is
-            // off with CRLF line breaks).
-            // With CRLF breaks csv places a record at the `\n` before it.
-            let mut byte = starts[from] + rec.position().map(|p| p.byte() as usize).unwrap_or(0);
-            if text.as_bytes().get(byte) == Some(&b'\n') {
-                byte += 1;
-            }
-            let line = starts.partition_point(|&s| s <= byte) - 1;
-            records.push((line, rec.iter().map(|s| s.to_string()).collect()));
+/// Splits lines into records with the stray-quote rule, one rule for the whole-file read
+/// and the streamed read. A quoted field may hold line breaks (open answers do). But a
+/// stray quote that is never closed makes a CSV parser read every following line into one
+/// field, so that rows silently vanish into one answer. A record spanning several lines is
+/// therefore checked: when its quotes do not close within [`MAX_RECORD_LINES`] lines, its
+/// field count differs from the table's (the widest one-line record so far), or (for
+/// tables of 4 columns or more) a line inside it is a complete record on its own, its
+/// first line is read on its own — literally, and reported, when its quotes do not pair
+/// up — and the lines after it are read again as lines of their own. Blank lines are no
+/// records.
+struct Records<F: FnMut() -> Result<Option<String>, super::ReadError>> {
+    next_line: F,
+    queue: std::collections::VecDeque<String>,
+    delim: Option<u8>,
+    width: usize,
+    /// Records returned so far (the grid row of the next one).
+    row: u32,
+    bad: Vec<Malformed>,
+}
+
+impl<F: FnMut() -> Result<Option<String>, super::ReadError>> Records<F> {
+    fn new(next_line: F) -> Self {
+        Records { next_line, queue: Default::default(), delim: None, width: 0, row: 0, bad: Vec::new() }
+    }
+
+    fn line(&mut self) -> Result<Option<String>, super::ReadError> {
+        match self.queue.pop_front() {
+            Some(l) => Ok(Some(l)),
+            None => (self.next_line)(),
         }
-        if width_mode == 0 {
-            // The table's width: the most common field count.
-            let mut freq: std::collections::HashMap<usize, usize> =
-                std::collections::HashMap::new();
-            for (_, r) in &records {
-                *freq.entry(r.len()).or_default() += 1;
-            }
-            width_mode = freq
-                .into_iter()
-                .max_by_key(|(w, n)| (*n, *w))
-                .map(|(w, _)| w)
-                .unwrap_or(0);
-        }
-        for (k, (start, rec)) in records.iter().enumerate() {
-            let end = records
-                .get(k + 1)
-                .map(|(l, _)| l.saturating_sub(1))
-                .unwrap_or(lines.len() - 1)
-                .max(*start);
-            let multi = end > *start && rec.iter().any(|f| f.contains('\n'));
-            let suspicious = multi
-                && (rec.len() != width_mode
-                    || (width_mode >= 4
-                        && (*start + 1..=end)
-                            .any(|l| parse_line(lines[l], delim, true).len() == width_mode)));
-            if !suspicious || bad.len() >= 10_000 {
-                rows.push(rec.clone());
+    }
+
+    /// The next record, or `None` at the end.
+    fn next(&mut self) -> Result<Option<Vec<String>>, super::ReadError> {
+        let quotes = |s: &str| s.bytes().filter(|b| *b == b'"').count();
+        loop {
+            let Some(line) = self.line()? else { return Ok(None) };
+            if line.is_empty() {
                 continue;
             }
-            let t = lines[*start];
-            if t.matches('"').count() % 2 == 1 {
-                bad.push(Malformed {
-                    row: rows.len() as u32,
-                    text: t.chars().take(200).collect(),
-                });
-                rows.push(parse_line(t, delim, false));
-            } else {
-                rows.push(parse_line(t, delim, true));
+            let delim = *self.delim.get_or_insert_with(|| sniff_delimiter(&line));
+            let mut record = line.clone();
+            let mut lines = vec![line];
+            let mut n = quotes(&record);
+            while n % 2 == 1 && lines.len() < MAX_RECORD_LINES {
+                let Some(more) = self.line()? else { break };
+                n += quotes(&more);
+                record.push('\n');
+                record.push_str(&more);
+                lines.push(more);
             }
-            from = start + 1;
-            continue 'outer;
+            let fields = parse_line(&record, delim, true);
+            if lines.len() == 1 {
+                self.width = self.width.max(fields.len());
+            }
+            let width = self.width;
+            let suspicious = lines.len() > 1 && (n % 2 == 1 || fields.len() != width || (width >= 4 && lines[1..].iter().any(|l| parse_line(l, delim, true).len() == width)));
+            self.row += 1;
+            if !suspicious || self.bad.len() >= 10_000 {
+                return Ok(Some(fields));
+            }
+            let first = lines.remove(0);
+            for l in lines.into_iter().rev() {
+                self.queue.push_front(l);
+            }
+            if quotes(&first) % 2 == 1 {
+                self.bad.push(Malformed { row: self.row - 1, text: first.chars().take(200).collect() });
+                return Ok(Some(parse_line(&first, delim, false)));
+            }
+            return Ok(Some(parse_line(&first, delim, true)));
         }
-        break;
     }
+}
+
+/// Parses CSV bytes into a grid, and lists the records that were malformed (see
+/// [`Records`] for the rule).
+pub fn parse_checked(bytes: &[u8]) -> (Range<Data>, Vec<Malformed>) {
+    let text = decode_text(bytes);
+    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_string());
+    let mut records = Records::new(|| Ok(lines.next()));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    while let Ok(Some(r)) = records.next() {
+        rows.push(r);
+    }
+    let bad = std::mem::take(&mut records.bad);
     let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    while rows
-        .last()
-        .is_some_and(|r| r.iter().all(|c| c.trim().is_empty()))
-    {
+    while rows.last().is_some_and(|r| r.iter().all(|c| c.trim().is_empty())) {
         rows.pop();
     }
     if rows.is_empty() || width == 0 {
@@ -167,13 +161,10 @@ pub fn parse_checked(bytes: &[u8]) -> (Range<Data>, Vec<Malformed>) {
 }
 
 /// Streams a UTF-8 CSV (with or without BOM) in chunks of `chunk_rows` records, as
-/// [`super::stream_xlsx`] does for .xlsx: rows are numbered as [`parse_checked`] numbers
-/// them (blank lines are no records), a record whose quotes never close within
-/// [`MAX_RECORD_LINES`] lines or whose lines are records of their own is read literally
-/// line by line and reported, as there. Memory stays bounded by one chunk. Other
-/// encodings give `Err(Unsupported)`: the caller reads those whole.
+/// [`super::stream_xlsx`] does for .xlsx, with the rows and the stray-quote rule of
+/// [`parse_checked`]. Memory stays bounded by one chunk. Other encodings give
+/// `Err(Unsupported)`: the caller reads those whole.
 pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(super::Chunk)) -> Result<(), super::ReadError> {
-    use std::collections::VecDeque;
     use std::io::BufRead;
     let file = std::fs::File::open(path).map_err(super::ReadError::Io)?;
     let mut r = std::io::BufReader::with_capacity(1 << 20, file);
@@ -185,97 +176,39 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
             return Err(super::ReadError::Unsupported("csv (GBK)".into()));
         }
     }
-    let mut next_line = {
-        let mut first = true;
-        let mut buf = Vec::new();
-        move |r: &mut std::io::BufReader<std::fs::File>| -> Result<Option<String>, super::ReadError> {
-            buf.clear();
-            if r.read_until(b'\n', &mut buf).map_err(super::ReadError::Io)? == 0 {
-                return Ok(None);
-            }
-            let mut b = &buf[..];
-            if first {
-                b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
-                first = false;
-            }
-            let b = b.strip_suffix(b"\n").unwrap_or(b);
-            let b = b.strip_suffix(b"\r").unwrap_or(b);
-            Ok(Some(String::from_utf8_lossy(b).into_owned()))
+    let mut first = true;
+    let mut buf = Vec::new();
+    let mut records = Records::new(|| {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf).map_err(super::ReadError::Io)? == 0 {
+            return Ok(None);
         }
-    };
-    let quotes = |s: &str| s.bytes().filter(|b| *b == b'"').count();
-    let mut queue: VecDeque<String> = VecDeque::new();
-    let (mut delim, mut width) = (b',', 0usize);
-    let (mut row, mut first_row) = (0u32, 0u32);
+        let mut b = &buf[..];
+        if first {
+            b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+            first = false;
+        }
+        let b = b.strip_suffix(b"\n").unwrap_or(b);
+        let b = b.strip_suffix(b"\r").unwrap_or(b);
+        Ok(Some(String::from_utf8_lossy(b).into_owned()))
+    });
     let mut cells: Vec<calamine::Cell<Data>> = Vec::new();
-    let mut bad: Vec<Malformed> = Vec::new();
-    let emit = |fields: Vec<String>, row: &mut u32, cells: &mut Vec<calamine::Cell<Data>>| {
-        for (c, v) in fields.into_iter().enumerate() {
-            if !v.is_empty() {
-                cells.push(calamine::Cell::new((*row, c as u32), Data::String(v)));
-            }
-        }
-        *row += 1;
+    let mut first_row = 0u32;
+    let mut send = |records: &mut Records<_>, cells: &mut Vec<calamine::Cell<Data>>, first_row: &mut u32| -> Result<(), super::ReadError> {
+        let range = super::sparse_range(std::mem::take(cells), "csv")?;
+        sink(super::Chunk { sheet: "csv".into(), first_row: *first_row, last_row: records.row - 1, cells: range, malformed: std::mem::take(&mut records.bad) });
+        *first_row = records.row;
+        Ok(())
     };
-    loop {
-        let Some(line) = (match queue.pop_front() {
-            Some(l) => Some(l),
-            None => next_line(&mut r)?,
-        }) else {
-            break;
-        };
-        if line.is_empty() {
-            continue;
-        }
-        if row == 0 && width == 0 {
-            delim = sniff_delimiter(&line);
-        }
-        let mut record = line.clone();
-        let mut lines = vec![line];
-        let mut n = quotes(&record);
-        while n % 2 == 1 && lines.len() < MAX_RECORD_LINES {
-            let more = match queue.pop_front() {
-                Some(l) => Some(l),
-                None => next_line(&mut r)?,
-            };
-            let Some(more) = more else { break };
-            n += quotes(&more);
-            record.push('\n');
-            record.push_str(&more);
-            lines.push(more);
-        }
-        let fields = parse_line(&record, delim, true);
-        // The table's width: the widest single-line record so far (a title line above the
-        // header has fewer fields; the whole-file read takes the most common count).
-        if lines.len() == 1 {
-            width = width.max(fields.len());
-        }
-        let spans = lines.len() > 1;
-        let suspicious = spans && (n % 2 == 1 || fields.len() != width || (width >= 4 && lines[1..].iter().any(|l| parse_line(l, delim, true).len() == width)));
-        if !suspicious || bad.len() >= 10_000 {
-            emit(fields, &mut row, &mut cells);
-        } else {
-            // Read the first line on its own, and the rest again as lines of their own.
-            let first = lines.remove(0);
-            if quotes(&first) % 2 == 1 {
-                bad.push(Malformed { row, text: first.chars().take(200).collect() });
-                emit(parse_line(&first, delim, false), &mut row, &mut cells);
-            } else {
-                emit(parse_line(&first, delim, true), &mut row, &mut cells);
-            }
-            for l in lines.into_iter().rev() {
-                queue.push_front(l);
-            }
-        }
-        if row - first_row >= chunk_rows {
-            let range = super::sparse_range(std::mem::take(&mut cells), "csv")?;
-            sink(super::Chunk { sheet: "csv".into(), first_row, last_row: row - 1, cells: range, malformed: std::mem::take(&mut bad) });
-            first_row = row;
+    while let Some(fields) = records.next()? {
+        let row = records.row - 1;
+        cells.extend(fields.into_iter().enumerate().filter(|(_, v)| !v.is_empty()).map(|(c, v)| calamine::Cell::new((row, c as u32), Data::String(v))));
+        if records.row - first_row >= chunk_rows {
+            send(&mut records, &mut cells, &mut first_row)?;
         }
     }
-    if row > first_row {
-        let range = super::sparse_range(cells, "csv")?;
-        sink(super::Chunk { sheet: "csv".into(), first_row, last_row: row - 1, cells: range, malformed: bad });
+    if records.row > first_row {
+        send(&mut records, &mut cells, &mut first_row)?;
     }
     Ok(())
 }

@@ -42,6 +42,15 @@ pub struct Report {
     pub status: Vec<Status>,
     /// Where every input column went.
     pub columns: Vec<ColumnMap>,
+    /// The written report, built once for every output that renders it.
+    pub document: std::sync::OnceLock<document::Document>,
+}
+
+impl Report {
+    /// The written report (built on first use).
+    pub fn document(&self) -> &document::Document {
+        self.document.get_or_init(|| document::build(self))
+    }
 }
 
 /// What an output wrote.

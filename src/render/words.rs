@@ -68,13 +68,21 @@ pub fn banner_label(survey: &Survey, b: &Banner) -> String {
     }
 }
 
+/// A wave as sentences name it: `2025年` for a year, the label as it is otherwise.
+pub fn wave_name(w: &str) -> String {
+    if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) {
+        format!("{w}年")
+    } else {
+        w.to_string()
+    }
+}
+
 /// The wave before a chart's base: `2025年 `, `各年份合计 `, or nothing.
 pub fn scope_prefix(s: &Scope) -> String {
     match s {
         Scope::AllWaves => "各年份合计 ".to_string(),
         Scope::Wave(w) if w.is_empty() => String::new(),
-        Scope::Wave(w) if w.len() == 4 && w.chars().all(|c| c.is_ascii_digit()) => format!("{w}年 "),
-        Scope::Wave(w) => format!("{w} "),
+        Scope::Wave(w) => format!("{} ", wave_name(w)),
     }
 }
 
@@ -110,11 +118,18 @@ pub fn base_mark(flag: BaseFlag) -> &'static str {
 
 /// The significance cell of a change: the arrow when significant, else why not.
 pub fn change_mark(c: &crate::stats::changes::Change) -> &'static str {
-    match (c.sig, c.test) {
+    significance(c.sig, c.test.is_some(), c.change.is_some(), false)
+}
+
+/// The significance cell of any change (figures, units, indices): the arrow, 无显著变化,
+/// or why there is no test.
+pub fn significance(sig: Option<crate::stats::changes::Direction>, tested: bool, has_change: bool, index: bool) -> &'static str {
+    match (sig, tested) {
         (Some(d), _) => d.arrow(),
-        (None, Some(_)) => "无显著变化",
-        (None, None) if c.change.is_some() => "未检验（样本量不足）",
-        (None, None) => "",
+        (None, true) => "无显著变化",
+        (None, false) if index => "指数不做检验",
+        (None, false) if has_change => "未检验（样本量不足）",
+        (None, false) => "",
     }
 }
 

@@ -64,6 +64,16 @@ impl Independence {
     pub fn unreliable(&self) -> bool {
         self.low_expected_share > 0.2
     }
+    /// The p-value a finding may rest on: the test's own when it is reliable (Fisher's is
+    /// exact), the exact or simulated one when the chi-square is not, none when there is
+    /// no reliable p-value (weighted or very large tables): then no difference is claimed.
+    pub fn p_for_claims(&self) -> Option<f64> {
+        match (self.unreliable() && self.test == TestKind::ChiSquare, &self.exact) {
+            (false, _) => Some(self.p_value),
+            (true, Some(e)) => Some(e.p_value),
+            (true, None) => None,
+        }
+    }
 }
 
 /// Pearson chi-square test of independence (no continuity correction, as

@@ -61,11 +61,14 @@ pub struct StatsOptions {
     pub min_base: f64,
     /// Below this base: figure marked "caution".
     pub caution_base: f64,
+    /// Keywords of open answers to find per text question (whole sample; 0: none, as
+    /// segmenting costs time and only the written report shows them).
+    pub keywords: usize,
 }
 
 impl Default for StatsOptions {
     fn default() -> Self {
-        StatsOptions { conf: 0.95, alpha: 0.05, bonferroni: false, min_base: 30.0, caution_base: 100.0 }
+        StatsOptions { conf: 0.95, alpha: 0.05, bonferroni: false, min_base: 30.0, caution_base: 100.0, keywords: 0 }
     }
 }
 

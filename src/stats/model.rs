@@ -227,6 +227,8 @@ pub struct Table {
     /// Number questions (whole sample): (low, high, weighted count) per bin; a bin holds
     /// low ≤ x < high, the last one also x = high.
     pub histogram: Vec<(f64, f64, f64)>,
+    /// Text questions (whole sample, when asked for): the most used words of the answers.
+    pub keywords: Vec<super::keywords::Keyword>,
 }
 
 impl Table {

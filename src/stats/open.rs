@@ -16,6 +16,9 @@ pub(crate) fn text(job: &TableJob, v: &[Option<String>], acc: &mut Acc) {
             answers.push(v[i].clone().unwrap_or_default());
         }
     });
+    if !crosstab && job.opts.keywords > 0 {
+        acc.keywords = super::keywords::keywords(&answers, job.opts.keywords);
+    }
     acc.answers = answers;
     let cells = (0..k).map(|c| Cell { value: Some(counts[c]), count: Some(counts[c]), base: acc.bases[c].n, ci: None, sig: String::new() }).collect();
     acc.rows.push(Row { option: String::new(), measure: Measure::Answers, cells });

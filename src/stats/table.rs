@@ -37,6 +37,7 @@ pub(crate) struct Acc {
     pub test_note: Option<String>,
     pub answers: Vec<String>,
     pub histogram: Vec<(f64, f64, f64)>,
+    pub keywords: Vec<super::keywords::Keyword>,
 }
 
 impl TableJob<'_> {
@@ -52,7 +53,7 @@ impl TableJob<'_> {
     }
 
     pub fn run(&self) -> Table {
-        let mut acc = Acc { bases: vec![Base::default(); self.k()], rows: Vec::new(), test: None, test_note: None, answers: Vec::new(), histogram: Vec::new() };
+        let mut acc = Acc { bases: vec![Base::default(); self.k()], rows: Vec::new(), test: None, test_note: None, answers: Vec::new(), histogram: Vec::new(), keywords: Vec::new() };
         match &self.part.data {
             QData::Choice(v) => super::choice::accumulate(self, v, &mut acc),
             QData::Multi(cols) => super::multi::accumulate(self, cols, &mut acc),
@@ -70,7 +71,7 @@ impl TableJob<'_> {
         if self.crosstab() {
             self.letters(&mut acc);
         }
-        let Acc { bases, rows, test, test_note, answers, histogram } = acc;
+        let Acc { bases, rows, test, test_note, answers, histogram, keywords } = acc;
         Table {
             scope: self.scope.clone(),
             question: self.part.id.clone(),
@@ -87,6 +88,7 @@ impl TableJob<'_> {
             test_note,
             answers,
             histogram,
+            keywords,
         }
     }
 

@@ -11,7 +11,7 @@ use docx_rs::{
 };
 use std::path::Path;
 
-use super::{build, printable, stem, Block, Document};
+use super::{printable, stem, Block, Document};
 use crate::output::{other, write_atomic, WriteError};
 use crate::render::charts::png_bytes;
 use crate::render::{Output, RenderError, Report, Written};
@@ -21,10 +21,10 @@ pub struct WordReport;
 
 impl Output for WordReport {
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
-        let doc = build(report);
+        let doc = report.document();
         let name = format!("{}.docx", stem(report));
         let path = dir.join(&name);
-        let docx = word(&doc)?;
+        let docx = word(doc)?;
         let mut buf = std::io::Cursor::new(Vec::new());
         docx.build().pack(&mut buf).map_err(|e| WriteError::Io { path: path.display().to_string(), source: other(e) })?;
         write_atomic(&path, |w| std::io::Write::write_all(w, buf.get_ref()))?;

@@ -6,7 +6,6 @@
 //! to one decimal.
 
 use crate::stats::changes::{Change, Direction};
-use crate::stats::inference::TestKind;
 use crate::stats::{BaseFlag, Measure, Results, Table};
 use crate::survey::{Kind, Question};
 
@@ -101,16 +100,9 @@ fn template(tpl: &str, t: &Table) -> String {
     s
 }
 
-/// Whether a crosstab's test allows calling the difference significant, and its p-value.
+/// The p-value a crosstab's finding may rest on (decided in stats).
 pub fn crosstab_p(t: &Table) -> Option<f64> {
-    let x = t.test.as_ref()?;
-    match (x.unreliable(), &x.exact) {
-        (false, _) => Some(x.p_value),
-        (true, Some(e)) => Some(e.p_value),
-        // Fisher's exact test is exact; an unreliable chi-square without an exact p says nothing.
-        (true, None) if x.test == TestKind::Fisher => Some(x.p_value),
-        (true, None) => None,
-    }
+    t.test.as_ref()?.p_for_claims()
 }
 
 fn p_text(p: f64) -> String {

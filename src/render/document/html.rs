@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{build, printable, stem, Block, Document};
+use super::{printable, stem, Block, Document};
 use crate::output::write_atomic;
 use crate::render::charts::{svg_string, ChartError};
 use crate::render::{Output, RenderError, Report, Written};
@@ -15,10 +15,10 @@ pub struct HtmlReport;
 
 impl Output for HtmlReport {
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
-        let doc = build(report);
+        let doc = report.document();
         let name = format!("{}.html", stem(report));
         let path = dir.join(&name);
-        let page = page(&doc).map_err(|e| ChartError::Draw(path.display().to_string(), e))?;
+        let page = page(doc).map_err(|e| ChartError::Draw(path.display().to_string(), e))?;
         write_atomic(&path, |w| std::io::Write::write_all(w, page.as_bytes()))?;
         Ok(Written::file(path, format!("{name}  调研报告初稿（网页，可离线打开、打印）")))
     }

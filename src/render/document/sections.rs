@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use super::findings::{self, pct};
 use super::{numeral, Block, Document};
 use crate::render::charts::{self, Spec};
-use crate::render::words::banner_label;
+use crate::render::words::{banner_label, wave_name};
 use crate::render::Report;
-use crate::stats::keywords::{keywords, Keyword};
+use crate::stats::keywords::Keyword;
 use crate::stats::{Banner, Measure, Table};
 use crate::survey::indicators::Better;
 use crate::survey::{Kind, Question};
@@ -77,22 +77,13 @@ fn tables_of<'a>(rep: &'a Report, q: &Question) -> Vec<&'a Table> {
     rep.results.tables.iter().filter(|t| t.question_id() == q.id && t.breakdown.is_overall() && t.scope.is_wave(w)).collect()
 }
 
-fn wave_year(w: &str) -> String {
-    if w.is_empty() {
-        String::new()
-    } else if w.chars().all(|c| c.is_ascii_digit()) {
-        format!("{w}年")
-    } else {
-        w.to_string()
-    }
-}
 
 /// `（2026年）`, or nothing for an unnamed wave.
 fn paren(w: &str) -> String {
     if w.is_empty() {
         String::new()
     } else {
-        format!("（{}）", wave_year(w))
+        format!("（{}）", wave_name(w))
     }
 }
 
@@ -128,7 +119,7 @@ fn basics(b: &mut Builder, rep: &Report, info: &crate::survey::report::ReportInf
         None => format!("本次{}调查共收到有效问卷{n}份。", paren(wave)),
     };
     if r.respondents.len() > 1 {
-        let earlier: Vec<String> = r.respondents.iter().filter(|(w, _)| w != wave).map(|(w, k)| format!("{}{k}份", wave_year(w))).collect();
+        let earlier: Vec<String> = r.respondents.iter().filter(|(w, _)| w != wave).map(|(w, k)| format!("{}{k}份", wave_name(w))).collect();
         sample += &format!("往年调查的有效问卷：{}。", earlier.join("，"));
     }
     b.p(sample);
@@ -259,7 +250,7 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
     }
     if let Some((from, to)) = pair {
         k += 1;
-        b.blocks.push(Block::H2(format!("（{}）与{}相比", numeral(k), wave_year(&from))));
+        b.blocks.push(Block::H2(format!("（{}）与{}相比", numeral(k), wave_name(&from))));
         for q in s.questions.iter().filter(|q| matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale | Kind::Number)) {
             let rows: Vec<_> = rep.changes.rows.iter().filter(|c| c.question == q.id && c.breakdown.is_overall() && c.from == from && c.to == to && matches!(c.measure, Measure::Percent | Measure::Mean)).collect();
             let sig: Vec<String> = rows.iter().filter(|c| c.sig.is_some()).filter_map(|c| Some(format!("{}{}", if c.option.is_empty() { c.measure.label().to_string() } else { format!("选择“{}”的比例", c.option) }, findings::change(c)?))).collect();
@@ -267,7 +258,7 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
                 continue;
             }
             let rest = rows.len() - sig.len();
-            b.p(format!("“{}”中，{}{}。", q.text, sig.join("；"), if rest > 0 { format!("；其余{rest}项与{}基本持平", wave_year(&from)) } else { String::new() }));
+            b.p(format!("“{}”中，{}{}。", q.text, sig.join("；"), if rest > 0 { format!("；其余{rest}项与{}基本持平", wave_name(&from)) } else { String::new() }));
             b.figure(&format!("{}（各年比较）", q.text), specs.get(&format!("年度对比_{}", q.id)));
         }
         let nc: Vec<String> = rep.changes.not_comparable.iter().filter(|n| n.from == from && n.to == to).map(|n| format!("{}{}（{}）", n.question, if n.what.is_empty() { String::new() } else { format!("“{}”", n.what) }, n.reason)).collect();
@@ -286,7 +277,7 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
                 continue;
             }
             let dir = if l.better == Better::Higher { "越高越好" } else { "越低越好" };
-            let mut sentence = format!("{}（{dir}）：{}排名前三的是{}", l.name, wave_year(&lw.wave), ranked.iter().take(3).cloned().collect::<Vec<_>>().join("、"));
+            let mut sentence = format!("{}（{dir}）：{}排名前三的是{}", l.name, wave_name(&lw.wave), ranked.iter().take(3).cloned().collect::<Vec<_>>().join("、"));
             if ranked.len() > 5 {
                 sentence += &format!("，排名最后的是{}", ranked.last().unwrap());
             }
@@ -299,7 +290,7 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
                 sentence += &if sig.is_empty() { "；各单位与上一年相比变化均不显著".to_string() } else { format!("；变化显著的有{}", sig.join("、")) };
             }
             b.p(sentence + "。");
-            b.figure(&format!("{}（{}）", l.name, wave_year(&lw.wave)), specs.get(&format!("单位排名_{}", l.id)));
+            b.figure(&format!("{}（{}）", l.name, wave_name(&lw.wave)), specs.get(&format!("单位排名_{}", l.id)));
         }
     }
 }
@@ -313,7 +304,7 @@ fn open_answers(b: &mut Builder, rep: &Report) {
     b.h1("意见建议");
     for (q, t) in texts {
         b.p(format!("共有{}人填写了“{}”。", t.answers.len(), q.text));
-        let words: Vec<Keyword> = keywords(&t.answers, 10);
+        let words: &[Keyword] = &t.keywords;
         if words.is_empty() {
             continue;
         }

@@ -6,7 +6,7 @@
 use rust_xlsxwriter::{Chart, ChartDataLabel, ChartFont, ChartType, Worksheet, XlsxError};
 
 use super::style::{chart_rows, write_dec, write_pct, Put, Styles, Widths};
-use crate::render::words::{base_mark, rank_move};
+use crate::render::words::{base_mark, rank_move, significance};
 use crate::stats::league::League;
 use crate::stats::Results;
 use crate::survey::indicators::Better;
@@ -60,12 +60,7 @@ pub(super) fn leagues(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results)
                     match change {
                         Some(c) => {
                             write_dec(ws, row, 6, c.change, st)?;
-                            let mark = match (c.sig, c.test) {
-                                (Some(d), _) => d.arrow(),
-                                (None, Some(_)) => "无显著变化",
-                                (None, None) if l.is_index => "指数不做检验",
-                                (None, None) => "未检验（样本量不足）",
-                            };
+                            let mark = significance(c.sig, c.test.is_some(), c.change.is_some(), l.is_index);
                             ws.put_fmt(row, 7, mark, if c.sig.is_some() { &st.sig } else { &st.text })?;
                             ws.put_fmt(row, 8, rank_move(c.rank_change), &st.text)?;
                         }
