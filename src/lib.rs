@@ -5,6 +5,7 @@ pub mod clean;
 pub mod collect;
 pub mod ingest;
 pub mod output;
+pub mod profile;
 pub mod render;
 pub mod stats;
 pub mod survey;

@@ -44,6 +44,7 @@ fn ours(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 fn main() {
+    diaoyan::profile::mark("start");
     let args = match cli::Cli::try_parse() {
         Ok(a) => a,
         Err(e) => {

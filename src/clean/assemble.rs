@@ -18,6 +18,7 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
         parts.extend(ps);
         files.push(report);
     }
+    crate::profile::mark("files parsed");
     // Duplicates, in input order: the first occurrence is kept. Found on borrowed keys
     // first, then applied.
     /// (part, row, problem, the (part, row) of the copy kept when it is in another file).
@@ -35,20 +36,20 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
                 continue;
             }
             for i in (0..p.len()).filter(|&i| p.id_given[i]) {
-                let id = p.respondent[i].as_str();
+                let id = p.respondent.get(i).unwrap_or_default();
                 let other_file = |&(qi, _): &(usize, usize)| parts[qi].file != p.file;
-                let hit = match &p.submitted[i] {
-                    Some(t) => timed.get(&(id, t.as_str())).copied().filter(other_file),
+                let hit = match p.submitted.get(i) {
+                    Some(t) => timed.get(&(id, t)).copied().filter(other_file),
                     None => None,
                 }
                 .or_else(|| answers.get(&(p.wave.as_deref(), id, p.sig[i])).copied().filter(other_file).filter(|&(qi, k)| {
-                    p.submitted[i].is_none() || parts[qi].submitted[k].is_none()
+                    p.submitted.get(i).is_none() || parts[qi].submitted.get(k).is_none()
                 }));
                 match hit {
                     Some(first) => rejected.push((pi, i, Problem::DuplicateRespondent, Some(first))),
                     None => {
-                        if let Some(t) = &p.submitted[i] {
-                            timed.entry((id, t.as_str())).or_insert((pi, i));
+                        if let Some(t) = p.submitted.get(i) {
+                            timed.entry((id, t)).or_insert((pi, i));
                         }
                         answers.entry((p.wave.as_deref(), id, p.sig[i])).or_insert((pi, i));
                     }
@@ -67,10 +68,10 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
                 if cross.contains(&(pi, i)) {
                     continue;
                 }
-                let unit = p.unit[i].as_str();
-                let dup_id = p.has_id && p.id_given[i] && !ids.insert((wave, unit, p.respondent[i].as_str()));
-                let dup_sub = match &p.submitted[i] {
-                    Some(t) => !subs.insert((wave, unit, t.as_str(), p.sig[i])),
+                let unit = p.unit.get(i).unwrap_or_default();
+                let dup_id = p.has_id && p.id_given[i] && !ids.insert((wave, unit, p.respondent.get(i).unwrap_or_default()));
+                let dup_sub = match p.submitted.get(i) {
+                    Some(t) => !subs.insert((wave, unit, t, p.sig[i])),
                     None => false,
                 };
                 if dup_id {
@@ -90,11 +91,11 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
         let value = match (problem, first) {
             (_, Some(place)) => format!(
                 "序号 {}{}，与 {place} 是同一份答卷",
-                p.respondent[i],
-                p.submitted[i].as_ref().map(|t| format!("、提交时间 {t}")).unwrap_or_default()
+                p.respondent.get(i).unwrap_or_default(),
+                p.submitted.get(i).map(|t| format!("、提交时间 {t}")).unwrap_or_default()
             ),
-            (Problem::DuplicateId, _) => p.respondent[i].clone(),
-            _ => p.submitted[i].clone().unwrap_or_default(),
+            (Problem::DuplicateId, _) => p.respondent.get(i).unwrap_or_default().to_string(),
+            _ => p.submitted.get(i).unwrap_or_default().to_string(),
         };
         p.issues.push(Issue {
             file: p.file.clone(),
@@ -117,9 +118,11 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
     let duplicates: Vec<Provenance> = parts
         .iter()
         .zip(&keeps)
-        .flat_map(|(p, keep)| (0..p.len()).filter(|&i| !keep[i]).map(move |i| Provenance { wave: p.wave.clone(), unit: p.unit[i].clone(), file: p.file.clone() }))
+        .flat_map(|(p, keep)| (0..p.len()).filter(|&i| !keep[i]).map(move |i| Provenance { wave: p.wave.clone(), unit: p.unit.get(i).unwrap_or_default().to_string(), file: p.file.clone() }))
         .collect();
+    crate::profile::mark("duplicates found");
     let frame = build_frame(schema, parts, &keeps, &mut issues);
+    crate::profile::mark("response table built");
 
     let rows_kept = frame.height();
     Import { frame, duplicates, issues, files, rows_read, rows_kept, rows_rejected, blank_rows }

@@ -33,9 +33,44 @@ impl Hash for Val {
     }
 }
 
+/// The strings of one column in one buffer (a `String` per cell costs an allocation and
+/// 24 bytes before its text; a million rows hold several such columns).
+#[derive(Debug, Default, Clone)]
+pub(super) struct Texts {
+    buf: String,
+    /// End of each value in `buf` (a missing value ends where the one before it ends).
+    ends: Vec<usize>,
+    present: Vec<bool>,
+}
+
+impl Texts {
+    pub(super) fn with_capacity(n: usize) -> Texts {
+        Texts { buf: String::new(), ends: Vec::with_capacity(n), present: Vec::with_capacity(n) }
+    }
+    pub(super) fn push(&mut self, v: Option<&str>) {
+        self.buf.push_str(v.unwrap_or(""));
+        self.ends.push(self.buf.len());
+        self.present.push(v.is_some());
+    }
+    pub(super) fn len(&self) -> usize {
+        self.ends.len()
+    }
+    pub(super) fn get(&self, i: usize) -> Option<&str> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.present[i].then(|| &self.buf[start..self.ends[i]])
+    }
+    pub(super) fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+/// Option index of a single-choice cell with no answer.
+pub(super) const NO_OPTION: u32 = u32::MAX;
+
 pub(super) enum ColData {
-    Str(Vec<Option<String>>),
-    Opt(Vec<Option<u32>>),
+    Str(Texts),
+    /// Option index per row, [`NO_OPTION`] when unanswered.
+    Opt(Vec<u32>),
     F64(Vec<Option<f64>>),
     Bool(Vec<Option<bool>>),
     I32(Vec<Option<i32>>),
@@ -44,7 +79,7 @@ pub(super) enum ColData {
 impl ColData {
     pub(super) fn new(ty: ColType, cap: usize) -> Self {
         match ty {
-            ColType::Str => ColData::Str(Vec::with_capacity(cap)),
+            ColType::Str => ColData::Str(Texts::with_capacity(cap)),
             ColType::Opt => ColData::Opt(Vec::with_capacity(cap)),
             ColType::F64 => ColData::F64(Vec::with_capacity(cap)),
             ColType::Bool => ColData::Bool(Vec::with_capacity(cap)),
@@ -53,9 +88,9 @@ impl ColData {
     }
     pub(super) fn push(&mut self, v: Val) {
         match (self, v) {
-            (ColData::Str(c), Val::Str(s)) => c.push(Some(s)),
-            (ColData::Opt(c), Val::Opt(i)) => c.push(Some(i)),
-            (ColData::Opt(c), _) => c.push(None),
+            (ColData::Str(c), Val::Str(s)) => c.push(Some(&s)),
+            (ColData::Opt(c), Val::Opt(i)) => c.push(i),
+            (ColData::Opt(c), _) => c.push(NO_OPTION),
             (ColData::F64(c), Val::F64(f)) => c.push(Some(f)),
             (ColData::Bool(c), Val::Bool(b)) => c.push(Some(b)),
             (ColData::I32(c), Val::I32(i)) => c.push(Some(i)),
@@ -69,78 +104,108 @@ impl ColData {
     pub(super) fn any_value(&self) -> bool {
         match self {
             ColData::Str(v) => v.iter().any(|x| x.is_some()),
-            ColData::Opt(v) => v.iter().any(|x| x.is_some()),
+            ColData::Opt(v) => v.iter().any(|x| *x != NO_OPTION),
             ColData::F64(v) => v.iter().any(|x| x.is_some()),
             ColData::Bool(v) => v.iter().any(|x| x.is_some()),
             ColData::I32(v) => v.iter().any(|x| x.is_some()),
         }
     }
-    pub(super) fn extend_masked(&mut self, other: ColData, keep: &[bool]) {
-        fn ext<T>(a: &mut Vec<Option<T>>, b: Vec<Option<T>>, keep: &[bool]) {
-            a.extend(b.into_iter().zip(keep).filter(|(_, k)| **k).map(|(v, _)| v));
-        }
-        match (self, other) {
-            (ColData::Str(a), ColData::Str(b)) => ext(a, b, keep),
-            (ColData::Opt(a), ColData::Opt(b)) => ext(a, b, keep),
-            (ColData::F64(a), ColData::F64(b)) => ext(a, b, keep),
-            (ColData::Bool(a), ColData::Bool(b)) => ext(a, b, keep),
-            (ColData::I32(a), ColData::I32(b)) => ext(a, b, keep),
-            _ => unreachable!("column types are fixed by the schema"),
-        }
+    fn take(&mut self) -> ColData {
+        let empty = match self {
+            ColData::Str(_) => ColData::Str(Texts::default()),
+            ColData::Opt(_) => ColData::Opt(Vec::new()),
+            ColData::F64(_) => ColData::F64(Vec::new()),
+            ColData::Bool(_) => ColData::Bool(Vec::new()),
+            ColData::I32(_) => ColData::I32(Vec::new()),
+        };
+        std::mem::replace(self, empty)
     }
-    /// `levels`: the option texts of a single-choice column.
-    pub(super) fn into_column(self, name: &str, levels: &[String]) -> Column {
-        let name: PlSmallStr = name.into();
-        match self {
-            ColData::Str(v) => Column::new(name, v),
-            ColData::Opt(v) => {
-                let ca: StringChunked = v.iter().map(|o| o.map(|i| levels[i as usize].as_str())).collect();
-                ca.with_name(name).into_column()
-            }
-            ColData::F64(v) => Column::new(name, v),
-            ColData::Bool(v) => Column::new(name, v),
-            ColData::I32(v) => Column::new(name, v),
+}
+
+/// One column of the response table from the same column of every part, rows kept only.
+/// A single-choice column holds option indices (UInt32); [`crate::clean::readable`] turns
+/// them into option texts for files people read.
+fn column(name: &str, data: Vec<ColData>, keeps: &[Vec<bool>]) -> Column {
+    fn kept<'a, T: Copy + 'a>(data: &'a [ColData], keeps: &'a [Vec<bool>], get: impl Fn(&'a ColData) -> &'a [T] + 'a) -> impl Iterator<Item = T> + 'a {
+        data.iter().zip(keeps).flat_map(move |(d, k)| get(d).iter().zip(k).filter(|(_, k)| **k).map(|(v, _)| *v))
+    }
+    let name: PlSmallStr = name.into();
+    let Some(first) = data.first() else { return Column::new_empty(name, &DataType::String) };
+    match first {
+        ColData::Str(_) => {
+            let ca: StringChunked = data
+                .iter()
+                .zip(keeps)
+                .flat_map(|(d, k)| {
+                    let ColData::Str(t) = d else { unreachable!("column types are fixed by the schema") };
+                    t.iter().zip(k).filter(|(_, k)| **k).map(|(v, _)| v)
+                })
+                .collect();
+            ca.with_name(name).into_column()
+        }
+        ColData::Opt(_) => {
+            let ca: UInt32Chunked = kept(&data, keeps, |d| match d {
+                ColData::Opt(v) => v.as_slice(),
+                _ => unreachable!("column types are fixed by the schema"),
+            })
+            .map(|i| (i != NO_OPTION).then_some(i))
+            .collect();
+            ca.with_name(name).into_column()
+        }
+        ColData::F64(_) => {
+            let ca: Float64Chunked = kept(&data, keeps, |d| match d {
+                ColData::F64(v) => v.as_slice(),
+                _ => unreachable!("column types are fixed by the schema"),
+            })
+            .collect();
+            ca.with_name(name).into_column()
+        }
+        ColData::Bool(_) => {
+            let ca: BooleanChunked = kept(&data, keeps, |d| match d {
+                ColData::Bool(v) => v.as_slice(),
+                _ => unreachable!("column types are fixed by the schema"),
+            })
+            .collect();
+            ca.with_name(name).into_column()
+        }
+        ColData::I32(_) => {
+            let ca: Int32Chunked = kept(&data, keeps, |d| match d {
+                ColData::I32(v) => v.as_slice(),
+                _ => unreachable!("column types are fixed by the schema"),
+            })
+            .collect();
+            ca.with_name(name).into_column()
         }
     }
 }
 
-
-pub(super) fn build_frame(schema: &Schema, parts: Vec<Part>, keeps: &[Vec<bool>], issues: &mut Vec<Issue>) -> DataFrame {
+/// The response table from the parts, column by column: each column's data is taken
+/// out of the parts as it is built, so the parts and the table are not held twice.
+pub(super) fn build_frame(schema: &Schema, mut parts: Vec<Part>, keeps: &[Vec<bool>], issues: &mut Vec<Issue>) -> DataFrame {
     let total: usize = keeps.iter().map(|k| k.iter().filter(|x| **x).count()).sum();
-    let mut trace: [ColData; 7] = [
-        ColData::new(ColType::Str, total),
-        ColData::new(ColType::Str, total),
-        ColData::new(ColType::Str, total),
-        ColData::new(ColType::Str, total),
-        ColData::new(ColType::Str, total),
-        ColData::new(ColType::Str, total),
-        ColData::new(ColType::I32, total),
-    ];
-    let mut cols: Vec<ColData> = schema.cols.iter().map(|c| ColData::new(c.ty, total)).collect();
-    for (p, keep) in parts.into_iter().zip(keeps) {
-        let n = p.len();
-        let s = |v: Option<String>| v.map(Val::Str).unwrap_or(Val::Null);
-        for i in (0..n).filter(|i| keep[*i]) {
-            trace[0].push(s(p.wave.clone()));
-            trace[1].push(Val::Str(p.unit[i].clone()));
-            trace[2].push(Val::Str(p.respondent[i].clone()));
-            trace[3].push(s(p.submitted[i].clone()));
-            trace[4].push(Val::Str(p.file.clone()));
-            trace[5].push(Val::Str(p.sheet.clone()));
-            trace[6].push(Val::I32(p.row[i] as i32));
-        }
-        for (a, b) in cols.iter_mut().zip(p.cols) {
-            a.extend_masked(b, keep);
-        }
-        issues.extend(p.issues);
+    let mut columns: Vec<Column> = Vec::with_capacity(TRACE.len() + schema.cols.len());
+    // Trace columns: wave, unit, respondent, submitted, file, sheet, row.
+    let rows = || parts.iter().zip(keeps).flat_map(|(p, k)| (0..p.len()).filter(move |&i| k[i]).map(move |i| (p, i)));
+    let wave: StringChunked = rows().map(|(p, _)| p.wave.as_deref()).collect();
+    let unit: StringChunked = rows().map(|(p, i)| p.unit.get(i)).collect();
+    let respondent: StringChunked = rows().map(|(p, i)| p.respondent.get(i)).collect();
+    let submitted: StringChunked = rows().map(|(p, i)| p.submitted.get(i)).collect();
+    let file: StringChunked = rows().map(|(p, _)| Some(p.file.as_str())).collect();
+    let sheet: StringChunked = rows().map(|(p, _)| Some(p.sheet.as_str())).collect();
+    let row: Int32Chunked = rows().map(|(p, i)| Some(p.row[i] as i32)).collect();
+    for (ca, name) in [wave, unit, respondent, submitted, file, sheet].into_iter().zip(TRACE) {
+        columns.push(ca.with_name(name.into()).into_column());
     }
-    let mut columns: Vec<Column> = Vec::with_capacity(7 + cols.len());
-    for (c, name) in trace.into_iter().zip(TRACE) {
-        columns.push(c.into_column(name, &[]));
+    columns.push(row.with_name(TRACE[6].into()).into_column());
+    for p in parts.iter_mut() {
+        issues.append(&mut p.issues);
+        p.unit = Texts::default();
+        p.respondent = Texts::default();
+        p.submitted = Texts::default();
     }
-    for (c, def) in cols.into_iter().zip(&schema.cols) {
-        columns.push(c.into_column(&def.name, &def.levels));
+    for (j, def) in schema.cols.iter().enumerate() {
+        let data: Vec<ColData> = parts.iter_mut().map(|p| p.cols[j].take()).collect();
+        columns.push(column(&def.name, data, keeps));
     }
     DataFrame::new(total, columns).expect("columns have equal length")
 }
-

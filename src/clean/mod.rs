@@ -133,6 +133,19 @@ impl Import {
     }
 }
 
+/// The response table as people read it: each single-choice column (held as option
+/// indices) becomes its option texts. For files written out; the figures use the codes.
+pub fn readable(survey: &Survey, df: &DataFrame) -> DataFrame {
+    use polars::prelude::*;
+    let mut out = df.clone();
+    for q in survey.questions.iter().filter(|q| q.kind == crate::survey::Kind::Single) {
+        let Ok(ca) = df.column(&q.id).and_then(|c| c.u32().cloned()) else { continue };
+        let texts: StringChunked = ca.iter().map(|v| v.and_then(|i| q.options.get(i as usize)).map(|o| o.text())).collect();
+        out.replace(&q.id, texts.with_name(q.id.as_str().into()).into_column()).expect("same column, same length");
+    }
+    out
+}
+
 /// Wave from the folder names: the nearest folder named like a year (`2025`, `2025年`).
 pub fn wave_from_path(path: &Path) -> Option<String> {
     path.ancestors().skip(1).filter_map(|a| a.file_name()?.to_str()).find_map(|name| {

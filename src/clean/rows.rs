@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
 use super::cells::Options;
-use super::frame::{ColData, Val};
+use super::frame::{ColData, Texts, Val};
 use super::layout::Layout;
 use super::ledger::{Action, Issue, Problem};
 use crate::ingest::{cell_text, col_letter};
@@ -17,13 +17,13 @@ use crate::survey::{Kind, Survey};
 /// Parsed rows of one sheet (or one chunk of it).
 pub(super) struct Part {
     pub(super) wave: Option<String>,
-    pub(super) unit: Vec<String>,
-    pub(super) respondent: Vec<String>,
+    pub(super) unit: Texts,
+    pub(super) respondent: Texts,
     /// Whether the respondent id came from the file (and so can be duplicated).
     pub(super) has_id: bool,
     /// Per row: the id came from the file (not made up from the file name and row).
     pub(super) id_given: Vec<bool>,
-    pub(super) submitted: Vec<Option<String>>,
+    pub(super) submitted: Texts,
     pub(super) file: String,
     pub(super) sheet: String,
     pub(super) row: Vec<u32>,
@@ -41,11 +41,11 @@ impl Part {
     pub(super) fn new(schema: &Schema, cap: usize, wave: Option<String>, file: &str, sheet: &str, has_id: bool) -> Part {
         Part {
             wave,
-            unit: Vec::with_capacity(cap),
-            respondent: Vec::with_capacity(cap),
+            unit: Texts::with_capacity(cap),
+            respondent: Texts::with_capacity(cap),
             has_id,
             id_given: Vec::with_capacity(cap),
-            submitted: Vec::with_capacity(cap),
+            submitted: Texts::with_capacity(cap),
             file: file.to_string(),
             sheet: sheet.to_string(),
             row: Vec::with_capacity(cap),
@@ -272,10 +272,13 @@ impl<'a> SheetCtx<'a> {
                 }
                 h.finish()
             });
-            part.unit.push(unit);
+            part.unit.push(Some(&unit));
             part.id_given.push(id.is_some());
-            part.respondent.push(id.unwrap_or_else(|| format!("{}-{}", self.file_stem, r + 1)));
-            part.submitted.push(submitted);
+            match id {
+                Some(id) => part.respondent.push(Some(&id)),
+                None => part.respondent.push(Some(&format!("{}-{}", self.file_stem, r + 1))),
+            }
+            part.submitted.push(submitted.as_deref());
             part.row.push(r + 1);
             for (c, v) in part.cols.iter_mut().zip(vals.iter_mut()) {
                 c.push(std::mem::take(v));

@@ -75,8 +75,9 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
         let header = p.ctx.layout.header_row;
         let ctx = &p.ctx;
         let parsed: Vec<Option<Part>> = batch
-            .par_iter()
+            .par_iter_mut()
             .map(|chunk| {
+                chunk.ready();
                 let first = chunk.first_row.max(header + 1);
                 (first <= chunk.last_row).then(|| ctx.parse_rows(&chunk.cells, first..chunk.last_row + 1))
             })
@@ -89,8 +90,9 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
             done.push((name, prep.map(|p| p.finish(parts))));
         }
     };
-    for chunk in chunks {
+    for mut chunk in chunks {
         if cur.as_ref().map(|c| &c.0) != Some(&chunk.sheet) {
+            chunk.ready();
             flush(&mut cur, &mut batch);
             close(cur.take(), &mut done);
             let prep = prepare_sheet(fc, &chunk.cells, &chunk.sheet, None);
@@ -150,7 +152,8 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
     let wave = opts.wave.clone().or_else(|| wave_from_path(path));
     let (merges, out) = stream_file(path, |rx| -> Option<(Survey, SheetResults)> {
         let mut rx = rx.into_iter();
-        let first = rx.next()?;
+        let mut first = rx.next()?;
+        first.ready();
         let sheet = ingest::SheetData { name: first.sheet.clone(), cells: first.cells.clone(), malformed: Vec::new() };
         let survey = crate::survey::infer::infer(&[ingest::Workbook { path: path.to_path_buf(), sheets: vec![sheet] }]).ok()?;
         let results = {
@@ -184,7 +187,7 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
         // An open answer of the first rows must still be one over the whole file.
         if q.kind == Kind::Text {
             let answers = parts.iter().filter_map(|p| match &p.cols[qc.first] {
-                ColData::Str(v) => Some(v.iter().flatten().map(|t| t.as_str())),
+                ColData::Str(v) => Some(v.iter().flatten()),
                 _ => None,
             });
             if !crate::survey::infer::still_text(answers.flatten()) {

@@ -25,7 +25,7 @@ pub fn run(a: Args) -> Result<i32> {
             }
         }
     }
-    let (survey, mut imp) = super::load_and_import(&a.input)?;
+    let (survey, imp) = super::load_and_import(&a.input)?;
     let output = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)).join("clean.csv"));
     let issues_path = output.with_file_name("issues.csv");
     if imp.failed_files() == imp.files.len() {
@@ -38,10 +38,11 @@ pub fn run(a: Args) -> Result<i32> {
     let columns_path = issues_path.with_file_name("columns.csv");
     std::fs::create_dir_all(&dir).ok();
     diaoyan::output::start_run(&dir)?;
+    let mut table = diaoyan::clean::readable(&survey, &imp.frame);
     let mut written = if dataset {
-        diaoyan::output::write_dataset(&imp.frame, &dir, [diaoyan::survey::schema::WAVE, diaoyan::survey::schema::UNIT])?
+        diaoyan::output::write_dataset(&table, &dir, [diaoyan::survey::schema::WAVE, diaoyan::survey::schema::UNIT])?
     } else {
-        diaoyan::output::write_frame(&mut imp.frame, &output)?;
+        diaoyan::output::write_frame(&mut table, &output)?;
         vec![output.clone()]
     };
     diaoyan::clean::ledger::write_issues(&imp.issues, &issues_path)?;

@@ -166,6 +166,7 @@ pub fn run(a: Args) -> Result<i32> {
         None => imp.frame.clone(),
     };
     let results = compute(&survey, &data, &banners, cfg.weight.as_deref(), &cfg.stats)?;
+    diaoyan::profile::mark("figures computed");
     let changes = changes::changes(&results, &survey, &pairs(cfg.compare, &results.waves)?);
     let status = cfg.roster.as_ref().map(|r| status::all(r, &imp)).unwrap_or_default();
     let columns = imp.column_map();
@@ -176,6 +177,7 @@ pub fn run(a: Args) -> Result<i32> {
     let mut written = Vec::new();
     for out in outputs(cfg.outputs) {
         written.push(out.write(&report, &dir)?);
+        diaoyan::profile::mark("output written");
     }
     diaoyan::output::finish_run(&dir, &written.iter().flat_map(|w| w.files.clone()).collect::<Vec<_>>())?;
     summary(&report, &dir, &written);
@@ -198,7 +200,7 @@ fn subset(survey: &Survey, imp: &Import, f: &Filter) -> Result<DataFrame> {
         let first = q.rows.first().map(|r| r.as_str()).or_else(|| q.options.first().map(|o| o.text())).unwrap_or("选项");
         anyhow::bail!("--where 的 {} 是{}，每个选项（或每一行）是单独的一列：请写成 --where \"{}=1\" 这样的形式", q.id, q.kind.label(), part_column(&q.id, first));
     }
-    Ok(diaoyan::stats::subset(&imp.frame, &f.column, &f.values)?)
+    Ok(diaoyan::stats::subset(survey, &imp.frame, &f.column, &f.values)?)
 }
 
 /// What the run did, for the terminal.

@@ -91,16 +91,29 @@ impl<F: FnMut() -> Result<Option<String>, super::ReadError>> Records<F> {
 
     /// The next record, or `None` at the end.
     fn next(&mut self) -> Result<Option<Vec<String>>, super::ReadError> {
-        let quotes = |s: &str| s.bytes().filter(|b| *b == b'"').count();
+        Ok(self.next_raw()?.map(|r| parse_line(&r.text, self.delim.unwrap_or(b','), r.quoting)))
+    }
+
+    /// The next record as text, not yet split into fields (the streamed read splits it
+    /// on another thread).
+    fn next_raw(&mut self) -> Result<Option<RawRecord>, super::ReadError> {
+        let quotes = |s: &str| memchr::memchr_iter(b'"', s.as_bytes()).count();
         loop {
             let Some(line) = self.line()? else { return Ok(None) };
             if line.is_empty() {
                 continue;
             }
             let delim = *self.delim.get_or_insert_with(|| sniff_delimiter(&line));
+            let mut n = quotes(&line);
+            if n == 0 {
+                // The common case: a line without quotes is one record.
+                let fields = memchr::memchr_iter(delim, line.as_bytes()).count() + 1;
+                self.width = self.width.max(fields);
+                self.row += 1;
+                return Ok(Some(RawRecord { text: line, quoting: true, fields }));
+            }
             let mut record = line.clone();
             let mut lines = vec![line];
-            let mut n = quotes(&record);
             while n % 2 == 1 && lines.len() < MAX_RECORD_LINES {
                 let Some(more) = self.line()? else { break };
                 n += quotes(&more);
@@ -108,26 +121,67 @@ impl<F: FnMut() -> Result<Option<String>, super::ReadError>> Records<F> {
                 record.push_str(&more);
                 lines.push(more);
             }
-            let fields = parse_line(&record, delim, true);
+            let fields = parse_line(&record, delim, true).len();
             if lines.len() == 1 {
-                self.width = self.width.max(fields.len());
+                self.width = self.width.max(fields);
             }
             let width = self.width;
-            let suspicious = lines.len() > 1 && (n % 2 == 1 || fields.len() != width || (width >= 4 && lines[1..].iter().any(|l| parse_line(l, delim, true).len() == width)));
+            let suspicious = lines.len() > 1 && (n % 2 == 1 || fields != width || (width >= 4 && lines[1..].iter().any(|l| parse_line(l, delim, true).len() == width)));
             self.row += 1;
             if !suspicious || self.bad.len() >= 10_000 {
-                return Ok(Some(fields));
+                return Ok(Some(RawRecord { text: record, quoting: true, fields }));
             }
             let first = lines.remove(0);
             for l in lines.into_iter().rev() {
                 self.queue.push_front(l);
             }
-            if quotes(&first) % 2 == 1 {
+            let quoting = quotes(&first) % 2 == 0;
+            if !quoting {
                 self.bad.push(Malformed { row: self.row - 1, text: first.chars().take(200).collect() });
-                return Ok(Some(parse_line(&first, delim, false)));
             }
-            return Ok(Some(parse_line(&first, delim, true)));
+            let fields = parse_line(&first, delim, quoting).len();
+            return Ok(Some(RawRecord { text: first, quoting, fields }));
         }
+    }
+}
+
+/// One record's text, how to split it, and its number of fields.
+struct RawRecord {
+    text: String,
+    /// `false`: a stray quote, read literally.
+    quoting: bool,
+    fields: usize,
+}
+
+/// Records of a streamed CSV chunk, split into fields when the chunk is parsed
+/// ([`super::Chunk::ready`]), on the thread that parses it.
+pub struct Lines {
+    records: Vec<(String, bool)>,
+    delim: u8,
+    width: usize,
+}
+
+impl Lines {
+    /// The records as a grid whose first row is `first_row`.
+    pub(super) fn grid(self, first_row: u32) -> Range<Data> {
+        if self.records.is_empty() || self.width == 0 {
+            return Range::empty();
+        }
+        let last = first_row + self.records.len() as u32 - 1;
+        let mut range = Range::new((first_row, 0), (last, self.width as u32 - 1));
+        for (r, (text, quoting)) in self.records.into_iter().enumerate() {
+            let row = first_row + r as u32;
+            if quoting && !text.contains('"') {
+                for (c, v) in text.split(self.delim as char).enumerate().filter(|(_, v)| !v.is_empty()) {
+                    range.set_value((row, c as u32), Data::String(v.to_string()));
+                }
+            } else {
+                for (c, v) in parse_line(&text, self.delim, quoting).into_iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+                    range.set_value((row, c as u32), Data::String(v));
+                }
+            }
+        }
+        range
     }
 }
 
@@ -190,25 +244,37 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
         }
         let b = b.strip_suffix(b"\n").unwrap_or(b);
         let b = b.strip_suffix(b"\r").unwrap_or(b);
-        Ok(Some(String::from_utf8_lossy(b).into_owned()))
+        Ok(Some(match std::str::from_utf8(b) {
+            Ok(s) => s.to_string(),
+            Err(_) => String::from_utf8_lossy(b).into_owned(),
+        }))
     });
-    let mut cells: Vec<calamine::Cell<Data>> = Vec::new();
+    // Records are grouped here (the stray-quote rule needs them in order) and split into
+    // fields by whoever parses the chunk, in parallel.
+    let mut lines: Vec<(String, bool)> = Vec::new();
+    let (mut width, mut cells) = (0usize, 0u64);
     let mut first_row = 0u32;
-    let mut send = |records: &mut Records<_>, cells: &mut Vec<calamine::Cell<Data>>, first_row: &mut u32| -> Result<(), super::ReadError> {
-        let range = super::sparse_range(std::mem::take(cells), "csv")?;
-        sink(super::Chunk { sheet: "csv".into(), first_row: *first_row, last_row: records.row - 1, cells: range, malformed: std::mem::take(&mut records.bad) });
+    let mut send = |records: &mut Records<_>, lines: &mut Vec<(String, bool)>, width: &mut usize, cells: &mut u64, first_row: &mut u32| -> Result<(), super::ReadError> {
+        let rows = lines.len() as u64;
+        if super::checks::grid_too_big(rows, *width as u64, *cells) {
+            return Err(super::ReadError::Oversized(format!("CSV 的第 {} 行起有一行多达 {} 列", *first_row + 1, *width)));
+        }
+        let pending = Lines { records: std::mem::take(lines), delim: records.delim.unwrap_or(b','), width: std::mem::take(width) };
+        *cells = 0;
+        sink(super::Chunk { sheet: "csv".into(), first_row: *first_row, last_row: records.row - 1, cells: Range::empty(), pending: Some(pending), malformed: std::mem::take(&mut records.bad) });
         *first_row = records.row;
         Ok(())
     };
-    while let Some(fields) = records.next()? {
-        let row = records.row - 1;
-        cells.extend(fields.into_iter().enumerate().filter(|(_, v)| !v.is_empty()).map(|(c, v)| calamine::Cell::new((row, c as u32), Data::String(v))));
+    while let Some(rec) = records.next_raw()? {
+        width = width.max(rec.fields);
+        cells += rec.fields as u64;
+        lines.push((rec.text, rec.quoting));
         if records.row - first_row >= chunk_rows {
-            send(&mut records, &mut cells, &mut first_row)?;
+            send(&mut records, &mut lines, &mut width, &mut cells, &mut first_row)?;
         }
     }
     if records.row > first_row {
-        send(&mut records, &mut cells, &mut first_row)?;
+        send(&mut records, &mut lines, &mut width, &mut cells, &mut first_row)?;
     }
     Ok(())
 }
@@ -269,7 +335,8 @@ mod tests {
         for rows in [1, 2, 100] {
             let mut got: Vec<(u32, u32, String)> = Vec::new();
             let mut streamed_bad = Vec::new();
-            stream_csv(&path, rows, |c| {
+            stream_csv(&path, rows, |mut c| {
+                c.ready();
                 got.extend(c.cells.used_cells().map(|(r, k, v)| (r as u32 + c.cells.start().unwrap().0, k as u32 + c.cells.start().unwrap().1, v.to_string())));
                 streamed_bad.extend(c.malformed);
             })
@@ -285,7 +352,8 @@ mod tests {
         std::fs::write(&path, format!("{csv}6,\"没有结束,1\n")).unwrap();
         let mut cells = Vec::new();
         let mut streamed_bad = Vec::new();
-        stream_csv(&path, 100, |c| {
+        stream_csv(&path, 100, |mut c| {
+            c.ready();
             cells.extend(c.cells.used_cells().map(|(_, _, v)| v.to_string()));
             streamed_bad.extend(c.malformed);
         })
@@ -304,7 +372,8 @@ mod tests {
         std::fs::write(&path, csv).unwrap();
         let mut cells = Vec::new();
         let mut bad = Vec::new();
-        stream_csv(&path, 100, |c| {
+        stream_csv(&path, 100, |mut c| {
+            c.ready();
             cells.extend(c.cells.used_cells().map(|(_, _, v)| v.to_string()));
             bad.extend(c.malformed);
         })

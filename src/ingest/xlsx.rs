@@ -105,9 +105,21 @@ pub struct Chunk {
     pub sheet: String,
     pub first_row: u32,
     pub last_row: u32,
+    /// Empty until [`Chunk::ready`] when `pending` holds records not yet split.
     pub cells: Range<Data>,
+    pub pending: Option<super::csv_reader::Lines>,
     /// Records of a CSV read literally (a stray quote), among these rows.
     pub malformed: Vec<super::csv_reader::Malformed>,
+}
+
+impl Chunk {
+    /// Splits pending CSV records into the cell grid (done by the thread that parses the
+    /// chunk, so that the reading thread only finds where records end).
+    pub fn ready(&mut self) {
+        if let Some(lines) = self.pending.take() {
+            self.cells = lines.grid(self.first_row);
+        }
+    }
 }
 
 /// Merged areas per sheet: ((row, col), (row, col)) inclusive, 0-based.
@@ -135,7 +147,7 @@ pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) ->
                 let (r, _) = cell.get_position();
                 if r > last {
                     let cells = sparse_range(std::mem::take(&mut buf), name)?;
-                    sink(Chunk { sheet: name.clone(), first_row: first, last_row: last, cells, malformed: Vec::new() });
+                    sink(Chunk { sheet: name.clone(), first_row: first, last_row: last, cells, pending: None, malformed: Vec::new() });
                     first = last + 1;
                     last = (first + chunk_rows - 1).max(r);
                 }
@@ -147,7 +159,7 @@ pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) ->
             }
             if let Some(m) = max_row.filter(|m| *m >= first) {
                 let cells = sparse_range(buf, name)?;
-                sink(Chunk { sheet: name.clone(), first_row: first, last_row: m, cells, malformed: Vec::new() });
+                sink(Chunk { sheet: name.clone(), first_row: first, last_row: m, cells, pending: None, malformed: Vec::new() });
             }
         }
         Ok(merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))

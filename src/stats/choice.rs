@@ -13,9 +13,10 @@ pub(crate) fn accumulate(job: &TableJob, v: &[Option<u32>], acc: &mut Acc) {
     let mut counts = vec![vec![0.0; k]; no];
     let mut sum = vec![0.0; k];
     let mut sum2 = vec![0.0; k];
+    let scores: Vec<f64> = (0..no).map(|o| q.score(o)).collect();
     job.each_answer(&mut acc.bases, |i| v[i].is_some(), |i, c, wi| {
         let o = v[i].unwrap_or(0) as usize;
-        let s = q.score(o);
+        let s = scores[o];
         counts[o][c] += wi;
         sum[c] += wi * s;
         sum2[c] += wi * s * s;

@@ -57,10 +57,16 @@ fn f64_col(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
 pub(crate) fn choice_codes(q: &Question, df: &DataFrame, col: &str) -> Vec<Option<u32>> {
     match q.kind {
         Kind::Single => {
+            let Ok(c) = df.column(col) else { return vec![None; df.height()] };
+            // The import keeps a single choice as the option's index.
+            if let Ok(ca) = c.u32() {
+                let k = q.options.len() as u32;
+                return ca.iter().map(|v| v.filter(|i| *i < k)).collect();
+            }
             let idx: FxHashMap<&str, u32> = q.options.iter().enumerate().map(|(i, o)| (o.text(), i as u32)).collect();
-            match df.column(col).ok().and_then(|c| c.str().ok().cloned()) {
-                Some(ca) => ca.iter().map(|v| v.and_then(|s| idx.get(s).copied())).collect(),
-                None => vec![None; df.height()],
+            match c.str() {
+                Ok(ca) => ca.iter().map(|v| v.and_then(|s| idx.get(s).copied())).collect(),
+                Err(_) => vec![None; df.height()],
             }
         }
         _ => {
@@ -70,6 +76,14 @@ pub(crate) fn choice_codes(q: &Question, df: &DataFrame, col: &str) -> Vec<Optio
                 .map(|v| v.and_then(|x| scores.iter().position(|s| (s - x).abs() < 1e-9).map(|i| i as u32)))
                 .collect()
         }
+    }
+}
+
+/// A column as people read it: a single choice as its option text, anything else as text.
+pub(crate) fn texts(survey: &Survey, df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
+    match survey.question(name).filter(|q| q.kind == Kind::Single && df.column(name).is_ok_and(|c| c.dtype() == &DataType::UInt32)) {
+        Some(q) => Some(choice_codes(q, df, name).into_iter().map(|c| c.map(|i| q.options[i as usize].text().to_string())).collect()),
+        None => str_col(df, name),
     }
 }
 
@@ -114,7 +128,7 @@ pub(crate) fn grouping(survey: &Survey, df: &DataFrame, banner: &Banner) -> Resu
         let groups = q.options.iter().map(|o| o.text().to_string()).collect();
         return Ok(Grouping { banner: banner.clone(), groups, codes });
     }
-    let vals = str_col(df, name).ok_or_else(|| StatsError::UnknownBanner(name.to_string()))?;
+    let vals = texts(survey, df, name).ok_or_else(|| StatsError::UnknownBanner(name.to_string()))?;
     let mut groups: Vec<String> = vals.iter().flatten().cloned().collect();
     groups.sort();
     groups.dedup();
@@ -125,8 +139,8 @@ pub(crate) fn grouping(survey: &Survey, df: &DataFrame, banner: &Banner) -> Resu
 
 /// Keeps the respondents whose column `col` (a question id or a table column such as
 /// `unit` or `wave`) equals one of `values`, for figures over a subset of the sample.
-pub fn subset(df: &DataFrame, col: &str, values: &[String]) -> Result<DataFrame, StatsError> {
-    let vals = str_col(df, col).ok_or_else(|| StatsError::UnknownFilter(col.to_string()))?;
+pub fn subset(survey: &Survey, df: &DataFrame, col: &str, values: &[String]) -> Result<DataFrame, StatsError> {
+    let vals = texts(survey, df, col).ok_or_else(|| StatsError::UnknownFilter(col.to_string()))?;
     // `5` and `5.0` are the same number: numeric columns compare as numbers.
     // A selected option (true) is also `1` or `是`.
     let same = |cell: &str, want: &str| {

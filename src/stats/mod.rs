@@ -78,7 +78,7 @@ impl Default for StatsOptions {
 pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Option<&str>, opts: &StatsOptions) -> Result<Results, StatsError> {
     let n = df.height();
     let (w, weight_note): (Vec<f64>, Option<String>) = match (weight, &survey.weighting) {
-        (Some(c), _) => (weights(df, c)?, Some(format!("按 {c} 加权"))),
+        (Some(c), _) => (weights(survey, df, c)?, Some(format!("按 {c} 加权"))),
         (None, Some(cw)) => (cell_weights(survey, df, cw), Some(format!("按 {} 分格加权到目标比例", cw.question))),
         (None, None) => (vec![1.0; n], None),
     };
@@ -90,7 +90,9 @@ pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Opti
     if wave_list.is_empty() {
         wave_list.push(String::new());
     }
+    crate::profile::mark("weights, groups and waves");
     let parts: Vec<codes::Part> = survey.questions.iter().flat_map(|q| codes::parts(q, df)).collect();
+    crate::profile::mark("answers as codes");
     let scopes: Vec<(Scope, Vec<usize>)> = wave_list.iter().map(|wv| (Scope::Wave(wv.clone()), (0..n).filter(|&i| &waves[i] == wv).collect())).collect();
     let all_rows: Vec<usize> = (0..n).collect();
     let overall = Columns { breakdown: Breakdown::Overall, labels: vec![OVERALL.to_string()], codes: vec![Some(0); n] };
@@ -132,6 +134,7 @@ pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Opti
     }
     use rayon::prelude::*;
     let tables: Vec<Table> = jobs.par_iter().map(|j| j.run()).collect();
+    crate::profile::mark("tables");
     // League tables of units, when the survey names indicators.
     let leagues = if survey.indicators.is_empty() {
         Vec::new()

@@ -7,22 +7,21 @@ use rustc_hash::FxHashMap;
 use crate::survey::schema::{TRACE, WAVE};
 use crate::survey::Survey;
 
-use super::codes::{choice_codes, str_col};
+use super::codes::{choice_codes, str_col, texts};
 use super::StatsError;
 
 /// Reads and checks a weight column: numbers ≥ 0, none missing, not all zero.
-pub fn weights(df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
+pub fn weights(survey: &Survey, df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
     // Only an answer column can weigh: not the year, the unit or a file name.
     if TRACE.contains(&col) {
         return Err(StatsError::UnknownWeight(col.to_string()));
     }
-    let c = df.column(col).map_err(|_| StatsError::UnknownWeight(col.to_string()))?;
-    let s = c.cast(&DataType::String).map_err(|_| StatsError::UnknownWeight(col.to_string()))?;
-    let ca = s.str().map_err(|_| StatsError::UnknownWeight(col.to_string()))?;
+    // A single choice is read as its option text (not its index), so it is no weight.
+    let vals = texts(survey, df, col).ok_or_else(|| StatsError::UnknownWeight(col.to_string()))?;
     let files = str_col(df, "source_file");
     let rows = str_col(df, "source_row");
     let mut out = Vec::with_capacity(df.height());
-    for (i, v) in ca.iter().enumerate() {
+    for (i, v) in vals.iter().map(|v| v.as_deref()).enumerate() {
         // Where the bad weight is: the file and the row as Excel shows it.
         let place = || match (files.as_ref().and_then(|f| f[i].clone()), rows.as_ref().and_then(|r| r[i].clone())) {
             (Some(f), Some(r)) => format!("{f} 第 {r} 行"),
@@ -139,17 +138,25 @@ mod unit_tests {
         DataFrame::new(vals.len(), vec![c]).unwrap()
     }
 
+    fn survey() -> Survey {
+        Survey::from_toml("id = \"t\"\ntitle = \"t\"\n[[questions]]\nid = \"Q1\"\ntext = \"身份\"\nkind = \"single\"\noptions = [\"1\", \"2\"]\n").unwrap()
+    }
+
     #[test]
     fn weights_are_checked() {
-        assert_eq!(weights(&frame(&[Some("1"), Some("2.5")]), "w").unwrap(), vec![1.0, 2.5]);
-        let err = |v: &[Option<&str>]| weights(&frame(v), "w").unwrap_err().to_string();
+        let s = survey();
+        assert_eq!(weights(&s, &frame(&[Some("1"), Some("2.5")]), "w").unwrap(), vec![1.0, 2.5]);
+        let err = |v: &[Option<&str>]| weights(&s, &frame(v), "w").unwrap_err().to_string();
         assert!(err(&[Some("1"), Some("-2")]).contains("负数"));
         assert!(err(&[Some("1"), None]).contains("为空"));
         assert!(err(&[Some("abc")]).contains("不是数字"));
         assert!(err(&[Some("inf")]).contains("有限"));
         assert!(err(&[Some("0"), Some("0")]).contains("全为 0"));
         assert!(err(&[Some("1e308")]).contains("太大"));
-        assert!(weights(&frame(&[Some("1")]), "x").unwrap_err().to_string().contains("不是问卷中的数值题"));
+        assert!(weights(&s, &frame(&[Some("1")]), "x").unwrap_err().to_string().contains("不是问卷中的数值题"));
+        // A single choice is held as option indices (0, 1): its texts are what weigh.
+        let coded = DataFrame::new(2, vec![Column::new("Q1".into(), [Some(0u32), Some(1)])]).unwrap();
+        assert_eq!(weights(&s, &coded, "Q1").unwrap(), vec![1.0, 2.0]);
     }
 
     #[test]

@@ -115,7 +115,7 @@ fn returned_templates_are_read_strictly() {
     assert_eq!(imp.failed_files(), 1);
     assert!(imp.files[2].error.as_ref().unwrap().contains("第 2 版"), "{:?}", imp.files[2].error);
     assert_eq!((imp.rows_read, imp.rows_kept), (3, 3));
-    let df = &imp.frame;
+    let df = &diaoyan::clean::readable(&s, &imp.frame);
     let col = |n: &str| -> Vec<String> { df.column(n).unwrap().as_materialized_series().iter().map(|v| if v.is_null() { String::new() } else { v.to_string().trim_matches('"').to_string() }).collect() };
     assert_eq!(col("unit"), ["甲局"; 3], "unit from the template's metadata");
     assert_eq!(col("Q1"), ["党政干部", "其他【请注明】", ""]);

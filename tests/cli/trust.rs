@@ -12,8 +12,11 @@ fn survey() -> Survey {
     Survey::load(&fixture("survey.toml")).unwrap()
 }
 
+/// Imports, with single choices as their option texts (the table holds option indices).
 fn run(s: &Survey, files: &[PathBuf]) -> Import {
-    import(s, files, &ImportOptions::default(), &|_| {})
+    let mut imp = import(s, files, &ImportOptions::default(), &|_| {});
+    imp.frame = diaoyan::clean::readable(s, &imp.frame);
+    imp
 }
 
 /// `diaoyan import -s <fixture survey> FILE -o OUT`.
@@ -721,7 +724,8 @@ fn one_pass_import_without_a_definition_equals_inferring_first() {
     let big = w.path("big.xlsx");
     big_export(&big, 5000, None);
     for p in [fixture("wjx_text.xlsx"), big.clone()] {
-        let (s, imp) = diaoyan::clean::import_inferring(&p, &ImportOptions::default()).unwrap_or_else(|| panic!("{}", p.display()));
+        let (s, mut imp) = diaoyan::clean::import_inferring(&p, &ImportOptions::default()).unwrap_or_else(|| panic!("{}", p.display()));
+        imp.frame = diaoyan::clean::readable(&s, &imp.frame);
         let (s0, imp0) = infer_then_import(&p);
         assert_eq!(s.to_toml(), s0.to_toml(), "{}", p.display());
         assert!(imp.frame.equals_missing(&imp0.frame), "{}", p.display());

@@ -30,7 +30,7 @@ pub(super) fn ledger<const N: usize>(ws: &mut Worksheet, st: &Styles, headers: &
     Ok(())
 }
 
-pub(super) fn cleaned(ws: &mut Worksheet, st: &Styles, df: &DataFrame) -> Result<(), XlsxError> {
+pub(super) fn cleaned(ws: &mut Worksheet, st: &Styles, survey: &crate::survey::Survey, df: &DataFrame) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
     for (c, name) in df.get_column_names().iter().enumerate() {
         ws.put_fmt(0, c as u16, name.as_str(), &st.head)?;
@@ -40,6 +40,7 @@ pub(super) fn cleaned(ws: &mut Worksheet, st: &Styles, df: &DataFrame) -> Result
         ws.put_fmt(1, 0, format!("共 {} 行，超过 {} 行不写入工作簿；完整数据请用 diaoyan import … -o 清洗数据.csv 导出", df.height(), MAX_DATA_ROWS), &st.note)?;
         return widths.apply(ws);
     }
+    let df = &crate::clean::readable(survey, df);
     for (c, col) in df.columns().iter().enumerate() {
         let c = c as u16;
         let s = col.as_materialized_series();
