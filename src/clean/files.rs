@@ -32,8 +32,10 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
     };
     let mut fc = FileCtx::new(survey, schema, options, &matcher, path, wave);
     let file = fc.file.clone();
-    let big_xlsx = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm" | "csv" | "txt"))
-        && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false);
+    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+    // Parquet is always read in slices; large .xlsx and CSV files too.
+    let big_xlsx = ext.as_deref() == Some("parquet")
+        || (matches!(ext.as_deref(), Some("xlsx" | "xlsm" | "csv" | "txt")) && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false));
     let streamed = if big_xlsx && pre.is_none() { import_streaming(&fc, path) } else { None };
     let mut report = FileReport::new(path);
     report.wave = fc.wave.clone();

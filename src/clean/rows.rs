@@ -125,165 +125,191 @@ impl<'a> SheetCtx<'a> {
         }
     }
 
-    /// Reads rows `rows` (absolute indices) into a part.
+    /// Reads rows `rows` (absolute indices) of a grid into a part.
     pub(super) fn parse_rows(&self, cells: &Range<Data>, rows: std::ops::Range<u32>) -> Part {
-        let mut part = Part::new(self.schema, rows.len(), self.wave.clone(), &self.file, &self.sheet, self.seq_col.is_some());
-        part.header_row = self.layout.header_row;
-        let ncols = self.schema.cols.len();
-        let nq = self.survey.questions.len();
-        let mut buf = RowBuf { vals: vec![Val::Null; ncols], state: vec![QState::Absent; nq], rank_seen: vec![Vec::new(); nq] };
+        let mut part = self.part(rows.len());
+        let mut buf = self.row_buf();
         let empty = Data::Empty;
         for r in rows {
-            let get = |c: u32| cells.get_value((r, c)).unwrap_or(&empty);
-            // Blank rows are not responses.
-            let blank = |d: &Data| match d {
-                Data::Empty => true,
-                Data::String(s) => s.trim().is_empty(),
-                _ => false,
-            };
-            // A row is an answer when a question column holds something (a pre-filled 序号
-            // alone, as in a template, is not one).
-            if self.layout.columns.iter().filter(|c| c.role.question().is_some()).all(|c| blank(get(c.col))) {
-                part.blank_rows += 1;
-                continue;
+            self.parse_row(r, |c: u32| cells.get_value((r, c)).unwrap_or(&empty), &mut part, &mut buf);
+        }
+        part
+    }
+
+    /// Reads rows handed over one at a time (`each(f)` calls `f(row, cells)` per row,
+    /// `cells[c]` being column c) into a part, keeping the rows in `rows`.
+    pub(super) fn parse_each(&self, rows: std::ops::Range<u32>, each: impl FnOnce(&mut dyn FnMut(u32, &[Data]))) -> Part {
+        let mut part = self.part(rows.len());
+        let mut buf = self.row_buf();
+        let empty = Data::Empty;
+        each(&mut |r, cells| {
+            if rows.contains(&r) {
+                self.parse_row(r, |c: u32| cells.get(c as usize).unwrap_or(&empty), &mut part, &mut buf);
             }
-            part.rows_read += 1;
-            if let Some(c) = self.layout.columns.iter().take(4).find(|c| {
-                matches!(get(c.col), Data::String(s) if s.len() <= 24 && TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')))
-            }) {
-                let v = cell_text(get(c.col));
-                part.issues.push(self.issue(Some(r), Some(c.col), None, v, Problem::TotalsRow, Action::RowRejected));
-                part.rows_rejected += 1;
-                continue;
+        });
+        part
+    }
+
+    fn part(&self, cap: usize) -> Part {
+        let mut part = Part::new(self.schema, cap, self.wave.clone(), &self.file, &self.sheet, self.seq_col.is_some());
+        part.header_row = self.layout.header_row;
+        part
+    }
+
+    fn row_buf(&self) -> RowBuf {
+        let (ncols, nq) = (self.schema.cols.len(), self.survey.questions.len());
+        RowBuf { vals: vec![Val::Null; ncols], state: vec![QState::Absent; nq], rank_seen: vec![Vec::new(); nq] }
+    }
+
+    /// Reads row `r` (absolute index) into `part`; `get(c)` is its cell in column `c`.
+    fn parse_row<'d>(&self, r: u32, get: impl Fn(u32) -> &'d Data, part: &mut Part, buf: &mut RowBuf) {
+        // Blank rows are not responses.
+        let blank = |d: &Data| match d {
+            Data::Empty => true,
+            Data::String(s) => s.trim().is_empty(),
+            _ => false,
+        };
+        // A row is an answer when a question column holds something (a pre-filled 序号
+        // alone, as in a template, is not one).
+        if self.layout.columns.iter().filter(|c| c.role.question().is_some()).all(|c| blank(get(c.col))) {
+            part.blank_rows += 1;
+            return;
+        }
+        part.rows_read += 1;
+        if let Some(c) = self.layout.columns.iter().take(4).find(|c| {
+            matches!(get(c.col), Data::String(s) if s.len() <= 24 && TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')))
+        }) {
+            let v = cell_text(get(c.col));
+            part.issues.push(self.issue(Some(r), Some(c.col), None, v, Problem::TotalsRow, Action::RowRejected));
+            part.rows_rejected += 1;
+            return;
+        }
+        buf.vals.iter_mut().for_each(|v| *v = Val::Null);
+        for (qi, s) in buf.state.iter_mut().enumerate() {
+            *s = if self.present[qi] { QState::Empty } else { QState::Absent };
+        }
+        for column in &self.layout.columns {
+            let d = get(column.col);
+            self.read_cell((r, column.col), column.role, d, buf, &mut part.issues);
+        }
+        let RowBuf { vals, state, rank_seen } = buf;
+        // Finish questions spread over several columns, then apply skip logic.
+        let row_issues = part.issues.len();
+        for (qi, q) in self.survey.questions.iter().enumerate() {
+            let qc = &self.schema.questions[qi];
+            if let Some((cond, allowed)) = &self.show_if[qi] {
+                let shown = matches!(&vals[self.schema.questions[*cond].first], Val::Opt(i) if allowed.contains(i));
+                if !shown {
+                    if state[qi] == QState::Answered {
+                        part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::SkipViolation, Action::SetMissing));
+                    }
+                    for k in 0..qc.width {
+                        vals[qc.first + k] = Val::Null;
+                    }
+                    for (_, c) in &qc.other {
+                        vals[*c] = Val::Null;
+                    }
+                    if state[qi] != QState::Absent {
+                        state[qi] = QState::Skipped;
+                    }
+                    continue;
+                }
             }
-            buf.vals.iter_mut().for_each(|v| *v = Val::Null);
-            for (qi, s) in buf.state.iter_mut().enumerate() {
-                *s = if self.present[qi] { QState::Empty } else { QState::Absent };
-            }
-            for column in &self.layout.columns {
-                let d = get(column.col);
-                self.read_cell((r, column.col), column.role, d, &mut buf, &mut part.issues);
-            }
-            let RowBuf { vals, state, rank_seen } = &mut buf;
-            // Finish questions spread over several columns, then apply skip logic.
-            let row_issues = part.issues.len();
-            for (qi, q) in self.survey.questions.iter().enumerate() {
-                let qc = &self.schema.questions[qi];
-                if let Some((cond, allowed)) = &self.show_if[qi] {
-                    let shown = matches!(&vals[self.schema.questions[*cond].first], Val::Opt(i) if allowed.contains(i));
-                    if !shown {
-                        if state[qi] == QState::Answered {
-                            part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::SkipViolation, Action::SetMissing));
+            match (q.kind, state[qi]) {
+                (Kind::Multi, QState::Answered) => {
+                    let any = (0..qc.width).any(|k| vals[qc.first + k] == Val::Bool(true));
+                    if any {
+                        for k in 0..qc.width {
+                            if vals[qc.first + k] == Val::Null {
+                                vals[qc.first + k] = Val::Bool(false);
+                            }
                         }
+                    } else {
+                        // All "not selected": the same as a blank cell in the text export.
                         for k in 0..qc.width {
                             vals[qc.first + k] = Val::Null;
                         }
-                        for (_, c) in &qc.other {
-                            vals[*c] = Val::Null;
-                        }
-                        if state[qi] != QState::Absent {
-                            state[qi] = QState::Skipped;
-                        }
-                        continue;
+                        state[qi] = QState::Empty;
                     }
                 }
-                match (q.kind, state[qi]) {
-                    (Kind::Multi, QState::Answered) => {
-                        let any = (0..qc.width).any(|k| vals[qc.first + k] == Val::Bool(true));
-                        if any {
-                            for k in 0..qc.width {
-                                if vals[qc.first + k] == Val::Null {
-                                    vals[qc.first + k] = Val::Bool(false);
-                                }
-                            }
-                        } else {
-                            // All "not selected": the same as a blank cell in the text export.
-                            for k in 0..qc.width {
-                                vals[qc.first + k] = Val::Null;
-                            }
-                            state[qi] = QState::Empty;
-                        }
+                (Kind::Rank, QState::Answered) => {
+                    if !(0..qc.width).any(|k| matches!(vals[qc.first + k], Val::I32(_))) {
+                        state[qi] = QState::Empty;
                     }
-                    (Kind::Rank, QState::Answered) => {
-                        if !(0..qc.width).any(|k| matches!(vals[qc.first + k], Val::I32(_))) {
-                            state[qi] = QState::Empty;
-                        }
-                        rank_seen[qi].clear();
-                    }
-                    _ => {}
+                    rank_seen[qi].clear();
                 }
-                if state[qi] == QState::Empty && q.required {
-                    part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::RequiredMissing, Action::SetMissing));
-                }
+                _ => {}
             }
-            // A row whose every question is empty, skipped or absent ("(空)" throughout, a
-            // pre-numbered template row with only markers) is no response.
-            if !state.iter().any(|s| matches!(s, QState::Answered | QState::Invalid)) {
-                // One entry for the row, not one per required question.
-                let row: Vec<Issue> = part.issues.split_off(row_issues);
-                part.issues.extend(row.into_iter().filter(|i| i.problem != Problem::RequiredMissing));
-                part.issues.push(self.issue(Some(r), None, None, String::new(), Problem::EmptyResponse, Action::RowRejected));
-                part.rows_rejected += 1;
-                continue;
-            }
-            // Row-level fields.
-            let unit = if let Some(qi) = self.unit_q {
-                match &vals[self.schema.questions[qi].first] {
-                    Val::Opt(i) => Some(self.survey.questions[qi].options[*i as usize].text().to_string()),
-                    Val::F64(f) => Some(crate::ingest::fmt_num(*f)),
-                    _ => None,
-                }
-            } else {
-                self.unit_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty())
-            };
-            let unit = match unit {
-                Some(u) => u,
-                None => {
-                    if self.unit_q.is_some_and(|q| self.present[q]) || self.unit_col.is_some() {
-                        part.issues.push(self.issue(Some(r), self.unit_col, self.unit_q, String::new(), Problem::MissingUnit, Action::UnitFromFile));
-                    }
-                    self.file_stem.clone()
-                }
-            };
-            // The unit question's column is absent (a unit's own workbook): its answer is the
-            // unit the file belongs to, when that is one of the options.
-            if let Some(qi) = self.unit_q.filter(|q| !self.present[*q]) {
-                if let Some(oi) = self.options[qi].by_text(&unit) {
-                    vals[self.schema.questions[qi].first] = Val::Opt(oi as u32);
-                }
-            }
-            // Some 问卷星 exports hold the literal `NULL` in empty metadata cells: no id.
-            let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"));
-            // One form for every way a time is written (`2025/3/1 9:00`, `2025-03-01 09:00:00`,
-            // an Excel date), so that the same submission matches across exports.
-            let submitted = self
-                .time_col
-                .map(|c| crate::text::tidy(&cell_text(get(c))))
-                .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"))
-                .map(|s| crate::text::canonical_time(&s).unwrap_or(s));
-            // The answers' fingerprint, for duplicate submissions and the same respondent
-            // in two files (other-texts left out: the code export has none).
-            part.sig.push({
-                let mut h = rustc_hash::FxHasher::default();
-                for (v, other) in vals.iter().zip(&self.schema.is_other) {
-                    if !other {
-                        v.hash(&mut h);
-                    }
-                }
-                h.finish()
-            });
-            part.unit.push(Some(&unit));
-            part.id_given.push(id.is_some());
-            match id {
-                Some(id) => part.respondent.push(Some(&id)),
-                None => part.respondent.push(Some(&format!("{}-{}", self.file_stem, r + 1))),
-            }
-            part.submitted.push(submitted.as_deref());
-            part.row.push(r + 1);
-            for (c, v) in part.cols.iter_mut().zip(vals.iter_mut()) {
-                c.push(std::mem::take(v));
+            if state[qi] == QState::Empty && q.required {
+                part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::RequiredMissing, Action::SetMissing));
             }
         }
-        part
+        // A row whose every question is empty, skipped or absent ("(空)" throughout, a
+        // pre-numbered template row with only markers) is no response.
+        if !state.iter().any(|s| matches!(s, QState::Answered | QState::Invalid)) {
+            // One entry for the row, not one per required question.
+            let row: Vec<Issue> = part.issues.split_off(row_issues);
+            part.issues.extend(row.into_iter().filter(|i| i.problem != Problem::RequiredMissing));
+            part.issues.push(self.issue(Some(r), None, None, String::new(), Problem::EmptyResponse, Action::RowRejected));
+            part.rows_rejected += 1;
+            return;
+        }
+        // Row-level fields.
+        let unit = if let Some(qi) = self.unit_q {
+            match &vals[self.schema.questions[qi].first] {
+                Val::Opt(i) => Some(self.survey.questions[qi].options[*i as usize].text().to_string()),
+                Val::F64(f) => Some(crate::ingest::fmt_num(*f)),
+                _ => None,
+            }
+        } else {
+            self.unit_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty())
+        };
+        let unit = match unit {
+            Some(u) => u,
+            None => {
+                if self.unit_q.is_some_and(|q| self.present[q]) || self.unit_col.is_some() {
+                    part.issues.push(self.issue(Some(r), self.unit_col, self.unit_q, String::new(), Problem::MissingUnit, Action::UnitFromFile));
+                }
+                self.file_stem.clone()
+            }
+        };
+        // The unit question's column is absent (a unit's own workbook): its answer is the
+        // unit the file belongs to, when that is one of the options.
+        if let Some(qi) = self.unit_q.filter(|q| !self.present[*q]) {
+            if let Some(oi) = self.options[qi].by_text(&unit) {
+                vals[self.schema.questions[qi].first] = Val::Opt(oi as u32);
+            }
+        }
+        // Some 问卷星 exports hold the literal `NULL` in empty metadata cells: no id.
+        let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"));
+        // One form for every way a time is written (`2025/3/1 9:00`, `2025-03-01 09:00:00`,
+        // an Excel date), so that the same submission matches across exports.
+        let submitted = self
+            .time_col
+            .map(|c| crate::text::tidy(&cell_text(get(c))))
+            .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"))
+            .map(|s| crate::text::canonical_time(&s).unwrap_or(s));
+        // The answers' fingerprint, for duplicate submissions and the same respondent
+        // in two files (other-texts left out: the code export has none).
+        part.sig.push({
+            let mut h = rustc_hash::FxHasher::default();
+            for (v, other) in vals.iter().zip(&self.schema.is_other) {
+                if !other {
+                    v.hash(&mut h);
+                }
+            }
+            h.finish()
+        });
+        part.unit.push(Some(&unit));
+        part.id_given.push(id.is_some());
+        match id {
+            Some(id) => part.respondent.push(Some(&id)),
+            None => part.respondent.push(Some(&format!("{}-{}", self.file_stem, r + 1))),
+        }
+        part.submitted.push(submitted.as_deref());
+        part.row.push(r + 1);
+        for (c, v) in part.cols.iter_mut().zip(vals.iter_mut()) {
+            c.push(std::mem::take(v));
+        }
     }
 }

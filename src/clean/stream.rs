@@ -36,7 +36,13 @@ pub(super) fn stream_file<T: Send>(path: &Path, work: impl FnOnce(std::sync::mps
     let (merges, out) = std::thread::scope(|scope| {
         let worker = scope.spawn(move || work(rx));
         let csv = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("csv" | "txt"));
-        let merges = if csv {
+        let parquet = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("parquet"));
+        let merges = if parquet {
+            ingest::parquet::stream_parquet(path, ingest::parquet::CHUNK_ROWS, |c| {
+                let _ = tx.send(c);
+            })
+            .map(|_| ingest::Merges::new())
+        } else if csv {
             ingest::csv_reader::stream_csv(path, CHUNK, |c| {
                 let _ = tx.send(c);
             })
@@ -77,9 +83,13 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
         let parsed: Vec<Option<Part>> = batch
             .par_iter_mut()
             .map(|chunk| {
-                chunk.ready();
                 let first = chunk.first_row.max(header + 1);
-                (first <= chunk.last_row).then(|| ctx.parse_rows(&chunk.cells, first..chunk.last_row + 1))
+                let rows = first..chunk.last_row + 1;
+                (first <= chunk.last_row).then(|| match chunk.pending.take() {
+                    // Rows not yet cells: parsed one at a time, no grid built.
+                    Some(p) => ctx.parse_each(rows, |f| p.each_row(chunk.first_row, f)),
+                    None => ctx.parse_rows(&chunk.cells, rows),
+                })
             })
             .collect();
         parts.extend(parsed.into_iter().flatten());

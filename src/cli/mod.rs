@@ -92,7 +92,7 @@ impl std::error::Error for AllUnreadable {}
 /// The inputs every importing command takes.
 #[derive(clap::Args)]
 pub struct InputArgs {
-    /// 回收的问卷文件或文件夹（文件夹会包含其中所有 .xlsx/.xls/.ods/.csv）
+    /// 回收的问卷文件或文件夹（文件夹会包含其中所有 .xlsx/.xls/.ods/.csv/.parquet）
     #[arg(required = true, help_heading = "参数", value_name = "文件或文件夹")]
     pub inputs: Vec<PathBuf>,
     /// 问卷定义 survey.toml（不给则按 init 的方式从输入推断）
@@ -104,7 +104,7 @@ pub struct InputArgs {
 }
 
 /// Expands the given files and folders into input files, in a stable order. Folders are
-/// searched recursively for .xlsx/.xls/.ods/.csv; Office lock files (`~$…`) and hidden
+/// searched recursively for .xlsx/.xls/.ods/.csv/.parquet; Office lock files (`~$…`) and hidden
 /// files are skipped. Paths that do not exist are kept, so that the reader reports them.
 pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
     inputs(paths, true)
@@ -269,7 +269,7 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
     let (survey, wave) = (input.survey.as_deref(), input.wave.clone());
     let files = collect_inputs(&input.inputs);
     if files.is_empty() {
-        anyhow::bail!("在给出的文件夹中没有找到 .xlsx/.xls/.ods/.csv 文件");
+        anyhow::bail!("在给出的文件夹中没有找到 .xlsx/.xls/.ods/.csv/.parquet 文件");
     }
     // One .xlsx and no definition: infer it from the first rows while the file is read and
     // parsed, in one pass; when the whole file does not confirm it, infer from the whole

@@ -162,6 +162,31 @@ pub struct Lines {
 }
 
 impl Lines {
+    /// Hands the records over one at a time (see [`super::Pending::each_row`]).
+    pub(super) fn each_row(self, first_row: u32, f: &mut dyn FnMut(u32, &[Data])) {
+        let mut row = super::xlsx::RowCells::new(self.width);
+        for (r, (text, quoting)) in self.records.into_iter().enumerate() {
+            let mut n = 0;
+            if quoting && !text.contains('"') {
+                for (c, v) in text.split(self.delim as char).enumerate() {
+                    row.text(c, v);
+                    n = c + 1;
+                }
+            } else {
+                for (c, v) in parse_line(&text, self.delim, quoting).into_iter().enumerate() {
+                    if v.is_empty() {
+                        row.clear(c);
+                    } else {
+                        row.set(c, Data::String(v));
+                    }
+                    n = c + 1;
+                }
+            }
+            row.clear_from(n);
+            f(first_row + r as u32, &row.cells);
+        }
+    }
+
     /// The records as a grid whose first row is `first_row`.
     pub(super) fn grid(self, first_row: u32) -> Range<Data> {
         if self.records.is_empty() || self.width == 0 {
@@ -261,7 +286,7 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
         }
         let pending = Lines { records: std::mem::take(lines), delim: records.delim.unwrap_or(b','), width: std::mem::take(width) };
         *cells = 0;
-        sink(super::Chunk { sheet: "csv".into(), first_row: *first_row, last_row: records.row - 1, cells: Range::empty(), pending: Some(pending), malformed: std::mem::take(&mut records.bad) });
+        sink(super::Chunk { sheet: "csv".into(), first_row: *first_row, last_row: records.row - 1, cells: Range::empty(), pending: Some(super::Pending::Csv(pending)), malformed: std::mem::take(&mut records.bad) });
         *first_row = records.row;
         Ok(())
     };

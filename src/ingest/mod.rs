@@ -11,6 +11,7 @@ mod checks;
 pub mod csv_reader;
 mod merges;
 mod ods_merge;
+pub mod parquet;
 pub mod platform;
 mod xlsx;
 
@@ -19,7 +20,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use csv_reader::decode_text;
-pub use xlsx::{read_file_observed, stream_xlsx, Chunk, Merges};
+pub use xlsx::{read_file_observed, stream_xlsx, Chunk, Merges, Pending};
 use checks::{check_cfb, check_xlsx, grid_too_big};
 use merges::{fill_merged, xlsx_merges};
 
@@ -44,7 +45,7 @@ pub enum ReadError {
     NotFound,
     #[error("无法打开：{}", crate::output::person_reading(.0))]
     Io(#[source] std::io::Error),
-    #[error("不支持的文件类型“{0}”，请另存为 .xlsx、.xls、.ods 或 .csv")]
+    #[error("不支持的文件类型“{0}”，请另存为 .xlsx、.xls、.ods、.csv 或 .parquet")]
     Unsupported(String),
     #[error("文件有密码保护，请在 Excel/WPS 中取消密码后另存再导入")]
     Password,
@@ -69,7 +70,7 @@ fn sparse_range(cells: Vec<calamine::Cell<Data>>, sheet: &str) -> Result<Range<D
 }
 
 /// The extensions this tool reads.
-pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv", "txt"];
+pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv", "txt", "parquet"];
 
 pub fn is_supported(path: &Path) -> bool {
     ext_of(path).map(|e| EXTENSIONS.contains(&e.as_str())).unwrap_or(false)
@@ -91,6 +92,7 @@ pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
             let (cells, malformed) = csv_reader::parse_checked(&bytes);
             vec![SheetData { name: "csv".into(), cells, malformed }]
         }
+        "parquet" => vec![SheetData { name: parquet::SHEET.into(), cells: parquet::read_parquet(path)?, malformed: Vec::new() }],
         // Spreadsheets are read cell by cell into a sparse list first, so that a sheet whose
         // cells are spread absurdly far apart is refused instead of allocated.
         "xlsx" | "xlsm" | "xls" | "ods" => return read_file_observed(path, &mut |_, _| {}),

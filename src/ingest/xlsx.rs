@@ -107,17 +107,82 @@ pub struct Chunk {
     pub last_row: u32,
     /// Empty until [`Chunk::ready`] when `pending` holds records not yet split.
     pub cells: Range<Data>,
-    pub pending: Option<super::csv_reader::Lines>,
+    pub pending: Option<Pending>,
     /// Records of a CSV read literally (a stray quote), among these rows.
     pub malformed: Vec<super::csv_reader::Malformed>,
 }
 
+/// Rows read but not yet made cells: that is done by the thread that parses the chunk,
+/// so that the reading thread only reads.
+pub enum Pending {
+    /// CSV records, not yet split into fields.
+    Csv(super::csv_reader::Lines),
+    Parquet(super::parquet::Slice),
+}
+
+impl Pending {
+    /// Hands the rows over one at a time, without building the chunk's grid: `f(row,
+    /// cells)` with the absolute row (the chunk starting at `first_row`) and its cells by
+    /// column. The cells are reused from row to row (no allocation per cell).
+    pub fn each_row(self, first_row: u32, f: &mut dyn FnMut(u32, &[Data])) {
+        match self {
+            Pending::Csv(lines) => lines.each_row(first_row, f),
+            Pending::Parquet(slice) => slice.each_row(first_row, f),
+        }
+    }
+}
+
+/// One row's cells, reused from row to row: a text cell keeps its buffer.
+pub(super) struct RowCells {
+    pub(super) cells: Vec<Data>,
+    pool: Vec<String>,
+}
+
+impl RowCells {
+    pub(super) fn new(width: usize) -> RowCells {
+        RowCells { cells: vec![Data::Empty; width], pool: Vec::new() }
+    }
+    pub(super) fn clear(&mut self, c: usize) {
+        if let Data::String(mut s) = std::mem::replace(&mut self.cells[c], Data::Empty) {
+            s.clear();
+            self.pool.push(s);
+        }
+    }
+    pub(super) fn clear_from(&mut self, c: usize) {
+        for k in c..self.cells.len() {
+            self.clear(k);
+        }
+    }
+    /// Sets a text cell (empty text: an empty cell).
+    pub(super) fn text(&mut self, c: usize, v: &str) {
+        if v.is_empty() {
+            return self.clear(c);
+        }
+        match &mut self.cells[c] {
+            Data::String(s) => {
+                s.clear();
+                s.push_str(v);
+            }
+            other => {
+                let mut s = self.pool.pop().unwrap_or_default();
+                s.push_str(v);
+                *other = Data::String(s);
+            }
+        }
+    }
+    pub(super) fn set(&mut self, c: usize, d: Data) {
+        self.clear(c);
+        self.cells[c] = d;
+    }
+}
+
 impl Chunk {
-    /// Splits pending CSV records into the cell grid (done by the thread that parses the
-    /// chunk, so that the reading thread only finds where records end).
+    /// Makes the pending rows cells.
     pub fn ready(&mut self) {
-        if let Some(lines) = self.pending.take() {
-            self.cells = lines.grid(self.first_row);
+        match self.pending.take() {
+            Some(Pending::Csv(lines)) => self.cells = lines.grid(self.first_row),
+            Some(Pending::Parquet(slice)) => self.cells = slice.grid(self.first_row),
+            None => {}
         }
     }
 }

@@ -91,8 +91,6 @@ pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Opti
         wave_list.push(String::new());
     }
     crate::profile::mark("weights, groups and waves");
-    let parts: Vec<codes::Part> = survey.questions.iter().flat_map(|q| codes::parts(q, df)).collect();
-    crate::profile::mark("answers as codes");
     let scopes: Vec<(Scope, Vec<usize>)> = wave_list.iter().map(|wv| (Scope::Wave(wv.clone()), (0..n).filter(|&i| &waves[i] == wv).collect())).collect();
     let all_rows: Vec<usize> = (0..n).collect();
     let overall = Columns { breakdown: Breakdown::Overall, labels: vec![OVERALL.to_string()], codes: vec![Some(0); n] };
@@ -104,36 +102,51 @@ pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Opti
             codes: g.codes.iter().map(|c| c.map(|g| g + 1)).collect(),
         })
         .collect();
-    // Every table is one job; jobs run in parallel and keep their order.
-    let job = |scope: &Scope, rows, part, columns| TableJob { scope: scope.clone(), rows, part, columns, w: &w, opts };
-    let mut jobs: Vec<TableJob> = Vec::new();
-    for (scope, rows) in &scopes {
-        // A question not asked in a wave has no table there (not a table of nobody).
-        for part in parts.iter().filter(|p| p.q.asked_in(scope.label())) {
-            jobs.push(job(scope, rows, part, &overall));
-            for cols in &by {
-                let b = cols.breakdown.banner().expect("a banner");
-                // A banner against itself (or the unit banner against the unit question) says nothing.
-                let itself = match b {
-                    Banner::Wave => true,
-                    Banner::Question(id) => *id == part.q.id,
-                    Banner::Unit => survey.unit.as_deref() == Some(part.q.id.as_str()),
-                    Banner::Column(_) => false,
-                };
-                if !itself {
-                    jobs.push(job(scope, rows, part, cols));
+    let by_wave = by.iter().find(|c| c.breakdown == Breakdown::By(Banner::Wave));
+    // Questions are read as codes and tabulated a few at a time (one per core), so that
+    // only their codes are held; the tables are then put in the order of the output:
+    // per wave, question by question (whole sample, then each banner), then the
+    // crosstabs by wave over all waves.
+    use rayon::prelude::*;
+    let mut keyed: Vec<((usize, usize, usize), Table)> = survey
+        .questions
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(qi, q)| {
+            let parts = codes::parts(q, df);
+            let mut out = Vec::new();
+            for (si, (scope, rows)) in scopes.iter().enumerate() {
+                // A question not asked in a wave has no table there (not a table of nobody).
+                for (pi, part) in parts.iter().enumerate().filter(|(_, p)| p.q.asked_in(scope.label())) {
+                    let job = |columns| TableJob { scope: scope.clone(), rows, part, columns, w: &w, opts };
+                    out.push(((si, qi, pi), job(&overall).run()));
+                    for cols in &by {
+                        let b = cols.breakdown.banner().expect("a banner");
+                        // A banner against itself (or the unit banner against the unit question) says nothing.
+                        let itself = match b {
+                            Banner::Wave => true,
+                            Banner::Question(id) => *id == part.q.id,
+                            Banner::Unit => survey.unit.as_deref() == Some(part.q.id.as_str()),
+                            Banner::Column(_) => false,
+                        };
+                        if !itself {
+                            out.push(((si, qi, pi), job(cols).run()));
+                        }
+                    }
                 }
             }
-        }
-    }
-    // Across waves: all rows together, by wave.
-    if let Some(cols) = by.iter().find(|c| c.breakdown == Breakdown::By(Banner::Wave)) {
-        for part in &parts {
-            jobs.push(job(&Scope::AllWaves, &all_rows, part, cols));
-        }
-    }
-    use rayon::prelude::*;
-    let tables: Vec<Table> = jobs.par_iter().map(|j| j.run()).collect();
+            // Across waves: all rows together, by wave.
+            if let Some(cols) = by_wave {
+                for (pi, part) in parts.iter().enumerate() {
+                    out.push(((scopes.len(), qi, pi), TableJob { scope: Scope::AllWaves, rows: &all_rows, part, columns: cols, w: &w, opts }.run()));
+                }
+            }
+            out
+        })
+        .collect();
+    // A stable sort: tables of one part keep their order (whole sample, then banners).
+    keyed.sort_by_key(|(k, _)| *k);
+    let tables: Vec<Table> = keyed.into_iter().map(|(_, t)| t).collect();
     crate::profile::mark("tables");
     // League tables of units, when the survey names indicators.
     let leagues = if survey.indicators.is_empty() {

@@ -1,0 +1,216 @@
+//! Parquet input: an export kept as Parquet (the same columns as the platform's export,
+//! one row per response). Read in slices of rows, so that a file of any length is never
+//! held whole; each slice becomes cells on the thread that parses it.
+
+use calamine::{Data, Range};
+use polars::prelude::*;
+use std::path::Path;
+
+use super::{Chunk, ReadError};
+
+/// Rows per streamed chunk (a Parquet page holds many rows; slices much smaller than a
+/// page would decompress it again and again).
+pub const CHUNK_ROWS: usize = 16_384;
+
+/// The sheet name Parquet cells are reported under.
+pub const SHEET: &str = "parquet";
+
+fn corrupt(e: PolarsError) -> ReadError {
+    ReadError::Corrupt(e.to_string().chars().take(80).collect())
+}
+
+/// Rows of a Parquet file not yet turned into cells: the header (column names) goes
+/// with the first slice.
+pub struct Slice {
+    frame: DataFrame,
+    header: Option<Vec<String>>,
+}
+
+/// A column of a slice, typed once.
+enum View {
+    Int(Int64Chunked),
+    Float(Float64Chunked),
+    Bool(BooleanChunked),
+    Text(StringChunked),
+    Other(Column),
+}
+
+impl View {
+    fn of(col: &Column) -> View {
+        let dt = col.dtype();
+        let cast = |t: &DataType| col.cast(t).ok().map(|c| c.as_materialized_series().rechunk());
+        if dt.is_integer() {
+            if let Some(c) = cast(&DataType::Int64) {
+                return View::Int(c.i64().expect("cast to Int64").clone());
+            }
+        }
+        if dt.is_float() {
+            if let Some(c) = cast(&DataType::Float64) {
+                return View::Float(c.f64().expect("cast to Float64").clone());
+            }
+        }
+        if let Ok(b) = col.bool() {
+            return View::Bool(b.rechunk().into_owned());
+        }
+        match cast(&DataType::String) {
+            Some(c) => View::Text(c.str().expect("cast to String").clone()),
+            None => View::Other(col.clone()),
+        }
+    }
+}
+
+impl Slice {
+    /// Hands the rows over one at a time (see [`super::Pending::each_row`]); the header,
+    /// when the slice has it, first.
+    pub(super) fn each_row(self, first_row: u32, f: &mut dyn FnMut(u32, &[Data])) {
+        let width = self.frame.width();
+        let mut row = super::xlsx::RowCells::new(width);
+        let mut r = first_row;
+        if let Some(h) = &self.header {
+            for (c, name) in h.iter().enumerate() {
+                row.text(c, name);
+            }
+            f(r, &row.cells);
+            r += 1;
+        }
+        let views: Vec<View> = self.frame.columns().iter().map(View::of).collect();
+        for i in 0..self.frame.height() {
+            for (c, v) in views.iter().enumerate() {
+                match v {
+                    View::Int(ca) => match ca.get(i) {
+                        Some(x) => row.set(c, Data::Int(x)),
+                        None => row.clear(c),
+                    },
+                    View::Float(ca) => match ca.get(i) {
+                        Some(x) => row.set(c, Data::Float(x)),
+                        None => row.clear(c),
+                    },
+                    View::Bool(ca) => match ca.get(i) {
+                        Some(x) => row.set(c, Data::Bool(x)),
+                        None => row.clear(c),
+                    },
+                    View::Text(ca) => row.text(c, ca.get(i).unwrap_or("")),
+                    View::Other(col) => match col.get(i) {
+                        Ok(AnyValue::Null) | Err(_) => row.clear(c),
+                        Ok(x) => row.text(c, &x.to_string()),
+                    },
+                }
+            }
+            f(r + i as u32, &row.cells);
+        }
+    }
+
+    /// The slice as a grid whose first row is `first_row` (the header row, when it has one).
+    pub(super) fn grid(self, first_row: u32) -> Range<Data> {
+        let width = self.frame.width();
+        let rows = self.frame.height() + usize::from(self.header.is_some());
+        if width == 0 || rows == 0 {
+            return Range::empty();
+        }
+        let mut range = Range::new((first_row, 0), (first_row + rows as u32 - 1, width as u32 - 1));
+        let mut data_row = first_row;
+        if let Some(h) = self.header {
+            for (c, name) in h.into_iter().enumerate() {
+                range.set_value((first_row, c as u32), Data::String(name));
+            }
+            data_row += 1;
+        }
+        for (c, col) in self.frame.columns().iter().enumerate() {
+            let at = |i: usize| (data_row + i as u32, c as u32);
+            let dt = col.dtype();
+            if dt.is_integer() {
+                if let Ok(ca) = col.cast(&DataType::Int64) {
+                    for (i, v) in ca.i64().expect("cast to Int64").iter().enumerate() {
+                        if let Some(v) = v {
+                            range.set_value(at(i), Data::Int(v));
+                        }
+                    }
+                    continue;
+                }
+            }
+            if dt.is_float() {
+                if let Ok(ca) = col.cast(&DataType::Float64) {
+                    for (i, v) in ca.f64().expect("cast to Float64").iter().enumerate() {
+                        if let Some(v) = v {
+                            range.set_value(at(i), Data::Float(v));
+                        }
+                    }
+                    continue;
+                }
+            }
+            if let Ok(ca) = col.bool() {
+                for (i, v) in ca.iter().enumerate() {
+                    if let Some(v) = v {
+                        range.set_value(at(i), Data::Bool(v));
+                    }
+                }
+                continue;
+            }
+            match col.cast(&DataType::String) {
+                Ok(s) => {
+                    for (i, v) in s.str().expect("cast to String").iter().enumerate() {
+                        if let Some(v) = v.filter(|v| !v.is_empty()) {
+                            range.set_value(at(i), Data::String(v.to_string()));
+                        }
+                    }
+                }
+                // A type with no text form here (nested lists, …): each value as polars shows it.
+                Err(_) => {
+                    for i in 0..col.len() {
+                        match col.get(i) {
+                            Ok(AnyValue::Null) | Err(_) => {}
+                            Ok(v) => range.set_value(at(i), Data::String(v.to_string())),
+                        }
+                    }
+                }
+            }
+        }
+        range
+    }
+}
+
+fn reader(path: &Path) -> Result<ParquetReader<std::fs::File>, ReadError> {
+    let f = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ReadError::NotFound,
+        _ => ReadError::Io(e),
+    })?;
+    Ok(ParquetReader::new(f))
+}
+
+/// Streams a Parquet file in chunks of `chunk_rows` rows: grid row 0 is the header (the
+/// column names), grid row r the file's row r − 1, as a CSV export would have them.
+pub fn stream_parquet(path: &Path, chunk_rows: usize, mut sink: impl FnMut(Chunk)) -> Result<(), ReadError> {
+    let mut first = reader(path)?;
+    let schema = first.schema().map_err(corrupt)?;
+    let n = first.num_rows().map_err(corrupt)?;
+    let meta = first.get_metadata().map_err(corrupt)?.clone();
+    let mut header = Some(schema.iter_names().map(|s| s.to_string()).collect::<Vec<_>>());
+    if header.as_ref().is_some_and(|h| h.is_empty()) {
+        return Err(ReadError::Empty);
+    }
+    let mut start = 0usize;
+    loop {
+        let len = chunk_rows.max(1).min(n - start);
+        let mut r = reader(path)?;
+        r.set_metadata(meta.clone());
+        let frame = r.with_slice(Some((start, len))).finish().map_err(corrupt)?;
+        // Grid rows: the header is row 0, file row k is grid row k + 1.
+        let first_row = if header.is_some() { 0 } else { start as u32 + 1 };
+        let last_row = (start + len) as u32;
+        let slice = Slice { frame, header: header.take() };
+        sink(Chunk { sheet: SHEET.into(), first_row, last_row, cells: Range::empty(), pending: Some(super::Pending::Parquet(slice)), malformed: Vec::new() });
+        start += len;
+        if start >= n {
+            return Ok(());
+        }
+    }
+}
+
+/// Reads a whole Parquet file as one sheet.
+pub fn read_parquet(path: &Path) -> Result<Range<Data>, ReadError> {
+    let mut chunks = Vec::new();
+    stream_parquet(path, usize::MAX, |c| chunks.push(c))?;
+    let mut c = chunks.pop().ok_or(ReadError::Empty)?;
+    c.ready();
+    Ok(c.cells)
+}
