@@ -114,6 +114,11 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
             action: Action::RowRejected,
         });
     }
+    // The ledger in row order within each file, whatever the parts a file was read in
+    // (duplicates are found after parsing).
+    for p in parts.iter_mut() {
+        p.issues.sort_by_key(|i| i.row);
+    }
     let (mut rows_read, mut rows_rejected, mut blank_rows) = (0, 0, 0);
     for p in &parts {
         rows_read += p.rows_read;

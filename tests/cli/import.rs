@@ -5,7 +5,7 @@ use diaoyan::clean::ledger::{Action, Problem};
 use diaoyan::clean::{import, Import, ImportOptions};
 use diaoyan::survey::Survey;
 use polars::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn survey() -> Survey {
     Survey::load(&fixture("survey.toml")).unwrap()
@@ -351,4 +351,65 @@ fn import_to_a_partitioned_dataset() {
     let kept: usize = r.stdout().split("有效答卷共 ").nth(1).and_then(|x| x.split(' ').next()).unwrap().parse().unwrap();
     assert_eq!(total, kept);
     assert!(w.path("ds/issues.csv").exists() && w.path("ds/columns.csv").exists() && w.path("ds/清单.csv").exists());
+}
+
+/// Writes a sheet's grid as Parquet: one column per header cell, every value as text,
+/// or (`typed`) the 序号 column as integers when they all are, as a database export would hold it.
+fn grid_to_parquet(grid: &calamine::Range<calamine::Data>, path: &Path, typed: bool) {
+    use polars::prelude::*;
+    let rows: Vec<Vec<String>> = grid.rows().map(|r| r.iter().map(diaoyan::ingest::cell_text).collect()).collect();
+    let cols: Vec<Column> = rows[0]
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let vals: Vec<Option<String>> = rows[1..].iter().map(|r| r.get(c).filter(|v| !v.is_empty()).cloned()).collect();
+            let ints: Option<Vec<Option<i64>>> = vals.iter().map(|v| match v {
+                None => Some(None),
+                Some(s) => s.parse().ok().map(Some),
+            }).collect();
+            if let (true, "序号", Some(ints)) = (typed, name.as_str(), ints) {
+                Column::new(name.as_str().into(), ints)
+            } else {
+                Column::new(name.as_str().into(), vals)
+            }
+        })
+        .collect();
+    let mut df = DataFrame::new(rows.len() - 1, cols).unwrap();
+    ParquetWriter::new(std::fs::File::create(path).unwrap()).finish(&mut df).unwrap();
+}
+
+#[test]
+fn a_parquet_export_gives_the_same_table() {
+    let s = survey();
+    let base = run(&s, &[fixture("wjx_text.xlsx")]);
+    let want = table(&base.frame, |c| c != "source_file" && c != "source_sheet");
+    let dir = tempfile::tempdir().unwrap();
+    let wb = diaoyan::ingest::read_file(&fixture("wjx_text.xlsx")).unwrap();
+    for typed in [false, true] {
+        let p = dir.path().join(format!("export_{typed}.parquet"));
+        grid_to_parquet(&wb.sheets[0].cells, &p, typed);
+        let got = run(&s, std::slice::from_ref(&p));
+        assert_eq!(got.failed_files(), 0);
+        assert_eq!(table(&got.frame, |c| c != "source_file" && c != "source_sheet"), want, "typed: {typed}");
+        assert_eq!(got.issues.iter().map(|i| (i.row, i.problem)).collect::<Vec<_>>(), base.issues.iter().map(|i| (i.row, i.problem)).collect::<Vec<_>>());
+        assert_eq!(col(&table(&got.frame, |_| true), "source_sheet"), ["parquet"; 6]);
+    }
+    // Longer than one slice: every row read once, rows numbered as a CSV would be.
+    let long = dir.path().join("long.xlsx");
+    let planted = long_export(&long, 20_000);
+    let from_xlsx = run(&s, std::slice::from_ref(&long));
+    let wb = diaoyan::ingest::read_file(&long).unwrap();
+    let p = dir.path().join("long.parquet");
+    grid_to_parquet(&wb.sheets[0].cells, &p, false);
+    let got = run(&s, &[p]);
+    assert_eq!((got.rows_read, got.rows_kept, got.rows_rejected, got.blank_rows), (from_xlsx.rows_read, from_xlsx.rows_kept, from_xlsx.rows_rejected, from_xlsx.blank_rows));
+    assert_eq!(table(&got.frame, |c| c != "source_file" && c != "source_sheet"), table(&from_xlsx.frame, |c| c != "source_file" && c != "source_sheet"));
+    let rows = |imp: &diaoyan::clean::Import| imp.issues.iter().map(|i| (i.row, i.problem)).collect::<Vec<_>>();
+    let (a, b) = (rows(&got), rows(&from_xlsx));
+    let first_diff = a.iter().zip(&b).position(|(x, y)| x != y);
+    assert!(a.len() == b.len() && first_diff.is_none(), "{} vs {} issues, first difference at {first_diff:?}: {:?} vs {:?}", a.len(), b.len(), first_diff.map(|k| &a[k]), first_diff.map(|k| &b[k]));
+    let at = |row: u32| -> Vec<Problem> { got.issues.iter().filter(|i| i.row == Some(row)).map(|i| i.problem).collect() };
+    assert_eq!(at(planted[0]), [Problem::TotalsRow]);
+    assert!(at(planted[1]).contains(&Problem::UnknownOption));
+    assert_eq!((got.rows_read, got.blank_rows), (20_000, 1));
 }
