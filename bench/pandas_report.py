@@ -5,6 +5,7 @@ then writes the figures to a CSV.
 
     python3 bench/pandas_report.py bench/data/wjx_100k.xlsx calamine|openpyxl OUT.csv
     python3 bench/pandas_report.py bench/data/wjx_1000000.csv csv OUT.csv
+    python3 bench/pandas_report.py bench/data/wjx_1000000.parquet parquet OUT.csv
 """
 
 import sys
@@ -15,7 +16,9 @@ from scipy import stats
 
 
 def main(path, engine, out):
-    if engine == "csv":
+    if engine == "parquet":
+        df = pd.read_parquet(path).replace({"": np.nan})
+    elif engine == "csv":
         df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False).replace({"": np.nan})
     else:
         df = pd.read_excel(path, engine=engine, dtype=str)

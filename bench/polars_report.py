@@ -14,7 +14,10 @@ from scipy import stats
 
 
 def main(path, out):
-    df = pl.read_csv(path, infer_schema_length=0, encoding="utf8")
+    if path.endswith(".parquet"):
+        df = pl.read_parquet(path)
+    else:
+        df = pl.read_csv(path, infer_schema_length=0, encoding="utf8")
     qcols = [c for c in df.columns if "、" in c]
     banner = qcols[0]
     rows = []

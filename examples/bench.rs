@@ -16,12 +16,15 @@
 //!       cargo run --release --example bench`
 //!
 //! Large data (each part runs when its input exists; `gen_bench -- csv 1000000`,
-//! `gen_bench -- units 300` write them):
-//!   (h) `report --banner Q1 --charts none --doc none` on the 1M-row CSV, against the same
-//!       figures from polars (Python, bench/polars_report.py) and pandas (bench/pandas_report.py,
-//!       skipped with BENCH_SKIP_PANDAS), alternating in one run;
+//! `gen_bench -- parquet 1000000`, `gen_bench -- parquet 10000000`, `gen_bench -- units 300`
+//! write them):
+//!   (h) `report --banner Q1 --charts none --doc none` on the 1M-row CSV, and (h2) on the
+//!       same rows as Parquet, against the same figures from polars (Python,
+//!       bench/polars_report.py) and pandas (bench/pandas_report.py, skipped with
+//!       BENCH_SKIP_PANDAS), alternating in one run;
+//!   (j) `report` on 10M rows as Parquet (once);
 //!   (i) `report` on the 300 unit workbooks against bare calamine reading all of them in
-//!       two processes at once (the cores the tool uses).
+//!       one process on every core.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,6 +82,14 @@ fn main() {
         calamine_pass(Path::new(&args[2]));
         return;
     }
+    if args.len() == 3 && args[1] == "--calamine-all" {
+        // Every workbook of a folder, in one process, on every core.
+        use rayon::prelude::*;
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&args[2]).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "xlsx")).collect();
+        files.sort();
+        files.par_iter().for_each(|f| calamine_pass(f));
+        return;
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let data = root.join("bench/data/wjx_100k.xlsx");
     let survey = root.join("bench/data/survey.toml");
@@ -129,36 +140,47 @@ fn main() {
     large(&root, &bin, &me, &survey, &tmp, runs);
 }
 
-/// The large-data comparisons (h) and (i), each when its input exists.
+/// The large-data comparisons (h), (h2), (j) and (i), each when its input exists.
 fn large(root: &Path, bin: &Path, me: &Path, survey: &Path, tmp: &Path, runs: usize) {
     let mb_ = |kb: u64| kb as f64 / 1024.0;
-    let csv = root.join("bench/data/wjx_1000000.csv");
     let python = |module: &str| Command::new("python3").args(["-c", &format!("import {module}, scipy")]).status().map(|s| s.success()).unwrap_or(false);
-    if csv.exists() {
+    // (h) the 1M-row export as CSV, (h2) as Parquet: diaoyan and the baselines alternately.
+    for (part, ext) in [("(h) ", "csv"), ("(h2)", "parquet")] {
+        let input = root.join(format!("bench/data/wjx_1000000.{ext}"));
+        if !input.exists() {
+            println!("{part} skipped: run `cargo run --release --example gen_bench -- {ext} 1000000`");
+            continue;
+        }
         let (mut d, mut p, mut q) = (Vec::new(), Vec::new(), Vec::new());
         let with_polars = python("polars");
         let with_pandas = python("pandas") && std::env::var_os("BENCH_SKIP_PANDAS").is_none();
         for _ in 0..runs {
-            d.push(measure(Command::new(bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(survey).arg(&csv).arg("-o").arg(tmp.join("report_1m"))));
+            d.push(measure(Command::new(bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(survey).arg(&input).arg("-o").arg(tmp.join("report_1m"))));
             if with_polars {
-                p.push(measure(Command::new("python3").arg(root.join("bench/polars_report.py")).arg(&csv).arg(tmp.join("polars_1m.csv"))));
+                p.push(measure(Command::new("python3").arg(root.join("bench/polars_report.py")).arg(&input).arg(tmp.join("polars_1m.csv"))));
             }
             if with_pandas {
-                q.push(measure(Command::new("python3").arg(root.join("bench/pandas_report.py")).arg(&csv).arg("csv").arg(tmp.join("pandas_1m.csv"))));
+                q.push(measure(Command::new("python3").arg(root.join("bench/pandas_report.py")).arg(&input).arg(ext).arg(tmp.join("pandas_1m.csv"))));
             }
         }
         let (td, md) = median(d);
-        println!("(h) report, 1M-row CSV             : {:>7.3} s   peak {:>6.0} MB   (targets: <= polars time, <= 1024 MB)", td.as_secs_f64(), mb_(md));
-        for (label, v) in [("(h) polars (Python), same figures ", p), ("(h) pandas, same figures          ", q)] {
+        println!("{part} report, 1M rows, {ext:<8}: {:>7.3} s   peak {:>6.0} MB   (targets: <= polars time, <= 1024 MB)", td.as_secs_f64(), mb_(md));
+        for (label, v) in [("polars (Python), same figures", p), ("pandas, same figures", q)] {
             if v.is_empty() {
-                println!("{label}: skipped (pip install polars pandas scipy)");
+                println!("{part} {label:<30}: skipped (pip install polars pandas scipy)");
                 continue;
             }
             let (t, m) = median(v);
-            println!("{label}: {:>7.3} s   peak {:>6.0} MB   diaoyan / this = {:.2}", t.as_secs_f64(), mb_(m), td.as_secs_f64() / t.as_secs_f64());
+            println!("{part} {label:<30}: {:>7.3} s   peak {:>6.0} MB   diaoyan / this = {:.2}", t.as_secs_f64(), mb_(m), td.as_secs_f64() / t.as_secs_f64());
         }
+    }
+    // (j) ten million rows as Parquet: targets under a minute and at most 2 GB.
+    let ten = root.join("bench/data/wjx_10000000.parquet");
+    if ten.exists() {
+        let (t, m) = measure(Command::new(bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(survey).arg(&ten).arg("-o").arg(tmp.join("report_10m")));
+        println!("(j)  report, 10M rows, parquet : {:>7.3} s   peak {:>6.0} MB   (targets: < 60 s, <= 2048 MB)", t.as_secs_f64(), mb_(m));
     } else {
-        println!("(h) skipped: run `cargo run --release --example gen_bench -- csv 1000000`");
+        println!("(j)  skipped: run `cargo run --release --example gen_bench -- parquet 10000000`");
     }
     let units = root.join("bench/data/units");
     if units.is_dir() {
@@ -166,20 +188,13 @@ fn large(root: &Path, bin: &Path, me: &Path, survey: &Path, tmp: &Path, runs: us
         files.sort();
         let (mut c, mut d) = (Vec::new(), Vec::new());
         for _ in 0..runs {
-            // Bare calamine on every file, two processes at a time.
-            let start = Instant::now();
-            for pair in files.chunks(2) {
-                let mut kids: Vec<std::process::Child> = pair.iter().map(|f| Command::new(me).arg("--calamine").arg(f).stdout(std::process::Stdio::null()).spawn().unwrap()).collect();
-                for k in &mut kids {
-                    assert!(k.wait().unwrap().success());
-                }
-            }
-            c.push((start.elapsed(), 0));
+            // Bare calamine reading every file in one process, on every core (rayon).
+            c.push(measure(Command::new(me).arg("--calamine-all").arg(&units)));
             d.push(measure(Command::new(bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(survey).arg(&units).arg("-o").arg(tmp.join("report_units"))));
         }
         let (tc, _) = median(c);
         let (td, md) = median(d);
-        println!("(i) bare calamine, {} workbooks   : {:>7.3} s", files.len(), tc.as_secs_f64());
+        println!("(i) bare calamine, {} workbooks (one process, every core): {:>7.3} s", files.len(), tc.as_secs_f64());
         println!("(i) report on them                 : {:>7.3} s   peak {:>6.0} MB   i/calamine = {:.2} (target <= 1.30)", td.as_secs_f64(), mb_(md), td.as_secs_f64() / tc.as_secs_f64());
     } else {
         println!("(i) skipped: run `cargo run --release --example gen_bench -- units 300`");

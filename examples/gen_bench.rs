@@ -5,7 +5,9 @@
 //! Run: `cargo run --release --example gen_bench [-- ROWS]`; with `-- csv ROWS` the same
 //! answers as a UTF-8 CSV (`bench/data/wjx_<ROWS>.csv`, written as a stream, so a
 //! million rows need no memory), for the large-file benchmarks; with `-- units FILES` that
-//! many unit workbooks of 100–500 rows each in `bench/data/units/`.
+//! many unit workbooks of 100–500 rows each in `bench/data/units/`; with `-- parquet ROWS`
+//! the same answers as Parquet (`bench/data/wjx_<ROWS>.parquet`, every column text, as a
+//! database or a platform's own Parquet export would hold them, written in batches).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -18,7 +20,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let csv = args.first().is_some_and(|a| a == "csv");
     let units = args.first().is_some_and(|a| a == "units");
-    let rows: u32 = args.get(if csv || units { 1 } else { 0 }).and_then(|a| a.parse().ok()).unwrap_or(if units { 300 } else { 100_000 });
+    let parquet = args.first().is_some_and(|a| a == "parquet");
+    let rows: u32 = args.get(if csv || units || parquet { 1 } else { 0 }).and_then(|a| a.parse().ok()).unwrap_or(if units { 300 } else { 100_000 });
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/data");
     std::fs::create_dir_all(&dir).unwrap();
     // Questions: options named after the question so every file is self-describing.
@@ -89,6 +92,30 @@ fn main() {
             total += n;
         }
         println!("wrote {rows} unit workbooks ({total} rows) into {} and bench/data/survey.toml", udir.display());
+        return;
+    }
+    if parquet {
+        use polars::prelude::*;
+        let path = dir.join(format!("wjx_{rows}.parquet"));
+        let schema = Schema::from_iter(headers.iter().map(|h| Field::new(h.as_str().into(), DataType::String)));
+        let mut w = ParquetWriter::new(std::fs::File::create(&path).unwrap()).batched(&schema).unwrap();
+        const BATCH: u32 = 200_000;
+        let mut start = 1;
+        while start <= rows {
+            let end = (start + BATCH - 1).min(rows);
+            let mut cols: Vec<Vec<String>> = vec![Vec::with_capacity((end - start + 1) as usize); headers.len()];
+            for r in start..=end {
+                for (c, v) in row(r).into_iter().enumerate() {
+                    cols[c].push(v);
+                }
+            }
+            let columns: Vec<Column> = headers.iter().zip(cols).map(|(h, v)| Column::new(h.as_str().into(), v)).collect();
+            w.write_batch(&DataFrame::new((end - start + 1) as usize, columns).unwrap()).unwrap();
+            start = end + 1;
+        }
+        w.finish().unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        println!("wrote {} ({:.1} MB, {rows} rows) and bench/data/survey.toml", path.display(), size as f64 / 1e6);
         return;
     }
     if csv {

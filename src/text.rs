@@ -7,6 +7,16 @@ pub const EXCEL_CELL_CHARS: usize = 32_767;
 
 /// Normalised key for matching: full-width ASCII folded to half-width, all whitespace
 /// removed, ASCII lower-cased. Never used for display.
+/// [`norm`] without a copy when the text is already in that form (the usual case).
+pub fn norm_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    let unchanged = s.chars().all(|c| !c.is_whitespace() && fold_width(c) == c && !c.is_ascii_uppercase());
+    if unchanged {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(norm(s))
+    }
+}
+
 pub fn norm(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -125,6 +135,14 @@ pub fn col_letter(mut c: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn norm_cow_is_norm() {
+        for s in ["第1题选项4", "方面1之2┋方面1之5", "A、C", "ａｂ", "党政 干部", "其它　", "Q1", "abc", "", "　"] {
+            assert_eq!(norm_cow(s), norm(s), "{s:?}");
+        }
+        assert!(matches!(norm_cow("第1题选项4"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn times() {

@@ -12,10 +12,13 @@ use crate::ingest::{self, cell_text};
 use crate::ingest::cells::{Blank, Flag};
 use crate::survey::Kind;
 
+/// Distinct multi-select or ranking answers remembered per question and part.
+const PICKS_CACHE: usize = 4096;
+
 impl SheetCtx<'_> {
     /// Reads the cell at (row, column) of a question's column into the row's buffer.
     pub(super) fn read_cell(&self, (r, col): (u32, u32), role: Role, d: &Data, row: &mut RowBuf, issues: &mut Vec<Issue>) {
-        let RowBuf { vals, state, rank_seen } = row;
+        let RowBuf { vals, state, rank_seen, picks } = row;
         let (vals, state, rank_seen): (&mut [Val], &mut [QState], &mut [Vec<i32>]) = (vals, state, rank_seen);
         let Some(qi) = role.question() else { return };
         let q = &self.survey.questions[qi];
@@ -102,16 +105,28 @@ impl SheetCtx<'_> {
                         &owned
                     }
                 };
-                let p = cells::picks(opts, text, rank);
+                // The same combination of options comes back again and again: read once.
+                let cache = &mut picks[qi];
+                let fresh;
+                let p = match cache.get(text) {
+                    Some(p) => p,
+                    None => {
+                        fresh = cells::picks(opts, text, rank);
+                        if cache.len() < PICKS_CACHE {
+                            cache.insert(text.to_string(), fresh.clone());
+                        }
+                        &fresh
+                    }
+                };
                 for pn in &p.notes {
                     note(issues, pn.value.clone(), pn.note.problem, pn.note.action);
                 }
                 if p.picks.is_empty() {
                     invalid(state);
                 }
-                for (pos, (oi, other)) in p.picks.into_iter().enumerate() {
+                for (pos, (oi, other)) in p.picks.iter().enumerate() {
                     vals[qc.first + oi] = if rank { Val::I32(pos as i32 + 1) } else { Val::Bool(true) };
-                    set_other(vals, oi, other);
+                    set_other(vals, *oi, other.clone());
                     state[qi] = QState::Answered;
                 }
             }

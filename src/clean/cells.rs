@@ -8,7 +8,7 @@ use super::ledger::{Action, Problem};
 use crate::survey::{Kind, Question};
 use crate::ingest::cells::{blank, int_of, Blank};
 use crate::ingest::platform::split_other;
-use crate::text::{norm, parse_points, tidy};
+use crate::text::{norm, norm_cow, parse_points, tidy};
 
 /// A cell's problem: what was wrong and what was done.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,9 +72,9 @@ impl Options {
     pub fn by_text(&self, s: &str) -> Option<usize> {
         self.exact
             .get(s)
-            .or_else(|| self.normed.get(&norm(s)))
+            .or_else(|| self.normed.get(norm_cow(s).as_ref()))
             .copied()
-            .or_else(|| crate::ingest::platform::strip_letter(s).and_then(|(_, rest)| self.normed.get(&norm(rest)).copied()))
+            .or_else(|| crate::ingest::platform::strip_letter(s).and_then(|(_, rest)| self.normed.get(norm_cow(rest).as_ref()).copied()))
     }
 
     fn by_score(&self, v: f64) -> Option<usize> {

@@ -15,7 +15,7 @@ use crate::text::{norm, tidy};
 
 
 /// What one column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Respondent id (序号 / 编号).
     Seq,
@@ -247,19 +247,40 @@ fn split_dash(s: &str) -> Option<(&str, &str)> {
 
 /// Maps the columns of one header row.
 pub fn map_row(m: &Matcher, cells: &Range<Data>, row: u32) -> Vec<Column> {
+    let mut cols = roles_of_row(m, cells, row, &mut Default::default());
+    explain(m, &mut cols);
+    cols
+}
+
+/// The roles of a row's cells, remembered by (text, role of the cell before) in `seen`:
+/// the rows searched for a header are mostly answers that repeat.
+fn roles_of_row(m: &Matcher, cells: &Range<Data>, row: u32, seen: &mut rustc_hash::FxHashMap<(String, Role), Role>) -> Vec<Column> {
     let (Some(start), Some(end)) = (cells.start(), cells.end()) else { return vec![] };
     let mut prev = Role::Unknown;
     let mut out = Vec::new();
     for c in start.1..=end.1 {
         let header = cells.get_value((row, c)).map(cell_text).unwrap_or_default();
-        let role = m.role(&header, prev);
+        let role = match seen.get(&(header.clone(), prev)) {
+            Some(r) => *r,
+            None => {
+                let r = m.role(&header, prev);
+                seen.insert((header.clone(), prev), r);
+                r
+            }
+        };
         if !header.trim().is_empty() {
-            let reason = (role == Role::Unknown).then(|| m.why_unknown(&header));
-            out.push(Column { col: c, header: tidy(&header), role, reason });
+            out.push(Column { col: c, header: tidy(&header), role, reason: None });
         }
         prev = role;
     }
     out
+}
+
+/// Why each column that matched no question did not.
+fn explain(m: &Matcher, cols: &mut [Column]) {
+    for c in cols.iter_mut().filter(|c| c.role == Role::Unknown) {
+        c.reason = Some(m.why_unknown(&c.header));
+    }
 }
 
 /// What a column fills: (question, which part), where `None` is the whole question.
@@ -345,14 +366,16 @@ pub fn detect(m: &Matcher, cells: &Range<Data>) -> Option<Layout> {
     let (start, end) = (cells.start()?, cells.end()?);
     let last = end.0.min(start.0 + 30);
     let mut best: Option<(usize, u32, Vec<Column>)> = None;
+    let mut seen = Default::default();
     for r in start.0..=last {
-        let cols = map_row(m, cells, r);
+        let cols = roles_of_row(m, cells, r, &mut seen);
         let score = cols.iter().filter(|c| c.role.question().is_some()).count();
         if score > 0 && best.as_ref().is_none_or(|b| score > b.0) {
             best = Some((score, r, cols));
         }
     }
     best.map(|(_, header_row, mut columns)| {
+        explain(m, &mut columns);
         resolve_conflicts(m.survey, &mut columns);
         Layout { header_row, columns }
     })

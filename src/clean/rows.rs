@@ -81,6 +81,8 @@ pub(super) struct RowBuf {
     pub(super) vals: Vec<Val>,
     pub(super) state: Vec<QState>,
     pub(super) rank_seen: Vec<Vec<i32>>,
+    /// Per question: multi-select and ranking cells already read (text → what it says).
+    pub(super) picks: Vec<rustc_hash::FxHashMap<String, super::cells::Picks>>,
 }
 
 /// Everything fixed for one sheet: the survey, its schema and lookups, the layout.
@@ -158,7 +160,7 @@ impl<'a> SheetCtx<'a> {
 
     fn row_buf(&self) -> RowBuf {
         let (ncols, nq) = (self.schema.cols.len(), self.survey.questions.len());
-        RowBuf { vals: vec![Val::Null; ncols], state: vec![QState::Absent; nq], rank_seen: vec![Vec::new(); nq] }
+        RowBuf { vals: vec![Val::Null; ncols], state: vec![QState::Absent; nq], rank_seen: vec![Vec::new(); nq], picks: vec![Default::default(); nq] }
     }
 
     /// Reads row `r` (absolute index) into `part`; `get(c)` is its cell in column `c`.
@@ -192,7 +194,7 @@ impl<'a> SheetCtx<'a> {
             let d = get(column.col);
             self.read_cell((r, column.col), column.role, d, buf, &mut part.issues);
         }
-        let RowBuf { vals, state, rank_seen } = buf;
+        let RowBuf { vals, state, rank_seen, .. } = buf;
         // Finish questions spread over several columns, then apply skip logic.
         let row_issues = part.issues.len();
         for (qi, q) in self.survey.questions.iter().enumerate() {

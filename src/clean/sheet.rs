@@ -125,7 +125,7 @@ pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_nam
             if ingest::cells::int_of(d).is_some() {
                 ints += 1;
             } else if let Data::String(s) = d {
-                let t = crate::text::norm(s);
+                let t = crate::text::norm_cow(s);
                 if !t.is_empty() && t.chars().all(|ch| ch.is_ascii_lowercase() || "、,，;；/".contains(ch)) {
                     letters += 1;
                 }
