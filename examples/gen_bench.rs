@@ -5,7 +5,9 @@
 //! Run: `cargo run --release --example gen_bench [-- ROWS]`; with `-- csv ROWS` the same
 //! answers as a UTF-8 CSV (`bench/data/wjx_<ROWS>.csv`, written as a stream, so a
 //! million rows need no memory), for the large-file benchmarks; with `-- units FILES` that
-//! many unit workbooks of 100–500 rows each in `bench/data/units/`; with `-- parquet ROWS`
+//! many unit workbooks of 100–500 rows each in `bench/data/units/`; with `-- csv ROWS gbk` the
+//! CSV in the other shape Excel writes (GBK, every field quoted, CRLF: `wjx_<ROWS>_gbk.csv`);
+//! with `-- parquet ROWS`
 //! the same answers as Parquet (`bench/data/wjx_<ROWS>.parquet`, every column text, as a
 //! database or a platform's own Parquet export would hold them, written in batches).
 
@@ -120,12 +122,26 @@ fn main() {
     }
     if csv {
         use std::io::Write;
-        let path = dir.join(format!("wjx_{rows}.csv"));
+        // `csv ROWS gbk`: the other shape Excel and 问卷星 write on Chinese Windows: GBK,
+        // every field quoted, CRLF line ends.
+        let gbk = args.get(2).is_some_and(|a| a == "gbk");
+        let path = dir.join(if gbk { format!("wjx_{rows}_gbk.csv") } else { format!("wjx_{rows}.csv") });
         let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-        w.write_all(b"\xEF\xBB\xBF").unwrap();
-        writeln!(w, "{}", headers.join(",")).unwrap();
-        for r in 1..=rows {
-            writeln!(w, "{}", row(r).join(",")).unwrap();
+        if gbk {
+            let line = |cells: &[String]| {
+                let quoted: Vec<String> = cells.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect();
+                encoding_rs::GB18030.encode(&format!("{}\r\n", quoted.join(","))).0.into_owned()
+            };
+            w.write_all(&line(&headers)).unwrap();
+            for r in 1..=rows {
+                w.write_all(&line(&row(r))).unwrap();
+            }
+        } else {
+            w.write_all(b"\xEF\xBB\xBF").unwrap();
+            writeln!(w, "{}", headers.join(",")).unwrap();
+            for r in 1..=rows {
+                writeln!(w, "{}", row(r).join(",")).unwrap();
+            }
         }
         w.flush().unwrap();
         let size = std::fs::metadata(&path).unwrap().len();

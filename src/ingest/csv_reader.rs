@@ -112,6 +112,15 @@ impl<F: FnMut() -> Result<Option<String>, super::ReadError>> Records<F> {
                 self.row += 1;
                 return Ok(Some(RawRecord { text: line, quoting: true, fields }));
             }
+            if n % 2 == 0 {
+                // A line whose quotes pair up is one record; a well-formed one (each field
+                // bare, or wholly quoted) is counted without a CSV parser.
+                if let Some(fields) = count_quoted_fields(&line, delim) {
+                    self.width = self.width.max(fields);
+                    self.row += 1;
+                    return Ok(Some(RawRecord { text: line, quoting: true, fields }));
+                }
+            }
             let mut record = line.clone();
             let mut lines = vec![line];
             while n % 2 == 1 && lines.len() < MAX_RECORD_LINES {
@@ -145,6 +154,64 @@ impl<F: FnMut() -> Result<Option<String>, super::ReadError>> Records<F> {
     }
 }
 
+/// The number of fields of a one-line record in which every field is either bare (no
+/// quote in it) or wholly quoted (`"…"`, with `""` for a quote inside); `None` for any
+/// other use of quotes, which the CSV parser decides.
+fn count_quoted_fields(line: &str, delim: u8) -> Option<usize> {
+    let mut n = 0;
+    split_quoted(line, delim, |_, _| n += 1).then_some(n)
+}
+
+/// Splits a one-line record in which every field is bare or wholly quoted, calling
+/// `field(index, text)` with quotes removed and `""` made `"`; `false` (after some calls,
+/// perhaps) when a quote is used any other way.
+fn split_quoted(line: &str, delim: u8, mut field: impl FnMut(usize, std::borrow::Cow<'_, str>)) -> bool {
+    let b = line.as_bytes();
+    let (mut i, mut k) = (0usize, 0usize);
+    loop {
+        if b.get(i) == Some(&b'"') {
+            // A quoted field: up to its closing quote, which must end the field.
+            let start = i + 1;
+            let mut escaped = false;
+            i = start;
+            loop {
+                match b.get(i) {
+                    None => return false,
+                    Some(b'"') if b.get(i + 1) == Some(&b'"') => {
+                        escaped = true;
+                        i += 2;
+                    }
+                    Some(b'"') => break,
+                    Some(_) => i += 1,
+                }
+            }
+            // Quotes and the delimiter are ASCII: these are character boundaries.
+            let text = &line[start..i];
+            field(k, if escaped { std::borrow::Cow::Owned(text.replace("\"\"", "\"")) } else { std::borrow::Cow::Borrowed(text) });
+            k += 1;
+            i += 1;
+            match b.get(i) {
+                None => return true,
+                Some(&c) if c == delim => i += 1,
+                Some(_) => return false,
+            }
+        } else {
+            // A bare field: up to the next delimiter, without quotes.
+            let end = memchr::memchr(delim, &b[i..]).map(|e| i + e);
+            let text = &line[i..end.unwrap_or(b.len())];
+            if text.contains('"') {
+                return false;
+            }
+            field(k, std::borrow::Cow::Borrowed(text));
+            k += 1;
+            match end {
+                None => return true,
+                Some(e) => i = e + 1,
+            }
+        }
+    }
+}
+
 /// One record's text, how to split it, and its number of fields.
 struct RawRecord {
     text: String,
@@ -172,7 +239,11 @@ impl Lines {
                     row.text(c, v);
                     n = c + 1;
                 }
-            } else {
+            } else if !(quoting && split_quoted(&text, self.delim, |c, v| {
+                row.text(c, &v);
+                n = c + 1;
+            })) {
+                n = 0;
                 for (c, v) in parse_line(&text, self.delim, quoting).into_iter().enumerate() {
                     if v.is_empty() {
                         row.clear(c);
@@ -239,10 +310,10 @@ pub fn parse_checked(bytes: &[u8]) -> (Range<Data>, Vec<Malformed>) {
     (range, bad)
 }
 
-/// Streams a UTF-8 CSV (with or without BOM) in chunks of `chunk_rows` records, as
-/// [`super::stream_xlsx`] does for .xlsx, with the rows and the stray-quote rule of
-/// [`parse_checked`]. Memory stays bounded by one chunk. Other encodings give
-/// `Err(Unsupported)`: the caller reads those whole.
+/// Streams a CSV (UTF-8 with or without BOM, or GBK/GB18030, decided from its first
+/// megabyte) in chunks of `chunk_rows` records, as [`super::stream_xlsx`] does for .xlsx,
+/// with the rows and the stray-quote rule of [`parse_checked`]. Memory stays bounded by
+/// a few chunks.
 pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(super::Chunk)) -> Result<(), super::ReadError> {
     use std::io::BufRead;
     let file = std::fs::File::open(path).map_err(super::ReadError::Io)?;
@@ -250,11 +321,9 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
     // UTF-8 or not, from the first megabyte (a character cut at its end is fine).
     let head = r.fill_buf().map_err(super::ReadError::Io)?;
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    if let Err(e) = std::str::from_utf8(body) {
-        if e.error_len().is_some() {
-            return Err(super::ReadError::Unsupported("csv (GBK)".into()));
-        }
-    }
+    // Not UTF-8: GBK/GB18030, as Excel and 问卷星 write CSV for Chinese Windows. Lines are
+    // decoded one by one (a GBK byte sequence never contains the newline byte).
+    let gbk = matches!(std::str::from_utf8(body), Err(e) if e.error_len().is_some()) && !head.starts_with(b"\xEF\xBB\xBF");
     let mut first = true;
     let mut buf = Vec::new();
     let mut records = Records::new(|| {
@@ -270,6 +339,7 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
         let b = b.strip_suffix(b"\n").unwrap_or(b);
         let b = b.strip_suffix(b"\r").unwrap_or(b);
         Ok(Some(match std::str::from_utf8(b) {
+            _ if gbk => encoding_rs::GB18030.decode_without_bom_handling(b).0.into_owned(),
             Ok(s) => s.to_string(),
             Err(_) => String::from_utf8_lossy(b).into_owned(),
         }))
@@ -385,8 +455,32 @@ mod tests {
         .unwrap();
         assert!(cells.contains(&"第一行\n第二行".to_string()) && cells.contains(&"没有结束,1".to_string()), "{cells:?}");
         assert_eq!(streamed_bad.iter().map(|m| m.row).collect::<Vec<_>>(), [1]);
-        std::fs::write(&path, encoding_rs::GB18030.encode("序号,性别\n1,男\n").0).unwrap();
-        assert!(stream_csv(&path, 10, |_| {}).is_err(), "GBK is read whole");
+        // GBK, with quoted fields and CRLF: the same cells as the whole-file read.
+        let gbk = encoding_rs::GB18030.encode("序号,性别,\"建议\"\r\n1,男,\"多调研，少开会\"\r\n2,女,\"说\"\"实话\"\"\"\r\n").0.into_owned();
+        std::fs::write(&path, &gbk).unwrap();
+        let mut cells = Vec::new();
+        stream_csv(&path, 1, |mut c| {
+            c.ready();
+            cells.extend(c.cells.used_cells().map(|(r, k, v)| (r as u32 + c.cells.start().unwrap().0, k as u32, v.to_string())));
+        })
+        .unwrap();
+        let whole: Vec<(u32, u32, String)> = parse_checked(&gbk).0.used_cells().map(|(r, k, v)| (r as u32, k as u32, v.to_string())).collect();
+        assert_eq!(cells, whole);
+        assert!(whole.contains(&(2, 2, "说\"实话\"".to_string())), "{whole:?}");
+    }
+
+    #[test]
+    fn quoted_fields_are_counted_as_the_parser_splits_them() {
+        for line in ["a,b,c", "\"a\",\"b,c\",d", "\"\",,\"x\"\"y\"", "\"a\"b,c", "a\"b,c", "\"a,b", ",\"\"", "\"多调研，少开会\",\"说\"\"实话\"\"\"", "a,", "\"a\","] {
+            let parsed = parse_line(line, b',', true);
+            let mut split = Vec::new();
+            if split_quoted(line, b',', |_, v| split.push(v.into_owned())) {
+                assert_eq!(split, parsed, "{line}");
+                assert_eq!(count_quoted_fields(line, b','), Some(parsed.len()), "{line}");
+            }
+        }
+        assert_eq!(count_quoted_fields("\"a\",\"b,c\",d", b','), Some(3));
+        assert_eq!(count_quoted_fields("\"a\"b,c", b','), None, "a quote inside a field is left to the parser");
     }
 
     #[test]
