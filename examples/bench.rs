@@ -13,7 +13,8 @@
 //! sampled from /proc while the process runs).
 //!
 //! Run: `cargo run --release --example gen_bench && cargo build --release &&
-//!       cargo run --release --example bench`
+//!       cargo run --release --example bench` (`BENCH_RUNS=N`: runs per part, default 3;
+//!       `BENCH_LARGE_ONLY=1`: only the large-data parts below)
 //!
 //! Large data (each part runs when its input exists; `gen_bench -- csv 1000000`,
 //! `gen_bench -- parquet 1000000`, `gen_bench -- parquet 10000000`, `gen_bench -- units 300`
@@ -95,13 +96,17 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let data = root.join("bench/data/wjx_100k.xlsx");
     let survey = root.join("bench/data/survey.toml");
-    assert!(data.exists(), "run `cargo run --release --example gen_bench` first");
     let bin = root.join("target/release/diaoyan");
     assert!(bin.exists(), "run `cargo build --release` first");
     let me = std::env::current_exe().unwrap();
     let tmp = std::env::temp_dir().join("diaoyan-bench");
-    let out = tmp.join("clean.parquet");
     let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    // BENCH_LARGE_ONLY: only the large-data parts.
+    if std::env::var_os("BENCH_LARGE_ONLY").is_some() {
+        return large(&root, &bin, &me, &survey, &tmp, runs);
+    }
+    assert!(data.exists(), "run `cargo run --release --example gen_bench` first");
+    let out = tmp.join("clean.parquet");
     let size = std::fs::metadata(&data).unwrap().len() as f64 / 1e6;
     println!("input: {} ({size:.1} MB), {runs} runs each, medians:", data.display());
     let (mut a, mut b, mut c, mut c0) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());

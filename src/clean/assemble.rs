@@ -37,7 +37,9 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
     let answers = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].sig[i]);
     let ids = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].respondent.get(i).unwrap_or_default());
     let subs = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].submitted.get(i), parts[pi].sig[i]);
-    {
+    // Only rows of different files can be the same respondent exported twice.
+    let one_file = parts.windows(2).all(|w| w[0].file == w[1].file);
+    if !one_file {
         let mut by_time = First::default();
         let mut by_answers = First::default();
         for (pi, p) in parts.iter().enumerate() {

@@ -203,9 +203,16 @@ pub(super) fn build_frame(schema: &Schema, mut parts: Vec<Part>, keeps: &[Vec<bo
         p.respondent = Texts::default();
         p.submitted = Texts::default();
     }
-    for (j, def) in schema.cols.iter().enumerate() {
-        let data: Vec<ColData> = parts.iter_mut().map(|p| p.cols[j].take()).collect();
-        columns.push(column(&def.name, data, keeps));
+    // The answer columns, taken out of the parts and built in parallel.
+    let mut data: Vec<Vec<ColData>> = (0..schema.cols.len()).map(|_| Vec::with_capacity(parts.len())).collect();
+    for p in parts.iter_mut() {
+        for (j, c) in p.cols.iter_mut().enumerate() {
+            data[j].push(c.take());
+        }
     }
+    drop(parts);
+    use rayon::prelude::*;
+    let answers: Vec<Column> = data.into_par_iter().zip(schema.cols.par_iter()).map(|(d, def)| column(&def.name, d, keeps)).collect();
+    columns.extend(answers);
     DataFrame::new(total, columns).expect("columns have equal length")
 }
