@@ -150,39 +150,63 @@ impl Typed<'_> {
     }
 }
 
-pub fn write_csv_frame(df: &DataFrame, path: &Path) -> Result<(), WriteError> {
-    let mut df = df.clone();
-    df.rechunk_mut_par();
-    let typed: Vec<Typed> = df
-        .columns()
-        .iter()
-        .map(|c| match c.dtype() {
-            DataType::String => Typed::Str(c.str().unwrap()),
-            DataType::Boolean => Typed::Bool(c.bool().unwrap()),
-            DataType::Float64 => Typed::F64(c.f64().unwrap()),
-            DataType::Int32 => Typed::I32(c.i32().unwrap()),
-            _ => Typed::Other(c),
-        })
-        .collect();
+/// How a table is turned into what a file shows, one slice of rows at a time (the
+/// import's single choices are option indices; their texts are written).
+pub type Prepare<'a> = &'a (dyn Fn(DataFrame) -> DataFrame + Sync);
+
+/// Rows per slice when a table is written: a slice's texts are made, written and dropped.
+const WRITE_ROWS: usize = 100_000;
+
+fn slices(df: &DataFrame) -> impl Iterator<Item = DataFrame> + '_ {
+    let n = df.height();
+    (0..n.div_ceil(WRITE_ROWS).max(1)).map(move |k| df.slice((k * WRITE_ROWS) as i64, WRITE_ROWS))
+}
+
+/// Writes the table as CSV, each slice of rows through `prepare` first.
+pub fn write_csv_prepared(df: &DataFrame, path: &Path, prepare: Prepare) -> Result<(), WriteError> {
     write_atomic(path, |w| {
         w.write_all(b"\xEF\xBB\xBF")?;
         let mut cw = csv::Writer::from_writer(w);
         cw.write_record(df.get_column_names().iter().map(|s| neutralise(s.as_str()).into_owned())).map_err(other)?;
-        let mut fields: Vec<String> = vec![String::new(); typed.len()];
-        for i in 0..df.height() {
-            for (f, t) in fields.iter_mut().zip(&typed) {
-                f.clear();
-                t.write(i, f);
+        let mut fields: Vec<String> = vec![String::new(); df.width()];
+        for slice in slices(df) {
+            let mut part = prepare(slice);
+            part.rechunk_mut_par();
+            let typed: Vec<Typed> = part
+                .columns()
+                .iter()
+                .map(|c| match c.dtype() {
+                    DataType::String => Typed::Str(c.str().unwrap()),
+                    DataType::Boolean => Typed::Bool(c.bool().unwrap()),
+                    DataType::Float64 => Typed::F64(c.f64().unwrap()),
+                    DataType::Int32 => Typed::I32(c.i32().unwrap()),
+                    _ => Typed::Other(c),
+                })
+                .collect();
+            for i in 0..part.height() {
+                for (f, t) in fields.iter_mut().zip(&typed) {
+                    f.clear();
+                    t.write(i, f);
+                }
+                cw.write_record(&fields).map_err(other)?;
             }
-            cw.write_record(&fields).map_err(other)?;
         }
         cw.flush()
     })
 }
 
-pub fn write_parquet_frame(df: &mut DataFrame, path: &Path) -> Result<(), WriteError> {
+/// Writes the table as Parquet, each slice of rows through `prepare` first (one row
+/// group per slice).
+pub fn write_parquet_prepared(df: &DataFrame, path: &Path, prepare: Prepare) -> Result<(), WriteError> {
     write_atomic(path, |w| {
-        ParquetWriter::new(w).finish(df).map(|_| ()).map_err(other)
+        let mut batches = slices(df).map(prepare);
+        let first = batches.next().expect("at least one slice");
+        let mut bw = ParquetWriter::new(w).batched(&first.schema()).map_err(other)?;
+        bw.write_batch(&first).map_err(other)?;
+        for b in batches {
+            bw.write_batch(&b).map_err(other)?;
+        }
+        bw.finish().map(|_| ()).map_err(other)
     })
 }
 
@@ -210,7 +234,7 @@ pub fn hive_value(v: &str) -> String {
 /// Writes the table as a Parquet dataset partitioned hive-style by two string columns
 /// (`dir/wave=2025/unit=区财政局/part-0.parquet`), the partition columns in the paths only,
 /// as DuckDB, Spark and DataFusion read it. Returns the files written, in order.
-pub fn write_dataset(df: &DataFrame, dir: &Path, keys: [&str; 2]) -> Result<Vec<PathBuf>, WriteError> {
+pub fn write_dataset(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prepare) -> Result<Vec<PathBuf>, WriteError> {
     let col = |k: &str| -> Vec<Option<String>> {
         df.column(k).ok().and_then(|c| c.str().ok().map(|s| s.iter().map(|v| v.map(str::to_string)).collect())).unwrap_or_else(|| vec![None; df.height()])
     };
@@ -225,17 +249,17 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, keys: [&str; 2]) -> Result<Vec<
         let path = dir.join(format!("{}={}", keys[0], hive_value(&x))).join(format!("{}={}", keys[1], hive_value(&y))).join("part-0.parquet");
         let mut part = df.take(&IdxCa::from_vec("idx".into(), idx)).map_err(|e| err(&path, e))?;
         part = part.drop_many(keys);
-        write_parquet_frame(&mut part, &path)?;
+        write_parquet_prepared(&part, &path, prepare)?;
         files.push(path);
     }
     Ok(files)
 }
 
 /// Writes the table as CSV or Parquet by the extension of `path`.
-pub fn write_frame(df: &mut DataFrame, path: &Path) -> Result<(), WriteError> {
+pub fn write_frame(df: &DataFrame, path: &Path, prepare: Prepare) -> Result<(), WriteError> {
     match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
-        Some("csv") => write_csv_frame(df, path),
-        Some("parquet") => write_parquet_frame(df, path),
+        Some("csv") => write_csv_prepared(df, path, prepare),
+        Some("parquet") => write_parquet_prepared(df, path, prepare),
         _ => Err(WriteError::BadExtension(path.display().to_string())),
     }
 }

@@ -38,11 +38,12 @@ pub fn run(a: Args) -> Result<i32> {
     let columns_path = issues_path.with_file_name("columns.csv");
     std::fs::create_dir_all(&dir).ok();
     diaoyan::output::start_run(&dir)?;
-    let mut table = diaoyan::clean::readable(&survey, &imp.frame);
+    // Single choices are written as their texts, a slice of rows at a time.
+    let texts = |d: polars::prelude::DataFrame| diaoyan::clean::readable(&survey, &d);
     let mut written = if dataset {
-        diaoyan::output::write_dataset(&table, &dir, [diaoyan::survey::schema::WAVE, diaoyan::survey::schema::UNIT])?
+        diaoyan::output::write_dataset(&imp.frame, &dir, [diaoyan::survey::schema::WAVE, diaoyan::survey::schema::UNIT], &texts)?
     } else {
-        diaoyan::output::write_frame(&mut table, &output)?;
+        diaoyan::output::write_frame(&imp.frame, &output, &texts)?;
         vec![output.clone()]
     };
     diaoyan::clean::ledger::write_issues(&imp.issues, &issues_path)?;
