@@ -323,6 +323,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tables_are_written_slice_by_slice_without_losing_a_row() {
+        // Two and a half slices: codes made texts by `prepare` in each slice.
+        let n = 2 * WRITE_ROWS + WRITE_ROWS / 2 + 1;
+        let codes: UInt32Chunked = (0..n as u32).map(|i| (i % 7 != 3).then_some(i)).collect();
+        let df = DataFrame::new(n, vec![codes.with_name("Q1".into()).into_column(), Column::new("n".into(), (0..n as i32).collect::<Vec<_>>())]).unwrap();
+        let prepare = |d: DataFrame| {
+            let texts: StringChunked = d.column("Q1").unwrap().u32().unwrap().iter().map(|v| v.map(|i| format!("选项{i}"))).collect();
+            let mut d = d.clone();
+            d.replace("Q1", texts.with_name("Q1".into()).into_column()).unwrap();
+            d
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("t.csv");
+        write_csv_prepared(&df, &csv, &prepare).unwrap();
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), n + 1);
+        for i in [0, WRITE_ROWS - 1, WRITE_ROWS, 2 * WRITE_ROWS, n - 1] {
+            let want = if i % 7 == 3 { format!(",{i}") } else { format!("选项{i},{i}") };
+            assert_eq!(lines[i + 1], want, "row {i}");
+        }
+        let pq = dir.path().join("t.parquet");
+        write_parquet_prepared(&df, &pq, &prepare).unwrap();
+        let back = ParquetReader::new(std::fs::File::open(&pq).unwrap()).finish().unwrap();
+        assert_eq!(back.height(), n);
+        let q1 = back.column("Q1").unwrap().str().unwrap().clone();
+        let nums = back.column("n").unwrap().i32().unwrap().clone();
+        for i in [0, WRITE_ROWS, n - 1] {
+            assert_eq!(nums.get(i), Some(i as i32));
+            assert_eq!(q1.get(i).map(str::to_string), (i % 7 != 3).then(|| format!("选项{i}")));
+        }
+    }
+
+    #[test]
     fn write_failures_in_a_persons_words() {
         let full = std::io::Error::from_raw_os_error(28);
         assert!(person(&full.to_string()).contains("磁盘空间不足"));

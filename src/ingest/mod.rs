@@ -53,6 +53,8 @@ pub enum ReadError {
     Corrupt(String),
     #[error("文件中没有任何数据，请确认是否发错了文件")]
     Empty,
+    #[error("Parquet 文件已损坏或不完整，无法读取，请重新导出")]
+    BadParquet(String),
     #[error("文件声明的大小异常（{0}），可能已损坏或被改动过，未导入；请在 Excel/WPS 中打开后另存为 .xlsx 再导入")]
     Oversized(String),
 }

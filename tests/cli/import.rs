@@ -413,3 +413,22 @@ fn a_parquet_export_gives_the_same_table() {
     assert!(at(planted[1]).contains(&Problem::UnknownOption));
     assert_eq!((got.rows_read, got.blank_rows), (20_000, 1));
 }
+
+#[test]
+fn a_damaged_parquet_is_refused_and_the_others_import() {
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("in")).unwrap();
+    let wb = diaoyan::ingest::read_file(&fixture("wjx_text.xlsx")).unwrap();
+    let good = w.path("in/good.parquet");
+    grid_to_parquet(&wb.sheets[0].cells, &good, true);
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::write(w.path("in/cut.parquet"), &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(w.path("in/noise.parquet"), (0..5000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<u8>>()).unwrap();
+    let s = fixture("survey.toml");
+    for bad in ["cut.parquet", "noise.parquet"] {
+        let r = w.run(["import", "-s", s.to_str().unwrap(), &format!("in/{bad}"), "in/good.parquet", "-o", "out/clean.csv"]);
+        r.expect_code(1).expect_no_defect();
+        assert!(r.stderr().contains(bad) && r.stderr().contains("Parquet 文件已损坏"), "{bad}: {}", r.stderr());
+        assert!(r.stdout().contains("保留 6 行"), "{bad}: the good file imports: {}", r.stdout());
+    }
+}
