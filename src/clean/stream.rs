@@ -30,30 +30,28 @@ pub(super) fn import_streaming(fc: &FileCtx, path: &Path) -> Option<SheetResults
     streamed_ok(&results, &merges).then_some(results)
 }
 
-/// Reads an .xlsx in row chunks on this thread while `work` takes them on another.
-pub(super) fn stream_file<T: Send>(path: &Path, work: impl FnOnce(std::sync::mpsc::Receiver<ingest::Chunk>) -> T + Send) -> Option<(ingest::Merges, T)> {
+/// Reads a file in row chunks on another thread while `work` takes them on this one.
+/// The parsing stays on the calling thread (a rayon worker when files are imported in
+/// parallel), so that its parallel batches can always run: were the reading done here and
+/// the parsing on a thread outside the pool, two large files read at once would block
+/// both pool threads on full channels while their parsers waited for the pool.
+pub(super) fn stream_file<T>(path: &Path, work: impl FnOnce(std::sync::mpsc::Receiver<ingest::Chunk>) -> T) -> Option<(ingest::Merges, T)> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<ingest::Chunk>(4);
     let (merges, out) = std::thread::scope(|scope| {
-        let worker = scope.spawn(move || work(rx));
-        let csv = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("csv" | "txt"));
-        let parquet = matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("parquet"));
-        let merges = if parquet {
-            ingest::parquet::stream_parquet(path, ingest::parquet::CHUNK_ROWS, |c| {
+        let reader = scope.spawn(move || {
+            let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+            // A send fails only when `work` has stopped taking chunks.
+            let send = |c| {
                 let _ = tx.send(c);
-            })
-            .map(|_| ingest::Merges::new())
-        } else if csv {
-            ingest::csv_reader::stream_csv(path, CHUNK, |c| {
-                let _ = tx.send(c);
-            })
-            .map(|_| ingest::Merges::new())
-        } else {
-            ingest::stream_xlsx(path, CHUNK, |c| {
-                let _ = tx.send(c);
-            })
-        };
-        drop(tx);
-        (merges, worker.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            };
+            match ext.as_deref() {
+                Some("parquet") => ingest::parquet::stream_parquet(path, ingest::parquet::CHUNK_ROWS, send).map(|_| ingest::Merges::new()),
+                Some("csv" | "txt") => ingest::csv_reader::stream_csv(path, CHUNK, send).map(|_| ingest::Merges::new()),
+                _ => ingest::stream_xlsx(path, CHUNK, send),
+            }
+        });
+        let out = work(rx);
+        (reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), out)
     });
     Some((merges.ok()?, out))
 }

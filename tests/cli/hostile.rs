@@ -296,7 +296,13 @@ fn doctored(src: &std::path::Path, dst: &std::path::Path, part: &str, change: im
 /// Runs the binary (failing after `secs`) and returns its output and peak resident memory
 /// in MB, sampled from /proc.
 fn run_measured(w: &Workdir, args: &[&str], secs: u64) -> (std::process::Output, u64) {
+    run_measured_with(w, args, secs, &[])
+}
+
+/// [`run_measured`] with environment variables set for the run.
+fn run_measured_with(w: &Workdir, args: &[&str], secs: u64, env: &[(&str, &str)]) -> (std::process::Output, u64) {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .envs(env.iter().copied())
         .current_dir(w.dir.path())
         .args(args)
         .stdout(std::process::Stdio::piped())
@@ -435,4 +441,32 @@ fn outputs_belong_to_one_run() {
     assert_ne!(r.code(), 0);
     assert!(!w.path("same/清单.csv").exists());
     assert!(r.stderr().contains("charts") && !r.stderr().contains("Os {"), "{}", r.stderr());
+}
+
+/// Several large files read at once on a small thread pool: each file is read on its own
+/// thread and parsed on the pool, which must never wait on itself (it once hung for good
+/// when two large files were streamed at once on two threads).
+#[test]
+fn several_large_files_at_once_do_not_hang() {
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("in")).unwrap();
+    let text = std::fs::read_to_string(fixture("wjx_text_utf8.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    // Three files of 40,000 rows (3 MB each: streamed, ten chunks each), ids unique.
+    for f in 0..3 {
+        let mut csv = format!("{header}\n");
+        for k in 0..40_000 {
+            let row = rows[k % rows.len()];
+            let rest = &row[row.find(',').unwrap()..];
+            csv += &format!("{}{}\n", f * 100_000 + k + 1, rest.replacen("2025/6/", &format!("2025/{}/", 1 + k % 12), 1));
+        }
+        std::fs::write(w.path(&format!("in/part{f}.csv")), csv).unwrap();
+    }
+    let s = fixture("survey.toml");
+    let (out, _) = run_measured_with(&w, &["import", "-s", s.to_str().unwrap(), "in", "-o", "out/clean.csv"], 120, &[("RAYON_NUM_THREADS", "2")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("读取答卷 120000 行"), "{stdout}");
 }
