@@ -84,9 +84,8 @@ pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Opti
     };
     let groupings: Vec<codes::Grouping> = banners.iter().map(|b| codes::grouping(survey, df, b)).collect::<Result<_, _>>()?;
     let waves: Vec<String> = codes::str_col(df, WAVE).unwrap_or_else(|| vec![None; n]).into_iter().map(|v| v.unwrap_or_default()).collect();
-    let mut wave_list = waves.clone();
-    wave_list.sort();
-    wave_list.dedup();
+    // The distinct waves, in order (not by sorting every row's).
+    let mut wave_list: Vec<String> = waves.iter().map(|w| w.as_str()).collect::<std::collections::BTreeSet<&str>>().into_iter().map(str::to_string).collect();
     if wave_list.is_empty() {
         wave_list.push(String::new());
     }
