@@ -25,9 +25,11 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
     /// (part, row, problem, the (part, row) of the copy kept when it is in another file).
     type Rejected = (usize, usize, Problem, Option<(usize, usize)>);
     let mut rejected: Vec<Rejected> = Vec::new();
+    // Only rows of different files can be the same respondent exported twice.
+    let one_file = parts.windows(2).all(|w| w[0].file == w[1].file);
     let hashes: Vec<RowHashes> = {
         use rayon::prelude::*;
-        parts.par_iter().map(RowHashes::of).collect()
+        parts.par_iter().map(|p| RowHashes::of(p, !one_file)).collect()
     };
     // The keys: the same respondent in two files (the text and the code export of one
     // survey) has the same 序号 and submit time, or the same 序号 and the same answers when
@@ -37,8 +39,6 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
     let answers = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].sig[i]);
     let ids = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].respondent.get(i).unwrap_or_default());
     let subs = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].submitted.get(i), parts[pi].sig[i]);
-    // Only rows of different files can be the same respondent exported twice.
-    let one_file = parts.windows(2).all(|w| w[0].file == w[1].file);
     if !one_file {
         let mut by_time = First::default();
         let mut by_answers = First::default();
@@ -151,7 +151,8 @@ struct RowHashes {
 }
 
 impl RowHashes {
-    fn of(p: &Part) -> RowHashes {
+    /// `across`: also the keys that match rows of two files (not needed for one file).
+    fn of(p: &Part, across: bool) -> RowHashes {
         use std::hash::{Hash, Hasher};
         fn fx(k: impl Hash) -> u64 {
             let mut h = rustc_hash::FxHasher::default();
@@ -163,8 +164,10 @@ impl RowHashes {
         let (mut timed, mut answers, mut ids, mut subs) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for i in 0..n {
             let (id, unit, t) = (p.respondent.get(i).unwrap_or_default(), p.unit.get(i).unwrap_or_default(), p.submitted.get(i));
-            timed.push(fx((id, t)));
-            answers.push(fx((wave, id, p.sig[i])));
+            if across {
+                timed.push(fx((id, t)));
+                answers.push(fx((wave, id, p.sig[i])));
+            }
             ids.push(fx((wave, unit, id)));
             subs.push(fx((wave, unit, t, p.sig[i])));
         }

@@ -257,28 +257,6 @@ impl Lines {
             f(first_row + r as u32, &row.cells);
         }
     }
-
-    /// The records as a grid whose first row is `first_row`.
-    pub(super) fn grid(self, first_row: u32) -> Range<Data> {
-        if self.records.is_empty() || self.width == 0 {
-            return Range::empty();
-        }
-        let last = first_row + self.records.len() as u32 - 1;
-        let mut range = Range::new((first_row, 0), (last, self.width as u32 - 1));
-        for (r, (text, quoting)) in self.records.into_iter().enumerate() {
-            let row = first_row + r as u32;
-            if quoting && !text.contains('"') {
-                for (c, v) in text.split(self.delim as char).enumerate().filter(|(_, v)| !v.is_empty()) {
-                    range.set_value((row, c as u32), Data::String(v.to_string()));
-                }
-            } else {
-                for (c, v) in parse_line(&text, self.delim, quoting).into_iter().enumerate().filter(|(_, v)| !v.is_empty()) {
-                    range.set_value((row, c as u32), Data::String(v));
-                }
-            }
-        }
-        range
-    }
 }
 
 /// Parses CSV bytes into a grid, and lists the records that were malformed (see

@@ -132,6 +132,26 @@ impl Pending {
     }
 }
 
+impl Pending {
+    /// The rows as a grid whose first row is `first_row` (a sheet's first chunk, which the
+    /// header search reads as a grid), made by [`Pending::each_row`].
+    fn grid(self, first_row: u32) -> Range<Data> {
+        let mut rows: Vec<Vec<Data>> = Vec::new();
+        self.each_row(first_row, &mut |_, cells| rows.push(cells.to_vec()));
+        let width = rows.first().map_or(0, |r| r.len());
+        if rows.is_empty() || width == 0 {
+            return Range::empty();
+        }
+        let mut range = Range::new((first_row, 0), (first_row + rows.len() as u32 - 1, width as u32 - 1));
+        for (r, row) in rows.into_iter().enumerate() {
+            for (c, d) in row.into_iter().enumerate().filter(|(_, d)| !matches!(d, Data::Empty)) {
+                range.set_value((first_row + r as u32, c as u32), d);
+            }
+        }
+        range
+    }
+}
+
 /// One row's cells, reused from row to row: a text cell keeps its buffer.
 pub(super) struct RowCells {
     pub(super) cells: Vec<Data>,
@@ -180,8 +200,7 @@ impl Chunk {
     /// Makes the pending rows cells.
     pub fn ready(&mut self) {
         match self.pending.take() {
-            Some(Pending::Csv(lines)) => self.cells = lines.grid(self.first_row),
-            Some(Pending::Parquet(slice)) => self.cells = slice.grid(self.first_row),
+            Some(p) => self.cells = p.grid(self.first_row),
             None => {}
         }
     }
