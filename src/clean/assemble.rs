@@ -1,87 +1,163 @@
 //! One response table from every file's parts: duplicates within and across files
 //! (same id and time, same id and answers), rows read = kept + rejected, the frame.
+//! The parts come all at once (an ordinary import), or a batch at a time (a report over
+//! more rows than memory holds): an [`Assembler`] remembers the keys of every row kept so
+//! far, so that a batch's duplicates of earlier rows are found all the same.
+
+use polars::prelude::DataFrame;
+use std::collections::BTreeMap;
 
 use super::frame::build_frame;
 use super::ledger::{Action, Issue, Problem};
 use super::rows::Part;
-use super::{FileReport, Import, Provenance};
+use super::{FileReport, Import, Provenance, UnitRows};
 use crate::survey::schema::Schema;
 
 /// One response table from the files' parts: duplicates across and within files, rows
 /// read = kept + rejected.
 pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec<Issue>)>) -> Import {
+    // Only rows of different files can be the same respondent exported twice.
+    let files_with_rows = results.iter().filter(|(ps, _, _)| !ps.is_empty()).count();
+    let mut a = Assembler::new(files_with_rows > 1);
     let mut parts = Vec::new();
-    let mut files = Vec::new();
-    let mut issues = Vec::new();
     for (ps, report, file_issues) in results {
-        issues.extend(file_issues);
+        a.file(report, file_issues);
         parts.extend(ps);
-        files.push(report);
     }
     crate::profile::mark("files parsed");
-    // Duplicates, in input order: the first occurrence is kept. Each row's keys are
-    // hashed first (in parallel); the tables hold (part, row) and compare the keys
-    // themselves on a hash match.
-    /// (part, row, problem, the (part, row) of the copy kept when it is in another file).
-    type Rejected = (usize, usize, Problem, Option<(usize, usize)>);
-    let mut rejected: Vec<Rejected> = Vec::new();
-    // Only rows of different files can be the same respondent exported twice.
-    let one_file = parts.windows(2).all(|w| w[0].file == w[1].file);
-    let hashes: Vec<RowHashes> = {
-        use rayon::prelude::*;
-        parts.par_iter().map(|p| RowHashes::of(p, !one_file)).collect()
-    };
-    // The keys: the same respondent in two files (the text and the code export of one
-    // survey) has the same 序号 and submit time, or the same 序号 and the same answers when
-    // a submit time is missing; within the data, the same 序号 in one unit and wave, or the
-    // same submit time and answers in one unit and wave.
-    let timed = |pi: usize, i: usize| (parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].submitted.get(i));
-    let answers = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].sig[i]);
-    let ids = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].respondent.get(i).unwrap_or_default());
-    let subs = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].submitted.get(i), parts[pi].sig[i]);
-    if !one_file {
-        let mut by_time = First::default();
-        let mut by_answers = First::default();
-        for (pi, p) in parts.iter().enumerate() {
-            if !p.has_id {
-                continue;
-            }
-            let h = &hashes[pi];
-            for i in (0..p.len()).filter(|&i| p.id_given[i]) {
-                let other_file = |&(qi, _): &(usize, usize)| parts[qi].file != p.file;
-                let hit = match p.submitted.get(i) {
-                    Some(_) => by_time.get(h.timed[i], |qi, k| timed(qi, k) == timed(pi, i)).filter(other_file),
-                    None => None,
+    let frame = a.batch(schema, parts);
+    crate::profile::mark("response table built");
+    a.finish(frame)
+}
+
+/// What a part leaves behind once its batch is gone: enough to name a row kept earlier
+/// as the copy a later duplicate repeats.
+struct PartMeta {
+    file: String,
+    /// Excel row and whether a submit time was given, per row (only when files are
+    /// matched with each other).
+    rows: Vec<(u32, bool)>,
+}
+
+/// Parts made one response table, a batch at a time.
+pub(super) struct Assembler {
+    /// Whether rows of different files are matched (the same respondent exported twice).
+    across: bool,
+    metas: Vec<PartMeta>,
+    by_time: First,
+    by_answers: First,
+    by_id: First,
+    by_sub: First,
+    files: Vec<FileReport>,
+    file_issues: Vec<Issue>,
+    row_issues: Vec<Issue>,
+    duplicates: Vec<Provenance>,
+    units: BTreeMap<(String, String), UnitRows>,
+    rows_read: usize,
+    rows_kept: usize,
+    rows_rejected: usize,
+    blank_rows: usize,
+}
+
+impl Assembler {
+    pub(super) fn new(across: bool) -> Assembler {
+        Assembler {
+            across,
+            metas: Vec::new(),
+            by_time: First::with_places(),
+            by_answers: First::with_places(),
+            by_id: First::default(),
+            by_sub: First::default(),
+            files: Vec::new(),
+            file_issues: Vec::new(),
+            row_issues: Vec::new(),
+            duplicates: Vec::new(),
+            units: BTreeMap::new(),
+            rows_read: 0,
+            rows_kept: 0,
+            rows_rejected: 0,
+            blank_rows: 0,
+        }
+    }
+
+    /// A file's report and the ledger entries about the file as a whole.
+    pub(super) fn file(&mut self, report: FileReport, issues: Vec<Issue>) {
+        self.files.push(report);
+        self.file_issues.extend(issues);
+    }
+
+    /// The rows of `parts` that repeat no row kept before (in this batch or an earlier
+    /// one), as a response table; the others are rejected with a ledger entry.
+    pub(super) fn batch(&mut self, schema: &Schema, mut parts: Vec<Part>) -> DataFrame {
+        let base = self.metas.len();
+        let across = self.across;
+        // Each row's keys are hashed first (in parallel); the tables hold (hash, part, row)
+        // and compare the keys themselves on a hash match within this batch. Rows of earlier
+        // batches are gone: for them a 64-bit hash match is the match.
+        let hashes: Vec<RowHashes> = {
+            use rayon::prelude::*;
+            parts.par_iter().map(|p| RowHashes::of(p, across)).collect()
+        };
+        /// (part, row, problem, the (part, row) of the copy kept when it is in another file).
+        type Rejected = (usize, usize, Problem, Option<(usize, usize)>);
+        let mut rejected: Vec<Rejected> = Vec::new();
+        let local = |g: usize| g.checked_sub(base);
+        // The keys: the same respondent in two files (the text and the code export of one
+        // survey) has the same 序号 and submit time, or the same 序号 and the same answers when
+        // a submit time is missing; within the data, the same 序号 in one unit and wave, or the
+        // same submit time and answers in one unit and wave.
+        let timed = |pi: usize, i: usize| (parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].submitted.get(i));
+        let answers = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].sig[i]);
+        let ids = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].respondent.get(i).unwrap_or_default());
+        let subs = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].submitted.get(i), parts[pi].sig[i]);
+        // `same(key)(global part, row)`: the row kept there has the key of (pi, i).
+        macro_rules! same {
+            ($key:ident, $pi:expr, $i:expr) => {
+                |g: usize, k: usize| local(g).is_none_or(|q| $key(q, k) == $key($pi, $i))
+            };
+        }
+        // A row's file and whether its submit time was given, wherever (whichever batch) it is.
+        let metas = &self.metas;
+        let file_of = |g: usize| -> &str { local(g).map(|q| parts[q].file.as_str()).unwrap_or_else(|| metas[g].file.as_str()) };
+        let timed_at = |g: usize, k: usize| -> bool { local(g).map(|q| parts[q].submitted.get(k).is_some()).unwrap_or_else(|| metas[g].rows[k].1) };
+        if across {
+            for (pi, p) in parts.iter().enumerate() {
+                if !p.has_id {
+                    continue;
                 }
-                .or_else(|| {
-                    by_answers.get(h.answers[i], |qi, k| answers(qi, k) == answers(pi, i)).filter(other_file).filter(|&(qi, k)| {
-                        p.submitted.get(i).is_none() || parts[qi].submitted.get(k).is_none()
-                    })
-                });
-                match hit {
-                    Some(first) => rejected.push((pi, i, Problem::DuplicateRespondent, Some(first))),
-                    None => {
-                        if p.submitted.get(i).is_some() {
-                            by_time.insert(h.timed[i], (pi, i), |qi, k| timed(qi, k) == timed(pi, i), |qi, k| hashes[qi].timed[k]);
+                let h = &hashes[pi];
+                let g = base + pi;
+                for i in (0..p.len()).filter(|&i| p.id_given[i]) {
+                    let other_file = |&(qg, _): &(usize, usize)| file_of(qg) != p.file;
+                    let hit = match p.submitted.get(i) {
+                        Some(_) => self.by_time.get(h.timed[i], same!(timed, pi, i)).filter(other_file),
+                        None => None,
+                    }
+                    .or_else(|| {
+                        self.by_answers.get(h.answers[i], same!(answers, pi, i)).filter(other_file).filter(|&(qg, k)| p.submitted.get(i).is_none() || !timed_at(qg, k))
+                    });
+                    match hit {
+                        Some(first) => rejected.push((pi, i, Problem::DuplicateRespondent, Some(first))),
+                        None => {
+                            if p.submitted.get(i).is_some() {
+                                self.by_time.insert(h.timed[i], (g, i), same!(timed, pi, i));
+                            }
+                            self.by_answers.insert(h.answers[i], (g, i), same!(answers, pi, i));
                         }
-                        by_answers.insert(h.answers[i], (pi, i), |qi, k| answers(qi, k) == answers(pi, i), |qi, k| hashes[qi].answers[k]);
                     }
                 }
             }
         }
-    }
-    let cross: rustc_hash::FxHashSet<(usize, usize)> = rejected.iter().map(|r| (r.0, r.1)).collect();
-    {
-        let mut by_id = First::default();
-        let mut by_sub = First::default();
+        let cross: rustc_hash::FxHashSet<(usize, usize)> = rejected.iter().map(|r| (r.0, r.1)).collect();
         for (pi, p) in parts.iter().enumerate() {
             let h = &hashes[pi];
+            let g = base + pi;
             for i in 0..p.len() {
                 if !cross.is_empty() && cross.contains(&(pi, i)) {
                     continue;
                 }
-                let dup_id = p.has_id && p.id_given[i] && !by_id.insert(h.ids[i], (pi, i), |qi, k| ids(qi, k) == ids(pi, i), |qi, k| hashes[qi].ids[k]);
-                let dup_sub = p.submitted.get(i).is_some() && !by_sub.insert(h.subs[i], (pi, i), |qi, k| subs(qi, k) == subs(pi, i), |qi, k| hashes[qi].subs[k]);
+                let dup_id = p.has_id && p.id_given[i] && !self.by_id.insert(h.ids[i], (g, i), same!(ids, pi, i));
+                let dup_sub = p.submitted.get(i).is_some() && !self.by_sub.insert(h.subs[i], (g, i), same!(subs, pi, i));
                 if dup_id {
                     rejected.push((pi, i, Problem::DuplicateId, None));
                 } else if dup_sub {
@@ -89,56 +165,92 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
                 }
             }
         }
+        for t in [&mut self.by_time, &mut self.by_answers, &mut self.by_id, &mut self.by_sub] {
+            t.seal();
+        }
+        // What later batches need of these parts.
+        for p in &parts {
+            let rows = if across { (0..p.len()).map(|i| (p.row[i], p.submitted.get(i).is_some())).collect() } else { Vec::new() };
+            self.metas.push(PartMeta { file: p.file.clone(), rows });
+        }
+        let mut keeps: Vec<Vec<bool>> = parts.iter().map(|p| vec![true; p.len()]).collect();
+        for (pi, i, problem, first) in rejected {
+            let first = first.map(|(qg, k)| match local(qg) {
+                Some(q) => format!("{} 第 {} 行", parts[q].file, parts[q].row[k]),
+                None => format!("{} 第 {} 行", self.metas[qg].file, self.metas[qg].rows[k].0),
+            });
+            let p = &mut parts[pi];
+            keeps[pi][i] = false;
+            p.rows_rejected += 1;
+            let value = match (problem, first) {
+                (_, Some(place)) => format!(
+                    "序号 {}{}，与 {place} 是同一份答卷",
+                    p.respondent.get(i).unwrap_or_default(),
+                    p.submitted.get(i).map(|t| format!("、提交时间 {t}")).unwrap_or_default()
+                ),
+                (Problem::DuplicateId, _) => p.respondent.get(i).unwrap_or_default().to_string(),
+                _ => p.submitted.get(i).unwrap_or_default().to_string(),
+            };
+            p.issues.push(Issue {
+                file: p.file.clone(),
+                sheet: p.sheet.clone(),
+                row: Some(p.row[i]),
+                column: String::new(),
+                question: String::new(),
+                value,
+                problem,
+                action: Action::RowRejected,
+            });
+        }
+        // The ledger in row order within each part (duplicates are found after parsing).
+        for p in parts.iter_mut() {
+            p.issues.sort_by_key(|i| i.row);
+        }
+        for (p, keep) in parts.iter().zip(&keeps) {
+            self.rows_read += p.rows_read;
+            self.rows_rejected += p.rows_rejected;
+            self.blank_rows += p.blank_rows;
+            // Who sent the rows kept (for the returns per unit), and who sent those not kept
+            // as duplicates (still returned).
+            let mut kept: rustc_hash::FxHashMap<&str, usize> = Default::default();
+            for i in 0..p.len() {
+                let unit = p.unit.get(i).unwrap_or_default();
+                if keep[i] {
+                    *kept.entry(unit).or_default() += 1;
+                } else {
+                    self.duplicates.push(Provenance { wave: p.wave.clone(), unit: unit.to_string(), file: p.file.clone() });
+                }
+            }
+            for (unit, n) in kept {
+                let u = self.units.entry((p.wave.clone().unwrap_or_default(), unit.to_string())).or_default();
+                u.rows += n;
+                if !u.files.contains(&p.file) {
+                    u.files.push(p.file.clone());
+                }
+            }
+        }
+        crate::profile::mark("duplicates found");
+        let frame = build_frame(schema, parts, &keeps, &mut self.row_issues);
+        self.rows_kept += frame.height();
+        frame
     }
-    let mut keeps: Vec<Vec<bool>> = parts.iter().map(|p| vec![true; p.len()]).collect();
-    for (pi, i, problem, first) in rejected {
-        let first = first.map(|(qi, k)| format!("{} 第 {} 行", parts[qi].file, parts[qi].row[k]));
-        let p = &mut parts[pi];
-        keeps[pi][i] = false;
-        p.rows_rejected += 1;
-        let value = match (problem, first) {
-            (_, Some(place)) => format!(
-                "序号 {}{}，与 {place} 是同一份答卷",
-                p.respondent.get(i).unwrap_or_default(),
-                p.submitted.get(i).map(|t| format!("、提交时间 {t}")).unwrap_or_default()
-            ),
-            (Problem::DuplicateId, _) => p.respondent.get(i).unwrap_or_default().to_string(),
-            _ => p.submitted.get(i).unwrap_or_default().to_string(),
-        };
-        p.issues.push(Issue {
-            file: p.file.clone(),
-            sheet: p.sheet.clone(),
-            row: Some(p.row[i]),
-            column: String::new(),
-            question: String::new(),
-            value,
-            problem,
-            action: Action::RowRejected,
-        });
-    }
-    // The ledger in row order within each file, whatever the parts a file was read in
-    // (duplicates are found after parsing).
-    for p in parts.iter_mut() {
-        p.issues.sort_by_key(|i| i.row);
-    }
-    let (mut rows_read, mut rows_rejected, mut blank_rows) = (0, 0, 0);
-    for p in &parts {
-        rows_read += p.rows_read;
-        rows_rejected += p.rows_rejected;
-        blank_rows += p.blank_rows;
-    }
-    // Rows returned but not kept as duplicates: who sent them (for the returns per unit).
-    let duplicates: Vec<Provenance> = parts
-        .iter()
-        .zip(&keeps)
-        .flat_map(|(p, keep)| (0..p.len()).filter(|&i| !keep[i]).map(move |i| Provenance { wave: p.wave.clone(), unit: p.unit.get(i).unwrap_or_default().to_string(), file: p.file.clone() }))
-        .collect();
-    crate::profile::mark("duplicates found");
-    let frame = build_frame(schema, parts, &keeps, &mut issues);
-    crate::profile::mark("response table built");
 
-    let rows_kept = frame.height();
-    Import { frame, duplicates, issues, files, rows_read, rows_kept, rows_rejected, blank_rows }
+    /// The import: `frame` is the response table (empty when the batches went elsewhere).
+    pub(super) fn finish(self, frame: DataFrame) -> Import {
+        let mut issues = self.file_issues;
+        issues.extend(self.row_issues);
+        Import {
+            frame,
+            duplicates: self.duplicates,
+            kept_by_unit: self.units,
+            issues,
+            files: self.files,
+            rows_read: self.rows_read,
+            rows_kept: self.rows_kept,
+            rows_rejected: self.rows_rejected,
+            blank_rows: self.blank_rows,
+        }
+    }
 }
 
 
@@ -175,21 +287,49 @@ impl RowHashes {
     }
 }
 
-/// The first (part, row) seen with each key; keys are compared through the rows.
+/// The first (part, row) seen with each key. Rows of the batch at hand are held with
+/// their key's hash and compared through `same` (exact); rows of earlier batches are gone,
+/// so only their hash is kept (with their place, when a later copy must name it).
 #[derive(Default)]
-struct First(hashbrown::HashTable<(u32, u32)>);
+struct First {
+    cur: hashbrown::HashTable<(u64, u32, u32)>,
+    old_places: hashbrown::HashTable<(u64, u32, u32)>,
+    old: hashbrown::HashTable<u64>,
+    /// Whether rows of earlier batches keep their place.
+    places: bool,
+}
 
 impl First {
+    fn with_places() -> First {
+        First { places: true, ..First::default() }
+    }
+    /// The row seen first with the key of `hash` (for a row of an earlier batch kept without
+    /// its place: part and row `u32::MAX`).
     fn get(&self, hash: u64, same: impl Fn(usize, usize) -> bool) -> Option<(usize, usize)> {
-        self.0.find(hash, |&(qi, k)| same(qi as usize, k as usize)).map(|&(qi, k)| (qi as usize, k as usize))
+        let at = |&(_, qi, k): &(u64, u32, u32)| (qi as usize, k as usize);
+        self.cur
+            .find(hash, |&(h, qi, k)| h == hash && same(qi as usize, k as usize))
+            .map(at)
+            .or_else(|| self.old_places.find(hash, |e| e.0 == hash).map(at))
+            .or_else(|| self.old.find(hash, |h| *h == hash).map(|_| (u32::MAX as usize, u32::MAX as usize)))
     }
     /// Records `at` unless its key was seen; returns whether it was new.
-    fn insert(&mut self, hash: u64, at: (usize, usize), same: impl Fn(usize, usize) -> bool, rehash: impl Fn(usize, usize) -> u64) -> bool {
+    fn insert(&mut self, hash: u64, at: (usize, usize), same: impl Fn(usize, usize) -> bool) -> bool {
         if self.get(hash, same).is_some() {
             return false;
         }
-        self.0.insert_unique(hash, (at.0 as u32, at.1 as u32), |&(qi, k)| rehash(qi as usize, k as usize));
+        self.cur.insert_unique(hash, (hash, at.0 as u32, at.1 as u32), |&(h, _, _)| h);
         true
+    }
+    /// The batch at hand is done: its rows are kept by hash (and place) only.
+    fn seal(&mut self) {
+        for e in std::mem::take(&mut self.cur) {
+            if self.places {
+                self.old_places.insert_unique(e.0, e, |x| x.0);
+            } else {
+                self.old.insert_unique(e.0, e.0, |h| *h);
+            }
+        }
     }
 }
 
@@ -202,7 +342,7 @@ mod tests {
         let mut f = super::First::default();
         let mut new = vec![];
         for (i, k) in keys.iter().enumerate() {
-            new.push(f.insert(h(k), (0, i), |_, j| keys[j] == *k, |_, j| h(keys[j])));
+            new.push(f.insert(h(k), (0, i), |_, j| keys[j] == *k));
         }
         assert_eq!(new, [true, true, false]);
     }

@@ -9,7 +9,7 @@ use super::layout::Matcher;
 use super::ledger::{Action, Issue, Problem};
 use super::rows::Part;
 use super::sheet::{parse_sheet, FileCtx};
-use super::stream::{import_streaming, SheetResults};
+use super::stream::{import_streaming, parse_chunks, stream_file, Emit, SheetResults};
 use super::{wave_from_path, FileReport, ImportOptions};
 use crate::ingest::{self, read_file};
 use std::hash::{Hash, Hasher};
@@ -18,7 +18,9 @@ use crate::survey::Survey;
 
 /// Reads one file into parts (one per usable sheet). `pre`: the file, already read (by
 /// inference), so that it is not read twice.
-pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Path, opts: &ImportOptions, pre: Option<ingest::Workbook>) -> (Vec<Part>, FileReport, Vec<Issue>) {
+/// With `emit`, a CSV or Parquet file hands its rows over as they are parsed (a batch at
+/// a time) and returns only the last ones.
+pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Path, opts: &ImportOptions, pre: Option<ingest::Workbook>, emit: Option<Emit>) -> (Vec<Part>, FileReport, Vec<Issue>) {
     let wave = opts.wave.clone().or_else(|| wave_from_path(path));
     let w = wave.as_deref().unwrap_or("");
     let matcher = Matcher::new(survey, w);
@@ -36,10 +38,38 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
     // Parquet is always read in slices; large .xlsx and CSV files too.
     let big_xlsx = ext.as_deref() == Some("parquet")
         || (matches!(ext.as_deref(), Some("xlsx" | "xlsm" | "csv" | "txt")) && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false));
-    let streamed = if big_xlsx && pre.is_none() { import_streaming(&fc, path) } else { None };
     let mut report = FileReport::new(path);
     report.wave = fc.wave.clone();
     let fail = |msg: String, problem: Problem| Issue::for_file(file.clone(), msg, problem, Action::FileSkipped);
+    let by_batches = emit.is_some() && matches!(ext.as_deref(), Some("parquet" | "csv" | "txt"));
+    let streamed = match emit {
+        Some((limit, emit)) if by_batches && big_xlsx && pre.is_none() => {
+            // Rows handed over cannot be taken back: a file that breaks off is reported with
+            // the rows read before, not read again.
+            let (mut read, mut sheets) = (0usize, Vec::new());
+            let mut counted = |parts: Vec<Part>| {
+                read += parts.iter().map(|p| p.rows_read).sum::<usize>();
+                if let Some(p) = parts.first().filter(|p| !sheets.contains(&p.sheet)) {
+                    sheets.push(p.sheet.clone());
+                }
+                emit(parts);
+            };
+            let r = stream_file(path, |rx| parse_chunks(&fc, rx.into_iter(), Some((limit, &mut counted))));
+            report.rows_read += read;
+            match r {
+                Ok((_, results)) => Some(results),
+                Err(_) if read == 0 => None,
+                Err(e) => {
+                    let msg = format!("{e}（读到中途出错：此前的 {read} 份答卷已计入，其后的未能读取）");
+                    report.error = Some(msg.clone());
+                    report.sheets_used = sheets;
+                    return (vec![], report, vec![fail(msg, Problem::UnreadableFile)]);
+                }
+            }
+        }
+        _ if big_xlsx && pre.is_none() => import_streaming(&fc, path),
+        _ => None,
+    };
     let results: SheetResults = match streamed {
         Some(r) => r,
         None => {

@@ -77,6 +77,13 @@ pub struct Provenance {
     pub file: String,
 }
 
+/// The responses one unit sent that were kept: how many, and from which files.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitRows {
+    pub rows: usize,
+    pub files: Vec<String>,
+}
+
 /// The result of importing many files.
 pub struct Import {
     /// The responses kept; each carries its wave, unit and file (the trace columns).
@@ -84,6 +91,8 @@ pub struct Import {
     /// Responses read but not kept because they duplicate another (still returned by
     /// their unit, so `collect::status` counts them as returned, not as valid).
     pub duplicates: Vec<Provenance>,
+    /// The responses kept per (wave, unit) (the wave is empty when files name none).
+    pub kept_by_unit: std::collections::BTreeMap<(String, String), UnitRows>,
     pub issues: Vec<Issue>,
     pub files: Vec<FileReport>,
     pub rows_read: usize,
@@ -187,12 +196,78 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
             }
             // A reader that panics on a malformed file is caught where it is called
             // (ingest); a panic here is our own defect and stops the run.
-            let r = files::import_file(survey, &schema, &options, p, opts, take(p));
+            let r = files::import_file(survey, &schema, &options, p, opts, take(p), None);
             progress(p);
             r
         })
         .collect();
     assemble::assemble(&schema, results)
+}
+
+/// Imports every file a batch of rows at a time, for data larger than memory holds:
+/// `sink` gets the response table of each batch of about `batch_rows` rows (duplicates of
+/// any earlier row already removed), in input order, and at least one (empty) table; the
+/// import returned holds no table of its own (`frame` is empty), everything else as
+/// [`import`]. Large CSV and Parquet files are read while batches are handed on; other
+/// files are parsed whole (in parallel, a run of them at a time).
+pub fn import_in_batches(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, batch_rows: usize, progress: &(dyn Fn(&Path) + Sync), sink: &mut dyn FnMut(DataFrame)) -> Import {
+    let schema = Schema::new(survey);
+    let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
+    let same = files::identical_files(paths);
+    let batch_rows = batch_rows.max(1);
+    let mut asm = assemble::Assembler::new(same.iter().filter(|s| s.is_none()).count() > 1);
+    let mut pending: Vec<Part> = Vec::new();
+    let mut batches = 0usize;
+    // Parts waiting to make a batch; a full batch goes to the sink.
+    let mut push = |asm: &mut assemble::Assembler, parts: Vec<Part>, last: bool| {
+        pending.extend(parts);
+        let rows: usize = pending.iter().map(|p| p.len()).sum();
+        if rows >= batch_rows || (last && (rows > 0 || batches == 0)) {
+            let frame = asm.batch(&schema, std::mem::take(&mut pending));
+            batches += 1;
+            sink(frame);
+        }
+    };
+    let streamed = |p: &Path| {
+        let ext = p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+        ext.as_deref() == Some("parquet") || (matches!(ext.as_deref(), Some("csv" | "txt")) && std::fs::metadata(p).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false))
+    };
+    let mut k = 0;
+    while k < paths.len() {
+        let p = &paths[k];
+        if let Some(first) = same[k] {
+            let msg = format!("与 {} 内容完全相同（同一个文件或它的副本），未重复导入", paths[first].display());
+            asm.file(FileReport { duplicate_of: Some(paths[first].clone()), ..FileReport::new(p) }, vec![Issue::for_file(p.display().to_string(), msg, Problem::DuplicateFile, Action::FileSkipped)]);
+            progress(p);
+            k += 1;
+        } else if streamed(p) {
+            let mut emit = |parts: Vec<Part>| push(&mut asm, parts, false);
+            let (parts, report, issues) = files::import_file(survey, &schema, &options, p, opts, None, Some((batch_rows, &mut emit)));
+            push(&mut asm, parts, false);
+            asm.file(report, issues);
+            progress(p);
+            k += 1;
+        } else {
+            // A run of other files, parsed in parallel (each is at most a sheet's worth).
+            let end = (k..paths.len()).find(|&j| same[j].is_some() || streamed(&paths[j])).unwrap_or(paths.len());
+            let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths[k..end]
+                .par_iter()
+                .map(|p| {
+                    let r = files::import_file(survey, &schema, &options, p, opts, None, None);
+                    progress(p);
+                    r
+                })
+                .collect();
+            for (parts, report, issues) in results {
+                push(&mut asm, parts, false);
+                asm.file(report, issues);
+            }
+            k = end;
+        }
+    }
+    push(&mut asm, Vec::new(), true);
+    let empty = asm.batch(&schema, Vec::new());
+    asm.finish(empty)
 }
 
 #[cfg(test)]

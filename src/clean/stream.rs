@@ -26,16 +26,20 @@ pub(super) type SheetResults = Vec<(String, Option<(Vec<Part>, SheetInfo)>)>;
 /// parses them as they come. `None` when the file must be read the ordinary way
 /// (unreadable here, or merged cells below a header, which need filling first).
 pub(super) fn import_streaming(fc: &FileCtx, path: &Path) -> Option<SheetResults> {
-    let (merges, results) = stream_file(path, |rx| parse_chunks(fc, rx.into_iter()))?;
+    let (merges, results) = stream_file(path, |rx| parse_chunks(fc, rx.into_iter(), None)).ok()?;
     streamed_ok(&results, &merges).then_some(results)
 }
+
+/// Hands over a sheet's parsed rows once at least `.0` of them are waiting (a report over
+/// more rows than memory holds takes them a batch at a time).
+pub(super) type Emit<'e> = (usize, &'e mut dyn FnMut(Vec<Part>));
 
 /// Reads a file in row chunks on another thread while `work` takes them on this one.
 /// The parsing stays on the calling thread (a rayon worker when files are imported in
 /// parallel), so that its parallel batches can always run: were the reading done here and
 /// the parsing on a thread outside the pool, two large files read at once would block
 /// both pool threads on full channels while their parsers waited for the pool.
-pub(super) fn stream_file<T>(path: &Path, work: impl FnOnce(std::sync::mpsc::Receiver<ingest::Chunk>) -> T) -> Option<(ingest::Merges, T)> {
+pub(super) fn stream_file<T>(path: &Path, work: impl FnOnce(std::sync::mpsc::Receiver<ingest::Chunk>) -> T) -> Result<(ingest::Merges, T), ingest::ReadError> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<ingest::Chunk>(4);
     let (merges, out) = std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
@@ -53,19 +57,21 @@ pub(super) fn stream_file<T>(path: &Path, work: impl FnOnce(std::sync::mpsc::Rec
         let out = work(rx);
         (reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), out)
     });
-    Some((merges.ok()?, out))
+    Ok((merges?, out))
 }
 
 /// Parses streamed chunks sheet by sheet: each sheet's header from its first chunk.
-pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Chunk>) -> SheetResults {
-    use rayon::prelude::*;
+/// With `emit`, parsed rows are handed over as they pile up instead of all returned.
+pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Chunk>, mut emit: Option<Emit>) -> SheetResults {
+    type Current<'a> = Option<(String, Option<Prepared<'a>>, Vec<Part>)>;
     let mut done: SheetResults = Vec::new();
-    let mut cur: Option<(String, Option<Prepared>, Vec<Part>)> = None;
+    let mut cur: Current = None;
     // Chunks of the current sheet waiting to be parsed together, in parallel (a few per
     // core, so that memory stays bounded while every core works).
     let batch_size = 2 * rayon::current_num_threads().max(1);
     let mut batch: Vec<ingest::Chunk> = Vec::new();
-    let flush = |cur: &mut Option<(String, Option<Prepared>, Vec<Part>)>, batch: &mut Vec<ingest::Chunk>| {
+    fn flush(cur: &mut Current, batch: &mut Vec<ingest::Chunk>, emit: &mut Option<Emit>) {
+        use rayon::prelude::*;
         let Some((_, Some(p), parts)) = cur.as_mut() else {
             batch.clear();
             return;
@@ -92,8 +98,18 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
             .collect();
         parts.extend(parsed.into_iter().flatten());
         batch.clear();
-    };
-    let close = |cur: Option<(String, Option<Prepared>, Vec<Part>)>, done: &mut SheetResults| {
+        if let Some((limit, emit)) = emit.as_mut() {
+            if parts.iter().map(|p| p.len()).sum::<usize>() >= *limit {
+                let mut out = std::mem::take(parts);
+                // The sheet's entries so far (header, malformed records) go with these rows.
+                let mut issues = std::mem::take(&mut p.header_issues);
+                issues.append(&mut out[0].issues);
+                out[0].issues = issues;
+                emit(out);
+            }
+        }
+    }
+    let close = |cur: Current, done: &mut SheetResults| {
         if let Some((name, prep, parts)) = cur {
             done.push((name, prep.map(|p| p.finish(parts))));
         }
@@ -101,17 +117,17 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
     for mut chunk in chunks {
         if cur.as_ref().map(|c| &c.0) != Some(&chunk.sheet) {
             chunk.ready();
-            flush(&mut cur, &mut batch);
+            flush(&mut cur, &mut batch, &mut emit);
             close(cur.take(), &mut done);
             let prep = prepare_sheet(fc, &chunk.cells, &chunk.sheet, None);
             cur = Some((chunk.sheet.clone(), prep, Vec::new()));
         }
         batch.push(chunk);
         if batch.len() >= batch_size {
-            flush(&mut cur, &mut batch);
+            flush(&mut cur, &mut batch, &mut emit);
         }
     }
-    flush(&mut cur, &mut batch);
+    flush(&mut cur, &mut batch, &mut emit);
     close(cur, &mut done);
     done
 }
@@ -169,13 +185,14 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
             let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
             let matcher = Matcher::new(&survey, wave.as_deref().unwrap_or(""));
             let fc = FileCtx::new(&survey, &schema, &options, &matcher, path, wave);
-            let results = parse_chunks(&fc, std::iter::once(first).chain(rx.by_ref()));
+            let results = parse_chunks(&fc, std::iter::once(first).chain(rx.by_ref()), None);
             // Drain what is left, so that the reader never waits on a full channel.
             rx.for_each(drop);
             results
         };
         Some((survey, results))
-    })?;
+    })
+    .ok()?;
     let (survey, results) = out?;
     if !streamed_ok(&results, &merges) || results.iter().filter(|(_, r)| r.is_some()).count() != 1 {
         return None;

@@ -302,16 +302,8 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
             (s, books)
         }
     };
-    let total_bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
-    let bar = if files.len() > 10 || total_bytes > 5_000_000 {
-        let b = ProgressBar::new(files.len() as u64);
-        b.set_style(ProgressStyle::with_template("{spinner} 正在读取 [{bar:30}] {pos}/{len} 个文件").unwrap().progress_chars("=> "));
-        b.enable_steady_tick(std::time::Duration::from_millis(200));
-        Some(b)
-    } else {
-        None
-    };
     let opts = ImportOptions { wave, ..ImportOptions::default() };
+    let bar = progress_bar(&files);
     let progress = |_: &Path| {
         if let Some(b) = &bar {
             b.inc(1);
@@ -323,6 +315,60 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
     }
     report_files(&imp);
     Ok((survey, imp))
+}
+
+/// A progress bar over the files, when there are many or they are large.
+fn progress_bar(files: &[PathBuf]) -> Option<ProgressBar> {
+    let total_bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    (files.len() > 10 || total_bytes > 5_000_000).then(|| {
+        let b = ProgressBar::new(files.len() as u64);
+        b.set_style(ProgressStyle::with_template("{spinner} 正在读取 [{bar:30}] {pos}/{len} 个文件").unwrap().progress_chars("=> "));
+        b.enable_steady_tick(std::time::Duration::from_millis(200));
+        b
+    })
+}
+
+/// Rows per batch of a report taken a batch at a time.
+const BATCH_ROWS: usize = 1_000_000;
+/// Inputs estimated to hold more rows than this are reported on a batch at a time.
+const BATCHED_ABOVE: usize = 1_500_000;
+
+/// A report's inputs when they are to be taken a batch at a time: the survey, the files
+/// and the rows per batch. `None` for the ordinary import (the definition is to be
+/// inferred, the data is not that large, or its figures need every row at once).
+/// `DIAOYAN_BATCH_ROWS=N` (for tests) takes any data in batches of N rows.
+pub fn batched_input(input: &InputArgs) -> Result<Option<(Survey, Vec<PathBuf>, usize)>> {
+    let Some(path) = input.survey.as_deref() else { return Ok(None) };
+    let forced: Option<usize> = std::env::var("DIAOYAN_BATCH_ROWS").ok().and_then(|v| v.trim().parse().ok()).filter(|n| *n > 0);
+    let files = collect_inputs(&input.inputs);
+    let rows: usize = if forced.is_some() { 0 } else { files.iter().map(|f| diaoyan::ingest::estimated_rows(f)).sum() };
+    if forced.is_none() && rows <= BATCHED_ABOVE {
+        return Ok(None);
+    }
+    let survey = Survey::load(path).with_context(|| format!("问卷定义 {}", path.display()))?;
+    if let Some(why) = diaoyan::stats::needs_whole_table(&survey) {
+        let size = if forced.is_some() { String::new() } else { format!("数据约 {rows} 行，") };
+        say!("{size}{why}：需要把全部答卷同时放在内存中计算，内存占用随答卷数增长");
+        return Ok(None);
+    }
+    Ok(Some((survey, files, forced.unwrap_or(BATCH_ROWS))))
+}
+
+/// Imports the files a batch of rows at a time ([`diaoyan::clean::import_in_batches`]).
+pub fn import_batched(survey: &Survey, files: &[PathBuf], wave: Option<String>, batch_rows: usize, sink: &mut dyn FnMut(polars::prelude::DataFrame)) -> Import {
+    let opts = ImportOptions { wave, ..ImportOptions::default() };
+    let bar = progress_bar(files);
+    let progress = |_: &Path| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let imp = diaoyan::clean::import_in_batches(survey, files, &opts, batch_rows, &progress, sink);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    report_files(&imp);
+    imp
 }
 
 /// Unreadable files, duplicates and unknown columns, on stderr.

@@ -9,7 +9,7 @@ use diaoyan::clean::Import;
 use diaoyan::collect::{roster, status};
 use diaoyan::render::{charts, outputs, words, OutputOptions, Report, Written};
 use diaoyan::stats::inference::TestKind;
-use diaoyan::stats::{changes, compute, Banner, StatsOptions};
+use diaoyan::stats::{changes, compute, Banner, StatsOptions, Tallies};
 use diaoyan::survey::schema::part_column;
 use diaoyan::survey::{Kind, Survey};
 
@@ -155,17 +155,14 @@ impl Config {
 
 pub fn run(a: Args) -> Result<i32> {
     let cfg = Config::from(a)?;
-    let (survey, imp) = super::load_and_import(&cfg.input)?;
-    if imp.failed_files() == imp.files.len() {
+    let computed = match super::batched_input(&cfg.input)? {
+        Some((survey, files, batch_rows)) => batched(&cfg, survey, &files, batch_rows)?,
+        None => whole(&cfg)?,
+    };
+    let Some(Computed { survey, imp, data, banners, results }) = computed else {
         super::say!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);
-    }
-    let banners = Banner::parse_all(if cfg.banners.is_empty() { &survey.banners } else { &cfg.banners }, &survey);
-    let data = match &cfg.filter {
-        Some(f) => subset(&survey, &imp, f)?,
-        None => imp.frame.clone(),
     };
-    let results = compute(&survey, &data, &banners, cfg.weight.as_deref(), &cfg.stats)?;
     diaoyan::profile::mark("figures computed");
     let changes = changes::changes(&results, &survey, &pairs(cfg.compare, &results.waves)?);
     let status = cfg.roster.as_ref().map(|r| status::all(r, &imp)).unwrap_or_default();
@@ -184,6 +181,76 @@ pub fn run(a: Args) -> Result<i32> {
     Ok(if report.import.failed_files() > 0 { 1 } else { 0 })
 }
 
+/// What the figures were computed from, and the figures.
+struct Computed {
+    survey: Survey,
+    imp: Import,
+    /// The responses the figures cover (`None` when they were taken a batch at a time).
+    data: Option<DataFrame>,
+    banners: Vec<Banner>,
+    results: diaoyan::stats::Results,
+}
+
+/// The ordinary report: every response in one table. `None` when no file could be imported.
+fn whole(cfg: &Config) -> Result<Option<Computed>> {
+    let (survey, imp) = super::load_and_import(&cfg.input)?;
+    if imp.failed_files() == imp.files.len() {
+        return Ok(None);
+    }
+    let banners = Banner::parse_all(if cfg.banners.is_empty() { &survey.banners } else { &cfg.banners }, &survey);
+    let data = match &cfg.filter {
+        Some(f) => {
+            where_allowed(&survey, f)?;
+            diaoyan::stats::subset(&survey, &imp.frame, &f.column, &f.values)?
+        }
+        None => imp.frame.clone(),
+    };
+    let results = compute(&survey, &data, &banners, cfg.weight.as_deref(), &cfg.stats)?;
+    Ok(Some(Computed { survey, imp, data: Some(data), banners, results }))
+}
+
+/// The report over data larger than memory comfortably holds: each batch of responses is
+/// tallied as it is imported and let go; the figures are made once at the end (the same
+/// figures as from one table).
+fn batched(cfg: &Config, survey: Survey, files: &[PathBuf], batch_rows: usize) -> Result<Option<Computed>> {
+    let banners = Banner::parse_all(if cfg.banners.is_empty() { &survey.banners } else { &cfg.banners }, &survey);
+    if let Some(f) = &cfg.filter {
+        where_allowed(&survey, f)?;
+    }
+    let mut tallies = Tallies::new(&survey, &banners, cfg.weight.as_deref(), &cfg.stats);
+    let mut failed: Option<diaoyan::stats::StatsError> = None;
+    let mut covered = 0usize;
+    let imp = super::import_batched(&survey, files, cfg.input.wave.clone(), batch_rows, &mut |df| {
+        if failed.is_some() {
+            return;
+        }
+        let df = match &cfg.filter {
+            Some(f) => match diaoyan::stats::filter(&survey, &df, &f.column, &f.values) {
+                // A batch with none of the subset adds nothing (an empty subset is refused at the end).
+                Ok(d) if d.height() == 0 => return,
+                Ok(d) => d,
+                Err(e) => return failed = Some(e),
+            },
+            None => df,
+        };
+        covered += df.height();
+        if let Err(e) = tallies.add(&df) {
+            failed = Some(e);
+        }
+    });
+    if imp.failed_files() == imp.files.len() {
+        return Ok(None);
+    }
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    if let (Some(f), 0) = (&cfg.filter, covered) {
+        return Err(diaoyan::stats::StatsError::EmptySubset(format!("{}={}", f.column, f.values.join("|"))).into());
+    }
+    let results = tallies.finish(Vec::new())?;
+    Ok(Some(Computed { survey, imp, data: None, banners, results }))
+}
+
 /// The pairs of waves compared: the one asked for (both must be in the data), or the default.
 fn pairs(asked: Option<(String, String)>, waves: &[String]) -> Result<Vec<(String, String)>> {
     let Some((a, b)) = asked else { return Ok(changes::default_pairs(waves)) };
@@ -194,13 +261,13 @@ fn pairs(asked: Option<(String, String)>, waves: &[String]) -> Result<Vec<(Strin
     Ok(vec![(a, b)])
 }
 
-/// The responses in the `--where` subset.
-fn subset(survey: &Survey, imp: &Import, f: &Filter) -> Result<DataFrame> {
+/// `--where` on a question whose options are columns of their own is refused with how to write it.
+fn where_allowed(survey: &Survey, f: &Filter) -> Result<()> {
     if let Some(q) = survey.question(&f.column).filter(|q| matches!(q.kind, Kind::Multi | Kind::Rank | Kind::Matrix)) {
         let first = q.rows.first().map(|r| r.as_str()).or_else(|| q.options.first().map(|o| o.text())).unwrap_or("选项");
         anyhow::bail!("--where 的 {} 是{}，每个选项（或每一行）是单独的一列：请写成 --where \"{}=1\" 这样的形式", q.id, q.kind.label(), part_column(&q.id, first));
     }
-    Ok(diaoyan::stats::subset(survey, &imp.frame, &f.column, &f.values)?)
+    Ok(())
 }
 
 /// What the run did, for the terminal.
@@ -216,7 +283,7 @@ fn summary(report: &Report, dir: &Path, written: &[Written]) {
         super::say!("回收情况：{}", s.sentence());
     }
     if let Some(f) = &report.filter {
-        super::say!("筛选：{f}，参与统计的答卷 {} 份", report.data.height());
+        super::say!("筛选：{f}，参与统计的答卷 {} 份", report.responses());
     }
     let n_tables = results.tables.iter().filter(|t| t.breakdown.is_overall()).count();
     let n_cross = results.tables.len() - n_tables;

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::roster::Unit;
 use crate::clean::Import;
-use crate::survey::schema::{SOURCE_FILE, UNIT, WAVE};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -101,19 +100,11 @@ pub struct UnitCount {
 /// template returned empty still counts as returned, with no questionnaires.
 pub fn returns(imp: &Import) -> BTreeMap<(String, String), UnitCount> {
     let mut units: BTreeMap<(String, String), UnitCount> = BTreeMap::new();
-    let col = |name: &str| -> Vec<Option<String>> {
-        imp.frame
-            .column(name)
-            .ok()
-            .and_then(|c| c.str().ok().map(|s| s.iter().map(|v| v.map(str::to_string)).collect()))
-            .unwrap_or_else(|| vec![None; imp.frame.height()])
-    };
-    let (waves, names, files) = (col(WAVE), col(UNIT), col(SOURCE_FILE));
-    for ((w, u), f) in waves.into_iter().zip(names).zip(files) {
-        let c = units.entry((w.unwrap_or_default(), u.unwrap_or_default())).or_default();
-        c.files.extend(f);
-        c.returned += 1;
-        c.valid += 1;
+    for ((w, u), kept) in &imp.kept_by_unit {
+        let c = units.entry((w.clone(), u.clone())).or_default();
+        c.files.extend(kept.files.iter().cloned());
+        c.returned += kept.rows;
+        c.valid += kept.rows;
     }
     for d in &imp.duplicates {
         let c = units.entry((d.wave.clone().unwrap_or_default(), d.unit.clone())).or_default();

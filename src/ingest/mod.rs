@@ -74,6 +74,28 @@ fn sparse_range(cells: Vec<calamine::Cell<Data>>, sheet: &str) -> Result<Range<D
 /// The extensions this tool reads.
 pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv", "txt", "parquet"];
 
+/// About how many rows a file holds, without reading it: a Parquet file's own count, a
+/// CSV's size over the length of its first lines; 0 for workbooks (a sheet holds at most
+/// 1,048,576 rows, and they are read whole).
+pub fn estimated_rows(path: &Path) -> usize {
+    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("parquet") => parquet::count_rows(path).unwrap_or(0),
+        Some("csv" | "txt") => {
+            use std::io::Read;
+            let Ok(f) = std::fs::File::open(path) else { return 0 };
+            let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let mut head = Vec::new();
+            if f.take(1 << 20).read_to_end(&mut head).is_err() || head.is_empty() {
+                return 0;
+            }
+            let lines = head.iter().filter(|b| **b == b'\n').count().max(1);
+            (size as f64 * lines as f64 / head.len() as f64) as usize
+        }
+        _ => 0,
+    }
+}
+
 pub fn is_supported(path: &Path) -> bool {
     ext_of(path).map(|e| EXTENSIONS.contains(&e.as_str())).unwrap_or(false)
 }

@@ -138,6 +138,11 @@ pub fn stream_parquet(path: &Path, chunk_rows: usize, mut sink: impl FnMut(Chunk
     }
 }
 
+/// The number of rows a Parquet file says it holds (from its footer; nothing is read).
+pub fn count_rows(path: &Path) -> Option<usize> {
+    reader(path).ok()?.num_rows().ok()
+}
+
 /// Reads a whole Parquet file as one sheet.
 pub fn read_parquet(path: &Path) -> Result<Range<Data>, ReadError> {
     let mut chunks = Vec::new();

@@ -30,8 +30,9 @@ use crate::survey::Survey;
 pub struct Report {
     pub survey: Survey,
     pub import: Import,
-    /// The responses the figures cover: the import's, or the `--where` subset.
-    pub data: DataFrame,
+    /// The responses the figures cover: the import's, or the `--where` subset (`None` when
+    /// there were too many to hold, and the figures were made a batch at a time).
+    pub data: Option<DataFrame>,
     pub results: Results,
     /// Changes between waves (empty without two waves).
     pub changes: Changes,
@@ -47,6 +48,10 @@ pub struct Report {
 }
 
 impl Report {
+    /// How many responses the figures cover.
+    pub fn responses(&self) -> usize {
+        self.results.respondents.iter().map(|(_, n)| n).sum()
+    }
     /// The written report (built on first use).
     pub fn document(&self) -> &document::Document {
         self.document.get_or_init(|| document::build(self))

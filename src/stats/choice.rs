@@ -4,9 +4,10 @@
 
 use super::inference::independence;
 use super::model::{Measure, Row};
-use super::table::{stat_cell, Acc, TableJob};
+use super::table::{stat_cell, Acc, Shape, Sums, TableJob};
+use super::weights::Base;
 
-pub(crate) fn accumulate(job: &TableJob, v: &[Option<u32>], acc: &mut Acc) {
+pub(crate) fn tally(job: &TableJob, v: &[Option<u32>], bases: &mut [Base]) -> Sums {
     let q = job.part.q;
     let k = job.k();
     let no = q.options.len();
@@ -14,18 +15,24 @@ pub(crate) fn accumulate(job: &TableJob, v: &[Option<u32>], acc: &mut Acc) {
     let mut sum = vec![0.0; k];
     let mut sum2 = vec![0.0; k];
     let scores: Vec<f64> = (0..no).map(|o| q.score(o)).collect();
-    job.each_answer(&mut acc.bases, |i| v[i].is_some(), |i, c, wi| {
+    job.each_answer(bases, |i| v[i].is_some(), |i, c, wi| {
         let o = v[i].unwrap_or(0) as usize;
         let s = scores[o];
         counts[o][c] += wi;
         sum[c] += wi * s;
         sum2[c] += wi * s * s;
     });
-    let bases = &acc.bases;
+    Sums::Choice { counts, sum, sum2 }
+}
+
+pub(crate) fn figures(sh: &Shape, bases: &[Base], counts: &[Vec<f64>], sum: &[f64], sum2: &[f64], acc: &mut Acc) {
+    let q = sh.q;
+    let k = bases.len();
+    let no = q.options.len();
     for (o, opt) in q.options.iter().enumerate() {
-        acc.rows.push(job.pct_row(opt.text().to_string(), Measure::Percent, &counts[o], bases, None));
+        acc.rows.push(sh.pct_row(opt.text().to_string(), Measure::Percent, &counts[o], bases, None));
     }
-    if job.scored() {
+    if sh.scored() {
         let mut order: Vec<usize> = (0..no).collect();
         order.sort_by(|a, b| q.score(*a).total_cmp(&q.score(*b)));
         let top: Vec<f64> = (0..k).map(|c| order.iter().rev().take(2).map(|o| counts[*o][c]).sum()).collect();
@@ -44,21 +51,20 @@ pub(crate) fn accumulate(job: &TableJob, v: &[Option<u32>], acc: &mut Acc) {
             .collect();
         acc.rows.push(Row { option: String::new(), measure: Measure::Mean, cells: mean });
         acc.rows.push(Row { option: String::new(), measure: Measure::Sd, cells: sd });
-        acc.rows.push(job.pct_row(String::new(), Measure::Top2, &top, bases, None));
-        acc.rows.push(job.pct_row(String::new(), Measure::Bottom2, &bottom, bases, None));
+        acc.rows.push(sh.pct_row(String::new(), Measure::Top2, &top, bases, None));
+        acc.rows.push(sh.pct_row(String::new(), Measure::Bottom2, &bottom, bases, None));
     }
-    if job.crosstab() {
-        test(job, &counts, acc);
+    if sh.crosstab() {
+        test(sh, bases, counts, acc);
     }
 }
 
 /// The test of independence uses the whole table: every group with a non-zero base,
 /// however small (as SPSS does). Small groups are left out of the pairwise letters only.
-fn test(job: &TableJob, counts: &[Vec<f64>], acc: &mut Acc) {
-    let bases = &acc.bases;
-    let groups: Vec<usize> = (1..job.k()).filter(|&c| bases[c].n > 0).collect();
+fn test(sh: &Shape, bases: &[Base], counts: &[Vec<f64>], acc: &mut Acc) {
+    let groups: Vec<usize> = (1..bases.len()).filter(|&c| bases[c].n > 0).collect();
     let tab: Vec<Vec<f64>> = counts.iter().map(|r| groups.iter().map(|&c| r[c]).collect()).collect();
-    let n_eff = if job.weighted() { Some(groups.iter().map(|&c| bases[c].n_eff()).sum()) } else { None };
+    let n_eff = if sh.weighted { Some(groups.iter().map(|&c| bases[c].n_eff()).sum()) } else { None };
     acc.test = independence(&tab, n_eff);
     if acc.test.is_none() {
         let answered = counts.iter().filter(|r| groups.iter().any(|&c| r[c] > 0.0)).count();

@@ -12,14 +12,14 @@ use super::model::Banner;
 use super::StatsError;
 
 /// A question as compact per-row codes.
-pub(crate) enum QData {
+pub(crate) enum QData<'a> {
     /// Option index per row (single, scale, one matrix row).
     Choice(Vec<Option<u32>>),
     /// Selected flag per option per row.
     Multi(Vec<Vec<Option<bool>>>),
     /// Rank per option per row.
     Rank(Vec<Vec<Option<i32>>>),
-    Text(Vec<Option<String>>),
+    Text(Vec<Option<&'a str>>),
     Number(Vec<Option<f64>>),
 }
 
@@ -29,7 +29,7 @@ pub(crate) struct Part<'a> {
     pub id: String,
     pub text: String,
     pub q: &'a Question,
-    pub data: QData,
+    pub data: QData<'a>,
 }
 
 /// A banner's groups and the group index of every row.
@@ -79,6 +79,38 @@ pub(crate) fn choice_codes(q: &Question, df: &DataFrame, col: &str) -> Vec<Optio
     }
 }
 
+/// The wave of every row as an index into the distinct waves (in order; a row with
+/// none is in the unnamed wave "").
+pub(crate) fn wave_codes(df: &DataFrame) -> (Vec<u32>, Vec<String>) {
+    let n = df.height();
+    let mut list: Vec<String> = Vec::new();
+    let mut codes: Vec<u32> = Vec::with_capacity(n);
+    let mut push = |v: &str| {
+        // Waves are few: the last one found is nearly always the one.
+        let at = match list.iter().rposition(|x| x == v) {
+            Some(i) => i,
+            None => {
+                list.push(v.to_string());
+                list.len() - 1
+            }
+        };
+        codes.push(at as u32);
+    };
+    match df.column(crate::survey::schema::WAVE).ok().and_then(|c| c.str().ok()) {
+        Some(ca) => ca.iter().for_each(|v| push(v.unwrap_or_default())),
+        None => (0..n).for_each(|_| push("")),
+    }
+    // In order: the codes follow the sorted list.
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    order.sort_by(|a, b| list[*a].cmp(&list[*b]));
+    let mut new_code = vec![0u32; list.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_code[old] = new as u32;
+    }
+    let sorted = order.iter().map(|&o| list[o].clone()).collect();
+    (codes.into_iter().map(|c| new_code[c as usize]).collect(), sorted)
+}
+
 /// A column as people read it: a single choice as its option text, anything else as text.
 pub(crate) fn texts(survey: &Survey, df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
     match survey.question(name).filter(|q| q.kind == Kind::Single && df.column(name).is_ok_and(|c| c.dtype() == &DataType::UInt32)) {
@@ -96,7 +128,7 @@ fn option_cols<T: Clone>(df: &DataFrame, q: &Question, get: impl Fn(&Column) -> 
 }
 
 /// The parts of a question that get a table each: the question, or each matrix row.
-pub(crate) fn parts<'a>(q: &'a Question, df: &DataFrame) -> Vec<Part<'a>> {
+pub(crate) fn parts<'a>(q: &'a Question, df: &'a DataFrame) -> Vec<Part<'a>> {
     let n = df.height();
     let whole = |data| vec![Part { id: q.id.clone(), text: q.text.clone(), q, data }];
     match q.kind {
@@ -111,7 +143,10 @@ pub(crate) fn parts<'a>(q: &'a Question, df: &DataFrame) -> Vec<Part<'a>> {
             .collect(),
         Kind::Multi => whole(QData::Multi(option_cols(df, q, |c| c.bool().ok().map(|ca| ca.iter().collect())))),
         Kind::Rank => whole(QData::Rank(option_cols(df, q, |c| c.i32().ok().map(|ca| ca.iter().collect())))),
-        Kind::Text => whole(QData::Text(str_col(df, &q.id).unwrap_or_else(|| vec![None; n]))),
+        Kind::Text => whole(QData::Text(match df.column(&q.id).ok().and_then(|c| c.str().ok()) {
+            Some(ca) => ca.iter().collect(),
+            None => vec![None; n],
+        })),
         Kind::Number => whole(QData::Number(f64_col(df, &q.id))),
     }
 }
@@ -140,6 +175,15 @@ pub(crate) fn grouping(survey: &Survey, df: &DataFrame, banner: &Banner) -> Resu
 /// Keeps the respondents whose column `col` (a question id or a table column such as
 /// `unit` or `wave`) equals one of `values`, for figures over a subset of the sample.
 pub fn subset(survey: &Survey, df: &DataFrame, col: &str, values: &[String]) -> Result<DataFrame, StatsError> {
+    let out = filter(survey, df, col, values)?;
+    if out.height() == 0 {
+        return Err(StatsError::EmptySubset(format!("{col}={}", values.join("|"))));
+    }
+    Ok(out)
+}
+
+/// [`subset`], which may be empty (a batch of rows may hold none of the subset).
+pub fn filter(survey: &Survey, df: &DataFrame, col: &str, values: &[String]) -> Result<DataFrame, StatsError> {
     let vals = texts(survey, df, col).ok_or_else(|| StatsError::UnknownFilter(col.to_string()))?;
     // `5` and `5.0` are the same number: numeric columns compare as numbers.
     // A selected option (true) is also `1` or `是`.
@@ -150,9 +194,5 @@ pub fn subset(survey: &Survey, df: &DataFrame, col: &str, values: &[String]) -> 
             || (cell == "false" && ["0", "否", "未选"].contains(&want.trim()))
     };
     let mask: BooleanChunked = vals.iter().map(|v| Some(v.as_deref().is_some_and(|s| values.iter().any(|x| same(s, x))))).collect();
-    let out = df.filter(&mask).map_err(|_| StatsError::UnknownFilter(col.to_string()))?;
-    if out.height() == 0 {
-        return Err(StatsError::EmptySubset(format!("{col}={}", values.join("|"))));
-    }
-    Ok(out)
+    df.filter(&mask).map_err(|_| StatsError::UnknownFilter(col.to_string()))
 }

@@ -23,9 +23,8 @@ pub mod weights;
 
 use polars::prelude::*;
 
-use crate::survey::schema::WAVE;
 use crate::survey::Survey;
-pub use codes::subset;
+pub use codes::{filter, subset};
 pub use model::{BaseFlag, Banner, Breakdown, Cell, Measure, Results, Row, Scope, Table, OVERALL, TOTAL};
 use table::{Columns, TableJob};
 pub use weights::{cell_weights, effective_base, weights};
@@ -76,84 +75,220 @@ impl Default for StatsOptions {
 /// Computes every table: the whole sample per wave, and each banner's crosstabs (the
 /// crosstab by wave over all waves together).
 pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Option<&str>, opts: &StatsOptions) -> Result<Results, StatsError> {
-    let n = df.height();
-    let (w, weight_note): (Vec<f64>, Option<String>) = match (weight, &survey.weighting) {
-        (Some(c), _) => (weights(survey, df, c)?, Some(format!("按 {c} 加权"))),
-        (None, Some(cw)) => (cell_weights(survey, df, cw), Some(format!("按 {} 分格加权到目标比例", cw.question))),
-        (None, None) => (vec![1.0; n], None),
-    };
-    let groupings: Vec<codes::Grouping> = banners.iter().map(|b| codes::grouping(survey, df, b)).collect::<Result<_, _>>()?;
-    let waves: Vec<String> = codes::str_col(df, WAVE).unwrap_or_else(|| vec![None; n]).into_iter().map(|v| v.unwrap_or_default()).collect();
-    // The distinct waves, in order (not by sorting every row's).
-    let mut wave_list: Vec<String> = waves.iter().map(|w| w.as_str()).collect::<std::collections::BTreeSet<&str>>().into_iter().map(str::to_string).collect();
-    if wave_list.is_empty() {
-        wave_list.push(String::new());
-    }
-    crate::profile::mark("weights, groups and waves");
-    let scopes: Vec<(Scope, Vec<usize>)> = wave_list.iter().map(|wv| (Scope::Wave(wv.clone()), (0..n).filter(|&i| &waves[i] == wv).collect())).collect();
-    let all_rows: Vec<usize> = (0..n).collect();
-    let overall = Columns { breakdown: Breakdown::Overall, labels: vec![OVERALL.to_string()], codes: vec![Some(0); n] };
-    let by: Vec<Columns> = groupings
-        .iter()
-        .map(|g| Columns {
-            breakdown: Breakdown::By(g.banner.clone()),
-            labels: std::iter::once(TOTAL.to_string()).chain(g.groups.iter().cloned()).collect(),
-            codes: g.codes.iter().map(|c| c.map(|g| g + 1)).collect(),
-        })
-        .collect();
-    let by_wave = by.iter().find(|c| c.breakdown == Breakdown::By(Banner::Wave));
-    // Questions are read as codes and tabulated a few at a time (one per core), so that
-    // only their codes are held; the tables are then put in the order of the output:
-    // per wave, question by question (whole sample, then each banner), then the
-    // crosstabs by wave over all waves.
-    use rayon::prelude::*;
-    let mut keyed: Vec<((usize, usize, usize), Table)> = survey
-        .questions
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(qi, q)| {
-            let parts = codes::parts(q, df);
-            let mut out = Vec::new();
-            for (si, (scope, rows)) in scopes.iter().enumerate() {
-                // A question not asked in a wave has no table there (not a table of nobody).
-                for (pi, part) in parts.iter().enumerate().filter(|(_, p)| p.q.asked_in(scope.label())) {
-                    let job = |columns| TableJob { scope: scope.clone(), rows, part, columns, w: &w, opts };
-                    out.push(((si, qi, pi), job(&overall).run()));
-                    for cols in &by {
-                        let b = cols.breakdown.banner().expect("a banner");
-                        // A banner against itself (or the unit banner against the unit question) says nothing.
-                        let itself = match b {
-                            Banner::Wave => true,
-                            Banner::Question(id) => *id == part.q.id,
-                            Banner::Unit => survey.unit.as_deref() == Some(part.q.id.as_str()),
-                            Banner::Column(_) => false,
-                        };
-                        if !itself {
-                            out.push(((si, qi, pi), job(cols).run()));
-                        }
-                    }
-                }
-            }
-            // Across waves: all rows together, by wave.
-            if let Some(cols) = by_wave {
-                for (pi, part) in parts.iter().enumerate() {
-                    out.push(((scopes.len(), qi, pi), TableJob { scope: Scope::AllWaves, rows: &all_rows, part, columns: cols, w: &w, opts }.run()));
-                }
-            }
-            out
-        })
-        .collect();
-    // A stable sort: tables of one part keep their order (whole sample, then banners).
-    keyed.sort_by_key(|(k, _)| *k);
-    let tables: Vec<Table> = keyed.into_iter().map(|(_, t)| t).collect();
-    crate::profile::mark("tables");
+    let mut tallies = Tallies::new(survey, banners, weight, opts);
+    let (w, wave_codes) = tallies.add(df)?;
     // League tables of units, when the survey names indicators.
     let leagues = if survey.indicators.is_empty() {
         Vec::new()
     } else {
         let units = codes::grouping(survey, df, &Banner::Unit)?;
+        let wave_list = tallies.wave_list();
+        // With one table the waves seen are the table's, in the same order.
+        let waves: Vec<String> = wave_codes.iter().map(|&c| wave_list[c as usize].clone()).collect();
         league::leagues(&league::LeagueCtx { survey, df, w: &w, waves: &wave_list, row_waves: &waves, units: &units, opts })
     };
-    let respondents = wave_list.iter().map(|wv| (wv.clone(), waves.iter().filter(|x| *x == wv).count())).collect();
-    Ok(Results { tables, waves: wave_list, weighted: weight_note.is_some(), weight_note, options: opts.clone(), leagues, respondents })
+    tallies.finish(leagues)
+}
+
+/// Why a report cannot be computed a batch of rows at a time (figures that need every
+/// row at once), if it cannot.
+pub fn needs_whole_table(survey: &Survey) -> Option<&'static str> {
+    if survey.weighting.is_some() {
+        Some("survey.toml 定义了分格加权（[weighting]），权重要用全部答卷算出")
+    } else if !survey.indicators.is_empty() {
+        Some("survey.toml 定义了单位排名指标（[[indicators]]）")
+    } else {
+        None
+    }
+}
+
+/// Table key: (0 and the wave, or 1 for all waves together; question; part; 0 for the
+/// whole sample or 1 + the banner's index). Its order is the order of the output: per
+/// wave, question by question (whole sample, then each banner), then the crosstabs by
+/// wave over all waves.
+type Key = ((u8, String), usize, usize, usize);
+
+/// The tables of a report as mergeable sums: rows are added a table (or a batch of a
+/// larger one) at a time, and the figures are made once at the end, so that a report
+/// over more rows than memory holds gives the same figures as one over a whole table.
+pub struct Tallies<'a> {
+    survey: &'a Survey,
+    banners: &'a [Banner],
+    weight: Option<&'a str>,
+    opts: &'a StatsOptions,
+    tables: std::collections::BTreeMap<Key, (String, String, table::Tally)>,
+    /// Respondents per wave.
+    waves: std::collections::BTreeMap<String, usize>,
+    /// The groups found in the data per banner (empty for a question's options).
+    groups: Vec<std::collections::BTreeSet<String>>,
+    weighted: bool,
+    weight_sum: f64,
+    rows: usize,
+}
+
+impl<'a> Tallies<'a> {
+    pub fn new(survey: &'a Survey, banners: &'a [Banner], weight: Option<&'a str>, opts: &'a StatsOptions) -> Tallies<'a> {
+        Tallies {
+            survey,
+            banners,
+            weight,
+            opts,
+            tables: Default::default(),
+            waves: Default::default(),
+            groups: vec![Default::default(); banners.len()],
+            weighted: false,
+            weight_sum: 0.0,
+            rows: 0,
+        }
+    }
+
+    /// The waves seen, in order (one unnamed wave when there is none).
+    pub fn wave_list(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.waves.keys().cloned().collect();
+        if v.is_empty() {
+            v.push(String::new());
+        }
+        v
+    }
+
+    /// Adds the rows of `df` to every table. Returns the weight of every row, and its
+    /// wave as an index into the waves of `df` (in order).
+    pub fn add(&mut self, df: &DataFrame) -> Result<(Vec<f64>, Vec<u32>), StatsError> {
+        let (survey, opts) = (self.survey, self.opts);
+        let n = df.height();
+        let w: Vec<f64> = match (self.weight, &survey.weighting) {
+            (Some(c), _) => weights::values(survey, df, c)?,
+            (None, Some(cw)) => cell_weights(survey, df, cw),
+            (None, None) => vec![1.0; n],
+        };
+        self.rows += n;
+        self.weight_sum += w.iter().sum::<f64>();
+        self.weighted |= w.iter().any(|x| *x != 1.0);
+        let groupings: Vec<codes::Grouping> = self.banners.iter().map(|b| codes::grouping(survey, df, b)).collect::<Result<_, _>>()?;
+        for (g, seen) in groupings.iter().zip(self.groups.iter_mut()) {
+            if survey.question(g.banner.name()).is_none() {
+                seen.extend(g.groups.iter().cloned());
+            }
+        }
+        let (waves, mut wave_list) = codes::wave_codes(df);
+        if wave_list.is_empty() {
+            // No rows: the tables of nobody, in the unnamed wave.
+            wave_list.push(String::new());
+        }
+        let mut scope_rows: Vec<Vec<usize>> = vec![Vec::new(); wave_list.len()];
+        for (i, &c) in waves.iter().enumerate() {
+            scope_rows[c as usize].push(i);
+        }
+        for (wv, rows) in wave_list.iter().zip(&scope_rows) {
+            *self.waves.entry(wv.clone()).or_default() += rows.len();
+        }
+        crate::profile::mark("weights, groups and waves");
+        let scopes: Vec<(String, Vec<usize>)> = wave_list.into_iter().zip(scope_rows).collect();
+        let all_rows: Vec<usize> = (0..n).collect();
+        let overall = Columns { breakdown: Breakdown::Overall, labels: vec![OVERALL.to_string()], codes: vec![Some(0); n] };
+        let by: Vec<Columns> = groupings
+            .iter()
+            .map(|g| Columns {
+                breakdown: Breakdown::By(g.banner.clone()),
+                labels: std::iter::once(TOTAL.to_string()).chain(g.groups.iter().cloned()).collect(),
+                codes: g.codes.iter().map(|c| c.map(|g| g + 1)).collect(),
+            })
+            .collect();
+        let by_wave = by.iter().position(|c| c.breakdown == Breakdown::By(Banner::Wave));
+        // Questions are read as codes and tallied a few at a time (one per core), so that
+        // only their codes are held.
+        use rayon::prelude::*;
+        let w_ref = &w;
+        let tallies: Vec<(Key, String, String, table::Tally)> = survey
+            .questions
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(qi, q)| {
+                let parts = codes::parts(q, df);
+                let mut out = Vec::new();
+                for (wave, rows) in &scopes {
+                    // A question not asked in a wave has no table there (not a table of nobody).
+                    for (pi, part) in parts.iter().enumerate().filter(|(_, p)| p.q.asked_in(wave)) {
+                        let mut push = |bi: usize, columns: &Columns| {
+                            let t = TableJob { rows, part, columns, w: w_ref }.tally();
+                            out.push((((0u8, wave.clone()), qi, pi, bi), part.id.clone(), part.text.clone(), t));
+                        };
+                        push(0, &overall);
+                        for (bi, cols) in by.iter().enumerate() {
+                            let b = cols.breakdown.banner().expect("a banner");
+                            // A banner against itself (or the unit banner against the unit question) says nothing.
+                            let itself = match b {
+                                Banner::Wave => true,
+                                Banner::Question(id) => *id == part.q.id,
+                                Banner::Unit => survey.unit.as_deref() == Some(part.q.id.as_str()),
+                                Banner::Column(_) => false,
+                            };
+                            if !itself {
+                                push(bi + 1, cols);
+                            }
+                        }
+                    }
+                }
+                // Across waves: all rows together, by wave.
+                if let Some(bi) = by_wave {
+                    for (pi, part) in parts.iter().enumerate() {
+                        let t = TableJob { rows: &all_rows, part, columns: &by[bi], w: w_ref }.tally();
+                        out.push((((1u8, String::new()), qi, pi, bi + 1), part.id.clone(), part.text.clone(), t));
+                    }
+                }
+                out
+            })
+            .collect();
+        for (key, id, text, t) in tallies {
+            match self.tables.entry(key) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert((id, text, t));
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().2.merge(t),
+            }
+        }
+        crate::profile::mark("tables tallied");
+        let _ = opts;
+        Ok((w, waves))
+    }
+
+    /// The figures of every table, in the order of the output.
+    pub fn finish(self, leagues: Vec<league::League>) -> Result<Results, StatsError> {
+        if let Some(c) = self.weight {
+            if self.rows > 0 && self.weight_sum == 0.0 {
+                return Err(StatsError::ZeroWeights(c.to_string()));
+            }
+        }
+        let weight_note = match (self.weight, &self.survey.weighting) {
+            (Some(c), _) => Some(format!("按 {c} 加权")),
+            (None, Some(cw)) => Some(format!("按 {} 分格加权到目标比例", cw.question)),
+            (None, None) => None,
+        };
+        let groups: Vec<Vec<String>> = self.groups.into_iter().map(|g| g.into_iter().collect()).collect();
+        let (survey, banners, opts, weighted) = (self.survey, self.banners, self.opts, self.weighted);
+        use rayon::prelude::*;
+        let entries: Vec<(Key, (String, String, table::Tally))> = self.tables.into_iter().collect();
+        let tables: Vec<Table> = entries
+            .into_par_iter()
+            .map(|(((all, wave), qi, _, bi), (id, text, mut t))| {
+                let breakdown = if bi == 0 { Breakdown::Overall } else { Breakdown::By(banners[bi - 1].clone()) };
+                // The groups of a banner found in the data: every one a column, in order.
+                if bi > 0 && survey.question(banners[bi - 1].name()).is_none() {
+                    t.regroup(&groups[bi - 1]);
+                }
+                let scope = if all == 1 { Scope::AllWaves } else { Scope::Wave(wave) };
+                table::Shape { scope, id, text, q: &survey.questions[qi], breakdown, weighted, opts }.finish(t)
+            })
+            .collect();
+        crate::profile::mark("tables");
+        let waves: Vec<String> = {
+            let mut v: Vec<String> = self.waves.keys().cloned().collect();
+            if v.is_empty() {
+                v.push(String::new());
+            }
+            v
+        };
+        let respondents = waves.iter().map(|wv| (wv.clone(), self.waves.get(wv).copied().unwrap_or(0))).collect();
+        Ok(Results { tables, waves, weighted: weight_note.is_some(), weight_note, options: opts.clone(), leagues, respondents })
+    }
 }

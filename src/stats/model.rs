@@ -222,8 +222,11 @@ pub struct Table {
     pub test: Option<Independence>,
     /// Why a crosstab of a choice question has no test (`test` is `None`).
     pub test_note: Option<String>,
-    /// Non-empty answers of a text question (whole sample only).
+    /// The first [`super::keywords::MAX_ANSWERS`] non-empty answers of a text question
+    /// (whole sample only; in the order read).
     pub answers: Vec<String>,
+    /// How many non-empty answers there are (whole sample only).
+    pub answer_count: usize,
     /// Number questions (whole sample): (low, high, weighted count) per bin; a bin holds
     /// low ≤ x < high, the last one also x = high.
     pub histogram: Vec<(f64, f64, f64)>,

@@ -2,16 +2,17 @@
 //! base is the number answering) and its share of all selections (responses).
 
 use super::model::Measure;
-use super::table::{Acc, TableJob};
+use super::table::{Acc, Shape, Sums, TableJob};
+use super::weights::Base;
 
-pub(crate) fn accumulate(job: &TableJob, cols: &[Vec<Option<bool>>], acc: &mut Acc) {
+pub(crate) fn tally(job: &TableJob, cols: &[Vec<Option<bool>>], bases: &mut [Base]) -> Sums {
     let k = job.k();
     let no = cols.len();
     let mut counts = vec![vec![0.0; k]; no];
     let mut responses = vec![0.0; k];
     // Unweighted number of selections: the base of percent of responses.
     let mut selections = vec![0usize; k];
-    job.each_answer(&mut acc.bases, |i| cols.iter().any(|c| c[i].is_some()), |i, c, wi| {
+    job.each_answer(bases, |i| cols.iter().any(|c| c[i].is_some()), |i, c, wi| {
         for (o, col) in cols.iter().enumerate() {
             if col[i] == Some(true) {
                 counts[o][c] += wi;
@@ -20,13 +21,17 @@ pub(crate) fn accumulate(job: &TableJob, cols: &[Vec<Option<bool>>], acc: &mut A
             }
         }
     });
-    let options = &job.part.q.options;
+    Sums::Multi { counts, responses, selections }
+}
+
+pub(crate) fn figures(sh: &Shape, bases: &[Base], counts: &[Vec<f64>], responses: &[f64], selections: &[usize], acc: &mut Acc) {
+    let options = &sh.q.options;
     for (o, opt) in options.iter().enumerate() {
-        acc.rows.push(job.pct_row(opt.text().to_string(), Measure::Percent, &counts[o], &acc.bases, None));
+        acc.rows.push(sh.pct_row(opt.text().to_string(), Measure::Percent, &counts[o], bases, None));
     }
     for (o, opt) in options.iter().enumerate() {
-        let mut row = job.pct_row(opt.text().to_string(), Measure::PercentOfResponses, &counts[o], &acc.bases, Some(&responses));
-        for (cell, n) in row.cells.iter_mut().zip(&selections) {
+        let mut row = sh.pct_row(opt.text().to_string(), Measure::PercentOfResponses, &counts[o], bases, Some(responses));
+        for (cell, n) in row.cells.iter_mut().zip(selections) {
             cell.base = *n;
         }
         acc.rows.push(row);

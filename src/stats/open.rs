@@ -2,35 +2,46 @@
 //! whole sample) and numbers (mean, sd, median, range, and a histogram).
 
 use super::model::{Cell, Measure, Row};
-use super::table::{stat_cell, Acc, TableJob};
+use super::table::{stat_cell, Acc, Shape, Sums, TableJob};
+use super::weights::Base;
 
-pub(crate) fn text(job: &TableJob, v: &[Option<String>], acc: &mut Acc) {
-    let k = job.k();
+pub(crate) fn text_tally(job: &TableJob, v: &[Option<&str>], bases: &mut [Base]) -> Sums {
     let crosstab = job.crosstab();
-    let mut counts = vec![0.0; k];
-    let mut answers = Vec::new();
-    let given = |i: usize| v[i].as_deref().is_some_and(|s| !s.trim().is_empty());
-    job.each_answer(&mut acc.bases, given, |i, c, wi| {
+    let mut counts = vec![0.0; job.k()];
+    let (mut answers, mut total) = (Vec::new(), 0);
+    let given = |i: usize| v[i].is_some_and(|s| !s.trim().is_empty());
+    job.each_answer(bases, given, |i, c, wi| {
         counts[c] += wi;
         if !crosstab {
-            answers.push(v[i].clone().unwrap_or_default());
+            total += 1;
+            if answers.len() < super::keywords::MAX_ANSWERS {
+                answers.push(v[i].unwrap_or_default().to_string());
+            }
         }
     });
-    if !crosstab && job.opts.keywords > 0 {
-        acc.keywords = super::keywords::keywords(&answers, job.opts.keywords);
+    Sums::Text { counts, total, answers }
+}
+
+pub(crate) fn text_figures(sh: &Shape, bases: &[Base], counts: &[f64], total: usize, answers: Vec<String>, acc: &mut Acc) {
+    if !sh.crosstab() && sh.opts.keywords > 0 {
+        acc.keywords = super::keywords::keywords(&answers, sh.opts.keywords);
     }
     acc.answers = answers;
-    let cells = (0..k).map(|c| Cell { value: Some(counts[c]), count: Some(counts[c]), base: acc.bases[c].n, ci: None, sig: String::new() }).collect();
+    acc.answer_count = total;
+    let cells = (0..bases.len()).map(|c| Cell { value: Some(counts[c]), count: Some(counts[c]), base: bases[c].n, ci: None, sig: String::new() }).collect();
     acc.rows.push(Row { option: String::new(), measure: Measure::Answers, cells });
 }
 
-pub(crate) fn number(job: &TableJob, v: &[Option<f64>], acc: &mut Acc) {
-    let k = job.k();
-    let mut vals: Vec<Vec<(f64, f64)>> = vec![Vec::new(); k];
-    job.each_answer(&mut acc.bases, |i| v[i].is_some(), |i, c, wi| {
+pub(crate) fn number_tally(job: &TableJob, v: &[Option<f64>], bases: &mut [Base]) -> Sums {
+    let mut vals: Vec<Vec<(f64, f64)>> = vec![Vec::new(); job.k()];
+    job.each_answer(bases, |i| v[i].is_some(), |i, c, wi| {
         vals[c].push((v[i].unwrap_or(0.0), wi));
     });
-    let bases = &acc.bases;
+    Sums::Number { vals }
+}
+
+pub(crate) fn number_figures(sh: &Shape, bases: &[Base], vals: &mut [Vec<(f64, f64)>], acc: &mut Acc) {
+    let k = bases.len();
     let mut by: Vec<[Option<f64>; 5]> = Vec::with_capacity(k);
     for (c, vs) in vals.iter_mut().enumerate() {
         let b = &bases[c];
@@ -46,7 +57,7 @@ pub(crate) fn number(job: &TableJob, v: &[Option<f64>], acc: &mut Acc) {
         });
         by.push([Some(mean), sd, Some(median(vs)), Some(vs[0].0), Some(vs[vs.len() - 1].0)]);
     }
-    if !job.crosstab() {
+    if !sh.crosstab() {
         acc.histogram = bins(&vals[0]);
     }
     for (j, m) in [Measure::Mean, Measure::Sd, Measure::Median, Measure::Min, Measure::Max].into_iter().enumerate() {

@@ -2,9 +2,10 @@
 //! the average rank among those who ranked it.
 
 use super::model::{Measure, Row};
-use super::table::{stat_cell, Acc, TableJob};
+use super::table::{stat_cell, Acc, Shape, Sums, TableJob};
+use super::weights::Base;
 
-pub(crate) fn accumulate(job: &TableJob, cols: &[Vec<Option<i32>>], acc: &mut Acc) {
+pub(crate) fn tally(job: &TableJob, cols: &[Vec<Option<i32>>], bases: &mut [Base]) -> Sums {
     let k = job.k();
     let no = cols.len();
     // at[o][pos][c]: weighted count of option o ranked at position pos+1.
@@ -13,7 +14,7 @@ pub(crate) fn accumulate(job: &TableJob, cols: &[Vec<Option<i32>>], acc: &mut Ac
     let mut ranked = vec![vec![0.0; k]; no];
     // Unweighted number who ranked each option: the base of its average rank.
     let mut ranked_n = vec![vec![0usize; k]; no];
-    job.each_answer(&mut acc.bases, |i| cols.iter().any(|c| c[i].is_some()), |i, c, wi| {
+    job.each_answer(bases, |i| cols.iter().any(|c| c[i].is_some()), |i, c, wi| {
         for (o, col) in cols.iter().enumerate() {
             if let Some(r) = col[i] {
                 let pos = (r as usize).clamp(1, no) - 1;
@@ -24,8 +25,13 @@ pub(crate) fn accumulate(job: &TableJob, cols: &[Vec<Option<i32>>], acc: &mut Ac
             }
         }
     });
-    let bases = &acc.bases;
-    let options = &job.part.q.options;
+    Sums::Rank { at, rank_sum, ranked, ranked_n }
+}
+
+pub(crate) fn figures(sh: &Shape, bases: &[Base], at: &[Vec<Vec<f64>>], rank_sum: &[Vec<f64>], ranked: &[Vec<f64>], ranked_n: &[Vec<usize>], acc: &mut Acc) {
+    let k = bases.len();
+    let options = &sh.q.options;
+    let no = at.len();
     for (o, opt) in options.iter().enumerate() {
         let score = (0..k)
             .map(|c| {
@@ -37,7 +43,7 @@ pub(crate) fn accumulate(job: &TableJob, cols: &[Vec<Option<i32>>], acc: &mut Ac
     }
     for (o, opt) in options.iter().enumerate() {
         let first: Vec<f64> = (0..k).map(|c| at[o][0][c]).collect();
-        acc.rows.push(job.pct_row(opt.text().to_string(), Measure::FirstShare, &first, bases, None));
+        acc.rows.push(sh.pct_row(opt.text().to_string(), Measure::FirstShare, &first, bases, None));
     }
     for (o, opt) in options.iter().enumerate() {
         let avg = (0..k)

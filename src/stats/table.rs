@@ -1,8 +1,11 @@
-//! One table: a part of a question over the rows in scope, one column per group, built
-//! in one pass over the rows. The per-kind accumulation is in the sibling files
-//! (`choice`, `multi`, `rank`, `open`); the column letters are added here.
+//! One table: a part of a question over the rows in scope, one column per group. A table
+//! is first a [`Tally`] — sums per column, built in one pass over the rows and mergeable
+//! with the tally of other rows (a report over data too large to hold is tallied a batch
+//! of rows at a time) — and then finished once into figures, intervals, tests and column
+//! letters. The per-kind sums and figures are in the sibling files (`choice`, `multi`,
+//! `rank`, `open`).
 
-use crate::survey::Kind;
+use crate::survey::{Kind, Question};
 
 use super::codes::{Part, QData};
 use super::inference::{column_letters, mean_letters, wilson, Independence};
@@ -18,24 +21,174 @@ pub(crate) struct Columns {
     pub codes: Vec<Option<u32>>,
 }
 
-/// Everything one table is computed from.
+/// Everything one table's tally is computed from.
 pub(crate) struct TableJob<'a> {
-    pub scope: Scope,
     /// The rows in scope.
     pub rows: &'a [usize],
     pub part: &'a Part<'a>,
     pub columns: &'a Columns,
     pub w: &'a [f64],
+}
+
+/// The sums of one table, per column (the same column order as `labels`).
+#[derive(Clone)]
+pub(crate) struct Tally {
+    pub labels: Vec<String>,
+    pub bases: Vec<Base>,
+    pub sums: Sums,
+}
+
+/// The per-kind sums of a tally; every `Vec` indexed by column is a column's own.
+#[derive(Clone)]
+pub(crate) enum Sums {
+    /// counts[option][column], Σw·score and Σw·score² per column.
+    Choice { counts: Vec<Vec<f64>>, sum: Vec<f64>, sum2: Vec<f64> },
+    /// counts[option][column], weighted selections and unweighted selections per column.
+    Multi { counts: Vec<Vec<f64>>, responses: Vec<f64>, selections: Vec<usize> },
+    /// at[option][position][column]; rank sums, weighted and unweighted numbers ranking it.
+    Rank { at: Vec<Vec<Vec<f64>>>, rank_sum: Vec<Vec<f64>>, ranked: Vec<Vec<f64>>, ranked_n: Vec<Vec<usize>> },
+    /// Weighted answers per column; the number of answers and the first
+    /// [`super::keywords::MAX_ANSWERS`] of them (whole sample only).
+    Text { counts: Vec<f64>, total: usize, answers: Vec<String> },
+    /// (value, weight) pairs per column (the median needs them all).
+    Number { vals: Vec<Vec<(f64, f64)>> },
+}
+
+/// Column `from` of `src` added into column `to` of `dst`.
+fn add_col<T: Clone + std::ops::AddAssign>(dst: &mut [T], to: usize, src: &[T], from: usize) {
+    dst[to] += src[from].clone();
+}
+
+/// `v` reordered: new column j is old column `order[j]`, or empty.
+fn reorder<T: Clone + Default>(v: &mut Vec<T>, order: &[Option<usize>]) {
+    let old = std::mem::take(v);
+    *v = order.iter().map(|o| o.map(|i| old[i].clone()).unwrap_or_default()).collect();
+}
+
+impl Sums {
+    fn reorder(&mut self, order: &[Option<usize>]) {
+        match self {
+            Sums::Choice { counts, sum, sum2 } => {
+                counts.iter_mut().for_each(|c| reorder(c, order));
+                reorder(sum, order);
+                reorder(sum2, order);
+            }
+            Sums::Multi { counts, responses, selections } => {
+                counts.iter_mut().for_each(|c| reorder(c, order));
+                reorder(responses, order);
+                reorder(selections, order);
+            }
+            Sums::Rank { at, rank_sum, ranked, ranked_n } => {
+                at.iter_mut().flatten().for_each(|c| reorder(c, order));
+                rank_sum.iter_mut().for_each(|c| reorder(c, order));
+                ranked.iter_mut().for_each(|c| reorder(c, order));
+                ranked_n.iter_mut().for_each(|c| reorder(c, order));
+            }
+            Sums::Text { counts, .. } => reorder(counts, order),
+            Sums::Number { vals } => reorder(vals, order),
+        }
+    }
+    /// Adds column `from` of `o` (the same kind, from other rows) into column `to`.
+    fn add(&mut self, to: usize, o: &Sums, from: usize) {
+        match (self, o) {
+            (Sums::Choice { counts, sum, sum2 }, Sums::Choice { counts: c2, sum: s2, sum2: q2 }) => {
+                counts.iter_mut().zip(c2).for_each(|(a, b)| add_col(a, to, b, from));
+                add_col(sum, to, s2, from);
+                add_col(sum2, to, q2, from);
+            }
+            (Sums::Multi { counts, responses, selections }, Sums::Multi { counts: c2, responses: r2, selections: s2 }) => {
+                counts.iter_mut().zip(c2).for_each(|(a, b)| add_col(a, to, b, from));
+                add_col(responses, to, r2, from);
+                add_col(selections, to, s2, from);
+            }
+            (Sums::Rank { at, rank_sum, ranked, ranked_n }, Sums::Rank { at: a2, rank_sum: r2, ranked: k2, ranked_n: n2 }) => {
+                at.iter_mut().flatten().zip(a2.iter().flatten()).for_each(|(a, b)| add_col(a, to, b, from));
+                rank_sum.iter_mut().zip(r2).for_each(|(a, b)| add_col(a, to, b, from));
+                ranked.iter_mut().zip(k2).for_each(|(a, b)| add_col(a, to, b, from));
+                ranked_n.iter_mut().zip(n2).for_each(|(a, b)| add_col(a, to, b, from));
+            }
+            (Sums::Text { counts, total, answers }, Sums::Text { counts: c2, total: t2, answers: a2 }) => {
+                add_col(counts, to, c2, from);
+                // Answers are kept for the whole sample only (a table of one column).
+                if from == 0 {
+                    *total += t2;
+                    let room = super::keywords::MAX_ANSWERS.saturating_sub(answers.len());
+                    answers.extend(a2.iter().take(room).cloned());
+                }
+            }
+            (Sums::Number { vals }, Sums::Number { vals: v2 }) => vals[to].extend_from_slice(&v2[from]),
+            _ => unreachable!("tallies of one table have one kind"),
+        }
+    }
+}
+
+impl std::ops::AddAssign for Base {
+    fn add_assign(&mut self, o: Base) {
+        self.merge(&o);
+    }
+}
+
+impl Tally {
+    /// Reorders the columns: new column j is old column `order[j]` (an empty column for `None`).
+    fn reorder(&mut self, order: &[Option<usize>]) {
+        reorder(&mut self.bases, order);
+        self.sums.reorder(order);
+    }
+    /// Adds the tally of other rows: columns are matched by label; labels new here are
+    /// appended as columns.
+    pub fn merge(&mut self, o: Tally) {
+        let mut at = Vec::with_capacity(o.labels.len());
+        let mut grown = self.labels.clone();
+        for l in &o.labels {
+            match self.labels.iter().position(|x| x == l) {
+                Some(i) => at.push(i),
+                None => {
+                    at.push(grown.len());
+                    grown.push(l.clone());
+                }
+            }
+        }
+        if grown.len() > self.labels.len() {
+            let order: Vec<Option<usize>> = (0..grown.len()).map(|j| (j < self.labels.len()).then_some(j)).collect();
+            self.reorder(&order);
+            self.labels = grown;
+        }
+        for (from, &to) in at.iter().enumerate() {
+            self.bases[to].merge(&o.bases[from]);
+            self.sums.add(to, &o.sums, from);
+        }
+    }
+    /// The columns after the first in the order of `groups` (missing groups become empty
+    /// columns), for groups found in the data: every tally of a banner then has the same
+    /// columns, whatever rows it saw.
+    pub fn regroup(&mut self, groups: &[String]) {
+        let mut order = vec![Some(0)];
+        order.extend(groups.iter().map(|g| self.labels.iter().skip(1).position(|x| x == g).map(|i| i + 1)));
+        self.reorder(&order);
+        self.labels = std::iter::once(self.labels[0].clone()).chain(groups.iter().cloned()).collect();
+    }
+}
+
+/// What a tally is turned into figures with.
+pub(crate) struct Shape<'a> {
+    pub scope: Scope,
+    /// `Q3`, or `Q6/三会一课` for a matrix row.
+    pub id: String,
+    pub text: String,
+    pub q: &'a Question,
+    pub breakdown: Breakdown,
+    /// Whether any respondent's weight differs from 1 (over the whole data).
+    pub weighted: bool,
     pub opts: &'a StatsOptions,
 }
 
-/// What a table accumulates while its rows are read.
+/// What a table's figures are while they are made.
 pub(crate) struct Acc {
-    pub bases: Vec<Base>,
     pub rows: Vec<Row>,
     pub test: Option<Independence>,
     pub test_note: Option<String>,
     pub answers: Vec<String>,
+    pub answer_count: usize,
     pub histogram: Vec<(f64, f64, f64)>,
     pub keywords: Vec<super::keywords::Keyword>,
 }
@@ -48,72 +201,18 @@ impl TableJob<'_> {
     pub fn crosstab(&self) -> bool {
         !self.columns.breakdown.is_overall()
     }
-    pub fn weighted(&self) -> bool {
-        self.w.iter().any(|x| *x != 1.0)
-    }
 
-    pub fn run(&self) -> Table {
-        let mut acc = Acc { bases: vec![Base::default(); self.k()], rows: Vec::new(), test: None, test_note: None, answers: Vec::new(), histogram: Vec::new(), keywords: Vec::new() };
-        match &self.part.data {
-            QData::Choice(v) => super::choice::accumulate(self, v, &mut acc),
-            QData::Multi(cols) => super::multi::accumulate(self, cols, &mut acc),
-            QData::Rank(cols) => super::rank::accumulate(self, cols, &mut acc),
-            QData::Text(v) => super::open::text(self, v, &mut acc),
-            QData::Number(v) => super::open::number(self, v, &mut acc),
-        }
-        // Options not offered in this wave have no figure (not 0%).
-        let missing = self.part.q.missing_in(self.scope.label());
-        for row in acc.rows.iter_mut().filter(|r| missing.contains(&r.option.as_str())) {
-            for c in &mut row.cells {
-                (c.value, c.count, c.ci) = (None, None, None);
-            }
-        }
-        if self.crosstab() {
-            self.letters(&mut acc);
-        }
-        let Acc { bases, rows, test, test_note, answers, histogram, keywords } = acc;
-        Table {
-            scope: self.scope.clone(),
-            question: self.part.id.clone(),
-            text: self.part.text.clone(),
-            kind: self.part.q.kind,
-            breakdown: self.columns.breakdown.clone(),
-            columns: self.columns.labels.clone(),
-            bases: bases.iter().map(|b| b.n).collect(),
-            flags: bases.iter().map(|b| BaseFlag::of(b.n, self.opts)).collect(),
-            weighted_bases: bases.iter().map(|b| b.w).collect(),
-            effective_bases: bases.iter().map(|b| if self.weighted() { b.n_eff() } else { b.n as f64 }).collect(),
-            rows,
-            test,
-            test_note,
-            answers,
-            histogram,
-            keywords,
-        }
-    }
-
-    /// Column letters between banner groups with a large enough base: on every percent
-    /// row (pooled z-tests), and on every mean (Welch t-tests with the row's sd).
-    fn letters(&self, acc: &mut Acc) {
-        let weighted = self.weighted();
-        let opts = self.opts;
-        let eff: Vec<f64> = acc.bases[1..].iter().map(|b| if weighted { b.n_eff() } else { b.n as f64 }).collect();
-        let elig: Vec<bool> = acc.bases[1..].iter().map(|b| b.n as f64 >= opts.min_base).collect();
-        for row in acc.rows.iter_mut().filter(|r| r.measure.is_percent() && r.measure != Measure::PercentOfResponses) {
-            let props: Vec<f64> = row.cells[1..].iter().map(|c| c.value.unwrap_or(0.0) / 100.0).collect();
-            let letters = column_letters(&props, &eff, &elig, opts.alpha, opts.bonferroni);
-            for (cell, l) in row.cells[1..].iter_mut().zip(letters) {
-                cell.sig = l;
-            }
-        }
-        let sds: Option<Vec<Option<f64>>> = acc.rows.iter().find(|r| r.measure == Measure::Sd).map(|r| r.cells[1..].iter().map(|c| c.value).collect());
-        if let (Some(sds), Some(row)) = (sds, acc.rows.iter_mut().find(|r| r.measure == Measure::Mean)) {
-            let means: Vec<Option<f64>> = row.cells[1..].iter().map(|c| c.value).collect();
-            let letters = mean_letters(&means, &sds, &eff, &elig, opts.alpha, opts.bonferroni);
-            for (cell, l) in row.cells[1..].iter_mut().zip(letters) {
-                cell.sig = l;
-            }
-        }
+    /// The sums of this table over its rows.
+    pub fn tally(&self) -> Tally {
+        let mut bases = vec![Base::default(); self.k()];
+        let sums = match &self.part.data {
+            QData::Choice(v) => super::choice::tally(self, v, &mut bases),
+            QData::Multi(cols) => super::multi::tally(self, cols, &mut bases),
+            QData::Rank(cols) => super::rank::tally(self, cols, &mut bases),
+            QData::Text(v) => super::open::text_tally(self, v, &mut bases),
+            QData::Number(v) => super::open::number_tally(self, v, &mut bases),
+        };
+        Tally { labels: self.columns.labels.clone(), bases, sums }
     }
 
     /// Visits every row in scope that `answered`, once per column it counts in (its
@@ -137,11 +236,84 @@ impl TableJob<'_> {
             }
         }
     }
+}
+
+impl Shape<'_> {
+    pub fn crosstab(&self) -> bool {
+        !self.breakdown.is_overall()
+    }
+
+    /// The figures of a tally.
+    pub fn finish(&self, t: Tally) -> Table {
+        let mut acc = Acc { rows: Vec::new(), test: None, test_note: None, answers: Vec::new(), answer_count: 0, histogram: Vec::new(), keywords: Vec::new() };
+        let Tally { labels, bases, sums } = t;
+        match sums {
+            Sums::Choice { counts, sum, sum2 } => super::choice::figures(self, &bases, &counts, &sum, &sum2, &mut acc),
+            Sums::Multi { counts, responses, selections } => super::multi::figures(self, &bases, &counts, &responses, &selections, &mut acc),
+            Sums::Rank { at, rank_sum, ranked, ranked_n } => super::rank::figures(self, &bases, &at, &rank_sum, &ranked, &ranked_n, &mut acc),
+            Sums::Text { counts, total, answers } => super::open::text_figures(self, &bases, &counts, total, answers, &mut acc),
+            Sums::Number { mut vals } => super::open::number_figures(self, &bases, &mut vals, &mut acc),
+        }
+        // Options not offered in this wave have no figure (not 0%).
+        let missing = self.q.missing_in(self.scope.label());
+        for row in acc.rows.iter_mut().filter(|r| missing.contains(&r.option.as_str())) {
+            for c in &mut row.cells {
+                (c.value, c.count, c.ci) = (None, None, None);
+            }
+        }
+        if self.crosstab() {
+            self.letters(&bases, &mut acc);
+        }
+        let Acc { rows, test, test_note, answers, answer_count, histogram, keywords } = acc;
+        Table {
+            scope: self.scope.clone(),
+            question: self.id.clone(),
+            text: self.text.clone(),
+            kind: self.q.kind,
+            breakdown: self.breakdown.clone(),
+            columns: labels,
+            bases: bases.iter().map(|b| b.n).collect(),
+            flags: bases.iter().map(|b| BaseFlag::of(b.n, self.opts)).collect(),
+            weighted_bases: bases.iter().map(|b| b.w).collect(),
+            effective_bases: bases.iter().map(|b| if self.weighted { b.n_eff() } else { b.n as f64 }).collect(),
+            rows,
+            test,
+            test_note,
+            answers,
+            answer_count,
+            histogram,
+            keywords,
+        }
+    }
+
+    /// Column letters between banner groups with a large enough base: on every percent
+    /// row (pooled z-tests), and on every mean (Welch t-tests with the row's sd).
+    fn letters(&self, bases: &[Base], acc: &mut Acc) {
+        let weighted = self.weighted;
+        let opts = self.opts;
+        let eff: Vec<f64> = bases[1..].iter().map(|b| if weighted { b.n_eff() } else { b.n as f64 }).collect();
+        let elig: Vec<bool> = bases[1..].iter().map(|b| b.n as f64 >= opts.min_base).collect();
+        for row in acc.rows.iter_mut().filter(|r| r.measure.is_percent() && r.measure != Measure::PercentOfResponses) {
+            let props: Vec<f64> = row.cells[1..].iter().map(|c| c.value.unwrap_or(0.0) / 100.0).collect();
+            let letters = column_letters(&props, &eff, &elig, opts.alpha, opts.bonferroni);
+            for (cell, l) in row.cells[1..].iter_mut().zip(letters) {
+                cell.sig = l;
+            }
+        }
+        let sds: Option<Vec<Option<f64>>> = acc.rows.iter().find(|r| r.measure == Measure::Sd).map(|r| r.cells[1..].iter().map(|c| c.value).collect());
+        if let (Some(sds), Some(row)) = (sds, acc.rows.iter_mut().find(|r| r.measure == Measure::Mean)) {
+            let means: Vec<Option<f64>> = row.cells[1..].iter().map(|c| c.value).collect();
+            let letters = mean_letters(&means, &sds, &eff, &elig, opts.alpha, opts.bonferroni);
+            for (cell, l) in row.cells[1..].iter_mut().zip(letters) {
+                cell.sig = l;
+            }
+        }
+    }
 
     /// A row of percentages: `counts` over the column's weighted base, or over `denom`
     /// (percent of responses), with a Wilson interval on the (effective) base.
     pub fn pct_row(&self, option: String, measure: Measure, counts: &[f64], bases: &[Base], denom: Option<&[f64]>) -> Row {
-        let cells = (0..self.k())
+        let cells = (0..bases.len())
             .map(|c| {
                 let b = &bases[c];
                 let d = denom.map(|d| d[c]).unwrap_or(b.w);
@@ -158,7 +330,7 @@ impl TableJob<'_> {
 
     /// Whether this part's question is a scale or matrix (means and top/bottom boxes).
     pub fn scored(&self) -> bool {
-        matches!(self.part.q.kind, Kind::Scale | Kind::Matrix)
+        matches!(self.q.kind, Kind::Scale | Kind::Matrix)
     }
 }
 

@@ -12,6 +12,16 @@ use super::StatsError;
 
 /// Reads and checks a weight column: numbers ≥ 0, none missing, not all zero.
 pub fn weights(survey: &Survey, df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
+    let out = values(survey, df, col)?;
+    if !out.is_empty() && out.iter().all(|w| *w == 0.0) {
+        return Err(StatsError::ZeroWeights(col.to_string()));
+    }
+    Ok(out)
+}
+
+/// Reads and checks a weight column's values: numbers ≥ 0, none missing (all zero is
+/// checked over the whole data, which may come in batches).
+pub(crate) fn values(survey: &Survey, df: &DataFrame, col: &str) -> Result<Vec<f64>, StatsError> {
     // Only an answer column can weigh: not the year, the unit or a file name.
     if TRACE.contains(&col) {
         return Err(StatsError::UnknownWeight(col.to_string()));
@@ -41,9 +51,6 @@ pub fn weights(survey: &Survey, df: &DataFrame, col: &str) -> Result<Vec<f64>, S
             return Err(bad(v, "太大"));
         }
         out.push(w);
-    }
-    if !out.is_empty() && out.iter().all(|w| *w == 0.0) {
-        return Err(StatsError::ZeroWeights(col.to_string()));
     }
     Ok(out)
 }
@@ -119,6 +126,12 @@ impl Base {
         self.n += 1;
         self.w += w;
         self.w2 += w * w;
+    }
+    /// Adds the sums of other rows.
+    pub fn merge(&mut self, o: &Base) {
+        self.n += o.n;
+        self.w += o.w;
+        self.w2 += o.w2;
     }
     pub fn n_eff(&self) -> f64 {
         if self.w2 > 0.0 {

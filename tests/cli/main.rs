@@ -3,6 +3,7 @@
 //! committed fixtures in tests/fixtures (the real 问卷星 exports are in tests/fixtures/wjx_real).
 
 mod bad_input;
+mod batches;
 mod charts;
 mod collect;
 mod document;

@@ -303,7 +303,7 @@ fn open_answers(b: &mut Builder, rep: &Report) {
     }
     b.h1("意见建议");
     for (q, t) in texts {
-        b.p(format!("共有{}人填写了“{}”。", t.answers.len(), q.text));
+        b.p(format!("共有{}人填写了“{}”。", t.answer_count, q.text));
         let words: &[Keyword] = &t.keywords;
         if words.is_empty() {
             continue;
@@ -311,7 +311,7 @@ fn open_answers(b: &mut Builder, rep: &Report) {
         b.p(format!("提及最多的词语依次是：{}。", words.iter().map(|w| format!("“{}”（{}人）", w.word, w.answers)).collect::<Vec<_>>().join("、")));
         let spec = Spec::Bars {
             title: format!("“{}”中提及最多的词语", q.text),
-            caption: format!("按提及人数排列（每份回答中出现一次计一人），共{}人填写", t.answers.len()),
+            caption: format!("按提及人数排列（每份回答中出现一次计一人），共{}人填写", t.answer_count),
             items: words.iter().map(|w| (w.word.clone(), w.answers as f64)).collect(),
             percent: false,
         };

@@ -108,8 +108,8 @@ pub(super) fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Resu
                     ws.put_fmt(row, 0, a, &st.text)?;
                     row += 1;
                 }
-                if t.answers.len() > SHOWN {
-                    ws.put_fmt(row, 0, format!("……共 {} 条，完整内容见“清洗后数据”", t.answers.len()), &st.note)?;
+                if t.answer_count > SHOWN {
+                    ws.put_fmt(row, 0, format!("……共 {} 条，完整内容见“清洗后数据”", t.answer_count), &st.note)?;
                     row += 1;
                 }
                 row = write_base(ws, row, base, st)?;

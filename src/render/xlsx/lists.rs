@@ -30,14 +30,15 @@ pub(super) fn ledger<const N: usize>(ws: &mut Worksheet, st: &Styles, headers: &
     Ok(())
 }
 
-pub(super) fn cleaned(ws: &mut Worksheet, st: &Styles, survey: &crate::survey::Survey, df: &DataFrame) -> Result<(), XlsxError> {
+/// `df`: the `n` responses, or (when they were too many to hold) a table of their columns only.
+pub(super) fn cleaned(ws: &mut Worksheet, st: &Styles, survey: &crate::survey::Survey, df: &DataFrame, n: usize) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
     for (c, name) in df.get_column_names().iter().enumerate() {
         ws.put_fmt(0, c as u16, name.as_str(), &st.head)?;
         widths.see(c as u16, name.as_str(), 30.0);
     }
-    if df.height() > MAX_DATA_ROWS {
-        ws.put_fmt(1, 0, format!("共 {} 行，超过 {} 行不写入工作簿；完整数据请用 diaoyan import … -o 清洗数据.csv 导出", df.height(), MAX_DATA_ROWS), &st.note)?;
+    if n > MAX_DATA_ROWS || df.height() != n {
+        ws.put_fmt(1, 0, format!("共 {n} 行，超过 {MAX_DATA_ROWS} 行不写入工作簿；完整数据请用 diaoyan import … -o 清洗数据.csv 导出"), &st.note)?;
         return widths.apply(ws);
     }
     let df = &crate::clean::readable(survey, df);

@@ -105,6 +105,6 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
     ws.set_print_fit_to_pages(1, 0);
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name("清洗后数据", &mut taken))?;
-    lists::cleaned(ws, &st, &rep.survey, &rep.data)?;
+    lists::cleaned(ws, &st, &rep.survey, rep.data.as_ref().unwrap_or(&rep.import.frame), rep.responses())?;
     Ok(wb)
 }

@@ -1,0 +1,109 @@
+//! A report over more rows than memory holds is computed a batch of rows at a time
+//! (`DIAOYAN_BATCH_ROWS=N` forces batches of N rows on any data): every figure, test,
+//! ledger entry and return per unit must be the same as from the whole table — with
+//! duplicates whose first copy is in an earlier batch, streamed files split between
+//! batches, `--where`, weights and banners by unit and wave.
+
+use crate::workdir::{fixture, root, Workdir};
+
+/// The bundled example's definition without its unit indicators (league tables need
+/// every row at once, so a report with them is never batched).
+fn example_without_indicators(w: &Workdir) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(root().join("surveys/example/survey.toml")).unwrap();
+    let mut out = String::new();
+    let mut skip = false;
+    for line in text.lines() {
+        if line.starts_with("[[") {
+            skip = matches!(line.trim(), "[[indicators]]" | "[[indices]]");
+        } else if line.starts_with('[') {
+            skip = false;
+        }
+        if !skip {
+            out += line;
+            out += "\n";
+        }
+    }
+    assert!(!out.contains("[[indicators]]") && out.contains("[[questions]]"));
+    w.write("survey.toml", out)
+}
+
+const COMPARED: [&str; 4] = ["results.csv", "tests.csv", "issues.csv", "columns.csv"];
+
+/// Runs `report` whole (`o_whole`) and in batches of each size; every CSV must be equal,
+/// and the terminal summary too (but for the output folder).
+fn same_in_batches(w: &Workdir, args: &[&str], sizes: &[usize]) {
+    let whole = w.cmd("report").args(args).args(["--charts", "none", "--doc", "none", "-o", "o_whole"]).run();
+    whole.expect_ok();
+    assert!(!whole.stdout().contains("全部答卷同时"), "{}", whole.stdout());
+    for n in sizes {
+        let out = format!("o_{n}");
+        let r = w.cmd("report").args(args).args(["--charts", "none", "--doc", "none", "-o", &out]).env("DIAOYAN_BATCH_ROWS", &n.to_string()).run();
+        r.expect_ok();
+        for f in COMPARED {
+            let (a, b) = (std::fs::read(w.path(&format!("o_whole/{f}"))).unwrap(), std::fs::read(w.path(&format!("{out}/{f}"))).unwrap());
+            assert!(a == b, "{f} differs with batches of {n} rows:\n{}", String::from_utf8_lossy(&b));
+        }
+        assert_eq!(whole.stdout().replace("o_whole", ""), r.stdout().replace(&out, ""), "summary with batches of {n}");
+    }
+}
+
+#[test]
+fn the_example_in_batches_gives_the_same_figures() {
+    let w = Workdir::new();
+    let s = example_without_indicators(&w);
+    let (s, ex, units) = (s.to_str().unwrap().to_string(), root().join("surveys/example"), root().join("surveys/example/units.csv"));
+    let (ex, units) = (ex.to_str().unwrap(), units.to_str().unwrap());
+    // Banners by question, unit and wave (the survey's), returns per unit against the roster.
+    same_in_batches(&w, &["-s", &s, "--units", units, ex], &[1, 100]);
+    // A subset.
+    same_in_batches(&w, &["-s", &s, "--where", "Q1=党政干部|事业单位人员", ex], &[5]);
+    // A subset found in no batch is refused as with the whole table.
+    let r = w.cmd("report").args(["-s", &s, "--where", "Q1=没有这个选项", ex, "-o", "o_none"]).env("DIAOYAN_BATCH_ROWS", "10").run();
+    assert_ne!(r.code(), 0);
+    assert!(r.stderr().contains("没有任何答卷"), "{}", r.stderr());
+}
+
+#[test]
+fn duplicates_of_rows_in_earlier_batches_are_found() {
+    let w = Workdir::new();
+    let s = fixture("survey.toml");
+    // The text and the code export of one survey (the same respondents), and a GBK copy of
+    // the text export: rows of later files repeat rows of earlier batches.
+    let files = ["wjx_text.xlsx", "wjx_code.xlsx", "wjx_text_gbk.csv"].map(|f| fixture(f).to_str().unwrap().to_string());
+    let mut args = vec!["-s", s.to_str().unwrap(), "--banner", "Q1"];
+    args.extend(files.iter().map(|f| f.as_str()));
+    same_in_batches(&w, &args, &[1, 2, 5]);
+    let (_, issues) = w.csv("o_1/issues.csv");
+    let same = issues.iter().filter(|r| r.iter().any(|c| c.contains("是同一份答卷"))).count();
+    assert!(same >= 6, "the repeated respondents are in the ledger: {issues:?}");
+}
+
+/// A CSV large enough to be streamed, split between batches in the middle of the file,
+/// with a repeated 序号 far from its first copy (another batch) and a repeated submission.
+#[test]
+fn a_streamed_file_split_between_batches_gives_the_same_figures() {
+    let w = Workdir::new();
+    let text = std::fs::read_to_string(fixture("wjx_text_utf8.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let mut csv = format!("{header}\n");
+    for k in 0..30_000 {
+        let row = rows[k % rows.len()];
+        let rest = &row[row.find(',').unwrap()..];
+        // Distinct submit times, so that only the planted rows repeat one another.
+        let rest = rest.replacen("2025/6/", &format!("2025/{}/", 1 + k % 12), 1).replacen(":", &format!(":{:02}", k % 60), 1);
+        csv += &format!("{}{}\n", k + 1, rest);
+    }
+    // Row 28,000 repeats 序号 17 (its first copy is 27,000 rows, several batches, earlier).
+    let seventeen = csv.lines().nth(17).unwrap().to_string();
+    csv += &format!("{seventeen}\n");
+    std::fs::write(w.path("big.csv"), &csv).unwrap();
+    assert!(csv.len() > 2_000_000, "streamed: {} bytes", csv.len());
+    let s = fixture("survey.toml");
+    same_in_batches(&w, &["-s", s.to_str().unwrap(), "--banner", "Q1", "big.csv"], &[4_000]);
+    // Weighted (the number of meetings as a weight: one respondent in six weighs 0).
+    same_in_batches(&w, &["-s", s.to_str().unwrap(), "--weight", "Q8", "--banner", "unit", "big.csv"], &[7_000]);
+    let (_, issues) = w.csv("o_4000/issues.csv");
+    assert!(issues.iter().any(|r| r.iter().any(|c| c == "30002") && r.iter().any(|c| c.contains("重复"))), "the repeat is rejected at its row: {issues:?}");
+}
