@@ -329,9 +329,11 @@ fn progress_bar(files: &[PathBuf]) -> Option<ProgressBar> {
 }
 
 /// Rows per batch of a report taken a batch at a time.
-const BATCH_ROWS: usize = 1_000_000;
-/// Inputs estimated to hold more rows than this are reported on a batch at a time.
-const BATCHED_ABOVE: usize = 1_500_000;
+const BATCH_ROWS: usize = 500_000;
+/// Inputs estimated to hold more rows than this (more than one batch) are reported on a
+/// batch at a time: it holds less and, tallying one batch while the next is parsed, is
+/// no slower.
+const BATCHED_ABOVE: usize = BATCH_ROWS;
 
 /// A report's inputs when they are to be taken a batch at a time: the survey, the files
 /// and the rows per batch. `None` for the ordinary import (the definition is to be

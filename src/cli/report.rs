@@ -217,26 +217,45 @@ fn batched(cfg: &Config, survey: Survey, files: &[PathBuf], batch_rows: usize) -
     if let Some(f) = &cfg.filter {
         where_allowed(&survey, f)?;
     }
-    let mut tallies = Tallies::new(&survey, &banners, cfg.weight.as_deref(), &cfg.stats);
-    let mut failed: Option<diaoyan::stats::StatsError> = None;
-    let mut covered = 0usize;
-    let imp = super::import_batched(&survey, files, cfg.input.wave.clone(), batch_rows, &mut |df| {
-        if failed.is_some() {
-            return;
-        }
-        let df = match &cfg.filter {
-            Some(f) => match diaoyan::stats::filter(&survey, &df, &f.column, &f.values) {
-                // A batch with none of the subset adds nothing (an empty subset is refused at the end).
-                Ok(d) if d.height() == 0 => return,
-                Ok(d) => d,
-                Err(e) => return failed = Some(e),
-            },
-            None => df,
-        };
-        covered += df.height();
-        if let Err(e) = tallies.add(&df) {
-            failed = Some(e);
-        }
+    // Batches are tallied on a thread of their own while the next one is read and parsed
+    // (one batch waits at most).
+    let (imp, failed, covered, tallies) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<DataFrame>(1);
+        let (survey, banners) = (&survey, &banners);
+        let tallier = scope.spawn(move || {
+            let mut tallies = Tallies::new(survey, banners, cfg.weight.as_deref(), &cfg.stats);
+            let mut failed: Option<diaoyan::stats::StatsError> = None;
+            let mut covered = 0usize;
+            for df in rx {
+                if failed.is_some() {
+                    continue;
+                }
+                let df = match &cfg.filter {
+                    Some(f) => match diaoyan::stats::filter(survey, &df, &f.column, &f.values) {
+                        // A batch with none of the subset adds nothing (an empty subset is refused at the end).
+                        Ok(d) if d.height() == 0 => continue,
+                        Ok(d) => d,
+                        Err(e) => {
+                            failed = Some(e);
+                            continue;
+                        }
+                    },
+                    None => df,
+                };
+                covered += df.height();
+                if let Err(e) = tallies.add(&df) {
+                    failed = Some(e);
+                }
+            }
+            (failed, covered, tallies)
+        });
+        let imp = super::import_batched(survey, files, cfg.input.wave.clone(), batch_rows, &mut |df| {
+            // The tallying thread stops taking batches only when it has ended (by a defect).
+            let _ = tx.send(df);
+        });
+        drop(tx);
+        let (failed, covered, tallies) = tallier.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (imp, failed, covered, tallies)
     });
     if imp.failed_files() == imp.files.len() {
         return Ok(None);

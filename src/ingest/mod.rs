@@ -257,4 +257,20 @@ mod tests {
         assert_eq!(col_letter(701), "ZZ");
         assert_eq!(col_letter(702), "AAA");
     }
+
+    #[test]
+    fn rows_are_estimated_without_reading_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // 300,000 rows (a few MB): the estimate comes from the first megabyte.
+        let p = dir.path().join("a.csv");
+        let mut csv = String::from("序号,单位,1、您的身份\n");
+        for i in 0..300_000 {
+            csv += &format!("{i},区财政局,{}\n", ["党政干部", "事业单位人员"][i % 2]);
+        }
+        std::fs::write(&p, csv).unwrap();
+        let n = estimated_rows(&p) as f64;
+        assert!((n - 300_000.0).abs() < 15_000.0, "{n}");
+        assert_eq!(estimated_rows(&dir.path().join("none.csv")), 0);
+        assert_eq!(estimated_rows(Path::new("x.xlsx")), 0);
+    }
 }
