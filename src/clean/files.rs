@@ -108,8 +108,11 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
                 .filter(|sheet| tmpl.is_none() || sheet.name == crate::survey::template::RESPONSE_SHEET)
                 .map(|sheet| (sheet.name.clone(), parse_sheet(&fc, sheet, tmpl.as_ref())))
                 .collect();
-            // Freeing millions of cells takes a while; nothing waits for it.
-            std::thread::spawn(move || drop(wb));
+            // Freeing millions of cells takes a while; nothing waits for it (a small file is
+            // freed at once: a thread costs more).
+            if wb.sheets.iter().map(|s| s.cells.get_size().0 * s.cells.get_size().1).sum::<usize>() > 1_000_000 {
+                std::thread::spawn(move || drop(wb));
+            }
             r
         }
     };

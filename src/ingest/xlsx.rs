@@ -13,7 +13,7 @@ use std::collections::HashMap;
 /// are parsed (sheet name, then a run of rows' non-empty cells in row order), on this
 /// thread while another parses the rest, so that work on the cells (inference) overlaps
 /// the reading. Other formats are read as usual and not observed.
-pub fn read_file_observed(path: &Path, observe: &mut dyn FnMut(&str, &[calamine::Cell<Data>])) -> Result<Workbook, ReadError> {
+pub fn read_file_observed(path: &Path, observe: Option<&mut dyn FnMut(&str, &[calamine::Cell<Data>])>) -> Result<Workbook, ReadError> {
     if !matches!(ext_of(path).as_deref(), Some("xlsx" | "xlsm" | "xls" | "ods")) {
         return read_file(path);
     }
@@ -33,42 +33,57 @@ pub fn read_file_observed(path: &Path, observe: &mut dyn FnMut(&str, &[calamine:
     };
     let names = wb.sheet_names();
     const ROWS: u32 = 4096;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<calamine::Cell<Data>>)>(8);
-    let names_ref = &names;
-    let (read, mut per_sheet, merges) = std::thread::scope(|scope| {
-        let merges = scope.spawn(|| xlsx_merges(path, names_ref));
-        let reader = scope.spawn(move || -> Result<(), ReadError> {
-            for (si, name) in names_ref.iter().enumerate() {
-                let mut reader = shielded(|| wb.worksheet_cells_reader(name))?.map_err(|e| classify(e.into()))?;
-                let mut buf: Vec<calamine::Cell<Data>> = Vec::new();
-                let mut last = ROWS - 1;
-                while let Some(cell) = next_cell(&mut reader)? {
-                    let (r, _) = cell.get_position();
-                    if r > last && !buf.is_empty() {
-                        if tx.send((si, std::mem::take(&mut buf))).is_err() {
-                            return Ok(());
-                        }
-                        last = r + ROWS - 1;
+    // The non-empty cells of sheet `si`, handed over a run of rows at a time.
+    fn read_cells(wb: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>, names: &[String], give: &mut dyn FnMut(usize, Vec<calamine::Cell<Data>>) -> bool) -> Result<(), ReadError> {
+        for (si, name) in names.iter().enumerate() {
+            let mut reader = shielded(|| wb.worksheet_cells_reader(name))?.map_err(|e| classify(e.into()))?;
+            let mut buf: Vec<calamine::Cell<Data>> = Vec::new();
+            let mut last = ROWS - 1;
+            while let Some(cell) = next_cell(&mut reader)? {
+                let (r, _) = cell.get_position();
+                if r > last && !buf.is_empty() {
+                    if !give(si, std::mem::take(&mut buf)) {
+                        return Ok(());
                     }
-                    let v: Data = cell.get_value().clone().into();
-                    if !matches!(v, Data::Empty) {
-                        buf.push(calamine::Cell::new(cell.get_position(), v));
-                    }
+                    last = r + ROWS - 1;
                 }
-                if !buf.is_empty() && tx.send((si, buf)).is_err() {
-                    return Ok(());
+                let v: Data = cell.get_value().clone().into();
+                if !matches!(v, Data::Empty) {
+                    buf.push(calamine::Cell::new(cell.get_position(), v));
                 }
             }
-            Ok(())
-        });
-        let mut per_sheet: Vec<Vec<calamine::Cell<Data>>> = (0..names_ref.len()).map(|_| Vec::new()).collect();
-        for (si, cells) in rx {
-            observe(&names_ref[si], &cells);
-            per_sheet[si].extend(cells);
+            if !buf.is_empty() && !give(si, buf) {
+                return Ok(());
+            }
         }
-        let read = reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (read, per_sheet, merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-    });
+        Ok(())
+    }
+    let names_ref = &names;
+    let mut per_sheet: Vec<Vec<calamine::Cell<Data>>> = (0..names.len()).map(|_| Vec::new()).collect();
+    let (read, merges) = match observe {
+        // Nobody watches: everything on this thread (files are read many at a time).
+        None => {
+            let read = read_cells(&mut wb, names_ref, &mut |si, cells| {
+                per_sheet[si].extend(cells);
+                true
+            });
+            let merges = if read.is_ok() { xlsx_merges(path, names_ref) } else { Default::default() };
+            (read, merges)
+        }
+        Some(observe) => {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<calamine::Cell<Data>>)>(8);
+            std::thread::scope(|scope| {
+                let merges = scope.spawn(|| xlsx_merges(path, names_ref));
+                let reader = scope.spawn(move || read_cells(&mut wb, names_ref, &mut |si, cells| tx.send((si, cells)).is_ok()));
+                for (si, cells) in rx {
+                    observe(&names_ref[si], &cells);
+                    per_sheet[si].extend(cells);
+                }
+                let read = reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                (read, merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            })
+        }
+    };
     read?;
     for (name, cells) in names.iter().zip(&per_sheet) {
         let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0u32, u32::MAX, 0u32);
