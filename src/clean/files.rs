@@ -60,10 +60,12 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
                 Ok((_, results)) => Some(results),
                 Err(_) if read == 0 => None,
                 Err(e) => {
-                    let msg = format!("{e}（读到中途出错：此前的 {read} 份答卷已计入，其后的未能读取）");
+                    let msg = format!("读到中途出错：{e}（此前的 {read} 行答卷已导入，其后的未能读取）");
                     report.error = Some(msg.clone());
                     report.sheets_used = sheets;
-                    return (vec![], report, vec![fail(msg, Problem::UnreadableFile)]);
+                    let mut i = fail(msg, Problem::UnreadableFile);
+                    i.action = Action::RestNotRead;
+                    return (vec![], report, vec![i]);
                 }
             }
         }

@@ -83,6 +83,8 @@ pub enum Action {
     AsOther,
     ReadLiterally,
     CutInWorkbook,
+    /// A file that broke off: the rows before were imported, the rest could not be read.
+    RestNotRead,
 }
 
 impl Action {
@@ -99,6 +101,7 @@ impl Action {
             Action::AsOther => "归入“其他”并保留原文",
             Action::CutInWorkbook => "Excel 汇总表中截断并注明，CSV 文件中保留全文",
             Action::ReadLiterally => "引号不成对：这一行按原样读取，其后各行照常各自读取",
+            Action::RestNotRead => "此前的答卷已导入，其后的未能读取",
         }
     }
 }

@@ -257,7 +257,8 @@ fn batched(cfg: &Config, survey: Survey, files: &[PathBuf], batch_rows: usize) -
         let (failed, covered, tallies) = tallier.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         (imp, failed, covered, tallies)
     });
-    if imp.failed_files() == imp.files.len() {
+    // A file that broke off after some batches still gave those rows.
+    if imp.failed_files() == imp.files.len() && imp.rows_read == 0 {
         return Ok(None);
     }
     if let Some(e) = failed {

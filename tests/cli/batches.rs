@@ -107,3 +107,53 @@ fn a_streamed_file_split_between_batches_gives_the_same_figures() {
     let (_, issues) = w.csv("o_4000/issues.csv");
     assert!(issues.iter().any(|r| r.iter().any(|c| c == "30002") && r.iter().any(|c| c.contains("重复"))), "the repeat is rejected at its row: {issues:?}");
 }
+
+/// A Parquet file damaged in the middle, read in batches: the rows before the damage
+/// were handed on and cannot be taken back, so they are reported (and said to be), the
+/// file is named as broken off, and the run ends with an error status.
+#[test]
+fn a_file_breaking_off_after_some_batches_is_reported_with_what_was_read() {
+    use polars::prelude::*;
+    let w = Workdir::new();
+    let text = std::fs::read_to_string(fixture("wjx_text_utf8.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let n = 60_000;
+    let cols: Vec<Column> = header
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let vals: Vec<String> = (0..n).map(|k| if c == 0 { (k + 1).to_string() } else { rows[k % rows.len()][c].to_string() }).collect();
+            Column::new((*name).into(), vals)
+        })
+        .collect();
+    let mut df = DataFrame::new(n, cols).unwrap();
+    let p = w.path("big.parquet");
+    ParquetWriter::new(std::fs::File::create(&p).unwrap()).with_row_group_size(Some(4_000)).finish(&mut df).unwrap();
+    // Noise over a stretch in the middle of the file (its pages are compressed: they fail to
+    // decompress rather than give other values).
+    let mut bytes = std::fs::read(&p).unwrap();
+    let mid = bytes.len() / 2;
+    for (i, b) in bytes[mid..mid + 3_000].iter_mut().enumerate() {
+        *b = (i as u32).wrapping_mul(2654435761).rotate_right(13) as u8;
+    }
+    std::fs::write(&p, bytes).unwrap();
+    let s = fixture("survey.toml");
+    let r = w.cmd("report").args(["-s", s.to_str().unwrap(), "--charts", "none", "--doc", "none", "big.parquet", "-o", "o"]).env("DIAOYAN_BATCH_ROWS", "5000").run();
+    r.expect_no_defect();
+    assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
+    assert!(r.stderr().contains("读到中途出错"), "{}", r.stderr());
+    let out = r.stdout();
+    let read: usize = out.split("读取答卷 ").nth(1).and_then(|t| t.split(' ').next()).and_then(|t| t.parse().ok()).unwrap_or_else(|| panic!("{out}"));
+    assert!(read > 0 && read < n, "{out}");
+    // Rows read = kept + rejected (the repeated rows of this file are rejected as repeats).
+    let line = out.lines().find(|l| l.contains("读取答卷")).unwrap();
+    let nums: Vec<usize> = line.split(|c: char| !c.is_ascii_digit()).filter_map(|t| t.parse().ok()).collect();
+    assert_eq!(nums.len(), 3, "{line}");
+    assert_eq!(nums[0], nums[1] + nums[2], "{line}");
+    let (_, issues) = w.csv("o/issues.csv");
+    assert!(issues.iter().any(|i| i.iter().any(|c| c == "此前的答卷已导入，其后的未能读取")), "{issues:?}");
+    let (_, results) = w.csv("o/results.csv");
+    assert!(!results.is_empty());
+}
