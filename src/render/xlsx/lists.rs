@@ -7,14 +7,17 @@ use super::style::{Put, Styles, Widths};
 use super::MAX_DATA_ROWS;
 
 /// A plain list sheet (the ledger, the column map): a header row and text rows.
-pub(super) fn ledger<const N: usize>(ws: &mut Worksheet, st: &Styles, headers: &[&str; N], rows: impl Iterator<Item = [String; N]>, empty: &str) -> Result<(), XlsxError> {
+/// A list of entries, one row each; beyond [`MAX_DATA_ROWS`] of them the rest are only
+/// counted (a sheet holds at most 1,048,576 rows): `full` names the file listing them all.
+pub(super) fn ledger<const N: usize>(ws: &mut Worksheet, st: &Styles, headers: &[&str; N], rows: impl ExactSizeIterator<Item = [String; N]>, empty: &str, full: &str) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
     for (c, h) in headers.iter().enumerate() {
         ws.put_fmt(0, c as u16, *h, &st.head)?;
         widths.see(c as u16, h, 60.0);
     }
+    let total = rows.len();
     let mut n = 0u32;
-    for (i, fields) in rows.enumerate() {
+    for (i, fields) in rows.take(MAX_DATA_ROWS).enumerate() {
         for (c, v) in fields.iter().enumerate() {
             ws.put(i as u32 + 1, c as u16, v)?;
             widths.see(c as u16, v, 60.0);
@@ -23,6 +26,9 @@ pub(super) fn ledger<const N: usize>(ws: &mut Worksheet, st: &Styles, headers: &
     }
     if n == 0 {
         ws.put_fmt(1, 0, empty, &st.note)?;
+    }
+    if total > MAX_DATA_ROWS {
+        ws.put_fmt(n + 1, 0, format!("……共 {total} 条，工作簿中只列出前 {MAX_DATA_ROWS} 条；全部见 {full}"), &st.note)?;
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(1, 0)?;
@@ -83,4 +89,30 @@ pub(super) fn cleaned(ws: &mut Worksheet, st: &Styles, survey: &crate::survey::S
     widths.apply(ws)?;
     ws.set_freeze_panes(1, 0)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ledger longer than a sheet should hold lists the first entries and counts the rest.
+    #[test]
+    fn a_long_ledger_is_cut_with_a_count() {
+        use calamine::{Reader, Xlsx};
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let st = Styles::new();
+        let ws = wb.add_worksheet();
+        let total = MAX_DATA_ROWS + 7;
+        let rows: Vec<[String; 2]> = (0..total).map(|i| [format!("f{i}"), "x".to_string()]).collect();
+        ledger(ws, &st, &["文件", "问题"], rows.into_iter(), "没有", "issues.csv").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.xlsx");
+        wb.save(&p).unwrap();
+        let mut x: Xlsx<_> = calamine::open_workbook(&p).unwrap();
+        let r = x.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(r.height(), MAX_DATA_ROWS + 2);
+        let last = r.get_value((MAX_DATA_ROWS as u32 + 1, 0)).unwrap().to_string();
+        assert!(last.contains(&format!("共 {total} 条")) && last.contains("issues.csv"), "{last}");
+        assert_eq!(r.get_value((MAX_DATA_ROWS as u32, 0)).unwrap().to_string(), format!("f{}", MAX_DATA_ROWS - 1));
+    }
 }

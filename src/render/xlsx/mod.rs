@@ -95,12 +95,12 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
     }
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name("数据问题", &mut taken))?;
-    lists::ledger(ws, &st, &HEADERS, rep.import.issues.iter().map(|i| i.fields()), "没有发现数据问题")?;
+    lists::ledger(ws, &st, &HEADERS, rep.import.issues.iter().map(|i| i.fields()), "没有发现数据问题", "issues.csv")?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name("列对应", &mut taken))?;
-    lists::ledger(ws, &st, &COLUMN_HEADERS, rep.columns.iter().map(|c| c.fields()), "没有读取任何列")?;
+    lists::ledger(ws, &st, &COLUMN_HEADERS, rep.columns.iter().map(|c| c.fields()), "没有读取任何列", "columns.csv")?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
     let ws = wb.add_worksheet();
