@@ -37,6 +37,7 @@ pub(crate) fn number_tally(job: &TableJob, v: &[Option<f64>], bases: &mut [Base]
     job.each_answer(bases, |i| v[i].is_some(), |i, c, wi| {
         vals[c].push((v[i].unwrap_or(0.0), wi));
     });
+    vals.iter_mut().for_each(super::table::compact);
     Sums::Number { vals }
 }
 
@@ -49,7 +50,7 @@ pub(crate) fn number_figures(sh: &Shape, bases: &[Base], vals: &mut [Vec<(f64, f
             by.push([None; 5]);
             continue;
         }
-        vs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Sorted, each value once with its total weight.
         let mean = vs.iter().map(|(x, w)| x * w).sum::<f64>() / b.w;
         let sd = (b.n > 1).then(|| {
             let var = vs.iter().map(|(x, w)| w * (x - mean) * (x - mean)).sum::<f64>() / b.w * b.n as f64 / (b.n as f64 - 1.0);

@@ -50,8 +50,45 @@ pub(crate) enum Sums {
     /// Weighted answers per column; the number of answers and the first
     /// [`super::keywords::MAX_ANSWERS`] of them (whole sample only).
     Text { counts: Vec<f64>, total: usize, answers: Vec<String> },
-    /// (value, weight) pairs per column (the median needs them all).
+    /// (value, weight) pairs per column (the median needs them all), each value once with
+    /// its total weight after [`compact`] (survey numbers repeat: ages, counts).
     Number { vals: Vec<Vec<(f64, f64)>> },
+}
+
+/// (value, weight) pairs sorted by value, each value once with its total weight.
+pub(crate) fn compact(v: &mut Vec<(f64, f64)>) {
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    v.dedup_by(|b, a| {
+        let same = a.0 == b.0;
+        if same {
+            a.1 += b.1;
+        }
+        same
+    });
+}
+
+/// Two compact lists of (value, weight) pairs made one (in one pass).
+fn merge_sorted(a: &mut Vec<(f64, f64)>, b: &[(f64, f64)]) {
+    if b.is_empty() {
+        return;
+    }
+    let old = std::mem::take(a);
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(old.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < b.len() {
+        let from_a = j >= b.len() || (i < old.len() && old[i].0.total_cmp(&b[j].0).is_le());
+        let x = if from_a { old[i] } else { b[j] };
+        if from_a {
+            i += 1;
+        } else {
+            j += 1;
+        }
+        match out.last_mut() {
+            Some(l) if l.0 == x.0 => l.1 += x.1,
+            _ => out.push(x),
+        }
+    }
+    *a = out;
 }
 
 /// Column `from` of `src` added into column `to` of `dst`.
@@ -116,7 +153,7 @@ impl Sums {
                     answers.extend(a2.iter().take(room).cloned());
                 }
             }
-            (Sums::Number { vals }, Sums::Number { vals: v2 }) => vals[to].extend_from_slice(&v2[from]),
+            (Sums::Number { vals }, Sums::Number { vals: v2 }) => merge_sorted(&mut vals[to], &v2[from]),
             _ => unreachable!("tallies of one table have one kind"),
         }
     }
@@ -337,4 +374,26 @@ impl Shape<'_> {
 /// A figure that is not a percent (mean, sd, …) on a column's base.
 pub(crate) fn stat_cell(b: &Base, v: Option<f64>) -> Cell {
     Cell { value: v.filter(|x| x.is_finite()), count: None, base: b.n, ci: None, sig: String::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Number answers kept as distinct values with their total weight: merging the lists
+    /// of two batches gives the list of all the answers.
+    #[test]
+    fn number_lists_merge_as_one() {
+        let all: Vec<(f64, f64)> = (0..1000).map(|i| (((i * 37) % 23) as f64 / 2.0, 1.0 + (i % 3) as f64)).collect();
+        let (mut a, mut b, mut whole) = (all[..400].to_vec(), all[400..].to_vec(), all.clone());
+        compact(&mut a);
+        compact(&mut b);
+        compact(&mut whole);
+        merge_sorted(&mut a, &b);
+        assert_eq!(a, whole);
+        assert_eq!(whole.len(), 23);
+        assert!(whole.windows(2).all(|w| w[0].0 < w[1].0));
+        let total: f64 = all.iter().map(|x| x.1).sum();
+        assert_eq!(whole.iter().map(|x| x.1).sum::<f64>(), total);
+    }
 }
