@@ -47,30 +47,49 @@ pub fn tidy(s: &str) -> String {
 /// `2025/3/1 9:05`, `2025-03-01 09:05:00`, `2025年3月1日 9时5分`, `2025-03-01T09:05:00`.
 /// `None` when the text is not such a date-time (it is then kept as written).
 pub fn canonical_time(s: &str) -> Option<String> {
-    let mut nums: Vec<u32> = Vec::with_capacity(6);
+    // Read once per row of every export: no allocation but the result.
+    let mut nums = [0u32; 6];
+    let mut len = 0usize;
     let mut cur: Option<u32> = None;
+    let mut push = |v: u32, len: &mut usize| -> Option<()> {
+        *nums.get_mut(*len)? = v;
+        *len += 1;
+        Some(())
+    };
     for c in s.trim().chars() {
         let c = fold_width(c);
         if let Some(d) = c.to_digit(10) {
             let v = cur.unwrap_or(0).checked_mul(10)?.checked_add(d)?;
             cur = Some(v);
-        } else if "/-:年月日时分秒 T.".contains(c) {
+        } else if matches!(c, '/' | '-' | ':' | '年' | '月' | '日' | '时' | '分' | '秒' | ' ' | 'T' | '.') {
             if let Some(v) = cur.take() {
-                nums.push(v);
+                push(v, &mut len)?;
             }
         } else {
             return None;
         }
     }
     if let Some(v) = cur {
-        nums.push(v);
+        push(v, &mut len)?;
     }
-    let (y, mo, d) = (*nums.first()?, *nums.get(1)?, *nums.get(2)?);
-    let (h, mi, sec) = (nums.get(3).copied().unwrap_or(0), nums.get(4).copied().unwrap_or(0), nums.get(5).copied().unwrap_or(0));
-    if nums.len() > 6 || !(1900..=2200).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+    if len < 3 {
         return None;
     }
-    Some(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{sec:02}"))
+    let [y, mo, d, h, mi, sec] = nums;
+    if !(1900..=2200).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut out = String::with_capacity(19);
+    for (v, width, sep) in [(y, 4, '-'), (mo, 2, '-'), (d, 2, ' '), (h, 2, ':'), (mi, 2, ':'), (sec, 2, '\0')] {
+        let digits = [v / 1000 % 10, v / 100 % 10, v / 10 % 10, v % 10];
+        for dg in &digits[4 - width..] {
+            out.push(char::from(b'0' + *dg as u8));
+        }
+        if sep != '\0' {
+            out.push(sep);
+        }
+    }
+    Some(out)
 }
 
 /// `4分` → 4; also accepts a bare number.

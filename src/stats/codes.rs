@@ -15,12 +15,54 @@ use super::StatsError;
 pub(crate) enum QData<'a> {
     /// Option index per row (single, scale, one matrix row).
     Choice(Vec<Option<u32>>),
-    /// Selected flag per option per row.
-    Multi(Vec<Vec<Option<bool>>>),
+    /// The options selected in each row.
+    Multi(Selections),
     /// Rank per option per row.
     Rank(Vec<Vec<Option<i32>>>),
     Text(Vec<Option<&'a str>>),
     Number(Vec<Option<f64>>),
+}
+
+/// The options selected in each row of a multi-select question, as bits (one pass over a
+/// row's selections instead of a look at every option's column).
+pub(crate) struct Selections {
+    /// 64-bit words per row.
+    words: usize,
+    bits: Vec<u64>,
+    /// Whether the row answered the question (any option's cell filled, selected or not).
+    pub answered: Vec<bool>,
+}
+
+impl Selections {
+    fn new(cols: &[Vec<Option<bool>>], n: usize) -> Selections {
+        let words = cols.len().div_ceil(64).max(1);
+        let mut bits = vec![0u64; n * words];
+        let mut answered = vec![false; n];
+        for (o, col) in cols.iter().enumerate() {
+            for (i, v) in col.iter().enumerate() {
+                if let Some(sel) = v {
+                    answered[i] = true;
+                    if *sel {
+                        bits[i * words + o / 64] |= 1 << (o % 64);
+                    }
+                }
+            }
+        }
+        Selections { words, bits, answered }
+    }
+    pub fn selected(&self, i: usize, o: usize) -> bool {
+        self.bits[i * self.words + o / 64] & (1 << (o % 64)) != 0
+    }
+    /// The options row `i` selected, in order.
+    pub fn each(&self, i: usize, mut f: impl FnMut(usize)) {
+        for w in 0..self.words {
+            let mut b = self.bits[i * self.words + w];
+            while b != 0 {
+                f(w * 64 + b.trailing_zeros() as usize);
+                b &= b - 1;
+            }
+        }
+    }
 }
 
 /// What gets a table: a question, or one row of a matrix question.
@@ -141,7 +183,7 @@ pub(crate) fn parts<'a>(q: &'a Question, df: &'a DataFrame) -> Vec<Part<'a>> {
                 Part { text: format!("{}—{}", q.text, r), q, data: QData::Choice(choice_codes(q, df, &col)), id: col }
             })
             .collect(),
-        Kind::Multi => whole(QData::Multi(option_cols(df, q, |c| c.bool().ok().map(|ca| ca.iter().collect())))),
+        Kind::Multi => whole(QData::Multi(Selections::new(&option_cols(df, q, |c| c.bool().ok().map(|ca| ca.iter().collect())), n))),
         Kind::Rank => whole(QData::Rank(option_cols(df, q, |c| c.i32().ok().map(|ca| ca.iter().collect())))),
         Kind::Text => whole(QData::Text(match df.column(&q.id).ok().and_then(|c| c.str().ok()) {
             Some(ca) => ca.iter().collect(),
@@ -195,4 +237,26 @@ pub fn filter(survey: &Survey, df: &DataFrame, col: &str, values: &[String]) -> 
     };
     let mask: BooleanChunked = vals.iter().map(|v| Some(v.as_deref().is_some_and(|s| values.iter().any(|x| same(s, x))))).collect();
     df.filter(&mask).map_err(|_| StatsError::UnknownFilter(col.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Selections;
+
+    #[test]
+    fn selections_as_bits_past_64_options() {
+        // 70 options, three rows: options 0, 63, 64 and 69 selected; nothing selected but
+        // answered; not answered.
+        let mut cols: Vec<Vec<Option<bool>>> = (0..70).map(|_| vec![Some(false), Some(false), None]).collect();
+        for o in [0, 63, 64, 69] {
+            cols[o][0] = Some(true);
+        }
+        let s = Selections::new(&cols, 3);
+        let mut got = Vec::new();
+        s.each(0, |o| got.push(o));
+        assert_eq!(got, [0, 63, 64, 69]);
+        assert!(s.selected(0, 64) && !s.selected(0, 65) && !s.selected(1, 0));
+        assert_eq!(s.answered, [true, true, false]);
+        s.each(1, |_| panic!("nothing selected"));
+    }
 }

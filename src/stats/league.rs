@@ -158,7 +158,7 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
     let read = |i: usize| -> Option<(bool, f64)> {
         match &part.data {
             QData::Choice(v) => v[i].map(|o| (set.contains(&(o as usize)), q.score(o as usize))),
-            QData::Multi(cols) => cols.iter().any(|c| c[i].is_some()).then(|| (set.iter().any(|&o| cols[o][i] == Some(true)), 0.0)),
+            QData::Multi(sel) => sel.answered[i].then(|| (set.iter().any(|&o| sel.selected(i, o)), 0.0)),
             QData::Number(v) => v[i].map(|x| (false, x)),
             _ => None,
         }

@@ -1,25 +1,24 @@
 //! Multi-select tables: the share of respondents choosing each option (cases, the
 //! base is the number answering) and its share of all selections (responses).
 
+use super::codes::Selections;
 use super::model::Measure;
 use super::table::{Acc, Shape, Sums, TableJob};
 use super::weights::Base;
 
-pub(crate) fn tally(job: &TableJob, cols: &[Vec<Option<bool>>], bases: &mut [Base]) -> Sums {
+pub(crate) fn tally(job: &TableJob, sel: &Selections, bases: &mut [Base]) -> Sums {
     let k = job.k();
-    let no = cols.len();
+    let no = job.part.q.options.len();
     let mut counts = vec![vec![0.0; k]; no];
     let mut responses = vec![0.0; k];
     // Unweighted number of selections: the base of percent of responses.
     let mut selections = vec![0usize; k];
-    job.each_answer(bases, |i| cols.iter().any(|c| c[i].is_some()), |i, c, wi| {
-        for (o, col) in cols.iter().enumerate() {
-            if col[i] == Some(true) {
-                counts[o][c] += wi;
-                responses[c] += wi;
-                selections[c] += 1;
-            }
-        }
+    job.each_answer(bases, |i| sel.answered[i], |i, c, wi| {
+        sel.each(i, |o| {
+            counts[o][c] += wi;
+            responses[c] += wi;
+            selections[c] += 1;
+        });
     });
     Sums::Multi { counts, responses, selections }
 }
