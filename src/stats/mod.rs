@@ -154,7 +154,7 @@ impl<'a> Tallies<'a> {
     /// Adds the rows of `df` to every table. Returns the weight of every row, and its
     /// wave as an index into the waves of `df` (in order).
     pub fn add(&mut self, df: &DataFrame) -> Result<(Vec<f64>, Vec<u32>), StatsError> {
-        let (survey, opts) = (self.survey, self.opts);
+        let survey = self.survey;
         let n = df.height();
         let w: Vec<f64> = match (self.weight, &survey.weighting) {
             (Some(c), _) => weights::values(survey, df, c)?,
@@ -248,7 +248,6 @@ impl<'a> Tallies<'a> {
             }
         }
         crate::profile::mark("tables tallied");
-        let _ = opts;
         Ok((w, waves))
     }
 
@@ -264,6 +263,7 @@ impl<'a> Tallies<'a> {
             (None, Some(cw)) => Some(format!("按 {} 分格加权到目标比例", cw.question)),
             (None, None) => None,
         };
+        let waves = self.wave_list();
         let groups: Vec<Vec<String>> = self.groups.into_iter().map(|g| g.into_iter().collect()).collect();
         let (survey, banners, opts, weighted) = (self.survey, self.banners, self.opts, self.weighted);
         use rayon::prelude::*;
@@ -281,13 +281,6 @@ impl<'a> Tallies<'a> {
             })
             .collect();
         crate::profile::mark("tables");
-        let waves: Vec<String> = {
-            let mut v: Vec<String> = self.waves.keys().cloned().collect();
-            if v.is_empty() {
-                v.push(String::new());
-            }
-            v
-        };
         let respondents = waves.iter().map(|wv| (wv.clone(), self.waves.get(wv).copied().unwrap_or(0))).collect();
         Ok(Results { tables, waves, weighted: weight_note.is_some(), weight_note, options: opts.clone(), leagues, respondents })
     }
