@@ -353,6 +353,9 @@ pub fn batched_input(input: &InputArgs) -> Result<Option<(Survey, Vec<PathBuf>, 
         say!("{size}{why}：需要把全部答卷同时放在内存中计算，内存占用随答卷数增长");
         return Ok(None);
     }
+    if forced.is_none() {
+        say!("答卷约 {rows} 份：按每批 {BATCH_ROWS} 份分批统计（数字与一次算完相同，内存不随份数增长）");
+    }
     Ok(Some((survey, files, forced.unwrap_or(BATCH_ROWS))))
 }
 
