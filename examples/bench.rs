@@ -183,23 +183,20 @@ fn large(root: &Path, bin: &Path, me: &Path, survey: &Path, tmp: &Path, runs: us
             println!("{part} {label:<30}: {:>7.3} s   peak {:>6.0} MB   diaoyan / this = {:.2}", t.as_secs_f64(), mb_(m), td.as_secs_f64() / t.as_secs_f64());
         }
     }
-    // (h3) the 1M rows as a GBK CSV with every field quoted (polars reads only UTF-8).
-    let gbk = root.join("bench/data/wjx_1000000_gbk.csv");
-    if gbk.exists() {
-        let d: Vec<_> = (0..runs).map(|_| measure(Command::new(bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(survey).arg(&gbk).arg("-o").arg(tmp.join("report_1m_gbk")))).collect();
+    // (h3) the 1M rows as a GBK CSV with every field quoted (polars reads only UTF-8), and
+    // (j) ten million rows as Parquet (targets: under a minute, at most 2 GB): diaoyan alone.
+    for (part, file, label, targets, make) in [
+        ("(h3)", "wjx_1000000_gbk.csv", "1M rows, GBK quoted CSV", "target <= 1024 MB", "csv 1000000 gbk"),
+        ("(j) ", "wjx_10000000.parquet", "10M rows, parquet", "targets: < 60 s, <= 2048 MB", "parquet 10000000"),
+    ] {
+        let input = root.join("bench/data").join(file);
+        if !input.exists() {
+            println!("{part} skipped: run `cargo run --release --example gen_bench -- {make}`");
+            continue;
+        }
+        let d: Vec<_> = (0..runs).map(|_| measure(Command::new(bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(survey).arg(&input).arg("-o").arg(tmp.join("report_large")))).collect();
         let (t, m) = median(d);
-        println!("(h3) report, 1M rows, GBK quoted CSV: {:>7.3} s   peak {:>6.0} MB   (target <= 1024 MB)", t.as_secs_f64(), mb_(m));
-    } else {
-        println!("(h3) skipped: run `cargo run --release --example gen_bench -- csv 1000000 gbk`");
-    }
-    // (j) ten million rows as Parquet: targets under a minute and at most 2 GB.
-    let ten = root.join("bench/data/wjx_10000000.parquet");
-    if ten.exists() {
-        let d: Vec<_> = (0..runs).map(|_| measure(Command::new(bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(survey).arg(&ten).arg("-o").arg(tmp.join("report_10m")))).collect();
-        let (t, m) = median(d);
-        println!("(j)  report, 10M rows, parquet : {:>7.3} s   peak {:>6.0} MB   (targets: < 60 s, <= 2048 MB)", t.as_secs_f64(), mb_(m));
-    } else {
-        println!("(j)  skipped: run `cargo run --release --example gen_bench -- parquet 10000000`");
+        println!("{part} report, {label}: {:>7.3} s   peak {:>6.0} MB   ({targets})", t.as_secs_f64(), mb_(m));
     }
     let units = root.join("bench/data/units");
     if units.is_dir() {

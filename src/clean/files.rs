@@ -34,16 +34,12 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
     };
     let mut fc = FileCtx::new(survey, schema, options, &matcher, path, wave);
     let file = fc.file.clone();
-    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
-    // Parquet is always read in slices; large .xlsx and CSV files too.
-    let big_xlsx = ext.as_deref() == Some("parquet")
-        || (matches!(ext.as_deref(), Some("xlsx" | "xlsm" | "csv" | "txt")) && std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false));
+    let streams = streamed(path, opts);
     let mut report = FileReport::new(path);
     report.wave = fc.wave.clone();
     let fail = |msg: String, problem: Problem| Issue::for_file(file.clone(), msg, problem, Action::FileSkipped);
-    let by_batches = emit.is_some() && matches!(ext.as_deref(), Some("parquet" | "csv" | "txt"));
     let streamed = match emit {
-        Some((limit, emit)) if by_batches && big_xlsx && pre.is_none() => {
+        Some((limit, emit)) if in_batches(path, opts) && pre.is_none() => {
             // Rows handed over cannot be taken back: a file that breaks off is reported with
             // the rows read before, not read again.
             let (mut read, mut sheets) = (0usize, Vec::new());
@@ -69,7 +65,7 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
                 }
             }
         }
-        _ if big_xlsx && pre.is_none() => import_streaming(&fc, path),
+        _ if streams && pre.is_none() => import_streaming(&fc, path),
         _ => None,
     };
     let results: SheetResults = match streamed {
@@ -120,6 +116,23 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
     };
     let (parts, issues) = file_parts(results, &mut report);
     (parts, report, issues)
+}
+
+/// Whether a file is parsed while it is read: every Parquet file; .xlsx and CSV files from
+/// `stream_bytes` on.
+fn streamed(path: &Path, opts: &ImportOptions) -> bool {
+    match ingest::ext_of(path).as_deref() {
+        Some("parquet") => true,
+        Some("xlsx" | "xlsm" | "csv" | "txt") => std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// Whether a file's rows can be handed on a batch at a time while it is read: a streamed
+/// CSV or Parquet file (an .xlsx may have merged cells or be a template, which are known
+/// only once it is read).
+pub(super) fn in_batches(path: &Path, opts: &ImportOptions) -> bool {
+    matches!(ingest::ext_of(path).as_deref(), Some("parquet" | "csv" | "txt")) && streamed(path, opts)
 }
 
 /// The parts of one file's parsed sheets, with the report filled in and the ledger

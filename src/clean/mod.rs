@@ -124,6 +124,11 @@ impl Import {
     pub fn failed_files(&self) -> usize {
         self.files.iter().filter(|f| f.error.is_some()).count()
     }
+    /// Whether nothing at all was imported: every file failed and no row was read (a file
+    /// that broke off after some batches still gave those rows).
+    pub fn nothing_imported(&self) -> bool {
+        self.failed_files() == self.files.len() && self.rows_read == 0
+    }
     /// Where every column of every file went, in input order.
     pub fn column_map(&self) -> Vec<ledger::ColumnMap> {
         self.files.iter().flat_map(|f| f.columns.iter().cloned()).collect()
@@ -228,10 +233,7 @@ pub fn import_in_batches(survey: &Survey, paths: &[PathBuf], opts: &ImportOption
             sink(frame);
         }
     };
-    let streamed = |p: &Path| {
-        let ext = p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
-        ext.as_deref() == Some("parquet") || (matches!(ext.as_deref(), Some("csv" | "txt")) && std::fs::metadata(p).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false))
-    };
+    let streamed = |p: &Path| files::in_batches(p, opts);
     let mut k = 0;
     while k < paths.len() {
         let p = &paths[k];

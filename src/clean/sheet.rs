@@ -248,10 +248,17 @@ impl Prepared<'_> {
             p.header_row = ctx.layout.header_row;
             parts.push(p);
         }
-        let mut issues = self.header_issues;
-        issues.append(&mut parts[0].issues);
-        parts[0].issues = issues;
-        (parts, self.info)
+        let mut prep = self;
+        prep.lead(&mut parts[0]);
+        (parts, prep.info)
+    }
+
+    /// Puts the sheet's entries so far (header, malformed records) before the entries of
+    /// `first`, the first part of the rows handed on (all of them, or a batch).
+    pub(super) fn lead(&mut self, first: &mut Part) {
+        let mut issues = std::mem::take(&mut self.header_issues);
+        issues.append(&mut first.issues);
+        first.issues = issues;
     }
 }
 

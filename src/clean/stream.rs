@@ -43,7 +43,7 @@ pub(super) fn stream_file<T>(path: &Path, work: impl FnOnce(std::sync::mpsc::Rec
     let (tx, rx) = std::sync::mpsc::sync_channel::<ingest::Chunk>(4);
     let (merges, out) = std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
-            let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+            let ext = ingest::ext_of(path);
             // A send fails only when `work` has stopped taking chunks.
             let send = |c| {
                 let _ = tx.send(c);
@@ -101,10 +101,7 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
         if let Some((limit, emit)) = emit.as_mut() {
             if parts.iter().map(|p| p.len()).sum::<usize>() >= *limit {
                 let mut out = std::mem::take(parts);
-                // The sheet's entries so far (header, malformed records) go with these rows.
-                let mut issues = std::mem::take(&mut p.header_issues);
-                issues.append(&mut out[0].issues);
-                out[0].issues = issues;
+                p.lead(&mut out[0]);
                 emit(out);
             }
         }

@@ -28,7 +28,7 @@ pub fn run(a: Args) -> Result<i32> {
     let (survey, imp) = super::load_and_import(&a.input)?;
     let output = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)).join("clean.csv"));
     let issues_path = output.with_file_name("issues.csv");
-    if imp.failed_files() == imp.files.len() {
+    if imp.nothing_imported() {
         super::say!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);
     }

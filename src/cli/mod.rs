@@ -303,29 +303,31 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
         }
     };
     let opts = ImportOptions { wave, ..ImportOptions::default() };
-    let bar = progress_bar(&files);
+    let imp = with_progress(&files, |progress| import_preloaded(&survey, &files, preloaded, &opts, progress));
+    Ok((survey, imp))
+}
+
+/// Runs an import with a progress bar over the files (when there are many or they are
+/// large), then says which files could not be read.
+fn with_progress(files: &[PathBuf], import: impl FnOnce(&(dyn Fn(&Path) + Sync)) -> Import) -> Import {
+    let total_bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let bar = (files.len() > 10 || total_bytes > 5_000_000).then(|| {
+        let b = ProgressBar::new(files.len() as u64);
+        b.set_style(ProgressStyle::with_template("{spinner} 正在读取 [{bar:30}] {pos}/{len} 个文件").unwrap().progress_chars("=> "));
+        b.enable_steady_tick(std::time::Duration::from_millis(200));
+        b
+    });
     let progress = |_: &Path| {
         if let Some(b) = &bar {
             b.inc(1);
         }
     };
-    let imp = import_preloaded(&survey, &files, preloaded, &opts, &progress);
+    let imp = import(&progress);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     report_files(&imp);
-    Ok((survey, imp))
-}
-
-/// A progress bar over the files, when there are many or they are large.
-fn progress_bar(files: &[PathBuf]) -> Option<ProgressBar> {
-    let total_bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
-    (files.len() > 10 || total_bytes > 5_000_000).then(|| {
-        let b = ProgressBar::new(files.len() as u64);
-        b.set_style(ProgressStyle::with_template("{spinner} 正在读取 [{bar:30}] {pos}/{len} 个文件").unwrap().progress_chars("=> "));
-        b.enable_steady_tick(std::time::Duration::from_millis(200));
-        b
-    })
+    imp
 }
 
 /// Rows per batch of a report taken a batch at a time.
@@ -362,18 +364,7 @@ pub fn batched_input(input: &InputArgs) -> Result<Option<(Survey, Vec<PathBuf>, 
 /// Imports the files a batch of rows at a time ([`diaoyan::clean::import_in_batches`]).
 pub fn import_batched(survey: &Survey, files: &[PathBuf], wave: Option<String>, batch_rows: usize, sink: &mut dyn FnMut(polars::prelude::DataFrame)) -> Import {
     let opts = ImportOptions { wave, ..ImportOptions::default() };
-    let bar = progress_bar(files);
-    let progress = |_: &Path| {
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-    };
-    let imp = diaoyan::clean::import_in_batches(survey, files, &opts, batch_rows, &progress, sink);
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    report_files(&imp);
-    imp
+    with_progress(files, |progress| diaoyan::clean::import_in_batches(survey, files, &opts, batch_rows, progress, sink))
 }
 
 /// Unreadable files, duplicates and unknown columns, on stderr.

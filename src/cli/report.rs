@@ -194,7 +194,7 @@ struct Computed {
 /// The ordinary report: every response in one table. `None` when no file could be imported.
 fn whole(cfg: &Config) -> Result<Option<Computed>> {
     let (survey, imp) = super::load_and_import(&cfg.input)?;
-    if imp.failed_files() == imp.files.len() {
+    if imp.nothing_imported() {
         return Ok(None);
     }
     let banners = Banner::parse_all(if cfg.banners.is_empty() { &survey.banners } else { &cfg.banners }, &survey);
@@ -219,53 +219,36 @@ fn batched(cfg: &Config, survey: Survey, files: &[PathBuf], batch_rows: usize) -
     }
     // Batches are tallied on a thread of their own while the next one is read and parsed
     // (one batch waits at most).
-    let (imp, failed, covered, tallies) = std::thread::scope(|scope| {
+    let (imp, failed, tallies) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<DataFrame>(1);
         let (survey, banners) = (&survey, &banners);
         let tallier = scope.spawn(move || {
             let mut tallies = Tallies::new(survey, banners, cfg.weight.as_deref(), &cfg.stats);
+            if let Some(f) = &cfg.filter {
+                tallies = tallies.with_filter(&f.column, &f.values);
+            }
+            // The first error stops the tallying; later batches are only taken off the channel.
             let mut failed: Option<diaoyan::stats::StatsError> = None;
-            let mut covered = 0usize;
             for df in rx {
-                if failed.is_some() {
-                    continue;
-                }
-                let df = match &cfg.filter {
-                    Some(f) => match diaoyan::stats::filter(survey, &df, &f.column, &f.values) {
-                        // A batch with none of the subset adds nothing (an empty subset is refused at the end).
-                        Ok(d) if d.height() == 0 => continue,
-                        Ok(d) => d,
-                        Err(e) => {
-                            failed = Some(e);
-                            continue;
-                        }
-                    },
-                    None => df,
-                };
-                covered += df.height();
-                if let Err(e) = tallies.add(&df) {
-                    failed = Some(e);
+                if failed.is_none() {
+                    failed = tallies.add(&df).err();
                 }
             }
-            (failed, covered, tallies)
+            (failed, tallies)
         });
         let imp = super::import_batched(survey, files, cfg.input.wave.clone(), batch_rows, &mut |df| {
             // The tallying thread stops taking batches only when it has ended (by a defect).
             let _ = tx.send(df);
         });
         drop(tx);
-        let (failed, covered, tallies) = tallier.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (imp, failed, covered, tallies)
+        let (failed, tallies) = tallier.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (imp, failed, tallies)
     });
-    // A file that broke off after some batches still gave those rows.
-    if imp.failed_files() == imp.files.len() && imp.rows_read == 0 {
+    if imp.nothing_imported() {
         return Ok(None);
     }
     if let Some(e) = failed {
         return Err(e.into());
-    }
-    if let (Some(f), 0) = (&cfg.filter, covered) {
-        return Err(diaoyan::stats::StatsError::EmptySubset(format!("{}={}", f.column, f.values.join("|"))).into());
     }
     let results = tallies.finish(Vec::new())?;
     Ok(Some(Computed { survey, imp, data: None, banners, results }))

@@ -78,8 +78,7 @@ pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv", "txt", "p
 /// CSV's size over the length of its first lines; 0 for workbooks (a sheet holds at most
 /// 1,048,576 rows, and they are read whole).
 pub fn estimated_rows(path: &Path) -> usize {
-    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
-    match ext.as_deref() {
+    match ext_of(path).as_deref() {
         Some("parquet") => parquet::count_rows(path).unwrap_or(0),
         Some("csv" | "txt") => {
             use std::io::Read;
@@ -100,7 +99,8 @@ pub fn is_supported(path: &Path) -> bool {
     ext_of(path).map(|e| EXTENSIONS.contains(&e.as_str())).unwrap_or(false)
 }
 
-fn ext_of(path: &Path) -> Option<String> {
+/// A file's extension, lower case.
+pub fn ext_of(path: &Path) -> Option<String> {
     path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase())
 }
 

@@ -225,7 +225,7 @@ pub fn subset(survey: &Survey, df: &DataFrame, col: &str, values: &[String]) -> 
 }
 
 /// [`subset`], which may be empty (a batch of rows may hold none of the subset).
-pub fn filter(survey: &Survey, df: &DataFrame, col: &str, values: &[String]) -> Result<DataFrame, StatsError> {
+pub(crate) fn filter(survey: &Survey, df: &DataFrame, col: &str, values: &[String]) -> Result<DataFrame, StatsError> {
     let vals = texts(survey, df, col).ok_or_else(|| StatsError::UnknownFilter(col.to_string()))?;
     // `5` and `5.0` are the same number: numeric columns compare as numbers.
     // A selected option (true) is also `1` or `是`.

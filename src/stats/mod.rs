@@ -24,7 +24,7 @@ pub mod weights;
 use polars::prelude::*;
 
 use crate::survey::Survey;
-pub use codes::{filter, subset};
+pub use codes::subset;
 pub use model::{BaseFlag, Banner, Breakdown, Cell, Measure, Results, Row, Scope, Table, OVERALL, TOTAL};
 use table::{Columns, TableJob};
 pub use weights::{cell_weights, effective_base, weights};
@@ -124,6 +124,8 @@ pub struct Tallies<'a> {
     weighted: bool,
     weight_sum: f64,
     rows: usize,
+    /// `--where`: only rows whose column equals one of the values are added.
+    filter: Option<(&'a str, &'a [String])>,
 }
 
 impl<'a> Tallies<'a> {
@@ -139,7 +141,15 @@ impl<'a> Tallies<'a> {
             weighted: false,
             weight_sum: 0.0,
             rows: 0,
+            filter: None,
         }
+    }
+
+    /// Adds only the rows whose column `col` equals one of `values` (`--where` over data
+    /// that comes a batch at a time; a subset found in no batch is refused at the end).
+    pub fn with_filter(mut self, col: &'a str, values: &'a [String]) -> Tallies<'a> {
+        self.filter = Some((col, values));
+        self
     }
 
     /// The waves seen, in order (one unnamed wave when there is none).
@@ -155,6 +165,18 @@ impl<'a> Tallies<'a> {
     /// wave as an index into the waves of `df` (in order).
     pub fn add(&mut self, df: &DataFrame) -> Result<(Vec<f64>, Vec<u32>), StatsError> {
         let survey = self.survey;
+        let subset;
+        let df = match self.filter {
+            Some((col, values)) => {
+                subset = codes::filter(survey, df, col, values)?;
+                // A batch with none of the subset adds nothing.
+                if subset.height() == 0 {
+                    return Ok(Default::default());
+                }
+                &subset
+            }
+            None => df,
+        };
         let n = df.height();
         let w: Vec<f64> = match (self.weight, &survey.weighting) {
             (Some(c), _) => weights::values(survey, df, c)?,
@@ -253,6 +275,9 @@ impl<'a> Tallies<'a> {
 
     /// The figures of every table, in the order of the output.
     pub fn finish(self, leagues: Vec<league::League>) -> Result<Results, StatsError> {
+        if let (Some((col, values)), 0) = (self.filter, self.rows) {
+            return Err(StatsError::EmptySubset(format!("{col}={}", values.join("|"))));
+        }
         if let Some(c) = self.weight {
             if self.rows > 0 && self.weight_sum == 0.0 {
                 return Err(StatsError::ZeroWeights(c.to_string()));

@@ -6,9 +6,9 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 use super::style::{Put, Styles, Widths};
 use super::MAX_DATA_ROWS;
 
-/// A plain list sheet (the ledger, the column map): a header row and text rows.
-/// A list of entries, one row each; beyond [`MAX_DATA_ROWS`] of them the rest are only
-/// counted (a sheet holds at most 1,048,576 rows): `full` names the file listing them all.
+/// A plain list sheet (the ledger, the column map): a header row and a text row per entry;
+/// beyond [`MAX_DATA_ROWS`] entries the rest are only counted (a sheet holds at most
+/// 1,048,576 rows), and `full` names the file listing them all.
 pub(super) fn ledger<const N: usize>(ws: &mut Worksheet, st: &Styles, headers: &[&str; N], rows: impl ExactSizeIterator<Item = [String; N]>, empty: &str, full: &str) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
     for (c, h) in headers.iter().enumerate() {
