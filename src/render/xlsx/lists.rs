@@ -44,7 +44,8 @@ pub(super) fn cleaned(ws: &mut Worksheet, st: &Styles, survey: &crate::survey::S
         widths.see(c as u16, name.as_str(), 30.0);
     }
     if n > MAX_DATA_ROWS || df.height() != n {
-        ws.put_fmt(1, 0, format!("共 {n} 行，超过 {MAX_DATA_ROWS} 行不写入工作簿；完整数据请用 diaoyan import … -o 清洗数据.csv 导出"), &st.note)?;
+        let why = if n > MAX_DATA_ROWS { format!("超过 {MAX_DATA_ROWS} 行") } else { "分批统计".to_string() };
+        ws.put_fmt(1, 0, format!("共 {n} 行，{why}不写入工作簿；完整数据请用 diaoyan import … -o 清洗数据.csv 导出"), &st.note)?;
         return widths.apply(ws);
     }
     let df = &crate::clean::readable(survey, df);
