@@ -125,6 +125,15 @@ fn exec(ext: &str, data: &[u8], path: &Path, survey: &diaoyan::survey::Survey) -
             return;
         }
         let _ = diaoyan::ingest::read_file(path);
+        // The faster .xlsx reader gives calamine's cells or leaves the file to calamine. (It
+        // may read a file whose styles calamine refuses: not a difference in any cell.)
+        if ext == "xlsx" {
+            if let Some(Err(e)) = diaoyan::ingest::fast_xlsx_agrees(path) {
+                if !e.starts_with("Ok(\"read\") / calamine Err") {
+                    panic!("the faster .xlsx reader differs from calamine: {e}");
+                }
+            }
+        }
         let imp = diaoyan::clean::import(survey, &[path.to_path_buf()], &Default::default(), &|_| {});
         let _ = diaoyan::stats::compute(survey, &imp.frame, &diaoyan::stats::Banner::parse_all(&survey.banners, survey), None, &Default::default());
     }));
@@ -149,6 +158,13 @@ fn main() {
                 let m = mutant(&mut rng, ext, &seed);
                 std::fs::write(out.join(format!("bad_{ext}_{k:02}.{ext}")), m).unwrap();
             }
+        }
+        return;
+    }
+    if args.get(1).map(|s| s.as_str()) == Some("agree") {
+        // `-- agree FILE.xlsx ...`: the faster .xlsx reader against calamine, file by file.
+        for f in &args[2..] {
+            println!("{f}: {:?}", diaoyan::ingest::fast_xlsx_agrees(Path::new(f)));
         }
         return;
     }

@@ -270,7 +270,13 @@ pub(super) fn check_xlsx(path: &Path) -> Result<(), ReadError> {
     let size = f.size();
     let mut head = Vec::with_capacity(4096);
     let _ = f.take(4096).read_to_end(&mut head);
-    let head = String::from_utf8_lossy(&head);
+    sst_claims(&head, size, sheet_bytes)
+}
+
+/// The counts the shared strings part (`head`: its start; `size`: its inflated size)
+/// claims, against what the part and the sheets (`sheet_bytes` in all) can hold.
+pub(super) fn sst_claims(head: &[u8], size: u64, sheet_bytes: u64) -> Result<(), ReadError> {
+    let head = String::from_utf8_lossy(&head[..head.len().min(4096)]);
     let claim = |attr: &str| -> Option<u64> {
         let i = head.find(&format!(" {attr}=\""))? + attr.len() + 3;
         head[i..].split('"').next()?.parse().ok()

@@ -14,6 +14,7 @@ mod ods_merge;
 pub mod parquet;
 pub mod platform;
 mod xlsx;
+mod xlsx_fast;
 
 use calamine::{open_workbook_auto, Data, Range, Reader, Sheets};
 use std::collections::HashMap;
@@ -126,6 +127,31 @@ pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
         return Err(ReadError::Empty);
     }
     Ok(Workbook { path: path.to_path_buf(), sheets })
+}
+
+/// For tests and the fuzzer: `None` when the faster .xlsx reader leaves `path` to calamine;
+/// otherwise whether what it reads is exactly what calamine reads (`Err` says how not).
+#[doc(hidden)]
+pub fn fast_xlsx_agrees(path: &Path) -> Option<Result<(), String>> {
+    xlsx_fast::read(path)?;
+    let fast = read_file(path);
+    // Watched, the file is read by calamine.
+    let slow = read_file_observed(path, Some(&mut |_, _| {}));
+    Some(match (fast, slow) {
+        (Ok(a), Ok(b)) => {
+            let names = |w: &Workbook| w.sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+            if names(&a) != names(&b) {
+                Err(format!("sheets {:?} / calamine {:?}", names(&a), names(&b)))
+            } else if let Some((x, y)) = a.sheets.iter().zip(&b.sheets).find(|(x, y)| x.cells != y.cells) {
+                let cells = |r: &Range<Data>| r.cells().filter(|c| !matches!(c.2, Data::Empty)).map(|(r, c, d)| format!("{r},{c}={d:?}")).take(8).collect::<Vec<_>>();
+                Err(format!("sheet {}: {:?} {:?}\n/ calamine {:?} {:?}", x.name, x.cells.start(), cells(&x.cells), y.cells.start(), cells(&y.cells)))
+            } else {
+                Ok(())
+            }
+        }
+        (Err(a), Err(b)) if a.to_string() == b.to_string() => Ok(()),
+        (a, b) => Err(format!("{:?} / calamine {:?}", a.map(|_| "read"), b.map(|_| "read"))),
+    })
 }
 
 fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
