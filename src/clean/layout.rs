@@ -254,17 +254,20 @@ pub fn map_row(m: &Matcher, cells: &Range<Data>, row: u32) -> Vec<Column> {
 
 /// The roles of a row's cells, remembered by (text, role of the cell before) in `seen`:
 /// the rows searched for a header are mostly answers that repeat.
-fn roles_of_row(m: &Matcher, cells: &Range<Data>, row: u32, seen: &mut rustc_hash::FxHashMap<(String, Role), Role>) -> Vec<Column> {
+fn roles_of_row(m: &Matcher, cells: &Range<Data>, row: u32, seen: &mut rustc_hash::FxHashMap<String, Vec<(Role, Role)>>) -> Vec<Column> {
     let (Some(start), Some(end)) = (cells.start(), cells.end()) else { return vec![] };
     let mut prev = Role::Unknown;
     let mut out = Vec::new();
     for c in start.1..=end.1 {
         let header = cells.get_value((row, c)).map(cell_text).unwrap_or_default();
-        let role = match seen.get(&(header.clone(), prev)) {
-            Some(r) => *r,
+        // The role of a text after the role `prev` (a header's role may depend on the
+        // column before it), worked out once per sheet.
+        let known = seen.get(header.as_str()).and_then(|v| v.iter().find(|(p, _)| *p == prev)).map(|(_, r)| *r);
+        let role = match known {
+            Some(r) => r,
             None => {
                 let r = m.role(&header, prev);
-                seen.insert((header.clone(), prev), r);
+                seen.entry(header.clone()).or_default().push((prev, r));
                 r
             }
         };

@@ -622,6 +622,20 @@ fn shared_strings(x: &[u8]) -> Option<Vec<String>> {
         return Some(out);
     }
     loop {
+        // Most strings are `<si><t>..</t></si>`: read at once (as the general path would).
+        if x.get(s.i..s.i + 7) == Some(b"<si><t>") {
+            let ts = s.i + 7;
+            let te = ts + find(b'<', &x[ts..])?;
+            if x.get(te..te + 9) == Some(b"</t></si>") && !x[ts..te].iter().any(|b| matches!(b, b'&' | b'\r')) {
+                let v = std::str::from_utf8(&x[ts..te]).ok()?.trim_matches([' ', '\t', '\r', '\n']);
+                if v.contains("_x") {
+                    return None;
+                }
+                out.push(v.to_string());
+                s.i = te + 9;
+                continue;
+            }
+        }
         let (_, tag) = s.tag()?;
         match tag.name {
             b"si" if tag.empty => out.push(String::new()),
@@ -693,6 +707,19 @@ fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
     let mut depth = 0usize;
     if !sd.empty {
         loop {
+            // Most cells are `<c r=".." s=".." t=".."><v>..</v></c>`: read at once. Anything
+            // else, the general path below.
+            if let Some((pos, style, typ, raw, next)) = plain_cell(x, s.i) {
+                if typ.is_some_and(|t| t.contains(&b'&')) || style.is_some_and(|t| t.contains(&b'&')) {
+                    return None;
+                }
+                let value = v_value(raw, style, typ, ctx, &mut text)?;
+                if !matches!(value, Data::Empty) {
+                    cells.push(Cell::new(pos, value));
+                }
+                s.i = next;
+                continue;
+            }
             let (_, tag) = s.tag()?;
             match tag.name {
                 // calamine reads a row's number (unused when every cell has its
@@ -813,6 +840,69 @@ fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
         }
     }
     Some((cells, merges))
+}
+
+/// A cell of the plain form `<c r=".." [s=".."] [t=".."] [other="..".]><v>..</v></c>` at
+/// `i`, exactly: its position, style, type, raw value and where it ends; `None` for any
+/// other form (which the general path reads, or refuses, the same way).
+#[allow(clippy::type_complexity)]
+fn plain_cell(x: &[u8], i: usize) -> Option<((u32, u32), Option<&[u8]>, Option<&[u8]>, &[u8], usize)> {
+    if x.get(i..i + 3)? != b"<c " {
+        return None;
+    }
+    let (mut r, mut style, mut typ) = (None, None, None);
+    let mut k = i + 3;
+    loop {
+        while *x.get(k)? == b' ' {
+            k += 1;
+        }
+        if x[k] == b'>' {
+            k += 1;
+            break;
+        }
+        let ks = k;
+        while x.get(k)?.is_ascii_alphanumeric() || matches!(x[k], b':' | b'_' | b'-') {
+            k += 1;
+        }
+        if k == ks || x[k] != b'=' {
+            return None;
+        }
+        let key = &x[ks..k];
+        let q = *x.get(k + 1)?;
+        if q != b'"' && q != b'\'' {
+            return None;
+        }
+        let vs = k + 2;
+        let mut e = vs;
+        while *x.get(e)? != q {
+            if x[e] == b'<' {
+                return None;
+            }
+            e += 1;
+        }
+        let slot = match key {
+            b"r" => &mut r,
+            b"s" => &mut style,
+            b"t" => &mut typ,
+            _ => &mut None,
+        };
+        if slot.replace(&x[vs..e]).is_some() && matches!(key, b"r" | b"s" | b"t") {
+            return None;
+        }
+        k = e + 1;
+        if !matches!(x.get(k)?, b' ' | b'>') {
+            return None;
+        }
+    }
+    if x.get(k..k + 3)? != b"<v>" {
+        return None;
+    }
+    let vs = k + 3;
+    let ve = vs + find(b'<', x.get(vs..)?)?;
+    if x.get(ve..ve + 8)? != b"</v></c>" {
+        return None;
+    }
+    Some((cell_ref(r?)?, style, typ, &x[vs..ve], ve + 8))
 }
 
 /// The value of a `<v>` as calamine's `read_v` makes it, given the cell's style and type.

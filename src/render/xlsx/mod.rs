@@ -50,6 +50,7 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
     let st = style::Styles::new();
     let r = &rep.results;
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(1);
     let mut taken = Vec::new();
     let ws = wb.add_worksheet();
     overview::overview(ws, &mut taken, &st, rep)?;
