@@ -112,23 +112,46 @@ pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_nam
             continue;
         }
         let (mut total, mut ints, mut letters) = (0usize, 0usize, 0usize);
+        // What a cell is: an option's text, an integer, option letters, or something else
+        // (worked out once per distinct text of the column: answers repeat).
+        #[derive(Clone, Copy)]
+        enum Look {
+            Option,
+            Int,
+            Letters,
+            Other,
+        }
+        let look = |d: &Data| {
+            if matches!(d, Data::String(s) if options[qi].by_text(s).is_some()) {
+                Look::Option
+            } else if ingest::cells::int_of(d).is_some() {
+                Look::Int
+            } else if let Data::String(s) = d {
+                let t = crate::text::norm_cow(s);
+                if !t.is_empty() && t.chars().all(|ch| ch.is_ascii_lowercase() || matches!(ch, '、' | ',' | '，' | ';' | '；' | '/')) {
+                    Look::Letters
+                } else {
+                    Look::Other
+                }
+            } else {
+                Look::Other
+            }
+        };
+        let mut seen: rustc_hash::FxHashMap<&str, Look> = Default::default();
         for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
             let Some(d) = cells.get_value((r, c.col)) else { continue };
             if ingest::cells::blank(d).is_some() {
                 continue;
             }
             total += 1;
-            let is_option = matches!(d, Data::String(s) if options[qi].by_text(s).is_some());
-            if is_option {
-                continue;
-            }
-            if ingest::cells::int_of(d).is_some() {
-                ints += 1;
-            } else if let Data::String(s) = d {
-                let t = crate::text::norm_cow(s);
-                if !t.is_empty() && t.chars().all(|ch| ch.is_ascii_lowercase() || "、,，;；/".contains(ch)) {
-                    letters += 1;
-                }
+            let class = match d {
+                Data::String(s) => *seen.entry(s.as_str()).or_insert_with(|| look(d)),
+                _ => look(d),
+            };
+            match class {
+                Look::Int => ints += 1,
+                Look::Letters => letters += 1,
+                Look::Option | Look::Other => {}
             }
         }
         let mostly_ints = total > 0 && ints * 10 >= total * 9;

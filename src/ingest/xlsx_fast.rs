@@ -76,7 +76,7 @@ pub(super) fn read(path: &Path) -> Option<Vec<FastSheet>> {
 
 /// A part of the package, inflated: `Some(None)` when absent, `None` when it cannot be read
 /// here (damaged, too large: calamine decides).
-fn part<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option<Option<Vec<u8>>> {
+fn part<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option<Option<Buf>> {
     shielded(|| part_unshielded(zip, name))
 }
 
@@ -87,7 +87,46 @@ fn shielded<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok().flatten()
 }
 
-fn part_unshielded<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option<Option<Vec<u8>>> {
+/// An inflated part, whose memory goes back to this thread's pool when dropped (files are
+/// read many after another on each thread: fresh pages for every part cost more than the
+/// parsing of a small one).
+struct Buf(Vec<u8>);
+
+thread_local! {
+    static POOL: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Buf {
+    fn with_capacity(n: usize) -> Buf {
+        let mut v = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+        v.clear();
+        v.reserve(n);
+        Buf(v)
+    }
+}
+
+impl Drop for Buf {
+    fn drop(&mut self) {
+        let v = std::mem::take(&mut self.0);
+        if v.capacity() <= 16 << 20 {
+            POOL.with(|p| {
+                let mut p = p.borrow_mut();
+                if p.len() < 4 {
+                    p.push(v);
+                }
+            });
+        }
+    }
+}
+
+impl std::ops::Deref for Buf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+fn part_unshielded<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option<Option<Buf>> {
     let f = match zip.by_name(name) {
         Ok(f) => f,
         Err(zip::result::ZipError::FileNotFound) => return Some(None),
@@ -96,8 +135,8 @@ fn part_unshielded<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, name: 
     if f.size() > MAX_PART {
         return None;
     }
-    let mut v = Vec::with_capacity(f.size() as usize);
-    f.take(MAX_PART + 1).read_to_end(&mut v).ok()?;
+    let mut v = Buf::with_capacity(f.size() as usize);
+    f.take(MAX_PART + 1).read_to_end(&mut v.0).ok()?;
     if v.len() as u64 > MAX_PART {
         return None;
     }
