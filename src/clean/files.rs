@@ -20,10 +20,10 @@ use crate::survey::Survey;
 /// inference), so that it is not read twice.
 /// With `emit`, a CSV or Parquet file hands its rows over as they are parsed (a batch at
 /// a time) and returns only the last ones.
-pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options], path: &Path, opts: &ImportOptions, pre: Option<ingest::Workbook>, emit: Option<Emit>) -> (Vec<Part>, FileReport, Vec<Issue>) {
+pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options], roles: &super::layout::RoleCache, path: &Path, opts: &ImportOptions, pre: Option<ingest::Workbook>, emit: Option<Emit>) -> (Vec<Part>, FileReport, Vec<Issue>) {
     let wave = opts.wave.clone().or_else(|| wave_from_path(path));
     let w = wave.as_deref().unwrap_or("");
-    let matcher = Matcher::new(survey, w);
+    let matcher = Matcher::new(survey, w).with_roles(roles);
     // A wave whose questionnaire differed: its own option names too.
     let own: Vec<Options>;
     let options = if survey.differs_in(w) {

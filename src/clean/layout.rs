@@ -64,8 +64,18 @@ pub struct Layout {
 }
 
 /// Lookup tables built once per survey.
+type RoleMap = rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, Vec<(Role, Role)>>>;
+
+/// The roles of header texts (per wave, text, and the role of the column before) worked
+/// out so far in one import, shared by its files and threads.
+#[derive(Default)]
+pub struct RoleCache(std::sync::Mutex<RoleMap>);
+
 pub struct Matcher<'a> {
     survey: &'a Survey,
+    wave: String,
+    /// Roles already worked out by other files of the same import.
+    roles: Option<&'a RoleCache>,
     by_text: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
     /// Question number in the headers of this wave (`5、…`, `第5题(…)`).
@@ -106,7 +116,27 @@ impl<'a> Matcher<'a> {
             .as_ref()
             .filter(|u| survey.question(u).is_none())
             .map(|u| norm(u));
-        Matcher { survey, by_text, by_id, by_number, unit_column }
+        Matcher { survey, wave: wave.to_string(), roles: None, by_text, by_id, by_number, unit_column }
+    }
+
+    /// Shares the roles it works out with the other files of an import.
+    pub fn with_roles(mut self, roles: &'a RoleCache) -> Self {
+        self.roles = Some(roles);
+        self
+    }
+
+    /// [`Matcher::role`], looked up first among those other files of the import worked out
+    /// (a role depends only on the survey, the wave, the text and `prev`).
+    fn known_role(&self, header: &str, prev: Role) -> Role {
+        let Some(cache) = self.roles else { return self.role(header, prev) };
+        let lookup = |c: &RoleMap| c.get(&self.wave).and_then(|m| m.get(header)).and_then(|v| v.iter().find(|(p, _)| *p == prev)).map(|(_, r)| *r);
+        if let Some(r) = lookup(&cache.0.lock().unwrap_or_else(|e| e.into_inner())) {
+            return r;
+        }
+        let r = self.role(header, prev);
+        let mut c = cache.0.lock().unwrap_or_else(|e| e.into_inner());
+        c.entry(self.wave.clone()).or_default().entry(header.to_string()).or_default().push((prev, r));
+        r
     }
 
     fn sub_label(&self, qi: usize, label: &str) -> Role {
@@ -266,7 +296,7 @@ fn roles_of_row(m: &Matcher, cells: &Range<Data>, row: u32, seen: &mut rustc_has
         let role = match known {
             Some(r) => r,
             None => {
-                let r = m.role(&header, prev);
+                let r = m.known_role(&header, prev);
                 seen.entry(header.clone()).or_default().push((prev, r));
                 r
             }

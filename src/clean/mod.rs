@@ -187,6 +187,7 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
     };
     let schema = Schema::new(survey);
     let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
+    let roles = layout::RoleCache::default();
     let same = files::identical_files(paths);
     let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths
         .par_iter()
@@ -201,7 +202,7 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
             }
             // A reader that panics on a malformed file is caught where it is called
             // (ingest); a panic here is our own defect and stops the run.
-            let r = files::import_file(survey, &schema, &options, p, opts, take(p), None);
+            let r = files::import_file(survey, &schema, &options, &roles, p, opts, take(p), None);
             progress(p);
             r
         })
@@ -218,6 +219,7 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
 pub fn import_in_batches(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, batch_rows: usize, progress: &(dyn Fn(&Path) + Sync), sink: &mut dyn FnMut(DataFrame)) -> Import {
     let schema = Schema::new(survey);
     let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
+    let roles = layout::RoleCache::default();
     let same = files::identical_files(paths);
     let batch_rows = batch_rows.max(1);
     let mut asm = assemble::Assembler::new(same.iter().filter(|s| s.is_none()).count() > 1);
@@ -244,7 +246,7 @@ pub fn import_in_batches(survey: &Survey, paths: &[PathBuf], opts: &ImportOption
             k += 1;
         } else if streamed(p) {
             let mut emit = |parts: Vec<Part>| push(&mut asm, parts, false);
-            let (parts, report, issues) = files::import_file(survey, &schema, &options, p, opts, None, Some((batch_rows, &mut emit)));
+            let (parts, report, issues) = files::import_file(survey, &schema, &options, &roles, p, opts, None, Some((batch_rows, &mut emit)));
             push(&mut asm, parts, false);
             asm.file(report, issues);
             progress(p);
@@ -255,7 +257,7 @@ pub fn import_in_batches(survey: &Survey, paths: &[PathBuf], opts: &ImportOption
             let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths[k..end]
                 .par_iter()
                 .map(|p| {
-                    let r = files::import_file(survey, &schema, &options, p, opts, None, None);
+                    let r = files::import_file(survey, &schema, &options, &roles, p, opts, None, None);
                     progress(p);
                     r
                 })
