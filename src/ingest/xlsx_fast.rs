@@ -195,13 +195,17 @@ fn decode_attr(v: &str) -> Option<String> {
     quick_xml::escape::unescape(v).ok().map(|c| c.into_owned())
 }
 
-/// Elements of these small parts must carry no namespace prefix (calamine matches local
-/// names; a prefix is rare enough to leave to it).
+/// The local names this module reads in the small parts (relationships, workbook, styles).
+const READ: &[&str] = &["Relationship", "Relationships", "workbook", "sheet", "sheets", "workbookPr", "styleSheet", "numFmt", "numFmts", "cellXfs", "xf"];
+
+/// An element's name as the small parts are read here. calamine matches local names: an
+/// element it reads, written with a namespace prefix, is left to it (`None`); other
+/// prefixed elements (extensions such as LibreOffice's `loext:extCalcPr`) are read by
+/// neither, and keep their full name, which matches nothing here.
 fn plain(name: &str) -> Option<&str> {
-    if name.contains(':') {
-        None
-    } else {
-        Some(name)
+    match name.rsplit_once(':') {
+        Some((_, local)) if READ.contains(&local) => None,
+        _ => Some(name),
     }
 }
 
@@ -452,6 +456,11 @@ impl<'a> Scan<'a> {
         let name = &rest[..name_len];
         let bare = &name[end..];
         if bare.is_empty() || bare.contains(&b':') || matches!(bare[0], b'!' | b'?') {
+            return None;
+        }
+        // A '/' ends the name only as "/>" (an XML reader takes `<a/b …>` for an element
+        // named `a/b`).
+        if rest.get(name_len) == Some(&b'/') && rest.get(name_len + 1) != Some(&b'>') {
             return None;
         }
         // The end of the tag: the first '>' outside quotes (quoted values skipped whole).
@@ -1116,6 +1125,12 @@ mod tests {
             assert_eq!(fast_xlsx_agrees(&p), None, "{what}");
             assert!(super::read(&p).is_none(), "{what}");
         }
+        // An extension element with a prefix (LibreOffice writes `<loext:extCalcPr/>`) is read
+        // past; the same prefix on an element calamine reads is left to it.
+        let p = book(dir.path(), "ext.xlsx", r#"<loext:extCalcPr xmlns:loext="x" stringRefSyntax="CalcA1"/>"#, SST, STYLES, CELLS, empty);
+        assert_eq!(fast_xlsx_agrees(&p), Some(Ok(())));
+        let p = book(dir.path(), "pfx.xlsx", r#"<x:workbookPr xmlns:x="x" date1904="1"/>"#, SST, STYLES, CELLS, empty);
+        assert_eq!(fast_xlsx_agrees(&p), None);
         // Without styles or shared strings at all, and with a date style: still read alike.
         let p = book(dir.path(), "plain.xlsx", "", "", "", r#"<sheetData><row r="1"><c r="A1" s="3"><v>1</v></c><c r="B1" t="str"><v>x</v></c></row></sheetData>"#, empty);
         assert_eq!(fast_xlsx_agrees(&p), Some(Ok(())));
