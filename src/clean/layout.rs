@@ -63,7 +63,6 @@ pub struct Layout {
     pub columns: Vec<Column>,
 }
 
-/// Lookup tables built once per survey.
 type RoleMap = rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, Vec<(Role, Role)>>>;
 
 /// The roles of header texts (per wave, text, and the role of the column before) worked
@@ -71,6 +70,7 @@ type RoleMap = rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, Vec<(
 #[derive(Default)]
 pub struct RoleCache(std::sync::Mutex<RoleMap>);
 
+/// Lookup tables built once per survey and wave.
 pub struct Matcher<'a> {
     survey: &'a Survey,
     wave: String,

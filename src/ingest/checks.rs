@@ -256,21 +256,23 @@ pub(super) fn check_xlsx(path: &Path) -> Result<(), ReadError> {
     use std::io::Read;
     let Ok(file) = std::fs::File::open(path) else { return Ok(()) };
     let Ok(mut zip) = zip::ZipArchive::new(file) else { return Ok(()) };
-    let mut sheet_bytes: u64 = 0;
     for i in 0..zip.len() {
         let Ok(f) = zip.by_index_raw(i) else { continue };
         if f.size() > 4_000_000_000 {
             return Err(ReadError::Oversized(format!("其中 {} 声明解压后有 {} 字节", f.name().unwrap_or_default(), f.size())));
         }
-        if f.name().is_ok_and(|n| n.starts_with("xl/worksheets/")) {
-            sheet_bytes += f.size();
-        }
     }
+    let sheet_bytes = sheet_bytes(&mut zip);
     let Ok(f) = zip.by_name("xl/sharedStrings.xml") else { return Ok(()) };
     let size = f.size();
     let mut head = Vec::with_capacity(4096);
     let _ = f.take(4096).read_to_end(&mut head);
     sst_claims(&head, size, sheet_bytes)
+}
+
+/// The declared inflated size of the worksheet parts of an .xlsx, all together.
+pub(super) fn sheet_bytes<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> u64 {
+    (0..zip.len()).filter_map(|i| zip.by_index_raw(i).ok().filter(|f| f.name().is_ok_and(|n| n.starts_with("xl/worksheets/"))).map(|f| f.size())).sum()
 }
 
 /// The counts the shared strings part (`head`: its start; `size`: its inflated size)

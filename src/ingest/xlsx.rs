@@ -23,18 +23,8 @@ pub fn read_file_observed(path: &Path, observe: Option<&mut dyn FnMut(&str, &[ca
     // Nobody watches: the plain .xlsx most files are is read by the faster reader, which
     // gives the same cells as calamine or leaves the file to it.
     if observe.is_none() && matches!(ext_of(path).as_deref(), Some("xlsx" | "xlsm")) {
-        if let Some(sheets) = super::xlsx_fast::read(path) {
-            let mut names = Vec::with_capacity(sheets.len());
-            let mut per_sheet = Vec::with_capacity(sheets.len());
-            let mut merges = Merges::new();
-            for sheet in sheets {
-                if !sheet.merges.is_empty() {
-                    merges.insert(sheet.name.clone(), sheet.merges);
-                }
-                names.push(sheet.name);
-                per_sheet.push(sheet.cells);
-            }
-            return sheets_of(path, names, per_sheet, &merges);
+        if let Some(wb) = read_fast(path) {
+            return wb;
         }
     }
     let mut wb = match open_any(path)? {
@@ -103,6 +93,23 @@ pub fn read_file_observed(path: &Path, observe: Option<&mut dyn FnMut(&str, &[ca
     };
     read?;
     sheets_of(path, names, per_sheet, &merges)
+}
+
+/// The workbook as the faster reader ([`super::xlsx_fast`]) reads it; `None` when it
+/// leaves the file to calamine.
+pub(super) fn read_fast(path: &Path) -> Option<Result<Workbook, ReadError>> {
+    let sheets = super::xlsx_fast::read(path)?;
+    let mut names = Vec::with_capacity(sheets.len());
+    let mut per_sheet = Vec::with_capacity(sheets.len());
+    let mut merges = Merges::new();
+    for sheet in sheets {
+        if !sheet.merges.is_empty() {
+            merges.insert(sheet.name.clone(), sheet.merges);
+        }
+        names.push(sheet.name);
+        per_sheet.push(sheet.cells);
+    }
+    Some(sheets_of(path, names, per_sheet, &merges))
 }
 
 /// The workbook of the cells read from each sheet, merged areas filled; a sheet whose cells
