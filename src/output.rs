@@ -43,6 +43,8 @@ pub fn person(msg: &str) -> String {
         "文件夹不存在或已被移走".into()
     } else if has(&["os error 20", "not a directory", "notadirectory", "os error 21", "is a directory"]) {
         "路径中有同名的文件或文件夹挡住了，请换一个输出位置".into()
+    } else if has(&["exceeds excel", "allowed limits", "row or column"]) {
+        "表格超出了 Excel 的行数或列数上限（某道题的选项或某个分组变量的组太多），请减少分组或选项后再试；results.csv 中有全部数字".into()
     } else if msg.is_ascii() {
         // Whatever else the system said, without Rust's debug text around it.
         let plain: String = msg.chars().filter(|c| !"{}()\"".contains(*c)).take(120).collect();

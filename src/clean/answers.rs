@@ -138,7 +138,12 @@ impl SheetCtx<'_> {
                         let head: String = t.chars().take(50).collect();
                         note(issues, format!("{head}……（共 {} 字）", t.chars().count()), Problem::LongText, Action::CutInWorkbook);
                     }
-                    vals[qc.first] = Val::Str(t);
+                    // A cascade's levels (several columns under one header) join into one
+                    // answer: 广东省/深圳市/南山区.
+                    vals[qc.first] = match std::mem::replace(&mut vals[qc.first], Val::Null) {
+                        Val::Str(prev) if state[qi] == QState::Answered => Val::Str(format!("{prev}/{t}")),
+                        _ => Val::Str(t),
+                    };
                     state[qi] = QState::Answered;
                 }
             },
@@ -175,6 +180,11 @@ impl SheetCtx<'_> {
                     }
                 }
                 Flag::Blank(b) => mark(state, b),
+                // 腾讯问卷 and 问卷网 write the chosen option's own text in its column.
+                Flag::Bad if matches!(d, Data::String(s) if opts.by_text(s) == Some(oi)) => {
+                    vals[qc.first + oi] = Val::Bool(true);
+                    state[qi] = QState::Answered;
+                }
                 Flag::Bad => { note(issues, cell_text(d), Problem::BadFlag, Action::SetMissing); invalid(state) }
             },
             (Role::Split(_, oi), Kind::Rank) => match ingest::cells::rank_cell(d, q.options.len()) {

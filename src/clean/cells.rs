@@ -30,6 +30,8 @@ pub struct Options {
     n: usize,
     /// Options whose text contains a separator, tried as whole substrings first.
     with_sep: Vec<(String, usize)>,
+    /// Codes given as numeric aliases (a codebook's `9 = 不知道`): code → option.
+    codes: HashMap<i64, usize>,
 }
 
 const SEPS: &[char] = &['┋', '、', ',', '，', ';', '；', '|', '/', ' ', '　', '\n'];
@@ -57,6 +59,7 @@ impl Options {
             }
         }
         with_sep.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
+        let codes = q.options.iter().enumerate().flat_map(|(i, o)| o.aliases().iter().filter_map(move |a| crate::ingest::cells::int_text(a).map(|k| (k, i)))).collect();
         Options {
             exact,
             normed,
@@ -64,6 +67,7 @@ impl Options {
             other: q.options.iter().position(|o| o.is_other()),
             n: q.options.len(),
             with_sep,
+            codes,
         }
     }
 
@@ -111,6 +115,15 @@ pub fn choice(q: &Question, opts: &Options, d: &Data, coded: bool) -> Choice {
         return Choice::Blank(b);
     }
     let scale = q.kind == Kind::Scale || q.kind == Kind::Matrix;
+    // A code the definition names (an option's numeric alias) wins over positions.
+    if let Some(i) = int_of(d).and_then(|k| opts.codes.get(&k)) {
+        return Choice::Option(*i, None, None);
+    }
+    // 0 in a column of option numbers: not answered (paper questionnaires entered by hand
+    // write 0 for a blank or spoilt answer).
+    if coded && int_of(d) == Some(0) {
+        return Choice::Bad(Note { problem: Problem::ZeroCode, action: Action::SetMissing });
+    }
     if let Data::String(s) = d {
         if let Some(i) = opts.by_text(s) {
             return Choice::Option(i, None, None);
@@ -285,6 +298,7 @@ mod tests {
             waves: vec![],
             history: Default::default(),
             finding: None,
+            label: None,
         }
     }
 

@@ -142,7 +142,27 @@ pub(super) fn file_parts(results: SheetResults, report: &mut FileReport) -> (Vec
     let fail = |msg: String, problem: Problem| Issue::for_file(file.clone(), msg, problem, Action::FileSkipped);
     let mut parts = Vec::new();
     let mut issues = Vec::new();
-    for (name, r) in results {
+    // A codebook or tally sheet beside the answers matches a question or two (`Q1` and its
+    // text on one row): a sheet matching far fewer questions than the best sheet of the
+    // file is not an answer sheet.
+    let best = results.iter().filter_map(|(_, r)| r.as_ref().map(|(_, i)| i.matched)).max().unwrap_or(0);
+    let results: Vec<_> = results
+        .into_iter()
+        .map(|(name, r)| match r {
+            Some((_, info)) if best >= 3 && info.matched * 3 < best => {
+                let mut i = fail(format!("表头只对上 {} 道题（另一个工作表对上 {best} 道），像是编码表或统计表，不是答卷", info.matched), Problem::NotAnswerSheet);
+                i.sheet = name.clone();
+                i.action = Action::SheetSkipped;
+                issues.push(i);
+                (name, None::<(Vec<Part>, super::sheet::SheetInfo)>, true)
+            }
+            other => (name, other, false),
+        })
+        .collect();
+    for (name, r, skipped) in results {
+        if skipped {
+            continue;
+        }
         match r {
             Some((ps, info)) => {
                 report.rows_read += ps.iter().map(|p| p.rows_read).sum::<usize>();

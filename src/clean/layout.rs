@@ -8,6 +8,7 @@ use calamine::{Data, Range};
 use std::collections::HashMap;
 
 use crate::ingest::cell_text;
+use crate::ingest::header_rows::{self, Second};
 use crate::ingest::platform::{self, Meta};
 use crate::survey::{Kind, Survey};
 use crate::ingest::platform::{parse_numbered_header, parse_split_header};
@@ -25,6 +26,8 @@ pub enum Role {
     Unit,
     /// Known metadata that is not imported (所用时间, 来源, 来自IP, …).
     Ignore,
+    /// A platform column kept in the response table (`[[fields]]`, by index).
+    Field(usize),
     /// A whole question in one cell.
     Whole(usize),
     /// One row of a matrix question.
@@ -164,6 +167,9 @@ impl<'a> Matcher<'a> {
         if self.unit_column.as_deref() == Some(h.as_str()) {
             return Role::Unit;
         }
+        if let Some(k) = self.survey.fields.iter().position(|f| f.headers.iter().any(|x| norm(x) == h)) {
+            return Role::Field(k);
+        }
         match platform::meta(header) {
             Some(Meta::Seq) => return Role::Seq,
             Some(Meta::Submitted) => return Role::Submitted,
@@ -177,8 +183,17 @@ impl<'a> Matcher<'a> {
             return Role::Unknown;
         }
         if let Some(hd) = parse_numbered_header(header) {
+            let by_number = self.by_number.get(&hd.number).copied();
             if let Some(&qi) = self.by_text.get(&norm(&hd.text)) {
-                return self.whole(qi);
+                // The text never outranks the number when both name a question: two
+                // questions worded alike (`10.附件`, `11.附件`) are told apart by number.
+                // A text matching another question than the number does wins only when
+                // the number's own question is worded otherwise (numbers shifted).
+                let same_words = |q: usize| norm(&self.survey.questions[q].text) == norm(&hd.text);
+                match by_number {
+                    Some(n) if n != qi && same_words(n) => return self.whole(n),
+                    _ => return self.whole(qi),
+                }
             }
             if let Some((left, right)) = split_dash(&hd.text) {
                 let qi = self.by_text.get(&norm(left)).copied()
@@ -202,6 +217,13 @@ impl<'a> Matcher<'a> {
         }
         if let Some(&qi) = self.by_text.get(&h).or_else(|| self.by_id.get(&h)) {
             return self.whole(qi);
+        }
+        // `Q4_1`, `Q4|A1`: option or row 1 of the question coded `Q4`; `Q2|A3|open`: the
+        // text written beside its option 3.
+        if let Some((stem, k, open)) = crate::ingest::platform::parse_sub_code(header) {
+            if let Some(&qi) = self.by_id.get(&stem).or_else(|| self.by_text.get(&stem)) {
+                return self.sub_code(qi, k - 1, open);
+            }
         }
         // `Q1 您的身份` (the template's header): the id, then the question's text.
         let t = tidy(header);
@@ -241,6 +263,20 @@ impl<'a> Matcher<'a> {
         Role::Unknown
     }
 
+    /// Part `k` (0-based) of question `qi` named by a sub-column code.
+    fn sub_code(&self, qi: usize, k: usize, open: bool) -> Role {
+        let q = &self.survey.questions[qi];
+        match q.kind {
+            _ if open => match q.options.get(k) {
+                Some(o) if o.is_other() && matches!(q.kind, Kind::Single | Kind::Multi) => Role::OtherText(qi, k),
+                _ => Role::Unknown,
+            },
+            Kind::Matrix if k < q.rows.len() => Role::MatrixRow(qi, k),
+            Kind::Multi | Kind::Rank if k < q.options.len() => Role::Split(qi, k),
+            _ => Role::Unknown,
+        }
+    }
+
     fn whole(&self, qi: usize) -> Role {
         let q = &self.survey.questions[qi];
         match q.kind {
@@ -269,10 +305,19 @@ impl<'a> Matcher<'a> {
     }
 }
 
+/// `stem—label` (问卷星's matrix rows), or `stem:label` / `stem：label` (腾讯问卷's
+/// multi-select options): the stem and the label, both non-empty.
 fn split_dash(s: &str) -> Option<(&str, &str)> {
-    s.rfind('—').map(|p| (&s[..p], &s[p + '—'.len_utf8()..]))
-        .filter(|(l, r)| !l.trim().is_empty() && !r.trim().is_empty())
-        .map(|(l, r)| (l.trim_end_matches('—'), r))
+    let ok = |(l, r): (&str, &str)| !l.trim().is_empty() && !r.trim().is_empty();
+    if let Some(p) = s.rfind('—') {
+        let (l, r) = (&s[..p], &s[p + '—'.len_utf8()..]);
+        if ok((l, r)) {
+            return Some((l.trim_end_matches('—'), r));
+        }
+    }
+    let p = s.rfind([':', '：'])?;
+    let sep = s[p..].chars().next()?.len_utf8();
+    Some((&s[..p], &s[p + sep..])).filter(|x| ok(*x))
 }
 
 /// Maps the columns of one header row.
@@ -286,10 +331,15 @@ pub fn map_row(m: &Matcher, cells: &Range<Data>, row: u32) -> Vec<Column> {
 /// the rows searched for a header are mostly answers that repeat.
 fn roles_of_row(m: &Matcher, cells: &Range<Data>, row: u32, seen: &mut rustc_hash::FxHashMap<String, Vec<(Role, Role)>>) -> Vec<Column> {
     let (Some(start), Some(end)) = (cells.start(), cells.end()) else { return vec![] };
+    let texts = (start.1..=end.1).map(|c| (c, cells.get_value((row, c)).map(cell_text).unwrap_or_default()));
+    roles_of_texts(m, texts, seen)
+}
+
+/// The roles of header texts `(column, text)` in column order.
+fn roles_of_texts(m: &Matcher, texts: impl Iterator<Item = (u32, String)>, seen: &mut rustc_hash::FxHashMap<String, Vec<(Role, Role)>>) -> Vec<Column> {
     let mut prev = Role::Unknown;
     let mut out = Vec::new();
-    for c in start.1..=end.1 {
-        let header = cells.get_value((row, c)).map(cell_text).unwrap_or_default();
+    for (c, header) in texts {
         // The role of a text after the role `prev` (a header's role may depend on the
         // column before it), worked out once per sheet.
         let known = seen.get(header.as_str()).and_then(|v| v.iter().find(|(p, _)| *p == prev)).map(|(_, r)| *r);
@@ -338,6 +388,12 @@ fn targets(survey: &Survey, role: Role) -> Vec<(usize, Option<usize>, bool)> {
 pub fn resolve_conflicts(survey: &Survey, columns: &mut [Column]) -> Vec<(u32, u32)> {
     use std::collections::HashMap;
     let mut first: HashMap<(usize, Option<usize>, bool), u32> = HashMap::new();
+    // A cascade: adjacent columns under one header filling one open question are its
+    // levels (one combined answer), not a conflict.
+    let headers: HashMap<u32, &str> = columns.iter().map(|c| (c.col, c.header.as_str())).collect();
+    let cascade = |c: &Column, o: u32| {
+        matches!(c.role, Role::Whole(q) if survey.questions[q].kind == Kind::Text) && headers.get(&o) == Some(&c.header.as_str()) && c.col > o && (o..c.col).all(|k| headers.get(&k) == Some(&c.header.as_str()))
+    };
     let mut meta: HashMap<u8, u32> = HashMap::new();
     let mut clash: Vec<(u32, u32)> = Vec::new();
     for c in columns.iter() {
@@ -345,6 +401,7 @@ pub fn resolve_conflicts(survey: &Survey, columns: &mut [Column]) -> Vec<(u32, u
             Role::Seq => Some(0u8),
             Role::Submitted => Some(1),
             Role::Unit => Some(2),
+            Role::Field(k) => Some(3 + k.min(200) as u8),
             _ => None,
         };
         if let Some(k) = key {
@@ -359,6 +416,7 @@ pub fn resolve_conflicts(survey: &Survey, columns: &mut [Column]) -> Vec<(u32, u
         let mut other = None;
         for t in targets(survey, c.role) {
             match first.get(&t) {
+                Some(&o) if cascade(c, o) => {}
                 Some(&o) => other = other.or(Some(o)),
                 None => {
                     first.insert(t, c.col);
@@ -394,7 +452,10 @@ pub fn resolve_conflicts(survey: &Survey, columns: &mut [Column]) -> Vec<(u32, u
     clash
 }
 
-/// Finds the header among the first rows: the row matching the most questions.
+/// Finds the header among the first rows: the row matching the most questions. A header
+/// on two rows (a code row under the texts, labels under merged cells) is read as one:
+/// each column's role from the texts, the code, or the two rows joined
+/// ([`crate::ingest::header_rows`]), and the data start after both rows.
 pub fn detect(m: &Matcher, cells: &Range<Data>) -> Option<Layout> {
     let (start, end) = (cells.start()?, cells.end()?);
     let last = end.0.min(start.0 + 30);
@@ -407,9 +468,40 @@ pub fn detect(m: &Matcher, cells: &Range<Data>) -> Option<Layout> {
             best = Some((score, r, cols));
         }
     }
-    best.map(|(_, header_row, mut columns)| {
+    best.map(|(_, mut header_row, mut columns)| {
+        let pair = header_rows::second_row(cells, header_row).map(|k| (header_row, k)).or_else(|| {
+            (header_row > start.0).then(|| header_rows::second_row(cells, header_row - 1).filter(|k| *k == Second::SubLabels).map(|k| (header_row - 1, k))).flatten()
+        });
+        if let Some((top, second)) = pair {
+            columns = two_row_roles(m, cells, top, second, &mut seen);
+            header_row = top + 1;
+        }
         explain(m, &mut columns);
         resolve_conflicts(m.survey, &mut columns);
         Layout { header_row, columns }
     })
+}
+
+/// The columns of a two-row header: joined texts; with a code row, each column's role
+/// from its text or, when that matches nothing (or only metadata the code says more
+/// about), from its code.
+fn two_row_roles(m: &Matcher, cells: &Range<Data>, top: u32, second: Second, seen: &mut rustc_hash::FxHashMap<String, Vec<(Role, Role)>>) -> Vec<Column> {
+    let texts = header_rows::combined(cells, top, second);
+    let mut cols = roles_of_texts(m, texts.into_iter(), seen);
+    if second == Second::Codes {
+        let codes = header_rows::codes(cells, top);
+        let by_code = roles_of_texts(m, codes.into_iter(), seen);
+        let meta = |r: Role| matches!(r, Role::Ignore | Role::Seq | Role::Submitted | Role::Unit | Role::Field(_));
+        for c in cols.iter_mut() {
+            let Some(k) = by_code.iter().find(|k| k.col == c.col) else { continue };
+            // Metadata by either row stays metadata (a timing column `作答时长` over
+            // `Q1_time`); else the code, which names its question exactly, wins.
+            c.role = match (c.role, k.role) {
+                (t, _) if meta(t) => t,
+                (_, k) if meta(k) || k.question().is_some() => k,
+                (t, _) => t,
+            };
+        }
+    }
+    cols
 }

@@ -33,6 +33,10 @@ pub enum Problem {
     EmptyResponse,
     MalformedRecord,
     LongText,
+    HeaderRow,
+    TallyBlock,
+    ZeroCode,
+    NotAnswerSheet,
 }
 
 impl Problem {
@@ -65,6 +69,10 @@ impl Problem {
             Problem::EmptyResponse => "整份答卷所有题目都未作答",
             Problem::MalformedRecord => "CSV 记录格式有误（引号不成对）",
             Problem::LongText => "答案超过 Excel 单元格上限（32767 字）",
+            Problem::HeaderRow => "重复的表头行或题目编码行，不是答卷",
+            Problem::TallyBlock => "数据下方的统计或说明区，不是答卷",
+            Problem::ZeroCode => "选项编号为 0（按未答处理）",
+            Problem::NotAnswerSheet => "不是答卷表（编码表、统计表等）",
         }
     }
 }

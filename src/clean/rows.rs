@@ -109,11 +109,47 @@ pub(super) struct SheetCtx<'a> {
     pub(super) sheet: String,
     pub(super) file_stem: String,
     pub(super) wave: Option<String>,
+    /// The first row of a tally or notes block under the data: it and every row after it
+    /// are not respondents.
+    pub(super) tally_from: Option<u32>,
 }
 
-const TOTALS: &[&str] = &["合计", "总计", "小计", "总数", "合计：", "total"];
+/// Whether a cell holds something (not a platform's empty or skip mark).
+fn ingest_blank(d: &Data) -> bool {
+    crate::ingest::cells::blank(d).is_none()
+}
+
+const TOTALS: &[&str] = &["合计", "总计", "小计", "总数", "合计：", "total", "平均", "平均值", "平均分", "均值", "统计", "汇总", "sum", "mean", "average"];
 
 impl<'a> SheetCtx<'a> {
+    /// A row repeating the header (most of its filled question cells equal their column's
+    /// header, or one half of a two-row header) or a row of variable codes (`Q1`, `Q4_1`):
+    /// a header row, never a respondent.
+    fn header_like<'d>(&self, get: &impl Fn(u32) -> &'d Data) -> bool {
+        let (mut filled, mut same) = (0usize, 0usize);
+        for c in self.layout.columns.iter().filter(|c| c.role.question().is_some()) {
+            let d = get(c.col);
+            let t = match d {
+                Data::String(s) => s.trim(),
+                Data::Empty => continue,
+                _ => {
+                    filled += 1;
+                    continue;
+                }
+            };
+            if t.is_empty() {
+                continue;
+            }
+            filled += 1;
+            let header = c.header.as_str();
+            let code = t.len() <= 24 && t.as_bytes()[0].is_ascii_alphabetic() && crate::ingest::platform::is_code(t);
+            if t == header || code || header.split('—').any(|h| h == t) {
+                same += 1;
+            }
+        }
+        filled >= 2 && same * 2 >= filled
+    }
+
     pub(super) fn issue(&self, row: Option<u32>, col: Option<u32>, q: Option<usize>, value: String, problem: Problem, action: Action) -> Issue {
         Issue {
             file: self.file.clone(),
@@ -178,6 +214,14 @@ impl<'a> SheetCtx<'a> {
             return;
         }
         part.rows_read += 1;
+        let totals = self.layout.columns.iter().take(4).any(|c| matches!(get(c.col), Data::String(s) if s.len() <= 24 && TOTALS.contains(&crate::text::norm(s).trim_end_matches(':'))));
+        if !totals && (self.tally_from.is_some_and(|t| r >= t) || self.header_like(&get)) {
+            let value = self.layout.columns.iter().map(|c| get(c.col)).find(|d| !blank(d)).map(cell_text).unwrap_or_default();
+            let p = if self.tally_from.is_some_and(|t| r >= t) { Problem::TallyBlock } else { Problem::HeaderRow };
+            part.issues.push(self.issue(Some(r), None, None, value, p, Action::RowRejected));
+            part.rows_rejected += 1;
+            return;
+        }
         if let Some(c) = self.layout.columns.iter().take(4).find(|c| {
             matches!(get(c.col), Data::String(s) if s.len() <= 24 && TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')))
         }) {
@@ -192,6 +236,13 @@ impl<'a> SheetCtx<'a> {
         }
         for column in &self.layout.columns {
             let d = get(column.col);
+            if let super::layout::Role::Field(k) = column.role {
+                let t = crate::text::tidy(&cell_text(d));
+                if !t.is_empty() && ingest_blank(d) {
+                    buf.vals[self.schema.fields[k]] = Val::Str(t);
+                }
+                continue;
+            }
             self.read_cell((r, column.col), column.role, d, buf, &mut part.issues);
         }
         let RowBuf { vals, state, rank_seen, .. } = buf;
@@ -261,6 +312,7 @@ impl<'a> SheetCtx<'a> {
             match &vals[self.schema.questions[qi].first] {
                 Val::Opt(i) => Some(self.survey.questions[qi].options[*i as usize].text().to_string()),
                 Val::F64(f) => Some(crate::ingest::fmt_num(*f)),
+                Val::Str(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
                 _ => None,
             }
         } else {

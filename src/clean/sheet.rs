@@ -52,6 +52,8 @@ pub(crate) struct SheetInfo {
     pub(super) unknown: Vec<String>,
     pub(super) columns: Vec<ledger::ColumnMap>,
     pub(super) conflicts: usize,
+    /// Distinct questions the header matched.
+    pub(super) matched: usize,
 }
 
 /// Finds the header and studies the first rows of a sheet (`cells` holds at least the
@@ -208,6 +210,7 @@ pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_nam
         sheet: sheet_name.to_string(),
         file_stem: file_stem.to_string(),
         wave: wave.clone(),
+        tally_from: tally_start(cells, &layout),
         layout,
     };
     let mut header_issues = Vec::new();
@@ -258,7 +261,8 @@ pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_nam
             header_issues.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, action));
         }
     }
-    Some(Prepared { ctx, header_issues, info: SheetInfo { unknown, columns, conflicts } })
+    let matched = ctx.present.iter().filter(|p| **p).count();
+    Some(Prepared { ctx, header_issues, info: SheetInfo { unknown, columns, conflicts, matched } })
 }
 
 impl Prepared<'_> {
@@ -297,6 +301,7 @@ fn column_maps(ctx: &SheetCtx) -> Vec<ledger::ColumnMap> {
                 Role::Seq => ("答卷编号".into(), String::new()),
                 Role::Submitted => ("提交时间".into(), String::new()),
                 Role::Unit => ("单位".into(), String::new()),
+                Role::Field(k) => (survey.fields[k].name.clone(), "平台记录的信息，保留在答卷表中，可作分组变量".into()),
                 Role::Ignore => (String::new(), c.reason.clone().unwrap_or_else(|| "平台记录的信息（用时、来源、IP 等），不是题目".into())),
                 Role::Whole(_) => {
                     let q = q.unwrap();
@@ -317,7 +322,7 @@ fn column_maps(ctx: &SheetCtx) -> Vec<ledger::ColumnMap> {
                 Role::OtherText(_, o) => (format!("{}（注明的文字）", q.unwrap().options[o].text()), String::new()),
                 Role::Unknown | Role::Conflict => (String::new(), c.reason.clone().unwrap_or_default()),
             };
-            let imported = c.role.question().is_some() || matches!(c.role, Role::Seq | Role::Submitted | Role::Unit);
+            let imported = c.role.question().is_some() || matches!(c.role, Role::Seq | Role::Submitted | Role::Unit | Role::Field(_));
             ledger::ColumnMap {
                 file: ctx.file.clone(),
                 sheet: ctx.sheet.clone(),
@@ -330,6 +335,35 @@ fn column_maps(ctx: &SheetCtx) -> Vec<ledger::ColumnMap> {
             }
         })
         .collect()
+}
+
+/// The first row of a tally or notes block under the data in the rows at hand: after a
+/// blank row, a row labelled 统计, 合计, 选项, 说明 … or repeating the header; every row
+/// from it on is no respondent (a streamed file sees its first chunk here).
+fn tally_start(cells: &Range<Data>, layout: &layout::Layout) -> Option<u32> {
+    let end = cells.end()?.0;
+    let first_col = layout.columns.iter().map(|c| c.col).min()?;
+    let headers: std::collections::HashMap<u32, &str> = layout.columns.iter().map(|c| (c.col, c.header.as_str())).collect();
+    let mut after_blank = false;
+    let mut seen_data = false;
+    let filled = |d: &Data| ingest::cells::blank(d).is_none() && !matches!(d, Data::String(s) if s.trim().is_empty());
+    for r in layout.header_row + 1..=end {
+        if !layout.columns.iter().any(|c| cells.get_value((r, c.col)).is_some_and(filled)) {
+            after_blank = seen_data;
+            continue;
+        }
+        if after_blank {
+            let texts: Vec<(u32, String)> = layout.columns.iter().filter_map(|c| cells.get_value((r, c.col)).filter(|d| filled(d)).map(|d| (c.col, cell_text(d)))).collect();
+            let label = texts.first().filter(|(c, _)| *c == first_col || texts.len() <= 2).map(|(_, t)| t.as_str()).unwrap_or("");
+            let repeats = texts.iter().filter(|(c, t)| headers.get(c).is_some_and(|h| h.trim() == t.trim())).count();
+            if ingest::platform::is_tally_label(label) || (texts.len() >= 2 && repeats * 2 >= texts.len()) {
+                return Some(r);
+            }
+        }
+        after_blank = false;
+        seen_data = true;
+    }
+    None
 }
 
 /// Parses one whole sheet, in parallel row chunks.

@@ -191,7 +191,8 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
     })
     .ok()?;
     let (survey, results) = out?;
-    if !streamed_ok(&results, &merges) || results.iter().filter(|(_, r)| r.is_some()).count() != 1 {
+    // One sheet only: a workbook with a codebook or tally sheet is inferred whole.
+    if !streamed_ok(&results, &merges) || results.len() != 1 || results.iter().filter(|(_, r)| r.is_some()).count() != 1 {
         return None;
     }
     let schema = Schema::new(&survey);
@@ -212,7 +213,7 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
                 ColData::Str(v) => Some(v.iter().flatten()),
                 _ => None,
             });
-            if !crate::survey::infer::still_text(answers.flatten()) {
+            if !crate::survey::infer::still_text(&q.text, answers.flatten()) {
                 return None;
             }
         }

@@ -60,18 +60,32 @@ pub fn run(a: Args) -> Result<i32> {
     let placeholders: Vec<(&str, usize)> = survey
         .questions
         .iter()
-        .map(|q| (q.id.as_str(), q.options.iter().filter(|o| o.text().contains("请补全")).count()))
+        .map(|q| (q.id.as_str(), q.options.iter().filter(|o| o.text().contains("请补全")).count() + usize::from(q.text.contains("请补全"))))
         .filter(|(_, n)| *n > 0)
         .collect();
     if placeholders.is_empty() {
         super::say!("  没有需要补全的选项。");
     } else {
         let total: usize = placeholders.iter().map(|(_, n)| n).sum();
-        let list: Vec<String> = placeholders.iter().map(|(id, n)| format!("{id} {n} 个")).collect();
-        super::say!("  需要补全的占位选项 {total} 个（{}）：这些选项在数据中没有出现，已用“选项N（…请补全）”占位，请打开 {} 补上原文。", list.join("、"), a.output.display());
+        let shown: Vec<String> = placeholders.iter().take(12).map(|(id, n)| format!("{id} {n} 个")).collect();
+        let more = if placeholders.len() > 12 { format!(" 等 {} 道题", placeholders.len()) } else { String::new() };
+        super::say!(
+            "  需要补全的占位文字 {total} 处（{}{more}）：文件里只有选项编号、或该选项没有人选，已写成“选项N（请补全）”或“第N题（请补全题目）”，请打开 {} 按问卷原文补上。",
+            shown.join("、"),
+            a.output.display()
+        );
+    }
+    for (id, why) in &notes.doubts {
+        super::say!("  {id}：{why}");
+    }
+    super::say!("  问卷标题“{}”取自{}。", survey.title, notes.title_from);
+    for n in &notes.sheets {
+        super::say!("  {n}");
     }
     if !notes.meta_columns.is_empty() {
-        super::say!("  以下 {} 列是平台记录的信息，不是题目，未作为题目：{}", notes.meta_columns.len(), notes.meta_columns.join("、"));
+        let shown: Vec<&str> = notes.meta_columns.iter().take(20).map(|s| s.as_str()).collect();
+        let more = if notes.meta_columns.len() > 20 { "等".to_string() } else { String::new() };
+        super::say!("  以下 {} 列是平台记录的信息，不是题目，未作为题目：{}{more}", notes.meta_columns.len(), shown.join("、"));
     }
     super::say!("请检查题型和选项顺序；分组变量 banners、单位 unit 可按需修改。");
     Ok(0)

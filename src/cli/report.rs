@@ -172,13 +172,22 @@ pub fn run(a: Args) -> Result<i32> {
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建输出文件夹 {}", dir.display()))?;
     diaoyan::output::start_run(&dir)?;
     let mut written = Vec::new();
+    // One output that cannot be written (a limit of Excel, a full disk) is named and the
+    // others are still written; the run then ends with status 1.
+    let mut failed: Vec<String> = Vec::new();
     for out in outputs(cfg.outputs) {
-        written.push(out.write(&report, &dir)?);
+        match out.write(&report, &dir) {
+            Ok(w) => written.push(w),
+            Err(e) => failed.push(format!("未能写出{}：{}", out.name(), e)),
+        }
         diaoyan::profile::mark("output written");
     }
     diaoyan::output::finish_run(&dir, &written.iter().flat_map(|w| w.files.clone()).collect::<Vec<_>>())?;
     summary(&report, &dir, &written);
-    Ok(if report.import.failed_files() > 0 { 1 } else { 0 })
+    for f in &failed {
+        eprintln!("错误：{f}");
+    }
+    Ok(if report.import.failed_files() > 0 || !failed.is_empty() { 1 } else { 0 })
 }
 
 /// What the figures were computed from, and the figures.

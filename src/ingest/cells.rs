@@ -41,16 +41,33 @@ pub fn int_of(d: &Data) -> Option<i64> {
     match d {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e9 => Some(*f as i64),
         Data::Int(i) => Some(*i),
-        Data::String(s) => {
-            let t = s.trim();
-            if !t.is_empty() && t.len() < 10 && t.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-                t.parse().ok()
-            } else {
-                None
-            }
-        }
+        Data::String(s) => int_text(s),
         _ => None,
     }
+}
+
+/// An integer written as text, the way exports and people write codes: `2`, `2.0`,
+/// `０２`, ` -3 `. `None` for anything else (`2.5`, `2分`, `A`).
+pub fn int_text(s: &str) -> Option<i64> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 24 {
+        return None;
+    }
+    if t.is_ascii() {
+        let t = match t.find('.') {
+            Some(p) if t[p + 1..].bytes().all(|b| b == b'0') => &t[..p],
+            Some(_) => return None,
+            None => t,
+        };
+        let digits = t.strip_prefix('-').unwrap_or(t);
+        if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        return t.parse().ok();
+    }
+    // Full-width digits (０２) folded first.
+    let folded: String = t.chars().map(crate::text::fold_width).collect();
+    if folded.is_ascii() { int_text(&folded) } else { None }
 }
 
 /// A split multi-select column cell: selected, not selected, skipped, or unreadable.
@@ -131,6 +148,12 @@ mod tests {
         assert_eq!(rank_cell(&Data::Float(-3.0), 3), Err(Some(Blank::Skipped)));
         assert_eq!(rank_cell(&Data::Float(9.0), 3), Err(None));
         assert_eq!(number(&s("３５岁")), Ok(35.0));
+        assert_eq!(int_of(&s("2.0")), Some(2));
+        assert_eq!(int_of(&s("０２")), Some(2));
+        assert_eq!(int_of(&s(" -3 ")), Some(-3));
+        assert_eq!(int_of(&s("2.5")), None);
+        assert_eq!(int_of(&s("2分")), None);
+        assert_eq!(int_of(&s("-")), None);
         assert!(number(&s("不知道")).is_err());
     }
 }

@@ -9,6 +9,7 @@
 pub mod cells;
 mod checks;
 pub mod csv_reader;
+pub mod header_rows;
 mod merges;
 mod ods_merge;
 pub mod parquet;

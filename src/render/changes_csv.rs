@@ -18,6 +18,9 @@ pub const CHANGES_HEADER: [&str; 18] = [
 pub struct ChangesCsv;
 
 impl Output for ChangesCsv {
+    fn name(&self) -> &'static str {
+        "changes.csv"
+    }
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         if report.changes.pairs.is_empty() {
             return Ok(Written::default());

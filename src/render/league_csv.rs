@@ -15,6 +15,9 @@ pub const LEAGUE_HEADER: [&str; 15] =
 pub struct LeagueCsv;
 
 impl Output for LeagueCsv {
+    fn name(&self) -> &'static str {
+        "league.csv"
+    }
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let leagues = &report.results.leagues;
         if leagues.is_empty() {

@@ -12,6 +12,9 @@ pub struct IssuesCsv;
 pub struct ColumnsCsv;
 
 impl Output for IssuesCsv {
+    fn name(&self) -> &'static str {
+        "issues.csv"
+    }
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let path = dir.join("issues.csv");
         write_issues(&report.import.issues, &path)?;
@@ -20,6 +23,9 @@ impl Output for IssuesCsv {
 }
 
 impl Output for ColumnsCsv {
+    fn name(&self) -> &'static str {
+        "columns.csv"
+    }
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let path = dir.join("columns.csv");
         write_columns(&report.columns, &path)?;

@@ -85,6 +85,8 @@ pub enum RenderError {
 
 /// One output format of a report.
 pub trait Output {
+    /// What users call it (`Excel 汇总表`, `results.csv`), for messages.
+    fn name(&self) -> &'static str;
     /// Writes the output into `dir`.
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError>;
 }

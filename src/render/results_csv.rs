@@ -13,6 +13,9 @@ pub struct ResultsCsv;
 pub struct TestsCsv;
 
 impl Output for ResultsCsv {
+    fn name(&self) -> &'static str {
+        "results.csv"
+    }
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let path = dir.join("results.csv");
         write_results(&report.results, &path)?;
@@ -21,6 +24,9 @@ impl Output for ResultsCsv {
 }
 
 impl Output for TestsCsv {
+    fn name(&self) -> &'static str {
+        "tests.csv"
+    }
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let path = dir.join("tests.csv");
         write_tests(&report.results, &path)?;

@@ -16,7 +16,15 @@ pub fn fmt_p(p: f64) -> String {
 }
 
 /// Why an unreliable chi-square has no exact p-value beside it.
-const NO_EXACT: &str = "加权数据或样本超过 20 万时不做精确检验";
+fn no_exact(x: &Independence) -> &'static str {
+    if x.weighted {
+        "加权数据不做精确检验"
+    } else if x.n > crate::stats::exact::SIMULATION_MAX_N as f64 {
+        "样本超过 20 万时不做精确检验"
+    } else {
+        "表格过大，未能算出精确检验"
+    }
+}
 
 /// The line under a crosstab: the test and its caveats, or why there is none.
 pub fn test_line(t: &Table) -> String {
@@ -26,11 +34,11 @@ pub fn test_line(t: &Table) -> String {
                 TestKind::Fisher => format!("Fisher 精确检验：{}（χ²={:.2}，Cramér's V={:.3}）", fmt_p(x.p_value), x.statistic, x.cramers_v),
                 TestKind::ChiSquare => format!("卡方检验（全部分组）：χ²={:.2}，自由度={}，{}，Cramér's V={:.3}", x.statistic, x.df, fmt_p(x.p_value), x.cramers_v),
             };
-            if x.unreliable() {
+            if x.unreliable() && x.test == TestKind::ChiSquare {
                 s += &format!("。注意：{}", low_expected(x));
                 match &x.exact {
                     Some(e) => s += &format!("；{}：{}", e.method.label(), fmt_p(e.p_value)),
-                    None if x.test == TestKind::ChiSquare => s += &format!("（{NO_EXACT}，结果仅供参考）"),
+                    None if x.test == TestKind::ChiSquare => s += &format!("（{}，结果仅供参考）", no_exact(x)),
                     None => {}
                 }
             }
@@ -48,18 +56,21 @@ fn low_expected(x: &Independence) -> String {
 /// The `note` column of tests.csv: the caveat of an unreliable test, or why none was run.
 pub fn test_note(t: &Table) -> String {
     match (&t.test, &t.test_note) {
-        (Some(x), _) if x.unreliable() => format!("{}{}", low_expected(x), if x.exact.is_some() { "，请看精确检验 p 值".to_string() } else { format!("（{NO_EXACT}）") }),
+        // Fisher's test is exact: small expected counts are why it was chosen, not a caveat.
+        (Some(x), _) if x.test == TestKind::Fisher => String::new(),
+        (Some(x), _) if x.unreliable() => format!("{}{}", low_expected(x), if x.exact.is_some() { "，请看精确检验 p 值".to_string() } else { format!("（{}）", no_exact(x)) }),
         (Some(_), _) => String::new(),
         (None, Some(why)) => format!("未做检验：{why}"),
         (None, None) => String::new(),
     }
 }
 
-/// How a banner is named to users: `Q1 您的身份`, 单位, 年份.
+/// How a banner is named to users: a noun (身份 for “您的身份是：”, or the question's
+/// `label`), 单位, 年份.
 pub fn banner_label(survey: &Survey, b: &Banner) -> String {
     match b {
         Banner::Question(id) => match survey.question(id) {
-            Some(q) => format!("{} {}", id, q.text),
+            Some(q) => q.name(),
             None => id.clone(),
         },
         Banner::Unit => "单位".into(),

@@ -68,8 +68,10 @@ fn test(sh: &Shape, bases: &[Base], counts: &[Vec<f64>], acc: &mut Acc) {
     acc.test = independence(&tab, n_eff);
     if acc.test.is_none() {
         let answered = counts.iter().filter(|r| groups.iter().any(|&c| r[c] > 0.0)).count();
-        acc.test_note = Some(if groups.len() < 2 {
-            format!("只有 {} 个分组有人作答，无法比较", groups.len())
+        acc.test_note = Some(if groups.is_empty() {
+            "没有人作答这道题，无法比较各分组".to_string()
+        } else if groups.len() < 2 {
+            "只有一个分组有人作答，没有可比较的其他分组".to_string()
         } else if answered < 2 {
             "所有作答都集中在同一个选项，无法检验".to_string()
         } else {

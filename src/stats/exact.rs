@@ -42,6 +42,8 @@ pub struct Exact {
 
 /// Tables enumerated at most before switching to simulation.
 pub const ENUMERATION_LIMIT: u64 = 200_000;
+/// Tables of more cells than this are simulated, not enumerated.
+const MAX_ENUMERATED_CELLS: usize = 600;
 /// Tables of more respondents than this are not simulated.
 pub const SIMULATION_MAX_N: u64 = 200_000;
 /// The seed of the simulation (any fixed value: results are reproducible).
@@ -77,7 +79,9 @@ pub fn exact_p(table: &[Vec<u64>], limit: u64) -> Option<Exact> {
     let observed = cell_part(&t);
     let threshold = observed + (1e-7f64).ln_1p();
     let mut e = Enum { rs: rs.clone(), cs: cs.clone(), lf: &lf, threshold, constant, sum: 0.0, count: 0, limit };
-    if e.run() {
+    // The enumeration recurses once per cell: a table of many cells (a banner of thousands
+    // of groups) has far too many tables to enumerate anyway, and would exhaust the stack.
+    if t.len() * cols.len() <= MAX_ENUMERATED_CELLS && e.run() {
         return Some(Exact { p_value: e.sum.min(1.0), method: ExactMethod::FreemanHalton });
     }
     // Simulation costs n per random table: beyond this the chi-square stands alone, and

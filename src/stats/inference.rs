@@ -56,6 +56,10 @@ pub struct Independence {
     /// For an unreliable chi-square (see [`Independence::unreliable`]) of an unweighted
     /// table larger than 2×2: the exact or simulated p-value.
     pub exact: Option<super::exact::Exact>,
+    /// The table holds weighted counts (then no exact p-value is computed).
+    pub weighted: bool,
+    /// Respondents in the table.
+    pub n: f64,
 }
 
 impl Independence {
@@ -112,10 +116,10 @@ pub fn independence(table: &[Vec<f64>], n_eff: Option<f64>) -> Option<Independen
     if t.len() == 2 && keep.len() == 2 && n_eff.is_none() {
         let c = |x: f64| x.round() as u64;
         let p = fisher_2x2(c(t[0][0]), c(t[0][1]), c(t[1][0]), c(t[1][1]));
-        return Some(Independence { test: TestKind::Fisher, statistic: chi2, df, p_value: p, cramers_v, low_expected_share, exact: None });
+        return Some(Independence { test: TestKind::Fisher, statistic: chi2, df, p_value: p, cramers_v, low_expected_share, exact: None, weighted: false, n });
     }
     let p_value = ChiSquared::new(df as f64).map(|d| d.sf(chi2)).unwrap_or(f64::NAN);
-    let mut x = Independence { test: TestKind::ChiSquare, statistic: chi2, df, p_value, cramers_v, low_expected_share, exact: None };
+    let mut x = Independence { test: TestKind::ChiSquare, statistic: chi2, df, p_value, cramers_v, low_expected_share, exact: None, weighted: n_eff.is_some(), n };
     if x.unreliable() && n_eff.is_none() {
         let counts: Vec<Vec<u64>> = t.iter().map(|r| r.iter().map(|v| v.round() as u64).collect()).collect();
         x.exact = super::exact::exact_p(&counts, super::exact::ENUMERATION_LIMIT);

@@ -162,6 +162,11 @@ pub struct Question {
     /// (their shares), {n} (the base), {mean} (scales, numbers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finding: Option<String>,
+    /// A short name for tables, chart titles and sentences where the question groups
+    /// respondents (`身份` for “您的身份是：”); default: the text, shortened when it reads
+    /// as “您的……”.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// `show_if = { question = "Q8", any_of = ["是"] }`
@@ -172,6 +177,14 @@ pub struct ShowIf {
 }
 
 impl Question {
+    /// How tables and sentences name the question as a grouping: its `label`, else its
+    /// text as a short noun (`您所在的单位` → 单位).
+    pub fn name(&self) -> String {
+        match &self.label {
+            Some(l) if !l.trim().is_empty() => l.trim().to_string(),
+            _ => infer::names::noun(&self.text),
+        }
+    }
     /// Score of option `i` (0-based) of a scale/matrix question: its `score` when given;
     /// else, when every option is numbered (`0分` … `10分`, `1` … `7`), the number in its
     /// label, whatever its position or code; else its 1-based position.
@@ -236,6 +249,20 @@ pub struct Survey {
     /// What the written report says about the survey (`[report]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<report::ReportInfo>,
+    /// Platform columns kept in the response table (province, city, source channel), which
+    /// banners may name (`[[fields]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
+}
+
+/// `[[fields]]`: a column the platform records (not a question) kept in the response
+/// table under `name`, usable as a banner: `name = "省份"`, `headers = ["地理位置省"]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub name: String,
+    /// The headers it may have in returned files.
+    pub headers: Vec<String>,
 }
 
 /// `[weighting]`: each respondent is weighted by (target share of their cell) ÷ (share of
@@ -288,17 +315,29 @@ impl Survey {
         if self.questions.is_empty() {
             return bad("没有任何题目（questions 为空）".into());
         }
-        let mut ids = HashSet::new();
-        for q in &self.questions {
+        let mut ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (i, q) in self.questions.iter().enumerate() {
             if q.id.trim().is_empty() {
-                return bad(format!("题目“{}”没有编号 id", q.text));
+                return bad(format!("第 {} 道题（“{}”）没有编号 id", i + 1, q.text));
             }
             if q.id.contains('/') {
                 return bad(format!("题目编号 {} 不能含有“/”", q.id));
             }
-            if !ids.insert(q.id.as_str()) {
-                return bad(format!("题目编号 {} 重复出现", q.id));
+            if schema::TRACE.iter().any(|t| t.eq_ignore_ascii_case(q.id.trim())) {
+                return bad(format!("题目编号“{}”是答卷表中已有的列名（{}），请换一个编号，如 Q{}", q.id, schema::TRACE.join("、"), i + 1));
             }
+            if let Some(&j) = ids.get(&norm(&q.id)) {
+                let first = &self.questions[j];
+                return bad(format!(
+                    "题目编号 {} 重复出现：第 {} 道题（“{}”）和第 {} 道题（“{}”）都用了它，请把其中一个改成别的编号",
+                    q.id,
+                    j + 1,
+                    first.text,
+                    i + 1,
+                    q.text
+                ));
+            }
+            ids.insert(norm(&q.id), i);
             if q.kind.has_options() && q.options.is_empty() {
                 return bad(format!("题目 {}（{}）没有列出选项 options", q.id, q.kind.label()));
             }
@@ -361,9 +400,23 @@ impl Survey {
         }
         self.validate_waves().map_err(SurveyError::Invalid)?;
         self.validate_indicators().map_err(SurveyError::Invalid)?;
+        if let Some(q) = self.unit.as_ref().and_then(|u| self.question(u)) {
+            if matches!(q.kind, Kind::Multi | Kind::Rank | Kind::Matrix) {
+                return bad(format!("单位 unit = \"{}\" 是{}，单位只能取单选题或填空题的答案", q.id, q.kind.label()));
+            }
+        }
+        let mut names: HashSet<String> = self.questions.iter().map(|q| norm(&q.id)).chain(schema::TRACE.iter().map(|t| norm(t))).collect();
+        for f in &self.fields {
+            if f.name.trim().is_empty() || f.name.contains('/') || !names.insert(norm(&f.name)) {
+                return bad(format!("[[fields]] 的名称“{}”为空、含“/”，或与题目编号、其他列重名", f.name));
+            }
+            if f.headers.iter().all(|h| h.trim().is_empty()) {
+                return bad(format!("[[fields]] “{}” 没有列出表头 headers", f.name));
+            }
+        }
         for b in &self.banners {
-            if b != "unit" && b != "wave" && self.question(b).is_none() {
-                return bad(format!("分组变量 banners 中的“{b}”不是问卷中的题目编号"));
+            if b != "unit" && b != "wave" && self.question(b).is_none() && !self.fields.iter().any(|f| &f.name == b) {
+                return bad(format!("分组变量 banners 中的“{b}”不是问卷中的题目编号，也不是 [[fields]] 中的列"));
             }
             if let Some(q) = self.question(b) {
                 if !matches!(q.kind, Kind::Single | Kind::Scale) {

@@ -58,8 +58,10 @@ pub struct Schema {
     pub cols: Vec<OutCol>,
     pub questions: Vec<QCols>,
     /// Per column: an "other, please specify" text (not carried by every export form,
-    /// so left out of the answers' fingerprint).
+    /// so left out of the answers' fingerprint), or a platform field.
     pub is_other: Vec<bool>,
+    /// The column of each `[[fields]]` entry.
+    pub fields: Vec<usize>,
 }
 
 /// The tracing columns every response carries, in this order.
@@ -117,12 +119,18 @@ impl Schema {
             }
             questions.push(QCols { first, width, other });
         }
+        // Platform columns kept (`[[fields]]`), after the answers.
+        let fields: Vec<usize> = s.fields.iter().map(|f| push(&mut cols, f.name.clone(), ColType::Str)).collect();
         let mut is_other = vec![false; cols.len()];
+        // They are no answers: outside the answers' fingerprint, like other-texts.
+        for &c in &fields {
+            is_other[c] = true;
+        }
         for q in &questions {
             for (_, c) in &q.other {
                 is_other[*c] = true;
             }
         }
-        Schema { cols, questions, is_other }
+        Schema { cols, questions, is_other, fields }
     }
 }

@@ -88,14 +88,12 @@ fn calls_differences_significant_only_when_tested_so(w: &Workdir) {
         }
         // 明显/显著 appear only in these checked forms (or negated), outside quoted option texts.
         let unquoted: String = p.split('“').enumerate().map(|(i, x)| if i == 0 { x } else { x.split_once('”').map(|y| y.1).unwrap_or("") }).collect();
-        let cleaned = unquoted.replace("差异明显（", "").replace("变化显著", "").replace("差异不显著", "").replace("变化不显著", "").replace("均不显著", "");
+        let cleaned = unquoted.replace("差异明显（", "").replace("变化显著", "").replace("差异不显著", "").replace("差异未达到统计显著", "").replace("变化不显著", "").replace("均不显著", "");
         assert!(!cleaned.contains("明显") && !cleaned.contains("显著"), "an unchecked claim: {p}");
-        if p.contains("差别不大") {
-            assert!(p.contains("不显著"), "{p}");
-        }
+        assert!(!p.contains("差别不大"), "not significant is not “no difference”: {p}");
     }
     assert!(claims > 0, "the example has significant differences to state");
-    assert!(html.contains("差别不大") && html.contains("基本持平"), "and differences that are not");
+    assert!(html.contains("差异未达到统计显著") && html.contains("基本持平"), "and differences that are not");
     assert!(html.contains("样本较少，仅供参考"), "small groups are marked");
 }
 

@@ -434,13 +434,15 @@ fn outputs_belong_to_one_run() {
     for r in &rows {
         assert_eq!(std::fs::metadata(w.path("same").join(&r[0])).unwrap().len().to_string(), r[1], "{}", r[0]);
     }
-    // A run that fails part-way leaves no manifest vouching for a mix of old and new files.
+    // An output that cannot be written is named, the others are written, and the run
+    // ends with status 1; the manifest lists only what this run wrote (never the old charts).
     std::fs::remove_dir_all(w.path("same/charts")).unwrap();
     std::fs::write(w.path("same/charts"), "a file where the charts folder should go").unwrap();
     let r = w.cmd("report").survey(&s).input(&data).out("same").args(["--charts", "png"]).run();
-    assert_ne!(r.code(), 0);
-    assert!(!w.path("same/清单.csv").exists());
-    assert!(r.stderr().contains("charts") && !r.stderr().contains("Os {"), "{}", r.stderr());
+    assert_eq!(r.code(), 1);
+    assert!(r.stderr().contains("未能写出图表") && r.stderr().contains("charts") && !r.stderr().contains("Os {"), "{}", r.stderr());
+    let (_, rows) = w.csv("same/清单.csv");
+    assert!(rows.iter().any(|r| r[0] == "fixture.xlsx") && !rows.iter().any(|r| r[0].starts_with("charts")), "{rows:?}");
 }
 
 /// Several large files read at once on a small thread pool: each file is read on its own

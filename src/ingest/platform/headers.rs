@@ -2,7 +2,7 @@
 //! `第12题`, `Q12.`), the type suffix, and the code export's split columns
 //! `第N题(option)`. Read by inference and by the importer alike.
 
-use crate::text::{fold_width, tidy};
+use crate::text::{fold_width, norm, tidy};
 
 /// The parts of a 问卷星 question header `12、text(多选题 *必答)`.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,9 @@ pub struct Header {
 /// code-export split column `第N题(option)` is not a numbered header (see
 /// [`parse_split_header`]).
 pub fn parse_numbered_header(raw: &str) -> Option<Header> {
+    if parse_split_header(raw).is_some() {
+        return None;
+    }
     let s = fold_leading_digits(&tidy(raw));
     // `Q3.text` / `Q3：text` (腾讯问卷 and hand-made tables) as well as `3、text`.
     let s = match s.strip_prefix(['Q', 'q']) {
@@ -112,19 +115,81 @@ pub fn strip_type_suffix(s: &str) -> (String, bool, Option<String>) {
     (t, false, None)
 }
 
-/// Parses a 问卷星 code-export split column `第N题(option)`: (N, option).
+/// Parses a 问卷星 code-export split column: `第N题(option)` (multi-select or ranking
+/// options), or `N、(label)` / `N.(label)` / `N(label)` (the rows of a matrix, the options
+/// of a ranking): (N, label).
 pub fn parse_split_header(raw: &str) -> Option<(u32, String)> {
-    let s = tidy(raw);
-    let rest = s.strip_prefix('第')?;
+    let s = fold_leading_digits(&tidy(raw));
+    let (rest, di) = match s.strip_prefix('第') {
+        Some(r) => (r, true),
+        None => (s.as_str(), false),
+    };
     let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let rest = rest[digits.len()..].strip_prefix('题')?;
-    let inner = rest
-        .strip_prefix('(')
-        .or_else(|| rest.strip_prefix('（'))?;
-    let inner = inner
-        .strip_suffix(')')
-        .or_else(|| inner.strip_suffix('）'))?;
-    Some((digits.parse().ok()?, tidy(inner)))
+    if digits.is_empty() || digits.len() > 4 {
+        return None;
+    }
+    let mut rest = &rest[digits.len()..];
+    if di {
+        rest = rest.strip_prefix('题')?;
+    } else {
+        rest = rest.trim_start();
+        rest = rest.strip_prefix(['、', '.', '．', ':', '：']).unwrap_or(rest).trim_start();
+    }
+    let inner = rest.strip_prefix(['(', '（'])?;
+    let inner = inner.strip_suffix([')', '）'])?;
+    let inner = tidy(inner);
+    // `3、(单选题)` is a type hint, not a label.
+    if inner.is_empty() || (!di && strip_type_suffix(&format!("x({inner})")).2.is_some()) {
+        return None;
+    }
+    Some((digits.parse().ok()?, inner))
+}
+
+/// A sub-column code as survey panels and 问卷网's English headers write them: `Q4_1`,
+/// `Q4.1`, `Q4-1`, `Q4|A1` (option or row 1 of `Q4`), `Q2|A3|open`, `Q4_5_TEXT` (the
+/// text written beside option 3 or 5): (stem, k ≥ 1, is the written text).
+pub fn parse_sub_code(raw: &str) -> Option<(String, usize, bool)> {
+    let s = norm(raw);
+    let bytes = s.as_bytes();
+    let letters = bytes.iter().take_while(|b| b.is_ascii_lowercase()).count();
+    if letters == 0 || letters > 4 {
+        return None;
+    }
+    let digits = bytes[letters..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    let stem = &s[..letters + digits];
+    let mut parts = s[letters + digits..].split(['_', '.', '-', '|']);
+    if parts.next() != Some("") {
+        return None;
+    }
+    let part = parts.next()?;
+    let k: usize = part.trim_start_matches(|c: char| c.is_ascii_lowercase()).parse().ok()?;
+    if k == 0 || part.len() - part.trim_start_matches(|c: char| c.is_ascii_lowercase()).len() > 1 {
+        return None;
+    }
+    let open = match parts.next() {
+        None => false,
+        Some(t) if ["open", "text", "other", "oth", "txt", "注明", "其他"].contains(&t) => true,
+        Some(_) => return None,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((stem.to_string(), k, open))
+}
+
+/// Whether a header cell looks like a variable code (`Q1`, `Q4_1`, `S2`, `A3_2_TEXT`,
+/// `Q2|A1|open`) rather than words: the second header row of survey-panel exports.
+pub fn is_code(raw: &str) -> bool {
+    let s = norm(raw);
+    let b = s.as_bytes();
+    let letters = b.iter().take_while(|c| c.is_ascii_lowercase()).count();
+    if !(1..=4).contains(&letters) || !b.get(letters).is_some_and(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    s.len() <= 24 && b.iter().all(|c| c.is_ascii_alphanumeric() || b"_.-|".contains(c))
 }
 
 #[cfg(test)]
@@ -155,6 +220,17 @@ mod tests {
             parse_split_header("第8题(ACG文化(动漫、游戏等))"),
             Some((8, "ACG文化(动漫、游戏等)".into()))
         );
+        assert_eq!(parse_split_header("3、(三会一课)"), Some((3, "三会一课".into())));
+        assert_eq!(parse_split_header("4(价格)"), Some((4, "价格".into())));
+        assert_eq!(parse_split_header("12、收入(税后)"), None);
+        assert_eq!(parse_split_header("3、(单选题)"), None);
+        assert_eq!(parse_sub_code("Q4_1"), Some(("q4".into(), 1, false)));
+        assert_eq!(parse_sub_code("Q2|A3|open"), Some(("q2".into(), 3, true)));
+        assert_eq!(parse_sub_code("Q4_5_TEXT"), Some(("q4".into(), 5, true)));
+        assert_eq!(parse_sub_code("Q4"), None);
+        assert_eq!(parse_sub_code("2025_1"), None);
+        assert!(is_code("Q4_1") && is_code("SC0") && is_code("Q2|A1|open"));
+        assert!(!is_code("您的性别") && !is_code("1") && !is_code("A") && !is_code("Q"));
         // Parentheses that are part of the text stay.
         assert_eq!(strip_type_suffix("收入(税后)").0, "收入(税后)");
     }

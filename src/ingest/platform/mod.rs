@@ -6,7 +6,7 @@
 
 mod headers;
 
-pub use headers::{parse_numbered_header, parse_split_header, strip_type_suffix, Header};
+pub use headers::{is_code, parse_numbered_header, parse_split_header, parse_sub_code, strip_type_suffix, Header};
 use crate::text::norm;
 
 /// Text a platform writes for a question not shown by skip logic.
@@ -42,22 +42,42 @@ pub enum Meta {
     Other,
 }
 
-const SEQ: &[&str] = &["序号", "编号", "答卷编号", "答卷序号", "答题序号", "id", "respondent", "respondentid"];
-const SUBMITTED: &[&str] = &["提交答卷时间", "提交时间", "答题时间", "填写时间", "结束答题时间", "结束时间", "完成时间", "submitted"];
+const SEQ: &[&str] = &[
+    "序号", "编号", "答卷编号", "答卷序号", "答题序号", "答卷id", "作答id", "作答编号", "样本编号", "id", "respondent", "respondentid",
+    "responseid", "seq",
+];
+const SUBMITTED: &[&str] = &[
+    "提交答卷时间", "提交时间", "答题时间", "填写时间", "结束答题时间", "结束时间", "完成时间", "submitted", "finish", "finishtime",
+    "end", "endtime", "enddate", "submittime", "submit_time", "end_time",
+];
 const OTHER: &[&str] = &[
     // 问卷星
     "所用时间", "来源", "来源详情", "来自ip", "总分", "用户id", "微信昵称", "填写设备", "操作系统", "浏览器",
     // 问卷网 and 腾讯问卷
     "开始答题时间", "开始时间", "答题时长", "填写时长", "用时", "语言", "ua", "useragent", "referrer", "referer", "ip", "ip地址",
     "地理位置", "所在地区", "国家", "省份", "城市", "自定义字段", "渠道", "来源渠道", "投放渠道", "用户标识", "openid", "昵称",
-    "设备", "设备类型", "得分", "答题状态", "状态", "审核状态", "回收方式",
+    "设备", "设备类型", "得分", "答题状态", "状态", "审核状态", "回收方式", "清洗数据结果", "智能清洗数据无效概率", "无效概率",
+    "地理位置国家和地区", "地理位置省", "地理位置市", "地理位置区", "用户类型", "中奖时间", "中奖金额", "中奖情况", "标签",
+    "答题链接", "填写链接",
+    // 问卷网's English headers and other exports in English
+    "source", "start", "starttime", "startdate", "start_time", "time_used", "timeused", "duration", "ip_province", "ip_city",
+    "ip_country", "ip_address", "browser", "os", "device", "channel", "status", "language", "lang", "user_agent", "progress",
+    "recordeddate", "distributionchannel", "userlanguage", "locationlatitude", "locationlongitude", "finished",
+    // 金数据, Credamo 见数 and other panels
+    "提交人", "修改时间", "更新时间", "填写ip", "微信openid", "推广渠道", "作答时长", "作答状态", "ip所在地", "ip属地", "样本状态",
+    "审核结果", "作答设备", "有效性", "是否有效", "随机元素", "随机顺序", "随机分组",
     // diaoyan's own cleaned-data columns, when a cleaned file is read back
     "wave", "unit", "source_file", "source_sheet", "source_row", "备注",
 ];
 
+/// Endings of per-question timing columns (`Q5作答时长`, `第5题用时(秒)`, `Q5_time`).
+const TIMING_ENDS: &[&str] = &["作答时长", "答题时长", "作答用时", "答题用时", "用时", "页面停留时长", "停留时长", "停留时间", "耗时", "_time", "_duration", "_timing", "_pagesubmit", "_firstclick", "_lastclick", "_clickcount"];
+
 /// The metadata a header names, if any. Matched on the whole header, after removing a
 /// parenthesised qualifier and a trailing number (`地理位置(省)`, `自定义字段2`), never on
-/// a prefix, so a question that merely starts with such a word stays a question.
+/// a prefix, so a question that merely starts with such a word stays a question. A few
+/// endings are metadata whatever comes before them: per-question timing (`Q5作答时长`)
+/// and randomisation records (`随机元素1`, `DO-Q5`).
 pub fn meta(header: &str) -> Option<Meta> {
     let h = norm(header);
     let mut base = h.as_str();
@@ -72,11 +92,57 @@ pub fn meta(header: &str) -> Option<Meta> {
         Some(Meta::Seq)
     } else if SUBMITTED.contains(&base) {
         Some(Meta::Submitted)
-    } else if OTHER.contains(&base) {
+    } else if OTHER.contains(&base) || timing_or_random(base, &h) {
         Some(Meta::Other)
     } else {
         None
     }
+}
+
+fn timing_or_random(base: &str, whole: &str) -> bool {
+    // A timing ending after a question's number or code, not inside a question's words
+    // (`您每天的学习时长` stays a question).
+    let timing = TIMING_ENDS.iter().any(|e| {
+        base.strip_suffix(e).is_some_and(|head| {
+            head.is_empty() || head.chars().count() <= 12 && (headers::is_code(head) || head.trim_end_matches(['、', '.', '_', '-', '题']).trim_start_matches(['第', 'q']).chars().all(|c| c.is_ascii_digit()))
+        })
+    });
+    timing || base.starts_with("随机") || whole.starts_with("do-") || whole.starts_with("fl_") || whole.starts_with("random")
+}
+
+/// Location and channel metadata worth grouping by (省份, 城市, 来源渠道): the kind of
+/// place or channel a header names, if any.
+pub fn banner_meta(header: &str) -> Option<&'static str> {
+    let h = norm(header);
+    if h.contains("省") && (h.starts_with("地理位置") || h.starts_with("ip") || h == "省份" || h == "所在省份") || h == "ip_province" {
+        Some("省份")
+    } else if (h.contains("市") && h.starts_with("地理位置")) || h == "城市" || h == "ip_city" || h == "所在城市" {
+        Some("城市")
+    } else if ["来源", "渠道", "来源渠道", "投放渠道", "推广渠道", "source", "channel"].contains(&h.as_str()) {
+        Some("来源渠道")
+    } else {
+        None
+    }
+}
+
+/// Labels of a tally or notes block under the data (or of a tally sheet), as a whole cell.
+const TALLY: &[&str] = &[
+    "统计", "合计", "小计", "总计", "总数", "频数", "频率", "人数", "计数", "百分比", "比例", "占比", "平均", "平均值", "平均分", "均值",
+    "标准差", "汇总", "选项", "说明", "注", "备注", "填表说明", "填写说明", "total", "sum", "count", "mean", "average",
+];
+/// Labels that start such a block whatever follows (`合计：`, `统计结果`).
+const TALLY_PREFIX: &[&str] = &["合计", "小计", "总计", "统计", "汇总", "填表说明", "填写说明"];
+/// Endings of a per-option tally label (`选A人数`, `A比例`).
+const TALLY_END: &[&str] = &["人数", "比例", "百分比", "占比", "频数", "计数"];
+
+/// Whether a label starts a tally or notes block (`合计`, `选A人数`, `统计：`).
+pub fn is_tally_label(t: &str) -> bool {
+    let n = norm(t);
+    let n = n.trim_end_matches([':', '：']);
+    let len = n.chars().count();
+    !n.is_empty()
+        && len <= 12
+        && (TALLY.contains(&n) || TALLY_PREFIX.iter().any(|w| n.starts_with(w)) || (len <= 5 && TALLY_END.iter().any(|w| n.ends_with(w))))
 }
 
 /// An option text without a letter prefix: `A.非常满意`, `B、比较满意`, `c）说不清`,
@@ -117,7 +183,14 @@ mod tests {
         }
         assert_eq!(meta("结束答题时间"), Some(Meta::Submitted));
         assert_eq!(meta("编号"), Some(Meta::Seq));
-        for q in ["渠道建设情况", "1、语言表达", "您的IP意识", "地理位置偏远吗"] {
+        for h in ["清洗数据结果", "智能清洗数据无效概率", "地理位置国家和地区", "地理位置省", "用户类型", "seq", "time_used", "ip_province", "os", "Q5作答时长", "第5题用时(秒)", "Q5_time", "随机元素1", "作答时长"] {
+            assert!(meta(h).is_some(), "{h}");
+        }
+        assert_eq!(meta("finish"), Some(Meta::Submitted));
+        assert_eq!(meta("seq"), Some(Meta::Seq));
+        assert_eq!(banner_meta("地理位置省"), Some("省份"));
+        assert_eq!(banner_meta("ip_city"), Some("城市"));
+        for q in ["渠道建设情况", "1、语言表达", "您的IP意识", "地理位置偏远吗", "您每天的学习时长", "5、您每周加班的用时"] {
             assert_eq!(meta(q), None, "{q}");
         }
     }

@@ -208,6 +208,9 @@ pub struct Charts {
 }
 
 impl crate::render::Output for Charts {
+    fn name(&self) -> &'static str {
+        "图表"
+    }
     fn write(&self, report: &crate::render::Report, dir: &Path) -> Result<crate::render::Written, crate::render::RenderError> {
         let mut specs = specs(&report.results, &report.survey);
         specs.extend(comparison_specs(&report.results, &report.changes, &report.survey));

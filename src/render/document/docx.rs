@@ -20,6 +20,9 @@ use crate::render::{Output, RenderError, Report, Written};
 pub struct WordReport;
 
 impl Output for WordReport {
+    fn name(&self) -> &'static str {
+        "调研报告初稿（Word）"
+    }
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let doc = report.document();
         let name = format!("{}.docx", stem(report));

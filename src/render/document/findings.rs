@@ -133,7 +133,7 @@ pub fn crosstab(t: &Table, banner_label: &str, alpha: f64) -> Option<String> {
     let head = format!("分{}看，选择“{}”的比例：{}", banner_label, opt, groups.join("，"));
     Some(match crosstab_p(t) {
         Some(p) if p < alpha => format!("{head}。不同{banner_label}之间差异明显（{}）。", p_text(p)),
-        Some(p) => format!("{head}。不同{banner_label}之间差别不大（{}，差异不显著）。", p_text(p)),
+        Some(p) => format!("{head}。不同{banner_label}之间的差异未达到统计显著（{}）。", p_text(p)),
         None => format!("{head}。由于部分分组人数太少，无法可靠检验差异，仅供参考。"),
     })
 }

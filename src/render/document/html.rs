@@ -14,6 +14,9 @@ use crate::render::{Output, RenderError, Report, Written};
 pub struct HtmlReport;
 
 impl Output for HtmlReport {
+    fn name(&self) -> &'static str {
+        "调研报告初稿（网页）"
+    }
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let doc = report.document();
         let name = format!("{}.html", stem(report));

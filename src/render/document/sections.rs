@@ -228,7 +228,6 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
         b.blocks.push(Block::H2(format!("（{}）不同群体的差异", numeral(k))));
         for banner in groups {
             let label = banner_label(s, banner);
-            let label = label.split_once(' ').map(|x| x.1.trim_start_matches("您的").to_string()).unwrap_or(label);
             let mut quiet = Vec::new();
             for t in r.by(banner).filter(|t| t.scope.is_wave(wave) && t.test.is_some() && t.kind != Kind::Multi) {
                 if s.question(t.question_id()).is_some_and(|q| is_banner(rep, q) || s.unit.as_deref() == Some(q.id.as_str())) {
@@ -244,7 +243,7 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
                 }
             }
             if !quiet.is_empty() {
-                b.p(format!("在{}等{}道题上，不同{label}之间差别不大（差异不显著）。", quiet.iter().take(4).cloned().collect::<Vec<_>>().join("、"), quiet.len()));
+                b.p(format!("在{}等{}道题上，不同{label}之间的差异未达到统计显著。", quiet.iter().take(4).cloned().collect::<Vec<_>>().join("、"), quiet.len()));
             }
         }
     }

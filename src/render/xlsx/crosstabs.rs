@@ -9,6 +9,11 @@ use crate::render::words::{base_mark, table_heading, test_line};
 use crate::stats::inference::letter;
 use crate::stats::{Banner, Measure, Results};
 
+/// Groups shown side by side at most: three columns each, far below Excel's 16,384
+/// columns; a banner with more groups (a unit per respondent, say) lists the first ones and
+/// says where all are (results.csv).
+const MAX_GROUPS: usize = 250;
+
 /// Crosstabs of one banner: per question, counts and column percentages for the total
 /// and each group, significance letters beside the percentages, the base, and the test.
 /// Returns the number of banner groups (for the print layout).
@@ -28,12 +33,17 @@ pub(super) fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Result
         let head = table_heading(t, true);
         ws.put_fmt(row, 0, &head, &st.heading)?;
         row += 1;
+        let shown = t.columns.len().min(MAX_GROUPS + 1);
+        if shown < t.columns.len() {
+            ws.put_fmt(row, 0, format!("共 {} 个分组，超出 Excel 能并排列出的范围，这里只列出前 {MAX_GROUPS} 个；全部分组的数字见 results.csv", t.columns.len() - 1), &st.warn)?;
+            row += 1;
+        }
         // Header: 选项 | 总计 (人数, 比例) | group (人数, 比例, 显著) …
         ws.put_fmt(row, 0, "选项", &st.head)?;
         ws.put_fmt(row + 1, 0, "", &st.head)?;
         let mut col = 1u16;
         let mut starts = Vec::new();
-        for (c, label) in t.columns.iter().enumerate() {
+        for (c, label) in t.columns.iter().enumerate().take(shown) {
             let span = if c == 0 { 2 } else { 3 };
             let label = if c == 0 { label.clone() } else { format!("{} ({})", label, letter(c - 1)) };
             ws.merge_range(row, col, row, col + span - 1, &label, &st.head)?;
@@ -61,7 +71,7 @@ pub(super) fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Result
             let label = if x.option.is_empty() { x.measure.label().to_string() } else if x.measure == Measure::Percent { x.option.clone() } else { format!("{}（{}）", x.option, x.measure.label()) };
             ws.put_fmt(row, 0, &label, &st.text)?;
             widths.see(0, &label, 50.0);
-            for (c, cell) in x.cells.iter().enumerate() {
+            for (c, cell) in x.cells.iter().enumerate().take(shown) {
                 let s = starts[c];
                 if x.measure.is_percent() {
                     ws.write_number_with_format(row, s, cell.count.unwrap_or(0.0), &st.int)?;
@@ -77,7 +87,7 @@ pub(super) fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Result
             row += 1;
         }
         ws.put_fmt(row, 0, "有效样本（人）", &st.head)?;
-        for (c, b) in t.bases.iter().enumerate() {
+        for (c, b) in t.bases.iter().enumerate().take(shown) {
             let s = starts[c];
             ws.write_number_with_format(row, s, *b as f64, &st.int)?;
             let mark = base_mark(t.flags[c]);

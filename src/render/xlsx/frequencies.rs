@@ -35,7 +35,8 @@ pub(super) fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Resu
                 row += 1;
                 let pct: Vec<_> = t.rows.iter().filter(|x| x.measure == Measure::Percent).collect();
                 let resp: Vec<_> = t.rows.iter().filter(|x| x.measure == Measure::PercentOfResponses).collect();
-                if base > 0 && !pct.is_empty() {
+                // A bar per option: past 60 the native chart is unreadable (and slow).
+                if base > 0 && !pct.is_empty() && pct.len() <= 60 {
                     let first = row;
                     let last = row + pct.len() as u32 - 1;
                     let extra = t.rows.len() - pct.len() - resp.len();

@@ -31,6 +31,9 @@ pub const MAX_DATA_ROWS: usize = 50_000;
 pub struct SummaryWorkbook;
 
 impl Output for SummaryWorkbook {
+    fn name(&self) -> &'static str {
+        "Excel 汇总表"
+    }
     fn write(&self, report: &Report, dir: &Path) -> Result<Written, RenderError> {
         let name = format!("{}.xlsx", crate::text::safe_file_stem(&report.survey.id));
         let path = dir.join(&name);

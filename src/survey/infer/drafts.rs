@@ -1,33 +1,60 @@
-//! The columns of a file as drafts of questions: the header row, what each header says
-//! (numbered question, matrix row, split option, type hint), and each column's values.
+//! The columns of a file as drafts of questions: which sheet and rows hold the answers,
+//! what each header says (question number, matrix row, split option, fill-in part, panel
+//! code, type hint), and how columns group into questions.
+//!
+//! Headers are first read one by one ([`ColHead`]), then grouped: consecutive columns
+//! with one question number (or one panel code stem, or one `stem:` / `stem—` text) are
+//! one question whose shape the group says — matrix rows (`22、题干—行1`, then bare row
+//! labels or `22、行2`), split options (`第5题(选项)`, `3、(行)`, `21.题干:选项`,
+//! `Q4_1`), fill-in parts (`3.你来自于：_填空1`), a cascade (one header repeated over
+//! several columns) — or, when the texts differ, separate questions. Every draft gets a
+//! distinct id later ([`super::ids`]).
 
 use calamine::{Data, Range};
 
+use super::sheets::{self, Codebook};
 use crate::ingest::cells::blank;
+use crate::ingest::header_rows::{self, Second};
+use crate::ingest::platform::{self, parse_numbered_header, parse_split_header, parse_sub_code, strip_type_suffix};
 use crate::ingest::{cell_text, Workbook};
 use crate::survey::Kind;
-use crate::ingest::platform::{parse_numbered_header, parse_split_header};
 use crate::text::{norm, tidy};
 
 /// What one file says about one question.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Draft {
+    /// Order key: the question number, 10,000 + k for unnumbered columns.
     pub(super) number: u32,
+    /// The id the file suggests (a panel code `Q4`, a part `Q3_1`); `None`: `Q<number>`.
+    pub(super) id: Option<String>,
     pub(super) text: String,
     pub(super) required: bool,
     /// The kind the header's type suffix names (`(多选题)`, `(填空题 *必答)`, …).
     pub(super) hint: Option<Kind>,
     /// Whole-cell answers (one column), with the column index.
     pub(super) whole: Option<u32>,
+    /// Further columns of a cascade under the same header (one combined answer).
+    pub(super) extra: Vec<u32>,
     /// Matrix rows: (label, column).
     pub(super) rows: Vec<(String, u32)>,
-    /// Split columns `第N题(option)`: (option, column).
+    /// Split columns (`第N题(option)`, `N、(label)`, `N.题干:option`, `Q4_1`): (label, column).
     pub(super) split: Vec<(String, u32)>,
+    /// Header texts the importer must recognise besides `N、text` and the id.
+    pub(super) aliases: Vec<String>,
+    /// The header a codebook or panel code names it by (`Q1`, `1`).
+    pub(super) key: String,
+    /// Columns of the text written beside option k (`Q3|A5|open`): (k, column).
+    pub(super) others: Vec<(usize, u32)>,
+    /// The split columns are 问卷星's code-export form (`第N题(…)`, `N、(…)`).
+    pub(super) paren: bool,
 }
 
 pub(super) struct FileDrafts<'a> {
     pub(super) cells: &'a Range<Data>,
+    /// The (last) header row.
     pub(super) header_row: u32,
+    /// The rows holding respondents.
+    pub(super) rows: Vec<u32>,
     pub(super) drafts: Vec<Draft>,
     /// Whether question numbers came from the headers (问卷星) or column order.
     pub(super) numbered: bool,
@@ -36,25 +63,36 @@ pub(super) struct FileDrafts<'a> {
     pub(super) unit_col: Option<String>,
     /// Platform metadata columns (编号, 答题时长, IP, …), not questions.
     pub(super) meta: Vec<String>,
-    /// The sheet read (the first with cells).
+    /// Metadata worth grouping by: (header, what it is: 省份, 城市, 来源渠道).
+    pub(super) place: Vec<(String, &'static str)>,
+    /// The sheet read.
     pub(super) sheet: String,
+    /// A title written above the header.
+    pub(super) title: Option<String>,
+    pub(super) codebook: Option<Codebook>,
+    /// What was left out or read specially, for the summary.
+    pub(super) notes: Vec<String>,
+    /// One header row, every row after it a respondent, the first sheet: scans made
+    /// while reading apply.
+    pub(super) plain: bool,
+    /// A survey panel's export: a row of variable codes under (or over) the texts.
+    pub(super) panel: bool,
 }
 
+/// The header row among the first 30: the row with the most distinct texts (a merged
+/// title row has one).
 pub(super) fn header_row(cells: &Range<Data>) -> Option<u32> {
     let (s, e) = (cells.start()?, cells.end()?);
     let mut best = (0usize, s.0);
-    for r in s.0..=e.0.min(s.0 + 10) {
-        let n = (s.1..=e.1)
-            .filter(|c| matches!(cells.get_value((r, *c)), Some(Data::String(t)) if !t.trim().is_empty()))
-            .count();
-        // The header has more distinct labels than a merged title row.
+    for r in s.0..=e.0.min(s.0 + 30) {
         let distinct: std::collections::HashSet<String> = (s.1..=e.1)
-            .filter_map(|c| cells.get_value((r, c)).map(cell_text))
-            .filter(|t| !t.trim().is_empty())
+            .filter_map(|c| match cells.get_value((r, c)) {
+                Some(Data::String(t)) if !t.trim().is_empty() && t.trim().parse::<f64>().is_err() => Some(norm(t)),
+                _ => None,
+            })
             .collect();
-        let n = n.min(distinct.len());
-        if n > best.0 {
-            best = (n, r);
+        if distinct.len() > best.0 {
+            best = (distinct.len(), r);
         }
     }
     (best.0 > 0).then_some(best.1)
@@ -73,99 +111,403 @@ pub(super) fn hint_kind(h: &str) -> Option<Kind> {
     })
 }
 
-pub(super) fn drafts_of(wb: &Workbook) -> Option<FileDrafts<'_>> {
-    let sheet = wb.sheets.iter().find(|s| !s.cells.is_empty())?;
-    let cells = &sheet.cells;
-    let hr = header_row(cells)?;
-    let (s, e) = (cells.start()?, cells.end()?);
-    let headers: Vec<(u32, String)> = (s.1..=e.1)
-        .map(|c| (c, tidy(&cells.get_value((hr, c)).map(cell_text).unwrap_or_default())))
-        .collect();
-    let numbered = headers.iter().any(|(_, h)| parse_numbered_header(h).is_some() || parse_split_header(h).is_some());
-    let mut drafts: Vec<Draft> = Vec::new();
-    let mut seq_col = None;
-    let mut unit_col = None;
-    let mut in_matrix = false;
-    let mut plain_n = 0;
-    let mut meta_cols: Vec<String> = Vec::new();
-    for (c, h) in headers {
-        if h.is_empty() {
-            in_matrix = false;
-            continue;
-        }
-        let n = norm(&h);
-        if let Some(m) = crate::ingest::platform::meta(&h) {
-            if m == crate::ingest::platform::Meta::Seq && seq_col.is_none() {
-                seq_col = Some(c);
-            }
-            meta_cols.push(h.clone());
-            in_matrix = false;
-            continue;
-        }
-        let new = |number, text: String, required| Draft { number, text, required, hint: None, whole: None, rows: vec![], split: vec![] };
-        if let Some((num, opt)) = parse_split_header(&h) {
-            in_matrix = false;
-            match drafts.iter_mut().find(|d| d.number == num) {
-                Some(d) => d.split.push((opt, c)),
-                None => {
-                    let mut d = new(num, format!("第{num}题"), false);
-                    d.split.push((opt, c));
-                    drafts.push(d);
-                }
-            }
-            continue;
-        }
-        if numbered {
-            if let Some(hd) = parse_numbered_header(&h) {
-                let hint = hd.kind_hint.as_deref().and_then(hint_kind);
-                if let Some(p) = hd.text.rfind('—') {
-                    // The type suffix may stand after the question part too: `6、text(矩阵单选题)—row`.
-                    let (q, req2, hint2) = crate::ingest::platform::strip_type_suffix(hd.text[..p].trim_end_matches('—'));
-                    let row = tidy(&hd.text[p + '—'.len_utf8()..]);
-                    let mut d = new(hd.number, q, hd.required || req2);
-                    d.hint = hint.or(hint2.as_deref().and_then(hint_kind));
-                    d.rows.push((row, c));
-                    drafts.push(d);
-                    in_matrix = true;
-                } else {
-                    let mut d = new(hd.number, hd.text, hd.required);
-                    d.hint = hint;
-                    d.whole = Some(c);
-                    drafts.push(d);
-                    in_matrix = false;
-                }
-                continue;
-            }
-            if in_matrix {
-                drafts.last_mut().unwrap().rows.push((h, c));
-                continue;
-            }
-        }
-        if unit_col.is_none() && ["单位", "所在单位", "单位名称", "部门", "所在部门"].contains(&n.as_str()) {
-            unit_col = Some(h.clone());
-            in_matrix = false;
-            continue;
-        }
-        plain_n += 1;
-        let number = if numbered { 10_000 + plain_n } else { plain_n };
-        let (text, required, hint) = crate::ingest::platform::strip_type_suffix(&h);
-        let mut d = new(number, text, required);
-        d.hint = hint.as_deref().and_then(hint_kind);
-        d.whole = Some(c);
-        drafts.push(d);
-    }
-    if drafts.is_empty() {
-        return None;
-    }
-    Some(FileDrafts { cells, header_row: hr, drafts, numbered, seq_col, unit_col, meta: meta_cols, sheet: sheet.name.clone() })
+/// One header cell, read on its own.
+#[derive(Debug, Clone)]
+struct ColHead {
+    col: u32,
+    raw: String,
+    /// The question number (`N、`, `第N题(…)`, `N、(…)`).
+    number: Option<u32>,
+    /// Text after the number (type suffix removed), or the whole header.
+    text: String,
+    required: bool,
+    hint: Option<Kind>,
+    /// A label in brackets (`第5题(选项)`, `3、(行)`).
+    paren: Option<String>,
+    /// A panel code (`Q4_1`, `Q1`) from a code header row.
+    code: Option<String>,
 }
 
-pub(super) fn column_values<'a>(f: &FileDrafts<'a>, c: u32) -> Vec<(u32, &'a Data)> {
-    let end = f.cells.end().map(|e| e.0).unwrap_or(0);
-    let cells = f.cells;
-    (f.header_row + 1..=end)
-        .filter_map(|r| cells.get_value((r, c)).map(|d| (r, d)))
-        .filter(|(_, d)| blank(d).is_none())
+fn read_head(col: u32, raw: &str, code: Option<String>) -> ColHead {
+    let raw = tidy(raw);
+    // A header that is itself a code (`Q1`, `Q3|A1`: 问卷网's English headers).
+    let code = code.or_else(|| platform::is_code(&raw).then(|| raw.clone()));
+    if let Some((n, label)) = parse_split_header(&raw) {
+        return ColHead { col, number: Some(n), text: String::new(), required: false, hint: None, paren: Some(label), code, raw };
+    }
+    if let Some(h) = parse_numbered_header(&raw) {
+        let hint = h.kind_hint.as_deref().and_then(hint_kind);
+        return ColHead { col, number: Some(h.number), text: h.text, required: h.required, hint, paren: None, code, raw };
+    }
+    let (text, required, hint) = strip_type_suffix(&raw);
+    ColHead { col, number: None, text, required, hint: hint.as_deref().and_then(hint_kind), paren: None, code, raw }
+}
+
+/// `stem—label` or `stem:label` / `stem：label`: the stem and the label.
+fn stem_label(t: &str) -> Option<(String, String)> {
+    let (p, sep) = match t.rfind('—') {
+        Some(p) => (p, '—'.len_utf8()),
+        None => {
+            let p = t.rfind([':', '：'])?;
+            (p, t[p..].chars().next()?.len_utf8())
+        }
+    };
+    let (l, r) = (t[..p].trim_end_matches('—').trim(), t[p + sep..].trim());
+    // The type suffix may stand after the question part: `6、题干(矩阵单选题)—行`.
+    let l = strip_type_suffix(l).0;
+    (!l.is_empty() && !r.is_empty()).then(|| (l, r.to_string()))
+}
+
+/// `题干_填空2` (腾讯问卷 fill-in blanks of one question): the stem and the blank's number.
+fn fill_in(t: &str) -> Option<(String, u32)> {
+    let p = t.rfind("_填空")?;
+    let k = t[p + "_填空".len()..].trim();
+    let k: u32 = if k.is_empty() { 1 } else { k.parse().ok()? };
+    Some((t[..p].trim().to_string(), k))
+}
+
+/// Header cells as `(column, text)`.
+type Texts = Vec<(u32, String)>;
+
+/// The headers of the answer sheet and the panel codes, with the last header row and the
+/// kind of the second header row.
+fn headers_of(cells: &Range<Data>, hr: u32) -> (Texts, Texts, u32, Option<Second>) {
+    let (Some(s), Some(e)) = (cells.start(), cells.end()) else { return (vec![], vec![], hr, None) };
+    // The row found may be the lower row of two (its merged cells repeat the upper one's).
+    let pair = header_rows::second_row(cells, hr).map(|k| (hr, k)).or_else(|| (hr > s.0).then(|| header_rows::second_row(cells, hr - 1).map(|k| (hr - 1, k))).flatten());
+    match pair {
+        Some((top, second)) => (header_rows::combined(cells, top, second), header_rows::codes(cells, top), top + 1, Some(second)),
+        None => {
+            let heads = (s.1..=e.1).map(|c| (c, tidy(&cells.get_value((hr, c)).map(cell_text).unwrap_or_default()))).collect();
+            (heads, vec![], hr, None)
+        }
+    }
+}
+
+pub(super) fn drafts_of(wb: &Workbook) -> Option<FileDrafts<'_>> {
+    let (si, codebook) = sheets::pick(wb)?;
+    let sheet = &wb.sheets[si];
+    let cells = &sheet.cells;
+    let hr = header_row(cells)?;
+    let (headers, codes, last_header, second) = headers_of(cells, hr);
+    let (rows, mut notes) = sheets::data_rows(cells, last_header, &headers);
+    let end = cells.end().map(|e| e.0).unwrap_or(0);
+    let plain = si == 0 && second.is_none() && rows.len() as u32 == end.saturating_sub(last_header);
+    match second {
+        Some(Second::Codes) => notes.push(format!("第 {} 行是题目编码（两行表头），不是答卷", last_header + 1)),
+        Some(Second::SubLabels) => notes.push(format!("第 {}–{} 行是两行表头（合并单元格下的选项或小题）", last_header, last_header + 1)),
+        None => {}
+    }
+    if let Some(b) = &codebook {
+        notes.push(format!("工作表“{}”是编码表：选项文字从中读取，它的各行不是答卷", b.sheet));
+    }
+    for (i, other) in wb.sheets.iter().enumerate() {
+        if i != si && !other.cells.is_empty() && codebook.as_ref().is_none_or(|b| b.sheet != other.name) {
+            notes.push(format!("工作表“{}”不是答卷表（答卷在“{}”），未用于推断", other.name, sheet.name));
+        }
+    }
+    let code_of = |c: u32| codes.iter().find(|(k, _)| *k == c).map(|(_, t)| t.clone());
+    let heads: Vec<ColHead> = headers.iter().map(|(c, h)| read_head(*c, h, code_of(*c))).collect();
+    let numbered = heads.iter().any(|h| h.number.is_some());
+    let mut f = FileDrafts {
+        cells,
+        header_row: last_header,
+        rows,
+        drafts: Vec::new(),
+        numbered,
+        seq_col: None,
+        unit_col: None,
+        meta: Vec::new(),
+        place: Vec::new(),
+        sheet: sheet.name.clone(),
+        title: sheets::title_row(cells, hr.min(last_header.saturating_sub(u32::from(second.is_some())))),
+        codebook,
+        notes,
+        plain,
+        panel: second == Some(Second::Codes) || header_rows::is_code_row(&headers.iter().map(|(_, h)| h.clone()).collect::<Vec<_>>()),
+    };
+    let questions: Vec<ColHead> = heads.into_iter().filter(|h| !take_meta(&mut f, h)).collect();
+    group(&mut f, questions);
+    (!f.drafts.is_empty()).then_some(f)
+}
+
+/// Records a metadata column (or the unit column); true when the column is one.
+fn take_meta(f: &mut FileDrafts, h: &ColHead) -> bool {
+    if h.raw.is_empty() {
+        return true;
+    }
+    let m = platform::meta(&h.raw).or_else(|| h.code.as_deref().and_then(platform::meta));
+    if let Some(m) = m {
+        if m == platform::Meta::Seq && f.seq_col.is_none() {
+            f.seq_col = Some(h.col);
+        }
+        if let Some(kind) = platform::banner_meta(&h.raw) {
+            f.place.push((h.raw.clone(), kind));
+        }
+        f.meta.push(h.raw.clone());
+        return true;
+    }
+    if f.unit_col.is_none() && ["单位", "所在单位", "单位名称", "部门", "所在部门"].contains(&norm(&h.raw).as_str()) {
+        f.unit_col = Some(h.raw.clone());
+        return true;
+    }
+    false
+}
+
+/// The key grouping consecutive columns into one question: the question number, else the
+/// panel code's stem, else the stem of a `stem—label` / `stem:label` text.
+fn group_key(h: &ColHead) -> Option<String> {
+    if let Some(n) = h.number {
+        return Some(format!("#{n}"));
+    }
+    if let Some((stem, _, _)) = h.code.as_deref().and_then(parse_sub_code) {
+        return Some(format!("@{stem}"));
+    }
+    if let Some(c) = &h.code {
+        return Some(format!("@{}", norm(c)));
+    }
+    stem_label(&h.text).map(|(s, _)| format!("~{}", norm(&s)))
+}
+
+/// Groups the question columns and makes the drafts.
+fn group(f: &mut FileDrafts, heads: Vec<ColHead>) {
+    let mut plain_n = 0u32;
+    let mut i = 0;
+    while i < heads.len() {
+        let key = group_key(&heads[i]);
+        let mut j = i + 1;
+        while j < heads.len() && (key.is_some() && group_key(&heads[j]) == key || continues_matrix(&heads[i..j], &heads[j])) {
+            j += 1;
+        }
+        let g = &heads[i..j];
+        let number = match g[0].number {
+            Some(n) => n,
+            None => {
+                plain_n += 1;
+                if f.numbered { 10_000 + plain_n } else { plain_n }
+            }
+        };
+        for d in drafts_of_group(g, number) {
+            f.drafts.push(d);
+        }
+        i = j;
+    }
+}
+
+/// A bare header after a matrix's first column (`22、题干—行1`, then `行2`): its next row.
+fn continues_matrix(group: &[ColHead], next: &ColHead) -> bool {
+    let first = &group[0];
+    let matrix = first.number.is_some() && first.paren.is_none() && first.text.contains('—') && fill_in(&first.text).is_none();
+    // A bare label (no number of its own, or a lower number than the matrix's: row labels
+    // may be numbered `1.按时召开`), not metadata, no code of another question.
+    matrix
+        && next.code.is_none()
+        && match next.number {
+            None => stem_label(&next.text).is_none(),
+            Some(n) => next.paren.is_none() && first.number.is_some_and(|m| n < m) && stem_label(&next.text).is_none(),
+        }
+}
+
+fn draft(number: u32, h: &ColHead) -> Draft {
+    // `6、题干(矩阵单选题 *必答)—行`: the suffix before the row label counts too.
+    let (required, hint) = match h.text.rfind('—') {
+        Some(p) => {
+            let (_, req, hint) = strip_type_suffix(&h.text[..p]);
+            (h.required || req, h.hint.or(hint.as_deref().and_then(hint_kind)))
+        }
+        None => (h.required, h.hint),
+    };
+    Draft { number, text: h.text.clone(), required, hint, key: h.code.clone().unwrap_or_default(), ..Default::default() }
+}
+
+/// The drafts one group of columns makes (usually one).
+fn drafts_of_group(g: &[ColHead], number: u32) -> Vec<Draft> {
+    let first = &g[0];
+    let mut d = draft(number, first);
+    if g.len() == 1 && first.paren.is_none() && first.code.as_deref().and_then(parse_sub_code).is_none() {
+        // One column: a whole question, or a matrix with one row (`5、题干—行`).
+        match stem_label(&first.text).filter(|_| first.text.contains('—')) {
+            Some((stem, label)) if first.number.is_some() && fill_in(&first.text).is_none() && label.chars().count() <= 30 => {
+                d.text = stem;
+                d.rows.push((label, first.col));
+            }
+            _ => d.whole = Some(first.col),
+        }
+        if first.number.is_none() && first.code.is_none() {
+            d.id = None;
+        }
+        return vec![d];
+    }
+    // Split columns: `第5题(选项)`, `3、(行)`, panel codes `Q4_1`.
+    if g.iter().all(|h| h.paren.is_some() || h.code.as_deref().and_then(parse_sub_code).is_some()) {
+        let stem_text = common_stem(g);
+        d.paren = g.iter().all(|h| h.paren.is_some());
+        d.text = if stem_text.is_empty() { first.text.clone() } else { stem_text.clone() };
+        if let Some((stem, _, _)) = first.code.as_deref().and_then(parse_sub_code) {
+            d.key = stem.to_uppercase();
+        }
+        for h in g {
+            if let Some((_, k, true)) = h.code.as_deref().and_then(parse_sub_code) {
+                d.others.push((k - 1, h.col));
+                continue;
+            }
+            let label = match &h.paren {
+                Some(l) => l.clone(),
+                None => sub_label(&h.text, &stem_text).unwrap_or_else(|| h.code.clone().unwrap_or_default()),
+            };
+            d.split.push((label, h.col));
+        }
+        return vec![d];
+    }
+    // Fill-in parts of one question (`3.你来自于：_填空1`, `_填空2`): one question each.
+    if g.iter().all(|h| fill_in(&h.text).is_some()) {
+        return g
+            .iter()
+            .map(|h| {
+                let (stem, k) = fill_in(&h.text).unwrap_or_default();
+                let mut p = draft(number, h);
+                p.id = Some(format!("Q{number}_{k}"));
+                p.text = format!("{}（填空{k}）", stem.trim_end_matches(['：', ':']));
+                p.aliases.push(h.text.clone());
+                p.whole = Some(h.col);
+                p
+            })
+            .collect();
+    }
+    // One header over several columns: a cascade, one combined answer.
+    if g.iter().all(|h| norm(&h.text) == norm(&first.text)) {
+        d.whole = Some(first.col);
+        d.extra = g[1..].iter().map(|h| h.col).collect();
+        return vec![d];
+    }
+    // Matrix rows or split options under one stem: `22、题干—行1` then `行2` or `22、行2`;
+    // `21.题干:选项` (腾讯问卷's multi-select); `题干—行` without a number.
+    let stem = stem_label(&first.text).map(|(s, _)| s);
+    let labelled: Option<Vec<(String, u32)>> = g
+        .iter()
+        .enumerate()
+        .map(|(k, h)| {
+            let l = match (&stem, stem_label(&h.text)) {
+                (Some(s), Some((hs, l))) if norm(&hs) == norm(s) => l,
+                (Some(s), _) if k > 0 => h.text.strip_prefix(s.as_str()).map(|x| tidy(x.trim_start_matches(['—', ':', '：']))).filter(|x| !x.is_empty()).unwrap_or_else(|| h.text.clone()),
+                _ => return None,
+            };
+            Some((l, h.col))
+        })
+        .collect();
+    if let (Some(stem), Some(parts)) = (stem, labelled) {
+        d.text = stem;
+        let colon = first.text.rfind('—').is_none();
+        d.hint = g.iter().find_map(|h| h.hint).or(d.hint);
+        if colon {
+            d.split = parts;
+        } else {
+            d.rows = parts;
+        }
+        return vec![d];
+    }
+    // Different texts under one number: separate questions.
+    g.iter()
+        .enumerate()
+        .map(|(k, h)| {
+            let mut p = draft(number, h);
+            if k > 0 {
+                p.id = Some(format!("Q{number}_{}", k + 1));
+                p.aliases.push(h.text.clone());
+            }
+            p.whole = Some(h.col);
+            p
+        })
         .collect()
 }
 
+/// The longest common beginning of a group's texts, cut back to a whole word-ish
+/// boundary (a separator), without trailing separators.
+fn common_stem(g: &[ColHead]) -> String {
+    let texts: Vec<&str> = g.iter().map(|h| h.text.as_str()).filter(|t| !t.is_empty()).collect();
+    let Some(first) = texts.first() else { return String::new() };
+    let mut n = first.len();
+    for t in &texts[1..] {
+        n = first.char_indices().zip(t.char_indices()).take_while(|((_, a), (_, b))| a == b).map(|((i, a), _)| i + a.len_utf8()).last().unwrap_or(0).min(n);
+    }
+    if texts.len() == 1 {
+        return stem_label(first).map(|(s, _)| s).unwrap_or_else(|| first.to_string());
+    }
+    let stem = &first[..n];
+    let cut = stem.rfind(['—', ':', '：', '-', '_', '(', '（', '|']).map(|p| &stem[..p]).unwrap_or(stem);
+    tidy(cut.trim_end_matches(['—', ':', '：', '-', '_', '(', '（', '|']))
+}
+
+/// A column's own label after the group's stem (`题干—会议` → 会议), or its whole text.
+fn sub_label(text: &str, stem: &str) -> Option<String> {
+    if text.is_empty() {
+        return None;
+    }
+    let rest = text.strip_prefix(stem).unwrap_or(text);
+    let rest = tidy(rest.trim_start_matches(['—', ':', '：', '-', '_', '(', '（', '|']).trim_end_matches([')', '）']));
+    Some(if rest.is_empty() { text.to_string() } else { rest })
+}
+
+/// Every non-blank answer of column `c`, on the respondent rows.
+pub(super) fn column_values<'a>(f: &FileDrafts<'a>, c: u32) -> Vec<(u32, &'a Data)> {
+    let cells = f.cells;
+    f.rows.iter().filter_map(|&r| cells.get_value((r, c)).map(|d| (r, d))).filter(|(_, d)| blank(d).is_none()).collect()
+}
+
+/// A cascade's answers: its columns' parts joined with `/`, per respondent.
+pub(super) fn joined_values(f: &FileDrafts, cols: &[u32]) -> Vec<Data> {
+    f.rows
+        .iter()
+        .filter_map(|&r| {
+            let parts: Vec<String> = cols.iter().filter_map(|&c| f.cells.get_value((r, c))).filter(|d| blank(d).is_none()).map(cell_text).map(|t| tidy(&t)).collect();
+            (!parts.is_empty()).then(|| Data::String(parts.join("/")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn heads(hs: &[&str]) -> Vec<ColHead> {
+        hs.iter().enumerate().map(|(i, h)| read_head(i as u32, h, None)).collect()
+    }
+
+    fn drafts(hs: &[&str]) -> Vec<Draft> {
+        let cells = Range::from_sparse(vec![]);
+        let mut f = FileDrafts { cells: &cells, header_row: 0, rows: vec![], drafts: vec![], numbered: true, seq_col: None, unit_col: None, meta: vec![], place: vec![], sheet: String::new(), title: None, codebook: None, notes: vec![], plain: true, panel: false };
+        group(&mut f, heads(hs));
+        f.drafts
+    }
+
+    #[test]
+    fn matrix_forms() {
+        // Stem on the first column only, then bare row labels.
+        let d = drafts(&["21、您的身份", "22、题干—行1", "行2", "行3", "行4", "23、下一题"]);
+        assert_eq!(d.len(), 3);
+        assert_eq!(d[1].rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["行1", "行2", "行3", "行4"]);
+        // The number repeated on each row column.
+        let d = drafts(&["7、题干—行1", "7、行2", "7、行3"]);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].rows.len(), 3);
+        assert_eq!(d[0].rows[2].0, "行3");
+        // Code export: `3、(行)` under one number.
+        let d = drafts(&["3、(三会一课)", "3、(主题党日)", "4、(价格)", "4、(外观)"]);
+        assert_eq!((d.len(), d[0].split.len(), d[1].split[1].0.as_str()), (2, 2, "外观"));
+    }
+
+    #[test]
+    fn platform_forms() {
+        // 腾讯问卷: multi-select options after a colon; fill-in blanks; a cascade.
+        let d = drafts(&["21.您参加过哪些活动？:会议", "21.您参加过哪些活动？:学习", "3.你来自于：_填空1", "3.你来自于：_填空2", "5.所在地区", "5.所在地区"]);
+        assert_eq!(d[0].split.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), ["会议", "学习"]);
+        assert_eq!(d[0].text, "您参加过哪些活动？");
+        assert_eq!((d[1].id.as_deref(), d[2].id.as_deref()), (Some("Q3_1"), Some("Q3_2")));
+        assert_eq!(d[3].extra.len(), 1);
+        // Same text under different numbers stays two questions; different texts under
+        // one number get distinct ids.
+        let d = drafts(&["10.附件", "11.附件", "12.甲", "12.乙"]);
+        assert_eq!(d.len(), 4);
+        assert_eq!(d[3].id.as_deref(), Some("Q12_2"));
+    }
+}

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use crate::ingest::cells::{blank, int_of};
 use crate::ingest::Workbook;
 use crate::survey::{Kind, OptionDef};
-use crate::text::parse_points;
+use crate::text::{norm, parse_points};
+use crate::ingest::platform::split_other;
 use super::drafts::drafts_of;
 use super::options::*;
 
@@ -30,12 +31,25 @@ pub struct ColumnScan {
     all_int: bool,
     /// Every answer a number (ASCII).
     all_number: bool,
+    /// Every answer an integer: the smallest (codes such as -3 aside).
+    min_int: Option<i64>,
+    /// Answers that read like sentences (long, or with sentence punctuation).
+    sentences: usize,
+    /// Answers that read as a number (`38`, `38岁`, `3.5`).
+    numeric: usize,
 }
 
 impl Default for ColumnScan {
     fn default() -> Self {
-        ColumnScan { multi: false, rank: false, single: Collector::new(30), n: 0, points: None, all_points: true, max_int: None, all_int: true, all_number: true }
+        ColumnScan { multi: false, rank: false, single: Collector::new(30), n: 0, points: None, all_points: true, max_int: None, all_int: true, all_number: true, min_int: None, sentences: 0, numeric: 0 }
     }
+}
+
+/// An answer that reads like a sentence: long, or with sentence punctuation.
+fn sentence_like(t: &str) -> bool {
+    let t = t.trim();
+    let t = t.find(crate::ingest::platform::OTHER_OPEN).map_or(t, |p| &t[..p]);
+    t.chars().count() > 16 || t.contains(['，', '。', '！', '？', '；', ',', '!', '?', ';'])
 }
 
 impl ColumnScan {
@@ -56,6 +70,9 @@ impl ColumnScan {
         }
         self.single.add(&t, None);
         self.n += 1;
+        if sentence_like(&t) {
+            self.sentences += 1;
+        }
         if self.all_points {
             match Some(t.trim()).filter(|x| x.ends_with('分')).and_then(parse_points) {
                 Some(p) => {
@@ -67,12 +84,21 @@ impl ColumnScan {
         }
         if self.all_int {
             match int_of(d) {
-                Some(k) => self.max_int = Some(self.max_int.map_or(k, |m| m.max(k))),
+                Some(k) => {
+                    self.max_int = Some(self.max_int.map_or(k, |m| m.max(k)));
+                    if k > -2 {
+                        self.min_int = Some(self.min_int.map_or(k, |m| m.min(k)));
+                    }
+                }
                 None => self.all_int = false,
             }
         }
+        let number = crate::ingest::cells::number(d).is_ok();
+        if number {
+            self.numeric += 1;
+        }
         if self.all_number {
-            self.all_number = crate::ingest::cells::number(d).is_ok() && !matches!(d, Data::String(s) if !s.is_ascii());
+            self.all_number = number && !matches!(d, Data::String(s) if !s.is_ascii());
         }
     }
 
@@ -83,61 +109,154 @@ impl ColumnScan {
     }
 }
 
+/// What inference knows of a column besides its answers.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Ctx<'a> {
+    /// The question's text (wording such as 意见/建议 says open answers).
+    pub(super) text: &'a str,
+    /// The answers are option numbers (a code export).
+    pub(super) coded: bool,
+}
+
+/// Kind, options and, when the answers left the kind in doubt, a note for the summary.
+pub(super) type Classified = (Kind, Vec<OptionDef>, Option<String>);
+
 /// Kind and options of a whole-cell column from its values alone.
-pub(super) fn classify(values: &[(u32, &Data)], coded: bool) -> (Kind, Vec<OptionDef>) {
+pub(super) fn classify(values: &[(u32, &Data)], ctx: Ctx) -> Classified {
     let mut scan = ColumnScan::default();
     for (_, d) in values {
         scan.add(d);
     }
-    classify_scanned(values, coded, scan)
+    classify_scanned(values, ctx, scan)
+}
+
+/// Words of an open question (suggestions, reasons, examples, descriptions).
+const OPEN_WORDS: &[&str] = &["意见", "建议", "原因", "请说明", "请举例", "举例", "请注明", "请具体", "具体说明", "描述", "为什么", "看法", "想法", "补充", "留言", "备注", "请填写", "请简述", "简述", "其他需要"];
+/// Words of a question answered with a number (counts, ages, amounts, durations).
+const NUMBER_WORDS: &[&str] = &["年龄", "岁", "多少", "次数", "人数", "金额", "（元）", "(元)", "时长", "小时数", "分钟数", "天数", "年限", "工龄", "身高", "体重", "几次", "几个", "几天", "几年", "几人", "党龄"];
+/// Words of a rating question (scales).
+const SCALE_WORDS: &[&str] = &["满意", "同意", "符合", "认同", "评价", "程度", "重要", "打分", "评分", "分值", "频繁"];
+
+pub(super) fn has_word(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| text.contains(w))
 }
 
 /// [`classify`] with the pass over the answers already done; `values` are needed only
-/// when the scan found a multi or rank separator.
-pub(super) fn classify_scanned(values: &[(u32, &Data)], coded: bool, scan: ColumnScan) -> (Kind, Vec<OptionDef>) {
+/// when the scan found a multi or rank separator. Open answers stay open: a separator in
+/// some answer, a few repeated values or a number here and there do not make a choice
+/// question; when in doubt, the question is open and the note says why.
+pub(super) fn classify_scanned(values: &[(u32, &Data)], ctx: Ctx, scan: ColumnScan) -> Classified {
     let texts = || values.iter().map(|(_, d)| text_of(d));
-    if scan.multi {
-        return (Kind::Multi, collect_options(texts(), Some('┋')));
-    }
-    if scan.rank {
-        return (Kind::Rank, collect_options(texts(), Some('→')));
-    }
     if scan.n == 0 {
-        return (Kind::Text, vec![]);
+        return (Kind::Text, vec![], Some("没有人作答，暂按填空题处理".into()));
+    }
+    if scan.multi || scan.rank {
+        if let Some(c) = separated(texts(), ctx, scan.multi, scan.n) {
+            return c;
+        }
+        return (Kind::Text, vec![], Some(format!("答案中有{}，但不像选项组合（选项过多或过长），按填空题处理", if scan.multi { "“┋”" } else { "“→”" })));
     }
     if let (true, Some((lo, hi, false))) = (scan.all_points, scan.points) {
-        if let Some(opts) = scale_options([lo, hi].into_iter(), None) {
-            return (Kind::Scale, opts);
+        if let Some(opts) = scale_options([lo, hi].into_iter(), None, ctx.text) {
+            return (Kind::Scale, opts, None);
         }
     }
     if scan.all_int {
-        let max = scan.max_int.unwrap_or(0);
-        if coded && (1..=60).contains(&max) {
-            return (Kind::Single, (1..=max).map(|k| OptionDef::Plain(format!("选项{k}"))).collect());
-        }
-        return (Kind::Number, vec![]);
+        return integers(&scan, ctx);
     }
     if scan.all_number {
-        return (Kind::Number, vec![]);
+        return (Kind::Number, vec![], None);
     }
+    // Numbers with a few written otherwise (`38岁`, `44 岁`): a number question when its
+    // wording asks for one or the answers vary too much to be options.
+    if scan.numeric * 10 >= scan.n * 9 && (has_word(ctx.text, NUMBER_WORDS) || scan.single.over()) {
+        return (Kind::Number, vec![], Some(format!("{} 个答案不是纯数字（如“38岁”），导入时取其中的数字，取不出的记入数据问题清单", scan.n - scan.numeric)));
+    }
+    let sentences = scan.sentences;
+    let n = scan.n;
+    let open_words = has_word(ctx.text, OPEN_WORDS);
+    let singles = scan.single.singletons();
     // More than 30 distinct answers is a text question.
-    let Some(opts) = scan.single.finish() else { return (Kind::Text, vec![]) };
+    let Some(opts) = scan.single.finish() else { return (Kind::Text, vec![], None) };
     let distinct = opts.len();
-    if distinct <= 30 && (distinct * 2 <= scan.n || distinct <= 3) {
-        return (Kind::Single, opts);
+    let short = sentences * 10 <= n;
+    // A question asking for views or reasons is a choice only when a few short answers
+    // each come back again and again.
+    let choice = if open_words {
+        distinct <= 6 && singles == 0 && sentences == 0 && distinct * 2 <= n
+    } else {
+        distinct <= 30 && short && (distinct <= 3 || (distinct * 2 <= n && singles * 4 <= distinct.max(4)))
+    };
+    if choice {
+        return (Kind::Single, opts, None);
     }
-    (Kind::Text, vec![])
+    let why = if open_words {
+        "题目是征求意见、原因或说明"
+    } else if !short {
+        "答案多为句子"
+    } else {
+        "答案很少重复"
+    };
+    (Kind::Text, vec![], (distinct <= 30).then(|| format!("只有 {distinct} 种不同答案，但{why}，按填空题处理；如是选择题请改 kind")))
+}
+
+/// Integers only: option codes (a code export's small code sets), a rating, or numbers.
+fn integers(scan: &ColumnScan, ctx: Ctx) -> Classified {
+    let max = scan.max_int.unwrap_or(0);
+    let min = scan.min_int.unwrap_or(1);
+    let distinct = scan.single.order.len();
+    let numbery = has_word(ctx.text, NUMBER_WORDS);
+    if ctx.coded && !numbery && min >= 0 && (1..=15).contains(&max) && distinct <= 16 {
+        let from = if min == 0 { 0 } else { 1 };
+        let kind = if has_word(ctx.text, SCALE_WORDS) && max >= 4 { Kind::Scale } else { Kind::Single };
+        let opts = (from..=max).map(|k| OptionDef::Plain(format!("选项{k}（请补全）"))).collect();
+        return (kind, opts, None);
+    }
+    if !ctx.coded && !numbery && has_word(ctx.text, SCALE_WORDS) && min >= 0 && max <= 10 && distinct >= 3 {
+        if let Some(opts) = scale_options([min as f64, max as f64].into_iter(), None, ctx.text) {
+            return (Kind::Scale, opts, None);
+        }
+    }
+    (Kind::Number, vec![], None)
+}
+
+/// A multi-select (`┋`) or ranking (`→`) when the parts make a small set of short options:
+/// every ranking ranks distinct options of one small set, most answers hold the separator.
+fn separated<'a>(texts: impl Iterator<Item = std::borrow::Cow<'a, str>>, ctx: Ctx, multi: bool, n: usize) -> Option<Classified> {
+    let sep = if multi { '┋' } else { '→' };
+    let mut c = Collector::new(40);
+    let mut with_sep = 0usize;
+    for t in texts {
+        if t.contains(sep) {
+            with_sep += 1;
+            if !multi {
+                let parts: Vec<String> = t.split(sep).map(|p| norm(split_other(p.trim()).0)).collect();
+                let distinct: std::collections::HashSet<&String> = parts.iter().collect();
+                if distinct.len() != parts.len() || parts.iter().any(|p| p.is_empty()) {
+                    return None;
+                }
+            }
+        }
+        c.add(&t, Some(sep));
+        if c.over() {
+            return None;
+        }
+    }
+    let long = c.order.iter().any(|o| o.chars().count() > 40);
+    let enough = if multi { with_sep * 20 >= n || with_sep >= 3 } else { with_sep * 2 >= n };
+    if long || !enough || has_word(ctx.text, OPEN_WORDS) && c.order.iter().any(|o| sentence_like(o)) {
+        return None;
+    }
+    let opts = c.finish()?;
+    (opts.len() <= 40 && (opts.len() * 2 <= n.max(4) * 3)).then_some((if multi { Kind::Multi } else { Kind::Rank }, opts, None))
 }
 
 /// Whether answers already read as an open question would still be inferred as one over
-/// all of them ([`classify`]'s own rule: no separator, not numbers, more than a few
-/// distinct answers for their number).
-pub fn still_text<'a>(answers: impl Iterator<Item = &'a str>) -> bool {
-    let mut scan = ColumnScan::default();
-    for a in answers {
-        scan.add(&Data::String(a.to_owned()));
-    }
-    classify_scanned(&[], false, scan).0 == Kind::Text
+/// all of them ([`classify`]'s own rule).
+pub fn still_text<'a>(text: &str, answers: impl Iterator<Item = &'a str>) -> bool {
+    let owned: Vec<Data> = answers.map(|a| Data::String(a.to_owned())).collect();
+    let values: Vec<(u32, &Data)> = owned.iter().map(|d| (0, d)).collect();
+    classify(&values, Ctx { text, coded: false }).0 == Kind::Text
 }
 
 /// Column scans made while a file is read ([`crate::ingest::read_xlsx_observed`]): the
