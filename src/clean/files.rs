@@ -150,7 +150,7 @@ pub(super) fn file_parts(results: SheetResults, report: &mut FileReport) -> (Vec
         .into_iter()
         .map(|(name, r)| match r {
             Some((_, info)) if best >= 3 && info.matched * 3 < best => {
-                let mut i = fail(format!("表头只对上 {} 道题（另一个工作表对上 {best} 道），像是编码表或统计表，不是答卷", info.matched), Problem::NotAnswerSheet);
+                let mut i = fail(format!("这个工作表的表头只与 {} 道题对得上（另一个工作表与 {best} 道题对得上），像是编码表或统计表，不是答卷", info.matched), Problem::NotAnswerSheet);
                 i.sheet = name.clone();
                 i.action = Action::SheetSkipped;
                 issues.push(i);

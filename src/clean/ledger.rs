@@ -55,7 +55,7 @@ impl Problem {
             Problem::MissingUnit => "单位为空",
             Problem::DuplicateId => "答卷编号重复",
             Problem::DuplicateSubmission => "重复提交（同单位、同提交时间、答案完全相同）",
-            Problem::TotalsRow => "合计行，不是答卷",
+            Problem::TotalsRow => "合计、统计或平均值等汇总行，不是答卷",
             Problem::LetterAnswer => "用选项字母作答",
             Problem::CodeAnswer => "用选项序号作答",
             Problem::OtherAsText => "选项外的答案",

@@ -222,7 +222,7 @@ fn writes_csv_with_bom_parquet_and_ledger() {
     let (h, rows) = w.csv("out/issues.csv");
     assert_eq!(h, ["文件", "工作表", "行", "列", "题目", "原始值", "问题", "处理"]);
     assert_eq!(rows.len(), 12);
-    assert!(rows.iter().any(|r| r[6] == "合计行，不是答卷" && r[7] == "整行剔除" && r[2] == "11"));
+    assert!(rows.iter().any(|r| r[6] == "合计、统计或平均值等汇总行，不是答卷" && r[7] == "整行剔除" && r[2] == "11"));
     // No temporary files are left behind.
     let names: Vec<String> = std::fs::read_dir(w.path("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     assert_eq!(names.len(), 4, "clean, issues, columns and the manifest only: {names:?}");

@@ -12,6 +12,7 @@ mod hostile;
 mod import;
 mod init;
 mod props;
+mod shapes;
 mod stats;
 mod trust;
 mod workdir;
