@@ -214,7 +214,7 @@ impl<'a> SheetCtx<'a> {
             return;
         }
         part.rows_read += 1;
-        let totals = self.layout.columns.iter().take(4).any(|c| matches!(get(c.col), Data::String(s) if s.len() <= 24 && TOTALS.contains(&crate::text::norm(s).trim_end_matches(':'))));
+        let totals = self.layout.columns.iter().take(4).any(|c| matches!(get(c.col), Data::String(s) if s.len() <= 36 && (TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')) || crate::ingest::platform::is_tally_label(s))));
         if !totals && (self.tally_from.is_some_and(|t| r >= t) || self.header_like(&get)) {
             let value = self.layout.columns.iter().map(|c| get(c.col)).find(|d| !blank(d)).map(cell_text).unwrap_or_default();
             let p = if self.tally_from.is_some_and(|t| r >= t) { Problem::TallyBlock } else { Problem::HeaderRow };
@@ -223,7 +223,7 @@ impl<'a> SheetCtx<'a> {
             return;
         }
         if let Some(c) = self.layout.columns.iter().take(4).find(|c| {
-            matches!(get(c.col), Data::String(s) if s.len() <= 24 && TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')))
+            matches!(get(c.col), Data::String(s) if s.len() <= 36 && (TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')) || crate::ingest::platform::is_tally_label(s)))
         }) {
             let v = cell_text(get(c.col));
             part.issues.push(self.issue(Some(r), Some(c.col), None, v, Problem::TotalsRow, Action::RowRejected));

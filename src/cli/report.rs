@@ -299,7 +299,7 @@ fn summary(report: &Report, dir: &Path, written: &[Written]) {
     }
     let n_tables = results.tables.iter().filter(|t| t.breakdown.is_overall()).count();
     let n_cross = results.tables.len() - n_tables;
-    let names: Vec<&str> = report.banners.iter().map(|b| b.name()).collect();
+    let names: Vec<String> = report.banners.iter().map(|b| words::banner_label(&report.survey, b)).collect();
     super::say!("统计完成：{} 个题目表，{} 个交叉表（分组：{}）", n_tables, n_cross, if names.is_empty() { "无".into() } else { names.join("、") });
     let not_run: Vec<String> = results.tables.iter().filter_map(words::untested).collect();
     if !not_run.is_empty() {

@@ -43,7 +43,7 @@ pub enum Meta {
 }
 
 const SEQ: &[&str] = &[
-    "序号", "编号", "答卷编号", "答卷序号", "答题序号", "答卷id", "作答id", "作答编号", "样本编号", "id", "respondent", "respondentid",
+    "序号", "编号", "答卷编号", "答卷序号", "答题序号", "答卷id", "作答id", "作答编号", "样本编号", "问卷编号", "问卷序号", "调查编号", "样本号", "id", "respondent", "respondentid",
     "responseid", "seq",
 ];
 const SUBMITTED: &[&str] = &[
@@ -130,9 +130,11 @@ const TALLY: &[&str] = &[
     "统计", "合计", "小计", "总计", "总数", "频数", "频率", "人数", "计数", "百分比", "比例", "占比", "平均", "平均值", "平均分", "均值",
     "标准差", "汇总", "选项", "说明", "注", "备注", "填表说明", "填写说明", "total", "sum", "count", "mean", "average",
 ];
-/// Labels that start such a block whatever follows (`合计：`, `统计结果`).
+/// Labels that start such a block with a separator or one of a few words after them
+/// (`合计：`, `统计结果`), never a name that merely starts so (`统计局`).
 const TALLY_PREFIX: &[&str] = &["合计", "小计", "总计", "统计", "汇总", "填表说明", "填写说明"];
-/// Endings of a per-option tally label (`选A人数`, `A比例`).
+const TALLY_TAIL: &[&str] = &["结果", "数据", "情况", "表", "数"];
+/// Endings of a per-option tally label (`选A人数`, `A比例`, `1人数`).
 const TALLY_END: &[&str] = &["人数", "比例", "百分比", "占比", "频数", "计数"];
 
 /// Whether a label starts a tally or notes block (`合计`, `选A人数`, `统计：`).
@@ -140,9 +142,16 @@ pub fn is_tally_label(t: &str) -> bool {
     let n = norm(t);
     let n = n.trim_end_matches([':', '：']);
     let len = n.chars().count();
-    !n.is_empty()
-        && len <= 12
-        && (TALLY.contains(&n) || TALLY_PREFIX.iter().any(|w| n.starts_with(w)) || (len <= 5 && TALLY_END.iter().any(|w| n.ends_with(w))))
+    if n.is_empty() || len > 12 {
+        return false;
+    }
+    let prefixed = TALLY_PREFIX.iter().any(|w| {
+        n.strip_prefix(w).is_some_and(|rest| rest.starts_with([':', '：', '(', '（', '-', '—']) || TALLY_TAIL.contains(&rest))
+    });
+    let per_option = TALLY_END.iter().any(|w| {
+        n.strip_suffix(w).is_some_and(|head| head.chars().count() <= 3 && (head.starts_with('选') || head.chars().any(|c| c.is_ascii_alphanumeric())))
+    });
+    TALLY.contains(&n) || prefixed || per_option
 }
 
 /// An option text without a letter prefix: `A.非常满意`, `B、比较满意`, `c）说不清`,

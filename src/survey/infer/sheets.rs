@@ -125,14 +125,20 @@ pub(crate) fn read_codebook(name: &str, cells: &Range<Data>) -> Option<Codebook>
         // A question's key stands in the sheet's first column; rows whose first cell is
         // further right continue the question above with more options.
         let first_col = row[0].0 == s.1;
-        if let Some((key, number)) = question_key(&row[0].1).filter(|_| first_col) {
+        // `1 | 男` under a question is its option, not question 1: a code that continues
+        // the current question's codes, followed by a short label.
+        let continues = book.questions.last().is_some_and(|q| {
+            let next = q.options.last().map_or(1, |(k, _)| k + 1);
+            row.len() == 2 && row[0].1.trim().parse::<i64>().is_ok_and(|k| k == next || (q.options.is_empty() && k == 0)) && row[1].1.chars().count() <= 20
+        });
+        if let Some((key, number)) = question_key(&row[0].1).filter(|_| first_col && !continues) {
             let text = row.get(1).map(|x| x.1.clone()).filter(|t| question_key(t).is_none() && t.parse::<f64>().is_err() && pairs_in_text(t).is_empty()).unwrap_or_default();
             if !text.is_empty() || row.len() == 1 {
                 i = if text.is_empty() { 1 } else { 2 };
                 book.questions.push(CodeQuestion { key, number, text, options: vec![] });
                 started = true;
             }
-        } else if let Some(h) = crate::ingest::platform::parse_numbered_header(&row[0].1).filter(|_| first_col) {
+        } else if let Some(h) = crate::ingest::platform::parse_numbered_header(&row[0].1).filter(|_| first_col && !continues) {
             if pairs_in_text(&row[0].1).len() < 2 {
                 book.questions.push(CodeQuestion { key: String::new(), number: Some(h.number), text: h.text, options: vec![] });
                 i = 1;
@@ -282,10 +288,10 @@ mod tests {
 
     #[test]
     fn tally_labels() {
-        for t in ["合计", "统计：", "选A人数", "平均值", "百分比", "Total"] {
+        for t in ["合计", "统计：", "选A人数", "平均值", "百分比", "Total", "统计结果", "合计（人）"] {
             assert!(crate::ingest::platform::is_tally_label(t), "{t}");
         }
-        for t in ["党政干部", "区财政局", "1", "您认为形式主义问题主要存在于"] {
+        for t in ["党政干部", "区财政局", "1", "您认为形式主义问题主要存在于", "统计局", "合计划", "党员人数"] {
             assert!(!crate::ingest::platform::is_tally_label(t), "{t}");
         }
     }
