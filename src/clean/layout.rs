@@ -144,11 +144,22 @@ impl<'a> Matcher<'a> {
 
     fn sub_label(&self, qi: usize, label: &str) -> Role {
         let q = &self.survey.questions[qi];
+        // `其他_填空`: the text written beside the option 其他.
+        if let Some(o) = crate::ingest::platform::other_fill_in(label) {
+            return match q.find_option(o) {
+                Some(oi) if q.options[oi].is_other() && matches!(q.kind, Kind::Single | Kind::Multi) => Role::OtherText(qi, oi),
+                _ => Role::Unknown,
+            };
+        }
         let l = norm(label);
         match q.kind {
             Kind::Matrix => match q.rows.iter().position(|r| norm(r) == l) {
                 Some(r) => Role::MatrixRow(qi, r),
-                None => Role::Unknown,
+                // Rows numbered in their headers (`1.三会一课`) are found without the number.
+                None => match crate::ingest::platform::strip_row_number(label) {
+                    Some((_, rest)) => q.rows.iter().position(|r| norm(r) == norm(rest)).map_or(Role::Unknown, |r| Role::MatrixRow(qi, r)),
+                    None => Role::Unknown,
+                },
             },
             Kind::Multi | Kind::Rank => match q.find_option(label) {
                 Some(o) => Role::Split(qi, o),
@@ -175,6 +186,16 @@ impl<'a> Matcher<'a> {
             Some(Meta::Submitted) => return Role::Submitted,
             Some(Meta::Other) => return Role::Ignore,
             None => {}
+        }
+        // `2.主题党日` after `…—1.三会一课`: the next numbered row of that matrix, not
+        // question 2.
+        if let Role::MatrixRow(qi, _) = prev {
+            if crate::ingest::platform::strip_row_number(header).is_some() {
+                let r = self.sub_label(qi, header);
+                if r != Role::Unknown {
+                    return r;
+                }
+            }
         }
         if let Some((n, label)) = parse_split_header(header) {
             if let Some(&qi) = self.by_number.get(&n) {

@@ -23,6 +23,10 @@ const ALL: &[&str] = &[
     "panel_export.xlsx",
     "paper_entry.xlsx",
     "merged_two_rows.xlsx",
+    "codes_first.csv",
+    "numbered_rows.xlsx",
+    "hand_tally.xlsx",
+    "tencent_other.csv",
 ];
 
 /// `init` on one file, the definition loaded back (validated on load).
@@ -129,6 +133,35 @@ fn panels_paper_entry_and_merged_headers() {
     let (s, _) = init(&w, "merged_two_rows.xlsx");
     assert_eq!(kinds(&s), [("Q1", Kind::Single), ("Q2", Kind::Multi), ("Q3", Kind::Single)]);
     assert_eq!(options(&s, "Q2"), ["会议多", "文件多", "检查多"]);
+}
+
+#[test]
+fn variants_of_the_shapes() {
+    let w = Workdir::new();
+    // Codes on the first row, texts on the second.
+    let (s, out) = init(&w, "codes_first.csv");
+    assert_eq!(kinds(&s), [("Q1", Kind::Single), ("Q2", Kind::Multi), ("Q3", Kind::Text)]);
+    assert_eq!(options(&s, "Q2"), ["学习强国", "共产党员网", "其他"]);
+    assert!(out.contains("题目编码"), "{out}");
+    // A title row; matrix rows numbered in their headers; suggestions mostly 无.
+    let (s, _) = init(&w, "numbered_rows.xlsx");
+    assert_eq!(kinds(&s), [("Q1", Kind::Single), ("Q2", Kind::Matrix), ("Q3", Kind::Text)]);
+    assert_eq!(s.question("Q2").unwrap().rows, ["三会一课", "主题党日", "组织生活会"]);
+    assert_eq!(options(&s, "Q2"), ["满意", "基本满意", "不满意"]);
+    assert_eq!(s.title, "2025年度党支部工作测评", "the title row above the header");
+    // 平均值 and 选A人数 rows under the data are no respondents; a stated 1–5 range is a scale.
+    let (s, _) = init(&w, "hand_tally.xlsx");
+    assert_eq!(kinds(&s), [("Q1", Kind::Single), ("Q2", Kind::Number), ("Q3", Kind::Scale)]);
+    let r = w.cmd("report").input(shape("hand_tally.xlsx")).out("tally").args(["--charts", "none", "--doc", "none"]).run();
+    assert!(r.stdout().contains("读取答卷 22 行 = 保留 20 行 + 剔除 2 行"), "{}", r.stdout());
+    // `题干:其他_填空` is the text written beside 其他, imported with it.
+    let (s, _) = init(&w, "tencent_other.csv");
+    assert_eq!(options(&s, "Q3"), ["学习", "志愿", "其他"]);
+    assert!(s.question("Q3").unwrap().options[2].is_other());
+    w.cmd("import").input(shape("tencent_other.csv")).out("other.csv").run().expect_code(0);
+    let (h, rows) = w.csv("other.csv");
+    let c = h.iter().position(|x| x == "Q3/其他/注明").expect("the other-text column");
+    assert!(rows.iter().any(|r| r[c] == "读书"));
 }
 
 /// Issues that mean a column or row went astray.

@@ -154,6 +154,24 @@ pub fn is_tally_label(t: &str) -> bool {
     TALLY.contains(&n) || prefixed || per_option
 }
 
+/// `其他_填空`, `其他_填空2`: the option a 腾讯问卷/问卷网 fill-in column belongs to.
+pub fn other_fill_in(label: &str) -> Option<&str> {
+    let p = label.rfind("_填空")?;
+    let k = &label[p + "_填空".len()..];
+    (k.chars().all(|c| c.is_ascii_digit()) && p > 0).then(|| label[..p].trim())
+}
+
+/// A matrix row label without its own number: `1.三会一课` → 三会一课 (and its number).
+pub fn strip_row_number(s: &str) -> Option<(u32, &str)> {
+    let t = s.trim_start();
+    let digits = t.bytes().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 2 {
+        return None;
+    }
+    let rest = t[digits..].strip_prefix(['.', '．', '、', ')', '）'])?.trim_start();
+    (!rest.is_empty()).then(|| (t[..digits].parse().unwrap_or(0), rest))
+}
+
 /// An option text without a letter prefix: `A.非常满意`, `B、比较满意`, `c）说不清`,
 /// `Ａ．满意` → the text and the letter's position (0 for A). `None` when there is no
 /// such prefix or nothing after it.

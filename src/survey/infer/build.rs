@@ -5,7 +5,7 @@
 use calamine::Data;
 use std::collections::HashMap;
 
-use super::drafts::{column_values, joined_values, Draft, FileDrafts};
+use super::drafts::{column_values, joined_values, Draft, FileDrafts, OtherOf};
 use super::options::*;
 use super::scan::{classify, classify_scanned, Classified, ColumnScan, ColumnScans, Ctx};
 use super::{InferNotes, Pair};
@@ -201,17 +201,29 @@ fn split_alone(q: &mut Question, f: &FileDrafts, d: &Draft, coded: bool) {
         Kind::Matrix
     };
     apply_split(q, f, split);
-    // `Q3|A5|open`: the text written beside option 5, which is then an "other" option.
-    for &(k, _) in &d.others {
-        if let Some(o) = q.options.get_mut(k).filter(|_| matches!(q.kind, Kind::Multi | Kind::Single)) {
-            *o = OptionDef::new(o.text().to_string(), true);
-        }
-    }
+    mark_others(q, d);
     if q.kind == Kind::Matrix && !coded {
         let texts = values.iter().map(|d| cell_text(d));
         let opts = sensible_order(collect_options(texts, None));
         if !opts.is_empty() && opts.len() <= 15 && values.iter().any(|d| int_of(d).is_none()) {
             q.options = opts;
+        }
+    }
+}
+
+/// Options with a written-text column beside them (`Q3|A5|open`, `其他_填空`) are
+/// "other, please specify" options.
+fn mark_others(q: &mut Question, d: &Draft) {
+    if !matches!(q.kind, Kind::Multi | Kind::Single) {
+        return;
+    }
+    for (of, _) in &d.others {
+        let k = match of {
+            OtherOf::Index(k) => Some(*k),
+            OtherOf::Label(l) => q.options.iter().position(|o| norm(o.text()) == norm(l)),
+        };
+        if let Some(o) = k.and_then(|k| q.options.get_mut(k)) {
+            *o = OptionDef::new(o.text().to_string(), true);
         }
     }
 }
@@ -302,6 +314,7 @@ fn whole_question(q: &mut Question, pair: &Pair, td: Option<&Draft>, cd: Option<
     if let (Some(tf), Some(cf), Some(cd)) = (pair.text, pair.code, cd) {
         pair_codes(q, tf, c, cf, cd);
     }
+    mark_others(q, d);
     doubt
 }
 

@@ -15,10 +15,19 @@ use calamine::{Data, Range};
 use super::sheets::{self, Codebook};
 use crate::ingest::cells::blank;
 use crate::ingest::header_rows::{self, Second};
-use crate::ingest::platform::{self, parse_numbered_header, parse_split_header, parse_sub_code, strip_type_suffix};
+use crate::ingest::platform::{self, other_fill_in, parse_numbered_header, parse_split_header, parse_sub_code, strip_type_suffix};
 use crate::ingest::{cell_text, Workbook};
 use crate::survey::Kind;
 use crate::text::{norm, tidy};
+
+/// Which option a written-text column belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum OtherOf {
+    /// The k-th option (0-based).
+    Index(usize),
+    /// The option with this text.
+    Label(String),
+}
 
 /// What one file says about one question.
 #[derive(Debug, Clone, Default)]
@@ -43,8 +52,9 @@ pub(super) struct Draft {
     pub(super) aliases: Vec<String>,
     /// The header a codebook or panel code names it by (`Q1`, `1`).
     pub(super) key: String,
-    /// Columns of the text written beside option k (`Q3|A5|open`): (k, column).
-    pub(super) others: Vec<(usize, u32)>,
+    /// Columns of the text written beside an option: `Q3|A5|open` (option 5) or
+    /// `3.题干:其他_填空` (the option named 其他).
+    pub(super) others: Vec<(OtherOf, u32)>,
     /// The split columns are 问卷星's code-export form (`第N题(…)`, `N、(…)`).
     pub(super) paren: bool,
 }
@@ -294,10 +304,15 @@ fn group(f: &mut FileDrafts, heads: Vec<ColHead>) {
     }
 }
 
-/// A bare header after a matrix's first column (`22、题干—行1`, then `行2`): its next row.
+/// A bare header after a matrix's first column (`22、题干—行1`, then `行2`): its next row;
+/// rows numbered in their headers (`…—1.三会一课`, `2.主题党日`) continue by number.
 fn continues_matrix(group: &[ColHead], next: &ColHead) -> bool {
     let first = &group[0];
     let matrix = first.number.is_some() && first.paren.is_none() && first.text.contains('—') && fill_in(&first.text).is_none();
+    let numbered_rows = stem_label(&first.text).is_some_and(|(_, l)| platform::strip_row_number(&l).is_some_and(|(k, _)| k == 1));
+    if matrix && numbered_rows && next.code.is_none() {
+        return platform::strip_row_number(&next.raw).is_some_and(|(k, _)| k as usize == group.len() + 1);
+    }
     // A bare label (no number of its own, or a lower number than the matrix's: row labels
     // may be numbered `1.按时召开`), not metadata, no code of another question.
     matrix
@@ -348,7 +363,7 @@ fn drafts_of_group(g: &[ColHead], number: u32) -> Vec<Draft> {
         }
         for h in g {
             if let Some((_, k, true)) = h.code.as_deref().and_then(parse_sub_code) {
-                d.others.push((k - 1, h.col));
+                d.others.push((OtherOf::Index(k - 1), h.col));
                 continue;
             }
             let label = match &h.paren {
@@ -395,14 +410,42 @@ fn drafts_of_group(g: &[ColHead], number: u32) -> Vec<Draft> {
             Some((l, h.col))
         })
         .collect();
-    if let (Some(stem), Some(parts)) = (stem, labelled) {
+    if let (Some(stem), Some(mut parts)) = (stem, labelled) {
+        // `题干:其他_填空`: the text written beside the option 其他, not an option.
+        let labels: Vec<String> = parts.iter().map(|(l, _)| norm(l)).collect();
+        parts.retain(|(l, c)| match other_fill_in(l) {
+            Some(o) if labels.contains(&norm(o)) => {
+                d.others.push((OtherOf::Label(o.to_string()), *c));
+                false
+            }
+            _ => true,
+        });
         d.text = stem;
         let colon = first.text.rfind('—').is_none();
+        // Rows numbered in their headers (`…—1.三会一课`, `2.主题党日`): labels without numbers.
+        if !colon && parts.first().and_then(|(l, _)| platform::strip_row_number(l)).is_some_and(|(k, _)| k == 1) {
+            for (l, _) in parts.iter_mut() {
+                if let Some((_, r)) = platform::strip_row_number(l) {
+                    *l = r.to_string();
+                }
+            }
+        }
         d.hint = g.iter().find_map(|h| h.hint).or(d.hint);
         if colon {
             d.split = parts;
         } else {
             d.rows = parts;
+        }
+        return vec![d];
+    }
+    // A whole question and the text written beside one of its options
+    // (`5.您的职业`, `5.您的职业:其他_填空`).
+    if first.paren.is_none() && g[1..].iter().all(|h| stem_label(&h.text).is_some_and(|(s, l)| norm(&s) == norm(&first.text) && other_fill_in(&l).is_some())) {
+        d.whole = Some(first.col);
+        for h in &g[1..] {
+            if let Some((_, l)) = stem_label(&h.text) {
+                d.others.push((OtherOf::Label(other_fill_in(&l).unwrap_or_default().to_string()), h.col));
+            }
         }
         return vec![d];
     }

@@ -182,8 +182,10 @@ pub(super) fn classify_scanned(values: &[(u32, &Data)], ctx: Ctx, scan: ColumnSc
     let short = sentences * 10 <= n;
     // A question asking for views or reasons is a choice only when a few short answers
     // each come back again and again.
+    // “无”, “没有”, “暂无”: what people write in an open question they skip.
+    let nothing = |o: &OptionDef| ["无", "没有", "暂无", "无意见", "没有意见", "无建议", "没有建议", "暂无建议", "/", "-", "—", "没", "否", "无。"].contains(&norm(o.text()).as_str());
     let choice = if open_words {
-        distinct <= 6 && singles == 0 && sentences == 0 && distinct * 2 <= n
+        distinct <= 6 && distinct >= 2 && singles == 0 && sentences == 0 && distinct * 2 <= n && !opts.iter().any(nothing)
     } else {
         distinct <= 30 && short && (distinct <= 3 || (distinct * 2 <= n && singles * 4 <= distinct.max(4)))
     };
