@@ -56,12 +56,40 @@ fn low_expected(x: &Independence) -> String {
 /// The `note` column of tests.csv: the caveat of an unreliable test, or why none was run.
 pub fn test_note(t: &Table) -> String {
     match (&t.test, &t.test_note) {
-        // Fisher's test is exact: small expected counts are why it was chosen, not a caveat.
-        (Some(x), _) if x.test == TestKind::Fisher => String::new(),
-        (Some(x), _) if x.unreliable() => format!("{}{}", low_expected(x), if x.exact.is_some() { "，请看精确检验 p 值".to_string() } else { format!("（{}）", no_exact(x)) }),
-        (Some(_), _) => String::new(),
+        (Some(x), _) => caveat(x),
         (None, Some(why)) => format!("未做检验：{why}"),
         (None, None) => String::new(),
+    }
+}
+
+/// The caveat of a test: none for Fisher's exact test (small expected counts are why it
+/// was chosen) or a reliable chi-square; for an unreliable chi-square, where the exact
+/// p-value is, or why there is none (weights, size).
+fn caveat(x: &Independence) -> String {
+    match x.test {
+        TestKind::Fisher => String::new(),
+        _ if !x.unreliable() => String::new(),
+        _ if x.exact.is_some() => format!("{}，请看精确检验 p 值", low_expected(x)),
+        _ => format!("{}（{}）", low_expected(x), no_exact(x)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test(kind: TestKind, weighted: bool, n: f64) -> Independence {
+        Independence { test: kind, statistic: 3.0, df: 1, p_value: 0.08, cramers_v: 0.2, low_expected_share: 0.5, exact: None, weighted, n }
+    }
+
+    #[test]
+    fn caveats_say_only_what_applies() {
+        // A 2×2 table gets Fisher's exact test: no word on the chi-square or on weights.
+        assert_eq!(caveat(&test(TestKind::Fisher, false, 40.0)), "");
+        let weighted = caveat(&test(TestKind::ChiSquare, true, 40.0));
+        assert!(weighted.contains("卡方检验不可靠") && weighted.contains("加权数据不做精确检验") && !weighted.contains("20 万"), "{weighted}");
+        let large = caveat(&test(TestKind::ChiSquare, false, 300_000.0));
+        assert!(large.contains("样本超过 20 万") && !large.contains("加权"), "{large}");
     }
 }
 

@@ -294,3 +294,27 @@ fn bad_definitions_are_refused_by_every_command() {
         }
     }
 }
+
+/// A banner of thousands of groups (a unit per respondent) is more than Excel can put side
+/// by side: the workbook lists the first groups and says where all are, every other output
+/// is written, the run succeeds.
+#[test]
+fn more_groups_than_excel_has_columns() {
+    let w = Workdir::new();
+    let mut csv = String::from("序号,单位,1、您的身份\n");
+    for i in 0..6000 {
+        csv += &format!("{},单位{i},{}\n", i + 1, ["党政干部", "事业单位人员", "其他"][i % 3]);
+    }
+    let f = w.write("many.csv", csv);
+    let r = w.cmd("report").input(&f).out("out").args(["--banner", "unit", "--charts", "none", "--doc", "none"]).run();
+    r.expect_code(0);
+    use calamine::{open_workbook_auto, Reader};
+    let mut wb = open_workbook_auto(w.path("out/many.xlsx")).unwrap();
+    let sheet = wb.worksheet_range("交叉表-单位").unwrap();
+    assert!(sheet.width() < 16_384);
+    let note = sheet.rows().flatten().map(|c| c.to_string()).find(|t| t.contains("共 6000 个分组")).expect("the note on the cut");
+    assert!(note.contains("results.csv"), "{note}");
+    let (h, rows) = w.csv("out/results.csv");
+    let g = h.iter().position(|x| x == "group").unwrap();
+    assert!(rows.iter().any(|r| r[g] == "单位5999"), "results.csv holds every group");
+}
