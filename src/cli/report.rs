@@ -18,7 +18,7 @@ use diaoyan::survey::{Kind, Survey};
 pub struct Args {
     #[command(flatten)]
     input: super::InputArgs,
-    /// 分组变量（可多次给出）：题目编号（单选题/量表题）、unit（单位）或 wave（年份）；不给则用 survey.toml 中的 banners
+    /// 分组变量（可多次给出）：题目编号（单选题/量表题）、unit（单位）、wave（年份）或 [[fields]] 中的列（如 省份）；不给则用 survey.toml 中的 banners
     #[arg(long = "banner", value_name = "分组")]
     banners: Vec<String>,
     /// 只统计部分答卷，如 --where unit=区财政局 或 --where Q1=党政干部（多个值用 | 分隔）
