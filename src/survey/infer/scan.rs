@@ -37,11 +37,13 @@ pub struct ColumnScan {
     sentences: usize,
     /// Answers that read as a number (`38`, `38岁`, `3.5`).
     numeric: usize,
+    /// Answers with a letter prefix (`A.党政干部`).
+    lettered: usize,
 }
 
 impl Default for ColumnScan {
     fn default() -> Self {
-        ColumnScan { multi: false, rank: false, single: Collector::new(30), n: 0, points: None, all_points: true, max_int: None, all_int: true, all_number: true, min_int: None, sentences: 0, numeric: 0 }
+        ColumnScan { multi: false, rank: false, single: Collector::new(30), n: 0, points: None, all_points: true, max_int: None, all_int: true, all_number: true, min_int: None, sentences: 0, numeric: 0, lettered: 0 }
     }
 }
 
@@ -72,6 +74,9 @@ impl ColumnScan {
         self.n += 1;
         if sentence_like(&t) {
             self.sentences += 1;
+        }
+        if crate::ingest::platform::strip_letter(&t).is_some() {
+            self.lettered += 1;
         }
         if self.all_points {
             match Some(t.trim()).filter(|x| x.ends_with('分')).and_then(parse_points) {
@@ -184,10 +189,13 @@ pub(super) fn classify_scanned(values: &[(u32, &Data)], ctx: Ctx, scan: ColumnSc
     // each come back again and again.
     // “无”, “没有”, “暂无”: what people write in an open question they skip.
     let nothing = |o: &OptionDef| ["无", "没有", "暂无", "无意见", "没有意见", "无建议", "没有建议", "暂无建议", "/", "-", "—", "没", "否", "无。"].contains(&norm(o.text()).as_str());
+    // Options written with letters (`A.【正在执行】我目前……`, 问卷网/腾讯问卷) are options however long.
+    let lettered = scan.lettered * 10 >= n * 9;
+    let repeated = distinct <= 3 || (distinct * 2 <= n && singles * 4 <= distinct.max(4));
     let choice = if open_words {
-        distinct <= 6 && distinct >= 2 && singles == 0 && sentences == 0 && distinct * 2 <= n && !opts.iter().any(nothing)
+        lettered && distinct <= 30 || (distinct <= 6 && distinct >= 2 && singles == 0 && sentences == 0 && distinct * 2 <= n && !opts.iter().any(nothing))
     } else {
-        distinct <= 30 && short && (distinct <= 3 || (distinct * 2 <= n && singles * 4 <= distinct.max(4)))
+        distinct <= 30 && repeated && (short || lettered || singles == 0)
     };
     if choice {
         return (Kind::Single, opts, None);
