@@ -239,6 +239,8 @@ impl<'a> SheetCtx<'a> {
             if let super::layout::Role::Field(k) = column.role {
                 let t = crate::text::tidy(&cell_text(d));
                 if !t.is_empty() && ingest_blank(d) {
+                    // 问卷星's 来自IP gives its province: `183.192.16.69(上海-上海)` → 上海.
+                    let t = crate::ingest::platform::province_of_ip(&t).map(str::to_string).unwrap_or(t);
                     buf.vals[self.schema.fields[k]] = Val::Str(t);
                 }
                 continue;

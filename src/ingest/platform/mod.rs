@@ -114,7 +114,7 @@ fn timing_or_random(base: &str, whole: &str) -> bool {
 /// place or channel a header names, if any.
 pub fn banner_meta(header: &str) -> Option<&'static str> {
     let h = norm(header);
-    if h.contains("省") && (h.starts_with("地理位置") || h.starts_with("ip") || h == "省份" || h == "所在省份") || h == "ip_province" {
+    if h.contains("省") && (h.starts_with("地理位置") || h.starts_with("ip") || h == "省份" || h == "所在省份") || h == "ip_province" || h == "来自ip" {
         Some("省份")
     } else if (h.contains("市") && h.starts_with("地理位置")) || h == "城市" || h == "ip_city" || h == "所在城市" {
         Some("城市")
@@ -172,6 +172,19 @@ pub fn strip_row_number(s: &str) -> Option<(u32, &str)> {
     (!rest.is_empty()).then(|| (t[..digits].parse().unwrap_or(0), rest))
 }
 
+/// The province of a 问卷星 `来自IP` cell: `183.192.16.69(上海-上海)` → 上海.
+pub fn province_of_ip(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let open = t.find(['(', '（'])?;
+    let ip = &t[..open];
+    if ip.is_empty() || !ip.chars().all(|c| c.is_ascii_hexdigit() || c == '.' || c == ':') {
+        return None;
+    }
+    let inner = t[open..].trim_start_matches(['(', '（']).trim_end_matches([')', '）']);
+    let place = inner.split(['-', '—']).next()?.trim();
+    (!place.is_empty() && place != "未知").then_some(place)
+}
+
 /// An option text without a letter prefix: `A.非常满意`, `B、比较满意`, `c）说不清`,
 /// `Ａ．满意` → the text and the letter's position (0 for A). `None` when there is no
 /// such prefix or nothing after it.
@@ -217,6 +230,10 @@ mod tests {
         assert_eq!(meta("seq"), Some(Meta::Seq));
         assert_eq!(banner_meta("地理位置省"), Some("省份"));
         assert_eq!(banner_meta("ip_city"), Some("城市"));
+        assert_eq!(banner_meta("来自IP"), Some("省份"));
+        assert_eq!(province_of_ip("183.192.16.69(上海-上海)"), Some("上海"));
+        assert_eq!(province_of_ip("240e:3b0::1(广东-深圳)"), Some("广东"));
+        assert_eq!(province_of_ip("您的IP(上海)"), None);
         for q in ["渠道建设情况", "1、语言表达", "您的IP意识", "地理位置偏远吗", "您每天的学习时长", "5、您每周加班的用时"] {
             assert_eq!(meta(q), None, "{q}");
         }
