@@ -201,7 +201,11 @@ impl<'a> Matcher<'a> {
             if let Some(&qi) = self.by_number.get(&n) {
                 return self.sub_label(qi, &label);
             }
-            return Role::Unknown;
+            // A part made a question of its own (`5、(1)` of a 多项填空题) is found by its header.
+            return match self.by_text.get(&h) {
+                Some(&qi) => self.whole(qi),
+                None => Role::Unknown,
+            };
         }
         if let Some(hd) = parse_numbered_header(header) {
             let by_number = self.by_number.get(&hd.number).copied();

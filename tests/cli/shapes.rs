@@ -27,6 +27,7 @@ const ALL: &[&str] = &[
     "numbered_rows.xlsx",
     "hand_tally.xlsx",
     "tencent_other.csv",
+    "matrix_open.xlsx",
 ];
 
 /// `init` on one file, the definition loaded back (validated on load).
@@ -162,6 +163,12 @@ fn variants_of_the_shapes() {
     let (h, rows) = w.csv("other.csv");
     let c = h.iter().position(|x| x == "Q3/其他/注明").expect("the other-text column");
     assert!(rows.iter().any(|r| r[c] == "读书"));
+    // A matrix of multi-selects and a question of several blanks: one question per column.
+    let (s, _) = init(&w, "matrix_open.xlsx");
+    assert_eq!(kinds(&s), [("Q1", Kind::Single), ("Q2_1", Kind::Multi), ("Q2_2", Kind::Multi), ("Q2_3", Kind::Multi), ("Q3_1", Kind::Text), ("Q3_2", Kind::Text)]);
+    let mut o = options(&s, "Q2_1");
+    o.sort();
+    assert_eq!(o, ["QQ", "微信", "钉钉"]);
 }
 
 /// Issues that mean a column or row went astray.

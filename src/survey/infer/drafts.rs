@@ -237,8 +237,44 @@ pub(super) fn drafts_of(wb: &Workbook) -> Option<FileDrafts<'_>> {
         panel: second == Some(Second::Codes) || header_rows::is_code_row(&headers.iter().map(|(_, h)| h.clone()).collect::<Vec<_>>()),
     };
     let questions: Vec<ColHead> = heads.into_iter().filter(|h| !take_meta(&mut f, h)).collect();
+    let raw: std::collections::HashMap<u32, String> = questions.iter().map(|h| (h.col, h.raw.clone())).collect();
     group(&mut f, questions);
+    separate_open_parts(&mut f, &raw);
     (!f.drafts.is_empty()).then_some(f)
+}
+
+/// A matrix or split group whose cells are multi-selects (`┋`, 问卷星's 矩阵多选题) or free
+/// text (矩阵填空题, 多项填空题) is one question per column (`Q7_1`, `Q7_2`, …), each found
+/// by its header.
+fn separate_open_parts(f: &mut FileDrafts, raw: &std::collections::HashMap<u32, String>) {
+    let mut out = Vec::with_capacity(f.drafts.len());
+    for d in std::mem::take(&mut f.drafts) {
+        let parts: &[(String, u32)] = if d.rows.is_empty() { &d.split } else { &d.rows };
+        if parts.len() < 2 || d.paren && parts.iter().all(|(_, c)| column_values(f, *c).iter().all(|(_, v)| crate::ingest::cells::int_of(v).is_some())) {
+            out.push(d);
+            continue;
+        }
+        let values: Vec<&Data> = parts.iter().flat_map(|(_, c)| column_values(f, *c)).map(|(_, v)| v).collect();
+        let texts: Vec<String> = values.iter().map(|v| cell_text(v)).collect();
+        let multi = texts.iter().any(|t| t.contains('┋'));
+        let distinct: std::collections::HashSet<&str> = texts.iter().map(|t| t.as_str()).collect();
+        let numeric = values.iter().all(|v| crate::ingest::cells::number(v).is_ok() || crate::text::parse_points(&cell_text(v)).is_some());
+        let open = !numeric && (distinct.len() > 15 || texts.iter().filter(|t| t.chars().count() > 16).count() * 10 > texts.len().max(1));
+        if !(multi || open) {
+            out.push(d);
+            continue;
+        }
+        for (k, (label, col)) in parts.iter().enumerate() {
+            let id = (d.number < 10_000).then(|| format!("Q{}_{}", d.number, k + 1));
+            let mut p = Draft { number: d.number, id, text: format!("{}—{label}", d.text), required: d.required, whole: Some(*col), ..Default::default() };
+            p.aliases.push(label.clone());
+            if let Some(h) = raw.get(col) {
+                p.aliases.push(h.clone());
+            }
+            out.push(p);
+        }
+    }
+    f.drafts = out;
 }
 
 /// Records a metadata column (or the unit column); true when the column is one.
@@ -404,6 +440,7 @@ fn drafts_of_group(g: &[ColHead], number: u32) -> Vec<Draft> {
         .map(|(k, h)| {
             let l = match (&stem, stem_label(&h.text)) {
                 (Some(s), Some((hs, l))) if norm(&hs) == norm(s) => l,
+                (Some(_), _) if k > 0 && h.paren.is_some() => h.paren.clone().unwrap_or_default(),
                 (Some(s), _) if k > 0 => h.text.strip_prefix(s.as_str()).map(|x| tidy(x.trim_start_matches(['—', ':', '：']))).filter(|x| !x.is_empty()).unwrap_or_else(|| h.text.clone()),
                 _ => return None,
             };

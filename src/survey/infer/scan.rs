@@ -207,7 +207,7 @@ pub(super) fn classify_scanned(values: &[(u32, &Data)], ctx: Ctx, scan: ColumnSc
     } else {
         "答案很少重复"
     };
-    (Kind::Text, vec![], (distinct <= 30).then(|| format!("只有 {distinct} 种不同答案，但{why}，按填空题处理；如是选择题请改 kind")))
+    (Kind::Text, vec![], (distinct <= 15).then(|| format!("只有 {distinct} 种不同答案，但{why}，按填空题处理；如是选择题请改 kind")))
 }
 
 /// Integers only: option codes (a code export's small code sets), a rating, or numbers.
