@@ -215,39 +215,50 @@ pub(crate) fn pick(wb: &Workbook) -> Option<(usize, Option<Codebook>)> {
     Some((i, codebook))
 }
 
-/// Whether a row repeats the header (most of its cells equal the header's) or is a code row.
-fn header_like(row: &[(u32, String)], headers: &std::collections::HashMap<u32, String>) -> bool {
-    if row.len() < 2 {
-        return false;
-    }
-    let same = row.iter().filter(|(c, t)| headers.get(c).is_some_and(|h| norm(h) == norm(t))).count();
-    same * 2 >= row.len() || crate::ingest::header_rows::is_code_row(&row.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>())
-}
-
 /// The respondent rows under a header ending at row `last_header`: repeated header rows
 /// and code rows are left out, and so is everything from a tally or notes block on (a
 /// blank row, then a row labelled 合计, 统计, 选项, … or repeating the header). Returns
 /// the rows and what was left out, for the summary.
 pub(crate) fn data_rows(cells: &Range<Data>, last_header: u32, headers: &[(u32, String)]) -> (Vec<u32>, Vec<String>) {
     let Some(end) = cells.end() else { return (vec![], vec![]) };
-    let heads: std::collections::HashMap<u32, String> = headers.iter().cloned().collect();
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     let mut after_blank = false;
     let mut repeated = 0;
     for r in last_header + 1..=end.0 {
-        let row = row_texts(cells, r);
-        if row.is_empty() {
+        // One pass over the row's cells without copying them (this runs on every row).
+        let (mut filled, mut same, mut codes) = (0usize, 0usize, 0usize);
+        let mut first: Option<&Data> = None;
+        for (c, h) in headers {
+            let Some(d) = cells.get_value((r, *c)) else { continue };
+            let text = match d {
+                Data::Empty => continue,
+                Data::String(s) if s.trim().is_empty() => continue,
+                Data::String(s) => Some(s.trim()),
+                _ => None,
+            };
+            filled += 1;
+            first = first.or(Some(d));
+            if let Some(t) = text {
+                same += usize::from(t == h.trim());
+                codes += usize::from(t.len() <= 24 && t.as_bytes()[0].is_ascii_alphabetic() && crate::ingest::platform::is_code(t));
+            }
+        }
+        let Some(first) = first else {
             after_blank = !rows.is_empty();
             continue;
-        }
-        let first = &row[0].1;
-        let tally = crate::ingest::platform::is_tally_label(first) || (after_blank && (header_like(&row, &heads) || (row.len() <= 2 && first.parse::<f64>().is_err())));
+        };
+        let header_like = filled >= 2 && (same * 2 >= filled || (codes >= 3 && codes * 5 >= filled * 3));
+        let label = match first {
+            Data::String(s) => s.trim(),
+            _ => "",
+        };
+        let tally = crate::ingest::platform::is_tally_label(label) || (after_blank && (header_like || (filled <= 2 && !label.is_empty() && label.parse::<f64>().is_err())));
         if tally {
-            notes.push(format!("第 {} 行起是统计或说明区（“{}”），不是答卷", r + 1, first.chars().take(20).collect::<String>()));
+            notes.push(format!("第 {} 行起是统计或说明区（“{}”），不是答卷", r + 1, label.chars().take(20).collect::<String>()));
             break;
         }
-        if header_like(&row, &heads) {
+        if header_like {
             repeated += 1;
             continue;
         }
