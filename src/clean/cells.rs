@@ -116,7 +116,7 @@ pub fn choice(q: &Question, opts: &Options, d: &Data, coded: bool) -> Choice {
     }
     let scale = q.kind == Kind::Scale || q.kind == Kind::Matrix;
     // A code the definition names (an option's numeric alias) wins over positions.
-    if let Some(i) = int_of(d).and_then(|k| opts.codes.get(&k)) {
+    if let Some(i) = (!opts.codes.is_empty()).then(|| int_of(d)).flatten().and_then(|k| opts.codes.get(&k)) {
         return Choice::Option(*i, None, None);
     }
     // 0 in a column of option numbers: not answered (paper questionnaires entered by hand

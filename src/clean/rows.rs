@@ -112,11 +112,30 @@ pub(super) struct SheetCtx<'a> {
     /// The first row of a tally or notes block under the data: it and every row after it
     /// are not respondents.
     pub(super) tally_from: Option<u32>,
+    /// (column, header) of the question columns, for telling header rows from answers.
+    pub(super) headers: Vec<(u32, String)>,
+}
+
+/// Whether a cell of a question column reads as a header: its column's header (or one
+/// half of a two-row header), or a variable code (`Q1`, `Q4_1`: short, a letter first, a
+/// digit in it — checked on bytes before the full test).
+fn header_text(t: &str, header: &str) -> bool {
+    t == header
+        || (header.len() > t.len() && header.contains('—') && header.split('—').any(|h| h == t))
+        || (t.len() <= 24 && t.as_bytes()[0].is_ascii_alphabetic() && t.bytes().any(|b| b.is_ascii_digit()) && crate::ingest::platform::is_code(t))
 }
 
 /// Whether a cell holds something (not a platform's empty or skip mark).
 fn ingest_blank(d: &Data) -> bool {
     crate::ingest::cells::blank(d).is_none()
+}
+
+/// A totals or tally label (合计, 平均值, 选A人数): short texts only, normalised once.
+fn is_totals(s: &str) -> bool {
+    s.len() <= 36 && !s.trim().is_empty() && {
+        let n = crate::text::norm_cow(s);
+        TOTALS.contains(&n.trim_end_matches(':')) || crate::ingest::platform::is_tally_label(&n)
+    }
 }
 
 const TOTALS: &[&str] = &["合计", "总计", "小计", "总数", "合计：", "total", "平均", "平均值", "平均分", "均值", "统计", "汇总", "sum", "mean", "average"];
@@ -126,26 +145,35 @@ impl<'a> SheetCtx<'a> {
     /// header, or one half of a two-row header) or a row of variable codes (`Q1`, `Q4_1`):
     /// a header row, never a respondent.
     fn header_like<'d>(&self, get: &impl Fn(u32) -> &'d Data) -> bool {
+        // A header row has a header text or a code in its first filled question cells; an
+        // answer row is settled there, without a look at the rest (this runs on every row).
+        let mut seen = 0;
+        for (col, header) in &self.headers {
+            let t = match get(*col) {
+                Data::String(s) if !s.trim().is_empty() => s.trim(),
+                Data::Empty | Data::String(_) => continue,
+                _ => return false,
+            };
+            if header_text(t, header) {
+                break;
+            }
+            seen += 1;
+            if seen == 2 {
+                return false;
+            }
+        }
         let (mut filled, mut same) = (0usize, 0usize);
-        for c in self.layout.columns.iter().filter(|c| c.role.question().is_some()) {
-            let d = get(c.col);
-            let t = match d {
-                Data::String(s) => s.trim(),
-                Data::Empty => continue,
+        for (col, header) in &self.headers {
+            let t = match get(*col) {
+                Data::String(s) if !s.trim().is_empty() => s.trim(),
+                Data::Empty | Data::String(_) => continue,
                 _ => {
                     filled += 1;
                     continue;
                 }
             };
-            if t.is_empty() {
-                continue;
-            }
             filled += 1;
-            let header = c.header.as_str();
-            let code = t.len() <= 24 && t.as_bytes()[0].is_ascii_alphabetic() && crate::ingest::platform::is_code(t);
-            if t == header || code || header.split('—').any(|h| h == t) {
-                same += 1;
-            }
+            same += usize::from(header_text(t, header));
         }
         filled >= 2 && same * 2 >= filled
     }
@@ -214,17 +242,15 @@ impl<'a> SheetCtx<'a> {
             return;
         }
         part.rows_read += 1;
-        let totals = self.layout.columns.iter().take(4).any(|c| matches!(get(c.col), Data::String(s) if s.len() <= 36 && (TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')) || crate::ingest::platform::is_tally_label(s))));
-        if !totals && (self.tally_from.is_some_and(|t| r >= t) || self.header_like(&get)) {
+        let totals = self.layout.columns.iter().take(4).find(|c| matches!(get(c.col), Data::String(s) if is_totals(s)));
+        if totals.is_none() && (self.tally_from.is_some_and(|t| r >= t) || self.header_like(&get)) {
             let value = self.layout.columns.iter().map(|c| get(c.col)).find(|d| !blank(d)).map(cell_text).unwrap_or_default();
             let p = if self.tally_from.is_some_and(|t| r >= t) { Problem::TallyBlock } else { Problem::HeaderRow };
             part.issues.push(self.issue(Some(r), None, None, value, p, Action::RowRejected));
             part.rows_rejected += 1;
             return;
         }
-        if let Some(c) = self.layout.columns.iter().take(4).find(|c| {
-            matches!(get(c.col), Data::String(s) if s.len() <= 36 && (TOTALS.contains(&crate::text::norm(s).trim_end_matches(':')) || crate::ingest::platform::is_tally_label(s)))
-        }) {
+        if let Some(c) = totals {
             let v = cell_text(get(c.col));
             part.issues.push(self.issue(Some(r), Some(c.col), None, v, Problem::TotalsRow, Action::RowRejected));
             part.rows_rejected += 1;

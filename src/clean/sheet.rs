@@ -211,6 +211,7 @@ pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_nam
         file_stem: file_stem.to_string(),
         wave: wave.clone(),
         tally_from: tally_start(cells, &layout),
+        headers: layout.columns.iter().filter(|c| c.role.question().is_some()).map(|c| (c.col, c.header.clone())).collect(),
         layout,
     };
     let mut header_issues = Vec::new();

@@ -65,7 +65,11 @@ pub fn int_text(s: &str) -> Option<i64> {
         }
         return t.parse().ok();
     }
-    // Full-width digits (０２) folded first.
+    // Full-width digits (０２) folded first; any other text is no integer (checked on the
+    // first character before anything is copied: this runs on every answer).
+    if !t.chars().next().is_some_and(|c| matches!(c, '０'..='９' | '－')) {
+        return None;
+    }
     let folded: String = t.chars().map(crate::text::fold_width).collect();
     if folded.is_ascii() { int_text(&folded) } else { None }
 }

@@ -35,10 +35,19 @@ pub(super) fn questions(pair: &Pair, scans: &mut [ColumnScans], notes: &mut Infe
         order.sort_by_key(|(t, c)| t.or(*c).map(|d| d.number).unwrap_or(0));
     }
     let scanned = prescanned(pair, &order, scans);
-    let mut out: Vec<Question> = Vec::new();
-    for (i, (td, cd)) in order.iter().enumerate() {
-        let scan = scanned.get(&i).and_then(|s| s.lock().ok().and_then(|mut s| s.take()));
-        let (q, doubt) = question(pair, *td, *cd, scan);
+    // Reading every answer of every column is the costly part: the questions are made in
+    // parallel, then kept in questionnaire order.
+    use rayon::prelude::*;
+    let made: Vec<(Question, Option<String>)> = order
+        .par_iter()
+        .enumerate()
+        .map(|(i, (td, cd))| {
+            let scan = scanned.get(&i).and_then(|s| s.lock().ok().and_then(|mut s| s.take()));
+            question(pair, *td, *cd, scan)
+        })
+        .collect();
+    let mut out: Vec<Question> = Vec::with_capacity(made.len());
+    for (q, doubt) in made {
         if let Some(why) = doubt {
             notes.doubts.push((q.id.clone(), why));
         }

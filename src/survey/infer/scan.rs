@@ -98,7 +98,13 @@ impl ColumnScan {
                 None => self.all_int = false,
             }
         }
-        let number = crate::ingest::cells::number(d).is_ok();
+        // Only a text starting with a digit can read as a number (`38岁`): checked first, as
+        // reading one allocates and this runs on every answer.
+        let digit_first = match d {
+            Data::String(s) => s.trim_start().chars().next().is_some_and(|c| crate::text::fold_width(c).is_ascii_digit() || c == '-' || c == '.'),
+            _ => true,
+        };
+        let number = digit_first && crate::ingest::cells::number(d).is_ok();
         if number {
             self.numeric += 1;
         }

@@ -241,7 +241,7 @@ pub(crate) fn data_rows(cells: &Range<Data>, last_header: u32, headers: &[(u32, 
             first = first.or(Some(d));
             if let Some(t) = text {
                 same += usize::from(t == h.trim());
-                codes += usize::from(t.len() <= 24 && t.as_bytes()[0].is_ascii_alphabetic() && crate::ingest::platform::is_code(t));
+                codes += usize::from(t.len() <= 24 && t.as_bytes()[0].is_ascii_alphabetic() && t.bytes().any(|b| b.is_ascii_digit()) && crate::ingest::platform::is_code(t));
             }
         }
         let Some(first) = first else {
