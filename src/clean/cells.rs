@@ -282,24 +282,9 @@ mod tests {
     use crate::survey::OptionDef;
 
     fn q(kind: Kind, opts: &[&str]) -> Question {
-        Question {
-            id: "Q1".into(),
-            text: "t".into(),
-            kind,
-            options: opts
-                .iter()
-                .map(|o| OptionDef::new(*o, o.starts_with("其他")))
-                .collect(),
-            rows: vec![],
-            required: false,
-            aliases: vec![],
-            show_if: None,
-            number: None,
-            waves: vec![],
-            history: Default::default(),
-            finding: None,
-            label: None,
-        }
+        let mut q = Question::new("Q1", "t", kind);
+        q.options = opts.iter().map(|o| OptionDef::new(*o, o.starts_with("其他"))).collect();
+        q
     }
 
     fn s(x: &str) -> Data {

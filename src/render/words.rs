@@ -74,24 +74,6 @@ fn caveat(x: &Independence) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn test(kind: TestKind, weighted: bool, n: f64) -> Independence {
-        Independence { test: kind, statistic: 3.0, df: 1, p_value: 0.08, cramers_v: 0.2, low_expected_share: 0.5, exact: None, weighted, n }
-    }
-
-    #[test]
-    fn caveats_say_only_what_applies() {
-        // A 2×2 table gets Fisher's exact test: no word on the chi-square or on weights.
-        assert_eq!(caveat(&test(TestKind::Fisher, false, 40.0)), "");
-        let weighted = caveat(&test(TestKind::ChiSquare, true, 40.0));
-        assert!(weighted.contains("卡方检验不可靠") && weighted.contains("加权数据不做精确检验") && !weighted.contains("20 万"), "{weighted}");
-        let large = caveat(&test(TestKind::ChiSquare, false, 300_000.0));
-        assert!(large.contains("样本超过 20 万") && !large.contains("加权"), "{large}");
-    }
-}
 
 /// How a banner is named to users: a noun (身份 for “您的身份是：”, or the question's
 /// `label`), 单位, 年份.
@@ -179,5 +161,24 @@ pub fn rank_move(k: Option<i64>) -> String {
         Some(k) if k < 0 => format!("↓{}", -k),
         Some(_) => "持平".into(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test(kind: TestKind, weighted: bool, n: f64) -> Independence {
+        Independence { test: kind, statistic: 3.0, df: 1, p_value: 0.08, cramers_v: 0.2, low_expected_share: 0.5, exact: None, weighted, n }
+    }
+
+    #[test]
+    fn caveats_say_only_what_applies() {
+        // A 2×2 table gets Fisher's exact test: no word on the chi-square or on weights.
+        assert_eq!(caveat(&test(TestKind::Fisher, false, 40.0)), "");
+        let weighted = caveat(&test(TestKind::ChiSquare, true, 40.0));
+        assert!(weighted.contains("卡方检验不可靠") && weighted.contains("加权数据不做精确检验") && !weighted.contains("20 万"), "{weighted}");
+        let large = caveat(&test(TestKind::ChiSquare, false, 300_000.0));
+        assert!(large.contains("样本超过 20 万") && !large.contains("加权"), "{large}");
     }
 }

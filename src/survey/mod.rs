@@ -177,6 +177,24 @@ pub struct ShowIf {
 }
 
 impl Question {
+    /// A question with nothing but its id, text and kind.
+    pub fn new(id: impl Into<String>, text: impl Into<String>, kind: Kind) -> Question {
+        Question {
+            id: id.into(),
+            text: text.into(),
+            kind,
+            options: vec![],
+            rows: vec![],
+            required: false,
+            aliases: vec![],
+            show_if: None,
+            number: None,
+            waves: vec![],
+            history: Default::default(),
+            finding: None,
+            label: None,
+        }
+    }
     /// How tables and sentences name the question as a grouping: its `label`, else its
     /// text as a short noun (`您所在的单位` → 单位).
     pub fn name(&self) -> String {

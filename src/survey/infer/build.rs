@@ -87,21 +87,10 @@ fn blank_question(d: &Draft) -> Question {
     if !d.key.is_empty() && norm(&d.key) != norm(&id) && !aliases.contains(&d.key) {
         aliases.push(d.key.clone());
     }
-    Question {
-        id,
-        text: d.text.clone(),
-        kind: Kind::Text,
-        options: vec![],
-        rows: vec![],
-        required: d.required,
-        aliases,
-        show_if: None,
-        number: None,
-        waves: vec![],
-        history: Default::default(),
-        finding: None,
-        label: None,
-    }
+    let mut q = Question::new(id, d.text.clone(), Kind::Text);
+    q.required = d.required;
+    q.aliases = aliases;
+    q
 }
 
 /// One question from its drafts, with a note when its kind was a close call.

@@ -199,7 +199,7 @@ pub(super) fn classify_scanned(values: &[(u32, &Data)], ctx: Ctx, scan: ColumnSc
     let lettered = scan.lettered * 10 >= n * 9;
     let repeated = distinct <= 3 || (distinct * 2 <= n && singles * 4 <= distinct.max(4));
     let choice = if open_words {
-        lettered && distinct <= 30 || (distinct <= 6 && distinct >= 2 && singles == 0 && sentences == 0 && distinct * 2 <= n && !opts.iter().any(nothing))
+        lettered && distinct <= 30 || ((2..=6).contains(&distinct) && singles == 0 && sentences == 0 && distinct * 2 <= n && !opts.iter().any(nothing))
     } else {
         distinct <= 30 && repeated && (short || lettered || singles == 0)
     };
