@@ -68,6 +68,7 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
         _ if streams && pre.is_none() => import_streaming(&fc, path),
         _ => None,
     };
+    let mut codebooks: Vec<String> = Vec::new();
     let results: SheetResults = match streamed {
         Some(r) => r,
         None => {
@@ -98,12 +99,22 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
             if let Some(m) = &tmpl {
                 fc.stem = m.unit.clone();
             }
+            // A codebook sheet beside the answers (paper questionnaires entered by hand) holds
+            // no respondents, however well its question rows match the headers.
+            let codebook = |sheet: &ingest::SheetData| wb.sheets.iter().filter(|s| !s.cells.is_empty()).count() > 1 && crate::survey::infer::codebook_like(&sheet.name, &sheet.cells);
             let r = wb
                 .sheets
                 .iter()
                 .filter(|sheet| !sheet.cells.is_empty())
                 // Of a template only the response sheet holds answers.
                 .filter(|sheet| tmpl.is_none() || sheet.name == crate::survey::template::RESPONSE_SHEET)
+                .filter(|sheet| {
+                    let skip = codebook(sheet);
+                    if skip {
+                        codebooks.push(sheet.name.clone());
+                    }
+                    !skip
+                })
                 .map(|sheet| (sheet.name.clone(), parse_sheet(&fc, sheet, tmpl.as_ref())))
                 .collect();
             // Freeing millions of cells takes a while; nothing waits for it (a small file is
@@ -114,7 +125,14 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
             r
         }
     };
-    let (parts, issues) = file_parts(results, &mut report);
+    let (parts, mut issues) = file_parts(results, &mut report);
+    if !parts.is_empty() {
+        for name in codebooks {
+            let mut i = Issue::for_file(report.path.display().to_string(), "像是编码表（题目、选项编号和选项文字的说明）或统计表，不是答卷".into(), Problem::NotAnswerSheet, Action::SheetSkipped);
+            i.sheet = name;
+            issues.push(i);
+        }
+    }
     (parts, report, issues)
 }
 

@@ -488,7 +488,10 @@ pub fn detect(m: &Matcher, cells: &Range<Data>) -> Option<Layout> {
     let mut seen = Default::default();
     for r in start.0..=last {
         let cols = roles_of_row(m, cells, r, &mut seen);
-        let score = cols.iter().filter(|c| c.role.question().is_some()).count();
+        // Distinct questions, not columns: a row of answer codes (`1, 2, 1, 3`) under headers
+        // that are the questions' numbers matches as many questions as the header at most,
+        // and the header comes first.
+        let score = cols.iter().filter_map(|c| c.role.question()).collect::<std::collections::HashSet<usize>>().len();
         if score > 0 && best.as_ref().is_none_or(|b| score > b.0) {
             best = Some((score, r, cols));
         }

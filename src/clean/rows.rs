@@ -120,6 +120,10 @@ pub(super) struct SheetCtx<'a> {
 /// half of a two-row header), or a variable code (`Q1`, `Q4_1`: short, a letter first, a
 /// digit in it — checked on bytes before the full test).
 fn header_text(t: &str, header: &str) -> bool {
+    // A bare number is an answer code, whatever the header (`1` under the header `1`).
+    if t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+        return false;
+    }
     t == header
         || (header.len() > t.len() && header.contains('—') && header.split('—').any(|h| h == t))
         || (t.len() <= 24 && t.as_bytes()[0].is_ascii_alphabetic() && t.bytes().any(|b| b.is_ascii_digit()) && crate::ingest::platform::is_code(t))

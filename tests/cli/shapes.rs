@@ -28,6 +28,7 @@ const ALL: &[&str] = &[
     "hand_tally.xlsx",
     "tencent_other.csv",
     "matrix_open.xlsx",
+    "numbered_headers.xlsx",
 ];
 
 /// `init` on one file, the definition loaded back (validated on load).
@@ -163,6 +164,13 @@ fn variants_of_the_shapes() {
     let (h, rows) = w.csv("other.csv");
     let c = h.iter().position(|x| x == "Q3/其他/注明").expect("the other-text column");
     assert!(rows.iter().any(|r| r[c] == "读书"));
+    // Questions headed by their numbers only, the codebook in `1=男；2=女` cells.
+    let (s, _) = init(&w, "numbered_headers.xlsx");
+    assert_eq!(kinds(&s), [("Q1", Kind::Single), ("Q2", Kind::Single), ("Q3", Kind::Single)]);
+    assert_eq!(s.question("Q2").unwrap().text, "您的政治面貌");
+    assert_eq!(options(&s, "Q2"), ["中共党员", "共青团员", "群众"]);
+    let r = w.cmd("report").input(shape("numbered_headers.xlsx")).out("numbered").args(["--charts", "none", "--doc", "none"]).run();
+    assert!(r.stdout().contains("读取答卷 40 行 = 保留 40 行 + 剔除 0 行"), "{}", r.stdout());
     // A matrix of multi-selects and a question of several blanks: one question per column.
     let (s, _) = init(&w, "matrix_open.xlsx");
     assert_eq!(kinds(&s), [("Q1", Kind::Single), ("Q2_1", Kind::Multi), ("Q2_2", Kind::Multi), ("Q2_3", Kind::Multi), ("Q3_1", Kind::Text), ("Q3_2", Kind::Text)]);
@@ -227,7 +235,7 @@ fn header_code_and_tally_rows_are_never_respondents() {
     assert_eq!(count("数据下方的统计或说明区，不是答卷"), 5, "the tally block's counts between 统计 and 合计");
     assert_eq!(count("合计、统计或平均值等汇总行，不是答卷"), 2, "统计 and 合计");
     assert!(count("选项编号为 0（按未答处理）") > 0);
-    assert_eq!(count("不是答卷表（编码表、统计表等）"), 1, "the codebook sheet");
+    assert_eq!(count("不是答卷表（编码表、统计表等）"), 2, "the codebook sheet and the tally sheet");
     // A header repeated in the data is not a respondent either.
     let text = std::fs::read_to_string(shape("tencent.csv")).unwrap();
     let header = text.lines().next().unwrap().trim_start_matches('\u{feff}').to_string();

@@ -374,8 +374,8 @@ fn pair_codes(q: &mut Question, tf: &FileDrafts, c: u32, cf: &FileDrafts, cd: &D
 /// A question the codebook describes: its text (when the data sheet names it by code
 /// only) and its options, in code order; codes other than 1, 2, … are kept as aliases.
 fn codebook_question(q: &mut Question, cq: &super::sheets::CodeQuestion) {
-    if !cq.text.is_empty() && (q.text.is_empty() || crate::ingest::platform::is_code(&q.text) || q.text.chars().all(|c| c.is_ascii_digit())) {
-        if !q.aliases.contains(&q.text) && !q.text.is_empty() && norm(&q.text) != norm(&q.id) {
+    if !cq.text.is_empty() && (q.text.is_empty() || q.text.contains("请补全题目") || crate::ingest::platform::is_code(&q.text) || q.text.chars().all(|c| c.is_ascii_digit())) {
+        if !q.aliases.contains(&q.text) && !q.text.is_empty() && norm(&q.text) != norm(&q.id) && !q.text.contains("请补全题目") {
             q.aliases.push(q.text.clone());
         }
         q.text = cq.text.clone();

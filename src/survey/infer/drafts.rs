@@ -101,11 +101,30 @@ pub(super) fn header_row(cells: &Range<Data>) -> Option<u32> {
                 _ => None,
             })
             .collect();
-        if distinct.len() > best.0 {
-            best = (distinct.len(), r);
+        // Questions headed by their numbers only (`序号 | 1 | 2 | 3 …`, paper entry): the run
+        // of 1, 2, 3 … counts as that many headers.
+        let score = distinct.len().max(numbered_run(cells, r));
+        if score > best.0 {
+            best = (score, r);
         }
     }
     (best.0 > 0).then_some(best.1)
+}
+
+/// The longest run of adjacent cells holding 1, 2, 3 … (three at least), else 0.
+fn numbered_run(cells: &Range<Data>, r: u32) -> usize {
+    let (Some(s), Some(e)) = (cells.start(), cells.end()) else { return 0 };
+    let (mut best, mut run) = (0usize, 0usize);
+    for c in s.1..=e.1 {
+        let k = cells.get_value((r, c)).and_then(crate::ingest::cells::int_of);
+        run = match k {
+            Some(k) if k == run as i64 + 1 => run + 1,
+            Some(1) => 1,
+            _ => 0,
+        };
+        best = best.max(run);
+    }
+    if best >= 3 { best } else { 0 }
 }
 
 /// The kind a 问卷星 type suffix names.
@@ -148,6 +167,10 @@ fn read_head(col: u32, raw: &str, code: Option<String>) -> ColHead {
     if let Some(h) = parse_numbered_header(&raw) {
         let hint = h.kind_hint.as_deref().and_then(hint_kind);
         return ColHead { col, number: Some(h.number), text: h.text, required: h.required, hint, paren: None, code, raw };
+    }
+    // A bare number (`1`, `2`: questions headed by their numbers only).
+    if !raw.is_empty() && raw.len() <= 3 && raw.bytes().all(|b| b.is_ascii_digit()) {
+        return ColHead { col, number: raw.parse().ok(), text: String::new(), required: false, hint: None, paren: None, code, raw };
     }
     let (text, required, hint) = strip_type_suffix(&raw);
     ColHead { col, number: None, text, required, hint: hint.as_deref().and_then(hint_kind), paren: None, code, raw }
@@ -368,7 +391,13 @@ fn draft(number: u32, h: &ColHead) -> Draft {
         }
         None => (h.required, h.hint),
     };
-    Draft { number, text: h.text.clone(), required, hint, key: h.code.clone().unwrap_or_default(), ..Default::default() }
+    let mut d = Draft { number, text: h.text.clone(), required, hint, key: h.code.clone().unwrap_or_default(), ..Default::default() };
+    // A header that is only the question's number is found by that text.
+    if h.text.is_empty() && h.paren.is_none() && !h.raw.is_empty() && h.raw.bytes().all(|b| b.is_ascii_digit()) {
+        d.key = h.raw.clone();
+        d.aliases.push(h.raw.clone());
+    }
+    d
 }
 
 /// The drafts one group of columns makes (usually one).

@@ -27,6 +27,7 @@ use crate::ingest::Workbook;
 use crate::survey::{Kind, Question, Survey};
 use drafts::*;
 pub use scan::{read_for_inference, still_text, ColumnScan, ColumnScans};
+pub use sheets::codebook_like;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InferError {

@@ -169,7 +169,7 @@ pub(crate) fn read_codebook(name: &str, cells: &Range<Data>) -> Option<Codebook>
 
 /// How much a sheet looks like a codebook: few columns, most rows a code-label pair or a
 /// question with its options; or a name saying so.
-fn codebook_like(name: &str, cells: &Range<Data>) -> bool {
+pub fn codebook_like(name: &str, cells: &Range<Data>) -> bool {
     let n = norm(name);
     let named = ["编码", "代码", "codebook", "赋值", "值标签", "变量说明", "变量", "选项说明", "题目说明", "说明"].iter().any(|w| n.contains(w));
     let (Some(s), Some(e)) = (cells.start(), cells.end()) else { return false };
@@ -240,7 +240,7 @@ pub(crate) fn data_rows(cells: &Range<Data>, last_header: u32, headers: &[(u32, 
             filled += 1;
             first = first.or(Some(d));
             if let Some(t) = text {
-                same += usize::from(t == h.trim());
+                same += usize::from(t == h.trim() && !t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
                 codes += usize::from(t.len() <= 24 && t.as_bytes()[0].is_ascii_alphabetic() && t.bytes().any(|b| b.is_ascii_digit()) && crate::ingest::platform::is_code(t));
             }
         }
