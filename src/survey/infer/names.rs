@@ -64,6 +64,14 @@ pub fn title(title_row: Option<&str>, path: &Path) -> (String, String) {
     for w in PLATFORM_WORDS {
         t = replace_ci(&t, w);
     }
+    // What the removed words leave: empty brackets, doubled separators.
+    let mut t = t;
+    for empty in ["[]", "【】", "()", "（）", "〔〕"] {
+        t = t.replace(empty, "");
+    }
+    while t.contains("--") || t.contains("__") {
+        t = t.replace("--", "-").replace("__", "_");
+    }
     let t: String = t.trim_matches(|c: char| c == '_' || c == '-' || c == ' ' || c == '（' || c == '）' || c == '(' || c == ')').to_string();
     let meaningful = t.chars().filter(|c| !c.is_ascii_digit() && !"_- 年（）()".contains(*c)).count() >= 2;
     if meaningful {
@@ -159,6 +167,8 @@ mod tests {
         assert_eq!(wjx_export_kind(Path::new("12345678_0_标题_357_357_0.xls")), Some(ExportKind::Text));
         assert_eq!(title(None, Path::new("问卷星导出_按选项文本.xlsx")).0, "问卷调查");
         assert_eq!(title(None, Path::new("区直机关作风调查_问卷星导出.xlsx")).0, "区直机关作风调查");
+        assert_eq!(title(None, Path::new("[问卷星数据]800_800_0.xls")).0, "问卷调查");
+        assert_eq!(title(None, Path::new("text-export-800.xls")).0, "text-800");
         assert_eq!(title(Some("关于作风建设的调查"), Path::new("x.xlsx")).0, "关于作风建设的调查");
     }
 

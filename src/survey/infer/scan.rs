@@ -37,13 +37,15 @@ pub struct ColumnScan {
     sentences: usize,
     /// Answers that read as a number (`38`, `38岁`, `3.5`).
     numeric: usize,
+    /// Answers that are a number as written (`38`, `3.5`).
+    plain: usize,
     /// Answers with a letter prefix (`A.党政干部`).
     lettered: usize,
 }
 
 impl Default for ColumnScan {
     fn default() -> Self {
-        ColumnScan { multi: false, rank: false, single: Collector::new(30), n: 0, points: None, all_points: true, max_int: None, all_int: true, all_number: true, min_int: None, sentences: 0, numeric: 0, lettered: 0 }
+        ColumnScan { multi: false, rank: false, single: Collector::new(30), n: 0, points: None, all_points: true, max_int: None, all_int: true, all_number: true, min_int: None, sentences: 0, numeric: 0, plain: 0, lettered: 0 }
     }
 }
 
@@ -108,9 +110,9 @@ impl ColumnScan {
         if number {
             self.numeric += 1;
         }
-        if self.all_number {
-            self.all_number = number && !matches!(d, Data::String(s) if !s.is_ascii());
-        }
+        let plain = number && !matches!(d, Data::String(s) if !s.is_ascii());
+        self.plain += usize::from(plain);
+        self.all_number &= plain;
     }
 
     /// Whether the answers themselves are still needed (to collect a multi-select's or a
@@ -181,7 +183,9 @@ pub(super) fn classify_scanned(values: &[(u32, &Data)], ctx: Ctx, scan: ColumnSc
     // Numbers with a few written otherwise (`38岁`, `44 岁`): a number question when its
     // wording asks for one or the answers vary too much to be options.
     if scan.numeric * 10 >= scan.n * 9 && (has_word(ctx.text, NUMBER_WORDS) || scan.single.over()) {
-        return (Kind::Number, vec![], Some(format!("{} 个答案不是纯数字（如“38岁”），导入时取其中的数字，取不出的记入数据问题清单", scan.n - scan.numeric)));
+        let unread = scan.n - scan.numeric;
+        let with_units = scan.numeric - scan.plain.min(scan.numeric);
+        return (Kind::Number, vec![], Some(format!("数值题：{with_units} 个答案带单位（如“38岁”），导入时取其中的数字；{unread} 个取不出数字，导入时记入数据问题清单")));
     }
     let sentences = scan.sentences;
     let n = scan.n;
@@ -222,7 +226,10 @@ fn integers(scan: &ColumnScan, ctx: Ctx) -> Classified {
     let min = scan.min_int.unwrap_or(1);
     let distinct = scan.single.order.len();
     let numbery = has_word(ctx.text, NUMBER_WORDS);
-    if ctx.coded && !numbery && min >= 0 && (1..=15).contains(&max) && distinct <= 16 {
+    // Codes run from 1; a count (0 meetings, 0 times) or many values asked as a number
+    // stay numbers even among codes; an age band (codes 1–9) is a choice.
+    let counted = numbery && (min == 0 || distinct > 10);
+    if ctx.coded && !counted && min >= 0 && (1..=15).contains(&max) && distinct <= 16 {
         let from = if min == 0 { 0 } else { 1 };
         let kind = if has_word(ctx.text, SCALE_WORDS) && max >= 4 { Kind::Scale } else { Kind::Single };
         let opts = (from..=max).map(|k| OptionDef::Plain(format!("选项{k}（请补全）"))).collect();
