@@ -29,6 +29,7 @@ const ALL: &[&str] = &[
     "tencent_other.csv",
     "matrix_open.xlsx",
     "numbered_headers.xlsx",
+    "slider.xlsx",
 ];
 
 /// `init` on one file, the definition loaded back (validated on load).
@@ -177,6 +178,9 @@ fn variants_of_the_shapes() {
     let mut o = options(&s, "Q2_1");
     o.sort();
     assert_eq!(o, ["QQ", "微信", "钉钉"]);
+    // A slider per row (0–100): numbers, not a 101-point rating.
+    let (s, _) = init(&w, "slider.xlsx");
+    assert_eq!(kinds(&s), [("Q1", Kind::Single), ("Q2_1", Kind::Number), ("Q2_2", Kind::Number), ("Q2_3", Kind::Number)]);
 }
 
 /// Issues that mean a column or row went astray.

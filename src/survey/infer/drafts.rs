@@ -266,9 +266,9 @@ pub(super) fn drafts_of(wb: &Workbook) -> Option<FileDrafts<'_>> {
     (!f.drafts.is_empty()).then_some(f)
 }
 
-/// A matrix or split group whose cells are multi-selects (`┋`, 问卷星's 矩阵多选题) or free
-/// text (矩阵填空题, 多项填空题) is one question per column (`Q7_1`, `Q7_2`, …), each found
-/// by its header.
+/// A matrix or split group whose cells are multi-selects (`┋`, 问卷星's 矩阵多选题), free
+/// text (矩阵填空题, 多项填空题) or amounts (矩阵滑动条, 比重题: numbers past a rating's range)
+/// is one question per column (`Q7_1`, `Q7_2`, …), each found by its header.
 fn separate_open_parts(f: &mut FileDrafts, raw: &std::collections::HashMap<u32, String>) {
     let mut out = Vec::with_capacity(f.drafts.len());
     for d in std::mem::take(&mut f.drafts) {
@@ -283,7 +283,9 @@ fn separate_open_parts(f: &mut FileDrafts, raw: &std::collections::HashMap<u32, 
         let distinct: std::collections::HashSet<&str> = texts.iter().map(|t| t.as_str()).collect();
         let numeric = values.iter().all(|v| crate::ingest::cells::number(v).is_ok() || crate::text::parse_points(&cell_text(v)).is_some());
         let open = !numeric && (distinct.len() > 15 || texts.iter().filter(|t| t.chars().count() > 16).count() * 10 > texts.len().max(1));
-        if !(multi || open) {
+        // Sliders and constant sums (0–100 per row) are numbers, not a rating scale.
+        let amounts = numeric && values.iter().filter_map(|v| crate::ingest::cells::number(v).ok()).any(|x| x > 15.0 || x.fract() != 0.0);
+        if !(multi || open || amounts) {
             out.push(d);
             continue;
         }
