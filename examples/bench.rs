@@ -63,7 +63,9 @@ fn measure(cmd: &mut Command) -> (Duration, u64) {
     let mut peak = 0u64;
     loop {
         if let Ok(s) = std::fs::read_to_string(&status_path) {
-            if let Some(kb) = s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()) {
+            if let Some(kb) =
+                s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok())
+            {
                 peak = peak.max(kb);
             }
         }
@@ -91,7 +93,11 @@ fn main() {
     if args.len() == 3 && args[1] == "--calamine-all" {
         // Every workbook of a folder, in one process, on every core.
         use rayon::prelude::*;
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&args[2]).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "xlsx")).collect();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&args[2])
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+            .collect();
         files.sort();
         files.par_iter().for_each(|f| calamine_pass(f));
         return;
@@ -99,8 +105,15 @@ fn main() {
     if args.len() == 3 && args[1] == "--read-all" {
         // diaoyan's own reading of every workbook of a folder (no cleaning), every core.
         use rayon::prelude::*;
-        let files: Vec<PathBuf> = std::fs::read_dir(&args[2]).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "xlsx")).collect();
-        let cells: usize = files.par_iter().map(|f| diaoyan::ingest::read_file(f).unwrap().sheets.iter().map(|s| s.cells.used_cells().count()).sum::<usize>()).sum();
+        let files: Vec<PathBuf> = std::fs::read_dir(&args[2])
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+            .collect();
+        let cells: usize = files
+            .par_iter()
+            .map(|f| diaoyan::ingest::read_file(f).unwrap().sheets.iter().map(|s| s.cells.used_cells().count()).sum::<usize>())
+            .sum();
         println!("{cells} cells");
         return;
     }
@@ -126,9 +139,20 @@ fn main() {
         // Interleaved, so that all see the same machine state.
         a.push(measure(Command::new(&me).arg("--calamine").arg(&data)));
         b.push(measure(Command::new(&bin).arg("import").arg("-s").arg(&survey).arg(&data).arg("-o").arg(&out)));
-        c.push(measure(Command::new(&bin).args(["report", "--banner", "Q1", "-s"]).arg(&survey).arg(&data).arg("-o").arg(tmp.join("report"))));
-        c0.push(measure(Command::new(&bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(&survey).arg(&data).arg("-o").arg(tmp.join("report0"))));
-        f.push(measure(Command::new(&bin).args(["report", "--charts", "none", "--doc", "none"]).arg(&data).arg("-o").arg(tmp.join("report_inferred"))));
+        c.push(measure(
+            Command::new(&bin).args(["report", "--banner", "Q1", "-s"]).arg(&survey).arg(&data).arg("-o").arg(tmp.join("report")),
+        ));
+        c0.push(measure(
+            Command::new(&bin)
+                .args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"])
+                .arg(&survey)
+                .arg(&data)
+                .arg("-o")
+                .arg(tmp.join("report0")),
+        ));
+        f.push(measure(
+            Command::new(&bin).args(["report", "--charts", "none", "--doc", "none"]).arg(&data).arg("-o").arg(tmp.join("report_inferred")),
+        ));
         g.push(measure(Command::new(&bin).args(["init", "--force"]).arg(&data).arg("-o").arg(tmp.join("inferred.toml"))));
     }
     let (ta, ma) = median(a);
@@ -139,20 +163,54 @@ fn main() {
     let (tg, mg) = median(g);
     let mb_ = |kb: u64| kb as f64 / 1024.0;
     println!("(a) bare calamine, every cell      : {:>7.3} s   peak {:>6.0} MB", ta.as_secs_f64(), mb_(ma));
-    println!("(b) diaoyan import -> parquet      : {:>7.3} s   peak {:>6.0} MB   b/a = {:.2} (target <= 1.30)", tb.as_secs_f64(), mb_(mb), tb.as_secs_f64() / ta.as_secs_f64());
-    println!("(c) diaoyan report --banner Q1     : {:>7.3} s   peak {:>6.0} MB   c/a = {:.2} (target <= 1.30)", tc.as_secs_f64(), mb_(mc), tc.as_secs_f64() / ta.as_secs_f64());
-    println!("(c0) --charts none --doc none      : {:>7.3} s                 c0/a = {:.2}; charts and documents add {:.0}%", tc0.as_secs_f64(), tc0.as_secs_f64() / ta.as_secs_f64(), (tc.as_secs_f64() / tc0.as_secs_f64() - 1.0) * 100.0);
-    println!("(f) report, no survey.toml (inferred): {:>7.3} s   peak {:>6.0} MB   f/a = {:.2} (target <= 1.30)", tf.as_secs_f64(), mb_(mf), tf.as_secs_f64() / ta.as_secs_f64());
-    println!("(g) diaoyan init                    : {:>7.3} s   peak {:>6.0} MB   g/a = {:.2} (target <= 1.20)", tg.as_secs_f64(), mb_(mg), tg.as_secs_f64() / ta.as_secs_f64());
+    println!(
+        "(b) diaoyan import -> parquet      : {:>7.3} s   peak {:>6.0} MB   b/a = {:.2} (target <= 1.30)",
+        tb.as_secs_f64(),
+        mb_(mb),
+        tb.as_secs_f64() / ta.as_secs_f64()
+    );
+    println!(
+        "(c) diaoyan report --banner Q1     : {:>7.3} s   peak {:>6.0} MB   c/a = {:.2} (target <= 1.30)",
+        tc.as_secs_f64(),
+        mb_(mc),
+        tc.as_secs_f64() / ta.as_secs_f64()
+    );
+    println!(
+        "(c0) --charts none --doc none      : {:>7.3} s                 c0/a = {:.2}; charts and documents add {:.0}%",
+        tc0.as_secs_f64(),
+        tc0.as_secs_f64() / ta.as_secs_f64(),
+        (tc.as_secs_f64() / tc0.as_secs_f64() - 1.0) * 100.0
+    );
+    println!(
+        "(f) report, no survey.toml (inferred): {:>7.3} s   peak {:>6.0} MB   f/a = {:.2} (target <= 1.30)",
+        tf.as_secs_f64(),
+        mb_(mf),
+        tf.as_secs_f64() / ta.as_secs_f64()
+    );
+    println!(
+        "(g) diaoyan init                    : {:>7.3} s   peak {:>6.0} MB   g/a = {:.2} (target <= 1.20)",
+        tg.as_secs_f64(),
+        mb_(mg),
+        tg.as_secs_f64() / ta.as_secs_f64()
+    );
     let script = root.join("bench/pandas_report.py");
-    let has = |module: &str| Command::new("python3").args(["-c", &format!("import pandas, scipy, {module}")]).status().map(|s| s.success()).unwrap_or(false);
-    for (label, engine, module) in [("(d) pandas + python-calamine", "calamine", "python_calamine"), ("(e) pandas + openpyxl", "openpyxl", "openpyxl")] {
+    let has = |module: &str| {
+        Command::new("python3").args(["-c", &format!("import pandas, scipy, {module}")]).status().map(|s| s.success()).unwrap_or(false)
+    };
+    for (label, engine, module) in
+        [("(d) pandas + python-calamine", "calamine", "python_calamine"), ("(e) pandas + openpyxl", "openpyxl", "openpyxl")]
+    {
         if !has(module) || (engine == "openpyxl" && std::env::var_os("BENCH_SKIP_OPENPYXL").is_some()) {
             println!("{label:<35}: skipped (pip install pandas scipy {module})");
             continue;
         }
         let (t, m) = measure(Command::new("python3").arg(&script).arg(&data).arg(engine).arg(tmp.join(format!("pandas_{engine}.csv"))));
-        println!("{label:<35}: {:>7.3} s   peak {:>6.0} MB   / c = {:.1}x (target >= 3.5x for python-calamine)", t.as_secs_f64(), mb_(m), t.as_secs_f64() / tc.as_secs_f64());
+        println!(
+            "{label:<35}: {:>7.3} s   peak {:>6.0} MB   / c = {:.1}x (target >= 3.5x for python-calamine)",
+            t.as_secs_f64(),
+            mb_(m),
+            t.as_secs_f64() / tc.as_secs_f64()
+        );
     }
     println!("peak memory of (b) {} 1 GB", if mb < 1024 * 1024 { "<=" } else { ">" });
     large(&root, &bin, &me, &survey, &tmp, runs);
@@ -161,7 +219,9 @@ fn main() {
 /// The large-data comparisons (h), (h2), (j) and (i), each when its input exists.
 fn large(root: &Path, bin: &Path, me: &Path, survey: &Path, tmp: &Path, runs: usize) {
     let mb_ = |kb: u64| kb as f64 / 1024.0;
-    let python = |module: &str| Command::new("python3").args(["-c", &format!("import {module}, scipy")]).status().map(|s| s.success()).unwrap_or(false);
+    let python = |module: &str| {
+        Command::new("python3").args(["-c", &format!("import {module}, scipy")]).status().map(|s| s.success()).unwrap_or(false)
+    };
     // (h) the 1M-row export as CSV, (h2) as Parquet: diaoyan and the baselines alternately.
     for (part, ext) in [("(h) ", "csv"), ("(h2)", "parquet")] {
         let input = root.join(format!("bench/data/wjx_1000000.{ext}"));
@@ -172,25 +232,46 @@ fn large(root: &Path, bin: &Path, me: &Path, survey: &Path, tmp: &Path, runs: us
         let (mut d, mut p, mut q) = (Vec::new(), Vec::new(), Vec::new());
         let with_polars = python("polars");
         // pandas reads Parquet through pyarrow.
-        let with_pandas = python(if ext == "parquet" { "pandas, pyarrow" } else { "pandas" }) && std::env::var_os("BENCH_SKIP_PANDAS").is_none();
+        let with_pandas =
+            python(if ext == "parquet" { "pandas, pyarrow" } else { "pandas" }) && std::env::var_os("BENCH_SKIP_PANDAS").is_none();
         for _ in 0..runs {
-            d.push(measure(Command::new(bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(survey).arg(&input).arg("-o").arg(tmp.join("report_1m"))));
+            d.push(measure(
+                Command::new(bin)
+                    .args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"])
+                    .arg(survey)
+                    .arg(&input)
+                    .arg("-o")
+                    .arg(tmp.join("report_1m")),
+            ));
             if with_polars {
-                p.push(measure(Command::new("python3").arg(root.join("bench/polars_report.py")).arg(&input).arg(tmp.join("polars_1m.csv"))));
+                p.push(measure(
+                    Command::new("python3").arg(root.join("bench/polars_report.py")).arg(&input).arg(tmp.join("polars_1m.csv")),
+                ));
             }
             if with_pandas {
-                q.push(measure(Command::new("python3").arg(root.join("bench/pandas_report.py")).arg(&input).arg(ext).arg(tmp.join("pandas_1m.csv"))));
+                q.push(measure(
+                    Command::new("python3").arg(root.join("bench/pandas_report.py")).arg(&input).arg(ext).arg(tmp.join("pandas_1m.csv")),
+                ));
             }
         }
         let (td, md) = median(d);
-        println!("{part} report, 1M rows, {ext:<8}: {:>7.3} s   peak {:>6.0} MB   (targets: <= polars time, <= 1024 MB)", td.as_secs_f64(), mb_(md));
+        println!(
+            "{part} report, 1M rows, {ext:<8}: {:>7.3} s   peak {:>6.0} MB   (targets: <= polars time, <= 1024 MB)",
+            td.as_secs_f64(),
+            mb_(md)
+        );
         for (label, v) in [("polars (Python), same figures", p), ("pandas, same figures", q)] {
             if v.is_empty() {
                 println!("{part} {label:<30}: skipped (pip install polars pandas pyarrow scipy)");
                 continue;
             }
             let (t, m) = median(v);
-            println!("{part} {label:<30}: {:>7.3} s   peak {:>6.0} MB   diaoyan / this = {:.2}", t.as_secs_f64(), mb_(m), td.as_secs_f64() / t.as_secs_f64());
+            println!(
+                "{part} {label:<30}: {:>7.3} s   peak {:>6.0} MB   diaoyan / this = {:.2}",
+                t.as_secs_f64(),
+                mb_(m),
+                td.as_secs_f64() / t.as_secs_f64()
+            );
         }
     }
     // (h3) the 1M rows as a GBK CSV with every field quoted (polars reads only UTF-8), and
@@ -204,24 +285,48 @@ fn large(root: &Path, bin: &Path, me: &Path, survey: &Path, tmp: &Path, runs: us
             println!("{part} skipped: run `cargo run --release --example gen_bench -- {make}`");
             continue;
         }
-        let d: Vec<_> = (0..runs).map(|_| measure(Command::new(bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(survey).arg(&input).arg("-o").arg(tmp.join("report_large")))).collect();
+        let d: Vec<_> = (0..runs)
+            .map(|_| {
+                measure(
+                    Command::new(bin)
+                        .args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"])
+                        .arg(survey)
+                        .arg(&input)
+                        .arg("-o")
+                        .arg(tmp.join("report_large")),
+                )
+            })
+            .collect();
         let (t, m) = median(d);
         println!("{part} report, {label}: {:>7.3} s   peak {:>6.0} MB   ({targets})", t.as_secs_f64(), mb_(m));
     }
     let units = root.join("bench/data/units");
     if units.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&units).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "xlsx")).collect();
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(&units).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "xlsx")).collect();
         files.sort();
         let (mut c, mut d) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             // Bare calamine reading every file in one process, on every core (rayon).
             c.push(measure(Command::new(me).arg("--calamine-all").arg(&units)));
-            d.push(measure(Command::new(bin).args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"]).arg(survey).arg(&units).arg("-o").arg(tmp.join("report_units"))));
+            d.push(measure(
+                Command::new(bin)
+                    .args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"])
+                    .arg(survey)
+                    .arg(&units)
+                    .arg("-o")
+                    .arg(tmp.join("report_units")),
+            ));
         }
         let (tc, _) = median(c);
         let (td, md) = median(d);
         println!("(i) bare calamine, {} workbooks (one process, every core): {:>7.3} s", files.len(), tc.as_secs_f64());
-        println!("(i) report on them                 : {:>7.3} s   peak {:>6.0} MB   i/calamine = {:.2} (target <= 1.30)", td.as_secs_f64(), mb_(md), td.as_secs_f64() / tc.as_secs_f64());
+        println!(
+            "(i) report on them                 : {:>7.3} s   peak {:>6.0} MB   i/calamine = {:.2} (target <= 1.30)",
+            td.as_secs_f64(),
+            mb_(md),
+            td.as_secs_f64() / tc.as_secs_f64()
+        );
     } else {
         println!("(i) skipped: run `cargo run --release --example gen_bench -- units 300`");
     }

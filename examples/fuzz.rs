@@ -135,7 +135,13 @@ fn exec(ext: &str, data: &[u8], path: &Path, survey: &diaoyan::survey::Survey) -
             }
         }
         let imp = diaoyan::clean::import(survey, &[path.to_path_buf()], &Default::default(), &|_| {});
-        let _ = diaoyan::stats::compute(survey, &imp.frame, &diaoyan::stats::Banner::parse_all(&survey.banners, survey), None, &Default::default());
+        let _ = diaoyan::stats::compute(
+            survey,
+            &imp.frame,
+            &diaoyan::stats::Banner::parse_all(&survey.banners, survey),
+            None,
+            &Default::default(),
+        );
     }));
     r.map_err(|e| e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default())
 }

@@ -23,7 +23,8 @@ fn main() {
     let csv = args.first().is_some_and(|a| a == "csv");
     let units = args.first().is_some_and(|a| a == "units");
     let parquet = args.first().is_some_and(|a| a == "parquet");
-    let rows: u32 = args.get(if csv || units || parquet { 1 } else { 0 }).and_then(|a| a.parse().ok()).unwrap_or(if units { 300 } else { 100_000 });
+    let rows: u32 =
+        args.get(if csv || units || parquet { 1 } else { 0 }).and_then(|a| a.parse().ok()).unwrap_or(if units { 300 } else { 100_000 });
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/data");
     std::fs::create_dir_all(&dir).unwrap();
     // Questions: options named after the question so every file is self-describing.
@@ -32,17 +33,26 @@ fn main() {
     let rank: Vec<String> = (0..5).map(|o| format!("措施{}", o + 1)).collect();
 
     let mut toml = String::from("id = \"bench\"\ntitle = \"导入基准问卷\"\n\n");
-    let mut headers: Vec<String> = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"].iter().map(|s| s.to_string()).collect();
+    let mut headers: Vec<String> =
+        ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"].iter().map(|s| s.to_string()).collect();
     let quote = |v: &[String]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
     for (q, opts) in singles.iter().enumerate() {
         let n = q + 1;
         headers.push(format!("{n}、单选题{n}(单选题 *必答)"));
-        let _ = write!(toml, "[[questions]]\nid = \"Q{n}\"\ntext = \"单选题{n}\"\nkind = \"single\"\nrequired = true\noptions = [{}]\n\n", quote(opts));
+        let _ = write!(
+            toml,
+            "[[questions]]\nid = \"Q{n}\"\ntext = \"单选题{n}\"\nkind = \"single\"\nrequired = true\noptions = [{}]\n\n",
+            quote(opts)
+        );
     }
     for (q, opts) in multis.iter().enumerate() {
         let n = 21 + q;
         headers.push(format!("{n}、多选题{n}(多选题 *必答)"));
-        let _ = write!(toml, "[[questions]]\nid = \"Q{n}\"\ntext = \"多选题{n}\"\nkind = \"multi\"\nrequired = true\noptions = [{}]\n\n", quote(opts));
+        let _ = write!(
+            toml,
+            "[[questions]]\nid = \"Q{n}\"\ntext = \"多选题{n}\"\nkind = \"multi\"\nrequired = true\noptions = [{}]\n\n",
+            quote(opts)
+        );
     }
     headers.push("29、排序题(排序题)".into());
     let _ = write!(toml, "[[questions]]\nid = \"Q29\"\ntext = \"排序题\"\nkind = \"rank\"\noptions = [{}]\n\n", quote(&rank));

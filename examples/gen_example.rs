@@ -26,12 +26,28 @@ mod common;
 use common::{workbook, Rng};
 
 const UNITS: [&str; 10] = [
-    "区发展改革委", "区财政局", "区教育局", "区卫生健康委", "区住房城乡建设局",
-    "区农业农村局", "区市场监管局", "区人力社保局", "区司法局", "区统计局",
+    "区发展改革委",
+    "区财政局",
+    "区教育局",
+    "区卫生健康委",
+    "区住房城乡建设局",
+    "区农业农村局",
+    "区市场监管局",
+    "区人力社保局",
+    "区司法局",
+    "区统计局",
 ];
 const IDENT: [&str; 4] = ["党政干部", "事业单位人员", "国有企业人员", "其他"];
 const WHERE: [&str; 4] = ["机关", "基层单位", "两者都有", "说不清"];
-const Q4: [&str; 7] = ["文山会海、会议过多", "督查检查考核过多过频", "痕迹管理、过度留痕", "填表报数、材料繁多", "调研走过场", "政务APP和工作群过多", "其他（请注明）"];
+const Q4: [&str; 7] = [
+    "文山会海、会议过多",
+    "督查检查考核过多过频",
+    "痕迹管理、过度留痕",
+    "填表报数、材料繁多",
+    "调研走过场",
+    "政务APP和工作群过多",
+    "其他（请注明）",
+];
 const Q5: [&str; 7] = ["领导检查", "汇报总结", "会议活动", "文件起草", "调查研究", "考核评比", "其他（请注明）"];
 const ROWS: [&str; 5] = ["三会一课", "主题党日", "组织生活会", "民主评议党员", "谈心谈话"];
 const Q7: [&str; 5] = ["精简会议文件", "规范督查检查考核", "减少填表报数", "整治政务APP", "改进调查研究"];
@@ -89,7 +105,8 @@ fn respondent(rng: &mut Rng, unit: usize, year: u32) -> Resp {
     };
     let where_ = rng.pick(&where_w);
     // Formalism eased a little in 2026, most where the campaign focused (meetings, apps).
-    let ease: Vec<f64> = [0.10, 0.06, 0.04, 0.05, 0.02, 0.12, 0.0].iter().map(|e| e * t + if *e > 0.0 { 0.14 * trend } else { 0.0 }).collect();
+    let ease: Vec<f64> =
+        [0.10, 0.06, 0.04, 0.05, 0.02, 0.12, 0.0].iter().map(|e| e * t + if *e > 0.0 { 0.14 * trend } else { 0.0 }).collect();
     let unit_heat = [0.04, 0.08, 0.02, 0.0, 0.06, -0.04, 0.03, -0.02, 0.0, -0.06][unit];
     let base4 = [0.58, 0.63, 0.49, 0.60, 0.31, 0.45, 0.025];
     let mut q4: Vec<bool> = (0..7)
@@ -162,12 +179,27 @@ fn write_wjx(path: &Path, rng: &mut Rng, year: u32) {
     let mut wb = workbook();
     let ws = wb.add_worksheet();
     ws.set_name("Sheet1").unwrap();
-    let mut headers: Vec<String> = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"].iter().map(|s| s.to_string()).collect();
+    let mut headers: Vec<String> =
+        ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"].iter().map(|s| s.to_string()).collect();
     headers.push("1、您的身份(单选题 *必答)".into());
     headers.push("2、您所在的单位(单选题 *必答)".into());
-    headers.push(if old { "3、您认为形式主义问题主要存在于(单选题 *必答)" } else { "3、您认为形式主义问题主要存在于 " }.into());
+    headers.push(
+        if old {
+            "3、您认为形式主义问题主要存在于(单选题 *必答)"
+        } else {
+            "3、您认为形式主义问题主要存在于 "
+        }
+        .into(),
+    );
     headers.push("4、您认为当前形式主义主要表现在哪些方面(多选题 *必答)".into());
-    headers.push(if old { "5、您认为形式主义主要集中在哪些环节(多选题 *必答)" } else { "5、您认为形式主义问题主要集中在哪些环节(多选题 *必答)" }.into());
+    headers.push(
+        if old {
+            "5、您认为形式主义主要集中在哪些环节(多选题 *必答)"
+        } else {
+            "5、您认为形式主义问题主要集中在哪些环节(多选题 *必答)"
+        }
+        .into(),
+    );
     headers.push(format!("6、您所在党支部落实以下制度的情况—{}", ROWS[0]));
     headers.extend(ROWS[1..].iter().map(|s| s.to_string()));
     headers.push("7、请对以下减负措施的迫切程度排序(排序题 *必答)".into());
@@ -299,7 +331,11 @@ fn unit_rows(rng: &mut Rng, unit: usize) -> (Vec<String>, Vec<Vec<String>>) {
             _ => {
                 cells.push((LETTERS[r.ident] as char).to_string());
                 cells.push((LETTERS[r.where_] as char).to_string());
-                cells.push(match k % 3 { 0 => letters(&r.q4, ""), 1 => letters(&r.q4, "、"), _ => letters(&r.q4, ",").to_lowercase() });
+                cells.push(match k % 3 {
+                    0 => letters(&r.q4, ""),
+                    1 => letters(&r.q4, "、"),
+                    _ => letters(&r.q4, ",").to_lowercase(),
+                });
                 cells.push(letters(&r.q5, ""));
                 cells.extend(r.q6.iter().map(|v| format!("{v}分")));
                 cells.push(r.q7.iter().map(|i| (LETTERS[*i] as char).to_string()).collect::<Vec<_>>().join(""));
@@ -313,12 +349,18 @@ fn unit_rows(rng: &mut Rng, unit: usize) -> (Vec<String>, Vec<Vec<String>>) {
     }
     // Typical mistakes, one or two per unit, at fixed places so the ledger is stable.
     match unit {
-        0 => rows[3][5] = "6".into(),               // score outside 1–5
-        1 => rows[7][2] = "不好说".into(),           // not an option of Q3
-        2 => rows[2][13] = "十次左右".into(),        // text in a number question
-        4 => { let dup = rows[10].clone(); rows.insert(11, dup); } // 序号 entered twice
-        5 => rows[4][1] = String::new(),           // required answer left blank
-        7 => { rows[6][11] = "B".into(); rows[6][12] = "E".into(); } // Q9 answered although Q8 = 否
+        0 => rows[3][5] = "6".into(),         // score outside 1–5
+        1 => rows[7][2] = "不好说".into(),    // not an option of Q3
+        2 => rows[2][13] = "十次左右".into(), // text in a number question
+        4 => {
+            let dup = rows[10].clone();
+            rows.insert(11, dup);
+        } // 序号 entered twice
+        5 => rows[4][1] = String::new(),      // required answer left blank
+        7 => {
+            rows[6][11] = "B".into();
+            rows[6][12] = "E".into();
+        } // Q9 answered although Q8 = 否
         _ => {}
     }
     (headers, rows)
@@ -329,7 +371,8 @@ fn write_unit_xlsx(path: &Path, unit: usize, headers: &[String], rows: &[Vec<Str
     let ws = wb.add_worksheet();
     ws.set_name("填报表").unwrap();
     let title = Format::new().set_bold().set_align(rust_xlsxwriter::FormatAlign::Center);
-    ws.merge_range(0, 0, 0, headers.len() as u16 - 1, &format!("{}形式主义问题和党建工作情况调查汇总表（2026年）", UNITS[unit]), &title).unwrap();
+    ws.merge_range(0, 0, 0, headers.len() as u16 - 1, &format!("{}形式主义问题和党建工作情况调查汇总表（2026年）", UNITS[unit]), &title)
+        .unwrap();
     ws.write_string(1, 0, "填报人：办公室").unwrap();
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(2, c as u16, h).unwrap();

@@ -17,11 +17,19 @@ fn usage_error(e: &clap::Error) -> String {
     let arg = ctx(ContextKind::InvalidArg);
     match e.kind() {
         ErrorKind::UnknownArgument => format!("不认识的参数：{arg}"),
-        ErrorKind::InvalidSubcommand => format!("没有“{}”这个命令；可用的命令：init、import、report、template、status", ctx(ContextKind::InvalidSubcommand)),
-        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => "缺少命令；可用的命令：init、import、report、template、status".into(),
+        ErrorKind::InvalidSubcommand => {
+            format!("没有“{}”这个命令；可用的命令：init、import、report、template、status", ctx(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "缺少命令；可用的命令：init、import、report、template、status".into()
+        }
         ErrorKind::MissingRequiredArgument => format!("缺少必需的参数：{arg}"),
         ErrorKind::InvalidValue | ErrorKind::ValueValidation | ErrorKind::InvalidUtf8 => {
-            format!("参数 {arg} 的值“{}”无效{}", ctx(ContextKind::InvalidValue), if e.kind() == ErrorKind::ValueValidation { "（应为数字）" } else { "" })
+            format!(
+                "参数 {arg} 的值“{}”无效{}",
+                ctx(ContextKind::InvalidValue),
+                if e.kind() == ErrorKind::ValueValidation { "（应为数字）" } else { "" }
+            )
         }
         ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => format!("参数 {arg} 的值的个数不对"),
         ErrorKind::ArgumentConflict => format!("参数 {arg} 不能与 {} 同时使用", ctx(ContextKind::PriorArg)),

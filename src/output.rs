@@ -238,7 +238,10 @@ pub fn hive_value(v: &str) -> String {
 /// as DuckDB, Spark and DataFusion read it. Returns the files written, in order.
 pub fn write_dataset(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prepare) -> Result<Vec<PathBuf>, WriteError> {
     let col = |k: &str| -> Vec<Option<String>> {
-        df.column(k).ok().and_then(|c| c.str().ok().map(|s| s.iter().map(|v| v.map(str::to_string)).collect())).unwrap_or_else(|| vec![None; df.height()])
+        df.column(k)
+            .ok()
+            .and_then(|c| c.str().ok().map(|s| s.iter().map(|v| v.map(str::to_string)).collect()))
+            .unwrap_or_else(|| vec![None; df.height()])
     };
     let (a, b) = (col(keys[0]), col(keys[1]));
     let mut groups: std::collections::BTreeMap<(String, String), Vec<IdxSize>> = std::collections::BTreeMap::new();
@@ -248,7 +251,8 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prepa
     let err = |p: &Path, e: PolarsError| WriteError::Io { path: p.display().to_string(), source: other(e) };
     let mut files = Vec::new();
     for ((x, y), idx) in groups {
-        let path = dir.join(format!("{}={}", keys[0], hive_value(&x))).join(format!("{}={}", keys[1], hive_value(&y))).join("part-0.parquet");
+        let path =
+            dir.join(format!("{}={}", keys[0], hive_value(&x))).join(format!("{}={}", keys[1], hive_value(&y))).join("part-0.parquet");
         let mut part = df.take(&IdxCa::from_vec("idx".into(), idx)).map_err(|e| err(&path, e))?;
         part = part.drop_many(keys);
         write_parquet_prepared(&part, &path, prepare)?;
@@ -308,7 +312,11 @@ pub fn start_run(dir: &Path) -> Result<(), WriteError> {
 /// `dir`), their sizes and the run's id. Files in the folder not listed, or of another
 /// size, are not this run's.
 pub fn finish_run(dir: &Path, files: &[PathBuf]) -> Result<(), WriteError> {
-    let run = format!("{}-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0), std::process::id());
+    let run = format!(
+        "{}-{}",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        std::process::id()
+    );
     let rows: Vec<[String; 3]> = files
         .iter()
         .map(|f| {
@@ -329,7 +337,9 @@ mod tests {
         // Two and a half slices: codes made texts by `prepare` in each slice.
         let n = 2 * WRITE_ROWS + WRITE_ROWS / 2 + 1;
         let codes: UInt32Chunked = (0..n as u32).map(|i| (i % 7 != 3).then_some(i)).collect();
-        let df = DataFrame::new(n, vec![codes.with_name("Q1".into()).into_column(), Column::new("n".into(), (0..n as i32).collect::<Vec<_>>())]).unwrap();
+        let df =
+            DataFrame::new(n, vec![codes.with_name("Q1".into()).into_column(), Column::new("n".into(), (0..n as i32).collect::<Vec<_>>())])
+                .unwrap();
         let prepare = |d: DataFrame| {
             let texts: StringChunked = d.column("Q1").unwrap().u32().unwrap().iter().map(|v| v.map(|i| format!("选项{i}"))).collect();
             let mut d = d.clone();
@@ -362,7 +372,8 @@ mod tests {
     fn write_failures_in_a_persons_words() {
         let full = std::io::Error::from_raw_os_error(28);
         assert!(person(&full.to_string()).contains("磁盘空间不足"));
-        let debug = "BackendError(DrawingError(ImageError(IoError(Os { code: 28, kind: StorageFull, message: \"No space left on device\" }))))";
+        let debug =
+            "BackendError(DrawingError(ImageError(IoError(Os { code: 28, kind: StorageFull, message: \"No space left on device\" }))))";
         assert!(person(debug).contains("磁盘空间不足"));
         assert!(person(&std::io::Error::from_raw_os_error(13).to_string()).contains("没有写入权限"));
         assert!(!person("ZipWriter::drop: failed to finalize archive").contains("ZipWriter::drop("));

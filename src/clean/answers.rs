@@ -8,8 +8,8 @@ use super::frame::Val;
 use super::layout::Role;
 use super::ledger::{Action, Issue, Problem};
 use super::rows::{QState, RowBuf, SheetCtx};
-use crate::ingest::{self, cell_text};
 use crate::ingest::cells::{Blank, Flag};
+use crate::ingest::{self, cell_text};
 use crate::survey::Kind;
 
 /// Distinct multi-select or ranking answers remembered per question and part.
@@ -58,7 +58,10 @@ impl SheetCtx<'_> {
             let ok = match (role, q.kind) {
                 (Role::Whole(_), Kind::Single | Kind::Scale) | (Role::MatrixRow(..), _) => q.options.iter().any(|o| exact(o.text())),
                 (Role::Split(..), Kind::Multi) => exact(crate::survey::template::YES) || exact(crate::survey::template::NO),
-                (Role::Whole(_), Kind::Number) => matches!(d, Data::Float(_) | Data::Int(_)) || matches!(d, Data::String(s) if s.trim().parse::<f64>().is_ok_and(|v| v.is_finite())),
+                (Role::Whole(_), Kind::Number) => {
+                    matches!(d, Data::Float(_) | Data::Int(_))
+                        || matches!(d, Data::String(s) if s.trim().parse::<f64>().is_ok_and(|v| v.is_finite()))
+                }
                 _ => true,
             };
             if !ok {
@@ -90,7 +93,10 @@ impl SheetCtx<'_> {
                     set_other(vals, oi, other);
                     state[qi] = QState::Answered;
                 }
-                Choice::Bad(n) => { note(issues, cell_text(d), n.problem, n.action); invalid(state) }
+                Choice::Bad(n) => {
+                    note(issues, cell_text(d), n.problem, n.action);
+                    invalid(state)
+                }
             },
             (Role::Whole(_), Kind::Multi | Kind::Rank) => {
                 if let Some(b) = ingest::cells::blank(d) {
@@ -154,7 +160,10 @@ impl SheetCtx<'_> {
                         vals[qc.first] = Val::F64(v);
                         state[qi] = QState::Answered;
                     }
-                    Err(()) => { note(issues, cell_text(d), Problem::NotANumber, Action::SetMissing); invalid(state) }
+                    Err(()) => {
+                        note(issues, cell_text(d), Problem::NotANumber, Action::SetMissing);
+                        invalid(state)
+                    }
                 },
             },
             (Role::MatrixRow(_, ri), _) => match cells::choice(q, opts, d, self.coded.contains(&col)) {
@@ -166,7 +175,10 @@ impl SheetCtx<'_> {
                     vals[qc.first + ri] = Val::F64(opts.scores[oi]);
                     state[qi] = QState::Answered;
                 }
-                Choice::Bad(n) => { note(issues, cell_text(d), n.problem, n.action); invalid(state) }
+                Choice::Bad(n) => {
+                    note(issues, cell_text(d), n.problem, n.action);
+                    invalid(state)
+                }
             },
             (Role::Split(_, oi), Kind::Multi) => match ingest::cells::flag(d) {
                 Flag::Yes => {
@@ -185,7 +197,10 @@ impl SheetCtx<'_> {
                     vals[qc.first + oi] = Val::Bool(true);
                     state[qi] = QState::Answered;
                 }
-                Flag::Bad => { note(issues, cell_text(d), Problem::BadFlag, Action::SetMissing); invalid(state) }
+                Flag::Bad => {
+                    note(issues, cell_text(d), Problem::BadFlag, Action::SetMissing);
+                    invalid(state)
+                }
             },
             (Role::Split(_, oi), Kind::Rank) => match ingest::cells::rank_cell(d, q.options.len()) {
                 Ok(Some(k)) => {
@@ -203,10 +218,12 @@ impl SheetCtx<'_> {
                     }
                 }
                 Err(Some(b)) => mark(state, b),
-                Err(None) => { note(issues, cell_text(d), Problem::BadRank, Action::SetMissing); invalid(state) }
+                Err(None) => {
+                    note(issues, cell_text(d), Problem::BadRank, Action::SetMissing);
+                    invalid(state)
+                }
             },
             _ => note(issues, cell_text(d), Problem::UnknownColumn, Action::SetMissing),
         }
     }
 }
-

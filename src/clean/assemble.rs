@@ -108,8 +108,12 @@ impl Assembler {
         // same submit time and answers in one unit and wave.
         let timed = |pi: usize, i: usize| (parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].submitted.get(i));
         let answers = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].sig[i]);
-        let ids = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].respondent.get(i).unwrap_or_default());
-        let subs = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].submitted.get(i), parts[pi].sig[i]);
+        let ids = |pi: usize, i: usize| {
+            (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].respondent.get(i).unwrap_or_default())
+        };
+        let subs = |pi: usize, i: usize| {
+            (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].submitted.get(i), parts[pi].sig[i])
+        };
         // `same(key)(global part, row)`: the row kept there has the key of (pi, i).
         macro_rules! same {
             ($key:ident, $pi:expr, $i:expr) => {
@@ -119,7 +123,8 @@ impl Assembler {
         // A row's file and whether its submit time was given, wherever (whichever batch) it is.
         let metas = &self.metas;
         let file_of = |g: usize| -> &str { local(g).map(|q| parts[q].file.as_str()).unwrap_or_else(|| metas[g].file.as_str()) };
-        let timed_at = |g: usize, k: usize| -> bool { local(g).map(|q| parts[q].submitted.get(k).is_some()).unwrap_or_else(|| metas[g].rows[k].1) };
+        let timed_at =
+            |g: usize, k: usize| -> bool { local(g).map(|q| parts[q].submitted.get(k).is_some()).unwrap_or_else(|| metas[g].rows[k].1) };
         if across {
             for (pi, p) in parts.iter().enumerate() {
                 if !p.has_id {
@@ -134,7 +139,10 @@ impl Assembler {
                         None => None,
                     }
                     .or_else(|| {
-                        self.by_answers.get(h.answers[i], same!(answers, pi, i)).filter(other_file).filter(|&(qg, k)| p.submitted.get(i).is_none() || !timed_at(qg, k))
+                        self.by_answers
+                            .get(h.answers[i], same!(answers, pi, i))
+                            .filter(other_file)
+                            .filter(|&(qg, k)| p.submitted.get(i).is_none() || !timed_at(qg, k))
                     });
                     match hit {
                         Some(first) => rejected.push((pi, i, Problem::DuplicateRespondent, Some(first))),
@@ -253,7 +261,6 @@ impl Assembler {
     }
 }
 
-
 /// The hashes of one part's duplicate keys, row by row.
 struct RowHashes {
     timed: Vec<u64>,
@@ -273,7 +280,8 @@ impl RowHashes {
         }
         let n = p.len();
         let wave = p.wave.as_deref();
-        let (mut timed, mut answers, mut ids, mut subs) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut timed, mut answers, mut ids, mut subs) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for i in 0..n {
             let (id, unit, t) = (p.respondent.get(i).unwrap_or_default(), p.unit.get(i).unwrap_or_default(), p.submitted.get(i));
             if across {
@@ -338,7 +346,12 @@ mod tests {
     #[test]
     fn first_finds_what_was_inserted() {
         let keys = ["a", "b", "a"];
-        let h = |s: &str| { use std::hash::{Hash, Hasher}; let mut x = rustc_hash::FxHasher::default(); s.hash(&mut x); x.finish() };
+        let h = |s: &str| {
+            use std::hash::{Hash, Hasher};
+            let mut x = rustc_hash::FxHasher::default();
+            s.hash(&mut x);
+            x.finish()
+        };
         let mut f = super::First::default();
         let mut new = vec![];
         for (i, k) in keys.iter().enumerate() {

@@ -5,9 +5,9 @@ use calamine::Data;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::ledger::{Action, Problem};
-use crate::survey::{Kind, Question};
 use crate::ingest::cells::{blank, int_of, Blank};
 use crate::ingest::platform::split_other;
+use crate::survey::{Kind, Question};
 use crate::text::{norm, norm_cow, parse_points, tidy};
 
 /// A cell's problem: what was wrong and what was done.
@@ -59,7 +59,12 @@ impl Options {
             }
         }
         with_sep.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
-        let codes = q.options.iter().enumerate().flat_map(|(i, o)| o.aliases().iter().filter_map(move |a| crate::ingest::cells::int_text(a).map(|k| (k, i)))).collect();
+        let codes = q
+            .options
+            .iter()
+            .enumerate()
+            .flat_map(|(i, o)| o.aliases().iter().filter_map(move |a| crate::ingest::cells::int_text(a).map(|k| (k, i))))
+            .collect();
         Options {
             exact,
             normed,
@@ -217,10 +222,7 @@ pub fn picks(opts: &Options, s: &str, rank: bool) -> Picks {
             for c in letters.chars() {
                 push(&mut out, (c as u8 - b'a') as usize, None);
             }
-            out.notes.push(PartNote {
-                value: s.to_string(),
-                note: Note { problem: Problem::LetterAnswer, action: Action::Converted },
-            });
+            out.notes.push(PartNote { value: s.to_string(), note: Note { problem: Problem::LetterAnswer, action: Action::Converted } });
             return out;
         }
         // Options containing separators are taken out whole first.
@@ -243,13 +245,7 @@ pub fn picks(opts: &Options, s: &str, rank: bool) -> Picks {
     out
 }
 
-fn part(
-    opts: &Options,
-    p: &str,
-    out: &mut Picks,
-    push: &mut impl FnMut(&mut Picks, usize, Option<String>),
-    rank: bool,
-) {
+fn part(opts: &Options, p: &str, out: &mut Picks, push: &mut impl FnMut(&mut Picks, usize, Option<String>), rank: bool) {
     if let Some(i) = opts.by_text(p) {
         push(out, i, None);
         return;
@@ -269,10 +265,7 @@ fn part(
             push(out, o, Some(p.to_string()));
             out.notes.push(PartNote { value: p.to_string(), note: Note { problem: Problem::OtherAsText, action: Action::AsOther } });
         }
-        _ => out.notes.push(PartNote {
-            value: p.to_string(),
-            note: Note { problem: Problem::UnknownOption, action: Action::SetMissing },
-        }),
+        _ => out.notes.push(PartNote { value: p.to_string(), note: Note { problem: Problem::UnknownOption, action: Action::SetMissing } }),
     }
 }
 
@@ -300,10 +293,7 @@ mod tests {
         assert_eq!(choice(&q, &o, &Data::Float(2.0), true), Choice::Option(1, None, None));
         assert!(matches!(choice(&q, &o, &Data::Float(2.0), false), Choice::Option(1, None, Some(_))));
         assert!(matches!(choice(&q, &o, &s("Ｂ"), false), Choice::Option(1, None, Some(_))));
-        assert_eq!(
-            choice(&q, &o, &s("其他【请注明】〖宠物〗"), false),
-            Choice::Option(2, Some("宠物".into()), None)
-        );
+        assert_eq!(choice(&q, &o, &s("其他【请注明】〖宠物〗"), false), Choice::Option(2, Some("宠物".into()), None));
         assert!(matches!(choice(&q, &o, &s("退休"), false), Choice::Option(2, Some(_), Some(_))));
         assert_eq!(choice(&q, &o, &s("(跳过)"), false), Choice::Blank(Blank::Skipped));
         assert_eq!(choice(&q, &o, &Data::Float(-3.0), true), Choice::Blank(Blank::Skipped));

@@ -12,15 +12,24 @@ use super::sheet::{parse_sheet, FileCtx};
 use super::stream::{import_streaming, parse_chunks, stream_file, Emit, SheetResults};
 use super::{wave_from_path, FileReport, ImportOptions};
 use crate::ingest::{self, read_file};
-use std::hash::{Hash, Hasher};
 use crate::survey::schema::Schema;
 use crate::survey::Survey;
+use std::hash::{Hash, Hasher};
 
 /// Reads one file into parts (one per usable sheet). `pre`: the file, already read (by
 /// inference), so that it is not read twice.
 /// With `emit`, a CSV or Parquet file hands its rows over as they are parsed (a batch at
 /// a time) and returns only the last ones.
-pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options], roles: &super::layout::RoleCache, path: &Path, opts: &ImportOptions, pre: Option<ingest::Workbook>, emit: Option<Emit>) -> (Vec<Part>, FileReport, Vec<Issue>) {
+pub(super) fn import_file(
+    survey: &Survey,
+    schema: &Schema,
+    options: &[Options],
+    roles: &super::layout::RoleCache,
+    path: &Path,
+    opts: &ImportOptions,
+    pre: Option<ingest::Workbook>,
+    emit: Option<Emit>,
+) -> (Vec<Part>, FileReport, Vec<Issue>) {
     let wave = opts.wave.clone().or_else(|| wave_from_path(path));
     let w = wave.as_deref().unwrap_or("");
     let matcher = Matcher::new(survey, w).with_roles(roles);
@@ -101,7 +110,10 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
             }
             // A codebook sheet beside the answers (paper questionnaires entered by hand) holds
             // no respondents, however well its question rows match the headers.
-            let codebook = |sheet: &ingest::SheetData| wb.sheets.iter().filter(|s| !s.cells.is_empty()).count() > 1 && crate::survey::infer::codebook_like(&sheet.name, &sheet.cells);
+            let codebook = |sheet: &ingest::SheetData| {
+                wb.sheets.iter().filter(|s| !s.cells.is_empty()).count() > 1
+                    && crate::survey::infer::codebook_like(&sheet.name, &sheet.cells)
+            };
             let r = wb
                 .sheets
                 .iter()
@@ -128,7 +140,12 @@ pub(super) fn import_file(survey: &Survey, schema: &Schema, options: &[Options],
     let (parts, mut issues) = file_parts(results, &mut report);
     if !parts.is_empty() {
         for name in codebooks {
-            let mut i = Issue::for_file(report.path.display().to_string(), "像是编码表（题目、选项编号和选项文字的说明）或统计表，不是答卷".into(), Problem::NotAnswerSheet, Action::SheetSkipped);
+            let mut i = Issue::for_file(
+                report.path.display().to_string(),
+                "像是编码表（题目、选项编号和选项文字的说明）或统计表，不是答卷".into(),
+                Problem::NotAnswerSheet,
+                Action::SheetSkipped,
+            );
             i.sheet = name;
             issues.push(i);
         }
@@ -168,7 +185,13 @@ pub(super) fn file_parts(results: SheetResults, report: &mut FileReport) -> (Vec
         .into_iter()
         .map(|(name, r)| match r {
             Some((_, info)) if best >= 3 && info.matched * 3 < best => {
-                let mut i = fail(format!("这个工作表的表头只与 {} 道题对得上（另一个工作表与 {best} 道题对得上），像是编码表或统计表，不是答卷", info.matched), Problem::NotAnswerSheet);
+                let mut i = fail(
+                    format!(
+                        "这个工作表的表头只与 {} 道题对得上（另一个工作表与 {best} 道题对得上），像是编码表或统计表，不是答卷",
+                        info.matched
+                    ),
+                    Problem::NotAnswerSheet,
+                );
                 i.sheet = name.clone();
                 i.action = Action::SheetSkipped;
                 issues.push(i);
@@ -200,7 +223,8 @@ pub(super) fn file_parts(results: SheetResults, report: &mut FileReport) -> (Vec
         }
     }
     if parts.is_empty() {
-        let msg = "找不到与问卷题目对得上的表头：请确认表头行是题目文字（如“1、您的身份”），并且用的是这份问卷的定义 survey.toml".to_string();
+        let msg =
+            "找不到与问卷题目对得上的表头：请确认表头行是题目文字（如“1、您的身份”），并且用的是这份问卷的定义 survey.toml".to_string();
         report.error = Some(msg.clone());
         issues.clear();
         issues.push(fail(msg, Problem::NoHeader));
@@ -251,4 +275,3 @@ fn digest(path: &Path) -> Option<(u64, u64)> {
     }
     Some((a.finish(), b.finish()))
 }
-

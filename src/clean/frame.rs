@@ -126,7 +126,11 @@ impl ColData {
 /// A single-choice column holds option indices (UInt32); [`crate::clean::readable`] turns
 /// them into option texts for files people read.
 fn column(name: &str, data: Vec<ColData>, keeps: &[Vec<bool>]) -> Column {
-    fn kept<'a, T: Copy + 'a>(data: &'a [ColData], keeps: &'a [Vec<bool>], get: impl Fn(&'a ColData) -> &'a [T] + 'a) -> impl Iterator<Item = T> + 'a {
+    fn kept<'a, T: Copy + 'a>(
+        data: &'a [ColData],
+        keeps: &'a [Vec<bool>],
+        get: impl Fn(&'a ColData) -> &'a [T] + 'a,
+    ) -> impl Iterator<Item = T> + 'a {
         data.iter().zip(keeps).flat_map(move |(d, k)| get(d).iter().zip(k).filter(|(_, k)| **k).map(|(v, _)| *v))
     }
     let name: PlSmallStr = name.into();

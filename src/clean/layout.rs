@@ -10,10 +10,9 @@ use std::collections::HashMap;
 use crate::ingest::cell_text;
 use crate::ingest::header_rows::{self, Second};
 use crate::ingest::platform::{self, Meta};
-use crate::survey::{Kind, Survey};
 use crate::ingest::platform::{parse_numbered_header, parse_split_header};
+use crate::survey::{Kind, Survey};
 use crate::text::{norm, tidy};
-
 
 /// What one column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,11 +113,7 @@ impl<'a> Matcher<'a> {
                 by_number.entry(n).or_insert(i);
             }
         }
-        let unit_column = survey
-            .unit
-            .as_ref()
-            .filter(|u| survey.question(u).is_none())
-            .map(|u| norm(u));
+        let unit_column = survey.unit.as_ref().filter(|u| survey.question(u).is_none()).map(|u| norm(u));
         Matcher { survey, wave: wave.to_string(), roles: None, by_text, by_id, by_number, unit_column }
     }
 
@@ -132,7 +127,8 @@ impl<'a> Matcher<'a> {
     /// (a role depends only on the survey, the wave, the text and `prev`).
     fn known_role(&self, header: &str, prev: Role) -> Role {
         let Some(cache) = self.roles else { return self.role(header, prev) };
-        let lookup = |c: &RoleMap| c.get(&self.wave).and_then(|m| m.get(header)).and_then(|v| v.iter().find(|(p, _)| *p == prev)).map(|(_, r)| *r);
+        let lookup =
+            |c: &RoleMap| c.get(&self.wave).and_then(|m| m.get(header)).and_then(|v| v.iter().find(|(p, _)| *p == prev)).map(|(_, r)| *r);
         if let Some(r) = lookup(&cache.0.lock().unwrap_or_else(|e| e.into_inner())) {
             return r;
         }
@@ -221,8 +217,7 @@ impl<'a> Matcher<'a> {
                 }
             }
             if let Some((left, right)) = split_dash(&hd.text) {
-                let qi = self.by_text.get(&norm(left)).copied()
-                    .or_else(|| self.by_number.get(&hd.number).copied());
+                let qi = self.by_text.get(&norm(left)).copied().or_else(|| self.by_number.get(&hd.number).copied());
                 if let Some(qi) = qi {
                     return self.sub_label(qi, right);
                 }
@@ -361,7 +356,11 @@ fn roles_of_row(m: &Matcher, cells: &Range<Data>, row: u32, seen: &mut rustc_has
 }
 
 /// The roles of header texts `(column, text)` in column order.
-fn roles_of_texts(m: &Matcher, texts: impl Iterator<Item = (u32, String)>, seen: &mut rustc_hash::FxHashMap<String, Vec<(Role, Role)>>) -> Vec<Column> {
+fn roles_of_texts(
+    m: &Matcher,
+    texts: impl Iterator<Item = (u32, String)>,
+    seen: &mut rustc_hash::FxHashMap<String, Vec<(Role, Role)>>,
+) -> Vec<Column> {
     let mut prev = Role::Unknown;
     let mut out = Vec::new();
     for (c, header) in texts {
@@ -417,7 +416,10 @@ pub fn resolve_conflicts(survey: &Survey, columns: &mut [Column]) -> Vec<(u32, u
     // levels (one combined answer), not a conflict.
     let headers: HashMap<u32, &str> = columns.iter().map(|c| (c.col, c.header.as_str())).collect();
     let cascade = |c: &Column, o: u32| {
-        matches!(c.role, Role::Whole(q) if survey.questions[q].kind == Kind::Text) && headers.get(&o) == Some(&c.header.as_str()) && c.col > o && (o..c.col).all(|k| headers.get(&k) == Some(&c.header.as_str()))
+        matches!(c.role, Role::Whole(q) if survey.questions[q].kind == Kind::Text)
+            && headers.get(&o) == Some(&c.header.as_str())
+            && c.col > o
+            && (o..c.col).all(|k| headers.get(&k) == Some(&c.header.as_str()))
     };
     let mut meta: HashMap<u8, u32> = HashMap::new();
     let mut clash: Vec<(u32, u32)> = Vec::new();
@@ -456,7 +458,15 @@ pub fn resolve_conflicts(survey: &Survey, columns: &mut [Column]) -> Vec<(u32, u
     for c in columns.iter_mut().filter(|c| bad.contains(&c.col)) {
         let others: Vec<String> = clash
             .iter()
-            .filter_map(|&(a, b)| if a == c.col { Some(b) } else if b == c.col { Some(a) } else { None })
+            .filter_map(|&(a, b)| {
+                if a == c.col {
+                    Some(b)
+                } else if b == c.col {
+                    Some(a)
+                } else {
+                    None
+                }
+            })
             .map(|o| format!("{}列", crate::ingest::col_letter(o)))
             .collect();
         let target = match c.role.question() {
@@ -498,7 +508,9 @@ pub fn detect(m: &Matcher, cells: &Range<Data>) -> Option<Layout> {
     }
     best.map(|(_, mut header_row, mut columns)| {
         let pair = header_rows::second_row(cells, header_row).map(|k| (header_row, k)).or_else(|| {
-            (header_row > start.0).then(|| header_rows::second_row(cells, header_row - 1).filter(|k| *k == Second::SubLabels).map(|k| (header_row - 1, k))).flatten()
+            (header_row > start.0)
+                .then(|| header_rows::second_row(cells, header_row - 1).filter(|k| *k == Second::SubLabels).map(|k| (header_row - 1, k)))
+                .flatten()
         });
         if let Some((top, second)) = pair {
             columns = two_row_roles(m, cells, top, second, &mut seen);
@@ -513,7 +525,13 @@ pub fn detect(m: &Matcher, cells: &Range<Data>) -> Option<Layout> {
 /// The columns of a two-row header: joined texts; with a code row, each column's role
 /// from its text or, when that matches nothing (or only metadata the code says more
 /// about), from its code.
-fn two_row_roles(m: &Matcher, cells: &Range<Data>, top: u32, second: Second, seen: &mut rustc_hash::FxHashMap<String, Vec<(Role, Role)>>) -> Vec<Column> {
+fn two_row_roles(
+    m: &Matcher,
+    cells: &Range<Data>,
+    top: u32,
+    second: Second,
+    seen: &mut rustc_hash::FxHashMap<String, Vec<(Role, Role)>>,
+) -> Vec<Column> {
     let texts = header_rows::combined(cells, top, second);
     let mut cols = roles_of_texts(m, texts.into_iter(), seen);
     if second == Second::Codes {

@@ -18,7 +18,6 @@ mod rows;
 mod sheet;
 mod stream;
 
-
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -27,8 +26,8 @@ use crate::ingest;
 use crate::survey::schema::Schema;
 use crate::survey::Survey;
 use cells::Options;
-use rows::Part;
 use ledger::{Action, Issue, Problem};
+use rows::Part;
 pub use stream::import_inferring;
 use stream::STREAM_BYTES;
 
@@ -164,7 +163,8 @@ pub fn readable(survey: &Survey, df: &DataFrame) -> DataFrame {
 pub fn wave_from_path(path: &Path) -> Option<String> {
     path.ancestors().skip(1).filter_map(|a| a.file_name()?.to_str()).find_map(|name| {
         let digits: String = name.chars().filter(|c| c.is_ascii_digit()).collect();
-        (digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"))
+        (digits.len() == 4
+            && (digits.starts_with("19") || digits.starts_with("20"))
             && name.chars().filter(|c| !c.is_ascii_digit()).count() <= 3)
             .then_some(digits)
     })
@@ -178,7 +178,13 @@ pub fn import(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, progress
 
 /// [`import`], with some of the files already read (by inference): those are parsed
 /// from memory instead of being read again.
-pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<ingest::Workbook>, opts: &ImportOptions, progress: &(dyn Fn(&Path) + Sync)) -> Import {
+pub fn import_preloaded(
+    survey: &Survey,
+    paths: &[PathBuf],
+    preloaded: Vec<ingest::Workbook>,
+    opts: &ImportOptions,
+    progress: &(dyn Fn(&Path) + Sync),
+) -> Import {
     let preloaded: std::sync::Mutex<Vec<ingest::Workbook>> = std::sync::Mutex::new(preloaded);
     let take = |p: &Path| -> Option<ingest::Workbook> {
         let mut v = preloaded.lock().ok()?;
@@ -216,7 +222,14 @@ pub fn import_preloaded(survey: &Survey, paths: &[PathBuf], preloaded: Vec<inges
 /// import returned holds no table of its own (`frame` is empty), everything else as
 /// [`import`]. Large CSV and Parquet files are read while batches are handed on; other
 /// files are parsed whole (in parallel, a run of them at a time).
-pub fn import_in_batches(survey: &Survey, paths: &[PathBuf], opts: &ImportOptions, batch_rows: usize, progress: &(dyn Fn(&Path) + Sync), sink: &mut dyn FnMut(DataFrame)) -> Import {
+pub fn import_in_batches(
+    survey: &Survey,
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+    batch_rows: usize,
+    progress: &(dyn Fn(&Path) + Sync),
+    sink: &mut dyn FnMut(DataFrame),
+) -> Import {
     let schema = Schema::new(survey);
     let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
     let roles = layout::RoleCache::default();
@@ -241,12 +254,16 @@ pub fn import_in_batches(survey: &Survey, paths: &[PathBuf], opts: &ImportOption
         let p = &paths[k];
         if let Some(first) = same[k] {
             let msg = format!("与 {} 内容完全相同（同一个文件或它的副本），未重复导入", paths[first].display());
-            asm.file(FileReport { duplicate_of: Some(paths[first].clone()), ..FileReport::new(p) }, vec![Issue::for_file(p.display().to_string(), msg, Problem::DuplicateFile, Action::FileSkipped)]);
+            asm.file(
+                FileReport { duplicate_of: Some(paths[first].clone()), ..FileReport::new(p) },
+                vec![Issue::for_file(p.display().to_string(), msg, Problem::DuplicateFile, Action::FileSkipped)],
+            );
             progress(p);
             k += 1;
         } else if streamed(p) {
             let mut emit = |parts: Vec<Part>| push(&mut asm, parts, false);
-            let (parts, report, issues) = files::import_file(survey, &schema, &options, &roles, p, opts, None, Some((batch_rows, &mut emit)));
+            let (parts, report, issues) =
+                files::import_file(survey, &schema, &options, &roles, p, opts, None, Some((batch_rows, &mut emit)));
             push(&mut asm, parts, false);
             asm.file(report, issues);
             progress(p);

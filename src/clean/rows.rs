@@ -74,7 +74,6 @@ pub(super) enum QState {
     Invalid,
 }
 
-
 /// One row being read: its values in schema order, each question's state, and the
 /// ranks already given per ranking question.
 pub(super) struct RowBuf {
@@ -126,7 +125,10 @@ fn header_text(t: &str, header: &str) -> bool {
     }
     t == header
         || (header.len() > t.len() && header.contains('—') && header.split('—').any(|h| h == t))
-        || (t.len() <= 24 && t.as_bytes()[0].is_ascii_alphabetic() && t.bytes().any(|b| b.is_ascii_digit()) && crate::ingest::platform::is_code(t))
+        || (t.len() <= 24
+            && t.as_bytes()[0].is_ascii_alphabetic()
+            && t.bytes().any(|b| b.is_ascii_digit())
+            && crate::ingest::platform::is_code(t))
 }
 
 /// Whether a cell holds something (not a platform's empty or skip mark).
@@ -142,7 +144,8 @@ fn is_totals(s: &str) -> bool {
     }
 }
 
-const TOTALS: &[&str] = &["合计", "总计", "小计", "总数", "合计：", "total", "平均", "平均值", "平均分", "均值", "统计", "汇总", "sum", "mean", "average"];
+const TOTALS: &[&str] =
+    &["合计", "总计", "小计", "总数", "合计：", "total", "平均", "平均值", "平均分", "均值", "统计", "汇总", "sum", "mean", "average"];
 
 impl<'a> SheetCtx<'a> {
     /// A row repeating the header (most of its filled question cells equal their column's
@@ -182,7 +185,15 @@ impl<'a> SheetCtx<'a> {
         filled >= 2 && same * 2 >= filled
     }
 
-    pub(super) fn issue(&self, row: Option<u32>, col: Option<u32>, q: Option<usize>, value: String, problem: Problem, action: Action) -> Issue {
+    pub(super) fn issue(
+        &self,
+        row: Option<u32>,
+        col: Option<u32>,
+        q: Option<usize>,
+        value: String,
+        problem: Problem,
+        action: Action,
+    ) -> Issue {
         Issue {
             file: self.file.clone(),
             sheet: self.sheet.clone(),
@@ -228,7 +239,12 @@ impl<'a> SheetCtx<'a> {
 
     fn row_buf(&self) -> RowBuf {
         let (ncols, nq) = (self.schema.cols.len(), self.survey.questions.len());
-        RowBuf { vals: vec![Val::Null; ncols], state: vec![QState::Absent; nq], rank_seen: vec![Vec::new(); nq], picks: vec![Default::default(); nq] }
+        RowBuf {
+            vals: vec![Val::Null; ncols],
+            state: vec![QState::Absent; nq],
+            rank_seen: vec![Vec::new(); nq],
+            picks: vec![Default::default(); nq],
+        }
     }
 
     /// Reads row `r` (absolute index) into `part`; `get(c)` is its cell in column `c`.
@@ -354,7 +370,14 @@ impl<'a> SheetCtx<'a> {
             Some(u) => u,
             None => {
                 if self.unit_q.is_some_and(|q| self.present[q]) || self.unit_col.is_some() {
-                    part.issues.push(self.issue(Some(r), self.unit_col, self.unit_q, String::new(), Problem::MissingUnit, Action::UnitFromFile));
+                    part.issues.push(self.issue(
+                        Some(r),
+                        self.unit_col,
+                        self.unit_q,
+                        String::new(),
+                        Problem::MissingUnit,
+                        Action::UnitFromFile,
+                    ));
                 }
                 self.file_stem.clone()
             }

@@ -31,7 +31,14 @@ pub(super) struct FileCtx<'a> {
 }
 
 impl<'a> FileCtx<'a> {
-    pub(super) fn new(survey: &'a Survey, schema: &'a Schema, options: &'a [Options], matcher: &'a Matcher<'a>, path: &std::path::Path, wave: Option<String>) -> FileCtx<'a> {
+    pub(super) fn new(
+        survey: &'a Survey,
+        schema: &'a Schema,
+        options: &'a [Options],
+        matcher: &'a Matcher<'a>,
+        path: &std::path::Path,
+        wave: Option<String>,
+    ) -> FileCtx<'a> {
         let stem = path.file_stem().and_then(|s| s.to_str()).map(crate::text::tidy).unwrap_or_default();
         FileCtx { survey, schema, options, matcher, file: path.display().to_string(), stem, wave }
     }
@@ -58,7 +65,12 @@ pub(crate) struct SheetInfo {
 
 /// Finds the header and studies the first rows of a sheet (`cells` holds at least the
 /// first rows); `None` when there is no recognisable header.
-pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_name: &str, tmpl: Option<&TemplateMeta>) -> Option<Prepared<'a>> {
+pub(super) fn prepare_sheet<'a>(
+    fc: &FileCtx<'a>,
+    cells: &Range<Data>,
+    sheet_name: &str,
+    tmpl: Option<&TemplateMeta>,
+) -> Option<Prepared<'a>> {
     let (survey, schema, options, matcher) = (fc.survey, fc.schema, fc.options, fc.matcher);
     let (file, file_stem, wave) = (fc.file.as_str(), fc.stem.as_str(), fc.wave.clone());
     let mut layout = layout::detect(matcher, cells)?;
@@ -216,11 +228,25 @@ pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_nam
     };
     let mut header_issues = Vec::new();
     for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Unknown) {
-        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), None, c.header.clone(), Problem::UnknownColumn, Action::ColumnIgnored));
+        header_issues.push(ctx.issue(
+            Some(ctx.layout.header_row),
+            Some(c.col),
+            None,
+            c.header.clone(),
+            Problem::UnknownColumn,
+            Action::ColumnIgnored,
+        ));
     }
     for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Conflict) {
         let value = format!("{}（{}）", c.header, c.reason.clone().unwrap_or_default());
-        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), None, value, Problem::ColumnConflict, Action::ColumnIgnored));
+        header_issues.push(ctx.issue(
+            Some(ctx.layout.header_row),
+            Some(c.col),
+            None,
+            value,
+            Problem::ColumnConflict,
+            Action::ColumnIgnored,
+        ));
     }
     let conflicts = ctx.layout.columns.iter().filter(|c| c.role == Role::Conflict).count();
     // A column holding answers under an empty header cell is not silently passed over.
@@ -247,11 +273,25 @@ pub(super) fn prepare_sheet<'a>(fc: &FileCtx<'a>, cells: &Range<Data>, sheet_nam
         columns.sort_by_key(|m| (m.column.len(), m.column.clone()));
     }
     for (col, got) in &changed {
-        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(*col), None, got.clone(), Problem::HeaderChanged, Action::ColumnIgnored));
+        header_issues.push(ctx.issue(
+            Some(ctx.layout.header_row),
+            Some(*col),
+            None,
+            got.clone(),
+            Problem::HeaderChanged,
+            Action::ColumnIgnored,
+        ));
     }
     for c in ctx.layout.columns.iter().filter(|c| ctx.lettered.contains(&c.col)) {
         let qi = c.role.question();
-        header_issues.push(ctx.issue(Some(ctx.layout.header_row), Some(c.col), qi, "整列用字母作答（A=第1个选项，B=第2个……）".into(), Problem::LetterAnswer, Action::Converted));
+        header_issues.push(ctx.issue(
+            Some(ctx.layout.header_row),
+            Some(c.col),
+            qi,
+            "整列用字母作答（A=第1个选项，B=第2个……）".into(),
+            Problem::LetterAnswer,
+            Action::Converted,
+        ));
     }
     for (qi, p) in ctx.present.iter().enumerate() {
         // A template leaves the unit question out on purpose: its metadata names the unit;
@@ -310,9 +350,14 @@ fn column_maps(ctx: &SheetCtx) -> Vec<ledger::ColumnMap> {
                     let by_number = crate::ingest::platform::parse_numbered_header(&c.header).is_some_and(|hd| {
                         let t = crate::text::norm(&hd.text);
                         let wave = ctx.wave.as_deref().unwrap_or("");
-                        t != crate::text::norm(&q.text) && !q.aliases.iter().map(|a| a.as_str()).chain(q.texts_in(wave)).any(|a| crate::text::norm(a) == t)
+                        t != crate::text::norm(&q.text)
+                            && !q.aliases.iter().map(|a| a.as_str()).chain(q.texts_in(wave)).any(|a| crate::text::norm(a) == t)
                     });
-                    let note = if by_number { format!("按题号对应：表头文字与问卷中的“{}”不同，请核对", q.text) } else { String::new() };
+                    let note = if by_number {
+                        format!("按题号对应：表头文字与问卷中的“{}”不同，请核对", q.text)
+                    } else {
+                        String::new()
+                    };
                     match q.kind {
                         Kind::Multi | Kind::Rank => ("全部选项".into(), note),
                         _ => (String::new(), note),
@@ -354,7 +399,11 @@ fn tally_start(cells: &Range<Data>, layout: &layout::Layout) -> Option<u32> {
             continue;
         }
         if after_blank {
-            let texts: Vec<(u32, String)> = layout.columns.iter().filter_map(|c| cells.get_value((r, c.col)).filter(|d| filled(d)).map(|d| (c.col, cell_text(d)))).collect();
+            let texts: Vec<(u32, String)> = layout
+                .columns
+                .iter()
+                .filter_map(|c| cells.get_value((r, c.col)).filter(|d| filled(d)).map(|d| (c.col, cell_text(d))))
+                .collect();
             let label = texts.first().filter(|(c, _)| *c == first_col || texts.len() <= 2).map(|(_, t)| t.as_str()).unwrap_or("");
             let repeats = texts.iter().filter(|(c, t)| headers.get(c).is_some_and(|h| h.trim() == t.trim())).count();
             if ingest::platform::is_tally_label(label) || (texts.len() >= 2 && repeats * 2 >= texts.len()) {
@@ -381,4 +430,3 @@ pub(super) fn parse_sheet(fc: &FileCtx, sheet: &SheetData, tmpl: Option<&Templat
     let parts: Vec<Part> = chunks.into_par_iter().map(|rows| prep.ctx.parse_rows(cells, rows)).collect();
     Some(prep.finish(parts))
 }
-

@@ -39,7 +39,10 @@ pub(super) type Emit<'e> = (usize, &'e mut dyn FnMut(Vec<Part>));
 /// parallel), so that its parallel batches can always run: were the reading done here and
 /// the parsing on a thread outside the pool, two large files read at once would block
 /// both pool threads on full channels while their parsers waited for the pool.
-pub(super) fn stream_file<T>(path: &Path, work: impl FnOnce(std::sync::mpsc::Receiver<ingest::Chunk>) -> T) -> Result<(ingest::Merges, T), ingest::ReadError> {
+pub(super) fn stream_file<T>(
+    path: &Path,
+    work: impl FnOnce(std::sync::mpsc::Receiver<ingest::Chunk>) -> T,
+) -> Result<(ingest::Merges, T), ingest::ReadError> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<ingest::Chunk>(4);
     let (merges, out) = std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
@@ -78,7 +81,8 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
         };
         for chunk in batch.iter() {
             for m in &chunk.malformed {
-                let i = p.ctx.issue(Some(m.row), None, None, m.text.clone(), Problem::MalformedRecord, super::ledger::Action::ReadLiterally);
+                let i =
+                    p.ctx.issue(Some(m.row), None, None, m.text.clone(), Problem::MalformedRecord, super::ledger::Action::ReadLiterally);
                 p.header_issues.push(i);
             }
         }
@@ -225,4 +229,3 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
     let imp = assemble(&schema, vec![(parts, report, issues)]);
     Some((survey, imp))
 }
-

@@ -77,7 +77,11 @@ pub fn run(a: Args) -> Result<i32> {
     }
     if !survey.fields.is_empty() {
         let names: Vec<&str> = survey.fields.iter().map(|f| f.name.as_str()).collect();
-        super::say!("  {} 不是题目，保留在答卷表中（survey.toml 的 [[fields]]），可用作分组变量，如 --banner {}", names.join("、"), names[0]);
+        super::say!(
+            "  {} 不是题目，保留在答卷表中（survey.toml 的 [[fields]]），可用作分组变量，如 --banner {}",
+            names.join("、"),
+            names[0]
+        );
     }
     for (id, why) in &notes.doubts {
         super::say!("  {id}：{why}");

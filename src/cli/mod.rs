@@ -20,9 +20,9 @@ mod template;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use clap::{Parser, Subcommand};
 use diaoyan::clean::{import_preloaded, ledger::count_by_problem, Import, ImportOptions};
 use diaoyan::survey::Survey;
-use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
 /// Help layout with Chinese headings (clap's own are English).
@@ -278,7 +278,11 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
         let opts = ImportOptions { wave: wave.clone(), ..ImportOptions::default() };
         let one_pass = diaoyan::clean::import_inferring(&files[0], &opts);
         if let Some((s, imp)) = one_pass {
-            say!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", files[0].display(), s.questions.len());
+            say!(
+                "没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查",
+                files[0].display(),
+                s.questions.len()
+            );
             report_files(&imp);
             return Ok((s, imp));
         }
@@ -291,14 +295,24 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
             let mut errors = Vec::new();
             let (books, scans): (Vec<_>, Vec<_>) = files
                 .iter()
-                .filter_map(|f| diaoyan::survey::infer::read_for_inference(f).map_err(|e| errors.push(format!("{}：{e}", f.display()))).ok())
+                .filter_map(|f| {
+                    diaoyan::survey::infer::read_for_inference(f).map_err(|e| errors.push(format!("{}：{e}", f.display()))).ok()
+                })
                 .take(2)
                 .unzip();
             if books.is_empty() {
-                return Err(AllUnreadable(format!("没有给出 --survey，且输入文件都无法读取，无法推断问卷定义：{}", errors.join("；"))).into());
+                return Err(
+                    AllUnreadable(format!("没有给出 --survey，且输入文件都无法读取，无法推断问卷定义：{}", errors.join("；"))).into()
+                );
             }
-            let s = diaoyan::survey::infer::infer_scanned(&books, scans).map(|(s, _)| s).context("没有给出 --survey，且无法从输入推断问卷定义")?;
-            say!("没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查", books.iter().map(|b| b.path.display().to_string()).collect::<Vec<_>>().join("、"), s.questions.len());
+            let s = diaoyan::survey::infer::infer_scanned(&books, scans)
+                .map(|(s, _)| s)
+                .context("没有给出 --survey，且无法从输入推断问卷定义")?;
+            say!(
+                "没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查",
+                books.iter().map(|b| b.path.display().to_string()).collect::<Vec<_>>().join("、"),
+                s.questions.len()
+            );
             (s, books)
         }
     };
@@ -362,7 +376,13 @@ pub fn batched_input(input: &InputArgs) -> Result<Option<(Survey, Vec<PathBuf>, 
 }
 
 /// Imports the files a batch of rows at a time ([`diaoyan::clean::import_in_batches`]).
-pub fn import_batched(survey: &Survey, files: &[PathBuf], wave: Option<String>, batch_rows: usize, sink: &mut dyn FnMut(polars::prelude::DataFrame)) -> Import {
+pub fn import_batched(
+    survey: &Survey,
+    files: &[PathBuf],
+    wave: Option<String>,
+    batch_rows: usize,
+    sink: &mut dyn FnMut(polars::prelude::DataFrame),
+) -> Import {
     let opts = ImportOptions { wave, ..ImportOptions::default() };
     with_progress(files, |progress| diaoyan::clean::import_in_batches(survey, files, &opts, batch_rows, progress, sink))
 }
@@ -409,7 +429,10 @@ pub fn print_import_summary(imp: &Import) {
         );
     }
     if imp.conflicts() > 0 {
-        say!("  注意：有 {} 列与同一文件中的另一列对应同一题目（或同一行、同一选项），这些列都未导入，详见 columns.csv 和问题清单", imp.conflicts());
+        say!(
+            "  注意：有 {} 列与同一文件中的另一列对应同一题目（或同一行、同一选项），这些列都未导入，详见 columns.csv 和问题清单",
+            imp.conflicts()
+        );
     }
     if imp.issues.is_empty() {
         say!("  没有发现数据问题");

@@ -110,13 +110,19 @@ impl Config {
                 let Some((col, vals)) = f.split_once('=') else {
                     anyhow::bail!("--where 的写法应为 列=值，例如 --where unit=区财政局");
                 };
-                Some(Filter { text: f.clone(), column: col.trim().to_string(), values: vals.split('|').map(|v| v.trim().to_string()).collect() })
+                Some(Filter {
+                    text: f.clone(),
+                    column: col.trim().to_string(),
+                    values: vals.split('|').map(|v| v.trim().to_string()).collect(),
+                })
             }
             None => None,
         };
         let compare = match &a.compare {
             Some(c) => match c.split_once([':', '：']) {
-                Some((x, y)) if !x.trim().is_empty() && !y.trim().is_empty() && x.trim() != y.trim() => Some((x.trim().to_string(), y.trim().to_string())),
+                Some((x, y)) if !x.trim().is_empty() && !y.trim().is_empty() && x.trim() != y.trim() => {
+                    Some((x.trim().to_string(), y.trim().to_string()))
+                }
                 _ => anyhow::bail!("--compare 的写法应为 早的年份:晚的年份，例如 --compare 2025:2026（收到的是“{c}”）"),
             },
             None => None,
@@ -145,7 +151,14 @@ impl Config {
             filter,
             weight: a.weight,
             compare,
-            stats: StatsOptions { alpha: a.alpha, bonferroni: a.bonferroni, min_base: a.min_base, caution_base: a.caution_base, keywords: if docx || html { 10 } else { 0 }, ..StatsOptions::default() },
+            stats: StatsOptions {
+                alpha: a.alpha,
+                bonferroni: a.bonferroni,
+                min_base: a.min_base,
+                caution_base: a.caution_base,
+                keywords: if docx || html { 10 } else { 0 },
+                ..StatsOptions::default()
+            },
             outputs: OutputOptions { charts, docx, html },
             roster,
             output: a.output,
@@ -167,7 +180,18 @@ pub fn run(a: Args) -> Result<i32> {
     let changes = changes::changes(&results, &survey, &pairs(cfg.compare, &results.waves)?);
     let status = cfg.roster.as_ref().map(|r| status::all(r, &imp)).unwrap_or_default();
     let columns = imp.column_map();
-    let report = Report { survey, import: imp, data, results, changes, banners, filter: cfg.filter.map(|f| f.text), status, columns, document: Default::default() };
+    let report = Report {
+        survey,
+        import: imp,
+        data,
+        results,
+        changes,
+        banners,
+        filter: cfg.filter.map(|f| f.text),
+        status,
+        columns,
+        document: Default::default(),
+    };
     let dir = cfg.output.unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&report.survey.id)));
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建输出文件夹 {}", dir.display()))?;
     diaoyan::output::start_run(&dir)?;
@@ -268,7 +292,10 @@ fn pairs(asked: Option<(String, String)>, waves: &[String]) -> Result<Vec<(Strin
     let Some((a, b)) = asked else { return Ok(changes::default_pairs(waves)) };
     if let Some(w) = [&a, &b].into_iter().find(|w| !waves.contains(w)) {
         let have: Vec<&str> = waves.iter().filter(|w| !w.is_empty()).map(|s| s.as_str()).collect();
-        anyhow::bail!("--compare 中的年份 {w} 在数据中没有（数据中的年份：{}）", if have.is_empty() { "无，答卷没有按年份区分".to_string() } else { have.join("、") });
+        anyhow::bail!(
+            "--compare 中的年份 {w} 在数据中没有（数据中的年份：{}）",
+            if have.is_empty() { "无，答卷没有按年份区分".to_string() } else { have.join("、") }
+        );
     }
     Ok(vec![(a, b)])
 }
@@ -277,7 +304,12 @@ fn pairs(asked: Option<(String, String)>, waves: &[String]) -> Result<Vec<(Strin
 fn where_allowed(survey: &Survey, f: &Filter) -> Result<()> {
     if let Some(q) = survey.question(&f.column).filter(|q| matches!(q.kind, Kind::Multi | Kind::Rank | Kind::Matrix)) {
         let first = q.rows.first().map(|r| r.as_str()).or_else(|| q.options.first().map(|o| o.text())).unwrap_or("选项");
-        anyhow::bail!("--where 的 {} 是{}，每个选项（或每一行）是单独的一列：请写成 --where \"{}=1\" 这样的形式", q.id, q.kind.label(), part_column(&q.id, first));
+        anyhow::bail!(
+            "--where 的 {} 是{}，每个选项（或每一行）是单独的一列：请写成 --where \"{}=1\" 这样的形式",
+            q.id,
+            q.kind.label(),
+            part_column(&q.id, first)
+        );
     }
     Ok(())
 }
@@ -300,12 +332,23 @@ fn summary(report: &Report, dir: &Path, written: &[Written]) {
     let n_tables = results.tables.iter().filter(|t| t.breakdown.is_overall()).count();
     let n_cross = results.tables.len() - n_tables;
     let names: Vec<String> = report.banners.iter().map(|b| words::banner_label(&report.survey, b)).collect();
-    super::say!("统计完成：{} 个题目表，{} 个交叉表（分组：{}）", n_tables, n_cross, if names.is_empty() { "无".into() } else { names.join("、") });
+    super::say!(
+        "统计完成：{} 个题目表，{} 个交叉表（分组：{}）",
+        n_tables,
+        n_cross,
+        if names.is_empty() { "无".into() } else { names.join("、") }
+    );
     let not_run: Vec<String> = results.tables.iter().filter_map(words::untested).collect();
     if !not_run.is_empty() {
-        super::say!("  {} 个交叉表未做检验（原因见 tests.csv）：{}{}", not_run.len(), not_run.iter().take(3).cloned().collect::<Vec<_>>().join("；"), if not_run.len() > 3 { "……" } else { "" });
+        super::say!(
+            "  {} 个交叉表未做检验（原因见 tests.csv）：{}{}",
+            not_run.len(),
+            not_run.iter().take(3).cloned().collect::<Vec<_>>().join("；"),
+            if not_run.len() > 3 { "……" } else { "" }
+        );
     }
-    let unreliable = results.tables.iter().filter(|t| t.test.as_ref().is_some_and(|x| x.unreliable() && x.test == TestKind::ChiSquare)).count();
+    let unreliable =
+        results.tables.iter().filter(|t| t.test.as_ref().is_some_and(|x| x.unreliable() && x.test == TestKind::ChiSquare)).count();
     if unreliable > 0 {
         super::say!("  {unreliable} 个卡方检验中期望频数小于 5 的格子超过 20%，结果不可靠，tests.csv 和汇总表中另给出了精确检验 p 值");
     }
@@ -315,10 +358,24 @@ fn summary(report: &Report, dir: &Path, written: &[Written]) {
         let up = rows.iter().filter(|c| c.sig == Some(changes::Direction::Up)).count();
         let down = rows.iter().filter(|c| c.sig == Some(changes::Direction::Down)).count();
         let tested = rows.iter().filter(|c| c.test.is_some()).count();
-        super::say!("年度对比 {from}→{to}：{} 个数字中 {tested} 个做了检验，显著上升 {up} 个、显著下降 {down} 个（见 changes.csv）", rows.len());
-        let nc: Vec<String> = report.changes.not_comparable.iter().filter(|n| n.from == *from && n.to == *to).map(|n| format!("{}{}：{}", n.question, if n.what.is_empty() { String::new() } else { format!("“{}”", n.what) }, n.reason)).collect();
+        super::say!(
+            "年度对比 {from}→{to}：{} 个数字中 {tested} 个做了检验，显著上升 {up} 个、显著下降 {down} 个（见 changes.csv）",
+            rows.len()
+        );
+        let nc: Vec<String> = report
+            .changes
+            .not_comparable
+            .iter()
+            .filter(|n| n.from == *from && n.to == *to)
+            .map(|n| format!("{}{}：{}", n.question, if n.what.is_empty() { String::new() } else { format!("“{}”", n.what) }, n.reason))
+            .collect();
         if !nc.is_empty() {
-            super::say!("  不可比 {} 项：{}{}", nc.len(), nc.iter().take(4).cloned().collect::<Vec<_>>().join("；"), if nc.len() > 4 { "……（全部见 Excel 汇总表“年度对比”页）" } else { "" });
+            super::say!(
+                "  不可比 {} 项：{}{}",
+                nc.len(),
+                nc.iter().take(4).cloned().collect::<Vec<_>>().join("；"),
+                if nc.len() > 4 { "……（全部见 Excel 汇总表“年度对比”页）" } else { "" }
+            );
         }
     }
     super::say!("已写出（{}）：", dir.display());

@@ -35,7 +35,8 @@ pub fn run(a: Args) -> Result<i32> {
     for st in &all {
         print_one(st);
     }
-    let out = a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)).join("status.xlsx"));
+    let out =
+        a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)).join("status.xlsx"));
     diaoyan::render::xlsx::write_status(&out, &survey.title, &all)?;
     super::say!("已写出：{}", out.display());
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
@@ -48,10 +49,28 @@ fn print_one(st: &status::Status) {
     let w = st.rows.iter().chain(&st.unlisted).map(|r| UnicodeWidthStr::width(r.unit.as_str())).max().unwrap_or(4).max(4) + 2;
     super::say!("{}应交  已交  有效  回收率   有效率   说明", pad("单位", w));
     for r in &st.rows {
-        super::say!("{}{:>4}  {:>4}  {:>4}  {:>7}  {:>7}  {}", pad(&r.unit, w), r.expected, r.returned, r.valid, pct(r.return_rate()), pct(r.valid_rate()), r.note());
+        super::say!(
+            "{}{:>4}  {:>4}  {:>4}  {:>7}  {:>7}  {}",
+            pad(&r.unit, w),
+            r.expected,
+            r.returned,
+            r.valid,
+            pct(r.return_rate()),
+            pct(r.valid_rate()),
+            r.note()
+        );
     }
     for r in &st.unlisted {
-        super::say!("{}{:>4}  {:>4}  {:>4}  {:>7}  {:>7}  不在名单中：{}", pad(&r.unit, w), "—", r.returned, r.valid, "—", pct(r.valid_rate()), r.files.join("、"));
+        super::say!(
+            "{}{:>4}  {:>4}  {:>4}  {:>7}  {:>7}  不在名单中：{}",
+            pad(&r.unit, w),
+            "—",
+            r.returned,
+            r.valid,
+            "—",
+            pct(r.valid_rate()),
+            r.files.join("、")
+        );
     }
     super::say!("{}", st.sentence());
     let missing = st.missing();

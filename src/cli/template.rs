@@ -28,7 +28,11 @@ pub fn run(a: Args) -> Result<i32> {
     // not leave half the templates written. One template holds at most Excel's rows.
     const MAX_COPIES: u32 = 1_000_000;
     if let Some(u) = units.iter().find(|u| u.expected > MAX_COPIES) {
-        anyhow::bail!("单位名单中“{}”的应收份数 {} 超过一份填报表能容纳的 {MAX_COPIES} 份（Excel 的行数上限），请核对名单；没有生成任何填报表", u.name, u.expected);
+        anyhow::bail!(
+            "单位名单中“{}”的应收份数 {} 超过一份填报表能容纳的 {MAX_COPIES} 份（Excel 的行数上限），请核对名单；没有生成任何填报表",
+            u.name,
+            u.expected
+        );
     }
     std::fs::create_dir_all(&a.output).with_context(|| format!("无法创建输出文件夹 {}", a.output.display()))?;
     let mut used: Vec<String> = Vec::new();
@@ -42,7 +46,9 @@ pub fn run(a: Args) -> Result<i32> {
         used.push(stem.clone());
         let path = a.output.join(format!("{stem}.xlsx"));
         let tmp = a.output.join(format!(".{stem}.xlsx.tmp{}", std::process::id()));
-        let written = template::write(&survey, u, &tmp).map_err(anyhow::Error::from).and_then(|_| std::fs::rename(&tmp, &path).map_err(anyhow::Error::from));
+        let written = template::write(&survey, u, &tmp)
+            .map_err(anyhow::Error::from)
+            .and_then(|_| std::fs::rename(&tmp, &path).map_err(anyhow::Error::from));
         if let Err(e) = written {
             let _ = std::fs::remove_file(&tmp);
             return Err(e).with_context(|| format!("无法写出 {}", path.display()));

@@ -46,7 +46,9 @@ pub fn load(path: &Path) -> Result<Vec<Unit>, RosterError> {
             continue;
         }
         let e = r.get(ec).cloned().unwrap_or_default();
-        let expected = e.parse::<f64>().ok().filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v < 1e7).ok_or(RosterError::BadExpected(i + 1, e.clone()))? as u32;
+        let expected =
+            e.parse::<f64>().ok().filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v < 1e7).ok_or(RosterError::BadExpected(i + 1, e.clone()))?
+                as u32;
         if out.iter().any(|u| u.name == name) {
             return Err(RosterError::Duplicate(name));
         }

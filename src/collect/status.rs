@@ -142,7 +142,13 @@ fn status(roster: &[Unit], units: &BTreeMap<(String, String), UnitCount>, wave: 
     let unlisted = units
         .iter()
         .filter(|((w, name), _)| w == wave && !roster.iter().any(|u| &u.name == name))
-        .map(|((_, name), c)| Row { unit: name.clone(), expected: 0, returned: c.returned, valid: c.valid, files: c.files.iter().cloned().collect() })
+        .map(|((_, name), c)| Row {
+            unit: name.clone(),
+            expected: 0,
+            returned: c.returned,
+            valid: c.valid,
+            files: c.files.iter().cloned().collect(),
+        })
         .collect();
     Status { wave: wave.to_string(), rows, unlisted }
 }

@@ -78,21 +78,35 @@ pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
                     let l = list_of(q(qi).options.iter().map(|o| o.text().to_string()).collect(), &mut lists);
                     Some((DataValidation::new().allow_list_formula(Formula::new(list_ref(l, q(qi).options.len()))), q(qi).text.clone()))
                 }
-                Kind::Number => Some((DataValidation::new().allow_decimal_number(DataValidationRule::Between(-1e12, 1e12)), format!("{}（只填数字）", q(qi).text))),
+                Kind::Number => Some((
+                    DataValidation::new().allow_decimal_number(DataValidationRule::Between(-1e12, 1e12)),
+                    format!("{}（只填数字）", q(qi).text),
+                )),
                 _ => Some((DataValidation::new().allow_any_value(), q(qi).text.clone())),
             },
             Col::Sub(qi, k) => match q(qi).kind {
-                Kind::Multi => Some((DataValidation::new().allow_list_strings(&[YES, NO])?, format!("{}：选了“{}”填“是”", q(qi).text, q(qi).options[*k].text()))),
+                Kind::Multi => Some((
+                    DataValidation::new().allow_list_strings(&[YES, NO])?,
+                    format!("{}：选了“{}”填“是”", q(qi).text, q(qi).options[*k].text()),
+                )),
                 Kind::Rank => {
                     let n = q(qi).options.len() as i32;
-                    Some((DataValidation::new().allow_whole_number(DataValidationRule::Between(1, n)), format!("{}：“{}”排第几位（1–{n}），不排留空", q(qi).text, q(qi).options[*k].text())))
+                    Some((
+                        DataValidation::new().allow_whole_number(DataValidationRule::Between(1, n)),
+                        format!("{}：“{}”排第几位（1–{n}），不排留空", q(qi).text, q(qi).options[*k].text()),
+                    ))
                 }
                 _ => {
                     let l = list_of(q(qi).options.iter().map(|o| o.text().to_string()).collect(), &mut lists);
-                    Some((DataValidation::new().allow_list_formula(Formula::new(list_ref(l, q(qi).options.len()))), format!("{}：{}", q(qi).text, q(qi).rows[*k])))
+                    Some((
+                        DataValidation::new().allow_list_formula(Formula::new(list_ref(l, q(qi).options.len()))),
+                        format!("{}：{}", q(qi).text, q(qi).rows[*k]),
+                    ))
                 }
             },
-            Col::Other(qi, k) => Some((DataValidation::new().allow_any_value(), format!("选了“{}”的，请写明具体内容", q(qi).options[*k].text()))),
+            Col::Other(qi, k) => {
+                Some((DataValidation::new().allow_any_value(), format!("选了“{}”的，请写明具体内容", q(qi).options[*k].text())))
+            }
         };
         if let Some((dv, msg)) = v {
             let title: String = header.chars().take(30).collect();
@@ -125,7 +139,12 @@ pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
     ws.set_name(META_SHEET)?;
     ws.write_string(0, 0, MARK)?;
     ws.write_string(0, 1, "1")?;
-    let kv = [("survey_id", s.id.clone()), ("survey_version", s.version.to_string()), ("unit", unit.name.clone()), ("sheet", RESPONSE_SHEET.to_string())];
+    let kv = [
+        ("survey_id", s.id.clone()),
+        ("survey_version", s.version.to_string()),
+        ("unit", unit.name.clone()),
+        ("sheet", RESPONSE_SHEET.to_string()),
+    ];
     for (i, (k, v)) in kv.iter().enumerate() {
         ws.write_string(i as u32 + 1, 0, *k)?;
         ws.write_string(i as u32 + 1, 1, v)?;

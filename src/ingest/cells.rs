@@ -71,7 +71,11 @@ pub fn int_text(s: &str) -> Option<i64> {
         return None;
     }
     let folded: String = t.chars().map(crate::text::fold_width).collect();
-    if folded.is_ascii() { int_text(&folded) } else { None }
+    if folded.is_ascii() {
+        int_text(&folded)
+    } else {
+        None
+    }
 }
 
 /// A split multi-select column cell: selected, not selected, skipped, or unreadable.
@@ -88,7 +92,13 @@ pub fn flag(d: &Data) -> Flag {
         return Flag::Blank(b);
     }
     match d {
-        Data::Bool(b) => if *b { Flag::Yes } else { Flag::No },
+        Data::Bool(b) => {
+            if *b {
+                Flag::Yes
+            } else {
+                Flag::No
+            }
+        }
         _ => match int_of(d) {
             Some(1) => Flag::Yes,
             Some(0) | Some(NOT_CHOSEN_CODE) => Flag::No,
@@ -130,7 +140,6 @@ pub fn number(d: &Data) -> Result<f64, ()> {
         _ => Err(()),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -46,7 +46,7 @@ pub(super) fn check_cfb(path: &Path) -> Result<(), ReadError> {
         data.get(start..(start + size).min(data.len()))
     };
     const END: u32 = 0xFFFF_FFFA; // ids at or above are markers
-    // DIFAT: 109 entries in the header, then a chain of DIFAT sectors.
+                                  // DIFAT: 109 entries in the header, then a chain of DIFAT sectors.
     let mut difat: Vec<u32> = (0..109).filter_map(|k| u32_at(&data, 0x4C + 4 * k)).collect();
     let mut id = u32_at(&data, 0x44).unwrap_or(u32::MAX);
     let mut steps = 0;
@@ -149,7 +149,8 @@ pub(super) fn check_cfb(path: &Path) -> Result<(), ReadError> {
         // Small streams live in the mini stream (64-byte sectors, the mini FAT).
         let Some((rstart, rlen)) = root else { return Ok(()) };
         let mini = follow(rstart, rlen, size, &|id| sector(id).map(|s| s.to_vec()), &fat);
-        let mf_bytes = follow(u32_at(&data, 0x3C).unwrap_or(u32::MAX), mini_fat_len * size, size, &|id| sector(id).map(|s| s.to_vec()), &fat);
+        let mf_bytes =
+            follow(u32_at(&data, 0x3C).unwrap_or(u32::MAX), mini_fat_len * size, size, &|id| sector(id).map(|s| s.to_vec()), &fat);
         let minifat: Vec<u32> = (0..mf_bytes.len() / 4).filter_map(|k| u32_at(&mf_bytes, 4 * k)).collect();
         let get = |id: u32| mini.get(id as usize * 64..id as usize * 64 + 64).map(|b| b.to_vec());
         follow(wstart, wlen, 64, &get, &minifat)
@@ -272,7 +273,9 @@ pub(super) fn check_xlsx(path: &Path) -> Result<(), ReadError> {
 
 /// The declared inflated size of the worksheet parts of an .xlsx, all together.
 pub(super) fn sheet_bytes<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> u64 {
-    (0..zip.len()).filter_map(|i| zip.by_index_raw(i).ok().filter(|f| f.name().is_ok_and(|n| n.starts_with("xl/worksheets/"))).map(|f| f.size())).sum()
+    (0..zip.len())
+        .filter_map(|i| zip.by_index_raw(i).ok().filter(|f| f.name().is_ok_and(|n| n.starts_with("xl/worksheets/"))).map(|f| f.size()))
+        .sum()
 }
 
 /// The counts the shared strings part (`head`: its start; `size`: its inflated size)
@@ -292,4 +295,3 @@ pub(super) fn sst_claims(head: &[u8], size: u64, sheet_bytes: u64) -> Result<(),
     }
     Ok(())
 }
-

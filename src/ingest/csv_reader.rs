@@ -44,17 +44,9 @@ fn parse_line(line: &str, delim: u8, quoting: bool) -> Vec<String> {
     if !line.contains('"') {
         return line.split(delim as char).map(str::to_string).collect();
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .quoting(quoting)
-        .delimiter(delim)
-        .from_reader(line.as_bytes());
-    rdr.records()
-        .next()
-        .and_then(|r| r.ok())
-        .map(|r| r.iter().map(|s| s.to_string()).collect())
-        .unwrap_or_default()
+    let mut rdr =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).quoting(quoting).delimiter(delim).from_reader(line.as_bytes());
+    rdr.records().next().and_then(|r| r.ok()).map(|r| r.iter().map(|s| s.to_string()).collect()).unwrap_or_default()
 }
 
 /// Splits lines into records with the stray-quote rule, one rule for the whole-file read
@@ -135,7 +127,8 @@ impl<F: FnMut() -> Result<Option<String>, super::ReadError>> Records<F> {
                 self.width = self.width.max(fields);
             }
             let width = self.width;
-            let suspicious = lines.len() > 1 && (n % 2 == 1 || fields != width || (width >= 4 && lines[1..].iter().any(|l| parse_line(l, delim, true).len() == width)));
+            let suspicious = lines.len() > 1
+                && (n % 2 == 1 || fields != width || (width >= 4 && lines[1..].iter().any(|l| parse_line(l, delim, true).len() == width)));
             self.row += 1;
             if !suspicious || self.bad.len() >= 10_000 {
                 return Ok(Some(RawRecord { text: record, quoting: true, fields }));
@@ -239,10 +232,12 @@ impl Lines {
                     row.text(c, v);
                     n = c + 1;
                 }
-            } else if !(quoting && split_quoted(&text, self.delim, |c, v| {
-                row.text(c, &v);
-                n = c + 1;
-            })) {
+            } else if !(quoting
+                && split_quoted(&text, self.delim, |c, v| {
+                    row.text(c, &v);
+                    n = c + 1;
+                }))
+            {
                 n = 0;
                 for (c, v) in parse_line(&text, self.delim, quoting).into_iter().enumerate() {
                     if v.is_empty() {
@@ -327,14 +322,26 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
     let mut lines: Vec<(String, bool)> = Vec::new();
     let (mut width, mut cells) = (0usize, 0u64);
     let mut first_row = 0u32;
-    let mut send = |records: &mut Records<_>, lines: &mut Vec<(String, bool)>, width: &mut usize, cells: &mut u64, first_row: &mut u32| -> Result<(), super::ReadError> {
+    let mut send = |records: &mut Records<_>,
+                    lines: &mut Vec<(String, bool)>,
+                    width: &mut usize,
+                    cells: &mut u64,
+                    first_row: &mut u32|
+     -> Result<(), super::ReadError> {
         let rows = lines.len() as u64;
         if super::checks::grid_too_big(rows, *width as u64, *cells) {
             return Err(super::ReadError::Oversized(format!("CSV 的第 {} 行起有一行多达 {} 列", *first_row + 1, *width)));
         }
         let pending = Lines { records: std::mem::take(lines), delim: records.delim.unwrap_or(b','), width: std::mem::take(width) };
         *cells = 0;
-        sink(super::Chunk { sheet: "csv".into(), first_row: *first_row, last_row: records.row - 1, cells: Range::empty(), pending: Some(super::Pending::Csv(pending)), malformed: std::mem::take(&mut records.bad) });
+        sink(super::Chunk {
+            sheet: "csv".into(),
+            first_row: *first_row,
+            last_row: records.row - 1,
+            cells: Range::empty(),
+            pending: Some(super::Pending::Csv(pending)),
+            malformed: std::mem::take(&mut records.bad),
+        });
         *first_row = records.row;
         Ok(())
     };
@@ -373,29 +380,15 @@ mod tests {
     #[test]
     fn a_stray_quote_does_not_swallow_rows() {
         let csv = "序号,1、身份,2、建议,3、次数\n1,党政干部,\"好,5\n2,事业单位人员,多下基层,3\n3,党政干部,无,4\n4,党政干部,\"第一行\n第二行\",2\n";
-        let crlf = csv
-            .replace('\n', "\r\n")
-            .replace("第一行\r\n第二行", "第一行\n第二行");
+        let crlf = csv.replace('\n', "\r\n").replace("第一行\r\n第二行", "第一行\n第二行");
         for csv in [csv.to_string(), crlf] {
             let (r, bad) = parse_checked(csv.as_bytes());
             assert_eq!(r.get_size(), (5, 4), "header + 4 records");
-            assert_eq!(
-                bad,
-                vec![Malformed {
-                    row: 1,
-                    text: "1,党政干部,\"好,5".into()
-                }]
-            );
-            assert_eq!(
-                r.get_value((2, 1)),
-                Some(&Data::String("事业单位人员".into()))
-            );
+            assert_eq!(bad, vec![Malformed { row: 1, text: "1,党政干部,\"好,5".into() }]);
+            assert_eq!(r.get_value((2, 1)), Some(&Data::String("事业单位人员".into())));
             assert_eq!(r.get_value((3, 0)), Some(&Data::String("3".into())));
             // A real multi-line answer stays one field.
-            assert_eq!(
-                r.get_value((4, 2)),
-                Some(&Data::String("第一行\n第二行".into()))
-            );
+            assert_eq!(r.get_value((4, 2)), Some(&Data::String("第一行\n第二行".into())));
         }
     }
     #[test]
@@ -410,7 +403,11 @@ mod tests {
             let mut streamed_bad = Vec::new();
             stream_csv(&path, rows, |mut c| {
                 c.ready();
-                got.extend(c.cells.used_cells().map(|(r, k, v)| (r as u32 + c.cells.start().unwrap().0, k as u32 + c.cells.start().unwrap().1, v.to_string())));
+                got.extend(
+                    c.cells
+                        .used_cells()
+                        .map(|(r, k, v)| (r as u32 + c.cells.start().unwrap().0, k as u32 + c.cells.start().unwrap().1, v.to_string())),
+                );
                 streamed_bad.extend(c.malformed);
             })
             .unwrap();
@@ -434,7 +431,8 @@ mod tests {
         assert!(cells.contains(&"第一行\n第二行".to_string()) && cells.contains(&"没有结束,1".to_string()), "{cells:?}");
         assert_eq!(streamed_bad.iter().map(|m| m.row).collect::<Vec<_>>(), [1]);
         // GBK, with quoted fields and CRLF: the same cells as the whole-file read.
-        let gbk = encoding_rs::GB18030.encode("序号,性别,\"建议\"\r\n1,男,\"多调研，少开会\"\r\n2,女,\"说\"\"实话\"\"\"\r\n").0.into_owned();
+        let gbk =
+            encoding_rs::GB18030.encode("序号,性别,\"建议\"\r\n1,男,\"多调研，少开会\"\r\n2,女,\"说\"\"实话\"\"\"\r\n").0.into_owned();
         std::fs::write(&path, &gbk).unwrap();
         let mut cells = Vec::new();
         stream_csv(&path, 1, |mut c| {
@@ -442,14 +440,26 @@ mod tests {
             cells.extend(c.cells.used_cells().map(|(r, k, v)| (r as u32 + c.cells.start().unwrap().0, k as u32, v.to_string())));
         })
         .unwrap();
-        let whole: Vec<(u32, u32, String)> = parse_checked(&gbk).0.used_cells().map(|(r, k, v)| (r as u32, k as u32, v.to_string())).collect();
+        let whole: Vec<(u32, u32, String)> =
+            parse_checked(&gbk).0.used_cells().map(|(r, k, v)| (r as u32, k as u32, v.to_string())).collect();
         assert_eq!(cells, whole);
         assert!(whole.contains(&(2, 2, "说\"实话\"".to_string())), "{whole:?}");
     }
 
     #[test]
     fn quoted_fields_are_counted_as_the_parser_splits_them() {
-        for line in ["a,b,c", "\"a\",\"b,c\",d", "\"\",,\"x\"\"y\"", "\"a\"b,c", "a\"b,c", "\"a,b", ",\"\"", "\"多调研，少开会\",\"说\"\"实话\"\"\"", "a,", "\"a\","] {
+        for line in [
+            "a,b,c",
+            "\"a\",\"b,c\",d",
+            "\"\",,\"x\"\"y\"",
+            "\"a\"b,c",
+            "a\"b,c",
+            "\"a,b",
+            ",\"\"",
+            "\"多调研，少开会\",\"说\"\"实话\"\"\"",
+            "a,",
+            "\"a\",",
+        ] {
             let parsed = parse_line(line, b',', true);
             let mut split = Vec::new();
             if split_quoted(line, b',', |_, v| split.push(v.into_owned())) {

@@ -58,7 +58,8 @@ fn is_text_row(texts: &[String]) -> bool {
     let numbers = filled.iter().filter(|t| numeric(t)).count();
     let distinct: std::collections::HashSet<String> = filled.iter().map(|t| norm(t)).collect();
     let asks = filled.iter().any(|t| {
-        t.chars().count() >= 4 && ["您", "你", "是否", "哪", "什么", "如何", "请", "？", "?", "认为", "情况", "对于", "程度"].iter().any(|w| t.contains(w))
+        t.chars().count() >= 4
+            && ["您", "你", "是否", "哪", "什么", "如何", "请", "？", "?", "认为", "情况", "对于", "程度"].iter().any(|w| t.contains(w))
     });
     numbers * 10 <= filled.len() && distinct.len() * 5 >= filled.len() * 3 && asks
 }
@@ -164,7 +165,13 @@ pub fn codes(cells: &Range<Data>, r: u32) -> Vec<(u32, String)> {
     let cols: Vec<u32> = (start.1..=end.1).collect();
     let top: Vec<String> = cols.iter().map(|&c| text_at(cells, r, c)).collect();
     let sub: Vec<String> = cols.iter().map(|&c| text_at(cells, r + 1, c)).collect();
-    let codes = if is_code_row(&sub) { sub } else if is_code_row(&top) { top } else { return vec![] };
+    let codes = if is_code_row(&sub) {
+        sub
+    } else if is_code_row(&top) {
+        top
+    } else {
+        return vec![];
+    };
     cols.into_iter().zip(codes).filter(|(_, t)| !t.is_empty()).collect()
 }
 
@@ -191,7 +198,11 @@ mod tests {
         assert_eq!(combined(&g, 0, Second::Codes)[1].1, "您的性别");
         assert_eq!(codes(&g, 0)[2].1, "Q2_1");
         // Merged (filled) upper cells over labels; a whole question repeats its text.
-        let g = grid(&[&["1、身份", "4、存在哪些问题", "4、存在哪些问题", "4、存在哪些问题"], &["1、身份", "会议多", "文件多", "检查多"], &["党政干部", "1", "", "1"]]);
+        let g = grid(&[
+            &["1、身份", "4、存在哪些问题", "4、存在哪些问题", "4、存在哪些问题"],
+            &["1、身份", "会议多", "文件多", "检查多"],
+            &["党政干部", "1", "", "1"],
+        ]);
         assert_eq!(second_row(&g, 0), Some(Second::SubLabels));
         let c = combined(&g, 0, Second::SubLabels);
         assert_eq!(c[0].1, "1、身份");

@@ -76,4 +76,3 @@ pub(super) fn fill_merged(cells: &mut Range<Data>, start: (u32, u32), end: (u32,
         }
     }
 }
-

@@ -21,10 +21,10 @@ use calamine::{open_workbook_auto, Data, Range, Reader, Sheets};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub use csv_reader::decode_text;
-pub use xlsx::{read_file_observed, stream_xlsx, Chunk, Merges, Pending};
 use checks::{check_cfb, check_xlsx, grid_too_big};
+pub use csv_reader::decode_text;
 use merges::{fill_merged, xlsx_merges};
+pub use xlsx::{read_file_observed, stream_xlsx, Chunk, Merges, Pending};
 
 /// One sheet of an input file.
 pub struct SheetData {
@@ -143,8 +143,17 @@ pub fn fast_xlsx_agrees(path: &Path) -> Option<Result<(), String>> {
             if names(&a) != names(&b) {
                 Err(format!("sheets {:?} / calamine {:?}", names(&a), names(&b)))
             } else if let Some((x, y)) = a.sheets.iter().zip(&b.sheets).find(|(x, y)| x.cells != y.cells) {
-                let cells = |r: &Range<Data>| r.cells().filter(|c| !matches!(c.2, Data::Empty)).map(|(r, c, d)| format!("{r},{c}={d:?}")).take(8).collect::<Vec<_>>();
-                Err(format!("sheet {}: {:?} {:?}\n/ calamine {:?} {:?}", x.name, x.cells.start(), cells(&x.cells), y.cells.start(), cells(&y.cells)))
+                let cells = |r: &Range<Data>| {
+                    r.cells().filter(|c| !matches!(c.2, Data::Empty)).map(|(r, c, d)| format!("{r},{c}={d:?}")).take(8).collect::<Vec<_>>()
+                };
+                Err(format!(
+                    "sheet {}: {:?} {:?}\n/ calamine {:?} {:?}",
+                    x.name,
+                    x.cells.start(),
+                    cells(&x.cells),
+                    y.cells.start(),
+                    cells(&y.cells)
+                ))
             } else {
                 Ok(())
             }
@@ -235,7 +244,9 @@ fn shielded<T>(f: impl FnOnce() -> T) -> Result<T, ReadError> {
 }
 
 /// The next cell of a sheet being read, through [`shielded`].
-fn next_cell<'a, RS: std::io::Read + std::io::Seek>(reader: &mut calamine::XlsxCellReader<'a, RS>) -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, ReadError> {
+fn next_cell<'a, RS: std::io::Read + std::io::Seek>(
+    reader: &mut calamine::XlsxCellReader<'a, RS>,
+) -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, ReadError> {
     shielded(|| reader.next_cell())?.map_err(|e| classify(e.into()))
 }
 
@@ -260,7 +271,13 @@ pub fn cell_text(d: &Data) -> String {
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Float(f) => fmt_num(*f),
         Data::Int(i) => i.to_string(),
-        Data::Bool(b) => if *b { "是".into() } else { "否".into() },
+        Data::Bool(b) => {
+            if *b {
+                "是".into()
+            } else {
+                "否".into()
+            }
+        }
         Data::DateTime(dt) => match dt.as_datetime() {
             Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
             None => dt.as_f64().to_string(),
@@ -270,7 +287,6 @@ pub fn cell_text(d: &Data) -> String {
 }
 
 pub use crate::text::{col_letter, fmt_num};
-
 
 #[cfg(test)]
 mod tests {

@@ -12,17 +12,11 @@ use std::path::Path;
 pub type Merges = HashMap<String, Vec<((u32, u32), (u32, u32))>>;
 
 fn attr_u32(e: &BytesStart, name: &str) -> Option<u32> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.as_ref() == name)
-        .and_then(|a| a.value.trim().parse().ok())
+    e.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| a.value.trim().parse().ok())
 }
 
 fn attr_string(e: &BytesStart, name: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.as_ref() == name)
-        .map(|a| a.value.to_string())
+    e.attributes().flatten().find(|a| a.key.as_ref() == name).map(|a| a.value.to_string())
 }
 
 /// Reads the merged areas; any problem yields an empty map (merges are a nicety).

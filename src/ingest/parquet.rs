@@ -130,7 +130,14 @@ pub fn stream_parquet(path: &Path, chunk_rows: usize, mut sink: impl FnMut(Chunk
         let first_row = if header.is_some() { 0 } else { start as u32 + 1 };
         let last_row = (start + len) as u32;
         let slice = Slice { frame, header: header.take() };
-        sink(Chunk { sheet: SHEET.into(), first_row, last_row, cells: Range::empty(), pending: Some(super::Pending::Parquet(slice)), malformed: Vec::new() });
+        sink(Chunk {
+            sheet: SHEET.into(),
+            first_row,
+            last_row,
+            cells: Range::empty(),
+            pending: Some(super::Pending::Parquet(slice)),
+            malformed: Vec::new(),
+        });
         start += len;
         if start >= n {
             return Ok(());

@@ -41,7 +41,11 @@ pub fn read_file_observed(path: &Path, observe: Option<&mut dyn FnMut(&str, &[ca
     let names = wb.sheet_names();
     const ROWS: u32 = 4096;
     // The non-empty cells of sheet `si`, handed over a run of rows at a time.
-    fn read_cells(wb: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>, names: &[String], give: &mut dyn FnMut(usize, Vec<calamine::Cell<Data>>) -> bool) -> Result<(), ReadError> {
+    fn read_cells(
+        wb: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>,
+        names: &[String],
+        give: &mut dyn FnMut(usize, Vec<calamine::Cell<Data>>) -> bool,
+    ) -> Result<(), ReadError> {
         for (si, name) in names.iter().enumerate() {
             let mut reader = shielded(|| wb.worksheet_cells_reader(name))?.map_err(|e| classify(e.into()))?;
             let mut buf: Vec<calamine::Cell<Data>> = Vec::new();
@@ -114,7 +118,12 @@ pub(super) fn read_fast(path: &Path) -> Option<Result<Workbook, ReadError>> {
 
 /// The workbook of the cells read from each sheet, merged areas filled; a sheet whose cells
 /// are spread absurdly far apart is refused.
-fn sheets_of(path: &Path, names: Vec<String>, mut per_sheet: Vec<Vec<calamine::Cell<Data>>>, merges: &Merges) -> Result<Workbook, ReadError> {
+fn sheets_of(
+    path: &Path,
+    names: Vec<String>,
+    mut per_sheet: Vec<Vec<calamine::Cell<Data>>>,
+    merges: &Merges,
+) -> Result<Workbook, ReadError> {
     for (name, cells) in names.iter().zip(&per_sheet) {
         let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0u32, u32::MAX, 0u32);
         for c in cells {
@@ -294,4 +303,3 @@ pub fn stream_xlsx(path: &Path, chunk_rows: u32, mut sink: impl FnMut(Chunk)) ->
         Ok(merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     })
 }
-

@@ -195,7 +195,8 @@ fn decode_attr(v: &str) -> Option<String> {
 }
 
 /// The local names this module reads in the small parts (relationships, workbook, styles).
-const READ: &[&str] = &["Relationship", "Relationships", "workbook", "sheet", "sheets", "workbookPr", "styleSheet", "numFmt", "numFmts", "cellXfs", "xf"];
+const READ: &[&str] =
+    &["Relationship", "Relationships", "workbook", "sheet", "sheets", "workbookPr", "styleSheet", "numFmt", "numFmts", "cellXfs", "xf"];
 
 /// An element's name as the small parts are read here. calamine matches local names: an
 /// element it reads, written with a namespace prefix, is left to it (`None`); other
@@ -451,7 +452,8 @@ impl<'a> Scan<'a> {
         let text = &self.x[self.i..lt];
         let rest = &self.x[lt + 1..];
         let end = usize::from(rest.first() == Some(&b'/'));
-        let name_len = end + rest[end..].iter().position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/')).unwrap_or(rest.len() - end);
+        let name_len =
+            end + rest[end..].iter().position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/')).unwrap_or(rest.len() - end);
         let name = &rest[..name_len];
         let bare = &name[end..];
         if bare.is_empty() || bare.contains(&b':') || matches!(bare[0], b'!' | b'?') {
@@ -971,7 +973,9 @@ fn v_value(raw: &[u8], style: Option<&[u8]>, typ: Option<&[u8]>, ctx: &Ctx, text
         return Some(Data::Empty);
     }
     // A run of digits, as a number (up to 15 digits: exact in an f64).
-    let digits = |b: &[u8]| -> Option<u64> { (b.len() <= 15 && b.iter().all(u8::is_ascii_digit)).then(|| b.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))) };
+    let digits = |b: &[u8]| -> Option<u64> {
+        (b.len() <= 15 && b.iter().all(u8::is_ascii_digit)).then(|| b.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
+    };
     if typ == Some(b"s") {
         return ctx.strings.get(usize::try_from(digits(raw)?).ok()?).map(|s| Data::String(s.clone()));
     }
@@ -1029,14 +1033,23 @@ mod tests {
         let path = dir.join(name);
         let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
         let o = zip::write::SimpleFileOptions::default();
-        let wb = format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook {NS}>{wb_pr}<sheets><sheet name="答卷 &amp; 名单" sheetId="1" r:id="rId1"/><sheet name="第二页" sheetId="2" state="hidden" r:id="rId2"/></sheets></workbook>"#);
-        let sheet = |body: &str| format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet {NS}><dimension ref="A1:C3"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>{body}</worksheet>"#);
+        let wb = format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook {NS}>{wb_pr}<sheets><sheet name="答卷 &amp; 名单" sheetId="1" r:id="rId1"/><sheet name="第二页" sheetId="2" state="hidden" r:id="rId2"/></sheets></workbook>"#
+        );
+        let sheet = |body: &str| {
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet {NS}><dimension ref="A1:C3"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>{body}</worksheet>"#
+            )
+        };
         let parts = [
             ("[Content_Types].xml", CT.to_string()),
             ("_rels/.rels", RELS.to_string()),
             ("xl/workbook.xml", wb),
             ("xl/_rels/workbook.xml.rels", WB_RELS.to_string()),
-            ("xl/sharedStrings.xml", format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst {NS} count="9" uniqueCount="9">{sst}</sst>"#)),
+            (
+                "xl/sharedStrings.xml",
+                format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst {NS} count="9" uniqueCount="9">{sst}</sst>"#),
+            ),
             ("xl/styles.xml", format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet {NS}>{styles}</styleSheet>"#)),
             ("xl/worksheets/sheet1.xml", sheet(sheet1)),
             ("xl/worksheets/sheet2.xml", sheet(sheet2)),
@@ -1126,7 +1139,15 @@ mod tests {
         let p = book(dir.path(), "pfx.xlsx", r#"<x:workbookPr xmlns:x="x" date1904="1"/>"#, SST, STYLES, CELLS, empty);
         assert_eq!(fast_xlsx_agrees(&p), None);
         // Without styles or shared strings at all, and with a date style: still read alike.
-        let p = book(dir.path(), "plain.xlsx", "", "", "", r#"<sheetData><row r="1"><c r="A1" s="3"><v>1</v></c><c r="B1" t="str"><v>x</v></c></row></sheetData>"#, empty);
+        let p = book(
+            dir.path(),
+            "plain.xlsx",
+            "",
+            "",
+            "",
+            r#"<sheetData><row r="1"><c r="A1" s="3"><v>1</v></c><c r="B1" t="str"><v>x</v></c></row></sheetData>"#,
+            empty,
+        );
         assert_eq!(fast_xlsx_agrees(&p), Some(Ok(())));
     }
 

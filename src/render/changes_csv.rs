@@ -10,8 +10,24 @@ use crate::stats::changes::Change;
 use crate::stats::{Breakdown, OVERALL};
 
 pub const CHANGES_HEADER: [&str; 18] = [
-    "question", "question_text", "kind", "banner", "group", "option", "measure", "wave_from", "wave_to", "value_from", "value_to", "change", "base_from",
-    "base_to", "test", "statistic", "p_value", "sig",
+    "question",
+    "question_text",
+    "kind",
+    "banner",
+    "group",
+    "option",
+    "measure",
+    "wave_from",
+    "wave_to",
+    "value_from",
+    "value_to",
+    "change",
+    "base_from",
+    "base_to",
+    "test",
+    "statistic",
+    "p_value",
+    "sig",
 ];
 
 /// changes.csv.

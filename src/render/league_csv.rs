@@ -8,8 +8,23 @@ use super::words::base_mark;
 use super::{Output, RenderError, Report, Written};
 use crate::output::write_csv_rows;
 
-pub const LEAGUE_HEADER: [&str; 15] =
-    ["indicator", "indicator_name", "wave", "unit", "value", "base", "rank", "previous_wave", "change", "rank_change", "test", "statistic", "p_value", "sig", "base_note"];
+pub const LEAGUE_HEADER: [&str; 15] = [
+    "indicator",
+    "indicator_name",
+    "wave",
+    "unit",
+    "value",
+    "base",
+    "rank",
+    "previous_wave",
+    "change",
+    "rank_change",
+    "test",
+    "statistic",
+    "p_value",
+    "sig",
+    "base_note",
+];
 
 /// league.csv.
 pub struct LeagueCsv;

@@ -103,7 +103,13 @@ pub struct OutputOptions {
 
 /// The outputs of `report`, in the order they are written and listed.
 pub fn outputs(opts: OutputOptions) -> Vec<Box<dyn Output>> {
-    let mut out: Vec<Box<dyn Output>> = vec![Box::new(xlsx::SummaryWorkbook), Box::new(results_csv::ResultsCsv), Box::new(results_csv::TestsCsv), Box::new(changes_csv::ChangesCsv), Box::new(league_csv::LeagueCsv)];
+    let mut out: Vec<Box<dyn Output>> = vec![
+        Box::new(xlsx::SummaryWorkbook),
+        Box::new(results_csv::ResultsCsv),
+        Box::new(results_csv::TestsCsv),
+        Box::new(changes_csv::ChangesCsv),
+        Box::new(league_csv::LeagueCsv),
+    ];
     if let Some(c) = opts.charts {
         out.push(Box::new(c));
     }

@@ -34,10 +34,36 @@ impl Output for TestsCsv {
     }
 }
 
-pub const RESULTS_HEADER: [&str; 14] =
-    ["wave", "question", "question_text", "kind", "banner", "group", "option", "measure", "value", "count", "base", "ci_low", "ci_high", "sig"];
-pub const TESTS_HEADER: [&str; 12] =
-    ["wave", "question", "banner", "test", "statistic", "df", "p_value", "cramers_v", "low_expected_share", "exact_p", "exact_method", "note"];
+pub const RESULTS_HEADER: [&str; 14] = [
+    "wave",
+    "question",
+    "question_text",
+    "kind",
+    "banner",
+    "group",
+    "option",
+    "measure",
+    "value",
+    "count",
+    "base",
+    "ci_low",
+    "ci_high",
+    "sig",
+];
+pub const TESTS_HEADER: [&str; 12] = [
+    "wave",
+    "question",
+    "banner",
+    "test",
+    "statistic",
+    "df",
+    "p_value",
+    "cramers_v",
+    "low_expected_share",
+    "exact_p",
+    "exact_method",
+    "note",
+];
 
 /// Full precision, and nothing at all for a missing figure (never NaN or inf).
 pub(super) fn num(v: Option<f64>) -> String {

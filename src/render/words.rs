@@ -31,8 +31,16 @@ pub fn test_line(t: &Table) -> String {
     match &t.test {
         Some(x) => {
             let mut s = match x.test {
-                TestKind::Fisher => format!("Fisher 精确检验：{}（χ²={:.2}，Cramér's V={:.3}）", fmt_p(x.p_value), x.statistic, x.cramers_v),
-                TestKind::ChiSquare => format!("卡方检验（全部分组）：χ²={:.2}，自由度={}，{}，Cramér's V={:.3}", x.statistic, x.df, fmt_p(x.p_value), x.cramers_v),
+                TestKind::Fisher => {
+                    format!("Fisher 精确检验：{}（χ²={:.2}，Cramér's V={:.3}）", fmt_p(x.p_value), x.statistic, x.cramers_v)
+                }
+                TestKind::ChiSquare => format!(
+                    "卡方检验（全部分组）：χ²={:.2}，自由度={}，{}，Cramér's V={:.3}",
+                    x.statistic,
+                    x.df,
+                    fmt_p(x.p_value),
+                    x.cramers_v
+                ),
             };
             if x.unreliable() && x.test == TestKind::ChiSquare {
                 s += &format!("。注意：{}", low_expected(x));
@@ -73,7 +81,6 @@ fn caveat(x: &Independence) -> String {
         _ => format!("{}（{}）", low_expected(x), no_exact(x)),
     }
 }
-
 
 /// How a banner is named to users: a noun (身份 for “您的身份是：”, or the question's
 /// `label`), 单位, 年份.
@@ -177,7 +184,10 @@ mod tests {
         // A 2×2 table gets Fisher's exact test: no word on the chi-square or on weights.
         assert_eq!(caveat(&test(TestKind::Fisher, false, 40.0)), "");
         let weighted = caveat(&test(TestKind::ChiSquare, true, 40.0));
-        assert!(weighted.contains("卡方检验不可靠") && weighted.contains("加权数据不做精确检验") && !weighted.contains("20 万"), "{weighted}");
+        assert!(
+            weighted.contains("卡方检验不可靠") && weighted.contains("加权数据不做精确检验") && !weighted.contains("20 万"),
+            "{weighted}"
+        );
         let large = caveat(&test(TestKind::ChiSquare, false, 300_000.0));
         assert!(large.contains("样本超过 20 万") && !large.contains("加权"), "{large}");
     }

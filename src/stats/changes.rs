@@ -118,7 +118,13 @@ pub(crate) struct Point {
 
 /// The test of the change `from` → `to` (z for shares, Welch for means; none when
 /// `small`) and its direction when p < α.
-pub(crate) fn test_change(mean: bool, from: &Point, to: &Point, small: bool, alpha: f64) -> (Option<(ChangeTest, f64, f64)>, Option<Direction>) {
+pub(crate) fn test_change(
+    mean: bool,
+    from: &Point,
+    to: &Point,
+    small: bool,
+    alpha: f64,
+) -> (Option<(ChangeTest, f64, f64)>, Option<Direction>) {
     let (Some(va), Some(vb)) = (from.value, to.value) else { return (None, None) };
     if small {
         return (None, None);
@@ -146,14 +152,29 @@ pub fn changes(r: &Results, survey: &Survey, pairs: &[(String, String)]) -> Chan
         for q in &survey.questions {
             // Asked in both waves?
             if let Some(w) = [from, to].into_iter().find(|w| !q.asked_in(w)) {
-                out.not_comparable.push(NotComparable { question: q.id.clone(), what: String::new(), from: from.clone(), to: to.clone(), reason: format!("{w}年没有调查这道题") });
+                out.not_comparable.push(NotComparable {
+                    question: q.id.clone(),
+                    what: String::new(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    reason: format!("{w}年没有调查这道题"),
+                });
                 continue;
             }
-            let missing: Vec<(&str, &String)> = [from, to].into_iter().flat_map(|w| q.missing_in(w).into_iter().map(move |o| (o, w))).collect();
+            let missing: Vec<(&str, &String)> =
+                [from, to].into_iter().flat_map(|w| q.missing_in(w).into_iter().map(move |o| (o, w))).collect();
             for (o, w) in &missing {
-                out.not_comparable.push(NotComparable { question: q.id.clone(), what: o.to_string(), from: from.clone(), to: to.clone(), reason: format!("{w}年的问卷中没有这个选项") });
+                out.not_comparable.push(NotComparable {
+                    question: q.id.clone(),
+                    what: o.to_string(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    reason: format!("{w}年的问卷中没有这个选项"),
+                });
             }
-            let of = |wave: &String| -> Vec<&Table> { r.tables.iter().filter(|t| t.question_id() == q.id && t.scope == Scope::Wave(wave.clone())).collect() };
+            let of = |wave: &String| -> Vec<&Table> {
+                r.tables.iter().filter(|t| t.question_id() == q.id && t.scope == Scope::Wave(wave.clone())).collect()
+            };
             let (a, b) = (of(from), of(to));
             for ta in &a {
                 let Some(tb) = b.iter().find(|t| t.question == ta.question && t.breakdown == ta.breakdown) else { continue };
@@ -177,12 +198,24 @@ fn pair(a: &Table, b: &Table, from: &str, to: &str, missing: &[(&str, &String)],
     if !overall {
         for (c, other) in &groups {
             if other.is_none() && a.bases[*c] > 0 {
-                out.not_comparable.push(NotComparable { question: a.question.clone(), what: a.columns[*c].clone(), from: from.into(), to: to.into(), reason: format!("{to}年没有“{}”这个分组", a.columns[*c]) });
+                out.not_comparable.push(NotComparable {
+                    question: a.question.clone(),
+                    what: a.columns[*c].clone(),
+                    from: from.into(),
+                    to: to.into(),
+                    reason: format!("{to}年没有“{}”这个分组", a.columns[*c]),
+                });
             }
         }
         for (k, g) in b.columns.iter().enumerate().skip(1) {
             if !a.columns.iter().skip(1).any(|x| x == g) && b.bases[k] > 0 {
-                out.not_comparable.push(NotComparable { question: a.question.clone(), what: g.clone(), from: from.into(), to: to.into(), reason: format!("{from}年没有“{g}”这个分组") });
+                out.not_comparable.push(NotComparable {
+                    question: a.question.clone(),
+                    what: g.clone(),
+                    from: from.into(),
+                    to: to.into(),
+                    reason: format!("{from}年没有“{g}”这个分组"),
+                });
             }
         }
     }

@@ -15,13 +15,17 @@ pub(crate) fn tally(job: &TableJob, v: &[Option<u32>], bases: &mut [Base]) -> Su
     let mut sum = vec![0.0; k];
     let mut sum2 = vec![0.0; k];
     let scores: Vec<f64> = (0..no).map(|o| q.score(o)).collect();
-    job.each_answer(bases, |i| v[i].is_some(), |i, c, wi| {
-        let o = v[i].unwrap_or(0) as usize;
-        let s = scores[o];
-        counts[o][c] += wi;
-        sum[c] += wi * s;
-        sum2[c] += wi * s * s;
-    });
+    job.each_answer(
+        bases,
+        |i| v[i].is_some(),
+        |i, c, wi| {
+            let o = v[i].unwrap_or(0) as usize;
+            let s = scores[o];
+            counts[o][c] += wi;
+            sum[c] += wi * s;
+            sum2[c] += wi * s * s;
+        },
+    );
     Sums::Choice { counts, sum, sum2 }
 }
 

@@ -116,10 +116,30 @@ pub fn independence(table: &[Vec<f64>], n_eff: Option<f64>) -> Option<Independen
     if t.len() == 2 && keep.len() == 2 && n_eff.is_none() {
         let c = |x: f64| x.round() as u64;
         let p = fisher_2x2(c(t[0][0]), c(t[0][1]), c(t[1][0]), c(t[1][1]));
-        return Some(Independence { test: TestKind::Fisher, statistic: chi2, df, p_value: p, cramers_v, low_expected_share, exact: None, weighted: false, n });
+        return Some(Independence {
+            test: TestKind::Fisher,
+            statistic: chi2,
+            df,
+            p_value: p,
+            cramers_v,
+            low_expected_share,
+            exact: None,
+            weighted: false,
+            n,
+        });
     }
     let p_value = ChiSquared::new(df as f64).map(|d| d.sf(chi2)).unwrap_or(f64::NAN);
-    let mut x = Independence { test: TestKind::ChiSquare, statistic: chi2, df, p_value, cramers_v, low_expected_share, exact: None, weighted: n_eff.is_some(), n };
+    let mut x = Independence {
+        test: TestKind::ChiSquare,
+        statistic: chi2,
+        df,
+        p_value,
+        cramers_v,
+        low_expected_share,
+        exact: None,
+        weighted: n_eff.is_some(),
+        n,
+    };
     if x.unreliable() && n_eff.is_none() {
         let counts: Vec<Vec<u64>> = t.iter().map(|r| r.iter().map(|v| v.round() as u64).collect()).collect();
         x.exact = super::exact::exact_p(&counts, super::exact::ENUMERATION_LIMIT);
@@ -190,7 +210,14 @@ pub fn welch(m1: f64, s1: f64, n1: f64, m2: f64, s2: f64, n2: f64) -> Option<(f6
 /// SPSS-style letters for means: for each column, the letters of the columns whose mean
 /// it is significantly higher than (pairwise Welch t-tests at `alpha`, Bonferroni over
 /// the pairs when asked). `eligible[j]` false leaves column j out (small base).
-pub fn mean_letters(means: &[Option<f64>], sds: &[Option<f64>], bases: &[f64], eligible: &[bool], alpha: f64, bonferroni: bool) -> Vec<String> {
+pub fn mean_letters(
+    means: &[Option<f64>],
+    sds: &[Option<f64>],
+    bases: &[f64],
+    eligible: &[bool],
+    alpha: f64,
+    bonferroni: bool,
+) -> Vec<String> {
     let k = means.len();
     let cols: Vec<usize> = (0..k).filter(|&j| eligible[j] && means[j].is_some() && sds[j].is_some()).collect();
     let pairs = cols.len() * cols.len().saturating_sub(1) / 2;

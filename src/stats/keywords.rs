@@ -55,7 +55,11 @@ pub fn keywords(answers: &[String], top: usize) -> Vec<Keyword> {
             let mut ex: Vec<&str> = idx.iter().map(|&i| answers[i].trim()).collect();
             ex.sort_by_key(|s| (s.chars().count(), *s));
             ex.dedup();
-            let examples = ex.into_iter().take(3).map(|s| if s.chars().count() > 80 { s.chars().take(79).collect::<String>() + "…" } else { s.to_string() }).collect();
+            let examples = ex
+                .into_iter()
+                .take(3)
+                .map(|s| if s.chars().count() > 80 { s.chars().take(79).collect::<String>() + "…" } else { s.to_string() })
+                .collect();
             Keyword { word, answers: n, examples }
         })
         .collect()
@@ -67,7 +71,8 @@ mod tests {
 
     #[test]
     fn counts_words_once_per_answer_without_stop_words() {
-        let a: Vec<String> = ["建议合并同类会议，少开会", "会议太多，会议太长", "减少报表和会议", "希望减少报表"].iter().map(|s| s.to_string()).collect();
+        let a: Vec<String> =
+            ["建议合并同类会议，少开会", "会议太多，会议太长", "减少报表和会议", "希望减少报表"].iter().map(|s| s.to_string()).collect();
         let k = keywords(&a, 3);
         assert_eq!(k[0].word, "会议");
         assert_eq!(k[0].answers, 3, "counted once per answer");

@@ -76,7 +76,8 @@ impl League {
         all.dedup();
         all.into_iter()
             .filter_map(|u| {
-                let missing: Vec<String> = self.waves.iter().filter(|w| !w.units.iter().any(|x| x.unit == u && x.base > 0)).map(|w| w.wave.clone()).collect();
+                let missing: Vec<String> =
+                    self.waves.iter().filter(|w| !w.units.iter().any(|x| x.unit == u && x.base > 0)).map(|w| w.wave.clone()).collect();
                 (!missing.is_empty()).then(|| (u.to_string(), missing))
             })
             .collect()
@@ -131,7 +132,9 @@ pub(crate) fn leagues(cx: &LeagueCtx) -> Vec<League> {
         let parts: Vec<(&League, &Indicator, f64)> = ix
             .parts
             .iter()
-            .filter_map(|p| Some((out.iter().find(|l| l.id == p.indicator)?, survey.indicators.iter().find(|i| i.id == p.indicator)?, p.weight)))
+            .filter_map(|p| {
+                Some((out.iter().find(|l| l.id == p.indicator)?, survey.indicators.iter().find(|i| i.id == p.indicator)?, p.weight))
+            })
             .collect();
         out.push(index(survey, &ix.id, ix.label(), &parts, opts));
     }
@@ -150,7 +153,11 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
         IndicatorMeasure::Top2 | IndicatorMeasure::Bottom2 => {
             let mut order: Vec<usize> = (0..q.options.len()).collect();
             order.sort_by(|a, b| q.score(*a).total_cmp(&q.score(*b)));
-            if m == IndicatorMeasure::Top2 { order.iter().rev().take(2).copied().collect() } else { order.iter().take(2).copied().collect() }
+            if m == IndicatorMeasure::Top2 {
+                order.iter().rev().take(2).copied().collect()
+            } else {
+                order.iter().take(2).copied().collect()
+            }
         }
         IndicatorMeasure::Mean => vec![],
     };
@@ -180,7 +187,11 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
             }
         }
         let vals: Vec<UnitValue> = units.groups.iter().zip(&sums).filter(|(_, s)| s.n > 0).map(|(u, s)| s.value(u, mean, opts)).collect();
-        league_waves.push(LeagueWave { wave: wave.clone(), overall: all.value(super::OVERALL, mean, opts), units: ranked(vals, ind.better) });
+        league_waves.push(LeagueWave {
+            wave: wave.clone(),
+            overall: all.value(super::OVERALL, mean, opts),
+            units: ranked(vals, ind.better),
+        });
     }
     let definition = match m {
         IndicatorMeasure::Share => format!("{} 中选择“{}”的比例", ind.question, ind.options.join("”或“")),
@@ -188,7 +199,16 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
         IndicatorMeasure::Bottom2 => format!("{} 后两项合计（最低两档）的比例", ind.question),
         IndicatorMeasure::Mean => format!("{} 的平均{}", ind.question, if q.kind == Kind::Number { "值" } else { "分" }),
     };
-    let mut l = League { id: ind.id.clone(), name: ind.label().to_string(), percent: !mean, is_index: false, better: ind.better, definition, waves: league_waves, changes: vec![] };
+    let mut l = League {
+        id: ind.id.clone(),
+        name: ind.label().to_string(),
+        percent: !mean,
+        is_index: false,
+        better: ind.better,
+        definition,
+        waves: league_waves,
+        changes: vec![],
+    };
     l.changes = unit_changes(&l, opts);
     Some(l)
 }
@@ -223,15 +243,25 @@ fn index(survey: &Survey, id: &str, name: &str, parts: &[(&League, &Indicator, f
             }
         }
         let base = if base == usize::MAX { 0 } else { base };
-        UnitValue { unit: unit.to_string(), value: (complete && wsum > 0.0).then(|| sum / wsum), base, n_eff: base as f64, sd: None, flag: BaseFlag::of(base, opts), rank: None }
+        UnitValue {
+            unit: unit.to_string(),
+            value: (complete && wsum > 0.0).then(|| sum / wsum),
+            base,
+            n_eff: base as f64,
+            sd: None,
+            flag: BaseFlag::of(base, opts),
+            rank: None,
+        }
     };
     let mut out = Vec::new();
     for wave in &waves {
         let of_wave = |l: &League| l.waves.iter().find(|w| w.wave == *wave).cloned();
-        let mut names: Vec<String> = parts.iter().flat_map(|(l, _, _)| of_wave(l).into_iter().flat_map(|w| w.units.into_iter().map(|u| u.unit))).collect();
+        let mut names: Vec<String> =
+            parts.iter().flat_map(|(l, _, _)| of_wave(l).into_iter().flat_map(|w| w.units.into_iter().map(|u| u.unit))).collect();
         names.sort();
         names.dedup();
-        let units: Vec<UnitValue> = names.iter().map(|u| combine(&|l: &League| of_wave(l)?.units.into_iter().find(|x| x.unit == *u), u)).collect();
+        let units: Vec<UnitValue> =
+            names.iter().map(|u| combine(&|l: &League| of_wave(l)?.units.into_iter().find(|x| x.unit == *u), u)).collect();
         let overall = combine(&|l: &League| of_wave(l).map(|w| w.overall), super::OVERALL);
         out.push(LeagueWave { wave: wave.clone(), overall, units: ranked(units, Better::Higher) });
     }
@@ -239,7 +269,16 @@ fn index(survey: &Survey, id: &str, name: &str, parts: &[(&League, &Indicator, f
         "{}，各指标先换算为 0–100 分（比例直接用百分数；平均分按（平均分-最低分）÷（最高分-最低分）×100；越低越好的指标用 100 减去），再加权平均",
         parts.iter().map(|(l, _, wt)| format!("{}×{}", l.name, wt)).collect::<Vec<_>>().join(" + ")
     );
-    let mut l = League { id: id.to_string(), name: name.to_string(), percent: true, is_index: true, better: Better::Higher, definition, waves: out, changes: vec![] };
+    let mut l = League {
+        id: id.to_string(),
+        name: name.to_string(),
+        percent: true,
+        is_index: true,
+        better: Better::Higher,
+        definition,
+        waves: out,
+        changes: vec![],
+    };
     l.changes = unit_changes(&l, opts);
     l
 }

@@ -11,9 +11,9 @@ pub mod changes;
 mod choice;
 mod codes;
 pub mod exact;
-pub mod league;
 pub mod inference;
 pub mod keywords;
+pub mod league;
 pub mod model;
 mod multi;
 mod open;
@@ -25,10 +25,9 @@ use polars::prelude::*;
 
 use crate::survey::Survey;
 pub use codes::subset;
-pub use model::{BaseFlag, Banner, Breakdown, Cell, Measure, Results, Row, Scope, Table, OVERALL, TOTAL};
+pub use model::{Banner, BaseFlag, Breakdown, Cell, Measure, Results, Row, Scope, Table, OVERALL, TOTAL};
 use table::{Columns, TableJob};
 pub use weights::{cell_weights, effective_base, weights};
-
 
 /// Errors that stop a report; messages are for users.
 #[derive(Debug, thiserror::Error)]
@@ -71,10 +70,15 @@ impl Default for StatsOptions {
     }
 }
 
-
 /// Computes every table: the whole sample per wave, and each banner's crosstabs (the
 /// crosstab by wave over all waves together).
-pub fn compute(survey: &Survey, df: &DataFrame, banners: &[Banner], weight: Option<&str>, opts: &StatsOptions) -> Result<Results, StatsError> {
+pub fn compute(
+    survey: &Survey,
+    df: &DataFrame,
+    banners: &[Banner],
+    weight: Option<&str>,
+    opts: &StatsOptions,
+) -> Result<Results, StatsError> {
     let mut tallies = Tallies::new(survey, banners, weight, opts);
     let (w, wave_codes) = tallies.add(df)?;
     // League tables of units, when the survey names indicators.

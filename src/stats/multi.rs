@@ -13,13 +13,17 @@ pub(crate) fn tally(job: &TableJob, sel: &Selections, bases: &mut [Base]) -> Sum
     let mut responses = vec![0.0; k];
     // Unweighted number of selections: the base of percent of responses.
     let mut selections = vec![0usize; k];
-    job.each_answer(bases, |i| sel.answered[i], |i, c, wi| {
-        sel.each(i, |o| {
-            counts[o][c] += wi;
-            responses[c] += wi;
-            selections[c] += 1;
-        });
-    });
+    job.each_answer(
+        bases,
+        |i| sel.answered[i],
+        |i, c, wi| {
+            sel.each(i, |o| {
+                counts[o][c] += wi;
+                responses[c] += wi;
+                selections[c] += 1;
+            });
+        },
+    );
     Sums::Multi { counts, responses, selections }
 }
 

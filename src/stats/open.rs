@@ -28,15 +28,21 @@ pub(crate) fn text_figures(sh: &Shape, bases: &[Base], counts: &[f64], total: us
     }
     acc.answers = answers;
     acc.answer_count = total;
-    let cells = (0..bases.len()).map(|c| Cell { value: Some(counts[c]), count: Some(counts[c]), base: bases[c].n, ci: None, sig: String::new() }).collect();
+    let cells = (0..bases.len())
+        .map(|c| Cell { value: Some(counts[c]), count: Some(counts[c]), base: bases[c].n, ci: None, sig: String::new() })
+        .collect();
     acc.rows.push(Row { option: String::new(), measure: Measure::Answers, cells });
 }
 
 pub(crate) fn number_tally(job: &TableJob, v: &[Option<f64>], bases: &mut [Base]) -> Sums {
     let mut vals: Vec<Vec<(f64, f64)>> = vec![Vec::new(); job.k()];
-    job.each_answer(bases, |i| v[i].is_some(), |i, c, wi| {
-        vals[c].push((v[i].unwrap_or(0.0), wi));
-    });
+    job.each_answer(
+        bases,
+        |i| v[i].is_some(),
+        |i, c, wi| {
+            vals[c].push((v[i].unwrap_or(0.0), wi));
+        },
+    );
     vals.iter_mut().for_each(super::table::compact);
     Sums::Number { vals }
 }
@@ -90,7 +96,6 @@ fn bins(vs: &[(f64, f64)]) -> Vec<(f64, f64, f64)> {
     out
 }
 
-
 /// Weighted median of sorted (value, weight) pairs; the usual median when all weights
 /// are equal (the mean of the two middle values for an even count).
 fn median(vs: &[(f64, f64)]) -> f64 {
@@ -111,7 +116,6 @@ fn median(vs: &[(f64, f64)]) -> f64 {
     }
     vs[vs.len() - 1].0
 }
-
 
 #[cfg(test)]
 mod unit_tests {

@@ -14,21 +14,33 @@ pub(crate) fn tally(job: &TableJob, cols: &[Vec<Option<i32>>], bases: &mut [Base
     let mut ranked = vec![vec![0.0; k]; no];
     // Unweighted number who ranked each option: the base of its average rank.
     let mut ranked_n = vec![vec![0usize; k]; no];
-    job.each_answer(bases, |i| cols.iter().any(|c| c[i].is_some()), |i, c, wi| {
-        for (o, col) in cols.iter().enumerate() {
-            if let Some(r) = col[i] {
-                let pos = (r as usize).clamp(1, no) - 1;
-                at[o][pos][c] += wi;
-                rank_sum[o][c] += wi * r as f64;
-                ranked[o][c] += wi;
-                ranked_n[o][c] += 1;
+    job.each_answer(
+        bases,
+        |i| cols.iter().any(|c| c[i].is_some()),
+        |i, c, wi| {
+            for (o, col) in cols.iter().enumerate() {
+                if let Some(r) = col[i] {
+                    let pos = (r as usize).clamp(1, no) - 1;
+                    at[o][pos][c] += wi;
+                    rank_sum[o][c] += wi * r as f64;
+                    ranked[o][c] += wi;
+                    ranked_n[o][c] += 1;
+                }
             }
-        }
-    });
+        },
+    );
     Sums::Rank { at, rank_sum, ranked, ranked_n }
 }
 
-pub(crate) fn figures(sh: &Shape, bases: &[Base], at: &[Vec<Vec<f64>>], rank_sum: &[Vec<f64>], ranked: &[Vec<f64>], ranked_n: &[Vec<usize>], acc: &mut Acc) {
+pub(crate) fn figures(
+    sh: &Shape,
+    bases: &[Base],
+    at: &[Vec<Vec<f64>>],
+    rank_sum: &[Vec<f64>],
+    ranked: &[Vec<f64>],
+    ranked_n: &[Vec<usize>],
+    acc: &mut Acc,
+) {
     let k = bases.len();
     let options = &sh.q.options;
     let no = at.len();

@@ -282,12 +282,24 @@ impl Shape<'_> {
 
     /// The figures of a tally.
     pub fn finish(&self, t: Tally) -> Table {
-        let mut acc = Acc { rows: Vec::new(), test: None, test_note: None, answers: Vec::new(), answer_count: 0, histogram: Vec::new(), keywords: Vec::new() };
+        let mut acc = Acc {
+            rows: Vec::new(),
+            test: None,
+            test_note: None,
+            answers: Vec::new(),
+            answer_count: 0,
+            histogram: Vec::new(),
+            keywords: Vec::new(),
+        };
         let Tally { labels, bases, sums } = t;
         match sums {
             Sums::Choice { counts, sum, sum2 } => super::choice::figures(self, &bases, &counts, &sum, &sum2, &mut acc),
-            Sums::Multi { counts, responses, selections } => super::multi::figures(self, &bases, &counts, &responses, &selections, &mut acc),
-            Sums::Rank { at, rank_sum, ranked, ranked_n } => super::rank::figures(self, &bases, &at, &rank_sum, &ranked, &ranked_n, &mut acc),
+            Sums::Multi { counts, responses, selections } => {
+                super::multi::figures(self, &bases, &counts, &responses, &selections, &mut acc)
+            }
+            Sums::Rank { at, rank_sum, ranked, ranked_n } => {
+                super::rank::figures(self, &bases, &at, &rank_sum, &ranked, &ranked_n, &mut acc)
+            }
             Sums::Text { counts, total, answers } => super::open::text_figures(self, &bases, &counts, total, answers, &mut acc),
             Sums::Number { mut vals } => super::open::number_figures(self, &bases, &mut vals, &mut acc),
         }
@@ -337,7 +349,8 @@ impl Shape<'_> {
                 cell.sig = l;
             }
         }
-        let sds: Option<Vec<Option<f64>>> = acc.rows.iter().find(|r| r.measure == Measure::Sd).map(|r| r.cells[1..].iter().map(|c| c.value).collect());
+        let sds: Option<Vec<Option<f64>>> =
+            acc.rows.iter().find(|r| r.measure == Measure::Sd).map(|r| r.cells[1..].iter().map(|c| c.value).collect());
         if let (Some(sds), Some(row)) = (sds, acc.rows.iter_mut().find(|r| r.measure == Measure::Mean)) {
             let means: Vec<Option<f64>> = row.cells[1..].iter().map(|c| c.value).collect();
             let letters = mean_letters(&means, &sds, &eff, &elig, opts.alpha, opts.bonferroni);
@@ -359,7 +372,13 @@ impl Shape<'_> {
                 }
                 let p = counts[c] / d;
                 let ci = if measure == Measure::PercentOfResponses { None } else { wilson(p, b.n_eff(), self.opts.conf) };
-                Cell { value: Some(p * 100.0), count: Some(counts[c]), base: b.n, ci: ci.map(|(l, h)| (l * 100.0, h * 100.0)), sig: String::new() }
+                Cell {
+                    value: Some(p * 100.0),
+                    count: Some(counts[c]),
+                    base: b.n,
+                    ci: ci.map(|(l, h)| (l * 100.0, h * 100.0)),
+                    sig: String::new(),
+                }
             })
             .collect();
         Row { option, measure, cells }

@@ -69,10 +69,13 @@ pub fn cell_weights(survey: &Survey, df: &DataFrame, cw: &crate::survey::Weighti
     };
     // Targets by option text as the data spells it.
     let target = |cell: &str| -> Option<f64> {
-        cw.targets.iter().find(|(k, _)| match survey.question(&cw.question) {
-            Some(q) => q.find_option(k).map(|i| q.options[i].text()) == Some(cell),
-            None => k.as_str() == cell,
-        }).map(|(_, v)| *v)
+        cw.targets
+            .iter()
+            .find(|(k, _)| match survey.question(&cw.question) {
+                Some(q) => q.find_option(k).map(|i| q.options[i].text()) == Some(cell),
+                None => k.as_str() == cell,
+            })
+            .map(|(_, v)| *v)
     };
     let waves = str_col(df, WAVE).unwrap_or_else(|| vec![None; n]);
     let mut w = vec![1.0; n];
@@ -152,7 +155,10 @@ mod unit_tests {
     }
 
     fn survey() -> Survey {
-        Survey::from_toml("id = \"t\"\ntitle = \"t\"\n[[questions]]\nid = \"Q1\"\ntext = \"身份\"\nkind = \"single\"\noptions = [\"1\", \"2\"]\n").unwrap()
+        Survey::from_toml(
+            "id = \"t\"\ntitle = \"t\"\n[[questions]]\nid = \"Q1\"\ntext = \"身份\"\nkind = \"single\"\noptions = [\"1\", \"2\"]\n",
+        )
+        .unwrap()
     }
 
     #[test]

@@ -134,7 +134,10 @@ impl Survey {
                 };
                 // A mean needs a score range to become 0–100: scales have one, numbers do not.
                 if ind.measure() == IndicatorMeasure::Mean && self.question(ind.question_id()).is_some_and(|q| q.kind == Kind::Number) {
-                    return Err(format!("指数 {} 中的指标“{}”是数值题的平均值，没有分值范围，不能换算成 0–100 分放进指数", ix.id, p.indicator));
+                    return Err(format!(
+                        "指数 {} 中的指标“{}”是数值题的平均值，没有分值范围，不能换算成 0–100 分放进指数",
+                        ix.id, p.indicator
+                    ));
                 }
                 if !(p.weight.is_finite() && p.weight > 0.0) {
                     return Err(format!("指数 {} 中指标“{}”的权重应为正数", ix.id, p.indicator));
@@ -148,8 +151,18 @@ impl Survey {
 fn check_indicator(ind: &Indicator, q: &Question) -> Result<(), String> {
     let row = ind.question.split_once('/').map(|(_, r)| r);
     match (q.kind, row) {
-        (Kind::Matrix, None) => return Err(format!("指标 {} 的 {} 是矩阵题：请写明是哪一行，如 question = \"{}/{}\"", ind.id, q.id, q.id, q.rows.first().map(|s| s.as_str()).unwrap_or("行"))),
-        (Kind::Matrix, Some(r)) if !q.rows.iter().any(|x| x == r) => return Err(format!("指标 {} 中的“{r}”不是矩阵题 {} 的一行", ind.id, q.id)),
+        (Kind::Matrix, None) => {
+            return Err(format!(
+                "指标 {} 的 {} 是矩阵题：请写明是哪一行，如 question = \"{}/{}\"",
+                ind.id,
+                q.id,
+                q.id,
+                q.rows.first().map(|s| s.as_str()).unwrap_or("行")
+            ))
+        }
+        (Kind::Matrix, Some(r)) if !q.rows.iter().any(|x| x == r) => {
+            return Err(format!("指标 {} 中的“{r}”不是矩阵题 {} 的一行", ind.id, q.id))
+        }
         (Kind::Matrix, Some(_)) => {}
         (_, Some(_)) => return Err(format!("指标 {} 的 question 只有矩阵题才写“题号/行”", ind.id)),
         (Kind::Text | Kind::Rank, _) => return Err(format!("指标 {} 的 {} 是{}，不能作指标", ind.id, q.id, q.kind.label())),
@@ -168,8 +181,12 @@ fn check_indicator(ind: &Indicator, q: &Question) -> Result<(), String> {
                 return Err(format!("指标 {} 中的“{o}”不是 {} 的选项", ind.id, q.id));
             }
         }
-        IndicatorMeasure::Top2 | IndicatorMeasure::Bottom2 if !scale => return Err(format!("指标 {} 的 top2/bottom2 只适用于量表题和矩阵题", ind.id)),
-        IndicatorMeasure::Mean if !(scale || q.kind == Kind::Number) => return Err(format!("指标 {} 的 mean 只适用于量表题、矩阵题和数值题", ind.id)),
+        IndicatorMeasure::Top2 | IndicatorMeasure::Bottom2 if !scale => {
+            return Err(format!("指标 {} 的 top2/bottom2 只适用于量表题和矩阵题", ind.id))
+        }
+        IndicatorMeasure::Mean if !(scale || q.kind == Kind::Number) => {
+            return Err(format!("指标 {} 的 mean 只适用于量表题、矩阵题和数值题", ind.id))
+        }
         _ if !ind.options.is_empty() => return Err(format!("指标 {} 给了 measure 就不要再写 options", ind.id)),
         _ => {}
     }

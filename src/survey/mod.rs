@@ -221,9 +221,7 @@ impl Question {
     /// Index of the option matching `value` exactly after normalisation (text or alias).
     pub fn find_option(&self, value: &str) -> Option<usize> {
         let v = norm(value);
-        self.options.iter().position(|o| {
-            norm(o.text()) == v || o.aliases().iter().any(|a| norm(a) == v)
-        })
+        self.options.iter().position(|o| norm(o.text()) == v || o.aliases().iter().any(|a| norm(a) == v))
     }
 }
 

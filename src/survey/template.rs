@@ -74,11 +74,5 @@ pub fn meta(wb: &InputBook) -> Option<TemplateMeta> {
     }
     let get = |key: &str| rows.iter().find(|r| r.first().map(|k| k == key).unwrap_or(false)).and_then(|r| r.get(1).cloned());
     let headers = rows.iter().filter(|r| r.first().map(|k| k == "column").unwrap_or(false)).filter_map(|r| r.get(1).cloned()).collect();
-    Some(TemplateMeta {
-        survey_id: get("survey_id")?,
-        version: get("survey_version")?.parse().ok()?,
-        unit: get("unit")?,
-        headers,
-    })
+    Some(TemplateMeta { survey_id: get("survey_id")?, version: get("survey_version")?.parse().ok()?, unit: get("unit")?, headers })
 }
-

@@ -92,7 +92,10 @@ impl Survey {
                 }
                 for now in h.renamed.keys() {
                     if q.find_option(now).is_none() {
-                        return Err(format!("题目 {} 的 history.{w}.renamed 中的“{now}”不是它现在的选项（等号左边写现在的选项，右边写 {w} 年的叫法）", q.id));
+                        return Err(format!(
+                            "题目 {} 的 history.{w}.renamed 中的“{now}”不是它现在的选项（等号左边写现在的选项，右边写 {w} 年的叫法）",
+                            q.id
+                        ));
                     }
                 }
                 let mut old = std::collections::HashSet::new();

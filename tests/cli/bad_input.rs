@@ -31,8 +31,13 @@ fn unreadable_files_name_the_file_and_what_to_do() {
 fn one_bad_file_does_not_stop_the_others() {
     let w = Workdir::new();
     let r = w.run([
-        "import", "-s", fixture("survey.toml").to_str().unwrap(),
-        fixture("wjx_text.xlsx").to_str().unwrap(), fixture("garbage.xlsx").to_str().unwrap(), "-o", "o/clean.csv",
+        "import",
+        "-s",
+        fixture("survey.toml").to_str().unwrap(),
+        fixture("wjx_text.xlsx").to_str().unwrap(),
+        fixture("garbage.xlsx").to_str().unwrap(),
+        "-o",
+        "o/clean.csv",
     ]);
     r.expect_code(1);
     assert!(r.stdout().contains("有效答卷共 6 份"), "{}", r.stdout());
@@ -49,7 +54,8 @@ fn usage_errors_exit_2_in_chinese() {
     let r = w.cmd("import").survey(fixture("garbage.xlsx")).input(fixture("wjx_text.xlsx")).run();
     r.expect_code(2);
     let bad = w.path("bad.toml");
-    std::fs::write(&bad, std::fs::read_to_string(fixture("survey.toml")).unwrap().replace("kind = \"rank\"", "kind = \"ranking\"")).unwrap();
+    std::fs::write(&bad, std::fs::read_to_string(fixture("survey.toml")).unwrap().replace("kind = \"rank\"", "kind = \"ranking\""))
+        .unwrap();
     let r = w.cmd("import").args(["-s", "bad.toml"]).input(fixture("wjx_text.xlsx")).run();
     r.expect_code(2);
     assert!(r.stderr().contains("ranking"), "{}", r.stderr());

@@ -37,7 +37,12 @@ fn same_in_batches(w: &Workdir, args: &[&str], sizes: &[usize]) {
     assert!(!whole.stdout().contains("全部答卷同时"), "{}", whole.stdout());
     for n in sizes {
         let out = format!("o_{n}");
-        let r = w.cmd("report").args(args).args(["--charts", "none", "--doc", "none", "-o", &out]).env("DIAOYAN_BATCH_ROWS", &n.to_string()).run();
+        let r = w
+            .cmd("report")
+            .args(args)
+            .args(["--charts", "none", "--doc", "none", "-o", &out])
+            .env("DIAOYAN_BATCH_ROWS", &n.to_string())
+            .run();
         r.expect_ok();
         for f in COMPARED {
             let (a, b) = (std::fs::read(w.path(&format!("o_whole/{f}"))).unwrap(), std::fs::read(w.path(&format!("{out}/{f}"))).unwrap());
@@ -105,7 +110,10 @@ fn a_streamed_file_split_between_batches_gives_the_same_figures() {
     // Weighted (the number of meetings as a weight: one respondent in six weighs 0).
     same_in_batches(&w, &["-s", s.to_str().unwrap(), "--weight", "Q8", "--banner", "unit", "big.csv"], &[7_000]);
     let (_, issues) = w.csv("o_4000/issues.csv");
-    assert!(issues.iter().any(|r| r.iter().any(|c| c == "30002") && r.iter().any(|c| c.contains("重复"))), "the repeat is rejected at its row: {issues:?}");
+    assert!(
+        issues.iter().any(|r| r.iter().any(|c| c == "30002") && r.iter().any(|c| c.contains("重复"))),
+        "the repeat is rejected at its row: {issues:?}"
+    );
 }
 
 /// A Parquet file damaged in the middle, read in batches: the rows before the damage
@@ -124,7 +132,8 @@ fn a_file_breaking_off_after_some_batches_is_reported_with_what_was_read() {
         .iter()
         .enumerate()
         .map(|(c, name)| {
-            let vals: Vec<String> = (0..n).map(|k| if c == 0 { (k + 1).to_string() } else { rows[k % rows.len()][c].to_string() }).collect();
+            let vals: Vec<String> =
+                (0..n).map(|k| if c == 0 { (k + 1).to_string() } else { rows[k % rows.len()][c].to_string() }).collect();
             Column::new((*name).into(), vals)
         })
         .collect();
@@ -140,12 +149,17 @@ fn a_file_breaking_off_after_some_batches_is_reported_with_what_was_read() {
     }
     std::fs::write(&p, bytes).unwrap();
     let s = fixture("survey.toml");
-    let r = w.cmd("report").args(["-s", s.to_str().unwrap(), "--charts", "none", "--doc", "none", "big.parquet", "-o", "o"]).env("DIAOYAN_BATCH_ROWS", "5000").run();
+    let r = w
+        .cmd("report")
+        .args(["-s", s.to_str().unwrap(), "--charts", "none", "--doc", "none", "big.parquet", "-o", "o"])
+        .env("DIAOYAN_BATCH_ROWS", "5000")
+        .run();
     r.expect_no_defect();
     assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
     assert!(r.stderr().contains("读到中途出错"), "{}", r.stderr());
     let out = r.stdout();
-    let read: usize = out.split("读取答卷 ").nth(1).and_then(|t| t.split(' ').next()).and_then(|t| t.parse().ok()).unwrap_or_else(|| panic!("{out}"));
+    let read: usize =
+        out.split("读取答卷 ").nth(1).and_then(|t| t.split(' ').next()).and_then(|t| t.parse().ok()).unwrap_or_else(|| panic!("{out}"));
     assert!(read > 0 && read < n, "{out}");
     // Rows read = kept + rejected (the repeated rows of this file are rejected as repeats).
     let line = out.lines().find(|l| l.contains("读取答卷")).unwrap();

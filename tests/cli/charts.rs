@@ -31,10 +31,22 @@ fn every_chart_kind_renders() {
     }
     assert!(!dir.join("Q7.png").exists(), "no chart for an open question");
     // --dpi changes the pixel size; --charts none draws nothing.
-    w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).args(["--dpi", "100", "--charts", "png", "--doc", "none"]).out("o2").run().expect_code(0);
+    w.cmd("report")
+        .survey(fixture("survey.toml"))
+        .input(fixture("wjx_text.xlsx"))
+        .args(["--dpi", "100", "--charts", "png", "--doc", "none"])
+        .out("o2")
+        .run()
+        .expect_code(0);
     assert_eq!(png_size(&w.path("o2/charts/Q1.png")).0, 630);
     assert!(!w.path("o2/charts/Q1.svg").exists());
-    w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).args(["--charts", "none", "--doc", "none"]).out("o3").run().expect_code(0);
+    w.cmd("report")
+        .survey(fixture("survey.toml"))
+        .input(fixture("wjx_text.xlsx"))
+        .args(["--charts", "none", "--doc", "none"])
+        .out("o3")
+        .run()
+        .expect_code(0);
     assert!(!w.path("o3/charts").exists());
 }
 
@@ -54,7 +66,10 @@ fn embedded_font_covers_every_label() {
     let ex = root().join("surveys/example");
     let s = Survey::load(&ex.join("survey.toml")).unwrap();
     let files = vec![ex.join("2025/问卷星导出_按选项文本.xlsx"), ex.join("2026")];
-    let files: Vec<_> = files.into_iter().flat_map(|p| if p.is_dir() { std::fs::read_dir(p).unwrap().map(|e| e.unwrap().path()).collect() } else { vec![p] }).collect();
+    let files: Vec<_> = files
+        .into_iter()
+        .flat_map(|p| if p.is_dir() { std::fs::read_dir(p).unwrap().map(|e| e.unwrap().path()).collect() } else { vec![p] })
+        .collect();
     let texts = all_texts(&s, &files, &s.banners.clone());
     assert!(texts.iter().any(|t| t.contains("形式主义")));
     assert_eq!(font.missing(texts.iter().map(|t| t.as_str())), Default::default());
@@ -81,7 +96,8 @@ fn svg_text_is_the_tables_text() {
     let w = Workdir::new();
     let files = charts::write(&spec, &w.path("c"), &ChartOptions { png: false, svg: true, dpi: 200 }).unwrap();
     let svg = std::fs::read_to_string(&files[0]).unwrap();
-    let texts: Vec<&str> = svg.split("<text").skip(1).filter_map(|t| t.split('>').nth(1)).map(|t| t.trim_end_matches("</text").trim()).collect();
+    let texts: Vec<&str> =
+        svg.split("<text").skip(1).filter_map(|t| t.split('>').nth(1)).map(|t| t.trim_end_matches("</text").trim()).collect();
     assert_eq!(texts, ["Q5. 您认为形式主义问题主要集中在哪些环节", "领导检查", "67.7%", "汇报总结", "56.2%", "样本量 n=423"]);
 }
 
@@ -89,7 +105,14 @@ fn svg_text_is_the_tables_text() {
 fn chart_options_and_missing_glyphs_are_explained() {
     let w = Workdir::new();
     let args = |extra: &[&str]| {
-        let mut v = vec!["report".to_string(), "-s".into(), fixture("survey.toml").display().to_string(), fixture("wjx_text.xlsx").display().to_string(), "-o".into(), "o".into()];
+        let mut v = vec![
+            "report".to_string(),
+            "-s".into(),
+            fixture("survey.toml").display().to_string(),
+            fixture("wjx_text.xlsx").display().to_string(),
+            "-o".into(),
+            "o".into(),
+        ];
         v.extend(extra.iter().map(|s| s.to_string()));
         v
     };

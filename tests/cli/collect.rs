@@ -71,11 +71,44 @@ fn returned_templates(w: &Workdir) -> (PathBuf, Vec<PathBuf>) {
     let mut wb = open_workbook_auto(w.path("tpl/甲局.xlsx")).unwrap();
     let headers: Vec<String> = wb.worksheet_range("答卷").unwrap().rows().next().unwrap().iter().map(|c| c.to_string()).collect();
     let cols = &headers[1..];
-    let row = |pairs: &[(&str, &'static str)]| -> Vec<&'static str> { cols.iter().map(|h| pairs.iter().find(|(k, _)| k == h).map(|(_, v)| *v).unwrap_or("")).collect() };
+    let row = |pairs: &[(&str, &'static str)]| -> Vec<&'static str> {
+        cols.iter().map(|h| pairs.iter().find(|(k, _)| k == h).map(|(_, v)| *v).unwrap_or("")).collect()
+    };
     let rows = vec![
-        row(&[("Q1 您的身份", "党政干部"), ("Q2/会议多", "是"), ("Q2/检查多", "是"), ("Q2/材料多", "否"), ("Q3/三会一课", "4分"), ("Q3/主题党日", "5分"), ("Q4/精简会议", "1"), ("Q4/规范检查", "2"), ("Q4/减少报表", "3"), ("Q5 是否开展专项整治", "是"), ("Q6 整治效果", "较好"), ("Q7 意见建议", "少开会"), ("Q8 会议次数", "8")]),
-        row(&[("Q1 您的身份", "其他【请注明】"), ("Q1/其他【请注明】/注明", "退休返聘"), ("Q2/材料多", "是"), ("Q2/其他【请注明】", "是"), ("Q2/其他【请注明】/注明", "打卡"), ("Q3/三会一课", "3分"), ("Q4/规范检查", "1"), ("Q5 是否开展专项整治", "否"), ("Q8 会议次数", "12")]),
-        row(&[("Q1 您的身份", "A"), ("Q2/会议多", "对"), ("Q3/三会一课", "６分"), ("Q5 是否开展专项整治", "是"), ("Q6 整治效果", "非常好"), ("Q8 会议次数", "七次")]),
+        row(&[
+            ("Q1 您的身份", "党政干部"),
+            ("Q2/会议多", "是"),
+            ("Q2/检查多", "是"),
+            ("Q2/材料多", "否"),
+            ("Q3/三会一课", "4分"),
+            ("Q3/主题党日", "5分"),
+            ("Q4/精简会议", "1"),
+            ("Q4/规范检查", "2"),
+            ("Q4/减少报表", "3"),
+            ("Q5 是否开展专项整治", "是"),
+            ("Q6 整治效果", "较好"),
+            ("Q7 意见建议", "少开会"),
+            ("Q8 会议次数", "8"),
+        ]),
+        row(&[
+            ("Q1 您的身份", "其他【请注明】"),
+            ("Q1/其他【请注明】/注明", "退休返聘"),
+            ("Q2/材料多", "是"),
+            ("Q2/其他【请注明】", "是"),
+            ("Q2/其他【请注明】/注明", "打卡"),
+            ("Q3/三会一课", "3分"),
+            ("Q4/规范检查", "1"),
+            ("Q5 是否开展专项整治", "否"),
+            ("Q8 会议次数", "12"),
+        ]),
+        row(&[
+            ("Q1 您的身份", "A"),
+            ("Q2/会议多", "对"),
+            ("Q3/三会一课", "６分"),
+            ("Q5 是否开展专项整治", "是"),
+            ("Q6 整治效果", "非常好"),
+            ("Q8 会议次数", "七次"),
+        ]),
     ];
     fill(&w.path("tpl/甲局.xlsx"), &w.path("back/甲局.xlsx"), &rows, Some(("Q7 意见建议", "建议")), None);
     fill(&w.path("tpl/乙局.xlsx"), &w.path("back/乙局.xlsx"), &[], None, None);
@@ -88,7 +121,8 @@ fn templates_have_dropdowns_locked_headers_and_hidden_metadata() {
     let w = Workdir::new();
     w.write("units.csv", ROSTER);
     w.cmd("template").survey(fixture("survey.toml")).args(["--units", "units.csv"]).out("tpl").run().expect_ok();
-    let mut names: Vec<String> = std::fs::read_dir(w.path("tpl")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(w.path("tpl")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     names.sort();
     assert_eq!(names, ["_CON.xlsx", "_etc.xlsx", "丙局.xlsx", "乙局.xlsx", "甲局.xlsx"], "unit names stay inside the folder");
     let mut wb = open_workbook_auto(w.path("tpl/甲局.xlsx")).unwrap();
@@ -116,7 +150,14 @@ fn returned_templates_are_read_strictly() {
     assert!(imp.files[2].error.as_ref().unwrap().contains("第 2 版"), "{:?}", imp.files[2].error);
     assert_eq!((imp.rows_read, imp.rows_kept), (3, 3));
     let df = &diaoyan::clean::readable(&s, &imp.frame);
-    let col = |n: &str| -> Vec<String> { df.column(n).unwrap().as_materialized_series().iter().map(|v| if v.is_null() { String::new() } else { v.to_string().trim_matches('"').to_string() }).collect() };
+    let col = |n: &str| -> Vec<String> {
+        df.column(n)
+            .unwrap()
+            .as_materialized_series()
+            .iter()
+            .map(|v| if v.is_null() { String::new() } else { v.to_string().trim_matches('"').to_string() })
+            .collect()
+    };
     assert_eq!(col("unit"), ["甲局"; 3], "unit from the template's metadata");
     assert_eq!(col("Q1"), ["党政干部", "其他【请注明】", ""]);
     assert_eq!(col("Q1/其他【请注明】/注明"), ["", "退休返聘", ""]);
@@ -127,8 +168,12 @@ fn returned_templates_are_read_strictly() {
     assert_eq!(col("Q6"), ["4.0", "", ""]);
     assert_eq!(col("Q7"), ["", "", ""], "the changed column is not read");
     assert_eq!(col("Q8"), ["8.0", "12.0", ""]);
-    let mut ledger: Vec<(String, Option<u32>, String, Problem, Action)> =
-        imp.issues.iter().filter(|i| i.file.ends_with("甲局.xlsx")).map(|i| (i.question.clone(), i.row, i.column.clone(), i.problem, i.action)).collect();
+    let mut ledger: Vec<(String, Option<u32>, String, Problem, Action)> = imp
+        .issues
+        .iter()
+        .filter(|i| i.file.ends_with("甲局.xlsx"))
+        .map(|i| (i.question.clone(), i.row, i.column.clone(), i.problem, i.action))
+        .collect();
     ledger.sort_by_key(|x| (x.1, x.2.clone()));
     ledger.sort_by_key(|x| x.1);
     let want: Vec<(String, Option<u32>, String, Problem, Action)> = vec![

@@ -8,7 +8,10 @@ use std::collections::HashSet;
 
 /// The body paragraphs of the web page (not notes), as text.
 fn paragraphs(html: &str) -> Vec<String> {
-    html.split("<p>").skip(1).map(|p| p.split("</p>").next().unwrap().replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")).collect()
+    html.split("<p>")
+        .skip(1)
+        .map(|p| p.split("</p>").next().unwrap().replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+        .collect()
 }
 
 /// Every `12.3%` of a text.
@@ -59,10 +62,14 @@ fn quotes_only_computed_figures(w: &Workdir) {
         for part in p.split(['；', '。']) {
             if let Some(i) = part.find("个百分点（变化显著）") {
                 let head = &part[..i];
-                let num: String = head.chars().rev().take_while(|c| c.is_ascii_digit() || *c == '.').collect::<Vec<_>>().into_iter().rev().collect();
-                let from: String = head.rsplit("比").next().map(|x| x.chars().take_while(|c| c.is_ascii_digit()).collect()).unwrap_or_default();
+                let num: String =
+                    head.chars().rev().take_while(|c| c.is_ascii_digit() || *c == '.').collect::<Vec<_>>().into_iter().rev().collect();
+                let from: String =
+                    head.rsplit("比").next().map(|x| x.chars().take_while(|c| c.is_ascii_digit()).collect()).unwrap_or_default();
                 assert!(
-                    changes.iter().any(|r| r[k("sig")] != "" && r[k("wave_from")] == from && r[k("change")].parse::<f64>().map(|d| format!("{:.1}", d.abs()) == num).unwrap_or(false)),
+                    changes.iter().any(|r| r[k("sig")] != ""
+                        && r[k("wave_from")] == from
+                        && r[k("change")].parse::<f64>().map(|d| format!("{:.1}", d.abs()) == num).unwrap_or(false)),
                     "no significant change of {num} from {from}: {part}"
                 );
                 checked += 1;
@@ -87,8 +94,15 @@ fn calls_differences_significant_only_when_tested_so(w: &Workdir) {
             rest = after;
         }
         // 明显/显著 appear only in these checked forms (or negated), outside quoted option texts.
-        let unquoted: String = p.split('“').enumerate().map(|(i, x)| if i == 0 { x } else { x.split_once('”').map(|y| y.1).unwrap_or("") }).collect();
-        let cleaned = unquoted.replace("差异明显（", "").replace("变化显著", "").replace("差异不显著", "").replace("差异未达到统计显著", "").replace("变化不显著", "").replace("均不显著", "");
+        let unquoted: String =
+            p.split('“').enumerate().map(|(i, x)| if i == 0 { x } else { x.split_once('”').map(|y| y.1).unwrap_or("") }).collect();
+        let cleaned = unquoted
+            .replace("差异明显（", "")
+            .replace("变化显著", "")
+            .replace("差异不显著", "")
+            .replace("差异未达到统计显著", "")
+            .replace("变化不显著", "")
+            .replace("均不显著", "");
         assert!(!cleaned.contains("明显") && !cleaned.contains("显著"), "an unchecked claim: {p}");
         assert!(!p.contains("差别不大"), "not significant is not “no difference”: {p}");
     }
@@ -131,7 +145,8 @@ fn word_file_is_well_formed_and_in_office_format(w: &Workdir) {
         assert!(doc.contains(font), "{font}");
     }
     assert!(doc.contains("w:line=\"560\"") && doc.contains("w:lineRule=\"exact\""), "fixed 28 pt lines");
-    for heading in ["一、调查基本情况", "二、主要调查结果", "三、比较分析", "四、意见建议", "附：说明", "表1 ", "图1 "] {
+    for heading in ["一、调查基本情况", "二、主要调查结果", "三、比较分析", "四、意见建议", "附：说明", "表1 ", "图1 "]
+    {
         assert!(doc.contains(heading), "{heading}");
     }
     let mut footer = String::new();
@@ -158,11 +173,22 @@ fn hostile_answers_do_not_break_the_documents() {
     let w = Workdir::new();
     let head = std::fs::read_to_string(crate::workdir::fixture("wjx_text_utf8.csv")).unwrap().lines().next().unwrap().to_string();
     let mut csv = head + "\n";
-    for (i, text) in ["少开会\u{0B}多调研\u{01}", "<script>alert(1)</script> & 会议", "]]><w:p>破坏</w:p>", "会议太多，报表太多"].iter().enumerate() {
-        csv += &format!("{},2025/6/1 10:0{i}:00,120秒,手机提交,直接访问,1.1.1.1,甲局,党政干部,会议多,4分,5分,精简会议,是,较好,\"{text}\",8\n", i + 1);
+    for (i, text) in
+        ["少开会\u{0B}多调研\u{01}", "<script>alert(1)</script> & 会议", "]]><w:p>破坏</w:p>", "会议太多，报表太多"].iter().enumerate()
+    {
+        csv += &format!(
+            "{},2025/6/1 10:0{i}:00,120秒,手机提交,直接访问,1.1.1.1,甲局,党政干部,会议多,4分,5分,精简会议,是,较好,\"{text}\",8\n",
+            i + 1
+        );
     }
     w.write("in.csv", csv);
-    w.cmd("report").survey(crate::workdir::fixture("survey.toml")).input(w.path("in.csv")).args(["--charts", "none"]).out("out").run().expect_ok();
+    w.cmd("report")
+        .survey(crate::workdir::fixture("survey.toml"))
+        .input(w.path("in.csv"))
+        .args(["--charts", "none"])
+        .out("out")
+        .run()
+        .expect_ok();
     let bytes = std::fs::read(w.path("out/fixture.docx")).unwrap();
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut doc = String::new();

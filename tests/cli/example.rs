@@ -14,7 +14,10 @@ fn example_imports_three_waves_from_ten_units() {
     let r = w.cmd("import").survey(dir.join("survey.toml")).input(&dir).out("clean.csv").run();
     r.expect_code(0);
     let files = vec![dir.join("2024/问卷星导出_2024年.xlsx"), dir.join("2025/问卷星导出_按选项文本.xlsx"), dir.join("2026")];
-    let files: Vec<_> = files.into_iter().flat_map(|p| if p.is_dir() { std::fs::read_dir(p).unwrap().map(|e| e.unwrap().path()).collect() } else { vec![p] }).collect();
+    let files: Vec<_> = files
+        .into_iter()
+        .flat_map(|p| if p.is_dir() { std::fs::read_dir(p).unwrap().map(|e| e.unwrap().path()).collect() } else { vec![p] })
+        .collect();
     let imp = import(&s, &files, &ImportOptions::default(), &|_| {});
     assert_eq!(imp.failed_files(), 0);
     assert_eq!(imp.rows_read, imp.rows_kept + imp.rows_rejected);
@@ -34,9 +37,16 @@ fn example_imports_three_waves_from_ten_units() {
     // Every kind of mess the generator planted is in the ledger.
     let kinds: BTreeSet<Problem> = imp.issues.iter().map(|i| i.problem).collect();
     for p in [
-        Problem::DuplicateSubmission, Problem::DuplicateId, Problem::TotalsRow, Problem::OutOfRange,
-        Problem::UnknownOption, Problem::NotANumber, Problem::RequiredMissing, Problem::LetterAnswer,
-        Problem::OtherAsText, Problem::SkipViolation,
+        Problem::DuplicateSubmission,
+        Problem::DuplicateId,
+        Problem::TotalsRow,
+        Problem::OutOfRange,
+        Problem::UnknownOption,
+        Problem::NotANumber,
+        Problem::RequiredMissing,
+        Problem::LetterAnswer,
+        Problem::OtherAsText,
+        Problem::SkipViolation,
     ] {
         assert!(kinds.contains(&p), "{p:?} missing from the ledger");
     }
@@ -61,7 +71,13 @@ fn the_2024_questionnaire_maps_onto_todays(w: &Workdir) {
     let (h, cols) = w.csv("out/columns.csv");
     let at = |n: &str| h.iter().position(|x| x == n).unwrap();
     let of_2024: Vec<&Vec<String>> = cols.iter().filter(|r| r[at("文件")].contains("2024")).collect();
-    let target = |header_start: &str| of_2024.iter().find(|r| r[at("表头")].starts_with(header_start)).map(|r| (r[at("题目")].clone(), r[at("导入")].clone(), r[at("说明")].clone())).unwrap();
+    let target = |header_start: &str| {
+        of_2024
+            .iter()
+            .find(|r| r[at("表头")].starts_with(header_start))
+            .map(|r| (r[at("题目")].clone(), r[at("导入")].clone(), r[at("说明")].clone()))
+            .unwrap()
+    };
     assert_eq!(target("9、近一个月"), ("Q10".into(), "是".into(), String::new()));
     assert_eq!(target("10、您对整治"), ("Q11".into(), "是".into(), String::new()));
     assert_eq!(target("5、您认为形式主义主要集中"), ("Q5".into(), "是".into(), String::new()), "the 2024 wording is known: no note");
@@ -72,7 +88,18 @@ fn the_2024_questionnaire_maps_onto_todays(w: &Workdir) {
     // 说不好 counted as 说不清 in 2024.
     let (rh, results) = w.csv("out/results.csv");
     let c = |n: &str| rh.iter().position(|x| x == n).unwrap();
-    let share = |wave: &str| results.iter().find(|r| r[c("wave")] == wave && r[c("question")] == "Q3" && r[c("banner")] == "总体" && r[c("option")] == "说不清" && r[c("measure")] == "percent").map(|r| r[c("value")].parse::<f64>().unwrap());
+    let share = |wave: &str| {
+        results
+            .iter()
+            .find(|r| {
+                r[c("wave")] == wave
+                    && r[c("question")] == "Q3"
+                    && r[c("banner")] == "总体"
+                    && r[c("option")] == "说不清"
+                    && r[c("measure")] == "percent"
+            })
+            .map(|r| r[c("value")].parse::<f64>().unwrap())
+    };
     assert!(share("2024").unwrap() > 0.0);
     assert!(!results.iter().any(|r| r[c("wave")] == "2024" && r[c("question")] == "Q9"), "no 2024 table for a question not asked then");
     // Never compared: what 2024 lacked; compared: the rest, including the renamed option.
@@ -84,7 +111,10 @@ fn the_2024_questionnaire_maps_onto_todays(w: &Workdir) {
     assert!(changes.iter().filter(from_2024).any(|r| r[k("question")] == "Q10" && r[k("measure")] == "mean" && r[k("test")] == "welch"));
     assert!(changes.iter().any(|r| r[k("wave_from")] == "2025" && r[k("option")] == "政务APP和工作群过多"));
     let pairs: BTreeSet<(String, String)> = changes.iter().map(|r| (r[k("wave_from")].clone(), r[k("wave_to")].clone())).collect();
-    assert_eq!(pairs.into_iter().collect::<Vec<_>>(), [("2024".into(), "2025".into()), ("2024".into(), "2026".into()), ("2025".into(), "2026".into())]);
+    assert_eq!(
+        pairs.into_iter().collect::<Vec<_>>(),
+        [("2024".into(), "2025".into()), ("2024".into(), "2026".into()), ("2025".into(), "2026".into())]
+    );
 }
 
 /// Year-over-year and unit comparisons in the workbook and as charts.
@@ -97,7 +127,8 @@ fn the_example_compares_years_and_units(w: &Workdir, stdout: &str) {
     let yoy = wb.worksheet_range("年度对比").unwrap();
     let text = |r: &calamine::Range<Data>| -> Vec<String> { r.rows().flat_map(|row| row.iter().map(|c| c.to_string())).collect() };
     let t = text(&yoy);
-    for want in ["2024", "2025", "2026", "2024→2025 变化", "2025→2026 变化", "无显著变化", "不可比", "2024年的问卷中没有这个选项"] {
+    for want in ["2024", "2025", "2026", "2024→2025 变化", "2025→2026 变化", "无显著变化", "不可比", "2024年的问卷中没有这个选项"]
+    {
         assert!(t.iter().any(|c| c == want || c.contains(want)), "年度对比 lacks {want}");
     }
     assert!(t.iter().any(|c| c == "↑" || c == "↓"), "some change is significant");
@@ -109,7 +140,13 @@ fn the_example_compares_years_and_units(w: &Workdir, stdout: &str) {
     // Every unit of 2026 ranked 1..=10 under the first indicator.
     let rows: Vec<Vec<Data>> = league.rows().map(|r| r.to_vec()).collect();
     let start = rows.iter().position(|r| r.first().map(|c| c.to_string()) == Some("2026年".into())).unwrap();
-    let ranks: Vec<f64> = rows[start + 2..start + 12].iter().map(|r| match r[0] { Data::Float(f) => f, ref other => panic!("rank {other:?}") }).collect();
+    let ranks: Vec<f64> = rows[start + 2..start + 12]
+        .iter()
+        .map(|r| match r[0] {
+            Data::Float(f) => f,
+            ref other => panic!("rank {other:?}"),
+        })
+        .collect();
     assert_eq!(ranks.first(), Some(&1.0));
     assert!(ranks.windows(2).all(|p| p[0] <= p[1]), "{ranks:?}");
     for f in ["年度对比_Q4.png", "单位排名_会议负担.png", "单位排名_减负成效.png"] {

@@ -18,7 +18,8 @@ fn no_formula_reaches_a_csv() {
     let r = w.cmd("report").survey(fixture("survey.toml")).input(&p).out("rep").args(["--charts", "none"]).run();
     r.expect_code(0);
     let dangerous = |s: &str| s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.trim().parse::<f64>().is_err();
-    for f in ["out/clean.csv", "out/issues.csv", "out/columns.csv", "rep/results.csv", "rep/tests.csv", "rep/issues.csv", "rep/columns.csv"] {
+    for f in ["out/clean.csv", "out/issues.csv", "out/columns.csv", "rep/results.csv", "rep/tests.csv", "rep/issues.csv", "rep/columns.csv"]
+    {
         let (h, rows) = read_csv(&w.path(f));
         for cell in h.iter().chain(rows.iter().flatten()) {
             assert!(!dangerous(cell), "{f}: {cell:?}");
@@ -45,7 +46,14 @@ fn names_from_the_input_never_leave_the_output_folder() {
         let dir = w.path(&format!("case{k}"));
         std::fs::create_dir_all(dir.join("deep/er")).unwrap();
         std::fs::write(dir.join("s.toml"), &s).unwrap();
-        let r = w.cmd("report").survey(dir.join("s.toml")).input(fixture("wjx_text.xlsx")).arg("-o").input(dir.join("deep/er/out")).args(["--charts", "none"]).run();
+        let r = w
+            .cmd("report")
+            .survey(dir.join("s.toml"))
+            .input(fixture("wjx_text.xlsx"))
+            .arg("-o")
+            .input(dir.join("deep/er/out"))
+            .args(["--charts", "none"])
+            .run();
         if r.code() == 2 {
             // An empty or invalid id may be refused by the definition check: then nothing is written.
             assert!(r.stderr().contains("问卷定义"), "{}", r.stderr());
@@ -110,7 +118,10 @@ fn the_tools_own_outputs_are_never_read_back() {
 fn charts_of_questions_q3_1_and_q3_2_do_not_collide() {
     let w = Workdir::new();
     let fx = crate::workdir::root().join("tests/fixtures/stats");
-    let survey = std::fs::read_to_string(fx.join("survey.toml")).unwrap().replace("id = \"Q2\"", "id = \"Q3.1\"").replace("id = \"Q7\"", "id = \"Q3.2\"");
+    let survey = std::fs::read_to_string(fx.join("survey.toml"))
+        .unwrap()
+        .replace("id = \"Q2\"", "id = \"Q3.1\"")
+        .replace("id = \"Q7\"", "id = \"Q3.2\"");
     std::fs::write(w.path("s.toml"), survey).unwrap();
     let s = diaoyan::survey::Survey::load(&w.path("s.toml")).unwrap();
     let r = w.cmd("report").args(["-s", "s.toml"]).input(fx.join("data.csv")).out("out").args(["--charts", "svg"]).run();
@@ -153,7 +164,16 @@ fn a_closed_stdout_does_not_stop_the_files() {
     let ex = crate::workdir::root().join("surveys/example");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_diaoyan"))
         .current_dir(w.dir.path())
-        .args(["status", "-s", ex.join("survey.toml").to_str().unwrap(), "--units", ex.join("units.csv").to_str().unwrap(), ex.join("2026").to_str().unwrap(), "-o", "status.xlsx"])
+        .args([
+            "status",
+            "-s",
+            ex.join("survey.toml").to_str().unwrap(),
+            "--units",
+            ex.join("units.csv").to_str().unwrap(),
+            ex.join("2026").to_str().unwrap(),
+            "-o",
+            "status.xlsx",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -252,7 +272,8 @@ fn a_bad_weight_names_its_file_and_row() {
 fn a_question_with_thousands_of_long_options_charts_without_panic() {
     let w = Workdir::new();
     let n = 3000;
-    let opts: Vec<String> = (0..n).map(|i| format!("第{i}个非常非常长的选项，说明文字一直写下去一直写下去一直写下去一直写下去一直写下去")).collect();
+    let opts: Vec<String> =
+        (0..n).map(|i| format!("第{i}个非常非常长的选项，说明文字一直写下去一直写下去一直写下去一直写下去一直写下去")).collect();
     let toml = format!(
         "id = \"many\"\ntitle = \"很多选项\"\n\n[[questions]]\nid = \"Q1\"\ntext = \"{}\"\nkind = \"single\"\noptions = [{}]\n",
         "一个很长的题目".repeat(100),
@@ -314,7 +335,9 @@ fn run_measured_with(w: &Workdir, args: &[&str], secs: u64, env: &[(&str, &str)]
     let start = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
         if let Ok(s) = std::fs::read_to_string(&status) {
-            if let Some(kb) = s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()) {
+            if let Some(kb) =
+                s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok())
+            {
                 peak = peak.max(kb / 1024);
             }
         }
@@ -332,21 +355,28 @@ fn files_that_claim_too_much_are_refused_and_the_others_import() {
     let w = Workdir::new();
     let src = fixture("wjx_text.xlsx");
     std::fs::create_dir_all(w.path("in")).unwrap();
-    doctored(&src, &w.path("in/strings.xlsx"), "xl/sharedStrings.xml", |x| x.replacen("uniqueCount=\"62\"", "uniqueCount=\"100000000000\"", 1));
+    doctored(&src, &w.path("in/strings.xlsx"), "xl/sharedStrings.xml", |x| {
+        x.replacen("uniqueCount=\"62\"", "uniqueCount=\"100000000000\"", 1)
+    });
     doctored(&src, &w.path("in/far.xlsx"), "xl/worksheets/sheet1.xml", |x| {
-        x.replacen("<dimension ref=\"A1:P7\"/>", "<dimension ref=\"A1:XFD1048576\"/>", 1)
-            .replacen("</sheetData>", "<row r=\"1048576\"><c r=\"XFD1048576\"><v>1</v></c></row></sheetData>", 1)
+        x.replacen("<dimension ref=\"A1:P7\"/>", "<dimension ref=\"A1:XFD1048576\"/>", 1).replacen(
+            "</sheetData>",
+            "<row r=\"1048576\"><c r=\"XFD1048576\"><v>1</v></c></row></sheetData>",
+            1,
+        )
     });
     // A few thousand cells scattered over 3,000 rows × 30,000 columns: a small file whose
     // dense grid would take gigabytes.
     doctored(&src, &w.path("in/wide.xlsx"), "xl/worksheets/sheet1.xml", |x| {
-        let rows: String = (0..3000).map(|i| format!("<row r=\"{r}\"><c r=\"{c}{r}\"><v>1</v></c></row>", r = 10 + i, c = col_name(i * 10))).collect();
+        let rows: String =
+            (0..3000).map(|i| format!("<row r=\"{r}\"><c r=\"{c}{r}\"><v>1</v></c></row>", r = 10 + i, c = col_name(i * 10))).collect();
         x.replacen("</sheetData>", &format!("{rows}</sheetData>"), 1)
     });
     std::fs::copy(&src, w.path("in/good.xlsx")).unwrap();
     let s = fixture("survey.toml");
     for bad in ["strings.xlsx", "far.xlsx", "wide.xlsx"] {
-        let (out, peak) = run_measured(&w, &["import", "-s", s.to_str().unwrap(), &format!("in/{bad}"), "in/good.xlsx", "-o", "out/clean.csv"], 120);
+        let (out, peak) =
+            run_measured(&w, &["import", "-s", s.to_str().unwrap(), &format!("in/{bad}"), "in/good.xlsx", "-o", "out/clean.csv"], 120);
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(1), "{bad}: {:?}\n{stdout}\n{stderr}", out.status);
         assert!(peak < 1024, "{bad}: peak {peak} MB");
@@ -425,7 +455,8 @@ fn outputs_belong_to_one_run() {
         let out = k.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     }
-    let leftovers: Vec<_> = walk(&w.path("same")).into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp")).collect();
+    let leftovers: Vec<_> =
+        walk(&w.path("same")).into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp")).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // The manifest lists what the run wrote, with sizes that match.
     let (h, rows) = w.csv("same/清单.csv");
@@ -467,7 +498,8 @@ fn several_large_files_at_once_do_not_hang() {
         std::fs::write(w.path(&format!("in/part{f}.csv")), csv).unwrap();
     }
     let s = fixture("survey.toml");
-    let (out, _) = run_measured_with(&w, &["import", "-s", s.to_str().unwrap(), "in", "-o", "out/clean.csv"], 120, &[("RAYON_NUM_THREADS", "2")]);
+    let (out, _) =
+        run_measured_with(&w, &["import", "-s", s.to_str().unwrap(), "in", "-o", "out/clean.csv"], 120, &[("RAYON_NUM_THREADS", "2")]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("读取答卷 120000 行"), "{stdout}");

@@ -224,7 +224,8 @@ fn writes_csv_with_bom_parquet_and_ledger() {
     assert_eq!(rows.len(), 12);
     assert!(rows.iter().any(|r| r[6] == "合计、统计或平均值等汇总行，不是答卷" && r[7] == "整行剔除" && r[2] == "11"));
     // No temporary files are left behind.
-    let names: Vec<String> = std::fs::read_dir(w.path("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(w.path("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     assert_eq!(names.len(), 4, "clean, issues, columns and the manifest only: {names:?}");
 }
 
@@ -288,9 +289,18 @@ fn streamed_reading_gives_the_same_table_and_ledger() {
     let mut last = None;
     // CSVs are streamed too (a GBK one falls back to the whole-file read), including the
     // damaged ones with stray quotes.
-    let mut csvs: Vec<PathBuf> = ["wjx_text_utf8.csv", "wjx_text_bom.csv", "wjx_text_gbk.csv", "wenjuanwang.csv"].iter().map(|f| fixture(f)).collect();
+    let mut csvs: Vec<PathBuf> =
+        ["wjx_text_utf8.csv", "wjx_text_bom.csv", "wjx_text_gbk.csv", "wenjuanwang.csv"].iter().map(|f| fixture(f)).collect();
     csvs.extend((0..13).map(|k| fixture(&format!("malformed/bad_csv_{k:02}.csv"))));
-    for f in csvs.into_iter().chain([fixture("wjx_text.xlsx"), fixture("wjx_code.xlsx"), fixture("unit_messy.xlsx"), fixture("no_header.xlsx"), fixture("garbage.xlsx"), fixture("password.xlsx"), long]) {
+    for f in csvs.into_iter().chain([
+        fixture("wjx_text.xlsx"),
+        fixture("wjx_code.xlsx"),
+        fixture("unit_messy.xlsx"),
+        fixture("no_header.xlsx"),
+        fixture("garbage.xlsx"),
+        fixture("password.xlsx"),
+        long,
+    ]) {
         let a = run(&s, &[f.clone()]);
         let mut b = import(&s, &[f.clone()], &stream, &|_| {});
         b.frame = diaoyan::clean::readable(&s, &b.frame);
@@ -363,10 +373,13 @@ fn grid_to_parquet(grid: &calamine::Range<calamine::Data>, path: &Path, typed: b
         .enumerate()
         .map(|(c, name)| {
             let vals: Vec<Option<String>> = rows[1..].iter().map(|r| r.get(c).filter(|v| !v.is_empty()).cloned()).collect();
-            let ints: Option<Vec<Option<i64>>> = vals.iter().map(|v| match v {
-                None => Some(None),
-                Some(s) => s.parse().ok().map(Some),
-            }).collect();
+            let ints: Option<Vec<Option<i64>>> = vals
+                .iter()
+                .map(|v| match v {
+                    None => Some(None),
+                    Some(s) => s.parse().ok().map(Some),
+                })
+                .collect();
             if let (true, "序号", Some(ints)) = (typed, name.as_str(), ints) {
                 Column::new(name.as_str().into(), ints)
             } else {
@@ -391,7 +404,10 @@ fn a_parquet_export_gives_the_same_table() {
         let got = run(&s, std::slice::from_ref(&p));
         assert_eq!(got.failed_files(), 0);
         assert_eq!(table(&got.frame, |c| c != "source_file" && c != "source_sheet"), want, "typed: {typed}");
-        assert_eq!(got.issues.iter().map(|i| (i.row, i.problem)).collect::<Vec<_>>(), base.issues.iter().map(|i| (i.row, i.problem)).collect::<Vec<_>>());
+        assert_eq!(
+            got.issues.iter().map(|i| (i.row, i.problem)).collect::<Vec<_>>(),
+            base.issues.iter().map(|i| (i.row, i.problem)).collect::<Vec<_>>()
+        );
         assert_eq!(col(&table(&got.frame, |_| true), "source_sheet"), ["parquet"; 6]);
     }
     // Longer than one slice: every row read once, rows numbered as a CSV would be.
@@ -402,12 +418,25 @@ fn a_parquet_export_gives_the_same_table() {
     let p = dir.path().join("long.parquet");
     grid_to_parquet(&wb.sheets[0].cells, &p, false);
     let got = run(&s, &[p]);
-    assert_eq!((got.rows_read, got.rows_kept, got.rows_rejected, got.blank_rows), (from_xlsx.rows_read, from_xlsx.rows_kept, from_xlsx.rows_rejected, from_xlsx.blank_rows));
-    assert_eq!(table(&got.frame, |c| c != "source_file" && c != "source_sheet"), table(&from_xlsx.frame, |c| c != "source_file" && c != "source_sheet"));
+    assert_eq!(
+        (got.rows_read, got.rows_kept, got.rows_rejected, got.blank_rows),
+        (from_xlsx.rows_read, from_xlsx.rows_kept, from_xlsx.rows_rejected, from_xlsx.blank_rows)
+    );
+    assert_eq!(
+        table(&got.frame, |c| c != "source_file" && c != "source_sheet"),
+        table(&from_xlsx.frame, |c| c != "source_file" && c != "source_sheet")
+    );
     let rows = |imp: &diaoyan::clean::Import| imp.issues.iter().map(|i| (i.row, i.problem)).collect::<Vec<_>>();
     let (a, b) = (rows(&got), rows(&from_xlsx));
     let first_diff = a.iter().zip(&b).position(|(x, y)| x != y);
-    assert!(a.len() == b.len() && first_diff.is_none(), "{} vs {} issues, first difference at {first_diff:?}: {:?} vs {:?}", a.len(), b.len(), first_diff.map(|k| &a[k]), first_diff.map(|k| &b[k]));
+    assert!(
+        a.len() == b.len() && first_diff.is_none(),
+        "{} vs {} issues, first difference at {first_diff:?}: {:?} vs {:?}",
+        a.len(),
+        b.len(),
+        first_diff.map(|k| &a[k]),
+        first_diff.map(|k| &b[k])
+    );
     let at = |row: u32| -> Vec<Problem> { got.issues.iter().filter(|i| i.row == Some(row)).map(|i| i.problem).collect() };
     assert_eq!(at(planted[0]), [Problem::TotalsRow]);
     assert!(at(planted[1]).contains(&Problem::UnknownOption));
@@ -423,7 +452,8 @@ fn a_damaged_parquet_is_refused_and_the_others_import() {
     grid_to_parquet(&wb.sheets[0].cells, &good, true);
     let bytes = std::fs::read(&good).unwrap();
     std::fs::write(w.path("in/cut.parquet"), &bytes[..bytes.len() / 2]).unwrap();
-    std::fs::write(w.path("in/noise.parquet"), (0..5000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<u8>>()).unwrap();
+    std::fs::write(w.path("in/noise.parquet"), (0..5000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<u8>>())
+        .unwrap();
     let s = fixture("survey.toml");
     for bad in ["cut.parquet", "noise.parquet"] {
         let r = w.run(["import", "-s", s.to_str().unwrap(), &format!("in/{bad}"), "in/good.parquet", "-o", "out/clean.csv"]);

@@ -12,7 +12,16 @@ fn infers_every_kind_from_a_text_and_code_pair() {
     let kinds: Vec<(&str, Kind)> = s.questions.iter().map(|q| (q.id.as_str(), q.kind)).collect();
     assert_eq!(
         kinds,
-        [("Q1", Kind::Single), ("Q2", Kind::Multi), ("Q3", Kind::Matrix), ("Q4", Kind::Rank), ("Q5", Kind::Single), ("Q6", Kind::Single), ("Q7", Kind::Text), ("Q8", Kind::Number)]
+        [
+            ("Q1", Kind::Single),
+            ("Q2", Kind::Multi),
+            ("Q3", Kind::Matrix),
+            ("Q4", Kind::Rank),
+            ("Q5", Kind::Single),
+            ("Q6", Kind::Single),
+            ("Q7", Kind::Text),
+            ("Q8", Kind::Number)
+        ]
     );
     let q1 = &s.questions[0];
     assert_eq!(q1.text, "您的身份", "number prefix and type suffix removed");
@@ -44,7 +53,8 @@ fn text_export_alone_and_plain_table() {
     assert_eq!(s.questions[1].kind, Kind::Multi);
     assert_eq!(s.questions[3].kind, Kind::Rank);
     // A plain table: one header row of questions.
-    std::fs::write(w.path("plain.csv"), "姓名,您的身份,会议次数\n张三,党政干部,3\n李四,事业单位人员,5\n王五,党政干部,4\n赵六,党政干部,2\n").unwrap();
+    std::fs::write(w.path("plain.csv"), "姓名,您的身份,会议次数\n张三,党政干部,3\n李四,事业单位人员,5\n王五,党政干部,4\n赵六,党政干部,2\n")
+        .unwrap();
     w.cmd("init").arg("plain.csv").out("p.toml").run().expect_code(0);
     let p = Survey::load(&w.path("p.toml")).unwrap();
     let kinds: Vec<Kind> = p.questions.iter().map(|q| q.kind).collect();

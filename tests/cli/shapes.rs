@@ -55,7 +55,20 @@ fn a_text_export_keeps_matrices_rankings_ladders_and_open_answers() {
     use Kind::*;
     assert_eq!(
         kinds(&s),
-        [("Q1", Single), ("Q2", Single), ("Q3", Matrix), ("Q4", Matrix), ("Q5", Rank), ("Q6", Multi), ("Q7", Single), ("Q8", Single), ("Q9", Scale), ("Q10", Number), ("Q11", Text), ("Q12", Text)]
+        [
+            ("Q1", Single),
+            ("Q2", Single),
+            ("Q3", Matrix),
+            ("Q4", Matrix),
+            ("Q5", Rank),
+            ("Q6", Multi),
+            ("Q7", Single),
+            ("Q8", Single),
+            ("Q9", Scale),
+            ("Q10", Number),
+            ("Q11", Text),
+            ("Q12", Text)
+        ]
     );
     assert_eq!(s.title, "区直机关作风建设调查", "the title from the 问卷星 file name");
     // The stem only on the first column: every row keeps its own label.
@@ -83,7 +96,20 @@ fn a_code_only_export_gets_choice_questions_with_placeholders() {
     use Kind::*;
     assert_eq!(
         kinds(&s),
-        [("Q1", Single), ("Q2", Single), ("Q3", Matrix), ("Q4", Rank), ("Q5", Multi), ("Q6", Scale), ("Q7", Scale), ("Q8", Scale), ("Q9", Scale), ("Q10", Scale), ("Q11", Number), ("Q12", Number)]
+        [
+            ("Q1", Single),
+            ("Q2", Single),
+            ("Q3", Matrix),
+            ("Q4", Rank),
+            ("Q5", Multi),
+            ("Q6", Scale),
+            ("Q7", Scale),
+            ("Q8", Scale),
+            ("Q9", Scale),
+            ("Q10", Scale),
+            ("Q11", Number),
+            ("Q12", Number)
+        ]
     );
     assert_eq!(s.title, "区直机关党建工作调查");
     assert_eq!(options(&s, "Q1"), ["选项1（请补全）", "选项2（请补全）"], "codes, never a number question");
@@ -103,7 +129,11 @@ fn platform_exports_in_chinese_and_english() {
     assert_eq!(options(&s, "Q1"), ["党政干部", "事业单位人员", "国有企业人员", "其他"]);
     assert_eq!(s.question("Q3").unwrap().kind, Kind::Multi);
     assert_eq!(options(&s, "Q3"), ["文山会海", "督查检查过多", "过度留痕", "填表报数", "调研走过场"]);
-    assert_eq!((s.question("Q5").unwrap().text.as_str(), s.question("Q6").unwrap().text.as_str()), ("附件", "附件"), "same text, two numbers, two questions");
+    assert_eq!(
+        (s.question("Q5").unwrap().text.as_str(), s.question("Q6").unwrap().text.as_str()),
+        ("附件", "附件"),
+        "same text, two numbers, two questions"
+    );
     assert_eq!(s.question("Q7").unwrap().kind, Kind::Text, "a cascade is one combined answer");
     assert!(out.contains("以下 16 列是平台记录的信息"), "{out}");
     let fields: Vec<&str> = s.fields.iter().map(|f| f.name.as_str()).collect();
@@ -174,7 +204,17 @@ fn variants_of_the_shapes() {
     assert!(r.stdout().contains("读取答卷 40 行 = 保留 40 行 + 剔除 0 行"), "{}", r.stdout());
     // A matrix of multi-selects and a question of several blanks: one question per column.
     let (s, _) = init(&w, "matrix_open.xlsx");
-    assert_eq!(kinds(&s), [("Q1", Kind::Single), ("Q2_1", Kind::Multi), ("Q2_2", Kind::Multi), ("Q2_3", Kind::Multi), ("Q3_1", Kind::Text), ("Q3_2", Kind::Text)]);
+    assert_eq!(
+        kinds(&s),
+        [
+            ("Q1", Kind::Single),
+            ("Q2_1", Kind::Multi),
+            ("Q2_2", Kind::Multi),
+            ("Q2_3", Kind::Multi),
+            ("Q3_1", Kind::Text),
+            ("Q3_2", Kind::Text)
+        ]
+    );
     let mut o = options(&s, "Q2_1");
     o.sort();
     assert_eq!(o, ["QQ", "微信", "钉钉"]);
@@ -187,7 +227,11 @@ fn variants_of_the_shapes() {
 fn astray(w: &Workdir, dir: &str) -> Vec<Vec<String>> {
     let (h, rows) = w.csv(&format!("{dir}/issues.csv"));
     let p = h.iter().position(|x| x == "问题").unwrap();
-    rows.into_iter().filter(|r| ["列标题与问卷中的题目对不上", "两列对应同一题目（或同一行、同一选项）", "没有表头的列中有数据"].contains(&r[p].as_str())).collect()
+    rows.into_iter()
+        .filter(|r| {
+            ["列标题与问卷中的题目对不上", "两列对应同一题目（或同一行、同一选项）", "没有表头的列中有数据"].contains(&r[p].as_str())
+        })
+        .collect()
 }
 
 #[test]
@@ -207,7 +251,14 @@ fn every_shape_reports_with_and_without_a_definition() {
             r.expect_code(0);
             r.expect_no_defect();
             let stem = diaoyan::text::safe_file_stem(&s.id);
-            for out in [format!("{stem}.xlsx"), format!("{stem}.docx"), format!("{stem}.html"), "results.csv".into(), "tests.csv".into(), "清单.csv".into()] {
+            for out in [
+                format!("{stem}.xlsx"),
+                format!("{stem}.docx"),
+                format!("{stem}.html"),
+                "results.csv".into(),
+                "tests.csv".into(),
+                "清单.csv".into(),
+            ] {
                 assert!(w.path(dir).join(&out).is_file(), "{file}: {out} missing\n{}", r.stdout());
             }
             assert!(std::fs::read_dir(w.path(dir).join("charts")).unwrap().count() > 0, "{file}: no charts");
@@ -275,7 +326,12 @@ fn figures_of_three_shapes_equal_an_independent_reference() {
         let rc = |n: &str| rh.iter().position(|x| x == n).unwrap();
         let got = rows
             .iter()
-            .find(|r| r[rc("banner")] == "总体" && r[rc("question")] == e[col("question")] && r[rc("option")] == e[col("option")] && r[rc("measure")] == e[col("measure")])
+            .find(|r| {
+                r[rc("banner")] == "总体"
+                    && r[rc("question")] == e[col("question")]
+                    && r[rc("option")] == e[col("option")]
+                    && r[rc("measure")] == e[col("measure")]
+            })
             .unwrap_or_else(|| panic!("{file}: no figure for {e:?}"));
         let (want, have): (f64, f64) = (e[col("value")].parse().unwrap(), got[rc("value")].parse().unwrap());
         assert!((want - have).abs() < 1e-9, "{file} {e:?}: {have}");
@@ -298,7 +354,11 @@ fn bad_definitions_are_refused_by_every_command() {
     assert_ne!(bad_unit, good);
     let data = root().join("tests/fixtures/wjx_text.xlsx");
     let units = w.write("units.csv", "单位,应收份数\n甲局,3\n");
-    for (name, text, says) in [("dup.toml", &dup, "重复出现：第 1 道题"), ("reserved.toml", &reserved, "答卷表中已有的列名"), ("unit.toml", &bad_unit, "单位只能取")] {
+    for (name, text, says) in [
+        ("dup.toml", &dup, "重复出现：第 1 道题"),
+        ("reserved.toml", &reserved, "答卷表中已有的列名"),
+        ("unit.toml", &bad_unit, "单位只能取"),
+    ] {
         let s = w.write(name, text);
         let runs = [
             w.cmd("report").survey(&s).input(&data).out("r").run(),

@@ -13,7 +13,14 @@ fn reference(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
 
 fn report(w: &Workdir, extra: &[&str]) -> (HashMap<String, HashMap<String, String>>, Vec<HashMap<String, String>>) {
     let fx = root().join("tests/fixtures/stats");
-    let mut args = vec!["report".to_string(), "-s".into(), fx.join("survey.toml").display().to_string(), fx.join("data.csv").display().to_string(), "-o".into(), "out".into()];
+    let mut args = vec![
+        "report".to_string(),
+        "-s".into(),
+        fx.join("survey.toml").display().to_string(),
+        fx.join("data.csv").display().to_string(),
+        "-o".into(),
+        "out".into(),
+    ];
     args.extend(extra.iter().map(|s| s.to_string()));
     w.run(&args).expect_code(0);
     let (h, rows) = w.csv("out/results.csv");
@@ -108,8 +115,18 @@ fn a_crosstab_without_a_test_says_why() {
     let w = Workdir::new();
     let fx = root().join("tests/fixtures/stats");
     w.run([
-        "report", "-s", fx.join("survey.toml").to_str().unwrap(), fx.join("data.csv").to_str().unwrap(), "-o", "out", "--charts", "none",
-        "--banner", "Q1", "--where", "Q1=国有企业人员",
+        "report",
+        "-s",
+        fx.join("survey.toml").to_str().unwrap(),
+        fx.join("data.csv").to_str().unwrap(),
+        "-o",
+        "out",
+        "--charts",
+        "none",
+        "--banner",
+        "Q1",
+        "--where",
+        "Q1=国有企业人员",
     ])
     .expect_code(0);
     let (h, rows) = w.csv("out/tests.csv");
@@ -138,7 +155,14 @@ fn weighted_figures_match_the_reference() {
 fn bad_banners_and_weights_are_explained() {
     let w = Workdir::new();
     let fx = root().join("tests/fixtures/stats");
-    let base = ["report".to_string(), "-s".into(), fx.join("survey.toml").display().to_string(), fx.join("data.csv").display().to_string(), "-o".into(), "o".into()];
+    let base = [
+        "report".to_string(),
+        "-s".into(),
+        fx.join("survey.toml").display().to_string(),
+        fx.join("data.csv").display().to_string(),
+        "-o".into(),
+        "o".into(),
+    ];
     for (extra, words) in [
         (vec!["--banner", "Q99"], "Q99"),
         (vec!["--banner", "Q3"], "多选题"),
@@ -255,7 +279,13 @@ fn two_waves(w: &Workdir) -> (Vec<String>, Vec<Vec<String>>) {
     let fx = root().join("tests/fixtures/stats");
     w.copy(fx.join("data.csv"), "in/2025/data.csv");
     w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
-    w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--banner", "Q1", "--charts", "none", "--doc", "none"]).out("out").run().expect_ok();
+    w.cmd("report")
+        .survey(fx.join("survey.toml"))
+        .input(w.path("in"))
+        .args(["--banner", "Q1", "--charts", "none", "--doc", "none"])
+        .out("out")
+        .run()
+        .expect_ok();
     w.csv("out/changes.csv")
 }
 
@@ -265,7 +295,26 @@ fn changes_between_waves_match_the_reference() {
     let (h, rows) = two_waves(&w);
     assert_eq!(
         h,
-        ["question", "question_text", "kind", "banner", "group", "option", "measure", "wave_from", "wave_to", "value_from", "value_to", "change", "base_from", "base_to", "test", "statistic", "p_value", "sig"]
+        [
+            "question",
+            "question_text",
+            "kind",
+            "banner",
+            "group",
+            "option",
+            "measure",
+            "wave_from",
+            "wave_to",
+            "value_from",
+            "value_to",
+            "change",
+            "base_from",
+            "base_to",
+            "test",
+            "statistic",
+            "p_value",
+            "sig"
+        ]
     );
     let got: HashMap<String, HashMap<String, String>> = rows
         .into_iter()
@@ -290,7 +339,11 @@ fn changes_between_waves_match_the_reference() {
         sig += !m["sig"].is_empty() as usize;
     }
     // Both tests, small groups untested, and changes both ways are exercised.
-    assert!(expected.len() >= 80 && tested >= 50 && tested < expected.len() && sig >= 5, "{} rows, {tested} tested, {sig} significant", expected.len());
+    assert!(
+        expected.len() >= 80 && tested >= 50 && tested < expected.len() && sig >= 5,
+        "{} rows, {tested} tested, {sig} significant",
+        expected.len()
+    );
     assert!(got.values().any(|g| g["test"] == "welch") && got.values().any(|g| g["sig"] == "↑") && got.values().any(|g| g["sig"] == "↓"));
     // Percent of responses is not compared (its base is selections, not people).
     assert!(!got.values().any(|g| g["measure"] == "percent_of_responses"));
@@ -307,7 +360,13 @@ fn column_means_get_welch_letters() {
         let m: HashMap<&str, &str> = eh.iter().map(|s| s.as_str()).zip(r.iter().map(|s| s.as_str())).collect();
         let got = rows
             .iter()
-            .find(|x| x[col("wave")] == "2025" && x[col("question")] == m["question"] && x[col("banner")] == "Q1" && x[col("group")] == m["group"] && x[col("measure")] == "mean")
+            .find(|x| {
+                x[col("wave")] == "2025"
+                    && x[col("question")] == m["question"]
+                    && x[col("banner")] == "Q1"
+                    && x[col("group")] == m["group"]
+                    && x[col("measure")] == "mean"
+            })
             .unwrap_or_else(|| panic!("{m:?} missing"));
         close(&format!("{m:?} mean"), &got[col("value")], m["mean"]);
         assert_eq!(got[col("sig")], m["sig"], "{m:?}");
@@ -327,20 +386,32 @@ fn league_tables_match_the_reference() {
     w.write("survey.toml", toml);
     w.copy(fx.join("data.csv"), "in/2025/data.csv");
     w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
-    w.cmd("report").survey(w.path("survey.toml")).input(w.path("in")).args(["--charts", "none", "--doc", "none"]).out("out").run().expect_ok();
+    w.cmd("report")
+        .survey(w.path("survey.toml"))
+        .input(w.path("in"))
+        .args(["--charts", "none", "--doc", "none"])
+        .out("out")
+        .run()
+        .expect_ok();
     let (h, rows) = w.csv("out/league.csv");
     let col = |n: &str| h.iter().position(|x| x == n).unwrap();
     let (eh, expected) = reference("expected_changes.csv");
     let e = |n: &str| eh.iter().position(|x| x == n).unwrap();
     for (indicator, question, option, measure) in [("整治", "Q8", "是", "percent"), ("满意", "Q4", "", "mean")] {
-        let refs: Vec<&Vec<String>> = expected.iter().filter(|r| r[e("question")] == question && r[e("banner")] == "Q1" && r[e("option")] == option && r[e("measure")] == measure).collect();
+        let refs: Vec<&Vec<String>> = expected
+            .iter()
+            .filter(|r| r[e("question")] == question && r[e("banner")] == "Q1" && r[e("option")] == option && r[e("measure")] == measure)
+            .collect();
         assert_eq!(refs.len(), 3, "{indicator}");
         // Ranks from the reference values, higher is better.
         let mut order: Vec<(f64, &str)> = refs.iter().map(|r| (r[e("value_to")].parse().unwrap(), r[e("group")].as_str())).collect();
         order.sort_by(|a, b| b.0.total_cmp(&a.0));
         for r in &refs {
             let g = &r[e("group")];
-            let got = rows.iter().find(|x| x[col("indicator")] == indicator && x[col("wave")] == "2026" && x[col("unit")] == *g).unwrap_or_else(|| panic!("{indicator} {g}"));
+            let got = rows
+                .iter()
+                .find(|x| x[col("indicator")] == indicator && x[col("wave")] == "2026" && x[col("unit")] == *g)
+                .unwrap_or_else(|| panic!("{indicator} {g}"));
             let key = format!("{indicator} {g}");
             close(&format!("{key} value"), &got[col("value")], &r[e("value_to")]);
             close(&format!("{key} base"), &got[col("base")], &r[e("base_to")]);
@@ -364,8 +435,17 @@ fn compare_chooses_the_pair_and_explains_a_bad_one() {
     let fx = root().join("tests/fixtures/stats");
     w.copy(fx.join("data.csv"), "in/2025/data.csv");
     w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
-    let run = |extra: &[&str]| w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--charts", "none", "--doc", "none"]).args(extra).out("out").run();
-    for (arg, words) in [("2023:2026", "数据中没有"), ("2026", "早的年份:晚的年份"), ("2025:2025", "早的年份:晚的年份")] {
+    let run = |extra: &[&str]| {
+        w.cmd("report")
+            .survey(fx.join("survey.toml"))
+            .input(w.path("in"))
+            .args(["--charts", "none", "--doc", "none"])
+            .args(extra)
+            .out("out")
+            .run()
+    };
+    for (arg, words) in [("2023:2026", "数据中没有"), ("2026", "早的年份:晚的年份"), ("2025:2025", "早的年份:晚的年份")]
+    {
         let r = run(&["--compare", arg]);
         r.expect_code(2).expect_no_defect();
         assert!(r.stderr().contains(words), "{arg}: {}", r.stderr());
@@ -384,7 +464,13 @@ fn weighted_changes_match_the_reference() {
     let fx = root().join("tests/fixtures/stats");
     w.copy(fx.join("data.csv"), "in/2025/data.csv");
     w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
-    w.cmd("report").survey(fx.join("survey.toml")).input(w.path("in")).args(["--weight", "Q9", "--charts", "none", "--doc", "none"]).out("out").run().expect_ok();
+    w.cmd("report")
+        .survey(fx.join("survey.toml"))
+        .input(w.path("in"))
+        .args(["--weight", "Q9", "--charts", "none", "--doc", "none"])
+        .out("out")
+        .run()
+        .expect_ok();
     let (h, rows) = w.csv("out/changes.csv");
     let c = |n: &str| h.iter().position(|x| x == n).unwrap();
     let (eh, expected) = reference("expected_weighted_changes.csv");
@@ -392,7 +478,12 @@ fn weighted_changes_match_the_reference() {
     for r in &expected {
         let got = rows
             .iter()
-            .find(|x| x[c("question")] == r[e("question")] && x[c("banner")] == "总体" && x[c("option")] == r[e("option")] && x[c("measure")] == "percent")
+            .find(|x| {
+                x[c("question")] == r[e("question")]
+                    && x[c("banner")] == "总体"
+                    && x[c("option")] == r[e("option")]
+                    && x[c("measure")] == "percent"
+            })
             .unwrap_or_else(|| panic!("{r:?}"));
         for f in ["value_from", "value_to", "base_from", "base_to", "statistic", "p_value"] {
             close(&format!("{} {} {f}", r[e("question")], r[e("option")]), &got[c(f)], &r[e(f)]);

@@ -42,9 +42,7 @@ pub fn xlsx(path: &Path, header: &[&str], rows: &[Vec<&str>]) {
 }
 
 fn strings(df: &DataFrame, name: &str) -> Vec<String> {
-    let c = df
-        .column(name)
-        .unwrap_or_else(|_| panic!("no column {name}"));
+    let c = df.column(name).unwrap_or_else(|_| panic!("no column {name}"));
     (0..df.height())
         .map(|i| match c.get(i).unwrap() {
             AnyValue::Null => String::new(),
@@ -57,10 +55,7 @@ fn strings(df: &DataFrame, name: &str) -> Vec<String> {
 fn matrix_rows_are_matched_by_label_in_every_numbered_shape() {
     let w = Workdir::new();
     let s = survey();
-    let rows = vec![
-        vec!["1", "甲局", "党政干部", "4分", "2分"],
-        vec!["2", "甲局", "事业单位人员", "5分", "1分"],
-    ];
+    let rows = vec![vec!["1", "甲局", "党政干部", "4分", "2分"], vec!["2", "甲局", "事业单位人员", "5分", "1分"]];
     for (i, (a, b)) in [
         ("3.三会一课", "3.主题党日"),
         ("3、三会一课", "3、主题党日"),
@@ -75,20 +70,10 @@ fn matrix_rows_are_matched_by_label_in_every_numbered_shape() {
         let p = w.path(&format!("shape{i}.xlsx"));
         xlsx(&p, &["序号", "单位", "1、您的身份", a, b], &rows);
         let imp = run(&s, &[p]);
-        let (first, second) = if a.contains("三会一课") {
-            ("4.0", "2.0")
-        } else {
-            ("2.0", "4.0")
-        };
+        let (first, second) = if a.contains("三会一课") { ("4.0", "2.0") } else { ("2.0", "4.0") };
         assert_eq!(strings(&imp.frame, "Q3/三会一课")[0], first, "{a} | {b}");
         assert_eq!(strings(&imp.frame, "Q3/主题党日")[0], second, "{a} | {b}");
-        assert!(
-            !imp.issues
-                .iter()
-                .any(|i| matches!(i.problem, Problem::UnknownColumn | Problem::ColumnConflict)),
-            "{a}: {:?}",
-            imp.issues
-        );
+        assert!(!imp.issues.iter().any(|i| matches!(i.problem, Problem::UnknownColumn | Problem::ColumnConflict)), "{a}: {:?}", imp.issues);
         let map = imp.column_map();
         let d = map.iter().find(|c| c.column == "D").unwrap();
         assert_eq!((d.question.as_str(), d.imported), ("Q3", true));
@@ -101,24 +86,12 @@ fn a_matrix_header_without_a_row_label_is_not_guessed() {
     let w = Workdir::new();
     let p = w.path("bare.xlsx");
     // The matrix's own text with no row: which row it holds is unknown.
-    xlsx(
-        &p,
-        &["序号", "单位", "1、您的身份", "3、制度落实情况"],
-        &[vec!["1", "甲局", "党政干部", "4分"]],
-    );
+    xlsx(&p, &["序号", "单位", "1、您的身份", "3、制度落实情况"], &[vec!["1", "甲局", "党政干部", "4分"]]);
     let imp = run(&survey(), &[p]);
     assert!(strings(&imp.frame, "Q3/三会一课")[0].is_empty());
-    let i = imp
-        .issues
-        .iter()
-        .find(|i| i.problem == Problem::UnknownColumn)
-        .expect("ledger entry for the column");
+    let i = imp.issues.iter().find(|i| i.problem == Problem::UnknownColumn).expect("ledger entry for the column");
     assert_eq!(i.column, "D");
-    let m = imp
-        .column_map()
-        .into_iter()
-        .find(|c| c.column == "D")
-        .unwrap();
+    let m = imp.column_map().into_iter().find(|c| c.column == "D").unwrap();
     assert!(!m.imported && m.note.contains("矩阵题 Q3"), "{m:?}");
 }
 
@@ -128,67 +101,25 @@ fn two_columns_for_one_target_are_both_left_out_and_reported() {
     let p = w.path("dup.xlsx");
     xlsx(
         &p,
-        &[
-            "序号",
-            "单位",
-            "1、您的身份",
-            "您的身份",
-            "3.三会一课",
-            "第3题 三会一课",
-            "5、是否开展专项整治",
-        ],
-        &[vec![
-            "1",
-            "甲局",
-            "党政干部",
-            "事业单位人员",
-            "4分",
-            "2分",
-            "是",
-        ]],
+        &["序号", "单位", "1、您的身份", "您的身份", "3.三会一课", "第3题 三会一课", "5、是否开展专项整治"],
+        &[vec!["1", "甲局", "党政干部", "事业单位人员", "4分", "2分", "是"]],
     );
     let imp = run(&survey(), std::slice::from_ref(&p));
     assert_eq!(imp.rows_kept, 1);
-    assert!(
-        strings(&imp.frame, "Q1")[0].is_empty(),
-        "neither duplicate column is used"
-    );
+    assert!(strings(&imp.frame, "Q1")[0].is_empty(), "neither duplicate column is used");
     assert!(strings(&imp.frame, "Q3/三会一课")[0].is_empty());
     assert_eq!(strings(&imp.frame, "Q5")[0], "是", "other columns import");
-    let conflicts: Vec<_> = imp
-        .issues
-        .iter()
-        .filter(|i| i.problem == Problem::ColumnConflict)
-        .collect();
+    let conflicts: Vec<_> = imp.issues.iter().filter(|i| i.problem == Problem::ColumnConflict).collect();
     assert_eq!(conflicts.len(), 4, "{conflicts:?}");
     assert!(conflicts.iter().all(|i| i.action == Action::ColumnIgnored));
-    assert!(conflicts
-        .iter()
-        .any(|i| i.column == "C" && i.value.contains("D列")));
+    assert!(conflicts.iter().any(|i| i.column == "C" && i.value.contains("D列")));
     assert_eq!(imp.conflicts(), 4);
     // The command says so, and writes the column map.
     let r = import_with_fixture_survey(&w, &p, "out/clean.csv");
     r.expect_code(0);
-    assert!(
-        r.stdout()
-            .contains("有 4 列与同一文件中的另一列对应同一题目"),
-        "{}",
-        r.stdout()
-    );
+    assert!(r.stdout().contains("有 4 列与同一文件中的另一列对应同一题目"), "{}", r.stdout());
     let (h, rows) = w.csv("out/columns.csv");
-    assert_eq!(
-        h,
-        [
-            "文件",
-            "工作表",
-            "列",
-            "表头",
-            "题目",
-            "行/选项",
-            "导入",
-            "说明"
-        ]
-    );
+    assert_eq!(h, ["文件", "工作表", "列", "表头", "题目", "行/选项", "导入", "说明"]);
     assert_eq!(rows.len(), 7, "one row per column");
     let row = |c: &str| rows.iter().find(|r| r[2] == c).unwrap().clone();
     assert_eq!(row("C")[6], "未导入");
@@ -201,92 +132,33 @@ fn two_columns_for_one_target_are_both_left_out_and_reported() {
 fn data_under_an_empty_header_is_reported() {
     let w = Workdir::new();
     let p = w.path("noheader_col.xlsx");
-    xlsx(
-        &p,
-        &["序号", "单位", "1、您的身份", ""],
-        &[vec!["1", "甲局", "党政干部", "多写的一列"]],
-    );
+    xlsx(&p, &["序号", "单位", "1、您的身份", ""], &[vec!["1", "甲局", "党政干部", "多写的一列"]]);
     let imp = run(&survey(), &[p]);
-    let i = imp
-        .issues
-        .iter()
-        .find(|i| i.problem == Problem::UnheadedColumn)
-        .expect("ledger entry");
-    assert_eq!(
-        (i.column.as_str(), i.value.as_str(), i.row),
-        ("D", "多写的一列", Some(2))
-    );
-    assert!(imp
-        .column_map()
-        .iter()
-        .any(|c| c.column == "D" && !c.imported));
+    let i = imp.issues.iter().find(|i| i.problem == Problem::UnheadedColumn).expect("ledger entry");
+    assert_eq!((i.column.as_str(), i.value.as_str(), i.row), ("D", "多写的一列", Some(2)));
+    assert!(imp.column_map().iter().any(|c| c.column == "D" && !c.imported));
 }
 
 #[test]
 fn both_exports_of_one_survey_count_once() {
     let w = Workdir::new();
     let (t, c) = (wjx("text-export-800.xls"), wjx("code-export-800.xls"));
-    w.run([
-        "init",
-        t.to_str().unwrap(),
-        c.to_str().unwrap(),
-        "-o",
-        "s.toml",
-    ])
-    .expect_code(0);
-    let r = w.run([
-        "import",
-        "-s",
-        "s.toml",
-        t.to_str().unwrap(),
-        c.to_str().unwrap(),
-        "-o",
-        "both/clean.csv",
-    ]);
+    w.run(["init", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "s.toml"]).expect_code(0);
+    let r = w.run(["import", "-s", "s.toml", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "both/clean.csv"]);
     r.expect_code(0);
-    assert!(
-        r.stdout()
-            .contains("读取答卷 1600 行 = 保留 800 行 + 剔除 800 行"),
-        "{}",
-        r.stdout()
-    );
-    assert!(
-        r.stdout().contains("有 800 份答卷在另一个文件中已经导入"),
-        "{}",
-        r.stdout()
-    );
+    assert!(r.stdout().contains("读取答卷 1600 行 = 保留 800 行 + 剔除 800 行"), "{}", r.stdout());
+    assert!(r.stdout().contains("有 800 份答卷在另一个文件中已经导入"), "{}", r.stdout());
     let (_, issues) = w.csv("both/issues.csv");
-    let dup: Vec<_> = issues
-        .iter()
-        .filter(|i| i[6] == Problem::DuplicateRespondent.label())
-        .collect();
+    let dup: Vec<_> = issues.iter().filter(|i| i[6] == Problem::DuplicateRespondent.label()).collect();
     assert_eq!(dup.len(), 800);
     // Each entry names both places: the rejected row and the row kept.
-    assert!(
-        dup[0][0].ends_with("code-export-800.xls")
-            && dup[0][5].contains("text-export-800.xls 第 2 行"),
-        "{:?}",
-        dup[0]
-    );
+    assert!(dup[0][0].ends_with("code-export-800.xls") && dup[0][5].contains("text-export-800.xls 第 2 行"), "{:?}", dup[0]);
     // The figures have the base of one export.
-    let r = w.run([
-        "report",
-        "-s",
-        "s.toml",
-        t.to_str().unwrap(),
-        c.to_str().unwrap(),
-        "-o",
-        "rep",
-        "--charts",
-        "none",
-    ]);
+    let r = w.run(["report", "-s", "s.toml", t.to_str().unwrap(), c.to_str().unwrap(), "-o", "rep", "--charts", "none"]);
     r.expect_code(0);
     let (h, rows) = w.csv("rep/results.csv");
     let base = h.iter().position(|x| x == "base").unwrap();
-    let q1: Vec<_> = rows
-        .iter()
-        .filter(|r| r[1] == "Q1" && r[7] == "percent" && r[4] == "总体")
-        .collect();
+    let q1: Vec<_> = rows.iter().filter(|r| r[1] == "Q1" && r[7] == "percent" && r[4] == "总体").collect();
     assert!(!q1.is_empty());
     assert!(q1.iter().all(|r| r[base] == "800"), "{:?}", q1[0]);
 }
@@ -302,31 +174,16 @@ fn the_same_file_twice_is_read_once() {
     #[cfg(unix)]
     std::os::unix::fs::symlink(w.path("a/区财政局.xlsx"), w.path("b/link.xlsx")).unwrap();
     let s = survey();
-    let files = vec![
-        w.path("a/区财政局.xlsx"),
-        w.path("b/区财政局副本.xlsx"),
-        w.path("b/link.xlsx"),
-        w.path("a/区财政局.xlsx"),
-    ];
+    let files = vec![w.path("a/区财政局.xlsx"), w.path("b/区财政局副本.xlsx"), w.path("b/link.xlsx"), w.path("a/区财政局.xlsx")];
     let once = run(&s, &files[..1]);
     let imp = run(&s, &files);
     assert_eq!(imp.rows_kept, once.rows_kept);
     assert_eq!(imp.rows_read, once.rows_read);
     assert_eq!(imp.duplicate_files(), 3);
-    let dup: Vec<_> = imp
-        .issues
-        .iter()
-        .filter(|i| i.problem == Problem::DuplicateFile)
-        .collect();
+    let dup: Vec<_> = imp.issues.iter().filter(|i| i.problem == Problem::DuplicateFile).collect();
     assert_eq!(dup.len(), 3);
-    assert!(dup
-        .iter()
-        .all(|i| i.action == Action::FileSkipped && i.value.contains("区财政局.xlsx")));
-    assert_eq!(
-        imp.failed_files(),
-        0,
-        "a duplicate is not an unreadable file"
-    );
+    assert!(dup.iter().all(|i| i.action == Action::FileSkipped && i.value.contains("区财政局.xlsx")));
+    assert_eq!(imp.failed_files(), 0, "a duplicate is not an unreadable file");
 }
 
 #[test]
@@ -336,23 +193,13 @@ fn a_row_with_every_question_empty_is_rejected() {
     xlsx(
         &p,
         &["序号", "单位", "1、您的身份", "5、是否开展专项整治"],
-        &[
-            vec!["1", "甲局", "党政干部", "是"],
-            vec!["2", "甲局", "(空)", "(跳过)"],
-        ],
+        &[vec!["1", "甲局", "党政干部", "是"], vec!["2", "甲局", "(空)", "(跳过)"]],
     );
     let imp = run(&survey(), &[p]);
     assert_eq!((imp.rows_read, imp.rows_kept, imp.rows_rejected), (2, 1, 1));
     let e: Vec<_> = imp.issues.iter().filter(|i| i.row == Some(3)).collect();
-    assert_eq!(
-        e.len(),
-        1,
-        "one entry for the row, not one per required question: {e:?}"
-    );
-    assert_eq!(
-        (e[0].problem, e[0].action),
-        (Problem::EmptyResponse, Action::RowRejected)
-    );
+    assert_eq!(e.len(), 1, "one entry for the row, not one per required question: {e:?}");
+    assert_eq!((e[0].problem, e[0].action), (Problem::EmptyResponse, Action::RowRejected));
 }
 
 /// A 问卷星 text and code export of one survey with a 0–10 scale and a 0–4 matrix.
@@ -376,29 +223,13 @@ fn zero_based_exports(w: &Workdir) -> (PathBuf, PathBuf) {
     for i in 0..4 {
         let id = (i + 1).to_string();
         let time = format!("2025/3/{} 10:00:00", i + 1);
-        trows.push(vec![
-            id.clone(),
-            time.clone(),
-            who[i].to_string(),
-            score[i].to_string(),
-            m1[i].to_string(),
-            m2[i].to_string(),
-        ]);
+        trows.push(vec![id.clone(), time.clone(), who[i].to_string(), score[i].to_string(), m1[i].to_string(), m2[i].to_string()]);
         let code = |s: &str| (s.trim_end_matches('分').parse::<i32>().unwrap() + 1).to_string();
         let wc = if who[i] == "党政干部" { "1" } else { "2" };
-        crows.push(vec![
-            id,
-            time,
-            wc.into(),
-            code(score[i]),
-            code(m1[i]),
-            code(m2[i]),
-        ]);
+        crows.push(vec![id, time, wc.into(), code(score[i]), code(m1[i]), code(m2[i])]);
     }
     fn as_ref(rows: &[Vec<String>]) -> Vec<Vec<&str>> {
-        rows.iter()
-            .map(|r| r.iter().map(|s| s.as_str()).collect())
-            .collect()
+        rows.iter().map(|r| r.iter().map(|s| s.as_str()).collect()).collect()
     }
     xlsx(&t, &header, &as_ref(&trows));
     xlsx(&c, &header, &as_ref(&crows));
@@ -427,54 +258,21 @@ fn a_scale_scores_the_number_in_its_labels() {
     assert_eq!(q3.text, "各项制度落实", "the matrix type suffix is not part of the text");
     assert_eq!(s.question("Q2").unwrap().text, "总体满意度打分");
     // Text export, code export, and both together give the same scores.
-    for (name, files) in [
-        ("text", vec![t.clone()]),
-        ("code", vec![c.clone()]),
-        ("both", vec![t.clone(), c.clone()]),
-    ] {
+    for (name, files) in [("text", vec![t.clone()]), ("code", vec![c.clone()]), ("both", vec![t.clone(), c.clone()])] {
         let imp = run(&s, &files);
         assert_eq!(imp.rows_kept, 4, "{name}");
-        assert_eq!(
-            strings(&imp.frame, "Q2"),
-            ["3.0", "0.0", "10.0", "3.0"],
-            "{name}"
-        );
-        assert_eq!(
-            strings(&imp.frame, "Q3/三会一课"),
-            ["0.0", "4.0", "2.0", "3.0"],
-            "{name}"
-        );
-        assert_eq!(
-            strings(&imp.frame, "Q3/主题党日"),
-            ["1.0", "4.0", "0.0", "2.0"],
-            "{name}"
-        );
-        assert!(
-            !imp.issues.iter().any(|i| i.problem == Problem::OutOfRange),
-            "{name}: {:?}",
-            imp.issues
-        );
+        assert_eq!(strings(&imp.frame, "Q2"), ["3.0", "0.0", "10.0", "3.0"], "{name}");
+        assert_eq!(strings(&imp.frame, "Q3/三会一课"), ["0.0", "4.0", "2.0", "3.0"], "{name}");
+        assert_eq!(strings(&imp.frame, "Q3/主题党日"), ["1.0", "4.0", "0.0", "2.0"], "{name}");
+        assert!(!imp.issues.iter().any(|i| i.problem == Problem::OutOfRange), "{name}: {:?}", imp.issues);
     }
     // The figures: mean 4, top-2-box (9分 and 10分) 25%.
-    let r = w.run([
-        "report",
-        "-s",
-        "s.toml",
-        c.to_str().unwrap(),
-        "-o",
-        "rep",
-        "--charts",
-        "none",
-    ]);
+    let r = w.run(["report", "-s", "s.toml", c.to_str().unwrap(), "-o", "rep", "--charts", "none"]);
     r.expect_code(0);
     let (h, rows) = w.csv("rep/results.csv");
     let value = h.iter().position(|x| x == "value").unwrap();
     let get = |m: &str| {
-        rows.iter()
-            .find(|r| r[1] == "Q2" && r[7] == m && r[4] == "总体")
-            .unwrap_or_else(|| panic!("{m}"))[value]
-            .parse::<f64>()
-            .unwrap()
+        rows.iter().find(|r| r[1] == "Q2" && r[7] == m && r[4] == "总体").unwrap_or_else(|| panic!("{m}"))[value].parse::<f64>().unwrap()
     };
     assert!((get("mean") - 4.0).abs() < 1e-9);
     assert!((get("top2") - 25.0).abs() < 1e-9);
@@ -487,17 +285,7 @@ fn a_hand_typed_number_on_a_zero_based_scale_is_the_score() {
     let w = Workdir::new();
     let (_, _, s) = zero_based_survey(&w);
     let p = w.path("单位.xlsx");
-    xlsx(
-        &p,
-        &[
-            "序号",
-            "1、您的身份",
-            "2、总体满意度打分",
-            "3.三会一课",
-            "3.主题党日",
-        ],
-        &[vec!["1", "党政干部", "3", "0", "4"]],
-    );
+    xlsx(&p, &["序号", "1、您的身份", "2、总体满意度打分", "3.三会一课", "3.主题党日"], &[vec!["1", "党政干部", "3", "0", "4"]]);
     let imp = run(&s, &[p]);
     assert_eq!(strings(&imp.frame, "Q2"), ["3.0"]);
     assert_eq!(strings(&imp.frame, "Q3/三会一课"), ["0.0"]);
@@ -517,26 +305,15 @@ fn a_stray_quote_in_a_csv_swallows_no_rows() {
     std::fs::write(&p, text).unwrap();
     let r = import_with_fixture_survey(&w, &p, "out/clean.csv");
     r.expect_code(0);
-    assert!(
-        r.stdout()
-            .contains("读取答卷 18 行 = 保留 18 行 + 剔除 0 行"),
-        "{}",
-        r.stdout()
-    );
+    assert!(r.stdout().contains("读取答卷 18 行 = 保留 18 行 + 剔除 0 行"), "{}", r.stdout());
     let (_, issues) = w.csv("out/issues.csv");
-    let bad: Vec<_> = issues
-        .iter()
-        .filter(|i| i[6] == Problem::MalformedRecord.label())
-        .collect();
+    let bad: Vec<_> = issues.iter().filter(|i| i[6] == Problem::MalformedRecord.label()).collect();
     assert_eq!(bad.len(), 1, "{issues:?}");
     assert_eq!(bad[0][2], "2", "the record with the stray quote");
     let (h, rows) = w.csv("out/clean.csv");
     let q7 = h.iter().position(|x| x == "Q7").unwrap();
     assert_eq!(rows[1][q7], "无");
-    assert_eq!(
-        rows[17][q7], "第一条\n第二条",
-        "a real multi-line answer stays whole"
-    );
+    assert_eq!(rows[17][q7], "第一条\n第二条", "a real multi-line answer stays whole");
 }
 
 #[test]
@@ -576,7 +353,15 @@ fn inference_orders_options_and_follows_type_hints() {
     let p = w.path("问卷星_按选项文本.xlsx");
     xlsx(
         &p,
-        &["序号", "1、您的年龄(单选题 *必答)", "2、收入(单选题)", "3、满意度(单选题)", "4、主要问题(多选题)", "5、电话(填空题 *必答)", "6、您的建议(填空题)"],
+        &[
+            "序号",
+            "1、您的年龄(单选题 *必答)",
+            "2、收入(单选题)",
+            "3、满意度(单选题)",
+            "4、主要问题(多选题)",
+            "5、电话(填空题 *必答)",
+            "6、您的建议(填空题)",
+        ],
         &[
             vec!["1", "36-45岁", "5001-8000元", "一般", "会议多", "13800000000", "无"],
             vec!["2", "25岁以下", "3000元以下", "非常满意", "其他〖太多〗", "13800000001", "少开会"],
@@ -637,7 +422,8 @@ fn null_ids_are_no_ids() {
     // Some 问卷星 exports hold the literal NULL in empty metadata cells: not one id shared by all.
     let w = Workdir::new();
     let p = w.path("null.xlsx");
-    let rows: Vec<Vec<&str>> = (0..3).map(|i| vec!["NULL", ["2025/3/1 9:00", "2025/3/1 9:05", "2025/3/1 9:09"][i], "甲局", "党政干部"]).collect();
+    let rows: Vec<Vec<&str>> =
+        (0..3).map(|i| vec!["NULL", ["2025/3/1 9:00", "2025/3/1 9:05", "2025/3/1 9:09"][i], "甲局", "党政干部"]).collect();
     xlsx(&p, &["序号", "提交答卷时间", "单位", "1、您的身份"], &rows);
     let imp = run(&survey(), &[p.clone(), p]);
     assert_eq!((imp.rows_read, imp.rows_kept), (3, 3), "{:?}", imp.issues);
@@ -663,7 +449,13 @@ fn inference_while_reading_gives_the_same_definition() {
     let w = Workdir::new();
     let (t, c) = zero_based_exports(&w);
     let example = crate::workdir::root().join("surveys/example/2025/问卷星导出_按选项文本.xlsx");
-    for files in [vec![fixture("wjx_text.xlsx")], vec![fixture("wjx_text.xlsx"), fixture("wjx_code.xlsx")], vec![t, c], vec![example], vec![fixture("unit_messy.xlsx")]] {
+    for files in [
+        vec![fixture("wjx_text.xlsx")],
+        vec![fixture("wjx_text.xlsx"), fixture("wjx_code.xlsx")],
+        vec![t, c],
+        vec![example],
+        vec![fixture("unit_messy.xlsx")],
+    ] {
         let plain: Vec<_> = files.iter().map(|f| diaoyan::ingest::read_file(f).unwrap()).collect();
         let (books, scans): (Vec<_>, Vec<_>) = files.iter().map(|f| read_for_inference(f).unwrap()).unzip();
         for (a, b) in plain.iter().zip(&books) {
@@ -682,7 +474,11 @@ fn inference_while_reading_gives_the_same_definition() {
 fn the_same_submission_matches_whatever_the_time_format() {
     let w = Workdir::new();
     let (a, b) = (w.path("导出_文本.xlsx"), w.path("导出_序号.xlsx"));
-    xlsx(&a, &["序号", "提交答卷时间", "1、您的身份"], &[vec!["1", "2025/3/1 9:05", "党政干部"], vec!["2", "2025/3/1 10:00", "事业单位人员"]]);
+    xlsx(
+        &a,
+        &["序号", "提交答卷时间", "1、您的身份"],
+        &[vec!["1", "2025/3/1 9:05", "党政干部"], vec!["2", "2025/3/1 10:00", "事业单位人员"]],
+    );
     xlsx(&b, &["序号", "提交答卷时间", "1、您的身份"], &[vec!["1", "2025-03-01 09:05:00", "1"], vec!["2", "2025-03-01 10:00:00", "2"]]);
     let imp = run(&survey(), &[a, b]);
     assert_eq!((imp.rows_read, imp.rows_kept), (4, 2), "{:?}", imp.issues);

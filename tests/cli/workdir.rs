@@ -88,7 +88,12 @@ impl Cmd<'_> {
         self
     }
     pub fn run(self) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_diaoyan")).current_dir(self.w.dir.path()).args(&self.args).envs(self.envs.iter().map(|(k, v)| (k, v))).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+            .current_dir(self.w.dir.path())
+            .args(&self.args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .output()
+            .unwrap();
         Run { out }
     }
 }

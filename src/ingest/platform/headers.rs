@@ -95,18 +95,14 @@ pub fn strip_type_suffix(s: &str) -> (String, bool, Option<String>) {
         if close.contains(&last) {
             if let Some(pos) = t.rfind(|c| open.contains(&c)) {
                 let inner = &t[pos..];
-                let inner = inner
-                    .trim_start_matches(|c| open.contains(&c))
-                    .trim_end_matches(|c| close.contains(&c));
+                let inner = inner.trim_start_matches(|c| open.contains(&c)).trim_end_matches(|c| close.contains(&c));
                 let known = ["单选", "多选", "排序", "量表", "填空", "矩阵", "必答", "选填", "下拉"];
                 if known.iter().any(|k| inner.contains(k)) {
                     let required = inner.contains("必答");
                     // 矩阵单选题 is a matrix, not a 单选题: the matrix first. `(多选)` as well
                     // as `(多选题)`.
-                    let kind = ["矩阵", "多选", "排序", "量表", "填空", "单选", "下拉"]
-                        .iter()
-                        .find(|k| inner.contains(*k))
-                        .map(|k| k.to_string());
+                    let kind =
+                        ["矩阵", "多选", "排序", "量表", "填空", "单选", "下拉"].iter().find(|k| inner.contains(*k)).map(|k| k.to_string());
                     return (tidy(&t[..pos]), required, kind);
                 }
             }
@@ -206,7 +202,8 @@ mod tests {
         assert_eq!(parse_numbered_header("序号"), None);
         assert_eq!(parse_numbered_header("2025年度"), None);
         assert_eq!(parse_numbered_header("6个月以上"), None);
-        for h in ["6.主题党日", "6、主题党日", "6.主题党日   ", "第6题 主题党日", "第6题：主题党日", "6 主题党日", "６．主题党日"] {
+        for h in ["6.主题党日", "6、主题党日", "6.主题党日   ", "第6题 主题党日", "第6题：主题党日", "6 主题党日", "６．主题党日"]
+        {
             let p = parse_numbered_header(h).unwrap_or_else(|| panic!("{h}"));
             assert_eq!((p.number, p.text.as_str()), (6, "主题党日"), "{h}");
         }
@@ -216,10 +213,7 @@ mod tests {
         assert_eq!(parse_numbered_header("Q10"), None);
         assert_eq!(parse_numbered_header("Q4/会议多"), None);
         assert_eq!(parse_numbered_header("6、x(矩阵单选题)").unwrap().kind_hint.as_deref(), Some("矩阵"));
-        assert_eq!(
-            parse_split_header("第8题(ACG文化(动漫、游戏等))"),
-            Some((8, "ACG文化(动漫、游戏等)".into()))
-        );
+        assert_eq!(parse_split_header("第8题(ACG文化(动漫、游戏等))"), Some((8, "ACG文化(动漫、游戏等)".into())));
         assert_eq!(parse_split_header("3、(三会一课)"), Some((3, "三会一课".into())));
         assert_eq!(parse_split_header("4(价格)"), Some((4, "价格".into())));
         assert_eq!(parse_split_header("12、收入(税后)"), None);
@@ -234,5 +228,4 @@ mod tests {
         // Parentheses that are part of the text stay.
         assert_eq!(strip_type_suffix("收入(税后)").0, "收入(税后)");
     }
-
 }

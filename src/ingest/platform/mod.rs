@@ -6,8 +6,8 @@
 
 mod headers;
 
-pub use headers::{is_code, parse_numbered_header, parse_split_header, parse_sub_code, strip_type_suffix, Header};
 use crate::text::norm;
+pub use headers::{is_code, parse_numbered_header, parse_split_header, parse_sub_code, strip_type_suffix, Header};
 
 /// Text a platform writes for a question not shown by skip logic.
 pub const SKIPPED: &[&str] = &["(跳过)", "（跳过）", "-3"];
@@ -43,35 +43,176 @@ pub enum Meta {
 }
 
 const SEQ: &[&str] = &[
-    "序号", "编号", "答卷编号", "答卷序号", "答题序号", "答卷id", "作答id", "作答编号", "样本编号", "问卷编号", "问卷序号", "调查编号", "样本号", "id", "respondent", "respondentid",
-    "responseid", "seq",
+    "序号",
+    "编号",
+    "答卷编号",
+    "答卷序号",
+    "答题序号",
+    "答卷id",
+    "作答id",
+    "作答编号",
+    "样本编号",
+    "问卷编号",
+    "问卷序号",
+    "调查编号",
+    "样本号",
+    "id",
+    "respondent",
+    "respondentid",
+    "responseid",
+    "seq",
 ];
 const SUBMITTED: &[&str] = &[
-    "提交答卷时间", "提交时间", "答题时间", "填写时间", "结束答题时间", "结束时间", "完成时间", "submitted", "finish", "finishtime",
-    "end", "endtime", "enddate", "submittime", "submit_time", "end_time",
+    "提交答卷时间",
+    "提交时间",
+    "答题时间",
+    "填写时间",
+    "结束答题时间",
+    "结束时间",
+    "完成时间",
+    "submitted",
+    "finish",
+    "finishtime",
+    "end",
+    "endtime",
+    "enddate",
+    "submittime",
+    "submit_time",
+    "end_time",
 ];
 const OTHER: &[&str] = &[
     // 问卷星
-    "所用时间", "来源", "来源详情", "来自ip", "总分", "用户id", "微信昵称", "填写设备", "操作系统", "浏览器",
+    "所用时间",
+    "来源",
+    "来源详情",
+    "来自ip",
+    "总分",
+    "用户id",
+    "微信昵称",
+    "填写设备",
+    "操作系统",
+    "浏览器",
     // 问卷网 and 腾讯问卷
-    "开始答题时间", "开始时间", "答题时长", "填写时长", "用时", "语言", "ua", "useragent", "referrer", "referer", "ip", "ip地址",
-    "地理位置", "所在地区", "国家", "省份", "城市", "自定义字段", "渠道", "来源渠道", "投放渠道", "用户标识", "openid", "昵称",
-    "设备", "设备类型", "得分", "答题状态", "状态", "审核状态", "回收方式", "清洗数据结果", "智能清洗数据无效概率", "无效概率",
-    "地理位置国家和地区", "地理位置省", "地理位置市", "地理位置区", "用户类型", "中奖时间", "中奖金额", "中奖情况", "标签",
-    "答题链接", "填写链接",
+    "开始答题时间",
+    "开始时间",
+    "答题时长",
+    "填写时长",
+    "用时",
+    "语言",
+    "ua",
+    "useragent",
+    "referrer",
+    "referer",
+    "ip",
+    "ip地址",
+    "地理位置",
+    "所在地区",
+    "国家",
+    "省份",
+    "城市",
+    "自定义字段",
+    "渠道",
+    "来源渠道",
+    "投放渠道",
+    "用户标识",
+    "openid",
+    "昵称",
+    "设备",
+    "设备类型",
+    "得分",
+    "答题状态",
+    "状态",
+    "审核状态",
+    "回收方式",
+    "清洗数据结果",
+    "智能清洗数据无效概率",
+    "无效概率",
+    "地理位置国家和地区",
+    "地理位置省",
+    "地理位置市",
+    "地理位置区",
+    "用户类型",
+    "中奖时间",
+    "中奖金额",
+    "中奖情况",
+    "标签",
+    "答题链接",
+    "填写链接",
     // 问卷网's English headers and other exports in English
-    "source", "start", "starttime", "startdate", "start_time", "time_used", "timeused", "duration", "ip_province", "ip_city",
-    "ip_country", "ip_address", "browser", "os", "device", "channel", "status", "language", "lang", "user_agent", "progress",
-    "recordeddate", "distributionchannel", "userlanguage", "locationlatitude", "locationlongitude", "finished",
+    "source",
+    "start",
+    "starttime",
+    "startdate",
+    "start_time",
+    "time_used",
+    "timeused",
+    "duration",
+    "ip_province",
+    "ip_city",
+    "ip_country",
+    "ip_address",
+    "browser",
+    "os",
+    "device",
+    "channel",
+    "status",
+    "language",
+    "lang",
+    "user_agent",
+    "progress",
+    "recordeddate",
+    "distributionchannel",
+    "userlanguage",
+    "locationlatitude",
+    "locationlongitude",
+    "finished",
     // 金数据, Credamo 见数 and other panels
-    "提交人", "修改时间", "更新时间", "填写ip", "微信openid", "推广渠道", "作答时长", "作答状态", "ip所在地", "ip属地", "样本状态",
-    "审核结果", "作答设备", "有效性", "是否有效", "随机元素", "随机顺序", "随机分组",
+    "提交人",
+    "修改时间",
+    "更新时间",
+    "填写ip",
+    "微信openid",
+    "推广渠道",
+    "作答时长",
+    "作答状态",
+    "ip所在地",
+    "ip属地",
+    "样本状态",
+    "审核结果",
+    "作答设备",
+    "有效性",
+    "是否有效",
+    "随机元素",
+    "随机顺序",
+    "随机分组",
     // diaoyan's own cleaned-data columns, when a cleaned file is read back
-    "wave", "unit", "source_file", "source_sheet", "source_row", "备注",
+    "wave",
+    "unit",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "备注",
 ];
 
 /// Endings of per-question timing columns (`Q5作答时长`, `第5题用时(秒)`, `Q5_time`).
-const TIMING_ENDS: &[&str] = &["作答时长", "答题时长", "作答用时", "答题用时", "用时", "页面停留时长", "停留时长", "停留时间", "耗时", "_time", "_duration", "_timing", "_pagesubmit", "_firstclick", "_lastclick", "_clickcount"];
+const TIMING_ENDS: &[&str] = &[
+    "作答时长",
+    "答题时长",
+    "作答用时",
+    "答题用时",
+    "用时",
+    "页面停留时长",
+    "停留时长",
+    "停留时间",
+    "耗时",
+    "_time",
+    "_duration",
+    "_timing",
+    "_pagesubmit",
+    "_firstclick",
+    "_lastclick",
+    "_clickcount",
+];
 
 /// The metadata a header names, if any. Matched on the whole header, after removing a
 /// parenthesised qualifier and a trailing number (`地理位置(省)`, `自定义字段2`), never on
@@ -104,7 +245,14 @@ fn timing_or_random(base: &str, whole: &str) -> bool {
     // (`您每天的学习时长` stays a question).
     let timing = TIMING_ENDS.iter().any(|e| {
         base.strip_suffix(e).is_some_and(|head| {
-            head.is_empty() || head.chars().count() <= 12 && (headers::is_code(head) || head.trim_end_matches(['、', '.', '_', '-', '题']).trim_start_matches(['第', 'q']).chars().all(|c| c.is_ascii_digit()))
+            head.is_empty()
+                || head.chars().count() <= 12
+                    && (headers::is_code(head)
+                        || head
+                            .trim_end_matches(['、', '.', '_', '-', '题'])
+                            .trim_start_matches(['第', 'q'])
+                            .chars()
+                            .all(|c| c.is_ascii_digit()))
         })
     });
     timing || base.starts_with("随机") || whole.starts_with("do-") || whole.starts_with("fl_") || whole.starts_with("random")
@@ -114,7 +262,10 @@ fn timing_or_random(base: &str, whole: &str) -> bool {
 /// place or channel a header names, if any.
 pub fn banner_meta(header: &str) -> Option<&'static str> {
     let h = norm(header);
-    if h.contains("省") && (h.starts_with("地理位置") || h.starts_with("ip") || h == "省份" || h == "所在省份") || h == "ip_province" || h == "来自ip" {
+    if h.contains("省") && (h.starts_with("地理位置") || h.starts_with("ip") || h == "省份" || h == "所在省份")
+        || h == "ip_province"
+        || h == "来自ip"
+    {
         Some("省份")
     } else if (h.contains("市") && h.starts_with("地理位置")) || h == "城市" || h == "ip_city" || h == "所在城市" {
         Some("城市")
@@ -127,8 +278,35 @@ pub fn banner_meta(header: &str) -> Option<&'static str> {
 
 /// Labels of a tally or notes block under the data (or of a tally sheet), as a whole cell.
 const TALLY: &[&str] = &[
-    "统计", "合计", "小计", "总计", "总数", "频数", "频率", "人数", "计数", "百分比", "比例", "占比", "平均", "平均值", "平均分", "均值",
-    "标准差", "汇总", "选项", "说明", "注", "备注", "填表说明", "填写说明", "total", "sum", "count", "mean", "average",
+    "统计",
+    "合计",
+    "小计",
+    "总计",
+    "总数",
+    "频数",
+    "频率",
+    "人数",
+    "计数",
+    "百分比",
+    "比例",
+    "占比",
+    "平均",
+    "平均值",
+    "平均分",
+    "均值",
+    "标准差",
+    "汇总",
+    "选项",
+    "说明",
+    "注",
+    "备注",
+    "填表说明",
+    "填写说明",
+    "total",
+    "sum",
+    "count",
+    "mean",
+    "average",
 ];
 /// Labels that start such a block with a separator or one of a few words after them
 /// (`合计：`, `统计结果`), never a name that merely starts so (`统计局`).
@@ -151,11 +329,12 @@ pub fn is_tally_label(t: &str) -> bool {
     if n.is_empty() || len > 12 {
         return false;
     }
-    let prefixed = TALLY_PREFIX.iter().any(|w| {
-        n.strip_prefix(w).is_some_and(|rest| rest.starts_with([':', '：', '(', '（', '-', '—']) || TALLY_TAIL.contains(&rest))
-    });
+    let prefixed = TALLY_PREFIX
+        .iter()
+        .any(|w| n.strip_prefix(w).is_some_and(|rest| rest.starts_with([':', '：', '(', '（', '-', '—']) || TALLY_TAIL.contains(&rest)));
     let per_option = TALLY_END.iter().any(|w| {
-        n.strip_suffix(w).is_some_and(|head| head.chars().count() <= 3 && (head.starts_with('选') || head.chars().any(|c| c.is_ascii_alphanumeric())))
+        n.strip_suffix(w)
+            .is_some_and(|head| head.chars().count() <= 3 && (head.starts_with('选') || head.chars().any(|c| c.is_ascii_alphanumeric())))
     });
     TALLY.contains(&n) || prefixed || per_option
 }
@@ -224,12 +403,43 @@ mod tests {
 
     #[test]
     fn platform_columns() {
-        for h in ["编号", "开始答题时间", "答题时长", "语言", "UA", "Referrer", "IP", "地理位置(省)", "地理位置（市）", "自定义字段", "自定义字段2", "渠道", "用户标识", "所用时间", "来自IP"] {
+        for h in [
+            "编号",
+            "开始答题时间",
+            "答题时长",
+            "语言",
+            "UA",
+            "Referrer",
+            "IP",
+            "地理位置(省)",
+            "地理位置（市）",
+            "自定义字段",
+            "自定义字段2",
+            "渠道",
+            "用户标识",
+            "所用时间",
+            "来自IP",
+        ] {
             assert!(meta(h).is_some(), "{h}");
         }
         assert_eq!(meta("结束答题时间"), Some(Meta::Submitted));
         assert_eq!(meta("编号"), Some(Meta::Seq));
-        for h in ["清洗数据结果", "智能清洗数据无效概率", "地理位置国家和地区", "地理位置省", "用户类型", "seq", "time_used", "ip_province", "os", "Q5作答时长", "第5题用时(秒)", "Q5_time", "随机元素1", "作答时长"] {
+        for h in [
+            "清洗数据结果",
+            "智能清洗数据无效概率",
+            "地理位置国家和地区",
+            "地理位置省",
+            "用户类型",
+            "seq",
+            "time_used",
+            "ip_province",
+            "os",
+            "Q5作答时长",
+            "第5题用时(秒)",
+            "Q5_time",
+            "随机元素1",
+            "作答时长",
+        ] {
             assert!(meta(h).is_some(), "{h}");
         }
         assert_eq!(meta("finish"), Some(Meta::Submitted));
@@ -240,7 +450,8 @@ mod tests {
         assert_eq!(province_of_ip("183.192.16.69(上海-上海)"), Some("上海"));
         assert_eq!(province_of_ip("240e:3b0::1(广东-深圳)"), Some("广东"));
         assert_eq!(province_of_ip("您的IP(上海)"), None);
-        for q in ["渠道建设情况", "1、语言表达", "您的IP意识", "地理位置偏远吗", "您每天的学习时长", "5、您每周加班的用时"] {
+        for q in ["渠道建设情况", "1、语言表达", "您的IP意识", "地理位置偏远吗", "您每天的学习时长", "5、您每周加班的用时"]
+        {
             assert_eq!(meta(q), None, "{q}");
         }
     }

@@ -151,7 +151,11 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spe
     let inner = m.w - 2 * m.margin;
     let mut y = m.margin;
     let (title, caption) = match spec {
-        Spec::Bars { title, caption, .. } | Spec::Grouped { title, caption, .. } | Spec::Stacked { title, caption, .. } | Spec::Histogram { title, caption, .. } | Spec::Lines { title, caption, .. } => (title, caption),
+        Spec::Bars { title, caption, .. }
+        | Spec::Grouped { title, caption, .. }
+        | Spec::Stacked { title, caption, .. }
+        | Spec::Histogram { title, caption, .. }
+        | Spec::Lines { title, caption, .. } => (title, caption),
     };
     for l in wrap(area, title, m.title, inner) {
         if paint {
@@ -162,8 +166,13 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spe
     y += m.line(m.label) / 2;
     // Legend for multi-series charts.
     let legend: Option<(Vec<String>, Vec<RGBColor>)> = match spec {
-        Spec::Grouped { series, .. } => Some((series.clone(), series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect())),
-        Spec::Lines { series, .. } => Some((series.iter().map(|s| s.0.clone()).collect(), series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect())),
+        Spec::Grouped { series, .. } => {
+            Some((series.clone(), series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect()))
+        }
+        Spec::Lines { series, .. } => Some((
+            series.iter().map(|s| s.0.clone()).collect(),
+            series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect(),
+        )),
         Spec::Stacked { levels, .. } => Some((levels.clone(), style::ramp(levels.len()))),
         _ => None,
     };
@@ -231,7 +240,13 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spe
                 if paint {
                     for (k, l) in lines.iter().enumerate() {
                         let lw = width(area, l, m.label);
-                        text(area, l, m.label, &style::TEXT, (x0 - 12 - lw, y + (block - lines.len() as i32 * m.line(m.label)) / 2 + k as i32 * m.line(m.label)))?;
+                        text(
+                            area,
+                            l,
+                            m.label,
+                            &style::TEXT,
+                            (x0 - 12 - lw, y + (block - lines.len() as i32 * m.line(m.label)) / 2 + k as i32 * m.line(m.label)),
+                        )?;
                     }
                     for (s, v) in vals.iter().enumerate() {
                         let by = y + s as i32 * (bar_h + 2);
@@ -239,7 +254,13 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spe
                         let bx = x0 + ((v / max) * (x1 - x0) as f64).round() as i32;
                         let c = style::SERIES[s % style::SERIES.len()];
                         area.draw(&Rectangle::new([(x0, by), (bx.max(x0 + 1), by + bar_h)], c.filled())).map_err(e)?;
-                        text(area, &fmt_value(*v, *percent), m.value * 0.9, &style::MUTED, (bx + 6, by + (bar_h - m.line(m.value * 0.9)) / 2))?;
+                        text(
+                            area,
+                            &fmt_value(*v, *percent),
+                            m.value * 0.9,
+                            &style::MUTED,
+                            (bx + 6, by + (bar_h - m.line(m.value * 0.9)) / 2),
+                        )?;
                     }
                 }
                 y += block + m.line(m.label) / 2 + 4;
@@ -325,4 +346,3 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spe
     }
     Ok(y + m.margin)
 }
-

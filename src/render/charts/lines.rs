@@ -8,7 +8,15 @@ use super::draw::{e, fmt_value, text, width, Metrics};
 use super::style;
 
 /// Draws the lines from the top `y`; returns the y below them.
-pub(super) fn draw_lines<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, x: &[String], series: &[(String, Vec<Option<f64>>)], percent: bool, m: &Metrics, y: i32, paint: bool) -> Result<i32, String> {
+pub(super) fn draw_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: &[String],
+    series: &[(String, Vec<Option<f64>>)],
+    percent: bool,
+    m: &Metrics,
+    y: i32,
+    paint: bool,
+) -> Result<i32, String> {
     let h = (m.w as f64 * 0.42) as i32;
     let value_w = width(area, &fmt_value(100.0, percent), m.value);
     let x0 = m.margin + value_w;

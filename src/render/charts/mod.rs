@@ -18,8 +18,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::output::write_atomic_path;
-use draw::{draw, e, layout_height, Metrics};
 pub use draw::style;
+use draw::{draw, e, layout_height, Metrics};
 pub use spec::{comparison_specs, specs, Spec, MAX_BARS, MAX_SERIES};
 
 /// The embedded chart font (see assets/fonts/OFL.txt and make_subset.py).
@@ -178,11 +178,8 @@ pub fn write_all(specs: &[(String, Spec)], dir: &Path, opts: &ChartOptions) -> R
             stem
         })
         .collect();
-    let files: Vec<Vec<PathBuf>> = specs
-        .par_iter()
-        .zip(stems.par_iter())
-        .map(|((_, spec), stem)| write(spec, &dir.join(stem), opts))
-        .collect::<Result<_, _>>()?;
+    let files: Vec<Vec<PathBuf>> =
+        specs.par_iter().zip(stems.par_iter()).map(|((_, spec), stem)| write(spec, &dir.join(stem), opts)).collect::<Result<_, _>>()?;
     Ok(files.into_iter().flatten().collect())
 }
 
@@ -218,7 +215,11 @@ impl crate::render::Output for Charts {
         let mut notes = Vec::new();
         if !missing.is_empty() {
             let list: Vec<String> = missing.iter().take(30).map(|c| c.to_string()).collect();
-            notes.push(format!("提示：图表字体中没有这些字符，图中会显示为空白：{}{}。可以用 --font 指定包含它们的字体。", list.join(" "), if missing.len() > 30 { " ……" } else { "" }));
+            notes.push(format!(
+                "提示：图表字体中没有这些字符，图中会显示为空白：{}{}。可以用 --font 指定包含它们的字体。",
+                list.join(" "),
+                if missing.len() > 30 { " ……" } else { "" }
+            ));
         }
         let files = write_all(&specs, &dir.join("charts"), &self.options)?;
         let line = (!files.is_empty()).then(|| format!("charts/      图表 {} 个（PNG 可直接插入 Word，SVG 可无损缩放）", files.len()));

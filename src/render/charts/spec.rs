@@ -125,7 +125,8 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
             let bars = ts
                 .iter()
                 .map(|t| {
-                    let label = if kind == Kind::Matrix { t.question.split('/').nth(1).unwrap_or("").to_string() } else { "总体".to_string() };
+                    let label =
+                        if kind == Kind::Matrix { t.question.split('/').nth(1).unwrap_or("").to_string() } else { "总体".to_string() };
                     (label, values(t, Measure::Percent).map(|(_, v)| v.unwrap_or(0.0)).collect())
                 })
                 .collect();
@@ -154,10 +155,8 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
             // Groups nobody is in are left out; small ones are marked.
             let keep: Vec<usize> = (1..t.columns.len()).filter(|&c| t.bases[c] > 0).collect();
             let any_small = keep.iter().any(|&c| small(t, c));
-            let series: Vec<String> = keep
-                .iter()
-                .map(|&c| format!("{} (n={}){}", t.columns[c], t.bases[c], if small(t, c) { "*" } else { "" }))
-                .collect();
+            let series: Vec<String> =
+                keep.iter().map(|&c| format!("{} (n={}){}", t.columns[c], t.bases[c], if small(t, c) { "*" } else { "" })).collect();
             let pick = |cells: &[crate::stats::Cell]| -> Vec<Option<f64>> { keep.iter().map(|&c| cells[c].value).collect() };
             let (measure, percent) = match kind {
                 Kind::Rank => (Measure::RankScore, false),
@@ -179,7 +178,13 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
                     .collect()
             };
             let title = if kind == Kind::Matrix { qtitle(&t.question, t.text.split('—').next().unwrap_or(&t.text)) } else { title };
-            let what = if percent { "" } else if measure == Measure::Mean { "（平均值）" } else { "（综合得分）" };
+            let what = if percent {
+                ""
+            } else if measure == Measure::Mean {
+                "（平均值）"
+            } else {
+                "（综合得分）"
+            };
             let note = if any_small { SMALL_NOTE.to_string() } else { String::new() };
             Some(Spec::Grouped { title, caption: format!("{}{note}", base_caption(what)), series, categories, percent })
         }
@@ -206,7 +211,13 @@ fn cut(s: &str, max: usize) -> String {
 /// bars and [`MAX_SERIES`] groups (a caption says how many were left out), labels,
 /// title and caption cut with an ellipsis, so that the image height is bounded.
 pub(super) fn bounded(spec: Spec) -> Spec {
-    let left_out = |n: usize, what: &str| if n > 0 { format!("；另有 {n} 个{what}未画出（全部数字见 Excel 汇总表）") } else { String::new() };
+    let left_out = |n: usize, what: &str| {
+        if n > 0 {
+            format!("；另有 {n} 个{what}未画出（全部数字见 Excel 汇总表）")
+        } else {
+            String::new()
+        }
+    };
     let label = |s: String| cut(&s, MAX_LABEL);
     match spec {
         Spec::Bars { title, caption, mut items, percent } => {
@@ -264,7 +275,6 @@ fn bin_label(lo: f64, hi: f64) -> String {
     }
 }
 
-
 /// Charts of the comparison: per question (whole sample), its shares across waves —
 /// bars by wave for two waves, a line per option for three or more — with the options
 /// whose change is significant marked ↑/↓ (the others did not change significantly);
@@ -275,19 +285,44 @@ pub fn comparison_specs(r: &Results, ch: &Changes, survey: &Survey) -> Vec<(Stri
     if waves.len() >= 2 {
         let last_pair = ch.pairs.iter().find(|(a, b)| waves.len() == 2 || (a == waves[waves.len() - 2] && b == waves[waves.len() - 1]));
         for q in survey.questions.iter().filter(|q| matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale)) {
-            let by_wave: Vec<Option<&Table>> = waves.iter().map(|w| r.tables.iter().find(|t| t.question == q.id && t.breakdown.is_overall() && t.scope.is_wave(w))).collect();
+            let by_wave: Vec<Option<&Table>> = waves
+                .iter()
+                .map(|w| r.tables.iter().find(|t| t.question == q.id && t.breakdown.is_overall() && t.scope.is_wave(w)))
+                .collect();
             let Some(first) = by_wave.iter().flatten().next() else { continue };
             let options: Vec<&str> = first.rows.iter().filter(|x| x.measure == Measure::Percent).map(|x| x.option.as_str()).collect();
             let mark = |o: &str| -> &'static str {
                 let Some((a, b)) = last_pair else { return "" };
-                ch.rows.iter().find(|c| c.question == q.id && c.breakdown.is_overall() && c.option == o && c.measure == Measure::Percent && c.from == *a && c.to == *b).and_then(|c| c.sig).map(|d| d.arrow()).unwrap_or("")
+                ch.rows
+                    .iter()
+                    .find(|c| {
+                        c.question == q.id
+                            && c.breakdown.is_overall()
+                            && c.option == o
+                            && c.measure == Measure::Percent
+                            && c.from == *a
+                            && c.to == *b
+                    })
+                    .and_then(|c| c.sig)
+                    .map(|d| d.arrow())
+                    .unwrap_or("")
             };
             let value = |t: &Option<&Table>, o: &str| t.and_then(|t| t.row(o, Measure::Percent)).and_then(|x| x.cells[0].value);
             let title = format!("{}. {}（{}）", q.id, q.text, waves.iter().map(|w| w.as_str()).collect::<Vec<_>>().join("、"));
             let pair_text = last_pair.map(|(a, b)| format!("{a}→{b}")).unwrap_or_default();
-            let caption = format!("↑↓：{pair_text} 变化显著（α={}）；未标注的为无显著变化。各年样本量 {}", r.options.alpha, by_wave.iter().zip(&waves).map(|(t, w)| format!("{w}年 n={}", t.map(|t| t.bases[0]).unwrap_or(0))).collect::<Vec<_>>().join("，"));
+            let caption = format!(
+                "↑↓：{pair_text} 变化显著（α={}）；未标注的为无显著变化。各年样本量 {}",
+                r.options.alpha,
+                by_wave
+                    .iter()
+                    .zip(&waves)
+                    .map(|(t, w)| format!("{w}年 n={}", t.map(|t| t.bases[0]).unwrap_or(0)))
+                    .collect::<Vec<_>>()
+                    .join("，")
+            );
             let spec = if waves.len() == 2 {
-                let categories = options.iter().map(|o| (format!("{o}{}", mark(o)), by_wave.iter().map(|t| value(t, o)).collect())).collect();
+                let categories =
+                    options.iter().map(|o| (format!("{o}{}", mark(o)), by_wave.iter().map(|t| value(t, o)).collect())).collect();
                 Spec::Grouped { title, caption, series: waves.iter().map(|w| format!("{w}年")).collect(), categories, percent: true }
             } else {
                 let series = options.iter().map(|o| (format!("{o}{}", mark(o)), by_wave.iter().map(|t| value(t, o)).collect())).collect();
@@ -298,14 +333,38 @@ pub fn comparison_specs(r: &Results, ch: &Changes, survey: &Survey) -> Vec<(Stri
     }
     for l in &r.leagues {
         let Some(lw) = l.waves.last() else { continue };
-        let moves = |u: &str| l.changes.iter().find(|c| c.unit == u && c.to == lw.wave).and_then(|c| c.rank_change).map(|k| if k > 0 { format!(" ↑{k}") } else if k < 0 { format!(" ↓{}", -k) } else { String::new() }).unwrap_or_default();
-        let items: Vec<(String, f64)> = lw.units.iter().filter_map(|u| Some((format!("{}. {}{}{}", u.rank?, u.unit, moves(&u.unit), if u.flag == BaseFlag::Small { "*" } else { "" }), u.value?))).collect();
+        let moves = |u: &str| {
+            l.changes
+                .iter()
+                .find(|c| c.unit == u && c.to == lw.wave)
+                .and_then(|c| c.rank_change)
+                .map(|k| {
+                    if k > 0 {
+                        format!(" ↑{k}")
+                    } else if k < 0 {
+                        format!(" ↓{}", -k)
+                    } else {
+                        String::new()
+                    }
+                })
+                .unwrap_or_default()
+        };
+        let items: Vec<(String, f64)> = lw
+            .units
+            .iter()
+            .filter_map(|u| {
+                Some((format!("{}. {}{}{}", u.rank?, u.unit, moves(&u.unit), if u.flag == BaseFlag::Small { "*" } else { "" }), u.value?))
+            })
+            .collect();
         if items.is_empty() {
             continue;
         }
         let dir = if l.better == crate::survey::indicators::Better::Higher { "越高越好" } else { "越低越好" };
         let caption = format!("{}年，按排名排列（{dir}）；↑↓为与上一年相比排名的升降；* 样本量过少，仅供参考。{}", lw.wave, l.definition);
-        out.push((format!("单位排名_{}", l.id), bounded(Spec::Bars { title: format!("{}（{}年）", l.name, lw.wave), caption, items, percent: l.percent && !l.is_index })));
+        out.push((
+            format!("单位排名_{}", l.id),
+            bounded(Spec::Bars { title: format!("{}（{}年）", l.name, lw.wave), caption, items, percent: l.percent && !l.is_index }),
+        ));
     }
     out
 }

@@ -6,8 +6,8 @@
 //! captions below. Word substitutes a font it lacks (方正小标宋简体 → 宋体 in practice).
 
 use docx_rs::{
-    AlignmentType, BorderType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph, Pic, Run, RunFonts, SpecialIndentType, Table, TableCell, TableCellBorder,
-    TableCellBorderPosition, TableCellBorders, TableRow, WidthType,
+    AlignmentType, BorderType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph, Pic, Run, RunFonts,
+    SpecialIndentType, Table, TableCell, TableCellBorder, TableCellBorderPosition, TableCellBorders, TableRow, WidthType,
 };
 use std::path::Path;
 
@@ -58,33 +58,83 @@ fn exactly(pt: f64) -> LineSpacing {
 }
 
 fn body(text: &str) -> Paragraph {
-    Paragraph::new().add_run(run(text, "仿宋_GB2312", SIZE_3)).line_spacing(exactly(28.0)).indent(None, Some(SpecialIndentType::FirstLine(640)), None, None).align(AlignmentType::Both)
+    Paragraph::new()
+        .add_run(run(text, "仿宋_GB2312", SIZE_3))
+        .line_spacing(exactly(28.0))
+        .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+        .align(AlignmentType::Both)
 }
 
 fn word(doc: &Document) -> Result<Docx, RenderError> {
     let footer = Footer::new().add_paragraph(
-        Paragraph::new().align(AlignmentType::Center).add_run(run("— ", "宋体", SIZE_4)).add_page_num(PageNum::new()).add_run(run(" —", "宋体", SIZE_4)),
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .add_run(run("— ", "宋体", SIZE_4))
+            .add_page_num(PageNum::new())
+            .add_run(run(" —", "宋体", SIZE_4)),
     );
     let mut d = Docx::new()
         .page_size((210.0 * MM) as u32, (297.0 * MM) as u32)
-        .page_margin(PageMargin::new().top((37.0 * MM) as i32).bottom((35.0 * MM) as i32).left((28.0 * MM) as i32).right((26.0 * MM) as i32).footer((25.0 * MM) as i32))
+        .page_margin(
+            PageMargin::new()
+                .top((37.0 * MM) as i32)
+                .bottom((35.0 * MM) as i32)
+                .left((28.0 * MM) as i32)
+                .right((26.0 * MM) as i32)
+                .footer((25.0 * MM) as i32),
+        )
         .default_fonts(fonts("仿宋_GB2312"))
         .default_size(SIZE_3)
         .footer(footer);
-    d = d.add_paragraph(Paragraph::new().align(AlignmentType::Center).line_spacing(exactly(40.0)).add_run(run(&doc.title, "方正小标宋简体", SIZE_2)));
+    d = d.add_paragraph(Paragraph::new().align(AlignmentType::Center).line_spacing(exactly(40.0)).add_run(run(
+        &doc.title,
+        "方正小标宋简体",
+        SIZE_2,
+    )));
     if let Some(by) = &doc.byline {
-        d = d.add_paragraph(Paragraph::new().align(AlignmentType::Center).line_spacing(exactly(28.0)).add_run(run(by, "楷体_GB2312", SIZE_3)));
+        d = d.add_paragraph(Paragraph::new().align(AlignmentType::Center).line_spacing(exactly(28.0)).add_run(run(
+            by,
+            "楷体_GB2312",
+            SIZE_3,
+        )));
     }
     d = d.add_paragraph(Paragraph::new().line_spacing(exactly(28.0)));
     for b in &doc.blocks {
         d = match b {
-            Block::H1(s) => d.add_paragraph(Paragraph::new().line_spacing(exactly(28.0)).indent(None, Some(SpecialIndentType::FirstLine(640)), None, None).keep_next(true).add_run(run(s, "黑体", SIZE_3))),
-            Block::H2(s) => d.add_paragraph(Paragraph::new().line_spacing(exactly(28.0)).indent(None, Some(SpecialIndentType::FirstLine(640)), None, None).keep_next(true).add_run(run(s, "楷体_GB2312", SIZE_3).bold())),
+            Block::H1(s) => d.add_paragraph(
+                Paragraph::new()
+                    .line_spacing(exactly(28.0))
+                    .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+                    .keep_next(true)
+                    .add_run(run(s, "黑体", SIZE_3)),
+            ),
+            Block::H2(s) => d.add_paragraph(
+                Paragraph::new()
+                    .line_spacing(exactly(28.0))
+                    .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+                    .keep_next(true)
+                    .add_run(run(s, "楷体_GB2312", SIZE_3).bold()),
+            ),
             Block::P(s) => d.add_paragraph(body(s)),
-            Block::Quote(s) => d.add_paragraph(Paragraph::new().line_spacing(exactly(28.0)).indent(Some(640), None, None, None).add_run(run(&format!("“{s}”"), "楷体_GB2312", SIZE_3))),
-            Block::Note(s) => d.add_paragraph(Paragraph::new().line_spacing(exactly(22.0)).indent(None, Some(SpecialIndentType::FirstLine(480)), None, None).add_run(run(s, "仿宋_GB2312", SIZE_S4))),
+            Block::Quote(s) => {
+                d.add_paragraph(Paragraph::new().line_spacing(exactly(28.0)).indent(Some(640), None, None, None).add_run(run(
+                    &format!("“{s}”"),
+                    "楷体_GB2312",
+                    SIZE_3,
+                )))
+            }
+            Block::Note(s) => d.add_paragraph(
+                Paragraph::new()
+                    .line_spacing(exactly(22.0))
+                    .indent(None, Some(SpecialIndentType::FirstLine(480)), None, None)
+                    .add_run(run(s, "仿宋_GB2312", SIZE_S4)),
+            ),
             Block::Table { caption, head, rows } => {
-                let cap = Paragraph::new().align(AlignmentType::Center).line_spacing(exactly(24.0)).keep_next(true).add_run(run(caption, "黑体", SIZE_S4));
+                let cap = Paragraph::new()
+                    .align(AlignmentType::Center)
+                    .line_spacing(exactly(24.0))
+                    .keep_next(true)
+                    .add_run(run(caption, "黑体", SIZE_S4));
                 d.add_paragraph(cap).add_table(three_line(head, rows)).add_paragraph(Paragraph::new().line_spacing(exactly(12.0)))
             }
             Block::Figure { caption, spec } => {
@@ -93,7 +143,9 @@ fn word(doc: &Document) -> Result<Docx, RenderError> {
                 let height_emu = (width_emu as f64 * h as f64 / w as f64) as u32;
                 let pic = Pic::new_with_dimensions(png, w, h).size(width_emu, height_emu);
                 d.add_paragraph(Paragraph::new().align(AlignmentType::Center).keep_next(true).add_run(Run::new().add_image(pic)))
-                    .add_paragraph(Paragraph::new().align(AlignmentType::Center).line_spacing(exactly(24.0)).add_run(run(caption, "黑体", SIZE_S4)))
+                    .add_paragraph(
+                        Paragraph::new().align(AlignmentType::Center).line_spacing(exactly(24.0)).add_run(run(caption, "黑体", SIZE_S4)),
+                    )
             }
         };
     }
@@ -119,7 +171,8 @@ fn three_line(head: &[String], rows: &[Vec<String>]) -> Table {
         if bold {
             r = r.bold();
         }
-        let p = Paragraph::new().line_spacing(exactly(20.0)).align(if c == 0 { AlignmentType::Left } else { AlignmentType::Center }).add_run(r);
+        let p =
+            Paragraph::new().line_spacing(exactly(20.0)).align(if c == 0 { AlignmentType::Left } else { AlignmentType::Center }).add_run(r);
         TableCell::new().add_paragraph(p).set_borders(borders).width(if c == 0 { first_w } else { other_w }, WidthType::Dxa)
     };
     let mut table_rows = vec![TableRow::new(head.iter().enumerate().map(|(c, h)| cell(h, c, Some(12), Some(6), true)).collect())];

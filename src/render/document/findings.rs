@@ -16,7 +16,12 @@ pub fn pct(v: f64) -> String {
 
 /// The options of a table's percent rows, highest share first: (option, share).
 fn ranked(t: &Table, measure: Measure) -> Vec<(&str, f64)> {
-    let mut v: Vec<(&str, f64)> = t.rows.iter().filter(|r| r.measure == measure && !r.option.is_empty()).filter_map(|r| Some((r.option.as_str(), r.cells[0].value?))).collect();
+    let mut v: Vec<(&str, f64)> = t
+        .rows
+        .iter()
+        .filter(|r| r.measure == measure && !r.option.is_empty())
+        .filter_map(|r| Some((r.option.as_str(), r.cells[0].value?)))
+        .collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1));
     v
 }
@@ -66,10 +71,15 @@ pub fn question(q: &Question, tables: &[&Table]) -> Option<String> {
         }
         Kind::Multi => {
             let r = ranked(t, Measure::Percent);
-            format!("在“{}”一题中（多选，比例按填写人数计算），选择最多的是{}。", q.text, list(&r.iter().take(3).copied().collect::<Vec<_>>(), pct))
+            format!(
+                "在“{}”一题中（多选，比例按填写人数计算），选择最多的是{}。",
+                q.text,
+                list(&r.iter().take(3).copied().collect::<Vec<_>>(), pct)
+            )
         }
         Kind::Matrix => {
-            let mut means: Vec<(&str, f64)> = tables.iter().filter_map(|t| Some((t.question.split_once('/')?.1, value(t, "", Measure::Mean)?))).collect();
+            let mut means: Vec<(&str, f64)> =
+                tables.iter().filter_map(|t| Some((t.question.split_once('/')?.1, value(t, "", Measure::Mean)?))).collect();
             means.sort_by(|a, b| b.1.total_cmp(&a.1));
             let (hi, lo) = (means.first()?, means.last()?);
             format!("“{}”各项中，平均分最高的是“{}”（{:.2}分），最低的是“{}”（{:.2}分）。", q.text, hi.0, hi.1, lo.0, lo.1)
@@ -80,7 +90,8 @@ pub fn question(q: &Question, tables: &[&Table]) -> Option<String> {
             format!("在“{}”中，按综合得分排在前三位的依次是{}。", q.text, list(&top, |v| format!("综合得分{v:.2}")))
         }
         Kind::Number => {
-            let (m, md, lo, hi) = (value(t, "", Measure::Mean)?, value(t, "", Measure::Median)?, value(t, "", Measure::Min)?, value(t, "", Measure::Max)?);
+            let (m, md, lo, hi) =
+                (value(t, "", Measure::Mean)?, value(t, "", Measure::Median)?, value(t, "", Measure::Min)?, value(t, "", Measure::Max)?);
             format!("“{}”平均为{m:.1}，中位数为{md}，最少{lo}，最多{hi}（{n}人填写）。", q.text)
         }
         Kind::Text => format!("共有{n}人填写了“{}”。", q.text),

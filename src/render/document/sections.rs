@@ -44,7 +44,13 @@ impl Builder {
 pub(super) fn build(rep: &Report) -> Document {
     let (r, s) = (&rep.results, &rep.survey);
     let info = s.report.clone().unwrap_or_default();
-    let title = info.title.clone().unwrap_or_else(|| if s.title.ends_with("调查") { format!("{}报告", s.title) } else { format!("{}调研报告", s.title) });
+    let title = info.title.clone().unwrap_or_else(|| {
+        if s.title.ends_with("调查") {
+            format!("{}报告", s.title)
+        } else {
+            format!("{}调研报告", s.title)
+        }
+    });
     let byline = match (&info.organizer, &info.period) {
         (Some(o), Some(p)) => Some(format!("{o}　{p}")),
         (Some(x), None) | (None, Some(x)) => Some(x.clone()),
@@ -76,7 +82,6 @@ fn tables_of<'a>(rep: &'a Report, q: &Question) -> Vec<&'a Table> {
     let w = rep.results.latest();
     rep.results.tables.iter().filter(|t| t.question_id() == q.id && t.breakdown.is_overall() && t.scope.is_wave(w)).collect()
 }
-
 
 /// `（2026年）`, or nothing for an unnamed wave.
 fn paren(w: &str) -> String {
@@ -114,7 +119,13 @@ fn basics(b: &mut Builder, rep: &Report, info: &crate::survey::report::ReportInf
     let mut sample = match rep.status.iter().find(|x| x.wave == wave) {
         Some(st) => {
             let rate = st.valid_return_rate().map(|v| pct(v * 100.0)).unwrap_or_else(|| "—".into());
-            format!("本次{}调查共发放问卷{}份，回收{}份，有效问卷{}份，有效回收率{rate}。", paren(wave), st.expected(), st.returned(), st.valid())
+            format!(
+                "本次{}调查共发放问卷{}份，回收{}份，有效问卷{}份，有效回收率{rate}。",
+                paren(wave),
+                st.expected(),
+                st.returned(),
+                st.valid()
+            )
         }
         None => format!("本次{}调查共收到有效问卷{n}份。", paren(wave)),
     };
@@ -128,13 +139,23 @@ fn basics(b: &mut Builder, rep: &Report, info: &crate::survey::report::ReportInf
         let Banner::Question(id) = banner else { continue };
         let Some(q) = s.question(id) else { continue };
         let Some(t) = r.overall_of(id, wave) else { continue };
-        let parts: Vec<String> = t.rows.iter().filter(|x| x.measure == Measure::Percent).filter_map(|x| Some(format!("{}占{}", x.option, pct(x.cells[0].value?)))).collect();
+        let parts: Vec<String> = t
+            .rows
+            .iter()
+            .filter(|x| x.measure == Measure::Percent)
+            .filter_map(|x| Some(format!("{}占{}", x.option, pct(x.cells[0].value?))))
+            .collect();
         if !parts.is_empty() {
             b.p(format!("从{}看，{}。", q.text.trim_start_matches("您的"), parts.join("，")));
         }
     }
     if let Some(t) = s.unit.as_deref().and_then(|u| r.overall_of(u, wave)) {
-        let units: Vec<String> = t.rows.iter().filter(|x| x.measure == Measure::Percent && x.cells[0].count.unwrap_or(0.0) > 0.0).map(|x| format!("{}{}份", x.option, count(x.cells[0].count))).collect();
+        let units: Vec<String> = t
+            .rows
+            .iter()
+            .filter(|x| x.measure == Measure::Percent && x.cells[0].count.unwrap_or(0.0) > 0.0)
+            .map(|x| format!("{}{}份", x.option, count(x.cells[0].count)))
+            .collect();
         if !units.is_empty() {
             b.p(format!("参与调查的单位共{}个，各单位有效问卷：{}。", units.len(), units.join("，")));
         }
@@ -163,11 +184,20 @@ fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
         let t = tables[0];
         let (head, rows): (Vec<&str>, Vec<Vec<String>>) = match q.kind {
             Kind::Single | Kind::Scale | Kind::Multi => {
-                let mut rows: Vec<Vec<String>> = t.rows.iter().filter(|x| x.measure == Measure::Percent).map(|x| vec![x.option.clone(), count(x.cells[0].count), x.cells[0].value.map(pct).unwrap_or_else(|| "—".into())]).collect();
+                let mut rows: Vec<Vec<String>> = t
+                    .rows
+                    .iter()
+                    .filter(|x| x.measure == Measure::Percent)
+                    .map(|x| vec![x.option.clone(), count(x.cells[0].count), x.cells[0].value.map(pct).unwrap_or_else(|| "—".into())])
+                    .collect();
                 for m in [Measure::Mean, Measure::Top2] {
                     if let Some(x) = t.row("", m) {
                         let v = x.cells[0].value;
-                        rows.push(vec![m.label().to_string(), String::new(), if m.is_percent() { v.map(pct).unwrap_or_default() } else { v.map(|v| format!("{v:.2}")).unwrap_or_default() }]);
+                        rows.push(vec![
+                            m.label().to_string(),
+                            String::new(),
+                            if m.is_percent() { v.map(pct).unwrap_or_default() } else { v.map(|v| format!("{v:.2}")).unwrap_or_default() },
+                        ]);
                     }
                 }
                 rows.push(vec!["本题有效填写人次".into(), t.bases[0].to_string(), String::new()]);
@@ -178,7 +208,12 @@ fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
                     .iter()
                     .map(|t| {
                         let v = |m: Measure| t.row("", m).and_then(|x| x.cells[0].value);
-                        vec![t.question.split_once('/').map(|x| x.1).unwrap_or("").to_string(), v(Measure::Mean).map(|x| format!("{x:.2}")).unwrap_or_default(), v(Measure::Top2).map(pct).unwrap_or_default(), t.bases[0].to_string()]
+                        vec![
+                            t.question.split_once('/').map(|x| x.1).unwrap_or("").to_string(),
+                            v(Measure::Mean).map(|x| format!("{x:.2}")).unwrap_or_default(),
+                            v(Measure::Top2).map(pct).unwrap_or_default(),
+                            t.bases[0].to_string(),
+                        ]
                     })
                     .collect();
                 (vec!["项目", "平均分", "前两项合计", "有效填写"], rows)
@@ -190,7 +225,11 @@ fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
                     .filter(|x| x.measure == Measure::RankScore)
                     .map(|x| {
                         let first = t.row(&x.option, Measure::FirstShare).and_then(|r| r.cells[0].value);
-                        vec![x.option.clone(), x.cells[0].value.map(|v| format!("{v:.2}")).unwrap_or_default(), first.map(pct).unwrap_or_default()]
+                        vec![
+                            x.option.clone(),
+                            x.cells[0].value.map(|v| format!("{v:.2}")).unwrap_or_default(),
+                            first.map(pct).unwrap_or_default(),
+                        ]
                     })
                     .collect();
                 rows.sort_by(|a, b| b[1].parse::<f64>().unwrap_or(0.0).total_cmp(&a[1].parse::<f64>().unwrap_or(0.0)));
@@ -199,7 +238,9 @@ fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
             Kind::Number => {
                 let rows = [Measure::Mean, Measure::Median, Measure::Min, Measure::Max]
                     .iter()
-                    .filter_map(|m| Some(vec![m.label().to_string(), format!("{}", (t.row("", *m)?.cells[0].value? * 100.0).round() / 100.0)]))
+                    .filter_map(|m| {
+                        Some(vec![m.label().to_string(), format!("{}", (t.row("", *m)?.cells[0].value? * 100.0).round() / 100.0)])
+                    })
                     .chain(std::iter::once(vec!["填写人数".to_string(), t.bases[0].to_string()]))
                     .collect();
                 (vec!["统计量", "数值"], rows)
@@ -243,7 +284,11 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
                 }
             }
             if !quiet.is_empty() {
-                b.p(format!("在{}等{}道题上，不同{label}之间的差异未达到统计显著。", quiet.iter().take(4).cloned().collect::<Vec<_>>().join("、"), quiet.len()));
+                b.p(format!(
+                    "在{}等{}道题上，不同{label}之间的差异未达到统计显著。",
+                    quiet.iter().take(4).cloned().collect::<Vec<_>>().join("、"),
+                    quiet.len()
+                ));
             }
         }
     }
@@ -251,16 +296,48 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
         k += 1;
         b.blocks.push(Block::H2(format!("（{}）与{}相比", numeral(k), wave_name(&from))));
         for q in s.questions.iter().filter(|q| matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale | Kind::Number)) {
-            let rows: Vec<_> = rep.changes.rows.iter().filter(|c| c.question == q.id && c.breakdown.is_overall() && c.from == from && c.to == to && matches!(c.measure, Measure::Percent | Measure::Mean)).collect();
-            let sig: Vec<String> = rows.iter().filter(|c| c.sig.is_some()).filter_map(|c| Some(format!("{}{}", if c.option.is_empty() { c.measure.label().to_string() } else { format!("选择“{}”的比例", c.option) }, findings::change(c)?))).collect();
+            let rows: Vec<_> = rep
+                .changes
+                .rows
+                .iter()
+                .filter(|c| {
+                    c.question == q.id
+                        && c.breakdown.is_overall()
+                        && c.from == from
+                        && c.to == to
+                        && matches!(c.measure, Measure::Percent | Measure::Mean)
+                })
+                .collect();
+            let sig: Vec<String> = rows
+                .iter()
+                .filter(|c| c.sig.is_some())
+                .filter_map(|c| {
+                    Some(format!(
+                        "{}{}",
+                        if c.option.is_empty() { c.measure.label().to_string() } else { format!("选择“{}”的比例", c.option) },
+                        findings::change(c)?
+                    ))
+                })
+                .collect();
             if sig.is_empty() {
                 continue;
             }
             let rest = rows.len() - sig.len();
-            b.p(format!("“{}”中，{}{}。", q.text, sig.join("；"), if rest > 0 { format!("；其余{rest}项与{}基本持平", wave_name(&from)) } else { String::new() }));
+            b.p(format!(
+                "“{}”中，{}{}。",
+                q.text,
+                sig.join("；"),
+                if rest > 0 { format!("；其余{rest}项与{}基本持平", wave_name(&from)) } else { String::new() }
+            ));
             b.figure(&format!("{}（各年比较）", q.text), specs.get(&format!("年度对比_{}", q.id)));
         }
-        let nc: Vec<String> = rep.changes.not_comparable.iter().filter(|n| n.from == from && n.to == to).map(|n| format!("{}{}（{}）", n.question, if n.what.is_empty() { String::new() } else { format!("“{}”", n.what) }, n.reason)).collect();
+        let nc: Vec<String> = rep
+            .changes
+            .not_comparable
+            .iter()
+            .filter(|n| n.from == from && n.to == to)
+            .map(|n| format!("{}{}（{}）", n.question, if n.what.is_empty() { String::new() } else { format!("“{}”", n.what) }, n.reason))
+            .collect();
         if !nc.is_empty() {
             b.p(format!("以下题目或选项两年不可比，未作比较：{}。", nc.join("；")));
         }
@@ -270,23 +347,55 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
         b.blocks.push(Block::H2(format!("（{}）各单位比较", numeral(k))));
         for l in &r.leagues {
             let Some(lw) = l.waves.last() else { continue };
-            let show = |v: f64| if l.is_index { format!("{v:.1}分") } else if l.percent { pct(v) } else { format!("{v:.2}") };
-            let ranked: Vec<String> = lw.units.iter().filter(|u| u.rank.is_some()).filter_map(|u| Some(format!("{}（{}）", u.unit, show(u.value?)))).collect();
+            let show = |v: f64| {
+                if l.is_index {
+                    format!("{v:.1}分")
+                } else if l.percent {
+                    pct(v)
+                } else {
+                    format!("{v:.2}")
+                }
+            };
+            let ranked: Vec<String> =
+                lw.units.iter().filter(|u| u.rank.is_some()).filter_map(|u| Some(format!("{}（{}）", u.unit, show(u.value?)))).collect();
             if ranked.is_empty() {
                 continue;
             }
             let dir = if l.better == Better::Higher { "越高越好" } else { "越低越好" };
-            let mut sentence = format!("{}（{dir}）：{}排名前三的是{}", l.name, wave_name(&lw.wave), ranked.iter().take(3).cloned().collect::<Vec<_>>().join("、"));
+            let mut sentence = format!(
+                "{}（{dir}）：{}排名前三的是{}",
+                l.name,
+                wave_name(&lw.wave),
+                ranked.iter().take(3).cloned().collect::<Vec<_>>().join("、")
+            );
             if ranked.len() > 5 {
                 sentence += &format!("，排名最后的是{}", ranked.last().unwrap());
             }
-            let ups: Vec<&crate::stats::league::UnitChange> = l.changes.iter().filter(|c| c.to == lw.wave && c.rank_change.unwrap_or(0) > 0).collect();
+            let ups: Vec<&crate::stats::league::UnitChange> =
+                l.changes.iter().filter(|c| c.to == lw.wave && c.rank_change.unwrap_or(0) > 0).collect();
             if let Some(best) = ups.iter().max_by_key(|c| c.rank_change) {
                 sentence += &format!("；与上一年相比，排名上升最多的是{}（上升{}位）", best.unit, best.rank_change.unwrap_or(0));
             }
-            let sig: Vec<String> = l.changes.iter().filter(|c| c.to == lw.wave && c.sig.is_some()).filter_map(|c| Some(format!("{}（{}{:.1}{}）", c.unit, if c.change? > 0.0 { "上升" } else { "下降" }, c.change?.abs(), if l.percent { "个百分点" } else { "" }))).collect();
+            let sig: Vec<String> = l
+                .changes
+                .iter()
+                .filter(|c| c.to == lw.wave && c.sig.is_some())
+                .filter_map(|c| {
+                    Some(format!(
+                        "{}（{}{:.1}{}）",
+                        c.unit,
+                        if c.change? > 0.0 { "上升" } else { "下降" },
+                        c.change?.abs(),
+                        if l.percent { "个百分点" } else { "" }
+                    ))
+                })
+                .collect();
             if !l.is_index && !l.changes.iter().all(|c| c.to != lw.wave) {
-                sentence += &if sig.is_empty() { "；各单位与上一年相比变化均不显著".to_string() } else { format!("；变化显著的有{}", sig.join("、")) };
+                sentence += &if sig.is_empty() {
+                    "；各单位与上一年相比变化均不显著".to_string()
+                } else {
+                    format!("；变化显著的有{}", sig.join("、"))
+                };
             }
             b.p(sentence + "。");
             b.figure(&format!("{}（{}）", l.name, wave_name(&lw.wave)), specs.get(&format!("单位排名_{}", l.id)));
@@ -296,7 +405,8 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
 
 fn open_answers(b: &mut Builder, rep: &Report) {
     let (r, s) = (&rep.results, &rep.survey);
-    let texts: Vec<(&Question, &Table)> = s.questions.iter().filter(|q| q.kind == Kind::Text).filter_map(|q| Some((q, r.overall_of(&q.id, r.latest())?))).collect();
+    let texts: Vec<(&Question, &Table)> =
+        s.questions.iter().filter(|q| q.kind == Kind::Text).filter_map(|q| Some((q, r.overall_of(&q.id, r.latest())?))).collect();
     if texts.is_empty() {
         return;
     }
@@ -307,7 +417,10 @@ fn open_answers(b: &mut Builder, rep: &Report) {
         if words.is_empty() {
             continue;
         }
-        b.p(format!("提及最多的词语依次是：{}。", words.iter().map(|w| format!("“{}”（{}人）", w.word, w.answers)).collect::<Vec<_>>().join("、")));
+        b.p(format!(
+            "提及最多的词语依次是：{}。",
+            words.iter().map(|w| format!("“{}”（{}人）", w.word, w.answers)).collect::<Vec<_>>().join("、")
+        ));
         let spec = Spec::Bars {
             title: format!("“{}”中提及最多的词语", q.text),
             caption: format!("按提及人数排列（每份回答中出现一次计一人），共{}人填写", t.answer_count),

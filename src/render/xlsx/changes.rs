@@ -28,9 +28,17 @@ pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: 
             }
         }
         for part in parts {
-            let by_wave: Vec<Option<&Table>> = waves.iter().map(|w| r.tables.iter().find(|t| t.question == *part && t.breakdown.is_overall() && t.scope.is_wave(w))).collect();
+            let by_wave: Vec<Option<&Table>> = waves
+                .iter()
+                .map(|w| r.tables.iter().find(|t| t.question == *part && t.breakdown.is_overall() && t.scope.is_wave(w)))
+                .collect();
             let Some(first) = by_wave.iter().flatten().next() else { continue };
-            let lines: Vec<(String, Measure)> = first.rows.iter().filter(|x| matches!(x.measure, Measure::Percent | Measure::Top2 | Measure::Bottom2 | Measure::FirstShare | Measure::Mean)).map(|x| (x.option.clone(), x.measure)).collect();
+            let lines: Vec<(String, Measure)> = first
+                .rows
+                .iter()
+                .filter(|x| matches!(x.measure, Measure::Percent | Measure::Top2 | Measure::Bottom2 | Measure::FirstShare | Measure::Mean))
+                .map(|x| (x.option.clone(), x.measure))
+                .collect();
             if lines.is_empty() {
                 continue;
             }
@@ -59,7 +67,13 @@ pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: 
             row += 1;
             let first_line = row;
             for (option, measure) in &lines {
-                let label = if option.is_empty() { measure.label().to_string() } else if *measure == Measure::Percent { option.clone() } else { format!("{option}（{}）", measure.label()) };
+                let label = if option.is_empty() {
+                    measure.label().to_string()
+                } else if *measure == Measure::Percent {
+                    option.clone()
+                } else {
+                    format!("{option}（{}）", measure.label())
+                };
                 ws.put_fmt(row, 0, &label, &st.text)?;
                 widths.see(0, &label, 50.0);
                 for (k, t) in by_wave.iter().enumerate() {
@@ -74,7 +88,14 @@ pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: 
                 let mut notes = Vec::new();
                 for (k, (a, b)) in ch.pairs.iter().enumerate() {
                     let c = pair_col + 2 * k as u16;
-                    let found: Option<&Change> = ch.rows.iter().find(|x| x.question == *part && x.breakdown == Breakdown::Overall && x.option == *option && x.measure == *measure && x.from == *a && x.to == *b);
+                    let found: Option<&Change> = ch.rows.iter().find(|x| {
+                        x.question == *part
+                            && x.breakdown == Breakdown::Overall
+                            && x.option == *option
+                            && x.measure == *measure
+                            && x.from == *a
+                            && x.to == *b
+                    });
                     match found {
                         Some(x) => {
                             write_dec(ws, row, c, x.change, st)?;
@@ -84,7 +105,11 @@ pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: 
                         None => {
                             ws.put_fmt(row, c, "—", &st.text)?;
                             ws.put_fmt(row, c + 1, "不可比", &st.warn)?;
-                            if let Some(n) = ch.not_comparable.iter().find(|n| n.question == q.id && n.from == *a && n.to == *b && (n.what.is_empty() || n.what == *option)) {
+                            if let Some(n) = ch
+                                .not_comparable
+                                .iter()
+                                .find(|n| n.question == q.id && n.from == *a && n.to == *b && (n.what.is_empty() || n.what == *option))
+                            {
                                 if !notes.contains(&n.reason) {
                                     notes.push(n.reason.clone());
                                 }
@@ -107,7 +132,14 @@ pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: 
             row += 1;
             let mut chart_end = 0;
             if n_pct > 0 {
-                let chart = wave_chart(sheet, &table_heading(first, false), (first_line, first_line + n_pct - 1), head_row, wave_col, waves.len() as u16);
+                let chart = wave_chart(
+                    sheet,
+                    &table_heading(first, false),
+                    (first_line, first_line + n_pct - 1),
+                    head_row,
+                    wave_col,
+                    waves.len() as u16,
+                );
                 ws.insert_chart(head_row - 1, note_col + 1, &chart)?;
                 chart_end = head_row - 1 + chart_rows((n_pct + 4).max(12));
             }
@@ -129,7 +161,10 @@ fn wave_chart(sheet: &str, title: &str, rows: (u32, u32), head_row: u32, first_c
         ch = Chart::new(ChartType::Bar);
         for k in 0..n_waves {
             let c = first_col + k;
-            ch.add_series().set_categories((sheet, rows.0, 0, rows.1, 0)).set_values((sheet, rows.0, c, rows.1, c)).set_name((sheet, head_row, c));
+            ch.add_series()
+                .set_categories((sheet, rows.0, 0, rows.1, 0))
+                .set_values((sheet, rows.0, c, rows.1, c))
+                .set_name((sheet, head_row, c));
         }
         ch.x_axis().set_num_format("0%");
         ch.y_axis().set_reverse();

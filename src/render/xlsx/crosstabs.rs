@@ -17,7 +17,14 @@ const MAX_GROUPS: usize = 250;
 /// Crosstabs of one banner: per question, counts and column percentages for the total
 /// and each group, significance letters beside the percentages, the base, and the test.
 /// Returns the number of banner groups (for the print layout).
-pub(super) fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, banner: &Banner, label: &str) -> Result<usize, XlsxError> {
+pub(super) fn crosstabs(
+    ws: &mut Worksheet,
+    sheet: &str,
+    st: &Styles,
+    r: &Results,
+    banner: &Banner,
+    label: &str,
+) -> Result<usize, XlsxError> {
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
     let mut row = 0u32;
@@ -26,7 +33,18 @@ pub(super) fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Result
     row += 2;
     for t in r.by(banner) {
         groups = groups.max(t.columns.len() - 1);
-        let pct_rows: Vec<_> = t.rows.iter().filter(|x| x.measure != Measure::PercentOfResponses).filter(|x| x.measure.is_percent() || matches!(x.measure, Measure::Mean | Measure::Sd | Measure::RankScore | Measure::AvgRank | Measure::Median | Measure::Min | Measure::Max)).collect();
+        let pct_rows: Vec<_> = t
+            .rows
+            .iter()
+            .filter(|x| x.measure != Measure::PercentOfResponses)
+            .filter(|x| {
+                x.measure.is_percent()
+                    || matches!(
+                        x.measure,
+                        Measure::Mean | Measure::Sd | Measure::RankScore | Measure::AvgRank | Measure::Median | Measure::Min | Measure::Max
+                    )
+            })
+            .collect();
         if pct_rows.is_empty() {
             continue;
         }
@@ -35,7 +53,15 @@ pub(super) fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Result
         row += 1;
         let shown = t.columns.len().min(MAX_GROUPS + 1);
         if shown < t.columns.len() {
-            ws.put_fmt(row, 0, format!("共 {} 个分组，超出 Excel 能并排列出的范围，这里只列出前 {MAX_GROUPS} 个；全部分组的数字见 results.csv", t.columns.len() - 1), &st.warn)?;
+            ws.put_fmt(
+                row,
+                0,
+                format!(
+                    "共 {} 个分组，超出 Excel 能并排列出的范围，这里只列出前 {MAX_GROUPS} 个；全部分组的数字见 results.csv",
+                    t.columns.len() - 1
+                ),
+                &st.warn,
+            )?;
             row += 1;
         }
         // Header: 选项 | 总计 (人数, 比例) | group (人数, 比例, 显著) …
@@ -68,7 +94,13 @@ pub(super) fn crosstabs(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Result
             chart_end = row - 3 + chart_rows(h);
         }
         for x in &pct_rows {
-            let label = if x.option.is_empty() { x.measure.label().to_string() } else if x.measure == Measure::Percent { x.option.clone() } else { format!("{}（{}）", x.option, x.measure.label()) };
+            let label = if x.option.is_empty() {
+                x.measure.label().to_string()
+            } else if x.measure == Measure::Percent {
+                x.option.clone()
+            } else {
+                format!("{}（{}）", x.option, x.measure.label())
+            };
             ws.put_fmt(row, 0, &label, &st.text)?;
             widths.see(0, &label, 50.0);
             for (c, cell) in x.cells.iter().enumerate().take(shown) {

@@ -110,7 +110,16 @@ pub(super) fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Resu
                     row += 1;
                 }
                 if t.answer_count > SHOWN {
-                    ws.put_fmt(row, 0, format!("……共 {} 条，完整内容见“清洗后数据”页（答卷超过 {} 份时该页不写，用 diaoyan import … -o 导出）", t.answer_count, super::MAX_DATA_ROWS), &st.note)?;
+                    ws.put_fmt(
+                        row,
+                        0,
+                        format!(
+                            "……共 {} 条，完整内容见“清洗后数据”页（答卷超过 {} 份时该页不写，用 diaoyan import … -o 导出）",
+                            t.answer_count,
+                            super::MAX_DATA_ROWS
+                        ),
+                        &st.note,
+                    )?;
                     row += 1;
                 }
                 row = write_base(ws, row, base, st)?;

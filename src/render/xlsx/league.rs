@@ -83,7 +83,9 @@ pub(super) fn leagues(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results)
             if k + 1 == l.waves.len() && ranked > 0 {
                 let mut ch = Chart::new(ChartType::Bar);
                 let s = ch.add_series();
-                s.set_categories((sheet, first, 1, first + ranked - 1, 1)).set_values((sheet, first, 2, first + ranked - 1, 2)).set_name((sheet, head_row, 2));
+                s.set_categories((sheet, first, 1, first + ranked - 1, 1))
+                    .set_values((sheet, first, 2, first + ranked - 1, 2))
+                    .set_name((sheet, head_row, 2));
                 s.set_data_label(ChartDataLabel::new().show_value().set_num_format(if percent { "0.0%" } else { "0.0" }));
                 ch.title().set_name(&format!("{}（{}年）", l.name, lw.wave)).set_font(ChartFont::new().set_size(10).set_bold());
                 ch.y_axis().set_reverse();

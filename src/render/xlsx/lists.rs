@@ -9,7 +9,14 @@ use super::MAX_DATA_ROWS;
 /// A plain list sheet (the ledger, the column map): a header row and a text row per entry;
 /// beyond [`MAX_DATA_ROWS`] entries the rest are only counted (a sheet holds at most
 /// 1,048,576 rows), and `full` names the file listing them all.
-pub(super) fn ledger<const N: usize>(ws: &mut Worksheet, st: &Styles, headers: &[&str; N], rows: impl ExactSizeIterator<Item = [String; N]>, empty: &str, full: &str) -> Result<(), XlsxError> {
+pub(super) fn ledger<const N: usize>(
+    ws: &mut Worksheet,
+    st: &Styles,
+    headers: &[&str; N],
+    rows: impl ExactSizeIterator<Item = [String; N]>,
+    empty: &str,
+    full: &str,
+) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
     for (c, h) in headers.iter().enumerate() {
         ws.put_fmt(0, c as u16, *h, &st.head)?;

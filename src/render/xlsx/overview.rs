@@ -3,8 +3,8 @@
 
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use super::style::{Put, Styles, Widths};
 use super::sheet_name;
+use super::style::{Put, Styles, Widths};
 use crate::collect::status::Status;
 use crate::render::Report;
 
@@ -21,11 +21,30 @@ pub(super) fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles,
         ("读取答卷（行）", imp.rows_read.to_string()),
         ("剔除答卷（行）", format!("{}（重复提交、重复编号、合计行等，见“数据问题”）", imp.rows_rejected)),
         ("读取 = 保留 + 剔除", format!("{} = {} + {}", imp.rows_read, imp.rows_kept, imp.rows_rejected)),
-        ("导入文件（个）", if files_failed > 0 { format!("{}（其中 {} 个无法读取）", imp.files.len(), files_failed) } else { imp.files.len().to_string() }),
+        (
+            "导入文件（个）",
+            if files_failed > 0 {
+                format!("{}（其中 {} 个无法读取）", imp.files.len(), files_failed)
+            } else {
+                imp.files.len().to_string()
+            },
+        ),
         ("数据问题（条）", n_issues.to_string()),
-        ("分组变量", if rep.banners.is_empty() { "无".into() } else { rep.banners.iter().map(|b| b.name()).collect::<Vec<_>>().join("、") }),
+        (
+            "分组变量",
+            if rep.banners.is_empty() { "无".into() } else { rep.banners.iter().map(|b| b.name()).collect::<Vec<_>>().join("、") },
+        ),
         ("权重", r.weight_note.clone().unwrap_or_else(|| "未加权".into())),
-        ("显著性检验", format!("α={}{}；样本量 <{} 的分组不参与两两比较（仍计入卡方检验），<{} 谨慎解读", r.options.alpha, if r.options.bonferroni { "（Bonferroni 校正）" } else { "" }, r.options.min_base, r.options.caution_base)),
+        (
+            "显著性检验",
+            format!(
+                "α={}{}；样本量 <{} 的分组不参与两两比较（仍计入卡方检验），<{} 谨慎解读",
+                r.options.alpha,
+                if r.options.bonferroni { "（Bonferroni 校正）" } else { "" },
+                r.options.min_base,
+                r.options.caution_base
+            ),
+        ),
     ];
     rows.push(("置信区间", format!("Wilson {:.0}%", r.options.conf * 100.0)));
     if let Some(f) = &rep.filter {

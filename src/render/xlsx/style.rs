@@ -23,7 +23,9 @@ impl Styles {
         Styles {
             title: Format::new().set_bold().set_font_size(14),
             heading: Format::new().set_bold().set_font_size(11),
-            head: border(Format::new().set_bold().set_background_color(Color::RGB(0xDDEBF7)).set_align(FormatAlign::Center).set_text_wrap()),
+            head: border(
+                Format::new().set_bold().set_background_color(Color::RGB(0xDDEBF7)).set_align(FormatAlign::Center).set_text_wrap(),
+            ),
             text: border(Format::new().set_text_wrap()),
             int: border(Format::new().set_num_format("0")),
             pct: border(Format::new().set_num_format("0.0%")),

@@ -19,7 +19,11 @@ use crate::text::{norm, parse_points};
 pub(super) fn questions(pair: &Pair, scans: &mut [ColumnScans], notes: &mut InferNotes) -> Vec<Question> {
     let base = pair.text.or(pair.code).map(|f| f.drafts.as_slice()).unwrap_or(&[]);
     let mut order: Vec<(Option<&Draft>, Option<&Draft>)> = Vec::new();
-    let code_of = |d: &Draft| pair.code.filter(|_| pair.text.is_some()).and_then(|c| c.drafts.iter().find(|x| x.number == d.number && x.number < 10_000 && x.id == d.id));
+    let code_of = |d: &Draft| {
+        pair.code
+            .filter(|_| pair.text.is_some())
+            .and_then(|c| c.drafts.iter().find(|x| x.number == d.number && x.number < 10_000 && x.id == d.id))
+    };
     for d in base {
         match pair.text {
             Some(_) => order.push((Some(d), code_of(d))),
@@ -58,7 +62,11 @@ pub(super) fn questions(pair: &Pair, scans: &mut [ColumnScans], notes: &mut Infe
 }
 
 /// The scans made while reading, for whole columns of a plain sheet.
-fn prescanned(pair: &Pair, order: &[(Option<&Draft>, Option<&Draft>)], scans: &mut [ColumnScans]) -> HashMap<usize, std::sync::Mutex<Option<ColumnScan>>> {
+fn prescanned(
+    pair: &Pair,
+    order: &[(Option<&Draft>, Option<&Draft>)],
+    scans: &mut [ColumnScans],
+) -> HashMap<usize, std::sync::Mutex<Option<ColumnScan>>> {
     let mut out = HashMap::new();
     for (i, (td, cd)) in order.iter().enumerate() {
         let (f, k, d) = match (td, cd) {
@@ -82,7 +90,13 @@ fn id_like(code: &str) -> bool {
 }
 
 fn blank_question(d: &Draft) -> Question {
-    let id = d.id.clone().or_else(|| id_like(&d.key).then(|| d.key.clone())).unwrap_or_else(|| if d.number < 10_000 { format!("Q{}", d.number) } else { String::new() });
+    let id = d.id.clone().or_else(|| id_like(&d.key).then(|| d.key.clone())).unwrap_or_else(|| {
+        if d.number < 10_000 {
+            format!("Q{}", d.number)
+        } else {
+            String::new()
+        }
+    });
     let mut aliases = d.aliases.clone();
     if !d.key.is_empty() && norm(&d.key) != norm(&id) && !aliases.contains(&d.key) {
         aliases.push(d.key.clone());
@@ -100,7 +114,8 @@ fn question(pair: &Pair, td: Option<&Draft>, cd: Option<&Draft>, scan: Option<Co
     let Some(f) = f else { unreachable!("a draft has its file") };
     let mut q = blank_question(d);
     if q.text.is_empty() {
-        q.text = if d.number < 10_000 { format!("第{}题（请补全题目）", d.number) } else { format!("{}（请补全题目）", q.id) };
+        q.text =
+            if d.number < 10_000 { format!("第{}题（请补全题目）", d.number) } else { format!("{}（请补全题目）", q.id) };
     }
     if td.is_none() && q.text.starts_with('第') && !cd.is_some_and(|c| c.text.is_empty()) {
         q.text = d.text.clone();
@@ -141,14 +156,23 @@ fn question(pair: &Pair, td: Option<&Draft>, cd: Option<&Draft>, scan: Option<Co
 fn rows_question(q: &mut Question, f: &FileDrafts, rows: &[(String, u32)], offset: Option<(i64, i64)>, coded: bool) {
     let values: Vec<&Data> = rows.iter().flat_map(|(_, c)| column_values(f, *c)).map(|(_, d)| d).collect();
     let labels: Vec<String> = rows.iter().map(|(l, _)| l.clone()).collect();
-    if !values.is_empty() && values.iter().all(|d| matches!(flag(d), Flag::Yes | Flag::No | Flag::Blank(_))) && values.iter().any(|d| flag(d) == Flag::Yes) {
+    if !values.is_empty()
+        && values.iter().all(|d| matches!(flag(d), Flag::Yes | Flag::No | Flag::Blank(_)))
+        && values.iter().any(|d| flag(d) == Flag::Yes)
+    {
         q.kind = Kind::Multi;
         q.options = labels.into_iter().map(|l| OptionDef::new(l.clone(), is_other_text(&l))).collect();
         return;
     }
     q.kind = Kind::Matrix;
     q.rows = labels;
-    let points: Vec<f64> = values.iter().filter_map(|v| match v { Data::String(s) => parse_points(s), _ => int_of(v).map(|i| i as f64) }).collect();
+    let points: Vec<f64> = values
+        .iter()
+        .filter_map(|v| match v {
+            Data::String(s) => parse_points(s),
+            _ => int_of(v).map(|i| i as f64),
+        })
+        .collect();
     if points.len() == values.len() {
         let max = points.iter().cloned().fold(0.0, f64::max) as i64;
         if coded && offset.is_none() && values.iter().all(|v| int_of(v).is_some()) && (1..=15).contains(&max) {
@@ -190,7 +214,9 @@ fn split_question(q: &mut Question, pair: &Pair, td: Option<&Draft>, cd: &Draft)
 fn split_alone(q: &mut Question, f: &FileDrafts, d: &Draft, coded: bool) {
     let split = &d.split;
     let values: Vec<&Data> = split.iter().flat_map(|(_, c)| column_values(f, *c)).map(|(_, d)| d).collect();
-    let labelled = split.iter().all(|(l, c)| column_values(f, *c).iter().all(|(_, d)| norm(&cell_text(d)) == norm(l) || matches!(flag(d), Flag::Yes | Flag::No | Flag::Blank(_))));
+    let labelled = split.iter().all(|(l, c)| {
+        column_values(f, *c).iter().all(|(_, d)| norm(&cell_text(d)) == norm(l) || matches!(flag(d), Flag::Yes | Flag::No | Flag::Blank(_)))
+    });
     q.kind = if labelled && (values.is_empty() || values.iter().any(|d| flag(d) != Flag::No)) {
         Kind::Multi
     } else if values.iter().all(|d| int_of(d).is_some()) {
@@ -268,7 +294,15 @@ fn rank_or_matrix(f: &FileDrafts, split: &[(String, u32)]) -> Kind {
 
 /// A whole-cell question: its kind from all its answers (the scan made while reading
 /// when there is one), the codebook's labels, the header's type hint, the pair's codes.
-fn whole_question(q: &mut Question, pair: &Pair, td: Option<&Draft>, cd: Option<&Draft>, c: u32, scan: Option<ColumnScan>, coded: bool) -> Option<String> {
+fn whole_question(
+    q: &mut Question,
+    pair: &Pair,
+    td: Option<&Draft>,
+    cd: Option<&Draft>,
+    c: u32,
+    scan: Option<ColumnScan>,
+    coded: bool,
+) -> Option<String> {
     let f = if td.is_some() { pair.text? } else { pair.code? };
     let d = td.or(cd)?;
     let vals = || column_values(f, c);
@@ -317,7 +351,14 @@ fn whole_question(q: &mut Question, pair: &Pair, td: Option<&Draft>, cd: Option<
 }
 
 /// The header's type suffix says the kind; the data only guess it.
-fn apply_hint<'a>(q: &mut Question, kind: Kind, hint: Option<Kind>, text_file: bool, vals: &dyn Fn() -> Vec<(u32, &'a Data)>, doubt: &mut Option<String>) -> Kind {
+fn apply_hint<'a>(
+    q: &mut Question,
+    kind: Kind,
+    hint: Option<Kind>,
+    text_file: bool,
+    vals: &dyn Fn() -> Vec<(u32, &'a Data)>,
+    doubt: &mut Option<String>,
+) -> Kind {
     let Some(h) = hint else { return kind };
     if h == Kind::Text {
         *doubt = None;
@@ -374,7 +415,12 @@ fn pair_codes(q: &mut Question, tf: &FileDrafts, c: u32, cf: &FileDrafts, cd: &D
 /// A question the codebook describes: its text (when the data sheet names it by code
 /// only) and its options, in code order; codes other than 1, 2, … are kept as aliases.
 fn codebook_question(q: &mut Question, cq: &super::sheets::CodeQuestion) {
-    if !cq.text.is_empty() && (q.text.is_empty() || q.text.contains("请补全题目") || crate::ingest::platform::is_code(&q.text) || q.text.chars().all(|c| c.is_ascii_digit())) {
+    if !cq.text.is_empty()
+        && (q.text.is_empty()
+            || q.text.contains("请补全题目")
+            || crate::ingest::platform::is_code(&q.text)
+            || q.text.chars().all(|c| c.is_ascii_digit()))
+    {
         if !q.aliases.contains(&q.text) && !q.text.is_empty() && norm(&q.text) != norm(&q.id) && !q.text.contains("请补全题目") {
             q.aliases.push(q.text.clone());
         }
@@ -404,7 +450,8 @@ fn batteries(qs: &mut [Question], code_only: bool) {
     if !code_only {
         return;
     }
-    let placeholder = |q: &Question| matches!(q.kind, Kind::Single | Kind::Scale) && q.options.iter().all(|o| o.text().ends_with("（请补全）"));
+    let placeholder =
+        |q: &Question| matches!(q.kind, Kind::Single | Kind::Scale) && q.options.iter().all(|o| o.text().ends_with("（请补全）"));
     let mut i = 0;
     while i < qs.len() {
         let mut j = i;
@@ -423,6 +470,10 @@ fn batteries(qs: &mut [Question], code_only: bool) {
 impl Draft {
     /// How a codebook may name the column: its code, else its text.
     fn key_or_text(&self) -> String {
-        if self.key.is_empty() { self.text.clone() } else { self.key.clone() }
+        if self.key.is_empty() {
+            self.text.clone()
+        } else {
+            self.key.clone()
+        }
     }
 }

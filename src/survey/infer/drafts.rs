@@ -124,7 +124,11 @@ fn numbered_run(cells: &Range<Data>, r: u32) -> usize {
         };
         best = best.max(run);
     }
-    if best >= 3 { best } else { 0 }
+    if best >= 3 {
+        best
+    } else {
+        0
+    }
 }
 
 /// The kind a 问卷星 type suffix names.
@@ -207,7 +211,9 @@ type Texts = Vec<(u32, String)>;
 fn headers_of(cells: &Range<Data>, hr: u32) -> (Texts, Texts, u32, Option<Second>) {
     let (Some(s), Some(e)) = (cells.start(), cells.end()) else { return (vec![], vec![], hr, None) };
     // The row found may be the lower row of two (its merged cells repeat the upper one's).
-    let pair = header_rows::second_row(cells, hr).map(|k| (hr, k)).or_else(|| (hr > s.0).then(|| header_rows::second_row(cells, hr - 1).map(|k| (hr - 1, k))).flatten());
+    let pair = header_rows::second_row(cells, hr)
+        .map(|k| (hr, k))
+        .or_else(|| (hr > s.0).then(|| header_rows::second_row(cells, hr - 1).map(|k| (hr - 1, k))).flatten());
     match pair {
         Some((top, second)) => (header_rows::combined(cells, top, second), header_rows::codes(cells, top), top + 1, Some(second)),
         None => {
@@ -273,7 +279,9 @@ fn separate_open_parts(f: &mut FileDrafts, raw: &std::collections::HashMap<u32, 
     let mut out = Vec::with_capacity(f.drafts.len());
     for d in std::mem::take(&mut f.drafts) {
         let parts: &[(String, u32)] = if d.rows.is_empty() { &d.split } else { &d.rows };
-        if parts.len() < 2 || d.paren && parts.iter().all(|(_, c)| column_values(f, *c).iter().all(|(_, v)| crate::ingest::cells::int_of(v).is_some())) {
+        if parts.len() < 2
+            || d.paren && parts.iter().all(|(_, c)| column_values(f, *c).iter().all(|(_, v)| crate::ingest::cells::int_of(v).is_some()))
+        {
             out.push(d);
             continue;
         }
@@ -291,7 +299,14 @@ fn separate_open_parts(f: &mut FileDrafts, raw: &std::collections::HashMap<u32, 
         }
         for (k, (label, col)) in parts.iter().enumerate() {
             let id = (d.number < 10_000).then(|| format!("Q{}_{}", d.number, k + 1));
-            let mut p = Draft { number: d.number, id, text: format!("{}—{label}", d.text), required: d.required, whole: Some(*col), ..Default::default() };
+            let mut p = Draft {
+                number: d.number,
+                id,
+                text: format!("{}—{label}", d.text),
+                required: d.required,
+                whole: Some(*col),
+                ..Default::default()
+            };
             p.aliases.push(label.clone());
             if let Some(h) = raw.get(col) {
                 p.aliases.push(h.clone());
@@ -355,7 +370,11 @@ fn group(f: &mut FileDrafts, heads: Vec<ColHead>) {
             Some(n) => n,
             None => {
                 plain_n += 1;
-                if f.numbered { 10_000 + plain_n } else { plain_n }
+                if f.numbered {
+                    10_000 + plain_n
+                } else {
+                    plain_n
+                }
             }
         };
         for d in drafts_of_group(g, number) {
@@ -472,7 +491,12 @@ fn drafts_of_group(g: &[ColHead], number: u32) -> Vec<Draft> {
             let l = match (&stem, stem_label(&h.text)) {
                 (Some(s), Some((hs, l))) if norm(&hs) == norm(s) => l,
                 (Some(_), _) if k > 0 && h.paren.is_some() => h.paren.clone().unwrap_or_default(),
-                (Some(s), _) if k > 0 => h.text.strip_prefix(s.as_str()).map(|x| tidy(x.trim_start_matches(['—', ':', '：']))).filter(|x| !x.is_empty()).unwrap_or_else(|| h.text.clone()),
+                (Some(s), _) if k > 0 => h
+                    .text
+                    .strip_prefix(s.as_str())
+                    .map(|x| tidy(x.trim_start_matches(['—', ':', '：'])))
+                    .filter(|x| !x.is_empty())
+                    .unwrap_or_else(|| h.text.clone()),
                 _ => return None,
             };
             Some((l, h.col))
@@ -508,7 +532,9 @@ fn drafts_of_group(g: &[ColHead], number: u32) -> Vec<Draft> {
     }
     // A whole question and the text written beside one of its options
     // (`5.您的职业`, `5.您的职业:其他_填空`).
-    if first.paren.is_none() && g[1..].iter().all(|h| stem_label(&h.text).is_some_and(|(s, l)| norm(&s) == norm(&first.text) && other_fill_in(&l).is_some())) {
+    if first.paren.is_none()
+        && g[1..].iter().all(|h| stem_label(&h.text).is_some_and(|(s, l)| norm(&s) == norm(&first.text) && other_fill_in(&l).is_some()))
+    {
         d.whole = Some(first.col);
         for h in &g[1..] {
             if let Some((_, l)) = stem_label(&h.text) {
@@ -539,7 +565,14 @@ fn common_stem(g: &[ColHead]) -> String {
     let Some(first) = texts.first() else { return String::new() };
     let mut n = first.len();
     for t in &texts[1..] {
-        n = first.char_indices().zip(t.char_indices()).take_while(|((_, a), (_, b))| a == b).map(|((i, a), _)| i + a.len_utf8()).last().unwrap_or(0).min(n);
+        n = first
+            .char_indices()
+            .zip(t.char_indices())
+            .take_while(|((_, a), (_, b))| a == b)
+            .map(|((i, a), _)| i + a.len_utf8())
+            .last()
+            .unwrap_or(0)
+            .min(n);
     }
     if texts.len() == 1 {
         return stem_label(first).map(|(s, _)| s).unwrap_or_else(|| first.to_string());
@@ -570,7 +603,13 @@ pub(super) fn joined_values(f: &FileDrafts, cols: &[u32]) -> Vec<Data> {
     f.rows
         .iter()
         .filter_map(|&r| {
-            let parts: Vec<String> = cols.iter().filter_map(|&c| f.cells.get_value((r, c))).filter(|d| blank(d).is_none()).map(cell_text).map(|t| tidy(&t)).collect();
+            let parts: Vec<String> = cols
+                .iter()
+                .filter_map(|&c| f.cells.get_value((r, c)))
+                .filter(|d| blank(d).is_none())
+                .map(cell_text)
+                .map(|t| tidy(&t))
+                .collect();
             (!parts.is_empty()).then(|| Data::String(parts.join("/")))
         })
         .collect()
@@ -586,7 +625,23 @@ mod tests {
 
     fn drafts(hs: &[&str]) -> Vec<Draft> {
         let cells = Range::from_sparse(vec![]);
-        let mut f = FileDrafts { cells: &cells, header_row: 0, rows: vec![], drafts: vec![], numbered: true, seq_col: None, unit_col: None, meta: vec![], place: vec![], sheet: String::new(), title: None, codebook: None, notes: vec![], plain: true, panel: false };
+        let mut f = FileDrafts {
+            cells: &cells,
+            header_row: 0,
+            rows: vec![],
+            drafts: vec![],
+            numbered: true,
+            seq_col: None,
+            unit_col: None,
+            meta: vec![],
+            place: vec![],
+            sheet: String::new(),
+            title: None,
+            codebook: None,
+            notes: vec![],
+            plain: true,
+            panel: false,
+        };
         group(&mut f, heads(hs));
         f.drafts
     }
@@ -610,7 +665,14 @@ mod tests {
     #[test]
     fn platform_forms() {
         // 腾讯问卷: multi-select options after a colon; fill-in blanks; a cascade.
-        let d = drafts(&["21.您参加过哪些活动？:会议", "21.您参加过哪些活动？:学习", "3.你来自于：_填空1", "3.你来自于：_填空2", "5.所在地区", "5.所在地区"]);
+        let d = drafts(&[
+            "21.您参加过哪些活动？:会议",
+            "21.您参加过哪些活动？:学习",
+            "3.你来自于：_填空1",
+            "3.你来自于：_填空2",
+            "5.所在地区",
+            "5.所在地区",
+        ]);
         assert_eq!(d[0].split.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), ["会议", "学习"]);
         assert_eq!(d[0].text, "您参加过哪些活动？");
         assert_eq!((d[1].id.as_deref(), d[2].id.as_deref()), (Some("Q3_1"), Some("Q3_2")));

@@ -105,13 +105,7 @@ pub fn infer_scanned(files: &[Workbook], mut scans: Vec<ColumnScans>) -> Result<
     }
     let code_idx = (0..all.len()).find(|&i| is_code_export(&all[i], &files[i].path));
     let text_idx = (0..all.len()).find(|&i| Some(i) != code_idx);
-    let pair = Pair {
-        text: text_idx.map(|i| &all[i]),
-        code: code_idx.map(|i| &all[i]),
-        text_idx,
-        code_idx,
-        code_only: text_idx.is_none(),
-    };
+    let pair = Pair { text: text_idx.map(|i| &all[i]), code: code_idx.map(|i| &all[i]), text_idx, code_idx, code_only: text_idx.is_none() };
     let mut notes = InferNotes::default();
     let questions = build::questions(&pair, &mut scans, &mut notes);
     let base = pair.text.or(pair.code).ok_or_else(|| InferError::NoData(files[0].path.display().to_string()))?;
@@ -137,12 +131,10 @@ pub fn infer_scanned(files: &[Workbook], mut scans: Vec<ColumnScans>) -> Result<
 /// The survey from its questions: ids made distinct, the unit question, banners.
 fn assemble(mut questions: Vec<Question>, title: String, all: &[FileDrafts]) -> Survey {
     names::distinct_ids(&mut questions);
-    let unit = all.iter().find_map(|f| f.unit_col.clone()).or_else(|| {
-        questions
-            .iter()
-            .find(|q| q.kind == Kind::Single && names::is_unit_question(&q.text))
-            .map(|q| q.id.clone())
-    });
+    let unit = all
+        .iter()
+        .find_map(|f| f.unit_col.clone())
+        .or_else(|| questions.iter().find(|q| q.kind == Kind::Single && names::is_unit_question(&q.text)).map(|q| q.id.clone()));
     let mut banners: Vec<String> = questions
         .iter()
         .filter(|q| q.kind == Kind::Single && q.options.len() <= 12 && names::is_group_question(&q.text))
@@ -165,7 +157,9 @@ fn assemble(mut questions: Vec<Question>, title: String, all: &[FileDrafts]) -> 
             match fields.iter_mut().find(|x| x.name == *name) {
                 Some(x) if !x.headers.contains(header) => x.headers.push(header.clone()),
                 Some(_) => {}
-                None if !questions.iter().any(|q| q.id == *name) => fields.push(crate::survey::Field { name: name.to_string(), headers: vec![header.clone()] }),
+                None if !questions.iter().any(|q| q.id == *name) => {
+                    fields.push(crate::survey::Field { name: name.to_string(), headers: vec![header.clone()] })
+                }
                 None => {}
             }
         }

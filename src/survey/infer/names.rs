@@ -45,8 +45,31 @@ pub fn wjx_export_kind(path: &Path) -> Option<ExportKind> {
 
 /// Words of a file name that name the platform or the export, not the survey.
 const PLATFORM_WORDS: &[&str] = &[
-    "问卷星导出", "问卷星", "问卷网", "腾讯问卷", "金数据", "见数", "credamo", "按选项文本", "按选项序号", "按序号", "按分数", "按文本", "选项文本",
-    "原始数据", "导出数据", "数据导出", "答卷数据", "导出", "数据", "答卷", "结果", "下载", "export", "data", "raw",
+    "问卷星导出",
+    "问卷星",
+    "问卷网",
+    "腾讯问卷",
+    "金数据",
+    "见数",
+    "credamo",
+    "按选项文本",
+    "按选项序号",
+    "按序号",
+    "按分数",
+    "按文本",
+    "选项文本",
+    "原始数据",
+    "导出数据",
+    "数据导出",
+    "答卷数据",
+    "导出",
+    "数据",
+    "答卷",
+    "结果",
+    "下载",
+    "export",
+    "data",
+    "raw",
 ];
 
 /// The survey's title and where it came from: a title row above the header, else the
@@ -72,7 +95,8 @@ pub fn title(title_row: Option<&str>, path: &Path) -> (String, String) {
     while t.contains("--") || t.contains("__") {
         t = t.replace("--", "-").replace("__", "_");
     }
-    let t: String = t.trim_matches(|c: char| c == '_' || c == '-' || c == ' ' || c == '（' || c == '）' || c == '(' || c == ')').to_string();
+    let t: String =
+        t.trim_matches(|c: char| c == '_' || c == '-' || c == ' ' || c == '（' || c == '）' || c == '(' || c == ')').to_string();
     let meaningful = t.chars().filter(|c| !c.is_ascii_digit() && !"_- 年（）()".contains(*c)).count() >= 2;
     if meaningful {
         (tidy(&t.replace("__", "_")), "文件名".into())
@@ -92,7 +116,11 @@ fn replace_ci(s: &str, word: &str) -> String {
 /// A short id for output folders from the title.
 pub fn survey_id(title: &str) -> String {
     let id: String = title.chars().filter(|c| !"\\/:*?\"<>|".contains(*c) && !c.is_whitespace()).take(40).collect();
-    if id.is_empty() { "survey".into() } else { id }
+    if id.is_empty() {
+        "survey".into()
+    } else {
+        id
+    }
 }
 
 /// Makes every question id distinct and non-empty: unnumbered columns get the next free
@@ -128,13 +156,19 @@ pub fn distinct_ids(qs: &mut [Question]) {
 pub fn is_unit_question(text: &str) -> bool {
     let n = noun(text);
     let t = text.trim().trim_end_matches(['？', '?', '：', ':', '是', ' ']);
-    ["单位", "部门", "所在单位", "工作单位", "单位名称", "所在部门"].contains(&n.as_str()) || t.ends_with("所在的单位") || t.ends_with("所在单位") || t.ends_with("所在部门")
+    ["单位", "部门", "所在单位", "工作单位", "单位名称", "所在部门"].contains(&n.as_str())
+        || t.ends_with("所在的单位")
+        || t.ends_with("所在单位")
+        || t.ends_with("所在部门")
 }
 
 /// A question worth grouping by: who the respondent is (身份, 性别, 年龄, 职务, 单位, …).
 pub fn is_group_question(text: &str) -> bool {
     let n = noun(text);
-    n.chars().count() <= 8 && ["身份", "性别", "年龄", "职务", "职级", "单位", "类别", "类型", "学历", "政治面貌", "党龄", "工龄", "岗位", "部门", "层级"].iter().any(|k| n.contains(k))
+    n.chars().count() <= 8
+        && ["身份", "性别", "年龄", "职务", "职级", "单位", "类别", "类型", "学历", "政治面貌", "党龄", "工龄", "岗位", "部门", "层级"]
+            .iter()
+            .any(|k| n.contains(k))
 }
 
 /// A question's text as a short noun for tables and sentences: `您的身份是：` → 身份,
@@ -142,17 +176,39 @@ pub fn is_group_question(text: &str) -> bool {
 /// to a noun of at most eight characters are kept as they are.
 pub fn noun(text: &str) -> String {
     let mut t = tidy(text);
-    for suffix in ["(单选)", "（单选）", "(单选题)", "（单选题）", "？", "?", "：", ":", "。", "是什么", "是", "为", "情况", "属于"] {
+    for suffix in ["(单选)", "（单选）", "(单选题)", "（单选题）", "？", "?", "：", ":", "。", "是什么", "是", "为", "情况", "属于"]
+    {
         if let Some(x) = t.strip_suffix(suffix) {
             t = tidy(x);
         }
     }
-    for prefix in ["请问", "请选择", "请填写", "您目前所在的", "您目前的", "您现在的", "您所在的", "您所在", "您所属的", "您所属", "您的", "你的", "您", "你", "目前的", "所在的"] {
+    for prefix in [
+        "请问",
+        "请选择",
+        "请填写",
+        "您目前所在的",
+        "您目前的",
+        "您现在的",
+        "您所在的",
+        "您所在",
+        "您所属的",
+        "您所属",
+        "您的",
+        "你的",
+        "您",
+        "你",
+        "目前的",
+        "所在的",
+    ] {
         if let Some(x) = t.strip_prefix(prefix) {
             t = tidy(x);
         }
     }
-    if t.is_empty() || t.chars().count() > 8 { tidy(text) } else { t }
+    if t.is_empty() || t.chars().count() > 8 {
+        tidy(text)
+    } else {
+        t
+    }
 }
 
 #[cfg(test)]

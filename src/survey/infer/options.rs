@@ -5,12 +5,12 @@
 use calamine::Data;
 use std::collections::HashMap;
 
+use super::drafts::{column_values, FileDrafts};
+use crate::ingest::cell_text;
 use crate::ingest::cells::int_of;
 use crate::ingest::platform::{split_other, strip_letter};
-use crate::ingest::cell_text;
 use crate::survey::OptionDef;
 use crate::text::{norm, tidy};
-use super::drafts::{column_values, FileDrafts};
 
 /// Options in order of first appearance, with "other" flagged when a 〖…〗 text follows.
 pub(super) fn collect_options<S: AsRef<str>>(values: impl Iterator<Item = S>, sep: Option<char>) -> Vec<OptionDef> {
@@ -109,12 +109,28 @@ impl Collector {
         // the options are the texts without it, in the letters' order.
         let lettered: Option<Vec<(usize, String)>> = order.iter().map(|t| strip_letter(t).map(|(k, rest)| (k, tidy(rest)))).collect();
         if let Some(mut l) = lettered {
-            let other: HashMap<String, bool> = other.into_iter().map(|(t, v)| (strip_letter(&t).map(|(_, r)| tidy(r)).unwrap_or(t), v)).collect();
+            let other: HashMap<String, bool> =
+                other.into_iter().map(|(t, v)| (strip_letter(&t).map(|(_, r)| tidy(r)).unwrap_or(t), v)).collect();
             l.sort_by_key(|(k, _)| *k);
             l.dedup_by(|a, b| a.1 == b.1);
-            return Some(l.into_iter().map(|(_, t)| { let o = other.contains_key(&t) || is_other_text(&t); OptionDef::new(t, o) }).collect());
+            return Some(
+                l.into_iter()
+                    .map(|(_, t)| {
+                        let o = other.contains_key(&t) || is_other_text(&t);
+                        OptionDef::new(t, o)
+                    })
+                    .collect(),
+            );
         }
-        Some(order.into_iter().map(|t| { let o = other.contains_key(&t); OptionDef::new(t, o) }).collect())
+        Some(
+            order
+                .into_iter()
+                .map(|t| {
+                    let o = other.contains_key(&t);
+                    OptionDef::new(t, o)
+                })
+                .collect(),
+        )
     }
 }
 
@@ -122,8 +138,37 @@ impl Collector {
 /// as questionnaires list them. Options that all sit on one ladder are put in its order.
 pub(super) const LADDERS: &[&[&str]] = &[
     &["非常满意", "很满意", "比较满意", "满意", "基本满意", "一般", "说不清", "不太满意", "不满意", "比较不满意", "很不满意", "非常不满意"],
-    &["非常同意", "完全同意", "比较同意", "同意", "基本同意", "一般", "说不清", "不确定", "不太同意", "不同意", "比较不同意", "很不同意", "非常不同意", "完全不同意"],
-    &["完全符合", "非常符合", "比较符合", "符合", "基本符合", "一般", "说不清", "不太符合", "不符合", "比较不符合", "很不符合", "非常不符合", "完全不符合"],
+    &[
+        "非常同意",
+        "完全同意",
+        "比较同意",
+        "同意",
+        "基本同意",
+        "一般",
+        "说不清",
+        "不确定",
+        "不太同意",
+        "不同意",
+        "比较不同意",
+        "很不同意",
+        "非常不同意",
+        "完全不同意",
+    ],
+    &[
+        "完全符合",
+        "非常符合",
+        "比较符合",
+        "符合",
+        "基本符合",
+        "一般",
+        "说不清",
+        "不太符合",
+        "不符合",
+        "比较不符合",
+        "很不符合",
+        "非常不符合",
+        "完全不符合",
+    ],
     &["非常认同", "很认同", "比较认同", "认同", "基本认同", "一般", "说不清", "不太认同", "不认同", "很不认同", "非常不认同", "完全不认同"],
     &["非常好", "很好", "比较好", "较好", "好", "一般", "比较差", "较差", "差", "很差", "非常差"],
     &["非常严重", "很严重", "比较严重", "严重", "一般", "不太严重", "不严重", "不存在", "没有"],
@@ -288,10 +333,7 @@ pub(super) fn code_texts(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32) -> 
         }
     };
     let texts: HashMap<String, String> = column_values(tf, tc).into_iter().map(|(r, d)| (key(tf, r), cell_text(d))).collect();
-    column_values(cf, cc)
-        .into_iter()
-        .filter_map(|(r, d)| Some((int_of(d)?, texts.get(&key(cf, r))?.clone())))
-        .collect()
+    column_values(cf, cc).into_iter().filter_map(|(r, d)| Some((int_of(d)?, texts.get(&key(cf, r))?.clone()))).collect()
 }
 
 /// Orders the options of a single-choice question by the code export's numbers, matching
@@ -314,4 +356,3 @@ pub(super) fn pair_options(tf: &FileDrafts, tc: u32, cf: &FileDrafts, cc: u32, f
         })
         .collect()
 }
-

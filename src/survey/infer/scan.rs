@@ -4,13 +4,13 @@
 use calamine::{Data, Range};
 use std::collections::HashMap;
 
+use super::drafts::drafts_of;
+use super::options::*;
 use crate::ingest::cells::{blank, int_of};
+use crate::ingest::platform::split_other;
 use crate::ingest::Workbook;
 use crate::survey::{Kind, OptionDef};
 use crate::text::{norm, parse_points};
-use crate::ingest::platform::split_other;
-use super::drafts::drafts_of;
-use super::options::*;
 
 /// What one pass over a column's answers finds: the multi and rank separators, and the
 /// options of a single choice (up to 30). This is the costly part of classifying a
@@ -45,7 +45,22 @@ pub struct ColumnScan {
 
 impl Default for ColumnScan {
     fn default() -> Self {
-        ColumnScan { multi: false, rank: false, single: Collector::new(30), n: 0, points: None, all_points: true, max_int: None, all_int: true, all_number: true, min_int: None, sentences: 0, numeric: 0, plain: 0, lettered: 0 }
+        ColumnScan {
+            multi: false,
+            rank: false,
+            single: Collector::new(30),
+            n: 0,
+            points: None,
+            all_points: true,
+            max_int: None,
+            all_int: true,
+            all_number: true,
+            min_int: None,
+            sentences: 0,
+            numeric: 0,
+            plain: 0,
+            lettered: 0,
+        }
     }
 }
 
@@ -103,7 +118,9 @@ impl ColumnScan {
         // Only a text starting with a digit can read as a number (`38岁`): checked first, as
         // reading one allocates and this runs on every answer.
         let digit_first = match d {
-            Data::String(s) => s.trim_start().chars().next().is_some_and(|c| crate::text::fold_width(c).is_ascii_digit() || c == '-' || c == '.'),
+            Data::String(s) => {
+                s.trim_start().chars().next().is_some_and(|c| crate::text::fold_width(c).is_ascii_digit() || c == '-' || c == '.')
+            }
             _ => true,
         };
         let number = digit_first && crate::ingest::cells::number(d).is_ok();
@@ -144,9 +161,53 @@ pub(super) fn classify(values: &[(u32, &Data)], ctx: Ctx) -> Classified {
 }
 
 /// Words of an open question (suggestions, reasons, examples, descriptions).
-const OPEN_WORDS: &[&str] = &["意见", "建议", "原因", "请说明", "请举例", "举例", "请注明", "请具体", "具体说明", "描述", "为什么", "看法", "想法", "补充", "留言", "备注", "请填写", "请简述", "简述", "其他需要"];
+const OPEN_WORDS: &[&str] = &[
+    "意见",
+    "建议",
+    "原因",
+    "请说明",
+    "请举例",
+    "举例",
+    "请注明",
+    "请具体",
+    "具体说明",
+    "描述",
+    "为什么",
+    "看法",
+    "想法",
+    "补充",
+    "留言",
+    "备注",
+    "请填写",
+    "请简述",
+    "简述",
+    "其他需要",
+];
 /// Words of a question answered with a number (counts, ages, amounts, durations).
-const NUMBER_WORDS: &[&str] = &["年龄", "岁", "多少", "次数", "人数", "金额", "（元）", "(元)", "时长", "小时数", "分钟数", "天数", "年限", "工龄", "身高", "体重", "几次", "几个", "几天", "几年", "几人", "党龄"];
+const NUMBER_WORDS: &[&str] = &[
+    "年龄",
+    "岁",
+    "多少",
+    "次数",
+    "人数",
+    "金额",
+    "（元）",
+    "(元)",
+    "时长",
+    "小时数",
+    "分钟数",
+    "天数",
+    "年限",
+    "工龄",
+    "身高",
+    "体重",
+    "几次",
+    "几个",
+    "几天",
+    "几年",
+    "几人",
+    "党龄",
+];
 /// Words of a rating question (scales).
 const SCALE_WORDS: &[&str] = &["满意", "同意", "符合", "认同", "评价", "程度", "重要", "打分", "评分", "分值", "频繁"];
 
@@ -167,7 +228,11 @@ pub(super) fn classify_scanned(values: &[(u32, &Data)], ctx: Ctx, scan: ColumnSc
         if let Some(c) = separated(texts(), ctx, scan.multi, scan.n) {
             return c;
         }
-        return (Kind::Text, vec![], Some(format!("答案中有{}，但不像选项组合（选项过多或过长），按填空题处理", if scan.multi { "“┋”" } else { "“→”" })));
+        return (
+            Kind::Text,
+            vec![],
+            Some(format!("答案中有{}，但不像选项组合（选项过多或过长），按填空题处理", if scan.multi { "“┋”" } else { "“→”" })),
+        );
     }
     if let (true, Some((lo, hi, false))) = (scan.all_points, scan.points) {
         if let Some(opts) = scale_options([lo, hi].into_iter(), None, ctx.text) {
@@ -185,7 +250,13 @@ pub(super) fn classify_scanned(values: &[(u32, &Data)], ctx: Ctx, scan: ColumnSc
     if scan.numeric * 10 >= scan.n * 9 && (has_word(ctx.text, NUMBER_WORDS) || scan.single.over()) {
         let unread = scan.n - scan.numeric;
         let with_units = scan.numeric - scan.plain.min(scan.numeric);
-        return (Kind::Number, vec![], Some(format!("数值题：{with_units} 个答案带单位（如“38岁”），导入时取其中的数字；{unread} 个取不出数字，导入时记入数据问题清单")));
+        return (
+            Kind::Number,
+            vec![],
+            Some(format!(
+                "数值题：{with_units} 个答案带单位（如“38岁”），导入时取其中的数字；{unread} 个取不出数字，导入时记入数据问题清单"
+            )),
+        );
     }
     let sentences = scan.sentences;
     let n = scan.n;
@@ -198,12 +269,16 @@ pub(super) fn classify_scanned(values: &[(u32, &Data)], ctx: Ctx, scan: ColumnSc
     // A question asking for views or reasons is a choice only when a few short answers
     // each come back again and again.
     // “无”, “没有”, “暂无”: what people write in an open question they skip.
-    let nothing = |o: &OptionDef| ["无", "没有", "暂无", "无意见", "没有意见", "无建议", "没有建议", "暂无建议", "/", "-", "—", "没", "否", "无。"].contains(&norm(o.text()).as_str());
+    let nothing = |o: &OptionDef| {
+        ["无", "没有", "暂无", "无意见", "没有意见", "无建议", "没有建议", "暂无建议", "/", "-", "—", "没", "否", "无。"]
+            .contains(&norm(o.text()).as_str())
+    };
     // Options written with letters (`A.【正在执行】我目前……`, 问卷网/腾讯问卷) are options however long.
     let lettered = scan.lettered * 10 >= n * 9;
     let repeated = distinct <= 3 || (distinct * 2 <= n && singles * 4 <= distinct.max(4));
     let choice = if open_words {
-        lettered && distinct <= 30 || ((2..=6).contains(&distinct) && singles == 0 && sentences == 0 && distinct * 2 <= n && !opts.iter().any(nothing))
+        lettered && distinct <= 30
+            || ((2..=6).contains(&distinct) && singles == 0 && sentences == 0 && distinct * 2 <= n && !opts.iter().any(nothing))
     } else {
         distinct <= 30 && repeated && (short || lettered || singles == 0)
     };
@@ -307,7 +382,10 @@ impl ColumnScans {
         if self.target.is_none() {
             // The first cells seen hold the header (it is among the first rows).
             let range = Range::from_sparse(cells.to_vec());
-            let wb = Workbook { path: std::path::PathBuf::new(), sheets: vec![crate::ingest::SheetData { name: sheet.to_string(), cells: range, malformed: vec![] }] };
+            let wb = Workbook {
+                path: std::path::PathBuf::new(),
+                sheets: vec![crate::ingest::SheetData { name: sheet.to_string(), cells: range, malformed: vec![] }],
+            };
             let Some(f) = drafts_of(&wb) else { return };
             let cols: HashMap<u32, ColumnScan> = f.drafts.iter().filter_map(|d| d.whole).map(|c| (c, ColumnScan::default())).collect();
             let hr = f.header_row;
@@ -338,4 +416,3 @@ impl ColumnScans {
         }
     }
 }
-

@@ -46,9 +46,7 @@ impl Codebook {
 
 fn row_texts(cells: &Range<Data>, r: u32) -> Vec<(u32, String)> {
     let (Some(s), Some(e)) = (cells.start(), cells.end()) else { return vec![] };
-    (s.1..=e.1)
-        .filter_map(|c| cells.get_value((r, c)).map(cell_text).map(|t| tidy(&t)).filter(|t| !t.is_empty()).map(|t| (c, t)))
-        .collect()
+    (s.1..=e.1).filter_map(|c| cells.get_value((r, c)).map(cell_text).map(|t| tidy(&t)).filter(|t| !t.is_empty()).map(|t| (c, t))).collect()
 }
 
 /// A code and its label in one cell: `1=男`, `1.男`, `1、男`, `(1)男`, `①男`; or several
@@ -62,7 +60,9 @@ fn pairs_in_text(t: &str) -> Vec<(i64, String)> {
     let chars: Vec<char> = t.chars().collect();
     let mut cur = String::new();
     for (i, &ch) in chars.iter().enumerate() {
-        let starts_code = (ch.is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_digit()) && (i == 0 || chars[i - 1] == ' ' || chars[i - 1] == '(' || chars[i - 1] == '（'))
+        let starts_code = (ch.is_ascii_digit()
+            && (i == 0 || !chars[i - 1].is_ascii_digit())
+            && (i == 0 || chars[i - 1] == ' ' || chars[i - 1] == '(' || chars[i - 1] == '（'))
             || circled.contains(ch)
             || ((ch == '(' || ch == '（') && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()));
         if starts_code && !cur.trim().is_empty() {
@@ -88,7 +88,12 @@ fn pairs_in_text(t: &str) -> Vec<(i64, String)> {
             continue;
         }
         let rest = body[digits.len()..].trim_start_matches([')', '）']).trim_start();
-        let Some(rest) = rest.strip_prefix(['=', '.', '、', '．', ':', '：', '-', '—']).or((body.len() > digits.len() && body[digits.len()..].starts_with([')', '）'])).then_some(rest)) else { continue };
+        let Some(rest) = rest
+            .strip_prefix(['=', '.', '、', '．', ':', '：', '-', '—'])
+            .or((body.len() > digits.len() && body[digits.len()..].starts_with([')', '）'])).then_some(rest))
+        else {
+            continue;
+        };
         let label = tidy(rest);
         if !label.is_empty() && !label.chars().all(|c| c.is_ascii_digit()) {
             out.push((digits.parse().unwrap_or(0), label));
@@ -129,10 +134,16 @@ pub(crate) fn read_codebook(name: &str, cells: &Range<Data>) -> Option<Codebook>
         // the current question's codes, followed by a short label.
         let continues = book.questions.last().is_some_and(|q| {
             let next = q.options.last().map_or(1, |(k, _)| k + 1);
-            row.len() == 2 && row[0].1.trim().parse::<i64>().is_ok_and(|k| k == next || (q.options.is_empty() && k == 0)) && row[1].1.chars().count() <= 20
+            row.len() == 2
+                && row[0].1.trim().parse::<i64>().is_ok_and(|k| k == next || (q.options.is_empty() && k == 0))
+                && row[1].1.chars().count() <= 20
         });
         if let Some((key, number)) = question_key(&row[0].1).filter(|_| first_col && !continues) {
-            let text = row.get(1).map(|x| x.1.clone()).filter(|t| question_key(t).is_none() && t.parse::<f64>().is_err() && pairs_in_text(t).is_empty()).unwrap_or_default();
+            let text = row
+                .get(1)
+                .map(|x| x.1.clone())
+                .filter(|t| question_key(t).is_none() && t.parse::<f64>().is_err() && pairs_in_text(t).is_empty())
+                .unwrap_or_default();
             if !text.is_empty() || row.len() == 1 {
                 i = if text.is_empty() { 1 } else { 2 };
                 book.questions.push(CodeQuestion { key, number, text, options: vec![] });
@@ -171,7 +182,8 @@ pub(crate) fn read_codebook(name: &str, cells: &Range<Data>) -> Option<Codebook>
 /// question with its options; or a name saying so.
 pub fn codebook_like(name: &str, cells: &Range<Data>) -> bool {
     let n = norm(name);
-    let named = ["编码", "代码", "codebook", "赋值", "值标签", "变量说明", "变量", "选项说明", "题目说明", "说明"].iter().any(|w| n.contains(w));
+    let named =
+        ["编码", "代码", "codebook", "赋值", "值标签", "变量说明", "变量", "选项说明", "题目说明", "说明"].iter().any(|w| n.contains(w));
     let (Some(s), Some(e)) = (cells.start(), cells.end()) else { return false };
     if e.1 - s.1 > 7 && !named {
         return false;
@@ -204,7 +216,10 @@ pub(crate) fn pick(wb: &Workbook) -> Option<(usize, Option<Codebook>)> {
             }
             continue;
         }
-        if wb.sheets.len() > 1 && crate::ingest::platform::is_tally_label(&sh.name) && filled.iter().enumerate().any(|(j, f)| j != i && *f > filled[i]) {
+        if wb.sheets.len() > 1
+            && crate::ingest::platform::is_tally_label(&sh.name)
+            && filled.iter().enumerate().any(|(j, f)| j != i && *f > filled[i])
+        {
             continue;
         }
         if best.is_none_or(|(_, f)| filled[i] > f) {
@@ -241,7 +256,12 @@ pub(crate) fn data_rows(cells: &Range<Data>, last_header: u32, headers: &[(u32, 
             first = first.or(Some(d));
             if let Some(t) = text {
                 same += usize::from(t == h.trim() && !t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'));
-                codes += usize::from(t.len() <= 24 && t.as_bytes()[0].is_ascii_alphabetic() && t.bytes().any(|b| b.is_ascii_digit()) && crate::ingest::platform::is_code(t));
+                codes += usize::from(
+                    t.len() <= 24
+                        && t.as_bytes()[0].is_ascii_alphabetic()
+                        && t.bytes().any(|b| b.is_ascii_digit())
+                        && crate::ingest::platform::is_code(t),
+                );
             }
         }
         let Some(first) = first else {
@@ -253,7 +273,8 @@ pub(crate) fn data_rows(cells: &Range<Data>, last_header: u32, headers: &[(u32, 
             Data::String(s) => s.trim(),
             _ => "",
         };
-        let tally = crate::ingest::platform::is_tally_label(label) || (after_blank && (header_like || (filled <= 2 && !label.is_empty() && label.parse::<f64>().is_err())));
+        let tally = crate::ingest::platform::is_tally_label(label)
+            || (after_blank && (header_like || (filled <= 2 && !label.is_empty() && label.parse::<f64>().is_err())));
         if tally {
             notes.push(format!("第 {} 行起是统计或说明区（“{}”），不是答卷", r + 1, label.chars().take(20).collect::<String>()));
             break;
@@ -279,7 +300,12 @@ pub(crate) fn title_row(cells: &Range<Data>, header_row: u32) -> Option<String> 
         let row = row_texts(cells, r);
         let distinct: std::collections::HashSet<&str> = row.iter().map(|(_, t)| t.as_str()).collect();
         let t = row.first()?.1.clone();
-        (distinct.len() == 1 && t.chars().count() >= 4 && t.chars().count() <= 60 && !crate::ingest::platform::is_tally_label(&t) && !t.starts_with("填写说明")).then_some(t)
+        (distinct.len() == 1
+            && t.chars().count() >= 4
+            && t.chars().count() <= 60
+            && !crate::ingest::platform::is_tally_label(&t)
+            && !t.starts_with("填写说明"))
+        .then_some(t)
     })
 }
 
@@ -302,7 +328,8 @@ mod tests {
         for t in ["合计", "统计：", "选A人数", "平均值", "百分比", "Total", "统计结果", "合计（人）"] {
             assert!(crate::ingest::platform::is_tally_label(t), "{t}");
         }
-        for t in ["党政干部", "区财政局", "1", "您认为形式主义问题主要存在于", "统计局", "合计划", "党员人数"] {
+        for t in ["党政干部", "区财政局", "1", "您认为形式主义问题主要存在于", "统计局", "合计划", "党员人数"]
+        {
             assert!(!crate::ingest::platform::is_tally_label(t), "{t}");
         }
     }
