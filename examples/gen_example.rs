@@ -379,7 +379,7 @@ fn write_unit_xlsx(path: &Path, unit: usize, headers: &[String], rows: &[Vec<Str
     }
     let mut r = 3u32;
     for (k, row) in rows.iter().enumerate() {
-        if k == rows.len() / 2 && unit % 2 == 0 {
+        if k == rows.len() / 2 && unit.is_multiple_of(2) {
             r += 1; // a blank row in the middle
         }
         for (c, v) in row.iter().enumerate() {

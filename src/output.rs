@@ -203,7 +203,7 @@ pub fn write_parquet_prepared(df: &DataFrame, path: &Path, prepare: Prepare) -> 
     write_atomic(path, |w| {
         let mut batches = slices(df).map(prepare);
         let first = batches.next().expect("at least one slice");
-        let mut bw = ParquetWriter::new(w).batched(&first.schema()).map_err(other)?;
+        let mut bw = ParquetWriter::new(w).batched(first.schema()).map_err(other)?;
         bw.write_batch(&first).map_err(other)?;
         for b in batches {
             bw.write_batch(&b).map_err(other)?;

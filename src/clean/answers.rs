@@ -156,11 +156,11 @@ impl SheetCtx<'_> {
             (Role::Whole(_), Kind::Number) => match ingest::cells::blank(d) {
                 Some(b) => mark(state, b),
                 None => match ingest::cells::number(d) {
-                    Ok(v) => {
+                    Some(v) => {
                         vals[qc.first] = Val::F64(v);
                         state[qi] = QState::Answered;
                     }
-                    Err(()) => {
+                    None => {
                         note(issues, cell_text(d), Problem::NotANumber, Action::SetMissing);
                         invalid(state)
                     }

@@ -221,9 +221,9 @@ impl Assembler {
             // Who sent the rows kept (for the returns per unit), and who sent those not kept
             // as duplicates (still returned).
             let mut kept: rustc_hash::FxHashMap<&str, usize> = Default::default();
-            for i in 0..p.len() {
+            for (i, &kept_row) in keep.iter().enumerate().take(p.len()) {
                 let unit = p.unit.get(i).unwrap_or_default();
-                if keep[i] {
+                if kept_row {
                     *kept.entry(unit).or_default() += 1;
                 } else {
                     self.duplicates.push(Provenance { wave: p.wave.clone(), unit: unit.to_string(), file: p.file.clone() });

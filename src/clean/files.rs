@@ -16,20 +16,28 @@ use crate::survey::schema::Schema;
 use crate::survey::Survey;
 use std::hash::{Hash, Hasher};
 
+/// What every file of an import is read against: the definition, the response table's
+/// columns, the option lookups and the header roles worked out so far.
+#[derive(Clone, Copy)]
+pub(super) struct Defs<'a> {
+    pub(super) survey: &'a Survey,
+    pub(super) schema: &'a Schema,
+    pub(super) options: &'a [Options],
+    pub(super) roles: &'a super::layout::RoleCache,
+}
+
 /// Reads one file into parts (one per usable sheet). `pre`: the file, already read (by
 /// inference), so that it is not read twice.
 /// With `emit`, a CSV or Parquet file hands its rows over as they are parsed (a batch at
 /// a time) and returns only the last ones.
 pub(super) fn import_file(
-    survey: &Survey,
-    schema: &Schema,
-    options: &[Options],
-    roles: &super::layout::RoleCache,
+    defs: &Defs,
     path: &Path,
     opts: &ImportOptions,
     pre: Option<ingest::Workbook>,
     emit: Option<Emit>,
 ) -> (Vec<Part>, FileReport, Vec<Issue>) {
+    let Defs { survey, schema, options, roles } = *defs;
     let wave = opts.wave.clone().or_else(|| wave_from_path(path));
     let w = wave.as_deref().unwrap_or("");
     let matcher = Matcher::new(survey, w).with_roles(roles);

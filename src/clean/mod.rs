@@ -208,7 +208,7 @@ pub fn import_preloaded(
             }
             // A reader that panics on a malformed file is caught where it is called
             // (ingest); a panic here is our own defect and stops the run.
-            let r = files::import_file(survey, &schema, &options, &roles, p, opts, take(p), None);
+            let r = files::import_file(&files::Defs { survey, schema: &schema, options: &options, roles: &roles }, p, opts, take(p), None);
             progress(p);
             r
         })
@@ -262,8 +262,13 @@ pub fn import_in_batches(
             k += 1;
         } else if streamed(p) {
             let mut emit = |parts: Vec<Part>| push(&mut asm, parts, false);
-            let (parts, report, issues) =
-                files::import_file(survey, &schema, &options, &roles, p, opts, None, Some((batch_rows, &mut emit)));
+            let (parts, report, issues) = files::import_file(
+                &files::Defs { survey, schema: &schema, options: &options, roles: &roles },
+                p,
+                opts,
+                None,
+                Some((batch_rows, &mut emit)),
+            );
             push(&mut asm, parts, false);
             asm.file(report, issues);
             progress(p);
@@ -274,7 +279,8 @@ pub fn import_in_batches(
             let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths[k..end]
                 .par_iter()
                 .map(|p| {
-                    let r = files::import_file(survey, &schema, &options, &roles, p, opts, None, None);
+                    let r =
+                        files::import_file(&files::Defs { survey, schema: &schema, options: &options, roles: &roles }, p, opts, None, None);
                     progress(p);
                     r
                 })

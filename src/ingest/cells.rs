@@ -127,17 +127,17 @@ pub fn rank_cell(d: &Data, n: usize) -> Result<Option<i32>, Option<Blank>> {
     }
 }
 
-/// A number question's cell.
-pub fn number(d: &Data) -> Result<f64, ()> {
+/// A number question's cell (`38`, `3.5`, `３５岁`); `None` when it holds no number.
+pub fn number(d: &Data) -> Option<f64> {
     match d {
-        Data::Float(f) if f.is_finite() => Ok(*f),
-        Data::Int(i) => Ok(*i as f64),
+        Data::Float(f) if f.is_finite() => Some(*f),
+        Data::Int(i) => Some(*i as f64),
         Data::String(s) => {
             let t = norm(s);
             let t = t.trim_end_matches(|c: char| !c.is_ascii_digit() && c != '.');
-            t.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(())
+            t.parse::<f64>().ok().filter(|v| v.is_finite())
         }
-        _ => Err(()),
+        _ => None,
     }
 }
 
@@ -160,13 +160,13 @@ mod tests {
         assert_eq!(rank_cell(&Data::Float(-2.0), 3), Ok(None));
         assert_eq!(rank_cell(&Data::Float(-3.0), 3), Err(Some(Blank::Skipped)));
         assert_eq!(rank_cell(&Data::Float(9.0), 3), Err(None));
-        assert_eq!(number(&s("３５岁")), Ok(35.0));
+        assert_eq!(number(&s("３５岁")), Some(35.0));
         assert_eq!(int_of(&s("2.0")), Some(2));
         assert_eq!(int_of(&s("０２")), Some(2));
         assert_eq!(int_of(&s(" -3 ")), Some(-3));
         assert_eq!(int_of(&s("2.5")), None);
         assert_eq!(int_of(&s("2分")), None);
         assert_eq!(int_of(&s("-")), None);
-        assert!(number(&s("不知道")).is_err());
+        assert!(number(&s("不知道")).is_none());
     }
 }

@@ -170,7 +170,7 @@ fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
     // second time, so that scan runs on another thread while the cells are parsed here.
     let xlsx = matches!(wb, Sheets::Xlsx(_));
     let (ranges, mut merges) = std::thread::scope(|scope| {
-        let merges = scope.spawn(|| -> HashMap<String, Vec<((u32, u32), (u32, u32))>> {
+        let merges = scope.spawn(|| -> Merges {
             if xlsx {
                 xlsx_merges(path, &names)
             } else if matches!(ext_of(path).as_deref(), Some("ods")) {

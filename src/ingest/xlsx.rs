@@ -9,11 +9,14 @@ use super::merges::{fill_merged, xlsx_merges};
 use super::{classify, ext_of, next_cell, open_any, read_file, read_spreadsheet, shielded, sparse_range, ReadError, SheetData, Workbook};
 use std::collections::HashMap;
 
+/// Sees the cells of each sheet (name, cells in row order) while a file is read.
+pub type Observe<'a> = &'a mut dyn FnMut(&str, &[calamine::Cell<Data>]);
+
 /// Reads a whole file like [`read_file`]; for an .xlsx, `observe` sees the cells as they
 /// are parsed (sheet name, then a run of rows' non-empty cells in row order), on this
 /// thread while another parses the rest, so that work on the cells (inference) overlaps
 /// the reading. Other formats are read as usual and not observed.
-pub fn read_file_observed(path: &Path, observe: Option<&mut dyn FnMut(&str, &[calamine::Cell<Data>])>) -> Result<Workbook, ReadError> {
+pub fn read_file_observed(path: &Path, observe: Option<Observe<'_>>) -> Result<Workbook, ReadError> {
     if !matches!(ext_of(path).as_deref(), Some("xlsx" | "xlsm" | "xls" | "ods")) {
         return read_file(path);
     }
@@ -253,9 +256,8 @@ impl RowCells {
 impl Chunk {
     /// Makes the pending rows cells.
     pub fn ready(&mut self) {
-        match self.pending.take() {
-            Some(p) => self.cells = p.grid(self.first_row),
-            None => {}
+        if let Some(p) = self.pending.take() {
+            self.cells = p.grid(self.first_row);
         }
     }
 }

@@ -620,11 +620,7 @@ fn string(s: &mut Scan, end: &[u8]) -> Option<String> {
             depth += 1;
         }
         match tag.name {
-            b"r" => {
-                if out.is_none() {
-                    out = Some(String::new());
-                }
-            }
+            b"r" if out.is_none() => out = Some(String::new()),
             b"rPh" => phonetic = !tag.empty,
             b"/rPh" => phonetic = false,
             b"t" if !phonetic => {
@@ -642,10 +638,8 @@ fn string(s: &mut Scan, end: &[u8]) -> Option<String> {
                     None => out = Some(v.to_string()),
                 }
             }
-            b"t" => {
-                if !tag.empty {
-                    s.text_to_end(b"t")?;
-                }
+            b"t" if !tag.empty => {
+                s.text_to_end(b"t")?;
             }
             _ => {}
         }
@@ -735,8 +729,10 @@ fn area(r: &[u8]) -> Option<((u32, u32), (u32, u32))> {
 /// The position, style and type of a cell tag's attributes (`<c r=".." s=".." t="..">`);
 /// `None` when one is malformed or repeated, the reference is missing or unreadable, or
 /// the style or type holds an entity (calamine would read it raw).
-#[allow(clippy::type_complexity)]
-fn cell_attrs(attrs: &[u8]) -> Option<((u32, u32), Option<&[u8]>, Option<&[u8]>)> {
+/// A cell tag's position, style and type attribute (raw).
+type CellAttrs<'a> = ((u32, u32), Option<&'a [u8]>, Option<&'a [u8]>);
+
+fn cell_attrs(attrs: &[u8]) -> Option<CellAttrs<'_>> {
     let (mut r, mut style, mut typ) = (None, None, None);
     each_attr(attrs, |k, v| {
         let slot = match k {
@@ -886,8 +882,7 @@ fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
 /// `i`, exactly: its position, style, type, raw value and where it ends; `None` for any
 /// other form (which the general path reads, or refuses, the same way). It reads the
 /// attributes itself: through [`cell_attrs`] the reading of 300 unit files took a sixth more.
-#[allow(clippy::type_complexity)]
-fn plain_cell(x: &[u8], i: usize) -> Option<(((u32, u32), Option<&[u8]>, Option<&[u8]>), &[u8], usize)> {
+fn plain_cell(x: &[u8], i: usize) -> Option<(CellAttrs<'_>, &[u8], usize)> {
     if x.get(i..i + 3)? != b"<c " {
         return None;
     }

@@ -3,10 +3,16 @@
 
 use statrs::distribution::{ChiSquared, ContinuousCDF, Discrete, Hypergeometric, Normal, StudentsT};
 
+/// Whether `x` is a positive number (false for NaN as for zero and below): the guard
+/// before dividing by a base or a standard error.
+pub fn positive(x: f64) -> bool {
+    x > 0.0
+}
+
 /// Wilson score interval for a proportion `p` on base `n` (may be an effective base),
 /// at confidence `conf`; bounds in [0, 1]. `None` for an empty base.
 pub fn wilson(p: f64, n: f64, conf: f64) -> Option<(f64, f64)> {
-    if !(n > 0.0) || !p.is_finite() {
+    if !positive(n) || !p.is_finite() {
         return None;
     }
     let z = z_for(conf);
@@ -181,7 +187,7 @@ pub fn two_proportion_z(p1: f64, n1: f64, p2: f64, n2: f64) -> Option<(f64, f64)
     }
     let pooled = (p1 * n1 + p2 * n2) / (n1 + n2);
     let se = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
-    if !(se > 0.0) {
+    if !positive(se) {
         return None;
     }
     let z = (p1 - p2) / se;
@@ -193,12 +199,12 @@ pub fn two_proportion_z(p1: f64, n1: f64, p2: f64, n2: f64) -> Option<(f64, f64)
 /// an effective base), as scipy's `ttest_ind_from_stats(equal_var=False)`: (t, df,
 /// two-sided p). `None` when a base is below 2 or both variances are 0.
 pub fn welch(m1: f64, s1: f64, n1: f64, m2: f64, s2: f64, n2: f64) -> Option<(f64, f64, f64)> {
-    if !(n1 >= 2.0 && n2 >= 2.0) || !(s1.is_finite() && s2.is_finite() && m1.is_finite() && m2.is_finite()) {
+    if !(n1 >= 2.0 && n2 >= 2.0 && s1.is_finite() && s2.is_finite() && m1.is_finite() && m2.is_finite()) {
         return None;
     }
     let (v1, v2) = (s1 * s1 / n1, s2 * s2 / n2);
     let se2 = v1 + v2;
-    if !(se2 > 0.0) {
+    if !positive(se2) {
         return None;
     }
     let t = (m1 - m2) / se2.sqrt();

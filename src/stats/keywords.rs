@@ -29,10 +29,13 @@ fn stop_words() -> &'static std::collections::HashSet<&'static str> {
     S.get_or_init(|| STOP.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect())
 }
 
+/// A word's count of answers, first position and the answers holding it.
+type WordCount = (usize, usize, Vec<usize>);
+
 /// The `top` most used words of `answers` (ties: the word first seen wins).
 pub fn keywords(answers: &[String], top: usize) -> Vec<Keyword> {
     let stop = stop_words();
-    let mut count: HashMap<String, (usize, usize, Vec<usize>)> = HashMap::new();
+    let mut count: HashMap<String, WordCount> = HashMap::new();
     for (i, a) in answers.iter().take(MAX_ANSWERS).enumerate() {
         let mut seen = std::collections::HashSet::new();
         for w in jieba().cut(a.trim(), false) {
@@ -46,7 +49,7 @@ pub fn keywords(answers: &[String], top: usize) -> Vec<Keyword> {
             e.2.push(i);
         }
     }
-    let mut words: Vec<(String, (usize, usize, Vec<usize>))> = count.into_iter().collect();
+    let mut words: Vec<(String, WordCount)> = count.into_iter().collect();
     words.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.1 .1.cmp(&b.1 .1)));
     words
         .into_iter()

@@ -98,7 +98,7 @@ struct Sums {
 impl Sums {
     fn value(&self, unit: &str, mean: bool, opts: &StatsOptions) -> UnitValue {
         let n_eff = if self.w2 > 0.0 { self.w * self.w / self.w2 } else { 0.0 };
-        let (value, sd) = if !(self.w > 0.0) {
+        let (value, sd) = if !super::inference::positive(self.w) {
             (None, None)
         } else if mean {
             let m = self.x / self.w;

@@ -52,7 +52,7 @@ pub(crate) fn number_figures(sh: &Shape, bases: &[Base], vals: &mut [Vec<(f64, f
     let mut by: Vec<[Option<f64>; 5]> = Vec::with_capacity(k);
     for (c, vs) in vals.iter_mut().enumerate() {
         let b = &bases[c];
-        if vs.is_empty() || !(b.w > 0.0) {
+        if vs.is_empty() || !super::inference::positive(b.w) {
             by.push([None; 5]);
             continue;
         }

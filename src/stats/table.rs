@@ -367,7 +367,7 @@ impl Shape<'_> {
             .map(|c| {
                 let b = &bases[c];
                 let d = denom.map(|d| d[c]).unwrap_or(b.w);
-                if b.n == 0 || !(d > 0.0) {
+                if b.n == 0 || !super::inference::positive(d) {
                     return Cell { value: None, count: Some(counts[c]), base: b.n, ci: None, sig: String::new() };
                 }
                 let p = counts[c] / d;

@@ -46,7 +46,7 @@ fn fill(template: &Path, out: &Path, rows: &[Vec<&str>], header_edit: Option<(&s
         for (c, v) in row.iter().enumerate() {
             let mut v = v.to_string();
             if let Some((key, val)) = meta_edit {
-                if c == 1 && row[0].to_string() == key {
+                if c == 1 && row[0] == key {
                     v = val.to_string();
                 }
             }
@@ -202,7 +202,7 @@ fn returns_are_counted_per_unit_by_status_and_report() {
     assert!(out.lines().any(|l| l.starts_with("丙局") && l.contains("未交")), "{out}");
     let mut st = open_workbook_auto(w.path("status.xlsx")).unwrap();
     let t = st.worksheet_range("回收情况").unwrap();
-    let jia = t.rows().find(|r| r[0].to_string() == "甲局").unwrap().to_vec();
+    let jia = t.rows().find(|r| r[0] == "甲局").unwrap().to_vec();
     assert_eq!((jia[1].to_string(), jia[2].to_string(), jia[3].to_string()), ("3".into(), "3".into(), "3".into()));
     assert_eq!(jia[4], calamine::Data::Float(1.0));
     // report --units puts the same table and sentence on the overview.

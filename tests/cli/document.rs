@@ -67,7 +67,7 @@ fn quotes_only_computed_figures(w: &Workdir) {
                 let from: String =
                     head.rsplit("比").next().map(|x| x.chars().take_while(|c| c.is_ascii_digit()).collect()).unwrap_or_default();
                 assert!(
-                    changes.iter().any(|r| r[k("sig")] != ""
+                    changes.iter().any(|r| !r[k("sig")].is_empty()
                         && r[k("wave_from")] == from
                         && r[k("change")].parse::<f64>().map(|d| format!("{:.1}", d.abs()) == num).unwrap_or(false)),
                     "no significant change of {num} from {from}: {part}"

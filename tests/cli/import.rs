@@ -301,8 +301,8 @@ fn streamed_reading_gives_the_same_table_and_ledger() {
         fixture("password.xlsx"),
         long,
     ]) {
-        let a = run(&s, &[f.clone()]);
-        let mut b = import(&s, &[f.clone()], &stream, &|_| {});
+        let a = run(&s, std::slice::from_ref(&f));
+        let mut b = import(&s, std::slice::from_ref(&f), &stream, &|_| {});
         b.frame = diaoyan::clean::readable(&s, &b.frame);
         let f = f.display();
         assert_eq!(table(&a.frame, |_| true), table(&b.frame, |_| true), "{f}");

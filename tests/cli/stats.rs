@@ -11,7 +11,10 @@ fn reference(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (h, r.records().map(|x| x.unwrap().iter().map(|s| s.to_string()).collect()).collect())
 }
 
-fn report(w: &Workdir, extra: &[&str]) -> (HashMap<String, HashMap<String, String>>, Vec<HashMap<String, String>>) {
+/// A CSV row by column name.
+type Row = HashMap<String, String>;
+
+fn report(w: &Workdir, extra: &[&str]) -> (HashMap<String, Row>, Vec<Row>) {
     let fx = root().join("tests/fixtures/stats");
     let mut args = vec![
         "report".to_string(),

@@ -172,7 +172,7 @@ fn wave_chart(sheet: &str, title: &str, rows: (u32, u32), head_row: u32, first_c
         ch = Chart::new(ChartType::Line);
         for r in rows.0..=rows.1 {
             ch.add_series()
-                .set_marker(&ChartMarker::new().set_automatic())
+                .set_marker(ChartMarker::new().set_automatic())
                 .set_categories((sheet, head_row, first_col, head_row, first_col + n_waves - 1))
                 .set_values((sheet, r, first_col, r, first_col + n_waves - 1))
                 .set_name((sheet, r, 0));

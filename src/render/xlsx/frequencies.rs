@@ -8,6 +8,9 @@ use crate::render::words::table_heading;
 use crate::stats::{Measure, Results};
 use crate::survey::Kind;
 
+/// A ranking's option: its text, composite score, share ranked first and average rank.
+type RankLine<'a> = (&'a str, Option<f64>, Option<f64>, Option<f64>);
+
 pub(super) fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results, wave: &str) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
@@ -73,7 +76,7 @@ pub(super) fn frequencies(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Resu
                 }
                 row += 1;
                 let by = |m: Measure| t.rows.iter().filter(move |x| x.measure == m);
-                let mut lines: Vec<(&str, Option<f64>, Option<f64>, Option<f64>)> = by(Measure::RankScore)
+                let mut lines: Vec<RankLine> = by(Measure::RankScore)
                     .zip(by(Measure::FirstShare))
                     .zip(by(Measure::AvgRank))
                     .map(|((s, f), a)| (s.option.as_str(), s.cells[0].value, f.cells[0].value, a.cells[0].value))

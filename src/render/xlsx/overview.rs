@@ -103,7 +103,7 @@ pub fn status_table(ws: &mut Worksheet, st_: &Styles, s: &Status, row0: u32) -> 
         rate(ws, row, 5, r.valid_rate())?;
         let note = if unlisted { "单位不在名单中" } else { r.note() };
         ws.put_fmt(row, 6, note, if note.is_empty() { &st_.text } else { &st_.warn })?;
-        ws.put_fmt(row, 7, &r.files.join("；"), &st_.text)?;
+        ws.put_fmt(row, 7, r.files.join("；"), &st_.text)?;
         row += 1;
     }
     ws.put_fmt(row, 0, "合计", &st_.head)?;

@@ -22,8 +22,8 @@ fn build(title: &str, all: &[Status]) -> Result<Workbook, XlsxError> {
         let ws = wb.add_worksheet();
         let name = if s.wave.is_empty() { "回收情况".to_string() } else { format!("回收情况-{}", s.wave) };
         ws.set_name(sheet_name(&name, &mut taken))?;
-        ws.put_fmt(0, 0, &format!("{title}：回收情况"), &st.title)?;
-        ws.put(1, 0, &s.sentence())?;
+        ws.put_fmt(0, 0, format!("{title}：回收情况"), &st.title)?;
+        ws.put(1, 0, s.sentence())?;
         status_table(ws, &st, s, 3)?;
         let mut widths = Widths::default();
         for r in s.rows.iter().chain(&s.unlisted) {

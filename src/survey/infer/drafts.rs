@@ -289,10 +289,11 @@ fn separate_open_parts(f: &mut FileDrafts, raw: &std::collections::HashMap<u32, 
         let texts: Vec<String> = values.iter().map(|v| cell_text(v)).collect();
         let multi = texts.iter().any(|t| t.contains('┋'));
         let distinct: std::collections::HashSet<&str> = texts.iter().map(|t| t.as_str()).collect();
-        let numeric = values.iter().all(|v| crate::ingest::cells::number(v).is_ok() || crate::text::parse_points(&cell_text(v)).is_some());
+        let numeric =
+            values.iter().all(|v| crate::ingest::cells::number(v).is_some() || crate::text::parse_points(&cell_text(v)).is_some());
         let open = !numeric && (distinct.len() > 15 || texts.iter().filter(|t| t.chars().count() > 16).count() * 10 > texts.len().max(1));
         // Sliders and constant sums (0–100 per row) are numbers, not a rating scale.
-        let amounts = numeric && values.iter().filter_map(|v| crate::ingest::cells::number(v).ok()).any(|x| x > 15.0 || x.fract() != 0.0);
+        let amounts = numeric && values.iter().filter_map(|v| crate::ingest::cells::number(v)).any(|x| x > 15.0 || x.fract() != 0.0);
         if !(multi || open || amounts) {
             out.push(d);
             continue;

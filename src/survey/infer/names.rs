@@ -88,7 +88,6 @@ pub fn title(title_row: Option<&str>, path: &Path) -> (String, String) {
         t = replace_ci(&t, w);
     }
     // What the removed words leave: empty brackets, doubled separators.
-    let mut t = t;
     for empty in ["[]", "【】", "()", "（）", "〔〕"] {
         t = t.replace(empty, "");
     }

@@ -123,7 +123,7 @@ impl ColumnScan {
             }
             _ => true,
         };
-        let number = digit_first && crate::ingest::cells::number(d).is_ok();
+        let number = digit_first && crate::ingest::cells::number(d).is_some();
         if number {
             self.numeric += 1;
         }
