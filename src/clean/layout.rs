@@ -204,38 +204,47 @@ impl<'a> Matcher<'a> {
             };
         }
         if let Some(hd) = parse_numbered_header(header) {
-            let by_number = self.by_number.get(&hd.number).copied();
-            if let Some(&qi) = self.by_text.get(&norm(&hd.text)) {
-                // The text never outranks the number when both name a question: two
-                // questions worded alike (`10.附件`, `11.附件`) are told apart by number.
-                // A text matching another question than the number does wins only when
-                // the number's own question is worded otherwise (numbers shifted).
-                let same_words = |q: usize| norm(&self.survey.questions[q].text) == norm(&hd.text);
-                match by_number {
-                    Some(n) if n != qi && same_words(n) => return self.whole(n),
-                    _ => return self.whole(qi),
-                }
-            }
-            if let Some((left, right)) = split_dash(&hd.text) {
-                let qi = self.by_text.get(&norm(left)).copied().or_else(|| self.by_number.get(&hd.number).copied());
-                if let Some(qi) = qi {
-                    return self.sub_label(qi, right);
-                }
-            }
-            if let Some(&qi) = self.by_number.get(&hd.number) {
-                // `6.主题党日` under a matrix (or an option of a split multi/rank): the text
-                // after the number is the row label or option.
-                if matches!(self.survey.questions[qi].kind, Kind::Matrix | Kind::Multi | Kind::Rank) {
-                    let r = self.sub_label(qi, &hd.text);
-                    if r != Role::Unknown {
-                        return r;
-                    }
-                }
-                return self.whole(qi);
-            }
-            return Role::Unknown;
+            return self.numbered(&hd);
         }
-        if let Some(&qi) = self.by_text.get(&h).or_else(|| self.by_id.get(&h)) {
+        self.unnumbered(header, &h, prev)
+    }
+
+    /// The role of a numbered header `N、text` (`N、stem—row`, `N、row` under a matrix).
+    fn numbered(&self, hd: &platform::Header) -> Role {
+        let by_number = self.by_number.get(&hd.number).copied();
+        if let Some(&qi) = self.by_text.get(&norm(&hd.text)) {
+            // The text never outranks the number when both name a question: two
+            // questions worded alike (`10.附件`, `11.附件`) are told apart by number.
+            // A text matching another question than the number does wins only when
+            // the number's own question is worded otherwise (numbers shifted).
+            let same_words = |q: usize| norm(&self.survey.questions[q].text) == norm(&hd.text);
+            return match by_number {
+                Some(n) if n != qi && same_words(n) => self.whole(n),
+                _ => self.whole(qi),
+            };
+        }
+        if let Some((left, right)) = split_dash(&hd.text) {
+            if let Some(qi) = self.by_text.get(&norm(left)).copied().or(by_number) {
+                return self.sub_label(qi, right);
+            }
+        }
+        let Some(qi) = by_number else { return Role::Unknown };
+        // `6.主题党日` under a matrix (or an option of a split multi/rank): the text after
+        // the number is the row label or option.
+        if matches!(self.survey.questions[qi].kind, Kind::Matrix | Kind::Multi | Kind::Rank) {
+            let r = self.sub_label(qi, &hd.text);
+            if r != Role::Unknown {
+                return r;
+            }
+        }
+        self.whole(qi)
+    }
+
+    /// The role of a header without a question number: a question's text or id, a
+    /// sub-column code (`Q4_1`), the template's `Q1 您的身份`, `Q4/其他/注明`, `Q6/三会一课`
+    /// or `题干—行`, or a bare label after a matrix row or split column.
+    fn unnumbered(&self, header: &str, h: &str, prev: Role) -> Role {
+        if let Some(&qi) = self.by_text.get(h).or_else(|| self.by_id.get(h)) {
             return self.whole(qi);
         }
         // `Q4_1`, `Q4|A1`: option or row 1 of the question coded `Q4`; `Q2|A3|open`: the
@@ -245,8 +254,8 @@ impl<'a> Matcher<'a> {
                 return self.sub_code(qi, k - 1, open);
             }
         }
-        // `Q1 您的身份` (the template's header): the id, then the question's text.
         let t = tidy(header);
+        // `Q1 您的身份` (the template's header): the id, then the question's text.
         if let Some((id, rest)) = t.split_once(char::is_whitespace) {
             if let Some(&qi) = self.by_id.get(&norm(id)) {
                 if norm(rest) == norm(&self.survey.questions[qi].text) {
@@ -255,19 +264,15 @@ impl<'a> Matcher<'a> {
             }
         }
         // `Q4/其他（请注明）/注明`: an option's "please specify" text.
-        if let Some(head) = t.strip_suffix("/注明") {
-            if let Some((id, opt)) = head.split_once('/') {
-                if let Some(&qi) = self.by_id.get(&norm(id)) {
-                    if let Some(oi) = self.survey.questions[qi].find_option(opt) {
-                        return Role::OtherText(qi, oi);
-                    }
+        if let Some((id, opt)) = t.strip_suffix("/注明").and_then(|head| head.split_once('/')) {
+            if let Some(&qi) = self.by_id.get(&norm(id)) {
+                if let Some(oi) = self.survey.questions[qi].find_option(opt) {
+                    return Role::OtherText(qi, oi);
                 }
             }
         }
         // `Q6/三会一课` or `question text—row label`.
-        let sub = tidy(header);
-        let split = sub.split_once('/').or_else(|| split_dash(&sub));
-        if let Some((left, right)) = split {
+        if let Some((left, right)) = t.split_once('/').or_else(|| split_dash(&t)) {
             let l = norm(left);
             if let Some(&qi) = self.by_id.get(&l).or_else(|| self.by_text.get(&l)) {
                 let r = self.sub_label(qi, right);

@@ -327,24 +327,37 @@ impl Survey {
 
     /// Checks the definition; the first problem found is reported in Chinese.
     pub fn validate(&self) -> Result<(), SurveyError> {
-        let bad = |m: String| Err(SurveyError::Invalid(m));
         if self.questions.is_empty() {
-            return bad("没有任何题目（questions 为空）".into());
+            return Err(SurveyError::Invalid("没有任何题目（questions 为空）".into()));
         }
+        self.validate_ids().map_err(SurveyError::Invalid)?;
+        for q in &self.questions {
+            q.validate().map_err(SurveyError::Invalid)?;
+        }
+        self.validate_show_if().map_err(SurveyError::Invalid)?;
+        self.validate_weighting().map_err(SurveyError::Invalid)?;
+        self.validate_waves().map_err(SurveyError::Invalid)?;
+        self.validate_indicators().map_err(SurveyError::Invalid)?;
+        self.validate_groups().map_err(SurveyError::Invalid)
+    }
+
+    /// Every question has an id of its own (both places named when two share one), never a
+    /// response-table column's name.
+    fn validate_ids(&self) -> Result<(), String> {
         let mut ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (i, q) in self.questions.iter().enumerate() {
             if q.id.trim().is_empty() {
-                return bad(format!("第 {} 道题（“{}”）没有编号 id", i + 1, q.text));
+                return Err(format!("第 {} 道题（“{}”）没有编号 id", i + 1, q.text));
             }
             if q.id.contains('/') {
-                return bad(format!("题目编号 {} 不能含有“/”", q.id));
+                return Err(format!("题目编号 {} 不能含有“/”", q.id));
             }
             if schema::TRACE.iter().any(|t| t.eq_ignore_ascii_case(q.id.trim())) {
-                return bad(format!("题目编号“{}”是答卷表中已有的列名（{}），请换一个编号，如 Q{}", q.id, schema::TRACE.join("、"), i + 1));
+                return Err(format!("题目编号“{}”是答卷表中已有的列名（{}），请换一个编号，如 Q{}", q.id, schema::TRACE.join("、"), i + 1));
             }
             if let Some(&j) = ids.get(&norm(&q.id)) {
                 let first = &self.questions[j];
-                return bad(format!(
+                return Err(format!(
                     "题目编号 {} 重复出现：第 {} 道题（“{}”）和第 {} 道题（“{}”）都用了它，请把其中一个改成别的编号",
                     q.id,
                     j + 1,
@@ -354,90 +367,110 @@ impl Survey {
                 ));
             }
             ids.insert(norm(&q.id), i);
-            if q.kind.has_options() && q.options.is_empty() {
-                return bad(format!("题目 {}（{}）没有列出选项 options", q.id, q.kind.label()));
-            }
-            if !q.kind.has_options() && !q.options.is_empty() {
-                return bad(format!("题目 {} 是{}，不应有选项 options", q.id, q.kind.label()));
-            }
-            let mut seen = HashSet::new();
-            for o in &q.options {
-                for t in std::iter::once(o.text()).chain(o.aliases().iter().map(|s| s.as_str())) {
-                    let n = norm(t);
-                    if n.is_empty() {
-                        return bad(format!("题目 {} 有空白选项", q.id));
-                    }
-                    if !seen.insert(n) {
-                        return bad(format!("题目 {} 的选项“{}”出现了两次", q.id, t));
-                    }
-                }
-            }
-            if q.kind == Kind::Matrix && q.rows.is_empty() {
-                return bad(format!("矩阵题 {} 没有列出行 rows", q.id));
-            }
-            if q.kind != Kind::Matrix && !q.rows.is_empty() {
-                return bad(format!("题目 {} 不是矩阵题，不应有 rows", q.id));
-            }
-            let mut rows = HashSet::new();
-            for r in &q.rows {
-                if !rows.insert(norm(r)) {
-                    return bad(format!("矩阵题 {} 的行“{}”出现了两次", q.id, r));
-                }
-            }
         }
+        Ok(())
+    }
+
+    /// Skip logic refers to an earlier single-choice question and its options.
+    fn validate_show_if(&self) -> Result<(), String> {
         for (i, q) in self.questions.iter().enumerate() {
             let Some(c) = &q.show_if else { continue };
             let Some(j) = self.questions.iter().position(|p| p.id == c.question) else {
-                return bad(format!("题目 {} 的跳题条件 show_if 引用了不存在的题目 {}", q.id, c.question));
+                return Err(format!("题目 {} 的跳题条件 show_if 引用了不存在的题目 {}", q.id, c.question));
             };
             let p = &self.questions[j];
             if j >= i || p.kind != Kind::Single {
-                return bad(format!("题目 {} 的跳题条件只能引用它前面的单选题（{} 不是）", q.id, c.question));
+                return Err(format!("题目 {} 的跳题条件只能引用它前面的单选题（{} 不是）", q.id, c.question));
             }
             if let Some(o) = c.any_of.iter().find(|o| p.find_option(o).is_none()) {
-                return bad(format!("题目 {} 的跳题条件中的“{o}”不是 {} 的选项", q.id, c.question));
+                return Err(format!("题目 {} 的跳题条件中的“{o}”不是 {} 的选项", q.id, c.question));
             }
         }
-        if let Some(w) = &self.weighting {
-            if w.question != "unit" {
-                let Some(q) = self.question(&w.question) else {
-                    return bad(format!("加权设置 [weighting] 中的 question = \"{}\" 不是问卷中的题目", w.question));
-                };
-                if q.kind != Kind::Single {
-                    return bad(format!("加权设置只能按单选题分格，{} 是{}", w.question, q.kind.label()));
-                }
-                if let Some(o) = w.targets.keys().find(|o| q.find_option(o).is_none()) {
-                    return bad(format!("加权设置中的“{o}”不是 {} 的选项", w.question));
-                }
+        Ok(())
+    }
+
+    /// `[weighting]` cells are the options of a single-choice question (or units), targets positive.
+    fn validate_weighting(&self) -> Result<(), String> {
+        let Some(w) = &self.weighting else { return Ok(()) };
+        if w.question != "unit" {
+            let Some(q) = self.question(&w.question) else {
+                return Err(format!("加权设置 [weighting] 中的 question = \"{}\" 不是问卷中的题目", w.question));
+            };
+            if q.kind != Kind::Single {
+                return Err(format!("加权设置只能按单选题分格，{} 是{}", w.question, q.kind.label()));
             }
-            if w.targets.values().any(|v| !v.is_finite() || *v <= 0.0) {
-                return bad("加权设置中的目标比例必须是大于 0 的数字".into());
+            if let Some(o) = w.targets.keys().find(|o| q.find_option(o).is_none()) {
+                return Err(format!("加权设置中的“{o}”不是 {} 的选项", w.question));
             }
         }
-        self.validate_waves().map_err(SurveyError::Invalid)?;
-        self.validate_indicators().map_err(SurveyError::Invalid)?;
+        if w.targets.values().any(|v| !v.is_finite() || *v <= 0.0) {
+            return Err("加权设置中的目标比例必须是大于 0 的数字".into());
+        }
+        Ok(())
+    }
+
+    /// The unit, `[[fields]]` and banners name what can group respondents.
+    fn validate_groups(&self) -> Result<(), String> {
         if let Some(q) = self.unit.as_ref().and_then(|u| self.question(u)) {
             if matches!(q.kind, Kind::Multi | Kind::Rank | Kind::Matrix) {
-                return bad(format!("单位 unit = \"{}\" 是{}，单位只能取单选题或填空题的答案", q.id, q.kind.label()));
+                return Err(format!("单位 unit = \"{}\" 是{}，单位只能取单选题或填空题的答案", q.id, q.kind.label()));
             }
         }
         let mut names: HashSet<String> = self.questions.iter().map(|q| norm(&q.id)).chain(schema::TRACE.iter().map(|t| norm(t))).collect();
         for f in &self.fields {
             if f.name.trim().is_empty() || f.name.contains('/') || !names.insert(norm(&f.name)) {
-                return bad(format!("[[fields]] 的名称“{}”为空、含“/”，或与题目编号、其他列重名", f.name));
+                return Err(format!("[[fields]] 的名称“{}”为空、含“/”，或与题目编号、其他列重名", f.name));
             }
             if f.headers.iter().all(|h| h.trim().is_empty()) {
-                return bad(format!("[[fields]] “{}” 没有列出表头 headers", f.name));
+                return Err(format!("[[fields]] “{}” 没有列出表头 headers", f.name));
             }
         }
         for b in &self.banners {
             if b != "unit" && b != "wave" && self.question(b).is_none() && !self.fields.iter().any(|f| &f.name == b) {
-                return bad(format!("分组变量 banners 中的“{b}”不是问卷中的题目编号，也不是 [[fields]] 中的列"));
+                return Err(format!("分组变量 banners 中的“{b}”不是问卷中的题目编号，也不是 [[fields]] 中的列"));
             }
             if let Some(q) = self.question(b) {
                 if !matches!(q.kind, Kind::Single | Kind::Scale) {
-                    return bad(format!("分组变量 {b} 是{}，只能用单选题或量表题分组", q.kind.label()));
+                    return Err(format!("分组变量 {b} 是{}，只能用单选题或量表题分组", q.kind.label()));
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Question {
+    /// Options where the kind has them, none twice (aliases included); rows for matrices only.
+    fn validate(&self) -> Result<(), String> {
+        let q = self;
+        if q.kind.has_options() && q.options.is_empty() {
+            return Err(format!("题目 {}（{}）没有列出选项 options", q.id, q.kind.label()));
+        }
+        if !q.kind.has_options() && !q.options.is_empty() {
+            return Err(format!("题目 {} 是{}，不应有选项 options", q.id, q.kind.label()));
+        }
+        let mut seen = HashSet::new();
+        for o in &q.options {
+            for t in std::iter::once(o.text()).chain(o.aliases().iter().map(|s| s.as_str())) {
+                let n = norm(t);
+                if n.is_empty() {
+                    return Err(format!("题目 {} 有空白选项", q.id));
+                }
+                if !seen.insert(n) {
+                    return Err(format!("题目 {} 的选项“{}”出现了两次", q.id, t));
+                }
+            }
+        }
+        if q.kind == Kind::Matrix && q.rows.is_empty() {
+            return Err(format!("矩阵题 {} 没有列出行 rows", q.id));
+        }
+        if q.kind != Kind::Matrix && !q.rows.is_empty() {
+            return Err(format!("题目 {} 不是矩阵题，不应有 rows", q.id));
+        }
+        let mut rows = HashSet::new();
+        for r in &q.rows {
+            if !rows.insert(norm(r)) {
+                return Err(format!("矩阵题 {} 的行“{}”出现了两次", q.id, r));
             }
         }
         Ok(())

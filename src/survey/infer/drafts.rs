@@ -422,126 +422,31 @@ fn draft(number: u32, h: &ColHead) -> Draft {
     d
 }
 
-/// The drafts one group of columns makes (usually one).
+/// The drafts one group of columns makes (usually one): the first shape that fits.
 fn drafts_of_group(g: &[ColHead], number: u32) -> Vec<Draft> {
-    let first = &g[0];
-    let mut d = draft(number, first);
-    if g.len() == 1 && first.paren.is_none() && first.code.as_deref().and_then(parse_sub_code).is_none() {
-        // One column: a whole question, or a matrix with one row (`5、题干—行`).
-        match stem_label(&first.text).filter(|_| first.text.contains('—')) {
-            Some((stem, label)) if first.number.is_some() && fill_in(&first.text).is_none() && label.chars().count() <= 30 => {
-                d.text = stem;
-                d.rows.push((label, first.col));
-            }
-            _ => d.whole = Some(first.col),
-        }
-        if first.number.is_none() && first.code.is_none() {
-            d.id = None;
-        }
-        return vec![d];
+    let d = draft(number, &g[0]);
+    let is_sub = |h: &ColHead| h.paren.is_some() || h.code.as_deref().and_then(parse_sub_code).is_some();
+    if g.len() == 1 && !is_sub(&g[0]) {
+        return vec![one_column(d, &g[0])];
     }
-    // Split columns: `第5题(选项)`, `3、(行)`, panel codes `Q4_1`.
-    if g.iter().all(|h| h.paren.is_some() || h.code.as_deref().and_then(parse_sub_code).is_some()) {
-        let stem_text = common_stem(g);
-        d.paren = g.iter().all(|h| h.paren.is_some());
-        d.text = if stem_text.is_empty() { first.text.clone() } else { stem_text.clone() };
-        if let Some((stem, _, _)) = first.code.as_deref().and_then(parse_sub_code) {
-            d.key = stem.to_uppercase();
-        }
-        for h in g {
-            if let Some((_, k, true)) = h.code.as_deref().and_then(parse_sub_code) {
-                d.others.push((OtherOf::Index(k - 1), h.col));
-                continue;
-            }
-            let label = match &h.paren {
-                Some(l) => l.clone(),
-                None => sub_label(&h.text, &stem_text).unwrap_or_else(|| h.code.clone().unwrap_or_default()),
-            };
-            d.split.push((label, h.col));
-        }
-        return vec![d];
+    if g.iter().all(is_sub) {
+        return vec![split_group(d, g)];
     }
-    // Fill-in parts of one question (`3.你来自于：_填空1`, `_填空2`): one question each.
     if g.iter().all(|h| fill_in(&h.text).is_some()) {
-        return g
-            .iter()
-            .map(|h| {
-                let (stem, k) = fill_in(&h.text).unwrap_or_default();
-                let mut p = draft(number, h);
-                p.id = Some(format!("Q{number}_{k}"));
-                p.text = format!("{}（填空{k}）", stem.trim_end_matches(['：', ':']));
-                p.aliases.push(h.text.clone());
-                p.whole = Some(h.col);
-                p
-            })
-            .collect();
+        return fill_in_parts(g, number);
     }
     // One header over several columns: a cascade, one combined answer.
-    if g.iter().all(|h| norm(&h.text) == norm(&first.text)) {
-        d.whole = Some(first.col);
+    if g.iter().all(|h| norm(&h.text) == norm(&g[0].text)) {
+        let mut d = d;
+        d.whole = Some(g[0].col);
         d.extra = g[1..].iter().map(|h| h.col).collect();
         return vec![d];
     }
-    // Matrix rows or split options under one stem: `22、题干—行1` then `行2` or `22、行2`;
-    // `21.题干:选项` (腾讯问卷's multi-select); `题干—行` without a number.
-    let stem = stem_label(&first.text).map(|(s, _)| s);
-    let labelled: Option<Vec<(String, u32)>> = g
-        .iter()
-        .enumerate()
-        .map(|(k, h)| {
-            let l = match (&stem, stem_label(&h.text)) {
-                (Some(s), Some((hs, l))) if norm(&hs) == norm(s) => l,
-                (Some(_), _) if k > 0 && h.paren.is_some() => h.paren.clone().unwrap_or_default(),
-                (Some(s), _) if k > 0 => h
-                    .text
-                    .strip_prefix(s.as_str())
-                    .map(|x| tidy(x.trim_start_matches(['—', ':', '：'])))
-                    .filter(|x| !x.is_empty())
-                    .unwrap_or_else(|| h.text.clone()),
-                _ => return None,
-            };
-            Some((l, h.col))
-        })
-        .collect();
-    if let (Some(stem), Some(mut parts)) = (stem, labelled) {
-        // `题干:其他_填空`: the text written beside the option 其他, not an option.
-        let labels: Vec<String> = parts.iter().map(|(l, _)| norm(l)).collect();
-        parts.retain(|(l, c)| match other_fill_in(l) {
-            Some(o) if labels.contains(&norm(o)) => {
-                d.others.push((OtherOf::Label(o.to_string()), *c));
-                false
-            }
-            _ => true,
-        });
-        d.text = stem;
-        let colon = first.text.rfind('—').is_none();
-        // Rows numbered in their headers (`…—1.三会一课`, `2.主题党日`): labels without numbers.
-        if !colon && parts.first().and_then(|(l, _)| platform::strip_row_number(l)).is_some_and(|(k, _)| k == 1) {
-            for (l, _) in parts.iter_mut() {
-                if let Some((_, r)) = platform::strip_row_number(l) {
-                    *l = r.to_string();
-                }
-            }
-        }
-        d.hint = g.iter().find_map(|h| h.hint).or(d.hint);
-        if colon {
-            d.split = parts;
-        } else {
-            d.rows = parts;
-        }
-        return vec![d];
-    }
-    // A whole question and the text written beside one of its options
-    // (`5.您的职业`, `5.您的职业:其他_填空`).
-    if first.paren.is_none()
-        && g[1..].iter().all(|h| stem_label(&h.text).is_some_and(|(s, l)| norm(&s) == norm(&first.text) && other_fill_in(&l).is_some()))
-    {
-        d.whole = Some(first.col);
-        for h in &g[1..] {
-            if let Some((_, l)) = stem_label(&h.text) {
-                d.others.push((OtherOf::Label(other_fill_in(&l).unwrap_or_default().to_string()), h.col));
-            }
-        }
+    let d = match stem_group(d, g) {
+        Ok(d) => return vec![d],
+        Err(d) => d,
+    };
+    if let Some(d) = whole_with_other_text(d, g) {
         return vec![d];
     }
     // Different texts under one number: separate questions.
@@ -557,6 +462,133 @@ fn drafts_of_group(g: &[ColHead], number: u32) -> Vec<Draft> {
             p
         })
         .collect()
+}
+
+/// One column: a whole question, or a matrix with one row (`5、题干—行`).
+fn one_column(mut d: Draft, first: &ColHead) -> Draft {
+    match stem_label(&first.text).filter(|_| first.text.contains('—')) {
+        Some((stem, label)) if first.number.is_some() && fill_in(&first.text).is_none() && label.chars().count() <= 30 => {
+            d.text = stem;
+            d.rows.push((label, first.col));
+        }
+        _ => d.whole = Some(first.col),
+    }
+    if first.number.is_none() && first.code.is_none() {
+        d.id = None;
+    }
+    d
+}
+
+/// Split columns: `第5题(选项)`, `3、(行)`, panel codes `Q4_1` (`Q3|A5|open`: the text
+/// written beside option 5).
+fn split_group(mut d: Draft, g: &[ColHead]) -> Draft {
+    let first = &g[0];
+    let stem_text = common_stem(g);
+    d.paren = g.iter().all(|h| h.paren.is_some());
+    d.text = if stem_text.is_empty() { first.text.clone() } else { stem_text.clone() };
+    if let Some((stem, _, _)) = first.code.as_deref().and_then(parse_sub_code) {
+        d.key = stem.to_uppercase();
+    }
+    for h in g {
+        if let Some((_, k, true)) = h.code.as_deref().and_then(parse_sub_code) {
+            d.others.push((OtherOf::Index(k - 1), h.col));
+            continue;
+        }
+        let label = match &h.paren {
+            Some(l) => l.clone(),
+            None => sub_label(&h.text, &stem_text).unwrap_or_else(|| h.code.clone().unwrap_or_default()),
+        };
+        d.split.push((label, h.col));
+    }
+    d
+}
+
+/// Fill-in parts of one question (`3.你来自于：_填空1`, `_填空2`): one question each.
+fn fill_in_parts(g: &[ColHead], number: u32) -> Vec<Draft> {
+    g.iter()
+        .map(|h| {
+            let (stem, k) = fill_in(&h.text).unwrap_or_default();
+            let mut p = draft(number, h);
+            p.id = Some(format!("Q{number}_{k}"));
+            p.text = format!("{}（填空{k}）", stem.trim_end_matches(['：', ':']));
+            p.aliases.push(h.text.clone());
+            p.whole = Some(h.col);
+            p
+        })
+        .collect()
+}
+
+/// Matrix rows or split options under one stem: `22、题干—行1` then `行2` or `22、行2`;
+/// `21.题干:选项` (腾讯问卷's multi-select, with `题干:其他_填空` beside 其他); `题干—行`
+/// without a number. The draft back when the group is not of that shape.
+fn stem_group(mut d: Draft, g: &[ColHead]) -> Result<Draft, Draft> {
+    let first = &g[0];
+    let Some(stem) = stem_label(&first.text).map(|(s, _)| s) else { return Err(d) };
+    let Some(mut parts) = stem_labels(g, &stem) else { return Err(d) };
+    let labels: Vec<String> = parts.iter().map(|(l, _)| norm(l)).collect();
+    parts.retain(|(l, c)| match other_fill_in(l) {
+        Some(o) if labels.contains(&norm(o)) => {
+            d.others.push((OtherOf::Label(o.to_string()), *c));
+            false
+        }
+        _ => true,
+    });
+    d.text = stem;
+    let colon = first.text.rfind('—').is_none();
+    // Rows numbered in their headers (`…—1.三会一课`, `2.主题党日`): labels without numbers.
+    if !colon && parts.first().and_then(|(l, _)| platform::strip_row_number(l)).is_some_and(|(k, _)| k == 1) {
+        for (l, _) in parts.iter_mut() {
+            if let Some((_, r)) = platform::strip_row_number(l) {
+                *l = r.to_string();
+            }
+        }
+    }
+    d.hint = g.iter().find_map(|h| h.hint).or(d.hint);
+    if colon {
+        d.split = parts;
+    } else {
+        d.rows = parts;
+    }
+    Ok(d)
+}
+
+/// Each column's label under `stem` (its own `stem—label`, a bracketed label, or the text
+/// after the stem); `None` when the first column has none.
+fn stem_labels(g: &[ColHead], stem: &str) -> Option<Vec<(String, u32)>> {
+    g.iter()
+        .enumerate()
+        .map(|(k, h)| {
+            let l = match stem_label(&h.text) {
+                Some((hs, l)) if norm(&hs) == norm(stem) => l,
+                _ if k > 0 && h.paren.is_some() => h.paren.clone().unwrap_or_default(),
+                _ if k > 0 => h
+                    .text
+                    .strip_prefix(stem)
+                    .map(|x| tidy(x.trim_start_matches(['—', ':', '：'])))
+                    .filter(|x| !x.is_empty())
+                    .unwrap_or_else(|| h.text.clone()),
+                _ => return None,
+            };
+            Some((l, h.col))
+        })
+        .collect()
+}
+
+/// A whole question and the text written beside one of its options (`5.您的职业`,
+/// `5.您的职业:其他_填空`).
+fn whole_with_other_text(mut d: Draft, g: &[ColHead]) -> Option<Draft> {
+    let first = &g[0];
+    let other_text = |h: &ColHead| stem_label(&h.text).is_some_and(|(s, l)| norm(&s) == norm(&first.text) && other_fill_in(&l).is_some());
+    if first.paren.is_some() || !g[1..].iter().all(other_text) {
+        return None;
+    }
+    d.whole = Some(first.col);
+    for h in &g[1..] {
+        if let Some((_, l)) = stem_label(&h.text) {
+            d.others.push((OtherOf::Label(other_fill_in(&l).unwrap_or_default().to_string()), h.col));
+        }
+    }
+    Some(d)
 }
 
 /// The longest common beginning of a group's texts, cut back to a whole word-ish
