@@ -442,10 +442,10 @@ fn drafts_of_group(g: &[ColHead], number: u32) -> Vec<Draft> {
         d.extra = g[1..].iter().map(|h| h.col).collect();
         return vec![d];
     }
-    let d = match stem_group(d, g) {
-        Ok(d) => return vec![d],
-        Err(d) => d,
-    };
+    let mut d = d;
+    if stem_group(&mut d, g) {
+        return vec![d];
+    }
     if let Some(d) = whole_with_other_text(d, g) {
         return vec![d];
     }
@@ -520,11 +520,11 @@ fn fill_in_parts(g: &[ColHead], number: u32) -> Vec<Draft> {
 
 /// Matrix rows or split options under one stem: `22、题干—行1` then `行2` or `22、行2`;
 /// `21.题干:选项` (腾讯问卷's multi-select, with `题干:其他_填空` beside 其他); `题干—行`
-/// without a number. The draft back when the group is not of that shape.
-fn stem_group(mut d: Draft, g: &[ColHead]) -> Result<Draft, Draft> {
+/// without a number. False (and `d` untouched) when the group is not of that shape.
+fn stem_group(d: &mut Draft, g: &[ColHead]) -> bool {
     let first = &g[0];
-    let Some(stem) = stem_label(&first.text).map(|(s, _)| s) else { return Err(d) };
-    let Some(mut parts) = stem_labels(g, &stem) else { return Err(d) };
+    let Some(stem) = stem_label(&first.text).map(|(s, _)| s) else { return false };
+    let Some(mut parts) = stem_labels(g, &stem) else { return false };
     let labels: Vec<String> = parts.iter().map(|(l, _)| norm(l)).collect();
     parts.retain(|(l, c)| match other_fill_in(l) {
         Some(o) if labels.contains(&norm(o)) => {
@@ -549,7 +549,7 @@ fn stem_group(mut d: Draft, g: &[ColHead]) -> Result<Draft, Draft> {
     } else {
         d.rows = parts;
     }
-    Ok(d)
+    true
 }
 
 /// Each column's label under `stem` (its own `stem—label`, a bracketed label, or the text
