@@ -71,31 +71,56 @@ pub(super) fn prepare_sheet<'a>(
     sheet_name: &str,
     tmpl: Option<&TemplateMeta>,
 ) -> Option<Prepared<'a>> {
-    let (survey, schema, options, matcher) = (fc.survey, fc.schema, fc.options, fc.matcher);
-    let (file, file_stem, wave) = (fc.file.as_str(), fc.stem.as_str(), fc.wave.clone());
-    let mut layout = layout::detect(matcher, cells)?;
-    // A returned template: every header must be exactly as issued; a changed one is
-    // reported and its column is not read.
-    let mut changed: Vec<(u32, String)> = Vec::new();
-    if let Some(m) = tmpl {
-        let c0 = 0u32; // templates start in column A
-        for (i, want) in m.headers.iter().enumerate() {
-            let col = c0 + i as u32;
-            let got = cells.get_value((layout.header_row, col)).map(cell_text).unwrap_or_default();
-            if crate::text::tidy(&got) != *want {
-                changed.push((col, got));
-                if let Some(c) = layout.columns.iter_mut().find(|c| c.col == col) {
-                    c.role = Role::Ignore;
-                    c.reason = Some(format!("表头被改动（下发时为“{want}”）"));
-                }
+    let mut layout = layout::detect(fc.matcher, cells)?;
+    let changed = match tmpl {
+        Some(m) => template_headers(m, cells, &mut layout),
+        None => Vec::new(),
+    };
+    let ctx = sheet_ctx(fc, cells, sheet_name, tmpl, layout)?;
+    let unknown: Vec<String> = ctx.layout.columns.iter().filter(|c| c.role == Role::Unknown).map(|c| c.header.clone()).collect();
+    let conflicts = ctx.layout.columns.iter().filter(|c| c.role == Role::Conflict).count();
+    let mut header_issues = column_issues(&ctx);
+    // A column holding answers under an empty header cell is not silently passed over.
+    let mut columns = column_maps(&ctx);
+    unheaded_columns(&ctx, cells, &mut header_issues, &mut columns);
+    header_issues.extend(late_column_issues(&ctx, &changed));
+    header_issues.extend(missing_questions(&ctx));
+    let matched = ctx.present.iter().filter(|p| **p).count();
+    Some(Prepared { ctx, header_issues, info: SheetInfo { unknown, columns, conflicts, matched } })
+}
+
+/// A returned template: every header must be exactly as issued; a changed one is
+/// reported and its column is not read. Returns the changed headers (column, text).
+fn template_headers(m: &TemplateMeta, cells: &Range<Data>, layout: &mut layout::Layout) -> Vec<(u32, String)> {
+    let mut changed = Vec::new();
+    // Templates start in column A.
+    for (i, want) in m.headers.iter().enumerate() {
+        let col = i as u32;
+        let got = cells.get_value((layout.header_row, col)).map(cell_text).unwrap_or_default();
+        if crate::text::tidy(&got) != *want {
+            changed.push((col, got));
+            if let Some(c) = layout.columns.iter_mut().find(|c| c.col == col) {
+                c.role = Role::Ignore;
+                c.reason = Some(format!("表头被改动（下发时为“{want}”）"));
             }
         }
     }
-    let end = cells.end()?.0;
+    changed
+}
+
+/// Everything a sheet's rows are read with: the layout, which questions have a column,
+/// the id/time/unit columns, how each column is answered, skip logic.
+fn sheet_ctx<'a>(
+    fc: &FileCtx<'a>,
+    cells: &Range<Data>,
+    sheet_name: &str,
+    tmpl: Option<&TemplateMeta>,
+    layout: layout::Layout,
+) -> Option<SheetCtx<'a>> {
+    let survey = fc.survey;
+    cells.end()?;
     let mut present = vec![false; survey.questions.len()];
-    let mut seq_col = None;
-    let mut time_col = None;
-    let mut unit_col = None;
+    let (mut seq_col, mut time_col, mut unit_col) = (None, None, None);
     for c in &layout.columns {
         match c.role {
             Role::Seq => seq_col = seq_col.or(Some(c.col)),
@@ -107,13 +132,108 @@ pub(super) fn prepare_sheet<'a>(
             present[q] = true;
         }
     }
-    // One look at the first rows of each whole-question column decides how it is read:
-    // a code export (nearly all answers bare integers that are no option text), or
-    // option letters (`A`, `ACD`, `a,c`) in most rows.
-    let mut coded = HashSet::new();
-    let mut lettered = HashSet::new();
-    // Scale and matrix columns of integers: codes in a code export (every single-choice
-    // column coded), scores anywhere else. Decided after the single-choice columns.
+    let (mut coded, mut lettered) = study_columns(survey, fc.options, cells, &layout);
+    if tmpl.is_some() {
+        unit_col = None;
+        lettered.clear();
+        coded.clear();
+    }
+    Some(SheetCtx {
+        strict: tmpl.is_some(),
+        lettered,
+        show_if: show_if_lookup(survey),
+        survey,
+        schema: fc.schema,
+        options: fc.options,
+        coded,
+        present,
+        seq_col,
+        time_col,
+        unit_col,
+        unit_q: survey.unit.as_ref().and_then(|u| survey.questions.iter().position(|q| &q.id == u)),
+        file: fc.file.clone(),
+        sheet: sheet_name.to_string(),
+        file_stem: fc.stem.clone(),
+        wave: fc.wave.clone(),
+        tally_from: tally_start(cells, &layout),
+        headers: layout.columns.iter().filter(|c| c.role.question().is_some()).map(|c| (c.col, c.header.clone())).collect(),
+        layout,
+    })
+}
+
+/// Per question: the single-choice question that gates it and the option indices shown.
+fn show_if_lookup(survey: &Survey) -> Vec<Option<(usize, Vec<u32>)>> {
+    survey
+        .questions
+        .iter()
+        .map(|q| {
+            let c = q.show_if.as_ref()?;
+            let qi = survey.questions.iter().position(|p| p.id == c.question)?;
+            let p = &survey.questions[qi];
+            let idx = c.any_of.iter().filter_map(|o| p.find_option(o)).map(|i| i as u32).collect();
+            Some((qi, idx))
+        })
+        .collect()
+}
+
+/// What a cell is: an option's text, an integer, option letters, or something else.
+#[derive(Clone, Copy)]
+enum Look {
+    Option,
+    Int,
+    Letters,
+    Other,
+}
+
+fn look(options: &Options, d: &Data) -> Look {
+    if matches!(d, Data::String(s) if options.by_text(s).is_some()) {
+        Look::Option
+    } else if ingest::cells::int_of(d).is_some() {
+        Look::Int
+    } else if let Data::String(s) = d {
+        let t = crate::text::norm_cow(s);
+        if !t.is_empty() && t.chars().all(|ch| ch.is_ascii_lowercase() || matches!(ch, '、' | ',' | '，' | ';' | '；' | '/')) {
+            Look::Letters
+        } else {
+            Look::Other
+        }
+    } else {
+        Look::Other
+    }
+}
+
+/// Of the first 2,000 answers of a column: how many, how many integers, how many option
+/// letters (each distinct text looked at once: answers repeat).
+fn look_counts(options: &Options, cells: &Range<Data>, layout: &layout::Layout, col: u32) -> (usize, usize, usize) {
+    let end = cells.end().map_or(0, |e| e.0);
+    let (mut total, mut ints, mut letters) = (0usize, 0usize, 0usize);
+    let mut seen: rustc_hash::FxHashMap<&str, Look> = Default::default();
+    for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
+        let Some(d) = cells.get_value((r, col)) else { continue };
+        if ingest::cells::blank(d).is_some() {
+            continue;
+        }
+        total += 1;
+        let class = match d {
+            Data::String(s) => *seen.entry(s.as_str()).or_insert_with(|| look(options, d)),
+            _ => look(options, d),
+        };
+        match class {
+            Look::Int => ints += 1,
+            Look::Letters => letters += 1,
+            Look::Option | Look::Other => {}
+        }
+    }
+    (total, ints, letters)
+}
+
+/// One look at the first rows of each whole-question column decides how it is read: a
+/// code export (nearly all answers bare integers that are no option text), or option
+/// letters (`A`, `ACD`, `a,c`) in most rows. Scale and matrix columns of integers are codes
+/// in a code export (every single-choice column coded, or `第N题(…)` columns), scores
+/// anywhere else. Returns the coded and the lettered columns.
+fn study_columns(survey: &Survey, options: &[Options], cells: &Range<Data>, layout: &layout::Layout) -> (HashSet<u32>, HashSet<u32>) {
+    let (mut coded, mut lettered) = (HashSet::new(), HashSet::new());
     let mut numeric_scales: Vec<u32> = Vec::new();
     let (mut coded_single, mut texty_single) = (0, 0);
     for c in &layout.columns {
@@ -125,49 +245,7 @@ pub(super) fn prepare_sheet<'a>(
         if !kind.has_options() {
             continue;
         }
-        let (mut total, mut ints, mut letters) = (0usize, 0usize, 0usize);
-        // What a cell is: an option's text, an integer, option letters, or something else
-        // (worked out once per distinct text of the column: answers repeat).
-        #[derive(Clone, Copy)]
-        enum Look {
-            Option,
-            Int,
-            Letters,
-            Other,
-        }
-        let look = |d: &Data| {
-            if matches!(d, Data::String(s) if options[qi].by_text(s).is_some()) {
-                Look::Option
-            } else if ingest::cells::int_of(d).is_some() {
-                Look::Int
-            } else if let Data::String(s) = d {
-                let t = crate::text::norm_cow(s);
-                if !t.is_empty() && t.chars().all(|ch| ch.is_ascii_lowercase() || matches!(ch, '、' | ',' | '，' | ';' | '；' | '/')) {
-                    Look::Letters
-                } else {
-                    Look::Other
-                }
-            } else {
-                Look::Other
-            }
-        };
-        let mut seen: rustc_hash::FxHashMap<&str, Look> = Default::default();
-        for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
-            let Some(d) = cells.get_value((r, c.col)) else { continue };
-            if ingest::cells::blank(d).is_some() {
-                continue;
-            }
-            total += 1;
-            let class = match d {
-                Data::String(s) => *seen.entry(s.as_str()).or_insert_with(|| look(d)),
-                _ => look(d),
-            };
-            match class {
-                Look::Int => ints += 1,
-                Look::Letters => letters += 1,
-                Look::Option | Look::Other => {}
-            }
-        }
+        let (total, ints, letters) = look_counts(&options[qi], cells, layout, c.col);
         let mostly_ints = total > 0 && ints * 10 >= total * 9;
         match kind {
             Kind::Single if mostly_ints => {
@@ -182,82 +260,37 @@ pub(super) fn prepare_sheet<'a>(
             lettered.insert(c.col);
         }
     }
-    // `第N题(option)` split columns exist only in 问卷星's code export.
     let split_headers = layout.columns.iter().any(|c| crate::ingest::platform::parse_split_header(&c.header).is_some());
     if (coded_single > 0 || split_headers) && texty_single == 0 {
         coded.extend(numeric_scales);
     }
-    let unit_q = survey.unit.as_ref().and_then(|u| survey.questions.iter().position(|q| &q.id == u));
-    let unknown: Vec<String> = layout.columns.iter().filter(|c| c.role == Role::Unknown).map(|c| c.header.clone()).collect();
-    let show_if = survey
-        .questions
-        .iter()
-        .map(|q| {
-            let c = q.show_if.as_ref()?;
-            let qi = survey.questions.iter().position(|p| p.id == c.question)?;
-            let p = &survey.questions[qi];
-            let idx = c.any_of.iter().filter_map(|o| p.find_option(o)).map(|i| i as u32).collect();
-            Some((qi, idx))
-        })
-        .collect();
-    if tmpl.is_some() {
-        unit_col = None;
-        lettered.clear();
-        coded.clear();
-    }
-    let ctx = SheetCtx {
-        strict: tmpl.is_some(),
-        lettered,
-        show_if,
-        survey,
-        schema,
-        options,
-        coded,
-        present,
-        seq_col,
-        time_col,
-        unit_col,
-        unit_q,
-        file: file.to_string(),
-        sheet: sheet_name.to_string(),
-        file_stem: file_stem.to_string(),
-        wave: wave.clone(),
-        tally_from: tally_start(cells, &layout),
-        headers: layout.columns.iter().filter(|c| c.role.question().is_some()).map(|c| (c.col, c.header.clone())).collect(),
-        layout,
-    };
-    let mut header_issues = Vec::new();
+    (coded, lettered)
+}
+
+/// The header's first ledger entries: columns matching nothing, conflicting columns.
+fn column_issues(ctx: &SheetCtx) -> Vec<Issue> {
+    let hr = Some(ctx.layout.header_row);
+    let mut out = Vec::new();
     for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Unknown) {
-        header_issues.push(ctx.issue(
-            Some(ctx.layout.header_row),
-            Some(c.col),
-            None,
-            c.header.clone(),
-            Problem::UnknownColumn,
-            Action::ColumnIgnored,
-        ));
+        out.push(ctx.issue(hr, Some(c.col), None, c.header.clone(), Problem::UnknownColumn, Action::ColumnIgnored));
     }
     for c in ctx.layout.columns.iter().filter(|c| c.role == Role::Conflict) {
         let value = format!("{}（{}）", c.header, c.reason.clone().unwrap_or_default());
-        header_issues.push(ctx.issue(
-            Some(ctx.layout.header_row),
-            Some(c.col),
-            None,
-            value,
-            Problem::ColumnConflict,
-            Action::ColumnIgnored,
-        ));
+        out.push(ctx.issue(hr, Some(c.col), None, value, Problem::ColumnConflict, Action::ColumnIgnored));
     }
-    let conflicts = ctx.layout.columns.iter().filter(|c| c.role == Role::Conflict).count();
-    // A column holding answers under an empty header cell is not silently passed over.
-    let mut columns = column_maps(&ctx);
+    out
+}
+
+/// Columns with answers under an empty header cell: a ledger entry and a line in the
+/// column map each.
+fn unheaded_columns(ctx: &SheetCtx, cells: &Range<Data>, issues: &mut Vec<Issue>, columns: &mut Vec<ledger::ColumnMap>) {
     if let (Some(start), Some(end)) = (cells.start(), cells.end()) {
         let headed: HashSet<u32> = ctx.layout.columns.iter().map(|c| c.col).collect();
         for col in (start.1..=end.1).filter(|c| !headed.contains(c)) {
             let first = (ctx.layout.header_row + 1..=end.0.min(ctx.layout.header_row + 2000))
                 .find_map(|r| cells.get_value((r, col)).filter(|d| ingest::cells::blank(d).is_none()).map(|d| (r, cell_text(d))));
             if let Some((r, v)) = first {
-                header_issues.push(ctx.issue(Some(r), Some(col), None, v, Problem::UnheadedColumn, Action::ColumnIgnored));
+                issues.push(ctx.issue(Some(r), Some(col), None, v, Problem::UnheadedColumn, Action::ColumnIgnored));
                 columns.push(ledger::ColumnMap {
                     file: ctx.file.clone(),
                     sheet: ctx.sheet.clone(),
@@ -272,38 +305,36 @@ pub(super) fn prepare_sheet<'a>(
         }
         columns.sort_by_key(|m| (m.column.len(), m.column.clone()));
     }
-    for (col, got) in &changed {
-        header_issues.push(ctx.issue(
-            Some(ctx.layout.header_row),
-            Some(*col),
-            None,
-            got.clone(),
-            Problem::HeaderChanged,
-            Action::ColumnIgnored,
-        ));
+}
+
+/// Entries for changed template headers and columns answered in letters, after the
+/// unheaded columns (kept in this order: the ledger is compared byte for byte).
+fn late_column_issues(ctx: &SheetCtx, changed: &[(u32, String)]) -> Vec<Issue> {
+    let hr = Some(ctx.layout.header_row);
+    let mut out = Vec::new();
+    for (col, got) in changed {
+        out.push(ctx.issue(hr, Some(*col), None, got.clone(), Problem::HeaderChanged, Action::ColumnIgnored));
     }
     for c in ctx.layout.columns.iter().filter(|c| ctx.lettered.contains(&c.col)) {
-        let qi = c.role.question();
-        header_issues.push(ctx.issue(
-            Some(ctx.layout.header_row),
-            Some(c.col),
-            qi,
-            "整列用字母作答（A=第1个选项，B=第2个……）".into(),
-            Problem::LetterAnswer,
-            Action::Converted,
-        ));
+        let value = "整列用字母作答（A=第1个选项，B=第2个……）".into();
+        out.push(ctx.issue(hr, Some(c.col), c.role.question(), value, Problem::LetterAnswer, Action::Converted));
     }
+    out
+}
+
+/// Questions of the survey with no column here (a template leaves the unit question out on
+/// purpose: its metadata names the unit; a question not asked in this wave has no column
+/// to miss).
+fn missing_questions(ctx: &SheetCtx) -> Vec<Issue> {
+    let mut out = Vec::new();
     for (qi, p) in ctx.present.iter().enumerate() {
-        // A template leaves the unit question out on purpose: its metadata names the unit;
-        // a question not asked in this wave has no column to miss.
-        let asked = survey.questions[qi].asked_in(ctx.wave.as_deref().unwrap_or(""));
+        let asked = ctx.survey.questions[qi].asked_in(ctx.wave.as_deref().unwrap_or(""));
         if !p && asked && !(ctx.strict && ctx.unit_q == Some(qi)) {
             let action = if ctx.unit_q == Some(qi) { Action::UnitFromFile } else { Action::SetMissing };
-            header_issues.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, action));
+            out.push(ctx.issue(Some(ctx.layout.header_row), None, Some(qi), String::new(), Problem::MissingColumn, action));
         }
     }
-    let matched = ctx.present.iter().filter(|p| **p).count();
-    Some(Prepared { ctx, header_issues, info: SheetInfo { unknown, columns, conflicts, matched } })
+    out
 }
 
 impl Prepared<'_> {
