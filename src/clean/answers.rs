@@ -15,215 +15,257 @@ use crate::survey::Kind;
 /// Distinct multi-select or ranking answers remembered per question and part.
 const PICKS_CACHE: usize = 4096;
 
+/// One cell being read: where it is and which question it belongs to.
+struct At<'c, 'a> {
+    ctx: &'c SheetCtx<'a>,
+    r: u32,
+    col: u32,
+    qi: usize,
+    /// The column is answered in letters throughout (one ledger entry for it, not one per cell).
+    lettered: bool,
+}
+
+impl At<'_, '_> {
+    fn note(&self, issues: &mut Vec<Issue>, value: String, p: Problem, a: Action) {
+        if !(self.lettered && p == Problem::LetterAnswer) {
+            issues.push(self.ctx.issue(Some(self.r), Some(self.col), Some(self.qi), value, p, a));
+        }
+    }
+}
+
+/// Something unusable was written: the question counts as answered wrongly (already in the ledger).
+fn invalid(state: &mut [QState], qi: usize) {
+    if state[qi] == QState::Empty {
+        state[qi] = QState::Invalid;
+    }
+}
+
+/// A blank cell: skipped by logic (outside the base) or unanswered.
+fn mark(state: &mut [QState], qi: usize, b: Blank) {
+    if b == Blank::Skipped && state[qi] != QState::Answered {
+        state[qi] = QState::Skipped;
+    }
+}
+
 impl SheetCtx<'_> {
     /// Reads the cell at (row, column) of a question's column into the row's buffer.
     pub(super) fn read_cell(&self, (r, col): (u32, u32), role: Role, d: &Data, row: &mut RowBuf, issues: &mut Vec<Issue>) {
-        let RowBuf { vals, state, rank_seen, picks } = row;
-        let (vals, state, rank_seen): (&mut [Val], &mut [QState], &mut [Vec<i32>]) = (vals, state, rank_seen);
         let Some(qi) = role.question() else { return };
-        let q = &self.survey.questions[qi];
-        let qc = &self.schema.questions[qi];
-        let opts = &self.options[qi];
-        let lettered = self.lettered.contains(&col);
-        let note = |issues: &mut Vec<Issue>, value: String, p: Problem, a: Action| {
-            // A column answered in letters throughout has one ledger entry, not one per cell.
-            if !(lettered && p == Problem::LetterAnswer) {
-                issues.push(self.issue(Some(r), Some(col), Some(qi), value, p, a));
-            }
-        };
-        let invalid = |state: &mut [QState]| {
-            if state[qi] == QState::Empty {
-                state[qi] = QState::Invalid;
-            }
-        };
-        let mark = |state: &mut [QState], b: Blank| {
-            if b == Blank::Skipped && state[qi] != QState::Answered {
-                state[qi] = QState::Skipped;
-            }
-        };
-        let set_other = |vals: &mut [Val], oi: usize, t: Option<String>| {
-            if let Some(t) = t {
-                if let Some((_, c)) = qc.other.iter().find(|(o, _)| *o == oi) {
-                    vals[*c] = Val::Str(t);
-                }
-            }
-        };
+        let at = At { ctx: self, r, col, qi, lettered: self.lettered.contains(&col) };
         // A returned template accepts exactly the dropdown's values; anything else is
         // reported and set missing, never converted.
         if self.strict && ingest::cells::blank(d).is_none() {
-            let exact = |t: &str| match d {
-                Data::String(s) => s.trim() == t,
-                _ => false,
-            };
-            let ok = match (role, q.kind) {
-                (Role::Whole(_), Kind::Single | Kind::Scale) | (Role::MatrixRow(..), _) => q.options.iter().any(|o| exact(o.text())),
-                (Role::Split(..), Kind::Multi) => exact(crate::survey::template::YES) || exact(crate::survey::template::NO),
-                (Role::Whole(_), Kind::Number) => {
-                    matches!(d, Data::Float(_) | Data::Int(_))
-                        || matches!(d, Data::String(s) if s.trim().parse::<f64>().is_ok_and(|v| v.is_finite()))
-                }
-                _ => true,
-            };
-            if !ok {
-                let problem = match (role, q.kind) {
-                    (Role::Split(..), _) => Problem::BadFlag,
-                    (_, Kind::Number) => Problem::NotANumber,
-                    _ => Problem::UnknownOption,
-                };
-                note(issues, cell_text(d), problem, Action::SetMissing);
-                invalid(state);
+            if let Some(problem) = self.not_in_template(role, d) {
+                at.note(issues, cell_text(d), problem, Action::SetMissing);
+                invalid(&mut row.state, qi);
                 return;
             }
         }
-        match (role, q.kind) {
+        let kind = self.survey.questions[qi].kind;
+        match (role, kind) {
             (Role::OtherText(_, oi), _) => {
                 if ingest::cells::blank(d).is_none() {
-                    if let Some((_, c)) = qc.other.iter().find(|(o, _)| *o == oi) {
-                        vals[*c] = Val::Str(crate::text::tidy(&cell_text(d)));
+                    if let Some((_, c)) = self.schema.questions[qi].other.iter().find(|(o, _)| *o == oi) {
+                        row.vals[*c] = Val::Str(crate::text::tidy(&cell_text(d)));
                     }
                 }
             }
-            (Role::Whole(_), Kind::Single | Kind::Scale) => match cells::choice(q, opts, d, self.coded.contains(&col)) {
-                Choice::Blank(b) => mark(state, b),
-                Choice::Option(oi, other, n) => {
-                    if let Some(n) = n {
-                        note(issues, cell_text(d), n.problem, n.action);
-                    }
-                    vals[qc.first] = if q.kind == Kind::Scale { Val::F64(opts.scores[oi]) } else { Val::Opt(oi as u32) };
-                    set_other(vals, oi, other);
-                    state[qi] = QState::Answered;
-                }
-                Choice::Bad(n) => {
-                    note(issues, cell_text(d), n.problem, n.action);
-                    invalid(state)
-                }
-            },
-            (Role::Whole(_), Kind::Multi | Kind::Rank) => {
-                if let Some(b) = ingest::cells::blank(d) {
-                    return mark(state, b);
-                }
-                let rank = q.kind == Kind::Rank;
-                let owned;
-                let text: &str = match d {
-                    Data::String(s) => s,
-                    other => {
-                        owned = cell_text(other);
-                        &owned
-                    }
-                };
-                // The same combination of options comes back again and again: read once.
-                let cache = &mut picks[qi];
-                let fresh;
-                let p = match cache.get(text) {
-                    Some(p) => p,
-                    None => {
-                        fresh = cells::picks(opts, text, rank);
-                        if cache.len() < PICKS_CACHE {
-                            cache.insert(text.to_string(), fresh.clone());
-                        }
-                        &fresh
-                    }
-                };
-                for pn in &p.notes {
-                    note(issues, pn.value.clone(), pn.note.problem, pn.note.action);
-                }
-                if p.picks.is_empty() {
-                    invalid(state);
-                }
-                for (pos, (oi, other)) in p.picks.iter().enumerate() {
-                    vals[qc.first + oi] = if rank { Val::I32(pos as i32 + 1) } else { Val::Bool(true) };
-                    set_other(vals, *oi, other.clone());
-                    state[qi] = QState::Answered;
-                }
-            }
-            (Role::Whole(_), Kind::Text) => match ingest::cells::blank(d) {
-                Some(b) => mark(state, b),
-                None => {
-                    let t = crate::text::tidy(&cell_text(d));
-                    if t.len() > crate::text::EXCEL_CELL_CHARS && t.chars().count() > crate::text::EXCEL_CELL_CHARS {
-                        let head: String = t.chars().take(50).collect();
-                        note(issues, format!("{head}……（共 {} 字）", t.chars().count()), Problem::LongText, Action::CutInWorkbook);
-                    }
-                    // A cascade's levels (several columns under one header) join into one
-                    // answer: 广东省/深圳市/南山区.
-                    vals[qc.first] = match std::mem::replace(&mut vals[qc.first], Val::Null) {
-                        Val::Str(prev) if state[qi] == QState::Answered => Val::Str(format!("{prev}/{t}")),
-                        _ => Val::Str(t),
-                    };
-                    state[qi] = QState::Answered;
-                }
-            },
+            (Role::Whole(_), Kind::Single | Kind::Scale) => self.read_choice(&at, d, None, row, issues),
+            (Role::MatrixRow(_, ri), _) => self.read_choice(&at, d, Some(ri), row, issues),
+            (Role::Whole(_), Kind::Multi | Kind::Rank) => self.read_picks(&at, d, row, issues),
+            (Role::Whole(_), Kind::Text) => self.read_text(&at, d, row, issues),
             (Role::Whole(_), Kind::Number) => match ingest::cells::blank(d) {
-                Some(b) => mark(state, b),
+                Some(b) => mark(&mut row.state, qi, b),
                 None => match ingest::cells::number(d) {
                     Some(v) => {
-                        vals[qc.first] = Val::F64(v);
-                        state[qi] = QState::Answered;
+                        row.vals[self.schema.questions[qi].first] = Val::F64(v);
+                        row.state[qi] = QState::Answered;
                     }
                     None => {
-                        note(issues, cell_text(d), Problem::NotANumber, Action::SetMissing);
-                        invalid(state)
+                        at.note(issues, cell_text(d), Problem::NotANumber, Action::SetMissing);
+                        invalid(&mut row.state, qi)
                     }
                 },
             },
-            (Role::MatrixRow(_, ri), _) => match cells::choice(q, opts, d, self.coded.contains(&col)) {
-                Choice::Blank(b) => mark(state, b),
-                Choice::Option(oi, _, n) => {
-                    if let Some(n) = n {
-                        note(issues, cell_text(d), n.problem, n.action);
-                    }
-                    vals[qc.first + ri] = Val::F64(opts.scores[oi]);
-                    state[qi] = QState::Answered;
+            (Role::Split(_, oi), Kind::Multi) => self.read_flag(&at, d, oi, row, issues),
+            (Role::Split(_, oi), Kind::Rank) => self.read_rank(&at, d, oi, row, issues),
+            _ => at.note(issues, cell_text(d), Problem::UnknownColumn, Action::SetMissing),
+        }
+    }
+
+    /// Why a template's cell is not one of the dropdown's values, if it is not.
+    fn not_in_template(&self, role: Role, d: &Data) -> Option<Problem> {
+        let q = &self.survey.questions[role.question()?];
+        let exact = |t: &str| match d {
+            Data::String(s) => s.trim() == t,
+            _ => false,
+        };
+        let ok = match (role, q.kind) {
+            (Role::Whole(_), Kind::Single | Kind::Scale) | (Role::MatrixRow(..), _) => q.options.iter().any(|o| exact(o.text())),
+            (Role::Split(..), Kind::Multi) => exact(crate::survey::template::YES) || exact(crate::survey::template::NO),
+            (Role::Whole(_), Kind::Number) => {
+                matches!(d, Data::Float(_) | Data::Int(_))
+                    || matches!(d, Data::String(s) if s.trim().parse::<f64>().is_ok_and(|v| v.is_finite()))
+            }
+            _ => true,
+        };
+        (!ok).then_some(match (role, q.kind) {
+            (Role::Split(..), _) => Problem::BadFlag,
+            (_, Kind::Number) => Problem::NotANumber,
+            _ => Problem::UnknownOption,
+        })
+    }
+
+    /// A single-choice or scale answer, or a matrix row's (`row_of`: which row).
+    fn read_choice(&self, at: &At, d: &Data, row_of: Option<usize>, row: &mut RowBuf, issues: &mut Vec<Issue>) {
+        let qi = at.qi;
+        let (q, qc, opts) = (&self.survey.questions[qi], &self.schema.questions[qi], &self.options[qi]);
+        match cells::choice(q, opts, d, self.coded.contains(&at.col)) {
+            Choice::Blank(b) => mark(&mut row.state, qi, b),
+            Choice::Option(oi, other, n) => {
+                if let Some(n) = n {
+                    at.note(issues, cell_text(d), n.problem, n.action);
                 }
-                Choice::Bad(n) => {
-                    note(issues, cell_text(d), n.problem, n.action);
-                    invalid(state)
-                }
-            },
-            (Role::Split(_, oi), Kind::Multi) => match ingest::cells::flag(d) {
-                Flag::Yes => {
-                    vals[qc.first + oi] = Val::Bool(true);
-                    state[qi] = QState::Answered;
-                }
-                Flag::No => {
-                    vals[qc.first + oi] = Val::Bool(false);
-                    if state[qi] != QState::Skipped {
-                        state[qi] = QState::Answered;
-                    }
-                }
-                Flag::Blank(b) => mark(state, b),
-                // 腾讯问卷 and 问卷网 write the chosen option's own text in its column.
-                Flag::Bad if matches!(d, Data::String(s) if opts.by_text(s) == Some(oi)) => {
-                    vals[qc.first + oi] = Val::Bool(true);
-                    state[qi] = QState::Answered;
-                }
-                Flag::Bad => {
-                    note(issues, cell_text(d), Problem::BadFlag, Action::SetMissing);
-                    invalid(state)
-                }
-            },
-            (Role::Split(_, oi), Kind::Rank) => match ingest::cells::rank_cell(d, q.options.len()) {
-                Ok(Some(k)) => {
-                    if rank_seen[qi].contains(&k) {
-                        note(issues, cell_text(d), Problem::BadRank, Action::SetMissing);
-                    } else {
-                        rank_seen[qi].push(k);
-                        vals[qc.first + oi] = Val::I32(k);
-                        state[qi] = QState::Answered;
-                    }
-                }
-                Ok(None) => {
-                    if state[qi] != QState::Skipped {
-                        state[qi] = QState::Answered;
+                match row_of {
+                    Some(ri) => row.vals[qc.first + ri] = Val::F64(opts.scores[oi]),
+                    None => {
+                        row.vals[qc.first] = if q.kind == Kind::Scale { Val::F64(opts.scores[oi]) } else { Val::Opt(oi as u32) };
+                        self.set_other(qi, &mut row.vals, oi, other);
                     }
                 }
-                Err(Some(b)) => mark(state, b),
-                Err(None) => {
-                    note(issues, cell_text(d), Problem::BadRank, Action::SetMissing);
-                    invalid(state)
+                row.state[qi] = QState::Answered;
+            }
+            Choice::Bad(n) => {
+                at.note(issues, cell_text(d), n.problem, n.action);
+                invalid(&mut row.state, qi)
+            }
+        }
+    }
+
+    /// The text written beside an "other" option, into its column.
+    fn set_other(&self, qi: usize, vals: &mut [Val], oi: usize, t: Option<String>) {
+        if let Some(t) = t {
+            if let Some((_, c)) = self.schema.questions[qi].other.iter().find(|(o, _)| *o == oi) {
+                vals[*c] = Val::Str(t);
+            }
+        }
+    }
+
+    /// A multi-select (`┋`) or ranking (`→`) written in one cell.
+    fn read_picks(&self, at: &At, d: &Data, row: &mut RowBuf, issues: &mut Vec<Issue>) {
+        let qi = at.qi;
+        let RowBuf { vals, state, picks, .. } = row;
+        if let Some(b) = ingest::cells::blank(d) {
+            return mark(state, qi, b);
+        }
+        let (q, qc, opts) = (&self.survey.questions[qi], &self.schema.questions[qi], &self.options[qi]);
+        let rank = q.kind == Kind::Rank;
+        let owned;
+        let text: &str = match d {
+            Data::String(s) => s,
+            other => {
+                owned = cell_text(other);
+                &owned
+            }
+        };
+        // The same combination of options comes back again and again: read once.
+        let cache = &mut picks[qi];
+        let fresh;
+        let p = match cache.get(text) {
+            Some(p) => p,
+            None => {
+                fresh = cells::picks(opts, text, rank);
+                if cache.len() < PICKS_CACHE {
+                    cache.insert(text.to_string(), fresh.clone());
                 }
-            },
-            _ => note(issues, cell_text(d), Problem::UnknownColumn, Action::SetMissing),
+                &fresh
+            }
+        };
+        for pn in &p.notes {
+            at.note(issues, pn.value.clone(), pn.note.problem, pn.note.action);
+        }
+        if p.picks.is_empty() {
+            invalid(state, qi);
+        }
+        for (pos, (oi, other)) in p.picks.iter().enumerate() {
+            vals[qc.first + oi] = if rank { Val::I32(pos as i32 + 1) } else { Val::Bool(true) };
+            self.set_other(qi, vals, *oi, other.clone());
+            state[qi] = QState::Answered;
+        }
+    }
+
+    /// An open answer (a cascade's levels, several columns under one header, join into one
+    /// answer: 广东省/深圳市/南山区).
+    fn read_text(&self, at: &At, d: &Data, row: &mut RowBuf, issues: &mut Vec<Issue>) {
+        let qi = at.qi;
+        if let Some(b) = ingest::cells::blank(d) {
+            return mark(&mut row.state, qi, b);
+        }
+        let t = crate::text::tidy(&cell_text(d));
+        if t.len() > crate::text::EXCEL_CELL_CHARS && t.chars().count() > crate::text::EXCEL_CELL_CHARS {
+            let head: String = t.chars().take(50).collect();
+            at.note(issues, format!("{head}……（共 {} 字）", t.chars().count()), Problem::LongText, Action::CutInWorkbook);
+        }
+        let first = self.schema.questions[qi].first;
+        row.vals[first] = match std::mem::replace(&mut row.vals[first], Val::Null) {
+            Val::Str(prev) if row.state[qi] == QState::Answered => Val::Str(format!("{prev}/{t}")),
+            _ => Val::Str(t),
+        };
+        row.state[qi] = QState::Answered;
+    }
+
+    /// One option's column of a split multi-select: 1/0, a mark, or the option's own text
+    /// (腾讯问卷 and 问卷网 write the chosen option's text in its column).
+    fn read_flag(&self, at: &At, d: &Data, oi: usize, row: &mut RowBuf, issues: &mut Vec<Issue>) {
+        let qi = at.qi;
+        let first = self.schema.questions[qi].first;
+        match ingest::cells::flag(d) {
+            Flag::Yes => {
+                row.vals[first + oi] = Val::Bool(true);
+                row.state[qi] = QState::Answered;
+            }
+            Flag::No => {
+                row.vals[first + oi] = Val::Bool(false);
+                if row.state[qi] != QState::Skipped {
+                    row.state[qi] = QState::Answered;
+                }
+            }
+            Flag::Blank(b) => mark(&mut row.state, qi, b),
+            Flag::Bad if matches!(d, Data::String(s) if self.options[qi].by_text(s) == Some(oi)) => {
+                row.vals[first + oi] = Val::Bool(true);
+                row.state[qi] = QState::Answered;
+            }
+            Flag::Bad => {
+                at.note(issues, cell_text(d), Problem::BadFlag, Action::SetMissing);
+                invalid(&mut row.state, qi)
+            }
+        }
+    }
+
+    /// One option's column of a split ranking: its rank, not ranked, or unreadable.
+    fn read_rank(&self, at: &At, d: &Data, oi: usize, row: &mut RowBuf, issues: &mut Vec<Issue>) {
+        let qi = at.qi;
+        let n = self.survey.questions[qi].options.len();
+        match ingest::cells::rank_cell(d, n) {
+            Ok(Some(k)) => {
+                if row.rank_seen[qi].contains(&k) {
+                    at.note(issues, cell_text(d), Problem::BadRank, Action::SetMissing);
+                } else {
+                    row.rank_seen[qi].push(k);
+                    row.vals[self.schema.questions[qi].first + oi] = Val::I32(k);
+                    row.state[qi] = QState::Answered;
+                }
+            }
+            Ok(None) => {
+                if row.state[qi] != QState::Skipped {
+                    row.state[qi] = QState::Answered;
+                }
+            }
+            Err(Some(b)) => mark(&mut row.state, qi, b),
+            Err(None) => {
+                at.note(issues, cell_text(d), Problem::BadRank, Action::SetMissing);
+                invalid(&mut row.state, qi)
+            }
         }
     }
 }
