@@ -249,31 +249,7 @@ impl<'a> SheetCtx<'a> {
 
     /// Reads row `r` (absolute index) into `part`; `get(c)` is its cell in column `c`.
     fn parse_row<'d>(&self, r: u32, get: impl Fn(u32) -> &'d Data, part: &mut Part, buf: &mut RowBuf) {
-        // Blank rows are not responses.
-        let blank = |d: &Data| match d {
-            Data::Empty => true,
-            Data::String(s) => s.trim().is_empty(),
-            _ => false,
-        };
-        // A row is an answer when a question column holds something (a pre-filled 序号
-        // alone, as in a template, is not one).
-        if self.layout.columns.iter().filter(|c| c.role.question().is_some()).all(|c| blank(get(c.col))) {
-            part.blank_rows += 1;
-            return;
-        }
-        part.rows_read += 1;
-        let totals = self.layout.columns.iter().take(4).find(|c| matches!(get(c.col), Data::String(s) if is_totals(s)));
-        if totals.is_none() && (self.tally_from.is_some_and(|t| r >= t) || self.header_like(&get)) {
-            let value = self.layout.columns.iter().map(|c| get(c.col)).find(|d| !blank(d)).map(cell_text).unwrap_or_default();
-            let p = if self.tally_from.is_some_and(|t| r >= t) { Problem::TallyBlock } else { Problem::HeaderRow };
-            part.issues.push(self.issue(Some(r), None, None, value, p, Action::RowRejected));
-            part.rows_rejected += 1;
-            return;
-        }
-        if let Some(c) = totals {
-            let v = cell_text(get(c.col));
-            part.issues.push(self.issue(Some(r), Some(c.col), None, v, Problem::TotalsRow, Action::RowRejected));
-            part.rows_rejected += 1;
+        if self.not_a_response(r, &get, part) {
             return;
         }
         buf.vals.iter_mut().for_each(|v| *v = Val::Null);
@@ -293,20 +269,68 @@ impl<'a> SheetCtx<'a> {
             }
             self.read_cell((r, column.col), column.role, d, buf, &mut part.issues);
         }
-        let RowBuf { vals, state, rank_seen, .. } = buf;
-        // Finish questions spread over several columns, then apply skip logic.
         let row_issues = part.issues.len();
+        self.finish_questions(r, buf, &mut part.issues);
+        // A row whose every question is empty, skipped or absent ("(空)" throughout, a
+        // pre-numbered template row with only markers) is no response.
+        if !buf.state.iter().any(|s| matches!(s, QState::Answered | QState::Invalid)) {
+            // One entry for the row, not one per required question.
+            let row: Vec<Issue> = part.issues.split_off(row_issues);
+            part.issues.extend(row.into_iter().filter(|i| i.problem != Problem::RequiredMissing));
+            part.issues.push(self.issue(Some(r), None, None, String::new(), Problem::EmptyResponse, Action::RowRejected));
+            part.rows_rejected += 1;
+            return;
+        }
+        let unit = self.row_unit(r, &get, &mut buf.vals, &mut part.issues);
+        self.push_row(r, &get, unit, &mut buf.vals, part);
+    }
+
+    /// Blank rows (not read), and rows read but no respondent: totals rows, rows of a tally
+    /// block, header and code rows. True when the row is done with.
+    fn not_a_response<'d>(&self, r: u32, get: &impl Fn(u32) -> &'d Data, part: &mut Part) -> bool {
+        let blank = |d: &Data| match d {
+            Data::Empty => true,
+            Data::String(s) => s.trim().is_empty(),
+            _ => false,
+        };
+        // A row is an answer when a question column holds something (a pre-filled 序号
+        // alone, as in a template, is not one).
+        if self.layout.columns.iter().filter(|c| c.role.question().is_some()).all(|c| blank(get(c.col))) {
+            part.blank_rows += 1;
+            return true;
+        }
+        part.rows_read += 1;
+        let totals = self.layout.columns.iter().take(4).find(|c| matches!(get(c.col), Data::String(s) if is_totals(s)));
+        if totals.is_none() && (self.tally_from.is_some_and(|t| r >= t) || self.header_like(get)) {
+            let value = self.layout.columns.iter().map(|c| get(c.col)).find(|d| !blank(d)).map(cell_text).unwrap_or_default();
+            let p = if self.tally_from.is_some_and(|t| r >= t) { Problem::TallyBlock } else { Problem::HeaderRow };
+            part.issues.push(self.issue(Some(r), None, None, value, p, Action::RowRejected));
+            part.rows_rejected += 1;
+            return true;
+        }
+        if let Some(c) = totals {
+            let v = cell_text(get(c.col));
+            part.issues.push(self.issue(Some(r), Some(c.col), None, v, Problem::TotalsRow, Action::RowRejected));
+            part.rows_rejected += 1;
+            return true;
+        }
+        false
+    }
+
+    /// Finishes questions spread over several columns (a multi-select with nothing chosen
+    /// is unanswered, as a blank cell in the text export) and applies skip logic; notes
+    /// required questions left empty.
+    fn finish_questions(&self, r: u32, buf: &mut RowBuf, issues: &mut Vec<Issue>) {
+        let RowBuf { vals, state, rank_seen, .. } = buf;
         for (qi, q) in self.survey.questions.iter().enumerate() {
             let qc = &self.schema.questions[qi];
             if let Some((cond, allowed)) = &self.show_if[qi] {
                 let shown = matches!(&vals[self.schema.questions[*cond].first], Val::Opt(i) if allowed.contains(i));
                 if !shown {
                     if state[qi] == QState::Answered {
-                        part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::SkipViolation, Action::SetMissing));
+                        issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::SkipViolation, Action::SetMissing));
                     }
-                    for k in 0..qc.width {
-                        vals[qc.first + k] = Val::Null;
-                    }
+                    vals[qc.first..qc.first + qc.width].iter_mut().for_each(|v| *v = Val::Null);
                     for (_, c) in &qc.other {
                         vals[*c] = Val::Null;
                     }
@@ -316,25 +340,17 @@ impl<'a> SheetCtx<'a> {
                     continue;
                 }
             }
+            let part = &mut vals[qc.first..qc.first + qc.width];
             match (q.kind, state[qi]) {
+                (Kind::Multi, QState::Answered) if part.contains(&Val::Bool(true)) => {
+                    part.iter_mut().filter(|v| **v == Val::Null).for_each(|v| *v = Val::Bool(false));
+                }
                 (Kind::Multi, QState::Answered) => {
-                    let any = (0..qc.width).any(|k| vals[qc.first + k] == Val::Bool(true));
-                    if any {
-                        for k in 0..qc.width {
-                            if vals[qc.first + k] == Val::Null {
-                                vals[qc.first + k] = Val::Bool(false);
-                            }
-                        }
-                    } else {
-                        // All "not selected": the same as a blank cell in the text export.
-                        for k in 0..qc.width {
-                            vals[qc.first + k] = Val::Null;
-                        }
-                        state[qi] = QState::Empty;
-                    }
+                    part.iter_mut().for_each(|v| *v = Val::Null);
+                    state[qi] = QState::Empty;
                 }
                 (Kind::Rank, QState::Answered) => {
-                    if !(0..qc.width).any(|k| matches!(vals[qc.first + k], Val::I32(_))) {
+                    if !part.iter().any(|v| matches!(v, Val::I32(_))) {
                         state[qi] = QState::Empty;
                     }
                     rank_seen[qi].clear();
@@ -342,20 +358,15 @@ impl<'a> SheetCtx<'a> {
                 _ => {}
             }
             if state[qi] == QState::Empty && q.required {
-                part.issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::RequiredMissing, Action::SetMissing));
+                issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::RequiredMissing, Action::SetMissing));
             }
         }
-        // A row whose every question is empty, skipped or absent ("(空)" throughout, a
-        // pre-numbered template row with only markers) is no response.
-        if !state.iter().any(|s| matches!(s, QState::Answered | QState::Invalid)) {
-            // One entry for the row, not one per required question.
-            let row: Vec<Issue> = part.issues.split_off(row_issues);
-            part.issues.extend(row.into_iter().filter(|i| i.problem != Problem::RequiredMissing));
-            part.issues.push(self.issue(Some(r), None, None, String::new(), Problem::EmptyResponse, Action::RowRejected));
-            part.rows_rejected += 1;
-            return;
-        }
-        // Row-level fields.
+    }
+
+    /// The row's unit: the unit question's answer, the unit column, or the file's name
+    /// (noted when the row should have named one); the unit question is filled in from the
+    /// file where a unit's own workbook leaves it out.
+    fn row_unit<'d>(&self, r: u32, get: &impl Fn(u32) -> &'d Data, vals: &mut [Val], issues: &mut Vec<Issue>) -> String {
         let unit = if let Some(qi) = self.unit_q {
             match &vals[self.schema.questions[qi].first] {
                 Val::Opt(i) => Some(self.survey.questions[qi].options[*i as usize].text().to_string()),
@@ -366,33 +377,25 @@ impl<'a> SheetCtx<'a> {
         } else {
             self.unit_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty())
         };
-        let unit = match unit {
-            Some(u) => u,
-            None => {
-                if self.unit_q.is_some_and(|q| self.present[q]) || self.unit_col.is_some() {
-                    part.issues.push(self.issue(
-                        Some(r),
-                        self.unit_col,
-                        self.unit_q,
-                        String::new(),
-                        Problem::MissingUnit,
-                        Action::UnitFromFile,
-                    ));
-                }
-                self.file_stem.clone()
+        let unit = unit.unwrap_or_else(|| {
+            if self.unit_q.is_some_and(|q| self.present[q]) || self.unit_col.is_some() {
+                issues.push(self.issue(Some(r), self.unit_col, self.unit_q, String::new(), Problem::MissingUnit, Action::UnitFromFile));
             }
-        };
-        // The unit question's column is absent (a unit's own workbook): its answer is the
-        // unit the file belongs to, when that is one of the options.
+            self.file_stem.clone()
+        });
         if let Some(qi) = self.unit_q.filter(|q| !self.present[*q]) {
             if let Some(oi) = self.options[qi].by_text(&unit) {
                 vals[self.schema.questions[qi].first] = Val::Opt(oi as u32);
             }
         }
+        unit
+    }
+
+    /// Adds the row to the part: unit, id, submit time (one form whatever the export
+    /// wrote), the answers' fingerprint and the answers.
+    fn push_row<'d>(&self, r: u32, get: &impl Fn(u32) -> &'d Data, unit: String, vals: &mut [Val], part: &mut Part) {
         // Some 问卷星 exports hold the literal `NULL` in empty metadata cells: no id.
         let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"));
-        // One form for every way a time is written (`2025/3/1 9:00`, `2025-03-01 09:00:00`,
-        // an Excel date), so that the same submission matches across exports.
         let submitted = self
             .time_col
             .map(|c| crate::text::tidy(&cell_text(get(c))))
