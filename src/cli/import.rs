@@ -5,7 +5,7 @@ use clap::Args as ClapArgs;
 use std::path::PathBuf;
 
 #[derive(ClapArgs)]
-#[command(help_template = super::HELP, next_help_heading = "选项")]
+#[command(help_template = super::HELP, next_help_heading = "选项", override_usage = "diaoyan import [选项] <文件或文件夹>...")]
 pub struct Args {
     #[command(flatten)]
     input: super::InputArgs,

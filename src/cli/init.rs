@@ -8,13 +8,13 @@ use diaoyan::survey::infer::{infer_scanned, read_for_inference};
 use diaoyan::survey::Kind;
 
 #[derive(ClapArgs)]
-#[command(help_template = super::HELP, next_help_heading = "选项")]
+#[command(help_template = super::HELP, next_help_heading = "选项", override_usage = "diaoyan init [选项] <文件或文件夹>...")]
 pub struct Args {
     /// 问卷星导出文件（可同时给“按选项文本”和“按序号”两份），或一张表头为题目的表格
     #[arg(required = true, help_heading = "参数", value_name = "文件或文件夹")]
     files: Vec<PathBuf>,
-    /// 写出的问卷定义文件
-    #[arg(short, long, default_value = "survey.toml", value_name = "输出文件")]
+    /// 写出的问卷定义文件（默认 survey.toml）
+    #[arg(short, long, default_value = "survey.toml", value_name = "输出文件", hide_default_value = true)]
     output: PathBuf,
     /// 已存在时覆盖
     #[arg(long)]

@@ -34,6 +34,7 @@ pub(crate) const HELP: &str = "{about}\n\n用法：{usage}\n\n{all-args}{after-h
     version,
     about = "调研：把回收的问卷（问卷星导出、各单位填报表）整理成干净、可追溯的数据和统计结果",
     help_template = HELP,
+    override_usage = "diaoyan <命令> [选项]",
     subcommand_help_heading = "命令",
     next_help_heading = "选项",
     disable_help_flag = true,
@@ -45,10 +46,10 @@ pub struct Cli {
     #[command(subcommand)]
     pub cmd: Cmd,
     /// 显示帮助
-    #[arg(short, long, action = clap::ArgAction::Help, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Help, global = true, display_order = 1000)]
     help: Option<bool>,
     /// 显示版本
-    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
+    #[arg(short = 'V', long, action = clap::ArgAction::Version, display_order = 1001)]
     version: Option<bool>,
 }
 
@@ -59,7 +60,7 @@ pub enum Cmd {
     Init(init::Args),
     /// 导入回收的问卷（可一次给多个文件或文件夹），生成清洗后的答卷表和问题清单 issues.csv
     Import(import::Args),
-    /// 导入回收的问卷并统计：各题频数、交叉表、显著性检验，写出 Excel 汇总表、results.csv、tests.csv
+    /// 导入回收的问卷并统计：各题频数、交叉表、显著性检验、年度对比、单位排名，写出 Excel 汇总表、图表、调研报告初稿（Word、网页）、results.csv、tests.csv、changes.csv、league.csv、issues.csv、columns.csv
     Report(report::Args),
     /// 为名单中的每个单位生成一份填报表（带下拉选项、填写说明），发给各单位填写
     Template(template::Args),

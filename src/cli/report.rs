@@ -14,7 +14,7 @@ use diaoyan::survey::schema::part_column;
 use diaoyan::survey::{Kind, Survey};
 
 #[derive(ClapArgs)]
-#[command(help_template = super::HELP, next_help_heading = "选项")]
+#[command(help_template = super::HELP, next_help_heading = "选项", override_usage = "diaoyan report [选项] <文件或文件夹>...")]
 pub struct Args {
     #[command(flatten)]
     input: super::InputArgs,
@@ -27,8 +27,8 @@ pub struct Args {
     /// 权重：survey.toml 中一道数值题的编号，按它加权
     #[arg(long, value_name = "题号")]
     weight: Option<String>,
-    /// 显著性水平
-    #[arg(long, default_value_t = 0.05, value_name = "α")]
+    /// 显著性水平（默认 0.05）
+    #[arg(long, default_value_t = 0.05, value_name = "α", hide_default_value = true)]
     alpha: f64,
     /// 两两比较时做 Bonferroni 校正
     #[arg(long)]
@@ -36,20 +36,20 @@ pub struct Args {
     /// 比较哪两年，如 --compare 2025:2026（默认：相邻两年逐一比较，三年及以上时再加首尾两年）
     #[arg(long, value_name = "年份:年份")]
     compare: Option<String>,
-    /// 样本量低于此数的分组不参与两两比较（显著性字母），但仍计入卡方检验
-    #[arg(long, default_value_t = 30.0, value_name = "人数", allow_negative_numbers = true)]
+    /// 样本量低于此数的分组不参与两两比较（显著性字母），但仍计入卡方检验（默认 30）
+    #[arg(long, default_value_t = 30.0, value_name = "人数", allow_negative_numbers = true, hide_default_value = true)]
     min_base: f64,
-    /// 样本量低于此数的分组标“谨慎解读”
-    #[arg(long, default_value_t = 100.0, value_name = "人数", allow_negative_numbers = true)]
+    /// 样本量低于此数的分组标“谨慎解读”（默认 100）
+    #[arg(long, default_value_t = 100.0, value_name = "人数", allow_negative_numbers = true, hide_default_value = true)]
     caution_base: f64,
-    /// 图表格式：png、svg，或 none（不画图），可用逗号组合
-    #[arg(long, default_value = "png,svg", value_name = "格式")]
+    /// 图表格式：png、svg，或 none（不画图），可用逗号组合（默认 png,svg）
+    #[arg(long, default_value = "png,svg", value_name = "格式", hide_default_value = true)]
     charts: String,
-    /// 调研报告初稿：docx（Word，公文格式）、html（网页），或 none（不写），可用逗号组合
-    #[arg(long, default_value = "docx,html", value_name = "格式")]
+    /// 调研报告初稿：docx（Word，公文格式）、html（网页），或 none（不写），可用逗号组合（默认 docx,html）
+    #[arg(long, default_value = "docx,html", value_name = "格式", hide_default_value = true)]
     doc: String,
-    /// 图片分辨率（每英寸点数）；图宽 16 厘米，适合直接贴进 Word
-    #[arg(long, default_value_t = 200, value_name = "dpi")]
+    /// 图片分辨率（每英寸点数）；图宽 16 厘米，适合直接贴进 Word（默认 200）
+    #[arg(long, default_value_t = 200, value_name = "dpi", hide_default_value = true)]
     dpi: u32,
     /// 画图用的字体文件（.ttf/.otf），默认用内置的思源黑体（Noto Sans SC）子集
     #[arg(long, value_name = "字体文件")]

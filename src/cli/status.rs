@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 use diaoyan::collect::{roster, status};
 
 #[derive(ClapArgs)]
-#[command(help_template = super::HELP, next_help_heading = "选项")]
+#[command(help_template = super::HELP, next_help_heading = "选项", override_usage = "diaoyan status [选项] --units <units.csv> <文件或文件夹>...")]
 pub struct Args {
     #[command(flatten)]
     input: super::InputArgs,

@@ -8,7 +8,7 @@ use diaoyan::collect::{roster, template};
 use diaoyan::survey::Survey;
 
 #[derive(ClapArgs)]
-#[command(help_template = super::HELP, next_help_heading = "选项")]
+#[command(help_template = super::HELP, next_help_heading = "选项", override_usage = "diaoyan template [选项] --survey <survey.toml> --units <units.csv>")]
 pub struct Args {
     /// 问卷定义 survey.toml
     #[arg(short, long, value_name = "survey.toml")]
@@ -16,8 +16,8 @@ pub struct Args {
     /// 单位名单（.csv 或 .xlsx），表头为 单位、应收份数（或 unit、expected）
     #[arg(long, value_name = "units.csv")]
     units: PathBuf,
-    /// 输出文件夹
-    #[arg(short, long, default_value = "templates", value_name = "文件夹")]
+    /// 输出文件夹（默认 templates）
+    #[arg(short, long, default_value = "templates", value_name = "文件夹", hide_default_value = true)]
     output: PathBuf,
 }
 

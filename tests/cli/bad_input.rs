@@ -102,3 +102,39 @@ fn system_errors_are_said_in_chinese_with_their_cause() {
         assert!(!err.contains("os error") && !err.is_ascii(), "{extra:?}: the system's English is not shown: {err}");
     }
 }
+
+/// Every command's help is Chinese throughout (usage, defaults), `-h` comes last, and
+/// the option texts start in one column whatever the width of the Chinese before them.
+#[test]
+fn help_is_chinese_and_aligned() {
+    let w = Workdir::new();
+    for cmd in [
+        vec!["--help"],
+        vec!["init", "--help"],
+        vec!["import", "--help"],
+        vec!["report", "--help"],
+        vec!["template", "--help"],
+        vec!["status", "--help"],
+    ] {
+        let r = w.run(&cmd);
+        r.expect_code(0);
+        let out = r.stdout();
+        for english in ["[OPTIONS]", "<COMMAND>", "[default:", "Usage", "Options:", "Arguments:"] {
+            assert!(!out.contains(english), "{cmd:?}: {english}\n{out}");
+        }
+        assert!(out.contains("用法："), "{cmd:?}\n{out}");
+        let options: Vec<&str> = out.lines().skip_while(|l| !l.starts_with("选项")).skip(1).take_while(|l| !l.is_empty()).collect();
+        assert!(options.last().is_some_and(|l| l.contains("--version") || l.contains("--help")), "{cmd:?}: -h last\n{out}");
+        // The description column: where the text after the option's name starts, in
+        // display width, is the same on every line.
+        let columns: std::collections::HashSet<usize> = options
+            .iter()
+            .map(|l| {
+                let name_end = l.trim_start().find("  ").map(|p| p + (l.len() - l.trim_start().len())).unwrap_or(0);
+                let desc = name_end + l[name_end..].len() - l[name_end..].trim_start().len();
+                unicode_width::UnicodeWidthStr::width(&l[..desc])
+            })
+            .collect();
+        assert_eq!(columns.len(), 1, "{cmd:?}: misaligned\n{out}");
+    }
+}
