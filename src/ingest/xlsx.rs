@@ -102,9 +102,19 @@ pub fn read_file_observed(path: &Path, observe: Option<Observe<'_>>) -> Result<W
     sheets_of(path, names, per_sheet, &merges)
 }
 
+/// Whether the faster reader is turned off (`DIAOYAN_XLSX=calamine`): every .xlsx is then
+/// read by calamine alone.
+fn calamine_only() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OFF.get_or_init(|| std::env::var("DIAOYAN_XLSX").is_ok_and(|v| v.trim().eq_ignore_ascii_case("calamine")))
+}
+
 /// The workbook as the faster reader ([`super::xlsx_fast`]) reads it; `None` when it
-/// leaves the file to calamine.
+/// leaves the file to calamine (or is turned off by `DIAOYAN_XLSX=calamine`).
 pub(super) fn read_fast(path: &Path) -> Option<Result<Workbook, ReadError>> {
+    if calamine_only() {
+        return None;
+    }
     let sheets = super::xlsx_fast::read(path)?;
     let mut names = Vec::with_capacity(sheets.len());
     let mut per_sheet = Vec::with_capacity(sheets.len());

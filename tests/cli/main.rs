@@ -2,6 +2,7 @@
 //! Tests drive the real binary through [`workdir::Workdir`] or call the library on the
 //! committed fixtures in tests/fixtures (the real 问卷星 exports are in tests/fixtures/wjx_real).
 
+mod agree;
 mod bad_input;
 mod batches;
 mod charts;
