@@ -3,7 +3,9 @@
 
 pub mod clean;
 pub mod collect;
+pub mod infer;
 pub mod ingest;
+pub mod inputs;
 pub mod output;
 pub mod profile;
 pub mod render;

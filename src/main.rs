@@ -44,7 +44,7 @@ fn ours(e: &(dyn std::error::Error + 'static)) -> bool {
     e.is::<output::WriteError>()
         || e.is::<ingest::ReadError>()
         || e.is::<survey::SurveyError>()
-        || e.is::<survey::infer::InferError>()
+        || e.is::<infer::InferError>()
         || e.is::<collect::roster::RosterError>()
         || e.is::<stats::StatsError>()
         || e.is::<render::RenderError>()

@@ -119,8 +119,7 @@ pub(super) fn import_file(
             // A codebook sheet beside the answers (paper questionnaires entered by hand) holds
             // no respondents, however well its question rows match the headers.
             let codebook = |sheet: &ingest::SheetData| {
-                wb.sheets.iter().filter(|s| !s.cells.is_empty()).count() > 1
-                    && crate::survey::infer::codebook_like(&sheet.name, &sheet.cells)
+                wb.sheets.iter().filter(|s| !s.cells.is_empty()).count() > 1 && crate::infer::codebook_like(&sheet.name, &sheet.cells)
             };
             let r = wb
                 .sheets

@@ -169,7 +169,7 @@ const MISFITS: &[Problem] = &[
 /// stands only when the whole file confirms that definition: no cell misfits it, every
 /// question answered later was answered in the first rows, and no open-answer column
 /// turns out to be a choice. `None` otherwise (or for another format): then infer from
-/// the whole file and import it ([`crate::survey::infer`], [`import_preloaded`]).
+/// the whole file and import it ([`crate::infer`], [`import_preloaded`]).
 pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Import)> {
     if !matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm")) {
         return None;
@@ -180,7 +180,7 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
         let mut first = rx.next()?;
         first.ready();
         let sheet = ingest::SheetData { name: first.sheet.clone(), cells: first.cells.clone(), malformed: Vec::new() };
-        let survey = crate::survey::infer::infer(&[ingest::Workbook { path: path.to_path_buf(), sheets: vec![sheet] }]).ok()?;
+        let survey = crate::infer::infer(&[ingest::Workbook { path: path.to_path_buf(), sheets: vec![sheet] }]).ok()?;
         let results = {
             let schema = Schema::new(&survey);
             let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
@@ -217,7 +217,7 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
                 ColData::Str(v) => Some(v.iter().flatten()),
                 _ => None,
             });
-            if !crate::survey::infer::still_text(&q.text, answers.flatten()) {
+            if !crate::infer::still_text(&q.text, answers.flatten()) {
                 return None;
             }
         }

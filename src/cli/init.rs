@@ -4,7 +4,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
 use std::path::PathBuf;
 
-use diaoyan::survey::infer::{infer_scanned, read_for_inference};
+use diaoyan::infer::{infer_scanned, read_for_inference};
 use diaoyan::survey::Kind;
 
 #[derive(ClapArgs)]

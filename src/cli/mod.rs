@@ -104,163 +104,26 @@ pub struct InputArgs {
     pub wave: Option<String>,
 }
 
-/// Expands the given files and folders into input files, in a stable order. Folders are
-/// searched recursively for .xlsx/.xls/.ods/.csv/.parquet; Office lock files (`~$…`) and hidden
-/// files are skipped. Paths that do not exist are kept, so that the reader reports them.
+/// Expands the given files and folders into input files ([`diaoyan::inputs::collect`])
+/// and says on stderr what was skipped and why.
 pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
     inputs(paths, true)
 }
 
-/// [`collect_inputs`]; `announce`: say which files are skipped as the tool's own outputs.
+/// [`collect_inputs`]; `announce`: say what is skipped.
 pub fn inputs(paths: &[PathBuf], announce: bool) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found);
-            found.sort();
-            out.extend(found);
-        } else if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) {
-            if announce {
-                eprintln!("提示：{} 不是普通文件（设备、管道等），已跳过", p.display());
-            }
-        } else {
-            // A path that does not exist is kept, so that the reader reports it.
-            out.push(p.clone());
+    let found = diaoyan::inputs::collect(paths);
+    if announce {
+        for (p, why) in &found.skipped {
+            eprintln!("提示：{}", why.message(p));
         }
     }
-    // The tool's own outputs (a report written into an input folder, say) are never answers.
-    out.retain(|p| match own_output(p) {
-        Some(what) => {
-            if announce {
-                eprintln!("提示：跳过 {}：这是 diaoyan 写出的{what}，不是回收的问卷", p.display());
-            }
-            false
-        }
-        None => true,
-    });
-    out
-}
-
-/// What a file is, when diaoyan wrote it: found from its header row (CSV) or its sheet
-/// names (workbook), not from its name, so a renamed copy is recognised too.
-fn own_output(path: &Path) -> Option<&'static str> {
-    use std::io::Read;
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    let mut head = vec![0u8; 16 * 1024];
-    let mut f = std::fs::File::open(path).ok()?;
-    let n = f.read(&mut head).ok()?;
-    head.truncate(n);
-    match ext.as_str() {
-        "csv" => {
-            let text = diaoyan::ingest::decode_text(&head);
-            let first = text.lines().next()?.trim_end_matches('\r');
-            let fields: Vec<&str> = first.split(',').collect();
-            let is = |h: &[&str]| fields == h;
-            if is(&diaoyan::clean::ledger::HEADERS) {
-                Some("数据问题清单（issues.csv）")
-            } else if is(&diaoyan::clean::ledger::COLUMN_HEADERS) {
-                Some("列对应表（columns.csv）")
-            } else if is(&diaoyan::render::results_csv::RESULTS_HEADER) {
-                Some("统计结果（results.csv）")
-            } else if is(&diaoyan::render::results_csv::TESTS_HEADER) {
-                Some("检验结果（tests.csv）")
-            } else if is(&diaoyan::output::MANIFEST_HEADER) {
-                Some("输出清单")
-            } else if ["respondent", "source_file", "source_sheet", "source_row"].iter().all(|c| fields.contains(c)) {
-                Some("清洗后的答卷表")
-            } else {
-                None
-            }
-        }
-        "xlsx" => {
-            let file = std::fs::File::open(path).ok()?;
-            let mut zip = zip::ZipArchive::new(file).ok()?;
-            let mut xml = String::new();
-            zip.by_name("xl/workbook.xml").ok()?.take(1 << 20).read_to_string(&mut xml).ok()?;
-            if xml.contains("name=\"数据问题\"") && xml.contains("name=\"列对应\"") {
-                Some("Excel 汇总表")
-            } else if xml.contains("name=\"回收情况") {
-                Some("回收情况表（status.xlsx）")
-            } else {
-                None
-            }
-        }
-        _ => None,
-    }
+    found.files
 }
 
 /// Whether two paths name the same file (the second need not exist yet).
 pub fn same_file(a: &Path, b: &Path) -> bool {
-    let canon = |p: &Path| -> Option<PathBuf> {
-        p.canonicalize().ok().or_else(|| {
-            let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            Some(parent.canonicalize().ok()?.join(p.file_name()?))
-        })
-    };
-    matches!((canon(a), canon(b)), (Some(x), Some(y)) if x == y)
-}
-
-/// A roster kept beside the returns (units.csv, 单位名单.xlsx) is not a return.
-fn is_roster(name: &str) -> bool {
-    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name).to_lowercase();
-    stem == "units" || stem.contains("名单")
-}
-
-/// Finds the input files below `dir`. Links are followed, but never into a folder already
-/// visited (a link loop) and never to anything but a regular file (a FIFO would hang the
-/// run, `/dev/zero` would never end); what is skipped, and folders that cannot be read,
-/// are said on stderr.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut seen = std::collections::HashSet::new();
-    walk_in(dir, out, &mut seen);
-}
-
-fn walk_in(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut std::collections::HashSet<PathBuf>) {
-    let Ok(real) = dir.canonicalize() else {
-        eprintln!("提示：文件夹 {} 无法访问，已跳过", dir.display());
-        return;
-    };
-    if !seen.insert(real) {
-        return;
-    }
-    let rd = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) => {
-            eprintln!("提示：文件夹 {} 无法读取（{}），其中的文件未导入", dir.display(), io_reason(&e));
-            return;
-        }
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().to_string();
-        if name.starts_with('.') || name.starts_with("~$") {
-            continue;
-        }
-        // Follows a link once: what it points to decides.
-        let Ok(meta) = std::fs::metadata(&p) else {
-            eprintln!("提示：{} 无法访问（链接指向的文件不存在，或没有权限），已跳过", p.display());
-            continue;
-        };
-        if meta.is_dir() {
-            walk_in(&p, out, seen);
-        } else if !diaoyan::ingest::is_supported(&p) || is_roster(&name) {
-            continue;
-        } else if meta.is_file() {
-            out.push(p);
-        } else {
-            eprintln!("提示：{} 不是普通文件（设备、管道等），已跳过", p.display());
-        }
-    }
-}
-
-/// A person's words for an I/O error.
-pub fn io_reason(e: &std::io::Error) -> &'static str {
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "没有权限",
-        std::io::ErrorKind::NotFound => "不存在",
-        _ => "读取出错",
-    }
+    diaoyan::inputs::same_file(a, b)
 }
 
 /// The import every command shares: expand inputs, load (or infer) the survey, read all
@@ -296,9 +159,7 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
             let mut errors = Vec::new();
             let (books, scans): (Vec<_>, Vec<_>) = files
                 .iter()
-                .filter_map(|f| {
-                    diaoyan::survey::infer::read_for_inference(f).map_err(|e| errors.push(format!("{}：{e}", f.display()))).ok()
-                })
+                .filter_map(|f| diaoyan::infer::read_for_inference(f).map_err(|e| errors.push(format!("{}：{e}", f.display()))).ok())
                 .take(2)
                 .unzip();
             if books.is_empty() {
@@ -306,9 +167,7 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
                     AllUnreadable(format!("没有给出 --survey，且输入文件都无法读取，无法推断问卷定义：{}", errors.join("；"))).into()
                 );
             }
-            let s = diaoyan::survey::infer::infer_scanned(&books, scans)
-                .map(|(s, _)| s)
-                .context("没有给出 --survey，且无法从输入推断问卷定义")?;
+            let s = diaoyan::infer::infer_scanned(&books, scans).map(|(s, _)| s).context("没有给出 --survey，且无法从输入推断问卷定义")?;
             say!(
                 "没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查",
                 books.iter().map(|b| b.path.display().to_string()).collect::<Vec<_>>().join("、"),

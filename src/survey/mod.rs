@@ -6,7 +6,6 @@
 //! It is validated once on load so that every later stage can trust it.
 
 pub mod indicators;
-pub mod infer;
 pub mod report;
 pub mod schema;
 pub mod template;
@@ -16,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::text::norm;
+use crate::text::{norm, tidy};
 
 /// Errors found in a survey definition; messages are shown to users as they are.
 #[derive(Debug, thiserror::Error)]
@@ -200,7 +199,7 @@ impl Question {
     pub fn name(&self) -> String {
         match &self.label {
             Some(l) if !l.trim().is_empty() => l.trim().to_string(),
-            _ => infer::names::noun(&self.text),
+            _ => noun(&self.text),
         }
     }
     /// Score of option `i` (0-based) of a scale/matrix question: its `score` when given;
@@ -222,6 +221,46 @@ impl Question {
     pub fn find_option(&self, value: &str) -> Option<usize> {
         let v = norm(value);
         self.options.iter().position(|o| norm(o.text()) == v || o.aliases().iter().any(|a| norm(a) == v))
+    }
+}
+
+/// A question's text as a short noun for tables and sentences: `您的身份是：` → 身份,
+/// `您所在的单位` → 单位, `请问您的年龄段？(单选)` → 年龄段. Texts that do not shorten
+/// to a noun of at most eight characters are kept as they are.
+pub fn noun(text: &str) -> String {
+    let mut t = tidy(text);
+    for suffix in ["(单选)", "（单选）", "(单选题)", "（单选题）", "？", "?", "：", ":", "。", "是什么", "是", "为", "情况", "属于"]
+    {
+        if let Some(x) = t.strip_suffix(suffix) {
+            t = tidy(x);
+        }
+    }
+    for prefix in [
+        "请问",
+        "请选择",
+        "请填写",
+        "您目前所在的",
+        "您目前的",
+        "您现在的",
+        "您所在的",
+        "您所在",
+        "您所属的",
+        "您所属",
+        "您的",
+        "你的",
+        "您",
+        "你",
+        "目前的",
+        "所在的",
+    ] {
+        if let Some(x) = t.strip_prefix(prefix) {
+            t = tidy(x);
+        }
+    }
+    if t.is_empty() || t.chars().count() > 8 {
+        tidy(text)
+    } else {
+        t
     }
 }
 

@@ -445,7 +445,7 @@ fn a_column_matched_by_number_alone_says_so() {
 
 #[test]
 fn inference_while_reading_gives_the_same_definition() {
-    use diaoyan::survey::infer::{infer, infer_scanned, read_for_inference};
+    use diaoyan::infer::{infer, infer_scanned, read_for_inference};
     let w = Workdir::new();
     let (t, c) = zero_based_exports(&w);
     let example = crate::workdir::root().join("surveys/example/2025/问卷星导出_按选项文本.xlsx");
@@ -489,7 +489,7 @@ fn the_same_submission_matches_whatever_the_time_format() {
 /// The plain path: infer from the whole file, then import it.
 fn infer_then_import(p: &Path) -> (Survey, Import) {
     let wb = diaoyan::ingest::read_file(p).unwrap();
-    let s = diaoyan::survey::infer::infer(&[wb]).unwrap();
+    let s = diaoyan::infer::infer(&[wb]).unwrap();
     let imp = run(&s, &[p.to_path_buf()]);
     (s, imp)
 }

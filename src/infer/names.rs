@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::survey::Question;
+use crate::survey::{noun, Question};
 use crate::text::{norm, tidy};
 
 /// What a 问卷星 file name says the export holds.
@@ -168,46 +168,6 @@ pub fn is_group_question(text: &str) -> bool {
         && ["身份", "性别", "年龄", "职务", "职级", "单位", "类别", "类型", "学历", "政治面貌", "党龄", "工龄", "岗位", "部门", "层级"]
             .iter()
             .any(|k| n.contains(k))
-}
-
-/// A question's text as a short noun for tables and sentences: `您的身份是：` → 身份,
-/// `您所在的单位` → 单位, `请问您的年龄段？(单选)` → 年龄段. Texts that do not shorten
-/// to a noun of at most eight characters are kept as they are.
-pub fn noun(text: &str) -> String {
-    let mut t = tidy(text);
-    for suffix in ["(单选)", "（单选）", "(单选题)", "（单选题）", "？", "?", "：", ":", "。", "是什么", "是", "为", "情况", "属于"]
-    {
-        if let Some(x) = t.strip_suffix(suffix) {
-            t = tidy(x);
-        }
-    }
-    for prefix in [
-        "请问",
-        "请选择",
-        "请填写",
-        "您目前所在的",
-        "您目前的",
-        "您现在的",
-        "您所在的",
-        "您所在",
-        "您所属的",
-        "您所属",
-        "您的",
-        "你的",
-        "您",
-        "你",
-        "目前的",
-        "所在的",
-    ] {
-        if let Some(x) = t.strip_prefix(prefix) {
-            t = tidy(x);
-        }
-    }
-    if t.is_empty() || t.chars().count() > 8 {
-        tidy(text)
-    } else {
-        t
-    }
 }
 
 #[cfg(test)]

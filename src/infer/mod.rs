@@ -144,7 +144,7 @@ fn assemble(mut questions: Vec<Question>, title: String, all: &[FileDrafts]) -> 
         banners.push("unit".into());
     }
     for q in questions.iter_mut().filter(|q| banners.contains(&q.id)) {
-        let name = names::noun(&q.text);
+        let name = crate::survey::noun(&q.text);
         if name != q.text {
             q.label = Some(name);
         }
