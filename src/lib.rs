@@ -7,6 +7,7 @@ pub mod infer;
 pub mod ingest;
 pub mod inputs;
 pub mod output;
+pub mod pipeline;
 pub mod profile;
 pub mod render;
 pub mod stats;

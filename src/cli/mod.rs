@@ -184,6 +184,13 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
 /// Runs an import with a progress bar over the files (when there are many or they are
 /// large), then says which files could not be read.
 fn with_progress(files: &[PathBuf], import: impl FnOnce(&(dyn Fn(&Path) + Sync)) -> Import) -> Import {
+    let imp = progress_bar(files, import);
+    report_files(&imp);
+    imp
+}
+
+/// Runs `work` with a progress bar over the files when there are many or they are large.
+pub fn progress_bar<T>(files: &[PathBuf], work: impl FnOnce(&(dyn Fn(&Path) + Sync)) -> T) -> T {
     let total_bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     let bar = (files.len() > 10 || total_bytes > 5_000_000).then(|| {
         let b = ProgressBar::new(files.len() as u64);
@@ -196,12 +203,11 @@ fn with_progress(files: &[PathBuf], import: impl FnOnce(&(dyn Fn(&Path) + Sync))
             b.inc(1);
         }
     };
-    let imp = import(&progress);
+    let out = work(&progress);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    report_files(&imp);
-    imp
+    out
 }
 
 /// Rows per batch of a report taken a batch at a time.
@@ -235,20 +241,8 @@ pub fn batched_input(input: &InputArgs) -> Result<Option<(Survey, Vec<PathBuf>, 
     Ok(Some((survey, files, forced.unwrap_or(BATCH_ROWS))))
 }
 
-/// Imports the files a batch of rows at a time ([`diaoyan::clean::import_in_batches`]).
-pub fn import_batched(
-    survey: &Survey,
-    files: &[PathBuf],
-    wave: Option<String>,
-    batch_rows: usize,
-    sink: &mut dyn FnMut(polars::prelude::DataFrame),
-) -> Import {
-    let opts = ImportOptions { wave, ..ImportOptions::default() };
-    with_progress(files, |progress| diaoyan::clean::import_in_batches(survey, files, &opts, batch_rows, progress, sink))
-}
-
 /// Unreadable files, duplicates and unknown columns, on stderr.
-fn report_files(imp: &Import) {
+pub fn report_files(imp: &Import) {
     for f in &imp.files {
         if let Some(first) = &f.duplicate_of {
             eprintln!("提示：{} 与 {} 内容完全相同，未重复导入", f.path.display(), first.display());

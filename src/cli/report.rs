@@ -9,7 +9,7 @@ use diaoyan::clean::Import;
 use diaoyan::collect::{roster, status};
 use diaoyan::render::{charts, outputs, words, OutputOptions, Report, Written};
 use diaoyan::stats::inference::TestKind;
-use diaoyan::stats::{changes, compute, Banner, StatsOptions, Tallies};
+use diaoyan::stats::{changes, compute, Banner, StatsOptions};
 use diaoyan::survey::schema::part_column;
 use diaoyan::survey::{Kind, Survey};
 
@@ -244,46 +244,23 @@ fn whole(cfg: &Config) -> Result<Option<Computed>> {
 
 /// The report over data larger than memory comfortably holds: each batch of responses is
 /// tallied as it is imported and let go; the figures are made once at the end (the same
-/// figures as from one table).
+/// figures as from one table; [`diaoyan::pipeline::report_in_batches`]).
 fn batched(cfg: &Config, survey: Survey, files: &[PathBuf], batch_rows: usize) -> Result<Option<Computed>> {
     let banners = Banner::parse_all(if cfg.banners.is_empty() { &survey.banners } else { &cfg.banners }, &survey);
     if let Some(f) = &cfg.filter {
         where_allowed(&survey, f)?;
     }
-    // Batches are tallied on a thread of their own while the next one is read and parsed
-    // (one batch waits at most).
-    let (imp, failed, tallies) = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<DataFrame>(1);
-        let (survey, banners) = (&survey, &banners);
-        let tallier = scope.spawn(move || {
-            let mut tallies = Tallies::new(survey, banners, cfg.weight.as_deref(), &cfg.stats);
-            if let Some(f) = &cfg.filter {
-                tallies = tallies.with_filter(&f.column, &f.values);
-            }
-            // The first error stops the tallying; later batches are only taken off the channel.
-            let mut failed: Option<diaoyan::stats::StatsError> = None;
-            for df in rx {
-                if failed.is_none() {
-                    failed = tallies.add(&df).err();
-                }
-            }
-            (failed, tallies)
-        });
-        let imp = super::import_batched(survey, files, cfg.input.wave.clone(), batch_rows, &mut |df| {
-            // The tallying thread stops taking batches only when it has ended (by a defect).
-            let _ = tx.send(df);
-        });
-        drop(tx);
-        let (failed, tallies) = tallier.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (imp, failed, tallies)
-    });
-    if imp.nothing_imported() {
-        return Ok(None);
-    }
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
-    let results = tallies.finish(Vec::new())?;
+    let ask = diaoyan::pipeline::Ask {
+        banners: &banners,
+        weight: cfg.weight.as_deref(),
+        stats: &cfg.stats,
+        filter: cfg.filter.as_ref().map(|f| (f.column.as_str(), f.values.as_slice())),
+    };
+    let done = super::progress_bar(files, |progress| {
+        diaoyan::pipeline::report_in_batches(&survey, files, cfg.input.wave.clone(), batch_rows, &ask, progress)
+    })?;
+    let Some((imp, results)) = done else { return Ok(None) };
+    super::report_files(&imp);
     Ok(Some(Computed { survey, imp, data: None, banners, results }))
 }
 
