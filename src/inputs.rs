@@ -72,14 +72,15 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
 /// What a file is, when diaoyan wrote it: found from its header row (CSV) or its sheet
 /// names (workbook), not from its name, so a renamed copy is recognised too.
 fn own_output(path: &Path) -> Option<&'static str> {
+    use crate::ingest::Format;
     use std::io::Read;
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    let format = Format::by_name(path)?;
     let mut head = vec![0u8; 16 * 1024];
     let mut f = std::fs::File::open(path).ok()?;
     let n = f.read(&mut head).ok()?;
     head.truncate(n);
-    match ext.as_str() {
-        "csv" => {
+    match format {
+        Format::Text => {
             let text = crate::ingest::decode_text(&head);
             let first = text.lines().next()?.trim_end_matches('\r');
             let fields: Vec<&str> = first.split(',').collect();
@@ -100,7 +101,7 @@ fn own_output(path: &Path) -> Option<&'static str> {
                 None
             }
         }
-        "xlsx" => {
+        Format::Xlsx => {
             let file = std::fs::File::open(path).ok()?;
             let mut zip = zip::ZipArchive::new(file).ok()?;
             let mut xml = String::new();
@@ -171,7 +172,7 @@ fn walk_in(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut std::collections::Hash
         };
         if meta.is_dir() {
             walk_in(&p, out, seen, skipped);
-        } else if !crate::ingest::is_supported(&p) || is_roster(&name) {
+        } else if crate::ingest::Format::by_name(&p).is_none() || is_roster(&name) {
             continue;
         } else if meta.is_file() {
             out.push(p);

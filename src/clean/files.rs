@@ -11,7 +11,7 @@ use super::rows::Part;
 use super::sheet::{parse_sheet, FileCtx};
 use super::stream::{import_streaming, parse_chunks, stream_file, Emit, SheetResults};
 use super::{wave_from_path, FileReport, ImportOptions};
-use crate::ingest::{self, read_file};
+use crate::ingest;
 use crate::survey::schema::Schema;
 use crate::survey::Survey;
 use std::hash::{Hash, Hasher};
@@ -50,98 +50,22 @@ pub(super) fn import_file(
         options
     };
     let mut fc = FileCtx::new(survey, schema, options, &matcher, path, wave);
-    let file = fc.file.clone();
-    let streams = streamed(path, opts);
     let mut report = FileReport::new(path);
     report.wave = fc.wave.clone();
-    let fail = |msg: String, problem: Problem| Issue::for_file(file.clone(), msg, problem, Action::FileSkipped);
-    let streamed = match emit {
-        Some((limit, emit)) if in_batches(path, opts) && pre.is_none() => {
-            // Rows handed over cannot be taken back: a file that breaks off is reported with
-            // the rows read before, not read again.
-            let (mut read, mut sheets) = (0usize, Vec::new());
-            let mut counted = |parts: Vec<Part>| {
-                read += parts.iter().map(|p| p.rows_read).sum::<usize>();
-                if let Some(p) = parts.first().filter(|p| !sheets.contains(&p.sheet)) {
-                    sheets.push(p.sheet.clone());
-                }
-                emit(parts);
-            };
-            let r = stream_file(path, |rx| parse_chunks(&fc, rx.into_iter(), Some((limit, &mut counted))));
-            report.rows_read += read;
-            match r {
-                Ok((_, results)) => Some(results),
-                Err(_) if read == 0 => None,
-                Err(e) => {
-                    let msg = format!("读到中途出错：{e}（此前的 {read} 行答卷已导入，其后的未能读取）");
-                    report.error = Some(msg.clone());
-                    report.sheets_used = sheets;
-                    let mut i = fail(msg, Problem::UnreadableFile);
-                    i.action = Action::RestNotRead;
-                    return (vec![], report, vec![i]);
-                }
-            }
+    let mut notes = Vec::new();
+    let read = ingest::Source::open(path).map_err(|e| Failure::unreadable(e.to_string())).and_then(|src| {
+        if let Some(n) = &src.renamed {
+            notes.push(Issue::for_file(fc.file.clone(), n.clone(), Problem::RenamedFile, Action::ReadAsContent));
         }
-        _ if streams && pre.is_none() => import_streaming(&fc, path),
-        _ => None,
-    };
-    let mut codebooks: Vec<String> = Vec::new();
-    let results: SheetResults = match streamed {
-        Some(r) => r,
-        None => {
-            let read = match pre {
-                Some(wb) => Ok(wb),
-                None => read_file(path),
-            };
-            let wb = match read {
-                Ok(wb) => wb,
-                Err(e) => {
-                    report.error = Some(e.to_string());
-                    let i = fail(e.to_string(), Problem::UnreadableFile);
-                    return (vec![], report, vec![i]);
-                }
-            };
-            let tmpl = crate::survey::template::meta(&wb);
-            if let Some(m) = &tmpl {
-                if m.survey_id != survey.id || m.version != survey.version {
-                    let msg = format!(
-                        "这是问卷“{}”第 {} 版的填报表，与本问卷（“{}”第 {} 版）不符，未导入；请用对应的问卷定义，或重新发放本问卷的填报表",
-                        m.survey_id, m.version, survey.id, survey.version
-                    );
-                    report.error = Some(msg.clone());
-                    return (vec![], report, vec![fail(msg, Problem::OtherSurvey)]);
-                }
-                report.template_unit = Some(m.unit.clone());
-            }
-            if let Some(m) = &tmpl {
-                fc.stem = m.unit.clone();
-            }
-            // A codebook sheet beside the answers (paper questionnaires entered by hand) holds
-            // no respondents, however well its question rows match the headers.
-            let codebook = |sheet: &ingest::SheetData| {
-                wb.sheets.iter().filter(|s| !s.cells.is_empty()).count() > 1 && crate::infer::codebook_like(&sheet.name, &sheet.cells)
-            };
-            let r = wb
-                .sheets
-                .iter()
-                .filter(|sheet| !sheet.cells.is_empty())
-                // Of a template only the response sheet holds answers.
-                .filter(|sheet| tmpl.is_none() || sheet.name == crate::survey::template::RESPONSE_SHEET)
-                .filter(|sheet| {
-                    let skip = codebook(sheet);
-                    if skip {
-                        codebooks.push(sheet.name.clone());
-                    }
-                    !skip
-                })
-                .map(|sheet| (sheet.name.clone(), parse_sheet(&fc, sheet, tmpl.as_ref())))
-                .collect();
-            // Freeing millions of cells takes a while; nothing waits for it (a small file is
-            // freed at once: a thread costs more).
-            if wb.sheets.iter().map(|s| s.cells.get_size().0 * s.cells.get_size().1).sum::<usize>() > 1_000_000 {
-                std::thread::spawn(move || drop(wb));
-            }
-            r
+        read_sheets(&mut fc, &src, opts, pre, emit, &mut report)
+    });
+    let (results, codebooks) = match read {
+        Ok(r) => r,
+        Err(f) => {
+            report.error = Some(f.msg.clone());
+            report.sheets_used = f.sheets_used;
+            notes.push(Issue::for_file(fc.file.clone(), f.msg, f.problem, f.action));
+            return (vec![], report, notes);
         }
     };
     let (parts, mut issues) = file_parts(results, &mut report);
@@ -157,24 +81,134 @@ pub(super) fn import_file(
             issues.push(i);
         }
     }
-    (parts, report, issues)
+    notes.extend(issues);
+    (parts, report, notes)
 }
 
-/// Whether a file is parsed while it is read: every Parquet file; .xlsx and CSV files from
-/// `stream_bytes` on.
-fn streamed(path: &Path, opts: &ImportOptions) -> bool {
-    match ingest::ext_of(path).as_deref() {
-        Some("parquet") => true,
-        Some("xlsx" | "xlsm" | "csv" | "txt") => std::fs::metadata(path).map(|m| m.len() >= opts.stream_bytes).unwrap_or(false),
-        _ => false,
+/// Why a file (or the rest of it) was not imported.
+struct Failure {
+    msg: String,
+    problem: Problem,
+    action: Action,
+    /// Sheets whose rows were handed on before the file broke off.
+    sheets_used: Vec<String>,
+}
+
+impl Failure {
+    fn unreadable(msg: String) -> Failure {
+        Failure { msg, problem: Problem::UnreadableFile, action: Action::FileSkipped, sheets_used: Vec::new() }
     }
+}
+
+/// A file's sheets parsed, streamed or read whole, with the sheets left out as codebooks.
+fn read_sheets(
+    fc: &mut FileCtx,
+    src: &ingest::Source,
+    opts: &ImportOptions,
+    pre: Option<ingest::Workbook>,
+    emit: Option<Emit>,
+    report: &mut FileReport,
+) -> Result<(SheetResults, Vec<String>), Failure> {
+    let streams = streamed(src, opts) && pre.is_none();
+    let streamed = match emit {
+        Some((limit, emit)) if streams && src.rows_stand_alone() => stream_in_batches(fc, src, (limit, emit), report)?,
+        _ if streams => import_streaming(fc, src),
+        _ => None,
+    };
+    if let Some(r) = streamed {
+        return Ok((r, Vec::new()));
+    }
+    let wb = match pre {
+        Some(wb) => wb,
+        None => src.read().map_err(|e| Failure::unreadable(e.to_string()))?,
+    };
+    parse_whole(fc, wb, report)
+}
+
+/// A file streamed with its rows handed on as they are parsed. Rows handed over cannot be
+/// taken back: a file that breaks off is reported with the rows read before, not read
+/// again (`None`: it broke off before any row, and is read whole instead).
+fn stream_in_batches(fc: &FileCtx, src: &ingest::Source, emit: Emit, report: &mut FileReport) -> Result<Option<SheetResults>, Failure> {
+    let (limit, emit) = emit;
+    let (mut read, mut sheets) = (0usize, Vec::new());
+    let mut counted = |parts: Vec<Part>| {
+        read += parts.iter().map(|p| p.rows_read).sum::<usize>();
+        if let Some(p) = parts.first().filter(|p| !sheets.contains(&p.sheet)) {
+            sheets.push(p.sheet.clone());
+        }
+        emit(parts);
+    };
+    let r = stream_file(src, |rx| parse_chunks(fc, rx.into_iter(), Some((limit, &mut counted))));
+    report.rows_read += read;
+    match r {
+        Ok((_, results)) => Ok(Some(results)),
+        Err(_) if read == 0 => Ok(None),
+        Err(e) => Err(Failure {
+            msg: format!("读到中途出错：{e}（此前的 {read} 行答卷已导入，其后的未能读取）"),
+            problem: Problem::UnreadableFile,
+            action: Action::RestNotRead,
+            sheets_used: sheets,
+        }),
+    }
+}
+
+/// The sheets of a file read whole, parsed; a returned template of another questionnaire
+/// is refused, and codebook sheets beside the answers are left out (and named).
+fn parse_whole(fc: &mut FileCtx, wb: ingest::Workbook, report: &mut FileReport) -> Result<(SheetResults, Vec<String>), Failure> {
+    let survey = fc.survey;
+    let tmpl = crate::survey::template::meta(&wb);
+    if let Some(m) = &tmpl {
+        if m.survey_id != survey.id || m.version != survey.version {
+            let msg = format!(
+                "这是问卷“{}”第 {} 版的填报表，与本问卷（“{}”第 {} 版）不符，未导入；请用对应的问卷定义，或重新发放本问卷的填报表",
+                m.survey_id, m.version, survey.id, survey.version
+            );
+            return Err(Failure { problem: Problem::OtherSurvey, ..Failure::unreadable(msg) });
+        }
+        report.template_unit = Some(m.unit.clone());
+        fc.stem = m.unit.clone();
+    }
+    // A codebook sheet beside the answers (paper questionnaires entered by hand) holds
+    // no respondents, however well its question rows match the headers.
+    let codebook = |sheet: &ingest::SheetData| {
+        wb.sheets.iter().filter(|s| !s.cells.is_empty()).count() > 1 && crate::infer::codebook_like(&sheet.name, &sheet.cells)
+    };
+    let mut codebooks: Vec<String> = Vec::new();
+    let fc = &*fc;
+    let results = wb
+        .sheets
+        .iter()
+        .filter(|sheet| !sheet.cells.is_empty())
+        // Of a template only the response sheet holds answers.
+        .filter(|sheet| tmpl.is_none() || sheet.name == crate::survey::template::RESPONSE_SHEET)
+        .filter(|sheet| {
+            let skip = codebook(sheet);
+            if skip {
+                codebooks.push(sheet.name.clone());
+            }
+            !skip
+        })
+        .map(|sheet| (sheet.name.clone(), parse_sheet(fc, sheet, tmpl.as_ref())))
+        .collect();
+    // Freeing millions of cells takes a while; nothing waits for it (a small file is
+    // freed at once: a thread costs more).
+    if wb.sheets.iter().map(|s| s.cells.get_size().0 * s.cells.get_size().1).sum::<usize>() > 1_000_000 {
+        std::thread::spawn(move || drop(wb));
+    }
+    Ok((results, codebooks))
+}
+
+/// Whether a file is parsed while it is read: every Parquet file; .xlsx and text files
+/// from `stream_bytes` on.
+fn streamed(src: &ingest::Source, opts: &ImportOptions) -> bool {
+    src.streams() && (src.format == ingest::Format::Parquet || src.bytes >= opts.stream_bytes)
 }
 
 /// Whether a file's rows can be handed on a batch at a time while it is read: a streamed
 /// CSV or Parquet file (an .xlsx may have merged cells or be a template, which are known
 /// only once it is read).
 pub(super) fn in_batches(path: &Path, opts: &ImportOptions) -> bool {
-    matches!(ingest::ext_of(path).as_deref(), Some("parquet" | "csv" | "txt")) && streamed(path, opts)
+    ingest::Source::open(path).is_ok_and(|s| s.rows_stand_alone() && streamed(&s, opts))
 }
 
 /// The parts of one file's parsed sheets, with the report filled in and the ledger

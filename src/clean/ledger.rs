@@ -37,6 +37,8 @@ pub enum Problem {
     TallyBlock,
     ZeroCode,
     NotAnswerSheet,
+    /// The file's content is not what its name says (read as its content).
+    RenamedFile,
 }
 
 impl Problem {
@@ -73,6 +75,7 @@ impl Problem {
             Problem::TallyBlock => "数据下方的统计或说明区，不是答卷",
             Problem::ZeroCode => "选项编号为 0（按未答处理）",
             Problem::NotAnswerSheet => "不是答卷表（编码表、统计表等）",
+            Problem::RenamedFile => "文件扩展名与内容不符",
         }
     }
 }
@@ -93,6 +96,8 @@ pub enum Action {
     CutInWorkbook,
     /// A file that broke off: the rows before were imported, the rest could not be read.
     RestNotRead,
+    /// A file whose name says another format, read as what its content is.
+    ReadAsContent,
 }
 
 impl Action {
@@ -110,6 +115,7 @@ impl Action {
             Action::CutInWorkbook => "Excel 汇总表中截断并注明，CSV 文件中保留全文",
             Action::ReadLiterally => "引号不成对：这一行按原样读取，其后各行照常各自读取",
             Action::RestNotRead => "此前的答卷已导入，其后的未能读取",
+            Action::ReadAsContent => "已按文件实际内容读取",
         }
     }
 }

@@ -25,8 +25,8 @@ pub(super) type SheetResults = Vec<(String, Option<(Vec<Part>, SheetInfo)>)>;
 /// The large-.xlsx path: one thread reads cells and hands over row chunks, this one
 /// parses them as they come. `None` when the file must be read the ordinary way
 /// (unreadable here, or merged cells below a header, which need filling first).
-pub(super) fn import_streaming(fc: &FileCtx, path: &Path) -> Option<SheetResults> {
-    let (merges, results) = stream_file(path, |rx| parse_chunks(fc, rx.into_iter(), None)).ok()?;
+pub(super) fn import_streaming(fc: &FileCtx, src: &ingest::Source) -> Option<SheetResults> {
+    let (merges, results) = stream_file(src, |rx| parse_chunks(fc, rx.into_iter(), None)).ok()?;
     streamed_ok(&results, &merges).then_some(results)
 }
 
@@ -40,22 +40,16 @@ pub(super) type Emit<'e> = (usize, &'e mut dyn FnMut(Vec<Part>));
 /// the parsing on a thread outside the pool, two large files read at once would block
 /// both pool threads on full channels while their parsers waited for the pool.
 pub(super) fn stream_file<T>(
-    path: &Path,
+    src: &ingest::Source,
     work: impl FnOnce(std::sync::mpsc::Receiver<ingest::Chunk>) -> T,
 ) -> Result<(ingest::Merges, T), ingest::ReadError> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<ingest::Chunk>(4);
     let (merges, out) = std::thread::scope(|scope| {
+        // A send fails only when `work` has stopped taking chunks.
         let reader = scope.spawn(move || {
-            let ext = ingest::ext_of(path);
-            // A send fails only when `work` has stopped taking chunks.
-            let send = |c| {
+            src.stream(CHUNK, |c| {
                 let _ = tx.send(c);
-            };
-            match ext.as_deref() {
-                Some("parquet") => ingest::parquet::stream_parquet(path, ingest::parquet::CHUNK_ROWS, send).map(|_| ingest::Merges::new()),
-                Some("csv" | "txt") => ingest::csv_reader::stream_csv(path, CHUNK, send).map(|_| ingest::Merges::new()),
-                _ => ingest::stream_xlsx(path, CHUNK, send),
-            }
+            })
         });
         let out = work(rx);
         (reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), out)
@@ -171,11 +165,9 @@ const MISFITS: &[Problem] = &[
 /// turns out to be a choice. `None` otherwise (or for another format): then infer from
 /// the whole file and import it ([`crate::infer`], [`import_preloaded`]).
 pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Import)> {
-    if !matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("xlsx" | "xlsm")) {
-        return None;
-    }
+    let src = ingest::Source::open(path).ok().filter(|s| s.format == ingest::Format::Xlsx)?;
     let wave = opts.wave.clone().or_else(|| wave_from_path(path));
-    let (merges, out) = stream_file(path, |rx| -> Option<(Survey, SheetResults)> {
+    let (merges, out) = stream_file(&src, |rx| -> Option<(Survey, SheetResults)> {
         let mut rx = rx.into_iter();
         let mut first = rx.next()?;
         first.ready();

@@ -271,6 +271,37 @@ pub(super) fn check_xlsx(path: &Path) -> Result<(), ReadError> {
     sst_claims(&head, size, sheet_bytes)
 }
 
+/// Checks that the content of an .ods is whole XML before calamine reads it: calamine's
+/// ODS reader waits for a table's closing tag without stopping at the end of the file, so
+/// a truncated or damaged `content.xml` makes it loop forever. Every element must close,
+/// in order; parts declaring an absurd size are refused as in [`check_xlsx`].
+pub(super) fn check_ods(path: &Path) -> Result<(), ReadError> {
+    use quick_xml::events::Event;
+    let Ok(file) = std::fs::File::open(path) else { return Ok(()) };
+    let Ok(mut zip) = zip::ZipArchive::new(file) else { return Ok(()) };
+    for i in 0..zip.len() {
+        let Ok(f) = zip.by_index_raw(i) else { continue };
+        if f.size() > 4_000_000_000 {
+            return Err(ReadError::Oversized(format!("其中 {} 声明解压后有 {} 字节", f.name().unwrap_or_default(), f.size())));
+        }
+    }
+    let Ok(content) = zip.by_name("content.xml") else { return Ok(()) };
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let mut buf = Vec::new();
+    let mut depth = 0usize;
+    let broken = || ReadError::Corrupt("content.xml 不完整".into());
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(_)) => depth += 1,
+            Ok(Event::End(_)) => depth = depth.checked_sub(1).ok_or_else(broken)?,
+            Ok(Event::Eof) if depth == 0 => return Ok(()),
+            Ok(Event::Eof) | Err(_) => return Err(broken()),
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
+}
+
 /// The declared inflated size of the worksheet parts of an .xlsx, all together.
 pub(super) fn sheet_bytes<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> u64 {
     (0..zip.len())

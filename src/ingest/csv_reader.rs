@@ -1,12 +1,20 @@
 //! CSV input: decodes the bytes (UTF-8, UTF-8 with BOM, GBK/GB18030, as 问卷星 and
-//! Excel write them), sniffs the delimiter, and loads the records into a cell grid.
+//! Excel write them, and UTF-16 with its byte order mark, Excel's "Unicode text"), sniffs
+//! the delimiter, and loads the records into a cell grid.
 
 use calamine::{Data, Range};
 use std::borrow::Cow;
 
-/// Decodes CSV bytes: a UTF-8 BOM is stripped; valid UTF-8 is used as is; anything else
-/// is read as GB18030 (a superset of GBK and GB2312).
+/// Decodes CSV bytes: a UTF-8 BOM is stripped; UTF-16 with its byte order mark is
+/// decoded; valid UTF-8 is used as is; anything else is read as GB18030 (a superset of
+/// GBK and GB2312).
 pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return Cow::Owned(encoding_rs::UTF_16LE.decode_without_bom_handling(rest).0.into_owned());
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return Cow::Owned(encoding_rs::UTF_16BE.decode_without_bom_handling(rest).0.into_owned());
+    }
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return String::from_utf8_lossy(rest);
     }
@@ -224,7 +232,7 @@ pub struct Lines {
 impl Lines {
     /// Hands the records over one at a time (see [`super::Pending::each_row`]).
     pub(super) fn each_row(self, first_row: u32, f: &mut dyn FnMut(u32, &[Data])) {
-        let mut row = super::xlsx::RowCells::new(self.width);
+        let mut row = super::chunk::RowCells::new(self.width);
         for (r, (text, quoting)) in self.records.into_iter().enumerate() {
             let mut n = 0;
             if quoting && !text.contains('"') {
@@ -252,6 +260,13 @@ impl Lines {
             f(first_row + r as u32, &row.cells);
         }
     }
+}
+
+/// Reads a whole text table as one sheet.
+pub(super) fn read(path: &std::path::Path) -> Result<super::SheetData, super::ReadError> {
+    let bytes = std::fs::read(path).map_err(super::ReadError::Io)?;
+    let (cells, malformed) = parse_checked(&bytes);
+    Ok(super::SheetData { name: "csv".into(), cells, malformed })
 }
 
 /// Parses CSV bytes into a grid, and lists the records that were malformed (see
@@ -288,9 +303,17 @@ pub fn parse_checked(bytes: &[u8]) -> (Range<Data>, Vec<Malformed>) {
 /// with the rows and the stray-quote rule of [`parse_checked`]. Memory stays bounded by
 /// a few chunks.
 pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(super::Chunk)) -> Result<(), super::ReadError> {
-    use std::io::BufRead;
+    use std::io::{BufRead, Read};
     let file = std::fs::File::open(path).map_err(super::ReadError::Io)?;
-    let mut r = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut r: Box<dyn BufRead> = Box::new(std::io::BufReader::with_capacity(1 << 20, file));
+    // UTF-16 (Excel's "Unicode text", rarely large) is decoded whole first: its lines do
+    // not end in the byte '\n'.
+    let head = r.fill_buf().map_err(super::ReadError::Io)?;
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        let mut all = Vec::new();
+        r.read_to_end(&mut all).map_err(super::ReadError::Io)?;
+        r = Box::new(std::io::Cursor::new(decode_text(&all).into_owned().into_bytes()));
+    }
     // UTF-8 or not, from the first megabyte (a character cut at its end is fine).
     let head = r.fill_buf().map_err(super::ReadError::Io)?;
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);

@@ -5,8 +5,7 @@
 use calamine::{Data, Range};
 use std::path::Path;
 
-use super::{open_any, shielded, Merges};
-use calamine::Sheets;
+use super::{shielded, Merges};
 
 /// The merged areas of every sheet of an .xlsx. calamine finds them by parsing each
 /// sheet's XML a second time, which costs about half as much as reading the cells; most
@@ -15,7 +14,7 @@ pub(super) fn xlsx_merges(path: &Path, names: &[String]) -> Merges {
     if xlsx_mentions_merges(path) == Some(false) {
         return Merges::new();
     }
-    let Ok(Sheets::Xlsx(mut x)) = open_any(path) else { return Merges::new() };
+    let Ok(Ok(mut x)) = shielded(|| calamine::open_workbook::<calamine::Xlsx<_>, _>(path)) else { return Merges::new() };
     names
         .iter()
         .map(|n| {

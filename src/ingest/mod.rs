@@ -8,12 +8,14 @@
 
 pub mod cells;
 mod checks;
+mod chunk;
 pub mod csv_reader;
 pub mod header_rows;
 mod merges;
 mod ods_merge;
 pub mod parquet;
 pub mod platform;
+mod source;
 mod xlsx;
 mod xlsx_fast;
 
@@ -21,10 +23,12 @@ use calamine::{open_workbook_auto, Data, Range, Reader, Sheets};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use checks::{check_cfb, check_xlsx, grid_too_big};
+use checks::{check_cfb, check_ods, grid_too_big};
+pub use chunk::{Chunk, Merges, Pending};
 pub use csv_reader::decode_text;
 use merges::{fill_merged, xlsx_merges};
-pub use xlsx::{read_file_observed, stream_xlsx, Chunk, Merges, Pending};
+pub use source::{read_file, Format, Source, EXTENSIONS};
+pub use xlsx::Observe;
 
 /// One sheet of an input file.
 pub struct SheetData {
@@ -53,6 +57,8 @@ pub enum ReadError {
     Password,
     #[error("文件已损坏或不是真正的表格文件，请在 Excel/WPS 中打开后另存为 .xlsx 再导入")]
     Corrupt(String),
+    #[error("这个文件其实是网页（HTML/XML）格式，只是用了表格文件的名字；请在 Excel/WPS 中打开后另存为 .xlsx 再导入")]
+    WebPage,
     #[error("文件中没有任何数据，请确认是否发错了文件")]
     Empty,
     #[error("Parquet 文件已损坏或不完整，无法读取，请重新导出")]
@@ -73,70 +79,13 @@ fn sparse_range(cells: Vec<calamine::Cell<Data>>, sheet: &str) -> Result<Range<D
     Ok(Range::from_sparse(cells))
 }
 
-/// The extensions this tool reads.
-pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv", "txt", "parquet"];
-
-/// About how many rows a file holds, without reading it: a Parquet file's own count, a
-/// CSV's size over the length of its first lines; 0 for workbooks (a sheet holds at most
-/// 1,048,576 rows, and they are read whole).
-pub fn estimated_rows(path: &Path) -> usize {
-    match ext_of(path).as_deref() {
-        Some("parquet") => parquet::count_rows(path).unwrap_or(0),
-        Some("csv" | "txt") => {
-            use std::io::Read;
-            let Ok(f) = std::fs::File::open(path) else { return 0 };
-            let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-            let mut head = Vec::new();
-            if f.take(1 << 20).read_to_end(&mut head).is_err() || head.is_empty() {
-                return 0;
-            }
-            let lines = head.iter().filter(|b| **b == b'\n').count().max(1);
-            (size as f64 * lines as f64 / head.len() as f64) as usize
-        }
-        _ => 0,
-    }
-}
-
-pub fn is_supported(path: &Path) -> bool {
-    ext_of(path).map(|e| EXTENSIONS.contains(&e.as_str())).unwrap_or(false)
-}
-
-/// A file's extension, lower case.
-pub fn ext_of(path: &Path) -> Option<String> {
-    path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase())
-}
-
-/// Reads every sheet of `path`.
-pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
-    if !path.exists() {
-        return Err(ReadError::NotFound);
-    }
-    let ext = ext_of(path).unwrap_or_default();
-    let sheets = match ext.as_str() {
-        "csv" | "txt" => {
-            let bytes = std::fs::read(path).map_err(ReadError::Io)?;
-            let (cells, malformed) = csv_reader::parse_checked(&bytes);
-            vec![SheetData { name: "csv".into(), cells, malformed }]
-        }
-        "parquet" => vec![SheetData { name: parquet::SHEET.into(), cells: parquet::read_parquet(path)?, malformed: Vec::new() }],
-        // Spreadsheets are read cell by cell into a sparse list first, so that a sheet whose
-        // cells are spread absurdly far apart is refused instead of allocated.
-        "xlsx" | "xlsm" | "xls" | "ods" => return read_file_observed(path, None),
-        other => return Err(ReadError::Unsupported(other.to_string())),
-    };
-    if sheets.iter().all(|s| s.cells.is_empty()) {
-        return Err(ReadError::Empty);
-    }
-    Ok(Workbook { path: path.to_path_buf(), sheets })
-}
-
 /// For tests and the fuzzer: `None` when the faster .xlsx reader leaves `path` to calamine;
 /// otherwise whether what it reads is exactly what calamine reads (`Err` says how not).
 #[doc(hidden)]
 pub fn fast_xlsx_agrees(path: &Path) -> Option<Result<(), String>> {
     let fast = xlsx::read_fast(path)?;
     // Watched, the file is read by calamine.
-    let slow = read_file_observed(path, Some(&mut |_, _| {}));
+    let slow = Source::open(path).and_then(|s| s.read_observed(Some(&mut |_, _| {})));
     Some(match (fast, slow) {
         (Ok(a), Ok(b)) => {
             let names = |w: &Workbook| w.sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
@@ -163,39 +112,27 @@ pub fn fast_xlsx_agrees(path: &Path) -> Option<Result<(), String>> {
     })
 }
 
-fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
-    let mut wb = open_any(path)?;
+/// Reads a whole .xls or .ods through calamine, merged areas filled.
+fn read_spreadsheet(src: &Source) -> Result<Vec<SheetData>, ReadError> {
+    let path = src.path.as_path();
+    let mut wb = open(src)?;
     let names = wb.sheet_names();
-    // Merged areas: calamine finds those of an .xlsx by scanning the whole sheet XML a
-    // second time, so that scan runs on another thread while the cells are parsed here.
-    let xlsx = matches!(wb, Sheets::Xlsx(_));
-    let (ranges, mut merges) = std::thread::scope(|scope| {
-        let merges = scope.spawn(|| -> Merges {
-            if xlsx {
-                xlsx_merges(path, &names)
-            } else if matches!(ext_of(path).as_deref(), Some("ods")) {
-                ods_merge::read(path)
-            } else {
-                HashMap::new()
-            }
-        });
-        let mut ranges = Vec::with_capacity(names.len());
-        for name in &names {
-            match shielded(|| wb.worksheet_range(name)) {
-                Ok(Ok(r)) => ranges.push((name.clone(), r)),
-                Ok(Err(e)) => return (Err(classify(e)), HashMap::new()),
-                Err(e) => return (Err(e), HashMap::new()),
-            }
-        }
-        (Ok(ranges), merges.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-    });
-    let ranges = ranges?;
-    if let Sheets::Xls(x) = &wb {
-        for name in &names {
-            let dims = shielded(|| x.merge_cells_by_sheet_name(name)).ok().and_then(|r| r.ok()).unwrap_or_default();
-            merges.insert(name.clone(), dims.into_iter().map(|d| (d.start, d.end)).collect());
-        }
+    let mut ranges = Vec::with_capacity(names.len());
+    for name in &names {
+        ranges.push((name.clone(), shielded(|| wb.worksheet_range(name))?.map_err(classify)?));
     }
+    let merges: Merges = match &wb {
+        Sheets::Ods(_) => ods_merge::read(path),
+        Sheets::Xlsx(_) => xlsx_merges(path, &names),
+        Sheets::Xls(x) => names
+            .iter()
+            .map(|name| {
+                let dims = shielded(|| x.merge_cells_by_sheet_name(name)).ok().and_then(|r| r.ok()).unwrap_or_default();
+                (name.clone(), dims.into_iter().map(|d| (d.start, d.end)).collect())
+            })
+            .collect(),
+        _ => HashMap::new(),
+    };
     let mut out = Vec::with_capacity(ranges.len());
     for (name, mut cells) in ranges {
         for (start, end) in merges.get(&name).into_iter().flatten() {
@@ -206,31 +143,25 @@ fn read_spreadsheet(path: &Path) -> Result<Vec<SheetData>, ReadError> {
     Ok(out)
 }
 
-/// Opens a spreadsheet by what its bytes are, not its name: an .xlsx renamed .xls (or the
-/// reverse), as mail systems and users do, is read as what it is.
-fn open_any(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, ReadError> {
-    use std::io::Read;
-    let mut magic = [0u8; 4];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut magic)).unwrap_or(0);
-    let ext = ext_of(path).unwrap_or_default();
-    if n == 4 && magic == *b"PK\x03\x04" && ext != "ods" {
-        check_xlsx(path)?;
-    }
-    if n == 4 && magic == *b"PK\x03\x04" && !matches!(ext.as_str(), "xlsx" | "xlsm" | "ods") {
-        if let Ok(Ok(x)) = shielded(|| calamine::open_workbook::<calamine::Xlsx<_>, _>(path)) {
-            return Ok(Sheets::Xlsx(x));
+/// Opens an .xls or .ods for calamine as its content says ([`Source`]); when that fails,
+/// as its name says, whose failure words the problem best (a password-protected .xlsx
+/// is a compound file, like an .xls).
+fn open(src: &Source) -> Result<Sheets<std::io::BufReader<std::fs::File>>, ReadError> {
+    let path = src.path.as_path();
+    match src.format {
+        Format::Xls => {
+            check_cfb(path)?;
+            if let Ok(Ok(x)) = shielded(|| calamine::open_workbook::<calamine::Xls<_>, _>(path)) {
+                return Ok(Sheets::Xls(x));
+            }
         }
-        if let Ok(Ok(o)) = shielded(|| calamine::open_workbook::<calamine::Ods<_>, _>(path)) {
-            return Ok(Sheets::Ods(o));
+        Format::Ods => {
+            check_ods(path)?;
+            if let Ok(Ok(o)) = shielded(|| calamine::open_workbook::<calamine::Ods<_>, _>(path)) {
+                return Ok(Sheets::Ods(o));
+            }
         }
-    }
-    if n == 4 && magic == [0xD0, 0xCF, 0x11, 0xE0] {
-        check_cfb(path)?;
-    }
-    if n == 4 && magic == [0xD0, 0xCF, 0x11, 0xE0] && ext != "xls" {
-        if let Ok(Ok(x)) = shielded(|| calamine::open_workbook::<calamine::Xls<_>, _>(path)) {
-            return Ok(Sheets::Xls(x));
-        }
+        _ => {}
     }
     shielded(|| open_workbook_auto(path))?.map_err(classify)
 }
@@ -298,21 +229,5 @@ mod tests {
         assert_eq!(col_letter(26), "AA");
         assert_eq!(col_letter(701), "ZZ");
         assert_eq!(col_letter(702), "AAA");
-    }
-
-    #[test]
-    fn rows_are_estimated_without_reading_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        // 300,000 rows (a few MB): the estimate comes from the first megabyte.
-        let p = dir.path().join("a.csv");
-        let mut csv = String::from("序号,单位,1、您的身份\n");
-        for i in 0..300_000 {
-            csv += &format!("{i},区财政局,{}\n", ["党政干部", "事业单位人员"][i % 2]);
-        }
-        std::fs::write(&p, csv).unwrap();
-        let n = estimated_rows(&p) as f64;
-        assert!((n - 300_000.0).abs() < 15_000.0, "{n}");
-        assert_eq!(estimated_rows(&dir.path().join("none.csv")), 0);
-        assert_eq!(estimated_rows(Path::new("x.xlsx")), 0);
     }
 }

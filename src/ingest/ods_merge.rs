@@ -4,12 +4,10 @@
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-/// Merged areas per sheet name, as ((row, col), (row, col)) inclusive, 0-based.
-pub type Merges = HashMap<String, Vec<((u32, u32), (u32, u32))>>;
+use super::Merges;
 
 fn attr_u32(e: &BytesStart, name: &str) -> Option<u32> {
     e.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| a.value.trim().parse().ok())

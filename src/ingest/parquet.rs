@@ -64,7 +64,7 @@ impl Slice {
     /// when the slice has it, first.
     pub(super) fn each_row(self, first_row: u32, f: &mut dyn FnMut(u32, &[Data])) {
         let width = self.frame.width();
-        let mut row = super::xlsx::RowCells::new(width);
+        let mut row = super::chunk::RowCells::new(width);
         let mut r = first_row;
         if let Some(h) = &self.header {
             for (c, name) in h.iter().enumerate() {

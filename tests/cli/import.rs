@@ -462,3 +462,49 @@ fn a_damaged_parquet_is_refused_and_the_others_import() {
         assert!(r.stdout().contains("保留 6 行"), "{bad}: the good file imports: {}", r.stdout());
     }
 }
+
+/// Files whose name does not say what they are (an .xlsx renamed .xls, a CSV saved as
+/// .xls, Excel's "Unicode text" as .txt, a workbook named .csv) are read as what their
+/// bytes are, whole or streamed, with a ledger entry saying so; a web page saved with a
+/// spreadsheet's name is refused with its own reason.
+#[test]
+fn content_decides_how_a_file_is_read() {
+    let s = survey();
+    let want = table(&run(&s, &[fixture("wjx_text.xlsx")]).frame, answers);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = std::fs::read_to_string(fixture("wjx_text_utf8.csv")).unwrap();
+    // UTF-16LE with its byte order mark, tab-separated, lines ending in CR LF.
+    let tsv: String = diaoyan::ingest::read_file(&fixture("wjx_text_utf8.csv")).unwrap().sheets[0]
+        .cells
+        .rows()
+        .map(|r| r.iter().map(diaoyan::ingest::cell_text).collect::<Vec<_>>().join("\t") + "\r\n")
+        .collect();
+    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(tsv.encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+    let files: Vec<(&str, Vec<u8>, bool)> = vec![
+        ("renamed.xls", std::fs::read(fixture("wjx_text.xlsx")).unwrap(), true),
+        ("book.csv", std::fs::read(fixture("wjx_text.xlsx")).unwrap(), true),
+        ("text.xls", csv.clone().into_bytes(), true),
+        ("unicode.txt", utf16.clone(), false),
+        ("unicode.xls", utf16, true),
+        ("plain.csv", csv.into_bytes(), false),
+    ];
+    let stream = ImportOptions { stream_bytes: 0, ..ImportOptions::default() };
+    for (name, bytes, renamed) in files {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        for opts in [ImportOptions::default(), stream.clone()] {
+            let mut imp = import(&s, std::slice::from_ref(&p), &opts, &|_| {});
+            imp.frame = diaoyan::clean::readable(&s, &imp.frame);
+            assert_eq!(imp.failed_files(), 0, "{name}");
+            assert_eq!(table(&imp.frame, answers), want, "{name}");
+            let said: Vec<_> = imp.issues.iter().filter(|i| i.problem == Problem::RenamedFile).collect();
+            assert_eq!(said.len(), usize::from(renamed), "{name}: {:?}", imp.issues);
+            assert!(said.iter().all(|i| i.action == Action::ReadAsContent && i.value.contains(name)), "{said:?}");
+        }
+    }
+    let page = dir.path().join("网页.xls");
+    std::fs::write(&page, "<html><body><table><tr><td>序号</td></tr></table></body></html>").unwrap();
+    let imp = run(&s, &[page]);
+    assert_eq!(imp.failed_files(), 1);
+    assert!(imp.files[0].error.as_deref().unwrap().contains("网页"), "{:?}", imp.files[0].error);
+}
