@@ -250,19 +250,26 @@ fn scan_biff(stream: &[u8], from: usize, sheet: bool) -> Result<Vec<u32>, String
     Ok(positions)
 }
 
-/// Checks what an .xlsx claims before calamine trusts it: calamine reserves memory for the
-/// shared-string count a file declares, and a declared count of 10^11 aborts the process
-/// (no panic to catch). Parts whose declared size is absurd are refused too.
-pub(super) fn check_xlsx(path: &Path) -> Result<(), ReadError> {
-    use std::io::Read;
-    let Ok(file) = std::fs::File::open(path) else { return Ok(()) };
-    let Ok(mut zip) = zip::ZipArchive::new(file) else { return Ok(()) };
+/// The zip package at `path` (`None` when it is not one: calamine then says so), its parts'
+/// declared sizes checked: one declaring more than 4 GB is refused.
+fn sized_zip(path: &Path) -> Result<Option<zip::ZipArchive<std::fs::File>>, ReadError> {
+    let Ok(file) = std::fs::File::open(path) else { return Ok(None) };
+    let Ok(mut zip) = zip::ZipArchive::new(file) else { return Ok(None) };
     for i in 0..zip.len() {
         let Ok(f) = zip.by_index_raw(i) else { continue };
         if f.size() > 4_000_000_000 {
             return Err(ReadError::Oversized(format!("其中 {} 声明解压后有 {} 字节", f.name().unwrap_or_default(), f.size())));
         }
     }
+    Ok(Some(zip))
+}
+
+/// Checks what an .xlsx claims before calamine trusts it: calamine reserves memory for the
+/// shared-string count a file declares, and a declared count of 10^11 aborts the process
+/// (no panic to catch). Parts whose declared size is absurd are refused too.
+pub(super) fn check_xlsx(path: &Path) -> Result<(), ReadError> {
+    use std::io::Read;
+    let Some(mut zip) = sized_zip(path)? else { return Ok(()) };
     let sheet_bytes = sheet_bytes(&mut zip);
     let Ok(f) = zip.by_name("xl/sharedStrings.xml") else { return Ok(()) };
     let size = f.size();
@@ -277,14 +284,7 @@ pub(super) fn check_xlsx(path: &Path) -> Result<(), ReadError> {
 /// in order; parts declaring an absurd size are refused as in [`check_xlsx`].
 pub(super) fn check_ods(path: &Path) -> Result<(), ReadError> {
     use quick_xml::events::Event;
-    let Ok(file) = std::fs::File::open(path) else { return Ok(()) };
-    let Ok(mut zip) = zip::ZipArchive::new(file) else { return Ok(()) };
-    for i in 0..zip.len() {
-        let Ok(f) = zip.by_index_raw(i) else { continue };
-        if f.size() > 4_000_000_000 {
-            return Err(ReadError::Oversized(format!("其中 {} 声明解压后有 {} 字节", f.name().unwrap_or_default(), f.size())));
-        }
-    }
+    let Some(mut zip) = sized_zip(path)? else { return Ok(()) };
     let Ok(content) = zip.by_name("content.xml") else { return Ok(()) };
     let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
     let mut buf = Vec::new();
