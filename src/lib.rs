@@ -3,6 +3,7 @@
 
 pub mod clean;
 pub mod collect;
+pub mod error;
 pub mod infer;
 pub mod ingest;
 pub mod inputs;

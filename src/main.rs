@@ -38,19 +38,6 @@ fn usage_error(e: &clap::Error) -> String {
     }
 }
 
-/// An error type of the library: its message is complete for users.
-fn ours(e: &(dyn std::error::Error + 'static)) -> bool {
-    use diaoyan::*;
-    e.is::<output::WriteError>()
-        || e.is::<ingest::ReadError>()
-        || e.is::<survey::SurveyError>()
-        || e.is::<infer::InferError>()
-        || e.is::<collect::roster::RosterError>()
-        || e.is::<stats::StatsError>()
-        || e.is::<render::RenderError>()
-        || e.is::<render::charts::ChartError>()
-}
-
 fn main() {
     diaoyan::profile::mark("start");
     let args = match cli::Cli::try_parse() {
@@ -77,20 +64,9 @@ fn main() {
     let code = match run {
         Ok(code) => code,
         Err(e) => {
-            // The context added here, down to the first of our own errors: those say their
-            // cause in Chinese already, so the system's English text below them is not repeated.
-            let mut chain: Vec<String> = Vec::new();
-            for c in e.chain() {
-                // The system's own words (English) only through their meaning for a person.
-                match c.downcast_ref::<std::io::Error>() {
-                    Some(io) => chain.push(diaoyan::output::person(&io.to_string())),
-                    None => chain.push(c.to_string()),
-                }
-                if ours(c) {
-                    break;
-                }
-            }
-            eprintln!("错误：{}", chain.join("："));
+            // The context added here and every cause that adds something, once, in
+            // Chinese; the system's own error worded from its kind (diaoyan::error).
+            eprintln!("错误：{}", diaoyan::error::explain(e.as_ref()));
             // Unreadable inputs are a file problem (1); anything else is a usage error (2).
             if e.downcast_ref::<cli::AllUnreadable>().is_some() {
                 1

@@ -10,58 +10,55 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    /// The system's error is kept as the source; users read it in [`person`]'s words.
-    #[error("无法写入 {path}：{}", person(&source.to_string()))]
-    Io { path: String, source: std::io::Error },
-    #[error("无法写入 {0}：这个位置已有的不是普通文件（文件夹、设备或管道），不能写在这里")]
-    NotAFile(String),
-    #[error("输出文件名 {0} 的扩展名应为 .csv 或 .parquet")]
-    BadExtension(String),
+    /// The system's error is kept as the source and worded from its kind.
+    #[error("无法写入 {}：{}", path.display(), crate::error::writing(source))]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("无法写入 {}：这个位置已有的不是普通文件（文件夹、设备或管道），不能写在这里", .0.display())]
+    NotAFile(PathBuf),
+    #[error("输出文件名 {} 的扩展名应为 .csv 或 .parquet", .0.display())]
+    BadExtension(PathBuf),
+    #[error("无法写入 {}：表格超出了 Excel 的行数或列数上限（某道题的选项或某个分组变量的组太多），请减少分组或选项后再试；results.csv 中有全部数字", .0.display())]
+    ExcelLimit(PathBuf),
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> WriteError {
-    WriteError::Io { path: path.display().to_string(), source: e }
+    WriteError::Io { path: path.to_path_buf(), source: e }
 }
 
-/// A library's error while it writes into our file, kept as the cause of an I/O error.
+/// A library's error while it writes into our file, as an I/O error: the system's own
+/// error when the library carries one (so that the message is worded from its kind),
+/// otherwise the library's error as the cause.
 pub fn other(e: impl std::error::Error + Send + Sync + 'static) -> std::io::Error {
-    std::io::Error::other(e)
-}
-
-/// A write failure in a person's words: what the system said (errno, Rust's error kinds,
-/// or a library's debug text around them) mapped to the few causes a user can act on.
-pub fn person(msg: &str) -> String {
-    let m = msg.to_ascii_lowercase();
-    let has = |ks: &[&str]| ks.iter().any(|k| m.contains(k));
-    if has(&["os error 28", "no space left", "storagefull", "os error 122", "quota"]) {
-        "磁盘空间不足，请清理磁盘或换一个输出文件夹".into()
-    } else if has(&["os error 13", "os error 1)", "permission denied", "permissiondenied"]) {
-        "没有写入权限，请换一个输出文件夹".into()
-    } else if has(&["os error 30", "read-only", "readonlyfilesystem"]) {
-        "磁盘或文件夹是只读的，请换一个输出文件夹".into()
-    } else if has(&["os error 2)", "not found", "notfound"]) {
-        "文件夹不存在或已被移走".into()
-    } else if has(&["os error 20", "not a directory", "notadirectory", "os error 21", "is a directory"]) {
-        "路径中有同名的文件或文件夹挡住了，请换一个输出位置".into()
-    } else if has(&["exceeds excel", "allowed limits", "row or column"]) {
-        "表格超出了 Excel 的行数或列数上限（某道题的选项或某个分组变量的组太多），请减少分组或选项后再试；results.csv 中有全部数字".into()
-    } else if msg.is_ascii() {
-        // Whatever else the system said, without Rust's debug text around it.
-        let plain: String = msg.chars().filter(|c| !"{}()\"".contains(*c)).take(120).collect();
-        format!("写入失败（{plain}）")
-    } else {
-        msg.to_string()
+    let b: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
+    let b = match b.downcast::<std::io::Error>() {
+        Ok(io) => return *io,
+        Err(b) => b,
+    };
+    let b = match b.downcast::<csv::Error>() {
+        Ok(c) => match c.into_kind() {
+            csv::ErrorKind::Io(io) => return io,
+            kind => return std::io::Error::other(format!("{kind:?}")),
+        },
+        Err(b) => b,
+    };
+    let b = match b.downcast::<PolarsError>() {
+        Ok(p) => match *p {
+            PolarsError::IO { error, .. } => {
+                return std::sync::Arc::try_unwrap(error).unwrap_or_else(|a| std::io::Error::new(a.kind(), a.to_string()))
+            }
+            p => Box::new(p) as Box<dyn std::error::Error + Send + Sync>,
+        },
+        Err(b) => b,
+    };
+    // A cause further down that is the system's: its kind words the message.
+    let mut cur = b.source();
+    while let Some(c) = cur {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return std::io::Error::new(io.kind(), b.to_string());
+        }
+        cur = c.source();
     }
-}
-
-/// A failure to read a file in a person's words (a missing file is not a missing folder).
-pub fn person_reading(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "文件不存在，请检查路径".into(),
-        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
-        std::io::ErrorKind::IsADirectory => "这是一个文件夹，不是文件".into(),
-        _ => person(&e.to_string()).replace("写入失败", "读取失败"),
-    }
+    std::io::Error::other(b)
 }
 
 /// Writes through a temporary file that is renamed onto `path` when complete.
@@ -82,7 +79,7 @@ pub fn write_atomic_path(path: &Path, f: impl FnOnce(&Path) -> std::io::Result<(
     // Renaming onto a device, a pipe or a folder would replace it: never.
     if let Ok(m) = std::fs::symlink_metadata(path) {
         if !m.is_file() {
-            return Err(WriteError::NotAFile(path.display().to_string()));
+            return Err(WriteError::NotAFile(path.to_path_buf()));
         }
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -248,7 +245,7 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prepa
     for (i, (x, y)) in a.iter().zip(&b).enumerate() {
         groups.entry((x.clone().unwrap_or_default(), y.clone().unwrap_or_default())).or_default().push(i as IdxSize);
     }
-    let err = |p: &Path, e: PolarsError| WriteError::Io { path: p.display().to_string(), source: other(e) };
+    let err = |p: &Path, e: PolarsError| WriteError::Io { path: p.to_path_buf(), source: other(e) };
     let mut files = Vec::new();
     for ((x, y), idx) in groups {
         let path =
@@ -266,7 +263,7 @@ pub fn write_frame(df: &DataFrame, path: &Path, prepare: Prepare) -> Result<(), 
     match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
         Some("csv") => write_csv_prepared(df, path, prepare),
         Some("parquet") => write_parquet_prepared(df, path, prepare),
-        _ => Err(WriteError::BadExtension(path.display().to_string())),
+        _ => Err(WriteError::BadExtension(path.to_path_buf())),
     }
 }
 
@@ -369,14 +366,17 @@ mod tests {
     }
 
     #[test]
-    fn write_failures_in_a_persons_words() {
-        let full = std::io::Error::from_raw_os_error(28);
-        assert!(person(&full.to_string()).contains("磁盘空间不足"));
-        let debug =
-            "BackendError(DrawingError(ImageError(IoError(Os { code: 28, kind: StorageFull, message: \"No space left on device\" }))))";
-        assert!(person(debug).contains("磁盘空间不足"));
-        assert!(person(&std::io::Error::from_raw_os_error(13).to_string()).contains("没有写入权限"));
-        assert!(!person("ZipWriter::drop: failed to finalize archive").contains("ZipWriter::drop("));
+    fn library_errors_keep_the_systems_kind() {
+        let full = || std::io::Error::from_raw_os_error(28);
+        assert_eq!(other(full()).kind(), std::io::ErrorKind::StorageFull);
+        let polars = PolarsError::IO { error: std::sync::Arc::new(full()), msg: None };
+        assert_eq!(other(polars).kind(), std::io::ErrorKind::StorageFull);
+        let e = WriteError::Io { path: "a.csv".into(), source: other(full()) };
+        assert!(e.to_string().contains("磁盘空间不足"), "{e}");
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
         assert_eq!(neutralise("=1+2"), "'=1+2");
         assert_eq!(neutralise("-2"), "-2");
     }

@@ -33,7 +33,7 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
 /// What a part leaves behind once its batch is gone: enough to name a row kept earlier
 /// as the copy a later duplicate repeats.
 struct PartMeta {
-    file: String,
+    file: std::sync::Arc<str>,
     /// Excel row and whether a submit time was given, per row (only when files are
     /// matched with each other).
     rows: Vec<(u32, bool)>,
@@ -122,7 +122,7 @@ impl Assembler {
         }
         // A row's file and whether its submit time was given, wherever (whichever batch) it is.
         let metas = &self.metas;
-        let file_of = |g: usize| -> &str { local(g).map(|q| parts[q].file.as_str()).unwrap_or_else(|| metas[g].file.as_str()) };
+        let file_of = |g: usize| -> &str { local(g).map(|q| &*parts[q].file).unwrap_or_else(|| &*metas[g].file) };
         let timed_at =
             |g: usize, k: usize| -> bool { local(g).map(|q| parts[q].submitted.get(k).is_some()).unwrap_or_else(|| metas[g].rows[k].1) };
         if across {
@@ -133,7 +133,7 @@ impl Assembler {
                 let h = &hashes[pi];
                 let g = base + pi;
                 for i in (0..p.len()).filter(|&i| p.id_given[i]) {
-                    let other_file = |&(qg, _): &(usize, usize)| file_of(qg) != p.file;
+                    let other_file = |&(qg, _): &(usize, usize)| file_of(qg) != &*p.file;
                     let hit = match p.submitted.get(i) {
                         Some(_) => self.by_time.get(h.timed[i], same!(timed, pi, i)).filter(other_file),
                         None => None,
@@ -201,10 +201,10 @@ impl Assembler {
             };
             p.issues.push(Issue {
                 file: p.file.clone(),
-                sheet: p.sheet.clone(),
+                sheet: Some(p.sheet.clone()),
                 row: Some(p.row[i]),
-                column: String::new(),
-                question: String::new(),
+                column: None,
+                question: None,
                 value,
                 problem,
                 action: Action::RowRejected,
@@ -226,14 +226,14 @@ impl Assembler {
                 if kept_row {
                     *kept.entry(unit).or_default() += 1;
                 } else {
-                    self.duplicates.push(Provenance { wave: p.wave.clone(), unit: unit.to_string(), file: p.file.clone() });
+                    self.duplicates.push(Provenance { wave: p.wave.clone(), unit: unit.to_string(), file: p.file.to_string() });
                 }
             }
             for (unit, n) in kept {
                 let u = self.units.entry((p.wave.clone().unwrap_or_default(), unit.to_string())).or_default();
                 u.rows += n;
-                if !u.files.contains(&p.file) {
-                    u.files.push(p.file.clone());
+                if !u.files.iter().any(|f| **f == *p.file) {
+                    u.files.push(p.file.to_string());
                 }
             }
         }

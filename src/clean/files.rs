@@ -71,14 +71,13 @@ pub(super) fn import_file(
     let (parts, mut issues) = file_parts(results, &mut report);
     if !parts.is_empty() {
         for name in codebooks {
-            let mut i = Issue::for_file(
+            let i = Issue::for_file(
                 report.path.display().to_string(),
                 "像是编码表（题目、选项编号和选项文字的说明）或统计表，不是答卷".into(),
                 Problem::NotAnswerSheet,
                 Action::SheetSkipped,
             );
-            i.sheet = name;
-            issues.push(i);
+            issues.push(i.in_sheet(name));
         }
     }
     notes.extend(issues);
@@ -147,7 +146,7 @@ fn stream_in_batches(fc: &FileCtx, src: &ingest::Source, emit: Emit, report: &mu
             msg: format!("读到中途出错：{e}（此前的 {read} 行答卷已导入，其后的未能读取）"),
             problem: Problem::UnreadableFile,
             action: Action::RestNotRead,
-            sheets_used: sheets,
+            sheets_used: sheets.iter().map(|s| s.to_string()).collect(),
         }),
     }
 }
@@ -233,7 +232,7 @@ pub(super) fn file_parts(results: SheetResults, report: &mut FileReport) -> (Vec
                     ),
                     Problem::NotAnswerSheet,
                 );
-                i.sheet = name.clone();
+                i = i.in_sheet(name.as_str());
                 i.action = Action::SheetSkipped;
                 issues.push(i);
                 (name, None::<(Vec<Part>, super::sheet::SheetInfo)>, true)
@@ -257,7 +256,7 @@ pub(super) fn file_parts(results: SheetResults, report: &mut FileReport) -> (Vec
             None => {
                 // Another sheet (instructions, lists) is fine; the file as a whole must have one.
                 let mut i = fail("没有与问卷题目对得上的表头".into(), Problem::NoHeader);
-                i.sheet = name;
+                i = i.in_sheet(name);
                 i.action = Action::SheetSkipped;
                 issues.push(i);
             }

@@ -194,8 +194,8 @@ pub(super) fn build_frame(schema: &Schema, mut parts: Vec<Part>, keeps: &[Vec<bo
     let unit: StringChunked = rows().map(|(p, i)| p.unit.get(i)).collect();
     let respondent: StringChunked = rows().map(|(p, i)| p.respondent.get(i)).collect();
     let submitted: StringChunked = rows().map(|(p, i)| p.submitted.get(i)).collect();
-    let file: StringChunked = rows().map(|(p, _)| Some(p.file.as_str())).collect();
-    let sheet: StringChunked = rows().map(|(p, _)| Some(p.sheet.as_str())).collect();
+    let file: StringChunked = rows().map(|(p, _)| Some(&*p.file)).collect();
+    let sheet: StringChunked = rows().map(|(p, _)| Some(&*p.sheet)).collect();
     let row: Int32Chunked = rows().map(|(p, i)| Some(p.row[i] as i32)).collect();
     for (ca, name) in [wave, unit, respondent, submitted, file, sheet].into_iter().zip(TRACE) {
         columns.push(ca.with_name(name.into()).into_column());

@@ -2,6 +2,7 @@
 //! with where it was and what was done about it. Nothing is dropped without an entry.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What was wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -123,11 +124,16 @@ impl Action {
 /// One ledger entry. `row` is the 1-based row number as Excel shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Issue {
-    pub file: String,
-    pub sheet: String,
+    /// The file as the ledger names it, shared by every entry about it.
+    pub file: Arc<str>,
+    /// `None` for an entry about the whole file.
+    pub sheet: Option<Arc<str>>,
     pub row: Option<u32>,
-    pub column: String,
-    pub question: String,
+    /// 0-based column index, shown as its Excel letter ([`Issue::column_letter`]).
+    pub column: Option<u32>,
+    /// The question's id.
+    pub question: Option<String>,
+    /// The cell as written, or what the entry says about the file or row.
     pub value: String,
     pub problem: Problem,
     pub action: Action,
@@ -135,8 +141,18 @@ pub struct Issue {
 
 impl Issue {
     /// An entry about a whole file (no sheet, row or column).
-    pub fn for_file(file: String, value: String, problem: Problem, action: Action) -> Issue {
-        Issue { file, sheet: String::new(), row: None, column: String::new(), question: String::new(), value, problem, action }
+    pub fn for_file(file: impl Into<Arc<str>>, value: String, problem: Problem, action: Action) -> Issue {
+        Issue { file: file.into(), sheet: None, row: None, column: None, question: None, value, problem, action }
+    }
+
+    /// The same entry, about one sheet of the file.
+    pub fn in_sheet(self, sheet: impl Into<Arc<str>>) -> Issue {
+        Issue { sheet: Some(sheet.into()), ..self }
+    }
+
+    /// The column as Excel names it (`D`), or "" when the entry is about no one column.
+    pub fn column_letter(&self) -> String {
+        self.column.map(crate::text::col_letter).unwrap_or_default()
     }
 }
 
@@ -155,11 +171,11 @@ pub const HEADERS: [&str; 8] = ["文件", "工作表", "行", "列", "题目", "
 impl Issue {
     pub fn fields(&self) -> [String; 8] {
         [
-            self.file.clone(),
-            self.sheet.clone(),
+            self.file.to_string(),
+            self.sheet.as_deref().unwrap_or_default().to_string(),
             self.row.map(|r| r.to_string()).unwrap_or_default(),
-            self.column.clone(),
-            self.question.clone(),
+            self.column_letter(),
+            self.question.clone().unwrap_or_default(),
             self.value.clone(),
             self.problem.label().to_string(),
             self.action.label().to_string(),

@@ -248,7 +248,8 @@ pub fn import_in_batches(
             sink(frame);
         }
     };
-    let streamed = |p: &Path| files::in_batches(p, opts);
+    // Decided once per file (each is opened to tell its format).
+    let batched: Vec<bool> = paths.par_iter().map(|p| files::in_batches(p, opts)).collect();
     let mut k = 0;
     while k < paths.len() {
         let p = &paths[k];
@@ -260,7 +261,7 @@ pub fn import_in_batches(
             );
             progress(p);
             k += 1;
-        } else if streamed(p) {
+        } else if batched[k] {
             let mut emit = |parts: Vec<Part>| push(&mut asm, parts, false);
             let (parts, report, issues) = files::import_file(
                 &files::Defs { survey, schema: &schema, options: &options, roles: &roles },
@@ -275,7 +276,7 @@ pub fn import_in_batches(
             k += 1;
         } else {
             // A run of other files, parsed in parallel (each is at most a sheet's worth).
-            let end = (k..paths.len()).find(|&j| same[j].is_some() || streamed(&paths[j])).unwrap_or(paths.len());
+            let end = (k..paths.len()).find(|&j| same[j].is_some() || batched[j]).unwrap_or(paths.len());
             let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths[k..end]
                 .par_iter()
                 .map(|p| {

@@ -10,7 +10,7 @@ use super::cells::Options;
 use super::frame::{ColData, Texts, Val};
 use super::layout::Layout;
 use super::ledger::{Action, Issue, Problem};
-use crate::ingest::{cell_text, col_letter};
+use crate::ingest::cell_text;
 use crate::survey::schema::Schema;
 use crate::survey::{Kind, Survey};
 
@@ -24,8 +24,8 @@ pub(super) struct Part {
     /// Per row: the id came from the file (not made up from the file name and row).
     pub(super) id_given: Vec<bool>,
     pub(super) submitted: Texts,
-    pub(super) file: String,
-    pub(super) sheet: String,
+    pub(super) file: std::sync::Arc<str>,
+    pub(super) sheet: std::sync::Arc<str>,
     pub(super) row: Vec<u32>,
     pub(super) sig: Vec<u64>,
     pub(super) cols: Vec<ColData>,
@@ -38,7 +38,14 @@ pub(super) struct Part {
 }
 
 impl Part {
-    pub(super) fn new(schema: &Schema, cap: usize, wave: Option<String>, file: &str, sheet: &str, has_id: bool) -> Part {
+    pub(super) fn new(
+        schema: &Schema,
+        cap: usize,
+        wave: Option<String>,
+        file: &std::sync::Arc<str>,
+        sheet: &std::sync::Arc<str>,
+        has_id: bool,
+    ) -> Part {
         Part {
             wave,
             unit: Texts::with_capacity(cap),
@@ -46,8 +53,8 @@ impl Part {
             has_id,
             id_given: Vec::with_capacity(cap),
             submitted: Texts::with_capacity(cap),
-            file: file.to_string(),
-            sheet: sheet.to_string(),
+            file: file.clone(),
+            sheet: sheet.clone(),
             row: Vec::with_capacity(cap),
             sig: Vec::with_capacity(cap),
             cols: schema.cols.iter().map(|c| ColData::new(c.ty, cap)).collect(),
@@ -104,8 +111,8 @@ pub(super) struct SheetCtx<'a> {
     pub(super) unit_q: Option<usize>,
     /// Per question: the single-choice question that gates it and the option texts shown.
     pub(super) show_if: Vec<Option<(usize, Vec<u32>)>>,
-    pub(super) file: String,
-    pub(super) sheet: String,
+    pub(super) file: std::sync::Arc<str>,
+    pub(super) sheet: std::sync::Arc<str>,
     pub(super) file_stem: String,
     pub(super) wave: Option<String>,
     /// The first row of a tally or notes block under the data: it and every row after it
@@ -196,10 +203,10 @@ impl<'a> SheetCtx<'a> {
     ) -> Issue {
         Issue {
             file: self.file.clone(),
-            sheet: self.sheet.clone(),
+            sheet: Some(self.sheet.clone()),
             row: row.map(|r| r + 1),
-            column: col.map(col_letter).unwrap_or_default(),
-            question: q.map(|q| self.survey.questions[q].id.clone()).unwrap_or_default(),
+            column: col,
+            question: q.map(|q| self.survey.questions[q].id.clone()),
             value,
             problem,
             action,

@@ -24,7 +24,7 @@ pub(super) struct FileCtx<'a> {
     pub(super) options: &'a [Options],
     pub(super) matcher: &'a Matcher<'a>,
     /// The file as the ledger names it.
-    pub(super) file: String,
+    pub(super) file: std::sync::Arc<str>,
     /// The unit of rows that name none: the file's name, or a returned template's unit.
     pub(super) stem: String,
     pub(super) wave: Option<String>,
@@ -40,7 +40,7 @@ impl<'a> FileCtx<'a> {
         wave: Option<String>,
     ) -> FileCtx<'a> {
         let stem = path.file_stem().and_then(|s| s.to_str()).map(crate::text::tidy).unwrap_or_default();
-        FileCtx { survey, schema, options, matcher, file: path.display().to_string(), stem, wave }
+        FileCtx { survey, schema, options, matcher, file: path.display().to_string().into(), stem, wave }
     }
 }
 
@@ -152,7 +152,7 @@ fn sheet_ctx<'a>(
         unit_col,
         unit_q: survey.unit.as_ref().and_then(|u| survey.questions.iter().position(|q| &q.id == u)),
         file: fc.file.clone(),
-        sheet: sheet_name.to_string(),
+        sheet: sheet_name.into(),
         file_stem: fc.stem.clone(),
         wave: fc.wave.clone(),
         tally_from: tally_start(cells, &layout),
@@ -292,8 +292,8 @@ fn unheaded_columns(ctx: &SheetCtx, cells: &Range<Data>, issues: &mut Vec<Issue>
             if let Some((r, v)) = first {
                 issues.push(ctx.issue(Some(r), Some(col), None, v, Problem::UnheadedColumn, Action::ColumnIgnored));
                 columns.push(ledger::ColumnMap {
-                    file: ctx.file.clone(),
-                    sheet: ctx.sheet.clone(),
+                    file: ctx.file.to_string(),
+                    sheet: ctx.sheet.to_string(),
                     column: col_letter(col),
                     header: String::new(),
                     question: String::new(),
@@ -401,8 +401,8 @@ fn column_maps(ctx: &SheetCtx) -> Vec<ledger::ColumnMap> {
             };
             let imported = c.role.question().is_some() || matches!(c.role, Role::Seq | Role::Submitted | Role::Unit | Role::Field(_));
             ledger::ColumnMap {
-                file: ctx.file.clone(),
-                sheet: ctx.sheet.clone(),
+                file: ctx.file.to_string(),
+                sheet: ctx.sheet.to_string(),
                 column: col_letter(c.col),
                 header: c.header.clone(),
                 question: q.map(|q| q.id.clone()).unwrap_or_default(),

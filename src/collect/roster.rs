@@ -13,8 +13,8 @@ pub struct Unit {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RosterError {
-    #[error("无法读取单位名单：{path}：{source}")]
-    Read { path: String, source: crate::ingest::ReadError },
+    #[error("无法读取单位名单：{}：{source}", path.display())]
+    Read { path: std::path::PathBuf, source: crate::ingest::ReadError },
     #[error("单位名单中找不到“单位”列（表头应为 单位 或 unit）")]
     NoUnitColumn,
     #[error("单位名单中找不到“应收份数”列（表头应为 应收份数 或 expected）")]
@@ -32,7 +32,7 @@ const EXPECTED: &[&str] = &["应收份数", "应收", "应交份数", "计划份
 
 /// Reads units.csv (or .xlsx): a header row naming the unit and expected-count columns.
 pub fn load(path: &Path) -> Result<Vec<Unit>, RosterError> {
-    let wb = read_file(path).map_err(|e| RosterError::Read { path: path.display().to_string(), source: e })?;
+    let wb = read_file(path).map_err(|e| RosterError::Read { path: path.to_path_buf(), source: e })?;
     let sheet = wb.sheets.iter().find(|s| !s.cells.is_empty()).ok_or(RosterError::Empty)?;
     let rows: Vec<Vec<String>> = sheet.cells.rows().map(|r| r.iter().map(|c| tidy(&cell_text(c))).collect()).collect();
     let header = rows.first().ok_or(RosterError::Empty)?;

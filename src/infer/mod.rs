@@ -31,8 +31,10 @@ pub use sheets::codebook_like;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InferError {
-    #[error("{0}：找不到表头或数据，无法推断题目")]
-    NoData(String),
+    #[error("{}：找不到表头或数据，无法推断题目", .0.display())]
+    NoData(std::path::PathBuf),
+    #[error("没有给出任何文件，无法推断题目")]
+    NoFiles,
 }
 
 /// Infers a definition from one or more files (a 问卷星 text/code pair, or a table).
@@ -97,18 +99,18 @@ pub fn infer_scanned(files: &[Workbook], mut scans: Vec<ColumnScans>) -> Result<
     for wb in files {
         match drafts_of(wb) {
             Some(d) => all.push(d),
-            None => return Err(InferError::NoData(wb.path.display().to_string())),
+            None => return Err(InferError::NoData(wb.path.clone())),
         }
     }
     if all.is_empty() {
-        return Err(InferError::NoData("（没有文件）".into()));
+        return Err(InferError::NoFiles);
     }
     let code_idx = (0..all.len()).find(|&i| is_code_export(&all[i], &files[i].path));
     let text_idx = (0..all.len()).find(|&i| Some(i) != code_idx);
     let pair = Pair { text: text_idx.map(|i| &all[i]), code: code_idx.map(|i| &all[i]), text_idx, code_idx, code_only: text_idx.is_none() };
     let mut notes = InferNotes::default();
     let questions = build::questions(&pair, &mut scans, &mut notes);
-    let base = pair.text.or(pair.code).ok_or_else(|| InferError::NoData(files[0].path.display().to_string()))?;
+    let base = pair.text.or(pair.code).ok_or_else(|| InferError::NoData(files[0].path.clone()))?;
     let base_path = &files[text_idx.or(code_idx).unwrap_or(0)].path;
     let (title, from) = names::title(base.title.as_deref(), base_path);
     notes.title_from = from;

@@ -289,7 +289,7 @@ pub(super) fn check_ods(path: &Path) -> Result<(), ReadError> {
     let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
     let mut buf = Vec::new();
     let mut depth = 0usize;
-    let broken = || ReadError::Corrupt("content.xml 不完整".into());
+    let broken = || ReadError::Corrupt("content.xml is not whole XML".into());
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(_)) => depth += 1,

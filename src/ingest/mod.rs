@@ -49,20 +49,21 @@ pub struct Workbook {
 pub enum ReadError {
     #[error("文件不存在，请检查路径")]
     NotFound,
-    #[error("无法打开：{}", crate::output::person_reading(.0))]
+    #[error("无法打开：{}", crate::error::reading(.0))]
     Io(#[source] std::io::Error),
     #[error("不支持的文件类型“{0}”，请另存为 .xlsx、.xls、.ods、.csv 或 .parquet")]
     Unsupported(String),
     #[error("文件有密码保护，请在 Excel/WPS 中取消密码后另存再导入")]
     Password,
     #[error("文件已损坏或不是真正的表格文件，请在 Excel/WPS 中打开后另存为 .xlsx 再导入")]
-    Corrupt(String),
+    /// The reader's own error (English, for developers) is the source.
+    Corrupt(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("这个文件其实是网页（HTML/XML）格式，只是用了表格文件的名字；请在 Excel/WPS 中打开后另存为 .xlsx 再导入")]
     WebPage,
     #[error("文件中没有任何数据，请确认是否发错了文件")]
     Empty,
     #[error("Parquet 文件已损坏或不完整，无法读取，请重新导出")]
-    BadParquet(String),
+    BadParquet(#[source] polars::prelude::PolarsError),
     #[error("文件声明的大小异常（{0}），可能已损坏或被改动过，未导入；请在 Excel/WPS 中打开后另存为 .xlsx 再导入")]
     Oversized(String),
 }
@@ -171,7 +172,7 @@ fn open(src: &Source) -> Result<Sheets<std::io::BufReader<std::fs::File>>, ReadE
 /// third-party parsing is wrapped, so that a panic in our own code stays what it is,
 /// a defect of ours, and is reported as such (see main.rs), not blamed on the file.
 fn shielded<T>(f: impl FnOnce() -> T) -> Result<T, ReadError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| ReadError::Corrupt("读取时出错".into()))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| ReadError::Corrupt("the spreadsheet reader panicked".into()))
 }
 
 /// The next cell of a sheet being read, through [`shielded`].
@@ -187,12 +188,8 @@ fn classify(e: calamine::Error) -> ReadError {
         E::Io(io) => ReadError::Io(io),
         E::Xls(XlsError::Password) | E::Xlsx(XlsxError::Password) => ReadError::Password,
         E::Xlsx(XlsxError::Io(io)) | E::Xls(XlsError::Io(io)) => ReadError::Io(io),
-        other => ReadError::Corrupt(short(&other.to_string())),
+        other => ReadError::Corrupt(Box::new(other)),
     }
-}
-
-fn short(s: &str) -> String {
-    s.chars().take(80).collect()
 }
 
 /// A cell as text for messages and text answers: numbers without a spurious `.0`.

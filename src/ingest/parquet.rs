@@ -16,7 +16,7 @@ pub const CHUNK_ROWS: usize = 16_384;
 pub const SHEET: &str = "parquet";
 
 fn corrupt(e: PolarsError) -> ReadError {
-    ReadError::BadParquet(e.to_string().chars().take(80).collect())
+    ReadError::BadParquet(e)
 }
 
 /// Rows of a Parquet file not yet turned into cells: the header (column names) goes

@@ -22,10 +22,11 @@ use crate::text::{norm, tidy};
 pub enum SurveyError {
     #[error("找不到问卷定义文件，请检查路径，或先用 diaoyan init 从导出文件生成")]
     NotFound,
-    #[error("读取问卷定义失败：{}", crate::output::person_reading(.0))]
+    #[error("读取问卷定义失败：{}", crate::error::reading(.0))]
     Io(#[source] std::io::Error),
-    #[error("问卷定义格式有误：{0}")]
-    Toml(String),
+    /// `why` in Chinese (where, and what to change); the parser's own error is the source.
+    #[error("问卷定义格式有误：{why}")]
+    Toml { why: String, source: Box<dyn std::error::Error + Send + Sync> },
     #[error("问卷定义有误：{0}")]
     Invalid(String),
 }
@@ -340,13 +341,15 @@ impl Survey {
             std::io::ErrorKind::NotFound => SurveyError::NotFound,
             _ => SurveyError::Io(e),
         })?;
-        let text = String::from_utf8(text)
-            .map_err(|_| SurveyError::Toml("不是 UTF-8 编码的文本文件（是否把表格文件当成了 survey.toml？）".into()))?;
+        let text = String::from_utf8(text).map_err(|e| SurveyError::Toml {
+            why: "不是 UTF-8 编码的文本文件（是否把表格文件当成了 survey.toml？）".into(),
+            source: Box::new(e),
+        })?;
         Survey::from_toml(&text)
     }
 
     pub fn from_toml(text: &str) -> Result<Survey, SurveyError> {
-        let s: Survey = toml::from_str(text).map_err(|e| SurveyError::Toml(explain_toml(e)))?;
+        let s: Survey = toml::from_str(text).map_err(|e| SurveyError::Toml { why: explain_toml(&e), source: Box::new(e) })?;
         s.validate()?;
         Ok(s)
     }
@@ -516,7 +519,7 @@ impl Question {
     }
 }
 
-fn explain_toml(e: toml::de::Error) -> String {
+fn explain_toml(e: &toml::de::Error) -> String {
     let msg = e.message().to_string();
     let msg = if let Some(rest) = msg.strip_prefix("unknown variant `") {
         let v = rest.split('`').next().unwrap_or("");

@@ -172,7 +172,7 @@ fn returned_templates_are_read_strictly() {
         .issues
         .iter()
         .filter(|i| i.file.ends_with("甲局.xlsx"))
-        .map(|i| (i.question.clone(), i.row, i.column.clone(), i.problem, i.action))
+        .map(|i| (i.question.clone().unwrap_or_default(), i.row, i.column_letter(), i.problem, i.action))
         .collect();
     ledger.sort_by_key(|x| (x.1, x.2.clone()));
     ledger.sort_by_key(|x| x.1);

@@ -147,7 +147,7 @@ fn messy_unit_workbooks_in_every_format() {
         assert_eq!(col(&t, "Q5"), ["是", "是", "否", "是", "否"], "{f}");
         assert_eq!(col(&t, "Q8"), ["6.0", "", "10.0", "2.0", "4.0"], "{f}");
         let mut ledger: Vec<(Option<u32>, String, Problem, Action)> =
-            imp.issues.iter().map(|i| (i.row, i.column.clone(), i.problem, i.action)).collect();
+            imp.issues.iter().map(|i| (i.row, i.column_letter(), i.problem, i.action)).collect();
         ledger.sort_by_key(|x| (x.0, x.1.clone()));
         let want = vec![
             (Some(3), "D".into(), Problem::LetterAnswer, Action::Converted),

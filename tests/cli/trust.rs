@@ -90,7 +90,7 @@ fn a_matrix_header_without_a_row_label_is_not_guessed() {
     let imp = run(&survey(), &[p]);
     assert!(strings(&imp.frame, "Q3/三会一课")[0].is_empty());
     let i = imp.issues.iter().find(|i| i.problem == Problem::UnknownColumn).expect("ledger entry for the column");
-    assert_eq!(i.column, "D");
+    assert_eq!(i.column_letter(), "D");
     let m = imp.column_map().into_iter().find(|c| c.column == "D").unwrap();
     assert!(!m.imported && m.note.contains("矩阵题 Q3"), "{m:?}");
 }
@@ -112,7 +112,7 @@ fn two_columns_for_one_target_are_both_left_out_and_reported() {
     let conflicts: Vec<_> = imp.issues.iter().filter(|i| i.problem == Problem::ColumnConflict).collect();
     assert_eq!(conflicts.len(), 4, "{conflicts:?}");
     assert!(conflicts.iter().all(|i| i.action == Action::ColumnIgnored));
-    assert!(conflicts.iter().any(|i| i.column == "C" && i.value.contains("D列")));
+    assert!(conflicts.iter().any(|i| i.column_letter() == "C" && i.value.contains("D列")));
     assert_eq!(imp.conflicts(), 4);
     // The command says so, and writes the column map.
     let r = import_with_fixture_survey(&w, &p, "out/clean.csv");
@@ -135,7 +135,7 @@ fn data_under_an_empty_header_is_reported() {
     xlsx(&p, &["序号", "单位", "1、您的身份", ""], &[vec!["1", "甲局", "党政干部", "多写的一列"]]);
     let imp = run(&survey(), &[p]);
     let i = imp.issues.iter().find(|i| i.problem == Problem::UnheadedColumn).expect("ledger entry");
-    assert_eq!((i.column.as_str(), i.value.as_str(), i.row), ("D", "多写的一列", Some(2)));
+    assert_eq!((i.column_letter().as_str(), i.value.as_str(), i.row), ("D", "多写的一列", Some(2)));
     assert!(imp.column_map().iter().any(|c| c.column == "D" && !c.imported));
 }
 

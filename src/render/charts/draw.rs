@@ -87,12 +87,12 @@ fn font(size: f64) -> TextStyle<'static> {
 }
 
 /// Text width in pixels with the chart font.
-pub(super) fn width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: f64) -> i32 {
+pub(super) fn width<DB: DrawingBackend<ErrorType: 'static>>(area: &DrawingArea<DB, Shift>, text: &str, size: f64) -> i32 {
     area.estimate_text_size(text, &font(size)).map(|(w, _)| w as i32).unwrap_or((text.chars().count() as f64 * size) as i32)
 }
 
 /// Greedy line breaking to `max` pixels (CJK breaks anywhere; ASCII words stay whole).
-fn wrap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: f64, max: i32) -> Vec<String> {
+fn wrap<DB: DrawingBackend<ErrorType: 'static>>(area: &DrawingArea<DB, Shift>, text: &str, size: f64, max: i32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut cur = String::new();
     let mut tokens: Vec<String> = Vec::new();
@@ -125,15 +125,49 @@ pub(super) fn fmt_value(v: f64, percent: bool) -> String {
     }
 }
 
-pub(super) type DrawResult = Result<(), String>;
+pub(super) type DrawResult = Result<(), DrawError>;
 
-pub(super) fn e<E: std::fmt::Debug>(x: E) -> String {
-    crate::output::person(&format!("{x:?}"))
+/// Why a chart could not be drawn: the system's error while its image was written, or
+/// what the drawing library said.
+#[derive(Debug, thiserror::Error)]
+pub enum DrawError {
+    #[error("{}", crate::error::writing(.0))]
+    Io(#[source] std::io::Error),
+    #[error("绘图出错（{0}）")]
+    Library(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A drawing error of plotters as a [`DrawError`]: the system's error is taken out of the
+/// backend's (PNG: the bitmap backend or the image encoder; SVG: an I/O error), so that
+/// its kind words the message.
+pub(super) fn e<E: std::error::Error + Send + Sync + 'static>(x: DrawingAreaErrorKind<E>) -> DrawError {
+    use plotters_bitmap::BitMapBackendError as Bm;
+    let DrawingAreaErrorKind::BackendError(plotters_backend::DrawingErrorKind::DrawingError(be)) = x else {
+        return DrawError::Library(Box::new(x));
+    };
+    let b: Box<dyn std::error::Error + Send + Sync> = Box::new(be);
+    let b = match b.downcast::<Bm>() {
+        Ok(bm) => match *bm {
+            Bm::IOError(io) | Bm::ImageError(image::ImageError::IoError(io)) => return DrawError::Io(io),
+            other => Box::new(other),
+        },
+        Err(b) => b,
+    };
+    match b.downcast::<std::io::Error>() {
+        Ok(io) => DrawError::Io(*io),
+        Err(b) => DrawError::Library(b),
+    }
 }
 
 /// Draws text with its line box's top at `at.1`. plotters' ab_glyph backend places the
 /// glyphs about 0.15 em high of that box; the offset puts them where the layout expects.
-pub(super) fn text<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &str, size: f64, color: &RGBColor, at: (i32, i32)) -> DrawResult {
+pub(super) fn text<DB: DrawingBackend<ErrorType: 'static>>(
+    area: &DrawingArea<DB, Shift>,
+    s: &str,
+    size: f64,
+    color: &RGBColor,
+    at: (i32, i32),
+) -> DrawResult {
     let dy = (size * 0.15).round() as i32;
     area.draw_text(s, &font(size).color(color), (at.0, at.1 + dy)).map_err(e)
 }
@@ -147,7 +181,12 @@ pub(super) fn layout_height(spec: &Spec, m: &Metrics) -> i32 {
 }
 
 /// Draws (or, with `paint` false, only measures) a chart; returns the height used.
-pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Spec, m: &Metrics, paint: bool) -> Result<i32, String> {
+pub(super) fn draw<DB: DrawingBackend<ErrorType: 'static>>(
+    area: &DrawingArea<DB, Shift>,
+    spec: &Spec,
+    m: &Metrics,
+    paint: bool,
+) -> Result<i32, DrawError> {
     let inner = m.w - 2 * m.margin;
     let mut y = m.margin;
     let (title, caption) = match spec {

@@ -8,7 +8,7 @@ use super::draw::{e, fmt_value, text, width, Metrics};
 use super::style;
 
 /// Draws the lines from the top `y`; returns the y below them.
-pub(super) fn draw_lines<DB: DrawingBackend>(
+pub(super) fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
     area: &DrawingArea<DB, Shift>,
     x: &[String],
     series: &[(String, Vec<Option<f64>>)],
@@ -16,7 +16,7 @@ pub(super) fn draw_lines<DB: DrawingBackend>(
     m: &Metrics,
     y: i32,
     paint: bool,
-) -> Result<i32, String> {
+) -> Result<i32, super::draw::DrawError> {
     let h = (m.w as f64 * 0.42) as i32;
     let value_w = width(area, &fmt_value(100.0, percent), m.value);
     let x0 = m.margin + value_w;

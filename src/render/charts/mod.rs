@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::output::write_atomic_path;
 pub use draw::style;
+pub use draw::DrawError;
 use draw::{draw, e, layout_height, Metrics};
 pub use spec::{comparison_specs, specs, Spec, MAX_BARS, MAX_SERIES};
 
@@ -31,12 +32,12 @@ pub const FAMILY: &str = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, sans-s
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
-    #[error("无法读取字体文件 {0}：{why}", why = crate::output::person_reading(.1))]
-    FontFile(String, #[source] std::io::Error),
+    #[error("无法读取字体文件 {}：{}", .0.display(), crate::error::reading(.1))]
+    FontFile(PathBuf, #[source] std::io::Error),
     #[error("{0} 不是可用的字体文件（需要 .ttf 或 .otf）")]
     BadFont(String),
-    #[error("无法画出图表 {0}：{1}")]
-    Draw(String, String),
+    #[error("无法画出图表 {}：{source}", path.display())]
+    Draw { path: PathBuf, source: DrawError },
     #[error(transparent)]
     Write(#[from] crate::output::WriteError),
 }
@@ -66,7 +67,7 @@ impl ChartFont {
         let bytes: &'static [u8] = match path {
             None => DEFAULT_FONT,
             Some(p) => {
-                let b = std::fs::read(p).map_err(|e| ChartError::FontFile(p.display().to_string(), e))?;
+                let b = std::fs::read(p).map_err(|e| ChartError::FontFile(p.to_path_buf(), e))?;
                 Box::leak(b.into_boxed_slice())
             }
         };
@@ -92,7 +93,7 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
     let m = Metrics::new(opts.dpi);
     let h = layout_height(spec, &m).max(50);
     let mut out = Vec::new();
-    let fail = |p: &Path, err: String| ChartError::Draw(p.display().to_string(), err);
+    let fail = |p: &Path, source: DrawError| ChartError::Draw { path: p.to_path_buf(), source };
     if opts.png {
         let p = with_ext(stem, "png");
         // Drawn into the temporary file of the one atomic writer; a drawing error is
@@ -106,8 +107,8 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
                 area.present().map_err(e)
             })();
             drawn.map_err(|x| {
-                failed = Some(x.clone());
-                std::io::Error::other(x)
+                failed = Some(x);
+                std::io::Error::other("the chart could not be drawn")
             })
         });
         match (written, failed) {
@@ -127,7 +128,7 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
 }
 
 /// One chart as SVG text (sizes in user units, 96 per inch as browsers and Word assume).
-pub fn svg_string(spec: &Spec) -> Result<String, String> {
+pub fn svg_string(spec: &Spec) -> Result<String, DrawError> {
     let ms = Metrics::new(96);
     let hs = layout_height(spec, &ms).max(50);
     let mut svg = String::new();
@@ -153,15 +154,15 @@ pub fn png_bytes(spec: &Spec, dpi: u32) -> Result<(Vec<u8>, (u32, u32)), ChartEr
         draw(&area, spec, &m, true)?;
         area.present().map_err(e)
     })();
-    let bytes = drawn.and_then(|_| std::fs::read(&tmp).map_err(|x| x.to_string()));
+    let bytes = drawn.and_then(|_| std::fs::read(&tmp).map_err(DrawError::Io));
     let _ = std::fs::remove_file(&tmp);
-    bytes.map(|b| (b, (m.w as u32, h as u32))).map_err(|x| ChartError::Draw(tmp.display().to_string(), x))
+    bytes.map(|b| (b, (m.w as u32, h as u32))).map_err(|source| ChartError::Draw { path: tmp, source })
 }
 
 /// Writes every chart of a results set into `dir`, in parallel; returns the files.
 pub fn write_all(specs: &[(String, Spec)], dir: &Path, opts: &ChartOptions) -> Result<Vec<PathBuf>, ChartError> {
     use rayon::prelude::*;
-    std::fs::create_dir_all(dir).map_err(|x| crate::output::WriteError::Io { path: dir.display().to_string(), source: x })?;
+    std::fs::create_dir_all(dir).map_err(|x| crate::output::WriteError::Io { path: dir.to_path_buf(), source: x })?;
     // Two names that become the same file name (`a/b` and `a_b`, or differing in case
     // only) get distinct files: `…_2`.
     let mut taken = std::collections::HashSet::new();

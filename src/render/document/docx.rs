@@ -29,7 +29,7 @@ impl Output for WordReport {
         let path = dir.join(&name);
         let docx = word(doc)?;
         let mut buf = std::io::Cursor::new(Vec::new());
-        docx.build().pack(&mut buf).map_err(|e| WriteError::Io { path: path.display().to_string(), source: other(e) })?;
+        docx.build().pack(&mut buf).map_err(|e| WriteError::Io { path: path.clone(), source: other(e) })?;
         write_atomic(&path, |w| std::io::Write::write_all(w, buf.get_ref()))?;
         Ok(Written::file(path, format!("{name}  调研报告初稿（Word，公文格式）")))
     }

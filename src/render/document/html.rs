@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::{printable, stem, Block, Document};
 use crate::output::write_atomic;
-use crate::render::charts::{svg_string, ChartError};
+use crate::render::charts::{svg_string, ChartError, DrawError};
 use crate::render::{Output, RenderError, Report, Written};
 
 /// `<survey id>.html`.
@@ -21,7 +21,7 @@ impl Output for HtmlReport {
         let doc = report.document();
         let name = format!("{}.html", stem(report));
         let path = dir.join(&name);
-        let page = page(doc).map_err(|e| ChartError::Draw(path.display().to_string(), e))?;
+        let page = page(doc).map_err(|source| ChartError::Draw { path: path.clone(), source })?;
         write_atomic(&path, |w| std::io::Write::write_all(w, page.as_bytes()))?;
         Ok(Written::file(path, format!("{name}  调研报告初稿（网页，可离线打开、打印）")))
     }
@@ -53,7 +53,7 @@ fn esc(s: &str) -> String {
 }
 
 /// The page; `Err` carries a chart that could not be drawn.
-pub fn page(doc: &Document) -> Result<String, String> {
+pub fn page(doc: &Document) -> Result<String, DrawError> {
     let mut h = String::new();
     let _ = write!(h, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n", esc(&doc.title));
     let _ = writeln!(h, "<h1>{}</h1>", esc(&doc.title));

@@ -44,7 +44,11 @@ impl Output for SummaryWorkbook {
 
 /// Writes a built workbook atomically; a build error is kept as the cause.
 fn save(wb: Result<Workbook, XlsxError>, path: &Path) -> Result<(), WriteError> {
-    let err = |e: XlsxError| WriteError::Io { path: path.display().to_string(), source: other(e) };
+    let err = |e: XlsxError| match e {
+        XlsxError::IoError(io) => WriteError::Io { path: path.to_path_buf(), source: io },
+        XlsxError::RowColumnLimitError => WriteError::ExcelLimit(path.to_path_buf()),
+        e => WriteError::Io { path: path.to_path_buf(), source: other(e) },
+    };
     let buf = wb.and_then(|mut wb| wb.save_to_buffer()).map_err(err)?;
     write_atomic(path, |w| std::io::Write::write_all(w, &buf))
 }
