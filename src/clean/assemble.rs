@@ -39,6 +39,18 @@ struct PartMeta {
     rows: Vec<(u32, bool)>,
 }
 
+/// A row rejected: (part, row, problem, the (global part, row) of the copy kept when it
+/// is in another file).
+type Rejected = (usize, usize, Problem, Option<(usize, usize)>);
+
+/// `same!(local, key, pi, i)(global part, row)`: the row kept there has the key of row `i`
+/// of part `pi` (a row of an earlier batch, gone, matches on the hash alone).
+macro_rules! same {
+    ($local:ident, $key:ident, $pi:expr, $i:expr) => {
+        |g: usize, k: usize| $local(g).is_none_or(|q| $key(q, k) == $key($pi, $i))
+    };
+}
+
 /// Parts made one response table, a batch at a time.
 pub(super) struct Assembler {
     /// Whether rows of different files are matched (the same respondent exported twice).
@@ -90,72 +102,83 @@ impl Assembler {
     /// one), as a response table; the others are rejected with a ledger entry.
     pub(super) fn batch(&mut self, schema: &Schema, mut parts: Vec<Part>) -> DataFrame {
         let base = self.metas.len();
-        let across = self.across;
         // Each row's keys are hashed first (in parallel); the tables hold (hash, part, row)
         // and compare the keys themselves on a hash match within this batch. Rows of earlier
         // batches are gone: for them a 64-bit hash match is the match.
         let hashes: Vec<RowHashes> = {
             use rayon::prelude::*;
-            parts.par_iter().map(|p| RowHashes::of(p, across)).collect()
+            parts.par_iter().map(|p| RowHashes::of(p, self.across)).collect()
         };
-        /// (part, row, problem, the (part, row) of the copy kept when it is in another file).
-        type Rejected = (usize, usize, Problem, Option<(usize, usize)>);
-        let mut rejected: Vec<Rejected> = Vec::new();
+        let mut rejected = if self.across { self.copies_across_files(&parts, &hashes, base) } else { Vec::new() };
+        self.repeated_rows(&parts, &hashes, base, &mut rejected);
+        for t in [&mut self.by_time, &mut self.by_answers, &mut self.by_id, &mut self.by_sub] {
+            t.seal();
+        }
+        // What later batches need of these parts.
+        for p in &parts {
+            let rows = if self.across { (0..p.len()).map(|i| (p.row[i], p.submitted.get(i).is_some())).collect() } else { Vec::new() };
+            self.metas.push(PartMeta { file: p.file.clone(), rows });
+        }
+        let keeps = self.reject(&mut parts, rejected, base);
+        self.count(&parts, &keeps);
+        crate::profile::mark("duplicates found");
+        let frame = build_frame(schema, parts, &keeps, &mut self.row_issues);
+        self.rows_kept += frame.height();
+        frame
+    }
+
+    /// The rows that are the same respondent as a row of another file (the text and the
+    /// code export of one survey): the same 序号 and submit time, or the same 序号 and the
+    /// same answers when a submit time is missing.
+    fn copies_across_files(&mut self, parts: &[Part], hashes: &[RowHashes], base: usize) -> Vec<Rejected> {
+        let mut rejected = Vec::new();
         let local = |g: usize| g.checked_sub(base);
-        // The keys: the same respondent in two files (the text and the code export of one
-        // survey) has the same 序号 and submit time, or the same 序号 and the same answers when
-        // a submit time is missing; within the data, the same 序号 in one unit and wave, or the
-        // same submit time and answers in one unit and wave.
         let timed = |pi: usize, i: usize| (parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].submitted.get(i));
         let answers = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].sig[i]);
+        // A row's file and whether its submit time was given, wherever (whichever batch) it is.
+        let metas = &self.metas;
+        let file_of = |g: usize| -> &str { local(g).map(|q| &*parts[q].file).unwrap_or_else(|| &*metas[g].file) };
+        let timed_at =
+            |g: usize, k: usize| -> bool { local(g).map(|q| parts[q].submitted.get(k).is_some()).unwrap_or_else(|| metas[g].rows[k].1) };
+        for (pi, p) in parts.iter().enumerate().filter(|(_, p)| p.has_id) {
+            let h = &hashes[pi];
+            let g = base + pi;
+            for i in (0..p.len()).filter(|&i| p.id_given[i]) {
+                let other_file = |&(qg, _): &(usize, usize)| file_of(qg) != &*p.file;
+                let hit = match p.submitted.get(i) {
+                    Some(_) => self.by_time.get(h.timed[i], same!(local, timed, pi, i)).filter(other_file),
+                    None => None,
+                }
+                .or_else(|| {
+                    self.by_answers
+                        .get(h.answers[i], same!(local, answers, pi, i))
+                        .filter(other_file)
+                        .filter(|&(qg, k)| p.submitted.get(i).is_none() || !timed_at(qg, k))
+                });
+                match hit {
+                    Some(first) => rejected.push((pi, i, Problem::DuplicateRespondent, Some(first))),
+                    None => {
+                        if p.submitted.get(i).is_some() {
+                            self.by_time.insert(h.timed[i], (g, i), same!(local, timed, pi, i));
+                        }
+                        self.by_answers.insert(h.answers[i], (g, i), same!(local, answers, pi, i));
+                    }
+                }
+            }
+        }
+        rejected
+    }
+
+    /// Within the data (rows not already copies of another file's): the same 序号 in one
+    /// unit and wave, or the same submit time and answers in one unit and wave.
+    fn repeated_rows(&mut self, parts: &[Part], hashes: &[RowHashes], base: usize, rejected: &mut Vec<Rejected>) {
+        let local = |g: usize| g.checked_sub(base);
         let ids = |pi: usize, i: usize| {
             (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].respondent.get(i).unwrap_or_default())
         };
         let subs = |pi: usize, i: usize| {
             (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].submitted.get(i), parts[pi].sig[i])
         };
-        // `same(key)(global part, row)`: the row kept there has the key of (pi, i).
-        macro_rules! same {
-            ($key:ident, $pi:expr, $i:expr) => {
-                |g: usize, k: usize| local(g).is_none_or(|q| $key(q, k) == $key($pi, $i))
-            };
-        }
-        // A row's file and whether its submit time was given, wherever (whichever batch) it is.
-        let metas = &self.metas;
-        let file_of = |g: usize| -> &str { local(g).map(|q| &*parts[q].file).unwrap_or_else(|| &*metas[g].file) };
-        let timed_at =
-            |g: usize, k: usize| -> bool { local(g).map(|q| parts[q].submitted.get(k).is_some()).unwrap_or_else(|| metas[g].rows[k].1) };
-        if across {
-            for (pi, p) in parts.iter().enumerate() {
-                if !p.has_id {
-                    continue;
-                }
-                let h = &hashes[pi];
-                let g = base + pi;
-                for i in (0..p.len()).filter(|&i| p.id_given[i]) {
-                    let other_file = |&(qg, _): &(usize, usize)| file_of(qg) != &*p.file;
-                    let hit = match p.submitted.get(i) {
-                        Some(_) => self.by_time.get(h.timed[i], same!(timed, pi, i)).filter(other_file),
-                        None => None,
-                    }
-                    .or_else(|| {
-                        self.by_answers
-                            .get(h.answers[i], same!(answers, pi, i))
-                            .filter(other_file)
-                            .filter(|&(qg, k)| p.submitted.get(i).is_none() || !timed_at(qg, k))
-                    });
-                    match hit {
-                        Some(first) => rejected.push((pi, i, Problem::DuplicateRespondent, Some(first))),
-                        None => {
-                            if p.submitted.get(i).is_some() {
-                                self.by_time.insert(h.timed[i], (g, i), same!(timed, pi, i));
-                            }
-                            self.by_answers.insert(h.answers[i], (g, i), same!(answers, pi, i));
-                        }
-                    }
-                }
-            }
-        }
         let cross: rustc_hash::FxHashSet<(usize, usize)> = rejected.iter().map(|r| (r.0, r.1)).collect();
         for (pi, p) in parts.iter().enumerate() {
             let h = &hashes[pi];
@@ -164,8 +187,8 @@ impl Assembler {
                 if !cross.is_empty() && cross.contains(&(pi, i)) {
                     continue;
                 }
-                let dup_id = p.has_id && p.id_given[i] && !self.by_id.insert(h.ids[i], (g, i), same!(ids, pi, i));
-                let dup_sub = p.submitted.get(i).is_some() && !self.by_sub.insert(h.subs[i], (g, i), same!(subs, pi, i));
+                let dup_id = p.has_id && p.id_given[i] && !self.by_id.insert(h.ids[i], (g, i), same!(local, ids, pi, i));
+                let dup_sub = p.submitted.get(i).is_some() && !self.by_sub.insert(h.subs[i], (g, i), same!(local, subs, pi, i));
                 if dup_id {
                     rejected.push((pi, i, Problem::DuplicateId, None));
                 } else if dup_sub {
@@ -173,17 +196,14 @@ impl Assembler {
                 }
             }
         }
-        for t in [&mut self.by_time, &mut self.by_answers, &mut self.by_id, &mut self.by_sub] {
-            t.seal();
-        }
-        // What later batches need of these parts.
-        for p in &parts {
-            let rows = if across { (0..p.len()).map(|i| (p.row[i], p.submitted.get(i).is_some())).collect() } else { Vec::new() };
-            self.metas.push(PartMeta { file: p.file.clone(), rows });
-        }
+    }
+
+    /// Marks the rejected rows not kept, each with its ledger entry (naming the copy kept
+    /// when it is in another file); the ledger of each part in row order after.
+    fn reject(&self, parts: &mut [Part], rejected: Vec<Rejected>, base: usize) -> Vec<Vec<bool>> {
         let mut keeps: Vec<Vec<bool>> = parts.iter().map(|p| vec![true; p.len()]).collect();
         for (pi, i, problem, first) in rejected {
-            let first = first.map(|(qg, k)| match local(qg) {
+            let first = first.map(|(qg, k)| match qg.checked_sub(base) {
                 Some(q) => format!("{} 第 {} 行", parts[q].file, parts[q].row[k]),
                 None => format!("{} 第 {} 行", self.metas[qg].file, self.metas[qg].rows[k].0),
             });
@@ -214,12 +234,16 @@ impl Assembler {
         for p in parts.iter_mut() {
             p.issues.sort_by_key(|i| i.row);
         }
-        for (p, keep) in parts.iter().zip(&keeps) {
+        keeps
+    }
+
+    /// The totals, and who sent the rows kept (for the returns per unit) and those not
+    /// kept as duplicates (still returned).
+    fn count(&mut self, parts: &[Part], keeps: &[Vec<bool>]) {
+        for (p, keep) in parts.iter().zip(keeps) {
             self.rows_read += p.rows_read;
             self.rows_rejected += p.rows_rejected;
             self.blank_rows += p.blank_rows;
-            // Who sent the rows kept (for the returns per unit), and who sent those not kept
-            // as duplicates (still returned).
             let mut kept: rustc_hash::FxHashMap<&str, usize> = Default::default();
             for (i, &kept_row) in keep.iter().enumerate().take(p.len()) {
                 let unit = p.unit.get(i).unwrap_or_default();
@@ -237,10 +261,6 @@ impl Assembler {
                 }
             }
         }
-        crate::profile::mark("duplicates found");
-        let frame = build_frame(schema, parts, &keeps, &mut self.row_issues);
-        self.rows_kept += frame.height();
-        frame
     }
 
     /// The import: `frame` is the response table (empty when the batches went elsewhere).

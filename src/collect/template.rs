@@ -7,7 +7,9 @@
 //! naming the survey, its version, the unit and the expected headers, so that `import`
 //! reads a returned template strictly and knows its unit without guessing.
 
-use rust_xlsxwriter::{Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula, Workbook, XlsxError};
+use rust_xlsxwriter::{
+    Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError,
+};
 use std::path::Path;
 
 use super::roster::Unit;
@@ -19,19 +21,26 @@ use crate::survey::template::{columns, Col, MARK, META_SHEET, NO, RESPONSE_SHEET
 pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
     let cols = columns(s);
     let mut wb = Workbook::new();
-    let head = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_background_color(Color::RGB(0xDDEBF7))
-        .set_border(FormatBorder::Thin);
-    let unlocked = Format::new().set_unlocked();
+    instructions(wb.add_worksheet(), s, unit)?;
+    // Long option lists live on a hidden sheet; dropdown formulas point at them.
+    let lists = responses(wb.add_worksheet(), s, unit, &cols)?;
+    // Option lists: one column per list.
+    let ws = wb.add_worksheet();
+    ws.set_name("选项")?;
+    for (k, l) in lists.iter().enumerate() {
+        for (i, o) in l.iter().enumerate() {
+            ws.write_string(i as u32, k as u16, o)?;
+        }
+    }
+    ws.set_hidden(true);
+    metadata(wb.add_worksheet(), s, unit, &cols)?;
+    wb.save(path)
+}
+
+/// The 填写说明 sheet: the unit, how many to return, and how to fill each kind of question.
+fn instructions(ws: &mut Worksheet, s: &Survey, unit: &Unit) -> Result<(), XlsxError> {
     let title = Format::new().set_bold().set_font_size(14);
     let wrap = Format::new().set_text_wrap();
-
-    // Instructions.
-    let ws = wb.add_worksheet();
     ws.set_name("填写说明")?;
     ws.set_column_width(0, 100)?;
     ws.write_string_with_format(0, 0, &s.title, &title)?;
@@ -48,19 +57,22 @@ pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
     for (i, l) in lines.iter().enumerate() {
         ws.write_string_with_format(i as u32 + 2, 0, l, &wrap)?;
     }
+    Ok(())
+}
 
-    // Long option lists live on a hidden sheet; dropdown formulas point at them.
+/// The 答卷 sheet: a locked header, numbered rows, and per column a dropdown or a check
+/// with an input message. Returns the option lists the dropdowns point at.
+fn responses(ws: &mut Worksheet, s: &Survey, unit: &Unit, cols: &[(String, Col)]) -> Result<Vec<Vec<String>>, XlsxError> {
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border(FormatBorder::Thin);
+    let unlocked = Format::new().set_unlocked();
     let mut lists: Vec<Vec<String>> = Vec::new();
-    let list_of = |opts: Vec<String>, lists: &mut Vec<Vec<String>>| -> usize {
-        if let Some(i) = lists.iter().position(|l| *l == opts) {
-            return i;
-        }
-        lists.push(opts);
-        lists.len() - 1
-    };
-
     let rows = unit.expected.max(1) + 20;
-    let ws = wb.add_worksheet();
     ws.set_name(RESPONSE_SHEET)?;
     let mut validations: Vec<(u16, DataValidation)> = Vec::new();
     for (c, (header, col)) in cols.iter().enumerate() {
@@ -69,48 +81,9 @@ pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
         let w = unicode_width::UnicodeWidthStr::width(header.as_str()) as f64;
         ws.set_column_width(c, (w / 2.0 + 2.0).clamp(8.0, 24.0))?;
         ws.set_column_format(c, &unlocked)?;
-        let q = |qi: &usize| &s.questions[*qi];
-        let message = |text: &str| -> String { text.chars().take(250).collect() };
-        let v = match col {
-            Col::Seq => None,
-            Col::Whole(qi) => match q(qi).kind {
-                Kind::Single | Kind::Scale => {
-                    let l = list_of(q(qi).options.iter().map(|o| o.text().to_string()).collect(), &mut lists);
-                    Some((DataValidation::new().allow_list_formula(Formula::new(list_ref(l, q(qi).options.len()))), q(qi).text.clone()))
-                }
-                Kind::Number => Some((
-                    DataValidation::new().allow_decimal_number(DataValidationRule::Between(-1e12, 1e12)),
-                    format!("{}（只填数字）", q(qi).text),
-                )),
-                _ => Some((DataValidation::new().allow_any_value(), q(qi).text.clone())),
-            },
-            Col::Sub(qi, k) => match q(qi).kind {
-                Kind::Multi => Some((
-                    DataValidation::new().allow_list_strings(&[YES, NO])?,
-                    format!("{}：选了“{}”填“是”", q(qi).text, q(qi).options[*k].text()),
-                )),
-                Kind::Rank => {
-                    let n = q(qi).options.len() as i32;
-                    Some((
-                        DataValidation::new().allow_whole_number(DataValidationRule::Between(1, n)),
-                        format!("{}：“{}”排第几位（1–{n}），不排留空", q(qi).text, q(qi).options[*k].text()),
-                    ))
-                }
-                _ => {
-                    let l = list_of(q(qi).options.iter().map(|o| o.text().to_string()).collect(), &mut lists);
-                    Some((
-                        DataValidation::new().allow_list_formula(Formula::new(list_ref(l, q(qi).options.len()))),
-                        format!("{}：{}", q(qi).text, q(qi).rows[*k]),
-                    ))
-                }
-            },
-            Col::Other(qi, k) => {
-                Some((DataValidation::new().allow_any_value(), format!("选了“{}”的，请写明具体内容", q(qi).options[*k].text())))
-            }
-        };
-        if let Some((dv, msg)) = v {
+        if let Some((dv, msg)) = validation(s, col, &mut lists)? {
             let title: String = header.chars().take(30).collect();
-            let dv = dv.set_input_title(title)?.set_input_message(message(&msg))?;
+            let dv = dv.set_input_title(title)?.set_input_message(msg.chars().take(250).collect::<String>())?;
             validations.push((c, dv));
         }
     }
@@ -123,19 +96,57 @@ pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
     ws.set_row_height(0, 45)?;
     ws.set_freeze_panes(1, 1)?;
     ws.protect();
+    Ok(lists)
+}
 
-    // Option lists: one column per list.
-    let ws = wb.add_worksheet();
-    ws.set_name("选项")?;
-    for (k, l) in lists.iter().enumerate() {
-        for (i, o) in l.iter().enumerate() {
-            ws.write_string(i as u32, k as u16, o)?;
+/// What a column accepts and the message shown while a cell is filled; option lists are
+/// added to `lists` (a list used twice is stored once).
+fn validation(s: &Survey, col: &Col, lists: &mut Vec<Vec<String>>) -> Result<Option<(DataValidation, String)>, XlsxError> {
+    let list_of = |opts: Vec<String>, lists: &mut Vec<Vec<String>>| -> usize {
+        if let Some(i) = lists.iter().position(|l| *l == opts) {
+            return i;
         }
-    }
-    ws.set_hidden(true);
+        lists.push(opts);
+        lists.len() - 1
+    };
+    let q = |qi: &usize| &s.questions[*qi];
+    let options = |qi: &usize, lists: &mut Vec<Vec<String>>| {
+        let l = list_of(q(qi).options.iter().map(|o| o.text().to_string()).collect(), lists);
+        DataValidation::new().allow_list_formula(Formula::new(list_ref(l, q(qi).options.len())))
+    };
+    Ok(match col {
+        Col::Seq => None,
+        Col::Whole(qi) => match q(qi).kind {
+            Kind::Single | Kind::Scale => Some((options(qi, lists), q(qi).text.clone())),
+            Kind::Number => Some((
+                DataValidation::new().allow_decimal_number(DataValidationRule::Between(-1e12, 1e12)),
+                format!("{}（只填数字）", q(qi).text),
+            )),
+            _ => Some((DataValidation::new().allow_any_value(), q(qi).text.clone())),
+        },
+        Col::Sub(qi, k) => match q(qi).kind {
+            Kind::Multi => Some((
+                DataValidation::new().allow_list_strings(&[YES, NO])?,
+                format!("{}：选了“{}”填“是”", q(qi).text, q(qi).options[*k].text()),
+            )),
+            Kind::Rank => {
+                let n = q(qi).options.len() as i32;
+                Some((
+                    DataValidation::new().allow_whole_number(DataValidationRule::Between(1, n)),
+                    format!("{}：“{}”排第几位（1–{n}），不排留空", q(qi).text, q(qi).options[*k].text()),
+                ))
+            }
+            _ => Some((options(qi, lists), format!("{}：{}", q(qi).text, q(qi).rows[*k]))),
+        },
+        Col::Other(qi, k) => {
+            Some((DataValidation::new().allow_any_value(), format!("选了“{}”的，请写明具体内容", q(qi).options[*k].text())))
+        }
+    })
+}
 
-    // Metadata for import.
-    let ws = wb.add_worksheet();
+/// The very hidden sheet `import` recognises a returned template by: the survey, its
+/// version, the unit, the response sheet and the expected headers.
+fn metadata(ws: &mut Worksheet, s: &Survey, unit: &Unit, cols: &[(String, Col)]) -> Result<(), XlsxError> {
     ws.set_name(META_SHEET)?;
     ws.write_string(0, 0, MARK)?;
     ws.write_string(0, 1, "1")?;
@@ -154,7 +165,7 @@ pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
         ws.write_string(i as u32 + 6, 1, h)?;
     }
     ws.set_very_hidden(true);
-    wb.save(path)
+    Ok(())
 }
 
 /// The absolute reference of option list `k` on the 选项 sheet.

@@ -24,53 +24,105 @@ pub(super) fn grid_too_big(rows: u64, cols: u64, cells: u64) -> bool {
 /// length must fit in it.
 pub(super) fn check_cfb(path: &Path) -> Result<(), ReadError> {
     let Ok(data) = std::fs::read(path) else { return Ok(()) };
-    let bad = |why: &str| Err(ReadError::Oversized(format!("老版本 .xls 文件的内部结构{why}")));
+    cfb_problems(&data).map_err(|why| ReadError::Oversized(format!("老版本 .xls 文件的内部结构{why}")))
+}
+
+/// `Err(why)` when the compound file must be refused; `Ok` when it is fine, or so damaged
+/// that calamine reports it itself.
+fn cfb_problems(data: &[u8]) -> Result<(), String> {
     if data.len() < 512 {
         return Ok(()); // calamine says it is corrupt
     }
-    let u16_at = |i: usize| u16::from_le_bytes([data[i], data[i + 1]]);
-    let u32_at = |d: &[u8], i: usize| -> Option<u32> { d.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) };
-    let shift = u16_at(0x1E);
+    let shift = u16::from_le_bytes([data[0x1E], data[0x1F]]);
     if shift != 9 && shift != 12 {
-        return bad("声明了不可能的扇区大小");
+        return Err("声明了不可能的扇区大小".into());
     }
     let size = 1usize << shift;
-    let maxid = data.len() / size;
-    // As calamine reads them: a last sector cut short by the end of the file is read as
-    // far as it goes.
-    let sector = |id: u32| -> Option<&[u8]> {
-        if id as usize > maxid {
+    let cfb = Cfb { data, size, maxid: data.len() / size };
+    let Some(fat) = cfb.fat()? else { return Ok(()) };
+    let dir_start = u32_at(data, 0x30).unwrap_or(u32::MAX);
+    if !cfb.chain_ends(&fat, dir_start) {
+        return Err("有循环的扇区链（目录）".into());
+    }
+    let mini_fat_len = u32_at(data, 0x40).unwrap_or(0) as usize;
+    if mini_fat_len > 0 && (mini_fat_len.saturating_mul(size) > data.len() || !cfb.chain_ends(&fat, u32_at(data, 0x3C).unwrap_or(u32::MAX)))
+    {
+        return Err("声明的小扇区表超出了文件".into());
+    }
+    let entries = cfb.directory(&fat, dir_start)?;
+    let root = entries.first().map(|(_, s, l)| (*s, *l));
+    if root.is_some_and(|(s, _)| !cfb.chain_ends(&fat, s)) {
+        return Err("有循环的扇区链（根目录）".into());
+    }
+    let Some(stream) = cfb.workbook_stream(&fat, &entries, root, mini_fat_len) else { return Ok(()) };
+    // The globals from the start, then every sheet from where its BOUNDSHEET record says
+    // it starts, as calamine reads them (a damaged offset makes it read other bytes as
+    // records, which are checked the same way).
+    for pos in scan_biff(&stream, 0, false)?.into_iter().take(1000) {
+        scan_biff(&stream, pos as usize, true)?;
+    }
+    Ok(())
+}
+
+fn u32_at(d: &[u8], i: usize) -> Option<u32> {
+    d.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Sector ids at or above are markers (end of chain, free, …).
+const END: u32 = 0xFFFF_FFFA;
+
+/// A compound file as calamine reads it: `size`-byte sectors after a one-sector header.
+struct Cfb<'a> {
+    data: &'a [u8],
+    size: usize,
+    /// The highest sector id the file can hold.
+    maxid: usize,
+}
+
+impl Cfb<'_> {
+    /// A sector; as calamine reads them, a last sector cut short by the end of the file is
+    /// read as far as it goes.
+    fn sector(&self, id: u32) -> Option<&[u8]> {
+        if id as usize > self.maxid {
             return None;
         }
-        let start = (id as usize + 1).checked_mul(size)?;
-        data.get(start..(start + size).min(data.len()))
-    };
-    const END: u32 = 0xFFFF_FFFA; // ids at or above are markers
-                                  // DIFAT: 109 entries in the header, then a chain of DIFAT sectors.
-    let mut difat: Vec<u32> = (0..109).filter_map(|k| u32_at(&data, 0x4C + 4 * k)).collect();
-    let mut id = u32_at(&data, 0x44).unwrap_or(u32::MAX);
-    let mut steps = 0;
-    while id < END {
-        steps += 1;
-        if steps > maxid + 1 {
-            return bad("有循环的扇区链");
+        let start = (id as usize + 1).checked_mul(self.size)?;
+        self.data.get(start..(start + self.size).min(self.data.len()))
+    }
+
+    fn entries(&self, sec: &[u8]) -> Vec<u32> {
+        (0..self.size / 4).filter_map(|k| u32_at(sec, 4 * k)).collect()
+    }
+
+    /// The FAT: the sectors the DIFAT lists (109 entries in the header, then a chain of
+    /// DIFAT sectors, which must end). `None`: a sector outside the file (calamine says so).
+    fn fat(&self) -> Result<Option<Vec<u32>>, String> {
+        let mut difat: Vec<u32> = (0..109).filter_map(|k| u32_at(self.data, 0x4C + 4 * k)).collect();
+        let mut id = u32_at(self.data, 0x44).unwrap_or(u32::MAX);
+        let mut steps = 0;
+        while id < END {
+            steps += 1;
+            if steps > self.maxid + 1 {
+                return Err("有循环的扇区链".into());
+            }
+            let Some(sec) = self.sector(id) else { return Ok(None) };
+            let entries = self.entries(sec);
+            let (next, rest) = entries.split_last().map(|(n, r)| (*n, r.to_vec())).unwrap_or((u32::MAX, vec![]));
+            difat.extend(rest);
+            id = next;
         }
-        let Some(sec) = sector(id) else { return Ok(()) };
-        let entries: Vec<u32> = (0..size / 4).filter_map(|k| u32_at(sec, 4 * k)).collect();
-        let (next, rest) = entries.split_last().map(|(n, r)| (*n, r.to_vec())).unwrap_or((u32::MAX, vec![]));
-        difat.extend(rest);
-        id = next;
+        let mut fat: Vec<u32> = Vec::new();
+        for id in difat.into_iter().filter(|id| *id < END) {
+            let Some(sec) = self.sector(id) else { return Ok(None) };
+            fat.extend(self.entries(sec));
+        }
+        Ok(Some(fat))
     }
-    let mut fat: Vec<u32> = Vec::new();
-    for id in difat.into_iter().filter(|id| *id < END) {
-        let Some(sec) = sector(id) else { return Ok(()) };
-        fat.extend((0..size / 4).filter_map(|k| u32_at(sec, 4 * k)));
-    }
-    // A chain is safe when it ends (or leaves the FAT: calamine reports that) within
-    // maxid + 1 steps.
-    let chain_ends = |start: u32| -> bool {
+
+    /// Whether a chain ends (or leaves the FAT: calamine reports that) within maxid + 1 steps.
+    fn chain_ends(&self, fat: &[u32], start: u32) -> bool {
         let mut id = start;
-        for _ in 0..=maxid + 1 {
+        for _ in 0..=self.maxid + 1 {
             if id >= END {
                 return true;
             }
@@ -80,101 +132,89 @@ pub(super) fn check_cfb(path: &Path) -> Result<(), ReadError> {
             }
         }
         false
-    };
-    let dir_start = u32_at(&data, 0x30).unwrap_or(u32::MAX);
-    if !chain_ends(dir_start) {
-        return bad("有循环的扇区链（目录）");
     }
-    let mini_fat_len = u32_at(&data, 0x40).unwrap_or(0) as usize;
-    if mini_fat_len > 0 && (mini_fat_len.saturating_mul(size) > data.len() || !chain_ends(u32_at(&data, 0x3C).unwrap_or(u32::MAX))) {
-        return bad("声明的小扇区表超出了文件");
-    }
-    // Directory entries (128 bytes each) along the directory chain: each stream's length
-    // must fit in the file, and its chain must end.
-    // As calamine sees them: the root is the first entry; a name is the 64-byte UTF-16
-    // field up to its first NUL, matched ignoring ASCII case; the first "Workbook", else
-    // the first "Book"; lengths are 32-bit with 512-byte sectors, 64-bit with 4096.
-    let mut entries: Vec<(String, u32, usize)> = Vec::new();
-    let mut id = dir_start;
-    for _ in 0..=maxid + 1 {
-        if id >= END {
-            break;
-        }
-        let Some(sec) = sector(id) else { break };
-        for e in sec.chunks(128).filter(|c| c.len() == 128) {
-            let start = u32_at(e, 0x74).unwrap_or(u32::MAX);
-            let len = if size == 512 {
-                u32_at(e, 0x78).unwrap_or(0) as u64
-            } else {
-                u64::from_le_bytes(e[0x78..0x80].try_into().unwrap_or([0; 8]))
-            };
-            if len > (data.len() as u64).saturating_mul(2) + 4096 {
-                return bad("声明的数据长度超出了文件");
+
+    /// Directory entries (128 bytes each) along the directory chain, as calamine sees them:
+    /// (name, first sector, length). Each stream's length must fit in the file and its
+    /// chain must end. A name is the 64-byte UTF-16 field up to its first NUL; lengths are
+    /// 32-bit with 512-byte sectors, 64-bit with 4096.
+    fn directory(&self, fat: &[u32], dir_start: u32) -> Result<Vec<(String, u32, usize)>, String> {
+        let mut entries: Vec<(String, u32, usize)> = Vec::new();
+        let mut id = dir_start;
+        for _ in 0..=self.maxid + 1 {
+            if id >= END {
+                break;
             }
-            let len = len as usize;
-            if len >= 4096 && !chain_ends(start) {
-                return bad("有循环的扇区链（数据流）");
+            let Some(sec) = self.sector(id) else { break };
+            for e in sec.chunks(128).filter(|c| c.len() == 128) {
+                let start = u32_at(e, 0x74).unwrap_or(u32::MAX);
+                let len = if self.size == 512 {
+                    u32_at(e, 0x78).unwrap_or(0) as u64
+                } else {
+                    u64::from_le_bytes(e[0x78..0x80].try_into().unwrap_or([0; 8]))
+                };
+                if len > (self.data.len() as u64).saturating_mul(2) + 4096 {
+                    return Err("声明的数据长度超出了文件".into());
+                }
+                let len = len as usize;
+                if len >= 4096 && !self.chain_ends(fat, start) {
+                    return Err("有循环的扇区链（数据流）".into());
+                }
+                let name: String = char::decode_utf16(e[..64].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])))
+                    .map(|c| c.unwrap_or('\u{FFFD}'))
+                    .take_while(|c| *c != '\0')
+                    .collect();
+                entries.push((name, start, len));
             }
-            let name: String = char::decode_utf16(e[..64].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])))
-                .map(|c| c.unwrap_or('\u{FFFD}'))
-                .take_while(|c| *c != '\0')
-                .collect();
-            entries.push((name, start, len));
+            id = fat.get(id as usize).copied().unwrap_or(u32::MAX);
         }
-        id = fat.get(id as usize).copied().unwrap_or(u32::MAX);
+        Ok(entries)
     }
-    let root = entries.first().map(|(_, s, l)| (*s, *l));
-    if root.is_some_and(|(s, _)| !chain_ends(s)) {
-        return bad("有循环的扇区链（根目录）");
-    }
-    let find = |n: &str| entries.iter().find(|(name, _, _)| name.eq_ignore_ascii_case(n)).map(|(_, s, l)| (*s, *l));
-    let workbook = find("Workbook").or_else(|| find("Book"));
-    // The workbook stream, gathered as calamine will: its sheets' DIMENSIONS records say how
-    // many cells to reserve, and calamine reserves them unchecked.
-    let follow = |start: u32, len: usize, unit: usize, get: &dyn Fn(u32) -> Option<Vec<u8>>, table: &[u32]| -> Vec<u8> {
+
+    /// The bytes of a chain from `start`: `unit` bytes of each block `get` gives, up to
+    /// `len` (and never more than twice the file).
+    fn follow(&self, start: u32, len: usize, unit: usize, get: &dyn Fn(u32) -> Option<Vec<u8>>, table: &[u32]) -> Vec<u8> {
         let mut out = Vec::new();
         let mut id = start;
-        while id < END && out.len() < len && out.len() <= data.len() * 2 {
+        while id < END && out.len() < len && out.len() <= self.data.len() * 2 {
             let Some(b) = get(id) else { break };
             out.extend_from_slice(&b[..unit.min(b.len())]);
             id = table.get(id as usize).copied().unwrap_or(u32::MAX);
         }
         out.truncate(len);
         out
-    };
-    let Some((wstart, wlen)) = workbook else { return Ok(()) };
-    let stream = if wlen >= 4096 {
-        follow(wstart, wlen, size, &|id| sector(id).map(|s| s.to_vec()), &fat)
-    } else {
-        // Small streams live in the mini stream (64-byte sectors, the mini FAT).
-        let Some((rstart, rlen)) = root else { return Ok(()) };
-        let mini = follow(rstart, rlen, size, &|id| sector(id).map(|s| s.to_vec()), &fat);
-        let mf_bytes =
-            follow(u32_at(&data, 0x3C).unwrap_or(u32::MAX), mini_fat_len * size, size, &|id| sector(id).map(|s| s.to_vec()), &fat);
+    }
+
+    /// The workbook stream (the first "Workbook", else the first "Book", names matched
+    /// ignoring ASCII case), gathered as calamine will: its sheets' DIMENSIONS records say
+    /// how many cells to reserve, and calamine reserves them unchecked. Small streams live
+    /// in the mini stream (64-byte sectors, the mini FAT).
+    fn workbook_stream(
+        &self,
+        fat: &[u32],
+        entries: &[(String, u32, usize)],
+        root: Option<(u32, usize)>,
+        mini_fat_len: usize,
+    ) -> Option<Vec<u8>> {
+        let find = |n: &str| entries.iter().find(|(name, _, _)| name.eq_ignore_ascii_case(n)).map(|(_, s, l)| (*s, *l));
+        let (wstart, wlen) = find("Workbook").or_else(|| find("Book"))?;
+        let sectors = |id: u32| self.sector(id).map(|s| s.to_vec());
+        if wlen >= 4096 {
+            return Some(self.follow(wstart, wlen, self.size, &sectors, fat));
+        }
+        let (rstart, rlen) = root?;
+        let mini = self.follow(rstart, rlen, self.size, &sectors, fat);
+        let mf_bytes = self.follow(u32_at(self.data, 0x3C).unwrap_or(u32::MAX), mini_fat_len * self.size, self.size, &sectors, fat);
         let minifat: Vec<u32> = (0..mf_bytes.len() / 4).filter_map(|k| u32_at(&mf_bytes, 4 * k)).collect();
         let get = |id: u32| mini.get(id as usize * 64..id as usize * 64 + 64).map(|b| b.to_vec());
-        follow(wstart, wlen, 64, &get, &minifat)
-    };
-    // The globals from the start, then every sheet from where its BOUNDSHEET record says
-    // it starts, as calamine reads them (a damaged offset makes it read other bytes as
-    // records, which are checked the same way).
-    let sheets = match scan_biff(&stream, 0, false) {
-        Ok(p) => p,
-        Err(why) => return bad(&why),
-    };
-    for pos in sheets.into_iter().take(1000) {
-        if let Err(why) = scan_biff(&stream, pos as usize, true) {
-            return bad(&why);
-        }
+        Some(self.follow(wstart, wlen, 64, &get, &minifat))
     }
-    Ok(())
 }
 
 /// Scans BIFF records from `from` (to the first EOF when `sheet`): DIMENSIONS claims and
 /// cell extents must fit (calamine reserves and allocates what they say). Returns the
 /// sheet positions BOUNDSHEET records give.
 fn scan_biff(stream: &[u8], from: usize, sheet: bool) -> Result<Vec<u32>, String> {
-    let u32_at = |d: &[u8], i: usize| -> Option<u32> { d.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) };
     let mut positions = Vec::new();
     // Cells are placed where their records say; calamine then makes a dense grid of the
     // sheet's extent, so cells far apart must be refused here.

@@ -187,8 +187,7 @@ pub(super) fn draw<DB: DrawingBackend<ErrorType: 'static>>(
     m: &Metrics,
     paint: bool,
 ) -> Result<i32, DrawError> {
-    let inner = m.w - 2 * m.margin;
-    let mut y = m.margin;
+    let pen = Pen { area, m, paint };
     let (title, caption) = match spec {
         Spec::Bars { title, caption, .. }
         | Spec::Grouped { title, caption, .. }
@@ -196,26 +195,57 @@ pub(super) fn draw<DB: DrawingBackend<ErrorType: 'static>>(
         | Spec::Histogram { title, caption, .. }
         | Spec::Lines { title, caption, .. } => (title, caption),
     };
-    for l in wrap(area, title, m.title, inner) {
-        if paint {
-            text(area, &l, m.title, &style::TEXT, (m.margin, y))?;
-        }
-        y += m.line(m.title);
-    }
+    let mut y = pen.paragraph(title, m.title, &style::TEXT, m.margin)?;
     y += m.line(m.label) / 2;
-    // Legend for multi-series charts.
-    let legend: Option<(Vec<String>, Vec<RGBColor>)> = match spec {
-        Spec::Grouped { series, .. } => {
-            Some((series.clone(), series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect()))
-        }
-        Spec::Lines { series, .. } => Some((
-            series.iter().map(|s| s.0.clone()).collect(),
-            series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect(),
-        )),
-        Spec::Stacked { levels, .. } => Some((levels.clone(), style::ramp(levels.len()))),
-        _ => None,
+    y = pen.legend(spec, y)?;
+    y = match spec {
+        Spec::Bars { items, percent, .. } => pen.bars(items, *percent, y)?,
+        Spec::Grouped { series, categories, percent, .. } => pen.grouped(series.len(), categories, *percent, y)?,
+        Spec::Stacked { levels, bars, .. } => pen.stacked(levels.len(), bars, y)?,
+        Spec::Histogram { bins, .. } => pen.histogram(bins, y)?,
+        Spec::Lines { x, series, percent, .. } => super::lines::draw_lines(area, x, series, *percent, m, y, paint)?,
     };
-    if let Some((names, colors)) = &legend {
+    y += m.line(m.caption) / 2;
+    let y = pen.paragraph(caption, m.caption, &style::MUTED, y)?;
+    Ok(y + m.margin)
+}
+
+/// What draws a chart's parts: the area, the sizes, and whether to paint or only measure.
+/// Each part starts at a height `y` and returns the height below it.
+struct Pen<'a, DB: DrawingBackend> {
+    area: &'a DrawingArea<DB, Shift>,
+    m: &'a Metrics,
+    paint: bool,
+}
+
+impl<DB: DrawingBackend<ErrorType: 'static>> Pen<'_, DB> {
+    /// Text wrapped to the chart's width (the title, the caption).
+    fn paragraph(&self, s: &str, size: f64, color: &RGBColor, mut y: i32) -> Result<i32, DrawError> {
+        let m = self.m;
+        for l in wrap(self.area, s, size, m.w - 2 * m.margin) {
+            if self.paint {
+                text(self.area, &l, size, color, (m.margin, y))?;
+            }
+            y += m.line(size);
+        }
+        Ok(y)
+    }
+
+    /// The legend of a multi-series chart (none for the others).
+    fn legend(&self, spec: &Spec, mut y: i32) -> Result<i32, DrawError> {
+        let (area, m) = (self.area, self.m);
+        let legend: Option<(Vec<String>, Vec<RGBColor>)> = match spec {
+            Spec::Grouped { series, .. } => {
+                Some((series.clone(), series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect()))
+            }
+            Spec::Lines { series, .. } => Some((
+                series.iter().map(|s| s.0.clone()).collect(),
+                series.iter().enumerate().map(|(i, _)| style::SERIES[i % style::SERIES.len()]).collect(),
+            )),
+            Spec::Stacked { levels, .. } => Some((levels.clone(), style::ramp(levels.len()))),
+            _ => None,
+        };
+        let Some((names, colors)) = &legend else { return Ok(y) };
         let sw = (m.label * 0.8) as i32;
         let mut x = m.margin;
         for (nm, c) in names.iter().zip(colors) {
@@ -224,164 +254,158 @@ pub(super) fn draw<DB: DrawingBackend<ErrorType: 'static>>(
                 x = m.margin;
                 y += m.line(m.label);
             }
-            if paint {
+            if self.paint {
                 area.draw(&Rectangle::new([(x, y + 3), (x + sw, y + 3 + sw)], c.filled())).map_err(e)?;
                 text(area, nm, m.label, &style::TEXT, (x + sw + 8, y))?;
             }
             x += wdt;
         }
-        y += m.line(m.label) + m.line(m.label) / 2;
+        Ok(y + m.line(m.label) + m.line(m.label) / 2)
     }
-    match spec {
-        Spec::Bars { items, percent, .. } => {
-            // Counts (keywords) as whole numbers; other values as they are.
-            let counts = !*percent && items.iter().all(|i| i.1.fract() == 0.0);
-            let fmt_value = |v: f64, percent: bool| if counts { format!("{v}") } else { fmt_value(v, percent) };
-            let labels: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
-            let label_w = labels.iter().map(|l| width(area, l, m.label)).max().unwrap_or(0).min((inner as f64 * 0.38) as i32);
-            let value_w = width(area, &fmt_value(items.iter().map(|i| i.1).fold(0.0, f64::max), *percent), m.value) + 12;
-            let x0 = m.margin + label_w + 12;
-            let x1 = m.w - m.margin - value_w;
-            let max = items.iter().map(|i| i.1).fold(0.0f64, f64::max).max(if *percent { 1.0 } else { 1e-9 });
-            let bar_h = (m.label * 1.1) as i32;
-            let axis_top = y;
-            for (label, v) in items {
-                let lines = wrap(area, label, m.label, label_w);
-                let row_h = (lines.len() as i32 * m.line(m.label)).max(bar_h) + m.line(m.label) / 2;
-                if paint {
-                    let by = y + (row_h - bar_h) / 2;
-                    let ly = by + bar_h / 2 - lines.len() as i32 * m.line(m.label) / 2;
-                    for (k, l) in lines.iter().enumerate() {
-                        let lw = width(area, l, m.label);
-                        text(area, l, m.label, &style::TEXT, (x0 - 12 - lw, ly + k as i32 * m.line(m.label)))?;
-                    }
+
+    /// A category label wrapped into the space left of the bars, right-aligned at `x0`,
+    /// its lines starting at `top`.
+    fn label_lines(&self, lines: &[String], x0: i32, top: i32) -> DrawResult {
+        let (area, m) = (self.area, self.m);
+        for (k, l) in lines.iter().enumerate() {
+            let lw = width(area, l, m.label);
+            text(area, l, m.label, &style::TEXT, (x0 - 12 - lw, top + k as i32 * m.line(m.label)))?;
+        }
+        Ok(())
+    }
+
+    /// One bar per item, its value at its end.
+    fn bars(&self, items: &[(String, f64)], percent: bool, mut y: i32) -> Result<i32, DrawError> {
+        let (area, m) = (self.area, self.m);
+        let inner = m.w - 2 * m.margin;
+        // Counts (keywords) as whole numbers; other values as they are.
+        let counts = !percent && items.iter().all(|i| i.1.fract() == 0.0);
+        let fmt_value = |v: f64, percent: bool| if counts { format!("{v}") } else { fmt_value(v, percent) };
+        let label_w = items.iter().map(|i| width(area, &i.0, m.label)).max().unwrap_or(0).min((inner as f64 * 0.38) as i32);
+        let value_w = width(area, &fmt_value(items.iter().map(|i| i.1).fold(0.0, f64::max), percent), m.value) + 12;
+        let x0 = m.margin + label_w + 12;
+        let x1 = m.w - m.margin - value_w;
+        let max = items.iter().map(|i| i.1).fold(0.0f64, f64::max).max(if percent { 1.0 } else { 1e-9 });
+        let bar_h = (m.label * 1.1) as i32;
+        let axis_top = y;
+        for (label, v) in items {
+            let lines = wrap(area, label, m.label, label_w);
+            let row_h = (lines.len() as i32 * m.line(m.label)).max(bar_h) + m.line(m.label) / 2;
+            if self.paint {
+                let by = y + (row_h - bar_h) / 2;
+                self.label_lines(&lines, x0, by + bar_h / 2 - lines.len() as i32 * m.line(m.label) / 2)?;
+                let bx = x0 + ((v / max) * (x1 - x0) as f64).round() as i32;
+                area.draw(&Rectangle::new([(x0, by), (bx.max(x0 + 1), by + bar_h)], style::BAR.filled())).map_err(e)?;
+                text(area, &fmt_value(*v, percent), m.value, &style::TEXT, (bx + 8, by + (bar_h - m.line(m.value)) / 2))?;
+            }
+            y += row_h;
+        }
+        if self.paint {
+            area.draw(&PathElement::new(vec![(x0, axis_top), (x0, y)], style::GRID.stroke_width(2))).map_err(e)?;
+        }
+        Ok(y)
+    }
+
+    /// A block of bars per category, one per series (a missing value: no bar).
+    fn grouped(&self, n_series: usize, categories: &[(String, Vec<Option<f64>>)], percent: bool, mut y: i32) -> Result<i32, DrawError> {
+        let (area, m) = (self.area, self.m);
+        let inner = m.w - 2 * m.margin;
+        let label_w = categories.iter().map(|c| width(area, &c.0, m.label)).max().unwrap_or(0).min((inner as f64 * 0.30) as i32);
+        let value_w = width(area, &fmt_value(100.0, percent), m.value) + 12;
+        let x0 = m.margin + label_w + 12;
+        let x1 = m.w - m.margin - value_w;
+        let max = categories.iter().flat_map(|c| c.1.iter().flatten()).fold(0.0f64, |a, b| a.max(*b)).max(1e-9);
+        let bar_h = (m.value * 0.95) as i32;
+        let axis_top = y;
+        for (label, vals) in categories {
+            let lines = wrap(area, label, m.label, label_w);
+            let block = (n_series as i32 * (bar_h + 2)).max(lines.len() as i32 * m.line(m.label));
+            if self.paint {
+                self.label_lines(&lines, x0, y + (block - lines.len() as i32 * m.line(m.label)) / 2)?;
+                for (s, v) in vals.iter().enumerate() {
+                    let by = y + s as i32 * (bar_h + 2);
+                    let Some(v) = v else { continue };
                     let bx = x0 + ((v / max) * (x1 - x0) as f64).round() as i32;
-                    area.draw(&Rectangle::new([(x0, by), (bx.max(x0 + 1), by + bar_h)], style::BAR.filled())).map_err(e)?;
-                    text(area, &fmt_value(*v, *percent), m.value, &style::TEXT, (bx + 8, by + (bar_h - m.line(m.value)) / 2))?;
-                }
-                y += row_h;
-            }
-            if paint {
-                area.draw(&PathElement::new(vec![(x0, axis_top), (x0, y)], style::GRID.stroke_width(2))).map_err(e)?;
-            }
-        }
-        Spec::Grouped { series, categories, percent, .. } => {
-            let label_w = categories.iter().map(|c| width(area, &c.0, m.label)).max().unwrap_or(0).min((inner as f64 * 0.30) as i32);
-            let value_w = width(area, &fmt_value(100.0, *percent), m.value) + 12;
-            let x0 = m.margin + label_w + 12;
-            let x1 = m.w - m.margin - value_w;
-            let max = categories.iter().flat_map(|c| c.1.iter().flatten()).fold(0.0f64, |a, b| a.max(*b)).max(1e-9);
-            let bar_h = (m.value * 0.95) as i32;
-            let axis_top = y;
-            for (label, vals) in categories {
-                let lines = wrap(area, label, m.label, label_w);
-                let block = (series.len() as i32 * (bar_h + 2)).max(lines.len() as i32 * m.line(m.label));
-                if paint {
-                    for (k, l) in lines.iter().enumerate() {
-                        let lw = width(area, l, m.label);
-                        text(
-                            area,
-                            l,
-                            m.label,
-                            &style::TEXT,
-                            (x0 - 12 - lw, y + (block - lines.len() as i32 * m.line(m.label)) / 2 + k as i32 * m.line(m.label)),
-                        )?;
-                    }
-                    for (s, v) in vals.iter().enumerate() {
-                        let by = y + s as i32 * (bar_h + 2);
-                        let Some(v) = v else { continue };
-                        let bx = x0 + ((v / max) * (x1 - x0) as f64).round() as i32;
-                        let c = style::SERIES[s % style::SERIES.len()];
-                        area.draw(&Rectangle::new([(x0, by), (bx.max(x0 + 1), by + bar_h)], c.filled())).map_err(e)?;
-                        text(
-                            area,
-                            &fmt_value(*v, *percent),
-                            m.value * 0.9,
-                            &style::MUTED,
-                            (bx + 6, by + (bar_h - m.line(m.value * 0.9)) / 2),
-                        )?;
-                    }
-                }
-                y += block + m.line(m.label) / 2 + 4;
-            }
-            if paint {
-                area.draw(&PathElement::new(vec![(x0, axis_top), (x0, y)], style::GRID.stroke_width(2))).map_err(e)?;
-            }
-        }
-        Spec::Stacked { levels, bars, .. } => {
-            let label_w = bars.iter().map(|b| width(area, &b.0, m.label)).max().unwrap_or(0).min((inner as f64 * 0.25) as i32);
-            let x0 = m.margin + label_w + 12;
-            let x1 = m.w - m.margin;
-            let colors = style::ramp(levels.len());
-            let bar_h = (m.label * 1.6) as i32;
-            for (label, shares) in bars {
-                let lines = wrap(area, label, m.label, label_w);
-                let row_h = (lines.len() as i32 * m.line(m.label)).max(bar_h) + m.line(m.label) / 2;
-                if paint {
-                    let ly = y + row_h / 2 - lines.len() as i32 * m.line(m.label) / 2;
-                    for (k, l) in lines.iter().enumerate() {
-                        let lw = width(area, l, m.label);
-                        text(area, l, m.label, &style::TEXT, (x0 - 12 - lw, ly + k as i32 * m.line(m.label)))?;
-                    }
-                    let total: f64 = shares.iter().sum::<f64>().max(1e-9);
-                    let by = y + (row_h - bar_h) / 2;
-                    let mut acc = 0.0;
-                    for (i, s) in shares.iter().enumerate() {
-                        let a = x0 + (acc / total * (x1 - x0) as f64).round() as i32;
-                        acc += s;
-                        let b = x0 + (acc / total * (x1 - x0) as f64).round() as i32;
-                        if b > a {
-                            area.draw(&Rectangle::new([(a, by), (b, by + bar_h)], colors[i].filled())).map_err(e)?;
-                            let lbl = format!("{s:.0}%");
-                            let lw = width(area, &lbl, m.value);
-                            if lw + 6 < b - a {
-                                let dark = i + 1 == levels.len() || i == 0;
-                                let col = if dark { RGBColor(255, 255, 255) } else { style::TEXT };
-                                text(area, &lbl, m.value, &col, ((a + b - lw) / 2, by + (bar_h - m.line(m.value)) / 2))?;
-                            }
-                        }
-                    }
-                }
-                y += row_h;
-            }
-        }
-        Spec::Histogram { bins, .. } => {
-            let h = (m.w as f64 * 0.45) as i32;
-            let x0 = m.margin + width(area, "0000", m.value);
-            let x1 = m.w - m.margin;
-            let max = bins.iter().map(|b| b.1).fold(0.0f64, f64::max).max(1.0);
-            let n = bins.len().max(1) as i32;
-            let slot = (x1 - x0) / n;
-            let top = y + m.line(m.value);
-            let bottom = top + h;
-            if paint {
-                area.draw(&PathElement::new(vec![(x0, bottom), (x1, bottom)], style::GRID.stroke_width(2))).map_err(e)?;
-                for (i, (label, c)) in bins.iter().enumerate() {
-                    let a = x0 + i as i32 * slot + slot / 8;
-                    let b = x0 + (i as i32 + 1) * slot - slot / 8;
-                    let t = bottom - (c / max * h as f64).round() as i32;
-                    area.draw(&Rectangle::new([(a, t), (b, bottom)], style::BAR.filled())).map_err(e)?;
-                    let v = format!("{}", *c as i64);
-                    let vw = width(area, &v, m.value);
-                    text(area, &v, m.value, &style::TEXT, ((a + b - vw) / 2, t - m.line(m.value)))?;
-                    let lw = width(area, label, m.value);
-                    if lw < slot || i % 2 == 0 {
-                        text(area, label, m.value, &style::MUTED, ((a + b - lw) / 2, bottom + 6))?;
-                    }
+                    let c = style::SERIES[s % style::SERIES.len()];
+                    area.draw(&Rectangle::new([(x0, by), (bx.max(x0 + 1), by + bar_h)], c.filled())).map_err(e)?;
+                    let at = (bx + 6, by + (bar_h - m.line(m.value * 0.9)) / 2);
+                    text(area, &fmt_value(*v, percent), m.value * 0.9, &style::MUTED, at)?;
                 }
             }
-            y = bottom + m.line(m.value) + 6;
+            y += block + m.line(m.label) / 2 + 4;
         }
-        Spec::Lines { x, series, percent, .. } => {
-            y = super::lines::draw_lines(area, x, series, *percent, m, y, paint)?;
+        if self.paint {
+            area.draw(&PathElement::new(vec![(x0, axis_top), (x0, y)], style::GRID.stroke_width(2))).map_err(e)?;
         }
+        Ok(y)
     }
-    y += m.line(m.caption) / 2;
-    for l in wrap(area, caption, m.caption, inner) {
-        if paint {
-            text(area, &l, m.caption, &style::MUTED, (m.margin, y))?;
+
+    /// One 100% bar per row, a segment per level, its share written inside when it fits.
+    fn stacked(&self, n_levels: usize, bars: &[(String, Vec<f64>)], mut y: i32) -> Result<i32, DrawError> {
+        let (area, m) = (self.area, self.m);
+        let inner = m.w - 2 * m.margin;
+        let label_w = bars.iter().map(|b| width(area, &b.0, m.label)).max().unwrap_or(0).min((inner as f64 * 0.25) as i32);
+        let x0 = m.margin + label_w + 12;
+        let x1 = m.w - m.margin;
+        let colors = style::ramp(n_levels);
+        let bar_h = (m.label * 1.6) as i32;
+        for (label, shares) in bars {
+            let lines = wrap(area, label, m.label, label_w);
+            let row_h = (lines.len() as i32 * m.line(m.label)).max(bar_h) + m.line(m.label) / 2;
+            if self.paint {
+                self.label_lines(&lines, x0, y + row_h / 2 - lines.len() as i32 * m.line(m.label) / 2)?;
+                let total: f64 = shares.iter().sum::<f64>().max(1e-9);
+                let by = y + (row_h - bar_h) / 2;
+                let mut acc = 0.0;
+                for (i, s) in shares.iter().enumerate() {
+                    let a = x0 + (acc / total * (x1 - x0) as f64).round() as i32;
+                    acc += s;
+                    let b = x0 + (acc / total * (x1 - x0) as f64).round() as i32;
+                    if b <= a {
+                        continue;
+                    }
+                    area.draw(&Rectangle::new([(a, by), (b, by + bar_h)], colors[i].filled())).map_err(e)?;
+                    let lbl = format!("{s:.0}%");
+                    let lw = width(area, &lbl, m.value);
+                    if lw + 6 < b - a {
+                        let dark = i + 1 == n_levels || i == 0;
+                        let col = if dark { RGBColor(255, 255, 255) } else { style::TEXT };
+                        text(area, &lbl, m.value, &col, ((a + b - lw) / 2, by + (bar_h - m.line(m.value)) / 2))?;
+                    }
+                }
+            }
+            y += row_h;
         }
-        y += m.line(m.caption);
+        Ok(y)
     }
-    Ok(y + m.margin)
+
+    /// Upright bars over bins, counts above, labels below (every other one when crowded).
+    fn histogram(&self, bins: &[(String, f64)], y: i32) -> Result<i32, DrawError> {
+        let (area, m) = (self.area, self.m);
+        let h = (m.w as f64 * 0.45) as i32;
+        let x0 = m.margin + width(area, "0000", m.value);
+        let x1 = m.w - m.margin;
+        let max = bins.iter().map(|b| b.1).fold(0.0f64, f64::max).max(1.0);
+        let n = bins.len().max(1) as i32;
+        let slot = (x1 - x0) / n;
+        let top = y + m.line(m.value);
+        let bottom = top + h;
+        if self.paint {
+            area.draw(&PathElement::new(vec![(x0, bottom), (x1, bottom)], style::GRID.stroke_width(2))).map_err(e)?;
+            for (i, (label, c)) in bins.iter().enumerate() {
+                let a = x0 + i as i32 * slot + slot / 8;
+                let b = x0 + (i as i32 + 1) * slot - slot / 8;
+                let t = bottom - (c / max * h as f64).round() as i32;
+                area.draw(&Rectangle::new([(a, t), (b, bottom)], style::BAR.filled())).map_err(e)?;
+                let v = format!("{}", *c as i64);
+                let vw = width(area, &v, m.value);
+                text(area, &v, m.value, &style::TEXT, ((a + b - vw) / 2, t - m.line(m.value)))?;
+                let lw = width(area, label, m.value);
+                if lw < slot || i % 2 == 0 {
+                    text(area, label, m.value, &style::MUTED, ((a + b - lw) / 2, bottom + 6))?;
+                }
+            }
+        }
+        Ok(bottom + m.line(m.value) + 6)
+    }
 }

@@ -252,7 +252,7 @@ fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
 }
 
 fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
-    let (r, s) = (&rep.results, &rep.survey);
+    let r = &rep.results;
     let groups: Vec<&Banner> = rep.banners.iter().filter(|x| **x != Banner::Wave).collect();
     // The previous wave against the report's wave.
     let named: Vec<&String> = r.waves.iter().filter(|w| !w.is_empty()).collect();
@@ -263,144 +263,166 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
     }
     b.h1("比较分析");
     let mut k = 0;
-    let wave = r.latest();
     if !groups.is_empty() {
         k += 1;
         b.blocks.push(Block::H2(format!("（{}）不同群体的差异", numeral(k))));
         for banner in groups {
-            let label = banner_label(s, banner);
-            let mut quiet = Vec::new();
-            for t in r.by(banner).filter(|t| t.scope.is_wave(wave) && t.test.is_some() && t.kind != Kind::Multi) {
-                if s.question(t.question_id()).is_some_and(|q| is_banner(rep, q) || s.unit.as_deref() == Some(q.id.as_str())) {
-                    continue;
-                }
-                match findings::crosstab_p(t) {
-                    Some(p) if p < r.options.alpha => {
-                        if let Some(sentence) = findings::crosstab(t, &label, r.options.alpha) {
-                            b.p(format!("“{}”：{sentence}", t.text));
-                        }
-                    }
-                    _ => quiet.push(format!("“{}”", t.text)),
-                }
-            }
-            if !quiet.is_empty() {
-                b.p(format!(
-                    "在{}等{}道题上，不同{label}之间的差异未达到统计显著。",
-                    quiet.iter().take(4).cloned().collect::<Vec<_>>().join("、"),
-                    quiet.len()
-                ));
-            }
+            group_differences(b, rep, banner);
         }
     }
     if let Some((from, to)) = pair {
         k += 1;
         b.blocks.push(Block::H2(format!("（{}）与{}相比", numeral(k), wave_name(&from))));
-        for q in s.questions.iter().filter(|q| matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale | Kind::Number)) {
-            let rows: Vec<_> = rep
-                .changes
-                .rows
-                .iter()
-                .filter(|c| {
-                    c.question == q.id
-                        && c.breakdown.is_overall()
-                        && c.from == from
-                        && c.to == to
-                        && matches!(c.measure, Measure::Percent | Measure::Mean)
-                })
-                .collect();
-            let sig: Vec<String> = rows
-                .iter()
-                .filter(|c| c.sig.is_some())
-                .filter_map(|c| {
-                    Some(format!(
-                        "{}{}",
-                        if c.option.is_empty() { c.measure.label().to_string() } else { format!("选择“{}”的比例", c.option) },
-                        findings::change(c)?
-                    ))
-                })
-                .collect();
-            if sig.is_empty() {
-                continue;
-            }
-            let rest = rows.len() - sig.len();
-            b.p(format!(
-                "“{}”中，{}{}。",
-                q.text,
-                sig.join("；"),
-                if rest > 0 { format!("；其余{rest}项与{}基本持平", wave_name(&from)) } else { String::new() }
-            ));
-            b.figure(&format!("{}（各年比较）", q.text), specs.get(&format!("年度对比_{}", q.id)));
-        }
-        let nc: Vec<String> = rep
-            .changes
-            .not_comparable
-            .iter()
-            .filter(|n| n.from == from && n.to == to)
-            .map(|n| format!("{}{}（{}）", n.question, if n.what.is_empty() { String::new() } else { format!("“{}”", n.what) }, n.reason))
-            .collect();
-        if !nc.is_empty() {
-            b.p(format!("以下题目或选项两年不可比，未作比较：{}。", nc.join("；")));
-        }
+        year_over_year(b, rep, specs, &from, &to);
     }
     if !r.leagues.is_empty() {
         k += 1;
         b.blocks.push(Block::H2(format!("（{}）各单位比较", numeral(k))));
         for l in &r.leagues {
-            let Some(lw) = l.waves.last() else { continue };
-            let show = |v: f64| {
-                if l.is_index {
-                    format!("{v:.1}分")
-                } else if l.percent {
-                    pct(v)
-                } else {
-                    format!("{v:.2}")
-                }
-            };
-            let ranked: Vec<String> =
-                lw.units.iter().filter(|u| u.rank.is_some()).filter_map(|u| Some(format!("{}（{}）", u.unit, show(u.value?)))).collect();
-            if ranked.is_empty() {
-                continue;
+            if let Some((sentence, lw)) = league_sentence(l) {
+                b.p(sentence + "。");
+                b.figure(&format!("{}（{}）", l.name, wave_name(&lw.wave)), specs.get(&format!("单位排名_{}", l.id)));
             }
-            let dir = if l.better == Better::Higher { "越高越好" } else { "越低越好" };
-            let mut sentence = format!(
-                "{}（{dir}）：{}排名前三的是{}",
-                l.name,
-                wave_name(&lw.wave),
-                ranked.iter().take(3).cloned().collect::<Vec<_>>().join("、")
-            );
-            if ranked.len() > 5 {
-                sentence += &format!("，排名最后的是{}", ranked.last().unwrap());
-            }
-            let ups: Vec<&crate::stats::league::UnitChange> =
-                l.changes.iter().filter(|c| c.to == lw.wave && c.rank_change.unwrap_or(0) > 0).collect();
-            if let Some(best) = ups.iter().max_by_key(|c| c.rank_change) {
-                sentence += &format!("；与上一年相比，排名上升最多的是{}（上升{}位）", best.unit, best.rank_change.unwrap_or(0));
-            }
-            let sig: Vec<String> = l
-                .changes
-                .iter()
-                .filter(|c| c.to == lw.wave && c.sig.is_some())
-                .filter_map(|c| {
-                    Some(format!(
-                        "{}（{}{:.1}{}）",
-                        c.unit,
-                        if c.change? > 0.0 { "上升" } else { "下降" },
-                        c.change?.abs(),
-                        if l.percent { "个百分点" } else { "" }
-                    ))
-                })
-                .collect();
-            if !l.is_index && !l.changes.iter().all(|c| c.to != lw.wave) {
-                sentence += &if sig.is_empty() {
-                    "；各单位与上一年相比变化均不显著".to_string()
-                } else {
-                    format!("；变化显著的有{}", sig.join("、"))
-                };
-            }
-            b.p(sentence + "。");
-            b.figure(&format!("{}（{}）", l.name, wave_name(&lw.wave)), specs.get(&format!("单位排名_{}", l.id)));
         }
     }
+}
+
+/// The questions whose answers differ significantly between the groups of `banner`, one
+/// sentence each; the others named together as not significant.
+fn group_differences(b: &mut Builder, rep: &Report, banner: &Banner) {
+    let (r, s) = (&rep.results, &rep.survey);
+    let wave = r.latest();
+    let label = banner_label(s, banner);
+    let mut quiet = Vec::new();
+    for t in r.by(banner).filter(|t| t.scope.is_wave(wave) && t.test.is_some() && t.kind != Kind::Multi) {
+        if s.question(t.question_id()).is_some_and(|q| is_banner(rep, q) || s.unit.as_deref() == Some(q.id.as_str())) {
+            continue;
+        }
+        match findings::crosstab_p(t) {
+            Some(p) if p < r.options.alpha => {
+                if let Some(sentence) = findings::crosstab(t, &label, r.options.alpha) {
+                    b.p(format!("“{}”：{sentence}", t.text));
+                }
+            }
+            _ => quiet.push(format!("“{}”", t.text)),
+        }
+    }
+    if !quiet.is_empty() {
+        b.p(format!(
+            "在{}等{}道题上，不同{label}之间的差异未达到统计显著。",
+            quiet.iter().take(4).cloned().collect::<Vec<_>>().join("、"),
+            quiet.len()
+        ));
+    }
+}
+
+/// The significant changes from wave `from` to `to`, per question (the rest said to be
+/// level), and what could not be compared.
+fn year_over_year(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>, from: &String, to: &String) {
+    let s = &rep.survey;
+    for q in s.questions.iter().filter(|q| matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale | Kind::Number)) {
+        let rows: Vec<_> = rep
+            .changes
+            .rows
+            .iter()
+            .filter(|c| {
+                c.question == q.id
+                    && c.breakdown.is_overall()
+                    && c.from == *from
+                    && c.to == *to
+                    && matches!(c.measure, Measure::Percent | Measure::Mean)
+            })
+            .collect();
+        let sig: Vec<String> = rows
+            .iter()
+            .filter(|c| c.sig.is_some())
+            .filter_map(|c| {
+                Some(format!(
+                    "{}{}",
+                    if c.option.is_empty() { c.measure.label().to_string() } else { format!("选择“{}”的比例", c.option) },
+                    findings::change(c)?
+                ))
+            })
+            .collect();
+        if sig.is_empty() {
+            continue;
+        }
+        let rest = rows.len() - sig.len();
+        b.p(format!(
+            "“{}”中，{}{}。",
+            q.text,
+            sig.join("；"),
+            if rest > 0 { format!("；其余{rest}项与{}基本持平", wave_name(from)) } else { String::new() }
+        ));
+        b.figure(&format!("{}（各年比较）", q.text), specs.get(&format!("年度对比_{}", q.id)));
+    }
+    let nc: Vec<String> = rep
+        .changes
+        .not_comparable
+        .iter()
+        .filter(|n| n.from == *from && n.to == *to)
+        .map(|n| format!("{}{}（{}）", n.question, if n.what.is_empty() { String::new() } else { format!("“{}”", n.what) }, n.reason))
+        .collect();
+    if !nc.is_empty() {
+        b.p(format!("以下题目或选项两年不可比，未作比较：{}。", nc.join("；")));
+    }
+}
+
+/// One indicator's league in words (without the closing "。"): the top three, the last,
+/// who rose most, and whose change from the year before is significant; with its wave.
+fn league_sentence(l: &crate::stats::league::League) -> Option<(String, &crate::stats::league::LeagueWave)> {
+    let lw = l.waves.last()?;
+    let show = |v: f64| {
+        if l.is_index {
+            format!("{v:.1}分")
+        } else if l.percent {
+            pct(v)
+        } else {
+            format!("{v:.2}")
+        }
+    };
+    let ranked: Vec<String> =
+        lw.units.iter().filter(|u| u.rank.is_some()).filter_map(|u| Some(format!("{}（{}）", u.unit, show(u.value?)))).collect();
+    if ranked.is_empty() {
+        return None;
+    }
+    let dir = if l.better == Better::Higher { "越高越好" } else { "越低越好" };
+    let mut sentence = format!(
+        "{}（{dir}）：{}排名前三的是{}",
+        l.name,
+        wave_name(&lw.wave),
+        ranked.iter().take(3).cloned().collect::<Vec<_>>().join("、")
+    );
+    if ranked.len() > 5 {
+        sentence += &format!("，排名最后的是{}", ranked.last()?);
+    }
+    let ups: Vec<&crate::stats::league::UnitChange> =
+        l.changes.iter().filter(|c| c.to == lw.wave && c.rank_change.unwrap_or(0) > 0).collect();
+    if let Some(best) = ups.iter().max_by_key(|c| c.rank_change) {
+        sentence += &format!("；与上一年相比，排名上升最多的是{}（上升{}位）", best.unit, best.rank_change.unwrap_or(0));
+    }
+    let sig: Vec<String> = l
+        .changes
+        .iter()
+        .filter(|c| c.to == lw.wave && c.sig.is_some())
+        .filter_map(|c| {
+            Some(format!(
+                "{}（{}{:.1}{}）",
+                c.unit,
+                if c.change? > 0.0 { "上升" } else { "下降" },
+                c.change?.abs(),
+                if l.percent { "个百分点" } else { "" }
+            ))
+        })
+        .collect();
+    if !l.is_index && !l.changes.iter().all(|c| c.to != lw.wave) {
+        sentence += &if sig.is_empty() {
+            "；各单位与上一年相比变化均不显著".to_string()
+        } else {
+            format!("；变化显著的有{}", sig.join("、"))
+        };
+    }
+    Some((sentence, lw))
 }
 
 fn open_answers(b: &mut Builder, rep: &Report) {

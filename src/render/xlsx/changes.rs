@@ -13,8 +13,7 @@ use crate::stats::{Breakdown, Measure, Scope, Table};
 
 pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: &Report) -> Result<(), XlsxError> {
     let r = &rep.results;
-    let ch = &rep.changes;
-    let waves: Vec<&String> = r.waves.iter().filter(|w| !w.is_empty()).collect();
+    let cx = Cx { sheet, st, rep, waves: r.waves.iter().filter(|w| !w.is_empty()).collect() };
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
     ws.put_fmt(0, 0, format!("年度对比（总体）：各年的比例和平均分；“变化”为百分点（平均分为分）；↑↓ 表示变化显著（α={}，比例用 z 检验，平均分用 Welch t 检验），样本量低于 {} 的不做检验", r.options.alpha, r.options.min_base), &st.title)?;
@@ -28,130 +27,167 @@ pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: 
             }
         }
         for part in parts {
-            let by_wave: Vec<Option<&Table>> = waves
-                .iter()
-                .map(|w| r.tables.iter().find(|t| t.question == *part && t.breakdown.is_overall() && t.scope.is_wave(w)))
-                .collect();
-            let Some(first) = by_wave.iter().flatten().next() else { continue };
-            let lines: Vec<(String, Measure)> = first
-                .rows
-                .iter()
-                .filter(|x| matches!(x.measure, Measure::Percent | Measure::Top2 | Measure::Bottom2 | Measure::FirstShare | Measure::Mean))
-                .map(|x| (x.option.clone(), x.measure))
-                .collect();
-            if lines.is_empty() {
-                continue;
-            }
-            ws.put_fmt(row, 0, table_heading(first, false), &st.heading)?;
-            row += 1;
-            // Header: 选项 | waves… | per pair: 变化, 显著 | 说明
-            let mut col = 0u16;
-            ws.put_fmt(row, col, "选项", &st.head)?;
-            col += 1;
-            let wave_col = col;
-            for w in &waves {
-                ws.put_fmt(row, col, w.as_str(), &st.head)?;
-                col += 1;
-            }
-            let pair_col = col;
-            for (a, b) in &ch.pairs {
-                ws.put_fmt(row, col, format!("{a}→{b} 变化"), &st.head)?;
-                ws.put_fmt(row, col + 1, "显著性", &st.head)?;
-                widths.see(col, "2024→2025 变化", 20.0);
-                widths.see(col + 1, "未检验（样本量不足）", 22.0);
-                col += 2;
-            }
-            let note_col = col;
-            ws.put_fmt(row, note_col, "说明", &st.head)?;
-            let head_row = row;
-            row += 1;
-            let first_line = row;
-            for (option, measure) in &lines {
-                let label = if option.is_empty() {
-                    measure.label().to_string()
-                } else if *measure == Measure::Percent {
-                    option.clone()
-                } else {
-                    format!("{option}（{}）", measure.label())
-                };
-                ws.put_fmt(row, 0, &label, &st.text)?;
-                widths.see(0, &label, 50.0);
-                for (k, t) in by_wave.iter().enumerate() {
-                    let v = t.and_then(|t| t.row(option, *measure)).and_then(|x| x.cells[0].value);
-                    let c = wave_col + k as u16;
-                    if measure.is_percent() {
-                        write_pct(ws, row, c, v, st)?;
-                    } else {
-                        write_dec(ws, row, c, v, st)?;
-                    }
-                }
-                let mut notes = Vec::new();
-                for (k, (a, b)) in ch.pairs.iter().enumerate() {
-                    let c = pair_col + 2 * k as u16;
-                    let found: Option<&Change> = ch.rows.iter().find(|x| {
-                        x.question == *part
-                            && x.breakdown == Breakdown::Overall
-                            && x.option == *option
-                            && x.measure == *measure
-                            && x.from == *a
-                            && x.to == *b
-                    });
-                    match found {
-                        Some(x) => {
-                            write_dec(ws, row, c, x.change, st)?;
-                            let mark = change_mark(x);
-                            ws.put_fmt(row, c + 1, mark, if x.sig.is_some() { &st.sig } else { &st.text })?;
-                        }
-                        None => {
-                            ws.put_fmt(row, c, "—", &st.text)?;
-                            ws.put_fmt(row, c + 1, "不可比", &st.warn)?;
-                            if let Some(n) = ch
-                                .not_comparable
-                                .iter()
-                                .find(|n| n.question == q.id && n.from == *a && n.to == *b && (n.what.is_empty() || n.what == *option))
-                            {
-                                if !notes.contains(&n.reason) {
-                                    notes.push(n.reason.clone());
-                                }
-                            }
-                        }
-                    }
-                }
-                ws.put_fmt(row, note_col, notes.join("；"), &st.text)?;
-                widths.see(note_col, &notes.join("；"), 40.0);
-                row += 1;
-            }
-            let n_pct = lines.iter().take_while(|(_, m)| *m == Measure::Percent).count() as u32;
-            ws.put_fmt(row, 0, "有效样本（人）", &st.head)?;
-            for (k, t) in by_wave.iter().enumerate() {
-                match t {
-                    Some(t) => ws.write_number_with_format(row, wave_col + k as u16, t.bases[0] as f64, &st.int)?,
-                    None => ws.put_fmt(row, wave_col + k as u16, "未调查", &st.warn)?,
-                };
-            }
-            row += 1;
-            let mut chart_end = 0;
-            if n_pct > 0 {
-                let chart = wave_chart(
-                    sheet,
-                    &table_heading(first, false),
-                    (first_line, first_line + n_pct - 1),
-                    head_row,
-                    wave_col,
-                    waves.len() as u16,
-                );
-                ws.insert_chart(head_row - 1, note_col + 1, &chart)?;
-                chart_end = head_row - 1 + chart_rows((n_pct + 4).max(12));
-            }
-            row = (row + 1).max(chart_end + 1);
+            row = part_block(ws, &cx, &mut widths, &q.id, part, row)?;
         }
     }
-    for (k, w) in waves.iter().enumerate() {
+    for (k, w) in cx.waves.iter().enumerate() {
         widths.see(1 + k as u16, w, 12.0);
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(0, 1)?;
     Ok(())
+}
+
+/// What every block of the sheet is written with.
+struct Cx<'a> {
+    sheet: &'a str,
+    st: &'a Styles,
+    rep: &'a Report,
+    /// The named waves, in order.
+    waves: Vec<&'a String>,
+}
+
+/// Columns of a block: the waves' figures from `wave`, each pair's change and mark from
+/// `pair`, the notes at `note`.
+struct Cols {
+    wave: u16,
+    pair: u16,
+    note: u16,
+}
+
+/// One part of a question (the question, or one matrix row) from `row`: its heading, a
+/// line per figure with its value in each wave and its change per pair of waves, the
+/// bases, and a chart of the shares; returns the next free row.
+fn part_block(ws: &mut Worksheet, cx: &Cx, widths: &mut Widths, qid: &str, part: &str, mut row: u32) -> Result<u32, XlsxError> {
+    let (r, st) = (&cx.rep.results, cx.st);
+    let by_wave: Vec<Option<&Table>> =
+        cx.waves.iter().map(|w| r.tables.iter().find(|t| t.question == *part && t.breakdown.is_overall() && t.scope.is_wave(w))).collect();
+    let Some(first) = by_wave.iter().flatten().next() else { return Ok(row) };
+    let lines: Vec<(String, Measure)> = first
+        .rows
+        .iter()
+        .filter(|x| matches!(x.measure, Measure::Percent | Measure::Top2 | Measure::Bottom2 | Measure::FirstShare | Measure::Mean))
+        .map(|x| (x.option.clone(), x.measure))
+        .collect();
+    if lines.is_empty() {
+        return Ok(row);
+    }
+    ws.put_fmt(row, 0, table_heading(first, false), &st.heading)?;
+    row += 1;
+    let head_row = row;
+    let cols = header(ws, cx, widths, row)?;
+    row += 1;
+    let first_line = row;
+    for (option, measure) in &lines {
+        let label = if option.is_empty() {
+            measure.label().to_string()
+        } else if *measure == Measure::Percent {
+            option.clone()
+        } else {
+            format!("{option}（{}）", measure.label())
+        };
+        ws.put_fmt(row, 0, &label, &st.text)?;
+        widths.see(0, &label, 50.0);
+        for (k, t) in by_wave.iter().enumerate() {
+            let v = t.and_then(|t| t.row(option, *measure)).and_then(|x| x.cells[0].value);
+            let c = cols.wave + k as u16;
+            if measure.is_percent() {
+                write_pct(ws, row, c, v, st)?;
+            } else {
+                write_dec(ws, row, c, v, st)?;
+            }
+        }
+        let notes = changes(ws, cx, (qid, part), (option, *measure), row, cols.pair)?;
+        ws.put_fmt(row, cols.note, notes.join("；"), &st.text)?;
+        widths.see(cols.note, &notes.join("；"), 40.0);
+        row += 1;
+    }
+    let n_pct = lines.iter().take_while(|(_, m)| *m == Measure::Percent).count() as u32;
+    ws.put_fmt(row, 0, "有效样本（人）", &st.head)?;
+    for (k, t) in by_wave.iter().enumerate() {
+        match t {
+            Some(t) => ws.write_number_with_format(row, cols.wave + k as u16, t.bases[0] as f64, &st.int)?,
+            None => ws.put_fmt(row, cols.wave + k as u16, "未调查", &st.warn)?,
+        };
+    }
+    row += 1;
+    let mut chart_end = 0;
+    if n_pct > 0 {
+        let title = table_heading(first, false);
+        let chart = wave_chart(cx.sheet, &title, (first_line, first_line + n_pct - 1), head_row, cols.wave, cx.waves.len() as u16);
+        ws.insert_chart(head_row - 1, cols.note + 1, &chart)?;
+        chart_end = head_row - 1 + chart_rows((n_pct + 4).max(12));
+    }
+    Ok((row + 1).max(chart_end + 1))
+}
+
+/// The header row: 选项 | waves… | per pair: 变化, 显著性 | 说明.
+fn header(ws: &mut Worksheet, cx: &Cx, widths: &mut Widths, row: u32) -> Result<Cols, XlsxError> {
+    let st = cx.st;
+    let mut col = 0u16;
+    ws.put_fmt(row, col, "选项", &st.head)?;
+    col += 1;
+    let wave = col;
+    for w in &cx.waves {
+        ws.put_fmt(row, col, w.as_str(), &st.head)?;
+        col += 1;
+    }
+    let pair = col;
+    for (a, b) in &cx.rep.changes.pairs {
+        ws.put_fmt(row, col, format!("{a}→{b} 变化"), &st.head)?;
+        ws.put_fmt(row, col + 1, "显著性", &st.head)?;
+        widths.see(col, "2024→2025 变化", 20.0);
+        widths.see(col + 1, "未检验（样本量不足）", 22.0);
+        col += 2;
+    }
+    ws.put_fmt(row, col, "说明", &st.head)?;
+    Ok(Cols { wave, pair, note: col })
+}
+
+/// One figure's change for each pair of waves (from `col`), with its mark; a pair that
+/// cannot be compared says so, and the reasons are returned for the notes.
+fn changes(
+    ws: &mut Worksheet,
+    cx: &Cx,
+    (qid, part): (&str, &str),
+    (option, measure): (&str, Measure),
+    row: u32,
+    col: u16,
+) -> Result<Vec<String>, XlsxError> {
+    let (ch, st) = (&cx.rep.changes, cx.st);
+    let mut notes = Vec::new();
+    for (k, (a, b)) in ch.pairs.iter().enumerate() {
+        let c = col + 2 * k as u16;
+        let found: Option<&Change> = ch.rows.iter().find(|x| {
+            x.question == part
+                && x.breakdown == Breakdown::Overall
+                && x.option == option
+                && x.measure == measure
+                && x.from == *a
+                && x.to == *b
+        });
+        match found {
+            Some(x) => {
+                write_dec(ws, row, c, x.change, st)?;
+                let mark = change_mark(x);
+                ws.put_fmt(row, c + 1, mark, if x.sig.is_some() { &st.sig } else { &st.text })?;
+            }
+            None => {
+                ws.put_fmt(row, c, "—", &st.text)?;
+                ws.put_fmt(row, c + 1, "不可比", &st.warn)?;
+                let why = ch
+                    .not_comparable
+                    .iter()
+                    .find(|n| n.question == qid && n.from == *a && n.to == *b && (n.what.is_empty() || n.what == option));
+                if let Some(n) = why {
+                    if !notes.contains(&n.reason) {
+                        notes.push(n.reason.clone());
+                    }
+                }
+            }
+        }
+    }
+    Ok(notes)
 }
 
 /// Two waves: bars of each option per wave; three or more: a line per option across waves.
