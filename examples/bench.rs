@@ -86,172 +86,199 @@ fn median(mut v: Vec<(Duration, u64)>) -> (Duration, u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() == 3 && args[1] == "--calamine" {
-        calamine_pass(Path::new(&args[2]));
-        return;
-    }
-    if args.len() == 3 && args[1] == "--calamine-all" {
-        // Every workbook of a folder, in one process, on every core.
-        use rayon::prelude::*;
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&args[2])
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
-            .collect();
-        files.sort();
-        files.par_iter().for_each(|f| calamine_pass(f));
-        return;
-    }
-    if args.len() == 3 && args[1] == "--read-all" {
-        // diaoyan's own reading of every workbook of a folder (no cleaning), every core.
-        use rayon::prelude::*;
-        let files: Vec<PathBuf> = std::fs::read_dir(&args[2])
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
-            .collect();
-        let cells: usize = files
-            .par_iter()
-            .map(|f| diaoyan::ingest::read_file(f).unwrap().sheets.iter().map(|s| s.cells.used_cells().count()).sum::<usize>())
-            .sum();
-        println!("{cells} cells");
+    if args.len() == 3 && helper(&args[1], Path::new(&args[2])) {
         return;
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let data = root.join("bench/data/wjx_100k.xlsx");
-    let survey = root.join("bench/data/survey.toml");
-    let bin = root.join("target/release/diaoyan");
-    assert!(bin.exists(), "run `cargo build --release` first");
-    let me = std::env::current_exe().unwrap();
-    let tmp = std::env::temp_dir().join("diaoyan-bench");
-    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
-    // BENCH_LARGE_ONLY: only the large-data parts.
-    if std::env::var_os("BENCH_LARGE_ONLY").is_some() {
-        return large(&root, &bin, &me, &survey, &tmp, runs);
-    }
-    assert!(data.exists(), "run `cargo run --release --example gen_bench` first");
-    let out = tmp.join("clean.parquet");
-    let size = std::fs::metadata(&data).unwrap().len() as f64 / 1e6;
-    println!("input: {} ({size:.1} MB), {runs} runs each, medians:", data.display());
-    let (mut a, mut b, mut c, mut c0) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut f, mut g) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        // Interleaved, so that all see the same machine state.
-        a.push(measure(Command::new(&me).arg("--calamine").arg(&data)));
-        b.push(measure(Command::new(&bin).arg("import").arg("-s").arg(&survey).arg(&data).arg("-o").arg(&out)));
-        c.push(measure(
-            Command::new(&bin).args(["report", "--banner", "Q1", "-s"]).arg(&survey).arg(&data).arg("-o").arg(tmp.join("report")),
-        ));
-        c0.push(measure(
-            Command::new(&bin)
-                .args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"])
-                .arg(&survey)
-                .arg(&data)
-                .arg("-o")
-                .arg(tmp.join("report0")),
-        ));
-        f.push(measure(
-            Command::new(&bin).args(["report", "--charts", "none", "--doc", "none"]).arg(&data).arg("-o").arg(tmp.join("report_inferred")),
-        ));
-        g.push(measure(Command::new(&bin).args(["init", "--force"]).arg(&data).arg("-o").arg(tmp.join("inferred.toml"))));
-    }
-    let (ta, ma) = median(a);
-    let (tb, mb) = median(b);
-    let (tc, mc) = median(c);
-    let (tc0, _) = median(c0);
-    let (tf, mf) = median(f);
-    let (tg, mg) = median(g);
-    let mb_ = |kb: u64| kb as f64 / 1024.0;
-    println!("(a) bare calamine, every cell      : {:>7.3} s   peak {:>6.0} MB", ta.as_secs_f64(), mb_(ma));
-    println!(
-        "(b) diaoyan import -> parquet      : {:>7.3} s   peak {:>6.0} MB   b/a = {:.2} (target <= 1.30)",
-        tb.as_secs_f64(),
-        mb_(mb),
-        tb.as_secs_f64() / ta.as_secs_f64()
-    );
-    println!(
-        "(c) diaoyan report --banner Q1     : {:>7.3} s   peak {:>6.0} MB   c/a = {:.2} (target <= 1.30)",
-        tc.as_secs_f64(),
-        mb_(mc),
-        tc.as_secs_f64() / ta.as_secs_f64()
-    );
-    println!(
-        "(c0) --charts none --doc none      : {:>7.3} s                 c0/a = {:.2}; charts and documents add {:.0}%",
-        tc0.as_secs_f64(),
-        tc0.as_secs_f64() / ta.as_secs_f64(),
-        (tc.as_secs_f64() / tc0.as_secs_f64() - 1.0) * 100.0
-    );
-    println!(
-        "(f) report, no survey.toml (inferred): {:>7.3} s   peak {:>6.0} MB   f/a = {:.2} (target <= 1.30)",
-        tf.as_secs_f64(),
-        mb_(mf),
-        tf.as_secs_f64() / ta.as_secs_f64()
-    );
-    println!(
-        "(g) diaoyan init                    : {:>7.3} s   peak {:>6.0} MB   g/a = {:.2} (target <= 1.20)",
-        tg.as_secs_f64(),
-        mb_(mg),
-        tg.as_secs_f64() / ta.as_secs_f64()
-    );
-    let script = root.join("bench/pandas_report.py");
-    let has = |module: &str| {
-        Command::new("python3").args(["-c", &format!("import pandas, scipy, {module}")]).status().map(|s| s.success()).unwrap_or(false)
+    let b = Bench {
+        survey: root.join("bench/data/survey.toml"),
+        bin: root.join("target/release/diaoyan"),
+        me: std::env::current_exe().unwrap(),
+        tmp: std::env::temp_dir().join("diaoyan-bench"),
+        runs: std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3),
+        root,
     };
-    for (label, engine, module) in
-        [("(d) pandas + python-calamine", "calamine", "python_calamine"), ("(e) pandas + openpyxl", "openpyxl", "openpyxl")]
-    {
-        if !has(module) || (engine == "openpyxl" && std::env::var_os("BENCH_SKIP_OPENPYXL").is_some()) {
-            println!("{label:<35}: skipped (pip install pandas scipy {module})");
-            continue;
-        }
-        let (t, m) = measure(Command::new("python3").arg(&script).arg(&data).arg(engine).arg(tmp.join(format!("pandas_{engine}.csv"))));
-        println!(
-            "{label:<35}: {:>7.3} s   peak {:>6.0} MB   / c = {:.1}x (target >= 3.5x for python-calamine)",
-            t.as_secs_f64(),
-            mb_(m),
-            t.as_secs_f64() / tc.as_secs_f64()
-        );
+    assert!(b.bin.exists(), "run `cargo build --release` first");
+    // BENCH_LARGE_ONLY: only the large-data parts.
+    if std::env::var_os("BENCH_LARGE_ONLY").is_none() {
+        b.workbook_100k();
     }
-    println!("peak memory of (b) {} 1 GB", if mb < 1024 * 1024 { "<=" } else { ">" });
-    large(&root, &bin, &me, &survey, &tmp, runs);
+    b.one_million("(h) ", "csv");
+    b.one_million("(h2)", "parquet");
+    b.diaoyan_alone();
+    b.units();
 }
 
-/// The large-data comparisons (h), (h2), (j) and (i), each when its input exists.
-fn large(root: &Path, bin: &Path, me: &Path, survey: &Path, tmp: &Path, runs: usize) {
-    let mb_ = |kb: u64| kb as f64 / 1024.0;
-    let python = |module: &str| {
-        Command::new("python3").args(["-c", &format!("import {module}, scipy")]).status().map(|s| s.success()).unwrap_or(false)
+/// The child processes the bench measures as baselines: `--calamine FILE` (bare calamine,
+/// every cell), `--calamine-all DIR` (every workbook of a folder, one process, every core),
+/// `--read-all DIR` (diaoyan's own reading of them, no cleaning). `false`: not one of them.
+fn helper(mode: &str, path: &Path) -> bool {
+    use rayon::prelude::*;
+    let workbooks = |dir: &Path| -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "xlsx")).collect();
+        files.sort();
+        files
     };
-    // (h) the 1M-row export as CSV, (h2) as Parquet: diaoyan and the baselines alternately.
-    for (part, ext) in [("(h) ", "csv"), ("(h2)", "parquet")] {
-        let input = root.join(format!("bench/data/wjx_1000000.{ext}"));
+    match mode {
+        "--calamine" => calamine_pass(path),
+        "--calamine-all" => workbooks(path).par_iter().for_each(|f| calamine_pass(f)),
+        "--read-all" => {
+            let cells: usize = workbooks(path)
+                .par_iter()
+                .map(|f| diaoyan::ingest::read_file(f).unwrap().sheets.iter().map(|s| s.cells.used_cells().count()).sum::<usize>())
+                .sum();
+            println!("{cells} cells");
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// Where the bench finds its inputs and programs, and how many runs each measure takes.
+struct Bench {
+    root: PathBuf,
+    survey: PathBuf,
+    bin: PathBuf,
+    me: PathBuf,
+    tmp: PathBuf,
+    runs: usize,
+}
+
+fn mb_(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+fn python(modules: &str) -> bool {
+    Command::new("python3").args(["-c", &format!("import {modules}, scipy")]).status().map(|s| s.success()).unwrap_or(false)
+}
+
+impl Bench {
+    /// `diaoyan report --banner Q1 --charts none --doc none -s SURVEY INPUT -o TMP/OUT`.
+    fn report(&self, input: &Path, out: &str) -> Command {
+        let mut c = Command::new(&self.bin);
+        c.args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"])
+            .arg(&self.survey)
+            .arg(input)
+            .arg("-o")
+            .arg(self.tmp.join(out));
+        c
+    }
+
+    /// (a)–(g): the 100,000-response .xlsx, against bare calamine and pandas.
+    fn workbook_100k(&self) {
+        let (bin, survey, tmp) = (&self.bin, &self.survey, &self.tmp);
+        let data = self.root.join("bench/data/wjx_100k.xlsx");
+        assert!(data.exists(), "run `cargo run --release --example gen_bench` first");
+        let out = tmp.join("clean.parquet");
+        let size = std::fs::metadata(&data).unwrap().len() as f64 / 1e6;
+        println!("input: {} ({size:.1} MB), {} runs each, medians:", data.display(), self.runs);
+        let (mut a, mut b, mut c, mut c0) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut f, mut g) = (Vec::new(), Vec::new());
+        for _ in 0..self.runs {
+            // Interleaved, so that all see the same machine state.
+            a.push(measure(Command::new(&self.me).arg("--calamine").arg(&data)));
+            b.push(measure(Command::new(bin).arg("import").arg("-s").arg(survey).arg(&data).arg("-o").arg(&out)));
+            c.push(measure(
+                Command::new(bin).args(["report", "--banner", "Q1", "-s"]).arg(survey).arg(&data).arg("-o").arg(tmp.join("report")),
+            ));
+            c0.push(measure(&mut self.report(&data, "report0")));
+            f.push(measure(
+                Command::new(bin)
+                    .args(["report", "--charts", "none", "--doc", "none"])
+                    .arg(&data)
+                    .arg("-o")
+                    .arg(tmp.join("report_inferred")),
+            ));
+            g.push(measure(Command::new(bin).args(["init", "--force"]).arg(&data).arg("-o").arg(tmp.join("inferred.toml"))));
+        }
+        let (ta, ma) = median(a);
+        let (tb, mb) = median(b);
+        let (tc, mc) = median(c);
+        let (tc0, _) = median(c0);
+        let (tf, mf) = median(f);
+        let (tg, mg) = median(g);
+        let ratio = |t: Duration| t.as_secs_f64() / ta.as_secs_f64();
+        println!("(a) bare calamine, every cell      : {:>7.3} s   peak {:>6.0} MB", ta.as_secs_f64(), mb_(ma));
+        println!(
+            "(b) diaoyan import -> parquet      : {:>7.3} s   peak {:>6.0} MB   b/a = {:.2} (target <= 1.30)",
+            tb.as_secs_f64(),
+            mb_(mb),
+            ratio(tb)
+        );
+        println!(
+            "(c) diaoyan report --banner Q1     : {:>7.3} s   peak {:>6.0} MB   c/a = {:.2} (target <= 1.30)",
+            tc.as_secs_f64(),
+            mb_(mc),
+            ratio(tc)
+        );
+        println!(
+            "(c0) --charts none --doc none      : {:>7.3} s                 c0/a = {:.2}; charts and documents add {:.0}%",
+            tc0.as_secs_f64(),
+            ratio(tc0),
+            (tc.as_secs_f64() / tc0.as_secs_f64() - 1.0) * 100.0
+        );
+        println!(
+            "(f) report, no survey.toml (inferred): {:>7.3} s   peak {:>6.0} MB   f/a = {:.2} (target <= 1.30)",
+            tf.as_secs_f64(),
+            mb_(mf),
+            ratio(tf)
+        );
+        println!(
+            "(g) diaoyan init                    : {:>7.3} s   peak {:>6.0} MB   g/a = {:.2} (target <= 1.20)",
+            tg.as_secs_f64(),
+            mb_(mg),
+            ratio(tg)
+        );
+        self.pandas(&data, tc);
+        println!("peak memory of (b) {} 1 GB", if mb < 1024 * 1024 { "<=" } else { ">" });
+    }
+
+    /// (d), (e): the same figures by pandas reading the workbook with python-calamine and
+    /// with openpyxl, against diaoyan's report time `tc`.
+    fn pandas(&self, data: &Path, tc: Duration) {
+        let script = self.root.join("bench/pandas_report.py");
+        for (label, engine, module) in
+            [("(d) pandas + python-calamine", "calamine", "python_calamine"), ("(e) pandas + openpyxl", "openpyxl", "openpyxl")]
+        {
+            if !python(&format!("pandas, {module}")) || (engine == "openpyxl" && std::env::var_os("BENCH_SKIP_OPENPYXL").is_some()) {
+                println!("{label:<35}: skipped (pip install pandas scipy {module})");
+                continue;
+            }
+            let out = self.tmp.join(format!("pandas_{engine}.csv"));
+            let (t, m) = measure(Command::new("python3").arg(&script).arg(data).arg(engine).arg(out));
+            println!(
+                "{label:<35}: {:>7.3} s   peak {:>6.0} MB   / c = {:.1}x (target >= 3.5x for python-calamine)",
+                t.as_secs_f64(),
+                mb_(m),
+                t.as_secs_f64() / tc.as_secs_f64()
+            );
+        }
+    }
+
+    /// (h) the 1M-row export as CSV, (h2) as Parquet: diaoyan and the baselines (polars
+    /// and pandas in Python, the same figures) alternately.
+    fn one_million(&self, part: &str, ext: &str) {
+        let input = self.root.join(format!("bench/data/wjx_1000000.{ext}"));
         if !input.exists() {
             println!("{part} skipped: run `cargo run --release --example gen_bench -- {ext} 1000000`");
-            continue;
+            return;
         }
         let (mut d, mut p, mut q) = (Vec::new(), Vec::new(), Vec::new());
         let with_polars = python("polars");
         // pandas reads Parquet through pyarrow.
         let with_pandas =
             python(if ext == "parquet" { "pandas, pyarrow" } else { "pandas" }) && std::env::var_os("BENCH_SKIP_PANDAS").is_none();
-        for _ in 0..runs {
-            d.push(measure(
-                Command::new(bin)
-                    .args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"])
-                    .arg(survey)
-                    .arg(&input)
-                    .arg("-o")
-                    .arg(tmp.join("report_1m")),
-            ));
+        for _ in 0..self.runs {
+            d.push(measure(&mut self.report(&input, "report_1m")));
             if with_polars {
                 p.push(measure(
-                    Command::new("python3").arg(root.join("bench/polars_report.py")).arg(&input).arg(tmp.join("polars_1m.csv")),
+                    Command::new("python3").arg(self.root.join("bench/polars_report.py")).arg(&input).arg(self.tmp.join("polars_1m.csv")),
                 ));
             }
             if with_pandas {
-                q.push(measure(
-                    Command::new("python3").arg(root.join("bench/pandas_report.py")).arg(&input).arg(ext).arg(tmp.join("pandas_1m.csv")),
-                ));
+                let script = self.root.join("bench/pandas_report.py");
+                q.push(measure(Command::new("python3").arg(script).arg(&input).arg(ext).arg(self.tmp.join("pandas_1m.csv"))));
             }
         }
         let (td, md) = median(d);
@@ -274,60 +301,46 @@ fn large(root: &Path, bin: &Path, me: &Path, survey: &Path, tmp: &Path, runs: us
             );
         }
     }
-    // (h3) the 1M rows as a GBK CSV with every field quoted (polars reads only UTF-8), and
-    // (j) ten million rows as Parquet (targets: under a minute, at most 2 GB): diaoyan alone.
-    for (part, file, label, targets, make) in [
-        ("(h3)", "wjx_1000000_gbk.csv", "1M rows, GBK quoted CSV", "target <= 1024 MB", "csv 1000000 gbk"),
-        ("(j) ", "wjx_10000000.parquet", "10M rows, parquet", "targets: < 60 s, <= 2048 MB", "parquet 10000000"),
-    ] {
-        let input = root.join("bench/data").join(file);
-        if !input.exists() {
-            println!("{part} skipped: run `cargo run --release --example gen_bench -- {make}`");
-            continue;
+
+    /// (h3) the 1M rows as a GBK CSV with every field quoted (polars reads only UTF-8), and
+    /// (j) ten million rows as Parquet (targets: under a minute, at most 2 GB): diaoyan alone.
+    fn diaoyan_alone(&self) {
+        for (part, file, label, targets, make) in [
+            ("(h3)", "wjx_1000000_gbk.csv", "1M rows, GBK quoted CSV", "target <= 1024 MB", "csv 1000000 gbk"),
+            ("(j) ", "wjx_10000000.parquet", "10M rows, parquet", "targets: < 60 s, <= 2048 MB", "parquet 10000000"),
+        ] {
+            let input = self.root.join("bench/data").join(file);
+            if !input.exists() {
+                println!("{part} skipped: run `cargo run --release --example gen_bench -- {make}`");
+                continue;
+            }
+            let (t, m) = median((0..self.runs).map(|_| measure(&mut self.report(&input, "report_large"))).collect());
+            println!("{part} report, {label}: {:>7.3} s   peak {:>6.0} MB   ({targets})", t.as_secs_f64(), mb_(m));
         }
-        let d: Vec<_> = (0..runs)
-            .map(|_| {
-                measure(
-                    Command::new(bin)
-                        .args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"])
-                        .arg(survey)
-                        .arg(&input)
-                        .arg("-o")
-                        .arg(tmp.join("report_large")),
-                )
-            })
-            .collect();
-        let (t, m) = median(d);
-        println!("{part} report, {label}: {:>7.3} s   peak {:>6.0} MB   ({targets})", t.as_secs_f64(), mb_(m));
     }
-    let units = root.join("bench/data/units");
-    if units.is_dir() {
-        let mut files: Vec<PathBuf> =
-            std::fs::read_dir(&units).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "xlsx")).collect();
-        files.sort();
+
+    /// (i) 300 unit workbooks: bare calamine reading every file in one process on every
+    /// core, against the report on them.
+    fn units(&self) {
+        let units = self.root.join("bench/data/units");
+        if !units.is_dir() {
+            println!("(i) skipped: run `cargo run --release --example gen_bench -- units 300`");
+            return;
+        }
+        let n = std::fs::read_dir(&units).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|e| e == "xlsx")).count();
         let (mut c, mut d) = (Vec::new(), Vec::new());
-        for _ in 0..runs {
-            // Bare calamine reading every file in one process, on every core (rayon).
-            c.push(measure(Command::new(me).arg("--calamine-all").arg(&units)));
-            d.push(measure(
-                Command::new(bin)
-                    .args(["report", "--banner", "Q1", "--charts", "none", "--doc", "none", "-s"])
-                    .arg(survey)
-                    .arg(&units)
-                    .arg("-o")
-                    .arg(tmp.join("report_units")),
-            ));
+        for _ in 0..self.runs {
+            c.push(measure(Command::new(&self.me).arg("--calamine-all").arg(&units)));
+            d.push(measure(&mut self.report(&units, "report_units")));
         }
         let (tc, _) = median(c);
         let (td, md) = median(d);
-        println!("(i) bare calamine, {} workbooks (one process, every core): {:>7.3} s", files.len(), tc.as_secs_f64());
+        println!("(i) bare calamine, {n} workbooks (one process, every core): {:>7.3} s", tc.as_secs_f64());
         println!(
             "(i) report on them                 : {:>7.3} s   peak {:>6.0} MB   i/calamine = {:.2} (target <= 1.30)",
             td.as_secs_f64(),
             mb_(md),
             td.as_secs_f64() / tc.as_secs_f64()
         );
-    } else {
-        println!("(i) skipped: run `cargo run --release --example gen_bench -- units 300`");
     }
 }

@@ -179,6 +179,43 @@ fn write_wjx(path: &Path, rng: &mut Rng, year: u32) {
     let mut wb = workbook();
     let ws = wb.add_worksheet();
     ws.set_name("Sheet1").unwrap();
+    for (c, h) in wjx_headers(old).iter().enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    let mut row = 1u32;
+    let mut seq = 1;
+    let mut repeat: Option<Vec<String>> = None;
+    // 区统计局 (the last unit) joined the survey in 2025.
+    let units = if old { UNITS.len() - 1 } else { UNITS.len() };
+    for u in 0..units {
+        let n = if old { rng.range(32, 44) } else { rng.range(34, 48) };
+        for k in 0..n {
+            let cells = wjx_row(rng, u, year, seq);
+            // Two submissions of 2025 arrive twice (a double click on 提交): same time, same answers.
+            if !old && u == 3 && (k == 5 || k == 9) {
+                repeat = Some(cells.clone());
+            }
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string(row, c as u16, v).unwrap();
+            }
+            row += 1;
+            seq += 1;
+            if let Some(mut again) = repeat.take() {
+                again[0] = seq.to_string();
+                for (c, v) in again.iter().enumerate() {
+                    ws.write_string(row, c as u16, v).unwrap();
+                }
+                row += 1;
+                seq += 1;
+            }
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+/// The export's headers: 问卷星's metadata columns, then the questions as that year's
+/// questionnaire numbered and worded them.
+fn wjx_headers(old: bool) -> Vec<String> {
     let mut headers: Vec<String> =
         ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"].iter().map(|s| s.to_string()).collect();
     headers.push("1、您的身份(单选题 *必答)".into());
@@ -211,71 +248,47 @@ fn write_wjx(path: &Path, rng: &mut Rng, year: u32) {
     }
     headers.push(format!("{n0}、近一个月您参加的各类会议次数"));
     headers.push(format!("{}、您对整治形式主义、为基层减负的意见和建议", n0 + 1));
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string(0, c as u16, h).unwrap();
-    }
-    // 2024 called 说不清 说不好, and had no option 政务APP和工作群过多.
+    headers
+}
+
+/// The cells of response `seq`, a respondent of unit `u` drawn from `rng`, as that year's
+/// export writes them (2024 called 说不清 说不好, and had no option 政务APP和工作群过多).
+fn wjx_row(rng: &mut Rng, u: usize, year: u32, seq: usize) -> Vec<String> {
+    let old = year == 2024;
     let where_names = if old { ["机关", "基层单位", "两者都有", "说不好"] } else { WHERE };
     let q4_opts: Vec<&str> = Q4.iter().enumerate().filter(|(i, _)| !old || *i != 5).map(|(_, s)| *s).collect();
-    let mut row = 1u32;
-    let mut seq = 1;
     let ips = ["183.192.16.69(上海-上海)", "116.228.88.12(北京-北京)", "221.6.33.101(江苏-南京)"];
-    let mut repeat: Option<Vec<String>> = None;
-    // 区统计局 (the last unit) joined the survey in 2025.
-    let units = if old { UNITS.len() - 1 } else { UNITS.len() };
-    for u in 0..units {
-        let n = if old { rng.range(32, 44) } else { rng.range(34, 48) };
-        for k in 0..n {
-            let mut r = respondent(rng, u, year);
-            if old {
-                r.q4[5] = false;
-                if !r.q4.iter().any(|b| *b) {
-                    r.q4[0] = true;
-                }
-            }
-            let q4_sel: Vec<bool> = r.q4.iter().enumerate().filter(|(i, _)| !old || *i != 5).map(|(_, b)| *b).collect();
-            let day = 10 + (seq % 12);
-            let mut cells: Vec<String> = vec![
-                seq.to_string(),
-                format!("{year}/6/{day} {:02}:{:02}:{:02}", 8 + seq % 10, seq * 7 % 60, seq * 13 % 60),
-                format!("{}秒", rng.range(95, 600)),
-                "微信".into(),
-                "N/A".into(),
-                ips[seq % 3].into(),
-                IDENT[r.ident].into(),
-                UNITS[r.unit].into(),
-                where_names[r.where_].into(),
-                wjx_multi(&q4_sel, &q4_opts, r.q4_other),
-                wjx_multi(&r.q5, &Q5, r.q5_other),
-            ];
-            cells.extend(r.q6.iter().map(|v| format!("{v}分")));
-            cells.push(r.q7.iter().map(|i| Q7[*i]).collect::<Vec<_>>().join("→"));
-            cells.push(YESNO[r.q8].into());
-            if !old {
-                cells.push(r.q9.map(|i| Q9[i].to_string()).unwrap_or_else(|| "(跳过)".into()));
-            }
-            cells.push(r.q10.to_string());
-            cells.push(r.q11.map(|s| s.to_string()).unwrap_or_else(|| "(空)".into()));
-            // Two submissions of 2025 arrive twice (a double click on 提交): same time, same answers.
-            if !old && u == 3 && (k == 5 || k == 9) {
-                repeat = Some(cells.clone());
-            }
-            for (c, v) in cells.iter().enumerate() {
-                ws.write_string(row, c as u16, v).unwrap();
-            }
-            row += 1;
-            seq += 1;
-            if let Some(mut again) = repeat.take() {
-                again[0] = seq.to_string();
-                for (c, v) in again.iter().enumerate() {
-                    ws.write_string(row, c as u16, v).unwrap();
-                }
-                row += 1;
-                seq += 1;
-            }
+    let mut r = respondent(rng, u, year);
+    if old {
+        r.q4[5] = false;
+        if !r.q4.iter().any(|b| *b) {
+            r.q4[0] = true;
         }
     }
-    wb.save(path).unwrap();
+    let q4_sel: Vec<bool> = r.q4.iter().enumerate().filter(|(i, _)| !old || *i != 5).map(|(_, b)| *b).collect();
+    let day = 10 + (seq % 12);
+    let mut cells: Vec<String> = vec![
+        seq.to_string(),
+        format!("{year}/6/{day} {:02}:{:02}:{:02}", 8 + seq % 10, seq * 7 % 60, seq * 13 % 60),
+        format!("{}秒", rng.range(95, 600)),
+        "微信".into(),
+        "N/A".into(),
+        ips[seq % 3].into(),
+        IDENT[r.ident].into(),
+        UNITS[r.unit].into(),
+        where_names[r.where_].into(),
+        wjx_multi(&q4_sel, &q4_opts, r.q4_other),
+        wjx_multi(&r.q5, &Q5, r.q5_other),
+    ];
+    cells.extend(r.q6.iter().map(|v| format!("{v}分")));
+    cells.push(r.q7.iter().map(|i| Q7[*i]).collect::<Vec<_>>().join("→"));
+    cells.push(YESNO[r.q8].into());
+    if !old {
+        cells.push(r.q9.map(|i| Q9[i].to_string()).unwrap_or_else(|| "(跳过)".into()));
+    }
+    cells.push(r.q10.to_string());
+    cells.push(r.q11.map(|s| s.to_string()).unwrap_or_else(|| "(空)".into()));
+    cells
 }
 
 const LETTERS: &[u8] = b"ABCDEFG";

@@ -162,8 +162,24 @@ fn main() {
     std::fs::write(dir.join("wjx_text_utf8.csv"), &csv).unwrap();
     std::fs::write(dir.join("wjx_text_bom.csv"), [b"\xEF\xBB\xBF".as_slice(), csv.as_bytes()].concat()).unwrap();
     std::fs::write(dir.join("wjx_text_gbk.csv"), encoding_rs::GB18030.encode(&csv).0).unwrap();
+    code_export(&dir.join("wjx_code.xlsx"), &tr);
+    unit_messy(&dir.join("unit_messy.xlsx"));
+    // A workbook whose header matches no question, and an empty one.
+    let mut wb = workbook();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "姓名").unwrap();
+    ws.write_string(0, 1, "电话").unwrap();
+    ws.write_string(1, 0, "张三").unwrap();
+    wb.save(dir.join("no_header.xlsx")).unwrap();
+    let mut wb = workbook();
+    wb.add_worksheet();
+    wb.save(dir.join("empty.xlsx")).unwrap();
+    std::fs::write(dir.join("garbage.xlsx"), b"this is not a spreadsheet at all\x00\x01\x02").unwrap();
+    println!("fixtures written to {}", dir.display());
+}
 
-    // Code export.
+/// The code export of the same answers (`tr`: the text export's rows, for the metadata).
+fn code_export(path: &Path, tr: &[Vec<String>]) {
     let ch = code_headers();
     let mut wb = workbook();
     let ws = wb.add_worksheet();
@@ -192,12 +208,14 @@ fn main() {
             c += 1;
         }
     }
-    wb.save(dir.join("wjx_code.xlsx")).unwrap();
+    wb.save(path).unwrap();
+}
 
-    // A hand-filled unit workbook: merged title row, a note row, option letters,
-    // full-width letters and digits, trailing spaces, a merged cell over two answers,
-    // a blank row, a totals row, an unknown option, a scale out of range, text in a
-    // number column, a repeated 序号, an unknown column.
+/// A hand-filled unit workbook: merged title row, a note row, option letters, full-width
+/// letters and digits, trailing spaces, a merged cell over two answers, a blank row, a
+/// totals row, an unknown option, a scale out of range, text in a number column, a
+/// repeated 序号, an unknown column.
+fn unit_messy(path: &Path) {
     let mut wb = workbook();
     let ws = wb.add_worksheet();
     ws.set_name("调查表").unwrap();
@@ -241,18 +259,5 @@ fn main() {
     ws.merge_range(5, 2, 6, 2, "党政干部 ", &Format::new()).unwrap();
     ws.write_string(10, 0, "合计").unwrap();
     ws.write_string(10, 2, "6人").unwrap();
-    wb.save(dir.join("unit_messy.xlsx")).unwrap();
-
-    // A workbook whose header matches no question, and an empty one.
-    let mut wb = workbook();
-    let ws = wb.add_worksheet();
-    ws.write_string(0, 0, "姓名").unwrap();
-    ws.write_string(0, 1, "电话").unwrap();
-    ws.write_string(1, 0, "张三").unwrap();
-    wb.save(dir.join("no_header.xlsx")).unwrap();
-    let mut wb = workbook();
-    wb.add_worksheet();
-    wb.save(dir.join("empty.xlsx")).unwrap();
-    std::fs::write(dir.join("garbage.xlsx"), b"this is not a spreadsheet at all\x00\x01\x02").unwrap();
-    println!("fixtures written to {}", dir.display());
+    wb.save(path).unwrap();
 }

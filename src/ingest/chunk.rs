@@ -113,4 +113,7 @@ impl Chunk {
 }
 
 /// Merged areas per sheet: ((row, col), (row, col)) inclusive, 0-based.
-pub type Merges = HashMap<String, Vec<((u32, u32), (u32, u32))>>;
+pub type Merges = HashMap<String, Vec<Area>>;
+
+/// A merged area: its top-left and bottom-right cells, (row, col), inclusive, 0-based.
+pub type Area = ((u32, u32), (u32, u32));

@@ -23,7 +23,7 @@ const MAX_PART: u64 = 256 << 20;
 pub(super) struct FastSheet {
     pub name: String,
     pub cells: Vec<Cell<Data>>,
-    pub merges: Vec<((u32, u32), (u32, u32))>,
+    pub merges: Vec<super::chunk::Area>,
 }
 
 /// Reads every sheet of an .xlsx, or `None` where calamine must read it.
@@ -753,7 +753,7 @@ fn cell_attrs(attrs: &[u8]) -> Option<CellAttrs<'_>> {
 }
 
 /// The cells of one sheet (non-empty, in file order) and its merged areas.
-type SheetCells = (Vec<Cell<Data>>, Vec<((u32, u32), (u32, u32))>);
+type SheetCells = (Vec<Cell<Data>>, Vec<super::chunk::Area>);
 
 fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
     std::str::from_utf8(x).ok()?;
@@ -761,6 +761,14 @@ fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
     if memmem::find(&x[..start], b"<!").is_some() {
         return None;
     }
+    let (cells, end) = sheet_data(x, start, ctx)?;
+    let tail = &x[end..];
+    surroundings_read(x, start, tail)?;
+    Some((cells, merges(tail)?))
+}
+
+/// The cells of `<sheetData>` at `start` (non-empty, in file order) and where it ends.
+fn sheet_data(x: &[u8], start: usize, ctx: &Ctx) -> Option<(Vec<Cell<Data>>, usize)> {
     let mut s = Scan { x, i: start };
     let (_, sd) = s.tag()?;
     if sd.name != b"sheetData" {
@@ -798,29 +806,7 @@ fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
                 b"/sheetData" if depth == 0 => break,
                 b"c" => {
                     let (pos, style, typ) = cell_attrs(tag.attrs)?;
-                    let mut value = Data::Empty;
-                    if !tag.empty {
-                        loop {
-                            let (_, child) = s.tag()?;
-                            match child.name {
-                                b"/c" => break,
-                                b"v" => {
-                                    let raw = if child.empty { &b""[..] } else { s.text_to_end(b"v")? };
-                                    value = v_value(raw, style, typ, ctx, &mut text)?;
-                                }
-                                b"f" => {
-                                    if !child.empty {
-                                        s.text_to_end(b"f")?;
-                                    }
-                                    value = Data::Empty;
-                                }
-                                b"is" => {
-                                    value = if child.empty { Data::String(String::new()) } else { Data::String(string(&mut s, b"is")?) };
-                                }
-                                _ => return None,
-                            }
-                        }
-                    }
+                    let value = if tag.empty { Data::Empty } else { cell_body(&mut s, style, typ, ctx, &mut text)? };
                     if !matches!(value, Data::Empty) {
                         cells.push(Cell::new(pos, value));
                     }
@@ -829,12 +815,39 @@ fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
             }
         }
     }
-    if depth != 0 {
-        return None;
+    (depth == 0).then_some((cells, s.i))
+}
+
+/// The children of a `<c>` not of the plain form, up to `</c>`: its value (`<v>`), a
+/// formula (`<f>`, which empties it, as calamine reads it) or inline text (`<is>`).
+fn cell_body(s: &mut Scan, style: Option<&[u8]>, typ: Option<&[u8]>, ctx: &Ctx, text: &mut String) -> Option<Data> {
+    let mut value = Data::Empty;
+    loop {
+        let (_, child) = s.tag()?;
+        match child.name {
+            b"/c" => return Some(value),
+            b"v" => {
+                let raw = if child.empty { &b""[..] } else { s.text_to_end(b"v")? };
+                value = v_value(raw, style, typ, ctx, text)?;
+            }
+            b"f" => {
+                if !child.empty {
+                    s.text_to_end(b"f")?;
+                }
+                value = Data::Empty;
+            }
+            b"is" => {
+                value = if child.empty { Data::String(String::new()) } else { Data::String(string(s, b"is")?) };
+            }
+            _ => return None,
+        }
     }
-    // What surrounds the cells, read as calamine reads it: the sheet's declared
-    // dimension must be one it reads (it refuses the sheet otherwise).
-    let tail = &x[s.i..];
+}
+
+/// What surrounds the cells (`x` up to `start`, then `tail`), read as calamine reads it:
+/// well formed, holding the (emptied) `<sheetData>`, and a declared dimension calamine
+/// reads (it refuses the sheet otherwise).
+fn surroundings_read(x: &[u8], start: usize, tail: &[u8]) -> Option<()> {
     let mut skeleton = Vec::with_capacity(start + 12 + tail.len());
     skeleton.extend_from_slice(&x[..start]);
     skeleton.extend_from_slice(b"<sheetData/>");
@@ -847,35 +860,38 @@ fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
         }
         Some(())
     })?;
-    if !cells_seen {
+    cells_seen.then_some(())
+}
+
+/// The merged areas, which follow the cells inside `<mergeCells>` (calamine reads them
+/// nowhere else); `None` when they are written in a way left to calamine.
+fn merges(tail: &[u8]) -> Option<Vec<super::chunk::Area>> {
+    let mut merges = Vec::new();
+    if memmem::find(tail, b"mergeCell").is_none() {
+        return Some(merges);
+    }
+    let mut t = Scan { x: tail, i: 0 };
+    let mut inside = false;
+    while let Some((_, tag)) = t.tag() {
+        match tag.name {
+            b"mergeCells" => inside = !tag.empty,
+            b"/mergeCells" => inside = false,
+            _ => {}
+        }
+        if tag.name == b"mergeCell" && inside {
+            let (start, end) = area(one_attr(tag.attrs, b"ref")??)?;
+            if end.0 < start.0 || end.1 < start.1 {
+                return None;
+            }
+            merges.push((start, end));
+        }
+    }
+    // A tail that is not plain tags (an extension list with prefixes, say) but does
+    // name merges: calamine decides.
+    if t.i < tail.len() && memmem::find(&tail[t.i..], b"mergeCell").is_some() {
         return None;
     }
-    // Merged areas follow the cells, inside `<mergeCells>` (calamine reads them nowhere else).
-    let mut merges = Vec::new();
-    if memmem::find(tail, b"mergeCell").is_some() {
-        let mut t = Scan { x: tail, i: 0 };
-        let mut inside = false;
-        while let Some((_, tag)) = t.tag() {
-            match tag.name {
-                b"mergeCells" => inside = !tag.empty,
-                b"/mergeCells" => inside = false,
-                _ => {}
-            }
-            if tag.name == b"mergeCell" && inside {
-                let (start, end) = area(one_attr(tag.attrs, b"ref")??)?;
-                if end.0 < start.0 || end.1 < start.1 {
-                    return None;
-                }
-                merges.push((start, end));
-            }
-        }
-        // A tail that is not plain tags (an extension list with prefixes, say) but does
-        // name merges: calamine decides.
-        if t.i < tail.len() && memmem::find(&tail[t.i..], b"mergeCell").is_some() {
-            return None;
-        }
-    }
-    Some((cells, merges))
+    Some(merges)
 }
 
 /// A cell of the plain form `<c r=".." [s=".."] [t=".."] [other="..".]><v>..</v></c>` at

@@ -132,6 +132,57 @@ pub struct Tallies<'a> {
     filter: Option<(&'a str, &'a [String])>,
 }
 
+/// One batch of rows as every question is tallied on it: the rows of each wave, the
+/// columns of every breakdown, the weights.
+struct Batch<'d> {
+    df: &'d DataFrame,
+    scopes: Vec<(String, Vec<usize>)>,
+    all_rows: Vec<usize>,
+    overall: Columns,
+    by: Vec<Columns>,
+    w: Vec<f64>,
+}
+
+impl Batch<'_> {
+    /// The tallies of question `qi`: per wave it was asked in and per part, overall and by
+    /// each banner (not by itself); and across waves by wave.
+    fn tallies(&self, survey: &Survey, qi: usize, q: &crate::survey::Question) -> Vec<(Key, String, String, table::Tally)> {
+        let parts = codes::parts(q, self.df);
+        let mut out = Vec::new();
+        for (wave, rows) in &self.scopes {
+            // A question not asked in a wave has no table there (not a table of nobody).
+            for (pi, part) in parts.iter().enumerate().filter(|(_, p)| p.q.asked_in(wave)) {
+                let mut push = |bi: usize, columns: &Columns| {
+                    let t = TableJob { rows, part, columns, w: &self.w }.tally();
+                    out.push((((0u8, wave.clone()), qi, pi, bi), part.id.clone(), part.text.clone(), t));
+                };
+                push(0, &self.overall);
+                for (bi, cols) in self.by.iter().enumerate() {
+                    let b = cols.breakdown.banner().expect("a banner");
+                    // A banner against itself (or the unit banner against the unit question) says nothing.
+                    let itself = match b {
+                        Banner::Wave => true,
+                        Banner::Question(id) => *id == part.q.id,
+                        Banner::Unit => survey.unit.as_deref() == Some(part.q.id.as_str()),
+                        Banner::Column(_) => false,
+                    };
+                    if !itself {
+                        push(bi + 1, cols);
+                    }
+                }
+            }
+        }
+        // Across waves: all rows together, by wave.
+        if let Some(bi) = self.by.iter().position(|c| c.breakdown == Breakdown::By(Banner::Wave)) {
+            for (pi, part) in parts.iter().enumerate() {
+                let t = TableJob { rows: &self.all_rows, part, columns: &self.by[bi], w: &self.w }.tally();
+                out.push((((1u8, String::new()), qi, pi, bi + 1), part.id.clone(), part.text.clone(), t));
+            }
+        }
+        out
+    }
+}
+
 impl<'a> Tallies<'a> {
     pub fn new(survey: &'a Survey, banners: &'a [Banner], weight: Option<&'a str>, opts: &'a StatsOptions) -> Tallies<'a> {
         Tallies {
@@ -181,21 +232,60 @@ impl<'a> Tallies<'a> {
             }
             None => df,
         };
-        let n = df.height();
-        let w: Vec<f64> = match (self.weight, &survey.weighting) {
-            (Some(c), _) => weights::values(survey, df, c)?,
-            (None, Some(cw)) => cell_weights(survey, df, cw),
-            (None, None) => vec![1.0; n],
-        };
-        self.rows += n;
-        self.weight_sum += w.iter().sum::<f64>();
-        self.weighted |= w.iter().any(|x| *x != 1.0);
+        let w = self.row_weights(df)?;
         let groupings: Vec<codes::Grouping> = self.banners.iter().map(|b| codes::grouping(survey, df, b)).collect::<Result<_, _>>()?;
         for (g, seen) in groupings.iter().zip(self.groups.iter_mut()) {
             if survey.question(g.banner.name()).is_none() {
                 seen.extend(g.groups.iter().cloned());
             }
         }
+        let (waves, scopes) = self.scopes(df);
+        crate::profile::mark("weights, groups and waves");
+        let n = df.height();
+        let overall = Columns { breakdown: Breakdown::Overall, labels: vec![OVERALL.to_string()], codes: vec![Some(0); n] };
+        let by: Vec<Columns> = groupings
+            .iter()
+            .map(|g| Columns {
+                breakdown: Breakdown::By(g.banner.clone()),
+                labels: std::iter::once(TOTAL.to_string()).chain(g.groups.iter().cloned()).collect(),
+                codes: g.codes.iter().map(|c| c.map(|g| g + 1)).collect(),
+            })
+            .collect();
+        let batch = Batch { df, scopes, all_rows: (0..n).collect(), overall, by, w };
+        // Questions are read as codes and tallied a few at a time (one per core), so that
+        // only their codes are held.
+        use rayon::prelude::*;
+        let tallies: Vec<(Key, String, String, table::Tally)> =
+            survey.questions.par_iter().enumerate().flat_map_iter(|(qi, q)| batch.tallies(survey, qi, q)).collect();
+        for (key, id, text, t) in tallies {
+            match self.tables.entry(key) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert((id, text, t));
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().2.merge(t),
+            }
+        }
+        crate::profile::mark("tables tallied");
+        Ok((batch.w, waves))
+    }
+
+    /// Every row's weight (the weight question's value, the cell weights of the design, or
+    /// 1), counted into the totals.
+    fn row_weights(&mut self, df: &DataFrame) -> Result<Vec<f64>, StatsError> {
+        let w: Vec<f64> = match (self.weight, &self.survey.weighting) {
+            (Some(c), _) => weights::values(self.survey, df, c)?,
+            (None, Some(cw)) => cell_weights(self.survey, df, cw),
+            (None, None) => vec![1.0; df.height()],
+        };
+        self.rows += df.height();
+        self.weight_sum += w.iter().sum::<f64>();
+        self.weighted |= w.iter().any(|x| *x != 1.0);
+        Ok(w)
+    }
+
+    /// Each row's wave (an index into the waves of `df`), and the rows of each wave (one
+    /// unnamed wave when there are no rows), counted into the waves seen.
+    fn scopes(&mut self, df: &DataFrame) -> (Vec<u32>, Vec<(String, Vec<usize>)>) {
         let (waves, mut wave_list) = codes::wave_codes(df);
         if wave_list.is_empty() {
             // No rows: the tables of nobody, in the unnamed wave.
@@ -208,73 +298,7 @@ impl<'a> Tallies<'a> {
         for (wv, rows) in wave_list.iter().zip(&scope_rows) {
             *self.waves.entry(wv.clone()).or_default() += rows.len();
         }
-        crate::profile::mark("weights, groups and waves");
-        let scopes: Vec<(String, Vec<usize>)> = wave_list.into_iter().zip(scope_rows).collect();
-        let all_rows: Vec<usize> = (0..n).collect();
-        let overall = Columns { breakdown: Breakdown::Overall, labels: vec![OVERALL.to_string()], codes: vec![Some(0); n] };
-        let by: Vec<Columns> = groupings
-            .iter()
-            .map(|g| Columns {
-                breakdown: Breakdown::By(g.banner.clone()),
-                labels: std::iter::once(TOTAL.to_string()).chain(g.groups.iter().cloned()).collect(),
-                codes: g.codes.iter().map(|c| c.map(|g| g + 1)).collect(),
-            })
-            .collect();
-        let by_wave = by.iter().position(|c| c.breakdown == Breakdown::By(Banner::Wave));
-        // Questions are read as codes and tallied a few at a time (one per core), so that
-        // only their codes are held.
-        use rayon::prelude::*;
-        let w_ref = &w;
-        let tallies: Vec<(Key, String, String, table::Tally)> = survey
-            .questions
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(qi, q)| {
-                let parts = codes::parts(q, df);
-                let mut out = Vec::new();
-                for (wave, rows) in &scopes {
-                    // A question not asked in a wave has no table there (not a table of nobody).
-                    for (pi, part) in parts.iter().enumerate().filter(|(_, p)| p.q.asked_in(wave)) {
-                        let mut push = |bi: usize, columns: &Columns| {
-                            let t = TableJob { rows, part, columns, w: w_ref }.tally();
-                            out.push((((0u8, wave.clone()), qi, pi, bi), part.id.clone(), part.text.clone(), t));
-                        };
-                        push(0, &overall);
-                        for (bi, cols) in by.iter().enumerate() {
-                            let b = cols.breakdown.banner().expect("a banner");
-                            // A banner against itself (or the unit banner against the unit question) says nothing.
-                            let itself = match b {
-                                Banner::Wave => true,
-                                Banner::Question(id) => *id == part.q.id,
-                                Banner::Unit => survey.unit.as_deref() == Some(part.q.id.as_str()),
-                                Banner::Column(_) => false,
-                            };
-                            if !itself {
-                                push(bi + 1, cols);
-                            }
-                        }
-                    }
-                }
-                // Across waves: all rows together, by wave.
-                if let Some(bi) = by_wave {
-                    for (pi, part) in parts.iter().enumerate() {
-                        let t = TableJob { rows: &all_rows, part, columns: &by[bi], w: w_ref }.tally();
-                        out.push((((1u8, String::new()), qi, pi, bi + 1), part.id.clone(), part.text.clone(), t));
-                    }
-                }
-                out
-            })
-            .collect();
-        for (key, id, text, t) in tallies {
-            match self.tables.entry(key) {
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert((id, text, t));
-                }
-                std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().2.merge(t),
-            }
-        }
-        crate::profile::mark("tables tallied");
-        Ok((w, waves))
+        (waves, wave_list.into_iter().zip(scope_rows).collect())
     }
 
     /// The figures of every table, in the order of the output.

@@ -151,44 +151,49 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
             let note = if (1..t.columns.len()).any(|c| small(t, c)) { SMALL_NOTE.to_string() } else { String::new() };
             Some(Spec::Stacked { title, caption: format!("{}{note}", base_caption("")), levels, bars })
         }
-        (_, true) => {
-            // Groups nobody is in are left out; small ones are marked.
-            let keep: Vec<usize> = (1..t.columns.len()).filter(|&c| t.bases[c] > 0).collect();
-            let any_small = keep.iter().any(|&c| small(t, c));
-            let series: Vec<String> =
-                keep.iter().map(|&c| format!("{} (n={}){}", t.columns[c], t.bases[c], if small(t, c) { "*" } else { "" })).collect();
-            let pick = |cells: &[crate::stats::Cell]| -> Vec<Option<f64>> { keep.iter().map(|&c| cells[c].value).collect() };
-            let (measure, percent) = match kind {
-                Kind::Rank => (Measure::RankScore, false),
-                Kind::Scale | Kind::Matrix | Kind::Number => (Measure::Mean, false),
-                _ => (Measure::Percent, true),
-            };
-            let categories: Vec<(String, Vec<Option<f64>>)> = if kind == Kind::Matrix {
-                ts.iter()
-                    .filter_map(|t| {
-                        let row = t.rows.iter().find(|r| r.measure == measure)?;
-                        Some((t.question.split('/').nth(1).unwrap_or("").to_string(), pick(&row.cells)))
-                    })
-                    .collect()
-            } else {
-                t.rows
-                    .iter()
-                    .filter(|r| r.measure == measure)
-                    .map(|r| (if r.option.is_empty() { measure.label().to_string() } else { r.option.clone() }, pick(&r.cells)))
-                    .collect()
-            };
-            let title = if kind == Kind::Matrix { qtitle(&t.question, t.text.split('—').next().unwrap_or(&t.text)) } else { title };
-            let what = if percent {
-                ""
-            } else if measure == Measure::Mean {
-                "（平均值）"
-            } else {
-                "（综合得分）"
-            };
-            let note = if any_small { SMALL_NOTE.to_string() } else { String::new() };
-            Some(Spec::Grouped { title, caption: format!("{}{note}", base_caption(what)), series, categories, percent })
-        }
+        (_, true) => Some(grouped(kind, ts, title, &base_caption)),
     }
+}
+
+/// A crosstab as grouped bars: a series per group (groups nobody is in left out, small
+/// ones marked), a category per option (per row of a matrix); shares, or means and
+/// scores for scales, numbers and rankings.
+fn grouped(kind: Kind, ts: &[&Table], title: String, base_caption: &dyn Fn(&str) -> String) -> Spec {
+    let t = ts[0];
+    let keep: Vec<usize> = (1..t.columns.len()).filter(|&c| t.bases[c] > 0).collect();
+    let any_small = keep.iter().any(|&c| small(t, c));
+    let series: Vec<String> =
+        keep.iter().map(|&c| format!("{} (n={}){}", t.columns[c], t.bases[c], if small(t, c) { "*" } else { "" })).collect();
+    let pick = |cells: &[crate::stats::Cell]| -> Vec<Option<f64>> { keep.iter().map(|&c| cells[c].value).collect() };
+    let (measure, percent) = match kind {
+        Kind::Rank => (Measure::RankScore, false),
+        Kind::Scale | Kind::Matrix | Kind::Number => (Measure::Mean, false),
+        _ => (Measure::Percent, true),
+    };
+    let categories: Vec<(String, Vec<Option<f64>>)> = if kind == Kind::Matrix {
+        ts.iter()
+            .filter_map(|t| {
+                let row = t.rows.iter().find(|r| r.measure == measure)?;
+                Some((t.question.split('/').nth(1).unwrap_or("").to_string(), pick(&row.cells)))
+            })
+            .collect()
+    } else {
+        t.rows
+            .iter()
+            .filter(|r| r.measure == measure)
+            .map(|r| (if r.option.is_empty() { measure.label().to_string() } else { r.option.clone() }, pick(&r.cells)))
+            .collect()
+    };
+    let title = if kind == Kind::Matrix { qtitle(&t.question, t.text.split('—').next().unwrap_or(&t.text)) } else { title };
+    let what = if percent {
+        ""
+    } else if measure == Measure::Mean {
+        "（平均值）"
+    } else {
+        "（综合得分）"
+    };
+    let note = if any_small { SMALL_NOTE.to_string() } else { String::new() };
+    Spec::Grouped { title, caption: format!("{}{note}", base_caption(what)), series, categories, percent }
 }
 
 /// At most this many bars (options, rows, groups) in one chart; the rest are named in
@@ -283,88 +288,91 @@ pub fn comparison_specs(r: &Results, ch: &Changes, survey: &Survey) -> Vec<(Stri
     let mut out = Vec::new();
     let waves: Vec<&String> = r.waves.iter().filter(|w| !w.is_empty()).collect();
     if waves.len() >= 2 {
-        let last_pair = ch.pairs.iter().find(|(a, b)| waves.len() == 2 || (a == waves[waves.len() - 2] && b == waves[waves.len() - 1]));
         for q in survey.questions.iter().filter(|q| matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale)) {
-            let by_wave: Vec<Option<&Table>> = waves
-                .iter()
-                .map(|w| r.tables.iter().find(|t| t.question == q.id && t.breakdown.is_overall() && t.scope.is_wave(w)))
-                .collect();
-            let Some(first) = by_wave.iter().flatten().next() else { continue };
-            let options: Vec<&str> = first.rows.iter().filter(|x| x.measure == Measure::Percent).map(|x| x.option.as_str()).collect();
-            let mark = |o: &str| -> &'static str {
-                let Some((a, b)) = last_pair else { return "" };
-                ch.rows
-                    .iter()
-                    .find(|c| {
-                        c.question == q.id
-                            && c.breakdown.is_overall()
-                            && c.option == o
-                            && c.measure == Measure::Percent
-                            && c.from == *a
-                            && c.to == *b
-                    })
-                    .and_then(|c| c.sig)
-                    .map(|d| d.arrow())
-                    .unwrap_or("")
-            };
-            let value = |t: &Option<&Table>, o: &str| t.and_then(|t| t.row(o, Measure::Percent)).and_then(|x| x.cells[0].value);
-            let title = format!("{}. {}（{}）", q.id, q.text, waves.iter().map(|w| w.as_str()).collect::<Vec<_>>().join("、"));
-            let pair_text = last_pair.map(|(a, b)| format!("{a}→{b}")).unwrap_or_default();
-            let caption = format!(
-                "↑↓：{pair_text} 变化显著（α={}）；未标注的为无显著变化。各年样本量 {}",
-                r.options.alpha,
-                by_wave
-                    .iter()
-                    .zip(&waves)
-                    .map(|(t, w)| format!("{w}年 n={}", t.map(|t| t.bases[0]).unwrap_or(0)))
-                    .collect::<Vec<_>>()
-                    .join("，")
-            );
-            let spec = if waves.len() == 2 {
-                let categories =
-                    options.iter().map(|o| (format!("{o}{}", mark(o)), by_wave.iter().map(|t| value(t, o)).collect())).collect();
-                Spec::Grouped { title, caption, series: waves.iter().map(|w| format!("{w}年")).collect(), categories, percent: true }
-            } else {
-                let series = options.iter().map(|o| (format!("{o}{}", mark(o)), by_wave.iter().map(|t| value(t, o)).collect())).collect();
-                Spec::Lines { title, caption, x: waves.iter().map(|w| w.to_string()).collect(), series, percent: true }
-            };
-            out.push((format!("年度对比_{}", q.id), bounded(spec)));
+            if let Some(spec) = across_waves(r, ch, q, &waves) {
+                out.push((format!("年度对比_{}", q.id), bounded(spec)));
+            }
         }
     }
     for l in &r.leagues {
-        let Some(lw) = l.waves.last() else { continue };
-        let moves = |u: &str| {
-            l.changes
-                .iter()
-                .find(|c| c.unit == u && c.to == lw.wave)
-                .and_then(|c| c.rank_change)
-                .map(|k| {
-                    if k > 0 {
-                        format!(" ↑{k}")
-                    } else if k < 0 {
-                        format!(" ↓{}", -k)
-                    } else {
-                        String::new()
-                    }
-                })
-                .unwrap_or_default()
-        };
-        let items: Vec<(String, f64)> = lw
-            .units
-            .iter()
-            .filter_map(|u| {
-                Some((format!("{}. {}{}{}", u.rank?, u.unit, moves(&u.unit), if u.flag == BaseFlag::Small { "*" } else { "" }), u.value?))
-            })
-            .collect();
-        if items.is_empty() {
-            continue;
+        if let Some(spec) = league_bars(l) {
+            out.push((format!("单位排名_{}", l.id), bounded(spec)));
         }
-        let dir = if l.better == crate::survey::indicators::Better::Higher { "越高越好" } else { "越低越好" };
-        let caption = format!("{}年，按排名排列（{dir}）；↑↓为与上一年相比排名的升降；* 样本量过少，仅供参考。{}", lw.wave, l.definition);
-        out.push((
-            format!("单位排名_{}", l.id),
-            bounded(Spec::Bars { title: format!("{}（{}年）", l.name, lw.wave), caption, items, percent: l.percent && !l.is_index }),
-        ));
     }
     out
+}
+
+/// One question's shares across `waves` (two: bars by wave; more: a line per option), the
+/// options whose change in the last pair of waves is significant marked ↑/↓.
+fn across_waves(r: &Results, ch: &Changes, q: &crate::survey::Question, waves: &[&String]) -> Option<Spec> {
+    let last_pair = ch.pairs.iter().find(|(a, b)| waves.len() == 2 || (a == waves[waves.len() - 2] && b == waves[waves.len() - 1]));
+    let by_wave: Vec<Option<&Table>> =
+        waves.iter().map(|w| r.tables.iter().find(|t| t.question == q.id && t.breakdown.is_overall() && t.scope.is_wave(w))).collect();
+    let first = by_wave.iter().flatten().next()?;
+    let options: Vec<&str> = first.rows.iter().filter(|x| x.measure == Measure::Percent).map(|x| x.option.as_str()).collect();
+    let mark = |o: &str| -> &'static str {
+        let Some((a, b)) = last_pair else { return "" };
+        ch.rows
+            .iter()
+            .find(|c| {
+                c.question == q.id
+                    && c.breakdown.is_overall()
+                    && c.option == o
+                    && c.measure == Measure::Percent
+                    && c.from == *a
+                    && c.to == *b
+            })
+            .and_then(|c| c.sig)
+            .map(|d| d.arrow())
+            .unwrap_or("")
+    };
+    let value = |t: &Option<&Table>, o: &str| t.and_then(|t| t.row(o, Measure::Percent)).and_then(|x| x.cells[0].value);
+    let title = format!("{}. {}（{}）", q.id, q.text, waves.iter().map(|w| w.as_str()).collect::<Vec<_>>().join("、"));
+    let pair_text = last_pair.map(|(a, b)| format!("{a}→{b}")).unwrap_or_default();
+    let caption = format!(
+        "↑↓：{pair_text} 变化显著（α={}）；未标注的为无显著变化。各年样本量 {}",
+        r.options.alpha,
+        by_wave.iter().zip(waves).map(|(t, w)| format!("{w}年 n={}", t.map(|t| t.bases[0]).unwrap_or(0))).collect::<Vec<_>>().join("，")
+    );
+    let lines: Vec<(String, Vec<Option<f64>>)> =
+        options.iter().map(|o| (format!("{o}{}", mark(o)), by_wave.iter().map(|t| value(t, o)).collect())).collect();
+    Some(if waves.len() == 2 {
+        Spec::Grouped { title, caption, series: waves.iter().map(|w| format!("{w}年")).collect(), categories: lines, percent: true }
+    } else {
+        Spec::Lines { title, caption, x: waves.iter().map(|w| w.to_string()).collect(), series: lines, percent: true }
+    })
+}
+
+/// An indicator's units in the newest wave, in rank order, with their move in rank.
+fn league_bars(l: &crate::stats::league::League) -> Option<Spec> {
+    let lw = l.waves.last()?;
+    let moves = |u: &str| {
+        l.changes
+            .iter()
+            .find(|c| c.unit == u && c.to == lw.wave)
+            .and_then(|c| c.rank_change)
+            .map(|k| {
+                if k > 0 {
+                    format!(" ↑{k}")
+                } else if k < 0 {
+                    format!(" ↓{}", -k)
+                } else {
+                    String::new()
+                }
+            })
+            .unwrap_or_default()
+    };
+    let items: Vec<(String, f64)> = lw
+        .units
+        .iter()
+        .filter_map(|u| {
+            Some((format!("{}. {}{}{}", u.rank?, u.unit, moves(&u.unit), if u.flag == BaseFlag::Small { "*" } else { "" }), u.value?))
+        })
+        .collect();
+    if items.is_empty() {
+        return None;
+    }
+    let dir = if l.better == crate::survey::indicators::Better::Higher { "越高越好" } else { "越低越好" };
+    let caption = format!("{}年，按排名排列（{dir}）；↑↓为与上一年相比排名的升降；* 样本量过少，仅供参考。{}", lw.wave, l.definition);
+    Some(Spec::Bars { title: format!("{}（{}年）", l.name, lw.wave), caption, items, percent: l.percent && !l.is_index })
 }

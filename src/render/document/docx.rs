@@ -66,26 +66,7 @@ fn body(text: &str) -> Paragraph {
 }
 
 fn word(doc: &Document) -> Result<Docx, RenderError> {
-    let footer = Footer::new().add_paragraph(
-        Paragraph::new()
-            .align(AlignmentType::Center)
-            .add_run(run("— ", "宋体", SIZE_4))
-            .add_page_num(PageNum::new())
-            .add_run(run(" —", "宋体", SIZE_4)),
-    );
-    let mut d = Docx::new()
-        .page_size((210.0 * MM) as u32, (297.0 * MM) as u32)
-        .page_margin(
-            PageMargin::new()
-                .top((37.0 * MM) as i32)
-                .bottom((35.0 * MM) as i32)
-                .left((28.0 * MM) as i32)
-                .right((26.0 * MM) as i32)
-                .footer((25.0 * MM) as i32),
-        )
-        .default_fonts(fonts("仿宋_GB2312"))
-        .default_size(SIZE_3)
-        .footer(footer);
+    let mut d = page();
     d = d.add_paragraph(Paragraph::new().align(AlignmentType::Center).line_spacing(exactly(40.0)).add_run(run(
         &doc.title,
         "方正小标宋简体",
@@ -100,56 +81,85 @@ fn word(doc: &Document) -> Result<Docx, RenderError> {
     }
     d = d.add_paragraph(Paragraph::new().line_spacing(exactly(28.0)));
     for b in &doc.blocks {
-        d = match b {
-            Block::H1(s) => d.add_paragraph(
-                Paragraph::new()
-                    .line_spacing(exactly(28.0))
-                    .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
-                    .keep_next(true)
-                    .add_run(run(s, "黑体", SIZE_3)),
-            ),
-            Block::H2(s) => d.add_paragraph(
-                Paragraph::new()
-                    .line_spacing(exactly(28.0))
-                    .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
-                    .keep_next(true)
-                    .add_run(run(s, "楷体_GB2312", SIZE_3).bold()),
-            ),
-            Block::P(s) => d.add_paragraph(body(s)),
-            Block::Quote(s) => {
-                d.add_paragraph(Paragraph::new().line_spacing(exactly(28.0)).indent(Some(640), None, None, None).add_run(run(
-                    &format!("“{s}”"),
-                    "楷体_GB2312",
-                    SIZE_3,
-                )))
-            }
-            Block::Note(s) => d.add_paragraph(
-                Paragraph::new()
-                    .line_spacing(exactly(22.0))
-                    .indent(None, Some(SpecialIndentType::FirstLine(480)), None, None)
-                    .add_run(run(s, "仿宋_GB2312", SIZE_S4)),
-            ),
-            Block::Table { caption, head, rows } => {
-                let cap = Paragraph::new()
-                    .align(AlignmentType::Center)
-                    .line_spacing(exactly(24.0))
-                    .keep_next(true)
-                    .add_run(run(caption, "黑体", SIZE_S4));
-                d.add_paragraph(cap).add_table(three_line(head, rows)).add_paragraph(Paragraph::new().line_spacing(exactly(12.0)))
-            }
-            Block::Figure { caption, spec } => {
-                let (png, (w, h)) = png_bytes(spec, 200)?;
-                let width_emu = (TEXT_MM * 36_000.0) as u32;
-                let height_emu = (width_emu as f64 * h as f64 / w as f64) as u32;
-                let pic = Pic::new_with_dimensions(png, w, h).size(width_emu, height_emu);
-                d.add_paragraph(Paragraph::new().align(AlignmentType::Center).keep_next(true).add_run(Run::new().add_image(pic)))
-                    .add_paragraph(
-                        Paragraph::new().align(AlignmentType::Center).line_spacing(exactly(24.0)).add_run(run(caption, "黑体", SIZE_S4)),
-                    )
-            }
-        };
+        d = block(d, b)?;
     }
     Ok(d)
+}
+
+/// An A4 page as offices set it (margins 37/35/28/26 mm), 仿宋 三号 text, the page number
+/// centred in the footer as “— 1 —”.
+fn page() -> Docx {
+    let footer = Footer::new().add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .add_run(run("— ", "宋体", SIZE_4))
+            .add_page_num(PageNum::new())
+            .add_run(run(" —", "宋体", SIZE_4)),
+    );
+    Docx::new()
+        .page_size((210.0 * MM) as u32, (297.0 * MM) as u32)
+        .page_margin(
+            PageMargin::new()
+                .top((37.0 * MM) as i32)
+                .bottom((35.0 * MM) as i32)
+                .left((28.0 * MM) as i32)
+                .right((26.0 * MM) as i32)
+                .footer((25.0 * MM) as i32),
+        )
+        .default_fonts(fonts("仿宋_GB2312"))
+        .default_size(SIZE_3)
+        .footer(footer)
+}
+
+/// One block of the report in the offices' styles: headings in 黑体 and bold 楷体,
+/// paragraphs indented two characters, quotes in 楷体, three-line tables, figures as PNG.
+fn block(d: Docx, b: &Block) -> Result<Docx, RenderError> {
+    Ok(match b {
+        Block::H1(s) => d.add_paragraph(
+            Paragraph::new()
+                .line_spacing(exactly(28.0))
+                .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+                .keep_next(true)
+                .add_run(run(s, "黑体", SIZE_3)),
+        ),
+        Block::H2(s) => d.add_paragraph(
+            Paragraph::new()
+                .line_spacing(exactly(28.0))
+                .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+                .keep_next(true)
+                .add_run(run(s, "楷体_GB2312", SIZE_3).bold()),
+        ),
+        Block::P(s) => d.add_paragraph(body(s)),
+        Block::Quote(s) => d.add_paragraph(Paragraph::new().line_spacing(exactly(28.0)).indent(Some(640), None, None, None).add_run(run(
+            &format!("“{s}”"),
+            "楷体_GB2312",
+            SIZE_3,
+        ))),
+        Block::Note(s) => d.add_paragraph(
+            Paragraph::new().line_spacing(exactly(22.0)).indent(None, Some(SpecialIndentType::FirstLine(480)), None, None).add_run(run(
+                s,
+                "仿宋_GB2312",
+                SIZE_S4,
+            )),
+        ),
+        Block::Table { caption, head, rows } => {
+            let cap = Paragraph::new()
+                .align(AlignmentType::Center)
+                .line_spacing(exactly(24.0))
+                .keep_next(true)
+                .add_run(run(caption, "黑体", SIZE_S4));
+            d.add_paragraph(cap).add_table(three_line(head, rows)).add_paragraph(Paragraph::new().line_spacing(exactly(12.0)))
+        }
+        Block::Figure { caption, spec } => {
+            let (png, (w, h)) = png_bytes(spec, 200)?;
+            let width_emu = (TEXT_MM * 36_000.0) as u32;
+            let height_emu = (width_emu as f64 * h as f64 / w as f64) as u32;
+            let pic = Pic::new_with_dimensions(png, w, h).size(width_emu, height_emu);
+            d.add_paragraph(Paragraph::new().align(AlignmentType::Center).keep_next(true).add_run(Run::new().add_image(pic))).add_paragraph(
+                Paragraph::new().align(AlignmentType::Center).line_spacing(exactly(24.0)).add_run(run(caption, "黑体", SIZE_S4)),
+            )
+        }
+    })
 }
 
 /// A three-line table: a thick rule above the header, a thin one below it, a thick one

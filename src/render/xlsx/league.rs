@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Chart, ChartDataLabel, ChartFont, ChartType, Worksheet, Xl
 
 use super::style::{chart_rows, write_dec, write_pct, Put, Styles, Widths};
 use crate::render::words::{base_mark, rank_move, significance};
-use crate::stats::league::League;
+use crate::stats::league::{League, LeagueWave, UnitValue};
 use crate::stats::Results;
 use crate::survey::indicators::Better;
 
@@ -21,84 +21,11 @@ pub(super) fn leagues(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results)
             Better::Lower => "越低越好",
         };
         ws.put_fmt(row, 0, format!("{}（{}{}）", l.name, dir, if l.is_index { "，0–100 分" } else { "" }), &st.heading)?;
-        let percent = l.percent && !l.is_index;
         row += 1;
         ws.put_fmt(row, 0, &l.definition, &st.note)?;
         row += 1;
-        for (k, lw) in l.waves.iter().enumerate().rev() {
-            let prev = k.checked_sub(1).map(|p| &l.waves[p]);
-            ws.put_fmt(row, 0, format!("{}年", lw.wave), &st.heading)?;
-            row += 1;
-            let mut heads = vec!["排名".to_string(), "单位".to_string(), "数值".into(), "样本量".into(), "样本提示".into()];
-            if let Some(p) = prev {
-                heads.extend([format!("{}年", p.wave), "变化".into(), "显著性".into(), "排名变化".into()]);
-            }
-            for (c, h) in heads.iter().enumerate() {
-                ws.put_fmt(row, c as u16, h, &st.head)?;
-            }
-            let head_row = row;
-            row += 1;
-            let first = row;
-            for u in lw.units.iter().chain(std::iter::once(&lw.overall)) {
-                let total = u.unit == lw.overall.unit && std::ptr::eq(u, &lw.overall);
-                match u.rank {
-                    Some(k) if !total => ws.write_number_with_format(row, 0, k as f64, &st.int)?,
-                    _ => ws.put_fmt(row, 0, "", &st.text)?,
-                };
-                ws.put_fmt(row, 1, if total { "全部单位" } else { u.unit.as_str() }, if total { &st.head } else { &st.text })?;
-                widths.see(1, &u.unit, 30.0);
-                value(ws, row, 2, u.value, percent, st)?;
-                ws.write_number_with_format(row, 3, u.base as f64, &st.int)?;
-                ws.put_fmt(row, 4, base_mark(u.flag), &st.warn)?;
-                if let Some(p) = prev {
-                    let before = if total { Some(&p.overall) } else { p.units.iter().find(|x| x.unit == u.unit) };
-                    match before {
-                        Some(b) => value(ws, row, 5, b.value, percent, st)?,
-                        None => ws.put_fmt(row, 5, "未参加", &st.warn).map(|_| ())?,
-                    }
-                    let change = l.changes.iter().find(|c| c.unit == u.unit && c.from == p.wave && c.to == lw.wave);
-                    match change {
-                        Some(c) => {
-                            write_dec(ws, row, 6, c.change, st)?;
-                            let mark = significance(c.sig, c.test.is_some(), c.change.is_some(), l.is_index);
-                            ws.put_fmt(row, 7, mark, if c.sig.is_some() { &st.sig } else { &st.text })?;
-                            ws.put_fmt(row, 8, rank_move(c.rank_change), &st.text)?;
-                        }
-                        None => {
-                            for c in 6..9 {
-                                ws.put_fmt(row, c, "", &st.text)?;
-                            }
-                        }
-                    }
-                }
-                row += 1;
-            }
-            let ranked = lw.units.iter().filter(|u| u.rank.is_some()).count() as u32;
-            let absent: Vec<String> = l.absent().into_iter().filter(|(_, ws_)| ws_.contains(&lw.wave)).map(|(u, _)| u).collect();
-            if !absent.is_empty() {
-                ws.put_fmt(row, 0, format!("本年未参加：{}", absent.join("、")), &st.note)?;
-                row += 1;
-            }
-            let mut chart_end = 0;
-            if k + 1 == l.waves.len() && ranked > 0 {
-                let mut ch = Chart::new(ChartType::Bar);
-                let s = ch.add_series();
-                s.set_categories((sheet, first, 1, first + ranked - 1, 1))
-                    .set_values((sheet, first, 2, first + ranked - 1, 2))
-                    .set_name((sheet, head_row, 2));
-                s.set_data_label(ChartDataLabel::new().show_value().set_num_format(if percent { "0.0%" } else { "0.0" }));
-                ch.title().set_name(&format!("{}（{}年）", l.name, lw.wave)).set_font(ChartFont::new().set_size(10).set_bold());
-                ch.y_axis().set_reverse();
-                if percent {
-                    ch.x_axis().set_num_format("0%");
-                }
-                ch.legend().set_hidden();
-                let h = (ranked + 4).max(12);
-                ch.set_width(480).set_height(chart_rows(h) * 17);
-                ws.insert_chart(head_row, 10, &ch)?;
-                chart_end = head_row + chart_rows(h);
-            }
-            row = (row + 1).max(chart_end + 1);
+        for k in (0..l.waves.len()).rev() {
+            row = wave_table(ws, sheet, st, &mut widths, l, k, row)?;
         }
         row += 1;
     }
@@ -107,6 +34,114 @@ pub(super) fn leagues(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results)
     }
     widths.apply(ws)?;
     Ok(())
+}
+
+/// The league of wave `k` from `row`: a line per unit (ranked first, all units last), with
+/// the previous wave's value, the change and the move in rank when there is one; units
+/// absent; the chart of the newest wave. Returns the next free row.
+fn wave_table(
+    ws: &mut Worksheet,
+    sheet: &str,
+    st: &Styles,
+    widths: &mut Widths,
+    l: &League,
+    k: usize,
+    mut row: u32,
+) -> Result<u32, XlsxError> {
+    let lw = &l.waves[k];
+    let prev = k.checked_sub(1).map(|p| &l.waves[p]);
+    ws.put_fmt(row, 0, format!("{}年", lw.wave), &st.heading)?;
+    row += 1;
+    let mut heads = vec!["排名".to_string(), "单位".to_string(), "数值".into(), "样本量".into(), "样本提示".into()];
+    if let Some(p) = prev {
+        heads.extend([format!("{}年", p.wave), "变化".into(), "显著性".into(), "排名变化".into()]);
+    }
+    for (c, h) in heads.iter().enumerate() {
+        ws.put_fmt(row, c as u16, h, &st.head)?;
+    }
+    let head_row = row;
+    row += 1;
+    let first = row;
+    for u in lw.units.iter().chain(std::iter::once(&lw.overall)) {
+        unit_line(ws, st, widths, l, (lw, prev), u, row)?;
+        row += 1;
+    }
+    let ranked = lw.units.iter().filter(|u| u.rank.is_some()).count() as u32;
+    let absent: Vec<String> = l.absent().into_iter().filter(|(_, ws_)| ws_.contains(&lw.wave)).map(|(u, _)| u).collect();
+    if !absent.is_empty() {
+        ws.put_fmt(row, 0, format!("本年未参加：{}", absent.join("、")), &st.note)?;
+        row += 1;
+    }
+    let mut chart_end = 0;
+    if k + 1 == l.waves.len() && ranked > 0 {
+        let h = (ranked + 4).max(12);
+        ws.insert_chart(head_row, 10, &rank_chart(sheet, l, lw, (head_row, first, ranked), h))?;
+        chart_end = head_row + chart_rows(h);
+    }
+    Ok((row + 1).max(chart_end + 1))
+}
+
+/// One unit's line (or the line of all units, `lw.overall`).
+fn unit_line(
+    ws: &mut Worksheet,
+    st: &Styles,
+    widths: &mut Widths,
+    l: &League,
+    (lw, prev): (&LeagueWave, Option<&LeagueWave>),
+    u: &UnitValue,
+    row: u32,
+) -> Result<(), XlsxError> {
+    let percent = l.percent && !l.is_index;
+    let total = u.unit == lw.overall.unit && std::ptr::eq(u, &lw.overall);
+    match u.rank {
+        Some(k) if !total => ws.write_number_with_format(row, 0, k as f64, &st.int)?,
+        _ => ws.put_fmt(row, 0, "", &st.text)?,
+    };
+    ws.put_fmt(row, 1, if total { "全部单位" } else { u.unit.as_str() }, if total { &st.head } else { &st.text })?;
+    widths.see(1, &u.unit, 30.0);
+    value(ws, row, 2, u.value, percent, st)?;
+    ws.write_number_with_format(row, 3, u.base as f64, &st.int)?;
+    ws.put_fmt(row, 4, base_mark(u.flag), &st.warn)?;
+    let Some(p) = prev else { return Ok(()) };
+    let before = if total { Some(&p.overall) } else { p.units.iter().find(|x| x.unit == u.unit) };
+    match before {
+        Some(b) => value(ws, row, 5, b.value, percent, st)?,
+        None => ws.put_fmt(row, 5, "未参加", &st.warn).map(|_| ())?,
+    }
+    match l.changes.iter().find(|c| c.unit == u.unit && c.from == p.wave && c.to == lw.wave) {
+        Some(c) => {
+            write_dec(ws, row, 6, c.change, st)?;
+            let mark = significance(c.sig, c.test.is_some(), c.change.is_some(), l.is_index);
+            ws.put_fmt(row, 7, mark, if c.sig.is_some() { &st.sig } else { &st.text })?;
+            ws.put_fmt(row, 8, rank_move(c.rank_change), &st.text)?;
+        }
+        None => {
+            for c in 6..9 {
+                ws.put_fmt(row, c, "", &st.text)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The ranked units of the newest wave as bars, in rank order (`rows`: the header row, the
+/// first unit's row, how many are ranked), `h` rows high.
+fn rank_chart(sheet: &str, l: &League, lw: &LeagueWave, (head_row, first, ranked): (u32, u32, u32), h: u32) -> Chart {
+    let percent = l.percent && !l.is_index;
+    let mut ch = Chart::new(ChartType::Bar);
+    let s = ch.add_series();
+    s.set_categories((sheet, first, 1, first + ranked - 1, 1))
+        .set_values((sheet, first, 2, first + ranked - 1, 2))
+        .set_name((sheet, head_row, 2));
+    s.set_data_label(ChartDataLabel::new().show_value().set_num_format(if percent { "0.0%" } else { "0.0" }));
+    ch.title().set_name(&format!("{}（{}年）", l.name, lw.wave)).set_font(ChartFont::new().set_size(10).set_bold());
+    ch.y_axis().set_reverse();
+    if percent {
+        ch.x_axis().set_num_format("0%");
+    }
+    ch.legend().set_hidden();
+    ch.set_width(480).set_height(chart_rows(h) * 17);
+    ch
 }
 
 fn value(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, percent: bool, st: &Styles) -> Result<(), XlsxError> {
