@@ -15,8 +15,33 @@ pub fn writing(e: &io::Error) -> String {
         K::ReadOnlyFilesystem => "磁盘或文件夹是只读的，请换一个输出文件夹".into(),
         K::NotFound => "文件夹不存在或已被移走".into(),
         K::NotADirectory | K::IsADirectory => "路径中有同名的文件或文件夹挡住了，请换一个输出位置".into(),
-        _ => said("写入失败", e),
+        K::AlreadyExists => "那里已有一个同名的文件，请换一个输出位置或名字".into(),
+        _ => common(e).unwrap_or_else(|| said("写入失败", e)),
     }
+}
+
+/// The system's errors that mean the same whether reading or writing.
+fn common(e: &io::Error) -> Option<String> {
+    use io::ErrorKind as K;
+    Some(
+        match kind(e) {
+            K::ResourceBusy | K::ExecutableFileBusy => "文件正被其他程序占用，请关闭它（如 Excel、WPS）后再试",
+            K::OutOfMemory => "内存不足",
+            K::UnexpectedEof => "文件意外结束，可能不完整",
+            K::InvalidData => "文件内容无法识别",
+            K::InvalidFilename => "文件名不合法（太长或含有系统不允许的字符）",
+            K::TimedOut | K::NetworkDown | K::NetworkUnreachable | K::HostUnreachable | K::ConnectionReset | K::ConnectionAborted => {
+                "网络或共享文件夹连接中断，请检查网络后再试"
+            }
+            K::StaleNetworkFileHandle => "共享文件夹上的文件已失效，请重新打开文件夹后再试",
+            K::DirectoryNotEmpty => "文件夹不是空的",
+            K::TooManyLinks => "文件夹的链接太多或绕成了圈",
+            K::Interrupted => "操作被中断，请再试一次",
+            K::CrossesDevices => "不能跨磁盘移动文件",
+            _ => return None,
+        }
+        .into(),
+    )
 }
 
 /// A failure to read a file in a person's words (a missing file is not a missing folder).
@@ -27,7 +52,7 @@ pub fn reading(e: &io::Error) -> String {
         K::PermissionDenied => "没有读取权限".into(),
         K::IsADirectory => "这是一个文件夹，不是文件".into(),
         K::StorageFull | K::QuotaExceeded | K::ReadOnlyFilesystem | K::NotADirectory | K::FileTooLarge => writing(e),
-        _ => said("读取失败", e),
+        _ => common(e).unwrap_or_else(|| said("读取失败", e)),
     }
 }
 
@@ -104,7 +129,10 @@ pub fn explain(e: &(dyn Error + 'static)) -> String {
             break;
         }
         let t = c.to_string();
-        if said.is_empty() || (!known(&said, &t) && t.chars().any(|ch| ('\u{4E00}'..='\u{9FFF}').contains(&ch))) {
+        // A cause is ours when its first line is Chinese (a library's message may quote
+        // Chinese input further down, as the TOML parser quotes the line).
+        let chinese = t.lines().next().unwrap_or("").chars().any(|ch| ('\u{4E00}'..='\u{9FFF}').contains(&ch));
+        if said.is_empty() || (!known(&said, &t) && chinese) {
             said.push(t);
         }
         cur = c.source();

@@ -69,12 +69,16 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
     found
 }
 
-/// What a file is, when diaoyan wrote it: found from its header row (CSV) or its sheet
-/// names (workbook), not from its name, so a renamed copy is recognised too.
+/// The response table's own columns: a file holding them all is diaoyan's output.
+const TRACE_COLUMNS: [&str; 4] = ["respondent", "source_file", "source_sheet", "source_row"];
+
+/// What a file is, when diaoyan wrote it: found from its content (header row, column
+/// names, sheet names), not from its name or extension, so a renamed copy is recognised
+/// too.
 fn own_output(path: &Path) -> Option<&'static str> {
     use crate::ingest::Format;
     use std::io::Read;
-    let format = Format::by_name(path)?;
+    let format = crate::ingest::Source::open(path).ok()?.format;
     let mut head = vec![0u8; 16 * 1024];
     let mut f = std::fs::File::open(path).ok()?;
     let n = f.read(&mut head).ok()?;
@@ -95,7 +99,7 @@ fn own_output(path: &Path) -> Option<&'static str> {
                 Some("检验结果（tests.csv）")
             } else if is(&crate::output::MANIFEST_HEADER) {
                 Some("输出清单")
-            } else if ["respondent", "source_file", "source_sheet", "source_row"].iter().all(|c| fields.contains(c)) {
+            } else if TRACE_COLUMNS.iter().all(|c| fields.contains(c)) {
                 Some("清洗后的答卷表")
             } else {
                 None
@@ -111,11 +115,45 @@ fn own_output(path: &Path) -> Option<&'static str> {
             } else if xml.contains("name=\"回收情况") {
                 Some("回收情况表（status.xlsx）")
             } else {
-                None
+                // The response table saved as a workbook: its header's strings come first.
+                let mut sst = String::new();
+                zip.by_name("xl/sharedStrings.xml").ok()?.take(64 * 1024).read_to_string(&mut sst).ok();
+                TRACE_COLUMNS.iter().all(|c| sst.contains(&format!(">{c}<"))).then_some("清洗后的答卷表")
             }
+        }
+        Format::Parquet => {
+            // The response table as Parquet, alone or in a partitioned dataset's folders.
+            let (names, _) = crate::ingest::parquet::columns(path).ok()?;
+            TRACE_COLUMNS.iter().all(|c| names.iter().any(|n| n == c)).then_some("清洗后的答卷表（Parquet）")
         }
         _ => None,
     }
+}
+
+/// Reads a small file given as a setting (survey.toml, a font): only a regular file
+/// (a device such as /dev/zero, a pipe or a folder is refused before anything is read),
+/// and at most `max` bytes (checked before reading, and while reading in case it grows).
+pub fn read_limited(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "这是一个文件夹，不是文件"
+        } else {
+            "这不是普通文件（是设备或管道），不能读取"
+        };
+        return Err(Error::new(ErrorKind::InvalidInput, what));
+    }
+    let too_big = || Error::new(ErrorKind::InvalidInput, format!("文件太大（超过 {} MB），不像是这个设置该用的文件", max >> 20));
+    if meta.len() > max {
+        return Err(too_big());
+    }
+    let mut out = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)?.take(max + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > max {
+        return Err(too_big());
+    }
+    Ok(out)
 }
 
 /// Whether two paths name the same file (the second need not exist yet).

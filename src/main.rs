@@ -55,7 +55,10 @@ fn main() {
     };
     // A panic anywhere is a defect: no Rust text for the user, one Chinese line instead
     // (readers that panic on a damaged file are caught nearer, per file).
-    std::panic::set_hook(Box::new(|_| {}));
+    // DIAOYAN_PANIC=1 (for developers) keeps Rust's own panic message and backtrace.
+    if std::env::var_os("DIAOYAN_PANIC").is_none() {
+        std::panic::set_hook(Box::new(|_| {}));
+    }
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cli::run(args)));
     let Ok(run) = run else {
         eprintln!("错误：程序内部出错，运行已停止（这是 diaoyan 的缺陷：请把命令和输入文件发给维护者）");

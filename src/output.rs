@@ -100,13 +100,15 @@ pub fn write_atomic_path(path: &Path, f: impl FnOnce(&Path) -> std::io::Result<(
 
 /// A text cell made safe for spreadsheets (OWASP, CSV injection): a cell starting with
 /// `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula by Excel or
-/// WPS, so it gets a leading `'`. Numbers (`-2`, `+3.5`) stay numbers.
+/// WPS, so it gets a leading `'`. Numbers (`-2`, `+3.5`) stay numbers. Control characters
+/// are made spaces first ([`crate::text::printable`]).
 pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    let s = crate::text::printable(s);
     let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
     if risky && !s.trim().parse::<f64>().is_ok_and(|v| v.is_finite()) {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
-        std::borrow::Cow::Borrowed(s)
+        s
     }
 }
 

@@ -38,6 +38,18 @@ pub fn fold_width(c: char) -> char {
     }
 }
 
+/// Text every writer can write: control characters (from pasted text: U+000B, U+0001…),
+/// which XML (SVG, workbooks, Word) forbids and CSV readers trip on, become spaces; tabs
+/// and line breaks stay. The one function every writer uses.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r') || matches!(c, '\u{FFFE}' | '\u{FFFF}');
+    if s.chars().any(bad) {
+        std::borrow::Cow::Owned(s.chars().map(|c| if bad(c) { ' ' } else { c }).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// A display string: trimmed, full-width spaces included, inner runs kept.
 pub fn tidy(s: &str) -> String {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}').to_string()
@@ -56,7 +68,16 @@ pub fn canonical_time(s: &str) -> Option<String> {
         *len += 1;
         Some(())
     };
-    for c in s.trim().chars() {
+    // Fractions of a second (`09:05:00.000`, as Parquet timestamps print) are dropped.
+    let s = match s.trim().rsplit_once('.') {
+        Some((head, frac))
+            if (1..=9).contains(&frac.len()) && frac.bytes().all(|b| b.is_ascii_digit()) && head.matches(':').count() == 2 =>
+        {
+            head
+        }
+        _ => s.trim(),
+    };
+    for c in s.chars() {
         let c = fold_width(c);
         if let Some(d) = c.to_digit(10) {
             let v = cur.unwrap_or(0).checked_mul(10)?.checked_add(d)?;

@@ -16,9 +16,10 @@ use crate::survey::schema::Schema;
 /// One response table from the files' parts: duplicates across and within files, rows
 /// read = kept + rejected.
 pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec<Issue>)>) -> Import {
-    // Only rows of different files can be the same respondent exported twice.
-    let files_with_rows = results.iter().filter(|(ps, _, _)| !ps.is_empty()).count();
-    let mut a = Assembler::new(files_with_rows > 1);
+    // Only rows of different files or sheets can be the same respondent exported twice.
+    let places: std::collections::HashSet<(&str, &str)> =
+        results.iter().flat_map(|(ps, _, _)| ps.iter().filter(|p| p.len() > 0).map(|p| (&*p.file, &*p.sheet))).collect();
+    let mut a = Assembler::new(places.len() > 1);
     let mut parts = Vec::new();
     for (ps, report, file_issues) in results {
         a.file(report, file_issues);
@@ -34,9 +35,10 @@ pub(super) fn assemble(schema: &Schema, results: Vec<(Vec<Part>, FileReport, Vec
 /// as the copy a later duplicate repeats.
 struct PartMeta {
     file: std::sync::Arc<str>,
-    /// Excel row and whether a submit time was given, per row (only when files are
-    /// matched with each other).
-    rows: Vec<(u32, bool)>,
+    sheet: std::sync::Arc<str>,
+    /// Excel row, whether a submit time was given and the unit's hash, per row (only
+    /// when files are matched with each other).
+    rows: Vec<(u32, bool, u64)>,
 }
 
 /// A row rejected: (part, row, problem, the (global part, row) of the copy kept when it
@@ -116,8 +118,12 @@ impl Assembler {
         }
         // What later batches need of these parts.
         for p in &parts {
-            let rows = if self.across { (0..p.len()).map(|i| (p.row[i], p.submitted.get(i).is_some())).collect() } else { Vec::new() };
-            self.metas.push(PartMeta { file: p.file.clone(), rows });
+            let rows = if self.across {
+                (0..p.len()).map(|i| (p.row[i], p.submitted.get(i).is_some(), unit_hash(p.unit.get(i).unwrap_or_default()))).collect()
+            } else {
+                Vec::new()
+            };
+            self.metas.push(PartMeta { file: p.file.clone(), sheet: p.sheet.clone(), rows });
         }
         let keeps = self.reject(&mut parts, rejected, base);
         self.count(&parts, &keeps);
@@ -127,36 +133,53 @@ impl Assembler {
         frame
     }
 
-    /// The rows that are the same respondent as a row of another file (the text and the
-    /// code export of one survey): the same 序号 and submit time, or the same 序号 and the
-    /// same answers when a submit time is missing.
+    /// The rows that are the same respondent as a row of another file or sheet (the text
+    /// and the code export of one survey, a file sent twice): the same 序号 and submit
+    /// time; or, where a submit time is missing, the same 序号 and answers — and then only
+    /// for a place (file, sheet) of which at least half of the part's numbered rows are
+    /// such copies in the same unit, or every one of them in any unit (a second export):
+    /// short forms numbered from 1 in each unit, batch or department repeat a row's
+    /// answers by chance.
     fn copies_across_files(&mut self, parts: &[Part], hashes: &[RowHashes], base: usize) -> Vec<Rejected> {
         let mut rejected = Vec::new();
         let local = |g: usize| g.checked_sub(base);
         let timed = |pi: usize, i: usize| (parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].submitted.get(i));
         let answers = |pi: usize, i: usize| (parts[pi].wave.as_deref(), parts[pi].respondent.get(i).unwrap_or_default(), parts[pi].sig[i]);
-        // A row's file and whether its submit time was given, wherever (whichever batch) it is.
+        // A row's place (file, sheet), whether its submit time was given and its unit,
+        // wherever (whichever batch) it is.
         let metas = &self.metas;
-        let file_of = |g: usize| -> &str { local(g).map(|q| &*parts[q].file).unwrap_or_else(|| &*metas[g].file) };
+        let place_of = |g: usize| -> (&str, &str) {
+            local(g).map(|q| (&*parts[q].file, &*parts[q].sheet)).unwrap_or_else(|| (&metas[g].file, &metas[g].sheet))
+        };
         let timed_at =
             |g: usize, k: usize| -> bool { local(g).map(|q| parts[q].submitted.get(k).is_some()).unwrap_or_else(|| metas[g].rows[k].1) };
+        let unit_at = |g: usize, k: usize| -> u64 {
+            local(g).map(|q| unit_hash(parts[q].unit.get(k).unwrap_or_default())).unwrap_or_else(|| metas[g].rows[k].2)
+        };
         for (pi, p) in parts.iter().enumerate().filter(|(_, p)| p.has_id) {
-            let h = &hashes[pi];
-            let g = base + pi;
-            for i in (0..p.len()).filter(|&i| p.id_given[i]) {
-                let other_file = |&(qg, _): &(usize, usize)| file_of(qg) != &*p.file;
-                let hit = match p.submitted.get(i) {
-                    Some(_) => self.by_time.get(h.timed[i], same!(local, timed, pi, i)).filter(other_file),
-                    None => None,
-                }
-                .or_else(|| {
-                    self.by_answers
-                        .get(h.answers[i], same!(local, answers, pi, i))
-                        .filter(other_file)
-                        .filter(|&(qg, k)| p.submitted.get(i).is_none() || !timed_at(qg, k))
-                });
-                match hit {
-                    Some(first) => rejected.push((pi, i, Problem::DuplicateRespondent, Some(first))),
+            let (h, g) = (&hashes[pi], base + pi);
+            let other_place = |&(qg, _): &(usize, usize)| place_of(qg) != (&*p.file, &*p.sheet);
+            let numbered: Vec<usize> = (0..p.len()).filter(|&i| p.id_given[i]).collect();
+            // First every row's match, then the rule, then the rows kept are remembered.
+            let hits: Vec<Option<Repeat>> = numbered
+                .iter()
+                .map(|&i| {
+                    let by_time = match p.submitted.get(i) {
+                        Some(_) => self.by_time.get(h.timed[i], same!(local, timed, pi, i)).filter(other_place),
+                        None => None,
+                    };
+                    by_time.map(|f| Repeat { first: f, kind: RepeatKind::Timed }).or_else(|| {
+                        let f = self.by_answers.get(h.answers[i], same!(local, answers, pi, i)).filter(other_place);
+                        let f = f.filter(|&(qg, k)| p.submitted.get(i).is_none() || !timed_at(qg, k))?;
+                        let same_unit = unit_at(f.0, f.1) == unit_hash(p.unit.get(i).unwrap_or_default());
+                        Some(Repeat { first: f, kind: if same_unit { RepeatKind::SameUnit } else { RepeatKind::OtherUnit } })
+                    })
+                })
+                .collect();
+            let copies_of = copied_places(&hits, place_of);
+            for (&i, hit) in numbered.iter().zip(hits) {
+                match hit.filter(|c| c.kind == RepeatKind::Timed || copies_of.contains(&place_of(c.first.0))) {
+                    Some(c) => rejected.push((pi, i, Problem::DuplicateRespondent, Some(c.first))),
                     None => {
                         if p.submitted.get(i).is_some() {
                             self.by_time.insert(h.timed[i], (g, i), same!(local, timed, pi, i));
@@ -170,11 +193,13 @@ impl Assembler {
     }
 
     /// Within the data (rows not already copies of another file's): the same 序号 in one
-    /// unit and wave, or the same submit time and answers in one unit and wave.
+    /// sheet of one file, unit and wave (departments' sheets and batch files are each
+    /// numbered from 1), or the same submit time and answers in one unit and wave.
     fn repeated_rows(&mut self, parts: &[Part], hashes: &[RowHashes], base: usize, rejected: &mut Vec<Rejected>) {
         let local = |g: usize| g.checked_sub(base);
         let ids = |pi: usize, i: usize| {
-            (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].respondent.get(i).unwrap_or_default())
+            let p = &parts[pi];
+            (p.wave.as_deref(), &*p.file, &*p.sheet, p.unit.get(i).unwrap_or_default(), p.respondent.get(i).unwrap_or_default())
         };
         let subs = |pi: usize, i: usize| {
             (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].submitted.get(i), parts[pi].sig[i])
@@ -281,6 +306,42 @@ impl Assembler {
     }
 }
 
+/// How a row was found to repeat one kept before (`first`: its global part and row).
+#[derive(Clone, Copy)]
+struct Repeat {
+    first: (usize, usize),
+    kind: RepeatKind,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum RepeatKind {
+    /// The same 序号 and submit time.
+    Timed,
+    /// The same 序号 and answers, in the same unit.
+    SameUnit,
+    /// The same 序号 and answers, in another unit.
+    OtherUnit,
+}
+
+/// The places (file, sheet) a part copies by 序号 and answers (`hits`: each numbered
+/// row's copy): at least half of its rows in the same unit, or every one in any unit.
+fn copied_places<'a>(hits: &[Option<Repeat>], place_of: impl Fn(usize) -> (&'a str, &'a str)) -> Vec<(&'a str, &'a str)> {
+    let mut n: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
+    for c in hits.iter().flatten().filter(|c| c.kind != RepeatKind::Timed) {
+        let e = n.entry(place_of(c.first.0)).or_default();
+        e.0 += usize::from(c.kind == RepeatKind::SameUnit);
+        e.1 += 1;
+    }
+    n.into_iter().filter(|&(_, (same, all))| same * 2 >= hits.len() || all == hits.len()).map(|(place, _)| place).collect()
+}
+
+fn unit_hash(unit: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    unit.hash(&mut h);
+    h.finish()
+}
+
 /// The hashes of one part's duplicate keys, row by row.
 struct RowHashes {
     timed: Vec<u64>,
@@ -308,7 +369,7 @@ impl RowHashes {
                 timed.push(fx((id, t)));
                 answers.push(fx((wave, id, p.sig[i])));
             }
-            ids.push(fx((wave, unit, id)));
+            ids.push(fx((wave, &*p.file, &*p.sheet, unit, id)));
             subs.push(fx((wave, unit, t, p.sig[i])));
         }
         RowHashes { timed, answers, ids, subs }

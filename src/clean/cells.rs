@@ -193,14 +193,28 @@ pub struct Picks {
     /// Options in the order written, with their other-texts.
     pub picks: Vec<(usize, Option<String>)>,
     pub notes: Vec<PartNote>,
+    /// An option was named twice.
+    pub repeated: bool,
 }
 
 /// Reads `运动┋影视`, `价格→外观`, `A、C`, `AB`, `a,c`, `运动，影视` and hand-typed "other" parts.
 pub fn picks(opts: &Options, s: &str, rank: bool) -> Picks {
+    let mut out = picks_of(opts, s, rank);
+    // A ranking that names an option twice (`甲→甲→乙`) has no order to read: not guessed.
+    if rank && out.repeated {
+        out.picks.clear();
+        out.notes.push(PartNote { value: s.trim().to_string(), note: Note { problem: Problem::BadRank, action: Action::SetMissing } });
+    }
+    out
+}
+
+fn picks_of(opts: &Options, s: &str, rank: bool) -> Picks {
     let mut out = Picks::default();
     let mut push = |out: &mut Picks, i: usize, t: Option<String>| {
         if !out.picks.iter().any(|(j, _)| *j == i) {
             out.picks.push((i, t));
+        } else {
+            out.repeated = true;
         }
     };
     let s = s.trim();

@@ -57,6 +57,9 @@ pub(super) fn import_file(
         if let Some(n) = &src.renamed {
             notes.push(Issue::for_file(fc.file.clone(), n.clone(), Problem::RenamedFile, Action::ReadAsContent));
         }
+        for c in &src.left_out {
+            notes.push(Issue::for_file(fc.file.clone(), c.clone(), Problem::UnreadableColumn, Action::ColumnIgnored));
+        }
         read_sheets(&mut fc, &src, opts, pre, emit, &mut report)
     });
     let (results, codebooks) = match read {

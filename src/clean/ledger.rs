@@ -40,6 +40,14 @@ pub enum Problem {
     NotAnswerSheet,
     /// The file's content is not what its name says (read as its content).
     RenamedFile,
+    /// A line of a text table longer than any response can be.
+    LineTooLong,
+    /// A row holding only texts that fit no question.
+    NoValidAnswer,
+    /// A column whose data type cannot be read (Parquet lists, structs, binary data).
+    UnreadableColumn,
+    /// A line of a UTF-8 text table in another encoding.
+    MixedEncoding,
 }
 
 impl Problem {
@@ -77,6 +85,10 @@ impl Problem {
             Problem::ZeroCode => "选项编号为 0（按未答处理）",
             Problem::NotAnswerSheet => "不是答卷表（编码表、统计表等）",
             Problem::RenamedFile => "文件扩展名与内容不符",
+            Problem::MixedEncoding => "这一行的编码与文件其他部分不同（文件是 UTF-8，这一行不是）",
+            Problem::UnreadableColumn => "这一列的数据类型无法读取（嵌套、二进制等）",
+            Problem::NoValidAnswer => "这一行没有一个能识别的答案（说明文字、表头或标签行），不是答卷",
+            Problem::LineTooLong => "一行长得不可能是一份答卷（超过 8 MB，多半是引号不成对或文件损坏）",
         }
     }
 }
@@ -99,6 +111,10 @@ pub enum Action {
     RestNotRead,
     /// A file whose name says another format, read as what its content is.
     ReadAsContent,
+    /// A line of a text table not read at all.
+    LineLeftOut,
+    /// A line read as GBK.
+    ReadAsGbk,
 }
 
 impl Action {
@@ -117,6 +133,8 @@ impl Action {
             Action::ReadLiterally => "引号不成对：这一行按原样读取，其后各行照常各自读取",
             Action::RestNotRead => "此前的答卷已导入，其后的未能读取",
             Action::ReadAsContent => "已按文件实际内容读取",
+            Action::ReadAsGbk => "按 GBK 编码读取，请核对这一行的文字",
+            Action::LineLeftOut => "这一行未读入，其后各行照常读取",
         }
     }
 }

@@ -132,6 +132,9 @@ fn header_text(t: &str, header: &str) -> bool {
     }
     t == header
         || (header.len() > t.len() && header.contains('—') && header.split('—').any(|h| h == t))
+        // The header's text without its number, or its last words (`会议次数` under
+        // `8、近一个月参加会议次数`), as a second header row repeats them.
+        || (t.chars().count() >= 4 && header.len() > t.len() && header.ends_with(t))
         || (t.len() <= 24
             && t.as_bytes()[0].is_ascii_alphabetic()
             && t.bytes().any(|b| b.is_ascii_digit())
@@ -141,6 +144,12 @@ fn header_text(t: &str, header: &str) -> bool {
 /// Whether a cell holds something (not a platform's empty or skip mark).
 fn ingest_blank(d: &Data) -> bool {
     crate::ingest::cells::blank(d).is_none()
+}
+
+/// A note written under the answers (`注：本表由办公室汇总`, `说明：…`, `※…`).
+fn is_note(s: &str) -> bool {
+    let n = crate::text::norm_cow(s);
+    ["注:", "注：", "备注:", "备注：", "说明:", "说明：", "填表说明", "填写说明", "填表人", "※"].iter().any(|p| n.starts_with(p))
 }
 
 /// A totals or tally label (合计, 平均值, 选A人数): short texts only, normalised once.
@@ -190,6 +199,18 @@ impl<'a> SheetCtx<'a> {
             same += usize::from(header_text(t, header));
         }
         filled >= 2 && same * 2 >= filled
+    }
+
+    /// The ledger entry for a record the CSV reader could not read as written.
+    pub(super) fn malformed(&self, m: &crate::ingest::csv_reader::Malformed) -> Issue {
+        use crate::ingest::csv_reader::MalformedKind as K;
+        match m.kind {
+            K::Quotes => self.issue(Some(m.row), None, None, m.text.clone(), Problem::MalformedRecord, Action::ReadLiterally),
+            K::TooLong(n) => {
+                self.issue(Some(m.row), None, None, format!("{}…（共 {n} 字节）", m.text), Problem::LineTooLong, Action::LineLeftOut)
+            }
+            K::Encoding => self.issue(Some(m.row), None, None, m.text.clone(), Problem::MixedEncoding, Action::ReadAsGbk),
+        }
     }
 
     pub(super) fn issue(
@@ -263,6 +284,7 @@ impl<'a> SheetCtx<'a> {
         for (qi, s) in buf.state.iter_mut().enumerate() {
             *s = if self.present[qi] { QState::Empty } else { QState::Absent };
         }
+        let cell_issues = part.issues.len();
         for column in &self.layout.columns {
             let d = get(column.col);
             if let super::layout::Role::Field(k) = column.role {
@@ -288,6 +310,15 @@ impl<'a> SheetCtx<'a> {
             part.rows_rejected += 1;
             return;
         }
+        // A row with no answer that can be read, only texts that fit no question (an
+        // instruction line, a second header row, a label row): no respondent. One entry
+        // names what it holds instead of one per cell.
+        if !buf.state.iter().any(|s| matches!(s, QState::Answered)) {
+            let texts: Vec<String> = part.issues.drain(cell_issues..).filter(|i| !i.value.is_empty()).map(|i| i.value).take(4).collect();
+            part.issues.push(self.issue(Some(r), None, None, texts.join(" | "), Problem::NoValidAnswer, Action::RowRejected));
+            part.rows_rejected += 1;
+            return;
+        }
         let unit = self.row_unit(r, &get, &mut buf.vals, &mut part.issues);
         self.push_row(r, &get, unit, &mut buf.vals, part);
     }
@@ -307,6 +338,13 @@ impl<'a> SheetCtx<'a> {
             return true;
         }
         part.rows_read += 1;
+        // A note under the answers, in its first filled cell.
+        let first = self.layout.columns.iter().map(|c| get(c.col)).find(|d| !blank(d));
+        if let Some(Data::String(s)) = first.filter(|d| matches!(d, Data::String(s) if is_note(s))) {
+            part.issues.push(self.issue(Some(r), None, None, s.clone(), Problem::NoValidAnswer, Action::RowRejected));
+            part.rows_rejected += 1;
+            return true;
+        }
         let totals = self.layout.columns.iter().take(4).find(|c| matches!(get(c.col), Data::String(s) if is_totals(s)));
         if totals.is_none() && (self.tally_from.is_some_and(|t| r >= t) || self.header_like(get)) {
             let value = self.layout.columns.iter().map(|c| get(c.col)).find(|d| !blank(d)).map(cell_text).unwrap_or_default();

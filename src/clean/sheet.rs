@@ -453,7 +453,7 @@ pub(super) fn parse_sheet(fc: &FileCtx, sheet: &SheetData, tmpl: Option<&Templat
     let end = cells.end()?.0;
     let mut prep = prepare_sheet(fc, cells, &sheet.name, tmpl)?;
     for m in &sheet.malformed {
-        let i = prep.ctx.issue(Some(m.row), None, None, m.text.clone(), Problem::MalformedRecord, Action::ReadLiterally);
+        let i = prep.ctx.malformed(m);
         prep.header_issues.push(i);
     }
     let first = prep.ctx.layout.header_row + 1;

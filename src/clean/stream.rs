@@ -75,8 +75,7 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
         };
         for chunk in batch.iter() {
             for m in &chunk.malformed {
-                let i =
-                    p.ctx.issue(Some(m.row), None, None, m.text.clone(), Problem::MalformedRecord, super::ledger::Action::ReadLiterally);
+                let i = p.ctx.malformed(m);
                 p.header_issues.push(i);
             }
         }

@@ -189,14 +189,20 @@ pub fn codebook_like(name: &str, cells: &Range<Data>) -> bool {
         return false;
     }
     let rows: Vec<Vec<(u32, String)>> = (s.0..=e.0.min(s.0 + 400)).map(|r| row_texts(cells, r)).filter(|r| !r.is_empty()).collect();
-    let paired = rows
-        .iter()
-        .filter(|r| {
-            r.windows(2).any(|w| w[0].1.trim().parse::<i64>().is_ok() && w[1].0 == w[0].0 + 1 && w[1].1.parse::<f64>().is_err())
-                || r.iter().any(|(_, t)| pairs_in_text(t).len() >= 2)
-        })
-        .count();
-    named && paired > 0 || (rows.len() >= 3 && paired * 2 >= rows.len())
+    // A row pairing a code with its label (`1 | 党政干部`), or listing pairs in a cell.
+    let code = |r: &[(u32, String)]| {
+        r.windows(2)
+            .find(|w| w[0].1.trim().parse::<i64>().is_ok() && w[1].0 == w[0].0 + 1 && w[1].1.parse::<f64>().is_err())
+            .and_then(|w| w[0].1.trim().parse::<i64>().ok())
+    };
+    let listed = |r: &[(u32, String)]| r.iter().any(|(_, t)| pairs_in_text(t).len() >= 2);
+    let codes: Vec<i64> = rows.iter().filter_map(|r| code(r)).collect();
+    let paired = rows.iter().filter(|r| code(r).is_some() || listed(r)).count();
+    // Codes start again for each question (1, 2, 1, 2, 3); a narrow answer sheet's
+    // 序号 beside its first answer (1, 2, 3, …) never repeats.
+    let repeats = codes.len() > codes.iter().collect::<std::collections::HashSet<_>>().len();
+    let listing = rows.iter().filter(|r| listed(r)).count() > 0;
+    named && paired > 0 || (rows.len() >= 3 && paired * 2 >= rows.len() && (repeats || listing))
 }
 
 /// The sheet holding the answers (index into `wb.sheets`) and a codebook sheet, if any.

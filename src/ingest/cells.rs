@@ -134,8 +134,14 @@ pub fn number(d: &Data) -> Option<f64> {
         Data::Int(i) => Some(*i as f64),
         Data::String(s) => {
             let t = norm(s);
-            let t = t.trim_end_matches(|c: char| !c.is_ascii_digit() && c != '.');
-            t.parse::<f64>().ok().filter(|v| v.is_finite())
+            let head = t.trim_end_matches(|c: char| !c.is_ascii_digit() && c != '.');
+            // A unit after the number (`5次`, `3 小时`) is dropped; a longer text (a header
+            // such as `5、近一个月参加会议次数`) is no number.
+            let tail = t[head.len()..].trim();
+            if tail.chars().count() > 3 || tail.starts_with(['、', ',', '，', ':', '：', ';', '；']) {
+                return None;
+            }
+            head.parse::<f64>().ok().filter(|v| v.is_finite())
         }
         _ => None,
     }
@@ -147,6 +153,16 @@ mod tests {
 
     fn s(v: &str) -> Data {
         Data::String(v.into())
+    }
+
+    #[test]
+    fn numbers_with_their_unit_but_not_headers() {
+        assert_eq!(number(&s("5次")), Some(5.0));
+        assert_eq!(number(&s(" 3.5 小时")), Some(3.5));
+        assert_eq!(number(&s("１２人")), Some(12.0));
+        assert_eq!(number(&s("5、近一个月参加会议次数")), None);
+        assert_eq!(number(&s("5，近一个月")), None);
+        assert_eq!(number(&s("很多")), None);
     }
 
     #[test]

@@ -310,6 +310,9 @@ fn sized_zip(path: &Path) -> Result<Option<zip::ZipArchive<std::fs::File>>, Read
 pub(super) fn check_xlsx(path: &Path) -> Result<(), ReadError> {
     use std::io::Read;
     let Some(mut zip) = sized_zip(path)? else { return Ok(()) };
+    for i in inflated_far_beyond(&mut zip) {
+        check_part(&mut zip, i)?;
+    }
     let sheet_bytes = sheet_bytes(&mut zip);
     let Ok(f) = zip.by_name("xl/sharedStrings.xml") else { return Ok(()) };
     let size = f.size();
@@ -339,6 +342,46 @@ pub(super) fn check_ods(path: &Path) -> Result<(), ReadError> {
             Ok(_) => {}
         }
         buf.clear();
+    }
+}
+
+/// The parts (indices) that inflate to far more than their compressed size: sheet XML
+/// compresses about ten to one, a part padded with megabytes of spaces a thousand to one.
+pub(super) fn inflated_far_beyond<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Vec<usize> {
+    (0..zip.len())
+        .filter(|&i| zip.by_index_raw(i).is_ok_and(|f| f.size() > 32 << 20 && f.size() > f.compressed_size().saturating_mul(100)))
+        .collect()
+}
+
+/// Reads a part that inflates far beyond its compressed size without keeping it: refused
+/// when it holds a single run of text or markup longer than any cell (32 MiB between two
+/// tags, where Excel allows 32,767 characters in a cell), or far more bytes than its cells
+/// can take (4 KiB a cell, past the first 64 MiB). Readers hold such a run, or the whole
+/// part, in memory.
+pub(super) fn check_part<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, i: usize) -> Result<(), ReadError> {
+    use std::io::Read;
+    let Ok(mut part) = zip.by_index(i) else { return Ok(()) };
+    let name = part.name().map(|n| n.to_string()).unwrap_or_default();
+    let (mut total, mut run, mut cells) = (0u64, 0u64, 0u64);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match part.read(&mut buf) {
+            Ok(0) | Err(_) => return Ok(()),
+            Ok(n) => n,
+        };
+        let b = &buf[..n];
+        cells += memchr::memmem::find_iter(b, b"<c ").count() as u64 + memchr::memmem::find_iter(b, b"<si>").count() as u64;
+        run = match memchr::memrchr(b'<', b) {
+            Some(last) => (n - last - 1) as u64,
+            None => run + n as u64,
+        };
+        total += n as u64;
+        if run > 32 << 20 || total > (64 << 20) + cells * 4096 {
+            return Err(ReadError::Oversized(format!(
+                "其中 {name} 解压后多是空白或填充内容：已读 {} MB，只有 {cells} 个单元格",
+                total >> 20
+            )));
+        }
     }
 }
 

@@ -18,11 +18,89 @@ pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return String::from_utf8_lossy(rest);
     }
+    if let Some(enc) = utf16_without_bom(bytes) {
+        return Cow::Owned(enc.decode_without_bom_handling(bytes).0.into_owned());
+    }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Cow::Borrowed(s);
     }
+    if !mostly_gbk(bytes) {
+        // UTF-8 with some lines in GBK (rows pasted from another file): line by line.
+        let mut out = String::with_capacity(bytes.len());
+        for (i, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+            out.push_str(&LineDecoder { gbk: false }.decode(line, i == 0).0);
+        }
+        return Cow::Owned(out);
+    }
     let (s, _, _) = encoding_rs::GB18030.decode(bytes);
     s
+}
+
+/// UTF-16 text (with its byte order mark, or without one) decoded; `None` for any other.
+fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let (enc, body) = if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        (encoding_rs::UTF_16LE, rest)
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        (encoding_rs::UTF_16BE, rest)
+    } else {
+        (utf16_without_bom(bytes)?, bytes)
+    };
+    Some(enc.decode_without_bom_handling(body).0.into_owned())
+}
+
+/// UTF-16 saved without its byte order mark (told by the zero bytes of ASCII text: every
+/// second byte of a Chinese table's digits, commas and line breaks).
+pub fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = &bytes[..bytes.len().min(4096) & !1];
+    if head.len() < 8 {
+        return None;
+    }
+    let zeros = |odd: usize| head.iter().skip(odd).step_by(2).filter(|b| **b == 0).count();
+    let (even, odd) = (zeros(0), zeros(1));
+    let half = head.len() / 2;
+    if odd * 5 >= half && even * 20 < half {
+        Some(encoding_rs::UTF_16LE)
+    } else if even * 5 >= half && odd * 20 < half {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// Whether text that is not UTF-8 is GBK throughout (most of its lines with characters
+/// beyond ASCII are not UTF-8), rather than UTF-8 with a few GBK lines.
+fn mostly_gbk(bytes: &[u8]) -> bool {
+    let (mut utf8, mut other) = (0usize, 0usize);
+    for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_ascii()).take(2000) {
+        if std::str::from_utf8(line.strip_suffix(b"\r").unwrap_or(line)).is_ok() {
+            utf8 += 1;
+        } else {
+            other += 1;
+        }
+    }
+    other > utf8
+}
+
+/// Decodes the lines of a text table: GBK/GB18030 throughout, or UTF-8 — where a line
+/// that is not UTF-8 is read as GBK (and said to be).
+struct LineDecoder {
+    gbk: bool,
+}
+
+impl LineDecoder {
+    /// The line's text, and whether it was read as GBK in a UTF-8 file.
+    fn decode(&self, b: &[u8], first: bool) -> (String, bool) {
+        let b = if first { b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b) } else { b };
+        if self.gbk {
+            return (encoding_rs::GB18030.decode_without_bom_handling(b).0.into_owned(), false);
+        }
+        match std::str::from_utf8(b) {
+            Ok(s) => (s.to_string(), false),
+            // A character cut at the end (a line cut at MAX_LINE_BYTES) is no other encoding.
+            Err(e) if e.error_len().is_none() => (String::from_utf8_lossy(&b[..e.valid_up_to()]).into_owned(), false),
+            Err(_) => (encoding_rs::GB18030.decode_without_bom_handling(b).0.into_owned(), true),
+        }
+    }
 }
 
 fn sniff_delimiter(text: &str) -> u8 {
@@ -45,6 +123,59 @@ pub struct Malformed {
     /// 0-based row of the grid (= record number − 1).
     pub row: u32,
     pub text: String,
+    pub kind: MalformedKind,
+}
+
+/// What was wrong with a record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MalformedKind {
+    /// A stray quote: read literally.
+    Quotes,
+    /// A line longer than [`MAX_LINE_BYTES`] (its length): left out, its first
+    /// characters in `text`.
+    TooLong(u64),
+    /// A line of a UTF-8 file that is not UTF-8: read as GBK.
+    Encoding,
+}
+
+/// A line longer than this (bytes) cannot be a response: it is left out, with a ledger
+/// entry, and memory stays bounded whatever a file holds (a quote that never closes over
+/// hundreds of megabytes, a file of one line).
+pub const MAX_LINE_BYTES: usize = 8 << 20;
+
+/// Reads the next line into `buf` (at most [`MAX_LINE_BYTES`] of it) and returns its
+/// whole length, or `None` at the end. A line ends at LF, CRLF or a lone CR: old Mac
+/// files end every line in CR, and a file of CRLF lines may hold a stray CR where a line
+/// was cut by hand; a CR inside a quoted answer is rejoined by the quote rule of
+/// [`Records`].
+pub fn read_line(r: &mut impl std::io::BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<u64>> {
+    buf.clear();
+    let (mut total, mut any) = (0u64, false);
+    let mut take = |part: &[u8], buf: &mut Vec<u8>| {
+        total += part.len() as u64;
+        let room = MAX_LINE_BYTES.saturating_sub(buf.len());
+        buf.extend_from_slice(&part[..part.len().min(room)]);
+    };
+    loop {
+        let avail = r.fill_buf()?;
+        if avail.is_empty() {
+            return Ok(any.then_some(total));
+        }
+        any = true;
+        let Some(i) = memchr::memchr2(b'\n', b'\r', avail) else {
+            let n = avail.len();
+            take(avail, buf);
+            r.consume(n);
+            continue;
+        };
+        let cr = avail[i] == b'\r';
+        take(&avail[..i], buf);
+        r.consume(i + 1);
+        if cr && r.fill_buf()?.first() == Some(&b'\n') {
+            r.consume(1);
+        }
+        return Ok(Some(total));
+    }
 }
 
 fn parse_line(line: &str, delim: u8, quoting: bool) -> Vec<String> {
@@ -67,7 +198,15 @@ fn parse_line(line: &str, delim: u8, quoting: bool) -> Vec<String> {
 /// first line is read on its own — literally, and reported, when its quotes do not pair
 /// up — and the lines after it are read again as lines of their own. Blank lines are no
 /// records.
-struct Records<F: FnMut() -> Result<Option<String>, super::ReadError>> {
+/// A line as read: its text, its whole length in bytes, and whether it was read as GBK
+/// in a UTF-8 file.
+struct Line {
+    text: String,
+    len: u64,
+    gbk: bool,
+}
+
+struct Records<F: FnMut() -> Result<Option<Line>, super::ReadError>> {
     next_line: F,
     queue: std::collections::VecDeque<String>,
     delim: Option<u8>,
@@ -77,16 +216,26 @@ struct Records<F: FnMut() -> Result<Option<String>, super::ReadError>> {
     bad: Vec<Malformed>,
 }
 
-impl<F: FnMut() -> Result<Option<String>, super::ReadError>> Records<F> {
+impl<F: FnMut() -> Result<Option<Line>, super::ReadError>> Records<F> {
     fn new(next_line: F) -> Self {
         Records { next_line, queue: Default::default(), delim: None, width: 0, row: 0, bad: Vec::new() }
     }
 
+    /// The next line; one longer than [`MAX_LINE_BYTES`] is noted and read as blank.
     fn line(&mut self) -> Result<Option<String>, super::ReadError> {
-        match self.queue.pop_front() {
-            Some(l) => Ok(Some(l)),
-            None => (self.next_line)(),
+        if let Some(l) = self.queue.pop_front() {
+            return Ok(Some(l));
         }
+        let Some(Line { text: line, len, gbk }) = (self.next_line)()? else { return Ok(None) };
+        if gbk && self.bad.len() < 10_000 {
+            self.bad.push(Malformed { row: self.row, text: line.chars().take(200).collect(), kind: MalformedKind::Encoding });
+        }
+        if len <= MAX_LINE_BYTES as u64 {
+            return Ok(Some(line));
+        }
+        let text = line.chars().take(200).collect();
+        self.bad.push(Malformed { row: self.row, text, kind: MalformedKind::TooLong(len) });
+        Ok(Some(String::new()))
     }
 
     /// The next record, or `None` at the end.
@@ -123,7 +272,7 @@ impl<F: FnMut() -> Result<Option<String>, super::ReadError>> Records<F> {
             }
             let mut record = line.clone();
             let mut lines = vec![line];
-            while n % 2 == 1 && lines.len() < MAX_RECORD_LINES {
+            while n % 2 == 1 && lines.len() < MAX_RECORD_LINES && record.len() < MAX_LINE_BYTES {
                 let Some(more) = self.line()? else { break };
                 n += quotes(&more);
                 record.push('\n');
@@ -131,8 +280,13 @@ impl<F: FnMut() -> Result<Option<String>, super::ReadError>> Records<F> {
                 lines.push(more);
             }
             let fields = parse_line(&record, delim, true).len();
-            if lines.len() == 1 {
+            // The header (the first record, after titles of one or two fields) may hold
+            // line breaks in its cells (Alt+Enter in Excel): whole when its quotes close
+            // within a few lines.
+            if lines.len() == 1 || (self.width <= 2 && n % 2 == 0 && lines.len() <= MAX_HEADER_LINES) {
                 self.width = self.width.max(fields);
+                self.row += 1;
+                return Ok(Some(RawRecord { text: record, quoting: true, fields }));
             }
             let width = self.width;
             let suspicious = lines.len() > 1
@@ -147,7 +301,7 @@ impl<F: FnMut() -> Result<Option<String>, super::ReadError>> Records<F> {
             }
             let quoting = quotes(&first) % 2 == 0;
             if !quoting {
-                self.bad.push(Malformed { row: self.row - 1, text: first.chars().take(200).collect() });
+                self.bad.push(Malformed { row: self.row - 1, text: first.chars().take(200).collect(), kind: MalformedKind::Quotes });
             }
             let fields = parse_line(&first, delim, quoting).len();
             return Ok(Some(RawRecord { text: first, quoting, fields }));
@@ -272,9 +426,16 @@ pub(super) fn read(path: &std::path::Path) -> Result<super::SheetData, super::Re
 /// Parses CSV bytes into a grid, and lists the records that were malformed (see
 /// [`Records`] for the rule).
 pub fn parse_checked(bytes: &[u8]) -> (Range<Data>, Vec<Malformed>) {
-    let text = decode_text(bytes);
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_string());
-    let mut records = Records::new(|| Ok(lines.next()));
+    let utf16 = decode_utf16(bytes);
+    let bytes = utf16.as_deref().map_or(bytes, str::as_bytes);
+    let dec = LineDecoder { gbk: std::str::from_utf8(bytes).is_err() && mostly_gbk(bytes) };
+    let mut cursor = std::io::Cursor::new(bytes);
+    let (mut buf, mut first) = (Vec::new(), true);
+    let mut records = Records::new(|| {
+        let Some(len) = read_line(&mut cursor, &mut buf).map_err(super::ReadError::Io)? else { return Ok(None) };
+        let (text, gbk) = dec.decode(&buf, std::mem::take(&mut first));
+        Ok(Some(Line { text, len, gbk }))
+    });
     let mut rows: Vec<Vec<String>> = Vec::new();
     while let Ok(Some(r)) = records.next() {
         rows.push(r);
@@ -309,36 +470,25 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
     // UTF-16 (Excel's "Unicode text", rarely large) is decoded whole first: its lines do
     // not end in the byte '\n'.
     let head = r.fill_buf().map_err(super::ReadError::Io)?;
-    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") || utf16_without_bom(head).is_some() {
         let mut all = Vec::new();
         r.read_to_end(&mut all).map_err(super::ReadError::Io)?;
-        r = Box::new(std::io::Cursor::new(decode_text(&all).into_owned().into_bytes()));
+        r = Box::new(std::io::Cursor::new(decode_utf16(&all).unwrap_or_default().into_bytes()));
     }
     // UTF-8 or not, from the first megabyte (a character cut at its end is fine).
     let head = r.fill_buf().map_err(super::ReadError::Io)?;
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     // Not UTF-8: GBK/GB18030, as Excel and 问卷星 write CSV for Chinese Windows. Lines are
     // decoded one by one (a GBK byte sequence never contains the newline byte).
-    let gbk = matches!(std::str::from_utf8(body), Err(e) if e.error_len().is_some()) && !head.starts_with(b"\xEF\xBB\xBF");
+    let gbk =
+        matches!(std::str::from_utf8(body), Err(e) if e.error_len().is_some()) && !head.starts_with(b"\xEF\xBB\xBF") && mostly_gbk(body);
+    let dec = LineDecoder { gbk };
     let mut first = true;
     let mut buf = Vec::new();
     let mut records = Records::new(|| {
-        buf.clear();
-        if r.read_until(b'\n', &mut buf).map_err(super::ReadError::Io)? == 0 {
-            return Ok(None);
-        }
-        let mut b = &buf[..];
-        if first {
-            b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
-            first = false;
-        }
-        let b = b.strip_suffix(b"\n").unwrap_or(b);
-        let b = b.strip_suffix(b"\r").unwrap_or(b);
-        Ok(Some(match std::str::from_utf8(b) {
-            _ if gbk => encoding_rs::GB18030.decode_without_bom_handling(b).0.into_owned(),
-            Ok(s) => s.to_string(),
-            Err(_) => String::from_utf8_lossy(b).into_owned(),
-        }))
+        let Some(len) = read_line(&mut r, &mut buf).map_err(super::ReadError::Io)? else { return Ok(None) };
+        let (text, gbk) = dec.decode(&buf, std::mem::take(&mut first));
+        Ok(Some(Line { text, len, gbk }))
     });
     // Records are grouped here (the stray-quote rule needs them in order) and split into
     // fields by whoever parses the chunk, in parallel.
@@ -368,11 +518,15 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
         *first_row = records.row;
         Ok(())
     };
+    let mut bytes = 0usize;
     while let Some(rec) = records.next_raw()? {
         width = width.max(rec.fields);
         cells += rec.fields as u64;
+        bytes += rec.text.len();
         lines.push((rec.text, rec.quoting));
-        if records.row - first_row >= chunk_rows {
+        // A chunk is bounded in bytes too: rows of long answers make fewer rows a chunk.
+        if records.row - first_row >= chunk_rows || bytes >= CHUNK_BYTES {
+            bytes = 0;
             send(&mut records, &mut lines, &mut width, &mut cells, &mut first_row)?;
         }
     }
@@ -384,6 +538,12 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
 
 /// A record whose quotes have not closed after this many lines is read line by line.
 pub const MAX_RECORD_LINES: usize = 500;
+
+/// A streamed chunk holds at most about this many bytes of text.
+const CHUNK_BYTES: usize = 64 << 20;
+
+/// A header with quoted line breaks in its cells spans at most this many lines.
+const MAX_HEADER_LINES: usize = 12;
 
 #[cfg(test)]
 mod tests {
@@ -407,13 +567,79 @@ mod tests {
         for csv in [csv.to_string(), crlf] {
             let (r, bad) = parse_checked(csv.as_bytes());
             assert_eq!(r.get_size(), (5, 4), "header + 4 records");
-            assert_eq!(bad, vec![Malformed { row: 1, text: "1,党政干部,\"好,5".into() }]);
+            assert_eq!(bad, vec![Malformed { row: 1, text: "1,党政干部,\"好,5".into(), kind: MalformedKind::Quotes }]);
             assert_eq!(r.get_value((2, 1)), Some(&Data::String("事业单位人员".into())));
             assert_eq!(r.get_value((3, 0)), Some(&Data::String("3".into())));
             // A real multi-line answer stays one field.
             assert_eq!(r.get_value((4, 2)), Some(&Data::String("第一行\n第二行".into())));
         }
     }
+    /// Cells as (row, column, text).
+    type Cells = Vec<(u32, u32, String)>;
+
+    /// Every cell of a text table, whole-file read and streamed in chunks of `rows`.
+    fn both_reads(bytes: &[u8], rows: u32) -> (Cells, Cells, Vec<Malformed>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let (whole, bad) = parse_checked(bytes);
+        let whole = whole.used_cells().map(|(r, k, v)| (r as u32, k as u32, v.to_string())).collect();
+        let mut got = Vec::new();
+        let mut streamed_bad = Vec::new();
+        stream_csv(&path, rows, |mut c| {
+            c.ready();
+            let (r0, c0) = c.cells.start().unwrap_or((0, 0));
+            got.extend(c.cells.used_cells().map(|(r, k, v)| (r as u32 + r0, k as u32 + c0, v.to_string())));
+            streamed_bad.extend(c.malformed);
+        })
+        .unwrap();
+        assert_eq!(streamed_bad, bad);
+        (whole, got, bad)
+    }
+
+    #[test]
+    fn every_line_ending_gives_the_same_records() {
+        let rows = ["序号,身份,建议", "1,党政干部,多调研", "2,事业单位人员,少开会", "3,党政干部,\"第一段\n第二段\"", "4,党政干部,无"];
+        let lf = rows.join("\n") + "\n";
+        let want = both_reads(lf.as_bytes(), 100).0;
+        assert_eq!(want.len(), 15);
+        let cr = lf.replace('\n', "\r");
+        let crlf = lf.replace('\n', "\r\n");
+        // A stray CR ending some lines of a CRLF file; mixed endings; no final line break.
+        let stray = format!("{}\r\n{}\r{}\r\n{}\r{}", rows[0], rows[1], rows[2], rows[3], rows[4]);
+        let mixed = format!("{}\n{}\r\n{}\r{}\n{}\r\n", rows[0], rows[1], rows[2], rows[3], rows[4]);
+        for (name, text) in [("CR", cr), ("CRLF", crlf), ("stray CR", stray), ("mixed", mixed)] {
+            for chunk in [1, 2, 100] {
+                let (whole, streamed, bad) = both_reads(text.as_bytes(), chunk);
+                assert_eq!(whole, want, "{name}");
+                assert_eq!(streamed, want, "{name}, chunks of {chunk}");
+                assert!(bad.is_empty(), "{name}: {bad:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_header_cell_with_line_breaks_is_one_cell() {
+        let text = "序号,\"1、身份\r\n（单选）\",\"2、建议\n（选填）\",3、次数\r\n1,党政干部,无,2\r\n2,事业单位人员,少开会,3\r\n";
+        let (whole, streamed, bad) = both_reads(text.as_bytes(), 1);
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(whole, streamed);
+        assert!(whole.contains(&(0, 1, "1、身份\n（单选）".into())) && whole.contains(&(0, 3, "3、次数".into())), "{whole:?}");
+        assert!(whole.contains(&(2, 2, "少开会".into())), "{whole:?}");
+    }
+
+    #[test]
+    fn a_line_longer_than_any_response_is_left_out() {
+        let long = format!("9,党政干部,\"{}", "很长".repeat(MAX_LINE_BYTES / 5));
+        let text = format!("序号,身份,建议\n1,党政干部,无\n{long}\n2,事业单位人员,少开会\n");
+        let (whole, streamed, bad) = both_reads(text.as_bytes(), 1);
+        assert_eq!(whole, streamed);
+        assert_eq!(whole.len(), 9, "{whole:?}");
+        assert_eq!(bad.len(), 1);
+        assert_eq!((bad[0].row, bad[0].kind), (2, MalformedKind::TooLong(long.len() as u64)));
+        assert!(bad[0].text.starts_with("9,党政干部") && bad[0].text.chars().count() == 200);
+    }
+
     #[test]
     fn streaming_reads_as_the_whole_file_read() {
         let csv = "序号,1、身份,2、建议,3、次数\n1,党政干部,\"好,5\n2,事业单位人员,多下基层,3\n\n3,党政干部,无,4\n4,党政干部,\"第一行\n第二行\",2\n5,党政干部,无,1\n";

@@ -109,14 +109,58 @@ fn reader(path: &Path) -> Result<ParquetReader<std::fs::File>, ReadError> {
     Ok(ParquetReader::new(f))
 }
 
+/// Whether a column of this type is read (as a number, a boolean or text); any other
+/// (nested lists and structs, binary data, half floats, 256-bit decimals) is left out by
+/// name while the rest of the file imports.
+fn readable(dt: &ArrowDataType) -> bool {
+    use ArrowDataType as A;
+    match dt {
+        A::Null | A::Boolean | A::Int8 | A::Int16 | A::Int32 | A::Int64 | A::UInt8 | A::UInt16 | A::UInt32 | A::UInt64 => true,
+        A::Float32 | A::Float64 | A::Utf8 | A::LargeUtf8 | A::Utf8View => true,
+        A::Timestamp(..) | A::Date32 | A::Date64 | A::Time32(_) | A::Time64(_) | A::Duration(_) => true,
+        A::Decimal(p, _) | A::Decimal32(p, _) | A::Decimal64(p, _) => *p <= 38,
+        A::Dictionary(_, values, _) => matches!(**values, A::Utf8 | A::LargeUtf8 | A::Utf8View),
+        _ => false,
+    }
+}
+
+/// A column type that is not read, as the ledger names it.
+fn type_name(dt: &ArrowDataType) -> &'static str {
+    use ArrowDataType as A;
+    match dt {
+        A::List(_) | A::LargeList(_) | A::FixedSizeList(..) => "列表类型",
+        A::Struct(_) | A::Map(..) | A::Union(_) => "嵌套结构类型",
+        A::Binary | A::LargeBinary | A::BinaryView | A::FixedSizeBinary(_) => "二进制类型",
+        A::Float16 => "半精度小数类型",
+        A::Decimal(..) | A::Decimal32(..) | A::Decimal64(..) | A::Decimal256(..) => "超过 38 位的高精度小数类型",
+        A::Int128 | A::UInt128 => "128 位整数类型",
+        _ => "不支持的数据类型",
+    }
+}
+
+/// The columns of a Parquet file that are read, and those left out (`名称（类型）`).
+pub fn columns(path: &Path) -> Result<(Vec<String>, Vec<String>), ReadError> {
+    let schema = reader(path)?.schema().map_err(corrupt)?;
+    let (mut keep, mut out) = (Vec::new(), Vec::new());
+    for (name, field) in schema.iter() {
+        if readable(field.dtype()) {
+            keep.push(name.to_string());
+        } else {
+            out.push(format!("{name}（{}）", type_name(field.dtype())));
+        }
+    }
+    Ok((keep, out))
+}
+
 /// Streams a Parquet file in chunks of `chunk_rows` rows: grid row 0 is the header (the
 /// column names), grid row r the file's row r − 1, as a CSV export would have them.
 pub fn stream_parquet(path: &Path, chunk_rows: usize, mut sink: impl FnMut(Chunk)) -> Result<(), ReadError> {
     let mut first = reader(path)?;
-    let schema = first.schema().map_err(corrupt)?;
+    let (keep, left_out) = columns(path)?;
     let n = first.num_rows().map_err(corrupt)?;
     let meta = first.get_metadata().map_err(corrupt)?.clone();
-    let mut header = Some(schema.iter_names().map(|s| s.to_string()).collect::<Vec<_>>());
+    let projection = (!left_out.is_empty()).then(|| keep.clone());
+    let mut header = Some(keep);
     if header.as_ref().is_some_and(|h| h.is_empty()) {
         return Err(ReadError::Empty);
     }
@@ -125,7 +169,7 @@ pub fn stream_parquet(path: &Path, chunk_rows: usize, mut sink: impl FnMut(Chunk
         let len = chunk_rows.max(1).min(n - start);
         let mut r = reader(path)?;
         r.set_metadata(meta.clone());
-        let frame = r.with_slice(Some((start, len))).finish().map_err(corrupt)?;
+        let frame = r.with_columns(projection.clone()).with_slice(Some((start, len))).finish().map_err(corrupt)?;
         // Grid rows: the header is row 0, file row k is grid row k + 1.
         let first_row = if header.is_some() { 0 } else { start as u32 + 1 };
         let last_row = (start + len) as u32;

@@ -112,6 +112,9 @@ pub struct Source {
     /// Set when the content is not what the name says (an .xlsx renamed .xls, a text
     /// table saved as .xls): what the file was read as, for the ledger.
     pub renamed: Option<String>,
+    /// Columns that cannot be read (a Parquet column of a nested or binary type), each
+    /// `名称（类型）`: left out, the rest imported.
+    pub left_out: Vec<String>,
 }
 
 impl Source {
@@ -130,7 +133,11 @@ impl Source {
         }
         let format = Format::by_content(&head, named).unwrap_or(named);
         let renamed = (format != named).then(|| format!("文件名是“{}”，内容却是{}，已按内容读取", file_name(path), format.label()));
-        Ok(Source { path: path.to_path_buf(), format, bytes, renamed })
+        let left_out = match format {
+            Format::Parquet => super::parquet::columns(path)?.1,
+            _ => Vec::new(),
+        };
+        Ok(Source { path: path.to_path_buf(), format, bytes, renamed, left_out })
     }
 
     /// Reads every sheet.

@@ -50,6 +50,10 @@ pub(crate) fn values(survey: &Survey, df: &DataFrame, col: &str) -> Result<Vec<f
         if w > 1e6 {
             return Err(bad(v, "太大"));
         }
+        // Weights so small that their squares underflow would blank every interval.
+        if w > 0.0 && w < 1e-6 {
+            return Err(bad(v, "太小（小于百万分之一），请换算到常用的量级，如平均权重为 1"));
+        }
         out.push(w);
     }
     Ok(out)

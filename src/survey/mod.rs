@@ -76,7 +76,7 @@ impl Kind {
 /// One answer option. Written in TOML as a plain string, or as a table when it has
 /// aliases, a score, or takes an "other, please specify" text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum OptionDef {
     Plain(String),
     Full {
@@ -126,6 +126,7 @@ impl OptionDef {
 
 /// One question of the questionnaire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Question {
     /// `Q<N>` by convention; used as the column name in the response table.
     pub id: String,
@@ -171,6 +172,7 @@ pub struct Question {
 
 /// `show_if = { question = "Q8", any_of = ["是"] }`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ShowIf {
     pub question: String,
     pub any_of: Vec<String>,
@@ -276,8 +278,10 @@ pub fn label_number(label: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// The whole questionnaire definition.
+/// The whole questionnaire definition. Every table refuses keys it does not know (a
+/// misspelt `show_iff` would otherwise switch skip logic off without a word).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Survey {
     /// Short name used for output folders and in returned templates.
     pub id: String,
@@ -324,6 +328,7 @@ pub struct Field {
 /// `[weighting]`: each respondent is weighted by (target share of their cell) ÷ (share of
 /// their cell in the sample of their wave). Shares may be given as fractions or counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Weighting {
     /// A single-choice question (or `unit`) defining the cells.
     pub question: String,
@@ -337,7 +342,8 @@ fn one() -> u32 {
 
 impl Survey {
     pub fn load(path: &Path) -> Result<Survey, SurveyError> {
-        let text = std::fs::read(path).map_err(|e| match e.kind() {
+        // A questionnaire of hundreds of questions is a few hundred kilobytes.
+        let text = crate::inputs::read_limited(path, 16 << 20).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => SurveyError::NotFound,
             _ => SurveyError::Io(e),
         })?;
@@ -349,7 +355,7 @@ impl Survey {
     }
 
     pub fn from_toml(text: &str) -> Result<Survey, SurveyError> {
-        let s: Survey = toml::from_str(text).map_err(|e| SurveyError::Toml { why: explain_toml(&e), source: Box::new(e) })?;
+        let s: Survey = toml::from_str(text).map_err(|e| SurveyError::Toml { why: explain_toml(&e, text), source: Box::new(e) })?;
         s.validate()?;
         Ok(s)
     }
@@ -503,6 +509,9 @@ impl Question {
                 }
             }
         }
+        if let Some(o) = q.options.iter().find(|o| o.score().is_some_and(|v| !v.is_finite())) {
+            return Err(format!("题目 {} 的选项“{}”的分值 score 不是有限的数字（nan、inf 不能作分值）", q.id, o.text()));
+        }
         if q.kind == Kind::Matrix && q.rows.is_empty() {
             return Err(format!("矩阵题 {} 没有列出行 rows", q.id));
         }
@@ -519,20 +528,39 @@ impl Question {
     }
 }
 
-fn explain_toml(e: &toml::de::Error) -> String {
+fn explain_toml(e: &toml::de::Error, text: &str) -> String {
     let msg = e.message().to_string();
+    let quoted = |rest: &str| rest.split('`').next().unwrap_or("").to_string();
     let msg = if let Some(rest) = msg.strip_prefix("unknown variant `") {
-        let v = rest.split('`').next().unwrap_or("");
-        format!("题型 kind = \"{v}\" 不认识，应为 single、multi、scale、matrix、rank、text、number 之一")
+        format!("题型 kind = \"{}\" 不认识，应为 single、multi、scale、matrix、rank、text、number 之一", quoted(rest))
     } else if let Some(rest) = msg.strip_prefix("missing field `") {
-        format!("缺少必填项 {}", rest.split('`').next().unwrap_or(""))
+        format!("缺少必填项 {}", quoted(rest))
+    } else if let Some(rest) = msg.strip_prefix("unknown field `") {
+        unknown_key(&quoted(rest), rest)
+    } else if msg.contains("did not match any variant of untagged enum OptionDef") {
+        "选项的写法有误：选项写成文字（\"党政干部\"），或写成 { text = \"…\", aliases = [\"…\"], other = true, score = 数值 }，不能有其他设置项".into()
     } else {
         msg
     };
     match e.span() {
-        Some(span) => format!("{msg}（位置：第 {} 个字符附近）", span.start + 1),
+        Some(span) => format!("第 {} 行：{msg}", text[..span.start.min(text.len())].matches('\n').count() + 1),
         None => msg,
     }
+}
+
+/// The message for a key no table of survey.toml has (`rest`: serde's "…, expected one
+/// of `a`, `b`"), naming the nearest valid key.
+fn unknown_key(key: &str, rest: &str) -> String {
+    let valid: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+    let nearest = valid
+        .iter()
+        .map(|v| (strsim::damerau_levenshtein(&key.to_lowercase(), v), *v))
+        .filter(|&(d, v)| d <= 2.max(v.len() / 3))
+        .min()
+        .map(|(_, v)| format!("，是不是“{v}”？"))
+        .unwrap_or_default();
+    let list = if valid.is_empty() { String::new() } else { format!("（这里可以写的有：{}）", valid.join("、")) };
+    format!("不认识的设置项“{key}”{nearest}{list}。请改正拼写或删去这一项：写错名字的设置不会生效")
 }
 
 #[cfg(test)]

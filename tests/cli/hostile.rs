@@ -1,6 +1,6 @@
 //! Issue 9: hostile files and careless folders. Each test feeds one kind of hostile input.
 
-use crate::workdir::{fixture, read_csv, Workdir, DEFECT};
+use crate::workdir::{fixture, read_csv, walk, Workdir, DEFECT};
 
 #[test]
 fn no_formula_reaches_a_csv() {
@@ -67,19 +67,6 @@ fn names_from_the_input_never_leave_the_output_folder() {
         let name = b.file_name().unwrap().to_string_lossy().to_string();
         assert!(!name.starts_with('.') && !name.contains('\u{202E}'), "{name:?}");
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

@@ -5,6 +5,7 @@
 mod agree;
 mod bad_input;
 mod batches;
+mod careless;
 mod charts;
 mod collect;
 mod document;

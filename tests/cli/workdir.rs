@@ -146,3 +146,17 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let rows = r.records().map(|x| x.unwrap().iter().map(|s| s.to_string()).collect()).collect();
     (header, rows)
 }
+
+/// Every file under `dir`, folders searched recursively.
+pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

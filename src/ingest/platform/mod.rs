@@ -295,6 +295,23 @@ const TALLY: &[&str] = &[
     "平均分",
     "均值",
     "标准差",
+    "方差",
+    "中位数",
+    "众数",
+    "最大值",
+    "最小值",
+    "极差",
+    "有效填写人次",
+    "填写人次",
+    "有效人数",
+    "有效样本",
+    "样本量",
+    "样本数",
+    "median",
+    "mode",
+    "std",
+    "max",
+    "min",
     "汇总",
     "选项",
     "说明",
@@ -320,7 +337,8 @@ pub fn is_tally_label(t: &str) -> bool {
     // Most cells asked about are answers: a first character no tally label starts with
     // settles them without copying.
     let first = t.trim_start().chars().next().map(crate::text::fold_width);
-    if !first.is_some_and(|c| c.is_ascii_alphanumeric() || "统合小总频人计百比占平均标汇选说注备填".contains(c)) {
+    if !first.is_some_and(|c| c.is_ascii_alphanumeric() || "统合小总频人计百比占平均标汇选说注备填方中众最极有样".contains(c))
+    {
         return false;
     }
     let n = crate::text::norm_cow(t);

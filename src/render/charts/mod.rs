@@ -67,7 +67,8 @@ impl ChartFont {
         let bytes: &'static [u8] = match path {
             None => DEFAULT_FONT,
             Some(p) => {
-                let b = std::fs::read(p).map_err(|e| ChartError::FontFile(p.to_path_buf(), e))?;
+                // A full CJK font is 10–30 MB.
+                let b = crate::inputs::read_limited(p, 64 << 20).map_err(|e| ChartError::FontFile(p.to_path_buf(), e))?;
                 Box::leak(b.into_boxed_slice())
             }
         };
@@ -138,7 +139,7 @@ pub fn svg_string(spec: &Spec) -> Result<String, DrawError> {
         draw(&area, spec, &ms, true)?;
         area.present().map_err(e)?;
     }
-    Ok(svg)
+    Ok(crate::text::printable(&svg).into_owned())
 }
 
 /// One chart as PNG bytes at `dpi`, with its size in pixels (for documents that embed it).

@@ -81,10 +81,11 @@ pub fn numeral(n: usize) -> String {
 /// Text as documents may carry it: control characters (which XML forbids and answers
 /// pasted from other programs sometimes hold) become spaces.
 pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(|c| c.is_control()) {
-        std::borrow::Cow::Owned(s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect())
+    let s = crate::text::printable(s);
+    if s.contains(['\t', '\n', '\r']) {
+        std::borrow::Cow::Owned(s.replace(['\t', '\n', '\r'], " "))
     } else {
-        std::borrow::Cow::Borrowed(s)
+        s
     }
 }
 

@@ -60,7 +60,7 @@ impl Widths {
 
 /// A sheet name Excel accepts: no []:*?/\, at most 31 characters, unique.
 pub fn sheet_name(want: &str, taken: &mut Vec<String>) -> String {
-    let clean: String = want.chars().map(|c| if "[]:*?/\\".contains(c) { '_' } else { c }).collect();
+    let clean: String = crate::text::printable(want).chars().map(|c| if "[]:*?/\\\t\n\r".contains(c) { '_' } else { c }).collect();
     let clean = clean.trim_matches('\'').to_string();
     let mut base: String = clean.chars().take(31).collect();
     if base.is_empty() {
