@@ -22,11 +22,11 @@ impl Skipped {
     /// The message users read, naming the path.
     pub fn message(&self, p: &Path) -> String {
         match self {
-            Skipped::NotAFile => format!("{} 不是普通文件（设备、管道等），已跳过", p.display()),
-            Skipped::Unreachable => format!("{} 无法访问（链接指向的文件不存在，或没有权限），已跳过", p.display()),
-            Skipped::Folder("") => format!("文件夹 {} 无法访问，已跳过", p.display()),
-            Skipped::Folder(why) => format!("文件夹 {} 无法读取（{why}），其中的文件未导入", p.display()),
-            Skipped::OwnOutput(what) => format!("跳过 {}：这是 diaoyan 写出的{what}，不是回收的问卷", p.display()),
+            Skipped::NotAFile => format!("{} 不是普通文件（设备、管道等），已跳过", crate::text::shown(p)),
+            Skipped::Unreachable => format!("{} 无法访问（链接指向的文件不存在，或没有权限），已跳过", crate::text::shown(p)),
+            Skipped::Folder("") => format!("文件夹 {} 无法访问，已跳过", crate::text::shown(p)),
+            Skipped::Folder(why) => format!("文件夹 {} 无法读取（{why}），其中的文件未导入", crate::text::shown(p)),
+            Skipped::OwnOutput(what) => format!("跳过 {}：这是 diaoyan 写出的{what}，不是回收的问卷", crate::text::shown(p)),
         }
     }
 }

@@ -50,6 +50,48 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A file or folder name as text, and whether it was decoded as GBK: a zip made on
+/// Chinese Windows and unpacked elsewhere leaves names in GBK bytes, which are decoded
+/// (when they are valid GBK) rather than shown as `��`.
+pub fn os_text(s: &std::ffi::OsStr) -> (String, bool) {
+    if let Some(t) = s.to_str() {
+        return (t.to_string(), false);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (t, _, bad) = encoding_rs::GBK.decode(s.as_bytes());
+        if !bad {
+            return (t.into_owned(), true);
+        }
+    }
+    (s.to_string_lossy().into_owned(), false)
+}
+
+/// A path as text, each part decoded as [`os_text`] does; and whether any part was GBK.
+pub fn path_text(p: &std::path::Path) -> (String, bool) {
+    if let Some(t) = p.to_str() {
+        return (t.to_string(), false);
+    }
+    let mut gbk = false;
+    let parts: Vec<String> = p
+        .components()
+        .map(|c| {
+            let (t, g) = os_text(c.as_os_str());
+            gbk |= g;
+            t
+        })
+        .collect();
+    let joined = parts.join(std::path::MAIN_SEPARATOR_STR);
+    // The root's separator is a part of its own: no doubled separator after it.
+    (joined.replacen(&format!("{0}{0}", std::path::MAIN_SEPARATOR), std::path::MAIN_SEPARATOR_STR, 1), gbk)
+}
+
+/// A path as messages show it ([`path_text`]: GBK names decoded).
+pub fn shown(p: &std::path::Path) -> String {
+    path_text(p).0
+}
+
 /// A display string: trimmed, full-width spaces included, inner runs kept.
 pub fn tidy(s: &str) -> String {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}').to_string()

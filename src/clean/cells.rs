@@ -129,6 +129,12 @@ pub fn choice(q: &Question, opts: &Options, d: &Data, coded: bool) -> Choice {
     if coded && int_of(d) == Some(0) {
         return Choice::Bad(Note { problem: Problem::ZeroCode, action: Action::SetMissing });
     }
+    // A true/false column (Parquet, a checkbox) answers a 是/否 question.
+    if let Data::Bool(b) = d {
+        if let Some(i) = opts.by_text(if *b { "是" } else { "否" }) {
+            return Choice::Option(i, None, None);
+        }
+    }
     if let Data::String(s) = d {
         if let Some(i) = opts.by_text(s) {
             return Choice::Option(i, None, None);

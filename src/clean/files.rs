@@ -54,11 +54,20 @@ pub(super) fn import_file(
     report.wave = fc.wave.clone();
     let mut notes = Vec::new();
     let read = ingest::Source::open(path).map_err(|e| Failure::unreadable(e.to_string())).and_then(|src| {
+        if crate::text::path_text(path).1 {
+            let name = path.file_name().map(|n| crate::text::os_text(n).0).unwrap_or_default();
+            notes.push(Issue::for_file(fc.file.clone(), name, Problem::GbkFileName, Action::Converted));
+        }
         if let Some(n) = &src.renamed {
             notes.push(Issue::for_file(fc.file.clone(), n.clone(), Problem::RenamedFile, Action::ReadAsContent));
         }
         for c in &src.left_out {
             notes.push(Issue::for_file(fc.file.clone(), c.clone(), Problem::UnreadableColumn, Action::ColumnIgnored));
+        }
+        // A template hides its own option lists and metadata.
+        let own = [crate::survey::template::META_SHEET, crate::survey::template::OPTIONS_SHEET];
+        for s in src.hidden_sheets.iter().filter(|s| !own.contains(&s.as_str())) {
+            notes.push(Issue::for_file(fc.file.clone(), s.clone(), Problem::HiddenSheet, Action::Kept).in_sheet(s.as_str()));
         }
         read_sheets(&mut fc, &src, opts, pre, emit, &mut report)
     });

@@ -48,6 +48,14 @@ pub enum Problem {
     UnreadableColumn,
     /// A line of a UTF-8 text table in another encoding.
     MixedEncoding,
+    /// Rows hidden in a sheet (imported).
+    HiddenRows,
+    /// A hidden sheet (read as any other).
+    HiddenSheet,
+    /// A formula saved without its result.
+    UncachedFormula,
+    /// A file or folder name in GBK bytes (read as GBK).
+    GbkFileName,
 }
 
 impl Problem {
@@ -85,6 +93,10 @@ impl Problem {
             Problem::ZeroCode => "选项编号为 0（按未答处理）",
             Problem::NotAnswerSheet => "不是答卷表（编码表、统计表等）",
             Problem::RenamedFile => "文件扩展名与内容不符",
+            Problem::GbkFileName => "文件名不是 UTF-8 编码（Windows 上打包的压缩文件），已按 GBK 解读",
+            Problem::HiddenRows => "工作表中有隐藏的行（照常导入，请确认它们是有效答卷）",
+            Problem::HiddenSheet => "隐藏的工作表（照常读取，请确认其中的内容）",
+            Problem::UncachedFormula => "公式没有保存计算结果（文件由程序生成、未在 Excel 中保存过）",
             Problem::MixedEncoding => "这一行的编码与文件其他部分不同（文件是 UTF-8，这一行不是）",
             Problem::UnreadableColumn => "这一列的数据类型无法读取（嵌套、二进制等）",
             Problem::NoValidAnswer => "这一行没有一个能识别的答案（说明文字、表头或标签行），不是答卷",

@@ -201,7 +201,7 @@ pub fn import_preloaded(
         .map(|(k, p)| {
             // The same file twice (a copy, a link, a folder given twice) is read once.
             if let Some(first) = same[k] {
-                let msg = format!("与 {} 内容完全相同（同一个文件或它的副本），未重复导入", paths[first].display());
+                let msg = format!("与 {} 内容完全相同（同一个文件或它的副本），未重复导入", crate::text::shown(&paths[first]));
                 let report = FileReport { duplicate_of: Some(paths[first].clone()), ..FileReport::new(p) };
                 progress(p);
                 return (vec![], report, vec![Issue::for_file(p.display().to_string(), msg, Problem::DuplicateFile, Action::FileSkipped)]);
@@ -254,7 +254,7 @@ pub fn import_in_batches(
     while k < paths.len() {
         let p = &paths[k];
         if let Some(first) = same[k] {
-            let msg = format!("与 {} 内容完全相同（同一个文件或它的副本），未重复导入", paths[first].display());
+            let msg = format!("与 {} 内容完全相同（同一个文件或它的副本），未重复导入", crate::text::shown(&paths[first]));
             asm.file(
                 FileReport { duplicate_of: Some(paths[first].clone()), ..FileReport::new(p) },
                 vec![Issue::for_file(p.display().to_string(), msg, Problem::DuplicateFile, Action::FileSkipped)],

@@ -213,6 +213,22 @@ impl<'a> SheetCtx<'a> {
         }
     }
 
+    /// The ledger entry for what the reader saw in the sheet.
+    pub(super) fn read_note(&self, n: &crate::ingest::ReadNote) -> Issue {
+        use crate::ingest::ReadNote as N;
+        match n {
+            N::HiddenRows(rows) => {
+                let listed: Vec<String> = rows.iter().take(20).map(|r| (r + 1).to_string()).collect();
+                let more = if rows.len() > 20 { "…" } else { "" };
+                let value = format!("第 {}{more} 行（共 {} 行）", listed.join("、"), rows.len());
+                self.issue(None, None, None, value, Problem::HiddenRows, Action::Kept)
+            }
+            N::Uncached { row, col, formula } => {
+                self.issue(Some(*row), Some(*col), None, formula.clone(), Problem::UncachedFormula, Action::SetMissing)
+            }
+        }
+    }
+
     pub(super) fn issue(
         &self,
         row: Option<u32>,

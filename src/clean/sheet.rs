@@ -39,8 +39,9 @@ impl<'a> FileCtx<'a> {
         path: &std::path::Path,
         wave: Option<String>,
     ) -> FileCtx<'a> {
-        let stem = path.file_stem().and_then(|s| s.to_str()).map(crate::text::tidy).unwrap_or_default();
-        FileCtx { survey, schema, options, matcher, file: path.display().to_string().into(), stem, wave }
+        let stem = path.file_stem().map(|s| crate::text::tidy(&crate::text::os_text(s).0)).unwrap_or_default();
+        let file = crate::text::path_text(path).0;
+        FileCtx { survey, schema, options, matcher, file: file.into(), stem, wave }
     }
 }
 
@@ -454,6 +455,10 @@ pub(super) fn parse_sheet(fc: &FileCtx, sheet: &SheetData, tmpl: Option<&Templat
     let mut prep = prepare_sheet(fc, cells, &sheet.name, tmpl)?;
     for m in &sheet.malformed {
         let i = prep.ctx.malformed(m);
+        prep.header_issues.push(i);
+    }
+    for n in &sheet.notes {
+        let i = prep.ctx.read_note(n);
         prep.header_issues.push(i);
     }
     let first = prep.ctx.layout.header_row + 1;

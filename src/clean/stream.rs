@@ -170,7 +170,7 @@ pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Im
         let mut rx = rx.into_iter();
         let mut first = rx.next()?;
         first.ready();
-        let sheet = ingest::SheetData { name: first.sheet.clone(), cells: first.cells.clone(), malformed: Vec::new() };
+        let sheet = ingest::SheetData { name: first.sheet.clone(), cells: first.cells.clone(), malformed: Vec::new(), notes: Vec::new() };
         let survey = crate::infer::infer(&[ingest::Workbook { path: path.to_path_buf(), sheets: vec![sheet] }]).ok()?;
         let results = {
             let schema = Schema::new(&survey);

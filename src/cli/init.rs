@@ -29,7 +29,7 @@ pub fn run(a: Args) -> Result<i32> {
     let mut scans = Vec::new();
     for f in super::collect_inputs(&a.files) {
         // Answers are scanned while the file is read (on another thread).
-        let (wb, s) = read_for_inference(&f).with_context(|| format!("无法读取 {}", f.display()))?;
+        let (wb, s) = read_for_inference(&f).with_context(|| format!("无法读取 {}", diaoyan::text::shown(&f)))?;
         books.push(wb);
         scans.push(s);
     }

@@ -144,7 +144,7 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
         if let Some((s, imp)) = one_pass {
             say!(
                 "没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查",
-                files[0].display(),
+                diaoyan::text::shown(&files[0]),
                 s.questions.len()
             );
             report_files(&imp);
@@ -159,7 +159,9 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
             let mut errors = Vec::new();
             let (books, scans): (Vec<_>, Vec<_>) = files
                 .iter()
-                .filter_map(|f| diaoyan::infer::read_for_inference(f).map_err(|e| errors.push(format!("{}：{e}", f.display()))).ok())
+                .filter_map(|f| {
+                    diaoyan::infer::read_for_inference(f).map_err(|e| errors.push(format!("{}：{e}", diaoyan::text::shown(f)))).ok()
+                })
                 .take(2)
                 .unzip();
             if books.is_empty() {
@@ -170,7 +172,7 @@ pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
             let s = diaoyan::infer::infer_scanned(&books, scans).map(|(s, _)| s).context("没有给出 --survey，且无法从输入推断问卷定义")?;
             say!(
                 "没有给出 --survey：已从 {} 推断问卷定义（{} 道题）；建议先用 diaoyan init 生成 survey.toml 并检查",
-                books.iter().map(|b| b.path.display().to_string()).collect::<Vec<_>>().join("、"),
+                books.iter().map(|b| diaoyan::text::shown(&b.path)).collect::<Vec<_>>().join("、"),
                 s.questions.len()
             );
             (s, books)
@@ -246,14 +248,14 @@ pub fn batched_input(input: &InputArgs) -> Result<Option<(Survey, Vec<PathBuf>, 
 pub fn report_files(imp: &Import) {
     for f in &imp.files {
         if let Some(first) = &f.duplicate_of {
-            eprintln!("提示：{} 与 {} 内容完全相同，未重复导入", f.path.display(), first.display());
+            eprintln!("提示：{} 与 {} 内容完全相同，未重复导入", diaoyan::text::shown(&f.path), diaoyan::text::shown(first));
         } else if let Some(e) = &f.error {
-            eprintln!("无法读取 {}：{}", f.path.display(), e);
+            eprintln!("无法读取 {}：{}", diaoyan::text::shown(&f.path), e);
         } else if !f.unknown_columns.is_empty() {
             let shown: Vec<&str> = f.unknown_columns.iter().take(3).map(|s| s.as_str()).collect();
             eprintln!(
                 "提示：{} 中有 {} 列与问卷题目对不上（{}{}），这些列未导入，已记入问题清单",
-                f.path.display(),
+                diaoyan::text::shown(&f.path),
                 f.unknown_columns.len(),
                 shown.join("、"),
                 if f.unknown_columns.len() > 3 { "……" } else { "" }

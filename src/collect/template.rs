@@ -26,7 +26,7 @@ pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
     let lists = responses(wb.add_worksheet(), s, unit, &cols)?;
     // Option lists: one column per list.
     let ws = wb.add_worksheet();
-    ws.set_name("选项")?;
+    ws.set_name(crate::survey::template::OPTIONS_SHEET)?;
     for (k, l) in lists.iter().enumerate() {
         for (i, o) in l.iter().enumerate() {
             ws.write_string(i as u32, k as u16, o)?;

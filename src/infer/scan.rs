@@ -384,7 +384,7 @@ impl ColumnScans {
             let range = Range::from_sparse(cells.to_vec());
             let wb = Workbook {
                 path: std::path::PathBuf::new(),
-                sheets: vec![crate::ingest::SheetData { name: sheet.to_string(), cells: range, malformed: vec![] }],
+                sheets: vec![crate::ingest::SheetData { name: sheet.to_string(), cells: range, malformed: vec![], notes: vec![] }],
             };
             let Some(f) = drafts_of(&wb) else { return };
             let cols: HashMap<u32, ColumnScan> = f.drafts.iter().filter_map(|d| d.whole).map(|c| (c, ColumnScan::default())).collect();

@@ -222,7 +222,10 @@ fn scan_biff(stream: &[u8], from: usize, sheet: bool) -> Result<Vec<u32>, String
     let mut cells: u64 = 0;
     let check_extent = |extent: &mut Option<(u64, u64, u64, u64)>, cells: &mut u64| -> bool {
         let ok = match *extent {
-            Some((r0, r1, c0, c1)) => !grid_too_big(r1 - r0 + 1, c1 - c0 + 1, *cells),
+            // An .xls sheet is at most 65,536 × 256 cells (16.8 M, held twice by calamine:
+            // about 1.1 GB): a genuine sheet of 65,535 rows with a note in column IV is read;
+            // a few cells at its far corners are not (a grid 64 times the cells at most).
+            Some((r0, r1, c0, c1)) => (r1 - r0 + 1).saturating_mul(c1 - c0 + 1) <= cells.saturating_mul(64).saturating_add(2_000_000),
             None => true,
         };
         *extent = None;
@@ -295,6 +298,11 @@ fn scan_biff(stream: &[u8], from: usize, sheet: bool) -> Result<Vec<u32>, String
 fn sized_zip(path: &Path) -> Result<Option<zip::ZipArchive<std::fs::File>>, ReadError> {
     let Ok(file) = std::fs::File::open(path) else { return Ok(None) };
     let Ok(mut zip) = zip::ZipArchive::new(file) else { return Ok(None) };
+    // Two parts of one name: the zip reader keeps one of them, silently; the directory's
+    // own count of entries tells.
+    if zip_entries(path).is_some_and(|n| n > zip.len() as u64) {
+        return Err(ReadError::Repeated("文件内部有两个同名的部件（如两份 sheet1.xml）".into()));
+    }
     for i in 0..zip.len() {
         let Ok(f) = zip.by_index_raw(i) else { continue };
         if f.size() > 4_000_000_000 {
@@ -302,6 +310,21 @@ fn sized_zip(path: &Path) -> Result<Option<zip::ZipArchive<std::fs::File>>, Read
         }
     }
     Ok(Some(zip))
+}
+
+/// The number of entries a zip file's central directory declares (from its end record;
+/// `None` when it cannot be found, or the file is zip64).
+pub(super) fn zip_entries(path: &Path) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let tail_len = len.min(22 + 65_535);
+    f.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    f.take(tail_len).read_to_end(&mut tail).ok()?;
+    let at = memchr::memmem::rfind(&tail, b"PK\x05\x06")?;
+    let n = u16::from_le_bytes([*tail.get(at + 10)?, *tail.get(at + 11)?]);
+    (n != 0xFFFF).then_some(n as u64)
 }
 
 /// Checks what an .xlsx claims before calamine trusts it: calamine reserves memory for the
@@ -408,4 +431,37 @@ pub(super) fn sst_claims(head: &[u8], size: u64, sheet_bytes: u64) -> Result<(),
         return Err(ReadError::Oversized(format!("共享字符串声明被引用 {n} 次，文件中放不下这么多")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// A BIFF sheet stream: BOF, a NUMBER record per cell, EOF.
+    fn sheet(cells: impl Iterator<Item = (u16, u16)>) -> Vec<u8> {
+        let mut s = Vec::new();
+        let mut record = |typ: u16, body: &[u8]| {
+            s.extend_from_slice(&typ.to_le_bytes());
+            s.extend_from_slice(&(body.len() as u16).to_le_bytes());
+            s.extend_from_slice(body);
+        };
+        record(0x0809, &[0; 16]);
+        for (r, c) in cells {
+            let mut body = Vec::new();
+            body.extend_from_slice(&r.to_le_bytes());
+            body.extend_from_slice(&c.to_le_bytes());
+            body.extend_from_slice(&[0, 0]);
+            body.extend_from_slice(&1.0f64.to_le_bytes());
+            record(0x0203, &body);
+        }
+        record(0x000A, &[]);
+        s
+    }
+
+    #[test]
+    fn a_long_xls_sheet_with_a_far_note_is_read_and_far_corners_are_not() {
+        // 65,535 rows of five answers and a note in column IV (the last an .xls has).
+        let genuine = sheet((0..65_535u16).flat_map(|r| (0..5u16).map(move |c| (r, c))).chain(std::iter::once((3, 255))));
+        assert!(super::scan_biff(&genuine, 0, false).is_ok());
+        let corners = sheet([(0, 0), (0, 1), (65_535, 255)].into_iter());
+        assert!(super::scan_biff(&corners, 0, false).is_err());
+    }
 }

@@ -420,7 +420,7 @@ impl Lines {
 pub(super) fn read(path: &std::path::Path) -> Result<super::SheetData, super::ReadError> {
     let bytes = std::fs::read(path).map_err(super::ReadError::Io)?;
     let (cells, malformed) = parse_checked(&bytes);
-    Ok(super::SheetData { name: "csv".into(), cells, malformed })
+    Ok(super::SheetData { name: "csv".into(), cells, malformed, notes: Vec::new() })
 }
 
 /// Parses CSV bytes into a grid, and lists the records that were malformed (see

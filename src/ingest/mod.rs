@@ -36,6 +36,18 @@ pub struct SheetData {
     pub cells: Range<Data>,
     /// Records the reader could not read as written (CSV only), each read line by line.
     pub malformed: Vec<csv_reader::Malformed>,
+    /// What the reader saw that the ledger should say (.xlsx read whole).
+    pub notes: Vec<ReadNote>,
+}
+
+/// Something about a sheet's cells the reader saw and the ledger should say.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadNote {
+    /// Rows hidden in the sheet (0-based): imported as any other.
+    HiddenRows(Vec<u32>),
+    /// A formula saved without its result (a file written by a program and never opened
+    /// in Excel): the cell reads as blank.
+    Uncached { row: u32, col: u32, formula: String },
 }
 
 /// A whole input file, read into memory.
@@ -66,6 +78,10 @@ pub enum ReadError {
     BadParquet(#[source] polars::prelude::PolarsError),
     #[error("文件声明的大小异常（{0}），可能已损坏或被改动过，未导入；请在 Excel/WPS 中打开后另存为 .xlsx 再导入")]
     Oversized(String),
+    /// Something written twice that a spreadsheet holds once (a row, a part of the
+    /// package): which copy is right cannot be told, so the file is not guessed at.
+    #[error("{0}，无法确定哪一份是对的（文件多半被其他程序改写过），未导入；请在 Excel/WPS 中打开后另存为 .xlsx 再导入")]
+    Repeated(String),
 }
 
 /// A dense range of streamed cells, refused when they are spread absurdly far apart.
@@ -139,7 +155,7 @@ fn read_spreadsheet(src: &Source) -> Result<Vec<SheetData>, ReadError> {
         for (start, end) in merges.get(&name).into_iter().flatten() {
             fill_merged(&mut cells, *start, *end);
         }
-        out.push(SheetData { name, cells, malformed: Vec::new() });
+        out.push(SheetData { name, cells, malformed: Vec::new(), notes: Vec::new() });
     }
     Ok(out)
 }

@@ -115,6 +115,8 @@ pub struct Source {
     /// Columns that cannot be read (a Parquet column of a nested or binary type), each
     /// `名称（类型）`: left out, the rest imported.
     pub left_out: Vec<String>,
+    /// Sheets the workbook hides (.xlsx): read as any other, named in the ledger.
+    pub hidden_sheets: Vec<String>,
 }
 
 impl Source {
@@ -137,7 +139,11 @@ impl Source {
             Format::Parquet => super::parquet::columns(path)?.1,
             _ => Vec::new(),
         };
-        Ok(Source { path: path.to_path_buf(), format, bytes, renamed, left_out })
+        let hidden_sheets = match format {
+            Format::Xlsx => super::xlsx::hidden_sheets(path),
+            _ => Vec::new(),
+        };
+        Ok(Source { path: path.to_path_buf(), format, bytes, renamed, left_out, hidden_sheets })
     }
 
     /// Reads every sheet.
@@ -154,7 +160,7 @@ impl Source {
             Format::Text => vec![super::csv_reader::read(&self.path)?],
             Format::Parquet => {
                 let cells = super::parquet::read_parquet(&self.path)?;
-                vec![super::SheetData { name: super::parquet::SHEET.into(), cells, malformed: Vec::new() }]
+                vec![super::SheetData { name: super::parquet::SHEET.into(), cells, malformed: Vec::new(), notes: Vec::new() }]
             }
         };
         if sheets.iter().all(|s| s.cells.is_empty()) {

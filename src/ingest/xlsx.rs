@@ -66,7 +66,7 @@ pub(super) fn read(src: &Source, observe: Option<Observe<'_>>) -> Result<Workboo
         }
     };
     read?;
-    sheets_of(path, names, per_sheet, &merges)
+    sheets_of(path, names, per_sheet, &merges, Vec::new())
 }
 
 /// Hands over the non-empty cells of every sheet a run of about `rows` rows at a time:
@@ -84,8 +84,15 @@ fn cell_runs(
         let (mut first, mut last) = (0u32, rows.max(1) - 1);
         let mut buf: Vec<calamine::Cell<Data>> = Vec::new();
         let mut max_row: Option<u32> = None;
+        let mut prev: Option<(u32, u32)> = None;
         while let Some(cell) = next_cell(&mut reader)? {
-            let (r, _) = cell.get_position();
+            let (r, c) = cell.get_position();
+            // Cells come in order; one at or before the last (a row written twice) would
+            // silently replace the first.
+            if prev.is_some_and(|p| (r, c) <= p) {
+                return Err(ReadError::Repeated(format!("工作表“{name}”的第 {} 行在文件中出现了不止一次（或顺序错乱）", r + 1)));
+            }
+            prev = Some((r, c));
             if r > last {
                 if !give(si, (first, last), std::mem::take(&mut buf)) {
                     return Ok(());
@@ -108,6 +115,33 @@ fn cell_runs(
     Ok(())
 }
 
+/// The sheets an .xlsx hides (`state="hidden"` or `"veryHidden"` in its workbook part):
+/// read as any other, and named in the ledger.
+pub(super) fn hidden_sheets(path: &Path) -> Vec<String> {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else { return Vec::new() };
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else { return Vec::new() };
+    let name = zip.file_names().flatten().find(|n| n.eq_ignore_ascii_case("xl/workbook.xml")).map(|n| n.into_owned());
+    let Some(name) = name else { return Vec::new() };
+    let mut xml = String::new();
+    let Ok(part) = zip.by_name(&name) else { return Vec::new() };
+    if part.take(4 << 20).read_to_string(&mut xml).is_err() {
+        return Vec::new();
+    }
+    // `<sheet name="…" sheetId="…" state="hidden" r:id="…"/>`, attributes in any order.
+    let attr = |tag: &str, key: &str| -> Option<String> {
+        let i = tag.find(&format!(" {key}=\""))? + key.len() + 3;
+        let v = &tag[i..i + tag[i..].find('"')?];
+        Some(v.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&"))
+    };
+    xml.split("<sheet ")
+        .skip(1)
+        .filter_map(|rest| rest.split('>').next().map(|t| format!(" {t}")))
+        .filter(|tag| attr(tag, "state").is_some_and(|s| s != "visible"))
+        .filter_map(|tag| attr(&tag, "name"))
+        .collect()
+}
+
 /// Whether the faster reader is turned off (`DIAOYAN_XLSX=calamine`): every .xlsx is then
 /// read by calamine alone.
 fn calamine_only() -> bool {
@@ -124,6 +158,7 @@ pub(super) fn read_fast(path: &Path) -> Option<Result<Workbook, ReadError>> {
     let sheets = super::xlsx_fast::read(path)?;
     let mut names = Vec::with_capacity(sheets.len());
     let mut per_sheet = Vec::with_capacity(sheets.len());
+    let mut notes = Vec::with_capacity(sheets.len());
     let mut merges = Merges::new();
     for sheet in sheets {
         if !sheet.merges.is_empty() {
@@ -131,8 +166,9 @@ pub(super) fn read_fast(path: &Path) -> Option<Result<Workbook, ReadError>> {
         }
         names.push(sheet.name);
         per_sheet.push(sheet.cells);
+        notes.push(sheet.notes);
     }
-    Some(sheets_of(path, names, per_sheet, &merges))
+    Some(sheets_of(path, names, per_sheet, &merges, notes))
 }
 
 /// The workbook of the cells read from each sheet, merged areas filled; a sheet whose cells
@@ -142,6 +178,7 @@ fn sheets_of(
     names: Vec<String>,
     mut per_sheet: Vec<Vec<calamine::Cell<Data>>>,
     merges: &Merges,
+    mut notes: Vec<Vec<super::ReadNote>>,
 ) -> Result<Workbook, ReadError> {
     for (name, cells) in names.iter().zip(&per_sheet) {
         let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0u32, u32::MAX, 0u32);
@@ -159,12 +196,13 @@ fn sheets_of(
         }
     }
     let mut sheets = Vec::with_capacity(names.len());
-    for (name, cells) in names.into_iter().zip(per_sheet.iter_mut()) {
+    notes.resize_with(names.len(), Vec::new);
+    for ((name, cells), notes) in names.into_iter().zip(per_sheet.iter_mut()).zip(notes) {
         let mut cells = if cells.is_empty() { Range::empty() } else { Range::from_sparse(std::mem::take(cells)) };
         for (start, end) in merges.get(&name).into_iter().flatten() {
             fill_merged(&mut cells, *start, *end);
         }
-        sheets.push(SheetData { name, cells, malformed: Vec::new() });
+        sheets.push(SheetData { name, cells, malformed: Vec::new(), notes });
     }
     if sheets.iter().all(|s| s.cells.is_empty()) {
         return Err(ReadError::Empty);

@@ -24,6 +24,9 @@ pub(super) struct FastSheet {
     pub name: String,
     pub cells: Vec<Cell<Data>>,
     pub merges: Vec<super::chunk::Area>,
+    /// Hidden rows and formulas without a saved result, for the ledger (calamine does
+    /// not tell them; the cells are the same).
+    pub notes: Vec<super::ReadNote>,
 }
 
 /// Reads every sheet of an .xlsx, or `None` where calamine must read it.
@@ -35,9 +38,15 @@ pub(super) fn read(path: &Path) -> Option<Vec<FastSheet>> {
         let mut names: HashMap<String, String> = HashMap::with_capacity(zip.len());
         for n in zip.file_names() {
             let n = n.ok()?;
-            names.insert(n.replace('\\', "/").to_ascii_lowercase(), n.into_owned());
+            // Two parts of one name are left to calamine's path, which refuses the file.
+            if names.insert(n.replace('\\', "/").to_ascii_lowercase(), n.into_owned()).is_some() {
+                return None;
+            }
         }
         let mut zip = zip;
+        if super::checks::zip_entries(path).is_some_and(|n| n > zip.len() as u64) {
+            return None;
+        }
         let sheet_bytes = super::checks::sheet_bytes(&mut zip);
         // A part padded far beyond its cells is left to calamine's path, which refuses it.
         for i in super::checks::inflated_far_beyond(&mut zip) {
@@ -71,8 +80,8 @@ pub(super) fn read(path: &Path) -> Option<Vec<FastSheet>> {
     for (name, path) in sheets {
         // calamine reads a sheet whose part is missing as an error: it says which.
         let xml = get(&path)??;
-        let (cells, merges) = sheet(&xml, &ctx)?;
-        out.push(FastSheet { name, cells, merges });
+        let (cells, merges, notes) = sheet(&xml, &ctx)?;
+        out.push(FastSheet { name, cells, merges, notes });
     }
     Some(out)
 }
@@ -757,7 +766,7 @@ fn cell_attrs(attrs: &[u8]) -> Option<CellAttrs<'_>> {
 }
 
 /// The cells of one sheet (non-empty, in file order) and its merged areas.
-type SheetCells = (Vec<Cell<Data>>, Vec<super::chunk::Area>);
+type SheetCells = (Vec<Cell<Data>>, Vec<super::chunk::Area>, Vec<super::ReadNote>);
 
 fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
     std::str::from_utf8(x).ok()?;
@@ -765,14 +774,15 @@ fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
     if memmem::find(&x[..start], b"<!").is_some() {
         return None;
     }
-    let (cells, end) = sheet_data(x, start, ctx)?;
+    let (cells, end, notes) = sheet_data(x, start, ctx)?;
     let tail = &x[end..];
     surroundings_read(x, start, tail)?;
-    Some((cells, merges(tail)?))
+    Some((cells, merges(tail)?, notes))
 }
 
-/// The cells of `<sheetData>` at `start` (non-empty, in file order) and where it ends.
-fn sheet_data(x: &[u8], start: usize, ctx: &Ctx) -> Option<(Vec<Cell<Data>>, usize)> {
+/// The cells of `<sheetData>` at `start` (non-empty, in file order), where it ends, and
+/// the notes for the ledger (hidden rows, formulas without a saved result).
+fn sheet_data(x: &[u8], start: usize, ctx: &Ctx) -> Option<(Vec<Cell<Data>>, usize, Vec<super::ReadNote>)> {
     let mut s = Scan { x, i: start };
     let (_, sd) = s.tag()?;
     if sd.name != b"sheetData" {
@@ -780,13 +790,24 @@ fn sheet_data(x: &[u8], start: usize, ctx: &Ctx) -> Option<(Vec<Cell<Data>>, usi
     }
     let mut cells = Vec::new();
     let mut text = String::new();
+    let (mut hidden, mut notes) = (Vec::new(), Vec::new());
+    let mut formula = None;
     // Rows open and closed: an end tag with nothing open is an error to calamine's reader.
     let mut depth = 0usize;
+    // Cells in order: one at or before the last (a row written twice) is left to
+    // calamine's path, which refuses the file.
+    let mut last: Option<(u32, u32)> = None;
+    let mut in_order = |pos: (u32, u32)| {
+        let ok = last.is_none_or(|l| pos > l);
+        last = Some(pos);
+        ok.then_some(())
+    };
     if !sd.empty {
         loop {
             // Most cells are `<c r=".." s=".." t=".."><v>..</v></c>`: read at once. Anything
             // else, the general path below.
             if let Some(((pos, style, typ), raw, next)) = plain_cell(x, s.i) {
+                in_order(pos)?;
                 let value = v_value(raw, style, typ, ctx, &mut text)?;
                 if !matches!(value, Data::Empty) {
                     cells.push(Cell::new(pos, value));
@@ -799,8 +820,13 @@ fn sheet_data(x: &[u8], start: usize, ctx: &Ctx) -> Option<(Vec<Cell<Data>>, usi
                 // calamine reads a row's number (unused when every cell has its
                 // reference): one it cannot read is for it to judge.
                 b"row" => {
-                    if let Some(r) = one_attr(tag.attrs, b"r")? {
+                    let r = one_attr(tag.attrs, b"r")?;
+                    if let Some(r) = r {
                         reference(r)?;
+                    }
+                    if matches!(one_attr(tag.attrs, b"hidden")?, Some(b"1" | b"true")) {
+                        let n: Option<u32> = r.and_then(|r| std::str::from_utf8(r).ok()?.parse().ok());
+                        hidden.extend(n.filter(|n| *n >= 1).map(|n| n - 1));
                     }
                     if !tag.empty {
                         depth += 1;
@@ -810,21 +836,35 @@ fn sheet_data(x: &[u8], start: usize, ctx: &Ctx) -> Option<(Vec<Cell<Data>>, usi
                 b"/sheetData" if depth == 0 => break,
                 b"c" => {
                     let (pos, style, typ) = cell_attrs(tag.attrs)?;
-                    let value = if tag.empty { Data::Empty } else { cell_body(&mut s, style, typ, ctx, &mut text)? };
-                    if !matches!(value, Data::Empty) {
-                        cells.push(Cell::new(pos, value));
+                    in_order(pos)?;
+                    let value = if tag.empty { Data::Empty } else { cell_body(&mut s, style, typ, ctx, &mut text, &mut formula)? };
+                    match (&value, formula.take()) {
+                        (Data::Empty, Some(f)) => notes.push(super::ReadNote::Uncached { row: pos.0, col: pos.1, formula: f }),
+                        (Data::Empty, None) => {}
+                        _ => cells.push(Cell::new(pos, value)),
                     }
                 }
                 _ => return None,
             }
         }
     }
-    (depth == 0).then_some((cells, s.i))
+    if !hidden.is_empty() {
+        notes.insert(0, super::ReadNote::HiddenRows(hidden));
+    }
+    (depth == 0).then_some((cells, s.i, notes))
 }
 
 /// The children of a `<c>` not of the plain form, up to `</c>`: its value (`<v>`), a
 /// formula (`<f>`, which empties it, as calamine reads it) or inline text (`<is>`).
-fn cell_body(s: &mut Scan, style: Option<&[u8]>, typ: Option<&[u8]>, ctx: &Ctx, text: &mut String) -> Option<Data> {
+/// A formula left without a value sets `formula` to its text.
+fn cell_body(
+    s: &mut Scan,
+    style: Option<&[u8]>,
+    typ: Option<&[u8]>,
+    ctx: &Ctx,
+    text: &mut String,
+    formula: &mut Option<String>,
+) -> Option<Data> {
     let mut value = Data::Empty;
     loop {
         let (_, child) = s.tag()?;
@@ -833,11 +873,16 @@ fn cell_body(s: &mut Scan, style: Option<&[u8]>, typ: Option<&[u8]>, ctx: &Ctx, 
             b"v" => {
                 let raw = if child.empty { &b""[..] } else { s.text_to_end(b"v")? };
                 value = v_value(raw, style, typ, ctx, text)?;
+                if !matches!(value, Data::Empty) {
+                    *formula = None;
+                }
             }
             b"f" => {
-                if !child.empty {
-                    s.text_to_end(b"f")?;
-                }
+                let f = if child.empty { &b""[..] } else { s.text_to_end(b"f")? };
+                // A shared formula's other cells hold only a reference to the first.
+                let mut t = String::new();
+                decode(f, &mut t)?;
+                *formula = Some(if t.is_empty() { "（共享公式）".into() } else { format!("={t}") });
                 value = Data::Empty;
             }
             b"is" => {

@@ -35,6 +35,10 @@ fn every_parquet_type_is_read_or_left_out_by_name() {
     assert_eq!(pick("submitted")[1], "2025-03-01 09:00:01", "a timestamp");
     assert_eq!(pick("Q8"), ["3.5", "2", "", "10"], "a decimal");
     assert_eq!(pick("Q5"), ["是", "否", "是", "是"], "a dictionary-encoded text");
+    let r = w.cmd("import").survey(fixture("survey.toml")).input(careless("bool_answers.parquet")).out("b/clean.csv").run();
+    r.expect_code(0);
+    let (hb, rb) = w.csv("b/clean.csv");
+    assert_eq!(column(&hb, &rb, "Q5"), ["是", "否"], "true/false answers a 是/否 question");
     let left = entries(&w, "out", Problem::UnreadableColumn);
     let named: Vec<&str> = left.iter().map(|e| e.2.as_str()).collect();
     assert_eq!(named, ["标签（列表类型）", "附加（嵌套结构类型）"], "{left:?}");
@@ -336,4 +340,57 @@ fn a_ranking_naming_an_option_twice_is_not_guessed() {
     assert_eq!(bad, [("2".to_string(), "Q4".to_string(), twice)]);
     let (h, rows) = w.csv("o/clean.csv");
     assert!(h.iter().filter(|c| c.starts_with("Q4/")).all(|c| column(&h, &rows, c)[0].is_empty()), "no order read");
+}
+
+#[test]
+fn hidden_parts_and_formulas_without_results_are_named() {
+    let w = Workdir::new();
+    let r = w.cmd("import").survey(fixture("survey.toml")).input(careless("hidden_and_formulas.xlsx")).out("o/clean.csv").run();
+    r.expect_code(0);
+    assert!(r.stdout().contains("保留 6 行"), "hidden rows are imported: {}", r.stdout());
+    assert_eq!(entries(&w, "o", Problem::HiddenRows), [(String::new(), String::new(), "第 3、5 行（共 2 行）".to_string())]);
+    assert_eq!(entries(&w, "o", Problem::HiddenSheet).len(), 1);
+    let f = entries(&w, "o", Problem::UncachedFormula);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!((f[0].0.as_str(), f[0].2.as_str()), ("2", "'=1+2"));
+    // A returned template's own hidden sheets are not worth an entry.
+    let units = w.write("units.csv", "单位,应收份数\n甲局,5\n");
+    w.cmd("template").survey(fixture("survey.toml")).arg("--units").arg(&units).out("t").run().expect_code(0);
+    let r = w.cmd("import").survey(fixture("survey.toml")).input(w.path("t/甲局.xlsx")).out("t2/clean.csv").run();
+    assert!(entries(&w, "t2", Problem::HiddenSheet).is_empty(), "{}", r.stdout());
+}
+
+#[test]
+fn a_row_or_part_written_twice_is_refused_with_the_reason() {
+    let w = Workdir::new();
+    for (name, want) in [("row_twice.xlsx", "第 2 行在文件中出现了不止一次"), ("part_twice.xlsx", "两个同名的部件")] {
+        for engine in ["", "calamine"] {
+            let r =
+                w.cmd("import").survey(fixture("survey.toml")).input(careless(name)).out("o/clean.csv").env("DIAOYAN_XLSX", engine).run();
+            r.expect_code(1).expect_no_defect();
+            assert!(r.stderr().contains(want) && r.stderr().contains("无法确定哪一份是对的"), "{name} {engine}: {}", r.stderr());
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn gbk_file_names_are_decoded_and_noted() {
+    use std::os::unix::ffi::OsStrExt;
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("in")).unwrap();
+    let text = std::fs::read_to_string(fixture("wjx_text_utf8.csv")).unwrap();
+    // Without the 单位 column: the unit comes from the file name.
+    let unit = text.lines().next().unwrap().split(',').position(|c| c == "单位").unwrap();
+    let lines: Vec<String> =
+        text.lines().map(|l| l.split(',').enumerate().filter(|(i, _)| *i != unit).map(|(_, c)| c).collect::<Vec<_>>().join(",")).collect();
+    assert!(lines[0].contains("序号") && !lines[0].contains("单位"), "{}", lines[0]);
+    let name = encoding_rs::GBK.encode("丙局.csv").0.into_owned();
+    let path = w.path("in").join(std::ffi::OsStr::from_bytes(&name));
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let r = w.cmd("import").survey(fixture("survey.toml")).input(&path).out("o/clean.csv").run();
+    r.expect_code(0);
+    let (h, rows) = w.csv("o/clean.csv");
+    assert!(column(&h, &rows, "unit").iter().all(|u| u == "丙局"), "{:?}", column(&h, &rows, "unit"));
+    assert_eq!(entries(&w, "o", Problem::GbkFileName).len(), 1);
 }
