@@ -7,7 +7,10 @@
 //! behind for `scripts/fuzz.sh` to keep.
 //!
 //! Run: `cargo run --release --example fuzz -- TARGET SECONDS [SEED]`, TARGET one of
-//! xlsx, xls, ods, csv, toml; or `scripts/fuzz.sh MINUTES` for all of them.
+//! xlsx, xls, ods, csv, toml, lines (the CSV reader's line handling: line endings, quotes
+//! and long lines mutated, and the whole-file read must equal the streamed read in chunks
+//! of any size), template (filled unit workbooks, their XML mutated); or
+//! `scripts/fuzz.sh MINUTES` for all of them.
 //! `-- corpus DIR N` writes N small mutants of every kind into DIR (the committed
 //! malformed corpus was made so).
 
@@ -22,6 +25,84 @@ use mutate::mutant;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A filled unit workbook (`diaoyan template` for the test questionnaire, five rows
+/// answered), the seed of the `template` target.
+fn filled_template(survey: &diaoyan::survey::Survey, dir: &Path) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let path = dir.join("template-seed.xlsx");
+    let unit = diaoyan::collect::roster::Unit { name: "甲局".into(), expected: 5 };
+    diaoyan::collect::template::write(survey, &unit, &path).unwrap();
+    let data = std::fs::read(&path).unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(&data)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet2.xml" {
+            let mut x = String::from_utf8(bytes).unwrap();
+            for r in 2..=6 {
+                let cells = format!(
+                    "<c r=\"B{r}\" t=\"inlineStr\"><is><t>党政干部</t></is></c><c r=\"D{r}\" t=\"inlineStr\"><is><t>是</t></is></c><c r=\"N{r}\" t=\"inlineStr\"><is><t>是</t></is></c><c r=\"Q{r}\"><v>{r}</v></c></row>"
+                );
+                let at = x.find(&format!("<row r=\"{r}\"")).unwrap();
+                let end = at + x[at..].find("</row>").unwrap();
+                x.replace_range(end..end + 6, &cells);
+            }
+            bytes = x.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// Line-ending mutations of a text table: LF made CR or CRLF, stray CRs and quotes,
+/// line breaks inside quoted cells, lines repeated, a very long line.
+fn mutate_lines(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
+    let mut d = seed.to_vec();
+    for _ in 0..rng.range(1, 6) {
+        let i = rng.below(d.len().max(1) as u64) as usize;
+        match rng.below(8) {
+            0 => d = d.iter().flat_map(|&b| if b == b'\n' { vec![b'\r'] } else { vec![b] }).collect(),
+            1 => d = d.iter().flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] }).collect(),
+            2 => d.insert(i.min(d.len()), b'\r'),
+            3 => d.insert(i.min(d.len()), b'"'),
+            4 => d.splice(i.min(d.len())..i.min(d.len()), b"\"\xe7\xac\xac\n\r\n\"".iter().copied()).for_each(drop),
+            5 => {
+                let line: Vec<u8> = d.split(|b| *b == b'\n').nth(rng.below(8) as usize).unwrap_or_default().to_vec();
+                d.splice(i.min(d.len())..i.min(d.len()), line.into_iter().chain([b'\n'])).for_each(drop);
+            }
+            6 => d.splice(i.min(d.len())..i.min(d.len()), std::iter::repeat_n(b'x', rng.range(1, 9_000_000) as usize)).for_each(drop),
+            _ => mutate::mutate_bytes(rng, &mut d),
+        }
+    }
+    d
+}
+
+/// The line-handling property: the whole-file read and the streamed read (chunks of
+/// `rows`) give the same cells and the same malformed records.
+fn same_reads(path: &Path, data: &[u8], rows: u32) -> Result<(), String> {
+    let (whole, bad) = diaoyan::ingest::csv_reader::parse_checked(data);
+    let whole: Vec<(u32, u32, String)> = whole.used_cells().map(|(r, c, v)| (r as u32, c as u32, v.to_string())).collect();
+    let (mut got, mut got_bad) = (Vec::new(), Vec::new());
+    diaoyan::ingest::csv_reader::stream_csv(path, rows, |mut c| {
+        c.ready();
+        let (r0, c0) = c.cells.start().unwrap_or((0, 0));
+        got.extend(c.cells.used_cells().map(|(r, k, v)| (r as u32 + r0, k as u32 + c0, v.to_string())));
+        got_bad.extend(c.malformed);
+    })
+    .map_err(|e| e.to_string())?;
+    if got != whole {
+        return Err(format!("streamed in chunks of {rows} differs from the whole-file read"));
+    }
+    if got_bad != bad {
+        return Err(format!("malformed records differ: {got_bad:?} / {bad:?}"));
+    }
+    Ok(())
 }
 
 fn seeds(ext: &str) -> Vec<PathBuf> {
@@ -46,6 +127,12 @@ fn exec(ext: &str, data: &[u8], path: &Path, survey: &diaoyan::survey::Survey) -
         if ext == "toml" {
             let _ = diaoyan::survey::Survey::from_toml(&String::from_utf8_lossy(data));
             return;
+        }
+        if ext == "lines" {
+            let rows = 1 + data.len() as u32 % 5;
+            if let Err(e) = same_reads(path, data, rows) {
+                panic!("{e}");
+            }
         }
         let _ = diaoyan::ingest::read_file(path);
         // The faster .xlsx reader gives calamine's cells or leaves the file to calamine. (It
@@ -100,18 +187,32 @@ fn main() {
     let target = args.get(1).cloned().unwrap_or_else(|| "xlsx".into());
     let secs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(60);
     let seed: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or_else(|| std::process::id() as u64);
-    let seeds: Vec<Vec<u8>> = seeds(&target).iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let seeds: Vec<Vec<u8>> = match target.as_str() {
+        "lines" => seeds("csv").iter().map(|p| std::fs::read(p).unwrap()).collect(),
+        "template" => vec![filled_template(&survey, &dir)],
+        _ => seeds(&target).iter().map(|p| std::fs::read(p).unwrap()).collect(),
+    };
     assert!(!seeds.is_empty(), "no seed files for {target}");
-    let current = dir.join(format!("current.{target}"));
+    // The file a mutant is written to: its extension is what the readers see.
+    let ext = match target.as_str() {
+        "lines" => "csv",
+        "template" => "xlsx",
+        t => t,
+    };
+    let current = dir.join(format!("current.{ext}"));
     let mut rng = Rng(seed);
     let start = std::time::Instant::now();
     let (mut execs, mut crashes) = (0u64, 0u64);
     while start.elapsed().as_secs() < secs {
         let s = &seeds[rng.below(seeds.len() as u64) as usize];
-        let m = mutant(&mut rng, &target, s);
-        if let Err(msg) = exec(&target, &m, &current, &survey) {
+        let m = match target.as_str() {
+            "lines" => mutate_lines(&mut rng, s),
+            _ => mutant(&mut rng, ext, s),
+        };
+        let kind = if target == "lines" { "lines" } else { ext };
+        if let Err(msg) = exec(kind, &m, &current, &survey) {
             crashes += 1;
-            let keep = dir.join("crashes").join(format!("{target}_{seed}_{execs}.{target}"));
+            let keep = dir.join("crashes").join(format!("{target}_{seed}_{execs}.{ext}"));
             std::fs::write(&keep, &m).unwrap();
             eprintln!("panic: {msg} -> {}", keep.display());
         }

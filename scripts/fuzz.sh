@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-30}
 cargo build --release --example fuzz -q
-targets=(xlsx xls ods csv toml)
+targets=(xlsx xls ods csv lines template toml)
 per=$(( minutes * 60 / ${#targets[@]} ))
 mkdir -p fuzz/crashes
 for t in "${targets[@]}"; do

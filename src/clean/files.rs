@@ -83,12 +83,12 @@ pub(super) fn import_file(
     let (parts, mut issues) = file_parts(results, &mut report);
     if !parts.is_empty() {
         for name in codebooks {
-            let i = Issue::for_file(
-                report.path.display().to_string(),
-                "像是编码表（题目、选项编号和选项文字的说明）或统计表，不是答卷".into(),
-                Problem::NotAnswerSheet,
-                Action::SheetSkipped,
-            );
+            let why = if name == crate::survey::template::INSTRUCTIONS_SHEET {
+                "填报表的填写说明，不是答卷"
+            } else {
+                "像是编码表（题目、选项编号和选项文字的说明）或统计表，不是答卷"
+            };
+            let i = Issue::for_file(crate::text::shown(&report.path), why.into(), Problem::NotAnswerSheet, Action::SheetSkipped);
             issues.push(i.in_sheet(name));
         }
     }
@@ -185,13 +185,21 @@ fn parse_whole(fc: &mut FileCtx, wb: ingest::Workbook, report: &mut FileReport) 
         wb.sheets.iter().filter(|s| !s.cells.is_empty()).count() > 1 && crate::infer::codebook_like(&sheet.name, &sheet.cells)
     };
     let mut codebooks: Vec<String> = Vec::new();
+    // A template saved without its hidden sheets (no metadata) still has its layout: its
+    // instructions are never answers.
+    use crate::survey::template::{INSTRUCTIONS_SHEET, RESPONSE_SHEET};
+    let named = |n: &str| wb.sheets.iter().any(|s| s.name == n);
+    let laid_out = tmpl.is_some() || (named(RESPONSE_SHEET) && named(INSTRUCTIONS_SHEET));
+    if tmpl.is_none() && laid_out {
+        codebooks.push(INSTRUCTIONS_SHEET.to_string());
+    }
     let fc = &*fc;
     let results = wb
         .sheets
         .iter()
         .filter(|sheet| !sheet.cells.is_empty())
         // Of a template only the response sheet holds answers.
-        .filter(|sheet| tmpl.is_none() || sheet.name == crate::survey::template::RESPONSE_SHEET)
+        .filter(|sheet| !laid_out || sheet.name == RESPONSE_SHEET)
         .filter(|sheet| {
             let skip = codebook(sheet);
             if skip {

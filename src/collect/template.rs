@@ -41,7 +41,7 @@ pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
 fn instructions(ws: &mut Worksheet, s: &Survey, unit: &Unit) -> Result<(), XlsxError> {
     let title = Format::new().set_bold().set_font_size(14);
     let wrap = Format::new().set_text_wrap();
-    ws.set_name("填写说明")?;
+    ws.set_name(crate::survey::template::INSTRUCTIONS_SHEET)?;
     ws.set_column_width(0, 100)?;
     ws.write_string_with_format(0, 0, &s.title, &title)?;
     let lines = [

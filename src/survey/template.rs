@@ -11,6 +11,8 @@ use crate::ingest::{cell_text, Workbook as InputBook};
 pub const META_SHEET: &str = "_diaoyan";
 pub const MARK: &str = "diaoyan-template";
 pub const RESPONSE_SHEET: &str = "答卷";
+/// The sheet of a template telling how to fill it in.
+pub const INSTRUCTIONS_SHEET: &str = "填写说明";
 /// The hidden sheet of a template holding its dropdowns' option lists.
 pub const OPTIONS_SHEET: &str = "选项";
 pub const YES: &str = "是";

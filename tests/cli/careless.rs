@@ -318,6 +318,12 @@ fn encodings_are_named_and_good_lines_kept() {
     let r = w.cmd("import").survey(fixture("survey.toml")).input(&p).out("u/clean.csv").run();
     r.expect_code(0);
     assert!(r.stdout().contains("保留 6 行"), "{}", r.stdout());
+    // A real .xlsx named .csv: read as what it is.
+    let p = w.copy(fixture("wjx_text.xlsx"), "real.csv");
+    let r = w.cmd("import").survey(fixture("survey.toml")).input(&p).out("x/clean.csv").run();
+    r.expect_code(0);
+    assert!(r.stdout().contains("保留 6 行"), "{}", r.stdout());
+    assert_eq!(entries(&w, "x", Problem::RenamedFile).len(), 1);
     // -o onto an existing file: said in Chinese.
     let f = w.write("exists", "x");
     let r = w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).arg("-o").arg(&f).run();
@@ -393,4 +399,20 @@ fn gbk_file_names_are_decoded_and_noted() {
     let (h, rows) = w.csv("o/clean.csv");
     assert!(column(&h, &rows, "unit").iter().all(|u| u == "丙局"), "{:?}", column(&h, &rows, "unit"));
     assert_eq!(entries(&w, "o", Problem::GbkFileName).len(), 1);
+}
+
+#[test]
+fn a_template_saved_without_its_hidden_sheets_counts_only_its_answers() {
+    let w = Workdir::new();
+    w.copy(careless("template_without_hidden_sheets.xlsx"), "returns/甲局.xlsx");
+    let units = w.write("units.csv", "单位,应收份数\n甲局,5\n乙局,5\n");
+    let r = w.cmd("status").survey(fixture("survey.toml")).arg("--units").arg(&units).input(w.path("returns")).out("st").run();
+    r.expect_code(0);
+    let line = r.stdout().lines().find(|l| l.starts_with("甲局")).unwrap_or_default().to_string();
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols[..4], ["甲局", "5", "5", "5"], "应交 已交 有效: {}", r.stdout());
+    let r = w.cmd("import").survey(fixture("survey.toml")).input(w.path("returns")).out("o/clean.csv").run();
+    assert!(r.stdout().contains("读取答卷 5 行 = 保留 5 行"), "{}", r.stdout());
+    let skipped: Vec<String> = entries(&w, "o", Problem::NotAnswerSheet).into_iter().map(|e| e.2).collect();
+    assert_eq!(skipped, ["填报表的填写说明，不是答卷"]);
 }
