@@ -78,7 +78,7 @@ const TRACE_COLUMNS: [&str; 4] = ["respondent", "source_file", "source_sheet", "
 fn own_output(path: &Path) -> Option<&'static str> {
     use crate::ingest::Format;
     use std::io::Read;
-    let format = crate::ingest::Source::open(path).ok()?.format;
+    let format = crate::ingest::Source::sniff(path).ok()?.format;
     let mut head = vec![0u8; 16 * 1024];
     let mut f = std::fs::File::open(path).ok()?;
     let n = f.read(&mut head).ok()?;

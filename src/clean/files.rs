@@ -227,7 +227,7 @@ fn streamed(src: &ingest::Source, opts: &ImportOptions) -> bool {
 /// CSV or Parquet file (an .xlsx may have merged cells or be a template, which are known
 /// only once it is read).
 pub(super) fn in_batches(path: &Path, opts: &ImportOptions) -> bool {
-    ingest::Source::open(path).is_ok_and(|s| s.rows_stand_alone() && streamed(&s, opts))
+    ingest::Source::sniff(path).is_ok_and(|s| s.rows_stand_alone() && streamed(&s, opts))
 }
 
 /// The parts of one file's parsed sheets, with the report filled in and the ledger

@@ -164,7 +164,7 @@ const MISFITS: &[Problem] = &[
 /// turns out to be a choice. `None` otherwise (or for another format): then infer from
 /// the whole file and import it ([`crate::infer`], [`import_preloaded`]).
 pub fn import_inferring(path: &Path, opts: &ImportOptions) -> Option<(Survey, Import)> {
-    let src = ingest::Source::open(path).ok().filter(|s| s.format == ingest::Format::Xlsx)?;
+    let src = ingest::Source::sniff(path).ok().filter(|s| s.format == ingest::Format::Xlsx)?;
     let wave = opts.wave.clone().or_else(|| wave_from_path(path));
     let (merges, out) = stream_file(&src, |rx| -> Option<(Survey, SheetResults)> {
         let mut rx = rx.into_iter();

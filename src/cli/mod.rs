@@ -228,7 +228,7 @@ pub fn batched_input(input: &InputArgs) -> Result<Option<(Survey, Vec<PathBuf>, 
     let forced: Option<usize> = std::env::var("DIAOYAN_BATCH_ROWS").ok().and_then(|v| v.trim().parse().ok()).filter(|n| *n > 0);
     let files = collect_inputs(&input.inputs);
     let rows: usize =
-        if forced.is_some() { 0 } else { files.iter().map(|f| diaoyan::ingest::Source::open(f).map_or(0, |s| s.estimated_rows())).sum() };
+        if forced.is_some() { 0 } else { files.iter().map(|f| diaoyan::ingest::Source::sniff(f).map_or(0, |s| s.estimated_rows())).sum() };
     if forced.is_none() && rows <= BATCHED_ABOVE {
         return Ok(None);
     }

@@ -369,7 +369,7 @@ pub struct ColumnScans {
 /// Reads a file for inference, scanning its answers while it is being read.
 pub fn read_for_inference(path: &std::path::Path) -> Result<(Workbook, ColumnScans), crate::ingest::ReadError> {
     let mut scans = ColumnScans::default();
-    let wb = crate::ingest::Source::open(path)?.read_observed(Some(&mut |sheet, cells| scans.observe(sheet, cells)))?;
+    let wb = crate::ingest::Source::sniff(path)?.read_observed(Some(&mut |sheet, cells| scans.observe(sheet, cells)))?;
     Ok((wb, scans))
 }
 

@@ -24,7 +24,7 @@ pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Cow::Borrowed(s);
     }
-    if !mostly_gbk(bytes) {
+    if !is_gbk(bytes) {
         // UTF-8 with some lines in GBK (rows pasted from another file): line by line.
         let mut out = String::with_capacity(bytes.len());
         for (i, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
@@ -64,6 +64,25 @@ pub fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding>
         Some(encoding_rs::UTF_16BE)
     } else {
         None
+    }
+}
+
+/// How much of a text table decides its encoding (the streamed read sees this much first).
+const ENCODING_HEAD: usize = 1 << 20;
+
+/// Whether a text table is GBK/GB18030 throughout, from its first megabyte (one rule for
+/// the whole-file and the streamed read): not when it starts with a UTF-8 byte order mark
+/// or is UTF-8 (a character cut at the end aside), nor when most of its lines beyond ASCII
+/// are UTF-8 (UTF-8 with a few GBK lines is read line by line).
+fn is_gbk(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(ENCODING_HEAD)];
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        return false;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => false,
+        Err(e) if e.error_len().is_none() => false,
+        Err(_) => mostly_gbk(head),
     }
 }
 
@@ -428,7 +447,7 @@ pub(super) fn read(path: &std::path::Path) -> Result<super::SheetData, super::Re
 pub fn parse_checked(bytes: &[u8]) -> (Range<Data>, Vec<Malformed>) {
     let utf16 = decode_utf16(bytes);
     let bytes = utf16.as_deref().map_or(bytes, str::as_bytes);
-    let dec = LineDecoder { gbk: std::str::from_utf8(bytes).is_err() && mostly_gbk(bytes) };
+    let dec = LineDecoder { gbk: is_gbk(bytes) };
     let mut cursor = std::io::Cursor::new(bytes);
     let (mut buf, mut first) = (Vec::new(), true);
     let mut records = Records::new(|| {
@@ -475,14 +494,9 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
         r.read_to_end(&mut all).map_err(super::ReadError::Io)?;
         r = Box::new(std::io::Cursor::new(decode_utf16(&all).unwrap_or_default().into_bytes()));
     }
-    // UTF-8 or not, from the first megabyte (a character cut at its end is fine).
-    let head = r.fill_buf().map_err(super::ReadError::Io)?;
-    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    // Not UTF-8: GBK/GB18030, as Excel and 问卷星 write CSV for Chinese Windows. Lines are
-    // decoded one by one (a GBK byte sequence never contains the newline byte).
-    let gbk =
-        matches!(std::str::from_utf8(body), Err(e) if e.error_len().is_some()) && !head.starts_with(b"\xEF\xBB\xBF") && mostly_gbk(body);
-    let dec = LineDecoder { gbk };
+    // GBK/GB18030 (as Excel and 问卷星 write CSV for Chinese Windows) or UTF-8, from the first
+    // megabyte. Lines are decoded one by one (a GBK byte sequence never holds a newline).
+    let dec = LineDecoder { gbk: is_gbk(r.fill_buf().map_err(super::ReadError::Io)?) };
     let mut first = true;
     let mut buf = Vec::new();
     let mut records = Records::new(|| {
@@ -532,6 +546,17 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
     }
     if records.row > first_row {
         send(&mut records, &mut lines, &mut width, &mut cells, &mut first_row)?;
+    } else if !records.bad.is_empty() {
+        // Lines found wrong after the last record (a line too long at the end): a chunk of
+        // no rows carries them to the ledger.
+        sink(super::Chunk {
+            sheet: "csv".into(),
+            first_row,
+            last_row: first_row.saturating_sub(1),
+            cells: Range::empty(),
+            pending: None,
+            malformed: std::mem::take(&mut records.bad),
+        });
     }
     Ok(())
 }
@@ -638,6 +663,28 @@ mod tests {
         assert_eq!(bad.len(), 1);
         assert_eq!((bad[0].row, bad[0].kind), (2, MalformedKind::TooLong(long.len() as u64)));
         assert!(bad[0].text.starts_with("9,党政干部") && bad[0].text.chars().count() == 200);
+        // The long line last (nothing read after it): still in the ledger when streamed.
+        let text = format!("序号,身份,建议\n1,党政干部,无\n{long}\n\n");
+        for rows in [1, 2] {
+            let (whole, streamed, bad) = both_reads(text.as_bytes(), rows);
+            assert_eq!((whole.len(), streamed.len(), bad.len()), (6, 6, 1));
+        }
+    }
+
+    #[test]
+    fn the_encoding_is_decided_alike_by_both_reads() {
+        // A BOM, then mostly GBK lines (the whole-file read once took it for GBK, the
+        // streamed read for UTF-8); GBK throughout; UTF-8 throughout.
+        let mut bom_mixed = b"\xEF\xBB\xBF\xE5\xBA\x8F\xE5\x8F\xB7,\xE8\xBA\xAB\xE4\xBB\xBD\n1,\xE5\x85\x9A\n".to_vec();
+        bom_mixed.extend_from_slice(&encoding_rs::GBK.encode("2,事业单位人员\n3,国有企业人员\n4,其他\n").0);
+        let gbk = encoding_rs::GBK.encode("序号,身份\n1,党政干部\n2,事业单位人员\n").0.into_owned();
+        for bytes in [bom_mixed, gbk, "序号,身份\n1,党政干部\n".as_bytes().to_vec()] {
+            for rows in [1, 2, 100] {
+                let (whole, streamed, _) = both_reads(&bytes, rows);
+                assert_eq!(whole, streamed);
+                assert!(whole.iter().all(|(_, _, v)| !v.contains('\u{FFFD}') && !v.contains('锘')), "{whole:?}");
+            }
+        }
     }
 
     #[test]

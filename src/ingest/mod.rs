@@ -61,6 +61,8 @@ pub struct Workbook {
 pub enum ReadError {
     #[error("文件不存在，请检查路径")]
     NotFound,
+    #[error("这不是普通文件（是设备、管道或文件夹），不能读取")]
+    NotAFile,
     #[error("无法打开：{}", crate::error::reading(.0))]
     Io(#[source] std::io::Error),
     #[error("不支持的文件类型“{0}”，请另存为 .xlsx、.xls、.ods、.csv 或 .parquet")]
@@ -100,9 +102,9 @@ fn sparse_range(cells: Vec<calamine::Cell<Data>>, sheet: &str) -> Result<Range<D
 /// otherwise whether what it reads is exactly what calamine reads (`Err` says how not).
 #[doc(hidden)]
 pub fn fast_xlsx_agrees(path: &Path) -> Option<Result<(), String>> {
-    let fast = xlsx::read_fast(path)?;
+    let fast = xlsx::read_fast(path, None)?;
     // Watched, the file is read by calamine.
-    let slow = Source::open(path).and_then(|s| s.read_observed(Some(&mut |_, _| {})));
+    let slow = Source::sniff(path).and_then(|s| s.read_observed(Some(&mut |_, _| {})));
     Some(match (fast, slow) {
         (Ok(a), Ok(b)) => {
             let names = |w: &Workbook| w.sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>();

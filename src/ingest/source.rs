@@ -120,8 +120,28 @@ pub struct Source {
 }
 
 impl Source {
-    /// Decides how `path` is read: by its name, then by its first bytes when they tell.
+    /// Decides how `path` is read: by its name, then by its first bytes when they tell;
+    /// with what the ledger says of it before any cell is read (Parquet columns left out,
+    /// hidden sheets).
     pub fn open(path: &Path) -> Result<Source, ReadError> {
+        let mut s = Source::sniff(path)?;
+        s.left_out = match s.format {
+            Format::Parquet => super::parquet::columns(path)?.1,
+            _ => Vec::new(),
+        };
+        s.hidden_sheets = match s.format {
+            Format::Xlsx => super::xlsx::hidden_sheets(path),
+            _ => Vec::new(),
+        };
+        Ok(s)
+    }
+
+    /// How `path` is read, from its name and first bytes alone.
+    pub fn sniff(path: &Path) -> Result<Source, ReadError> {
+        // A device (/dev/zero), a pipe or a folder is never read, whatever its name.
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(ReadError::NotAFile);
+        }
         let named = Format::by_name(path).ok_or_else(|| ReadError::Unsupported(ext_of(path).unwrap_or_default()))?;
         let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => ReadError::NotFound,
@@ -135,15 +155,7 @@ impl Source {
         }
         let format = Format::by_content(&head, named).unwrap_or(named);
         let renamed = (format != named).then(|| format!("文件名是“{}”，内容却是{}，已按内容读取", file_name(path), format.label()));
-        let left_out = match format {
-            Format::Parquet => super::parquet::columns(path)?.1,
-            _ => Vec::new(),
-        };
-        let hidden_sheets = match format {
-            Format::Xlsx => super::xlsx::hidden_sheets(path),
-            _ => Vec::new(),
-        };
-        Ok(Source { path: path.to_path_buf(), format, bytes, renamed, left_out, hidden_sheets })
+        Ok(Source { path: path.to_path_buf(), format, bytes, renamed, left_out: Vec::new(), hidden_sheets: Vec::new() })
     }
 
     /// Reads every sheet.
@@ -218,7 +230,7 @@ fn file_name(path: &Path) -> String {
 
 /// Reads every sheet of `path` (see [`Source`]).
 pub fn read_file(path: &Path) -> Result<Workbook, ReadError> {
-    Source::open(path)?.read()
+    Source::sniff(path)?.read()
 }
 
 #[cfg(test)]

@@ -29,10 +29,13 @@ pub(super) fn open_xlsx(path: &Path) -> Result<XlsxFile, ReadError> {
 /// cells on another thread and `observe` sees them on this one as they are parsed (sheet
 /// name, then a run of rows' non-empty cells in row order), so that work on the cells
 /// (inference) overlaps the reading.
-pub(super) fn read(src: &Source, observe: Option<Observe<'_>>) -> Result<Workbook, ReadError> {
+pub(super) fn read(src: &Source, mut observe: Option<Observe<'_>>) -> Result<Workbook, ReadError> {
     let path = src.path.as_path();
-    if observe.is_none() {
-        if let Some(wb) = read_fast(path) {
+    // The faster reader when nobody watches, or for a file small enough that there is
+    // nothing to overlap (a watcher then sees each sheet's cells at once): it also tells
+    // hidden rows and formulas without a saved result.
+    if observe.is_none() || src.bytes <= FAST_WATCHED_BYTES {
+        if let Some(wb) = read_fast(path, observe.as_mut().map(|o| &mut **o as Observe<'_>)) {
             return wb;
         }
     }
@@ -142,6 +145,10 @@ pub(super) fn hidden_sheets(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Files up to this size are read by the faster reader even while inference watches the
+/// cells (as large as a file read whole, [`crate::clean`]'s streaming threshold).
+const FAST_WATCHED_BYTES: u64 = 2_000_000;
+
 /// Whether the faster reader is turned off (`DIAOYAN_XLSX=calamine`): every .xlsx is then
 /// read by calamine alone.
 fn calamine_only() -> bool {
@@ -151,7 +158,7 @@ fn calamine_only() -> bool {
 
 /// The workbook as the faster reader ([`super::xlsx_fast`]) reads it; `None` when it
 /// leaves the file to calamine (or is turned off by `DIAOYAN_XLSX=calamine`).
-pub(super) fn read_fast(path: &Path) -> Option<Result<Workbook, ReadError>> {
+pub(super) fn read_fast(path: &Path, observe: Option<Observe<'_>>) -> Option<Result<Workbook, ReadError>> {
     if calamine_only() {
         return None;
     }
@@ -160,7 +167,11 @@ pub(super) fn read_fast(path: &Path) -> Option<Result<Workbook, ReadError>> {
     let mut per_sheet = Vec::with_capacity(sheets.len());
     let mut notes = Vec::with_capacity(sheets.len());
     let mut merges = Merges::new();
+    let mut observe = observe;
     for sheet in sheets {
+        if let Some(o) = observe.as_mut() {
+            o(&sheet.name, &sheet.cells);
+        }
         if !sheet.merges.is_empty() {
             merges.insert(sheet.name.clone(), sheet.merges);
         }

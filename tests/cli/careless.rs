@@ -250,9 +250,12 @@ fn own_outputs_of_any_format_are_never_inputs() {
 #[test]
 fn files_that_would_fill_memory_are_refused_quickly() {
     let w = Workdir::new();
-    for (flag, path, want) in
-        [("-s", "/dev/zero", "不是普通文件"), ("--font", "/dev/zero", "不是普通文件"), ("--font", "/dev/urandom", "不是普通文件")]
-    {
+    for (flag, path, want) in [
+        ("-s", "/dev/zero", "不是普通文件"),
+        ("--font", "/dev/zero", "不是普通文件"),
+        ("--font", "/dev/urandom", "不是普通文件"),
+        ("--units", "/dev/zero", "不是普通文件"),
+    ] {
         let mut c = w.cmd("report").input(fixture("wjx_text.xlsx")).out("o").args(["--charts", "png"]);
         if flag != "-s" {
             c = c.survey(fixture("survey.toml"));
@@ -359,6 +362,10 @@ fn hidden_parts_and_formulas_without_results_are_named() {
     let f = entries(&w, "o", Problem::UncachedFormula);
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!((f[0].0.as_str(), f[0].2.as_str()), ("2", "'=1+2"));
+    // The same without a definition (the workbook read while the questionnaire is inferred).
+    w.cmd("report").input(careless("hidden_and_formulas.xlsx")).out("r").args(["--charts", "none", "--doc", "none"]).run().expect_code(0);
+    assert_eq!(entries(&w, "r", Problem::HiddenRows).len(), 1);
+    assert_eq!(entries(&w, "r", Problem::UncachedFormula).len(), 1);
     // A returned template's own hidden sheets are not worth an entry.
     let units = w.write("units.csv", "单位,应收份数\n甲局,5\n");
     w.cmd("template").survey(fixture("survey.toml")).arg("--units").arg(&units).out("t").run().expect_code(0);
