@@ -64,11 +64,6 @@ pub(super) fn import_file(
         for c in &src.left_out {
             notes.push(Issue::for_file(fc.file.clone(), c.clone(), Problem::UnreadableColumn, Action::ColumnIgnored));
         }
-        // A template hides its own option lists and metadata.
-        let own = [crate::survey::template::META_SHEET, crate::survey::template::OPTIONS_SHEET];
-        for s in src.hidden_sheets.iter().filter(|s| !own.contains(&s.as_str())) {
-            notes.push(Issue::for_file(fc.file.clone(), s.clone(), Problem::HiddenSheet, Action::Kept).in_sheet(s.as_str()));
-        }
         read_sheets(&mut fc, &src, opts, pre, emit, &mut report)
     });
     let (results, codebooks) = match read {

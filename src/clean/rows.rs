@@ -217,6 +217,7 @@ impl<'a> SheetCtx<'a> {
     pub(super) fn read_note(&self, n: &crate::ingest::ReadNote) -> Issue {
         use crate::ingest::ReadNote as N;
         match n {
+            N::HiddenSheet => self.issue(None, None, None, self.sheet.to_string(), Problem::HiddenSheet, Action::Kept),
             N::HiddenRows(rows) => {
                 let listed: Vec<String> = rows.iter().take(20).map(|r| (r + 1).to_string()).collect();
                 let more = if rows.len() > 20 { "…" } else { "" };

@@ -318,6 +318,16 @@ pub(super) fn zip_entries(path: &Path) -> Option<u64> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = std::fs::File::open(path).ok()?;
     let len = f.metadata().ok()?.len();
+    // Most packages have no comment: the end record is the last 22 bytes.
+    if len >= 22 {
+        let mut last = [0u8; 22];
+        f.seek(SeekFrom::Start(len - 22)).ok()?;
+        f.read_exact(&mut last).ok()?;
+        if last.starts_with(b"PK\x05\x06") {
+            let n = u16::from_le_bytes([last[10], last[11]]);
+            return (n != 0xFFFF).then_some(n as u64);
+        }
+    }
     let tail_len = len.min(22 + 65_535);
     f.seek(SeekFrom::Start(len - tail_len)).ok()?;
     let mut tail = Vec::with_capacity(tail_len as usize);

@@ -43,6 +43,8 @@ pub struct SheetData {
 /// Something about a sheet's cells the reader saw and the ledger should say.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReadNote {
+    /// The sheet is hidden: read as any other.
+    HiddenSheet,
     /// Rows hidden in the sheet (0-based): imported as any other.
     HiddenRows(Vec<u32>),
     /// A formula saved without its result (a file written by a program and never opened

@@ -115,22 +115,15 @@ pub struct Source {
     /// Columns that cannot be read (a Parquet column of a nested or binary type), each
     /// `名称（类型）`: left out, the rest imported.
     pub left_out: Vec<String>,
-    /// Sheets the workbook hides (.xlsx): read as any other, named in the ledger.
-    pub hidden_sheets: Vec<String>,
 }
 
 impl Source {
     /// Decides how `path` is read: by its name, then by its first bytes when they tell;
-    /// with what the ledger says of it before any cell is read (Parquet columns left out,
-    /// hidden sheets).
+    /// with what the ledger says of it before any cell is read (Parquet columns left out).
     pub fn open(path: &Path) -> Result<Source, ReadError> {
         let mut s = Source::sniff(path)?;
         s.left_out = match s.format {
             Format::Parquet => super::parquet::columns(path)?.1,
-            _ => Vec::new(),
-        };
-        s.hidden_sheets = match s.format {
-            Format::Xlsx => super::xlsx::hidden_sheets(path),
             _ => Vec::new(),
         };
         Ok(s)
@@ -155,7 +148,7 @@ impl Source {
         }
         let format = Format::by_content(&head, named).unwrap_or(named);
         let renamed = (format != named).then(|| format!("文件名是“{}”，内容却是{}，已按内容读取", file_name(path), format.label()));
-        Ok(Source { path: path.to_path_buf(), format, bytes, renamed, left_out: Vec::new(), hidden_sheets: Vec::new() })
+        Ok(Source { path: path.to_path_buf(), format, bytes, renamed, left_out: Vec::new() })
     }
 
     /// Reads every sheet.

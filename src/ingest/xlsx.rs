@@ -41,6 +41,7 @@ pub(super) fn read(src: &Source, mut observe: Option<Observe<'_>>) -> Result<Wor
     }
     let mut wb = open_xlsx(path)?;
     let names = wb.sheet_names();
+    let notes: Vec<Vec<super::ReadNote>> = hidden_notes(&wb, &names);
     const ROWS: u32 = 4096;
     let names_ref = &names;
     let mut per_sheet: Vec<Vec<calamine::Cell<Data>>> = (0..names.len()).map(|_| Vec::new()).collect();
@@ -69,7 +70,23 @@ pub(super) fn read(src: &Source, mut observe: Option<Observe<'_>>) -> Result<Wor
         }
     };
     read?;
-    sheets_of(path, names, per_sheet, &merges, Vec::new())
+    sheets_of(path, names, per_sheet, &merges, notes)
+}
+
+/// A `HiddenSheet` note for each sheet calamine's workbook says is hidden.
+fn hidden_notes(wb: &XlsxFile, names: &[String]) -> Vec<Vec<super::ReadNote>> {
+    let meta = wb.sheets_metadata();
+    names
+        .iter()
+        .map(|n| {
+            let hidden = meta.iter().any(|m| m.name == *n && m.visible != calamine::SheetVisible::Visible);
+            if hidden {
+                vec![super::ReadNote::HiddenSheet]
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
 }
 
 /// Hands over the non-empty cells of every sheet a run of about `rows` rows at a time:
@@ -116,33 +133,6 @@ fn cell_runs(
         }
     }
     Ok(())
-}
-
-/// The sheets an .xlsx hides (`state="hidden"` or `"veryHidden"` in its workbook part):
-/// read as any other, and named in the ledger.
-pub(super) fn hidden_sheets(path: &Path) -> Vec<String> {
-    use std::io::Read;
-    let Ok(file) = std::fs::File::open(path) else { return Vec::new() };
-    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else { return Vec::new() };
-    let name = zip.file_names().flatten().find(|n| n.eq_ignore_ascii_case("xl/workbook.xml")).map(|n| n.into_owned());
-    let Some(name) = name else { return Vec::new() };
-    let mut xml = String::new();
-    let Ok(part) = zip.by_name(&name) else { return Vec::new() };
-    if part.take(4 << 20).read_to_string(&mut xml).is_err() {
-        return Vec::new();
-    }
-    // `<sheet name="…" sheetId="…" state="hidden" r:id="…"/>`, attributes in any order.
-    let attr = |tag: &str, key: &str| -> Option<String> {
-        let i = tag.find(&format!(" {key}=\""))? + key.len() + 3;
-        let v = &tag[i..i + tag[i..].find('"')?];
-        Some(v.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&"))
-    };
-    xml.split("<sheet ")
-        .skip(1)
-        .filter_map(|rest| rest.split('>').next().map(|t| format!(" {t}")))
-        .filter(|tag| attr(tag, "state").is_some_and(|s| s != "visible"))
-        .filter_map(|tag| attr(&tag, "name"))
-        .collect()
 }
 
 /// Files up to this size are read by the faster reader even while inference watches the

@@ -77,10 +77,13 @@ pub(super) fn read(path: &Path) -> Option<Vec<FastSheet>> {
     };
     let ctx = Ctx { strings: &strings, formats: &formats, is_1904 };
     let mut out = Vec::with_capacity(sheets.len());
-    for (name, path) in sheets {
+    for (name, path, hidden) in sheets {
         // calamine reads a sheet whose part is missing as an error: it says which.
         let xml = get(&path)??;
-        let (cells, merges, notes) = sheet(&xml, &ctx)?;
+        let (cells, merges, mut notes) = sheet(&xml, &ctx)?;
+        if hidden {
+            notes.insert(0, super::ReadNote::HiddenSheet);
+        }
         out.push(FastSheet { name, cells, merges, notes });
     }
     Some(out)
@@ -274,10 +277,13 @@ fn relationships(x: &[u8]) -> Option<HashMap<String, (String, String)>> {
 
 /// The sheets (name, part path) in order, and whether dates count from 1904. Only
 /// worksheets: a chart or dialog sheet is left to calamine.
-fn workbook(x: &[u8], rels: &HashMap<String, (String, String)>, xl: &str) -> Option<(Vec<(String, String)>, bool)> {
+/// A sheet of the workbook part: its name, its part's path, whether it is hidden.
+type SheetEntry = (String, String, bool);
+
+fn workbook(x: &[u8], rels: &HashMap<String, (String, String)>, xl: &str) -> Option<(Vec<SheetEntry>, bool)> {
     let mut r = xml_reader(x);
     let mut buf = Vec::new();
-    let mut sheets: Vec<(String, String)> = Vec::new();
+    let mut sheets: Vec<SheetEntry> = Vec::new();
     let mut is_1904 = false;
     loop {
         match next_event(&mut r, &mut buf)? {
@@ -286,22 +292,21 @@ fn workbook(x: &[u8], rels: &HashMap<String, (String, String)>, xl: &str) -> Opt
                 "sheet" => {
                     let a = attrs(&e)?;
                     let name = decode_attr(attr(&a, "name").unwrap_or_default())?;
-                    if let Some(state) = attr(&a, "state") {
-                        if !matches!(state, "visible" | "hidden" | "veryHidden") {
-                            return None;
-                        }
+                    let state = attr(&a, "state").unwrap_or("visible");
+                    if !matches!(state, "visible" | "hidden" | "veryHidden") {
+                        return None;
                     }
                     let ids: Vec<&str> = a.iter().filter(|(k, _)| *k == "id" || k.ends_with(":id")).map(|(_, v)| *v).collect();
                     let [id] = ids[..] else { return None };
                     let (target, typ) = rels.get(id)?;
-                    if typ.rsplit('/').next() != Some("worksheet") || sheets.iter().any(|(n, _)| *n == name) {
+                    if typ.rsplit('/').next() != Some("worksheet") || sheets.iter().any(|(n, _, _)| *n == name) {
                         return None;
                     }
                     let path = match target.strip_prefix('/') {
                         Some(abs) => abs.to_string(),
                         None => format!("{xl}{target}"),
                     };
-                    sheets.push((name, path));
+                    sheets.push((name, path, state != "visible"));
                 }
                 "workbookPr" => {
                     if let Some(v) = attr(&attrs(&e)?, "date1904") {

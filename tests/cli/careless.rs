@@ -356,7 +356,7 @@ fn hidden_parts_and_formulas_without_results_are_named() {
     let w = Workdir::new();
     let r = w.cmd("import").survey(fixture("survey.toml")).input(careless("hidden_and_formulas.xlsx")).out("o/clean.csv").run();
     r.expect_code(0);
-    assert!(r.stdout().contains("保留 6 行"), "hidden rows are imported: {}", r.stdout());
+    assert!(r.stdout().contains("读取答卷 8 行 = 保留 8 行"), "hidden rows and the hidden sheet's rows are imported: {}", r.stdout());
     assert_eq!(entries(&w, "o", Problem::HiddenRows), [(String::new(), String::new(), "第 3、5 行（共 2 行）".to_string())]);
     assert_eq!(entries(&w, "o", Problem::HiddenSheet).len(), 1);
     let f = entries(&w, "o", Problem::UncachedFormula);
