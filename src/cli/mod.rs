@@ -61,7 +61,7 @@ pub enum Cmd {
     /// 导入回收的问卷（可一次给多个文件或文件夹），生成清洗后的答卷表和问题清单 issues.csv
     Import(import::Args),
     /// 导入回收的问卷并统计：各题频数、交叉表、显著性检验、年度对比、单位排名，写出 Excel 汇总表、图表、调研报告初稿（Word、网页）、results.csv、tests.csv、changes.csv、league.csv、issues.csv、columns.csv
-    Report(report::Args),
+    Report(Box<report::Args>),
     /// 为名单中的每个单位生成一份填报表（带下拉选项、填写说明），发给各单位填写
     Template(template::Args),
     /// 查看各单位的回收情况：应交、已交、有效份数，回收率、有效率，并写出 status.xlsx
@@ -72,7 +72,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.cmd {
         Cmd::Init(a) => init::run(a),
         Cmd::Import(a) => import::run(a),
-        Cmd::Report(a) => report::run(a),
+        Cmd::Report(a) => report::run(*a),
         Cmd::Template(a) => template::run(a),
         Cmd::Status(a) => status::run(a),
     }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use diaoyan::clean::Import;
 use diaoyan::collect::{roster, status};
 use diaoyan::render::{charts, outputs, words, OutputOptions, Report, Written};
+use diaoyan::stats::adjust::Adjust;
 use diaoyan::stats::inference::TestKind;
 use diaoyan::stats::{changes, compute, Banner, StatsOptions};
 use diaoyan::survey::schema::part_column;
@@ -30,7 +31,10 @@ pub struct Args {
     /// 显著性水平（默认 0.05）
     #[arg(long, default_value_t = 0.05, value_name = "α", hide_default_value = true)]
     alpha: f64,
-    /// 两两比较时做 Bonferroni 校正
+    /// 多重检验校正：none（不校正）、bonferroni、holm、bh（Benjamini–Hochberg）。默认：显著性字母按 Bonferroni（同 SPSS），年度变化和单位排名按 Holm
+    #[arg(long, value_name = "方法")]
+    adjust: Option<String>,
+    /// 同 --adjust bonferroni
     #[arg(long)]
     bonferroni: bool,
     /// 比较哪两年，如 --compare 2025:2026（默认：相邻两年逐一比较，三年及以上时再加首尾两年）
@@ -105,28 +109,8 @@ impl Config {
         if !(50..=1200).contains(&a.dpi) {
             anyhow::bail!("--dpi 应在 50 到 1200 之间（默认 200）");
         }
-        let filter = match &a.filter {
-            Some(f) => {
-                let Some((col, vals)) = f.split_once('=') else {
-                    anyhow::bail!("--where 的写法应为 列=值，例如 --where unit=区财政局");
-                };
-                Some(Filter {
-                    text: f.clone(),
-                    column: col.trim().to_string(),
-                    values: vals.split('|').map(|v| v.trim().to_string()).collect(),
-                })
-            }
-            None => None,
-        };
-        let compare = match &a.compare {
-            Some(c) => match c.split_once([':', '：']) {
-                Some((x, y)) if !x.trim().is_empty() && !y.trim().is_empty() && x.trim() != y.trim() => {
-                    Some((x.trim().to_string(), y.trim().to_string()))
-                }
-                _ => anyhow::bail!("--compare 的写法应为 早的年份:晚的年份，例如 --compare 2025:2026（收到的是“{c}”）"),
-            },
-            None => None,
-        };
+        let adjust = adjust_of(&a)?;
+        let (filter, compare) = (filter_of(&a)?, compare_of(&a)?);
         let (mut docx, mut html) = (false, false);
         for f in a.doc.split(',').map(|f| f.trim().to_ascii_lowercase()) {
             match f.as_str() {
@@ -153,7 +137,8 @@ impl Config {
             compare,
             stats: StatsOptions {
                 alpha: a.alpha,
-                bonferroni: a.bonferroni,
+                letters_adjust: adjust.unwrap_or(Adjust::Bonferroni),
+                changes_adjust: adjust.unwrap_or(Adjust::Holm),
                 min_base: a.min_base,
                 caution_base: a.caution_base,
                 keywords: if docx || html { 10 } else { 0 },
@@ -336,8 +321,9 @@ fn summary(report: &Report, dir: &Path, written: &[Written]) {
         let down = rows.iter().filter(|c| c.sig == Some(changes::Direction::Down)).count();
         let tested = rows.iter().filter(|c| c.test.is_some()).count();
         super::say!(
-            "年度对比 {from}→{to}：{} 个数字中 {tested} 个做了检验，显著上升 {up} 个、显著下降 {down} 个（见 changes.csv）",
-            rows.len()
+            "年度对比 {from}→{to}：{} 个数字中 {tested} 个做了检验（{}），显著上升 {up} 个、显著下降 {down} 个（见 changes.csv）",
+            rows.len(),
+            adjust_said(results.options.changes_adjust, tested)
         );
         let nc: Vec<String> = report
             .changes
@@ -360,4 +346,51 @@ fn summary(report: &Report, dir: &Path, written: &[Written]) {
         super::say!("  {line}");
     }
     super::say!("  清单.csv     本次运行写出的全部文件（最后写出；没有它说明这次运行没有完成）");
+}
+
+/// `--where 列=值|值`, parsed.
+fn filter_of(a: &Args) -> Result<Option<Filter>> {
+    Ok(match &a.filter {
+        Some(f) => {
+            let Some((col, vals)) = f.split_once('=') else {
+                anyhow::bail!("--where 的写法应为 列=值，例如 --where unit=区财政局");
+            };
+            Some(Filter {
+                text: f.clone(),
+                column: col.trim().to_string(),
+                values: vals.split('|').map(|v| v.trim().to_string()).collect(),
+            })
+        }
+        None => None,
+    })
+}
+
+/// `--compare 早:晚`, parsed.
+fn compare_of(a: &Args) -> Result<Option<(String, String)>> {
+    Ok(match &a.compare {
+        Some(c) => match c.split_once([':', '：']) {
+            Some((x, y)) if !x.trim().is_empty() && !y.trim().is_empty() && x.trim() != y.trim() => {
+                Some((x.trim().to_string(), y.trim().to_string()))
+            }
+            _ => anyhow::bail!("--compare 的写法应为 早的年份:晚的年份，例如 --compare 2025:2026（收到的是“{c}”）"),
+        },
+        None => None,
+    })
+}
+
+/// `--adjust` (or `--bonferroni`): `None` when neither is given (each family's default).
+fn adjust_of(a: &Args) -> Result<Option<Adjust>> {
+    Ok(match (&a.adjust, a.bonferroni) {
+        (Some(m), _) => Some(Adjust::parse(m).with_context(|| format!("--adjust 只能是 none、bonferroni、holm、bh 之一，不认识“{m}”"))?),
+        (None, true) => Some(Adjust::Bonferroni),
+        (None, false) => None,
+    })
+}
+
+/// How the tests of a family were adjusted, as the terminal says it.
+fn adjust_said(a: Adjust, tests: usize) -> String {
+    match a {
+        Adjust::None => "未做多重检验校正".into(),
+        a => format!("{tests} 个检验作为一族做了 {}", a.label()),
+    }
 }

@@ -9,7 +9,7 @@ use crate::output::write_csv_rows;
 use crate::stats::changes::Change;
 use crate::stats::{Breakdown, OVERALL};
 
-pub const CHANGES_HEADER: [&str; 18] = [
+pub const CHANGES_HEADER: [&str; 19] = [
     "question",
     "question_text",
     "kind",
@@ -27,6 +27,7 @@ pub const CHANGES_HEADER: [&str; 18] = [
     "test",
     "statistic",
     "p_value",
+    "p_adjusted",
     "sig",
 ];
 
@@ -47,7 +48,7 @@ impl Output for ChangesCsv {
     }
 }
 
-pub fn row(c: &Change) -> [String; 18] {
+pub fn row(c: &Change) -> [String; 19] {
     let banner = match &c.breakdown {
         Breakdown::Overall => OVERALL.to_string(),
         Breakdown::By(b) => b.name().to_string(),
@@ -70,6 +71,7 @@ pub fn row(c: &Change) -> [String; 18] {
         c.test.map(|t| t.0.name().to_string()).unwrap_or_default(),
         num(c.test.map(|t| t.1)),
         num(c.test.map(|t| t.2)),
+        num(c.p_adjusted),
         c.sig.map(|d| d.arrow().to_string()).unwrap_or_default(),
     ]
 }

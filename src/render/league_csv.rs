@@ -8,7 +8,7 @@ use super::words::base_mark;
 use super::{Output, RenderError, Report, Written};
 use crate::output::write_csv_rows;
 
-pub const LEAGUE_HEADER: [&str; 15] = [
+pub const LEAGUE_HEADER: [&str; 16] = [
     "indicator",
     "indicator_name",
     "wave",
@@ -22,6 +22,7 @@ pub const LEAGUE_HEADER: [&str; 15] = [
     "test",
     "statistic",
     "p_value",
+    "p_adjusted",
     "sig",
     "base_note",
 ];
@@ -38,7 +39,7 @@ impl Output for LeagueCsv {
         if leagues.is_empty() {
             return Ok(Written::default());
         }
-        let mut rows: Vec<[String; 15]> = Vec::new();
+        let mut rows: Vec<[String; 16]> = Vec::new();
         for l in leagues {
             for (k, lw) in l.waves.iter().enumerate() {
                 let prev = k.checked_sub(1).map(|p| l.waves[p].wave.clone()).unwrap_or_default();
@@ -58,6 +59,7 @@ impl Output for LeagueCsv {
                         c.and_then(|c| c.test).map(|t| t.0.name().to_string()).unwrap_or_default(),
                         num(c.and_then(|c| c.test).map(|t| t.1)),
                         num(c.and_then(|c| c.test).map(|t| t.2)),
+                        num(c.and_then(|c| c.p_adjusted)),
                         c.and_then(|c| c.sig).map(|d| d.arrow().to_string()).unwrap_or_default(),
                         base_mark(u.flag).to_string(),
                     ]);

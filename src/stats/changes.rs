@@ -67,7 +67,9 @@ pub struct Change {
     pub base_to: usize,
     /// The test run, its statistic (z or t of to − from) and two-sided p.
     pub test: Option<(ChangeTest, f64, f64)>,
-    /// Set when p < α.
+    /// p adjusted over the tests of the pair of waves (`StatsOptions::changes_adjust`).
+    pub p_adjusted: Option<f64>,
+    /// Set when the adjusted p < α.
     pub sig: Option<Direction>,
 }
 
@@ -182,7 +184,24 @@ pub fn changes(r: &Results, survey: &Survey, pairs: &[(String, String)]) -> Chan
             }
         }
     }
+    let adjusted = super::adjust::by_family(
+        out.rows.len(),
+        |i| out.rows[i].test.map(|t| ((out.rows[i].from.clone(), out.rows[i].to.clone()), t.2)),
+        r.options.changes_adjust,
+    );
+    for (c, q) in out.rows.iter_mut().zip(adjusted) {
+        c.p_adjusted = q;
+        c.sig = direction(c.change, q, r.options.alpha);
+    }
     out
+}
+
+/// The direction of a change whose (adjusted) p is below α.
+pub(crate) fn direction(change: Option<f64>, p: Option<f64>, alpha: f64) -> Option<Direction> {
+    match (change, p) {
+        (Some(d), Some(p)) if p < alpha && d != 0.0 => Some(if d > 0.0 { Direction::Up } else { Direction::Down }),
+        _ => None,
+    }
 }
 
 /// The changes between the same table in two waves.
@@ -254,6 +273,7 @@ fn pair(a: &Table, b: &Table, from: &str, to: &str, missing: &[(&str, &String)],
                 base_from: a.bases[ca],
                 base_to: b.bases[cb],
                 test,
+                p_adjusted: None,
                 sig,
             });
         }

@@ -214,60 +214,72 @@ pub fn welch(m1: f64, s1: f64, n1: f64, m2: f64, s2: f64, n2: f64) -> Option<(f6
 }
 
 /// SPSS-style letters for means: for each column, the letters of the columns whose mean
-/// it is significantly higher than (pairwise Welch t-tests at `alpha`, Bonferroni over
-/// the pairs when asked). `eligible[j]` false leaves column j out (small base).
+/// it is significantly higher than (pairwise Welch t-tests at `alpha`, the pairs' p-values
+/// adjusted as one family). `eligible[j]` false leaves column j out (small base).
 pub fn mean_letters(
     means: &[Option<f64>],
     sds: &[Option<f64>],
     bases: &[f64],
     eligible: &[bool],
     alpha: f64,
-    bonferroni: bool,
+    adjust: super::adjust::Adjust,
 ) -> Vec<String> {
-    let k = means.len();
-    let cols: Vec<usize> = (0..k).filter(|&j| eligible[j] && means[j].is_some() && sds[j].is_some()).collect();
-    let pairs = cols.len() * cols.len().saturating_sub(1) / 2;
-    let a = if bonferroni && pairs > 0 { alpha / pairs as f64 } else { alpha };
-    let mut out = vec![String::new(); k];
-    for &i in &cols {
-        for &j in &cols {
-            let (Some(mi), Some(mj)) = (means[i], means[j]) else { continue };
-            if i == j || mi <= mj {
-                continue;
-            }
-            if let Some((_, _, p)) = welch(mi, sds[i].unwrap_or(0.0), bases[i], mj, sds[j].unwrap_or(0.0), bases[j]) {
-                if p < a {
-                    out[i].push(letter(j));
-                }
-            }
-        }
-    }
-    out
+    let cols: Vec<usize> = (0..means.len()).filter(|&j| eligible[j] && means[j].is_some() && sds[j].is_some()).collect();
+    let test = |i: usize, j: usize| {
+        let (mi, mj) = (means[i]?, means[j]?);
+        welch(mi, sds[i].unwrap_or(0.0), bases[i], mj, sds[j].unwrap_or(0.0), bases[j]).map(|(_, _, p)| (mi - mj, p))
+    };
+    letters_of(means.len(), &cols, alpha, adjust, test)
 }
 
 /// SPSS-style column letters: for each column, the letters of the columns it is
-/// significantly higher than (pooled z-test at `alpha`, Bonferroni-adjusted over the
-/// pairs when asked). `eligible[j]` false leaves column j out of every comparison (small
-/// base). `props` in [0, 1], `bases` the (effective) bases.
-pub fn column_letters(props: &[f64], bases: &[f64], eligible: &[bool], alpha: f64, bonferroni: bool) -> Vec<String> {
-    let k = props.len();
-    let cols: Vec<usize> = (0..k).filter(|&j| eligible[j]).collect();
-    let pairs = cols.len() * cols.len().saturating_sub(1) / 2;
-    let a = if bonferroni && pairs > 0 { alpha / pairs as f64 } else { alpha };
-    let mut out = vec![String::new(); k];
-    for &i in &cols {
-        for &j in &cols {
-            if i == j || props[i] <= props[j] {
-                continue;
-            }
-            if let Some(p) = two_proportion_p(props[i], bases[i], props[j], bases[j]) {
-                if p < a {
-                    out[i].push(letter(j));
-                }
-            }
+/// significantly higher than (pooled z-test at `alpha`, the pairs' p-values adjusted as
+/// one family). `eligible[j]` false leaves column j out of every comparison (small base).
+/// `props` in [0, 1], `bases` the (effective) bases.
+pub fn column_letters(props: &[f64], bases: &[f64], eligible: &[bool], alpha: f64, adjust: super::adjust::Adjust) -> Vec<String> {
+    let cols: Vec<usize> = (0..props.len()).filter(|&j| eligible[j]).collect();
+    let test = |i: usize, j: usize| two_proportion_p(props[i], bases[i], props[j], bases[j]).map(|p| (props[i] - props[j], p));
+    letters_of(props.len(), &cols, alpha, adjust, test)
+}
+
+/// The letters of `k` columns from the pairwise tests of `cols` (`test(i, j)`: the
+/// difference i − j and its p-value). The family is every pair of the row, tested or not
+/// (as SPSS counts them for Bonferroni); a column gets the letter of each column it is
+/// higher than with an adjusted p below `alpha`.
+fn letters_of(
+    k: usize,
+    cols: &[usize],
+    alpha: f64,
+    adjust: super::adjust::Adjust,
+    test: impl Fn(usize, usize) -> Option<(f64, f64)>,
+) -> Vec<String> {
+    let mut pairs: Vec<(usize, usize, f64, f64)> = Vec::new();
+    for (a, &i) in cols.iter().enumerate() {
+        for &j in &cols[a + 1..] {
+            let (d, p) = test(i, j).unwrap_or((0.0, f64::NAN));
+            pairs.push((i, j, d, p));
         }
     }
-    out
+    let ps: Vec<f64> = pairs.iter().map(|x| x.3).collect();
+    // Untested pairs (no test possible) still count in a Bonferroni family of all pairs.
+    let adjusted: Vec<f64> = match adjust {
+        super::adjust::Adjust::Bonferroni => ps.iter().map(|p| (p * pairs.len() as f64).min(1.0)).collect(),
+        other => super::adjust::adjust(&ps, other),
+    };
+    let mut higher: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (&(i, j, d, _), q) in pairs.iter().zip(adjusted) {
+        if q < alpha && d != 0.0 {
+            let (hi, lo) = if d > 0.0 { (i, j) } else { (j, i) };
+            higher[hi].push(lo);
+        }
+    }
+    higher
+        .into_iter()
+        .map(|mut lows| {
+            lows.sort_unstable();
+            lows.into_iter().map(letter).collect()
+        })
+        .collect()
 }
 
 /// The letter of banner column `j`: A, B, …, Z, then AA, AB, … (as Excel columns).

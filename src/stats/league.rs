@@ -41,6 +41,8 @@ pub struct UnitChange {
     /// Places moved up (positive) or down (negative).
     pub rank_change: Option<i64>,
     pub test: Option<(ChangeTest, f64, f64)>,
+    /// p adjusted over the units of the indicator and pair of waves.
+    pub p_adjusted: Option<f64>,
     pub sig: Option<Direction>,
 }
 
@@ -332,8 +334,25 @@ fn unit_changes(l: &League, opts: &StatsOptions) -> Vec<UnitChange> {
                 (Some(x), Some(y)) => Some(x as i64 - y as i64),
                 _ => None,
             };
-            out.push(UnitChange { unit: ub.unit.clone(), from: a.wave.clone(), to: b.wave.clone(), change, rank_change, test, sig });
+            let p_adjusted = None;
+            out.push(UnitChange {
+                unit: ub.unit.clone(),
+                from: a.wave.clone(),
+                to: b.wave.clone(),
+                change,
+                rank_change,
+                test,
+                p_adjusted,
+                sig,
+            });
         }
+    }
+    // One family per pair of waves (this indicator's units).
+    let adjusted =
+        super::adjust::by_family(out.len(), |i| out[i].test.map(|t| ((out[i].from.clone(), out[i].to.clone()), t.2)), opts.changes_adjust);
+    for (c, q) in out.iter_mut().zip(adjusted) {
+        c.p_adjusted = q;
+        c.sig = super::changes::direction(c.change, q, opts.alpha);
     }
     out
 }

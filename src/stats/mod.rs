@@ -7,6 +7,7 @@
 //! with one file per question kind). Tables ([`model`]) are the single source for every
 //! output (results.csv, tests.csv, the workbook, charts), so no renderer computes anything.
 
+pub mod adjust;
 pub mod changes;
 mod choice;
 mod codes;
@@ -53,7 +54,12 @@ pub enum StatsError {
 pub struct StatsOptions {
     pub conf: f64,
     pub alpha: f64,
-    pub bonferroni: bool,
+    /// Adjustment of the pairwise tests behind column letters (one family per row of a
+    /// table); Bonferroni by default, as SPSS Custom Tables does.
+    pub letters_adjust: adjust::Adjust,
+    /// Adjustment of the tests of changes (one family per pair of waves) and of league
+    /// tables (one per indicator and pair of waves); Holm by default.
+    pub changes_adjust: adjust::Adjust,
     /// Below this base: figure marked, and the group takes no part in the pairwise column
     /// letters (it stays in the test of independence).
     pub min_base: f64,
@@ -66,7 +72,15 @@ pub struct StatsOptions {
 
 impl Default for StatsOptions {
     fn default() -> Self {
-        StatsOptions { conf: 0.95, alpha: 0.05, bonferroni: false, min_base: 30.0, caution_base: 100.0, keywords: 0 }
+        StatsOptions {
+            conf: 0.95,
+            alpha: 0.05,
+            letters_adjust: adjust::Adjust::Bonferroni,
+            changes_adjust: adjust::Adjust::Holm,
+            min_base: 30.0,
+            caution_base: 100.0,
+            keywords: 0,
+        }
     }
 }
 

@@ -344,7 +344,7 @@ impl Shape<'_> {
         let elig: Vec<bool> = bases[1..].iter().map(|b| b.n as f64 >= opts.min_base).collect();
         for row in acc.rows.iter_mut().filter(|r| r.measure.is_percent() && r.measure != Measure::PercentOfResponses) {
             let props: Vec<f64> = row.cells[1..].iter().map(|c| c.value.unwrap_or(0.0) / 100.0).collect();
-            let letters = column_letters(&props, &eff, &elig, opts.alpha, opts.bonferroni);
+            let letters = column_letters(&props, &eff, &elig, opts.alpha, opts.letters_adjust);
             for (cell, l) in row.cells[1..].iter_mut().zip(letters) {
                 cell.sig = l;
             }
@@ -353,7 +353,7 @@ impl Shape<'_> {
             acc.rows.iter().find(|r| r.measure == Measure::Sd).map(|r| r.cells[1..].iter().map(|c| c.value).collect());
         if let (Some(sds), Some(row)) = (sds, acc.rows.iter_mut().find(|r| r.measure == Measure::Mean)) {
             let means: Vec<Option<f64>> = row.cells[1..].iter().map(|c| c.value).collect();
-            let letters = mean_letters(&means, &sds, &eff, &elig, opts.alpha, opts.bonferroni);
+            let letters = mean_letters(&means, &sds, &eff, &elig, opts.alpha, opts.letters_adjust);
             for (cell, l) in row.cells[1..].iter_mut().zip(letters) {
                 cell.sig = l;
             }

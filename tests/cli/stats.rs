@@ -1,7 +1,7 @@
 //! Every figure of `report` against the independent reference computed by
 //! tests/reference/reference.py (pandas, scipy, statsmodels), to 1e-9.
 
-use crate::workdir::{read_csv, root, Workdir};
+use crate::workdir::{fixture, read_csv, root, Workdir};
 use std::collections::HashMap;
 
 fn reference(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
@@ -279,6 +279,11 @@ fn figures_over_a_subset() {
 
 /// Two waves of the statistics fixture in `2025/` and `2026/` folders, reported.
 fn two_waves(w: &Workdir) -> (Vec<String>, Vec<Vec<String>>) {
+    two_waves_with(w, &["--adjust", "none"])
+}
+
+/// changes.csv of the two-wave test data, with `extra` arguments.
+fn two_waves_with(w: &Workdir, extra: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
     let fx = root().join("tests/fixtures/stats");
     w.copy(fx.join("data.csv"), "in/2025/data.csv");
     w.copy(fx.join("data_2026.csv"), "in/2026/data.csv");
@@ -286,10 +291,73 @@ fn two_waves(w: &Workdir) -> (Vec<String>, Vec<Vec<String>>) {
         .survey(fx.join("survey.toml"))
         .input(w.path("in"))
         .args(["--banner", "Q1", "--charts", "none", "--doc", "none"])
+        .args(extra)
         .out("out")
         .run()
         .expect_ok();
     w.csv("out/changes.csv")
+}
+
+#[test]
+fn adjustments_match_statsmodels() {
+    use diaoyan::stats::adjust::{adjust, Adjust};
+    let (h, rows) = reference("expected_adjust.csv");
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let mut families: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+    for r in rows {
+        match families.last_mut() {
+            Some((f, v)) if *f == r[0] => v.push(r),
+            _ => families.push((r[0].clone(), vec![r])),
+        }
+    }
+    assert_eq!(families.len(), 6);
+    for (name, rows) in &families {
+        let p: Vec<f64> = rows.iter().map(|r| r[col("p")].parse().unwrap()).collect();
+        for (method, column) in [(Adjust::Bonferroni, "p_bonferroni"), (Adjust::Holm, "p_holm"), (Adjust::Bh, "p_bh")] {
+            let got = adjust(&p, method);
+            for (k, r) in rows.iter().enumerate() {
+                let want: f64 = r[col(column)].parse().unwrap();
+                assert!((got[k] - want).abs() <= 1e-12 * want.abs().max(1e-300), "{name} {column} #{k}: {} vs {want}", got[k]);
+            }
+        }
+    }
+}
+
+#[test]
+fn changes_are_adjusted_per_pair_of_waves() {
+    use diaoyan::stats::adjust::{adjust, Adjust};
+    for (args, method) in [(vec![], Adjust::Holm), (vec!["--adjust", "bh"], Adjust::Bh), (vec!["--bonferroni"], Adjust::Bonferroni)] {
+        let w = Workdir::new();
+        let (h, rows) = two_waves_with(&w, &args);
+        let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+        let tested: Vec<&Vec<String>> = rows.iter().filter(|r| !r[col("p_value")].is_empty()).collect();
+        let p: Vec<f64> = tested.iter().map(|r| r[col("p_value")].parse().unwrap()).collect();
+        let want = adjust(&p, method);
+        let mut sig = 0;
+        for (r, q) in tested.iter().zip(&want) {
+            let got: f64 = r[col("p_adjusted")].parse().unwrap();
+            assert!((got - q).abs() < 1e-12, "{method:?}: {got} vs {q}");
+            let change: f64 = r[col("change")].parse().unwrap();
+            let arrow = if *q < 0.05 && change != 0.0 {
+                if change > 0.0 {
+                    "↑"
+                } else {
+                    "↓"
+                }
+            } else {
+                ""
+            };
+            assert_eq!(r[col("sig")], arrow, "{method:?}: sig follows the adjusted p");
+            sig += usize::from(!arrow.is_empty());
+        }
+        let raw = p.iter().filter(|p| **p < 0.05).count();
+        assert!(tested.len() >= 80 && sig < raw, "{method:?}: {sig} significant after, {raw} before");
+        assert!(rows.iter().filter(|r| r[col("p_value")].is_empty()).all(|r| r[col("p_adjusted")].is_empty()));
+    }
+    let w = Workdir::new();
+    let r = w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).out("o").args(["--adjust", "sidak"]).run();
+    r.expect_code(2);
+    assert!(r.stderr().contains("--adjust 只能是"), "{}", r.stderr());
 }
 
 #[test]
@@ -316,6 +384,7 @@ fn changes_between_waves_match_the_reference() {
             "test",
             "statistic",
             "p_value",
+            "p_adjusted",
             "sig"
         ]
     );

@@ -330,8 +330,12 @@ fn across_waves(r: &Results, ch: &Changes, q: &crate::survey::Question, waves: &
     let title = format!("{}. {}（{}）", q.id, q.text, waves.iter().map(|w| w.as_str()).collect::<Vec<_>>().join("、"));
     let pair_text = last_pair.map(|(a, b)| format!("{a}→{b}")).unwrap_or_default();
     let caption = format!(
-        "↑↓：{pair_text} 变化显著（α={}）；未标注的为无显著变化。各年样本量 {}",
+        "↑↓：{pair_text} 变化显著（α={}{}）；未标注的为无显著变化。各年样本量 {}",
         r.options.alpha,
+        match r.options.changes_adjust {
+            crate::stats::adjust::Adjust::None => String::new(),
+            a => format!("，{}", a.label()),
+        },
         by_wave.iter().zip(waves).map(|(t, w)| format!("{w}年 n={}", t.map(|t| t.bases[0]).unwrap_or(0))).collect::<Vec<_>>().join("，")
     );
     let lines: Vec<(String, Vec<Option<f64>>)> =

@@ -16,7 +16,7 @@ pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: 
     let cx = Cx { sheet, st, rep, waves: r.waves.iter().filter(|w| !w.is_empty()).collect() };
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
-    ws.put_fmt(0, 0, format!("年度对比（总体）：各年的比例和平均分；“变化”为百分点（平均分为分）；↑↓ 表示变化显著（α={}，比例用 z 检验，平均分用 Welch t 检验），样本量低于 {} 的不做检验", r.options.alpha, r.options.min_base), &st.title)?;
+    ws.put_fmt(0, 0, format!("年度对比（总体）：各年的比例和平均分；“变化”为百分点（平均分为分）；↑↓ 表示变化显著（α={}，比例用 z 检验，平均分用 Welch t 检验；{}），样本量低于 {} 的不做检验", r.options.alpha, crate::stats::adjust::note(r.options.changes_adjust, "每对年份"), r.options.min_base), &st.title)?;
     let mut row = 2u32;
     for q in &rep.survey.questions {
         // The overall table of each wave (the question's parts in order).

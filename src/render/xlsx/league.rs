@@ -13,7 +13,7 @@ use crate::survey::indicators::Better;
 
 pub(super) fn leagues(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
-    ws.put_fmt(0, 0, format!("单位对比：各指标的单位排名（第 1 名最好）；“变化”为与上一年相比的百分点（平均值为差值），↑↓ 表示变化显著（α={}），样本量低于 {} 的单位不做检验、排名仅供参考", r.options.alpha, r.options.min_base), &st.title)?;
+    ws.put_fmt(0, 0, format!("单位对比：各指标的单位排名（第 1 名最好）；“变化”为与上一年相比的百分点（平均值为差值），↑↓ 表示变化显著（α={}；{}），样本量低于 {} 的单位不做检验、排名仅供参考", r.options.alpha, crate::stats::adjust::note(r.options.changes_adjust, "每个指标每对年份"), r.options.min_base), &st.title)?;
     let mut row = 2u32;
     for l in &r.leagues {
         let dir = match l.better {

@@ -40,7 +40,10 @@ pub(super) fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles,
             format!(
                 "α={}{}；样本量 <{} 的分组不参与两两比较（仍计入卡方检验），<{} 谨慎解读",
                 r.options.alpha,
-                if r.options.bonferroni { "（Bonferroni 校正）" } else { "" },
+                match r.options.letters_adjust {
+                    crate::stats::adjust::Adjust::None => String::new(),
+                    a => format!("（各行两两比较经 {}）", a.label()),
+                },
                 r.options.min_base,
                 r.options.caution_base
             ),
