@@ -142,6 +142,7 @@ impl Config {
                 min_base: a.min_base,
                 caution_base: a.caution_base,
                 keywords: if docx || html { 10 } else { 0 },
+                unit_order: roster.iter().flatten().map(|u| u.name.clone()).collect(),
                 ..StatsOptions::default()
             },
             outputs: OutputOptions { charts, docx, html },

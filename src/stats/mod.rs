@@ -68,6 +68,9 @@ pub struct StatsOptions {
     /// Keywords of open answers to find per text question (whole sample; 0: none, as
     /// segmenting costs time and only the written report shows them).
     pub keywords: usize,
+    /// The units in the roster's order: the unit banner's columns (and so their letters)
+    /// follow it, units not in the roster after them; empty: the units' own order.
+    pub unit_order: Vec<String>,
 }
 
 impl Default for StatsOptions {
@@ -80,6 +83,7 @@ impl Default for StatsOptions {
             min_base: 30.0,
             caution_base: 100.0,
             keywords: 0,
+            unit_order: Vec::new(),
         }
     }
 }
@@ -331,7 +335,8 @@ impl<'a> Tallies<'a> {
             (None, None) => None,
         };
         let waves = self.wave_list();
-        let groups: Vec<Vec<String>> = self.groups.into_iter().map(|g| g.into_iter().collect()).collect();
+        let groups: Vec<Vec<String>> =
+            self.groups.into_iter().zip(self.banners).map(|(g, b)| in_order(g.into_iter().collect(), b, self.opts)).collect();
         let (survey, banners, opts, weighted) = (self.survey, self.banners, self.opts, self.weighted);
         use rayon::prelude::*;
         let entries: Vec<(Key, (String, String, table::Tally))> = self.tables.into_iter().collect();
@@ -351,4 +356,13 @@ impl<'a> Tallies<'a> {
         let respondents = waves.iter().map(|wv| (wv.clone(), self.waves.get(wv).copied().unwrap_or(0))).collect();
         Ok(Results { tables, waves, weighted: weight_note.is_some(), weight_note, options: opts.clone(), leagues, respondents })
     }
+}
+
+/// A banner's groups in the order tables show them: units in the roster's order (the rest
+/// after, in their own order); anything else as found (sorted).
+fn in_order(mut groups: Vec<String>, banner: &Banner, opts: &StatsOptions) -> Vec<String> {
+    if *banner == Banner::Unit && !opts.unit_order.is_empty() {
+        groups.sort_by_cached_key(|g| opts.unit_order.iter().position(|u| u == g).unwrap_or(usize::MAX));
+    }
+    groups
 }

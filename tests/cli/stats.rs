@@ -562,3 +562,38 @@ fn weighted_changes_match_the_reference() {
         }
     }
 }
+
+#[test]
+fn unit_columns_follow_the_roster() {
+    let order = |w: &Workdir| -> Vec<String> {
+        let (h, rows) = w.csv("o/results.csv");
+        let (b, g) = (h.iter().position(|x| x == "banner").unwrap(), h.iter().position(|x| x == "group").unwrap());
+        let mut seen: Vec<String> = Vec::new();
+        for r in rows.iter().filter(|r| r[b] == "unit" && r[g] != "总体") {
+            if !seen.contains(&r[g]) {
+                seen.push(r[g].clone());
+            }
+        }
+        seen
+    };
+    let w = Workdir::new();
+    w.cmd("report")
+        .survey(fixture("survey.toml"))
+        .input(fixture("wjx_text.xlsx"))
+        .out("o")
+        .args(["--banner", "unit", "--charts", "none", "--doc", "none"])
+        .run()
+        .expect_code(0);
+    assert_eq!(order(&w), ["乙局", "甲局"], "without a roster: sorted");
+    let units = w.write("units.csv", "单位,应收份数\n甲局,5\n丙局,5\n乙局,5\n");
+    w.cmd("report")
+        .survey(fixture("survey.toml"))
+        .input(fixture("wjx_text.xlsx"))
+        .out("o")
+        .arg("--units")
+        .arg(&units)
+        .args(["--banner", "unit", "--charts", "none", "--doc", "none"])
+        .run()
+        .expect_code(0);
+    assert_eq!(order(&w), ["甲局", "乙局"], "the roster's order");
+}
