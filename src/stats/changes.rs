@@ -247,7 +247,8 @@ fn pair(a: &Table, b: &Table, from: &str, to: &str, missing: &[(&str, &String)],
             let Some(cb) = cb else { continue };
             let (x, y) = (&ra.cells[ca], &rb.cells[cb]);
             let (na, nb) = (a.effective_bases[ca], b.effective_bases[cb]);
-            let small = (a.bases[ca] as f64) < opts.min_base || (b.bases[cb] as f64) < opts.min_base;
+            // Effective bases (the bases when unweighted) decide whether a change is tested.
+            let small = na < opts.min_base || nb < opts.min_base;
             let sd = |t: &Table, c: usize| t.row("", Measure::Sd).and_then(|s| s.cells[c].value);
             let mean = ra.measure == Measure::Mean;
             let pa = Point { value: x.value, n_eff: na, sd: if mean { sd(a, ca) } else { None } };

@@ -327,7 +327,7 @@ fn unit_changes(l: &League, opts: &StatsOptions) -> Vec<UnitChange> {
                 (Some(x), Some(y)) => Some(y - x),
                 _ => None,
             };
-            let small = l.is_index || (ua.base as f64) < opts.min_base || (ub.base as f64) < opts.min_base;
+            let small = l.is_index || ua.n_eff < opts.min_base || ub.n_eff < opts.min_base;
             let point = |u: &UnitValue| Point { value: u.value, n_eff: u.n_eff, sd: u.sd };
             let (test, sig) = test_change(!l.percent, &point(ua), &point(ub), small, opts.alpha);
             let rank_change = match (ua.rank, ub.rank) {

@@ -341,7 +341,9 @@ impl Shape<'_> {
         let weighted = self.weighted;
         let opts = self.opts;
         let eff: Vec<f64> = bases[1..].iter().map(|b| if weighted { b.n_eff() } else { b.n as f64 }).collect();
-        let elig: Vec<bool> = bases[1..].iter().map(|b| b.n as f64 >= opts.min_base).collect();
+        // A group takes part when its effective base reaches --min-base (the base itself
+        // when unweighted): weights that shrink a group's information shrink its say.
+        let elig: Vec<bool> = eff.iter().map(|n| *n >= opts.min_base).collect();
         for row in acc.rows.iter_mut().filter(|r| r.measure.is_percent() && r.measure != Measure::PercentOfResponses) {
             let props: Vec<f64> = row.cells[1..].iter().map(|c| c.value.unwrap_or(0.0) / 100.0).collect();
             let letters = column_letters(&props, &eff, &elig, opts.alpha, opts.letters_adjust);

@@ -597,3 +597,35 @@ fn unit_columns_follow_the_roster() {
         .expect_code(0);
     assert_eq!(order(&w), ["甲局", "乙局"], "the roster's order");
 }
+
+#[test]
+fn min_base_applies_to_the_effective_base() {
+    let w = Workdir::new();
+    // 40 党政干部 all 是, 40 事业单位人员 all 否; one 事业单位人员 weighs 100, so that group's
+    // effective base is about 2 although 40 answered.
+    let mut text = String::from("序号,单位,1、您的身份,5、是否开展专项整治,8、会议次数\n");
+    for i in 1..=80 {
+        let (who, yes) = if i <= 40 { ("党政干部", "是") } else { ("事业单位人员", "否") };
+        text += &format!("{i},甲局,{who},{yes},{}\n", if i == 41 { 100 } else { 1 });
+    }
+    let p = w.write("d.csv", text);
+    let letters = |w: &Workdir, extra: &[&str]| -> Vec<String> {
+        w.cmd("report")
+            .survey(fixture("survey.toml"))
+            .input(&p)
+            .out("o")
+            .args(["--banner", "Q1", "--charts", "none", "--doc", "none"])
+            .args(extra)
+            .run()
+            .expect_code(0);
+        let (h, rows) = w.csv("o/results.csv");
+        let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+        rows.iter()
+            .filter(|r| r[col("question")] == "Q5" && r[col("banner")] == "Q1")
+            .map(|r| r[col("sig")].clone())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    assert!(!letters(&w, &[]).is_empty(), "unweighted, the groups differ");
+    assert!(letters(&w, &["--weight", "Q8"]).is_empty(), "weighted, one group's effective base is under --min-base");
+}
