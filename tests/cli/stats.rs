@@ -354,7 +354,20 @@ fn changes_are_adjusted_per_pair_of_waves() {
         assert!(tested.len() >= 80 && sig < raw, "{method:?}: {sig} significant after, {raw} before");
         assert!(rows.iter().filter(|r| r[col("p_value")].is_empty()).all(|r| r[col("p_adjusted")].is_empty()));
     }
+    // The written report says how many tests were made and how they were adjusted.
     let w = Workdir::new();
+    let (h, rows) = two_waves(&w);
+    let tested = rows.iter().filter(|r| !r[h.iter().position(|x| x == "p_value").unwrap()].is_empty()).count();
+    let fx = root().join("tests/fixtures/stats");
+    w.cmd("report")
+        .survey(fx.join("survey.toml"))
+        .input(w.path("in"))
+        .args(["--banner", "Q1", "--charts", "none", "--doc", "html"])
+        .out("doc")
+        .run()
+        .expect_ok();
+    let html = std::fs::read_to_string(walk_html(&w.path("doc"))).unwrap();
+    assert!(html.contains(&format!("2025年到2026年的变化共做了{tested}个检验（Holm 校正）")), "{tested}");
     let r = w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).out("o").args(["--adjust", "sidak"]).run();
     r.expect_code(2);
     assert!(r.stderr().contains("--adjust 只能是"), "{}", r.stderr());
@@ -628,4 +641,9 @@ fn min_base_applies_to_the_effective_base() {
     };
     assert!(!letters(&w, &[]).is_empty(), "unweighted, the groups differ");
     assert!(letters(&w, &["--weight", "Q8"]).is_empty(), "weighted, one group's effective base is under --min-base");
+}
+
+/// The one .html file in `dir`.
+fn walk_html(dir: &std::path::Path) -> std::path::PathBuf {
+    crate::workdir::walk(dir).into_iter().find(|p| p.extension().is_some_and(|e| e == "html")).expect("an .html report")
 }
