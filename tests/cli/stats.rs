@@ -368,6 +368,13 @@ fn changes_are_adjusted_per_pair_of_waves() {
         .expect_ok();
     let html = std::fs::read_to_string(walk_html(&w.path("doc"))).unwrap();
     assert!(html.contains(&format!("2025年到2026年的变化共做了{tested}个检验（Holm 校正）")), "{tested}");
+    // And so does the workbook's 年度对比 sheet.
+    let book = crate::workdir::walk(&w.path("doc")).into_iter().find(|p| p.extension().is_some_and(|e| e == "xlsx")).unwrap();
+    let mut wb = calamine::open_workbook_auto(&book).unwrap();
+    use calamine::Reader;
+    let sheet = wb.worksheet_range("年度对比").unwrap();
+    let note = sheet.get_value((1, 0)).map(|v| v.to_string()).unwrap_or_default();
+    assert!(note.contains(&format!("2025→2026 共 {tested} 个检验")), "{note}");
     let r = w.cmd("report").survey(fixture("survey.toml")).input(fixture("wjx_text.xlsx")).out("o").args(["--adjust", "sidak"]).run();
     r.expect_code(2);
     assert!(r.stderr().contains("--adjust 只能是"), "{}", r.stderr());

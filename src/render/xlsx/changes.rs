@@ -17,6 +17,20 @@ pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: 
     let mut widths = Widths::default();
     widths.see(0, "选项选项选项选项选项选项", 50.0);
     ws.put_fmt(0, 0, format!("年度对比（总体）：各年的比例和平均分；“变化”为百分点（平均分为分）；↑↓ 表示变化显著（α={}，比例用 z 检验，平均分用 Welch t 检验；{}），样本量低于 {} 的不做检验", r.options.alpha, crate::stats::adjust::note(r.options.changes_adjust, "每对年份"), r.options.min_base), &st.title)?;
+    // How many tests each pair of waves made, and how many stand after the adjustment.
+    let counts: Vec<String> = rep
+        .changes
+        .pairs
+        .iter()
+        .map(|(from, to)| {
+            let of_pair = rep.changes.rows.iter().filter(|c| c.from == *from && c.to == *to);
+            let (tested, sig) = of_pair.fold((0, 0), |(t, s), c| (t + usize::from(c.test.is_some()), s + usize::from(c.sig.is_some())));
+            format!("{from}→{to} 共 {tested} 个检验，{sig} 个显著")
+        })
+        .collect();
+    if !counts.is_empty() {
+        ws.put_fmt(1, 0, format!("检验次数（全部数字见 changes.csv）：{}", counts.join("；")), &st.note)?;
+    }
     let mut row = 2u32;
     for q in &rep.survey.questions {
         // The overall table of each wave (the question's parts in order).
