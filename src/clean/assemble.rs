@@ -336,9 +336,14 @@ fn copied_places<'a>(hits: &[Option<Repeat>], place_of: impl Fn(usize) -> (&'a s
 }
 
 fn unit_hash(unit: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
+    fx(unit)
+}
+
+/// The hash every duplicate key is kept by.
+fn fx(k: impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
-    unit.hash(&mut h);
+    k.hash(&mut h);
     h.finish()
 }
 
@@ -353,12 +358,6 @@ struct RowHashes {
 impl RowHashes {
     /// `across`: also the keys that match rows of two files (not needed for one file).
     fn of(p: &Part, across: bool) -> RowHashes {
-        use std::hash::{Hash, Hasher};
-        fn fx(k: impl Hash) -> u64 {
-            let mut h = rustc_hash::FxHasher::default();
-            k.hash(&mut h);
-            h.finish()
-        }
         let n = p.len();
         let wave = p.wave.as_deref();
         let (mut timed, mut answers, mut ids, mut subs) =

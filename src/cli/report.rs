@@ -316,15 +316,14 @@ fn summary(report: &Report, dir: &Path, written: &[Written]) {
         super::say!("  {unreliable} 个卡方检验中期望频数小于 5 的格子超过 20%，结果不可靠，tests.csv 和汇总表中另给出了精确检验 p 值");
     }
     for (from, to) in &report.changes.pairs {
-        let of_pair = |c: &&changes::Change| c.from == *from && c.to == *to;
-        let rows: Vec<&changes::Change> = report.changes.rows.iter().filter(of_pair).collect();
-        let up = rows.iter().filter(|c| c.sig == Some(changes::Direction::Up)).count();
-        let down = rows.iter().filter(|c| c.sig == Some(changes::Direction::Down)).count();
-        let tested = rows.iter().filter(|c| c.test.is_some()).count();
+        let n = report.changes.count(from, to);
         super::say!(
-            "年度对比 {from}→{to}：{} 个数字中 {tested} 个做了检验（{}），显著上升 {up} 个、显著下降 {down} 个（见 changes.csv）",
-            rows.len(),
-            adjust_said(results.options.changes_adjust, tested)
+            "年度对比 {from}→{to}：{} 个数字中 {} 个做了检验（{}），显著上升 {} 个、显著下降 {} 个（见 changes.csv）",
+            n.figures,
+            n.tested,
+            adjust_said(results.options.changes_adjust, n.tested),
+            n.up,
+            n.down
         );
         let nc: Vec<String> = report
             .changes

@@ -140,7 +140,12 @@ fn type_name(dt: &ArrowDataType) -> &'static str {
 
 /// The columns of a Parquet file that are read, and those left out (`名称（类型）`).
 pub fn columns(path: &Path) -> Result<(Vec<String>, Vec<String>), ReadError> {
-    let schema = reader(path)?.schema().map_err(corrupt)?;
+    columns_of(&mut reader(path)?)
+}
+
+/// [`columns`] of an open reader (its footer is read once and kept).
+fn columns_of(r: &mut ParquetReader<std::fs::File>) -> Result<(Vec<String>, Vec<String>), ReadError> {
+    let schema = r.schema().map_err(corrupt)?;
     let (mut keep, mut out) = (Vec::new(), Vec::new());
     for (name, field) in schema.iter() {
         if readable(field.dtype()) {
@@ -156,7 +161,7 @@ pub fn columns(path: &Path) -> Result<(Vec<String>, Vec<String>), ReadError> {
 /// column names), grid row r the file's row r − 1, as a CSV export would have them.
 pub fn stream_parquet(path: &Path, chunk_rows: usize, mut sink: impl FnMut(Chunk)) -> Result<(), ReadError> {
     let mut first = reader(path)?;
-    let (keep, left_out) = columns(path)?;
+    let (keep, left_out) = columns_of(&mut first)?;
     let n = first.num_rows().map_err(corrupt)?;
     let meta = first.get_metadata().map_err(corrupt)?.clone();
     let projection = (!left_out.is_empty()).then(|| keep.clone());

@@ -92,6 +92,30 @@ pub struct Changes {
     pub not_comparable: Vec<NotComparable>,
 }
 
+/// What one pair of waves' comparison amounts to: figures compared, tests made (one
+/// family for the adjustment), significant rises and falls after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PairCount {
+    pub figures: usize,
+    pub tested: usize,
+    pub up: usize,
+    pub down: usize,
+}
+
+impl Changes {
+    /// The counts of the pair `from` → `to`, as the terminal, workbook and report say them.
+    pub fn count(&self, from: &str, to: &str) -> PairCount {
+        let mut n = PairCount::default();
+        for c in self.rows.iter().filter(|c| c.from == from && c.to == to) {
+            n.figures += 1;
+            n.tested += usize::from(c.test.is_some());
+            n.up += usize::from(c.sig == Some(Direction::Up));
+            n.down += usize::from(c.sig == Some(Direction::Down));
+        }
+        n
+    }
+}
+
 /// The pairs of waves to compare: consecutive ones, and first → last when there are
 /// three or more. Waves are in order; unnamed waves (empty) take no part.
 pub fn default_pairs(waves: &[String]) -> Vec<(String, String)> {

@@ -256,16 +256,14 @@ fn letters_of(
     let mut pairs: Vec<(usize, usize, f64, f64)> = Vec::new();
     for (a, &i) in cols.iter().enumerate() {
         for &j in &cols[a + 1..] {
-            let (d, p) = test(i, j).unwrap_or((0.0, f64::NAN));
+            // A pair no test can be made for (one share 0 or 100% in both) stays in the
+            // family, as SPSS counts it, with p = 1.
+            let (d, p) = test(i, j).unwrap_or((0.0, 1.0));
             pairs.push((i, j, d, p));
         }
     }
     let ps: Vec<f64> = pairs.iter().map(|x| x.3).collect();
-    // Untested pairs (no test possible) still count in a Bonferroni family of all pairs.
-    let adjusted: Vec<f64> = match adjust {
-        super::adjust::Adjust::Bonferroni => ps.iter().map(|p| (p * pairs.len() as f64).min(1.0)).collect(),
-        other => super::adjust::adjust(&ps, other),
-    };
+    let adjusted = super::adjust::adjust(&ps, adjust);
     let mut higher: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (&(i, j, d, _), q) in pairs.iter().zip(adjusted) {
         if q < alpha && d != 0.0 {

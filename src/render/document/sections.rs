@@ -479,8 +479,8 @@ fn notes(b: &mut Builder, rep: &Report) {
         format!("共读取答卷{}行，保留{}行，剔除{}行（重复提交、合计行等）；发现数据问题{}条，详见 Excel 汇总表“数据问题”页和 issues.csv。", imp.rows_read, imp.rows_kept, imp.rows_rejected, imp.issues.len()),
     ];
     for (from, to) in &rep.changes.pairs {
-        let of_pair = rep.changes.rows.iter().filter(|c| c.from == *from && c.to == *to);
-        let (tested, sig) = of_pair.fold((0, 0), |(t, s), c| (t + usize::from(c.test.is_some()), s + usize::from(c.sig.is_some())));
+        let n = rep.changes.count(from, to);
+        let (tested, sig) = (n.tested, n.up + n.down);
         lines.push(format!(
             "{from}年到{to}年的变化共做了{tested}个检验（{}），其中{sig}个显著，全部列在 changes.csv。",
             o.changes_adjust.label()

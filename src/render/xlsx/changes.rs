@@ -23,9 +23,8 @@ pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: 
         .pairs
         .iter()
         .map(|(from, to)| {
-            let of_pair = rep.changes.rows.iter().filter(|c| c.from == *from && c.to == *to);
-            let (tested, sig) = of_pair.fold((0, 0), |(t, s), c| (t + usize::from(c.test.is_some()), s + usize::from(c.sig.is_some())));
-            format!("{from}→{to} 共 {tested} 个检验，{sig} 个显著")
+            let n = rep.changes.count(from, to);
+            format!("{from}→{to} 共 {} 个检验，{} 个显著", n.tested, n.up + n.down)
         })
         .collect();
     if !counts.is_empty() {
