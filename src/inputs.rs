@@ -88,7 +88,8 @@ fn own_output(path: &Path) -> Option<&'static str> {
             let text = crate::ingest::decode_text(&head);
             let first = text.lines().next()?.trim_end_matches('\r');
             let fields: Vec<&str> = first.split(',').collect();
-            let is = |h: &[&str]| fields == h;
+            // Also the shorter header of an earlier version (columns are only ever added at the end).
+            let is = |h: &[&str]| fields == h || (fields.len() >= 8 && h.starts_with(&fields));
             if is(&crate::clean::ledger::HEADERS) {
                 Some("数据问题清单（issues.csv）")
             } else if is(&crate::clean::ledger::COLUMN_HEADERS) {
@@ -97,6 +98,8 @@ fn own_output(path: &Path) -> Option<&'static str> {
                 Some("统计结果（results.csv）")
             } else if is(&crate::render::results_csv::TESTS_HEADER) {
                 Some("检验结果（tests.csv）")
+            } else if is(&crate::render::changes_csv::CHANGES_HEADER) {
+                Some("年度变化（changes.csv）")
             } else if is(&crate::output::MANIFEST_HEADER) {
                 Some("输出清单")
             } else if TRACE_COLUMNS.iter().all(|c| fields.contains(c)) {

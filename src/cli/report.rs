@@ -10,7 +10,7 @@ use diaoyan::collect::{roster, status};
 use diaoyan::render::{charts, outputs, words, OutputOptions, Report, Written};
 use diaoyan::stats::adjust::Adjust;
 use diaoyan::stats::inference::TestKind;
-use diaoyan::stats::{changes, compute, Banner, StatsOptions};
+use diaoyan::stats::{changes, Banner, StatsOptions};
 use diaoyan::survey::schema::part_column;
 use diaoyan::survey::{Kind, Survey};
 
@@ -224,7 +224,7 @@ fn whole(cfg: &Config) -> Result<Option<Computed>> {
         }
         None => imp.frame.clone(),
     };
-    let results = compute(&survey, &data, &banners, cfg.weight.as_deref(), &cfg.stats)?;
+    let results = diaoyan::stats::compute_subset(&survey, &imp.frame, &data, &banners, cfg.weight.as_deref(), &cfg.stats)?;
     Ok(Some(Computed { survey, imp, data: Some(data), banners, results }))
 }
 
@@ -325,6 +325,12 @@ fn summary(report: &Report, dir: &Path, written: &[Written]) {
             n.up,
             n.down
         );
+        if n.composition > 0 {
+            super::say!(
+                "  其中 {} 个总体变化主要来自参加单位及其人数构成的变化（同口径单位或各单位等权时不成立，见 changes.csv 的 composition 列）",
+                n.composition
+            );
+        }
         let nc: Vec<String> = report
             .changes
             .not_comparable

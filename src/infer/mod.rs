@@ -166,5 +166,18 @@ fn assemble(mut questions: Vec<Question>, title: String, all: &[FileDrafts]) -> 
             }
         }
     }
-    Survey { id, title, version: 1, unit, banners, weighting: None, questions, indicators: vec![], indices: vec![], report: None, fields }
+    Survey {
+        id,
+        title,
+        version: 1,
+        unit,
+        banners,
+        weighting: None,
+        design: None,
+        questions,
+        indicators: vec![],
+        indices: vec![],
+        report: None,
+        fields,
+    }
 }

@@ -9,7 +9,7 @@ use crate::output::write_csv_rows;
 use crate::stats::changes::Change;
 use crate::stats::{Breakdown, OVERALL};
 
-pub const CHANGES_HEADER: [&str; 19] = [
+pub const CHANGES_HEADER: [&str; 23] = [
     "question",
     "question_text",
     "kind",
@@ -29,6 +29,10 @@ pub const CHANGES_HEADER: [&str; 19] = [
     "p_value",
     "p_adjusted",
     "sig",
+    "units_both",
+    "change_same_units",
+    "change_equal_units",
+    "composition",
 ];
 
 /// changes.csv.
@@ -48,7 +52,7 @@ impl Output for ChangesCsv {
     }
 }
 
-pub fn row(c: &Change) -> [String; 19] {
+pub fn row(c: &Change) -> [String; 23] {
     let banner = match &c.breakdown {
         Breakdown::Overall => OVERALL.to_string(),
         Breakdown::By(b) => b.name().to_string(),
@@ -73,5 +77,9 @@ pub fn row(c: &Change) -> [String; 19] {
         num(c.test.map(|t| t.2)),
         num(c.p_adjusted),
         c.sig.map(|d| d.arrow().to_string()).unwrap_or_default(),
+        c.like.as_ref().map(|l| l.units.to_string()).unwrap_or_default(),
+        num(c.like.as_ref().map(|l| l.same_units)),
+        num(c.like.as_ref().map(|l| l.equal_units)),
+        c.like.as_ref().map(|l| if l.composition { "构成变化" } else { "" }.to_string()).unwrap_or_default(),
     ]
 }

@@ -34,7 +34,7 @@ impl Output for TestsCsv {
     }
 }
 
-pub const RESULTS_HEADER: [&str; 14] = [
+pub const RESULTS_HEADER: [&str; 16] = [
     "wave",
     "question",
     "question_text",
@@ -49,8 +49,10 @@ pub const RESULTS_HEADER: [&str; 14] = [
     "ci_low",
     "ci_high",
     "sig",
+    "se",
+    "deff",
 ];
-pub const TESTS_HEADER: [&str; 12] = [
+pub const TESTS_HEADER: [&str; 14] = [
     "wave",
     "question",
     "banner",
@@ -63,6 +65,8 @@ pub const TESTS_HEADER: [&str; 12] = [
     "exact_p",
     "exact_method",
     "note",
+    "ndf",
+    "ddf",
 ];
 
 /// Full precision, and nothing at all for a missing figure (never NaN or inf).
@@ -77,7 +81,7 @@ pub(super) fn num(v: Option<f64>) -> String {
 
 /// One row per figure. The whole sample has banner and group `总体`; a crosstab's groups
 /// follow (its total column repeats the whole-sample figures and is left out).
-pub fn results_rows(r: &Results) -> Vec<[String; 14]> {
+pub fn results_rows(r: &Results) -> Vec<[String; 16]> {
     let mut out = Vec::new();
     for t in &r.tables {
         let (banner, first) = match &t.breakdown {
@@ -105,6 +109,8 @@ pub fn results_rows(r: &Results) -> Vec<[String; 14]> {
                     num(cell.ci.map(|c| c.0)),
                     num(cell.ci.map(|c| c.1)),
                     cell.sig.clone(),
+                    num(cell.design.map(|d| d.se)),
+                    num(cell.design.map(|d| d.deff)),
                 ]);
             }
         }
@@ -113,7 +119,7 @@ pub fn results_rows(r: &Results) -> Vec<[String; 14]> {
 }
 
 /// One row per crosstab of a choice question: the test, or (test empty) why none was run.
-pub fn tests_rows(r: &Results) -> Vec<[String; 12]> {
+pub fn tests_rows(r: &Results) -> Vec<[String; 14]> {
     r.tables
         .iter()
         .filter(|t| t.test.is_some() || t.test_note.is_some())
@@ -133,6 +139,8 @@ pub fn tests_rows(r: &Results) -> Vec<[String; 12]> {
                 num(x.and_then(|x| x.exact.map(|e| e.p_value))),
                 x.and_then(|x| x.exact.map(|e| e.method.name())).unwrap_or_default().to_string(),
                 super::words::test_note(t),
+                num(x.and_then(|x| x.design.map(|d| d.0))),
+                num(x.and_then(|x| x.design.map(|d| d.1))),
             ]
         })
         .collect()

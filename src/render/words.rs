@@ -17,7 +17,9 @@ pub fn fmt_p(p: f64) -> String {
 
 /// Why an unreliable chi-square has no exact p-value beside it.
 fn no_exact(x: &Independence) -> &'static str {
-    if x.weighted {
+    if x.design.is_some() {
+        "按抽样设计计算的检验没有精确检验"
+    } else if x.weighted {
         "加权数据不做精确检验"
     } else if x.n > crate::stats::exact::SIMULATION_MAX_N as f64 {
         "样本超过 20 万时不做精确检验"
@@ -41,12 +43,16 @@ pub fn test_line(t: &Table) -> String {
                     fmt_p(x.p_value),
                     x.cramers_v
                 ),
+                TestKind::RaoScott => {
+                    let (ndf, ddf) = x.design.unwrap_or((f64::NAN, f64::NAN));
+                    format!("Rao–Scott 校正卡方检验（按抽样设计）：F={:.2}，自由度=({ndf:.2}, {ddf:.1})，{}", x.statistic, fmt_p(x.p_value))
+                }
             };
-            if x.unreliable() && x.test == TestKind::ChiSquare {
+            if x.unreliable() && x.test != TestKind::Fisher {
                 s += &format!("。注意：{}", low_expected(x));
                 match &x.exact {
                     Some(e) => s += &format!("；{}：{}", e.method.label(), fmt_p(e.p_value)),
-                    None if x.test == TestKind::ChiSquare => s += &format!("（{}，结果仅供参考）", no_exact(x)),
+                    None if x.test != TestKind::Fisher => s += &format!("（{}，结果仅供参考）", no_exact(x)),
                     None => {}
                 }
             }
@@ -176,7 +182,18 @@ mod tests {
     use super::*;
 
     fn test(kind: TestKind, weighted: bool, n: f64) -> Independence {
-        Independence { test: kind, statistic: 3.0, df: 1, p_value: 0.08, cramers_v: 0.2, low_expected_share: 0.5, exact: None, weighted, n }
+        Independence {
+            test: kind,
+            statistic: 3.0,
+            df: 1,
+            p_value: 0.08,
+            cramers_v: 0.2,
+            low_expected_share: 0.5,
+            exact: None,
+            weighted,
+            n,
+            design: None,
+        }
     }
 
     #[test]

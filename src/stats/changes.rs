@@ -19,6 +19,9 @@ pub enum ChangeTest {
     Z,
     /// Welch's t-test (means).
     Welch,
+    /// With a `[design]`: the Wald z of the change on the two waves' design standard
+    /// errors, (b − a)/√(se_a² + se_b²) (the waves are independent samples).
+    DesignZ,
 }
 
 impl ChangeTest {
@@ -26,6 +29,7 @@ impl ChangeTest {
         match self {
             ChangeTest::Z => "z",
             ChangeTest::Welch => "welch",
+            ChangeTest::DesignZ => "design-z",
         }
     }
 }
@@ -71,6 +75,26 @@ pub struct Change {
     pub p_adjusted: Option<f64>,
     /// Set when the adjusted p < α.
     pub sig: Option<Direction>,
+    /// Overall figures with a unit banner: the change like for like (同口径), see [`LikeForLike`].
+    pub like: Option<LikeForLike>,
+}
+
+/// An overall change over the units present in both waves (同口径): the figure of those
+/// units' respondents together (Σ value·Σw ÷ Σw over the units, the overall figure without
+/// the units that joined or left), and with each of them weighted equally (the plain mean of
+/// the units' figures, which unit sizes do not move).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LikeForLike {
+    /// Units in both waves (with a figure in both).
+    pub units: usize,
+    /// Units with a figure in only one of the two waves.
+    pub others: usize,
+    pub same_units: f64,
+    pub equal_units: f64,
+    /// A significant overall change that a like-for-like change does not bear out (over the
+    /// same units, or with them weighted equally, it goes the other way or less than half as
+    /// far): who took part, or how many of each unit, made most of it.
+    pub composition: bool,
 }
 
 /// A question, option or group that cannot be compared between two waves.
@@ -100,6 +124,8 @@ pub struct PairCount {
     pub tested: usize,
     pub up: usize,
     pub down: usize,
+    /// Significant overall changes flagged as made by who took part ([`LikeForLike`]).
+    pub composition: usize,
 }
 
 impl Changes {
@@ -111,6 +137,7 @@ impl Changes {
             n.tested += usize::from(c.test.is_some());
             n.up += usize::from(c.sig == Some(Direction::Up));
             n.down += usize::from(c.sig == Some(Direction::Down));
+            n.composition += usize::from(c.like.as_ref().is_some_and(|l| l.composition));
         }
         n
     }
@@ -140,6 +167,8 @@ pub(crate) struct Point {
     pub n_eff: f64,
     /// The sd of a mean (None for a share).
     pub sd: Option<f64>,
+    /// The design standard error (with a `[design]`).
+    pub se: Option<f64>,
 }
 
 /// The test of the change `from` → `to` (z for shares, Welch for means; none when
@@ -155,7 +184,13 @@ pub(crate) fn test_change(
     if small {
         return (None, None);
     }
-    let test = if mean {
+    let test = if let (Some(sa), Some(sb)) = (from.se, to.se) {
+        let var = sa * sa + sb * sb;
+        super::inference::positive(var).then(|| {
+            let z = (vb - va) / var.sqrt();
+            (ChangeTest::DesignZ, z, super::design::wald_p(z))
+        })
+    } else if mean {
         match (from.sd, to.sd) {
             (Some(sa), Some(sb)) => welch(vb, sb, to.n_eff, va, sa, from.n_eff).map(|(t, _, p)| (ChangeTest::Welch, t, p)),
             _ => None,
@@ -217,7 +252,47 @@ pub fn changes(r: &Results, survey: &Survey, pairs: &[(String, String)]) -> Chan
         c.p_adjusted = q;
         c.sig = direction(c.change, q, r.options.alpha);
     }
+    for c in out.rows.iter_mut().filter(|c| c.breakdown.is_overall()) {
+        c.like = like_for_like(r, c);
+    }
     out
+}
+
+/// The like-for-like change of an overall change, from the unit tables of both waves (none
+/// without a unit banner, or for measures whose base is not the column's: rank shares).
+fn like_for_like(r: &Results, c: &Change) -> Option<LikeForLike> {
+    if !matches!(c.measure, Measure::Percent | Measure::Top2 | Measure::Bottom2 | Measure::Mean) {
+        return None;
+    }
+    let unit_table = |wave: &str| {
+        r.tables.iter().find(|t| {
+            t.question == c.question && t.scope == Scope::Wave(wave.to_string()) && t.breakdown == Breakdown::By(super::Banner::Unit)
+        })
+    };
+    let (a, b) = (unit_table(&c.from)?, unit_table(&c.to)?);
+    let (ra, rb) = (a.row(&c.option, c.measure)?, b.row(&c.option, c.measure)?);
+    // (value, Σw) of each unit with a figure, by name.
+    let units = |t: &Table, row: &super::model::Row| -> Vec<(String, f64, f64)> {
+        (1..t.columns.len()).filter_map(|k| Some((t.columns[k].clone(), row.cells[k].value?, t.weighted_bases[k]))).collect()
+    };
+    let (ua, ub) = (units(a, ra), units(b, rb));
+    // (value, Σw) in the first wave and in the second, of every unit in both.
+    let both: Vec<[f64; 4]> = ua.iter().filter_map(|x| ub.iter().find(|y| y.0 == x.0).map(|y| [x.1, x.2, y.1, y.2])).collect();
+    if both.is_empty() {
+        return None;
+    }
+    let pooled = |v: usize, w: usize| {
+        let (s, t) = both.iter().fold((0.0, 0.0), |(s, t), u| (s + u[v] * u[w], t + u[w]));
+        s / t
+    };
+    let mean = |v: usize| both.iter().map(|u| u[v]).sum::<f64>() / both.len() as f64;
+    let same_units = pooled(2, 3) - pooled(0, 1);
+    let equal_units = mean(2) - mean(0);
+    let overall = c.change?;
+    // Borne out: the same direction, at least half as far.
+    let borne = |d: f64| d.signum() == overall.signum() && d.abs() >= overall.abs() / 2.0;
+    let composition = c.sig.is_some() && !(borne(same_units) && borne(equal_units));
+    Some(LikeForLike { units: both.len(), others: ua.len() + ub.len() - 2 * both.len(), same_units, equal_units, composition })
 }
 
 /// The direction of a change whose (adjusted) p is below α.
@@ -275,8 +350,9 @@ fn pair(a: &Table, b: &Table, from: &str, to: &str, missing: &[(&str, &String)],
             let small = na < opts.min_base || nb < opts.min_base;
             let sd = |t: &Table, c: usize| t.row("", Measure::Sd).and_then(|s| s.cells[c].value);
             let mean = ra.measure == Measure::Mean;
-            let pa = Point { value: x.value, n_eff: na, sd: if mean { sd(a, ca) } else { None } };
-            let pb = Point { value: y.value, n_eff: nb, sd: if mean { sd(b, cb) } else { None } };
+            let se = |c: &super::model::Cell| c.design.map(|d| d.se);
+            let pa = Point { value: x.value, n_eff: na, sd: if mean { sd(a, ca) } else { None }, se: se(x) };
+            let pb = Point { value: y.value, n_eff: nb, sd: if mean { sd(b, cb) } else { None }, se: se(y) };
             let (test, sig) = test_change(mean, &pa, &pb, small, opts.alpha);
             let change = match (x.value, y.value) {
                 (Some(va), Some(vb)) => Some(vb - va),
@@ -300,6 +376,7 @@ fn pair(a: &Table, b: &Table, from: &str, to: &str, missing: &[(&str, &String)],
                 test,
                 p_adjusted: None,
                 sig,
+                like: None,
             });
         }
     }

@@ -36,6 +36,8 @@ pub enum TestKind {
     ChiSquare,
     /// Fisher's exact test (2×2 tables).
     Fisher,
+    /// Rao–Scott second-order corrected chi-square, as an F statistic (with a `[design]`).
+    RaoScott,
 }
 
 impl TestKind {
@@ -44,6 +46,7 @@ impl TestKind {
         match self {
             TestKind::ChiSquare => "chi2",
             TestKind::Fisher => "fisher",
+            TestKind::RaoScott => "rao-scott-f",
         }
     }
 }
@@ -66,6 +69,9 @@ pub struct Independence {
     pub weighted: bool,
     /// Respondents in the table.
     pub n: f64,
+    /// The Rao–Scott F test's degrees of freedom (numerator, denominator; `test` is
+    /// [`TestKind::RaoScott`], `statistic` is F).
+    pub design: Option<(f64, f64)>,
 }
 
 impl Independence {
@@ -132,6 +138,7 @@ pub fn independence(table: &[Vec<f64>], n_eff: Option<f64>) -> Option<Independen
             exact: None,
             weighted: false,
             n,
+            design: None,
         });
     }
     let p_value = ChiSquared::new(df as f64).map(|d| d.sf(chi2)).unwrap_or(f64::NAN);
@@ -145,6 +152,7 @@ pub fn independence(table: &[Vec<f64>], n_eff: Option<f64>) -> Option<Independen
         exact: None,
         weighted: n_eff.is_some(),
         n,
+        design: None,
     };
     if x.unreliable() && n_eff.is_none() {
         let counts: Vec<Vec<u64>> = t.iter().map(|r| r.iter().map(|v| v.round() as u64).collect()).collect();
@@ -246,7 +254,7 @@ pub fn column_letters(props: &[f64], bases: &[f64], eligible: &[bool], alpha: f6
 /// difference i − j and its p-value). The family is every pair of the row, tested or not
 /// (as SPSS counts them for Bonferroni); a column gets the letter of each column it is
 /// higher than with an adjusted p below `alpha`.
-fn letters_of(
+pub(crate) fn letters_of(
     k: usize,
     cols: &[usize],
     alpha: f64,

@@ -328,7 +328,7 @@ fn unit_changes(l: &League, opts: &StatsOptions) -> Vec<UnitChange> {
                 _ => None,
             };
             let small = l.is_index || ua.n_eff < opts.min_base || ub.n_eff < opts.min_base;
-            let point = |u: &UnitValue| Point { value: u.value, n_eff: u.n_eff, sd: u.sd };
+            let point = |u: &UnitValue| Point { value: u.value, n_eff: u.n_eff, sd: u.sd, se: None };
             let (test, sig) = test_change(!l.percent, &point(ua), &point(ub), small, opts.alpha);
             let rank_change = match (ua.rank, ub.rank) {
                 (Some(x), Some(y)) => Some(x as i64 - y as i64),

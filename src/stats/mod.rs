@@ -11,6 +11,7 @@ pub mod adjust;
 pub mod changes;
 mod choice;
 mod codes;
+mod design;
 pub mod exact;
 pub mod inference;
 pub mod keywords;
@@ -97,7 +98,24 @@ pub fn compute(
     weight: Option<&str>,
     opts: &StatsOptions,
 ) -> Result<Results, StatsError> {
+    compute_subset(survey, df, df, banners, weight, opts)
+}
+
+/// [`compute`] over `df`, a subset (`--where`) of `full`: a `[design]`'s clusters are
+/// counted over `full`, as a domain of the whole design (R's `subset()` of a design).
+pub fn compute_subset(
+    survey: &Survey,
+    full: &DataFrame,
+    df: &DataFrame,
+    banners: &[Banner],
+    weight: Option<&str>,
+    opts: &StatsOptions,
+) -> Result<Results, StatsError> {
     let mut tallies = Tallies::new(survey, banners, weight, opts);
+    if let Some(d) = tallies.design.as_mut() {
+        d.count(survey, full)?;
+        tallies.counted = true;
+    }
     let (w, wave_codes) = tallies.add(df)?;
     // League tables of units, when the survey names indicators.
     let leagues = if survey.indicators.is_empty() {
@@ -148,6 +166,10 @@ pub struct Tallies<'a> {
     rows: usize,
     /// `--where`: only rows whose column equals one of the values are added.
     filter: Option<(&'a str, &'a [String])>,
+    /// The survey's `[design]`: its strata and clusters over every batch.
+    design: Option<design::DesignState<'a>>,
+    /// The design's clusters were counted over the whole data before the rows were added.
+    counted: bool,
 }
 
 /// One batch of rows as every question is tallied on it: the rows of each wave, the
@@ -159,6 +181,7 @@ struct Batch<'d> {
     overall: Columns,
     by: Vec<Columns>,
     w: Vec<f64>,
+    design: Option<design::RowDesign>,
 }
 
 impl Batch<'_> {
@@ -171,7 +194,7 @@ impl Batch<'_> {
             // A question not asked in a wave has no table there (not a table of nobody).
             for (pi, part) in parts.iter().enumerate().filter(|(_, p)| p.q.asked_in(wave)) {
                 let mut push = |bi: usize, columns: &Columns| {
-                    let t = TableJob { rows, part, columns, w: &self.w }.tally();
+                    let t = TableJob { rows, part, columns, w: &self.w, design: self.design.as_ref() }.tally();
                     out.push((((0u8, wave.clone()), qi, pi, bi), part.id.clone(), part.text.clone(), t));
                 };
                 push(0, &self.overall);
@@ -193,7 +216,7 @@ impl Batch<'_> {
         // Across waves: all rows together, by wave.
         if let Some(bi) = self.by.iter().position(|c| c.breakdown == Breakdown::By(Banner::Wave)) {
             for (pi, part) in parts.iter().enumerate() {
-                let t = TableJob { rows: &self.all_rows, part, columns: &self.by[bi], w: &self.w }.tally();
+                let t = TableJob { rows: &self.all_rows, part, columns: &self.by[bi], w: &self.w, design: self.design.as_ref() }.tally();
                 out.push((((1u8, String::new()), qi, pi, bi + 1), part.id.clone(), part.text.clone(), t));
             }
         }
@@ -203,6 +226,8 @@ impl Batch<'_> {
 
 impl<'a> Tallies<'a> {
     pub fn new(survey: &'a Survey, banners: &'a [Banner], weight: Option<&'a str>, opts: &'a StatsOptions) -> Tallies<'a> {
+        // The design's weight is the report's weight unless --weight names one.
+        let weight = weight.or_else(|| survey.design.as_ref().and_then(|d| d.weight.as_deref()));
         Tallies {
             survey,
             banners,
@@ -215,6 +240,8 @@ impl<'a> Tallies<'a> {
             weight_sum: 0.0,
             rows: 0,
             filter: None,
+            design: survey.design.as_ref().map(design::DesignState::new),
+            counted: false,
         }
     }
 
@@ -238,6 +265,11 @@ impl<'a> Tallies<'a> {
     /// wave as an index into the waves of `df` (in order).
     pub fn add(&mut self, df: &DataFrame) -> Result<(Vec<f64>, Vec<u32>), StatsError> {
         let survey = self.survey;
+        // The design's units are counted over every respondent, before any filter (a
+        // subset is a domain of the design, as R's subset() of a survey design).
+        if let Some(d) = self.design.as_mut().filter(|_| !self.counted) {
+            d.count(survey, df)?;
+        }
         let subset;
         let df = match self.filter {
             Some((col, values)) => {
@@ -269,7 +301,11 @@ impl<'a> Tallies<'a> {
                 codes: g.codes.iter().map(|c| c.map(|g| g + 1)).collect(),
             })
             .collect();
-        let batch = Batch { df, scopes, all_rows: (0..n).collect(), overall, by, w };
+        let design = match self.design.as_mut() {
+            Some(d) => Some(d.rows(survey, df, &w)?),
+            None => None,
+        };
+        let batch = Batch { df, scopes, all_rows: (0..n).collect(), overall, by, w, design };
         // Questions are read as codes and tallied a few at a time (one per core), so that
         // only their codes are held.
         use rayon::prelude::*;
@@ -338,6 +374,9 @@ impl<'a> Tallies<'a> {
         let groups: Vec<Vec<String>> =
             self.groups.into_iter().zip(self.banners).map(|(g, b)| in_order(g.into_iter().collect(), b, self.opts)).collect();
         let (survey, banners, opts, weighted) = (self.survey, self.banners, self.opts, self.weighted);
+        let design_info = self.design.as_ref().map(|d| d.info());
+        let design_note = self.design.as_ref().map(|d| d.note());
+        let design = design_info.as_ref();
         use rayon::prelude::*;
         let entries: Vec<(Key, (String, String, table::Tally))> = self.tables.into_iter().collect();
         let tables: Vec<Table> = entries
@@ -349,12 +388,21 @@ impl<'a> Tallies<'a> {
                     t.regroup(&groups[bi - 1]);
                 }
                 let scope = if all == 1 { Scope::AllWaves } else { Scope::Wave(wave) };
-                table::Shape { scope, id, text, q: &survey.questions[qi], breakdown, weighted, opts }.finish(t)
+                table::Shape { scope, id, text, q: &survey.questions[qi], breakdown, weighted, opts, design }.finish(t)
             })
             .collect();
         crate::profile::mark("tables");
         let respondents = waves.iter().map(|wv| (wv.clone(), self.waves.get(wv).copied().unwrap_or(0))).collect();
-        Ok(Results { tables, waves, weighted: weight_note.is_some(), weight_note, options: opts.clone(), leagues, respondents })
+        Ok(Results {
+            tables,
+            waves,
+            weighted: weight_note.is_some(),
+            weight_note,
+            design_note,
+            options: opts.clone(),
+            leagues,
+            respondents,
+        })
     }
 }
 

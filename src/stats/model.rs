@@ -149,7 +149,7 @@ impl Measure {
 }
 
 /// One figure in one column of a table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cell {
     /// The figure; percent-type measures in 0–100. `None` when the base is empty.
     pub value: Option<f64>,
@@ -160,6 +160,22 @@ pub struct Cell {
     pub ci: Option<(f64, f64)>,
     /// Column letters this cell is significantly higher than.
     pub sig: String,
+    /// With a `[design]`: the Taylor-linearised standard error (percentage points for a
+    /// share), the design effect and the design's degrees of freedom for this figure.
+    pub design: Option<CellDesign>,
+}
+
+/// A figure's design-based precision (docs/DESIGN.md §4, `[design]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellDesign {
+    pub se: f64,
+    /// Variance over the variance of a simple random sample of the same size (NaN when
+    /// that is 0).
+    pub deff: f64,
+    /// Degrees of freedom of the interval: clusters − strata in the column.
+    pub df: f64,
+    /// The column lies in one cluster: the variance is the within-cluster one (Kish).
+    pub within: bool,
 }
 
 /// How far a column's base can be trusted (docs/DESIGN.md).
@@ -255,6 +271,8 @@ pub struct Results {
     pub weighted: bool,
     /// How the figures are weighted, for users (None: unweighted).
     pub weight_note: Option<String>,
+    /// The sampling design, for users (None: no `[design]`).
+    pub design_note: Option<String>,
     pub options: StatsOptions,
     /// Unit league tables of the survey's indicators and indices.
     pub leagues: Vec<super::league::League>,

@@ -28,9 +28,8 @@ pub(crate) fn text_figures(sh: &Shape, bases: &[Base], counts: &[f64], total: us
     }
     acc.answers = answers;
     acc.answer_count = total;
-    let cells = (0..bases.len())
-        .map(|c| Cell { value: Some(counts[c]), count: Some(counts[c]), base: bases[c].n, ci: None, sig: String::new() })
-        .collect();
+    let cells =
+        (0..bases.len()).map(|c| Cell { value: Some(counts[c]), count: Some(counts[c]), base: bases[c].n, ..Default::default() }).collect();
     acc.rows.push(Row { option: String::new(), measure: Measure::Answers, cells });
 }
 

@@ -28,6 +28,9 @@ pub(crate) struct TableJob<'a> {
     pub part: &'a Part<'a>,
     pub columns: &'a Columns,
     pub w: &'a [f64],
+    /// The sampling design, when the survey has one: the table also keeps its sums per
+    /// part of the design.
+    pub design: Option<&'a super::design::RowDesign>,
 }
 
 /// The sums of one table, per column (the same column order as `labels`).
@@ -36,6 +39,8 @@ pub(crate) struct Tally {
     pub labels: Vec<String>,
     pub bases: Vec<Base>,
     pub sums: Sums,
+    /// The same sums per part of the design (`[design]`; choice, multi, number tables).
+    pub design: Option<Box<super::design::DesignSums>>,
 }
 
 /// The per-kind sums of a tally; every `Vec` indexed by column is a column's own.
@@ -194,6 +199,20 @@ impl Tally {
             self.bases[to].merge(&o.bases[from]);
             self.sums.add(to, &o.sums, from);
         }
+        match (&mut self.design, o.design) {
+            (Some(d), Some(e)) => d.merge(*e),
+            (d @ None, Some(e)) => *d = Some(e),
+            _ => {}
+        }
+    }
+    /// The columns made `labels` (matched by label; a label not here becomes an empty column).
+    pub fn align(&mut self, labels: &[String]) {
+        if self.labels == labels {
+            return;
+        }
+        let order: Vec<Option<usize>> = labels.iter().map(|l| self.labels.iter().position(|x| x == l)).collect();
+        self.reorder(&order);
+        self.labels = labels.to_vec();
     }
     /// The columns after the first in the order of `groups` (missing groups become empty
     /// columns), for groups found in the data: every tally of a banner then has the same
@@ -217,6 +236,8 @@ pub(crate) struct Shape<'a> {
     /// Whether any respondent's weight differs from 1 (over the whole data).
     pub weighted: bool,
     pub opts: &'a StatsOptions,
+    /// The sampling design, when the survey has one.
+    pub design: Option<&'a super::design::DesignInfo>,
 }
 
 /// What a table's figures are while they are made.
@@ -241,6 +262,17 @@ impl TableJob<'_> {
 
     /// The sums of this table over its rows.
     pub fn tally(&self) -> Tally {
+        let mut t = self.plain_tally();
+        if let Some(d) = self.design {
+            if matches!(self.part.data, QData::Choice(_) | QData::Multi(_) | QData::Number(_)) {
+                t.design = Some(Box::new(d.tally(self)));
+            }
+        }
+        t
+    }
+
+    /// The sums of this table over its rows, without the design's parts.
+    fn plain_tally(&self) -> Tally {
         let mut bases = vec![Base::default(); self.k()];
         let sums = match &self.part.data {
             QData::Choice(v) => super::choice::tally(self, v, &mut bases),
@@ -249,7 +281,7 @@ impl TableJob<'_> {
             QData::Text(v) => super::open::text_tally(self, v, &mut bases),
             QData::Number(v) => super::open::number_tally(self, v, &mut bases),
         };
-        Tally { labels: self.columns.labels.clone(), bases, sums }
+        Tally { labels: self.columns.labels.clone(), bases, sums, design: None }
     }
 
     /// Visits every row in scope that `answered`, once per column it counts in (its
@@ -291,7 +323,11 @@ impl Shape<'_> {
             histogram: Vec::new(),
             keywords: Vec::new(),
         };
-        let Tally { labels, bases, sums } = t;
+        // With a design, the whole table's sums are kept for the design's figures.
+        let mut t = t;
+        let parts = t.design.take().filter(|_| self.design.is_some());
+        let whole = parts.as_ref().map(|_| t.clone());
+        let Tally { labels, bases, sums, .. } = t;
         match sums {
             Sums::Choice { counts, sum, sum2 } => super::choice::figures(self, &bases, &counts, &sum, &sum2, &mut acc),
             Sums::Multi { counts, responses, selections } => {
@@ -310,7 +346,14 @@ impl Shape<'_> {
                 (c.value, c.count, c.ci) = (None, None, None);
             }
         }
-        if self.crosstab() {
+        let designed = match (self.design, parts, &whole) {
+            (Some(info), Some(mut ds), Some(whole)) => {
+                ds.align(&labels);
+                self.design_figures(info, &ds, whole, &mut acc)
+            }
+            _ => false,
+        };
+        if self.crosstab() && !designed {
             self.letters(&bases, &mut acc);
         }
         let Acc { rows, test, test_note, answers, answer_count, histogram, keywords } = acc;
@@ -333,6 +376,23 @@ impl Shape<'_> {
             histogram,
             keywords,
         }
+    }
+
+    /// The design's standard errors, intervals and letters (and the Rao–Scott test of a
+    /// choice crosstab) in place of the Kish-base ones. Whether they applied.
+    fn design_figures(&self, info: &super::design::DesignInfo, ds: &super::design::DesignSums, whole: &Tally, acc: &mut Acc) -> bool {
+        let applied = super::design::apply(self, info, ds, whole, acc);
+        if let (true, Sums::Choice { counts, .. }) = (applied && self.crosstab(), &whole.sums) {
+            // Groups that are the clusters themselves have no between-cluster test: the
+            // Kish-base chi-square stays.
+            if acc.test.is_some() && !super::design::groups_are_clusters(ds, whole) {
+                acc.test = super::design::rao_scott(self, info, ds, whole, counts);
+                if acc.test.is_none() {
+                    acc.test_note = Some("按抽样设计的检验无法计算（表格退化）".to_string());
+                }
+            }
+        }
+        applied
     }
 
     /// Column letters between banner groups with a large enough base: on every percent
@@ -370,7 +430,7 @@ impl Shape<'_> {
                 let b = &bases[c];
                 let d = denom.map(|d| d[c]).unwrap_or(b.w);
                 if b.n == 0 || !super::inference::positive(d) {
-                    return Cell { value: None, count: Some(counts[c]), base: b.n, ci: None, sig: String::new() };
+                    return Cell { value: None, count: Some(counts[c]), base: b.n, ..Default::default() };
                 }
                 let p = counts[c] / d;
                 let ci = if measure == Measure::PercentOfResponses { None } else { wilson(p, b.n_eff(), self.opts.conf) };
@@ -379,7 +439,7 @@ impl Shape<'_> {
                     count: Some(counts[c]),
                     base: b.n,
                     ci: ci.map(|(l, h)| (l * 100.0, h * 100.0)),
-                    sig: String::new(),
+                    ..Default::default()
                 }
             })
             .collect();
@@ -394,7 +454,7 @@ impl Shape<'_> {
 
 /// A figure that is not a percent (mean, sd, …) on a column's base.
 pub(crate) fn stat_cell(b: &Base, v: Option<f64>) -> Cell {
-    Cell { value: v.filter(|x| x.is_finite()), count: None, base: b.n, ci: None, sig: String::new() }
+    Cell { value: v.filter(|x| x.is_finite()), count: None, base: b.n, ..Default::default() }
 }
 
 #[cfg(test)]

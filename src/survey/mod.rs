@@ -298,6 +298,10 @@ pub struct Survey {
     /// Cell weighting (post-stratification) to known population shares.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weighting: Option<Weighting>,
+    /// The sampling design (`[design]`): weight, strata, clusters; design-based standard
+    /// errors and tests when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<Design>,
     #[serde(rename = "questions")]
     pub questions: Vec<Question>,
     /// Named indicators for unit league tables (`[[indicators]]`).
@@ -334,6 +338,23 @@ pub struct Weighting {
     pub question: String,
     /// Target share (or population count) per option.
     pub targets: std::collections::BTreeMap<String, f64>,
+}
+
+/// `[design]`: how the respondents were sampled, in the terms of R `survey`'s `svydesign`
+/// (`weights`, `strata`, `ids`). Every key is optional; a design with none of them is an
+/// unweighted simple random sample with Taylor-linearised standard errors.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    /// A number question (or column) holding each respondent's weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<String>,
+    /// A single-choice question, `unit` or a `[[fields]]` column whose groups are strata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strata: Option<String>,
+    /// The primary sampling units (clusters): `unit`, a single-choice question or a column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 fn one() -> u32 {
@@ -384,6 +405,7 @@ impl Survey {
         }
         self.validate_show_if().map_err(SurveyError::Invalid)?;
         self.validate_weighting().map_err(SurveyError::Invalid)?;
+        self.validate_design().map_err(SurveyError::Invalid)?;
         self.validate_waves().map_err(SurveyError::Invalid)?;
         self.validate_indicators().map_err(SurveyError::Invalid)?;
         self.validate_groups().map_err(SurveyError::Invalid)
@@ -453,6 +475,35 @@ impl Survey {
         }
         if w.targets.values().any(|v| !v.is_finite() || *v <= 0.0) {
             return Err("加权设置中的目标比例必须是大于 0 的数字".into());
+        }
+        Ok(())
+    }
+
+    /// `[design]` names a weight (a number question or column), and strata and clusters that
+    /// group respondents (a single-choice question, `unit`, or a column); not with `[weighting]`.
+    fn validate_design(&self) -> Result<(), String> {
+        let Some(d) = &self.design else { return Ok(()) };
+        if self.weighting.is_some() && d.weight.is_some() {
+            return Err("[design] 的 weight 和 [weighting] 分格加权只能用一种权重，请删去其中一个".into());
+        }
+        if let Some(q) = d.weight.as_ref().and_then(|w| self.question(w)) {
+            if q.kind != Kind::Number {
+                return Err(format!("[design] 中的 weight = \"{}\" 是{}，权重必须是数值题", q.id, q.kind.label()));
+            }
+        }
+        for (key, name) in [("strata", &d.strata), ("cluster", &d.cluster)] {
+            let Some(name) = name else { continue };
+            if name == schema::WAVE {
+                return Err(format!("[design] 中的 {key} 不能是 wave：每一年的答卷本来就分开计算"));
+            }
+            if let Some(q) = self.question(name) {
+                if !matches!(q.kind, Kind::Single | Kind::Scale | Kind::Text) {
+                    return Err(format!(
+                        "[design] 中的 {key} = \"{name}\" 是{}，只能是单选题、填空题、unit 或答卷表中的列",
+                        q.kind.label()
+                    ));
+                }
+            }
         }
         Ok(())
     }

@@ -405,7 +405,11 @@ fn changes_between_waves_match_the_reference() {
             "statistic",
             "p_value",
             "p_adjusted",
-            "sig"
+            "sig",
+            "units_both",
+            "change_same_units",
+            "change_equal_units",
+            "composition"
         ]
     );
     let got: HashMap<String, HashMap<String, String>> = rows
@@ -653,4 +657,190 @@ fn min_base_applies_to_the_effective_base() {
 /// The one .html file in `dir`.
 fn walk_html(dir: &std::path::Path) -> std::path::PathBuf {
     crate::workdir::walk(dir).into_iter().find(|p| p.extension().is_some_and(|e| e == "html")).expect("an .html report")
+}
+
+/// The survey of the statistics fixture with a `[design]` section.
+fn design_survey(w: &Workdir, design: &str) -> std::path::PathBuf {
+    let base = std::fs::read_to_string(root().join("tests/fixtures/stats/survey.toml")).unwrap();
+    w.write("survey.toml", format!("{base}\n[design]\n{design}\n"))
+}
+
+/// Rows of a reference CSV for one design, keyed by `key` columns.
+fn reference_rows(name: &str, design: &str, key: &[&str]) -> Vec<(String, HashMap<String, String>)> {
+    let (h, rows) = reference(name);
+    rows.into_iter()
+        .map(|r| h.iter().cloned().zip(r).collect::<HashMap<String, String>>())
+        .filter(|m| m["design"] == design)
+        .map(|m| (key.iter().map(|k| m[*k].as_str()).collect::<Vec<_>>().join("|"), m))
+        .collect()
+}
+
+/// A CSV written by the report, keyed by `key` columns (an empty banner read as 总体).
+fn keyed(w: &Workdir, file: &str, key: &[&str]) -> HashMap<String, HashMap<String, String>> {
+    let (h, rows) = w.csv(file);
+    let mut out = HashMap::new();
+    for r in rows {
+        let mut m: HashMap<String, String> = h.iter().cloned().zip(r).collect();
+        if m.get("banner").is_some_and(|b| b.is_empty()) {
+            m.insert("banner".into(), "总体".into());
+        }
+        if let Some(wave) = m.get("wave_from").cloned() {
+            m.insert("wave".into(), wave);
+        }
+        let k = key.iter().map(|k| m[*k].as_str()).collect::<Vec<_>>().join("|");
+        out.insert(k, m);
+    }
+    out
+}
+
+/// Weighted, clustered and stratified designs against tests/reference/design.py (numpy and
+/// scipy from the raw answers; itself checked against the `svy` package): every share's and
+/// mean's value, standard error, design effect, logit interval and letters, every Rao–Scott
+/// test and every design-based test of a change, to 1e-9.
+#[test]
+fn design_based_figures_match_the_reference() {
+    let designs = [
+        ("cluster", "weight = \"Q9\"\ncluster = \"unit\""),
+        ("strata", "weight = \"Q9\"\nstrata = \"Q1\""),
+        ("both", "strata = \"Q7\"\ncluster = \"unit\""),
+    ];
+    let fig_key = ["wave", "question", "banner", "group", "option", "measure"];
+    let (mut figures, mut tests, mut changes) = (0, 0, 0);
+    for (name, design) in designs {
+        let w = Workdir::new();
+        let survey = design_survey(&w, design);
+        w.cmd("report")
+            .survey(&survey)
+            .input(root().join("tests/fixtures/design"))
+            .args(["--banner", "Q1", "--banner", "unit", "--charts", "none", "--doc", "none"])
+            .out("out")
+            .run()
+            .expect_ok();
+        let got = keyed(&w, "out/results.csv", &fig_key);
+        for (k, want) in reference_rows("expected_design.csv", name, &fig_key) {
+            let g = got.get(&k).unwrap_or_else(|| panic!("{name}: figure {k} missing"));
+            for f in ["value", "se", "deff", "ci_low", "ci_high"] {
+                close(&format!("{name} {k} {f}"), &g[f], &want[f]);
+            }
+            assert_eq!(g["sig"], want["sig"], "{name} {k} letters");
+            figures += 1;
+        }
+        let got = keyed(&w, "out/tests.csv", &["wave", "question", "banner"]);
+        for (k, want) in reference_rows("expected_design_tests.csv", name, &["wave", "question", "banner"]) {
+            let g = &got[&k];
+            assert_eq!(g["test"], "rao-scott-f", "{name} {k}");
+            for f in ["statistic", "ndf", "ddf", "p_value"] {
+                close(&format!("{name} {k} {f}"), &g[f], &want[f]);
+            }
+            tests += 1;
+        }
+        let ch_key = ["question", "banner", "group", "option", "measure"];
+        let got = keyed(&w, "out/changes.csv", &ch_key);
+        for (k, want) in reference_rows("expected_design_changes.csv", name, &ch_key) {
+            let g = &got[&k];
+            assert_eq!(g["test"], "design-z", "{name} {k}");
+            for f in ["change", "statistic", "p_value"] {
+                close(&format!("{name} {k} {f}"), &g[f], &want[f]);
+            }
+            changes += 1;
+        }
+    }
+    assert!(figures > 1000 && tests >= 16 && changes > 400, "{figures} figures, {tests} tests, {changes} changes");
+}
+
+/// `--where` under a clustered design is a domain of the whole design (every cluster of
+/// the wave counts, as R's subset() of a design), whole or in batches of 37 rows: the
+/// figures of expected_design.csv's "cluster/where" rows; and batches change no figure.
+#[test]
+fn design_subsets_are_domains_whole_or_in_batches() {
+    let w = Workdir::new();
+    let survey = design_survey(&w, "weight = \"Q9\"\ncluster = \"unit\"");
+    let key = ["wave", "question", "banner", "group", "option", "measure"];
+    let want = reference_rows("expected_design.csv", "cluster/where", &key);
+    assert!(want.len() >= 24);
+    for (out, batch) in [("whole", None), ("batched", Some("37"))] {
+        let mut cmd = w.cmd("report").survey(&survey).input(root().join("tests/fixtures/design"));
+        cmd = cmd.args(["--where", "Q7=男", "--charts", "none", "--doc", "none"]).out(out);
+        if let Some(n) = batch {
+            cmd = cmd.env("DIAOYAN_BATCH_ROWS", n);
+        }
+        cmd.run().expect_ok();
+        let got = keyed(&w, &format!("{out}/results.csv"), &key);
+        for (k, m) in &want {
+            let g = got.get(k).unwrap_or_else(|| panic!("{out}: {k} missing"));
+            for f in ["value", "se", "deff", "ci_low", "ci_high"] {
+                close(&format!("{out} {k} {f}"), &g[f], &m[f]);
+            }
+        }
+    }
+    let a = std::fs::read(w.path("whole/results.csv")).unwrap();
+    let b = std::fs::read(w.path("batched/results.csv")).unwrap();
+    assert!(a == b, "batches changed a design-based figure");
+}
+
+/// Overall changes like for like (同口径) against tests/reference/design.py: over the
+/// units in both waves together and with each unit weighted equally (a unit left after
+/// 2025 and another joined in 2026).
+#[test]
+fn like_for_like_changes_match_the_reference() {
+    let w = Workdir::new();
+    w.cmd("report")
+        .survey(root().join("tests/fixtures/stats/survey.toml"))
+        .input(root().join("tests/fixtures/design"))
+        .args(["--weight", "Q9", "--banner", "unit", "--charts", "none", "--doc", "none"])
+        .out("out")
+        .run()
+        .expect_ok();
+    let got = keyed(&w, "out/changes.csv", &["question", "banner", "option", "measure"]);
+    let (h, rows) = reference("expected_like.csv");
+    assert!(rows.len() >= 14);
+    for r in rows {
+        let m: HashMap<String, String> = h.iter().cloned().zip(r).collect();
+        let k = format!("{}|总体|{}|{}", m["question"], m["option"], m["measure"]);
+        let g = got.get(&k).unwrap_or_else(|| panic!("{k} missing"));
+        assert_eq!(g["units_both"], m["units_both"], "{k}");
+        for f in ["change_same_units", "change_equal_units"] {
+            close(&format!("{k} {f}"), &g[f], &m[f]);
+        }
+    }
+}
+
+/// A significant overall change that only the mix of units made (each unit's share the same
+/// in both waves, their sizes swapped) is flagged 构成变化; the same units' change is 0.
+#[test]
+fn a_change_made_by_who_took_part_is_flagged() {
+    let w = Workdir::new();
+    let survey = w.write(
+        "survey.toml",
+        "id = \"c\"\ntitle = \"c\"\n[[questions]]\nid = \"Q1\"\ntext = \"是否满意\"\nkind = \"single\"\noptions = [\"是\", \"否\"]\n",
+    );
+    let file = |yes: usize, no: usize| {
+        let mut s = String::from("序号,1、是否满意\n");
+        for i in 0..yes + no {
+            s += &format!("{},{}\n", i + 1, if i < yes { "是" } else { "否" });
+        }
+        s
+    };
+    w.write("in/2025/甲单位.csv", file(80, 20));
+    w.write("in/2025/乙单位.csv", file(4, 16));
+    w.write("in/2026/甲单位.csv", file(16, 4));
+    w.write("in/2026/乙单位.csv", file(20, 80));
+    w.cmd("report")
+        .survey(&survey)
+        .input(w.path("in"))
+        .args(["--banner", "unit", "--charts", "none", "--doc", "none"])
+        .out("out")
+        .run()
+        .expect_ok();
+    let got = keyed(&w, "out/changes.csv", &["question", "banner", "group", "option", "measure"]);
+    let c = &got["Q1|总体|总体|是|percent"];
+    close("overall change", &c["change"], &(30.0 - 70.0).to_string());
+    assert_eq!(c["sig"], "↓");
+    // Both units took part both times: the same units' change is the overall one; weighted
+    // equally, nothing changed.
+    close("same units", &c["change_same_units"], "-40");
+    close("equal units", &c["change_equal_units"], "0");
+    assert_eq!(c["composition"], "构成变化");
+    // The units themselves did not change: no unit's change is flagged or significant.
+    assert!(got.values().filter(|r| r["banner"] == "unit").all(|r| r["composition"].is_empty() && r["sig"].is_empty()));
 }

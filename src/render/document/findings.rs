@@ -159,7 +159,14 @@ pub fn change(c: &Change) -> Option<String> {
     Some(match c.sig {
         Some(dir) => {
             let word = if dir == Direction::Up { "上升" } else { "下降" };
-            format!("为{}，比{}年{word}{:.1}{unit}（变化显著）", show(to), c.from, d.abs())
+            let mut s = format!("为{}，比{}年{word}{:.1}{unit}（变化显著）", show(to), c.from, d.abs());
+            if let Some(l) = c.like.as_ref().filter(|l| l.composition) {
+                s += &format!(
+                    "，但这一变化主要来自参加单位及其人数构成的变化：两年都参加的{}个单位合计变化{:+.1}{unit}，各单位等权平均变化{:+.1}{unit}",
+                    l.units, l.same_units, l.equal_units
+                );
+            }
+            s
         }
         None if c.test.is_some() => format!("为{}，与{}年（{}）基本持平（变化不显著）", show(to), c.from, show(from)),
         None => format!("为{}，{}年为{}（样本较少，未做检验，仅供参考）", show(to), c.from, show(from)),

@@ -474,7 +474,7 @@ fn notes(b: &mut Builder, rep: &Report) {
     let mut lines = vec![
         "比例的分母是该题的有效填写人次，按跳题逻辑不需回答的不计入；多选题的比例按人数计算，各项合计可超过百分之百。".to_string(),
         format!("比例的置信区间为 Wilson 区间（置信水平 {:.0}%），见 Excel 汇总表和 results.csv。", o.conf * 100.0),
-        format!("不同群体的差异用卡方检验（2×2 表用 Fisher 精确检验，期望频数不足时用精确检验），年度变化用两比例 z 检验（比例）和 Welch t 检验（平均分），显著性水平 α={}；分组两两比较：{}；年度变化：{}；文中只有检验显著的差异和变化才称为“明显”“显著”，其余称“差别不大”“基本持平”。", o.alpha, crate::stats::adjust::note(o.letters_adjust, "每一行"), crate::stats::adjust::note(o.changes_adjust, "每对年份")),
+        format!("不同群体的差异用卡方检验（2×2 表用 Fisher 精确检验，期望频数不足时用精确检验），年度变化用两比例 z 检验（比例）和 Welch t 检验（平均分），显著性水平 α={}；分组两两比较：{}；年度变化：{}；文中只有检验显著的差异和变化才称为“明显”“显著”，其余称“差别不大”“基本持平”。年度变化引用各年全部答卷的总体数字；两年都参加的单位的同口径变化和各单位等权的变化列在 changes.csv，主要由参加单位构成造成的显著变化在文中注明。", o.alpha, crate::stats::adjust::note(o.letters_adjust, "每一行"), crate::stats::adjust::note(o.changes_adjust, "每对年份")),
         format!("人数少于{}的分组不做比较，文中标“样本较少，仅供参考”；少于{}的分组宜谨慎解读。", o.min_base, o.caution_base),
         format!("共读取答卷{}行，保留{}行，剔除{}行（重复提交、合计行等）；发现数据问题{}条，详见 Excel 汇总表“数据问题”页和 issues.csv。", imp.rows_read, imp.rows_kept, imp.rows_rejected, imp.issues.len()),
     ];
@@ -486,8 +486,10 @@ fn notes(b: &mut Builder, rep: &Report) {
             o.changes_adjust.label()
         ));
     }
-    if let Some(w) = &r.weight_note {
-        lines.push(format!("数字经过加权：{w}；检验和区间用有效样本量。"));
+    match (&r.weight_note, &r.design_note) {
+        (_, Some(d)) => lines.push(format!("{d}。区间和检验按抽样设计计算（Taylor 线性化标准误，交叉表为 Rao–Scott 校正检验）。")),
+        (Some(w), None) => lines.push(format!("数字经过加权：{w}；检验和区间用有效样本量。")),
+        (None, None) => {}
     }
     if let Some(f) = &rep.filter {
         lines.push(format!("统计范围：仅 {f} 的答卷。"));

@@ -8,6 +8,16 @@ use super::style::{Put, Styles, Widths};
 use crate::collect::status::Status;
 use crate::render::Report;
 
+/// The 抽样设计 line: the design and what it changes, or that there is none.
+fn design_said(r: &crate::stats::Results) -> String {
+    match &r.design_note {
+        Some(d) => {
+            format!("{d}；区间为 logit 区间，各列两两比较与年度变化用按设计计算的标准误（Wald 检验），交叉表用 Rao–Scott 校正卡方检验")
+        }
+        None => "未设定（按简单随机抽样计算）".into(),
+    }
+}
+
 pub(super) fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, rep: &Report) -> Result<(), XlsxError> {
     let (s, r, imp) = (&rep.survey, &rep.results, &rep.import);
     let n_issues = imp.issues.len();
@@ -35,6 +45,7 @@ pub(super) fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles,
             if rep.banners.is_empty() { "无".into() } else { rep.banners.iter().map(|b| b.name()).collect::<Vec<_>>().join("、") },
         ),
         ("权重", r.weight_note.clone().unwrap_or_else(|| "未加权".into())),
+        ("抽样设计", design_said(r)),
         (
             "显著性检验",
             format!(
@@ -49,7 +60,8 @@ pub(super) fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles,
             ),
         ),
     ];
-    rows.push(("置信区间", format!("Wilson {:.0}%", r.options.conf * 100.0)));
+    let ci = if r.design_note.is_some() { "logit（按抽样设计）" } else { "Wilson" };
+    rows.push(("置信区间", format!("{ci} {:.0}%", r.options.conf * 100.0)));
     if let Some(f) = &rep.filter {
         rows.push(("统计范围", format!("仅 {f} 的答卷")));
     }
