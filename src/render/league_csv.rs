@@ -8,7 +8,7 @@ use super::words::base_mark;
 use super::{Output, RenderError, Report, Written};
 use crate::output::write_csv_rows;
 
-pub const LEAGUE_HEADER: [&str; 16] = [
+pub const LEAGUE_HEADER: [&str; 18] = [
     "indicator",
     "indicator_name",
     "wave",
@@ -25,6 +25,8 @@ pub const LEAGUE_HEADER: [&str; 16] = [
     "p_adjusted",
     "sig",
     "base_note",
+    "rank_low",
+    "rank_high",
 ];
 
 /// league.csv.
@@ -39,7 +41,7 @@ impl Output for LeagueCsv {
         if leagues.is_empty() {
             return Ok(Written::default());
         }
-        let mut rows: Vec<[String; 16]> = Vec::new();
+        let mut rows: Vec<[String; 18]> = Vec::new();
         for l in leagues {
             for (k, lw) in l.waves.iter().enumerate() {
                 let prev = k.checked_sub(1).map(|p| l.waves[p].wave.clone()).unwrap_or_default();
@@ -62,6 +64,8 @@ impl Output for LeagueCsv {
                         num(c.and_then(|c| c.p_adjusted)),
                         c.and_then(|c| c.sig).map(|d| d.arrow().to_string()).unwrap_or_default(),
                         base_mark(u.flag).to_string(),
+                        u.rank_interval.map(|r| r.0.to_string()).unwrap_or_default(),
+                        u.rank_interval.map(|r| r.1.to_string()).unwrap_or_default(),
                     ]);
                 }
             }

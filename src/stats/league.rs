@@ -2,11 +2,13 @@
 //! `[[indicators]]`) and composite index (`[[indices]]`), each unit's value in each wave,
 //! its base, its rank among the units, and the change from the previous wave in points
 //! and in rank, with a test of the change (z for shares, Welch for means; none for an
-//! index, none below the minimum base). Units with a small base are ranked but marked.
+//! index, none below the minimum base). Units whose effective base is below the minimum
+//! are listed but not ranked; every rank has a 95% interval from a seeded simulation of
+//! the units' sampling distributions; rank changes are among the units in both waves.
 
 use polars::prelude::*;
 
-use crate::survey::indicators::{Better, Indicator, IndicatorMeasure};
+use crate::survey::indicators::{Better, Index, Indicator, IndicatorMeasure, Standardise};
 use crate::survey::{Kind, Survey};
 
 use super::changes::{test_change, ChangeTest, Direction, Point};
@@ -27,8 +29,10 @@ pub struct UnitValue {
     /// Standard deviation (means only).
     pub sd: Option<f64>,
     pub flag: BaseFlag,
-    /// 1 = best; ties share a rank.
+    /// 1 = best; ties share a rank. None below `--min-base` (listed, not ranked).
     pub rank: Option<usize>,
+    /// The 95% interval of the rank ([`rank_intervals`]).
+    pub rank_interval: Option<(usize, usize)>,
 }
 
 /// A unit from one wave to the next.
@@ -68,6 +72,9 @@ pub struct League {
     pub waves: Vec<LeagueWave>,
     /// Consecutive waves, per unit present in both.
     pub changes: Vec<UnitChange>,
+    /// An index's parts' real influence per wave: each part's share of the variance of the
+    /// index across units (Σ = 1; docs/DESIGN.md §4). Empty for an indicator.
+    pub influence: Vec<(String, Vec<(String, f64)>)>,
 }
 
 impl League {
@@ -109,7 +116,16 @@ impl Sums {
         } else {
             (Some(self.hit / self.w * 100.0), None)
         };
-        UnitValue { unit: unit.to_string(), value, base: self.n, n_eff, sd, flag: BaseFlag::of(self.n, opts), rank: None }
+        UnitValue {
+            unit: unit.to_string(),
+            value,
+            base: self.n,
+            n_eff,
+            sd,
+            flag: BaseFlag::of(self.n, opts),
+            rank: None,
+            rank_interval: None,
+        }
     }
 }
 
@@ -138,7 +154,7 @@ pub(crate) fn leagues(cx: &LeagueCtx) -> Vec<League> {
                 Some((out.iter().find(|l| l.id == p.indicator)?, survey.indicators.iter().find(|i| i.id == p.indicator)?, p.weight))
             })
             .collect();
-        out.push(index(survey, &ix.id, ix.label(), &parts, opts));
+        out.push(index(survey, ix, &parts, opts));
     }
     out
 }
@@ -189,11 +205,14 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
             }
         }
         let vals: Vec<UnitValue> = units.groups.iter().zip(&sums).filter(|(_, s)| s.n > 0).map(|(u, s)| s.value(u, mean, opts)).collect();
-        league_waves.push(LeagueWave {
-            wave: wave.clone(),
-            overall: all.value(super::OVERALL, mean, opts),
-            units: ranked(vals, ind.better),
-        });
+        let mut vals = ranked(vals, ind.better, opts);
+        let sim: Vec<(usize, f64, f64)> =
+            vals.iter().enumerate().filter(|(_, u)| u.rank.is_some()).map(|(i, u)| (i, u.value.unwrap_or(0.0), sim_se(u, mean))).collect();
+        let iv = rank_intervals(sim.len(), ind.better, |rng| sim.iter().map(|&(_, v, se)| v + se * rng.normal()).collect());
+        for (&(i, _, _), r) in sim.iter().zip(iv) {
+            vals[i].rank_interval = Some(r);
+        }
+        league_waves.push(LeagueWave { wave: wave.clone(), overall: all.value(super::OVERALL, mean, opts), units: vals });
     }
     let definition = match m {
         IndicatorMeasure::Share => format!("{} 中选择“{}”的比例", ind.question, ind.options.join("”或“")),
@@ -210,14 +229,69 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
         definition,
         waves: league_waves,
         changes: vec![],
+        influence: vec![],
     };
     l.changes = unit_changes(&l, opts);
     Some(l)
 }
 
-/// A composite index: Σ wᵢ·xᵢ ÷ Σ wᵢ with each indicator on 0–100 (docs in survey::indicators).
-fn index(survey: &Survey, id: &str, name: &str, parts: &[(&League, &Indicator, f64)], opts: &StatsOptions) -> League {
-    let scale = |ind: &Indicator, v: f64| -> Option<f64> {
+/// Draws of the rank simulation, and its seed (any fixed value: reproducible intervals).
+const DRAWS: usize = 2000;
+const SEED: u64 = 0x5eed_2026;
+
+/// A unit value's sampling standard error for the rank simulation: a share's on the
+/// effective base with the Agresti–Coull adjustment (p̃ = (x + 2)/(n + 4), so that 0% and
+/// 100% vary too), a mean's sd/√n_eff.
+fn sim_se(u: &UnitValue, mean: bool) -> f64 {
+    let n = u.n_eff;
+    if mean {
+        return u.sd.unwrap_or(0.0) / n.sqrt();
+    }
+    let p = (u.value.unwrap_or(0.0) / 100.0 * n + 2.0) / (n + 4.0);
+    (p * (1.0 - p) / (n + 4.0)).sqrt() * 100.0
+}
+
+/// 95% intervals of the ranks of `n` units: `draw` gives one simulated value per unit;
+/// each draw is ranked (1 = best; a unit's rank is 1 + the units strictly better) and
+/// every unit's 2.5% and 97.5% points of its ranks are kept (of [`DRAWS`], seeded).
+pub(crate) fn rank_intervals(n: usize, better: Better, mut draw: impl FnMut(&mut super::exact::Rng) -> Vec<f64>) -> Vec<(usize, usize)> {
+    let mut rng = super::exact::Rng(SEED);
+    let mut ranks: Vec<Vec<usize>> = vec![Vec::with_capacity(DRAWS); n];
+    for _ in 0..DRAWS {
+        let v = draw(&mut rng);
+        for (a, r) in ranks.iter_mut().enumerate() {
+            let ahead = v.iter().filter(|&&x| if better == Better::Higher { x > v[a] } else { x < v[a] }).count();
+            r.push(1 + ahead);
+        }
+    }
+    ranks
+        .into_iter()
+        .map(|mut r| {
+            r.sort_unstable();
+            let lo = (0.025 * DRAWS as f64).floor() as usize;
+            let hi = ((0.975 * DRAWS as f64).ceil() as usize).saturating_sub(1);
+            (r[lo], r[hi])
+        })
+        .collect()
+}
+
+/// The parts of an index in one wave: per part, its unit values (in the order of `names`)
+/// and the overall value, each as the part's raw [`UnitValue`].
+struct IndexWave<'a> {
+    names: Vec<String>,
+    units: Vec<Vec<Option<&'a UnitValue>>>,
+    overall: Vec<Option<&'a UnitValue>>,
+}
+
+/// A composite index: Σ wᵢ·xᵢ ÷ Σ wᵢ with each indicator on 0–100, standardised across the
+/// units when the index asks (docs in survey::indicators); rank intervals from draws of
+/// every part; each part's real influence.
+fn index<'a>(survey: &Survey, ix: &Index, parts: &[(&'a League, &Indicator, f64)], opts: &StatsOptions) -> League {
+    let mut waves: Vec<String> = parts.iter().flat_map(|(l, _, _)| l.waves.iter().map(|w| w.wave.clone())).collect();
+    waves.sort();
+    waves.dedup();
+    let scale = |k: usize, v: f64| -> Option<f64> {
+        let ind = parts[k].1;
         let x = if ind.measure() == IndicatorMeasure::Mean {
             let (lo, hi) = mean_range(survey, ind)?;
             (v - lo) / (hi - lo) * 100.0
@@ -226,63 +300,155 @@ fn index(survey: &Survey, id: &str, name: &str, parts: &[(&League, &Indicator, f
         };
         Some(if ind.better == Better::Lower { 100.0 - x } else { x })
     };
-    let mut waves: Vec<String> = parts.iter().flat_map(|(l, _, _)| l.waves.iter().map(|w| w.wave.clone())).collect();
-    waves.sort();
-    waves.dedup();
-    let combine = |get: &dyn Fn(&League) -> Option<UnitValue>, unit: &str| -> UnitValue {
-        let mut sum = 0.0;
-        let mut wsum = 0.0;
-        let mut base = usize::MAX;
-        let mut complete = true;
-        for (l, ind, wt) in parts {
-            match get(l).and_then(|u| Some((u.value.and_then(|v| scale(ind, v))?, u.base))) {
-                Some((x, b)) => {
-                    sum += wt * x;
-                    wsum += wt;
-                    base = base.min(b);
-                }
-                None => complete = false,
-            }
-        }
-        let base = if base == usize::MAX { 0 } else { base };
-        UnitValue {
-            unit: unit.to_string(),
-            value: (complete && wsum > 0.0).then(|| sum / wsum),
-            base,
-            n_eff: base as f64,
-            sd: None,
-            flag: BaseFlag::of(base, opts),
-            rank: None,
-        }
-    };
-    let mut out = Vec::new();
+    let weights: Vec<f64> = parts.iter().map(|p| p.2).collect();
+    let (mut out, mut influence) = (Vec::new(), Vec::new());
     for wave in &waves {
-        let of_wave = |l: &League| l.waves.iter().find(|w| w.wave == *wave).cloned();
+        let of_wave = |l: &'a League| wave_of(l, wave);
         let mut names: Vec<String> =
-            parts.iter().flat_map(|(l, _, _)| of_wave(l).into_iter().flat_map(|w| w.units.into_iter().map(|u| u.unit))).collect();
+            parts.iter().flat_map(|(l, _, _)| of_wave(l).into_iter().flat_map(|w| w.units.iter().map(|u| u.unit.clone()))).collect();
         names.sort();
         names.dedup();
+        let iw = IndexWave {
+            units: parts
+                .iter()
+                .map(|(l, _, _)| names.iter().map(|u| of_wave(l).and_then(|w| w.units.iter().find(|x| x.unit == *u))).collect())
+                .collect(),
+            overall: parts.iter().map(|(l, _, _)| of_wave(l).map(|w| &w.overall)).collect(),
+            names,
+        };
+        let raw = |f: &dyn Fn(&UnitValue) -> Option<f64>| -> (Vec<Vec<Option<f64>>>, Vec<Option<f64>>) {
+            let units =
+                iw.units.iter().enumerate().map(|(k, us)| us.iter().map(|u| u.and_then(f).and_then(|v| scale(k, v))).collect()).collect();
+            let overall = iw.overall.iter().enumerate().map(|(k, u)| u.and_then(f).and_then(|v| scale(k, v))).collect();
+            (units, overall)
+        };
+        let (xs, xo) = raw(&|u| u.value);
+        let (idx, overall, contrib) = combine(&xs, &xo, &weights, ix.standardise);
+        let base = |us: Vec<Option<&UnitValue>>| us.iter().map(|u| u.map_or(0, |u| u.base)).min().unwrap_or(0);
+        let unit_value = |name: &str, value: Option<f64>, b: usize| UnitValue {
+            unit: name.to_string(),
+            value,
+            base: b,
+            n_eff: b as f64,
+            sd: None,
+            flag: BaseFlag::of(b, opts),
+            rank: None,
+            rank_interval: None,
+        };
         let units: Vec<UnitValue> =
-            names.iter().map(|u| combine(&|l: &League| of_wave(l)?.units.into_iter().find(|x| x.unit == *u), u)).collect();
-        let overall = combine(&|l: &League| of_wave(l).map(|w| w.overall), super::OVERALL);
-        out.push(LeagueWave { wave: wave.clone(), overall, units: ranked(units, Better::Higher) });
+            iw.names.iter().enumerate().map(|(u, name)| unit_value(name, idx[u], base(iw.units.iter().map(|p| p[u]).collect()))).collect();
+        let units = index_intervals(ranked(units, Better::Higher, opts), &iw, parts, &scale, &weights, ix.standardise);
+        out.push(LeagueWave { wave: wave.clone(), overall: unit_value(super::OVERALL, overall, base(iw.overall.clone())), units });
+        influence.push((wave.clone(), parts.iter().map(|p| p.0.name.clone()).zip(contrib).collect::<Vec<(String, f64)>>()));
     }
-    let definition = format!(
-        "{}，各指标先换算为 0–100 分（比例直接用百分数；平均分按（平均分-最低分）÷（最高分-最低分）×100；越低越好的指标用 100 减去），再加权平均",
-        parts.iter().map(|(l, _, wt)| format!("{}×{}", l.name, wt)).collect::<Vec<_>>().join(" + ")
-    );
+    let how = match ix.standardise {
+        Standardise::None => "各指标先换算为 0–100 分（比例直接用百分数；平均分按（平均分-最低分）÷（最高分-最低分）×100；越低越好的指标用 100 减去），再加权平均",
+        Standardise::Z => "各指标先换算为 0–100 分（越低越好的用 100 减去），再在各单位间标准化为标准分（减去各单位的平均数、除以标准差），再加权平均；指数为标准分，0 为各单位平均水平",
+        Standardise::Minmax => "各指标先换算为 0–100 分（越低越好的用 100 减去），再按各单位中的最低、最高值缩放到 0–100，再加权平均",
+    };
+    let mut definition = format!("{}，{how}", parts.iter().map(|(l, _, wt)| format!("{}×{}", l.name, wt)).collect::<Vec<_>>().join(" + "));
+    if let Some((wave, inf)) = influence.last().filter(|(_, inf)| inf.iter().all(|x| x.1.is_finite())) {
+        let said: Vec<String> = inf.iter().map(|(n, x)| format!("{n} {:.0}%", x * 100.0)).collect();
+        definition += &format!("。各指标对单位间差异的实际影响（{wave}年，占指数方差的比例）：{}", said.join("，"));
+    }
     let mut l = League {
-        id: id.to_string(),
-        name: name.to_string(),
-        percent: true,
+        id: ix.id.clone(),
+        name: ix.label().to_string(),
+        percent: ix.standardise != Standardise::Z,
         is_index: true,
         better: Better::Higher,
         definition,
         waves: out,
         changes: vec![],
+        influence,
     };
     l.changes = unit_changes(&l, opts);
     l
+}
+
+fn wave_of<'a>(l: &'a League, wave: &str) -> Option<&'a LeagueWave> {
+    l.waves.iter().find(|w| w.wave == wave)
+}
+
+/// The index of every unit and of all units from the parts' values on 0–100 (`xs[part][unit]`,
+/// `xo[part]`): standardised across the units with a value in every part when asked, then
+/// Σ wᵢ·xᵢ ÷ Σ wᵢ (none for a unit missing a part). Also each part's influence: the share of
+/// the index's variance across units that its weighted part carries, cov(wᵢxᵢ/Σw, I)/var(I).
+fn combine(xs: &[Vec<Option<f64>>], xo: &[Option<f64>], w: &[f64], how: Standardise) -> (Vec<Option<f64>>, Option<f64>, Vec<f64>) {
+    let n = xs.first().map_or(0, |p| p.len());
+    let complete: Vec<usize> = (0..n).filter(|&u| xs.iter().all(|p| p[u].is_some())).collect();
+    let ws: f64 = w.iter().sum();
+    // Each part's transform across the complete units: x ↦ (x − a)·b.
+    let tf: Vec<(f64, f64)> = xs
+        .iter()
+        .map(|p| {
+            let v: Vec<f64> = complete.iter().filter_map(|&u| p[u]).collect();
+            let k = v.len() as f64;
+            match how {
+                Standardise::None => (0.0, 1.0),
+                Standardise::Z => {
+                    let m = v.iter().sum::<f64>() / k;
+                    let sd = (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (k - 1.0)).sqrt();
+                    (m, if sd > 0.0 { 1.0 / sd } else { 0.0 })
+                }
+                Standardise::Minmax => {
+                    let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+                    (lo, if hi > lo { 100.0 / (hi - lo) } else { 0.0 })
+                }
+            }
+        })
+        .collect();
+    let part = |k: usize, x: f64| w[k] * (x - tf[k].0) * tf[k].1 / ws;
+    let of = |get: &dyn Fn(usize) -> Option<f64>| -> Option<f64> { (0..xs.len()).map(|k| get(k).map(|x| part(k, x))).sum() };
+    let idx: Vec<Option<f64>> = (0..n).map(|u| of(&|k| xs[k][u])).collect();
+    let overall = of(&|k| xo[k]);
+    let ivals: Vec<f64> = complete.iter().filter_map(|&u| idx[u]).collect();
+    let k = ivals.len() as f64;
+    let im = ivals.iter().sum::<f64>() / k;
+    let var = ivals.iter().map(|x| (x - im) * (x - im)).sum::<f64>();
+    let influence = (0..xs.len())
+        .map(|p| {
+            let c: Vec<f64> = complete.iter().filter_map(|&u| xs[p][u].map(|x| part(p, x))).collect();
+            let cm = c.iter().sum::<f64>() / k;
+            c.iter().zip(&ivals).map(|(a, b)| (a - cm) * (b - im)).sum::<f64>() / var
+        })
+        .collect();
+    (idx, overall, influence)
+}
+
+/// An index's rank intervals: each draw draws every part's unit values from their sampling
+/// distributions ([`sim_se`]) and recombines them (standardising within the draw).
+fn index_intervals(
+    mut units: Vec<UnitValue>,
+    iw: &IndexWave,
+    parts: &[(&League, &Indicator, f64)],
+    scale: &dyn Fn(usize, f64) -> Option<f64>,
+    w: &[f64],
+    how: Standardise,
+) -> Vec<UnitValue> {
+    let pos: Vec<(usize, usize)> = units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.rank.is_some())
+        .filter_map(|(i, u)| Some((i, iw.names.iter().position(|n| *n == u.unit)?)))
+        .collect();
+    let xo: Vec<Option<f64>> = vec![None; parts.len()];
+    let iv = rank_intervals(pos.len(), Better::Higher, |rng| {
+        let xs: Vec<Vec<Option<f64>>> = iw
+            .units
+            .iter()
+            .enumerate()
+            .map(|(k, us)| {
+                let mean = !parts[k].0.percent;
+                pos.iter().map(|&(_, u)| us[u].and_then(|x| scale(k, x.value? + sim_se(x, mean) * rng.normal()))).collect()
+            })
+            .collect();
+        combine(&xs, &xo, w, how).0.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect()
+    });
+    for (&(i, _), r) in pos.iter().zip(iv) {
+        units[i].rank_interval = Some(r);
+    }
+    units
 }
 
 /// The score range of a mean indicator: its options' lowest and highest scores.
@@ -294,26 +460,51 @@ fn mean_range(survey: &Survey, ind: &Indicator) -> Option<(f64, f64)> {
     (hi > lo).then_some((lo, hi))
 }
 
-/// Units in rank order (1 = best; equal values share a rank); units without a value last.
-fn ranked(mut units: Vec<UnitValue>, better: Better) -> Vec<UnitValue> {
+/// Units in rank order (1 = best; equal values share a rank); then the units whose
+/// effective base is below `--min-base` (listed, not ranked) and those without a value, in
+/// the roster's order.
+fn ranked(mut units: Vec<UnitValue>, better: Better, opts: &StatsOptions) -> Vec<UnitValue> {
+    let rankable = |u: &UnitValue| u.value.is_some() && u.n_eff >= opts.min_base;
+    let roster = |u: &UnitValue| opts.unit_order.iter().position(|x| *x == u.unit).unwrap_or(usize::MAX);
     let key = |u: &UnitValue| u.value.map(|v| if better == Better::Higher { -v } else { v });
-    units.sort_by(|a, b| match (key(a), key(b)) {
-        (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.unit.cmp(&b.unit)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.unit.cmp(&b.unit),
+    units.sort_by(|a, b| match (rankable(a), rankable(b)) {
+        (true, true) => key(a)
+            .unwrap_or(0.0)
+            .total_cmp(&key(b).unwrap_or(0.0))
+            .then_with(|| roster(a).cmp(&roster(b)))
+            .then_with(|| a.unit.cmp(&b.unit)),
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        (false, false) => roster(a).cmp(&roster(b)).then_with(|| a.unit.cmp(&b.unit)),
     });
-    let mut prev: Option<(f64, usize)> = None;
-    for (k, u) in units.iter_mut().enumerate() {
-        let Some(v) = u.value else { continue };
-        let rank = match prev {
-            Some((pv, r)) if (pv - v).abs() <= 1e-9 * v.abs().max(1.0) => r,
-            _ => k + 1,
-        };
-        u.rank = Some(rank);
-        prev = Some((v, rank));
+    let values: Vec<Option<f64>> = units.iter().map(|u| u.value.filter(|_| rankable(u))).collect();
+    for (u, r) in units.iter_mut().zip(ranks(&values, better)) {
+        u.rank = r;
     }
     units
+}
+
+/// The ranks of `values` (1 = best; equal values share the better rank; None for none).
+fn ranks(values: &[Option<f64>], better: Better) -> Vec<Option<usize>> {
+    values
+        .iter()
+        .map(|v| {
+            let v = (*v)?;
+            let ahead = values.iter().flatten().filter(|&&x| {
+                let tie = (x - v).abs() <= 1e-9 * v.abs().max(1.0);
+                !tie && if better == Better::Higher { x > v } else { x < v }
+            });
+            Some(1 + ahead.count())
+        })
+        .collect()
+}
+
+/// The rank of `unit` in wave `w` among the units ranked in both `w` and `other`.
+fn like_rank(w: &LeagueWave, other: &LeagueWave, unit: &str, better: Better) -> Option<usize> {
+    let both: Vec<&UnitValue> =
+        w.units.iter().filter(|u| u.rank.is_some() && other.units.iter().any(|o| o.unit == u.unit && o.rank.is_some())).collect();
+    let at = both.iter().position(|u| u.unit == unit)?;
+    ranks(&both.iter().map(|u| u.value).collect::<Vec<_>>(), better)[at]
 }
 
 /// Each unit's change between consecutive waves it took part in.
@@ -330,7 +521,9 @@ fn unit_changes(l: &League, opts: &StatsOptions) -> Vec<UnitChange> {
             let small = l.is_index || ua.n_eff < opts.min_base || ub.n_eff < opts.min_base;
             let point = |u: &UnitValue| Point { value: u.value, n_eff: u.n_eff, sd: u.sd, se: None };
             let (test, sig) = test_change(!l.percent, &point(ua), &point(ub), small, opts.alpha);
-            let rank_change = match (ua.rank, ub.rank) {
+            // Ranks among the units ranked in both waves, so that a unit joining or leaving
+            // moves nobody.
+            let rank_change = match (like_rank(a, b, &ua.unit, l.better), like_rank(b, a, &ua.unit, l.better)) {
                 (Some(x), Some(y)) => Some(x as i64 - y as i64),
                 _ => None,
             };
@@ -362,15 +555,90 @@ mod tests {
     use super::*;
 
     fn u(name: &str, v: Option<f64>) -> UnitValue {
-        UnitValue { unit: name.into(), value: v, base: 50, n_eff: 50.0, sd: None, flag: BaseFlag::Ok, rank: None }
+        UnitValue { unit: name.into(), value: v, base: 50, n_eff: 50.0, sd: None, flag: BaseFlag::Ok, rank: None, rank_interval: None }
     }
 
     #[test]
     fn ranks_share_ties_and_put_missing_last() {
-        let r = ranked(vec![u("甲", Some(50.0)), u("乙", None), u("丙", Some(70.0)), u("丁", Some(50.0))], Better::Higher);
+        let opts = StatsOptions::default();
+        let r = ranked(vec![u("甲", Some(50.0)), u("乙", None), u("丙", Some(70.0)), u("丁", Some(50.0))], Better::Higher, &opts);
         let got: Vec<(&str, Option<usize>)> = r.iter().map(|x| (x.unit.as_str(), x.rank)).collect();
         assert_eq!(got, [("丙", Some(1)), ("丁", Some(2)), ("甲", Some(2)), ("乙", None)]);
-        let r = ranked(vec![u("甲", Some(50.0)), u("丙", Some(70.0))], Better::Lower);
+        let r = ranked(vec![u("甲", Some(50.0)), u("丙", Some(70.0))], Better::Lower, &opts);
         assert_eq!(r[0].unit, "甲");
+    }
+
+    /// The simulated rank interval of two units follows the normal distribution of their
+    /// difference: a gap of 1 standard error leaves the order open (P(swap) = 15.9%), a gap
+    /// of 2.5 settles it (P(swap) = 0.6% < 2.5%).
+    #[test]
+    fn rank_intervals_follow_the_sampling_distribution() {
+        let two = |gap: f64| rank_intervals(2, Better::Higher, |rng| vec![gap + rng.normal(), rng.normal()]);
+        assert_eq!(two(1.0 * 2f64.sqrt()), vec![(1, 2), (1, 2)]);
+        assert_eq!(two(2.5 * 2f64.sqrt()), vec![(1, 1), (2, 2)]);
+        // Lower is better: the same gap reverses the order.
+        let low = rank_intervals(2, Better::Lower, |rng| vec![10.0 + 0.1 * rng.normal(), 0.1 * rng.normal()]);
+        assert_eq!(low, vec![(2, 2), (1, 1)]);
+    }
+
+    /// A unit joining moves nobody's rank change: ranks are compared among units ranked in
+    /// both waves (甲 improves and stays first among the two; 丙 joins at the top).
+    #[test]
+    fn rank_changes_ignore_units_that_joined() {
+        let opts = StatsOptions::default();
+        let wave = |w: &str, units: Vec<UnitValue>| LeagueWave {
+            wave: w.into(),
+            overall: u("总体", Some(50.0)),
+            units: ranked(units, Better::Higher, &opts),
+        };
+        let a = wave("2025", vec![u("甲", Some(60.0)), u("乙", Some(50.0))]);
+        let b = wave("2026", vec![u("甲", Some(65.6)), u("乙", Some(52.0)), u("丙", Some(80.0))]);
+        assert_eq!(b.units.iter().find(|x| x.unit == "甲").unwrap().rank, Some(2));
+        let l = League {
+            id: "x".into(),
+            name: "x".into(),
+            percent: true,
+            is_index: false,
+            better: Better::Higher,
+            definition: String::new(),
+            waves: vec![a, b],
+            changes: vec![],
+            influence: vec![],
+        };
+        let ch = unit_changes(&l, &opts);
+        let of = |n: &str| ch.iter().find(|c| c.unit == n).and_then(|c| c.rank_change);
+        assert_eq!((of("甲"), of("乙"), of("丙")), (Some(0), Some(0), None));
+    }
+
+    /// Units below --min-base are listed after the ranked ones, in the roster's order.
+    #[test]
+    fn small_units_are_listed_not_ranked() {
+        let opts = StatsOptions { unit_order: vec!["乙".into(), "甲".into(), "丙".into()], ..Default::default() };
+        let small = |n: &str, v: f64| UnitValue { base: 12, n_eff: 12.0, ..u(n, Some(v)) };
+        let r = ranked(vec![small("甲", 90.0), u("丙", Some(40.0)), small("乙", 95.0)], Better::Higher, &opts);
+        let got: Vec<(&str, Option<usize>)> = r.iter().map(|x| (x.unit.as_str(), x.rank)).collect();
+        assert_eq!(got, [("丙", Some(1)), ("乙", None), ("甲", None)]);
+    }
+
+    /// Standardised index parts, checked by hand: parts (10, 20, 30) and (50, 50, 80) with
+    /// weights 1 and 1. z: part 1 → (−1, 0, 1); part 2 → mean 60, sd √300 → (−0.577, −0.577,
+    /// 1.155); min–max: (0, 50, 100) and (0, 0, 100). Influences sum to 1.
+    #[test]
+    fn index_parts_standardised_and_their_influence() {
+        let xs = vec![vec![Some(10.0), Some(20.0), Some(30.0)], vec![Some(50.0), Some(50.0), Some(80.0)]];
+        let xo = vec![Some(20.0), Some(60.0)];
+        let (z, zo, inf) = combine(&xs, &xo, &[1.0, 1.0], Standardise::Z);
+        let s = 300f64.sqrt();
+        let want = [(-1.0 - 10.0 / s) / 2.0, (0.0 - 10.0 / s) / 2.0, (1.0 + 20.0 / s) / 2.0];
+        for (g, w) in z.iter().zip(want) {
+            assert!((g.unwrap() - w).abs() < 1e-12, "{g:?} {w}");
+        }
+        assert!(zo.unwrap().abs() < 1e-12);
+        assert!((inf.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let (m, _, _) = combine(&xs, &xo, &[1.0, 1.0], Standardise::Minmax);
+        assert_eq!(m, vec![Some(0.0), Some(25.0), Some(100.0)]);
+        // Unstandardised, the wider part dominates: part 2 (spread 30) against part 1 (20).
+        let (_, _, raw) = combine(&xs, &xo, &[1.0, 1.0], Standardise::None);
+        assert!(raw[1] > raw[0] && (raw.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{raw:?}");
     }
 }

@@ -18,7 +18,10 @@
 //!
 //! An index is Σ wᵢ·xᵢ ÷ Σ wᵢ over its indicators, each xᵢ on 0–100: a share as it is; a
 //! mean as (mean − lowest score) ÷ (highest score − lowest score) × 100; and 100 − x for an
-//! indicator where lower is better, so that a higher index is always better.
+//! indicator where lower is better, so that a higher index is always better. With
+//! `standardise = "z"` each part is first made a standard score across the units of the
+//! wave ((x − mean) ÷ sd), with `"minmax"` rescaled to 0–100 between the lowest and the
+//! highest unit, so that nominal weights are the parts' real weights.
 
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +100,28 @@ pub struct Index {
     #[serde(default)]
     pub name: String,
     pub parts: Vec<IndexPart>,
+    /// How the parts are put on one scale before weighting.
+    #[serde(default, skip_serializing_if = "Standardise::is_none")]
+    pub standardise: Standardise,
+}
+
+/// How an index's parts are put on one scale across the units of a wave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Standardise {
+    /// Each part on 0–100 as it is (a share; a mean rescaled by its score range).
+    #[default]
+    None,
+    /// Standard scores across the units: (x − mean) ÷ sd.
+    Z,
+    /// 0–100 between the lowest and the highest unit.
+    Minmax,
+}
+
+impl Standardise {
+    pub fn is_none(&self) -> bool {
+        *self == Standardise::None
+    }
 }
 
 impl Index {

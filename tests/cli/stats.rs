@@ -499,8 +499,11 @@ fn league_tables_match_the_reference() {
             .filter(|r| r[e("question")] == question && r[e("banner")] == "Q1" && r[e("option")] == option && r[e("measure")] == measure)
             .collect();
         assert_eq!(refs.len(), 3, "{indicator}");
-        // Ranks from the reference values, higher is better.
-        let mut order: Vec<(f64, &str)> = refs.iter().map(|r| (r[e("value_to")].parse().unwrap(), r[e("group")].as_str())).collect();
+        // Ranks from the reference values, higher is better, among the units with a base of
+        // at least 30 (unweighted: the effective base); the others are listed, not ranked.
+        let big = |r: &&&Vec<String>| r[e("base_to")].parse::<f64>().unwrap() >= 30.0;
+        let mut order: Vec<(f64, &str)> =
+            refs.iter().filter(big).map(|r| (r[e("value_to")].parse().unwrap(), r[e("group")].as_str())).collect();
         order.sort_by(|a, b| b.0.total_cmp(&a.0));
         for r in &refs {
             let g = &r[e("group")];
@@ -515,11 +518,18 @@ fn league_tables_match_the_reference() {
             close(&format!("{key} statistic"), &got[col("statistic")], &r[e("statistic")]);
             close(&format!("{key} p"), &got[col("p_value")], &r[e("p_value")]);
             assert_eq!(got[col("sig")], r[e("sig")], "{key}");
-            let rank = order.iter().position(|(_, u)| u == g).unwrap() + 1;
-            assert_eq!(got[col("rank")], rank.to_string(), "{key}");
-            // Below the minimum base: ranked, marked, not tested.
+            let rank = order.iter().position(|(_, u)| u == g).map(|k| (k + 1).to_string()).unwrap_or_default();
+            assert_eq!(got[col("rank")], rank, "{key}");
+            // Below the minimum base: listed, marked, neither ranked nor tested.
             if got[col("base")].parse::<f64>().unwrap() < 30.0 {
-                assert_eq!((got[col("test")].as_str(), got[col("base_note")].as_str()), ("", "样本过少"), "{key}");
+                assert_eq!(
+                    (got[col("test")].as_str(), got[col("base_note")].as_str(), got[col("rank")].as_str()),
+                    ("", "样本过少", ""),
+                    "{key}"
+                );
+            } else {
+                let (lo, hi): (usize, usize) = (got[col("rank_low")].parse().unwrap(), got[col("rank_high")].parse().unwrap());
+                assert!(lo <= rank.parse().unwrap() && rank.parse::<usize>().unwrap() <= hi && hi <= order.len(), "{key} {lo}–{hi}");
             }
         }
     }

@@ -13,7 +13,7 @@ use crate::survey::indicators::Better;
 
 pub(super) fn leagues(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results) -> Result<(), XlsxError> {
     let mut widths = Widths::default();
-    ws.put_fmt(0, 0, format!("单位对比：各指标的单位排名（第 1 名最好）；“变化”为与上一年相比的百分点（平均值为差值），↑↓ 表示变化显著（α={}；{}），样本量低于 {} 的单位不做检验、排名仅供参考", r.options.alpha, crate::stats::adjust::note(r.options.changes_adjust, "每个指标每对年份"), r.options.min_base), &st.title)?;
+    ws.put_fmt(0, 0, format!("单位对比：各指标的单位排名（第 1 名最好）；“变化”为与上一年相比的百分点（平均值为差值），↑↓ 表示变化显著（α={}；{}），有效样本量低于 {} 的单位列出但不排名、不做检验；“排名区间”为按抽样误差模拟的 95% 区间，区间重叠的单位名次不能确定先后；“排名变化”只在两年都排名的单位之间比较", r.options.alpha, crate::stats::adjust::note(r.options.changes_adjust, "每个指标每对年份"), r.options.min_base), &st.title)?;
     let mut row = 2u32;
     for l in &r.leagues {
         let dir = match l.better {
@@ -29,7 +29,7 @@ pub(super) fn leagues(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results)
         }
         row += 1;
     }
-    for (c, w) in [(0u16, 6.0), (2, 10.0), (3, 8.0), (4, 10.0), (5, 10.0), (6, 9.0), (7, 20.0), (8, 9.0)] {
+    for (c, w) in [(0u16, 6.0), (2, 10.0), (3, 8.0), (4, 10.0), (5, 10.0), (6, 9.0), (7, 20.0), (8, 9.0), (9, 9.0)] {
         widths.see(c, &" ".repeat(w as usize), w);
     }
     widths.apply(ws)?;
@@ -53,9 +53,11 @@ fn wave_table(
     ws.put_fmt(row, 0, format!("{}年", lw.wave), &st.heading)?;
     row += 1;
     let mut heads = vec!["排名".to_string(), "单位".to_string(), "数值".into(), "样本量".into(), "样本提示".into()];
-    if let Some(p) = prev {
-        heads.extend([format!("{}年", p.wave), "变化".into(), "显著性".into(), "排名变化".into()]);
+    match prev {
+        Some(p) => heads.extend([format!("{}年", p.wave), "变化".into(), "显著性".into(), "排名变化".into()]),
+        None => heads.extend(["".into(), "".into(), "".into(), "".into()]),
     }
+    heads.push("排名区间".into());
     for (c, h) in heads.iter().enumerate() {
         ws.put_fmt(row, c as u16, h, &st.head)?;
     }
@@ -75,7 +77,7 @@ fn wave_table(
     let mut chart_end = 0;
     if k + 1 == l.waves.len() && ranked > 0 {
         let h = (ranked + 4).max(12);
-        ws.insert_chart(head_row, 10, &rank_chart(sheet, l, lw, (head_row, first, ranked), h))?;
+        ws.insert_chart(head_row, 11, &rank_chart(sheet, l, lw, (head_row, first, ranked), h))?;
         chart_end = head_row + chart_rows(h);
     }
     Ok((row + 1).max(chart_end + 1))
@@ -102,6 +104,9 @@ fn unit_line(
     value(ws, row, 2, u.value, percent, st)?;
     ws.write_number_with_format(row, 3, u.base as f64, &st.int)?;
     ws.put_fmt(row, 4, base_mark(u.flag), &st.warn)?;
+    if let Some((lo, hi)) = u.rank_interval.filter(|_| !total) {
+        ws.put_fmt(row, 9, if lo == hi { lo.to_string() } else { format!("{lo}–{hi}") }, &st.text)?;
+    }
     let Some(p) = prev else { return Ok(()) };
     let before = if total { Some(&p.overall) } else { p.units.iter().find(|x| x.unit == u.unit) };
     match before {
