@@ -301,6 +301,7 @@ fn summary(report: &Report, dir: &Path, written: &[Written]) {
         n_cross,
         if names.is_empty() { "无".into() } else { names.join("、") }
     );
+    say_families(results);
     let not_run: Vec<String> = results.tables.iter().filter_map(words::untested).collect();
     if !not_run.is_empty() {
         super::say!(
@@ -394,6 +395,31 @@ fn adjust_of(a: &Args) -> Result<Option<Adjust>> {
 }
 
 /// How the tests of a family were adjusted, as the terminal says it.
+/// How many pairwise comparisons the letters and the league tables rest on, and how they
+/// were adjusted.
+fn say_families(results: &diaoyan::stats::Results) {
+    let (rows, pairs) = results.letter_tests();
+    if pairs > 0 {
+        super::say!(
+            "  显著性字母：{rows} 行共 {pairs} 对两两比较，{}",
+            match results.options.letters_adjust {
+                Adjust::None => "未做多重检验校正".to_string(),
+                a => format!("每行的比较作为一族做了 {}", a.label()),
+            }
+        );
+    }
+    let league = results.league_tests();
+    if league > 0 {
+        super::say!(
+            "  单位排名：{league} 个单位的年度变化做了检验，{}",
+            match results.options.changes_adjust {
+                Adjust::None => "未做多重检验校正".to_string(),
+                a => format!("每个指标每对年份作为一族做了 {}", a.label()),
+            }
+        );
+    }
+}
+
 fn adjust_said(a: Adjust, tests: usize) -> String {
     match a {
         Adjust::None => "未做多重检验校正".into(),

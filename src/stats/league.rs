@@ -78,11 +78,13 @@ pub struct League {
 }
 
 impl League {
-    /// Units present in some waves but not others: (unit, the waves it is missing from).
-    pub fn absent(&self) -> Vec<(String, Vec<String>)> {
+    /// Units present in some waves but not others: (unit, the waves it is missing from), in
+    /// the roster's `order` (units outside it after, by name).
+    pub fn absent(&self, order: &[String]) -> Vec<(String, Vec<String>)> {
         let mut all: Vec<&str> = self.waves.iter().flat_map(|w| w.units.iter().map(|u| u.unit.as_str())).collect();
         all.sort();
         all.dedup();
+        all.sort_by_key(|u| order.iter().position(|x| x == u).unwrap_or(usize::MAX));
         all.into_iter()
             .filter_map(|u| {
                 let missing: Vec<String> =

@@ -281,6 +281,29 @@ pub struct Results {
 }
 
 impl Results {
+    /// The pairwise tests behind the column letters: (rows with at least one pair — one
+    /// family each —, pairs), over the columns with an effective base of `--min-base`.
+    pub fn letter_tests(&self) -> (usize, usize) {
+        let (mut rows, mut pairs) = (0, 0);
+        for t in self.tables.iter().filter(|t| !t.breakdown.is_overall()) {
+            for row in
+                t.rows.iter().filter(|r| (r.measure.is_percent() && r.measure != Measure::PercentOfResponses) || r.measure == Measure::Mean)
+            {
+                let k =
+                    (1..t.columns.len()).filter(|&c| t.effective_bases[c] >= self.options.min_base && row.cells[c].value.is_some()).count();
+                if k >= 2 {
+                    rows += 1;
+                    pairs += k * (k - 1) / 2;
+                }
+            }
+        }
+        (rows, pairs)
+    }
+    /// The tests of units' changes in the league tables (one family per indicator and pair
+    /// of waves).
+    pub fn league_tests(&self) -> usize {
+        self.leagues.iter().map(|l| l.changes.iter().filter(|c| c.test.is_some()).count()).sum()
+    }
     /// The newest wave (the one a written report is about; empty when waves are unnamed).
     pub fn latest(&self) -> &str {
         self.waves.last().map(|s| s.as_str()).unwrap_or("")

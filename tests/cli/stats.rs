@@ -854,3 +854,37 @@ fn a_change_made_by_who_took_part_is_flagged() {
     // The units themselves did not change: no unit's change is flagged or significant.
     assert!(got.values().filter(|r| r["banner"] == "unit").all(|r| r["composition"].is_empty() && r["sig"].is_empty()));
 }
+
+/// The terminal says how many pairwise comparisons the letters rest on and how they were
+/// adjusted: the count equals the pairs of groups with a base of 30 or more on every row
+/// of results.csv that gets letters (unweighted data: the effective base is the base).
+#[test]
+fn the_number_of_pairwise_comparisons_is_said() {
+    let w = Workdir::new();
+    let fx = root().join("tests/fixtures/stats");
+    let run = w
+        .cmd("report")
+        .survey(fx.join("survey.toml"))
+        .input(fx.join("data.csv"))
+        .args(["--charts", "none", "--doc", "none"])
+        .out("out")
+        .run();
+    run.expect_ok();
+    let (h, rows) = w.csv("out/results.csv");
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let mut by_row: HashMap<String, usize> = HashMap::new();
+    for r in rows.iter().filter(|r| r[col("banner")] != "总体") {
+        let m = r[col("measure")].as_str();
+        if !["percent", "top2", "bottom2", "first_share", "mean"].contains(&m) || r[col("value")].is_empty() {
+            continue;
+        }
+        if r[col("base")].parse::<f64>().unwrap() >= 30.0 {
+            *by_row.entry(format!("{}|{}|{}|{}", r[col("question")], r[col("banner")], r[col("option")], m)).or_default() += 1;
+        }
+    }
+    let pairs: usize = by_row.values().filter(|&&k| k >= 2).map(|k| k * (k - 1) / 2).sum();
+    let lines = by_row.values().filter(|&&k| k >= 2).count();
+    assert!(pairs > 20);
+    let said = format!("显著性字母：{lines} 行共 {pairs} 对两两比较，每行的比较作为一族做了 Bonferroni 校正");
+    assert!(run.stdout().contains(&said), "{said}\n{}", run.stdout());
+}

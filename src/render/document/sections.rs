@@ -279,7 +279,7 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
         k += 1;
         b.blocks.push(Block::H2(format!("（{}）各单位比较", numeral(k))));
         for l in &r.leagues {
-            if let Some((sentence, lw)) = league_sentence(l) {
+            if let Some((sentence, lw)) = league_sentence(l, &rep.results.options.unit_order) {
                 b.p(sentence + "。");
                 b.figure(&format!("{}（{}）", l.name, wave_name(&lw.wave)), specs.get(&format!("单位排名_{}", l.id)));
             }
@@ -370,7 +370,7 @@ fn year_over_year(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>, 
 
 /// One indicator's league in words (without the closing "。"): the top three, the last,
 /// who rose most, and whose change from the year before is significant; with its wave.
-fn league_sentence(l: &crate::stats::league::League) -> Option<(String, &crate::stats::league::LeagueWave)> {
+fn league_sentence<'a>(l: &'a crate::stats::league::League, order: &[String]) -> Option<(String, &'a crate::stats::league::LeagueWave)> {
     let lw = l.waves.last()?;
     let show = |v: f64| {
         if l.is_index {
@@ -393,18 +393,28 @@ fn league_sentence(l: &crate::stats::league::League) -> Option<(String, &crate::
         wave_name(&lw.wave),
         ranked.iter().take(3).cloned().collect::<Vec<_>>().join("、")
     );
+    // Whether the top three's places are settled: their rank intervals must not overlap.
+    let top: Vec<(usize, usize)> = lw.units.iter().filter(|u| u.rank.is_some()).take(3).filter_map(|u| u.rank_interval).collect();
+    if top.len() >= 2 && top.windows(2).any(|p| p[0].1 >= p[1].0) {
+        sentence += "（前几名的排名区间相互重叠，名次先后在抽样误差范围内）";
+    }
     if ranked.len() > 5 {
         sentence += &format!("，排名最后的是{}", ranked.last()?);
+    }
+    let small: Vec<&str> = lw.units.iter().filter(|u| u.rank.is_none() && u.value.is_some()).map(|u| u.unit.as_str()).collect();
+    if !small.is_empty() {
+        sentence += &format!("；{}样本过少，未参加排名", small.join("、"));
     }
     let ups: Vec<&crate::stats::league::UnitChange> =
         l.changes.iter().filter(|c| c.to == lw.wave && c.rank_change.unwrap_or(0) > 0).collect();
     if let Some(best) = ups.iter().max_by_key(|c| c.rank_change) {
         sentence += &format!("；与上一年相比，排名上升最多的是{}（上升{}位）", best.unit, best.rank_change.unwrap_or(0));
     }
-    let sig: Vec<String> = l
-        .changes
-        .iter()
-        .filter(|c| c.to == lw.wave && c.sig.is_some())
+    // Units in the roster's order (this list is not a ranking).
+    let mut changed: Vec<&crate::stats::league::UnitChange> = l.changes.iter().filter(|c| c.to == lw.wave && c.sig.is_some()).collect();
+    changed.sort_by_key(|c| order.iter().position(|u| *u == c.unit).unwrap_or(usize::MAX));
+    let sig: Vec<String> = changed
+        .into_iter()
         .filter_map(|c| {
             Some(format!(
                 "{}（{}{:.1}{}）",
@@ -473,11 +483,23 @@ fn notes(b: &mut Builder, rep: &Report) {
     let imp = &rep.import;
     let mut lines = vec![
         "比例的分母是该题的有效填写人次，按跳题逻辑不需回答的不计入；多选题的比例按人数计算，各项合计可超过百分之百。".to_string(),
-        format!("比例的置信区间为 Wilson 区间（置信水平 {:.0}%），见 Excel 汇总表和 results.csv。", o.conf * 100.0),
+        format!(
+            "比例的置信区间为{}（置信水平 {:.0}%），见 Excel 汇总表和 results.csv。",
+            if r.design_note.is_some() { "按抽样设计计算的 logit 区间" } else { " Wilson 区间" },
+            o.conf * 100.0
+        ),
         format!("不同群体的差异用卡方检验（2×2 表用 Fisher 精确检验，期望频数不足时用精确检验），年度变化用两比例 z 检验（比例）和 Welch t 检验（平均分），显著性水平 α={}；分组两两比较：{}；年度变化：{}；文中只有检验显著的差异和变化才称为“明显”“显著”，其余称“差别不大”“基本持平”。年度变化引用各年全部答卷的总体数字；两年都参加的单位的同口径变化和各单位等权的变化列在 changes.csv，主要由参加单位构成造成的显著变化在文中注明。", o.alpha, crate::stats::adjust::note(o.letters_adjust, "每一行"), crate::stats::adjust::note(o.changes_adjust, "每对年份")),
         format!("人数少于{}的分组不做比较，文中标“样本较少，仅供参考”；少于{}的分组宜谨慎解读。", o.min_base, o.caution_base),
         format!("共读取答卷{}行，保留{}行，剔除{}行（重复提交、合计行等）；发现数据问题{}条，详见 Excel 汇总表“数据问题”页和 issues.csv。", imp.rows_read, imp.rows_kept, imp.rows_rejected, imp.issues.len()),
     ];
+    let (rows, pairs) = r.letter_tests();
+    if pairs > 0 {
+        lines.push(format!("分组两两比较共做了{pairs}次（{rows}行，每行为一族，{}）。", o.letters_adjust.label()));
+    }
+    let league = r.league_tests();
+    if league > 0 {
+        lines.push(format!("单位排名中各单位的年度变化共做了{league}个检验（每个指标每对年份为一族，{}）；排名的区间按抽样误差模拟，区间重叠的单位不能确定先后。", o.changes_adjust.label()));
+    }
     for (from, to) in &rep.changes.pairs {
         let n = rep.changes.count(from, to);
         let (tested, sig) = (n.tested, n.up + n.down);

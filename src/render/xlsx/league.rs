@@ -25,7 +25,7 @@ pub(super) fn leagues(ws: &mut Worksheet, sheet: &str, st: &Styles, r: &Results)
         ws.put_fmt(row, 0, &l.definition, &st.note)?;
         row += 1;
         for k in (0..l.waves.len()).rev() {
-            row = wave_table(ws, sheet, st, &mut widths, l, k, row)?;
+            row = wave_table(ws, sheet, st, &mut widths, (l, &r.options.unit_order), k, row)?;
         }
         row += 1;
     }
@@ -44,7 +44,7 @@ fn wave_table(
     sheet: &str,
     st: &Styles,
     widths: &mut Widths,
-    l: &League,
+    (l, order): (&League, &[String]),
     k: usize,
     mut row: u32,
 ) -> Result<u32, XlsxError> {
@@ -69,7 +69,7 @@ fn wave_table(
         row += 1;
     }
     let ranked = lw.units.iter().filter(|u| u.rank.is_some()).count() as u32;
-    let absent: Vec<String> = l.absent().into_iter().filter(|(_, ws_)| ws_.contains(&lw.wave)).map(|(u, _)| u).collect();
+    let absent: Vec<String> = l.absent(order).into_iter().filter(|(_, ws_)| ws_.contains(&lw.wave)).map(|(u, _)| u).collect();
     if !absent.is_empty() {
         ws.put_fmt(row, 0, format!("本年未参加：{}", absent.join("、")), &st.note)?;
         row += 1;

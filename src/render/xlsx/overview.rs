@@ -62,6 +62,11 @@ pub(super) fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles,
     ];
     let ci = if r.design_note.is_some() { "logit（按抽样设计）" } else { "Wilson" };
     rows.push(("置信区间", format!("{ci} {:.0}%", r.options.conf * 100.0)));
+    let (lines, pairs) = r.letter_tests();
+    rows.push(("两两比较", format!("{lines} 行共 {pairs} 对（每行为一族，{}）", r.options.letters_adjust.label())));
+    if r.league_tests() > 0 {
+        rows.push(("单位变化检验", format!("{} 个（每个指标每对年份为一族，{}）", r.league_tests(), r.options.changes_adjust.label())));
+    }
     if let Some(f) = &rep.filter {
         rows.push(("统计范围", format!("仅 {f} 的答卷")));
     }
