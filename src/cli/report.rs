@@ -143,6 +143,7 @@ impl Config {
                 caution_base: a.caution_base,
                 keywords: if docx || html { 10 } else { 0 },
                 unit_order: roster.iter().flatten().map(|u| u.name.clone()).collect(),
+                unit_expected: roster.iter().flatten().map(|u| (u.name.clone(), u.expected as f64)).collect(),
                 ..StatsOptions::default()
             },
             outputs: OutputOptions { charts, docx, html },

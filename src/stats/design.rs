@@ -45,6 +45,10 @@ pub(crate) struct DesignSums {
 /// counted over every respondent of the wave, whatever a table's question or filter.
 pub(crate) struct DesignInfo {
     pub n_h: FxHashMap<u32, f64>,
+    /// With `fpc = "roster"`: the population of units of a stratum (the roster's expected
+    /// questionnaires of a unit that is a stratum, or the roster's units when units are
+    /// the clusters); the stratum's variance is multiplied by 1 − nₕ/Nₕ.
+    pub pop: FxHashMap<u32, f64>,
 }
 
 impl RowDesign {
@@ -209,7 +213,8 @@ pub(crate) fn covariance(ds: &DesignSums, info: &DesignInfo, ests: &[Est], score
         if n < 2.0 {
             continue;
         }
-        let g = n / (n - 1.0);
+        let f = info.pop.get(&h).map_or(0.0, |&big| (n / big).min(1.0));
+        let g = n / (n - 1.0) * (1.0 - f);
         for a in 0..k {
             for b in 0..k {
                 v[a][b] += g * (szz[a][b] - sz[a] * sz[b] / n);
@@ -553,10 +558,13 @@ impl<'a> DesignState<'a> {
     fn labels(
         survey: &crate::survey::Survey,
         df: &polars::prelude::DataFrame,
-        name: Option<&str>,
+        (key, name): (&'static str, Option<&str>),
     ) -> Result<Vec<String>, super::StatsError> {
         let Some(name) = name else { return Ok(vec![String::new(); df.height()]) };
-        let g = super::codes::grouping(survey, df, &super::Banner::parse(name, survey))?;
+        let g = super::codes::grouping(survey, df, &super::Banner::parse(name, survey)).map_err(|e| match e {
+            super::StatsError::UnknownBanner(n) => super::StatsError::UnknownDesign(key, n),
+            e => e,
+        })?;
         Ok(g.codes.iter().map(|c| c.map(|c| g.groups[c as usize].clone()).unwrap_or_default()).collect())
     }
 
@@ -572,8 +580,8 @@ impl<'a> DesignState<'a> {
         df: &polars::prelude::DataFrame,
     ) -> Result<(Vec<u32>, Option<Vec<u32>>), super::StatsError> {
         let (waves, list) = super::codes::wave_codes(df);
-        let strata = Self::labels(survey, df, self.spec.strata.as_deref())?;
-        let clusters = self.spec.cluster.as_deref().map(|c| Self::labels(survey, df, Some(c))).transpose()?;
+        let strata = Self::labels(survey, df, ("strata", self.spec.strata.as_deref()))?;
+        let clusters = self.spec.cluster.as_deref().map(|c| Self::labels(survey, df, ("cluster", Some(c)))).transpose()?;
         let mut h = Vec::with_capacity(df.height());
         let mut psu = clusters.as_ref().map(|_| Vec::with_capacity(df.height()));
         for (i, s) in strata.iter().enumerate() {
@@ -612,8 +620,27 @@ impl<'a> DesignState<'a> {
         Ok(RowDesign { stratum, psu, w2: w.iter().map(|x| x * x).collect() })
     }
 
-    pub fn info(&self) -> DesignInfo {
-        DesignInfo { n_h: self.n_h.clone() }
+    pub fn info(&self, opts: &super::StatsOptions) -> Result<DesignInfo, super::StatsError> {
+        let mut pop = FxHashMap::default();
+        if self.spec.fpc.is_some() {
+            if opts.unit_expected.is_empty() {
+                return Err(super::StatsError::FpcWithoutRoster);
+            }
+            for (k, &id) in &self.keys {
+                let Some(label) = k.strip_prefix("s\u{1f}").and_then(|r| r.split('\u{1f}').nth(1)) else { continue };
+                // Strata are units: a unit's expected questionnaires (none off the roster);
+                // clusters are units: the roster's units.
+                let big = if self.spec.strata.is_some() {
+                    opts.unit_expected.iter().find(|(u, _)| u == label).map(|x| x.1)
+                } else {
+                    Some(opts.unit_expected.len() as f64)
+                };
+                if let Some(big) = big.filter(|b| *b > 0.0) {
+                    pop.insert(id, big);
+                }
+            }
+        }
+        Ok(DesignInfo { n_h: self.n_h.clone(), pop })
     }
 
     /// The design as users read it: "分层：单位；整群：unit；Taylor 线性化标准误".
@@ -627,6 +654,9 @@ impl<'a> DesignState<'a> {
         }
         if let Some(c) = &self.spec.cluster {
             parts.push(format!("整群 {c}"));
+        }
+        if self.spec.fpc.is_some() {
+            parts.push("按单位名单做有限总体校正".to_string());
         }
         parts.push("标准误按 Taylor 线性化计算".to_string());
         format!("抽样设计：{}", parts.join("，"))

@@ -48,6 +48,12 @@ pub enum StatsError {
     ZeroWeights(String),
     #[error("筛选条件 {0} 下没有任何答卷，请检查题号和选项文字")]
     EmptySubset(String),
+    #[error("survey.toml 的 [design] 写了 fpc = \"roster\"（按单位名单的应收份数做有限总体校正），请用 --units 给出单位名单")]
+    FpcWithoutRoster,
+    #[error(
+        "survey.toml 的 [design] 中的 {0} = \"{1}\" 既不是问卷中的题目，也不是答卷表中的列（可用：题目编号、unit、[[fields]] 中的列）"
+    )]
+    UnknownDesign(&'static str, String),
 }
 
 /// Test settings (docs/DESIGN.md).
@@ -72,6 +78,9 @@ pub struct StatsOptions {
     /// The units in the roster's order: the unit banner's columns (and so their letters)
     /// follow it, units not in the roster after them; empty: the units' own order.
     pub unit_order: Vec<String>,
+    /// The roster's expected questionnaires per unit (`--units`): the population sizes of
+    /// a `[design]` with `fpc = "roster"`.
+    pub unit_expected: Vec<(String, f64)>,
 }
 
 impl Default for StatsOptions {
@@ -85,6 +94,7 @@ impl Default for StatsOptions {
             caution_base: 100.0,
             keywords: 0,
             unit_order: Vec::new(),
+            unit_expected: Vec::new(),
         }
     }
 }
@@ -372,9 +382,9 @@ impl<'a> Tallies<'a> {
         };
         let waves = self.wave_list();
         let groups: Vec<Vec<String>> =
-            self.groups.into_iter().zip(self.banners).map(|(g, b)| in_order(g.into_iter().collect(), b, self.opts)).collect();
+            self.groups.into_iter().zip(self.banners).map(|(g, b)| in_order(g.into_iter().collect(), b, self.survey, self.opts)).collect();
         let (survey, banners, opts, weighted) = (self.survey, self.banners, self.opts, self.weighted);
-        let design_info = self.design.as_ref().map(|d| d.info());
+        let design_info = self.design.as_ref().map(|d| d.info(opts)).transpose()?;
         let design_note = self.design.as_ref().map(|d| d.note());
         let design = design_info.as_ref();
         use rayon::prelude::*;
@@ -406,11 +416,18 @@ impl<'a> Tallies<'a> {
     }
 }
 
-/// A banner's groups in the order tables show them: units in the roster's order (the rest
-/// after, in their own order); anything else as found (sorted).
-fn in_order(mut groups: Vec<String>, banner: &Banner, opts: &StatsOptions) -> Vec<String> {
-    if *banner == Banner::Unit && !opts.unit_order.is_empty() {
-        groups.sort_by_cached_key(|g| opts.unit_order.iter().position(|u| u == g).unwrap_or(usize::MAX));
+/// A banner's groups in the order tables show them: units in the roster's order, else in
+/// the order of the unit question's options (the rest after, in their own order); anything
+/// else as found (sorted).
+fn in_order(mut groups: Vec<String>, banner: &Banner, survey: &Survey, opts: &StatsOptions) -> Vec<String> {
+    if *banner != Banner::Unit {
+        return groups;
     }
+    let options: Vec<String> = match survey.unit.as_deref().and_then(|u| survey.question(u)) {
+        Some(q) => q.options.iter().map(|o| o.text().to_string()).collect(),
+        None => Vec::new(),
+    };
+    let order = if opts.unit_order.is_empty() { &options } else { &opts.unit_order };
+    groups.sort_by_cached_key(|g| order.iter().position(|u| u == g).unwrap_or(usize::MAX));
     groups
 }

@@ -355,6 +355,11 @@ pub struct Design {
     /// The primary sampling units (clusters): `unit`, a single-choice question or a column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// `"roster"`: finite population correction from the units roster (`--units`): with
+    /// `strata = "unit"` each unit's expected questionnaires are its population; with
+    /// `cluster = "unit"` (no strata) the roster's units are the population of clusters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fpc: Option<String>,
 }
 
 fn one() -> u32 {
@@ -489,6 +494,19 @@ impl Survey {
         if let Some(q) = d.weight.as_ref().and_then(|w| self.question(w)) {
             if q.kind != Kind::Number {
                 return Err(format!("[design] 中的 weight = \"{}\" 是{}，权重必须是数值题", q.id, q.kind.label()));
+            }
+        }
+        if let Some(f) = &d.fpc {
+            let by_units = (d.strata.as_deref() == Some("unit") && d.cluster.is_none())
+                || (d.cluster.as_deref() == Some("unit") && d.strata.is_none());
+            if f != "roster" {
+                return Err(format!("[design] 中的 fpc = \"{f}\" 无法识别，只能是 \"roster\"（按单位名单的应收份数做有限总体校正）"));
+            }
+            if !by_units {
+                return Err(
+                    "[design] 的 fpc = \"roster\" 只能和 strata = \"unit\"（各单位为一层）或 cluster = \"unit\"（各单位为一群）之一同用"
+                        .into(),
+                );
             }
         }
         for (key, name) in [("strata", &d.strata), ("cluster", &d.cluster)] {

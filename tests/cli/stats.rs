@@ -599,17 +599,7 @@ fn weighted_changes_match_the_reference() {
 
 #[test]
 fn unit_columns_follow_the_roster() {
-    let order = |w: &Workdir| -> Vec<String> {
-        let (h, rows) = w.csv("o/results.csv");
-        let (b, g) = (h.iter().position(|x| x == "banner").unwrap(), h.iter().position(|x| x == "group").unwrap());
-        let mut seen: Vec<String> = Vec::new();
-        for r in rows.iter().filter(|r| r[b] == "unit" && r[g] != "总体") {
-            if !seen.contains(&r[g]) {
-                seen.push(r[g].clone());
-            }
-        }
-        seen
-    };
+    let order = |w: &Workdir| unit_columns(w, "o/results.csv");
     let w = Workdir::new();
     w.cmd("report")
         .survey(fixture("survey.toml"))
@@ -713,6 +703,8 @@ fn design_based_figures_match_the_reference() {
         ("cluster", "weight = \"Q9\"\ncluster = \"unit\""),
         ("strata", "weight = \"Q9\"\nstrata = \"Q1\""),
         ("both", "strata = \"Q7\"\ncluster = \"unit\""),
+        ("fpc_strata", "weight = \"Q9\"\nstrata = \"unit\"\nfpc = \"roster\""),
+        ("fpc_cluster", "cluster = \"unit\"\nfpc = \"roster\""),
     ];
     let fig_key = ["wave", "question", "banner", "group", "option", "measure"];
     let (mut figures, mut tests, mut changes) = (0, 0, 0);
@@ -723,6 +715,7 @@ fn design_based_figures_match_the_reference() {
             .survey(&survey)
             .input(root().join("tests/fixtures/design"))
             .args(["--banner", "Q1", "--banner", "unit", "--charts", "none", "--doc", "none"])
+            .args(["--units", &root().join("tests/fixtures/design-roster/units.csv").display().to_string()])
             .out("out")
             .run()
             .expect_ok();
@@ -755,7 +748,7 @@ fn design_based_figures_match_the_reference() {
             changes += 1;
         }
     }
-    assert!(figures > 1000 && tests >= 16 && changes > 400, "{figures} figures, {tests} tests, {changes} changes");
+    assert!(figures >= 2000 && tests >= 28 && changes > 700, "{figures} figures, {tests} tests, {changes} changes");
 }
 
 /// `--where` under a clustered design is a domain of the whole design (every cluster of
@@ -887,4 +880,63 @@ fn the_number_of_pairwise_comparisons_is_said() {
     assert!(pairs > 20);
     let said = format!("显著性字母：{lines} 行共 {pairs} 对两两比较，每行的比较作为一族做了 Bonferroni 校正");
     assert!(run.stdout().contains(&said), "{said}\n{}", run.stdout());
+}
+
+/// A `[design]` that cannot be used is refused with a message that says what to write.
+#[test]
+fn bad_designs_are_explained() {
+    let w = Workdir::new();
+    let fx = root().join("tests/fixtures/design");
+    let said = |design: &str| {
+        let survey = design_survey(&w, design);
+        let r = w.cmd("report").survey(&survey).input(&fx).args(["--charts", "none", "--doc", "none"]).out("out").run();
+        assert_ne!(r.code(), 0, "{design}");
+        r.stderr()
+    };
+    assert!(said("cluster = \"unit\"\nfpc = \"roster\"").contains("请用 --units 给出单位名单"));
+    assert!(said("cluster = \"unit\"\nfpc = \"yes\"").contains("只能是 \"roster\""));
+    assert!(said("strata = \"Q1\"\nfpc = \"roster\"").contains("strata = \"unit\""));
+    assert!(said("strata = \"wave\"").contains("不能是 wave"));
+    assert!(said("strata = \"Q3\"").contains("多选"));
+    assert!(said("weight = \"Q1\"").contains("权重必须是数值题"));
+    assert!(said("clustr = \"unit\"").contains("cluster"));
+    assert!(said("cluster = \"没有这一列\"").contains("[design] 中的 cluster = \"没有这一列\" 既不是问卷中的题目"));
+}
+
+/// The unit banner's groups in the order results.csv lists them.
+fn unit_columns(w: &Workdir, file: &str) -> Vec<String> {
+    let (h, rows) = w.csv(file);
+    let (b, g) = (h.iter().position(|x| x == "banner").unwrap(), h.iter().position(|x| x == "group").unwrap());
+    let mut seen: Vec<String> = Vec::new();
+    for r in rows.iter().filter(|r| r[b] == "unit" && r[g] != "总体") {
+        if !seen.contains(&r[g]) {
+            seen.push(r[g].clone());
+        }
+    }
+    seen
+}
+
+/// Without a roster, unit columns follow the unit question's options (the questionnaire's
+/// order), not the code points of the names.
+#[test]
+fn unit_columns_follow_the_questionnaire_without_a_roster() {
+    let w = Workdir::new();
+    let ex = root().join("surveys/example");
+    w.cmd("report")
+        .survey(ex.join("survey.toml"))
+        .input(&ex)
+        .args(["--banner", "unit", "--charts", "none", "--doc", "none"])
+        .out("o")
+        .run()
+        .expect_ok();
+    let survey = diaoyan::survey::Survey::load(&ex.join("survey.toml")).unwrap();
+    let q = survey.question(survey.unit.as_deref().unwrap()).unwrap();
+    let options: Vec<String> = q.options.iter().map(|o| o.text().to_string()).collect();
+    let seen = unit_columns(&w, "o/results.csv");
+    let want: Vec<String> = options.iter().filter(|o| seen.contains(o)).cloned().collect();
+    assert!(seen.len() >= 10);
+    assert_eq!(seen, want);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_ne!(seen, sorted, "the example's units are not in code-point order");
 }

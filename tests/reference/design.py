@@ -40,15 +40,26 @@ Q7 = ["男", "女"]
 Q8 = ["是", "否"]
 UNITS = {"2025": {"区委办": 90, "区发改委": 64, "区财政局": 45, "区教育局": 70, "区卫健委": 38, "区民政局": 25},
          "2026": {"区委办": 52, "区发改委": 80, "区财政局": 60, "区教育局": 33, "区卫健委": 75, "区统计局": 41}}
+# The units roster (tests/fixtures/design-roster/units.csv): expected questionnaires per
+# unit, two units that never returned any.
+ROSTER = {"区委办": 120, "区发改委": 100, "区财政局": 80, "区教育局": 90, "区卫健委": 80, "区民政局": 40,
+          "区统计局": 70, "区审计局": 50, "区司法局": 30}
 DESIGNS = {
     "cluster": {"weight": "Q9", "strata": None, "cluster": "unit"},
     "strata": {"weight": "Q9", "strata": "Q1", "cluster": None},
     "both": {"weight": None, "strata": "Q7", "cluster": "unit"},
+    # fpc = "roster": units as strata of N = expected respondents; units as clusters of a
+    # population of N = the roster's units.
+    "fpc_strata": {"weight": "Q9", "strata": "unit", "cluster": None, "fpc": "strata"},
+    "fpc_cluster": {"weight": None, "strata": None, "cluster": "unit", "fpc": "cluster"},
 }
 ALPHA, MIN_BASE, CONF = 0.05, 30, 0.95
 
 
 def make_data():
+    (ROOT / "tests/fixtures/design-roster").mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"单位": list(ROSTER), "应收份数": list(ROSTER.values())}).to_csv(
+        ROOT / "tests/fixtures/design-roster/units.csv", index=False, encoding="utf-8-sig")
     rng = np.random.default_rng(23)
     for wave, units in UNITS.items():
         shift = 0.0 if wave == "2025" else 0.15
@@ -114,6 +125,7 @@ class Design:
         else:
             self.psu = np.array([str(i) for i in range(len(self.df))])
         self.clustered = spec["cluster"] is not None
+        self.fpc = spec.get("fpc")
 
     def cov(self, zs):
         """Covariance of estimates from their linearised values zs (rows × estimates)."""
@@ -127,7 +139,12 @@ class Design:
                 continue
             tot = np.array([zs[ins & (self.psu == c)].sum(axis=0) for c in ids])
             d = tot - tot.mean(axis=0)
-            v += n / (n - 1) * d.T @ d
+            f = 0.0
+            if self.fpc == "strata":
+                f = min(1.0, n / ROSTER[h])
+            elif self.fpc == "cluster":
+                f = n / len(ROSTER)
+            v += n / (n - 1) * (1 - f) * d.T @ d
         return v
 
     def ratio(self, y, dom):
@@ -320,7 +337,8 @@ def main():
     make_data()
     data = load()
     rows, tests, changes = [], [], []
-    units = sorted(set(data["unit"]))
+    # Unit columns in the roster's order (diaoyan's with --units).
+    units = [u for u in ROSTER if u in set(data["unit"])]
     for name, spec in DESIGNS.items():
         figs = {}
         for wave in UNITS:

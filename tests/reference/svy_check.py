@@ -1,5 +1,6 @@
 """Cross-check of tests/reference/design.py against the svy package (pip install svy;
-not run by the tests): every Q2 share's Taylor standard error of the three designs,
+not run by the tests): every Q2 share's Taylor standard error of the five designs (two with a
+finite population correction from the roster),
 overall and by Q1, in both waves. Run from the repository root: python3 tests/reference/svy_check.py"""
 import sys; sys.path.insert(0, "tests/reference")
 import design as D, svy, polars as pl, numpy as np, pandas as pd
@@ -12,9 +13,16 @@ for name, spec in D.DESIGNS.items():
         d["w"] = d["Q9"] if spec["weight"] else 1.0
         d["h"] = d[spec["strata"]] if spec["strata"] else "x"
         d["psu"] = (d["h"] + "|" + d["unit"]) if spec["cluster"] else [str(i) for i in range(len(d))]
+        fpc = spec.get("fpc")
+        if fpc == "strata":
+            d["N"] = d["unit"].map(D.ROSTER).astype(float)
+        elif fpc == "cluster":
+            d["N"] = float(len(D.ROSTER))
         for o in D.Q2:
             d["y"] = np.where(d.Q2.notna(), (d.Q2 == o).astype(float), np.nan)
-            s = svy.Sample(pl.from_pandas(d[["h", "psu", "w", "y", "Q1"]]), svy.Design(stratum="h", psu="psu", wgt="w", wr=True))
+            cols = ["h", "psu", "w", "y", "Q1"] + (["N"] if fpc else [])
+            design = svy.Design(stratum="h", psu="psu", wgt="w", pop_size="N", wr=False) if fpc else svy.Design(stratum="h", psu="psu", wgt="w", wr=True)
+            s = svy.Sample(pl.from_pandas(d[cols]), design)
             for by in [None, "Q1"]:
                 r = s.estimation.mean("y", by=by, drop_nulls=True)
                 rs = r if isinstance(r, list) else [r]
