@@ -396,9 +396,14 @@ fn adjust_of(a: &Args) -> Result<Option<Adjust>> {
 }
 
 /// How the tests of a family were adjusted, as the terminal says it.
-/// How many pairwise comparisons the letters and the league tables rest on, and how they
-/// were adjusted.
+/// The weights or design the figures rest on; how many pairwise comparisons the letters
+/// and the league tables rest on, and how they were adjusted.
 fn say_families(results: &diaoyan::stats::Results) {
+    match (&results.design_note, &results.weight_note) {
+        (Some(d), w) => super::say!("  {}{d}（results.csv 的 se、deff 列）", w.as_ref().map(|w| format!("{w}；")).unwrap_or_default()),
+        (None, Some(w)) => super::say!("  {w}：区间和检验用有效样本量"),
+        _ => {}
+    }
     let (rows, pairs) = results.letter_tests();
     if pairs > 0 {
         super::say!(

@@ -645,10 +645,8 @@ impl<'a> DesignState<'a> {
 
     /// The design as users read it: "分层：单位；整群：unit；Taylor 线性化标准误".
     pub fn note(&self) -> String {
+        // The weight is said by the results' weight note.
         let mut parts = Vec::new();
-        if let Some(w) = &self.spec.weight {
-            parts.push(format!("权重 {w}"));
-        }
         if let Some(s) = &self.spec.strata {
             parts.push(format!("分层 {s}"));
         }
@@ -661,4 +659,43 @@ impl<'a> DesignState<'a> {
         parts.push("标准误按 Taylor 线性化计算".to_string());
         format!("抽样设计：{}", parts.join("，"))
     }
+}
+
+/// The design variance of a ratio Σw·y/Σw over a domain given as its rows with their y
+/// (a unit's respondents in a league table): the same Taylor linearisation as
+/// [`covariance`], from the rows themselves; a domain in one cluster gets the within-cluster
+/// variance [Σw(y − R)²/Σw · n/(n − 1)]/n · n/n_eff.
+pub(crate) fn domain_variance(rows: &[(usize, f64)], w: &[f64], rd: &RowDesign, info: &DesignInfo) -> Option<f64> {
+    let x: f64 = rows.iter().map(|&(i, _)| w[i]).sum();
+    if !super::inference::positive(x) {
+        return None;
+    }
+    let r = rows.iter().map(|&(i, y)| w[i] * y).sum::<f64>() / x;
+    let mut per: BTreeMap<(u32, u64), f64> = BTreeMap::new();
+    for &(i, y) in rows {
+        let unit = rd.psu.as_ref().map_or(i as u64 + (1 << 40), |p| p[i] as u64);
+        *per.entry((rd.stratum[i], unit)).or_default() += w[i] * (y - r) / x;
+    }
+    if rd.psu.is_some() && per.len() == 1 {
+        let n = rows.len() as f64;
+        let w2: f64 = rows.iter().map(|&(i, _)| w[i] * w[i]).sum();
+        let s2 = rows.iter().map(|&(i, y)| w[i] * (y - r) * (y - r)).sum::<f64>() / x * n / (n - 1.0);
+        return Some(s2 / n * n / (x * x / w2));
+    }
+    let mut strata: BTreeMap<u32, (f64, f64)> = BTreeMap::new();
+    for ((h, _), z) in per {
+        let e = strata.entry(h).or_default();
+        e.0 += z;
+        e.1 += z * z;
+    }
+    let mut v = 0.0;
+    for (h, (sz, szz)) in strata {
+        let n = info.n_h.get(&h).copied().unwrap_or(0.0);
+        if n < 2.0 {
+            continue;
+        }
+        let f = info.pop.get(&h).map_or(0.0, |&big| (n / big).min(1.0));
+        v += n / (n - 1.0) * (1.0 - f) * (szz - sz * sz / n);
+    }
+    Some(v)
 }

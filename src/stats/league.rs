@@ -33,6 +33,8 @@ pub struct UnitValue {
     pub rank: Option<usize>,
     /// The 95% interval of the rank ([`rank_intervals`]).
     pub rank_interval: Option<(usize, usize)>,
+    /// With a `[design]`: the design standard error (points for a share).
+    pub se: Option<f64>,
 }
 
 /// A unit from one wave to the next.
@@ -127,6 +129,7 @@ impl Sums {
             flag: BaseFlag::of(self.n, opts),
             rank: None,
             rank_interval: None,
+            se: None,
         }
     }
 }
@@ -142,6 +145,8 @@ pub(crate) struct LeagueCtx<'a> {
     pub row_waves: &'a [String],
     pub units: &'a Grouping,
     pub opts: &'a StatsOptions,
+    /// The survey's `[design]`, when it has one: units' standard errors and tests from it.
+    pub design: Option<(&'a super::design::RowDesign, &'a super::design::DesignInfo)>,
 }
 
 /// Every league of the survey, over the waves of `df`.
@@ -162,7 +167,7 @@ pub(crate) fn leagues(cx: &LeagueCtx) -> Vec<League> {
 }
 
 fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
-    let LeagueCtx { survey, df, w, waves, row_waves, units, opts } = *cx;
+    let LeagueCtx { survey, df, w, waves, row_waves, units, opts, design } = *cx;
     let q = survey.question(ind.question_id())?;
     let part = parts(q, df).into_iter().find(|p| p.id == ind.question)?;
     let m = ind.measure();
@@ -194,8 +199,13 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
     for wave in waves.iter().filter(|wv| q.asked_in(wv)) {
         let mut sums = vec![Sums::default(); units.groups.len()];
         let mut all = Sums::default();
+        // Each unit's rows and their y, for the design's standard errors.
+        let mut unit_rows: Vec<UnitRows> = vec![Vec::new(); if design.is_some() { units.groups.len() } else { 0 }];
         for i in (0..df.height()).filter(|&i| row_waves[i] == *wave) {
             let Some((hit, x)) = read(i) else { continue };
+            if let (Some(g), Some(_)) = (units.codes[i], design) {
+                unit_rows[g as usize].push((i, if mean { x } else { f64::from(u8::from(hit)) }));
+            }
             let wi = w[i];
             for s in std::iter::once(&mut all).chain(units.codes[i].map(|g| &mut sums[g as usize])) {
                 s.n += 1;
@@ -206,14 +216,7 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
                 s.x2 += wi * x * x;
             }
         }
-        let vals: Vec<UnitValue> = units.groups.iter().zip(&sums).filter(|(_, s)| s.n > 0).map(|(u, s)| s.value(u, mean, opts)).collect();
-        let mut vals = ranked(vals, ind.better, opts);
-        let sim: Vec<(usize, f64, f64)> =
-            vals.iter().enumerate().filter(|(_, u)| u.rank.is_some()).map(|(i, u)| (i, u.value.unwrap_or(0.0), sim_se(u, mean))).collect();
-        let iv = rank_intervals(sim.len(), ind.better, |rng| sim.iter().map(|&(_, v, se)| v + se * rng.normal()).collect());
-        for (&(i, _, _), r) in sim.iter().zip(iv) {
-            vals[i].rank_interval = Some(r);
-        }
+        let vals = unit_values(cx, (&sums, &unit_rows), mean, ind.better);
         league_waves.push(LeagueWave { wave: wave.clone(), overall: all.value(super::OVERALL, mean, opts), units: vals });
     }
     let definition = match m {
@@ -235,6 +238,38 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
     };
     l.changes = unit_changes(&l, opts);
     Some(l)
+}
+
+/// A unit's rows in one wave and their y (a share's 0/1, a mean's value).
+type UnitRows = Vec<(usize, f64)>;
+
+/// The units' values of one wave, ranked, with their design standard errors (a `[design]`)
+/// and rank intervals, from each unit's sums and (with a design) rows.
+fn unit_values(cx: &LeagueCtx, (sums, unit_rows): (&[Sums], &[UnitRows]), mean: bool, better: Better) -> Vec<UnitValue> {
+    let (units, opts) = (cx.units, cx.opts);
+    let scale = if mean { 1.0 } else { 100.0 };
+    let vals: Vec<UnitValue> = (0..units.groups.len())
+        .filter(|&g| sums[g].n > 0)
+        .map(|g| UnitValue {
+            se: cx
+                .design
+                .and_then(|(rd, info)| super::design::domain_variance(&unit_rows[g], cx.w, rd, info))
+                .map(|v| v.max(0.0).sqrt() * scale),
+            ..sums[g].value(&units.groups[g], mean, opts)
+        })
+        .collect();
+    let mut vals = ranked(vals, better, opts);
+    let sim: Vec<(usize, f64, f64)> = vals
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.rank.is_some())
+        .map(|(i, u)| (i, u.value.unwrap_or(0.0), u.se.unwrap_or_else(|| sim_se(u, mean))))
+        .collect();
+    let iv = rank_intervals(sim.len(), better, |rng| sim.iter().map(|&(_, v, se)| v + se * rng.normal()).collect());
+    for (&(i, _, _), r) in sim.iter().zip(iv) {
+        vals[i].rank_interval = Some(r);
+    }
+    vals
 }
 
 /// Draws of the rank simulation, and its seed (any fixed value: reproducible intervals).
@@ -336,6 +371,7 @@ fn index<'a>(survey: &Survey, ix: &Index, parts: &[(&'a League, &Indicator, f64)
             flag: BaseFlag::of(b, opts),
             rank: None,
             rank_interval: None,
+            se: None,
         };
         let units: Vec<UnitValue> =
             iw.names.iter().enumerate().map(|(u, name)| unit_value(name, idx[u], base(iw.units.iter().map(|p| p[u]).collect()))).collect();
@@ -442,7 +478,9 @@ fn index_intervals(
             .enumerate()
             .map(|(k, us)| {
                 let mean = !parts[k].0.percent;
-                pos.iter().map(|&(_, u)| us[u].and_then(|x| scale(k, x.value? + sim_se(x, mean) * rng.normal()))).collect()
+                pos.iter()
+                    .map(|&(_, u)| us[u].and_then(|x| scale(k, x.value? + x.se.unwrap_or_else(|| sim_se(x, mean)) * rng.normal())))
+                    .collect()
             })
             .collect();
         combine(&xs, &xo, w, how).0.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect()
@@ -521,7 +559,7 @@ fn unit_changes(l: &League, opts: &StatsOptions) -> Vec<UnitChange> {
                 _ => None,
             };
             let small = l.is_index || ua.n_eff < opts.min_base || ub.n_eff < opts.min_base;
-            let point = |u: &UnitValue| Point { value: u.value, n_eff: u.n_eff, sd: u.sd, se: None };
+            let point = |u: &UnitValue| Point { value: u.value, n_eff: u.n_eff, sd: u.sd, se: u.se };
             let (test, sig) = test_change(!l.percent, &point(ua), &point(ub), small, opts.alpha);
             // Ranks among the units ranked in both waves, so that a unit joining or leaving
             // moves nobody.
@@ -557,7 +595,17 @@ mod tests {
     use super::*;
 
     fn u(name: &str, v: Option<f64>) -> UnitValue {
-        UnitValue { unit: name.into(), value: v, base: 50, n_eff: 50.0, sd: None, flag: BaseFlag::Ok, rank: None, rank_interval: None }
+        UnitValue {
+            unit: name.into(),
+            value: v,
+            base: 50,
+            n_eff: 50.0,
+            sd: None,
+            flag: BaseFlag::Ok,
+            rank: None,
+            rank_interval: None,
+            se: None,
+        }
     }
 
     #[test]

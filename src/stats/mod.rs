@@ -135,7 +135,9 @@ pub fn compute_subset(
         let wave_list = tallies.wave_list();
         // With one table the waves seen are the table's, in the same order.
         let waves: Vec<String> = wave_codes.iter().map(|&c| wave_list[c as usize].clone()).collect();
-        league::leagues(&league::LeagueCtx { survey, df, w: &w, waves: &wave_list, row_waves: &waves, units: &units, opts })
+        let design = tallies.design_of(df, &w)?;
+        let design = design.as_ref().map(|(rd, info)| (rd, info));
+        league::leagues(&league::LeagueCtx { survey, df, w: &w, waves: &wave_list, row_waves: &waves, units: &units, opts, design })
     };
     tallies.finish(leagues)
 }
@@ -260,6 +262,14 @@ impl<'a> Tallies<'a> {
     pub fn with_filter(mut self, col: &'a str, values: &'a [String]) -> Tallies<'a> {
         self.filter = Some((col, values));
         self
+    }
+
+    /// The design of the rows of `df` (already added) and of the whole data, if the survey
+    /// has a `[design]`.
+    fn design_of(&mut self, df: &DataFrame, w: &[f64]) -> Result<Option<(design::RowDesign, design::DesignInfo)>, StatsError> {
+        let (survey, opts) = (self.survey, self.opts);
+        let Some(d) = self.design.as_mut() else { return Ok(None) };
+        Ok(Some((d.rows(survey, df, w)?, d.info(opts)?)))
     }
 
     /// The waves seen, in order (one unnamed wave when there is none).

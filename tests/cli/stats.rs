@@ -659,6 +659,15 @@ fn walk_html(dir: &std::path::Path) -> std::path::PathBuf {
     crate::workdir::walk(dir).into_iter().find(|p| p.extension().is_some_and(|e| e == "html")).expect("an .html report")
 }
 
+/// The designs of tests/reference/design.py, by name, as survey.toml writes them.
+const DESIGNS: [(&str, &str); 5] = [
+    ("cluster", "weight = \"Q9\"\ncluster = \"unit\""),
+    ("strata", "weight = \"Q9\"\nstrata = \"Q1\""),
+    ("both", "strata = \"Q7\"\ncluster = \"unit\""),
+    ("fpc_strata", "weight = \"Q9\"\nstrata = \"unit\"\nfpc = \"roster\""),
+    ("fpc_cluster", "cluster = \"unit\"\nfpc = \"roster\""),
+];
+
 /// The survey of the statistics fixture with a `[design]` section.
 fn design_survey(w: &Workdir, design: &str) -> std::path::PathBuf {
     let base = std::fs::read_to_string(root().join("tests/fixtures/stats/survey.toml")).unwrap();
@@ -699,13 +708,7 @@ fn keyed(w: &Workdir, file: &str, key: &[&str]) -> HashMap<String, HashMap<Strin
 /// test and every design-based test of a change, to 1e-9.
 #[test]
 fn design_based_figures_match_the_reference() {
-    let designs = [
-        ("cluster", "weight = \"Q9\"\ncluster = \"unit\""),
-        ("strata", "weight = \"Q9\"\nstrata = \"Q1\""),
-        ("both", "strata = \"Q7\"\ncluster = \"unit\""),
-        ("fpc_strata", "weight = \"Q9\"\nstrata = \"unit\"\nfpc = \"roster\""),
-        ("fpc_cluster", "cluster = \"unit\"\nfpc = \"roster\""),
-    ];
+    let designs = DESIGNS;
     let fig_key = ["wave", "question", "banner", "group", "option", "measure"];
     let (mut figures, mut tests, mut changes) = (0, 0, 0);
     for (name, design) in designs {
@@ -767,7 +770,9 @@ fn design_subsets_are_domains_whole_or_in_batches() {
         if let Some(n) = batch {
             cmd = cmd.env("DIAOYAN_BATCH_ROWS", n);
         }
-        cmd.run().expect_ok();
+        let run = cmd.run();
+        run.expect_ok();
+        assert!(run.stdout().contains("按 Q9 加权；抽样设计：整群 unit，标准误按 Taylor 线性化计算"), "{}", run.stdout());
         let got = keyed(&w, &format!("{out}/results.csv"), &key);
         for (k, m) in &want {
             let g = got.get(k).unwrap_or_else(|| panic!("{out}: {k} missing"));
@@ -939,4 +944,48 @@ fn unit_columns_follow_the_questionnaire_without_a_roster() {
     let mut sorted = seen.clone();
     sorted.sort();
     assert_ne!(seen, sorted, "the example's units are not in code-point order");
+}
+
+/// With a `[design]`, a unit's change in a league table is the design-based test of
+/// changes.csv's unit groups: against tests/reference/design.py's figures for the units'
+/// share choosing 是 (Q8) and mean satisfaction (Q4), five designs.
+#[test]
+fn league_changes_under_a_design_match_the_reference() {
+    let designs = DESIGNS;
+    let indicators = "[[indicators]]\nid = \"整治\"\nquestion = \"Q8\"\noptions = [\"是\"]\n\n[[indicators]]\nid = \"满意\"\nquestion = \"Q4\"\nmeasure = \"mean\"\n";
+    let mut checked = 0;
+    for (name, design) in designs {
+        let w = Workdir::new();
+        let base = std::fs::read_to_string(root().join("tests/fixtures/stats/survey.toml")).unwrap();
+        let survey = w.write("survey.toml", format!("{base}\n{indicators}\n[design]\n{design}\n"));
+        w.cmd("report")
+            .survey(&survey)
+            .input(root().join("tests/fixtures/design"))
+            .args([
+                "--charts",
+                "none",
+                "--doc",
+                "none",
+                "--units",
+                &root().join("tests/fixtures/design-roster/units.csv").display().to_string(),
+            ])
+            .out("out")
+            .run()
+            .expect_ok();
+        let got = keyed(&w, "out/league.csv", &["indicator", "wave", "unit"]);
+        for (k, want) in reference_rows("expected_design_changes.csv", name, &["question", "banner", "group", "option", "measure"]) {
+            let indicator = match (want["question"].as_str(), want["banner"].as_str(), want["option"].as_str(), want["measure"].as_str()) {
+                ("Q8", "unit", "是", "percent") => "整治",
+                ("Q4", "unit", "", "mean") => "满意",
+                _ => continue,
+            };
+            let g = got.get(&format!("{indicator}|2026|{}", want["group"])).unwrap_or_else(|| panic!("{name} {k}"));
+            assert_eq!(g["test"], "design-z", "{name} {k}");
+            for f in ["change", "statistic", "p_value"] {
+                close(&format!("{name} {k} {f}"), &g[f], &want[f]);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 34, "{checked}");
 }

@@ -509,7 +509,10 @@ fn notes(b: &mut Builder, rep: &Report) {
         ));
     }
     match (&r.weight_note, &r.design_note) {
-        (_, Some(d)) => lines.push(format!("{d}。区间和检验按抽样设计计算（Taylor 线性化标准误，交叉表为 Rao–Scott 校正检验）。")),
+        (w, Some(d)) => lines.push(format!(
+            "{}{d}。区间和检验按抽样设计计算（Taylor 线性化标准误，交叉表为 Rao–Scott 校正检验）。",
+            w.as_ref().map(|w| format!("数字经过加权：{w}；")).unwrap_or_default()
+        )),
         (Some(w), None) => lines.push(format!("数字经过加权：{w}；检验和区间用有效样本量。")),
         (None, None) => {}
     }
