@@ -64,9 +64,14 @@ impl RowDesign {
         }
         let mut parts = BTreeMap::new();
         for (key, rows) in groups {
-            parts.insert(key, TableJob { rows: &rows, design: None, ..*job }.tally());
+            let tally = |w: &[f64]| {
+                let mut t = TableJob { rows: &rows, w, design: None, ..*job }.tally();
+                t.keep_nonempty();
+                t
+            };
+            parts.insert(key, tally(job.w));
             if self.psu.is_none() {
-                parts.insert((key.0, 1), TableJob { rows: &rows, w: &self.w2, design: None, ..*job }.tally());
+                parts.insert((key.0, 1), tally(&self.w2));
             }
         }
         DesignSums { clustered: self.psu.is_some(), parts }
@@ -101,7 +106,7 @@ pub(crate) enum What {
     Score,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Slot {
     pub what: What,
     pub col: usize,
@@ -180,48 +185,107 @@ impl Est {
     }
 }
 
-/// The design covariance matrix of the estimates (docs/DESIGN.md §4).
+/// The estimates a part of the design touches: those whose denominator's column has
+/// respondents there (every other estimate's z is 0 in it).
+fn active(t: &Tally, ests: &[Est]) -> Vec<usize> {
+    (0..ests.len()).filter(|&e| t.bases.get(ests[e].x.col).is_some_and(|b| b.n > 0)).collect()
+}
+
+/// The design covariance matrix of the estimates (docs/DESIGN.md §4). Strata are taken one
+/// at a time (the parts are ordered by stratum), and within one only the estimates its parts
+/// touch, so that a design of many strata or clusters costs what its data hold.
 pub(crate) fn covariance(ds: &DesignSums, info: &DesignInfo, ests: &[Est], scores: &[f64], crosstab: bool) -> Vec<Vec<f64>> {
     let k = ests.len();
     let mut v = vec![vec![0.0; k]; k];
-    // Per stratum: Σ z and Σ z zᵀ over its units.
-    let mut strata: BTreeMap<u32, (Vec<f64>, Vec<Vec<f64>>)> = BTreeMap::new();
-    for (&(h, part), t) in &ds.parts {
-        let (sz, szz) = strata.entry(h).or_insert_with(|| (vec![0.0; k], vec![vec![0.0; k]; k]));
-        if ds.clustered {
-            let z: Vec<f64> = ests.iter().map(|e| e.z(t)).collect();
-            for a in 0..k {
-                sz[a] += z[a];
-                for b in 0..k {
-                    szz[a][b] += z[a] * z[b];
-                }
-            }
-        } else if part == 0 {
-            for (a, e) in ests.iter().enumerate() {
-                sz[a] += e.z(t);
-            }
-        } else {
-            for (a, e) in ests.iter().enumerate() {
-                for (b, f) in ests.iter().enumerate() {
-                    szz[a][b] += e.zz(f, t, scores, crosstab);
-                }
-            }
-        }
-    }
-    for (h, (sz, szz)) in strata {
+    let parts: Vec<(&(u32, u32), &Tally)> = ds.parts.iter().collect();
+    let simple = parts.first().is_some_and(|(_, t)| cells(t, ests));
+    for stratum in parts.chunk_by(|a, b| a.0 .0 == b.0 .0) {
+        let h = stratum[0].0 .0;
         let n = info.n_h.get(&h).copied().unwrap_or(0.0);
         if n < 2.0 {
             continue;
         }
         let f = info.pop.get(&h).map_or(0.0, |&big| (n / big).min(1.0));
         let g = n / (n - 1.0) * (1.0 - f);
-        for a in 0..k {
-            for b in 0..k {
-                v[a][b] += g * (szz[a][b] - sz[a] * sz[b] / n);
+        let (u, sz, szz) = stratum_sums((ds.clustered, simple), stratum, ests, scores, crosstab);
+        let m = u.len();
+        for a in 0..m {
+            for b in 0..m {
+                v[u[a]][u[b]] += g * (szz[a * m + b] - sz[a] * sz[b] / n);
             }
         }
     }
     v
+}
+
+/// Whether the estimates are distinct cells of a single-choice table over one common total
+/// (each y one option in one column, one x).
+fn cells(t: &Tally, ests: &[Est]) -> bool {
+    let distinct = {
+        let mut ys: Vec<(usize, usize)> = ests
+            .iter()
+            .filter_map(|e| match e.y[..] {
+                [Slot { what: What::Count(o), col }] => Some((o, col)),
+                _ => None,
+            })
+            .collect();
+        let n = ys.len();
+        ys.sort_unstable();
+        ys.dedup();
+        n == ests.len() && ys.len() == n
+    };
+    matches!(t.sums, Sums::Choice { .. }) && !ests.is_empty() && ests.iter().all(|e| e.x == ests[0].x) && distinct
+}
+
+/// One stratum's Σ z and Σ z zᵀ over its units, on the estimates its parts touch (`u`;
+/// `szz` row-major over them).
+fn stratum_sums(
+    (clustered, simple): (bool, bool),
+    stratum: &[(&(u32, u32), &Tally)],
+    ests: &[Est],
+    scores: &[f64],
+    crosstab: bool,
+) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
+    let mut u: Vec<usize> = stratum.iter().flat_map(|(_, t)| active(t, ests)).collect();
+    u.sort_unstable();
+    u.dedup();
+    let m = u.len();
+    let mut at = vec![usize::MAX; ests.len()];
+    u.iter().enumerate().for_each(|(i, &e)| at[e] = i);
+    let (mut sz, mut szz) = (vec![0.0; m], vec![0.0; m * m]);
+    for (&(_, part), t) in stratum {
+        let act = active(t, ests);
+        if clustered || part == 0 {
+            let z: Vec<f64> = act.iter().map(|&e| ests[e].z(t)).collect();
+            for (x, &e) in act.iter().enumerate() {
+                sz[at[e]] += z[x];
+                if clustered {
+                    for (y, &f) in act.iter().enumerate() {
+                        szz[at[e] * m + at[f]] += z[x] * z[y];
+                    }
+                }
+            }
+        } else if simple {
+            // Distinct cells of a single choice over one total (Rao–Scott): Σ wᵢ² products
+            // are qₐ on the diagonal and against the total, Q for the total with itself.
+            let q: Vec<f64> = act.iter().map(|&e| value(t, ests[e].y[0])).collect();
+            let (big, xt) = (value(t, ests[0].x), ests[0].xt);
+            for (i, &e) in act.iter().enumerate() {
+                for (j, &f) in act.iter().enumerate() {
+                    let (re, rf) = (ests[e].r, ests[f].r);
+                    let same = if i == j { q[i] } else { 0.0 };
+                    szz[at[e] * m + at[f]] += (same - rf * q[i] - re * q[j] + re * rf * big) / (xt * xt);
+                }
+            }
+        } else {
+            for &e in &act {
+                for &f in &act {
+                    szz[at[e] * m + at[f]] += ests[e].zz(&ests[f], t, scores, crosstab);
+                }
+            }
+        }
+    }
+    (u, sz, szz)
 }
 
 /// Clusters and strata with respondents in column `c` (respondents when unclustered).
@@ -395,6 +459,9 @@ fn mean_interval(m: f64, var: f64, df: f64, conf: f64) -> Option<(f64, f64)> {
     h.is_finite().then_some((m - h, m + h))
 }
 
+/// The largest (r − 1)(c − 1) a Rao–Scott test is computed for (Δ is that square).
+pub(crate) const RAO_SCOTT_MAX: usize = 300;
+
 /// The Rao–Scott second-order corrected test of a crosstab's independence (R
 /// `svychisq(statistic = "F")`; Rao & Scott 1984): on the table of the groups with
 /// respondents and the options chosen, p the cell shares, V their design covariance,
@@ -409,12 +476,18 @@ pub(crate) fn rao_scott(
     ds: &DesignSums,
     t: &Tally,
     counts: &[Vec<f64>],
-) -> Option<super::inference::Independence> {
+) -> Result<super::inference::Independence, String> {
     let groups: Vec<usize> = (1..t.labels.len()).filter(|&c| t.bases[c].n > 0).collect();
     let rows: Vec<usize> = (0..counts.len()).filter(|&o| groups.iter().any(|&c| counts[o][c] > 0.0)).collect();
     let (r, c) = (rows.len(), groups.len());
     if r < 2 || c < 2 {
-        return None;
+        return Err("按抽样设计的检验无法计算（表格退化）".to_string());
+    }
+    // Δ is a square matrix of (r − 1)(c − 1): its cost grows with the cube of that.
+    if (r - 1) * (c - 1) > RAO_SCOTT_MAX {
+        return Err(format!(
+            "表格有 {r} 个选项 × {c} 个分组，超过按抽样设计检验的上限（(选项数−1)×(分组数−1) ≤ {RAO_SCOTT_MAX}），未做检验；可合并分组或选项后再检验"
+        ));
     }
     // Cells with rows varying fastest (R's expand.grid), over the total of these groups.
     let cells: Vec<(usize, usize)> = groups.iter().flat_map(|&g| rows.iter().map(move |&o| (o, g))).collect();
@@ -436,11 +509,11 @@ pub(crate) fn rao_scott(
     let a: Vec<Vec<f64>> = (0..m).map(|j| (0..m).map(|l| (0..p.len()).map(|i| cm[i][j] * dc[i][l]).sum::<f64>() / n).collect()).collect();
     let vdc: Vec<Vec<f64>> = (0..p.len()).map(|i| (0..m).map(|l| (0..p.len()).map(|s| v[i][s] * dc[s][l]).sum()).collect()).collect();
     let b: Vec<Vec<f64>> = (0..m).map(|j| (0..m).map(|l| (0..p.len()).map(|i| dc[i][j] * vdc[i][l]).sum()).collect()).collect();
-    let delta = solve(a, b)?;
+    let delta = solve(a, b).ok_or("按抽样设计的检验无法计算（设计矩阵奇异）")?;
     let tr: f64 = (0..m).map(|i| delta[i][i]).sum();
     let tr2: f64 = (0..m).map(|i| (0..m).map(|j| delta[i][j] * delta[j][i]).sum::<f64>()).sum();
     if !(tr > 0.0 && tr2 > 0.0) {
-        return None;
+        return Err("按抽样设计的检验无法计算（设计方差为 0）".to_string());
     }
     let d0 = tr * tr / tr2;
     let (units, strata) = units_in(ds, 0);
@@ -448,7 +521,7 @@ pub(crate) fn rao_scott(
     let f = x2 / tr;
     let p_value = FisherSnedecor::new(d0, ddf).map(|d| d.sf(f)).unwrap_or(f64::NAN);
     let k = (r.min(c) - 1) as f64;
-    Some(super::inference::Independence {
+    Ok(super::inference::Independence {
         test: super::inference::TestKind::RaoScott,
         statistic: f,
         df: (r - 1) * (c - 1),

@@ -205,6 +205,17 @@ impl Tally {
             _ => {}
         }
     }
+    /// Only the columns with respondents (a part of a design touches few of a table's groups;
+    /// [`Tally::align`] restores the others when the table is finished).
+    pub fn keep_nonempty(&mut self) {
+        let keep: Vec<usize> = (0..self.labels.len()).filter(|&c| self.bases[c].n > 0).collect();
+        if keep.len() == self.labels.len() {
+            return;
+        }
+        let order: Vec<Option<usize>> = keep.iter().map(|&c| Some(c)).collect();
+        self.reorder(&order);
+        self.labels = keep.iter().map(|&c| self.labels[c].clone()).collect();
+    }
     /// The columns made `labels` (matched by label; a label not here becomes an empty column).
     pub fn align(&mut self, labels: &[String]) {
         if self.labels == labels {
@@ -386,9 +397,9 @@ impl Shape<'_> {
             // Groups that are the clusters themselves have no between-cluster test: the
             // Kish-base chi-square stays.
             if acc.test.is_some() && !super::design::groups_are_clusters(ds, whole) {
-                acc.test = super::design::rao_scott(self, info, ds, whole, counts);
-                if acc.test.is_none() {
-                    acc.test_note = Some("按抽样设计的检验无法计算（表格退化）".to_string());
+                match super::design::rao_scott(self, info, ds, whole, counts) {
+                    Ok(x) => acc.test = Some(x),
+                    Err(why) => (acc.test, acc.test_note) = (None, Some(why)),
                 }
             }
         }

@@ -989,3 +989,29 @@ fn league_changes_under_a_design_match_the_reference() {
     }
     assert!(checked >= 34, "{checked}");
 }
+
+/// The Rao–Scott test does not depend on which variable is the banner: Q2 × Q8 and Q8 × Q2
+/// give the same F, degrees of freedom and p, in every wave and design.
+#[test]
+fn the_design_based_test_is_symmetric() {
+    for (name, design) in DESIGNS {
+        let w = Workdir::new();
+        let survey = design_survey(&w, design);
+        w.cmd("report")
+            .survey(&survey)
+            .input(root().join("tests/fixtures/design"))
+            .args(["--banner", "Q2", "--banner", "Q8", "--charts", "none", "--doc", "none"])
+            .args(["--units", &root().join("tests/fixtures/design-roster/units.csv").display().to_string()])
+            .out("out")
+            .run()
+            .expect_ok();
+        let got = keyed(&w, "out/tests.csv", &["wave", "question", "banner"]);
+        for wave in ["2025", "2026"] {
+            let (a, b) = (&got[&format!("{wave}|Q2|Q8")], &got[&format!("{wave}|Q8|Q2")]);
+            assert_eq!(a["test"], "rao-scott-f", "{name}");
+            for f in ["statistic", "ndf", "ddf", "p_value"] {
+                close(&format!("{name} {wave} {f}"), &a[f], &b[f]);
+            }
+        }
+    }
+}
