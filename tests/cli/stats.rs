@@ -754,36 +754,41 @@ fn design_based_figures_match_the_reference() {
     assert!(figures >= 2000 && tests >= 28 && changes > 700, "{figures} figures, {tests} tests, {changes} changes");
 }
 
-/// `--where` under a clustered design is a domain of the whole design (every cluster of
+/// `--where` under each of the five designs is a domain of the whole design (every cluster of
 /// the wave counts, as R's subset() of a design), whole or in batches of 37 rows: the
 /// figures of expected_design.csv's "cluster/where" rows; and batches change no figure.
 #[test]
 fn design_subsets_are_domains_whole_or_in_batches() {
-    let w = Workdir::new();
-    let survey = design_survey(&w, "weight = \"Q9\"\ncluster = \"unit\"");
     let key = ["wave", "question", "banner", "group", "option", "measure"];
-    let want = reference_rows("expected_design.csv", "cluster/where", &key);
-    assert!(want.len() >= 24);
-    for (out, batch) in [("whole", None), ("batched", Some("37"))] {
-        let mut cmd = w.cmd("report").survey(&survey).input(root().join("tests/fixtures/design"));
-        cmd = cmd.args(["--where", "Q7=男", "--charts", "none", "--doc", "none"]).out(out);
-        if let Some(n) = batch {
-            cmd = cmd.env("DIAOYAN_BATCH_ROWS", n);
-        }
-        let run = cmd.run();
-        run.expect_ok();
-        assert!(run.stdout().contains("按 Q9 加权；抽样设计：整群 unit，标准误按 Taylor 线性化计算"), "{}", run.stdout());
-        let got = keyed(&w, &format!("{out}/results.csv"), &key);
-        for (k, m) in &want {
-            let g = got.get(k).unwrap_or_else(|| panic!("{out}: {k} missing"));
-            for f in ["value", "se", "deff", "ci_low", "ci_high"] {
-                close(&format!("{out} {k} {f}"), &g[f], &m[f]);
+    let roster = root().join("tests/fixtures/design-roster/units.csv").display().to_string();
+    for (name, design) in DESIGNS {
+        let w = Workdir::new();
+        let survey = design_survey(&w, design);
+        let want = reference_rows("expected_design.csv", &format!("{name}/where"), &key);
+        assert!(want.len() >= 24);
+        for (out, batch) in [("whole", None), ("batched", Some("37"))] {
+            let mut cmd = w.cmd("report").survey(&survey).input(root().join("tests/fixtures/design"));
+            cmd = cmd.args(["--where", "Q7=男", "--charts", "none", "--doc", "none", "--units", &roster]).out(out);
+            if let Some(n) = batch {
+                cmd = cmd.env("DIAOYAN_BATCH_ROWS", n);
+            }
+            let run = cmd.run();
+            run.expect_ok();
+            if name == "cluster" {
+                assert!(run.stdout().contains("按 Q9 加权；抽样设计：整群 unit，标准误按 Taylor 线性化计算"), "{}", run.stdout());
+            }
+            let got = keyed(&w, &format!("{out}/results.csv"), &key);
+            for (k, m) in &want {
+                let g = got.get(k).unwrap_or_else(|| panic!("{name} {out}: {k} missing"));
+                for f in ["value", "se", "deff", "ci_low", "ci_high"] {
+                    close(&format!("{name} {out} {k} {f}"), &g[f], &m[f]);
+                }
             }
         }
+        let a = std::fs::read(w.path("whole/results.csv")).unwrap();
+        let b = std::fs::read(w.path("batched/results.csv")).unwrap();
+        assert!(a == b, "{name}: batches changed a design-based figure");
     }
-    let a = std::fs::read(w.path("whole/results.csv")).unwrap();
-    let b = std::fs::read(w.path("batched/results.csv")).unwrap();
-    assert!(a == b, "batches changed a design-based figure");
 }
 
 /// Overall changes like for like (同口径) against tests/reference/design.py: over the
