@@ -756,7 +756,7 @@ fn design_based_figures_match_the_reference() {
 
 /// `--where` under each of the five designs is a domain of the whole design (every cluster of
 /// the wave counts, as R's subset() of a design), whole or in batches of 37 rows: the
-/// figures of expected_design.csv's "cluster/where" rows; and batches change no figure.
+/// figures of expected_design.csv's "<design>/where" rows; and batches change no figure.
 #[test]
 fn design_subsets_are_domains_whole_or_in_batches() {
     let key = ["wave", "question", "banner", "group", "option", "measure"];
