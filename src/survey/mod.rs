@@ -168,6 +168,10 @@ pub struct Question {
     /// as “您的……”.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// What a number question counts, for sentences: `unit = "次"` gives “平均7.4次”,
+    /// “下降2.3次”.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// `show_if = { question = "Q8", any_of = ["是"] }`
@@ -195,6 +199,7 @@ impl Question {
             history: Default::default(),
             finding: None,
             label: None,
+            unit: None,
         }
     }
     /// How tables and sentences name the question as a grouping: its `label`, else its

@@ -31,10 +31,35 @@ fn percentages(text: &str) -> Vec<String> {
 
 /// The four checks, on a work dir where the example was reported into `out/`.
 pub fn the_written_report(w: &Workdir) {
+    every_question_in_the_year_over_year_section(w);
     quotes_only_computed_figures(w);
     calls_differences_significant_only_when_tested_so(w);
     word_file_is_well_formed_and_in_office_format(w);
     web_page_stands_alone(w);
+}
+
+/// The year-over-year section names every compared question (choice, scale, matrix,
+/// number; not the banners or the unit question), significant or not, and states the
+/// organisational-life matrix's significant mean changes.
+fn every_question_in_the_year_over_year_section(w: &Workdir) {
+    let html = std::fs::read_to_string(w.path("out/形式主义调查.html")).unwrap();
+    let start = html.find("与2025年相比").expect("a year-over-year section");
+    let end = start + html[start..].find("各单位比较").expect("then the units");
+    let section = &html[start..end];
+    let survey = diaoyan::survey::Survey::load(&crate::workdir::root().join("surveys/example/survey.toml")).unwrap();
+    use diaoyan::survey::Kind;
+    let mut named = 0;
+    for q in &survey.questions {
+        let compared = matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale | Kind::Matrix | Kind::Number);
+        if !compared || survey.banners.contains(&q.id) || survey.unit.as_deref() == Some(q.id.as_str()) {
+            continue;
+        }
+        assert!(section.contains(&format!("“{}”", q.text)), "{} missing from the year-over-year section", q.id);
+        named += 1;
+    }
+    assert!(named >= 6, "{named}");
+    assert!(section.contains("“谈心谈话”平均分由3.52分上升到3.79分"), "matrix rows' significant means are stated");
+    assert!(section.contains("次，下降") && !section.contains("平均分为7.4"), "a number question's mean is in its unit");
 }
 
 fn quotes_only_computed_figures(w: &Workdir) {
@@ -58,19 +83,20 @@ fn quotes_only_computed_figures(w: &Workdir) {
             assert!(known.contains(&v), "{v}% is no computed figure: {p}");
             checked += 1;
         }
-        // 上升/下降 N 个百分点 only for changes.csv's significant changes.
+        // 由 a% 上升/下降到 b%，上升/下降 N 个百分点 only for changes.csv's significant changes.
         for part in p.split(['；', '。']) {
             if let Some(i) = part.find("个百分点（变化显著）") {
                 let head = &part[..i];
                 let num: String =
                     head.chars().rev().take_while(|c| c.is_ascii_digit() || *c == '.').collect::<Vec<_>>().into_iter().rev().collect();
-                let from: String =
-                    head.rsplit("比").next().map(|x| x.chars().take_while(|c| c.is_ascii_digit()).collect()).unwrap_or_default();
+                let values: Vec<String> = percentages(head);
                 assert!(
                     changes.iter().any(|r| !r[k("sig")].is_empty()
-                        && r[k("wave_from")] == from
-                        && r[k("change")].parse::<f64>().map(|d| format!("{:.1}", d.abs()) == num).unwrap_or(false)),
-                    "no significant change of {num} from {from}: {part}"
+                        && r[k("change")].parse::<f64>().map(|d| format!("{:.1}", d.abs()) == num).unwrap_or(false)
+                        && values.iter().all(|v| [k("value_from"), k("value_to")]
+                            .iter()
+                            .any(|&c| r[c].parse::<f64>().is_ok_and(|x| format!("{x:.1}") == *v)))),
+                    "no significant change of {num} between {values:?}: {part}"
                 );
                 checked += 1;
             }
@@ -96,11 +122,24 @@ fn calls_differences_significant_only_when_tested_so(w: &Workdir) {
         // 明显/显著 appear only in these checked forms (or negated), outside quoted option texts.
         let unquoted: String =
             p.split('“').enumerate().map(|(i, x)| if i == 0 { x } else { x.split_once('”').map(|y| y.1).unwrap_or("") }).collect();
+        // “A（x）明显高于B（y）”: the pairwise letters' claims, higher really higher.
+        for (i, _) in p.match_indices("明显高于") {
+            let before: String = p[..i].chars().rev().skip(1).take_while(|c| *c != '（').collect::<Vec<_>>().into_iter().rev().collect();
+            let after: String = p[i..].split('（').nth(1).unwrap_or("").chars().take_while(|c| *c != '）').collect();
+            let num = |x: &str| x.trim_end_matches(['%', '分']).split('，').next().unwrap_or("").parse::<f64>().ok();
+            if let (Some(hi), Some(lo)) = (num(&before), num(&after)) {
+                assert!(hi > lo, "{before} 明显高于 {after}: {p}");
+                claims += 1;
+            }
+        }
         let cleaned = unquoted
+            .replace("明显高于", "")
+            .replace("差异明显：", "")
             .replace("差异明显（", "")
             .replace("变化显著", "")
             .replace("差异不显著", "")
             .replace("差异未达到统计显著", "")
+            .replace("均未达到统计显著", "")
             .replace("变化不显著", "")
             .replace("均不显著", "");
         assert!(!cleaned.contains("明显") && !cleaned.contains("显著"), "an unchecked claim: {p}");
@@ -108,7 +147,7 @@ fn calls_differences_significant_only_when_tested_so(w: &Workdir) {
     }
     assert!(claims > 0, "the example has significant differences to state");
     assert!(html.contains("差异未达到统计显著") && html.contains("基本持平"), "and differences that are not");
-    assert!(html.contains("样本较少，仅供参考"), "small groups are marked");
+    assert!(html.contains("（样本较少）") || html.contains("，样本较少）"), "small groups are marked");
 }
 
 fn word_file_is_well_formed_and_in_office_format(w: &Workdir) {

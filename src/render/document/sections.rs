@@ -288,24 +288,34 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
 }
 
 /// The questions whose answers differ significantly between the groups of `banner`, one
-/// sentence each; the others named together as not significant.
+/// sentence each naming where (multi-select questions also in the style of survey
+/// reports, 党政干部占61.6%…); the others named together as not significant.
 fn group_differences(b: &mut Builder, rep: &Report, banner: &Banner) {
     let (r, s) = (&rep.results, &rep.survey);
     let wave = r.latest();
     let label = banner_label(s, banner);
+    let alpha = r.options.alpha;
     let mut quiet = Vec::new();
-    for t in r.by(banner).filter(|t| t.scope.is_wave(wave) && t.test.is_some() && t.kind != Kind::Multi) {
+    for t in r.by(banner).filter(|t| t.scope.is_wave(wave) && (t.test.is_some() || t.kind == Kind::Multi)) {
         if s.question(t.question_id()).is_some_and(|q| is_banner(rep, q) || s.unit.as_deref() == Some(q.id.as_str())) {
             continue;
         }
-        match findings::crosstab_p(t) {
-            Some(p) if p < r.options.alpha => {
-                if let Some(sentence) = findings::crosstab(t, &label, r.options.alpha) {
-                    b.p(format!("“{}”：{sentence}", t.text));
-                }
-            }
-            _ => quiet.push(format!("“{}”", t.text)),
+        if !findings::differs(t, alpha) {
+            quiet.push(format!("“{}”", t.text));
+            continue;
         }
+        let Some(mut sentence) = findings::crosstab(t, &label, alpha) else { continue };
+        if t.kind == Kind::Multi {
+            let top = t
+                .rows
+                .iter()
+                .filter(|x| x.measure == Measure::Percent)
+                .max_by(|x, y| x.cells[0].value.unwrap_or(0.0).total_cmp(&y.cells[0].value.unwrap_or(0.0)));
+            if let Some(shares) = top.and_then(|x| findings::shares_by_group(t, &x.option).map(|sh| (x.option.clone(), sh))) {
+                sentence += &format!("选择最多的“{}”，{}。", shares.0, shares.1);
+            }
+        }
+        b.p(format!("“{}”：{sentence}", t.text));
     }
     if !quiet.is_empty() {
         b.p(format!(
@@ -316,44 +326,64 @@ fn group_differences(b: &mut Builder, rep: &Report, banner: &Banner) {
     }
 }
 
-/// The significant changes from wave `from` to `to`, per question (the rest said to be
-/// level), and what could not be compared.
+/// What a change is of, as a sentence names it: `选择“是”的比例`, `“三会一课”平均分`,
+/// `“三会一课”选择最高两档的比例`, `平均值`.
+fn change_subject(c: &crate::stats::changes::Change) -> String {
+    let row = c.question.split_once('/').map(|(_, r)| format!("“{r}”")).unwrap_or_default();
+    match c.measure {
+        Measure::Percent => format!("{row}选择“{}”的比例", c.option),
+        Measure::Top2 => format!("{row}选择最高两档的比例"),
+        Measure::Mean if c.kind == Kind::Number => "平均值".to_string(),
+        Measure::Mean => format!("{row}平均分"),
+        m => format!("{row}{}", m.label()),
+    }
+}
+
+/// The changes from wave `from` to `to`, every question in its turn: each significant one
+/// stated (shares of options; scales and matrix rows by mean and top-two share; number
+/// questions by their mean in their unit), the rest of a question in one sentence; then
+/// what could not be compared.
 fn year_over_year(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>, from: &String, to: &String) {
     let s = &rep.survey;
-    for q in s.questions.iter().filter(|q| matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale | Kind::Number)) {
+    for q in s.questions.iter().filter(|q| matches!(q.kind, Kind::Single | Kind::Multi | Kind::Scale | Kind::Matrix | Kind::Number)) {
+        if is_banner(rep, q) || s.unit.as_deref() == Some(q.id.as_str()) {
+            continue;
+        }
+        let scored = matches!(q.kind, Kind::Scale | Kind::Matrix);
         let rows: Vec<_> = rep
             .changes
             .rows
             .iter()
+            .filter(|c| c.question.split('/').next() == Some(q.id.as_str()) && c.breakdown.is_overall() && c.from == *from && c.to == *to)
             .filter(|c| {
-                c.question == q.id
-                    && c.breakdown.is_overall()
-                    && c.from == *from
-                    && c.to == *to
-                    && matches!(c.measure, Measure::Percent | Measure::Mean)
+                if scored {
+                    matches!(c.measure, Measure::Mean | Measure::Top2)
+                } else {
+                    matches!(c.measure, Measure::Percent | Measure::Mean)
+                }
             })
             .collect();
+        if rows.is_empty() {
+            continue;
+        }
         let sig: Vec<String> = rows
             .iter()
             .filter(|c| c.sig.is_some())
-            .filter_map(|c| {
-                Some(format!(
-                    "{}{}",
-                    if c.option.is_empty() { c.measure.label().to_string() } else { format!("选择“{}”的比例", c.option) },
-                    findings::change(c)?
-                ))
-            })
+            .filter_map(|c| Some(format!("{}{}", change_subject(c), findings::change(c, findings::unit_of(q))?)))
             .collect();
+        let tested = rows.iter().filter(|c| c.test.is_some()).count();
+        let rest = rows.len() - sig.len();
+        let level = match (sig.is_empty(), tested) {
+            (_, 0) => "样本较少，未做检验".to_string(),
+            (true, _) => format!("各项与{}基本持平（变化均未达到统计显著）", wave_name(from)),
+            (false, _) if rest > 0 => format!("；其余{rest}项与{}基本持平", wave_name(from)),
+            (false, _) => String::new(),
+        };
         if sig.is_empty() {
+            b.p(format!("“{}”{level}。", q.text));
             continue;
         }
-        let rest = rows.len() - sig.len();
-        b.p(format!(
-            "“{}”中，{}{}。",
-            q.text,
-            sig.join("；"),
-            if rest > 0 { format!("；其余{rest}项与{}基本持平", wave_name(from)) } else { String::new() }
-        ));
+        b.p(format!("“{}”中，{}{level}。", q.text, sig.join("；")));
         b.figure(&format!("{}（各年比较）", q.text), specs.get(&format!("年度对比_{}", q.id)));
     }
     let nc: Vec<String> = rep
@@ -488,8 +518,8 @@ fn notes(b: &mut Builder, rep: &Report) {
             if r.design_note.is_some() { "按抽样设计计算的 logit 区间" } else { " Wilson 区间" },
             o.conf * 100.0
         ),
-        format!("不同群体的差异用卡方检验（2×2 表用 Fisher 精确检验，期望频数不足时用精确检验），年度变化用两比例 z 检验（比例）和 Welch t 检验（平均分），显著性水平 α={}；分组两两比较：{}；年度变化：{}；文中只有检验显著的差异和变化才称为“明显”“显著”，其余称“差别不大”“基本持平”。年度变化引用各年全部答卷的总体数字；两年都参加的单位的同口径变化和各单位等权的变化列在 changes.csv，主要由参加单位构成造成的显著变化在文中注明。", o.alpha, crate::stats::adjust::note(o.letters_adjust, "每一行"), crate::stats::adjust::note(o.changes_adjust, "每对年份")),
-        format!("人数少于{}的分组不做比较，文中标“样本较少，仅供参考”；少于{}的分组宜谨慎解读。", o.min_base, o.caution_base),
+        format!("不同群体的差异用卡方检验（2×2 表用 Fisher 精确检验，期望频数不足时用精确检验），年度变化用两比例 z 检验（比例）和 Welch t 检验（平均分），显著性水平 α={}；分组两两比较：{}；年度变化：{}；文中只有检验显著的差异和变化才称为“明显”“显著”，其余称“差异未达到统计显著”“基本持平”；不同群体的差异指明是哪些选项、哪些群体之间（按两两比较的显著性字母）。年度变化引用各年全部答卷的总体数字；两年都参加的单位的同口径变化和各单位等权的变化列在 changes.csv，主要由参加单位构成造成的显著变化在文中注明。", o.alpha, crate::stats::adjust::note(o.letters_adjust, "每一行"), crate::stats::adjust::note(o.changes_adjust, "每对年份")),
+        format!("人数少于{}的分组不做两两比较，文中标“样本较少”，其数字仅供参考；少于{}的分组宜谨慎解读。", o.min_base, o.caution_base),
         format!("共读取答卷{}行，保留{}行，剔除{}行（重复提交、合计行等）；发现数据问题{}条，详见 Excel 汇总表“数据问题”页和 issues.csv。", imp.rows_read, imp.rows_kept, imp.rows_rejected, imp.issues.len()),
     ];
     let (rows, pairs) = r.letter_tests();
