@@ -21,6 +21,7 @@ mod multi;
 mod open;
 mod rank;
 mod table;
+pub mod themes;
 pub mod weights;
 
 use polars::prelude::*;

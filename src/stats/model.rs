@@ -248,6 +248,8 @@ pub struct Table {
     pub histogram: Vec<(f64, f64, f64)>,
     /// Text questions (whole sample, when asked for): the most used words of the answers.
     pub keywords: Vec<super::keywords::Keyword>,
+    /// Text questions (whole sample): near-identical answers counted together, most first.
+    pub themes: Vec<super::themes::Theme>,
 }
 
 impl Table {

@@ -26,6 +26,9 @@ pub(crate) fn text_figures(sh: &Shape, bases: &[Base], counts: &[f64], total: us
     if !sh.crosstab() && sh.opts.keywords > 0 {
         acc.keywords = super::keywords::keywords(&answers, sh.opts.keywords);
     }
+    if !sh.crosstab() {
+        acc.themes = super::themes::themes(&answers);
+    }
     acc.answers = answers;
     acc.answer_count = total;
     let cells =

@@ -260,6 +260,7 @@ pub(crate) struct Acc {
     pub answer_count: usize,
     pub histogram: Vec<(f64, f64, f64)>,
     pub keywords: Vec<super::keywords::Keyword>,
+    pub themes: Vec<super::themes::Theme>,
 }
 
 impl TableJob<'_> {
@@ -333,6 +334,7 @@ impl Shape<'_> {
             answer_count: 0,
             histogram: Vec::new(),
             keywords: Vec::new(),
+            themes: Vec::new(),
         };
         // With a design, the whole table's sums are kept for the design's figures.
         let mut t = t;
@@ -367,7 +369,7 @@ impl Shape<'_> {
         if self.crosstab() && !designed {
             self.letters(&bases, &mut acc);
         }
-        let Acc { rows, test, test_note, answers, answer_count, histogram, keywords } = acc;
+        let Acc { rows, test, test_note, answers, answer_count, histogram, keywords, themes } = acc;
         Table {
             scope: self.scope.clone(),
             question: self.id.clone(),
@@ -386,6 +388,7 @@ impl Shape<'_> {
             answer_count,
             histogram,
             keywords,
+            themes,
         }
     }
 

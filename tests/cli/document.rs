@@ -4,7 +4,7 @@
 //! page needs nothing outside itself.
 
 use crate::workdir::Workdir;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The body paragraphs of the web page (not notes), as text.
 fn paragraphs(html: &str) -> Vec<String> {
@@ -32,6 +32,7 @@ fn percentages(text: &str) -> Vec<String> {
 /// The four checks, on a work dir where the example was reported into `out/`.
 pub fn the_written_report(w: &Workdir) {
     every_question_in_the_year_over_year_section(w);
+    open_answers_are_counted_as_themes(w);
     quotes_only_computed_figures(w);
     calls_differences_significant_only_when_tested_so(w);
     word_file_is_well_formed_and_in_office_format(w);
@@ -60,6 +61,40 @@ fn every_question_in_the_year_over_year_section(w: &Workdir) {
     assert!(named >= 6, "{named}");
     assert!(section.contains("“谈心谈话”平均分由3.52分上升到3.79分"), "matrix rows' significant means are stated");
     assert!(section.contains("次，下降") && !section.contains("平均分为7.4"), "a number question's mean is in its unit");
+}
+
+/// The open answers of the newest wave, counted here from the workbook's cleaned data
+/// (trimmed text; the example's answers repeat word for word): every distinct answer is
+/// on the 意见建议 sheet with its count, and in the report's appendix with it.
+fn open_answers_are_counted_as_themes(w: &Workdir) {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut book = open_workbook_auto(w.path("out/形式主义调查.xlsx")).unwrap();
+    let clean = book.worksheet_range("清洗后数据").unwrap();
+    let head: Vec<String> = clean.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let (wave, q11) = (head.iter().position(|h| h == "wave").unwrap(), head.iter().position(|h| h == "Q11").unwrap());
+    let mut want: HashMap<String, usize> = HashMap::new();
+    for r in clean.rows().skip(1).filter(|r| r[wave] == "2026") {
+        let a = r[q11].to_string();
+        if !a.trim().is_empty() {
+            *want.entry(a.trim().to_string()).or_default() += 1;
+        }
+    }
+    let sheet = book.worksheet_range("意见建议").unwrap();
+    let mut got: HashMap<String, usize> = HashMap::new();
+    for r in sheet.rows().skip(1) {
+        let n = match r[4] {
+            Data::Float(x) => x as usize,
+            ref x => panic!("a count that is no number: {x:?}"),
+        };
+        got.insert(r[3].to_string(), n);
+    }
+    assert!(want.len() >= 8, "{want:?}");
+    assert_eq!(got, want);
+    let html = std::fs::read_to_string(w.path("out/形式主义调查.html")).unwrap();
+    let appendix = &html[html.find("附：意见建议原文").expect("an appendix of the answers")..];
+    for (a, n) in &want {
+        assert!(appendix.contains(&format!("{a}（{n}）")), "{a} ({n}) missing from the appendix");
+    }
 }
 
 fn quotes_only_computed_figures(w: &Workdir) {

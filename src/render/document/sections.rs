@@ -64,6 +64,7 @@ pub(super) fn build(rep: &Report) -> Document {
     comparisons(&mut b, rep, &specs);
     open_answers(&mut b, rep);
     notes(&mut b, rep);
+    answers_appendix(&mut b, rep);
     Document { title, byline, blocks: b.blocks }
 }
 
@@ -465,43 +466,76 @@ fn league_sentence<'a>(l: &'a crate::stats::league::League, order: &[String]) ->
     Some((sentence, lw))
 }
 
-fn open_answers(b: &mut Builder, rep: &Report) {
+/// The text questions of the report's wave, with their whole-sample tables.
+fn text_tables(rep: &Report) -> Vec<(&Question, &Table)> {
     let (r, s) = (&rep.results, &rep.survey);
-    let texts: Vec<(&Question, &Table)> =
-        s.questions.iter().filter(|q| q.kind == Kind::Text).filter_map(|q| Some((q, r.overall_of(&q.id, r.latest())?))).collect();
+    s.questions.iter().filter(|q| q.kind == Kind::Text).filter_map(|q| Some((q, r.overall_of(&q.id, r.latest())?))).collect()
+}
+
+/// Open answers as an analyst reads them: the themes (near-identical answers together) with
+/// their counts and one wording each, the largest first; keywords only as a supplement.
+fn open_answers(b: &mut Builder, rep: &Report) {
+    let texts = text_tables(rep);
     if texts.is_empty() {
         return;
     }
     b.h1("意见建议");
     for (q, t) in texts {
-        b.p(format!("共有{}人填写了“{}”。", t.answer_count, q.text));
-        let words: &[Keyword] = &t.keywords;
-        if words.is_empty() {
-            continue;
-        }
+        let distinct: usize = t.themes.iter().map(|x| x.answers.len()).sum();
         b.p(format!(
-            "提及最多的词语依次是：{}。",
-            words.iter().map(|w| format!("“{}”（{}人）", w.word, w.answers)).collect::<Vec<_>>().join("、")
+            "共有{}人填写了“{}”，归并相同或相近的表述后共{}类意见（{}种不同表述，全部列在文末附录和 Excel 汇总表“意见建议”页）。",
+            t.answer_count,
+            q.text,
+            t.themes.len(),
+            distinct
         ));
-        let spec = Spec::Bars {
-            title: format!("“{}”中提及最多的词语", q.text),
-            caption: format!("按提及人数排列（每份回答中出现一次计一人），共{}人填写", t.answer_count),
-            items: words.iter().map(|w| (w.word.clone(), w.answers as f64)).collect(),
-            percent: false,
-        };
-        b.figure(&format!("“{}”中提及最多的词语", q.text), Some(&spec));
-        // A few answers per keyword, each answer quoted once.
-        let mut quoted = std::collections::HashSet::new();
-        for w in words.iter().take(5) {
-            let fresh: Vec<&String> = w.examples.iter().filter(|e| !quoted.contains(*e)).collect();
-            if fresh.is_empty() {
-                continue;
+        let top: Vec<&crate::stats::themes::Theme> = t.themes.iter().filter(|x| x.count >= 2).take(8).collect();
+        if !top.is_empty() {
+            let said: Vec<String> = top.iter().take(3).map(|x| format!("“{}”（{}人）", x.example, x.count)).collect();
+            b.p(format!("提出较多的意见是{}，见下表。", said.join("、")));
+            // The count of wordings only when some theme gathers more than one.
+            let forms = top.iter().any(|x| x.answers.len() > 1);
+            let mut head = vec!["意见（有代表性的表述）".to_string(), "人数".to_string()];
+            if forms {
+                head.push("相近表述".into());
             }
-            b.p(format!("关于“{}”，有代表性的意见如：", w.word));
-            for e in fresh {
-                quoted.insert(e.clone());
-                b.blocks.push(Block::Quote(e.clone()));
-            }
+            let rows = top
+                .iter()
+                .map(|x| {
+                    let mut r = vec![x.example.clone(), x.count.to_string()];
+                    if forms {
+                        r.push(format!("{}种", x.answers.len()));
+                    }
+                    r
+                })
+                .collect();
+            b.blocks.push(Block::Table { caption: format!("“{}”中提出较多的意见", q.text), head, rows });
+        }
+        let words: &[Keyword] = &t.keywords;
+        if !words.is_empty() {
+            b.p(format!(
+                "从用词看，提及较多的词语有{}。",
+                words.iter().take(6).map(|w| format!("“{}”（{}人）", w.word, w.answers)).collect::<Vec<_>>().join("、")
+            ));
+        }
+    }
+}
+
+/// The appendix of every distinct open answer with its count, by theme.
+fn answers_appendix(b: &mut Builder, rep: &Report) {
+    let texts = text_tables(rep);
+    if texts.iter().all(|(_, t)| t.themes.is_empty()) {
+        return;
+    }
+    b.blocks.push(Block::H1("附：意见建议原文".into()));
+    for (q, t) in texts {
+        b.p(format!("“{}”（共{}人填写，按意见归类，括号内为人数）：", q.text, t.answer_count));
+        for (k, x) in t.themes.iter().enumerate() {
+            let said: Vec<String> = x.answers.iter().map(|(a, n)| format!("{a}（{n}）")).collect();
+            b.blocks.push(Block::Note(format!("{}. {}", k + 1, said.join("；"))));
+        }
+        if t.answer_count > t.answers.len() {
+            b.blocks.push(Block::Note(format!("（只归类了前{}份回答）", t.answers.len())));
         }
     }
 }

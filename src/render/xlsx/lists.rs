@@ -99,6 +99,49 @@ pub(super) fn cleaned(ws: &mut Worksheet, st: &Styles, survey: &crate::survey::S
     Ok(())
 }
 
+/// The 意见建议 sheet: every distinct open answer of the report's wave with its count, by
+/// theme (near-identical answers together; `stats::themes`), one row each, numbers as
+/// numbers: 题目 | 类别 | 该类人数 | 表述 | 人数.
+pub(super) fn open_answers(
+    ws: &mut Worksheet,
+    st: &Styles,
+    r: &crate::stats::Results,
+    survey: &crate::survey::Survey,
+) -> Result<(), XlsxError> {
+    let mut widths = Widths::default();
+    let heads = ["题目", "类别", "该类人数", "表述", "人数"];
+    for (c, h) in heads.iter().enumerate() {
+        ws.put_fmt(0, c as u16, *h, &st.head)?;
+        widths.see(c as u16, h, 60.0);
+    }
+    let mut row = 1u32;
+    for q in survey.questions.iter().filter(|q| q.kind == crate::survey::Kind::Text) {
+        let Some(t) = r.overall_of(&q.id, r.latest()) else { continue };
+        for (k, theme) in t.themes.iter().enumerate() {
+            for (text, n) in &theme.answers {
+                if row as usize > MAX_DATA_ROWS {
+                    break;
+                }
+                ws.put(row, 0, &q.text)?;
+                ws.write_number_with_format(row, 1, (k + 1) as f64, &st.int)?;
+                ws.write_number_with_format(row, 2, theme.count as f64, &st.int)?;
+                ws.put(row, 3, text)?;
+                ws.write_number_with_format(row, 4, *n as f64, &st.int)?;
+                widths.see(0, &q.text, 30.0);
+                widths.see(3, text, 60.0);
+                row += 1;
+            }
+        }
+    }
+    if row == 1 {
+        ws.put_fmt(1, 0, "没有填空题的回答", &st.note)?;
+    }
+    widths.apply(ws)?;
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, row.max(2) - 1, 4)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

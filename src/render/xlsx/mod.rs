@@ -101,6 +101,12 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
         ws.set_landscape();
         ws.set_print_fit_to_pages(1, 0);
     }
+    if rep.survey.questions.iter().any(|q| q.kind == crate::survey::Kind::Text) {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name("意见建议", &mut taken))?;
+        lists::open_answers(ws, &st, r, &rep.survey)?;
+        ws.set_print_fit_to_pages(1, 0);
+    }
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name("数据问题", &mut taken))?;
     lists::ledger(ws, &st, &HEADERS, rep.import.issues.iter().map(|i| i.fields()), "没有发现数据问题", "issues.csv")?;
