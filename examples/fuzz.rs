@@ -32,7 +32,7 @@ fn root() -> PathBuf {
 fn filled_template(survey: &diaoyan::survey::Survey, dir: &Path) -> Vec<u8> {
     use std::io::{Read, Write};
     let path = dir.join("template-seed.xlsx");
-    let unit = diaoyan::collect::roster::Unit { name: "甲局".into(), expected: 5 };
+    let unit = diaoyan::collect::roster::Unit { name: "甲局".into(), expected: 5, by_wave: vec![] };
     diaoyan::collect::template::write(survey, &unit, &path).unwrap();
     let data = std::fs::read(&path).unwrap();
     let mut zin = zip::ZipArchive::new(std::io::Cursor::new(&data)).unwrap();

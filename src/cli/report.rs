@@ -143,7 +143,15 @@ impl Config {
                 caution_base: a.caution_base,
                 keywords: if docx || html { 10 } else { 0 },
                 unit_order: roster.iter().flatten().map(|u| u.name.clone()).collect(),
-                unit_expected: roster.iter().flatten().map(|u| (u.name.clone(), u.expected as f64)).collect(),
+                unit_expected: roster
+                    .iter()
+                    .flatten()
+                    .map(|u| diaoyan::stats::RosterUnit {
+                        name: u.name.clone(),
+                        expected: u.expected as f64,
+                        by_wave: u.by_wave.iter().map(|(w, e)| (w.clone(), e.map(f64::from))).collect(),
+                    })
+                    .collect(),
                 ..StatsOptions::default()
             },
             outputs: OutputOptions { charts, docx, html },

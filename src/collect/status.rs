@@ -132,16 +132,21 @@ pub fn all(roster: &[Unit], imp: &Import) -> Vec<Status> {
 
 /// Returns of one wave against the roster (a roster describes one round of collection).
 fn status(roster: &[Unit], units: &BTreeMap<(String, String), UnitCount>, wave: &str) -> Status {
+    // A unit the roster says was not surveyed this wave is not on its list (its returns, if
+    // any, are listed as from outside the roster).
+    let surveyed = |u: &Unit| u.expected_in(wave).is_some();
     let rows = roster
         .iter()
+        .filter(|u| surveyed(u))
         .map(|u| {
             let c = units.get(&(wave.to_string(), u.name.clone())).cloned().unwrap_or_default();
-            Row { unit: u.name.clone(), expected: u.expected, returned: c.returned, valid: c.valid, files: c.files.into_iter().collect() }
+            let expected = u.expected_in(wave).unwrap_or(0);
+            Row { unit: u.name.clone(), expected, returned: c.returned, valid: c.valid, files: c.files.into_iter().collect() }
         })
         .collect();
     let unlisted = units
         .iter()
-        .filter(|((w, name), _)| w == wave && !roster.iter().any(|u| &u.name == name))
+        .filter(|((w, name), _)| w == wave && !roster.iter().any(|u| &u.name == name && surveyed(u)))
         .map(|((_, name), c)| Row {
             unit: name.clone(),
             expected: 0,

@@ -700,13 +700,13 @@ impl<'a> DesignState<'a> {
                 return Err(super::StatsError::FpcWithoutRoster);
             }
             for (k, &id) in &self.keys {
-                let Some(label) = k.strip_prefix("s\u{1f}").and_then(|r| r.split('\u{1f}').nth(1)) else { continue };
-                // Strata are units: a unit's expected questionnaires (none off the roster);
-                // clusters are units: the roster's units.
+                let Some((wave, label)) = k.strip_prefix("s\u{1f}").and_then(|r| r.split_once('\u{1f}')) else { continue };
+                // Strata are units: a unit's expected questionnaires that wave (none off the
+                // roster); clusters are units: the roster's units surveyed that wave.
                 let big = if self.spec.strata.is_some() {
-                    opts.unit_expected.iter().find(|(u, _)| u == label).map(|x| x.1)
+                    opts.unit_expected.iter().find(|u| u.name == label).and_then(|u| u.expected_in(wave))
                 } else {
-                    Some(opts.unit_expected.len() as f64)
+                    Some(opts.unit_expected.iter().filter(|u| u.expected_in(wave).is_some()).count() as f64)
                 };
                 if let Some(big) = big.filter(|b| *b > 0.0) {
                     pop.insert(id, big);

@@ -219,11 +219,13 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
         let vals = unit_values(cx, (&sums, &unit_rows), mean, ind.better);
         league_waves.push(LeagueWave { wave: wave.clone(), overall: all.value(super::OVERALL, mean, opts), units: vals });
     }
+    // Named by the question as respondents read it, not its id.
+    let asked = &part.text;
     let definition = match m {
-        IndicatorMeasure::Share => format!("{} 中选择“{}”的比例", ind.question, ind.options.join("”或“")),
-        IndicatorMeasure::Top2 => format!("{} 前两项合计（最高两档）的比例", ind.question),
-        IndicatorMeasure::Bottom2 => format!("{} 后两项合计（最低两档）的比例", ind.question),
-        IndicatorMeasure::Mean => format!("{} 的平均{}", ind.question, if q.kind == Kind::Number { "值" } else { "分" }),
+        IndicatorMeasure::Share => format!("“{asked}”中选择“{}”的比例", ind.options.join("”或“")),
+        IndicatorMeasure::Top2 => format!("“{asked}”前两项合计（最高两档）的比例"),
+        IndicatorMeasure::Bottom2 => format!("“{asked}”后两项合计（最低两档）的比例"),
+        IndicatorMeasure::Mean => format!("“{asked}”的平均{}", if q.kind == Kind::Number { "值" } else { "分" }),
     };
     let mut l = League {
         id: ind.id.clone(),

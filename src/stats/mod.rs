@@ -57,6 +57,25 @@ pub enum StatsError {
     UnknownDesign(&'static str, String),
 }
 
+/// A unit of the roster as the statistics see it: its expected questionnaires, in general
+/// and per wave where the roster has a column for the wave (None: not surveyed then).
+#[derive(Debug, Clone, Default)]
+pub struct RosterUnit {
+    pub name: String,
+    pub expected: f64,
+    pub by_wave: Vec<(String, Option<f64>)>,
+}
+
+impl RosterUnit {
+    /// The questionnaires expected in `wave` (None: not surveyed then).
+    pub fn expected_in(&self, wave: &str) -> Option<f64> {
+        match self.by_wave.iter().find(|(w, _)| w == wave) {
+            Some((_, e)) => *e,
+            None => Some(self.expected),
+        }
+    }
+}
+
 /// Test settings (docs/DESIGN.md).
 #[derive(Debug, Clone)]
 pub struct StatsOptions {
@@ -81,7 +100,7 @@ pub struct StatsOptions {
     pub unit_order: Vec<String>,
     /// The roster's expected questionnaires per unit (`--units`): the population sizes of
     /// a `[design]` with `fpc = "roster"`.
-    pub unit_expected: Vec<(String, f64)>,
+    pub unit_expected: Vec<RosterUnit>,
 }
 
 impl Default for StatsOptions {

@@ -215,3 +215,39 @@ fn returns_are_counted_per_unit_by_status_and_report() {
     let (_, issues) = w.csv("rep/issues.csv");
     assert!(issues.iter().any(|r| r[6] == "不是本问卷的填报表"));
 }
+
+/// A roster with a column per year: a unit left blank in a year was not surveyed then (not
+/// 未交), each year's expected count is that year's; the example's 2024 has no 区统计局,
+/// and the written report names the unit that returned nothing.
+#[test]
+fn a_roster_per_year_counts_each_year_against_its_own_list() {
+    let w = Workdir::new();
+    let ex = crate::workdir::root().join("surveys/example");
+    let r = w.cmd("status").survey(ex.join("survey.toml")).arg("--units").arg(ex.join("units.csv")).input(&ex).out("status.xlsx").run();
+    let out = r.stdout();
+    // Expected per year from units.csv's 2024/2025/2026 columns (区统计局 blank in 2024).
+    let roster = std::fs::read_to_string(ex.join("units.csv")).unwrap();
+    let lines: Vec<Vec<&str>> = roster.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    for (k, wave) in ["2024", "2025", "2026"].iter().enumerate() {
+        let expected: u32 = lines.iter().filter_map(|l| l[2 + k].parse::<u32>().ok()).sum();
+        assert!(out.contains(&format!("{wave}：共发放{expected}份")), "{wave} {expected}\n{out}");
+    }
+    let mut st = open_workbook_auto(w.path("status.xlsx")).unwrap();
+    let names = st.sheet_names();
+    let sheet_2024 = names.iter().find(|n| n.contains("2024")).expect("a 2024 sheet").clone();
+    let t = st.worksheet_range(&sheet_2024).unwrap();
+    assert!(!t.rows().any(|r| r[0] == "区统计局"), "not surveyed in 2024: not on its list");
+    assert!(t.rows().any(|r| r[0] == "区审计局"), "surveyed, returned nothing");
+    let rep = w
+        .cmd("report")
+        .survey(ex.join("survey.toml"))
+        .arg("--units")
+        .arg(ex.join("units.csv"))
+        .input(&ex)
+        .args(["--charts", "none", "--doc", "html"])
+        .out("rep")
+        .run();
+    rep.expect_ok();
+    let html = std::fs::read_to_string(w.path("rep/形式主义调查.html")).unwrap();
+    assert!(html.contains("未交回问卷的单位：区审计局"), "the report names the unit that returned nothing");
+}

@@ -151,5 +151,30 @@ fn the_example_compares_years_and_units(w: &Workdir, stdout: &str) {
     assert!(ranks.windows(2).all(|p| p[0] <= p[1]), "{ranks:?}");
     for f in ["年度对比_Q4.png", "单位排名_会议负担.png", "单位排名_减负成效.png"] {
         assert!(w.path("out/charts").join(f).exists(), "{f}");
+    } // An option 2024 did not ask has no 2024 figure: an empty cell (a gap in the chart), not
+      // text a chart would draw as 0%.
+    let row = yoy.rows().find(|r| r.first().is_some_and(|c| *c == "政务APP和工作群过多")).expect("the new option's line");
+    let head = yoy.rows().find(|r| r.iter().any(|c| *c == "2024")).unwrap();
+    let c2024 = head.iter().position(|c| *c == "2024").unwrap();
+    assert_eq!(row[c2024], Data::Empty, "{row:?}");
+    assert!(matches!(row[c2024 + 1], Data::Float(_)), "2025 has its figure: {row:?}");
+    the_workbook_prints_on_a4(w);
+}
+
+/// Every sheet prints on A4.
+fn the_workbook_prints_on_a4(w: &Workdir) {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(w.path("out/形式主义调查.xlsx")).unwrap()).unwrap();
+    let mut sheets = 0;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut xml = String::new();
+        part.read_to_string(&mut xml).unwrap();
+        if name.starts_with("xl/worksheets/sheet") {
+            assert!(xml.contains("paperSize=\"9\""), "{name} is not A4");
+            sheets += 1;
+        }
     }
+    assert!(sheets >= 10, "{sheets} sheets");
 }

@@ -59,8 +59,9 @@ fn values<'a>(t: &'a Table, m: Measure) -> impl Iterator<Item = (&'a str, Option
     t.rows.iter().filter(move |r| r.measure == m).map(|r| (r.option.as_str(), r.cells[0].value))
 }
 
-fn qtitle(id: &str, text: &str) -> String {
-    format!("{}. {}", id.split('/').next().unwrap_or(id), text)
+/// A chart's title: the question as respondents read it (no internal id such as `Q3.`).
+fn qtitle(text: &str) -> String {
+    text.to_string()
 }
 
 /// Chart specs for every table of a results set: (file stem, spec). Whole-sample charts
@@ -100,7 +101,7 @@ pub fn specs(r: &Results, survey: &Survey) -> Vec<(String, Spec)> {
 
 fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
     let t = ts[0];
-    let title = qtitle(&t.question, &t.text);
+    let title = qtitle(&t.text);
     let wave = scope_prefix(&t.scope);
     let n = t.bases[0];
     if n == 0 {
@@ -130,7 +131,7 @@ fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
                     (label, values(t, Measure::Percent).map(|(_, v)| v.unwrap_or(0.0)).collect())
                 })
                 .collect();
-            let title = if kind == Kind::Matrix { qtitle(&t.question, t.text.split('—').next().unwrap_or(&t.text)) } else { title };
+            let title = if kind == Kind::Matrix { qtitle(t.text.split('—').next().unwrap_or(&t.text)) } else { title };
             Some(Spec::Stacked { title, caption: base_caption(""), levels, bars })
         }
         (Kind::Number, false) => {
@@ -184,7 +185,7 @@ fn grouped(kind: Kind, ts: &[&Table], title: String, base_caption: &dyn Fn(&str)
             .map(|r| (if r.option.is_empty() { measure.label().to_string() } else { r.option.clone() }, pick(&r.cells)))
             .collect()
     };
-    let title = if kind == Kind::Matrix { qtitle(&t.question, t.text.split('—').next().unwrap_or(&t.text)) } else { title };
+    let title = if kind == Kind::Matrix { qtitle(t.text.split('—').next().unwrap_or(&t.text)) } else { title };
     let what = if percent {
         ""
     } else if measure == Measure::Mean {
@@ -327,7 +328,7 @@ fn across_waves(r: &Results, ch: &Changes, q: &crate::survey::Question, waves: &
             .unwrap_or("")
     };
     let value = |t: &Option<&Table>, o: &str| t.and_then(|t| t.row(o, Measure::Percent)).and_then(|x| x.cells[0].value);
-    let title = format!("{}. {}（{}）", q.id, q.text, waves.iter().map(|w| w.as_str()).collect::<Vec<_>>().join("、"));
+    let title = format!("{}（{}）", q.text, waves.iter().map(|w| w.as_str()).collect::<Vec<_>>().join("、"));
     let pair_text = last_pair.map(|(a, b)| format!("{a}→{b}")).unwrap_or_default();
     let caption = format!(
         "↑↓：{pair_text} 变化显著（α={}{}）；未标注的为无显著变化。各年样本量 {}",

@@ -71,11 +71,7 @@ pub fn question(q: &Question, tables: &[&Table]) -> Option<String> {
         }
         Kind::Multi => {
             let r = ranked(t, Measure::Percent);
-            format!(
-                "在“{}”一题中（多选，比例按填写人数计算），选择最多的是{}。",
-                q.text,
-                list(&r.iter().take(3).copied().collect::<Vec<_>>(), pct)
-            )
+            format!("在“{}”一题中，选择最多的是{}。", q.text, list(&r.iter().take(3).copied().collect::<Vec<_>>(), pct))
         }
         Kind::Matrix => {
             let mut means: Vec<(&str, f64)> =

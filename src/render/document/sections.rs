@@ -120,13 +120,21 @@ fn basics(b: &mut Builder, rep: &Report, info: &crate::survey::report::ReportInf
     let mut sample = match rep.status.iter().find(|x| x.wave == wave) {
         Some(st) => {
             let rate = st.valid_return_rate().map(|v| pct(v * 100.0)).unwrap_or_else(|| "—".into());
-            format!(
+            let mut s = format!(
                 "本次{}调查共发放问卷{}份，回收{}份，有效问卷{}份，有效回收率{rate}。",
                 paren(wave),
                 st.expected(),
                 st.returned(),
                 st.valid()
-            )
+            );
+            // In the roster's order, as the returns table lists them.
+            if !st.missing().is_empty() {
+                s += &format!("未交回问卷的单位：{}。", st.missing().join("、"));
+            }
+            if !st.over().is_empty() {
+                s += &format!("{}交回的份数超过应收份数，请核对单位名单。", st.over().join("、"));
+            }
+            s
         }
         None => format!("本次{}调查共收到有效问卷{n}份。", paren(wave)),
     };
@@ -297,12 +305,24 @@ fn group_differences(b: &mut Builder, rep: &Report, banner: &Banner) {
     let label = banner_label(s, banner);
     let alpha = r.options.alpha;
     let mut quiet = Vec::new();
+    // A matrix's stem is said once; its other rows by their own names.
+    let mut stems: Vec<String> = Vec::new();
+    let mut named = |t: &Table| -> String {
+        match t.text.split_once('—').filter(|_| t.question.contains('/')) {
+            Some((stem, row)) if stems.iter().any(|s| s == stem) => format!("“{row}”"),
+            Some((stem, _)) => {
+                stems.push(stem.to_string());
+                format!("“{}”", t.text)
+            }
+            None => format!("“{}”", t.text),
+        }
+    };
     for t in r.by(banner).filter(|t| t.scope.is_wave(wave) && (t.test.is_some() || t.kind == Kind::Multi)) {
         if s.question(t.question_id()).is_some_and(|q| is_banner(rep, q) || s.unit.as_deref() == Some(q.id.as_str())) {
             continue;
         }
         if !findings::differs(t, alpha) {
-            quiet.push(format!("“{}”", t.text));
+            quiet.push(named(t));
             continue;
         }
         let Some(mut sentence) = findings::crosstab(t, &label, alpha) else { continue };
@@ -316,7 +336,7 @@ fn group_differences(b: &mut Builder, rep: &Report, banner: &Banner) {
                 sentence += &format!("选择最多的“{}”，{}。", shares.0, shares.1);
             }
         }
-        b.p(format!("“{}”：{sentence}", t.text));
+        b.p(format!("{}：{sentence}", named(t)));
     }
     if !quiet.is_empty() {
         b.p(format!(

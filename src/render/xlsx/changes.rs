@@ -104,10 +104,12 @@ fn part_block(ws: &mut Worksheet, cx: &Cx, widths: &mut Widths, qid: &str, part:
         for (k, t) in by_wave.iter().enumerate() {
             let v = t.and_then(|t| t.row(option, *measure)).and_then(|x| x.cells[0].value);
             let c = cols.wave + k as u16;
-            if measure.is_percent() {
-                write_pct(ws, row, c, v, st)?;
-            } else {
-                write_dec(ws, row, c, v, st)?;
+            match v {
+                // A figure a wave does not have stays empty (the note says why): a chart
+                // leaves a gap there, where a “—” would be plotted as 0%.
+                None => ws.write_blank(row, c, &st.text).map(|_| ())?,
+                Some(_) if measure.is_percent() => write_pct(ws, row, c, v, st)?,
+                Some(_) => write_dec(ws, row, c, v, st)?,
             }
         }
         let notes = changes(ws, cx, (qid, part), (option, *measure), row, cols.pair)?;

@@ -120,5 +120,9 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name("清洗后数据", &mut taken))?;
     lists::cleaned(ws, &st, &rep.survey, rep.data.as_ref().unwrap_or(&rep.import.frame), rep.responses())?;
+    // A4 (paper size 9), as offices print, not the default Letter.
+    for ws in wb.worksheets_mut() {
+        ws.set_paper_size(9);
+    }
     Ok(wb)
 }
