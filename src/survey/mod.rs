@@ -164,8 +164,9 @@ pub struct Question {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finding: Option<String>,
     /// A short name for tables, chart titles and sentences where the question groups
-    /// respondents (`身份` for “您的身份是：”); default: the text, shortened when it reads
-    /// as “您的……”.
+    /// respondents (`身份` for “您的身份是：”; default: the text, shortened when it reads
+    /// as “您的……”), and the heading of the question's part of the written report (its
+    /// topic, `形式主义的主要表现`; default: the text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// What a number question counts, for sentences: `unit = "次"` gives “平均7.4次”,

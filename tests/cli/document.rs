@@ -59,6 +59,17 @@ fn every_question_in_the_year_over_year_section(w: &Workdir) {
         named += 1;
     }
     assert!(named >= 6, "{named}");
+    // Results headings are the questions' topics (`label`) where survey.toml gives one.
+    let labelled: Vec<&str> = survey
+        .questions
+        .iter()
+        .filter(|q| q.kind != Kind::Text && !survey.banners.contains(&q.id))
+        .filter_map(|q| q.label.as_deref())
+        .collect();
+    assert!(labelled.len() >= 6);
+    for l in labelled {
+        assert!(html.contains(&format!("）{l}</h3>")), "no heading {l}");
+    }
     assert!(section.contains("“谈心谈话”平均分由3.52分上升到3.79分"), "matrix rows' significant means are stated");
     assert!(section.contains("次，下降") && !section.contains("平均分为7.4"), "a number question's mean is in its unit");
 }

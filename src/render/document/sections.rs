@@ -187,7 +187,8 @@ fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
         let tables = tables_of(rep, q);
         let Some(sentence) = findings::question(q, &tables) else { continue };
         k += 1;
-        b.blocks.push(Block::H2(format!("（{}）{}", numeral(k), q.text)));
+        // A heading is the question's topic (`label`) when survey.toml names one.
+        b.blocks.push(Block::H2(format!("（{}）{}", numeral(k), q.label.as_deref().unwrap_or(&q.text))));
         b.p(sentence);
         b.figure(&q.text, specs.get(&spec_name(rep, &q.id)));
         let t = tables[0];
