@@ -179,6 +179,9 @@ fn count(v: Option<f64>) -> String {
     }
 }
 
+/// 主要调查结果: per question (not the banners, the unit or open answers) a heading — its
+/// topic (`label`) when survey.toml names one, else its text —, the finding, the chart and
+/// the table.
 fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
     let s = &rep.survey;
     b.h1("主要调查结果");
@@ -187,7 +190,6 @@ fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
         let tables = tables_of(rep, q);
         let Some(sentence) = findings::question(q, &tables) else { continue };
         k += 1;
-        // A heading is the question's topic (`label`) when survey.toml names one.
         b.blocks.push(Block::H2(format!("（{}）{}", numeral(k), q.label.as_deref().unwrap_or(&q.text))));
         b.p(sentence);
         b.figure(&q.text, specs.get(&spec_name(rep, &q.id)));
