@@ -32,6 +32,14 @@ pub(super) fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
     let px = |i: usize| x0 + (x1 - x0) * i as i32 / (n - 1);
     let py = |v: f64| bottom - ((v - lo) / (hi - lo).max(1e-9) * h as f64).round() as i32;
     if paint {
+        // The value axis: light grid lines at round steps, their values at the left.
+        for v in ticks(lo, hi) {
+            let yv = py(v);
+            area.draw(&PathElement::new(vec![(x0, yv), (x1, yv)], style::GRID.stroke_width(1))).map_err(e)?;
+            let label = tick_label(v, percent);
+            let lw = width(area, &label, m.value * 0.85);
+            text(area, &label, m.value * 0.85, &style::TEXT, (x0 - lw - 8, yv - m.line(m.value * 0.85) / 2))?;
+        }
         area.draw(&PathElement::new(vec![(x0, bottom), (x1, bottom)], style::GRID.stroke_width(2))).map_err(e)?;
         for (i, label) in x.iter().enumerate() {
             let lw = width(area, label, m.label);
@@ -52,4 +60,39 @@ pub(super) fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
         }
     }
     Ok(bottom + m.line(m.label) + 10)
+}
+
+/// Round values from `lo` to `hi` for the value axis: about four steps of 1, 2 or 5 × 10ᵏ.
+pub(super) fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = (hi - lo).max(1e-9);
+    let raw = span / 4.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|k| k * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let first = (lo / step).ceil() * step;
+    (0..=8).map(|i| first + step * i as f64).take_while(|v| *v <= hi + step * 1e-9).collect()
+}
+
+/// A tick's label: a share as a whole percent, a mean with the decimals its step needs.
+fn tick_label(v: f64, percent: bool) -> String {
+    if percent {
+        format!("{v:.0}%")
+    } else if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_steps_within_the_range() {
+        assert_eq!(ticks(0.0, 62.0), vec![0.0, 20.0, 40.0, 60.0]);
+        assert_eq!(ticks(0.0, 100.0), vec![0.0, 50.0, 100.0]);
+        assert_eq!(ticks(3.1, 4.4), vec![3.5, 4.0]);
+        assert_eq!(tick_label(40.0, true), "40%");
+        assert_eq!(tick_label(3.5, false), "3.5");
+    }
 }
