@@ -151,20 +151,57 @@ fn quotes_only_computed_figures(w: &Workdir) {
     assert!(checked > 80, "{checked} figures checked");
 }
 
+/// (question id, its text) of the 2026 tables whose groups differ: a test with p < 0.05 (its
+/// exact p when the chi-square is unreliable), or a multi-select question with letters.
+fn significant_questions(w: &Workdir) -> Vec<(String, String)> {
+    let (h, tests) = w.csv("out/tests.csv");
+    let k = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let mut out: Vec<String> = tests
+        .iter()
+        .filter(|r| r[k("wave")] == "2026")
+        .filter(|r| {
+            let p = if r[k("exact_p")].is_empty() { &r[k("p_value")] } else { &r[k("exact_p")] };
+            p.parse::<f64>().is_ok_and(|p| p < 0.05)
+        })
+        .map(|r| r[k("question")].clone())
+        .collect();
+    let (rh, results) = w.csv("out/results.csv");
+    let c = |n: &str| rh.iter().position(|x| x == n).unwrap();
+    out.extend(
+        results
+            .iter()
+            .filter(|r| r[c("wave")] == "2026" && r[c("kind")] == "multi" && !r[c("sig")].is_empty())
+            .map(|r| r[c("question")].clone()),
+    );
+    let survey = diaoyan::survey::Survey::load(&crate::workdir::root().join("surveys/example/survey.toml")).unwrap();
+    out.into_iter()
+        .map(|id| {
+            let text = survey.question(id.split('/').next().unwrap()).map(|q| q.text.clone()).unwrap_or_default();
+            let full = match id.split_once('/') {
+                Some((_, row)) => format!("{text}—{row}"),
+                None => text,
+            };
+            (id, full)
+        })
+        .collect()
+}
+
 fn calls_differences_significant_only_when_tested_so(w: &Workdir) {
     let html = std::fs::read_to_string(w.path("out/形式主义调查.html")).unwrap();
+    let significant = significant_questions(w);
     let mut claims = 0;
     for p in paragraphs(&html) {
-        // Every 差异明显 carries its p-value, below α.
-        let mut rest = p.as_str();
-        while let Some(i) = rest.find("差异明显（") {
-            let after = &rest[i + "差异明显（".len()..];
-            let p_text = after.split('）').next().unwrap();
-            let ok = p_text == "p<0.001" || p_text.strip_prefix("p=").and_then(|x| x.parse::<f64>().ok()).is_some_and(|x| x < 0.05);
-            assert!(ok, "a difference called 明显 with {p_text}: {p}");
+        // Every “question”：…差异明显 is a question with a significant test (tests.csv) or, for
+        // a multi-select question, significant letters (results.csv), in the report's wave.
+        if p.contains("差异明显") {
+            let named = p.strip_prefix('“').and_then(|x| x.split_once('”')).map(|x| x.0).unwrap_or("");
+            assert!(
+                significant.iter().any(|(id, text)| text == named || id.ends_with(&format!("/{named}"))),
+                "a difference called 明显 without a test: {p}"
+            );
             claims += 1;
-            rest = after;
         }
+        assert!(!p.contains("p=") && !p.contains("p<"), "p-values belong to the notes, not the body: {p}");
         // 明显/显著 appear only in these checked forms (or negated), outside quoted option texts.
         let unquoted: String =
             p.split('“').enumerate().map(|(i, x)| if i == 0 { x } else { x.split_once('”').map(|y| y.1).unwrap_or("") }).collect();
@@ -180,8 +217,7 @@ fn calls_differences_significant_only_when_tested_so(w: &Workdir) {
         }
         let cleaned = unquoted
             .replace("明显高于", "")
-            .replace("差异明显：", "")
-            .replace("差异明显（", "")
+            .replace("差异明显", "")
             .replace("变化显著", "")
             .replace("差异不显著", "")
             .replace("差异未达到统计显著", "")

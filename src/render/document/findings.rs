@@ -113,14 +113,6 @@ pub fn crosstab_p(t: &Table) -> Option<f64> {
     t.test.as_ref()?.p_for_claims()
 }
 
-fn p_text(p: f64) -> String {
-    if p < 0.001 {
-        "p<0.001".into()
-    } else {
-        format!("p={p:.3}")
-    }
-}
-
 /// A group as sentences name it, marked when its base is below the minimum.
 fn group_name(t: &Table, c: usize) -> String {
     let small = if matches!(t.flags[c], BaseFlag::Small) { "（样本较少）" } else { "" };
@@ -232,13 +224,14 @@ pub fn crosstab(t: &Table, banner_label: &str, alpha: f64) -> Option<String> {
     let found = lettered(t, &groups);
     let named: Vec<String> = found.iter().take(2).filter_map(|(_, _, pairs, k)| higher_than(t, *k, pairs)).collect();
     let whole = if t.kind == Kind::Multi { Some(if found.is_empty() { 1.0 } else { 0.0 }) } else { crosstab_p(t) };
-    let p_said = |p: f64| if t.kind == Kind::Multi { String::new() } else { format!("（{}）", p_text(p)) };
+    // The p-values are in the tables the notes point to (tests.csv, the workbook), not in
+    // the sentence.
     Some(match whole {
-        Some(p) if p < alpha && !named.is_empty() => format!("不同{banner_label}之间差异明显{}：{}。", p_said(p), named.join("；")),
+        Some(p) if p < alpha && !named.is_empty() => format!("不同{banner_label}之间差异明显：{}。", named.join("；")),
         Some(p) if p < alpha => {
-            format!("不同{banner_label}之间差异明显{}，但各组两两比较均未达到统计显著；{}。", p_said(p), spread(t, &groups, banner_label)?)
+            format!("不同{banner_label}之间差异明显，但各组两两比较均未达到统计显著；{}。", spread(t, &groups, banner_label)?)
         }
-        Some(p) => format!("{}，差异未达到统计显著{}。", spread(t, &groups, banner_label)?, p_said(p)),
+        Some(_) => format!("{}，差异未达到统计显著。", spread(t, &groups, banner_label)?),
         None => format!("{}；由于部分分组人数太少，无法可靠检验差异，仅供参考。", spread(t, &groups, banner_label)?),
     })
 }

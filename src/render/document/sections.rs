@@ -575,7 +575,7 @@ fn notes(b: &mut Builder, rep: &Report) {
             if r.design_note.is_some() { "按抽样设计计算的 logit 区间" } else { " Wilson 区间" },
             o.conf * 100.0
         ),
-        format!("不同群体的差异用卡方检验（2×2 表用 Fisher 精确检验，期望频数不足时用精确检验），年度变化用两比例 z 检验（比例）和 Welch t 检验（平均分），显著性水平 α={}；分组两两比较：{}；年度变化：{}；文中只有检验显著的差异和变化才称为“明显”“显著”，其余称“差异未达到统计显著”“基本持平”；不同群体的差异指明是哪些选项、哪些群体之间（按两两比较的显著性字母）。年度变化引用各年全部答卷的总体数字；两年都参加的单位的同口径变化和各单位等权的变化列在 changes.csv，主要由参加单位构成造成的显著变化在文中注明。", o.alpha, crate::stats::adjust::note(o.letters_adjust, "每一行"), crate::stats::adjust::note(o.changes_adjust, "每对年份")),
+        format!("不同群体的差异用卡方检验（2×2 表用 Fisher 精确检验，期望频数不足时用精确检验），年度变化用两比例 z 检验（比例）和 Welch t 检验（平均分），显著性水平 α={}；分组两两比较：{}；年度变化：{}；文中只有检验显著的差异和变化才称为“明显”“显著”，其余称“差异未达到统计显著”“基本持平”；不同群体的差异指明是哪些选项、哪些群体之间（按两两比较的显著性字母）；各项检验的统计量和 p 值见 Excel 汇总表各交叉表页和 tests.csv。年度变化引用各年全部答卷的总体数字；两年都参加的单位的同口径变化和各单位等权的变化列在 changes.csv，主要由参加单位构成造成的显著变化在文中注明。", o.alpha, crate::stats::adjust::note(o.letters_adjust, "每一行"), crate::stats::adjust::note(o.changes_adjust, "每对年份")),
         format!("人数少于{}的分组不做两两比较，文中标“样本较少”，其数字仅供参考；少于{}的分组宜谨慎解读。", o.min_base, o.caution_base),
         format!("共读取答卷{}行，保留{}行，剔除{}行（重复提交、合计行等）；发现数据问题{}条，详见 Excel 汇总表“数据问题”页和 issues.csv。", imp.rows_read, imp.rows_kept, imp.rows_rejected, imp.issues.len()),
     ];
