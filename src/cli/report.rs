@@ -143,15 +143,7 @@ impl Config {
                 caution_base: a.caution_base,
                 keywords: if docx || html { 10 } else { 0 },
                 unit_order: roster.iter().flatten().map(|u| u.name.clone()).collect(),
-                unit_expected: roster
-                    .iter()
-                    .flatten()
-                    .map(|u| diaoyan::stats::RosterUnit {
-                        name: u.name.clone(),
-                        expected: u.expected as f64,
-                        by_wave: u.by_wave.iter().map(|(w, e)| (w.clone(), e.map(f64::from))).collect(),
-                    })
-                    .collect(),
+                unit_expected: roster.clone().unwrap_or_default(),
                 ..StatsOptions::default()
             },
             outputs: OutputOptions { charts, docx, html },
@@ -403,7 +395,6 @@ fn adjust_of(a: &Args) -> Result<Option<Adjust>> {
     })
 }
 
-/// How the tests of a family were adjusted, as the terminal says it.
 /// The weights or design the figures rest on; how many pairwise comparisons the letters
 /// and the league tables rest on, and how they were adjusted.
 fn say_families(results: &diaoyan::stats::Results) {
@@ -412,28 +403,21 @@ fn say_families(results: &diaoyan::stats::Results) {
         (None, Some(w)) => super::say!("  {w}：区间和检验用有效样本量"),
         _ => {}
     }
+    let o = &results.options;
     let (rows, pairs) = results.letter_tests();
     if pairs > 0 {
-        super::say!(
-            "  显著性字母：{rows} 行共 {pairs} 对两两比较，{}",
-            match results.options.letters_adjust {
-                Adjust::None => "未做多重检验校正".to_string(),
-                a => format!("每行的比较作为一族做了 {}", a.label()),
-            }
-        );
+        super::say!("  显著性字母：{rows} 行共 {pairs} 对两两比较，{}", diaoyan::stats::adjust::note(o.letters_adjust, "每一行"));
     }
     let league = results.league_tests();
     if league > 0 {
         super::say!(
             "  单位排名：{league} 个单位的年度变化做了检验，{}",
-            match results.options.changes_adjust {
-                Adjust::None => "未做多重检验校正".to_string(),
-                a => format!("每个指标每对年份作为一族做了 {}", a.label()),
-            }
+            diaoyan::stats::adjust::note(o.changes_adjust, "每个指标每对年份")
         );
     }
 }
 
+/// How the tests of a family were adjusted, as the terminal says it.
 fn adjust_said(a: Adjust, tests: usize) -> String {
     match a {
         Adjust::None => "未做多重检验校正".into(),

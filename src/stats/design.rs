@@ -359,8 +359,9 @@ pub(crate) fn apply(sh: &Shape, info: &DesignInfo, ds: &DesignSums, t: &Tally, a
     }
     let scores: Vec<f64> = (0..sh.q.options.len()).map(|o| sh.q.score(o)).collect();
     let k = t.labels.len();
-    let within: Vec<bool> = (0..k).map(|c| ds.clustered && units_in(ds, c).0 == 1.0).collect();
-    let dfs: Vec<f64> = (0..k).map(|c| units_in(ds, c)).map(|(u, h)| u - h).collect();
+    let units: Vec<(f64, f64)> = (0..k).map(|c| units_in(ds, c)).collect();
+    let within: Vec<bool> = units.iter().map(|u| ds.clustered && u.0 == 1.0).collect();
+    let dfs: Vec<f64> = units.iter().map(|(u, h)| u - h).collect();
     for row in acc.rows.iter_mut() {
         let Some(ests) = row_ests(sh, t, row) else { continue };
         let mean = row.measure == Measure::Mean;
@@ -615,6 +616,9 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
 /// The design's keys over every batch: strata and clusters as numbers for (wave, value) —
 /// each wave is a sample of its own, its clusters nested in its strata — and the units
 /// per stratum.
+/// Every row's stratum key, and cluster key when the design has clusters.
+pub(crate) type Keys = (Vec<u32>, Option<Vec<u32>>);
+
 pub(crate) struct DesignState<'a> {
     spec: &'a crate::survey::Design,
     keys: FxHashMap<String, u32>,
@@ -647,11 +651,7 @@ impl<'a> DesignState<'a> {
     }
 
     /// Every row's stratum and cluster keys.
-    fn keys_of(
-        &mut self,
-        survey: &crate::survey::Survey,
-        df: &polars::prelude::DataFrame,
-    ) -> Result<(Vec<u32>, Option<Vec<u32>>), super::StatsError> {
+    fn keys_of(&mut self, survey: &crate::survey::Survey, df: &polars::prelude::DataFrame) -> Result<Keys, super::StatsError> {
         let (waves, list) = super::codes::wave_codes(df);
         let strata = Self::labels(survey, df, ("strata", self.spec.strata.as_deref()))?;
         let clusters = self.spec.cluster.as_deref().map(|c| Self::labels(survey, df, ("cluster", Some(c)))).transpose()?;
@@ -667,8 +667,9 @@ impl<'a> DesignState<'a> {
         Ok((h, psu))
     }
 
-    /// Counts the units of every stratum in `df` (every respondent, before any filter).
-    pub fn count(&mut self, survey: &crate::survey::Survey, df: &polars::prelude::DataFrame) -> Result<(), super::StatsError> {
+    /// Counts the units of every stratum in `df` (every respondent, before any filter);
+    /// returns the rows' keys, for [`DesignState::rows`] when no filter follows.
+    pub fn count(&mut self, survey: &crate::survey::Survey, df: &polars::prelude::DataFrame) -> Result<Keys, super::StatsError> {
         let (h, psu) = self.keys_of(survey, df)?;
         for (i, &s) in h.iter().enumerate() {
             let new = match &psu {
@@ -679,17 +680,21 @@ impl<'a> DesignState<'a> {
                 *self.n_h.entry(s).or_default() += 1.0;
             }
         }
-        Ok(())
+        Ok((h, psu))
     }
 
-    /// The design of the rows `df` (after any filter) with weights `w`.
+    /// The design of the rows `df` (after any filter) with weights `w`; `keys` are theirs
+    /// when [`DesignState::count`] already read them.
     pub fn rows(
         &mut self,
         survey: &crate::survey::Survey,
-        df: &polars::prelude::DataFrame,
+        (df, keys): (&polars::prelude::DataFrame, Option<Keys>),
         w: &[f64],
     ) -> Result<RowDesign, super::StatsError> {
-        let (stratum, psu) = self.keys_of(survey, df)?;
+        let (stratum, psu) = match keys {
+            Some(k) => k,
+            None => self.keys_of(survey, df)?,
+        };
         Ok(RowDesign { stratum, psu, w2: w.iter().map(|x| x * x).collect() })
     }
 
@@ -704,7 +709,7 @@ impl<'a> DesignState<'a> {
                 // Strata are units: a unit's expected questionnaires that wave (none off the
                 // roster); clusters are units: the roster's units surveyed that wave.
                 let big = if self.spec.strata.is_some() {
-                    opts.unit_expected.iter().find(|u| u.name == label).and_then(|u| u.expected_in(wave))
+                    opts.unit_expected.iter().find(|u| u.name == label).and_then(|u| u.expected_in(wave)).map(f64::from)
                 } else {
                     Some(opts.unit_expected.iter().filter(|u| u.expected_in(wave).is_some()).count() as f64)
                 };

@@ -57,25 +57,6 @@ pub enum StatsError {
     UnknownDesign(&'static str, String),
 }
 
-/// A unit of the roster as the statistics see it: its expected questionnaires, in general
-/// and per wave where the roster has a column for the wave (None: not surveyed then).
-#[derive(Debug, Clone, Default)]
-pub struct RosterUnit {
-    pub name: String,
-    pub expected: f64,
-    pub by_wave: Vec<(String, Option<f64>)>,
-}
-
-impl RosterUnit {
-    /// The questionnaires expected in `wave` (None: not surveyed then).
-    pub fn expected_in(&self, wave: &str) -> Option<f64> {
-        match self.by_wave.iter().find(|(w, _)| w == wave) {
-            Some((_, e)) => *e,
-            None => Some(self.expected),
-        }
-    }
-}
-
 /// Test settings (docs/DESIGN.md).
 #[derive(Debug, Clone)]
 pub struct StatsOptions {
@@ -100,7 +81,7 @@ pub struct StatsOptions {
     pub unit_order: Vec<String>,
     /// The roster's expected questionnaires per unit (`--units`): the population sizes of
     /// a `[design]` with `fpc = "roster"`.
-    pub unit_expected: Vec<RosterUnit>,
+    pub unit_expected: Vec<crate::collect::roster::Unit>,
 }
 
 impl Default for StatsOptions {
@@ -289,7 +270,7 @@ impl<'a> Tallies<'a> {
     fn design_of(&mut self, df: &DataFrame, w: &[f64]) -> Result<Option<(design::RowDesign, design::DesignInfo)>, StatsError> {
         let (survey, opts) = (self.survey, self.opts);
         let Some(d) = self.design.as_mut() else { return Ok(None) };
-        Ok(Some((d.rows(survey, df, w)?, d.info(opts)?)))
+        Ok(Some((d.rows(survey, (df, None), w)?, d.info(opts)?)))
     }
 
     /// The waves seen, in order (one unnamed wave when there is none).
@@ -307,9 +288,10 @@ impl<'a> Tallies<'a> {
         let survey = self.survey;
         // The design's units are counted over every respondent, before any filter (a
         // subset is a domain of the design, as R's subset() of a survey design).
-        if let Some(d) = self.design.as_mut().filter(|_| !self.counted) {
-            d.count(survey, df)?;
-        }
+        let mut keys = match self.design.as_mut().filter(|_| !self.counted) {
+            Some(d) => Some(d.count(survey, df)?),
+            None => None,
+        };
         let subset;
         let df = match self.filter {
             Some((col, values)) => {
@@ -322,6 +304,10 @@ impl<'a> Tallies<'a> {
             }
             None => df,
         };
+        if self.filter.is_some() {
+            // The subset's rows have other keys than the whole batch's.
+            keys = None;
+        }
         let w = self.row_weights(df)?;
         let groupings: Vec<codes::Grouping> = self.banners.iter().map(|b| codes::grouping(survey, df, b)).collect::<Result<_, _>>()?;
         for (g, seen) in groupings.iter().zip(self.groups.iter_mut()) {
@@ -342,7 +328,7 @@ impl<'a> Tallies<'a> {
             })
             .collect();
         let design = match self.design.as_mut() {
-            Some(d) => Some(d.rows(survey, df, &w)?),
+            Some(d) => Some(d.rows(survey, (df, keys), &w)?),
             None => None,
         };
         let batch = Batch { df, scopes, all_rows: (0..n).collect(), overall, by, w, design };

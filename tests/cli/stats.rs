@@ -668,6 +668,20 @@ const DESIGNS: [(&str, &str); 5] = [
     ("fpc_cluster", "cluster = \"unit\"\nfpc = \"roster\""),
 ];
 
+/// `report` of the design fixture with `survey` and the roster into `out/`, with `extra`
+/// arguments (no charts, no documents).
+fn design_report(w: &Workdir, survey: &std::path::Path, extra: &[&str]) {
+    let roster = root().join("tests/fixtures/design-roster/units.csv").display().to_string();
+    w.cmd("report")
+        .survey(survey)
+        .input(root().join("tests/fixtures/design"))
+        .args(["--charts", "none", "--doc", "none", "--units", &roster])
+        .args(extra)
+        .out("out")
+        .run()
+        .expect_ok();
+}
+
 /// The survey of the statistics fixture with a `[design]` section.
 fn design_survey(w: &Workdir, design: &str) -> std::path::PathBuf {
     let base = std::fs::read_to_string(root().join("tests/fixtures/stats/survey.toml")).unwrap();
@@ -714,14 +728,7 @@ fn design_based_figures_match_the_reference() {
     for (name, design) in designs {
         let w = Workdir::new();
         let survey = design_survey(&w, design);
-        w.cmd("report")
-            .survey(&survey)
-            .input(root().join("tests/fixtures/design"))
-            .args(["--banner", "Q1", "--banner", "unit", "--charts", "none", "--doc", "none"])
-            .args(["--units", &root().join("tests/fixtures/design-roster/units.csv").display().to_string()])
-            .out("out")
-            .run()
-            .expect_ok();
+        design_report(&w, &survey, &["--banner", "Q1", "--banner", "unit"]);
         let got = keyed(&w, "out/results.csv", &fig_key);
         for (k, want) in reference_rows("expected_design.csv", name, &fig_key) {
             let g = got.get(&k).unwrap_or_else(|| panic!("{name}: figure {k} missing"));
@@ -888,7 +895,7 @@ fn the_number_of_pairwise_comparisons_is_said() {
     let pairs: usize = by_row.values().filter(|&&k| k >= 2).map(|k| k * (k - 1) / 2).sum();
     let lines = by_row.values().filter(|&&k| k >= 2).count();
     assert!(pairs > 20);
-    let said = format!("显著性字母：{lines} 行共 {pairs} 对两两比较，每行的比较作为一族做了 Bonferroni 校正");
+    let said = format!("显著性字母：{lines} 行共 {pairs} 对两两比较，每一行的全部检验作为一族做了 Bonferroni 校正");
     assert!(run.stdout().contains(&said), "{said}\n{}", run.stdout());
 }
 
@@ -963,20 +970,7 @@ fn league_changes_under_a_design_match_the_reference() {
         let w = Workdir::new();
         let base = std::fs::read_to_string(root().join("tests/fixtures/stats/survey.toml")).unwrap();
         let survey = w.write("survey.toml", format!("{base}\n{indicators}\n[design]\n{design}\n"));
-        w.cmd("report")
-            .survey(&survey)
-            .input(root().join("tests/fixtures/design"))
-            .args([
-                "--charts",
-                "none",
-                "--doc",
-                "none",
-                "--units",
-                &root().join("tests/fixtures/design-roster/units.csv").display().to_string(),
-            ])
-            .out("out")
-            .run()
-            .expect_ok();
+        design_report(&w, &survey, &[]);
         let got = keyed(&w, "out/league.csv", &["indicator", "wave", "unit"]);
         for (k, want) in reference_rows("expected_design_changes.csv", name, &["question", "banner", "group", "option", "measure"]) {
             let indicator = match (want["question"].as_str(), want["banner"].as_str(), want["option"].as_str(), want["measure"].as_str()) {
@@ -1002,14 +996,7 @@ fn the_design_based_test_is_symmetric() {
     for (name, design) in DESIGNS {
         let w = Workdir::new();
         let survey = design_survey(&w, design);
-        w.cmd("report")
-            .survey(&survey)
-            .input(root().join("tests/fixtures/design"))
-            .args(["--banner", "Q2", "--banner", "Q8", "--charts", "none", "--doc", "none"])
-            .args(["--units", &root().join("tests/fixtures/design-roster/units.csv").display().to_string()])
-            .out("out")
-            .run()
-            .expect_ok();
+        design_report(&w, &survey, &["--banner", "Q2", "--banner", "Q8"]);
         let got = keyed(&w, "out/tests.csv", &["wave", "question", "banner"]);
         for wave in ["2025", "2026"] {
             let (a, b) = (&got[&format!("{wave}|Q2|Q8")], &got[&format!("{wave}|Q8|Q2")]);
