@@ -49,9 +49,12 @@ pub struct Args {
     /// 图表格式：png、svg，或 none（不画图），可用逗号组合（默认 png,svg）
     #[arg(long, default_value = "png,svg", value_name = "格式", hide_default_value = true)]
     charts: String,
-    /// 调研报告初稿：docx（Word，公文格式）、html（网页），或 none（不写），可用逗号组合（默认 docx,html）
-    #[arg(long, default_value = "docx,html", value_name = "格式", hide_default_value = true)]
+    /// 调研报告初稿：docx（Word，公文格式）、html（网页）、pptx（汇报提纲），或 none（不写），可用逗号组合（默认 docx,html,pptx）
+    #[arg(long, default_value = "docx,html,pptx", value_name = "格式", hide_default_value = true)]
     doc: String,
+    /// 分单位反馈：为每个单位另写一份 Word（本单位的各题结果与全区、与本单位上年对比，各指标排名，本单位的意见建议），放在 分单位反馈/ 文件夹
+    #[arg(long)]
+    per_unit: bool,
     /// 图片分辨率（每英寸点数）；图宽 16 厘米，适合直接贴进 Word（默认 200）
     #[arg(long, default_value_t = 200, value_name = "dpi", hide_default_value = true)]
     dpi: u32,
@@ -111,18 +114,19 @@ impl Config {
         }
         let adjust = adjust_of(&a)?;
         let (filter, compare) = (filter_of(&a)?, compare_of(&a)?);
-        let (mut docx, mut html) = (false, false);
+        let (mut docx, mut html, mut pptx) = (false, false, false);
         for f in a.doc.split(',').map(|f| f.trim().to_ascii_lowercase()) {
             match f.as_str() {
                 "docx" | "word" => docx = true,
                 "html" => html = true,
+                "pptx" | "ppt" => pptx = true,
                 "none" | "" => {}
-                other => anyhow::bail!("--doc 只能是 docx、html、none 的组合，不认识“{other}”"),
+                other => anyhow::bail!("--doc 只能是 docx、html、pptx、none 的组合，不认识“{other}”"),
             }
         }
         // The font first, so that a bad --font stops before any work (the written report
         // draws its charts with it too).
-        let drawing = chart_opts.png || chart_opts.svg || docx || html;
+        let drawing = chart_opts.png || chart_opts.svg || docx || html || pptx || a.per_unit;
         let font = if drawing { Some(charts::ChartFont::load(a.font.as_deref())?) } else { None };
         let charts = match font {
             Some(font) if chart_opts.png || chart_opts.svg => Some(charts::Charts { font, options: chart_opts }),
@@ -141,12 +145,12 @@ impl Config {
                 changes_adjust: adjust.unwrap_or(Adjust::Holm),
                 min_base: a.min_base,
                 caution_base: a.caution_base,
-                keywords: if docx || html { 10 } else { 0 },
+                keywords: if docx || html || pptx { 10 } else { 0 },
                 unit_order: roster.iter().flatten().map(|u| u.name.clone()).collect(),
                 unit_expected: roster.clone().unwrap_or_default(),
                 ..StatsOptions::default()
             },
-            outputs: OutputOptions { charts, docx, html },
+            outputs: OutputOptions { charts, docx, html, pptx, per_unit: a.per_unit },
             roster,
             output: a.output,
         })
@@ -211,13 +215,23 @@ struct Computed {
     results: diaoyan::stats::Results,
 }
 
+/// The banners asked for (else survey.toml's); 分单位反馈 needs the unit crosstabs, so
+/// `--per-unit` adds the unit.
+fn banners_of(cfg: &Config, survey: &Survey) -> Vec<Banner> {
+    let mut banners = Banner::parse_all(if cfg.banners.is_empty() { &survey.banners } else { &cfg.banners }, survey);
+    if cfg.outputs.per_unit && !banners.contains(&Banner::Unit) {
+        banners.push(Banner::Unit);
+    }
+    banners
+}
+
 /// The ordinary report: every response in one table. `None` when no file could be imported.
 fn whole(cfg: &Config) -> Result<Option<Computed>> {
     let (survey, imp) = super::load_and_import(&cfg.input)?;
     if imp.nothing_imported() {
         return Ok(None);
     }
-    let banners = Banner::parse_all(if cfg.banners.is_empty() { &survey.banners } else { &cfg.banners }, &survey);
+    let banners = banners_of(cfg, &survey);
     let data = match &cfg.filter {
         Some(f) => {
             where_allowed(&survey, f)?;
@@ -233,7 +247,7 @@ fn whole(cfg: &Config) -> Result<Option<Computed>> {
 /// tallied as it is imported and let go; the figures are made once at the end (the same
 /// figures as from one table; [`diaoyan::pipeline::report_in_batches`]).
 fn batched(cfg: &Config, survey: Survey, files: &[PathBuf], batch_rows: usize) -> Result<Option<Computed>> {
-    let banners = Banner::parse_all(if cfg.banners.is_empty() { &survey.banners } else { &cfg.banners }, &survey);
+    let banners = banners_of(cfg, &survey);
     if let Some(f) = &cfg.filter {
         where_allowed(&survey, f)?;
     }

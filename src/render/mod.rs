@@ -99,6 +99,10 @@ pub struct OutputOptions {
     pub docx: bool,
     /// The written report as a web page.
     pub html: bool,
+    /// The 汇报 deck.
+    pub pptx: bool,
+    /// 分单位反馈: a Word document per unit.
+    pub per_unit: bool,
 }
 
 /// The outputs of `report`, in the order they are written and listed.
@@ -118,6 +122,12 @@ pub fn outputs(opts: OutputOptions) -> Vec<Box<dyn Output>> {
     }
     if opts.html {
         out.push(Box::new(document::HtmlReport));
+    }
+    if opts.pptx {
+        out.push(Box::new(document::DeckReport));
+    }
+    if opts.per_unit {
+        out.push(Box::new(document::PerUnit));
     }
     out.push(Box::new(ledger_csv::IssuesCsv));
     out.push(Box::new(ledger_csv::ColumnsCsv));

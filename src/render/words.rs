@@ -130,6 +130,12 @@ pub fn table_heading(t: &Table, with_wave: bool) -> String {
     format!("{wave}{}：{} [{}]", t.question_id(), t.text, t.kind.label())
 }
 
+/// A native chart's title: the question as asked (its id and kind are in the table's
+/// heading beside it, not in a chart that may be copied into a document).
+pub fn chart_heading(t: &Table) -> String {
+    t.text.clone()
+}
+
 /// The terminal's line for a crosstab with no test: `Q3 × Q1（2025）：reason`.
 pub fn untested(t: &Table) -> Option<String> {
     let why = t.test_note.as_ref()?;

@@ -37,6 +37,187 @@ pub fn the_written_report(w: &Workdir) {
     calls_differences_significant_only_when_tested_so(w);
     word_file_is_well_formed_and_in_office_format(w);
     web_page_stands_alone(w);
+    charts_print_legibly(w);
+    rankings_say_their_uncertainty(w);
+    the_deck_is_a_presentation_of_the_findings(w);
+    each_unit_gets_its_own_figures(w);
+}
+
+/// The units section says, in the text, that every unit of the example is under the
+/// caution base (with the range of bases, counted here from league.csv) and where the
+/// top places' rank intervals overlap.
+fn rankings_say_their_uncertainty(w: &Workdir) {
+    let html = std::fs::read_to_string(w.path("out/形式主义调查.html")).unwrap();
+    let start = html.find("各单位比较</h3>").expect("a units section");
+    let section = &html[start..];
+    let (h, rows) = w.csv("out/league.csv");
+    let c = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let first = &rows.iter().find(|r| r[c("wave")] == "2026").unwrap()[c("indicator")];
+    let bases: Vec<usize> =
+        rows.iter().filter(|r| r[c("wave")] == "2026" && &r[c("indicator")] == first).map(|r| r[c("base")].parse().unwrap()).collect();
+    let (lo, hi) = (bases.iter().min().unwrap(), bases.iter().max().unwrap());
+    assert!(*hi < 100, "the example's units are all under 100");
+    assert!(section.contains(&format!("有效问卷在{lo}至{hi}份之间，都少于100份")), "no caution on the units' bases");
+    assert!(section.contains("名次先后在抽样误差范围内"), "overlapping intervals not said");
+}
+
+/// Every part of an OOXML package (a zip): name → text (XML) or bytes, each XML part
+/// checked to be well-formed.
+fn package(path: &std::path::Path) -> HashMap<String, Vec<u8>> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut parts = HashMap::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut b).unwrap();
+        if name.ends_with(".xml") || name.ends_with(".rels") {
+            let s = String::from_utf8(b.clone()).unwrap();
+            let mut r = quick_xml::Reader::from_str(&s);
+            loop {
+                match r.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!("{}: {name}: {e}", path.display()),
+                }
+            }
+        }
+        parts.insert(name, b);
+    }
+    parts
+}
+
+/// The text runs (`<a:t>` or `<w:t>`) of an XML part, joined.
+fn runs(xml: &[u8], tag: &str) -> String {
+    let s = String::from_utf8_lossy(xml);
+    let open = format!("<{tag}>");
+    let open_sp = format!("<{tag} ");
+    let close = format!("</{tag}>");
+    let mut out = String::new();
+    for piece in s.split(&close) {
+        let at = piece
+            .rfind(&open)
+            .map(|i| i + open.len())
+            .or_else(|| piece.rfind(&open_sp).and_then(|i| piece[i..].find('>').map(|k| i + k + 1)));
+        if let Some(i) = at {
+            out.push_str(&piece[i..]);
+        }
+    }
+    out.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// The 汇报 deck: a valid package whose slides are the presentation's, in order; a title
+/// slide, 调查基本情况, one slide per figure of the report (its picture present, a
+/// conclusion above it), the year-over-year and unit slides among them, text ≥ 12 pt.
+fn the_deck_is_a_presentation_of_the_findings(w: &Workdir) {
+    let parts = package(&w.path("out/形式主义调查.pptx"));
+    let text = |name: &str| String::from_utf8(parts[name].clone()).unwrap();
+    let pres = text("ppt/presentation.xml");
+    let n = pres.matches("<p:sldId ").count();
+    assert!(n >= 10, "{n} slides");
+    let types = text("[Content_Types].xml");
+    let html = std::fs::read_to_string(w.path("out/形式主义调查.html")).unwrap();
+    let figures = html.matches("<figcaption>").count();
+    let mut pictures = 0;
+    for k in 1..=n {
+        let slide = text(&format!("ppt/slides/slide{k}.xml"));
+        assert!(types.contains(&format!("/ppt/slides/slide{k}.xml")), "slide {k} not in [Content_Types]");
+        let rels = text(&format!("ppt/slides/_rels/slide{k}.xml.rels"));
+        if slide.contains("r:embed=\"rId2\"") {
+            assert!(parts.contains_key(&format!("ppt/media/image{k}.png")) && rels.contains(&format!("../media/image{k}.png")));
+            // The picture has a conclusion (title, lead, caption).
+            assert!(slide.matches("<a:t>").count() >= 4, "slide {k}: {}", runs(&parts[&format!("ppt/slides/slide{k}.xml")], "a:t"));
+            pictures += 1;
+        }
+        for sz in slide.split(" sz=\"").skip(1) {
+            let v: u32 = sz[..sz.find('"').unwrap()].parse().unwrap();
+            assert!(v >= 1200, "slide {k}: text of {} pt", v / 100);
+        }
+    }
+    assert_eq!(pictures, figures, "one slide per figure of the report");
+    let all: String = (1..=n).map(|k| runs(&parts[&format!("ppt/slides/slide{k}.xml")], "a:t") + "\n").collect();
+    assert!(runs(&parts["ppt/slides/slide1.xml"], "a:t").contains("调研报告"), "title slide");
+    for must in ["调查基本情况", "与2025年相比", "各单位比较", "意见建议"] {
+        assert!(all.contains(must), "no slide on {must}");
+    }
+}
+
+/// 分单位反馈: one Word file per unit that answered in 2026; the 区财政局 file quotes its
+/// own column of the unit crosstabs (results.csv), the whole survey beside it, its 2025
+/// figure, its rank from league.csv, and its own open answers with their count.
+fn each_unit_gets_its_own_figures(w: &Workdir) {
+    let (head, rows) = w.csv("out/results.csv");
+    let col = |n: &str| head.iter().position(|h| h == n).unwrap();
+    let (wave, q, banner, group, option, measure, value, base) =
+        (col("wave"), col("question"), col("banner"), col("group"), col("option"), col("measure"), col("value"), col("base"));
+    let units: HashSet<&str> =
+        rows.iter().filter(|r| r[wave] == "2026" && r[banner] == "unit" && r[base] != "0").map(|r| r[group].as_str()).collect();
+    let files: Vec<_> =
+        std::fs::read_dir(w.path("out/分单位反馈")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert_eq!(files.len(), units.len(), "{files:?}");
+    for u in &units {
+        assert!(files.contains(&format!("{u}.docx")), "{u}");
+    }
+    let parts = package(&w.path("out/分单位反馈/区财政局.docx"));
+    let doc = runs(&parts["word/document.xml"], "w:t");
+    let fig = |wv: &str, b: &str, g: &str| {
+        let r = rows
+            .iter()
+            .find(|r| r[wave] == wv && r[q] == "Q3" && r[banner] == b && r[group] == g && r[option] == "机关" && r[measure] == "percent")
+            .unwrap();
+        format!("{:.1}%", r[value].parse::<f64>().unwrap())
+    };
+    let (own, all, before) = (fig("2026", "unit", "区财政局"), fig("2026", "总体", "总体"), fig("2025", "unit", "区财政局"));
+    assert!(doc.contains(&format!("机关{own}{all}{before}")), "Q3 机关 row {own} {all} {before} in {doc}");
+    // Its rank on the first indicator, from league.csv.
+    let (lh, lr) = w.csv("out/league.csv");
+    let lc = |n: &str| lh.iter().position(|h| h == n).unwrap();
+    let r = lr.iter().find(|r| r[lc("wave")] == "2026" && r[lc("unit")] == "区财政局").unwrap();
+    let said = format!("“{}”", r[lc("indicator_name")]);
+    let rank = &r[lc("rank")];
+    let expect = if rank.is_empty() { "未参加排名".to_string() } else { format!("排第{rank}名") };
+    assert!(doc.contains(&said) && doc.contains(&expect), "{expect} of {said}");
+    assert!(doc.contains("本单位的意见建议") && doc.contains("本单位有"), "open answers");
+    assert!(!doc.contains("区教育局"), "another unit's name in 区财政局's feedback");
+}
+
+/// Every chart, printed at the text width of an office page (15.6 cm), sets its smallest
+/// text at 9 pt or more, and no chart text carries a question's internal id (“Q3.”,
+/// “Q6/…”). Read from the SVG files: `font-size` in user units of 1/96 inch, the chart
+/// `width` in the same units.
+fn charts_print_legibly(w: &Workdir) {
+    let survey = diaoyan::survey::Survey::load(&crate::workdir::root().join("surveys/example/survey.toml")).unwrap();
+    let attr = |tag: &str, name: &str| -> f64 {
+        let at = tag.find(&format!(" {name}=\"")).unwrap_or_else(|| panic!("no {name} in {tag}")) + name.len() + 3;
+        tag[at..at + tag[at..].find('"').unwrap()].parse().unwrap()
+    };
+    let mut charts = 0;
+    for e in std::fs::read_dir(w.path("out/charts")).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "svg") {
+            continue;
+        }
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let width = attr(&svg[..svg.find('>').unwrap()], "width");
+        let scale = (15.6 / 2.54) / (width / 96.0);
+        let mut texts = 0;
+        for piece in svg.split("<text").skip(1) {
+            let tag = &piece[..piece.find('>').unwrap()];
+            let pt = attr(tag, "font-size") * 72.0 / 96.0 * scale;
+            assert!(pt >= 9.0, "{}: text of {pt:.2} pt in print", path.display());
+            let body = piece[piece.find('>').unwrap() + 1..piece.find("</text>").unwrap()].trim();
+            for q in &survey.questions {
+                for id in [format!("{}.", q.id), format!("{}/", q.id), format!("{} ", q.id)] {
+                    assert!(!body.starts_with(&id) && !body.contains(&format!("（{id}")), "{}: internal id in {body:?}", path.display());
+                }
+            }
+            texts += 1;
+        }
+        assert!(texts > 3, "{}", path.display());
+        charts += 1;
+    }
+    assert!(charts >= 100, "{charts} charts");
 }
 
 /// The year-over-year section names every compared question (choice, scale, matrix,
@@ -71,6 +252,33 @@ fn every_question_in_the_year_over_year_section(w: &Workdir) {
         assert!(html.contains(&format!("）{l}</h3>")), "no heading {l}");
     }
     assert!(section.contains("“谈心谈话”平均分由3.52分上升到3.79分"), "matrix rows' significant means are stated");
+    // Every significant overall change 2025→2026 of changes.csv is stated: shares of choice
+    // questions, means and top-two shares of any question (scales and matrix rows are
+    // described by these, not by single levels).
+    let (h, changes) = w.csv("out/changes.csv");
+    let k = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let mut stated = 0;
+    for r in changes
+        .iter()
+        .filter(|r| r[k("wave_from")] == "2025" && r[k("wave_to")] == "2026" && r[k("banner")] == "总体" && !r[k("sig")].is_empty())
+    {
+        let (m, kind) = (&r[k("measure")], &r[k("kind")]);
+        let choice = matches!(kind.as_str(), "single" | "multi");
+        if !(m == "mean" || m == "top2" || (m == "percent" && choice)) {
+            continue;
+        }
+        let v = |c: &str| r[k(c)].parse::<f64>().unwrap();
+        let (a, b) = (v("value_from"), v("value_to"));
+        let said = if m == "mean" {
+            [format!("由{a:.2}"), format!("由{a:.1}")].iter().any(|x| section.contains(x.as_str()))
+                && [format!("到{b:.2}"), format!("到{b:.1}")].iter().any(|x| section.contains(x.as_str()))
+        } else {
+            section.contains(&format!("由{a:.1}%")) && section.contains(&format!("到{b:.1}%"))
+        };
+        assert!(said, "significant change of {} {} {m} ({a} → {b}) not stated", r[k("question")], r[k("option")]);
+        stated += 1;
+    }
+    assert!(stated >= 8, "{stated} significant changes checked");
     assert!(section.contains("次，下降") && !section.contains("平均分为7.4"), "a number question's mean is in its unit");
 }
 

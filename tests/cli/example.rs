@@ -55,12 +55,19 @@ fn example_imports_three_waves_from_ten_units() {
 /// The 2024 file carries the questionnaire as it was: other numbers (9, 10 for today's
 /// 10, 11), other wording (Q5), an option called otherwise (说不好 for 说不清), an option
 /// not yet offered and a question not yet asked. survey.toml's `history` maps it.
-/// The README's main command on the example, once for every check of its outputs.
+/// The README's main command on the example (with `--per-unit`), once for every check of its outputs.
 #[test]
 fn the_example_report() {
     let dir = root().join("surveys/example");
     let w = Workdir::new();
-    let r = w.cmd("report").survey(dir.join("survey.toml")).args(["--units"]).input(dir.join("units.csv")).input(&dir).out("out").run();
+    let r = w
+        .cmd("report")
+        .survey(dir.join("survey.toml"))
+        .args(["--per-unit", "--units"])
+        .input(dir.join("units.csv"))
+        .input(&dir)
+        .out("out")
+        .run();
     r.expect_ok();
     the_2024_questionnaire_maps_onto_todays(&w);
     the_example_compares_years_and_units(&w, &r.stdout());
@@ -161,11 +168,16 @@ fn the_example_compares_years_and_units(w: &Workdir, stdout: &str) {
     the_workbook_prints_on_a4(w);
 }
 
-/// Every sheet prints on A4.
+/// Every sheet prints on A4; the wide ones landscape and fitted to the page width (the
+/// unit crosstab: seven groups a page across), with their header rows or label column
+/// repeated on every page; every native chart shows every category label (tickLblSkip 1,
+/// 9 pt) and has no question id in its title.
 fn the_workbook_prints_on_a4(w: &Workdir) {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::fs::File::open(w.path("out/形式主义调查.xlsx")).unwrap()).unwrap();
-    let mut sheets = 0;
+    let survey = diaoyan::survey::Survey::load(&crate::workdir::root().join("surveys/example/survey.toml")).unwrap();
+    let (mut sheets, mut charts, mut fitted) = (0, 0, 0);
+    let mut workbook = String::new();
     for i in 0..zip.len() {
         let mut part = zip.by_index(i).unwrap();
         let name = part.name().unwrap().to_string();
@@ -173,8 +185,26 @@ fn the_workbook_prints_on_a4(w: &Workdir) {
         part.read_to_string(&mut xml).unwrap();
         if name.starts_with("xl/worksheets/sheet") {
             assert!(xml.contains("paperSize=\"9\""), "{name} is not A4");
+            if xml.contains("orientation=\"landscape\"") {
+                assert!(xml.contains("fitToPage=\"1\"") && xml.contains("fitToHeight=\"0\""), "{name}: landscape but not fitted");
+                fitted += 1;
+            }
             sheets += 1;
+        } else if name.starts_with("xl/charts/chart") {
+            let axes = xml.matches("<c:catAx>").count();
+            assert!(axes > 0 && xml.matches("<c:tickLblSkip val=\"1\"/>").count() == axes, "{name}: category labels may be skipped");
+            let title = &xml[xml.find("<c:title>").unwrap()..xml.find("</c:title>").unwrap()];
+            for q in &survey.questions {
+                assert!(!title.contains(&format!(">{}：", q.id)) && !title.contains(&format!(">{} ", q.id)), "{name}: id in {title}");
+            }
+            charts += 1;
+        } else if name == "xl/workbook.xml" {
+            workbook = xml;
         }
     }
-    assert!(sheets >= 10, "{sheets} sheets");
+    assert!(sheets >= 10 && charts >= 50 && fitted >= 6, "{sheets} sheets, {charts} charts, {fitted} fitted");
+    // Print titles: the list sheets' header row, the crosstabs' label column.
+    let titles = workbook.matches("_xlnm.Print_Titles").count();
+    assert!(titles >= 6, "{titles} sheets with print titles");
+    assert!(workbook.contains("!$1:$1") && workbook.contains("!$A:$A"), "{workbook}");
 }

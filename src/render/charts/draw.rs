@@ -33,11 +33,12 @@ pub mod style {
     pub const GRID: RGBColor = RGBColor(0xE7, 0xE6, 0xE6);
     /// Page width of a chart: 16 cm (Word page width).
     pub const WIDTH_CM: f64 = 16.0;
-    /// Font sizes in points.
+    /// Font sizes in points at the chart's own width; the smallest stays at or above
+    /// 9 pt when a report prints it at 15.6 cm (the text width of an office page).
     pub const TITLE_PT: f64 = 11.0;
-    pub const LABEL_PT: f64 = 9.0;
-    pub const VALUE_PT: f64 = 8.0;
-    pub const CAPTION_PT: f64 = 8.0;
+    pub const LABEL_PT: f64 = 9.3;
+    pub const VALUE_PT: f64 = 9.3;
+    pub const CAPTION_PT: f64 = 9.3;
 
     /// An ordered ramp for scales: red (low) through grey to blue (high).
     pub fn ramp(n: usize) -> Vec<RGBColor> {
@@ -67,7 +68,9 @@ pub(super) struct Metrics {
 
 impl Metrics {
     pub(super) fn new(dpi: u32) -> Metrics {
-        let px = |pt: f64| pt * dpi as f64 / 72.0;
+        // Points of the em, in plotters' sizes (the font's height).
+        let ratio = super::em_ratio();
+        let px = |pt: f64| pt * dpi as f64 / 72.0 * ratio;
         Metrics {
             w: (style::WIDTH_CM / 2.54 * dpi as f64).round() as i32,
             margin: (0.3 / 2.54 * dpi as f64).round() as i32,
@@ -78,7 +81,7 @@ impl Metrics {
         }
     }
     pub(super) fn line(&self, size: f64) -> i32 {
-        (size * 1.35).ceil() as i32
+        (size * 1.05).ceil() as i32
     }
 }
 
@@ -87,19 +90,65 @@ fn font(size: f64) -> TextStyle<'static> {
 }
 
 /// Full-width opening punctuation whose glyph leaves the right part of its em empty: the
-/// text after it is drawn this much of an em closer (标点挤压), as typesetters do.
+/// text after it is drawn closer (标点挤压), as typesetters do.
 const SQUEEZED: [char; 2] = ['（', '“'];
-const SQUEEZE: f64 = 0.4;
+/// Full-width closing punctuation: its blank half goes when another punctuation mark
+/// follows (“）；”, “。”“”), as in typeset Chinese.
+const CLOSING: [char; 9] = ['）', '”', '，', '。', '；', '：', '、', '！', '？'];
+/// Fraction of an em taken out (the blank half of the mark).
+const SQUEEZE: f64 = 0.5;
+
+thread_local! {
+    /// Whether this thread's drawing squeezes punctuation: yes for PNG (drawn with the
+    /// embedded font, whose marks are known), no for SVG (a viewer draws it with its own
+    /// font, whose marks may sit elsewhere in their em).
+    static SQUEEZING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Runs `f` with punctuation squeezing off on this thread (for SVG).
+pub(super) fn unsqueezed<T>(f: impl FnOnce() -> T) -> T {
+    let was = SQUEEZING.with(|s| s.replace(false));
+    let out = f();
+    SQUEEZING.with(|s| s.set(was));
+    out
+}
+
+/// Byte offsets just after each character of `text` that the next is drawn closer to.
+fn squeeze_points(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let on = SQUEEZING.with(|s| s.get());
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        if !on {
+            return None;
+        }
+        while let Some((i, c)) = chars.next() {
+            let next = chars.peek().map(|p| p.1);
+            if SQUEEZED.contains(&c) || CLOSING.contains(&c) && next.is_some_and(|n| SQUEEZED.contains(&n) || CLOSING.contains(&n)) {
+                return Some(i + c.len_utf8());
+            }
+        }
+        None
+    })
+}
+
+/// Pixels one squeeze takes out at plotters' `size` (the font's height, not its em).
+fn squeeze_px(size: f64) -> i32 {
+    (size / super::em_ratio() * SQUEEZE).round() as i32
+}
 
 /// Text width in pixels with the chart font (after squeezing).
 pub(super) fn width<DB: DrawingBackend<ErrorType: 'static>>(area: &DrawingArea<DB, Shift>, text: &str, size: f64) -> i32 {
-    let plain = area.estimate_text_size(text, &font(size)).map(|(w, _)| w as i32).unwrap_or((text.chars().count() as f64 * size) as i32);
-    plain - squeezed(text, size)
+    plain_width(area, text, size) - squeezed(text, size)
+}
+
+/// Text width in pixels as the font sets it.
+fn plain_width<DB: DrawingBackend<ErrorType: 'static>>(area: &DrawingArea<DB, Shift>, text: &str, size: f64) -> i32 {
+    area.estimate_text_size(text, &font(size)).map(|(w, _)| w as i32).unwrap_or((text.chars().count() as f64 * size) as i32)
 }
 
 /// The pixels squeezing takes out of `text`.
 fn squeezed(text: &str, size: f64) -> i32 {
-    text.chars().filter(|c| SQUEEZED.contains(c)).count() as i32 * (size * SQUEEZE).round() as i32
+    squeeze_points(text).count() as i32 * squeeze_px(size)
 }
 
 /// Greedy line breaking to `max` pixels (CJK breaks anywhere; ASCII words stay whole).
@@ -182,18 +231,17 @@ pub(super) fn text<DB: DrawingBackend<ErrorType: 'static>>(
     let dy = (size * 0.15).round() as i32;
     // Pieces ending at a squeezed punctuation mark, each drawn closer to the one before.
     let mut x = at.0;
-    let mut rest = s;
-    while let Some(i) = rest.find(SQUEEZED) {
-        let end = i + rest[i..].chars().next().map_or(1, char::len_utf8);
-        let piece = &rest[..end];
+    let mut start = 0;
+    for end in squeeze_points(s) {
+        let piece = &s[start..end];
         area.draw_text(piece, &font(size).color(color), (x, at.1 + dy)).map_err(e)?;
-        x += width(area, piece, size);
-        rest = &rest[end..];
+        x += plain_width(area, piece, size) - squeeze_px(size);
+        start = end;
     }
-    if rest.is_empty() {
+    if start == s.len() {
         return Ok(());
     }
-    area.draw_text(rest, &font(size).color(color), (x, at.1 + dy)).map_err(e)
+    area.draw_text(&s[start..], &font(size).color(color), (x, at.1 + dy)).map_err(e)
 }
 
 /// The height a spec needs at this width (a dry run of the layout).
@@ -219,8 +267,11 @@ pub(super) fn draw<DB: DrawingBackend<ErrorType: 'static>>(
         | Spec::Histogram { title, caption, .. }
         | Spec::Lines { title, caption, .. } => (title, caption),
     };
-    let mut y = pen.paragraph(title, m.title, &style::TEXT, m.margin)?;
-    y += m.line(m.label) / 2;
+    // A document's figure has its title in its caption (图N …), not in the drawing.
+    let mut y = m.margin;
+    if !title.is_empty() {
+        y = pen.paragraph(title, m.title, &style::TEXT, y)? + m.line(m.label) / 2;
+    }
     y = pen.legend(spec, y)?;
     y = match spec {
         Spec::Bars { items, percent, .. } => pen.bars(items, *percent, y)?,
@@ -310,11 +361,11 @@ impl<DB: DrawingBackend<ErrorType: 'static>> Pen<'_, DB> {
         let x0 = m.margin + label_w + 12;
         let x1 = m.w - m.margin - value_w;
         let max = items.iter().map(|i| i.1).fold(0.0f64, f64::max).max(if percent { 1.0 } else { 1e-9 });
-        let bar_h = (m.label * 1.1) as i32;
+        let bar_h = (m.label * 0.8) as i32;
         let axis_top = y;
         for (label, v) in items {
             let lines = wrap(area, label, m.label, label_w);
-            let row_h = (lines.len() as i32 * m.line(m.label)).max(bar_h) + m.line(m.label) / 2;
+            let row_h = (lines.len() as i32 * m.line(m.label)).max(bar_h) + m.line(m.label) / 3;
             if self.paint {
                 let by = y + (row_h - bar_h) / 2;
                 self.label_lines(&lines, x0, by + bar_h / 2 - lines.len() as i32 * m.line(m.label) / 2)?;
@@ -339,7 +390,7 @@ impl<DB: DrawingBackend<ErrorType: 'static>> Pen<'_, DB> {
         let x0 = m.margin + label_w + 12;
         let x1 = m.w - m.margin - value_w;
         let max = categories.iter().flat_map(|c| c.1.iter().flatten()).fold(0.0f64, |a, b| a.max(*b)).max(1e-9);
-        let bar_h = (m.value * 0.95) as i32;
+        let bar_h = (m.value * 0.8) as i32;
         let axis_top = y;
         for (label, vals) in categories {
             let lines = wrap(area, label, m.label, label_w);
@@ -352,8 +403,8 @@ impl<DB: DrawingBackend<ErrorType: 'static>> Pen<'_, DB> {
                     let bx = x0 + ((v / max) * (x1 - x0) as f64).round() as i32;
                     let c = style::SERIES[s % style::SERIES.len()];
                     area.draw(&Rectangle::new([(x0, by), (bx.max(x0 + 1), by + bar_h)], c.filled())).map_err(e)?;
-                    let at = (bx + 6, by + (bar_h - m.line(m.value * 0.9)) / 2);
-                    text(area, &fmt_value(*v, percent), m.value * 0.9, &style::MUTED, at)?;
+                    let at = (bx + 6, by + (bar_h - m.line(m.value)) / 2);
+                    text(area, &fmt_value(*v, percent), m.value, &style::MUTED, at)?;
                 }
             }
             y += block + m.line(m.label) / 2 + 4;
@@ -372,7 +423,7 @@ impl<DB: DrawingBackend<ErrorType: 'static>> Pen<'_, DB> {
         let x0 = m.margin + label_w + 12;
         let x1 = m.w - m.margin;
         let colors = style::ramp(n_levels);
-        let bar_h = (m.label * 1.6) as i32;
+        let bar_h = (m.label * 1.2) as i32;
         for (label, shares) in bars {
             let lines = wrap(area, label, m.label, label_w);
             let row_h = (lines.len() as i32 * m.line(m.label)).max(bar_h) + m.line(m.label) / 2;
@@ -438,7 +489,8 @@ impl<DB: DrawingBackend<ErrorType: 'static>> Pen<'_, DB> {
 mod tests {
     use super::*;
 
-    /// Text after a full-width opening bracket or quote is drawn 0.4 em closer, and widths
+    /// Text after a full-width opening bracket or quote, or after a closing mark followed by
+    /// another, is drawn half an em closer, and widths
     /// (for centring and wrapping) shrink by as much: measured on a bitmap with the chart font.
     #[test]
     fn opening_punctuation_is_squeezed() {
@@ -446,8 +498,15 @@ mod tests {
         let mut buf = vec![0u8; 400 * 3];
         let area = BitMapBackend::with_buffer(&mut buf, (400, 1)).into_drawing_area();
         let plain = |s: &str| area.estimate_text_size(s, &font(20.0)).unwrap().0 as i32;
-        assert_eq!(width(&area, "其他（请注明）", 20.0), plain("其他（请注明）") - 8);
-        assert_eq!(width(&area, "“是”", 20.0), plain("“是”") - 8);
+        // 20 px of plotters' size is 20 / 1.448 px of em: half an em is 7 px.
+        let px = squeeze_px(20.0);
+        assert_eq!(px, 7);
+        assert_eq!(width(&area, "其他（请注明）", 20.0), plain("其他（请注明）") - px);
+        assert_eq!(width(&area, "“是”", 20.0), plain("“是”") - px);
         assert_eq!(width(&area, "其他请注明", 20.0), plain("其他请注明"));
+        // Two marks in a row: the first closes up (“）；” and “。“”), a lone one does not.
+        assert_eq!(width(&area, "好）；下", 20.0), plain("好）；下") - px);
+        assert_eq!(width(&area, "参考。“您", 20.0), plain("参考。“您") - 2 * px);
+        assert_eq!(width(&area, "好，下", 20.0), plain("好，下"));
     }
 }

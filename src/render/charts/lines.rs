@@ -37,8 +37,8 @@ pub(super) fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
             let yv = py(v);
             area.draw(&PathElement::new(vec![(x0, yv), (x1, yv)], style::GRID.stroke_width(1))).map_err(e)?;
             let label = tick_label(v, percent);
-            let lw = width(area, &label, m.value * 0.85);
-            text(area, &label, m.value * 0.85, &style::TEXT, (x0 - lw - 8, yv - m.line(m.value * 0.85) / 2))?;
+            let lw = width(area, &label, m.value);
+            text(area, &label, m.value, &style::TEXT, (x0 - lw - 8, yv - m.line(m.value) / 2))?;
         }
         area.draw(&PathElement::new(vec![(x0, bottom), (x1, bottom)], style::GRID.stroke_width(2))).map_err(e)?;
         for (i, label) in x.iter().enumerate() {
@@ -54,7 +54,7 @@ pub(super) fn draw_lines<DB: DrawingBackend<ErrorType: 'static>>(
                 area.draw(&Circle::new((px(i), py(*v)), 5, c.filled())).map_err(e)?;
                 // Values at the last wave only, so that labels do not collide.
                 if i + 1 == vals.len() {
-                    text(area, &fmt_value(*v, percent), m.value * 0.9, &c, (px(i) + 8, py(*v) - m.line(m.value * 0.9) / 2))?;
+                    text(area, &fmt_value(*v, percent), m.value, &c, (px(i) + 8, py(*v) - m.line(m.value) / 2))?;
                 }
             }
         }

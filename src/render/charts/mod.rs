@@ -76,6 +76,7 @@ impl ChartFont {
         let font = FontRef::try_from_slice(bytes).map_err(|_| ChartError::BadFont(name.clone()))?;
         register_font(FAMILY, FontStyle::Normal, bytes).map_err(|_| ChartError::BadFont(name.clone()))?;
         register_font(FAMILY, FontStyle::Bold, bytes).map_err(|_| ChartError::BadFont(name))?;
+        EM_RATIO.store(height_per_em(&font).to_bits(), std::sync::atomic::Ordering::Relaxed);
         Ok(ChartFont { font })
     }
 
@@ -87,6 +88,51 @@ impl ChartFont {
             .filter(|c| !c.is_control() && !c.is_whitespace() && self.font.glyph_id(*c).0 == 0)
             .collect()
     }
+}
+
+/// plotters sizes text by the font's height (ascent − descent), not by its em; the ratio
+/// of the two for the registered font turns a size in points into plotters' size
+/// (1.448 for the embedded Noto Sans SC). Zero until a font is loaded: then the
+/// embedded font's.
+static EM_RATIO: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn height_per_em(font: &FontRef<'_>) -> f64 {
+    let upm = font.units_per_em().unwrap_or(1000.0) as f64;
+    let h = font.height_unscaled() as f64 / upm;
+    if h.is_finite() && h > 0.5 {
+        h
+    } else {
+        1.0
+    }
+}
+
+/// The registered font's height per em (see [`EM_RATIO`]).
+pub(crate) fn em_ratio() -> f64 {
+    match EM_RATIO.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => FontRef::try_from_slice(DEFAULT_FONT).map(|f| height_per_em(&f)).unwrap_or(1.0),
+        bits => f64::from_bits(bits),
+    }
+}
+
+/// plotters' SVG backend writes `font-size` as its size / 1.24 (a fixed guess of the
+/// height per em); rewritten here with the registered font's real ratio, so a browser
+/// draws the text at the size it was laid out for.
+fn svg_font_sizes(svg: &str) -> String {
+    let ratio = 1.24 / em_ratio();
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(i) = rest.find("font-size=\"") {
+        let (head, tail) = rest.split_at(i + 11);
+        out.push_str(head);
+        let end = tail.find('"').unwrap_or(0);
+        match tail[..end].parse::<f64>() {
+            Ok(v) => out.push_str(&format!("{:.2}", v * ratio)),
+            Err(_) => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Writes one chart as PNG and/or SVG (`stem` without extension).
@@ -130,6 +176,10 @@ pub fn write(spec: &Spec, stem: &Path, opts: &ChartOptions) -> Result<Vec<PathBu
 
 /// One chart as SVG text (sizes in user units, 96 per inch as browsers and Word assume).
 pub fn svg_string(spec: &Spec) -> Result<String, DrawError> {
+    draw::unsqueezed(|| svg_unsqueezed(spec))
+}
+
+fn svg_unsqueezed(spec: &Spec) -> Result<String, DrawError> {
     let ms = Metrics::new(96);
     let hs = layout_height(spec, &ms).max(50);
     let mut svg = String::new();
@@ -139,11 +189,14 @@ pub fn svg_string(spec: &Spec) -> Result<String, DrawError> {
         draw(&area, spec, &ms, true)?;
         area.present().map_err(e)?;
     }
-    Ok(crate::text::printable(&svg).into_owned())
+    Ok(svg_font_sizes(&crate::text::printable(&svg)))
 }
 
+/// A chart drawn as PNG: its bytes and its size in pixels.
+pub type Png = (Vec<u8>, (u32, u32));
+
 /// One chart as PNG bytes at `dpi`, with its size in pixels (for documents that embed it).
-pub fn png_bytes(spec: &Spec, dpi: u32) -> Result<(Vec<u8>, (u32, u32)), ChartError> {
+pub fn png_bytes(spec: &Spec, dpi: u32) -> Result<Png, ChartError> {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = std::env::temp_dir().join(format!("diaoyan-{}-{k}.png", std::process::id()));

@@ -23,6 +23,19 @@ pub enum Spec {
 }
 
 impl Spec {
+    /// The same chart without its title (a document gives it in the figure's caption).
+    pub fn untitled(&self) -> Spec {
+        let mut s = self.clone();
+        match &mut s {
+            Spec::Bars { title, .. }
+            | Spec::Grouped { title, .. }
+            | Spec::Stacked { title, .. }
+            | Spec::Histogram { title, .. }
+            | Spec::Lines { title, .. } => title.clear(),
+        }
+        s
+    }
+
     /// Every text the chart draws (for the font coverage check).
     pub fn texts(&self) -> Vec<&str> {
         let mut v = Vec::new();

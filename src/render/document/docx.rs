@@ -11,7 +11,7 @@ use docx_rs::{
 };
 use std::path::Path;
 
-use super::{printable, stem, Block, Document};
+use super::{paging, printable, stem, Block, Document};
 use crate::output::{other, write_atomic, WriteError};
 use crate::render::charts::png_bytes;
 use crate::render::{Output, RenderError, Report, Written};
@@ -27,12 +27,18 @@ impl Output for WordReport {
         let doc = report.document();
         let name = format!("{}.docx", stem(report));
         let path = dir.join(&name);
-        let docx = word(doc)?;
-        let mut buf = std::io::Cursor::new(Vec::new());
-        docx.build().pack(&mut buf).map_err(|e| WriteError::Io { path: path.clone(), source: other(e) })?;
-        write_atomic(&path, |w| std::io::Write::write_all(w, buf.get_ref()))?;
+        write_doc(doc, &path)?;
         Ok(Written::file(path, format!("{name}  调研报告初稿（Word，公文格式）")))
     }
+}
+
+/// Writes `doc` as a Word file at `path` (atomically).
+pub(super) fn write_doc(doc: &Document, path: &Path) -> Result<(), RenderError> {
+    let docx = word(doc)?;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    docx.build().pack(&mut buf).map_err(|e| WriteError::Io { path: path.to_path_buf(), source: other(e) })?;
+    write_atomic(path, |w| std::io::Write::write_all(w, buf.get_ref()))?;
+    Ok(())
 }
 
 const MM: f64 = 56.692_913; // twips per millimetre
@@ -80,8 +86,21 @@ fn word(doc: &Document) -> Result<Docx, RenderError> {
         )));
     }
     d = d.add_paragraph(Paragraph::new().line_spacing(exactly(28.0)));
-    for b in &doc.blocks {
-        d = block(d, b)?;
+    // Every figure drawn first (in parallel): its height decides where it goes.
+    use rayon::prelude::*;
+    let images: Vec<Option<crate::render::charts::Png>> = doc
+        .blocks
+        .par_iter()
+        .map(|b| match b {
+            Block::Figure { spec, .. } => png_bytes(&spec.untitled(), 200).map(Some),
+            _ => Ok(None),
+        })
+        .collect::<Result<_, _>>()?;
+    let printed: Vec<f64> = images.iter().map(|i| i.as_ref().map_or(0.0, |(_, (w, h))| paging::TEXT_PT * *h as f64 / *w as f64)).collect();
+    let used = 40.0 * paging::lines(&doc.title, 22.0, paging::TEXT_PT, 0.0) + 28.0 * (1 + doc.byline.is_some() as usize) as f64;
+    let mut images = images;
+    for i in paging::order(&doc.blocks, &printed, used) {
+        d = block(d, &doc.blocks[i], images[i].take())?;
     }
     Ok(d)
 }
@@ -112,8 +131,9 @@ fn page() -> Docx {
 }
 
 /// One block of the report in the offices' styles: headings in 黑体 and bold 楷体,
-/// paragraphs indented two characters, quotes in 楷体, three-line tables, figures as PNG.
-fn block(d: Docx, b: &Block) -> Result<Docx, RenderError> {
+/// paragraphs indented two characters, quotes in 楷体, three-line tables, figures as PNG
+/// (`image`, drawn beforehand).
+fn block(d: Docx, b: &Block, image: Option<crate::render::charts::Png>) -> Result<Docx, RenderError> {
     Ok(match b {
         Block::H1(s) => d.add_paragraph(
             Paragraph::new()
@@ -151,7 +171,10 @@ fn block(d: Docx, b: &Block) -> Result<Docx, RenderError> {
             d.add_paragraph(cap).add_table(three_line(head, rows)).add_paragraph(Paragraph::new().line_spacing(exactly(12.0)))
         }
         Block::Figure { caption, spec } => {
-            let (png, (w, h)) = png_bytes(spec, 200)?;
+            let (png, (w, h)) = match image {
+                Some(i) => i,
+                None => png_bytes(&spec.untitled(), 200)?,
+            };
             let width_emu = (TEXT_MM * 36_000.0) as u32;
             let height_emu = (width_emu as f64 * h as f64 / w as f64) as u32;
             let pic = Pic::new_with_dimensions(png, w, h).size(width_emu, height_emu);
@@ -166,9 +189,13 @@ fn block(d: Docx, b: &Block) -> Result<Docx, RenderError> {
 /// under the last row, no vertical rules; 小四 text, first column left, others centred.
 fn three_line(head: &[String], rows: &[Vec<String>]) -> Table {
     let n = head.len().max(1);
-    let first_w = if n > 1 { (TEXT_MM * MM * 0.45) as usize } else { (TEXT_MM * MM) as usize };
+    // The label column takes 45% of the width beside up to three figures, 30% beside more.
+    let share = if n <= 4 { 0.45 } else { 0.30 };
+    let first_w = if n > 1 { (TEXT_MM * MM * share) as usize } else { (TEXT_MM * MM) as usize };
     let other_w = if n > 1 { ((TEXT_MM * MM) as usize - first_w) / (n - 1) } else { 0 };
     let rule = |pos, size| TableCellBorder::new(pos).border_type(BorderType::Single).size(size).color("000000");
+    // A short table stays on one page with its caption (each row kept with the next).
+    let keep = rows.len() <= 15;
     let cell = |text: &str, c: usize, top: Option<usize>, bottom: Option<usize>, bold: bool| {
         let mut borders = TableCellBorders::with_empty();
         if let Some(sz) = top {
@@ -181,8 +208,11 @@ fn three_line(head: &[String], rows: &[Vec<String>]) -> Table {
         if bold {
             r = r.bold();
         }
-        let p =
-            Paragraph::new().line_spacing(exactly(20.0)).align(if c == 0 { AlignmentType::Left } else { AlignmentType::Center }).add_run(r);
+        let p = Paragraph::new()
+            .line_spacing(exactly(20.0))
+            .align(if c == 0 { AlignmentType::Left } else { AlignmentType::Center })
+            .keep_next(keep && bottom != Some(12))
+            .add_run(r);
         TableCell::new().add_paragraph(p).set_borders(borders).width(if c == 0 { first_w } else { other_w }, WidthType::Dxa)
     };
     let mut table_rows = vec![TableRow::new(head.iter().enumerate().map(|(c, h)| cell(h, c, Some(12), Some(6), true)).collect())];

@@ -48,7 +48,7 @@ td { padding: 3px 12px; text-align: center; } td:first-child, th:first-child { t
 @media print { body { background: #fff; } main { box-shadow: none; margin: 0; padding: 0; max-width: none; } @page { size: A4; margin: 37mm 26mm 35mm 28mm; } }
 "#;
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     printable(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -93,7 +93,7 @@ pub fn page(doc: &Document) -> Result<String, DrawError> {
                 h.push_str("</tbody>\n</table>\n");
             }
             Block::Figure { caption, spec } => {
-                let svg = svg_string(spec)?;
+                let svg = svg_string(&spec.untitled())?;
                 // The drawing as it is, minus the XML declaration (not allowed inside HTML).
                 let svg = svg.trim_start().strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>").unwrap_or(&svg).to_string();
                 let _ = writeln!(h, "<figure>{svg}<figcaption>{}</figcaption></figure>", esc(caption));

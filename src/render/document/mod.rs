@@ -11,10 +11,15 @@
 mod docx;
 pub mod findings;
 mod html;
+mod paging;
+pub mod per_unit;
+mod pptx;
 mod sections;
 
 pub use docx::WordReport;
 pub use html::HtmlReport;
+pub use per_unit::PerUnit;
+pub use pptx::DeckReport;
 
 use super::charts::Spec;
 use super::Report;

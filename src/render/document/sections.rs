@@ -179,6 +179,47 @@ fn count(v: Option<f64>) -> String {
     }
 }
 
+/// The caution on units' bases, said once before the league tables: how many units of
+/// the newest wave have fewer respondents than `--caution-base`, with the range of bases.
+fn small_units(rep: &Report) -> Option<String> {
+    // The first indicator's bases (every indicator has the same units; bases differ a little).
+    let lw = rep.results.leagues.iter().find_map(|l| l.waves.last())?;
+    let bases: Vec<usize> = lw.units.iter().map(|u| u.base).filter(|b| *b > 0).collect();
+    let caution = rep.results.options.caution_base;
+    let few = lw.units.iter().filter(|u| u.base > 0 && u.n_eff < caution).count();
+    let (lo, hi) = (*bases.iter().min()?, *bases.iter().max()?);
+    match few {
+        0 => None,
+        n if n == bases.len() => Some(format!(
+            "各单位{}的有效问卷在{lo}至{hi}份之间，都少于{caution}份，单位之间的差距和名次受抽样误差影响较大，以下排名应结合排名区间（Excel 汇总表“单位对比”页）解读。",
+            paren(&lw.wave)
+        )),
+        n => Some(format!("{}有{n}个单位的有效问卷少于{caution}份，这些单位的数字和名次仅供参考（Excel 汇总表“单位对比”页标“谨慎解读”）。", wave_name(&lw.wave))),
+    }
+}
+
+/// A question's heading: its topic (`label`) when survey.toml names one, else its text
+/// without the address to the respondent (请问、您认为、您觉得…) or a closing question mark.
+pub(super) fn topic(q: &Question) -> String {
+    topic_of(&q.text, q.label.as_deref())
+}
+
+fn topic_of(text: &str, label: Option<&str>) -> String {
+    if let Some(l) = label {
+        return l.to_string();
+    }
+    let mut t = text.trim();
+    for p in ["请问", "您认为", "您觉得", "您感觉", "您"] {
+        if let Some(rest) = t.strip_prefix(p) {
+            if rest.chars().count() >= 4 {
+                t = rest;
+            }
+            break;
+        }
+    }
+    t.trim_end_matches(['？', '?', '：', ':', '。']).to_string()
+}
+
 /// 主要调查结果: per question (not the banners, the unit or open answers) a heading — its
 /// topic (`label`) when survey.toml names one, else its text —, the finding, the chart and
 /// the table.
@@ -190,7 +231,7 @@ fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
         let tables = tables_of(rep, q);
         let Some(sentence) = findings::question(q, &tables) else { continue };
         k += 1;
-        b.blocks.push(Block::H2(format!("（{}）{}", numeral(k), q.label.as_deref().unwrap_or(&q.text))));
+        b.blocks.push(Block::H2(format!("（{}）{}", numeral(k), topic(q))));
         b.p(sentence);
         b.figure(&q.text, specs.get(&spec_name(rep, &q.id)));
         let t = tables[0];
@@ -290,6 +331,9 @@ fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
     if !r.leagues.is_empty() {
         k += 1;
         b.blocks.push(Block::H2(format!("（{}）各单位比较", numeral(k))));
+        if let Some(s) = small_units(rep) {
+            b.p(s);
+        }
         for l in &r.leagues {
             if let Some((sentence, lw)) = league_sentence(l, &rep.results.options.unit_order) {
                 b.p(sentence + "。");
@@ -608,5 +652,16 @@ fn notes(b: &mut Builder, rep: &Report) {
     }
     for l in lines {
         b.blocks.push(Block::Note(l));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn headings_are_topics() {
+        assert_eq!(super::topic_of("您认为形式主义问题主要存在于？", None), "形式主义问题主要存在于");
+        assert_eq!(super::topic_of("请问您所在单位是否开展过专项整治？", None), "您所在单位是否开展过专项整治");
+        assert_eq!(super::topic_of("您的身份", None), "您的身份");
+        assert_eq!(super::topic_of("您认为……", Some("形式主义的主要表现")), "形式主义的主要表现");
     }
 }

@@ -48,6 +48,8 @@ pub(super) fn year_over_year(ws: &mut Worksheet, sheet: &str, st: &Styles, rep: 
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(0, 1)?;
+    // Printed: the labels' column on every page.
+    ws.set_repeat_columns(0, 0)?;
     Ok(())
 }
 
@@ -128,10 +130,10 @@ fn part_block(ws: &mut Worksheet, cx: &Cx, widths: &mut Widths, qid: &str, part:
     row += 1;
     let mut chart_end = 0;
     if n_pct > 0 {
-        let title = table_heading(first, false);
+        let title = crate::render::words::chart_heading(first);
         let chart = wave_chart(cx.sheet, &title, (first_line, first_line + n_pct - 1), head_row, cols.wave, cx.waves.len() as u16);
         ws.insert_chart(head_row - 1, cols.note + 1, &chart)?;
-        chart_end = head_row - 1 + chart_rows((n_pct + 4).max(12));
+        chart_end = head_row - 1 + chart_rows((n_pct + 4).max(12), n_pct, wave_bars(cx.waves.len() as u16));
     }
     Ok((row + 1).max(chart_end + 1))
 }
@@ -205,6 +207,16 @@ fn changes(
     Ok(notes)
 }
 
+/// Bars per category of [`wave_chart`]: one per wave of two; a line chart (three or more
+/// waves) has the waves as categories and no bars.
+fn wave_bars(n_waves: u16) -> u32 {
+    if n_waves <= 2 {
+        n_waves as u32
+    } else {
+        0
+    }
+}
+
 /// Two waves: bars of each option per wave; three or more: a line per option across waves.
 fn wave_chart(sheet: &str, title: &str, rows: (u32, u32), head_row: u32, first_col: u16, n_waves: u16) -> Chart {
     let mut ch;
@@ -219,6 +231,7 @@ fn wave_chart(sheet: &str, title: &str, rows: (u32, u32), head_row: u32, first_c
         }
         ch.x_axis().set_num_format("0%");
         ch.y_axis().set_reverse();
+        super::style::category_labels(ch.y_axis());
     } else {
         ch = Chart::new(ChartType::Line);
         for r in rows.0..=rows.1 {
@@ -232,6 +245,6 @@ fn wave_chart(sheet: &str, title: &str, rows: (u32, u32), head_row: u32, first_c
     }
     ch.title().set_name(title).set_font(ChartFont::new().set_size(10).set_bold());
     let n = (rows.1 - rows.0 + 1).max(1);
-    ch.set_width(520).set_height(chart_rows((n + 4).max(12)) * 17);
+    ch.set_width(520).set_height(chart_rows((n + 4).max(12), n, wave_bars(n_waves)) * 17);
     ch
 }

@@ -37,6 +37,8 @@ pub(super) fn crosstabs(
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(0, 1)?;
+    // Printed: the labels' column on every page.
+    ws.set_repeat_columns(0, 0)?;
     Ok(groups)
 }
 
@@ -79,9 +81,9 @@ fn table(ws: &mut Worksheet, sheet: &str, st: &Styles, widths: &mut Widths, t: &
         let series: Vec<((u32, u16), u16)> = starts.iter().skip(1).map(|s| ((row - 2, *s), *s + 1)).collect();
         // Grouped bars need room: a row per bar.
         let h = (pct_rows.len() as u32 + 5).max(n_pct * series.len() as u32 / 2 + 4);
-        let chart = bar_chart(sheet, &head, (row, row + n_pct - 1), &series, h);
+        let chart = bar_chart(sheet, &crate::render::words::chart_heading(t), (row, row + n_pct - 1), &series, h);
         ws.insert_chart(row - 3, col + 1, &chart)?;
-        chart_end = row - 3 + chart_rows(h);
+        chart_end = row - 3 + chart_rows(h, n_pct, series.len() as u32);
     }
     for x in &pct_rows {
         figures(ws, st, widths, x, &starts, row)?;

@@ -66,9 +66,9 @@ fn choices(ws: &mut Worksheet, sheet: &str, st: &Styles, widths: &mut Widths, t:
         let last = row + pct.len() as u32 - 1;
         let extra = t.rows.len() - pct.len() - resp.len();
         let h = pct.len() as u32 + extra as u32 + 3;
-        let chart = bar_chart(sheet, &table_heading(t, false), (first, last), &[((first - 1, 2), 2)], h);
+        let chart = bar_chart(sheet, &crate::render::words::chart_heading(t), (first, last), &[((first - 1, 2), 2)], h);
         ws.insert_chart(first - 2, 5, &chart)?;
-        chart_end = first - 2 + chart_rows(h);
+        chart_end = first - 2 + chart_rows(h, pct.len() as u32, 1);
     }
     for (i, x) in pct.iter().enumerate() {
         let c = &x.cells[0];

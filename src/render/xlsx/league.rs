@@ -78,7 +78,7 @@ fn wave_table(
     if k + 1 == l.waves.len() && ranked > 0 {
         let h = (ranked + 4).max(12);
         ws.insert_chart(head_row, 11, &rank_chart(sheet, l, lw, (head_row, first, ranked), h))?;
-        chart_end = head_row + chart_rows(h);
+        chart_end = head_row + chart_rows(h, ranked, 1);
     }
     Ok((row + 1).max(chart_end + 1))
 }
@@ -145,7 +145,8 @@ fn rank_chart(sheet: &str, l: &League, lw: &LeagueWave, (head_row, first, ranked
         ch.x_axis().set_num_format("0%");
     }
     ch.legend().set_hidden();
-    ch.set_width(480).set_height(chart_rows(h) * 17);
+    super::style::category_labels(ch.y_axis());
+    ch.set_width(480).set_height(chart_rows(h, ranked, 1) * 17);
     ch
 }
 

@@ -39,6 +39,7 @@ pub(super) fn ledger<const N: usize>(
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(1, 0)?;
+    ws.set_repeat_rows(0, 0)?;
     ws.autofilter(0, 0, n.max(1), N as u16 - 1)?;
     Ok(())
 }
@@ -96,6 +97,7 @@ pub(super) fn cleaned(ws: &mut Worksheet, st: &Styles, survey: &crate::survey::S
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(1, 0)?;
+    ws.set_repeat_rows(0, 0)?;
     Ok(())
 }
 
@@ -138,6 +140,7 @@ pub(super) fn open_answers(
     }
     widths.apply(ws)?;
     ws.set_freeze_panes(1, 0)?;
+    ws.set_repeat_rows(0, 0)?;
     ws.autofilter(0, 0, row.max(2) - 1, 4)?;
     Ok(())
 }

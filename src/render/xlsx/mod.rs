@@ -50,6 +50,7 @@ fn save(wb: Result<Workbook, XlsxError>, path: &Path) -> Result<(), WriteError> 
         e => WriteError::Io { path: path.to_path_buf(), source: other(e) },
     };
     let buf = wb.and_then(|mut wb| wb.save_to_buffer()).map_err(err)?;
+    let buf = style::every_label(buf).map_err(|e| WriteError::Io { path: path.to_path_buf(), source: e })?;
     write_atomic(path, |w| std::io::Write::write_all(w, &buf))
 }
 
@@ -80,10 +81,8 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
         ws.set_name(&sheet)?;
         let groups = crosstabs::crosstabs(ws, &sheet, &st, r, b, &label)?;
         ws.set_landscape();
-        // Up to seven groups print one page wide; wider tables keep a readable size.
-        if groups <= 7 {
-            ws.set_print_fit_to_pages(1, 0);
-        }
+        // Seven groups a page across (a readable size), the labels' column repeated.
+        ws.set_print_fit_to_pages(groups.div_ceil(7).max(1) as u16, 0);
     }
     if !rep.changes.pairs.is_empty() {
         let ws = wb.add_worksheet();

@@ -33,6 +33,7 @@ fn build(title: &str, all: &[Status]) -> Result<Workbook, XlsxError> {
         widths.see(6, "超过应交份数", 20.0);
         widths.apply(ws)?;
         ws.set_freeze_panes(4, 1)?;
+        ws.set_repeat_rows(0, 3)?.set_repeat_columns(0, 0)?;
         ws.set_landscape();
         ws.set_print_fit_to_pages(1, 0);
     }

@@ -124,14 +124,48 @@ pub fn bar_chart(sheet: &str, title: &str, rows: (u32, u32), series: &[((u32, u1
     if series.len() == 1 {
         ch.legend().set_hidden();
     }
+    category_labels(ch.y_axis());
     // 17 px a row: Excel rows are 20 px, LibreOffice and WPS rows about 17; it fits both.
-    ch.set_width(520).set_height(chart_rows(height_rows) * 17);
+    ch.set_width(520).set_height(chart_rows(height_rows, rows.1 - rows.0 + 1, series.len() as u32) * 17);
     ch
 }
 
-/// Rows (of 20 px) a chart over a table block of `height_rows` rows occupies.
-pub fn chart_rows(height_rows: u32) -> u32 {
-    height_rows.max(11)
+/// The category axis of a native chart: 9 pt labels. Every label is shown: Excel skips
+/// labels it finds crowded unless the axis says otherwise, and rust_xlsxwriter writes no
+/// `tickLblSkip` for an interval of 1, so [`every_label`] adds it to the saved file.
+pub fn category_labels(axis: &mut rust_xlsxwriter::ChartAxis) {
+    axis.set_font(ChartFont::new().set_size(9));
+}
+
+/// Rows (of 17 px) a chart over a table block of `height_rows` rows occupies: at least
+/// 22 px per category (10 per bar where a category has several), plus the title and axis.
+pub fn chart_rows(height_rows: u32, categories: u32, bars: u32) -> u32 {
+    let per = (bars * 10 + 6).max(22);
+    height_rows.max(11).max((categories * per + 100).div_ceil(17))
+}
+
+/// The saved workbook with `<c:tickLblSkip val="1"/>` on every category axis that has no
+/// interval: Excel and WPS then draw every category's label (see [`category_labels`]).
+pub fn every_label(xlsx: Vec<u8>) -> Result<Vec<u8>, std::io::Error> {
+    use std::io::{Cursor, Read, Write};
+    let mut zip = zip::ZipArchive::new(Cursor::new(&xlsx)).map_err(std::io::Error::other)?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(xlsx.len())));
+    for i in 0..zip.len() {
+        let name = zip.by_index(i).map_err(std::io::Error::other)?.name().map_err(std::io::Error::other)?.to_string();
+        if !(name.starts_with("xl/charts/chart") && name.ends_with(".xml")) {
+            let raw = zip.by_index_raw(i).map_err(std::io::Error::other)?;
+            out.raw_copy_file(raw).map_err(std::io::Error::other)?;
+            continue;
+        }
+        let mut xml = String::new();
+        zip.by_index(i).map_err(std::io::Error::other)?.read_to_string(&mut xml)?;
+        // rust_xlsxwriter ends a category axis so when it has no interval.
+        let xml = xml.replace("<c:lblOffset val=\"100\"/></c:catAx>", "<c:lblOffset val=\"100\"/><c:tickLblSkip val=\"1\"/></c:catAx>");
+        out.start_file(name, zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated))
+            .map_err(std::io::Error::other)?;
+        out.write_all(xml.as_bytes())?;
+    }
+    Ok(out.finish().map_err(std::io::Error::other)?.into_inner())
 }
 
 /// The 问卷星 base line under a frequency table; returns the next row.
