@@ -125,6 +125,14 @@ impl Measure {
             Measure::Answers => "answers",
         }
     }
+    /// The label for a question of `kind`: a number question's mean is 平均值 (a count or
+    /// an amount, not a score).
+    pub fn label_in(self, kind: Kind) -> &'static str {
+        match (self, kind) {
+            (Measure::Mean, Kind::Number) => "平均值",
+            _ => self.label(),
+        }
+    }
     pub fn label(self) -> &'static str {
         match self {
             Measure::Percent => "比例",

@@ -32,11 +32,12 @@ impl Output for PerUnit {
             files.push(path);
         }
         let line = (!files.is_empty()).then(|| format!("分单位反馈/  各单位的反馈材料 {} 份（Word）", files.len()));
-        let notes = if files.is_empty() {
-            vec!["提示：没有按单位的统计（问卷中没有单位题），未写出分单位反馈。".to_string()]
-        } else {
-            vec![]
-        };
+        let mut notes = Vec::new();
+        if files.is_empty() {
+            notes.push("提示：答卷中没有单位，未写出分单位反馈。".to_string());
+        } else if report.data.is_none() && report.survey.questions.iter().any(|q| q.kind == Kind::Text) {
+            notes.push("提示：答卷较多、按批统计，分单位反馈中没有列出各单位的意见建议原文（见 Excel 汇总表“意见建议”页）。".to_string());
+        }
         Ok(Written { files, line, notes })
     }
 }

@@ -289,10 +289,12 @@ fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
                 (vec!["选项", "综合得分", "排第一位的比例"], rows)
             }
             Kind::Number => {
+                let unit = findings::unit_of(q);
                 let rows = [Measure::Mean, Measure::Median, Measure::Min, Measure::Max]
                     .iter()
                     .filter_map(|m| {
-                        Some(vec![m.label().to_string(), format!("{}", (t.row("", *m)?.cells[0].value? * 100.0).round() / 100.0)])
+                        let v = (t.row("", *m)?.cells[0].value? * 100.0).round() / 100.0;
+                        Some(vec![m.label_in(Kind::Number).to_string(), format!("{v}{unit}")])
                     })
                     .chain(std::iter::once(vec!["填写人数".to_string(), t.bases[0].to_string()]))
                     .collect();

@@ -125,7 +125,7 @@ fn numbers(ws: &mut Worksheet, st: &Styles, t: &Table, mut row: u32) -> Result<u
     ws.put_fmt(row, 1, "数值", &st.head)?;
     row += 1;
     for x in &t.rows {
-        ws.put_fmt(row, 0, x.measure.label(), &st.text)?;
+        ws.put_fmt(row, 0, x.measure.label_in(t.kind), &st.text)?;
         write_dec(ws, row, 1, x.cells[0].value, st)?;
         row += 1;
     }
