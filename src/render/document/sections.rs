@@ -234,76 +234,84 @@ fn results(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
         b.blocks.push(Block::H2(format!("（{}）{}", numeral(k), topic(q))));
         b.p(sentence);
         b.figure(&q.text, specs.get(&spec_name(rep, &q.id)));
-        let t = tables[0];
-        let (head, rows): (Vec<&str>, Vec<Vec<String>>) = match q.kind {
-            Kind::Single | Kind::Scale | Kind::Multi => {
-                let mut rows: Vec<Vec<String>> = t
-                    .rows
-                    .iter()
-                    .filter(|x| x.measure == Measure::Percent)
-                    .map(|x| vec![x.option.clone(), count(x.cells[0].count), x.cells[0].value.map(pct).unwrap_or_else(|| "—".into())])
-                    .collect();
-                for m in [Measure::Mean, Measure::Top2] {
-                    if let Some(x) = t.row("", m) {
-                        let v = x.cells[0].value;
-                        rows.push(vec![
-                            m.label().to_string(),
-                            String::new(),
-                            if m.is_percent() { v.map(pct).unwrap_or_default() } else { v.map(|v| format!("{v:.2}")).unwrap_or_default() },
-                        ]);
-                    }
-                }
-                rows.push(vec!["本题有效填写人次".into(), t.bases[0].to_string(), String::new()]);
-                (vec!["选项", "人数", "比例"], rows)
-            }
-            Kind::Matrix => {
-                let rows = tables
-                    .iter()
-                    .map(|t| {
-                        let v = |m: Measure| t.row("", m).and_then(|x| x.cells[0].value);
-                        vec![
-                            t.question.split_once('/').map(|x| x.1).unwrap_or("").to_string(),
-                            v(Measure::Mean).map(|x| format!("{x:.2}")).unwrap_or_default(),
-                            v(Measure::Top2).map(pct).unwrap_or_default(),
-                            t.bases[0].to_string(),
-                        ]
-                    })
-                    .collect();
-                (vec!["项目", "平均分", "前两项合计", "有效填写"], rows)
-            }
-            Kind::Rank => {
-                let mut rows: Vec<Vec<String>> = t
-                    .rows
-                    .iter()
-                    .filter(|x| x.measure == Measure::RankScore)
-                    .map(|x| {
-                        let first = t.row(&x.option, Measure::FirstShare).and_then(|r| r.cells[0].value);
-                        vec![
-                            x.option.clone(),
-                            x.cells[0].value.map(|v| format!("{v:.2}")).unwrap_or_default(),
-                            first.map(pct).unwrap_or_default(),
-                        ]
-                    })
-                    .collect();
-                rows.sort_by(|a, b| b[1].parse::<f64>().unwrap_or(0.0).total_cmp(&a[1].parse::<f64>().unwrap_or(0.0)));
-                (vec!["选项", "综合得分", "排第一位的比例"], rows)
-            }
-            Kind::Number => {
-                let unit = findings::unit_of(q);
-                let rows = [Measure::Mean, Measure::Median, Measure::Min, Measure::Max]
-                    .iter()
-                    .filter_map(|m| {
-                        let v = (t.row("", *m)?.cells[0].value? * 100.0).round() / 100.0;
-                        Some(vec![m.label_in(Kind::Number).to_string(), format!("{v}{unit}")])
-                    })
-                    .chain(std::iter::once(vec!["填写人数".to_string(), t.bases[0].to_string()]))
-                    .collect();
-                (vec!["统计量", "数值"], rows)
-            }
-            Kind::Text => continue,
-        };
-        b.table(&q.text, head.into_iter().map(String::from).collect(), rows);
+        if let Some((head, rows)) = result_table(q, &tables) {
+            b.table(&q.text, head.into_iter().map(String::from).collect(), rows);
+        }
     }
+}
+
+/// The table under a question's finding: options with counts and shares (and a scale's
+/// mean and top two), a matrix's rows, a ranking's scores, a number's statistics.
+fn result_table(q: &Question, tables: &[&Table]) -> Option<(Vec<&'static str>, Vec<Vec<String>>)> {
+    let t = tables[0];
+    let (head, rows): (Vec<&str>, Vec<Vec<String>>) = match q.kind {
+        Kind::Single | Kind::Scale | Kind::Multi => {
+            let mut rows: Vec<Vec<String>> = t
+                .rows
+                .iter()
+                .filter(|x| x.measure == Measure::Percent)
+                .map(|x| vec![x.option.clone(), count(x.cells[0].count), x.cells[0].value.map(pct).unwrap_or_else(|| "—".into())])
+                .collect();
+            for m in [Measure::Mean, Measure::Top2] {
+                if let Some(x) = t.row("", m) {
+                    let v = x.cells[0].value;
+                    rows.push(vec![
+                        m.label().to_string(),
+                        String::new(),
+                        if m.is_percent() { v.map(pct).unwrap_or_default() } else { v.map(|v| format!("{v:.2}")).unwrap_or_default() },
+                    ]);
+                }
+            }
+            rows.push(vec!["本题有效填写人次".into(), t.bases[0].to_string(), String::new()]);
+            (vec!["选项", "人数", "比例"], rows)
+        }
+        Kind::Matrix => {
+            let rows = tables
+                .iter()
+                .map(|t| {
+                    let v = |m: Measure| t.row("", m).and_then(|x| x.cells[0].value);
+                    vec![
+                        t.question.split_once('/').map(|x| x.1).unwrap_or("").to_string(),
+                        v(Measure::Mean).map(|x| format!("{x:.2}")).unwrap_or_default(),
+                        v(Measure::Top2).map(pct).unwrap_or_default(),
+                        t.bases[0].to_string(),
+                    ]
+                })
+                .collect();
+            (vec!["项目", "平均分", "前两项合计", "有效填写"], rows)
+        }
+        Kind::Rank => {
+            let mut rows: Vec<Vec<String>> = t
+                .rows
+                .iter()
+                .filter(|x| x.measure == Measure::RankScore)
+                .map(|x| {
+                    let first = t.row(&x.option, Measure::FirstShare).and_then(|r| r.cells[0].value);
+                    vec![
+                        x.option.clone(),
+                        x.cells[0].value.map(|v| format!("{v:.2}")).unwrap_or_default(),
+                        first.map(pct).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            rows.sort_by(|a, b| b[1].parse::<f64>().unwrap_or(0.0).total_cmp(&a[1].parse::<f64>().unwrap_or(0.0)));
+            (vec!["选项", "综合得分", "排第一位的比例"], rows)
+        }
+        Kind::Number => {
+            let unit = findings::unit_of(q);
+            let rows = [Measure::Mean, Measure::Median, Measure::Min, Measure::Max]
+                .iter()
+                .filter_map(|m| {
+                    let v = (t.row("", *m)?.cells[0].value? * 100.0).round() / 100.0;
+                    Some(vec![m.label_in(Kind::Number).to_string(), format!("{v}{unit}")])
+                })
+                .chain(std::iter::once(vec!["填写人数".to_string(), t.bases[0].to_string()]))
+                .collect();
+            (vec!["统计量", "数值"], rows)
+        }
+        Kind::Text => return None,
+    };
+    Some((head, rows))
 }
 
 fn comparisons(b: &mut Builder, rep: &Report, specs: &HashMap<String, Spec>) {
