@@ -11,6 +11,7 @@ pub mod output;
 pub mod pipeline;
 pub mod profile;
 pub mod render;
+pub mod serve;
 pub mod stats;
 pub mod survey;
 pub mod text;

@@ -18,10 +18,10 @@ fn usage_error(e: &clap::Error) -> String {
     match e.kind() {
         ErrorKind::UnknownArgument => format!("不认识的参数：{arg}"),
         ErrorKind::InvalidSubcommand => {
-            format!("没有“{}”这个命令；可用的命令：init、import、report、template、status", ctx(ContextKind::InvalidSubcommand))
+            format!("没有“{}”这个命令；可用的命令：init、import、report、template、status、serve", ctx(ContextKind::InvalidSubcommand))
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "缺少命令；可用的命令：init、import、report、template、status".into()
+            "缺少命令；可用的命令：init、import、report、template、status、serve".into()
         }
         ErrorKind::MissingRequiredArgument => format!("缺少必需的参数：{arg}"),
         ErrorKind::InvalidValue | ErrorKind::ValueValidation | ErrorKind::InvalidUtf8 => {
@@ -40,7 +40,9 @@ fn usage_error(e: &clap::Error) -> String {
 
 fn main() {
     diaoyan::profile::mark("start");
-    let args = match cli::Cli::try_parse() {
+    // No arguments at all: double-clicked, so the page on the current folder.
+    let args = if std::env::args_os().len() == 1 { Ok(cli::double_clicked()) } else { cli::Cli::try_parse() };
+    let args = match args {
         Ok(a) => a,
         Err(e) => {
             use clap::error::ErrorKind;

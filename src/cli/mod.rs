@@ -14,6 +14,7 @@ pub(crate) use say;
 mod import;
 mod init;
 mod report;
+mod serve;
 mod status;
 mod template;
 
@@ -66,6 +67,14 @@ pub enum Cmd {
     Template(template::Args),
     /// 查看各单位的回收情况：应交、已交、有效份数，回收率、有效率，并写出 status.xlsx
     Status(status::Args),
+    /// 在浏览器中使用：启动本机网页（只有本机能访问），拖入回收的文件、查看问卷、统计、下载报告
+    Serve(serve::Args),
+}
+
+/// The command line for a run without arguments (the program double-clicked): the page
+/// on the current folder.
+pub fn double_clicked() -> Cli {
+    Cli { cmd: Cmd::Serve(serve::Args::here()), help: None, version: None }
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
@@ -75,6 +84,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Report(a) => report::run(*a),
         Cmd::Template(a) => template::run(a),
         Cmd::Status(a) => status::run(a),
+        Cmd::Serve(a) => serve::run(a),
     }
 }
 

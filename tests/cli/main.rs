@@ -14,6 +14,7 @@ mod hostile;
 mod import;
 mod init;
 mod props;
+mod serve;
 mod shapes;
 mod stats;
 mod trust;

@@ -1,0 +1,258 @@
+//! `diaoyan serve`: the survey in a browser, for people who never open a terminal. A
+//! local web server (axum on tokio) on loopback only, guarded by a random token
+//! (`guard.rs`); the page (HTML, CSS and script embedded in the binary, nothing from the
+//! network) works on one project folder (`project.rs`): its questionnaire, roster and
+//! returned files, uploads into it, report runs (`runs.rs`, the command line's own
+//! `report`), and the figures and files those runs wrote. No statistics here: the page
+//! shows results.csv and the files `report` wrote.
+
+mod guard;
+pub mod project;
+mod runs;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+pub use guard::{cookie_name, TOKEN_HEADER};
+
+/// How the server is started.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The project folder.
+    pub root: PathBuf,
+    /// 0: any free port.
+    pub port: u16,
+    /// An address other than loopback (only with the explicit flag).
+    pub host: Option<IpAddr>,
+    /// Largest upload accepted, in bytes.
+    pub max_upload: usize,
+    /// This program, run for reports.
+    pub exe: PathBuf,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct App {
+    root: Arc<PathBuf>,
+    token: Arc<String>,
+    port: u16,
+    extra_host: Option<String>,
+    max_upload: usize,
+    exe: Arc<PathBuf>,
+    runs: Arc<runs::Runs>,
+}
+
+/// A bound server, before it serves: its address and token (for the opening URL).
+pub struct Bound {
+    pub url: String,
+    listener: tokio::net::TcpListener,
+    app: App,
+}
+
+/// Binds the port (loopback unless `host` is given) and makes the token.
+pub async fn bind(cfg: Config) -> std::io::Result<Bound> {
+    let ip = cfg.host.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, cfg.port)).await?;
+    let port = listener.local_addr()?.port();
+    let token = guard::new_token()?;
+    let extra_host = cfg.host.filter(|h| !h.is_loopback()).map(|h| match h {
+        IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    });
+    let shown = extra_host.clone().unwrap_or_else(|| "127.0.0.1".into());
+    let url = format!("http://{shown}:{port}/?token={token}");
+    let root = cfg.root.canonicalize()?;
+    let app = App {
+        root: Arc::new(root),
+        token: Arc::new(token),
+        port,
+        extra_host,
+        max_upload: cfg.max_upload,
+        exe: Arc::new(cfg.exe),
+        runs: Arc::new(runs::Runs::default()),
+    };
+    Ok(Bound { url, listener, app })
+}
+
+impl Bound {
+    /// Serves until the process ends.
+    pub async fn serve(self) -> std::io::Result<()> {
+        let app = self.app.clone();
+        let router = Router::new()
+            .route("/", get(page))
+            .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
+            .route("/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
+            .route("/api/project", get(project_view))
+            .route("/api/upload", post(upload))
+            .route("/api/run", get(run_view).post(run_start))
+            .route("/api/run/cancel", post(run_cancel))
+            .route("/api/results", get(results))
+            .route("/files/{*path}", get(file))
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(app.max_upload))
+            .layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))
+            .with_state(app);
+        axum::serve(self.listener, router).await
+    }
+}
+
+const PAGE: &str = include_str!("page.html");
+const APP_JS: &str = include_str!("app.js");
+const APP_CSS: &str = include_str!("app.css");
+
+fn asset(kind: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, kind)], body).into_response()
+}
+
+/// The page, with the token for its requests (readable only by the page itself).
+async fn page(State(app): State<App>) -> Response {
+    let html = PAGE.replace("{{TOKEN}}", &app.token);
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
+fn message(status: StatusCode, text: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": text.into() }))).into_response()
+}
+
+async fn project_view(State(app): State<App>) -> Response {
+    let root = Arc::clone(&app.root);
+    match tokio::task::spawn_blocking(move || project::overview(&root)).await {
+        Ok(o) => Json(o).into_response(),
+        Err(_) => message(StatusCode::INTERNAL_SERVER_ERROR, "读取项目文件夹时出错"),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct UploadQuery {
+    name: String,
+    folder: Option<String>,
+}
+
+/// One file, its bytes as the body; saved whole or not at all.
+async fn upload(State(app): State<App>, Query(q): Query<UploadQuery>, body: Body) -> Response {
+    let (name, folder) = match (project::upload_name(&q.name), project::upload_folder(q.folder.as_deref())) {
+        (Ok(n), Ok(f)) => (n, f),
+        (Err(e), _) | (_, Err(e)) => return message(StatusCode::BAD_REQUEST, e.0),
+    };
+    let bytes = match axum::body::to_bytes(body, app.max_upload).await {
+        Ok(b) => b,
+        Err(_) => {
+            let mb = app.max_upload / (1 << 20);
+            return message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("文件太大或没有传完整（上限 {mb} MB，可用 --max-upload 调整），没有保存"),
+            );
+        }
+    };
+    let root = Arc::clone(&app.root);
+    let saved =
+        tokio::task::spawn_blocking(move || project::save_upload(&root, &folder, &name, &bytes).map(|_| format!("{folder}/{name}"))).await;
+    match saved {
+        Ok(Ok(path)) => Json(serde_json::json!({ "saved": path })).into_response(),
+        _ => message(StatusCode::INTERNAL_SERVER_ERROR, "无法保存文件"),
+    }
+}
+
+async fn run_view(State(app): State<App>) -> Response {
+    Json(app.runs.view()).into_response()
+}
+
+async fn run_start(State(app): State<App>) -> Response {
+    match app.runs.start(&app.exe, &app.root) {
+        Ok(()) => (StatusCode::ACCEPTED, Json(app.runs.view())).into_response(),
+        Err(runs::StartError::Busy) => message(StatusCode::CONFLICT, "已有一次统计正在运行，请等它结束或先取消"),
+        Err(runs::StartError::Spawn(e)) => message(StatusCode::INTERNAL_SERVER_ERROR, format!("无法开始统计：{e}")),
+    }
+}
+
+async fn run_cancel(State(app): State<App>) -> Response {
+    if app.runs.cancel() {
+        Json(serde_json::json!({ "cancelled": true })).into_response()
+    } else {
+        message(StatusCode::CONFLICT, "现在没有正在运行的统计")
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ResultsQuery {
+    report: String,
+    question: Option<String>,
+    wave: Option<String>,
+    banner: Option<String>,
+}
+
+/// Rows of a report's results.csv (as written), filtered: the page's tables.
+async fn results(State(app): State<App>, Query(q): Query<ResultsQuery>) -> Response {
+    let Some(path) = project::report_file(&app.root, &format!("{}/results.csv", q.report)) else {
+        return message(StatusCode::NOT_FOUND, "还没有统计结果，请先运行统计");
+    };
+    let rows = tokio::task::spawn_blocking(move || read_results(&path, &q)).await;
+    match rows {
+        Ok(Ok(v)) => Json(v).into_response(),
+        _ => message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取 results.csv"),
+    }
+}
+
+fn read_results(path: &Path, q: &ResultsQuery) -> Result<serde_json::Value, csv::Error> {
+    let mut r = csv::Reader::from_path(path)?;
+    let head: Vec<String> = r.headers()?.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    let col = |n: &str| head.iter().position(|h| h == n);
+    let want = |c: Option<usize>, v: &Option<String>, rec: &csv::StringRecord| match (c, v) {
+        (Some(c), Some(v)) => rec.get(c) == Some(v.as_str()),
+        _ => true,
+    };
+    let (cq, cw, cb) = (col("question"), col("wave"), col("banner"));
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        let rec = rec?;
+        let question = q.question.as_deref();
+        let matches_q = match (cq, question) {
+            (Some(c), Some(id)) => rec.get(c).is_some_and(|v| v == id || v.starts_with(&format!("{id}/"))),
+            _ => true,
+        };
+        if matches_q && want(cw, &q.wave, &rec) && want(cb, &q.banner, &rec) {
+            rows.push(rec.iter().map(String::from).collect::<Vec<_>>());
+        }
+        if rows.len() >= 5000 {
+            break;
+        }
+    }
+    Ok(serde_json::json!({ "head": head, "rows": rows }))
+}
+
+/// A file of reports/ (the workbook, the documents, the CSVs, the charts).
+async fn file(State(app): State<App>, axum::extract::Path(rel): axum::extract::Path<String>) -> Response {
+    let Some(path) = project::report_file(&app.root, &rel) else {
+        return message(StatusCode::NOT_FOUND, "没有这个文件");
+    };
+    let Ok(bytes) = tokio::fs::read(&path).await else { return message(StatusCode::NOT_FOUND, "无法读取这个文件") };
+    let kind = match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "png" => "image/png",
+        "svg" => "image/svg+xml",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => "application/octet-stream",
+    };
+    let mut r = ([(header::CONTENT_TYPE, kind)], bytes).into_response();
+    if kind != "text/html; charset=utf-8" && !kind.starts_with("image/") {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let enc: String = name
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"._-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect();
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{enc}")) {
+            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    r
+}

@@ -1,0 +1,294 @@
+//! `diaoyan serve`: the real binary started on a project folder, spoken to over raw HTTP
+//! (so that any Host, Origin or malformed request can be sent): every refusal of the
+//! guard, uploads that stay inside the project, and a report run from the page that
+//! gives the command line's own figures.
+
+use crate::workdir::{root, Workdir};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server; stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `diaoyan serve <project> --no-browser [extra]` and reads the address from its
+/// first line.
+fn start(project: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_diaoyan"))
+        .arg("serve")
+        .arg(project)
+        .arg("--no-browser")
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim();
+    assert!(url.starts_with("http://127.0.0.1:"), "listens on loopback: {url}");
+    let port: u16 = url["http://127.0.0.1:".len()..url.find("/?").unwrap()].parse().unwrap();
+    let token = url.split("token=").nth(1).unwrap().to_string();
+    assert_eq!(token.len(), 32, "a 128-bit token");
+    Server { child, port, token }
+}
+
+/// An answer: status, headers (lower-case names), body.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl Server {
+    fn cookie(&self) -> String {
+        format!("Cookie: diaoyan_{}={}", self.port, self.token)
+    }
+    fn token_header(&self) -> String {
+        format!("X-Diaoyan-Token: {}", self.token)
+    }
+    /// One request over a new connection; `headers` as `Name: value` lines (a `Host:`
+    /// among them replaces the default one).
+    fn send(&self, method: &str, path: &str, headers: &[String], body: &[u8]) -> Answer {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+        if !headers.iter().any(|h| h.to_ascii_lowercase().starts_with("host:")) {
+            req += &format!("Host: 127.0.0.1:{}\r\n", self.port);
+        }
+        for h in headers {
+            req += &format!("{h}\r\n");
+        }
+        req += "\r\n";
+        s.write_all(req.as_bytes()).unwrap();
+        // A refused upload may be answered before its body is read: the rest of the
+        // body then does not go through, and that is fine.
+        let _ = s.write_all(body);
+        let mut raw = Vec::new();
+        let _ = s.read_to_end(&mut raw);
+        parse(&raw)
+    }
+    fn get(&self, path: &str) -> Answer {
+        self.send("GET", path, &[self.cookie()], b"")
+    }
+    fn post(&self, path: &str, body: &[u8]) -> Answer {
+        self.send("POST", path, &[self.cookie(), self.token_header(), format!("Origin: http://127.0.0.1:{}", self.port)], body)
+    }
+}
+
+fn parse(raw: &[u8]) -> Answer {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
+    let head = String::from_utf8_lossy(&raw[..end]);
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())).collect();
+    let mut body = raw[end + 4..].to_vec();
+    if headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
+        body = unchunk(&body);
+    }
+    Answer { status, headers, body }
+}
+
+fn unchunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(i) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..i]).trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[i + 2..i + 2 + n]);
+        b = &b[i + 2 + n + 2..];
+    }
+    out
+}
+
+/// The example project (survey.toml, units.csv, the three years' returns) in `w`.
+fn example_project(w: &Workdir) -> PathBuf {
+    let from = root().join("surveys/example");
+    for e in walk(&from) {
+        let rel = e.strip_prefix(&from).unwrap().to_string_lossy().into_owned();
+        w.copy(&e, &format!("proj/{rel}"));
+    }
+    w.path("proj")
+}
+
+fn walk(d: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_page_needs_the_token_and_this_computers_name() {
+    let w = Workdir::new();
+    let s = start(&example_project(&w), &[]);
+    assert_eq!(s.send("GET", "/", &[], b"").status, 403, "no token");
+    assert_eq!(s.send("GET", "/?token=0123456789abcdef0123456789abcdef", &[], b"").status, 403, "wrong token");
+    assert_eq!(s.send("GET", "/api/project", &[format!("Cookie: diaoyan_{}=nope", s.port)], b"").status, 403, "wrong cookie");
+    let open = s.send("GET", &format!("/?token={}", s.token), &[], b"");
+    assert_eq!(open.status, 303);
+    let cookie = open.header("set-cookie").unwrap();
+    assert!(cookie.contains(&s.token) && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let page = s.get("/");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("<script src=\"/app.js\""), "the page");
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(!page.text().contains(" onclick=") && !page.text().contains("<script>"), "no inline script or handlers");
+    // DNS rebinding: a foreign name for this address, even with the cookie.
+    for host in ["evil.example:80", &format!("evil.example:{}", s.port), "127.0.0.1:1"] {
+        assert_eq!(s.send("GET", "/api/project", &[s.cookie(), format!("Host: {host}")], b"").status, 403, "Host {host}");
+    }
+    assert_eq!(s.send("GET", "/api/project", &[s.cookie(), format!("Host: localhost:{}", s.port)], b"").status, 200);
+    let project = s.get("/api/project");
+    assert_eq!(project.status, 200);
+    assert!(project.text().contains("\"id\":\"形式主义调查\""), "{}", project.text());
+}
+
+#[test]
+fn changes_come_only_from_the_page_and_uploads_stay_inside_the_project() {
+    let w = Workdir::new();
+    let proj = example_project(&w);
+    let s = start(&proj, &["--max-upload", "1"]);
+    let csv = std::fs::read(root().join("surveys/example/2026/区司法局.csv")).unwrap();
+    let path = "/api/upload?name=%E5%8C%BA%E5%8F%B8%E6%B3%95%E5%B1%80.csv&folder=2027";
+    // The cookie alone (a form on another site would send it) is not enough.
+    assert_eq!(s.send("POST", path, &[s.cookie()], &csv).status, 403);
+    // The token header from another origin, or marked cross-site by the browser.
+    assert_eq!(s.send("POST", path, &[s.cookie(), s.token_header(), "Origin: http://evil.example".into()], &csv).status, 403);
+    assert_eq!(s.send("POST", path, &[s.cookie(), s.token_header(), "Sec-Fetch-Site: cross-site".into()], &csv).status, 403);
+    assert!(!proj.join("2027").exists(), "nothing saved by a refused request");
+    let ok = s.post(path, &csv);
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(std::fs::read(proj.join("2027/区司法局.csv")).unwrap(), csv, "saved whole");
+    // Names and folders that would leave the project, or files of other kinds.
+    for (name, folder) in [
+        ("..%2F..%2Fevil.csv", "2027"),
+        ("a%2Fb.csv", "2027"),
+        ("..%5Cevil.csv", "2027"),
+        ("x.exe", "2027"),
+        ("ok.csv", "reports"),
+        ("ok.csv", ".."),
+    ] {
+        let a = s.post(&format!("/api/upload?name={name}&folder={folder}"), b"a,b\n1,2\n");
+        assert_eq!(a.status, 400, "{name} in {folder}: {}", a.text());
+    }
+    assert!(!w.path("evil.csv").exists() && !proj.join("evil.csv").exists() && !proj.join("reports").exists());
+    // Over --max-upload (1 MB): refused, nothing left behind.
+    let big = vec![b'x'; 1_500_000];
+    let a = s.post("/api/upload?name=big.csv&folder=2027", &big);
+    assert_eq!(a.status, 413);
+    let left: Vec<_> = std::fs::read_dir(proj.join("2027")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "only the good upload: {left:?}");
+    // Downloads come from reports/ only.
+    for p in ["/files/../survey.toml", "/files/%2e%2e/survey.toml", "/files/x/..%2F..%2Fsurvey.toml", "/files/units.csv"] {
+        assert_eq!(s.get(p).status, 404, "{p}");
+    }
+}
+
+/// Waits for the run to end; its state as JSON text.
+fn wait_run(s: &Server) -> String {
+    let t = Instant::now();
+    loop {
+        let v = s.get("/api/run").text();
+        if !v.contains("\"phase\":\"running\"") {
+            return v;
+        }
+        assert!(t.elapsed() < Duration::from_secs(600), "run did not end: {v}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn a_run_from_the_page_gives_the_command_lines_figures() {
+    let w = Workdir::new();
+    let proj = example_project(&w);
+    let s = start(&proj, &[]);
+    let a = s.post("/api/run", b"");
+    assert_eq!(a.status, 202, "{}", a.text());
+    assert_eq!(s.post("/api/run", b"").status, 409, "a second run while one runs");
+    let end = wait_run(&s);
+    assert!(end.contains("\"phase\":\"done\"") && end.contains("读取答卷 1134 行 = 保留 1128 行 + 剔除 6 行"), "{end}");
+    // The command line on the same project gives the same results.csv, byte for byte.
+    let dir = root().join("surveys/example");
+    w.cmd("report")
+        .survey(dir.join("survey.toml"))
+        .args(["--per-unit", "--units"])
+        .input(dir.join("units.csv"))
+        .input(dir.join("2024"))
+        .input(dir.join("2025"))
+        .input(dir.join("2026"))
+        .out("cli")
+        .run()
+        .expect_ok();
+    let served = proj.join("reports/形式主义调查");
+    for f in ["results.csv", "tests.csv", "changes.csv", "league.csv"] {
+        assert!(std::fs::read(served.join(f)).unwrap() == std::fs::read(w.path("cli").join(f)).unwrap(), "{f} differs");
+    }
+    // The page's figures are results.csv's rows.
+    let q =
+        s.get("/api/results?report=%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5&question=Q3&wave=2026&banner=%E6%80%BB%E4%BD%93");
+    assert_eq!(q.status, 200);
+    let (head, rows) = crate::workdir::read_csv(&served.join("results.csv"));
+    let c = |n: &str| head.iter().position(|h| h == n).unwrap();
+    let want: Vec<&Vec<String>> =
+        rows.iter().filter(|r| r[c("question")] == "Q3" && r[c("wave")] == "2026" && r[c("banner")] == "总体").collect();
+    assert!(!want.is_empty());
+    for r in want {
+        assert!(q.text().contains(&format!("\"{}\"", r[c("value")])), "value {} of {} missing", r[c("value")], r[c("option")]);
+    }
+    let xlsx =
+        s.get("/files/%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5/%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5.xlsx");
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.body.starts_with(b"PK") && xlsx.header("content-disposition").is_some_and(|d| d.contains("attachment")));
+    let html =
+        s.get("/files/%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5/%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5.html");
+    assert!(
+        html.status == 200 && html.header("content-security-policy").is_some_and(|c| c.starts_with("sandbox")),
+        "report page sandboxed"
+    );
+}
+
+#[test]
+fn a_run_can_be_cancelled() {
+    let w = Workdir::new();
+    let proj = example_project(&w);
+    let s = start(&proj, &[]);
+    assert_eq!(s.post("/api/run/cancel", b"").status, 409, "nothing to cancel");
+    assert_eq!(s.post("/api/run", b"").status, 202);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(s.post("/api/run/cancel", b"").status, 200);
+    let end = wait_run(&s);
+    assert!(end.contains("\"phase\":\"cancelled\""), "{end}");
+    assert!(!proj.join("reports/形式主义调查/清单.csv").exists(), "a cancelled run leaves no finished report");
+}
