@@ -7,13 +7,13 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
-#[command(help_template = super::HELP, next_help_heading = "选项")]
+#[command(help_template = super::HELP, next_help_heading = "选项", override_usage = "diaoyan serve [选项] [项目文件夹]")]
 pub struct Args {
     /// 项目文件夹（放 survey.toml、units.csv 和各年份回收的文件；默认当前文件夹）
     #[arg(value_name = "项目文件夹")]
     folder: Option<PathBuf>,
     /// 端口（默认自动选一个空闲端口）
-    #[arg(long, default_value_t = 0, hide_default_value = true)]
+    #[arg(long, default_value_t = 0, value_name = "端口", hide_default_value = true)]
     port: u16,
     /// 不自动打开浏览器
     #[arg(long)]

@@ -35,15 +35,8 @@ pub fn run(a: Args) -> Result<i32> {
         );
     }
     std::fs::create_dir_all(&a.output).with_context(|| format!("无法创建输出文件夹 {}", a.output.display()))?;
-    let mut used: Vec<String> = Vec::new();
-    for u in &units {
-        let mut stem = diaoyan::text::safe_file_stem(&u.name);
-        let mut k = 2;
-        while used.iter().any(|x| x.to_lowercase() == stem.to_lowercase()) {
-            stem = format!("{}({k})", diaoyan::text::safe_file_stem(&u.name));
-            k += 1;
-        }
-        used.push(stem.clone());
+    let used = template::file_stems(&units);
+    for (u, stem) in units.iter().zip(&used) {
         let path = a.output.join(format!("{stem}.xlsx"));
         let tmp = a.output.join(format!(".{stem}.xlsx.tmp{}", std::process::id()));
         let written = template::write(&survey, u, &tmp)

@@ -18,6 +18,23 @@ use crate::survey::{Kind, Survey};
 use crate::survey::template::{columns, Col, MARK, META_SHEET, NO, RESPONSE_SHEET, YES};
 
 /// Writes one unit's template to `path`.
+/// A file stem per unit, valid everywhere and distinct even where names differ only in
+/// case or in characters a file name cannot hold (`名(2)` for the second).
+pub fn file_stems(units: &[Unit]) -> Vec<String> {
+    let mut used: Vec<String> = Vec::new();
+    for u in units {
+        let base = crate::text::safe_file_stem(&u.name);
+        let mut stem = base.clone();
+        let mut k = 2;
+        while used.iter().any(|x| x.to_lowercase() == stem.to_lowercase()) {
+            stem = format!("{base}({k})");
+            k += 1;
+        }
+        used.push(stem);
+    }
+    used
+}
+
 pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
     let cols = columns(s);
     let mut wb = Workbook::new();

@@ -62,6 +62,7 @@ async function upload(files) {
     }
   }
   await loadProject();
+  await loadChecked();
 }
 
 async function followRun() {
@@ -95,7 +96,12 @@ async function loadReport() {
     if (items.some(([v]) => v === keep)) sel.value = keep;
   };
   opts($("#q"), [...qs].map(([id, t]) => [id, id + " " + t]));
-  opts($("#wave"), [...waves].map((w) => [w, w]));
+  const hadWave = $("#wave").value;
+  opts($("#wave"), [...waves].map((w) => [w, w === "全部" ? "各年合计" : w]));
+  if (!hadWave) {
+    const years = [...waves].filter((w) => w !== "全部");
+    if (years.length) $("#wave").value = years[years.length - 1];
+  }
   opts($("#banner"), [...banners].map((b) => [b, b === "总体" ? "总体（不分组）" : b]));
   await showFigures();
   const links = ["xlsx", "docx", "html", "pptx"].map((x) => [x, report + "/" + report + "." + x]);
@@ -121,20 +127,84 @@ async function showFigures() {
   thead.appendChild(tr);
   const rows = r.rows.map((row) => cols.map((c, i) => {
     const v = row[c] || "";
-    return i === 4 && v !== "" ? Number(v).toFixed(row[cols[3]].startsWith("percent") || row[cols[3]] === "top2" ? 1 : 2) : v;
+    const m = row[cols[3]];
+    if (i === 3) return MEASURES[v] || v;
+    if (i === 4 && v !== "") return PERCENT.has(m) ? Number(v).toFixed(1) + "%" : Number(v).toFixed(2);
+    if (i === 5 && v !== "") return String(Math.round(Number(v) * 100) / 100);
+    return v;
   }));
   fill($("#figures tbody"), rows);
   [...$("#figures tbody").rows].forEach((tr, i) => { tr.title = "样本量 n=" + r.rows[i][cols[6]]; });
 }
 
-document.addEventListener("DOMContentLoaded", () => {
-  for (const b of document.querySelectorAll("nav button")) {
-    b.addEventListener("click", () => {
-      document.querySelectorAll("nav button, .tab").forEach((x) => x.classList.remove("on"));
-      b.classList.add("on");
-      $("#" + b.dataset.tab).classList.add("on");
-    });
+let checked = null;
+
+// The names results.csv's measures have in the workbook (labels only).
+const MEASURES = {
+  percent: "比例", percent_of_responses: "响应率", mean: "平均值", sd: "标准差", median: "中位数", min: "最小值", max: "最大值",
+  top2: "前两项合计", bottom2: "后两项合计", rank_score: "综合得分", first_share: "排第一位的比例", avg_rank: "平均名次",
+};
+const PERCENT = new Set(["percent", "percent_of_responses", "top2", "bottom2", "first_share"]);
+
+function head(table, names) {
+  const tr = document.createElement("tr");
+  names.forEach((t) => tr.appendChild(Object.assign(document.createElement("th"), { textContent: t })));
+  table.querySelector("thead").replaceChildren(tr);
+}
+
+const pct = (v) => (v === null || v === undefined ? "—" : v.toFixed(1) + "%");
+
+async function loadChecked() {
+  $("#returns-note").textContent = "正在读取回收的文件……";
+  try {
+    checked = await api("/api/check");
+  } catch (e) {
+    $("#returns-note").textContent = e.message;
+    $("#accounting").textContent = e.message;
+    return;
   }
+  const c = checked;
+  $("#returns-note").textContent = c.returns_note || "";
+  const box = $("#returns");
+  box.replaceChildren();
+  for (const w of c.returns) {
+    box.appendChild(Object.assign(document.createElement("h3"), {
+      textContent: (w.wave || "") + " 应交 " + w.expected + " 份，已交 " + w.returned + " 份，有效 " + w.valid + " 份，回收率 " + pct(w.return_rate) + "，有效率 " + pct(w.valid_rate) + (w.missing.length ? "；未交：" + w.missing.join("、") : ""),
+    }));
+    const t = document.createElement("table");
+    t.appendChild(document.createElement("thead"));
+    t.appendChild(document.createElement("tbody"));
+    head(t, ["单位", "应交", "已交", "有效", "回收率", "有效率", "说明"]);
+    fill(t.querySelector("tbody"), w.rows.map((r) => [r[0], r[1], r[2], r[3], pct(r[4]), pct(r[5]), r[6]]));
+    box.appendChild(t);
+  }
+  $("#accounting").textContent = "共 " + c.files + " 个文件；读取答卷 " + c.rows_read + " 行 = 保留 " + c.rows_kept + " 行 + 剔除 " + c.rows_rejected + " 行；数据问题 " + c.issue_count + " 条" + (c.failed_files.length ? "；无法读取：" + c.failed_files.join("、") : "");
+  head($("#issues"), c.issue_head);
+  head($("#columns"), c.column_head);
+  fill($("#columns tbody"), c.columns);
+  showIssues();
+}
+
+function showIssues() {
+  if (!checked) return;
+  const f = $("#issue-filter").value.trim();
+  const rows = checked.issues.filter((r) => !f || r.some((v) => v.includes(f)));
+  fill($("#issues tbody"), rows);
+  $("#issue-count").textContent = "显示 " + rows.length + " 条" + (checked.issue_count > checked.issues.length ? "（共 " + checked.issue_count + " 条，全部见 issues.csv）" : "");
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const show = (tab) => {
+    const b = document.querySelector('nav button[data-tab="' + tab + '"]');
+    if (!b) return;
+    document.querySelectorAll("nav button, .tab").forEach((x) => x.classList.remove("on"));
+    b.classList.add("on");
+    $("#" + tab).classList.add("on");
+  };
+  for (const b of document.querySelectorAll("nav button")) {
+    b.addEventListener("click", () => { show(b.dataset.tab); history.replaceState(null, "", "#" + b.dataset.tab); });
+  }
+  if (location.hash) show(location.hash.slice(1));
   const drop = $("#drop");
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
@@ -146,6 +216,9 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("#cancel").addEventListener("click", () => api("/api/run/cancel", { method: "POST" }).catch(() => {}));
   for (const s of ["#q", "#wave", "#banner"]) $(s).addEventListener("change", showFigures);
+  $("#check").addEventListener("click", loadChecked);
+  $("#issue-filter").addEventListener("input", showIssues);
+  loadChecked();
   loadProject().catch((e) => { $("#survey-note").textContent = e.message; });
   followRun();
 });

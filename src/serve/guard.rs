@@ -108,10 +108,11 @@ pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response
     let downloaded = req.uri().path().starts_with("/files/");
     let mut r = next.run(req).await;
     if downloaded {
-        // A report file shown in the page: its own inline styles and drawings, no script.
+        // A report file shown in the page: its own inline styles and drawings, no script
+        // (not `sandbox`: Chromium then leaves the frame blank).
         r.headers_mut().insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"),
+            HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"),
         );
     }
     with_headers(r)

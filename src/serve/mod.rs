@@ -6,6 +6,7 @@
 //! `report`), and the figures and files those runs wrote. No statistics here: the page
 //! shows results.csv and the files `report` wrote.
 
+mod checked;
 mod guard;
 pub mod project;
 mod runs;
@@ -95,6 +96,8 @@ impl Bound {
             .route("/api/run", get(run_view).post(run_start))
             .route("/api/run/cancel", post(run_cancel))
             .route("/api/results", get(results))
+            .route("/api/check", get(check))
+            .route("/api/templates.zip", get(templates))
             .route("/files/{*path}", get(file))
             .layer(tower_http::limit::RequestBodyLimitLayer::new(app.max_upload))
             .layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))
@@ -157,6 +160,29 @@ async fn upload(State(app): State<App>, Query(q): Query<UploadQuery>, body: Body
     match saved {
         Ok(Ok(path)) => Json(serde_json::json!({ "saved": path })).into_response(),
         _ => message(StatusCode::INTERNAL_SERVER_ERROR, "无法保存文件"),
+    }
+}
+
+/// 回收情况, the accounting, the ledger and the column map, read now.
+async fn check(State(app): State<App>) -> Response {
+    let root = Arc::clone(&app.root);
+    match tokio::task::spawn_blocking(move || checked::check(&root)).await {
+        Ok(Ok(c)) => Json(c).into_response(),
+        Ok(Err(e)) => message(StatusCode::CONFLICT, e),
+        Err(_) => message(StatusCode::INTERNAL_SERVER_ERROR, "读取回收的文件时出错"),
+    }
+}
+
+/// Every unit's fill-in workbook, as one zip.
+async fn templates(State(app): State<App>) -> Response {
+    let root = Arc::clone(&app.root);
+    match tokio::task::spawn_blocking(move || checked::templates_zip(&root)).await {
+        Ok(Ok(bytes)) => {
+            let disp = "attachment; filename*=UTF-8''%E5%A1%AB%E6%8A%A5%E8%A1%A8.zip";
+            ([(header::CONTENT_TYPE, "application/zip"), (header::CONTENT_DISPOSITION, disp)], bytes).into_response()
+        }
+        Ok(Err(e)) => message(StatusCode::CONFLICT, e),
+        Err(_) => message(StatusCode::INTERNAL_SERVER_ERROR, "生成填报表时出错"),
     }
 }
 

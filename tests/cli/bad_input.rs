@@ -115,6 +115,7 @@ fn help_is_chinese_and_aligned() {
         vec!["report", "--help"],
         vec!["template", "--help"],
         vec!["status", "--help"],
+        vec!["serve", "--help"],
     ] {
         let r = w.run(&cmd);
         r.expect_code(0);
