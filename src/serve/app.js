@@ -40,6 +40,7 @@ async function loadProject() {
     ? "survey.toml 有问题：" + project.survey_error
     : s ? "共 " + s.questions.length + " 道题（来自 survey.toml）" : "项目文件夹中还没有 survey.toml：统计时将从回收的文件推断问卷。";
   $("#survey-note").className = project.survey_error ? "note error" : "note";
+  $("#init").hidden = !!(s || project.survey_error);
   fill($("#questions tbody"), s ? s.questions.map((q) => [q.id, q.text, q.kind, q.options.join("、")]) : []);
   fill($("#units tbody"), project.units);
   fill($("#files tbody"), project.files.map((f) => [f.path, f.folder || "（项目文件夹）", (f.bytes / 1024).toFixed(1) + " KB"]));
@@ -217,6 +218,17 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#cancel").addEventListener("click", () => api("/api/run/cancel", { method: "POST" }).catch(() => {}));
   for (const s of ["#q", "#wave", "#banner"]) $(s).addEventListener("change", showFigures);
   $("#check").addEventListener("click", loadChecked);
+  $("#init").addEventListener("click", async () => {
+    $("#init-log").textContent = "正在从回收的文件推断问卷……";
+    try {
+      const r = await api("/api/init", { method: "POST" });
+      $("#init-log").textContent = r.lines.join("\n");
+    } catch (e) {
+      $("#init-log").textContent = e.message;
+    }
+    await loadProject();
+    await loadChecked();
+  });
   $("#issue-filter").addEventListener("input", showIssues);
   loadChecked();
   loadProject().catch((e) => { $("#survey-note").textContent = e.message; });

@@ -97,6 +97,7 @@ impl Bound {
             .route("/api/run/cancel", post(run_cancel))
             .route("/api/results", get(results))
             .route("/api/check", get(check))
+            .route("/api/init", post(init))
             .route("/api/templates.zip", get(templates))
             .route("/files/{*path}", get(file))
             .layer(tower_http::limit::RequestBodyLimitLayer::new(app.max_upload))
@@ -183,6 +184,42 @@ async fn templates(State(app): State<App>) -> Response {
         }
         Ok(Err(e)) => message(StatusCode::CONFLICT, e),
         Err(_) => message(StatusCode::INTERNAL_SERVER_ERROR, "生成填报表时出错"),
+    }
+}
+
+/// survey.toml inferred from the returned files (the command line's `init`), when the
+/// project has none; refused while a report runs.
+async fn init(State(app): State<App>) -> Response {
+    let target = app.root.join("survey.toml");
+    if target.exists() {
+        return message(StatusCode::CONFLICT, "项目文件夹中已有 survey.toml，不会覆盖");
+    }
+    if app.runs.view().phase == runs::Phase::Running {
+        return message(StatusCode::CONFLICT, "统计正在运行，请等它结束");
+    }
+    let files: Vec<PathBuf> = project::data_files(&app.root).into_iter().map(|f| app.root.join(f.path)).collect();
+    if files.is_empty() {
+        return message(StatusCode::CONFLICT, "还没有回收的文件：先在“数据”页上传问卷星导出文件");
+    }
+    let out = tokio::process::Command::new(app.exe.as_ref())
+        .arg("init")
+        .args(&files)
+        .arg("-o")
+        .arg(&target)
+        .current_dir(app.root.as_ref())
+        .output()
+        .await;
+    match out {
+        Ok(o) => {
+            let lines: Vec<String> =
+                String::from_utf8_lossy(&o.stdout).lines().chain(String::from_utf8_lossy(&o.stderr).lines()).map(String::from).collect();
+            if o.status.success() && target.is_file() {
+                Json(serde_json::json!({ "lines": lines })).into_response()
+            } else {
+                message(StatusCode::UNPROCESSABLE_ENTITY, lines.join("\n"))
+            }
+        }
+        Err(e) => message(StatusCode::INTERNAL_SERVER_ERROR, format!("无法推断问卷：{e}")),
     }
 }
 

@@ -320,3 +320,38 @@ fn a_run_can_be_cancelled() {
     assert!(end.contains("\"phase\":\"cancelled\""), "{end}");
     assert!(!proj.join("reports/形式主义调查/清单.csv").exists(), "a cancelled run leaves no finished report");
 }
+
+/// The whole way without a terminal, through the page's own requests: an empty project,
+/// a 问卷星 export uploaded, the questionnaire inferred (the command line's `init`), the
+/// report run, a figure read, the workbook downloaded.
+#[test]
+fn from_an_export_to_a_report_through_the_page() {
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("empty")).unwrap();
+    let s = start(&w.path("empty"), &[]);
+    assert!(s.post("/api/init", b"").text().contains("还没有回收的文件"), "nothing to infer from yet");
+    let export = std::fs::read(root().join("surveys/example/2025/问卷星导出_按选项文本.xlsx")).unwrap();
+    let up = s.post("/api/upload?name=%E9%97%AE%E5%8D%B7%E6%98%9F.xlsx&folder=2025", &export);
+    assert_eq!(up.status, 200, "{}", up.text());
+    let init = s.post("/api/init", b"");
+    assert_eq!(init.status, 200, "{}", init.text());
+    assert!(w.path("empty/survey.toml").is_file());
+    assert_eq!(s.post("/api/init", b"").status, 409, "an existing survey.toml is not overwritten");
+    let project: serde_json::Value = serde_json::from_slice(&s.get("/api/project").body).unwrap();
+    assert_eq!(project["survey"]["questions"].as_array().map(|q| q.len()), Some(11), "{project}");
+    assert_eq!(s.post("/api/run", b"").status, 202);
+    let end: serde_json::Value = serde_json::from_str(&wait_run(&s)).unwrap();
+    assert_eq!(end["phase"], "done", "{end}");
+    let report = end["report"].as_str().unwrap().to_string();
+    let enc = |x: &str| x.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    let r: serde_json::Value =
+        serde_json::from_slice(&s.get(&format!("/api/results?report={}&question=Q1&banner=%E6%80%BB%E4%BD%93", enc(&report))).body)
+            .unwrap();
+    let (head, rows) = crate::workdir::read_csv(&w.path("empty/reports").join(&report).join("results.csv"));
+    let v = head.iter().position(|h| h == "value").unwrap();
+    let q = head.iter().position(|h| h == "question").unwrap();
+    let first = rows.iter().find(|x| x[q] == "Q1").unwrap();
+    assert_eq!(r["rows"][0][v].as_str(), Some(first[v].as_str()), "the page's first Q1 figure is results.csv's");
+    let xlsx = s.get(&format!("/files/{}/{}", enc(&report), enc(&format!("{report}.xlsx"))));
+    assert!(xlsx.status == 200 && xlsx.body.starts_with(b"PK"));
+}
