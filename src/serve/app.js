@@ -35,13 +35,15 @@ async function loadProject() {
   project = await api("/api/project");
   $("#folder").textContent = project.folder;
   const s = project.survey;
-  $("#survey-title").textContent = s ? s.title : "问卷";
+  $("#survey-title").value = s ? s.title : "问卷";
+  $("#survey-title").disabled = !s;
+  $("#save-survey").hidden = !s;
   $("#survey-note").textContent = project.survey_error
     ? "survey.toml 有问题：" + project.survey_error
     : s ? "共 " + s.questions.length + " 道题（来自 survey.toml）" : "项目文件夹中还没有 survey.toml：统计时将从回收的文件推断问卷。";
   $("#survey-note").className = project.survey_error ? "note error" : "note";
   $("#init").hidden = !!(s || project.survey_error);
-  fill($("#questions tbody"), s ? s.questions.map((q) => [q.id, q.text, q.kind, q.options.join("、")]) : []);
+  questionRows(s);
   fill($("#units tbody"), project.units);
   fill($("#files tbody"), project.files.map((f) => [f.path, f.folder || "（项目文件夹）", (f.bytes / 1024).toFixed(1) + " KB"]));
   report = project.reports.length ? project.reports[project.reports.length - 1] : null;
@@ -138,6 +140,83 @@ async function showFigures() {
   [...$("#figures tbody").rows].forEach((tr, i) => { tr.title = "样本量 n=" + r.rows[i][cols[6]]; });
 }
 
+const KINDS = [["single", "单选题"], ["multi", "多选题"], ["scale", "量表题"], ["matrix", "矩阵量表题"], ["rank", "排序题"], ["text", "填空题"], ["number", "数值题"]];
+
+function input(value, label) {
+  return Object.assign(document.createElement("input"), { type: "text", value: value || "", title: label, placeholder: label });
+}
+
+// One editable row per question: text, topic, kind, options (rename, move), banner, unit.
+function questionRows(s) {
+  const tbody = $("#questions tbody");
+  tbody.replaceChildren();
+  if (!s) return;
+  for (const q of s.questions) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = q.id;
+    cell(tr, q.id);
+    const t = document.createElement("td");
+    t.append(Object.assign(input(q.text, "题目"), { className: "q-text" }), Object.assign(input(q.label, "主题（报告中的小标题，可不填）"), { className: "q-label" }));
+    tr.appendChild(t);
+    const k = document.createElement("td");
+    const sel = Object.assign(document.createElement("select"), { className: "q-kind" });
+    sel.replaceChildren(...KINDS.map(([v, name]) => Object.assign(document.createElement("option"), { value: v, textContent: name })));
+    sel.value = q.kind;
+    k.appendChild(sel);
+    tr.appendChild(k);
+    const o = document.createElement("td");
+    o.className = "q-options";
+    for (const text of q.options) {
+      const row = Object.assign(document.createElement("div"), { className: "opt" });
+      row.dataset.from = text;
+      const up = Object.assign(document.createElement("button"), { textContent: "↑", title: "上移" });
+      const down = Object.assign(document.createElement("button"), { textContent: "↓", title: "下移" });
+      up.addEventListener("click", () => row.previousElementSibling && row.parentNode.insertBefore(row, row.previousElementSibling));
+      down.addEventListener("click", () => row.nextElementSibling && row.parentNode.insertBefore(row.nextElementSibling, row));
+      row.append(input(text, "选项"), up, down);
+      o.appendChild(row);
+    }
+    if (q.rows.length) o.appendChild(Object.assign(document.createElement("div"), { className: "note", textContent: "行：" + q.rows.join("、") }));
+    tr.appendChild(o);
+    const b = document.createElement("td");
+    b.appendChild(Object.assign(document.createElement("input"), { type: "checkbox", className: "q-banner", checked: s.banners.includes(q.id), title: "按这道题分组比较" }));
+    tr.appendChild(b);
+    const u = document.createElement("td");
+    u.appendChild(Object.assign(document.createElement("input"), { type: "radio", name: "unit", className: "q-unit", checked: s.unit === q.id, title: "这道题的答案是单位" }));
+    tr.appendChild(u);
+    tbody.appendChild(tr);
+  }
+}
+
+async function saveSurvey() {
+  const s = project.survey;
+  const rows = [...$("#questions tbody").rows];
+  const picked = rows.filter((r) => r.querySelector(".q-banner").checked).map((r) => r.dataset.id);
+  const others = s.banners.filter((b) => !s.questions.some((q) => q.id === b));
+  const unitRow = rows.find((r) => r.querySelector(".q-unit").checked);
+  const edit = {
+    title: $("#survey-title").value.trim(),
+    unit: unitRow ? unitRow.dataset.id : "",
+    banners: [...picked, ...others],
+    questions: rows.map((r) => ({
+      id: r.dataset.id,
+      text: r.querySelector(".q-text").value.trim(),
+      label: r.querySelector(".q-label").value.trim(),
+      kind: r.querySelector(".q-kind").value,
+      options: [...r.querySelectorAll(".opt")].map((d) => ({ from: d.dataset.from, text: d.querySelector("input").value.trim() })),
+    })),
+  };
+  try {
+    const r = await api("/api/survey", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(edit) });
+    $("#save-note").textContent = r.changes.length ? "已保存：" + r.changes.join("；") : "没有改动";
+    $("#save-note").className = "note";
+    await loadProject();
+  } catch (e) {
+    $("#save-note").textContent = e.message;
+    $("#save-note").className = "note error";
+  }
+}
+
 let checked = null;
 
 // The names results.csv's measures have in the workbook (labels only).
@@ -218,6 +297,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#cancel").addEventListener("click", () => api("/api/run/cancel", { method: "POST" }).catch(() => {}));
   for (const s of ["#q", "#wave", "#banner"]) $(s).addEventListener("change", showFigures);
   $("#check").addEventListener("click", loadChecked);
+  $("#save-survey").addEventListener("click", saveSurvey);
   $("#init").addEventListener("click", async () => {
     $("#init-log").textContent = "正在从回收的文件推断问卷……";
     try {

@@ -7,6 +7,7 @@
 //! shows results.csv and the files `report` wrote.
 
 mod checked;
+mod edit;
 mod guard;
 pub mod project;
 mod runs;
@@ -98,6 +99,7 @@ impl Bound {
             .route("/api/results", get(results))
             .route("/api/check", get(check))
             .route("/api/init", post(init))
+            .route("/api/survey", post(save_survey))
             .route("/api/templates.zip", get(templates))
             .route("/files/{*path}", get(file))
             .layer(tower_http::limit::RequestBodyLimitLayer::new(app.max_upload))
@@ -220,6 +222,19 @@ async fn init(State(app): State<App>) -> Response {
             }
         }
         Err(e) => message(StatusCode::INTERNAL_SERVER_ERROR, format!("无法推断问卷：{e}")),
+    }
+}
+
+/// The questionnaire's changes from the page, written into survey.toml (see `edit.rs`).
+async fn save_survey(State(app): State<App>, Json(e): Json<edit::Edit>) -> Response {
+    if app.runs.view().phase == runs::Phase::Running {
+        return message(StatusCode::CONFLICT, "统计正在运行，请等它结束再改问卷");
+    }
+    let root = Arc::clone(&app.root);
+    match tokio::task::spawn_blocking(move || edit::apply(&root, &e)).await {
+        Ok(Ok(said)) => Json(serde_json::json!({ "changes": said })).into_response(),
+        Ok(Err(why)) => message(StatusCode::UNPROCESSABLE_ENTITY, why),
+        Err(_) => message(StatusCode::INTERNAL_SERVER_ERROR, "保存问卷时出错"),
     }
 }
 

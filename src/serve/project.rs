@@ -28,6 +28,8 @@ pub struct Overview {
 pub struct SurveyView {
     pub id: String,
     pub title: String,
+    pub unit: Option<String>,
+    pub banners: Vec<String>,
     pub questions: Vec<QuestionView>,
 }
 
@@ -35,8 +37,13 @@ pub struct SurveyView {
 pub struct QuestionView {
     pub id: String,
     pub text: String,
+    pub label: Option<String>,
+    /// survey.toml's name (`single`), and as users read it (单选题).
     pub kind: String,
+    pub kind_label: String,
     pub options: Vec<String>,
+    /// A matrix's rows.
+    pub rows: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -73,14 +80,19 @@ fn load_survey(root: &Path) -> Option<Result<SurveyView, String>> {
         SurveyView {
             id: s.id.clone(),
             title: s.title.clone(),
+            unit: s.unit.clone(),
+            banners: s.banners.clone(),
             questions: s
                 .questions
                 .iter()
                 .map(|q| QuestionView {
                     id: q.id.clone(),
                     text: q.text.clone(),
-                    kind: q.kind.label().to_string(),
-                    options: q.options.iter().map(|o| o.text().to_string()).chain(q.rows.iter().map(|r| format!("行：{r}"))).collect(),
+                    label: q.label.clone(),
+                    kind: q.kind.name().to_string(),
+                    kind_label: q.kind.label().to_string(),
+                    options: q.options.iter().map(|o| o.text().to_string()).collect(),
+                    rows: q.rows.clone(),
                 })
                 .collect(),
         }

@@ -355,3 +355,53 @@ fn from_an_export_to_a_report_through_the_page() {
     let xlsx = s.get(&format!("/files/{}/{}", enc(&report), enc(&format!("{report}.xlsx"))));
     assert!(xlsx.status == 200 && xlsx.body.starts_with(b"PK"));
 }
+
+/// The questionnaire edited in the page: only the lines of what changed differ in
+/// survey.toml (comments and layout kept); a change the command line would refuse is
+/// refused with its message and leaves the file as it was.
+#[test]
+fn the_questionnaire_is_edited_without_rewriting_the_rest() {
+    let w = Workdir::new();
+    let proj = example_project(&w);
+    let s = start(&proj, &[]);
+    let before = std::fs::read_to_string(proj.join("survey.toml")).unwrap();
+    let json = |v: serde_json::Value| v.to_string().into_bytes();
+    let post =
+        |body: Vec<u8>| s.send("POST", "/api/survey", &[s.cookie(), s.token_header(), "Content-Type: application/json".into()], &body);
+    let edit = serde_json::json!({
+        "title": "区直机关作风建设调查",
+        "questions": [{ "id": "Q3", "label": "问题所在", "options": [
+            { "from": "两者都有", "text": "两者都有" }, { "from": "机关", "text": "机关" },
+            { "from": "基层单位", "text": "基层单位" }, { "from": "说不清", "text": "说不清" } ] }]
+    });
+    let a = post(json(edit));
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert!(a.text().contains("问卷标题") && a.text().contains("Q3 的选项"), "{}", a.text());
+    let after = std::fs::read_to_string(proj.join("survey.toml")).unwrap();
+    let removed: Vec<&str> = before.lines().filter(|l| !after.lines().any(|m| m == *l)).collect();
+    let added: Vec<&str> = after.lines().filter(|l| !before.lines().any(|m| m == *l)).collect();
+    assert_eq!(removed.len(), 3, "only the title, Q3's label and options lines change: {removed:?}");
+    assert_eq!(added.len(), 3, "{added:?}");
+    assert_eq!(after.lines().count(), before.lines().count(), "no line added or lost");
+    assert!(after.contains("# 示例问卷") && after.contains("[questions.history.2024]"), "comments and history kept");
+    let survey = diaoyan::survey::Survey::load(&proj.join("survey.toml")).unwrap();
+    let q3 = survey.questions.iter().find(|q| q.id == "Q3").unwrap();
+    assert_eq!(q3.options.iter().map(|o| o.text()).collect::<Vec<_>>(), ["两者都有", "机关", "基层单位", "说不清"]);
+    assert_eq!(q3.label.as_deref(), Some("问题所在"));
+    // Refused as the command line refuses it; nothing written.
+    for bad in [
+        serde_json::json!({ "banners": ["Q99"] }),
+        serde_json::json!({ "questions": [{ "id": "Q3", "kind": "nosuch" }] }),
+        serde_json::json!({ "questions": [{ "id": "Q3", "options": [{ "from": "机关", "text": "机关" }] }] }),
+    ] {
+        let r = post(json(bad.clone()));
+        assert_eq!(r.status, 422, "{bad}: {}", r.text());
+        assert_eq!(std::fs::read_to_string(proj.join("survey.toml")).unwrap(), after, "{bad} changed the file");
+    }
+    // Without the page's token header: refused before anything is read.
+    assert_eq!(
+        s.send("POST", "/api/survey", &[s.cookie(), "Content-Type: application/json".into()], &json(serde_json::json!({"title": "x"})))
+            .status,
+        403
+    );
+}
