@@ -1,5 +1,6 @@
 //! league.csv: the unit league tables, one row per indicator (or index), wave and unit
-//! (UTF-8 with BOM). Written when survey.toml names indicators. The columns are fixed.
+//! (UTF-8 with BOM). Written when survey.toml names indicators. The columns are fixed;
+//! `value_kind` says whether `value` is a percentage (shares, indices on 0–100) or a mean.
 
 use std::path::Path;
 
@@ -8,7 +9,7 @@ use super::words::base_mark;
 use super::{Output, RenderError, Report, Written};
 use crate::output::write_csv_rows;
 
-pub const LEAGUE_HEADER: [&str; 18] = [
+pub const LEAGUE_HEADER: [&str; 19] = [
     "indicator",
     "indicator_name",
     "wave",
@@ -27,6 +28,7 @@ pub const LEAGUE_HEADER: [&str; 18] = [
     "base_note",
     "rank_low",
     "rank_high",
+    "value_kind",
 ];
 
 /// league.csv.
@@ -41,7 +43,7 @@ impl Output for LeagueCsv {
         if leagues.is_empty() {
             return Ok(Written::default());
         }
-        let mut rows: Vec<[String; 18]> = Vec::new();
+        let mut rows: Vec<[String; 19]> = Vec::new();
         for l in leagues {
             for (k, lw) in l.waves.iter().enumerate() {
                 let prev = k.checked_sub(1).map(|p| l.waves[p].wave.clone()).unwrap_or_default();
@@ -66,6 +68,7 @@ impl Output for LeagueCsv {
                         base_mark(u.flag).to_string(),
                         u.rank_interval.map(|r| r.0.to_string()).unwrap_or_default(),
                         u.rank_interval.map(|r| r.1.to_string()).unwrap_or_default(),
+                        if l.percent { "percent" } else { "mean" }.to_string(),
                     ]);
                 }
             }

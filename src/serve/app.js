@@ -46,8 +46,13 @@ async function loadProject() {
   questionRows(s);
   fill($("#units tbody"), project.units);
   fill($("#files tbody"), project.files.map((f) => [f.path, f.folder || "（项目文件夹）", (f.bytes / 1024).toFixed(1) + " KB"]));
-  report = project.reports.length ? project.reports[project.reports.length - 1] : null;
-  if (report) await loadReport();
+  if (!project.reports.includes(report)) report = project.reports.length ? project.reports[project.reports.length - 1] : null;
+  const pick = $("#report-pick");
+  pick.replaceChildren(...project.reports.map((r) => Object.assign(document.createElement("option"), { value: r, textContent: r })));
+  if (report) {
+    pick.value = report;
+    await loadReport();
+  }
 }
 
 async function upload(files) {
@@ -78,6 +83,7 @@ async function followRun() {
   if (v.phase === "running") {
     setTimeout(followRun, 500);
   } else if (v.phase === "done") {
+    if (v.report) report = v.report;
     await loadProject();
   }
 }
@@ -107,6 +113,7 @@ async function loadReport() {
   }
   opts($("#banner"), [...banners].map((b) => [b, b === "总体" ? "总体（不分组）" : b]));
   await showFigures();
+  await loadLeague();
   const links = ["xlsx", "docx", "html", "pptx"].map((x) => [x, report + "/" + report + "." + x]);
   links.push(["csv", report + "/results.csv"]);
   $("#downloads").replaceChildren(...links.map(([x, p]) => {
@@ -115,6 +122,48 @@ async function loadReport() {
     return li;
   }));
   $("#report-frame").src = "/files/" + encodeURIComponent(report) + "/" + encodeURIComponent(report + ".html");
+}
+
+let league = null;
+
+// A report CSV's rows as objects by column name.
+async function csvRows(file, filters) {
+  const q = Object.entries(Object.assign({ report, file }, filters)).map(([k, v]) => k + "=" + encodeURIComponent(v)).join("&");
+  const r = await api("/api/csv?" + q);
+  return r.rows.map((row) => Object.fromEntries(r.head.map((h, i) => [h, row[i]])));
+}
+
+const num = (v, percent) => (v === "" || v === undefined ? "—" : percent ? Number(v).toFixed(1) + "%" : Number(v).toFixed(2));
+
+async function showChanges(q) {
+  const rows = await csvRows("changes.csv", { question: q, banner: "总体" });
+  head($("#changes"), ["选项", "指标", "年份", "前一年", "后一年", "变化", "显著"]);
+  fill($("#changes tbody"), rows.filter((r) => r.change !== "").map((r) => {
+    const p = PERCENT.has(r.measure);
+    return [r.option || r.question.split("/")[1] || "", MEASURES[r.measure] || r.measure, r.wave_from + "→" + r.wave_to, num(r.value_from, p), num(r.value_to, p),
+      (Number(r.change) > 0 ? "+" : "") + Number(r.change).toFixed(p ? 1 : 2) + (p ? " 个百分点" : ""), r.sig];
+  }));
+}
+
+async function loadLeague() {
+  league = await csvRows("league.csv", {}).catch(() => []);
+  const names = [...new Map(league.map((r) => [r.indicator, r.indicator_name]))];
+  const sel = $("#indicator");
+  const keep = sel.value;
+  sel.replaceChildren(...names.map(([v, t]) => Object.assign(document.createElement("option"), { value: v, textContent: t })));
+  if (names.some(([v]) => v === keep)) sel.value = keep;
+  showLeague();
+}
+
+function showLeague() {
+  if (!league) return;
+  const ind = $("#indicator").value;
+  const rows = league.filter((r) => r.indicator === ind);
+  const newest = rows.map((r) => r.wave).sort().pop();
+  const shown = rows.filter((r) => r.wave === newest).sort((a, b) => (Number(a.rank) || 1e9) - (Number(b.rank) || 1e9));
+  const percent = (rows[0] || {}).value_kind === "percent";
+  head($("#league"), ["名次", "单位", newest + "年", "样本量", "排名区间", "与上年相比", "显著", "说明"]);
+  fill($("#league tbody"), shown.map((r) => [r.rank || "未排名", r.unit, num(r.value, percent), r.base, r.rank_low ? r.rank_low + "–" + r.rank_high : "", r.change === "" ? "" : (Number(r.change) > 0 ? "+" : "") + Number(r.change).toFixed(percent ? 1 : 2) + (percent ? " 个百分点" : ""), r.sig, r.base_note]));
 }
 
 async function showFigures() {
@@ -137,6 +186,7 @@ async function showFigures() {
     return v;
   }));
   fill($("#figures tbody"), rows);
+  await showChanges(q);
   [...$("#figures tbody").rows].forEach((tr, i) => { tr.title = "样本量 n=" + r.rows[i][cols[6]]; });
 }
 
@@ -291,11 +341,16 @@ document.addEventListener("DOMContentLoaded", () => {
   drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); upload([...e.dataTransfer.files]); });
   $("#pick").addEventListener("change", (e) => upload([...e.target.files]));
   $("#run").addEventListener("click", async () => {
-    try { await api("/api/run", { method: "POST" }); } catch (e) { $("#run-state").textContent = e.message; }
+    const banners = $("#run-banners").value.split(/[,，、\s]+/).filter((b) => b);
+    const filter = $("#run-filter").value.trim();
+    const body = JSON.stringify({ banners, filter: filter || null });
+    try { await api("/api/run", { method: "POST", headers: { "Content-Type": "application/json" }, body }); } catch (e) { $("#run-state").textContent = e.message; }
     followRun();
   });
   $("#cancel").addEventListener("click", () => api("/api/run/cancel", { method: "POST" }).catch(() => {}));
   for (const s of ["#q", "#wave", "#banner"]) $(s).addEventListener("change", showFigures);
+  $("#indicator").addEventListener("change", showLeague);
+  $("#report-pick").addEventListener("change", () => { report = $("#report-pick").value; loadReport(); });
   $("#check").addEventListener("click", loadChecked);
   $("#save-survey").addEventListener("click", saveSurvey);
   $("#init").addEventListener("click", async () => {

@@ -97,6 +97,7 @@ impl Bound {
             .route("/api/run", get(run_view).post(run_start))
             .route("/api/run/cancel", post(run_cancel))
             .route("/api/results", get(results))
+            .route("/api/csv", get(csv_rows))
             .route("/api/check", get(check))
             .route("/api/init", post(init))
             .route("/api/survey", post(save_survey))
@@ -242,8 +243,17 @@ async fn run_view(State(app): State<App>) -> Response {
     Json(app.runs.view()).into_response()
 }
 
-async fn run_start(State(app): State<App>) -> Response {
-    match app.runs.start(&app.exe, &app.root) {
+/// Starts a report; the body (optional JSON) names banners and a filter.
+async fn run_start(State(app): State<App>, body: axum::body::Bytes) -> Response {
+    let ask: runs::Ask = if body.is_empty() {
+        runs::Ask::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(a) => a,
+            Err(_) => return message(StatusCode::BAD_REQUEST, "统计选项的格式不对"),
+        }
+    };
+    match app.runs.start(&app.exe, &app.root, &ask) {
         Ok(()) => (StatusCode::ACCEPTED, Json(app.runs.view())).into_response(),
         Err(runs::StartError::Busy) => message(StatusCode::CONFLICT, "已有一次统计正在运行，请等它结束或先取消"),
         Err(runs::StartError::Spawn(e)) => message(StatusCode::INTERNAL_SERVER_ERROR, format!("无法开始统计：{e}")),
@@ -258,44 +268,47 @@ async fn run_cancel(State(app): State<App>) -> Response {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct ResultsQuery {
-    report: String,
-    question: Option<String>,
-    wave: Option<String>,
-    banner: Option<String>,
-}
+/// The CSVs of a report the page reads, and the columns it may filter them by.
+const TABLES: [&str; 4] = ["results.csv", "tests.csv", "changes.csv", "league.csv"];
+const FILTERS: [&str; 7] = ["question", "wave", "banner", "indicator", "wave_from", "wave_to", "measure"];
 
 /// Rows of a report's results.csv (as written), filtered: the page's tables.
-async fn results(State(app): State<App>, Query(q): Query<ResultsQuery>) -> Response {
-    let Some(path) = project::report_file(&app.root, &format!("{}/results.csv", q.report)) else {
+async fn results(State(app): State<App>, Query(mut q): Query<std::collections::HashMap<String, String>>) -> Response {
+    q.insert("file".into(), "results.csv".into());
+    csv_rows(State(app), Query(q)).await
+}
+
+/// Rows of one of a report's CSVs (`file`), filtered by the `FILTERS` columns given; a
+/// `question` also matches its matrix rows (`Q6` → `Q6/三会一课`).
+async fn csv_rows(State(app): State<App>, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+    let file = q.get("file").map(String::as_str).unwrap_or("");
+    if !TABLES.contains(&file) {
+        return message(StatusCode::BAD_REQUEST, "只能读取 results.csv、tests.csv、changes.csv、league.csv");
+    }
+    let report = q.get("report").cloned().unwrap_or_default();
+    let Some(path) = project::report_file(&app.root, &format!("{report}/{file}")) else {
         return message(StatusCode::NOT_FOUND, "还没有统计结果，请先运行统计");
     };
-    let rows = tokio::task::spawn_blocking(move || read_results(&path, &q)).await;
+    let rows = tokio::task::spawn_blocking(move || read_rows(&path, &q)).await;
     match rows {
         Ok(Ok(v)) => Json(v).into_response(),
-        _ => message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取 results.csv"),
+        _ => message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取统计结果"),
     }
 }
 
-fn read_results(path: &Path, q: &ResultsQuery) -> Result<serde_json::Value, csv::Error> {
+fn read_rows(path: &Path, q: &std::collections::HashMap<String, String>) -> Result<serde_json::Value, csv::Error> {
     let mut r = csv::Reader::from_path(path)?;
     let head: Vec<String> = r.headers()?.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
-    let col = |n: &str| head.iter().position(|h| h == n);
-    let want = |c: Option<usize>, v: &Option<String>, rec: &csv::StringRecord| match (c, v) {
-        (Some(c), Some(v)) => rec.get(c) == Some(v.as_str()),
-        _ => true,
-    };
-    let (cq, cw, cb) = (col("question"), col("wave"), col("banner"));
+    let wanted: Vec<(usize, &str, bool)> =
+        FILTERS.iter().filter_map(|f| Some((head.iter().position(|h| h == f)?, q.get(*f)?.as_str(), *f == "question"))).collect();
     let mut rows = Vec::new();
     for rec in r.records() {
         let rec = rec?;
-        let question = q.question.as_deref();
-        let matches_q = match (cq, question) {
-            (Some(c), Some(id)) => rec.get(c).is_some_and(|v| v == id || v.starts_with(&format!("{id}/"))),
-            _ => true,
-        };
-        if matches_q && want(cw, &q.wave, &rec) && want(cb, &q.banner, &rec) {
+        let keep = wanted.iter().all(|(c, v, prefix)| {
+            let x = rec.get(*c).unwrap_or("");
+            x == *v || (*prefix && x.strip_prefix(*v).is_some_and(|rest| rest.starts_with('/')))
+        });
+        if keep {
             rows.push(rec.iter().map(String::from).collect::<Vec<_>>());
         }
         if rows.len() >= 5000 {

@@ -51,6 +51,15 @@ impl Default for Runs {
     }
 }
 
+/// What the page asks of a run: banners (else survey.toml's) and a `--where` filter.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct Ask {
+    #[serde(default)]
+    pub banners: Vec<String>,
+    #[serde(default)]
+    pub filter: Option<String>,
+}
+
 /// Why a run could not start.
 #[derive(Debug)]
 pub enum StartError {
@@ -83,7 +92,7 @@ impl Runs {
     }
 
     /// Starts `diaoyan report` on the project; refused while a run is going on.
-    pub fn start(self: &Arc<Self>, exe: &Path, root: &Path) -> Result<(), StartError> {
+    pub fn start(self: &Arc<Self>, exe: &Path, root: &Path, ask: &Ask) -> Result<(), StartError> {
         {
             let mut v = self.view.lock().unwrap_or_else(|e| e.into_inner());
             if v.phase == Phase::Running {
@@ -91,7 +100,7 @@ impl Runs {
             }
             *v = RunView { phase: Phase::Running, lines: Vec::new(), report: None, seconds: 0.0 };
         }
-        let (name, args) = report_args(root);
+        let (name, args) = report_args(root, ask);
         let child = tokio::process::Command::new(exe)
             .args(&args)
             .current_dir(root)
@@ -152,12 +161,24 @@ impl Runs {
 }
 
 /// The command line of a run: the project's survey.toml and units.csv when there, its data
-/// files (every folder but reports/, every data file at its top), the outputs into
-/// reports/<survey id>/; returns that folder's name too.
-fn report_args(root: &Path) -> (String, Vec<PathBuf>) {
+/// files (every folder but reports/, every data file at its top), the banners and filter
+/// asked for (each one argument: no shell), the outputs into reports/<survey id>/ (with
+/// the filter in the name when there is one); returns that folder's name too.
+fn report_args(root: &Path, ask: &Ask) -> (String, Vec<PathBuf>) {
     let survey = root.join("survey.toml");
-    let name = crate::survey::Survey::load(&survey).map(|s| crate::text::safe_file_stem(&s.id)).unwrap_or_else(|_| "报告".to_string());
+    let id = crate::survey::Survey::load(&survey).map(|s| s.id).unwrap_or_else(|_| "报告".to_string());
+    let filter = ask.filter.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    let name = crate::text::safe_file_stem(&match filter {
+        Some(f) => format!("{id}（{f}）"),
+        None => id,
+    });
     let mut args: Vec<PathBuf> = vec!["report".into()];
+    for b in ask.banners.iter().map(|b| b.trim()).filter(|b| !b.is_empty()) {
+        args.extend(["--banner".into(), b.into()]);
+    }
+    if let Some(f) = filter {
+        args.extend(["--where".into(), f.into()]);
+    }
     if survey.is_file() {
         args.extend(["-s".into(), survey]);
     }

@@ -246,6 +246,16 @@ fn changes_come_only_from_the_page_and_uploads_stay_inside_the_project() {
     }
 }
 
+/// The command line's report on the example into `cli/` (the same inputs as the project).
+fn cli_report(w: &Workdir, extra: &[&str]) {
+    let dir = root().join("surveys/example");
+    let mut c = w.cmd("report").survey(dir.join("survey.toml")).args(extra).args(["--units"]).input(dir.join("units.csv"));
+    for y in ["2024", "2025", "2026"] {
+        c = c.input(dir.join(y));
+    }
+    c.out("cli").run().expect_ok();
+}
+
 /// Waits for the run to end; its state as JSON text.
 fn wait_run(s: &Server) -> String {
     let t = Instant::now();
@@ -270,17 +280,7 @@ fn a_run_from_the_page_gives_the_command_lines_figures() {
     let end = wait_run(&s);
     assert!(end.contains("\"phase\":\"done\"") && end.contains("读取答卷 1134 行 = 保留 1128 行 + 剔除 6 行"), "{end}");
     // The command line on the same project gives the same results.csv, byte for byte.
-    let dir = root().join("surveys/example");
-    w.cmd("report")
-        .survey(dir.join("survey.toml"))
-        .args(["--per-unit", "--units"])
-        .input(dir.join("units.csv"))
-        .input(dir.join("2024"))
-        .input(dir.join("2025"))
-        .input(dir.join("2026"))
-        .out("cli")
-        .run()
-        .expect_ok();
+    cli_report(&w, &["--per-unit"]);
     let served = proj.join("reports/形式主义调查");
     for f in ["results.csv", "tests.csv", "changes.csv", "league.csv"] {
         assert!(std::fs::read(served.join(f)).unwrap() == std::fs::read(w.path("cli").join(f)).unwrap(), "{f} differs");
@@ -297,8 +297,22 @@ fn a_run_from_the_page_gives_the_command_lines_figures() {
     for r in want {
         assert!(q.text().contains(&format!("\"{}\"", r[c("value")])), "value {} of {} missing", r[c("value")], r[c("option")]);
     }
-    let xlsx =
-        s.get("/files/%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5/%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5.xlsx");
+    // The year and unit tables of the page are changes.csv's and league.csv's rows.
+    let id = "%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5";
+    let (lh, lr) = crate::workdir::read_csv(&served.join("league.csv"));
+    let ind = &lr[0][lh.iter().position(|h| h == "indicator").unwrap()];
+    let enc: String = ind.bytes().map(|b| format!("%{b:02X}")).collect();
+    let page: serde_json::Value =
+        serde_json::from_slice(&s.get(&format!("/api/csv?report={id}&file=league.csv&indicator={enc}")).body).unwrap();
+    assert_eq!(page["rows"].as_array().unwrap().len(), lr.iter().filter(|r| &r[0] == ind).count());
+    assert_eq!(page["head"].as_array().unwrap().last().unwrap(), "value_kind");
+    let ch: serde_json::Value = serde_json::from_slice(&s.get(&format!("/api/csv?report={id}&file=changes.csv&question=Q6")).body).unwrap();
+    assert!(ch["rows"].as_array().unwrap().iter().all(|r| r[0].as_str().unwrap().starts_with("Q6/")), "matrix rows of Q6");
+    assert!(!ch["rows"].as_array().unwrap().is_empty());
+    for bad in ["../survey.toml", "issues.csv", "results.csv%2F..%2F..%2Fsurvey.toml"] {
+        assert_eq!(s.get(&format!("/api/csv?report={id}&file={bad}")).status, 400, "{bad}");
+    }
+    let xlsx = s.get(&format!("/files/{id}/{id}.xlsx"));
     assert_eq!(xlsx.status, 200);
     assert!(xlsx.body.starts_with(b"PK") && xlsx.header("content-disposition").is_some_and(|d| d.contains("attachment")));
     let html =
@@ -404,4 +418,27 @@ fn the_questionnaire_is_edited_without_rewriting_the_rest() {
             .status,
         403
     );
+}
+
+/// A run with banners and a filter chosen in the page is the command line's `--banner`
+/// and `--where` (same results.csv), written beside the full report; a filter the
+/// command line refuses ends the run as failed with its message.
+#[test]
+fn banners_and_a_filter_chosen_in_the_page() {
+    let w = Workdir::new();
+    let proj = example_project(&w);
+    let s = start(&proj, &[]);
+    let bad = s.post("/api/run", br#"{"filter": "Q99=x"}"#);
+    assert_eq!(bad.status, 202);
+    let end = wait_run(&s);
+    assert!(end.contains("\"phase\":\"failed\"") && end.contains("Q99"), "{end}");
+    assert_eq!(s.post("/api/run", b"{not json").status, 400);
+    assert_eq!(s.post("/api/run", r#"{"banners": ["Q1"], "filter": "unit=区财政局"}"#.as_bytes()).status, 202);
+    let end: serde_json::Value = serde_json::from_str(&wait_run(&s)).unwrap();
+    assert_eq!(end["phase"], "done", "{end}");
+    let name = end["report"].as_str().unwrap();
+    assert!(name.contains("区财政局"), "{name}");
+    cli_report(&w, &["--per-unit", "--banner", "Q1", "--where", "unit=区财政局"]);
+    let served = std::fs::read(proj.join("reports").join(name).join("results.csv")).unwrap();
+    assert!(served == std::fs::read(w.path("cli/results.csv")).unwrap(), "results.csv differs from the command line's");
 }
