@@ -171,7 +171,7 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// A roster kept beside the returns (units.csv, 单位名单.xlsx) is not a return.
-fn is_roster(name: &str) -> bool {
+pub fn is_roster(name: &str) -> bool {
     let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name).to_lowercase();
     stem == "units" || stem.contains("名单")
 }

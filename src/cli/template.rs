@@ -24,32 +24,11 @@ pub struct Args {
 pub fn run(a: Args) -> Result<i32> {
     let survey = Survey::load(&a.survey).with_context(|| format!("问卷定义 {}", a.survey.display()))?;
     let units = roster::load(&a.units)?;
-    // Every unit is checked before any template is written: a bad line in the roster must
-    // not leave half the templates written. One template holds at most Excel's rows.
-    const MAX_COPIES: u32 = 1_000_000;
-    if let Some(u) = units.iter().find(|u| u.expected > MAX_COPIES) {
-        anyhow::bail!(
-            "单位名单中“{}”的应收份数 {} 超过一份填报表能容纳的 {MAX_COPIES} 份（Excel 的行数上限），请核对名单；没有生成任何填报表",
-            u.name,
-            u.expected
-        );
-    }
     std::fs::create_dir_all(&a.output).with_context(|| format!("无法创建输出文件夹 {}", a.output.display()))?;
-    let used = template::file_stems(&units);
-    for (u, stem) in units.iter().zip(&used) {
-        let path = a.output.join(format!("{stem}.xlsx"));
-        let tmp = a.output.join(format!(".{stem}.xlsx.tmp{}", std::process::id()));
-        let written = template::write(&survey, u, &tmp)
-            .map_err(anyhow::Error::from)
-            .and_then(|_| std::fs::rename(&tmp, &path).map_err(anyhow::Error::from));
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e).with_context(|| format!("无法写出 {}", path.display()));
-        }
-    }
+    let written = template::write_all(&survey, &units, &a.output)?;
     super::say!("已为 {} 个单位生成填报表，放在 {}：", units.len(), a.output.display());
-    for (u, stem) in units.iter().zip(&used) {
-        super::say!("  {stem}.xlsx  （{}，应交 {} 份）", u.name, u.expected);
+    for (u, path) in units.iter().zip(&written) {
+        super::say!("  {}  （{}，应交 {} 份）", path.file_name().unwrap_or_default().to_string_lossy(), u.name, u.expected);
     }
     super::say!("请把各单位的表发给对应单位；收回后放进 surveys/<年份>/ 文件夹，用 diaoyan status 查看回收情况。");
     Ok(0)

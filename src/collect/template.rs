@@ -35,6 +35,35 @@ pub fn file_stems(units: &[Unit]) -> Vec<String> {
     used
 }
 
+/// One template holds at most Excel's rows.
+pub const MAX_COPIES: u32 = 1_000_000;
+
+/// Why the templates of a roster were not all written.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplatesError {
+    #[error("单位名单中“{0}”的应收份数 {1} 超过一份填报表能容纳的 {MAX_COPIES} 份（Excel 的行数上限），请核对名单；没有生成任何填报表")]
+    TooMany(String, u32),
+    #[error("无法写出 {}：{source}", path.display())]
+    Write { path: std::path::PathBuf, source: crate::output::WriteError },
+}
+
+/// Every unit's template into `dir` (`<unit>.xlsx`, names from [`file_stems`]), each
+/// written atomically; the roster is checked first, so a bad line writes none. Returns
+/// the files, in roster order.
+pub fn write_all(s: &Survey, units: &[Unit], dir: &Path) -> Result<Vec<std::path::PathBuf>, TemplatesError> {
+    if let Some(u) = units.iter().find(|u| u.expected > MAX_COPIES) {
+        return Err(TemplatesError::TooMany(u.name.clone(), u.expected));
+    }
+    let mut out = Vec::new();
+    for (u, stem) in units.iter().zip(file_stems(units)) {
+        let path = dir.join(format!("{stem}.xlsx"));
+        crate::output::write_atomic_path(&path, |tmp| write(s, u, tmp).map_err(std::io::Error::other))
+            .map_err(|source| TemplatesError::Write { path: path.clone(), source })?;
+        out.push(path);
+    }
+    Ok(out)
+}
+
 pub fn write(s: &Survey, unit: &Unit, path: &Path) -> Result<(), XlsxError> {
     let cols = columns(s);
     let mut wb = Workbook::new();

@@ -139,8 +139,8 @@ async function showChanges(q) {
   const rows = await csvRows("changes.csv", { question: q, banner: "总体" });
   head($("#changes"), ["选项", "指标", "年份", "前一年", "后一年", "变化", "显著"]);
   fill($("#changes tbody"), rows.filter((r) => r.change !== "").map((r) => {
-    const p = PERCENT.has(r.measure);
-    return [r.option || r.question.split("/")[1] || "", MEASURES[r.measure] || r.measure, r.wave_from + "→" + r.wave_to, num(r.value_from, p), num(r.value_to, p),
+    const p = isPercent(r.measure);
+    return [r.option || r.question.split("/")[1] || "", label(r.measure), r.wave_from + "→" + r.wave_to, num(r.value_from, p), num(r.value_to, p),
       (Number(r.change) > 0 ? "+" : "") + Number(r.change).toFixed(p ? 1 : 2) + (p ? " 个百分点" : ""), r.sig];
   }));
 }
@@ -180,8 +180,8 @@ async function showFigures() {
   const rows = r.rows.map((row) => cols.map((c, i) => {
     const v = row[c] || "";
     const m = row[cols[3]];
-    if (i === 3) return MEASURES[v] || v;
-    if (i === 4 && v !== "") return PERCENT.has(m) ? Number(v).toFixed(1) + "%" : Number(v).toFixed(2);
+    if (i === 3) return label(v);
+    if (i === 4 && v !== "") return isPercent(m) ? Number(v).toFixed(1) + "%" : Number(v).toFixed(2);
     if (i === 5 && v !== "") return String(Math.round(Number(v) * 100) / 100);
     return v;
   }));
@@ -269,12 +269,9 @@ async function saveSurvey() {
 
 let checked = null;
 
-// The names results.csv's measures have in the workbook (labels only).
-const MEASURES = {
-  percent: "比例", percent_of_responses: "响应率", mean: "平均值", sd: "标准差", median: "中位数", min: "最小值", max: "最大值",
-  top2: "前两项合计", bottom2: "后两项合计", rank_score: "综合得分", first_share: "排第一位的比例", avg_rank: "平均名次",
-};
-const PERCENT = new Set(["percent", "percent_of_responses", "top2", "bottom2", "first_share"]);
+// results.csv's measure names: their labels and which are percentages (from the server).
+const label = (m) => (project && project.measures[m] ? project.measures[m][0] : m);
+const isPercent = (m) => !!(project && project.measures[m] && project.measures[m][1]);
 
 function head(table, names) {
   const tr = document.createElement("tr");

@@ -57,8 +57,7 @@ pub fn check(root: &Path) -> Result<Checked, String> {
         return Err("项目文件夹中还没有 survey.toml（问卷定义）：先在“结果”页运行一次统计，或用 diaoyan init 生成".into());
     }
     let survey = Survey::load(&p).map_err(|e| crate::error::explain(&e))?;
-    let paths: Vec<_> = super::project::data_files(root).into_iter().map(|f| root.join(f.path)).collect();
-    let files = crate::inputs::collect(&paths).files;
+    let files: Vec<_> = super::project::data_files(root).into_iter().map(|f| root.join(f.path)).collect();
     let imp = import(&survey, &files, &ImportOptions::default(), &|_| {});
     let (returns, returns_note) = match roster::load(&root.join("units.csv")) {
         Ok(units) => (status::all(&units, &imp).iter().map(wave_returns).collect(), None),
@@ -117,14 +116,13 @@ pub fn templates_zip(root: &Path) -> Result<Vec<u8>, String> {
     let units = roster::load(&root.join("units.csv")).map_err(|e| format!("units.csv：{}", crate::error::explain(&e)))?;
     let dir = root.join(super::project::REPORTS).join("填报表");
     std::fs::create_dir_all(&dir).map_err(|e| format!("无法创建 {}：{e}", dir.display()))?;
+    let files = crate::collect::template::write_all(&survey, &units, &dir).map_err(|e| crate::error::explain(&e))?;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (u, stem) in units.iter().zip(crate::collect::template::file_stems(&units)) {
-        let path = dir.join(format!("{stem}.xlsx"));
-        crate::output::write_atomic_path(&path, |tmp| crate::collect::template::write(&survey, u, tmp).map_err(std::io::Error::other))
-            .map_err(|e| format!("无法写出 {}：{e}", path.display()))?;
+    for path in files {
         let bytes = std::fs::read(&path).map_err(|e| format!("无法读取 {}：{e}", path.display()))?;
-        zip.start_file(format!("{stem}.xlsx"), opts).map_err(|e| e.to_string())?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        zip.start_file(name, opts).map_err(|e| e.to_string())?;
         zip.write_all(&bytes).map_err(|e| e.to_string())?;
     }
     zip.finish().map(|c| c.into_inner()).map_err(|e| e.to_string())

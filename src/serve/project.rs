@@ -10,8 +10,6 @@ use serde::Serialize;
 pub const REPORTS: &str = "reports";
 /// The folder uploads go to when no wave is named.
 pub const DEFAULT_FOLDER: &str = "上传";
-/// File types the page accepts (the inputs `report` reads).
-const ACCEPTED: [&str; 6] = ["xlsx", "xls", "ods", "csv", "parquet", "txt"];
 
 #[derive(Serialize)]
 pub struct Overview {
@@ -22,6 +20,8 @@ pub struct Overview {
     pub units: Vec<(String, String)>,
     pub files: Vec<FileView>,
     pub reports: Vec<String>,
+    /// results.csv's measure names → (label as the workbook says it, whether a percentage).
+    pub measures: std::collections::BTreeMap<&'static str, (&'static str, bool)>,
 }
 
 #[derive(Serialize)]
@@ -68,6 +68,7 @@ pub fn overview(root: &Path) -> Overview {
         units: units(root),
         files: data_files(root),
         reports: reports(root),
+        measures: crate::stats::Measure::ALL.iter().map(|m| (m.name(), (m.label(), m.is_percent()))).collect(),
     }
 }
 
@@ -99,45 +100,46 @@ fn load_survey(root: &Path) -> Option<Result<SurveyView, String>> {
     }))
 }
 
-/// The roster's rows (unit, expected), as written, when units.csv is there.
+/// The roster (units.csv) as `report` reads it: unit and expected count per row.
 fn units(root: &Path) -> Vec<(String, String)> {
-    let Ok(mut r) = csv::ReaderBuilder::new().flexible(true).from_path(root.join("units.csv")) else { return Vec::new() };
-    r.records().filter_map(Result::ok).map(|rec| (rec.get(0).unwrap_or("").to_string(), rec.get(1).unwrap_or("").to_string())).collect()
+    match crate::collect::roster::load(&root.join("units.csv")) {
+        Ok(units) => units.into_iter().map(|u| (u.name, u.expected.to_string())).collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
-/// Data files in the project (its top level and one level of folders, not reports/).
+/// The returned files of the project, as `report` finds them (`inputs::collect`: every
+/// folder searched, rosters, lock files and the tool's own outputs left out), except in
+/// reports/, survey.toml and the roster beside them.
 pub fn data_files(root: &Path) -> Vec<FileView> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(root) else { return out };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Ok(meta) = std::fs::symlink_metadata(e.path()) else { continue };
-        if name.starts_with('.') || name == REPORTS {
-            continue;
-        }
-        if meta.is_dir() {
-            let Ok(inner) = std::fs::read_dir(e.path()) else { continue };
-            let mut inner: Vec<_> = inner.filter_map(Result::ok).collect();
-            inner.sort_by_key(|e| e.file_name());
-            for f in inner {
-                let fname = f.file_name().to_string_lossy().into_owned();
-                if let Ok(m) = std::fs::symlink_metadata(f.path()) {
-                    if m.is_file() && accepted(&fname) {
-                        out.push(FileView { path: format!("{name}/{fname}"), folder: name.clone(), bytes: m.len() });
-                    }
-                }
-            }
-        } else if meta.is_file() && accepted(&name) && name != "units.csv" {
-            out.push(FileView { path: name.clone(), folder: String::new(), bytes: meta.len() });
-        }
-    }
+    let Ok(entries) = std::fs::read_dir(root) else { return Vec::new() };
+    let top: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let file = accepted(&n) && !crate::inputs::is_roster(&n);
+            !n.starts_with('.') && n != REPORTS && n != "survey.toml" && (e.path().is_dir() || file)
+        })
+        .map(|e| e.path())
+        .collect();
+    let mut out: Vec<FileView> = crate::inputs::collect(&top)
+        .files
+        .into_iter()
+        .filter_map(|p| {
+            let rel = p.strip_prefix(root).ok()?;
+            let path = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
+            let folder = rel.parent().map(|f| f.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+            let bytes = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+            Some(FileView { path, folder, bytes })
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
 
 fn accepted(name: &str) -> bool {
-    !name.starts_with('.') && name.rsplit_once('.').is_some_and(|(_, ext)| ACCEPTED.contains(&ext.to_ascii_lowercase().as_str()))
+    !name.starts_with('.')
+        && name.rsplit_once('.').is_some_and(|(_, ext)| crate::ingest::EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 /// The report folders written (reports/<name>/ with a 清单.csv: a finished run).
@@ -167,7 +169,7 @@ pub fn upload_name(name: &str) -> Result<String, BadName> {
         return Err(BadName(format!("文件名“{}”不能含有路径、“..”或特殊字符", crate::text::printable(n))));
     }
     if !accepted(n) {
-        return Err(BadName(format!("只能上传 {} 文件", ACCEPTED.join("、"))));
+        return Err(BadName(format!("只能上传 {} 文件", crate::ingest::EXTENSIONS.join("、"))));
     }
     Ok(n.to_string())
 }

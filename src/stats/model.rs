@@ -151,6 +151,22 @@ impl Measure {
         }
     }
     /// Percent-type measures: value in 0–100, with a Wilson interval.
+    /// Every measure, for those who read results.csv's `measure` names (the web page).
+    pub const ALL: [Measure; 13] = [
+        Measure::Percent,
+        Measure::PercentOfResponses,
+        Measure::Mean,
+        Measure::Sd,
+        Measure::Median,
+        Measure::Min,
+        Measure::Max,
+        Measure::Top2,
+        Measure::Bottom2,
+        Measure::RankScore,
+        Measure::FirstShare,
+        Measure::AvgRank,
+        Measure::Answers,
+    ];
     pub fn is_percent(self) -> bool {
         matches!(self, Measure::Percent | Measure::PercentOfResponses | Measure::Top2 | Measure::Bottom2 | Measure::FirstShare)
     }
@@ -339,3 +355,31 @@ impl Results {
 /// The label of the whole-sample column and of the crosstab total column.
 pub const OVERALL: &str = "总体";
 pub const TOTAL: &str = "总计";
+
+#[cfg(test)]
+mod tests {
+    use super::Measure;
+
+    /// `Measure::ALL` holds every measure once: the match below stops compiling when a
+    /// measure is added, and the count then has to grow with it.
+    #[test]
+    fn all_measures_are_listed() {
+        let variants = |m: Measure| match m {
+            Measure::Percent
+            | Measure::PercentOfResponses
+            | Measure::Mean
+            | Measure::Sd
+            | Measure::Median
+            | Measure::Min
+            | Measure::Max
+            | Measure::Top2
+            | Measure::Bottom2
+            | Measure::RankScore
+            | Measure::FirstShare
+            | Measure::AvgRank
+            | Measure::Answers => 13,
+        };
+        let names: std::collections::BTreeSet<&str> = Measure::ALL.iter().map(|m| m.name()).collect();
+        assert_eq!(names.len(), variants(Measure::Mean));
+    }
+}

@@ -15,9 +15,10 @@ pub const TEXT_PT: f64 = 156.0 / 25.4 * 72.0;
 /// Space a figure may leave empty at the foot of a page rather than wait.
 const TOLERATED: f64 = PAGE_PT / 5.0;
 
-/// Width of `s` in points at `size`: CJK and full-width characters one em, others half.
+/// Width of `s` in points at `size`: wide (CJK, full-width) characters one em, others
+/// half (their display width, as the terminal tables measure it).
 fn text_width(s: &str, size: f64) -> f64 {
-    s.chars().map(|c| if c.is_ascii() { size * 0.5 } else { size }).sum()
+    unicode_width::UnicodeWidthStr::width(s) as f64 * size / 2.0
 }
 
 /// Lines `s` takes at `size` in `width` points, after a first-line indent.

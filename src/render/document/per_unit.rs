@@ -25,8 +25,9 @@ impl Output for PerUnit {
         let sub = dir.join("分单位反馈");
         std::fs::create_dir_all(&sub).map_err(|e| crate::output::WriteError::Io { path: sub.clone(), source: e })?;
         let mut files = Vec::new();
+        let answers = answers_by_unit(report, report.results.latest());
         for unit in units(report) {
-            let doc = build(report, &unit);
+            let doc = build(report, &unit, &answers);
             let path = sub.join(format!("{}.docx", crate::text::safe_file_stem(&unit)));
             super::docx::write_doc(&doc, &path)?;
             files.push(path);
@@ -62,7 +63,7 @@ fn previous(rep: &Report) -> Option<String> {
 }
 
 /// The feedback document of one unit.
-pub fn build(rep: &Report, unit: &str) -> Document {
+pub fn build(rep: &Report, unit: &str, answers: &Answers) -> Document {
     let w = rep.results.latest().to_string();
     let prev = previous(rep);
     let mut blocks = Vec::new();
@@ -87,7 +88,7 @@ pub fn build(rep: &Report, unit: &str) -> Document {
         blocks.push(Block::H1(format!("{}、各题结果", super::numeral(heading_no(&blocks)))));
         blocks.extend(questions);
     }
-    let answers = open_answers(rep, unit, &w);
+    let answers = open_answers(rep, unit, answers);
     if !answers.is_empty() {
         blocks.push(Block::H1(format!("{}、本单位的意见建议", super::numeral(heading_no(&blocks)))));
         blocks.extend(answers);
@@ -336,32 +337,41 @@ fn question_table(q: &Question, lines: &[Line]) -> Block {
     }
 }
 
-/// The unit's own open answers of wave `w`, distinct, most frequent first, with counts.
-fn open_answers(rep: &Report, unit: &str, w: &str) -> Vec<Block> {
+/// Open answers of wave `w` by (unit, question), read from the responses in one pass.
+pub type Answers = std::collections::HashMap<(String, String), Vec<String>>;
+
+/// The open answers of every unit in wave `w` (none when the responses were not kept).
+fn answers_by_unit(rep: &Report, w: &str) -> Answers {
     use crate::survey::schema::{UNIT, WAVE};
-    let Some(df) = rep.data.as_ref() else { return Vec::new() };
+    let mut out = Answers::new();
+    let Some(df) = rep.data.as_ref() else { return out };
     let strs = |name: &str| df.column(name).ok().and_then(|c| c.str().ok()).cloned();
-    let (Some(units), Some(waves)) = (strs(UNIT), strs(WAVE)) else { return Vec::new() };
-    let mut out = Vec::new();
+    let (Some(units), Some(waves)) = (strs(UNIT), strs(WAVE)) else { return out };
     for q in rep.survey.questions.iter().filter(|q| q.kind == Kind::Text) {
         let Some(answers) = strs(&q.id) else { continue };
-        let mut counts: Vec<(String, usize)> = Vec::new();
         for ((u, wv), a) in units.iter().zip(waves.iter()).zip(answers.iter()) {
-            let Some(a) = a.map(str::trim).filter(|a| !a.is_empty()) else { continue };
-            if u == Some(unit) && wv == Some(w) {
-                match counts.iter_mut().find(|c| c.0 == a) {
-                    Some(c) => c.1 += 1,
-                    None => counts.push((a.to_string(), 1)),
+            if let (Some(u), Some(a)) = (u, a.map(str::trim).filter(|a| !a.is_empty())) {
+                if wv == Some(w) {
+                    out.entry((u.to_string(), q.id.clone())).or_default().push(a.to_string());
                 }
             }
         }
-        if counts.is_empty() {
-            continue;
+    }
+    out
+}
+
+/// The unit's own open answers: every distinct wording with its count, grouped by theme
+/// as the report groups them (`stats::themes`).
+fn open_answers(rep: &Report, unit: &str, answers: &Answers) -> Vec<Block> {
+    let mut out = Vec::new();
+    for q in rep.survey.questions.iter().filter(|q| q.kind == Kind::Text) {
+        let Some(own) = answers.get(&(unit.to_string(), q.id.clone())) else { continue };
+        let themes = crate::stats::themes::themes(own);
+        let distinct: usize = themes.iter().map(|t| t.answers.len()).sum();
+        out.push(Block::P(format!("“{}”一题，本单位有 {} 人填写，{distinct} 种不同的表述如下（括号内为人数）：", q.text, own.len())));
+        for (a, n) in themes.iter().flat_map(|t| &t.answers).take(50) {
+            out.push(Block::Quote(if *n > 1 { format!("{a}（{n}人）") } else { a.clone() }));
         }
-        counts.sort_by_key(|c| std::cmp::Reverse(c.1));
-        let total: usize = counts.iter().map(|c| c.1).sum();
-        out.push(Block::P(format!("“{}”一题，本单位有 {total} 人填写，{} 种不同的表述如下（括号内为人数）：", q.text, counts.len())));
-        out.extend(counts.into_iter().take(50).map(|(a, n)| Block::Quote(if n > 1 { format!("{a}（{n}人）") } else { a })));
     }
     out
 }
