@@ -297,7 +297,13 @@ impl<'a> Matcher<'a> {
                 _ => Role::Unknown,
             },
             Kind::Matrix if k < q.rows.len() => Role::MatrixRow(qi, k),
-            Kind::Multi | Kind::Rank if k < q.options.len() => Role::Split(qi, k),
+            // A code an option names (a numeric alias: a codebook's `9`, or the number an
+            // option kept when it was moved) wins over the position.
+            Kind::Multi | Kind::Rank => match coded_option(q, k + 1) {
+                Some(i) => Role::Split(qi, i),
+                None if k < q.options.len() => Role::Split(qi, k),
+                None => Role::Unknown,
+            },
             _ => Role::Unknown,
         }
     }
@@ -555,4 +561,9 @@ fn two_row_roles(
         }
     }
     cols
+}
+
+/// The option of `q` that names `code` among its numeric aliases.
+fn coded_option(q: &crate::survey::Question, code: usize) -> Option<usize> {
+    q.options.iter().position(|o| o.aliases().iter().any(|a| crate::ingest::cells::int_text(a) == Some(code as i64)))
 }

@@ -204,22 +204,49 @@ fn with_progress(files: &[PathBuf], import: impl FnOnce(&(dyn Fn(&Path) + Sync))
 /// Runs `work` with a progress bar over the files when there are many or they are large.
 pub fn progress_bar<T>(files: &[PathBuf], work: impl FnOnce(&(dyn Fn(&Path) + Sync)) -> T) -> T {
     let total_bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
-    let bar = (files.len() > 10 || total_bytes > 5_000_000).then(|| {
+    let bar = (files.len() > 10 || total_bytes > 5_000_000).then_some(()).filter(|_| !lines_progress()).map(|_| {
         let b = ProgressBar::new(files.len() as u64);
         b.set_style(ProgressStyle::with_template("{spinner} 正在读取 [{bar:30}] {pos}/{len} 个文件").unwrap().progress_chars("=> "));
         b.enable_steady_tick(std::time::Duration::from_millis(200));
         b
     });
-    let progress = |_: &Path| {
+    let lines = lines_progress();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |p: &Path| {
         if let Some(b) = &bar {
             b.inc(1);
         }
+        if lines {
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            eprintln!("已读取 {n}/{} 个文件：{}", files.len(), diaoyan::text::printable(&name));
+        }
     };
+    // In lines mode a file that takes long is not silence: a line every few seconds.
+    let (stop, ticker) = std::sync::mpsc::channel::<()>();
+    let start = std::time::Instant::now();
+    let heartbeat = lines.then(|| {
+        std::thread::spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = ticker.recv_timeout(std::time::Duration::from_secs(3)) {
+                eprintln!("正在读取和统计……（已用 {} 秒）", start.elapsed().as_secs());
+            }
+        })
+    });
     let out = work(&progress);
+    drop(stop);
+    if let Some(h) = heartbeat {
+        let _ = h.join();
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     out
+}
+
+/// Progress as plain lines on stderr (`DIAOYAN_PROGRESS=lines`, as `diaoyan serve` runs
+/// reports: its page shows the lines as they come), instead of a bar on a terminal.
+fn lines_progress() -> bool {
+    std::env::var("DIAOYAN_PROGRESS").is_ok_and(|v| v == "lines")
 }
 
 /// Rows per batch of a report taken a batch at a time.

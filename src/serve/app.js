@@ -26,7 +26,7 @@ function fill(tbody, rows) {
   tbody.replaceChildren();
   for (const r of rows) {
     const tr = document.createElement("tr");
-    r.forEach((v) => cell(tr, v, typeof v === "number" ? "num" : ""));
+    r.forEach((v) => cell(tr, v, typeof v === "number" || /^[-+]?[\d.,]+(%| 个百分点)?$/.test(v) ? "num" : ""));
     tbody.appendChild(tr);
   }
 }
@@ -44,7 +44,7 @@ async function loadProject() {
   $("#survey-note").className = project.survey_error ? "note error" : "note";
   $("#init").hidden = !!(s || project.survey_error);
   questionRows(s);
-  fill($("#units tbody"), project.units);
+  rosterRows(project.roster);
   fill($("#files tbody"), project.files.map((f) => [f.path, f.folder || "（项目文件夹）", (f.bytes / 1024).toFixed(1) + " KB"]));
   if (!project.reports.includes(report)) report = project.reports.length ? project.reports[project.reports.length - 1] : null;
   const pick = $("#report-pick");
@@ -78,6 +78,10 @@ async function followRun() {
   const names = { idle: "", running: "正在统计……", done: "统计完成", failed: "统计没有完成（见上面的提示）", cancelled: "已取消" };
   $("#run-state").textContent = names[v.phase] + (v.phase === "idle" ? "" : "（" + v.seconds.toFixed(1) + " 秒）");
   $("#run-log").textContent = v.lines.join("\n");
+  const bar = $("#run-files");
+  bar.hidden = !(v.phase === "running" && v.files);
+  if (v.files) Object.assign(bar, { max: v.files[1], value: v.files[0], title: "已读取 " + v.files[0] + "/" + v.files[1] + " 个文件" });
+  $("#run-log").scrollTop = $("#run-log").scrollHeight;
   $("#run").disabled = v.phase === "running";
   $("#cancel").disabled = v.phase !== "running";
   if (v.phase === "running") {
@@ -89,16 +93,8 @@ async function followRun() {
 }
 
 async function loadReport() {
-  const all = await api("/api/results?report=" + encodeURIComponent(report));
-  const h = all.head;
-  const qi = h.indexOf("question"), ti = h.indexOf("question_text"), wi = h.indexOf("wave"), bi = h.indexOf("banner");
-  const qs = new Map(), waves = new Set(), banners = new Set();
-  for (const r of all.rows) {
-    const id = r[qi].split("/")[0];
-    if (!qs.has(id)) qs.set(id, r[ti]);
-    waves.add(r[wi]);
-    banners.add(r[bi]);
-  }
+  const all = await api("/api/results/index?report=" + encodeURIComponent(report));
+  const qs = new Map(all.questions), waves = all.waves, banners = all.banners;
   const opts = (sel, items) => {
     const keep = sel.value;
     sel.replaceChildren(...items.map(([v, t]) => Object.assign(document.createElement("option"), { value: v, textContent: t })));
@@ -108,10 +104,11 @@ async function loadReport() {
   const hadWave = $("#wave").value;
   opts($("#wave"), [...waves].map((w) => [w, w === "全部" ? "各年合计" : w]));
   if (!hadWave) {
-    const years = [...waves].filter((w) => w !== "全部");
+    const years = waves.filter((w) => w !== "全部").sort();
     if (years.length) $("#wave").value = years[years.length - 1];
   }
-  opts($("#banner"), [...banners].map((b) => [b, b === "总体" ? "总体（不分组）" : b]));
+  const named = { 总体: "总体（不分组）", unit: "单位", wave: "年份" };
+  opts($("#banner"), banners.map((b) => [b, named[b] || (qs.has(b) ? b + " " + qs.get(b) : b)]));
   await showFigures();
   await loadLeague();
   const links = ["xlsx", "docx", "html", "pptx"].map((x) => [x, report + "/" + report + "." + x]);
@@ -121,6 +118,7 @@ async function loadReport() {
     li.appendChild(Object.assign(document.createElement("a"), { href: "/files/" + p.split("/").map(encodeURIComponent).join("/"), textContent: p.split("/").pop() }));
     return li;
   }));
+  $("#report-zip").href = "/api/report.zip?report=" + encodeURIComponent(report);
   $("#report-frame").src = "/files/" + encodeURIComponent(report) + "/" + encodeURIComponent(report + ".html");
 }
 
@@ -166,28 +164,101 @@ function showLeague() {
   fill($("#league tbody"), shown.map((r) => [r.rank || "未排名", r.unit, num(r.value, percent), r.base, r.rank_low ? r.rank_low + "–" + r.rank_high : "", r.change === "" ? "" : (Number(r.change) > 0 ? "+" : "") + Number(r.change).toFixed(percent ? 1 : 2) + (percent ? " 个百分点" : ""), r.sig, r.base_note]));
 }
 
+// One figure as the page shows it: percentages with one decimal, other measures two.
+function figure(r, row, name) {
+  const v = row[r.head.indexOf(name)] || "";
+  const m = row[r.head.indexOf("measure")];
+  return v === "" ? "" : isPercent(m) ? Number(v).toFixed(1) + "%" : Number(v).toFixed(2);
+}
+
+// What hovering a figure tells: its base, interval and any caution about the base.
+function about(r, row) {
+  const at = (name) => row[r.head.indexOf(name)] || "";
+  const ci = at("ci_low") === "" ? "" : "，95% 置信区间 " + figure(r, row, "ci_low") + " – " + figure(r, row, "ci_high");
+  return "样本量 n=" + at("base") + ci + (at("base_mark") ? "（" + at("base_mark") + "）" : "");
+}
+
 async function showFigures() {
   const q = $("#q").value, w = $("#wave").value, b = $("#banner").value;
   if (!q) return;
   const r = await api("/api/results?report=" + encodeURIComponent(report) + "&question=" + encodeURIComponent(q) + "&wave=" + encodeURIComponent(w) + "&banner=" + encodeURIComponent(b));
-  const h = r.head;
-  const cols = ["question", "group", "option", "measure", "value", "count", "base", "sig"].map((c) => h.indexOf(c));
-  const thead = $("#figures thead");
-  thead.replaceChildren();
-  const tr = document.createElement("tr");
-  ["题目", "分组", "选项", "指标", "数值", "人数", "样本量", "显著性字母"].forEach((t) => tr.appendChild(Object.assign(document.createElement("th"), { textContent: t })));
-  thead.appendChild(tr);
-  const rows = r.rows.map((row) => cols.map((c, i) => {
-    const v = row[c] || "";
-    const m = row[cols[3]];
-    if (i === 3) return label(v);
-    if (i === 4 && v !== "") return isPercent(m) ? Number(v).toFixed(1) + "%" : Number(v).toFixed(2);
-    if (i === 5 && v !== "") return String(Math.round(Number(v) * 100) / 100);
-    return v;
-  }));
-  fill($("#figures tbody"), rows);
+  if (b === "总体") overall(r);
+  else crosstab(r);
+  await showTest(q, w, b);
+  if (r.truncated) $("#test-note").textContent += "\n只显示了前 " + r.rows.length + " 行，全部见 results.csv";
   await showChanges(q);
-  [...$("#figures tbody").rows].forEach((tr, i) => { tr.title = "样本量 n=" + r.rows[i][cols[6]]; });
+}
+
+// The whole sample: one row per option and measure.
+function overall(r) {
+  const at = (row, name) => row[r.head.indexOf(name)] || "";
+  head($("#figures"), ["题目", "选项", "指标", "数值", "95% 置信区间", "人数", "样本量", "样本提示"]);
+  fill($("#figures tbody"), r.rows.map((row) => {
+    const ci = at(row, "ci_low") === "" ? "" : figure(r, row, "ci_low") + " – " + figure(r, row, "ci_high");
+    const count = at(row, "count") === "" ? "" : String(Math.round(Number(at(row, "count")) * 100) / 100);
+    return [at(row, "question"), at(row, "option"), label(at(row, "measure")), figure(r, row, "value"), ci, count, at(row, "base"), at(row, "base_mark")];
+  }));
+  [...$("#figures tbody").rows].forEach((tr, i) => {
+    tr.title = about(r, r.rows[i]);
+    if (at(r.rows[i], "base_mark")) tr.classList.add("small-base");
+  });
+}
+
+// A crosstab as SPSS Custom Tables shows it: options down, the banner's groups across,
+// each group's letter in its heading and, beside a figure, the letters of the groups it
+// is significantly higher than (results.csv's sig).
+function crosstab(r) {
+  const at = (row, name) => row[r.head.indexOf(name)] || "";
+  const groups = [...new Set(r.rows.map((row) => at(row, "group")))];
+  const letter = (i) => String.fromCharCode(65 + (i % 26));
+  head($("#figures"), ["题目", "选项", "指标", ...groups.map((g, i) => g + "（" + letter(i) + "）")]);
+  const lines = new Map();
+  for (const row of r.rows) {
+    const key = [at(row, "question"), at(row, "option"), at(row, "measure")].join("\u0001");
+    if (!lines.has(key)) lines.set(key, { first: row, cells: new Map() });
+    lines.get(key).cells.set(at(row, "group"), row);
+  }
+  const tbody = $("#figures tbody");
+  tbody.replaceChildren();
+  for (const { first, cells } of lines.values()) {
+    const tr = document.createElement("tr");
+    [at(first, "question"), at(first, "option"), label(at(first, "measure"))].forEach((v) => cell(tr, v));
+    for (const g of groups) {
+      const row = cells.get(g);
+      const td = document.createElement("td");
+      td.className = "num fig";
+      if (row) {
+        td.textContent = figure(r, row, "value");
+        if (at(row, "sig")) td.appendChild(Object.assign(document.createElement("sup"), { className: "sig", textContent: " " + at(row, "sig") }));
+        td.title = about(r, row);
+        if (at(row, "base_mark")) td.classList.add("small-base");
+      }
+      tr.appendChild(td);
+    }
+    tbody.appendChild(tr);
+  }
+  const bases = document.createElement("tr");
+  bases.className = "bases";
+  ["", "", "样本量"].forEach((v) => cell(bases, v));
+  for (const g of groups) {
+    const row = r.rows.find((x) => at(x, "group") === g);
+    cell(bases, at(row, "base") + (at(row, "base_mark") ? "（" + at(row, "base_mark") + "）" : ""), "num");
+  }
+  tbody.appendChild(bases);
+}
+
+// The banner's test of independence for this question (tests.csv), in words.
+async function showTest(q, w, b) {
+  const note = $("#test-note");
+  note.textContent = "";
+  if (b === "总体") return;
+  const rows = await csvRows("tests.csv", { question: q, wave: w, banner: b }).catch(() => []);
+  note.textContent = rows.map((t) => {
+    const p = Number(t.exact_p !== "" ? t.exact_p : t.p_value);
+    const name = { chi2: "卡方检验", fisher: "Fisher 精确检验", "rao-scott-f": "Rao-Scott 校正卡方检验" }[t.test] || t.test;
+    const said = t.p_value === "" ? "" : name + "：统计量 " + Number(t.statistic).toFixed(2) + (t.df ? "，自由度 " + t.df : "") + "，p " + (p < 0.001 ? "< 0.001" : "= " + p.toFixed(3)) + (t.exact_p !== "" ? "（精确检验）" : "") + (p < 0.05 ? "（差异显著）" : "（差异不显著）");
+    return [t.question.includes("/") ? t.question.split("/")[1] + "：" : "", said, t.note ? "。" + t.note : ""].join("");
+  }).join("\n") + (rows.length ? "\n显著性字母：同一行中，标有某列字母的数值显著高于该列（Bonferroni 校正，α = 0.05）。" : "");
 }
 
 const KINDS = [["single", "单选题"], ["multi", "多选题"], ["scale", "量表题"], ["matrix", "矩阵量表题"], ["rank", "排序题"], ["text", "填空题"], ["number", "数值题"]];
@@ -221,9 +292,11 @@ function questionRows(s) {
       row.dataset.from = text;
       const up = Object.assign(document.createElement("button"), { textContent: "↑", title: "上移" });
       const down = Object.assign(document.createElement("button"), { textContent: "↓", title: "下移" });
+      const merge = Object.assign(document.createElement("button"), { textContent: "并入上一项", title: "把这一项的回答算作上一项（合并选项）", className: "merge" });
       up.addEventListener("click", () => row.previousElementSibling && row.parentNode.insertBefore(row, row.previousElementSibling));
-      down.addEventListener("click", () => row.nextElementSibling && row.parentNode.insertBefore(row.nextElementSibling, row));
-      row.append(input(text, "选项"), up, down);
+      down.addEventListener("click", () => row.nextElementSibling && row.nextElementSibling.classList.contains("opt") && row.parentNode.insertBefore(row.nextElementSibling, row));
+      merge.addEventListener("click", () => mergeOption(row));
+      row.append(input(text, "选项"), up, down, merge);
       o.appendChild(row);
     }
     if (q.rows.length) o.appendChild(Object.assign(document.createElement("div"), { className: "note", textContent: "行：" + q.rows.join("、") }));
@@ -235,6 +308,72 @@ function questionRows(s) {
     u.appendChild(Object.assign(document.createElement("input"), { type: "radio", name: "unit", className: "q-unit", checked: s.unit === q.id, title: "这道题的答案是单位" }));
     tr.appendChild(u);
     tbody.appendChild(tr);
+  }
+}
+
+// Merging: the row's answers count for the option above it (or undoes a merge).
+function mergeOption(row) {
+  const label = row.querySelector(".merge");
+  if (row.dataset.into) {
+    delete row.dataset.into;
+    row.classList.remove("merged");
+    row.querySelector("input").disabled = false;
+    label.textContent = "并入上一项";
+    return;
+  }
+  let prev = row.previousElementSibling;
+  while (prev && prev.dataset.into) prev = prev.previousElementSibling;
+  if (!prev || !prev.classList.contains("opt")) return;
+  row.dataset.into = prev.dataset.from;
+  row.classList.add("merged");
+  row.querySelector("input").disabled = true;
+  label.textContent = "撤销合并（已并入“" + prev.querySelector("input").value + "”）";
+}
+
+// The name an option row is saved under: its own, or that of the option it was merged into.
+function optionText(row) {
+  if (!row.dataset.into) return row.querySelector("input").value.trim();
+  const target = [...row.parentNode.querySelectorAll(".opt")].find((d) => d.dataset.from === row.dataset.into);
+  return target ? optionText(target) : row.querySelector("input").value.trim();
+}
+
+// The roster as an editable grid: its header, then one row per unit.
+function rosterRows(r) {
+  const headRow = r.head.length ? r.head : ["单位", "应收份数"];
+  head($("#units"), [...headRow, ""]);
+  $("#units").dataset.head = JSON.stringify(headRow);
+  const tbody = $("#units tbody");
+  tbody.replaceChildren();
+  for (const row of r.rows) tbody.appendChild(unitRow(headRow, row));
+  $("#units-note").textContent = r.error ? "单位名单有问题：" + r.error : r.units.length ? "共 " + r.units.length + " 个单位，应交 " + r.units.reduce((a, u) => a + u[1], 0) + " 份" : "还没有单位名单";
+  $("#units-note").className = r.error ? "note error" : "note";
+}
+
+function unitRow(headRow, values) {
+  const tr = document.createElement("tr");
+  headRow.forEach((h, i) => {
+    const td = document.createElement("td");
+    td.appendChild(Object.assign(input(values[i], h), { className: "unit-cell" }));
+    tr.appendChild(td);
+  });
+  const del = Object.assign(document.createElement("button"), { textContent: "删除", title: "从名单中删去这个单位" });
+  del.addEventListener("click", () => tr.remove());
+  const td = document.createElement("td");
+  td.appendChild(del);
+  tr.appendChild(td);
+  return tr;
+}
+
+async function saveUnits(request) {
+  try {
+    const r = await request();
+    $("#units-said").textContent = "已保存：" + r.units + " 个单位";
+    $("#units-said").className = "note";
+    await loadProject();
+    await loadChecked();
+  } catch (e) {
+    $("#units-said").textContent = e.message;
+    $("#units-said").className = "note error";
   }
 }
 
@@ -253,7 +392,7 @@ async function saveSurvey() {
       text: r.querySelector(".q-text").value.trim(),
       label: r.querySelector(".q-label").value.trim(),
       kind: r.querySelector(".q-kind").value,
-      options: [...r.querySelectorAll(".opt")].map((d) => ({ from: d.dataset.from, text: d.querySelector("input").value.trim() })),
+      options: [...r.querySelectorAll(".opt")].map((d) => ({ from: d.dataset.from, text: optionText(d) })),
     })),
   };
   try {
@@ -336,7 +475,11 @@ document.addEventListener("DOMContentLoaded", () => {
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); upload([...e.dataTransfer.files]); });
-  $("#pick").addEventListener("change", (e) => upload([...e.target.files]));
+  $("#pick").addEventListener("change", (e) => {
+    const files = [...e.target.files];
+    e.target.value = "";
+    upload(files);
+  });
   $("#run").addEventListener("click", async () => {
     const banners = $("#run-banners").value.split(/[,，、\s]+/).filter((b) => b);
     const filter = $("#run-filter").value.trim();
@@ -349,6 +492,16 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#indicator").addEventListener("change", showLeague);
   $("#report-pick").addEventListener("change", () => { report = $("#report-pick").value; loadReport(); });
   $("#check").addEventListener("click", loadChecked);
+  $("#unit-add").addEventListener("click", () => $("#units tbody").appendChild(unitRow(JSON.parse($("#units").dataset.head), [])));
+  $("#units-save").addEventListener("click", () => saveUnits(() => {
+    const rows = [JSON.parse($("#units").dataset.head), ...[...$("#units tbody").rows].map((tr) => [...tr.querySelectorAll(".unit-cell")].map((i) => i.value))];
+    return api("/api/units", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rows }) });
+  }));
+  $("#units-pick").addEventListener("change", (e) => {
+    const f = e.target.files[0];
+    if (f) saveUnits(() => api("/api/units/upload?name=" + encodeURIComponent(f.name), { method: "POST", body: f }));
+    e.target.value = "";
+  });
   $("#save-survey").addEventListener("click", saveSurvey);
   $("#init").addEventListener("click", async () => {
     $("#init-log").textContent = "正在从回收的文件推断问卷……";

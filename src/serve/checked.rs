@@ -54,7 +54,7 @@ pub struct WaveReturns {
 pub fn check(root: &Path) -> Result<Checked, String> {
     let p = root.join("survey.toml");
     if !p.is_file() {
-        return Err("项目文件夹中还没有 survey.toml（问卷定义）：先在“结果”页运行一次统计，或用 diaoyan init 生成".into());
+        return Err("项目文件夹中还没有 survey.toml（问卷定义）：先在“问卷”页点“从回收的文件生成问卷定义”".into());
     }
     let survey = Survey::load(&p).map_err(|e| crate::error::explain(&e))?;
     let files: Vec<_> = super::project::data_files(root).into_iter().map(|f| root.join(f.path)).collect();
@@ -111,17 +111,44 @@ fn wave_returns(s: &status::Status) -> WaveReturns {
 /// The fill-in workbooks of every roster unit (the command line's `template`), written to
 /// reports/填报表/ and handed back as one zip.
 pub fn templates_zip(root: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Write as _;
     let survey = Survey::load(&root.join("survey.toml")).map_err(|e| format!("survey.toml：{}", crate::error::explain(&e)))?;
     let units = roster::load(&root.join("units.csv")).map_err(|e| format!("units.csv：{}", crate::error::explain(&e)))?;
     let dir = root.join(super::project::REPORTS).join("填报表");
     std::fs::create_dir_all(&dir).map_err(|e| format!("无法创建 {}：{e}", dir.display()))?;
     let files = crate::collect::template::write_all(&survey, &units, &dir).map_err(|e| crate::error::explain(&e))?;
+    let named = files.into_iter().map(|p| (p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), p));
+    zip_of(named.collect())
+}
+
+/// Every file a finished report run wrote (reports/<report>/, its charts and per-unit
+/// files included), as one zip named by their paths inside the folder.
+pub fn report_zip(root: &Path, report: &str) -> Result<Vec<u8>, String> {
+    let dir = super::project::report_file(root, &format!("{report}/清单.csv"))
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .ok_or("没有这次统计的结果")?;
+    let mut files = Vec::new();
+    let mut todo = vec![dir.clone()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).map_err(|e| format!("无法读取 {}：{e}", d.display()))?.flatten() {
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
+                todo.push(e.path());
+            } else if kind.is_file() {
+                let rel = e.path().strip_prefix(&dir).map(|r| r.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+                files.push((rel, e.path()));
+            }
+        }
+    }
+    files.sort();
+    zip_of(files)
+}
+
+fn zip_of(files: Vec<(String, std::path::PathBuf)>) -> Result<Vec<u8>, String> {
+    use std::io::Write as _;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for path in files {
+    for (name, path) in files {
         let bytes = std::fs::read(&path).map_err(|e| format!("无法读取 {}：{e}", path.display()))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         zip.start_file(name, opts).map_err(|e| e.to_string())?;
         zip.write_all(&bytes).map_err(|e| e.to_string())?;
     }

@@ -111,24 +111,98 @@ fn question(doc: &mut DocumentMut, survey: &Survey, e: &QuestionEdit) -> Result<
         }
         if changed {
             let old = t.get("options").and_then(Item::as_array).ok_or_else(|| format!("{} 没有选项列表", e.id))?;
-            // Each place keeps its spacing and line breaks; the options move through them.
-            let mut arr = old.clone();
-            for (i, o) in opts.iter().enumerate() {
-                let k = now.iter().position(|x| *x == o.from).unwrap_or(0);
-                let mut v = old.get(k).cloned().ok_or_else(|| format!("{} 的选项无法对应", e.id))?;
-                if o.from != o.text {
-                    rename(&mut v, &o.text);
-                }
-                if let (Some(place), Some(slot)) = (old.get(i), arr.get_mut(i)) {
-                    *v.decor_mut() = place.decor().clone();
-                    *slot = v;
-                }
-            }
+            let arr = options(old, current, opts).ok_or_else(|| format!("{} 的选项无法对应", e.id))?;
             t["options"] = value(arr);
-            said.push(format!("{} 的选项改为：{}", e.id, opts.iter().map(|o| o.text.as_str()).collect::<Vec<_>>().join("、")));
+            let mut names: Vec<&str> = opts.iter().map(|o| o.text.as_str()).collect();
+            names.dedup_by(|a, b| a == b);
+            let merged = names.len() < opts.len();
+            said.push(format!("{} 的选项改为：{}{}", e.id, names.join("、"), if merged { "（有选项合并）" } else { "" }));
         }
     }
     Ok(said)
+}
+
+/// The new options array: `opts` in their new order, each renamed to its `text`; options
+/// given the same `text` are merged into the first of them (the others become its aliases,
+/// so their answers count for it). An option whose position changes keeps its code: its
+/// old number is added as an alias (a code export's `2` and split column `Q3_2` still
+/// mean it) and, on a scale, its old score is written out. Each place keeps its spacing.
+fn options(old: &Array, q: &crate::survey::Question, opts: &[OptionEdit]) -> Option<Array> {
+    let now: Vec<&str> = q.options.iter().map(|o| o.text()).collect();
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    for o in opts {
+        let k = now.iter().position(|x| *x == o.from)?;
+        match groups.iter_mut().find(|(t, _)| *t == o.text) {
+            Some((_, members)) => members.push(k),
+            None => groups.push((&o.text, vec![k])),
+        }
+    }
+    let scale = matches!(q.kind, crate::survey::Kind::Scale | crate::survey::Kind::Matrix);
+    let mut arr = Array::new();
+    for (i, (text, members)) in groups.iter().enumerate() {
+        // The option that keeps its name (if one does) is the one the others join.
+        let first = members.iter().copied().find(|&k| now[k] == *text).unwrap_or(members[0]);
+        let mut v = old.get(first)?.clone();
+        let moved = members.len() > 1 || first != i;
+        if *text != now[first] {
+            rename(&mut v, text);
+        }
+        if moved {
+            let mut aliases: Vec<String> = Vec::new();
+            for &k in members {
+                let o = &q.options[k];
+                if k != first {
+                    if o.text() != *text {
+                        aliases.push(o.text().to_string());
+                    }
+                    aliases.extend(o.aliases().iter().cloned());
+                }
+                if !o.aliases().iter().any(|a| crate::ingest::cells::int_text(a).is_some()) {
+                    aliases.push((k + 1).to_string());
+                }
+            }
+            let other = members.iter().any(|&k| q.options[k].is_other());
+            let score = (scale && q.options[first].score().is_none()).then(|| q.score(first));
+            extend(&mut v, &aliases, other, score);
+        }
+        if let Some(place) = old.get(i) {
+            *v.decor_mut() = place.decor().clone();
+        } else {
+            v.decor_mut().set_prefix(" ");
+        }
+        arr.push_formatted(v);
+    }
+    arr.set_trailing(old.trailing().clone());
+    arr.set_trailing_comma(old.trailing_comma());
+    Some(arr)
+}
+
+/// Adds aliases (after the option's own), the "other" mark and a score to an option,
+/// turning a plain string into `{ text = …, aliases = […] }` when needed.
+fn extend(v: &mut Value, aliases: &[String], other: bool, score: Option<f64>) {
+    if let Value::String(s) = v {
+        let mut t = toml_edit::InlineTable::new();
+        t.insert("text", s.value().as_str().into());
+        let decor = v.decor().clone();
+        *v = Value::InlineTable(t);
+        *v.decor_mut() = decor;
+    }
+    let Value::InlineTable(t) = v else { return };
+    if !aliases.is_empty() {
+        let mut list: Array = t.get("aliases").and_then(Value::as_array).cloned().unwrap_or_default();
+        for a in aliases {
+            if !list.iter().any(|x| x.as_str() == Some(a)) {
+                list.push(a.as_str());
+            }
+        }
+        t.insert("aliases", Value::Array(list));
+    }
+    if other && t.get("other").is_none() {
+        t.insert("other", true.into());
+    }
+    if let Some(s) = score {
+        t.insert("score", if s.fract() == 0.0 { (s as i64).into() } else { s.into() });
+    }
 }
 
 /// A new name for an option: a plain string, or the `text` of an option table.
@@ -188,9 +262,35 @@ options = ["甲", "乙", { text = "其他", aliases = ["其它"] }]
         let after = std::fs::read_to_string(d.path().join("survey.toml")).unwrap();
         assert!(after.contains("# 说明：这一行要保留") && after.contains("# 行尾注释也保留"), "{after}");
         assert!(after.contains("title = \"新标题\""));
-        assert!(after.contains(r#"options = ["乙类", "甲", { text = "其他人员", aliases = ["其它"] }]"#), "{after}");
+        // Moved options keep their codes (a code export's 1 is still 甲); 其他 did not move.
+        let want = r#"options = [{ text = "乙类", aliases = ["2"] }, { text = "甲", aliases = ["1"] }, { text = "其他人员", aliases = ["其它"] }]"#;
+        assert!(after.contains(want), "{after}");
         let s = Survey::from_toml(&after).unwrap();
         assert_eq!(s.questions[0].options[2].aliases(), ["其它"]);
+    }
+
+    #[test]
+    fn merged_options_answer_for_the_first() {
+        let d = project();
+        let opt = |from: &str, text: &str| OptionEdit { from: from.into(), text: text.into() };
+        let q = QuestionEdit {
+            id: "Q1".into(),
+            text: None,
+            label: None,
+            kind: None,
+            options: Some(vec![opt("甲", "甲"), opt("其他", "其他"), opt("乙", "其他")]),
+        };
+        let said = apply(d.path(), &Edit { title: None, unit: None, banners: None, questions: vec![q] }).unwrap();
+        assert!(said[0].ends_with("甲、其他（有选项合并）"), "{said:?}");
+        let after = std::fs::read_to_string(d.path().join("survey.toml")).unwrap();
+        let want = r#"options = ["甲", { text = "其他", aliases = ["其它", "3", "乙", "2"] }]"#;
+        assert!(after.contains(want), "{after}");
+        // The merged option answers for every name and code it had.
+        let s = Survey::from_toml(&after).unwrap();
+        let opts = crate::clean::cells::Options::new(&s.questions[0]);
+        for (text, want) in [("甲", Some(0)), ("乙", Some(1)), ("其它", Some(1)), ("3", Some(1)), ("2", Some(1))] {
+            assert_eq!(opts.by_text(text), want, "{text}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod edit;
 mod guard;
 pub mod project;
 mod runs;
+mod units;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -98,10 +99,14 @@ impl Bound {
             .route("/api/run/cancel", post(run_cancel))
             .route("/api/results", get(results))
             .route("/api/csv", get(csv_rows))
+            .route("/api/results/index", get(results_index))
             .route("/api/check", get(check))
             .route("/api/init", post(init))
             .route("/api/survey", post(save_survey))
+            .route("/api/units", post(save_units))
+            .route("/api/units/upload", post(upload_units))
             .route("/api/templates.zip", get(templates))
+            .route("/api/report.zip", get(report_zip))
             .route("/files/{*path}", get(file))
             .layer(tower_http::limit::RequestBodyLimitLayer::new(app.max_upload))
             .layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))
@@ -190,6 +195,33 @@ async fn templates(State(app): State<App>) -> Response {
     }
 }
 
+/// Everything a report run wrote, as one zip.
+async fn report_zip(State(app): State<App>, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+    let root = Arc::clone(&app.root);
+    let report = q.get("report").cloned().unwrap_or_default();
+    let name = format!("{report}.zip");
+    match tokio::task::spawn_blocking(move || checked::report_zip(&root, &report)).await {
+        Ok(Ok(bytes)) => {
+            let mut r = ([(header::CONTENT_TYPE, "application/zip")], bytes).into_response();
+            if let Ok(v) = HeaderValue::from_str(&attachment(&name)) {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
+        }
+        Ok(Err(e)) => message(StatusCode::NOT_FOUND, e),
+        Err(_) => message(StatusCode::INTERNAL_SERVER_ERROR, "打包时出错"),
+    }
+}
+
+/// `Content-Disposition` for a download under its own (Chinese) name.
+fn attachment(name: &str) -> String {
+    let enc: String = name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"._-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    format!("attachment; filename*=UTF-8''{enc}")
+}
+
 /// survey.toml inferred from the returned files (the command line's `init`), when the
 /// project has none; refused while a report runs.
 async fn init(State(app): State<App>) -> Response {
@@ -239,6 +271,35 @@ async fn save_survey(State(app): State<App>, Json(e): Json<edit::Edit>) -> Respo
     }
 }
 
+#[derive(serde::Deserialize)]
+struct UnitRows {
+    rows: Vec<Vec<String>>,
+}
+
+/// The roster edited in the page (its grid, header first), saved as units.csv.
+async fn save_units(State(app): State<App>, Json(u): Json<UnitRows>) -> Response {
+    let root = Arc::clone(&app.root);
+    roster_saved(tokio::task::spawn_blocking(move || units::save(&root, &u.rows)).await)
+}
+
+/// An uploaded roster (any format `report` reads), saved as units.csv.
+async fn upload_units(State(app): State<App>, Query(q): Query<UploadQuery>, body: axum::body::Bytes) -> Response {
+    let name = match project::upload_name(&q.name) {
+        Ok(n) => n,
+        Err(e) => return message(StatusCode::BAD_REQUEST, e.0),
+    };
+    let root = Arc::clone(&app.root);
+    roster_saved(tokio::task::spawn_blocking(move || units::upload(&root, &name, &body)).await)
+}
+
+fn roster_saved(r: Result<Result<usize, String>, tokio::task::JoinError>) -> Response {
+    match r {
+        Ok(Ok(n)) => Json(serde_json::json!({ "units": n })).into_response(),
+        Ok(Err(why)) => message(StatusCode::UNPROCESSABLE_ENTITY, why),
+        Err(_) => message(StatusCode::INTERNAL_SERVER_ERROR, "保存单位名单时出错"),
+    }
+}
+
 async fn run_view(State(app): State<App>) -> Response {
     Json(app.runs.view()).into_response()
 }
@@ -272,10 +333,38 @@ async fn run_cancel(State(app): State<App>) -> Response {
 const TABLES: [&str; 4] = ["results.csv", "tests.csv", "changes.csv", "league.csv"];
 const FILTERS: [&str; 7] = ["question", "wave", "banner", "indicator", "wave_from", "wave_to", "measure"];
 
-/// Rows of a report's results.csv (as written), filtered: the page's tables.
+/// Rows of a report's results.csv (as written), filtered: the page's tables; with one
+/// more column, `base_mark`, the workbook's words for a base read with care or too small
+/// (`stats::BaseFlag` at the thresholds the run used, the command line's defaults).
 async fn results(State(app): State<App>, Query(mut q): Query<std::collections::HashMap<String, String>>) -> Response {
     q.insert("file".into(), "results.csv".into());
-    csv_rows(State(app), Query(q)).await
+    let r = csv_rows(State(app), Query(q)).await;
+    if r.status() != StatusCode::OK {
+        return r;
+    }
+    let Ok(bytes) = axum::body::to_bytes(r.into_body(), usize::MAX).await else {
+        return message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取统计结果");
+    };
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取统计结果");
+    };
+    with_base_marks(&mut v);
+    Json(v).into_response()
+}
+
+fn with_base_marks(v: &mut serde_json::Value) {
+    let opts = crate::stats::StatsOptions::default();
+    let Some(col) = v["head"].as_array().and_then(|h| h.iter().position(|x| x == "base")) else { return };
+    if let Some(h) = v["head"].as_array_mut() {
+        h.push("base_mark".into());
+    }
+    for row in v["rows"].as_array_mut().into_iter().flatten() {
+        let base = row[col].as_str().and_then(|b| b.parse::<f64>().ok());
+        let mark = base.map_or("", |b| crate::render::words::base_mark(crate::stats::BaseFlag::of(b.round() as usize, &opts)));
+        if let Some(r) = row.as_array_mut() {
+            r.push(mark.into());
+        }
+    }
 }
 
 /// Rows of one of a report's CSVs (`file`), filtered by the `FILTERS` columns given; a
@@ -296,6 +385,46 @@ async fn csv_rows(State(app): State<App>, Query(q): Query<std::collections::Hash
     }
 }
 
+/// What a report's results.csv covers, read through to the end: its questions (id and
+/// text, in order), waves and banners — the page's choices.
+async fn results_index(State(app): State<App>, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+    let report = q.get("report").cloned().unwrap_or_default();
+    let Some(path) = project::report_file(&app.root, &format!("{report}/results.csv")) else {
+        return message(StatusCode::NOT_FOUND, "还没有统计结果，请先运行统计");
+    };
+    match tokio::task::spawn_blocking(move || index_of(&path)).await {
+        Ok(Ok(v)) => Json(v).into_response(),
+        _ => message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取统计结果"),
+    }
+}
+
+fn index_of(path: &Path) -> Result<serde_json::Value, csv::Error> {
+    let mut r = csv::Reader::from_path(path)?;
+    let head: Vec<String> = r.headers()?.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    let col = |n: &str| head.iter().position(|h| h == n).unwrap_or(usize::MAX);
+    let (qc, tc, wc, bc) = (col("question"), col("question_text"), col("wave"), col("banner"));
+    let mut questions: Vec<(String, String)> = Vec::new();
+    let (mut waves, mut banners): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let add = |list: &mut Vec<String>, v: &str| {
+        if !list.iter().any(|x| x == v) {
+            list.push(v.to_string());
+        }
+    };
+    for rec in r.records() {
+        let rec = rec?;
+        let id = rec.get(qc).unwrap_or("").split('/').next().unwrap_or("");
+        if !questions.iter().any(|(q, _)| q == id) {
+            questions.push((id.to_string(), rec.get(tc).unwrap_or("").to_string()));
+        }
+        add(&mut waves, rec.get(wc).unwrap_or(""));
+        add(&mut banners, rec.get(bc).unwrap_or(""));
+    }
+    Ok(serde_json::json!({ "questions": questions, "waves": waves, "banners": banners }))
+}
+
+/// Rows the page is sent at most (it asks per question, wave and banner: far fewer).
+const ROWS_SHOWN: usize = 5000;
+
 fn read_rows(path: &Path, q: &std::collections::HashMap<String, String>) -> Result<serde_json::Value, csv::Error> {
     let mut r = csv::Reader::from_path(path)?;
     let head: Vec<String> = r.headers()?.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
@@ -311,11 +440,11 @@ fn read_rows(path: &Path, q: &std::collections::HashMap<String, String>) -> Resu
         if keep {
             rows.push(rec.iter().map(String::from).collect::<Vec<_>>());
         }
-        if rows.len() >= 5000 {
-            break;
+        if rows.len() >= ROWS_SHOWN {
+            return Ok(serde_json::json!({ "head": head, "rows": rows, "truncated": true }));
         }
     }
-    Ok(serde_json::json!({ "head": head, "rows": rows }))
+    Ok(serde_json::json!({ "head": head, "rows": rows, "truncated": false }))
 }
 
 /// A file of reports/ (the workbook, the documents, the CSVs, the charts).
@@ -337,11 +466,7 @@ async fn file(State(app): State<App>, axum::extract::Path(rel): axum::extract::P
     let mut r = ([(header::CONTENT_TYPE, kind)], bytes).into_response();
     if kind != "text/html; charset=utf-8" && !kind.starts_with("image/") {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let enc: String = name
-            .bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b"._-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-            .collect();
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{enc}")) {
+        if let Ok(v) = HeaderValue::from_str(&attachment(&name)) {
             r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
         }
     }

@@ -17,7 +17,8 @@ pub struct Overview {
     pub survey: Option<SurveyView>,
     /// Why survey.toml could not be read (shown instead of the questionnaire).
     pub survey_error: Option<String>,
-    pub units: Vec<(String, String)>,
+    /// units.csv, as its cells and as `report` reads it.
+    pub roster: super::units::RosterView,
     pub files: Vec<FileView>,
     pub reports: Vec<String>,
     /// results.csv's measure names → (label as the workbook says it, whether a percentage).
@@ -65,7 +66,7 @@ pub fn overview(root: &Path) -> Overview {
         folder: root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         survey,
         survey_error,
-        units: units(root),
+        roster: super::units::view(root),
         files: data_files(root),
         reports: reports(root),
         measures: crate::stats::Measure::ALL.iter().map(|m| (m.name(), (m.label(), m.is_percent()))).collect(),
@@ -98,14 +99,6 @@ fn load_survey(root: &Path) -> Option<Result<SurveyView, String>> {
                 .collect(),
         }
     }))
-}
-
-/// The roster (units.csv) as `report` reads it: unit and expected count per row.
-fn units(root: &Path) -> Vec<(String, String)> {
-    match crate::collect::roster::load(&root.join("units.csv")) {
-        Ok(units) => units.into_iter().map(|u| (u.name, u.expected.to_string())).collect(),
-        Err(_) => Vec::new(),
-    }
 }
 
 /// The returned files of the project, as `report` finds them (`inputs::collect`: every

@@ -33,6 +33,8 @@ pub struct RunView {
     /// The report folder, relative to reports/ (when the run wrote one).
     pub report: Option<String>,
     pub seconds: f64,
+    /// Files read so far and in all (from the report's `已读取 i/N 个文件` lines).
+    pub files: Option<(usize, usize)>,
 }
 
 pub struct Runs {
@@ -44,7 +46,7 @@ pub struct Runs {
 impl Default for Runs {
     fn default() -> Self {
         Runs {
-            view: Mutex::new(RunView { phase: Phase::Idle, lines: Vec::new(), report: None, seconds: 0.0 }),
+            view: Mutex::new(RunView { phase: Phase::Idle, lines: Vec::new(), report: None, seconds: 0.0, files: None }),
             cancel: Mutex::new(None),
             started: Mutex::new(None),
         }
@@ -98,12 +100,13 @@ impl Runs {
             if v.phase == Phase::Running {
                 return Err(StartError::Busy);
             }
-            *v = RunView { phase: Phase::Running, lines: Vec::new(), report: None, seconds: 0.0 };
+            *v = RunView { phase: Phase::Running, lines: Vec::new(), report: None, seconds: 0.0, files: None };
         }
         let (name, args) = report_args(root, ask);
         let child = tokio::process::Command::new(exe)
             .args(&args)
             .current_dir(root)
+            .env("DIAOYAN_PROGRESS", "lines")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -130,7 +133,12 @@ impl Runs {
             tokio::spawn(async move {
                 let mut lines = BufReader::new(out).lines();
                 while let Ok(Some(l)) = lines.next_line().await {
-                    me.set(|v| v.lines.push(l));
+                    me.set(|v| {
+                        if let Some(p) = files_read(&l) {
+                            v.files = Some(p);
+                        }
+                        v.lines.push(l);
+                    });
                 }
             });
         }
@@ -158,6 +166,13 @@ impl Runs {
         });
         Ok(())
     }
+}
+
+/// `已读取 3/12 个文件：…` → (3, 12).
+fn files_read(line: &str) -> Option<(usize, usize)> {
+    let (done, rest) = line.strip_prefix("已读取 ")?.split_once('/')?;
+    let total = rest.split_once(' ')?.0;
+    Some((done.parse().ok()?, total.parse().ok()?))
 }
 
 /// The command line of a run: the project's survey.toml and units.csv when there, its data

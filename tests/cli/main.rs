@@ -5,6 +5,7 @@
 mod agree;
 mod bad_input;
 mod batches;
+mod browser;
 mod careless;
 mod charts;
 mod collect;

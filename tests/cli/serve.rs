@@ -11,10 +11,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running server; stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
-    token: String,
+    pub(crate) port: u16,
+    pub(crate) token: String,
 }
 
 impl Drop for Server {
@@ -26,7 +26,7 @@ impl Drop for Server {
 
 /// Starts `diaoyan serve <project> --no-browser [extra]` and reads the address from its
 /// first line.
-fn start(project: &Path, extra: &[&str]) -> Server {
+pub(crate) fn start(project: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_diaoyan"))
         .arg("serve")
         .arg(project)
@@ -92,6 +92,15 @@ impl Server {
     }
     fn get(&self, path: &str) -> Answer {
         self.send("GET", path, &[self.cookie()], b"")
+    }
+    fn post_json(&self, path: &str, body: &serde_json::Value) -> Answer {
+        let h = [
+            self.cookie(),
+            self.token_header(),
+            format!("Origin: http://127.0.0.1:{}", self.port),
+            "Content-Type: application/json".into(),
+        ];
+        self.send("POST", path, &h, body.to_string().as_bytes())
     }
     fn post(&self, path: &str, body: &[u8]) -> Answer {
         self.send("POST", path, &[self.cookie(), self.token_header(), format!("Origin: http://127.0.0.1:{}", self.port)], body)
@@ -279,6 +288,8 @@ fn a_run_from_the_page_gives_the_command_lines_figures() {
     assert_eq!(s.post("/api/run", b"").status, 409, "a second run while one runs");
     let end = wait_run(&s);
     assert!(end.contains("\"phase\":\"done\"") && end.contains("读取答卷 1134 行 = 保留 1128 行 + 剔除 6 行"), "{end}");
+    // Progress as the files are read: a line per file, and the count in the run's state.
+    assert!(end.contains("已读取 1/12 个文件：") && end.contains("已读取 12/12 个文件：") && end.contains("\"files\":[12,12]"), "{end}");
     // The command line on the same project gives the same results.csv, byte for byte.
     cli_report(&w, &["--per-unit"]);
     let served = proj.join("reports/形式主义调查");
@@ -441,4 +452,126 @@ fn banners_and_a_filter_chosen_in_the_page() {
     cli_report(&w, &["--per-unit", "--banner", "Q1", "--where", "unit=区财政局"]);
     let served = std::fs::read(proj.join("reports").join(name).join("results.csv")).unwrap();
     assert!(served == std::fs::read(w.path("cli/results.csv")).unwrap(), "results.csv differs from the command line's");
+}
+
+/// The roster edited and uploaded in the page: saved only when the command line's roster
+/// reader accepts it (its message otherwise, the file unchanged); the report's files as
+/// one zip.
+#[test]
+fn the_roster_is_edited_in_the_page_and_the_report_comes_as_one_zip() {
+    let w = Workdir::new();
+    let proj = example_project(&w);
+    let s = start(&proj, &[]);
+    let before = std::fs::read(proj.join("units.csv")).unwrap();
+    let bad = serde_json::json!({ "rows": [["单位", "应收份数"], ["区财政局", "四十五"]] });
+    let a = s.post_json("/api/units", &bad);
+    assert_eq!(a.status, 422);
+    assert!(a.text().contains("不是非负整数"), "{}", a.text());
+    assert_eq!(std::fs::read(proj.join("units.csv")).unwrap(), before, "a refused roster changes nothing");
+    let no_token = s.send("POST", "/api/units", &[s.cookie(), format!("Origin: http://127.0.0.1:{}", s.port)], bad.to_string().as_bytes());
+    assert_eq!(no_token.status, 403);
+    let good = serde_json::json!({ "rows": [["单位", "应收份数"], ["区财政局", "45"], ["区教育局", "40"], ["区新单位", "12"]] });
+    let a = s.post_json("/api/units", &good);
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(std::fs::read_to_string(proj.join("units.csv")).unwrap(), "单位,应收份数\n区财政局,45\n区教育局,40\n区新单位,12\n");
+    let project: serde_json::Value = serde_json::from_slice(&s.get("/api/project").body).unwrap();
+    assert_eq!(project["roster"]["units"].as_array().unwrap().len(), 3);
+    let check: serde_json::Value = serde_json::from_slice(&s.get("/api/check").body).unwrap();
+    assert!(check.to_string().contains("区新单位"), "回收情况 follows the new roster");
+    // An uploaded roster in another format (the example's as .xlsx) replaces it.
+    let xlsx = w.path("名单.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, line) in String::from_utf8(before.clone()).unwrap().lines().enumerate() {
+        for (c, v) in line.split(',').enumerate() {
+            sheet.write_string(r as u32, c as u16, v).unwrap();
+        }
+    }
+    book.save(&xlsx).unwrap();
+    let a = s.post("/api/units/upload?name=%E5%90%8D%E5%8D%95.xlsx", &std::fs::read(&xlsx).unwrap());
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(std::fs::read_to_string(proj.join("units.csv")).unwrap().trim_end(), String::from_utf8(before).unwrap().trim_end());
+    assert_eq!(s.post("/api/units/upload?name=..%2Funits.csv", b"a,b").status, 400);
+    assert!(!proj.join("..").join("units.csv").exists());
+    // Everything the run wrote, as one zip.
+    assert_eq!(s.get("/api/report.zip?report=nosuch").status, 404);
+    assert_eq!(s.get("/api/report.zip?report=..").status, 404);
+    assert_eq!(s.post("/api/run", b"").status, 202);
+    assert!(wait_run(&s).contains("\"phase\":\"done\""));
+    let z = s.get("/api/report.zip?report=%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5");
+    assert_eq!(z.status, 200);
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(z.body)).unwrap();
+    let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    let on_disk = walk(&proj.join("reports/形式主义调查")).len();
+    assert_eq!(names.len(), on_disk, "every file of the report folder");
+    for want in ["results.csv", "形式主义调查.xlsx", "形式主义调查.docx", "清单.csv"] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+    assert!(names.iter().any(|n| n.starts_with("charts/") && n.ends_with(".png")) && names.iter().any(|n| n.starts_with("分单位反馈/")));
+}
+
+/// Options moved and merged in the page keep their answers, on a real 问卷星 code export
+/// (answers as option numbers, multi-select as one 0/1 column per option): a merged
+/// option counts the answers of both, a moved one keeps its own, and the text export of
+/// the same 800 respondents, read with the edited questionnaire, gives the same counts.
+#[test]
+fn moved_and_merged_options_keep_their_answers_on_a_code_export() {
+    let w = Workdir::new();
+    // The questionnaire as `init` infers it from both exports (option names from the text
+    // one); the project's data is the code export.
+    let (text, code) = (crate::workdir::wjx("text-export-800.xls"), crate::workdir::wjx("code-export-800.xls"));
+    w.cmd("init").input(&text).input(&code).out("proj/survey.toml").run().expect_ok();
+    w.copy(&code, "proj/data/code.xls");
+    let s = start(&w.path("proj"), &[]);
+    let survey = diaoyan::survey::Survey::load(&w.path("proj/survey.toml")).unwrap();
+    let with_options = |kind: diaoyan::survey::Kind| {
+        survey
+            .questions
+            .iter()
+            .find(|q| q.kind == kind && q.options.len() >= 3 && !q.options[..2].iter().any(|o| o.is_other()))
+            .unwrap()
+            .clone()
+    };
+    let (single, multi) = (with_options(diaoyan::survey::Kind::Single), with_options(diaoyan::survey::Kind::Multi));
+    let counts = |dir: &Path, q: &str| -> std::collections::BTreeMap<String, String> {
+        let (head, rows) = crate::workdir::read_csv(&dir.join("results.csv"));
+        let c = |n: &str| head.iter().position(|h| h == n).unwrap();
+        rows.iter()
+            .filter(|r| r[c("question")] == q && r[c("banner")] == "总体" && r[c("measure")] == "percent")
+            .map(|r| (r[c("option")].clone(), r[c("count")].clone()))
+            .collect()
+    };
+    let run = || {
+        assert_eq!(s.post("/api/run", b"").status, 202);
+        let end: serde_json::Value = serde_json::from_str(&wait_run(&s)).unwrap();
+        assert_eq!(end["phase"], "done", "{end}");
+        w.path("proj/reports").join(end["report"].as_str().unwrap())
+    };
+    let dir = run();
+    let (before_single, before_multi) = (counts(&dir, &single.id), counts(&dir, &multi.id));
+    // Single: reversed, and the (old) second option merged into the first. Multi: reversed.
+    let texts = |q: &diaoyan::survey::Question| q.options.iter().map(|o| o.text().to_string()).collect::<Vec<_>>();
+    let (s_opts, m_opts) = (texts(&single), texts(&multi));
+    let mut s_edit: Vec<serde_json::Value> = s_opts.iter().rev().map(|t| serde_json::json!({ "from": t, "text": t })).collect();
+    let n = s_edit.len();
+    s_edit[n - 2]["text"] = serde_json::json!(s_opts[0]);
+    let m_edit: Vec<serde_json::Value> = m_opts.iter().rev().map(|t| serde_json::json!({ "from": t, "text": t })).collect();
+    let edit = serde_json::json!({ "questions": [{ "id": single.id, "options": s_edit }, { "id": multi.id, "options": m_edit }] });
+    let a = s.post_json("/api/survey", &edit);
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert!(a.text().contains("有选项合并"), "{}", a.text());
+    let dir = run();
+    let (after_single, after_multi) = (counts(&dir, &single.id), counts(&dir, &multi.id));
+    assert_eq!(after_multi, before_multi, "a moved option keeps its answers");
+    let num = |m: &std::collections::BTreeMap<String, String>, k: &str| m[k].parse::<f64>().unwrap();
+    assert_eq!(num(&after_single, &s_opts[0]), num(&before_single, &s_opts[0]) + num(&before_single, &s_opts[1]), "merged");
+    assert!(!after_single.contains_key(&s_opts[1]));
+    for t in &s_opts[2..] {
+        assert_eq!(after_single[t], before_single[t], "{t} moved, same answers");
+    }
+    // The text export of the same respondents, with the edited questionnaire.
+    let cli = w.cmd("report").survey(w.path("proj/survey.toml")).input(&text);
+    cli.args(["--charts", "none", "--doc", "none"]).out("text").run().expect_ok();
+    assert_eq!(counts(&w.path("text"), &single.id), after_single);
+    assert_eq!(counts(&w.path("text"), &multi.id), after_multi);
 }
