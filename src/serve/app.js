@@ -185,6 +185,7 @@ async function showFigures() {
   if (b === "总体") overall(r);
   else crosstab(r);
   await showTest(q, w, b);
+  await showChart(q, w, b);
   if (r.truncated) $("#test-note").textContent += "\n只显示了前 " + r.rows.length + " 行，全部见 results.csv";
   await showChanges(q);
 }
@@ -245,6 +246,13 @@ function crosstab(r) {
     cell(bases, at(row, "base") + (at(row, "base_mark") ? "（" + at(row, "base_mark") + "）" : ""), "num");
   }
   tbody.appendChild(bases);
+}
+
+// The chart the report drew for this question, wave and banner (when it drew one).
+async function showChart(q, w, b) {
+  const c = await api("/api/chart?report=" + encodeURIComponent(report) + "&question=" + encodeURIComponent(q) + "&wave=" + encodeURIComponent(w) + "&banner=" + encodeURIComponent(b)).catch(() => null);
+  $("#chart").hidden = !c;
+  if (c) $("#chart-img").src = "/files/" + c.svg.split("/").map(encodeURIComponent).join("/");
 }
 
 // The banner's test of independence for this question (tests.csv), in words.

@@ -100,6 +100,7 @@ impl Bound {
             .route("/api/results", get(results))
             .route("/api/csv", get(csv_rows))
             .route("/api/results/index", get(results_index))
+            .route("/api/chart", get(chart))
             .route("/api/check", get(check))
             .route("/api/init", post(init))
             .route("/api/survey", post(save_survey))
@@ -396,6 +397,22 @@ async fn results_index(State(app): State<App>, Query(q): Query<std::collections:
         Ok(Ok(v)) => Json(v).into_response(),
         _ => message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取统计结果"),
     }
+}
+
+/// The chart `report` drew for a question, wave and banner (`总体`: the whole sample), as
+/// a path under reports/ for `/files/`; its name as `render::charts::chart_stem` makes it.
+async fn chart(State(app): State<App>, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    let (report, question, wave) = (get("report"), get("question"), get("wave"));
+    let banner = Some(get("banner")).filter(|b| !b.is_empty() && *b != crate::stats::OVERALL);
+    let with_wave = format!("{wave}_");
+    for prefix in [with_wave.as_str(), ""] {
+        let rel = format!("{report}/charts/{}.svg", crate::render::charts::chart_stem(prefix, question, banner));
+        if project::report_file(&app.root, &rel).is_some() {
+            return Json(serde_json::json!({ "svg": rel })).into_response();
+        }
+    }
+    message(StatusCode::NOT_FOUND, "这道题没有图表")
 }
 
 fn index_of(path: &Path) -> Result<serde_json::Value, csv::Error> {

@@ -235,12 +235,14 @@ async fn workflow(c: &Client, url: &str, proj: &Path, downloads: &Path) {
     assert_eq!(js(c, "return [...document.querySelectorAll('#wave option')].map(o => o.value).join()").await, "2024,2025,2026");
     assert_eq!(js(c, "return document.querySelector('#wave').value").await, "2026");
     a_figure_is_results_csvs(c, proj).await;
-    // A crosstab: the matrix Q6 by identity (Q1), with the column letters of results.csv.
-    c.find(Locator::Css("#q")).await.unwrap().select_by_value("Q6").await.unwrap();
+    chart_shown(c, "charts/2026_Q1.svg").await;
+    // A crosstab: the unit (Q2) by identity (Q1), with the column letters of results.csv.
+    c.find(Locator::Css("#q")).await.unwrap().select_by_value("Q2").await.unwrap();
     c.find(Locator::Css("#banner")).await.unwrap().select_by_value("Q1").await.unwrap();
-    until(c, "return document.querySelectorAll('#figures td.fig').length > 0 && document.querySelector('#figures tbody td').textContent.startsWith('Q6/')", 20, "the crosstab").await;
+    until(c, "return document.querySelectorAll('#figures td.fig').length > 0 && document.querySelector('#figures tbody td').textContent === 'Q2'", 20, "the crosstab").await;
     until(c, "return document.querySelector('#test-note').textContent.includes('卡方检验')", 20, "the test of the crosstab").await;
     a_crosstab_cell_is_results_csvs(c, proj, "Q1").await;
+    chart_shown(c, "charts/2026_Q2_by_Q1.svg").await;
     shot_at(c, "results", Some("#report-pick")).await;
 
     // 报告: the workbook downloaded and read back.
@@ -271,6 +273,14 @@ async fn workflow(c: &Client, url: &str, proj: &Path, downloads: &Path) {
     let returns = text(c, "#returns").await;
     assert!(returns.contains("应交") && returns.contains("回收率") && returns.contains("区审计局"), "{returns}");
     shot(c, "collect").await;
+}
+
+/// The chart `report` drew for the table shown, drawn in the page.
+async fn chart_shown(c: &Client, file: &str) {
+    let script = format!(
+        "const i = document.querySelector('#chart-img'); return !document.querySelector('#chart').hidden && i.complete && i.naturalWidth > 0 && decodeURIComponent(i.src).endsWith('{file}')"
+    );
+    until(c, &script, 20, &format!("the chart {file}")).await;
 }
 
 /// The report folder the page's run wrote, and its results.csv.

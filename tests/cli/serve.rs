@@ -508,6 +508,13 @@ fn the_roster_is_edited_in_the_page_and_the_report_comes_as_one_zip() {
         assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
     }
     assert!(names.iter().any(|n| n.starts_with("charts/") && n.ends_with(".png")) && names.iter().any(|n| n.starts_with("分单位反馈/")));
+    // A question's chart, by the name `report` gave it.
+    let id = "%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5";
+    let c = s.get(&format!("/api/chart?report={id}&question=Q3&wave=2026&banner=Q1"));
+    assert_eq!(c.status, 200, "{}", c.text());
+    assert!(c.text().contains("形式主义调查/charts/2026_Q3_by_Q1.svg"), "{}", c.text());
+    assert!(names.iter().any(|n| n == "charts/2026_Q3_by_Q1.svg"));
+    assert_eq!(s.get(&format!("/api/chart?report={id}&question=Q3&wave=2026&banner=..%2F..")).status, 404);
 }
 
 /// Options moved and merged in the page keep their answers, on a real 问卷星 code export

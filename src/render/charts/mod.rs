@@ -21,7 +21,7 @@ use crate::output::write_atomic_path;
 pub use draw::style;
 pub use draw::DrawError;
 use draw::{draw, e, layout_height, Metrics};
-pub use spec::{comparison_specs, specs, Spec, MAX_BARS, MAX_SERIES};
+pub use spec::{chart_stem, comparison_specs, specs, Spec, MAX_BARS, MAX_SERIES};
 
 /// The embedded chart font (see assets/fonts/OFL.txt and make_subset.py).
 pub static DEFAULT_FONT: &[u8] = include_bytes!("../../../assets/fonts/NotoSansSC-diaoyan.otf");

@@ -99,10 +99,11 @@ pub fn specs(r: &Results, survey: &Survey) -> Vec<(String, Spec)> {
             }
             for b in breakdowns {
                 let ts: Vec<&Table> = tables.iter().copied().filter(|t| t.breakdown == *b).collect();
-                let name = match b {
-                    Breakdown::Overall => format!("{}{}", prefix(scope), q.id),
-                    Breakdown::By(b) => format!("{}{}_by_{}", prefix(scope), q.id, b.name()),
+                let banner = match b {
+                    Breakdown::Overall => None,
+                    Breakdown::By(b) => Some(b.name()),
                 };
+                let name = chart_stem(&prefix(scope), &q.id, banner);
                 if let Some(spec) = spec_for(q.kind, &ts, !b.is_overall()) {
                     out.push((name, bounded(spec)));
                 }
@@ -110,6 +111,16 @@ pub fn specs(r: &Results, survey: &Survey) -> Vec<(String, Spec)> {
         }
     }
     out
+}
+
+/// A chart's file name without extension: `<prefix><question>` for the whole sample,
+/// `<prefix><question>_by_<banner>` for a crosstab; the prefix is `<wave>_` when the
+/// results hold several waves (and for the all-waves tables), else empty.
+pub fn chart_stem(prefix: &str, question: &str, banner: Option<&str>) -> String {
+    match banner {
+        None => format!("{prefix}{question}"),
+        Some(b) => format!("{prefix}{question}_by_{b}"),
+    }
 }
 
 fn spec_for(kind: Kind, ts: &[&Table], crosstab: bool) -> Option<Spec> {
