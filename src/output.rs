@@ -169,31 +169,110 @@ pub fn write_csv_prepared(df: &DataFrame, path: &Path, prepare: Prepare) -> Resu
         w.write_all(b"\xEF\xBB\xBF")?;
         let mut cw = csv::Writer::from_writer(w);
         cw.write_record(df.get_column_names().iter().map(|s| neutralise(s.as_str()).into_owned())).map_err(other)?;
-        let mut fields: Vec<String> = vec![String::new(); df.width()];
-        for slice in slices(df) {
-            let mut part = prepare(slice);
-            part.rechunk_mut_par();
-            let typed: Vec<Typed> = part
-                .columns()
-                .iter()
-                .map(|c| match c.dtype() {
-                    DataType::String => Typed::Str(c.str().unwrap()),
-                    DataType::Boolean => Typed::Bool(c.bool().unwrap()),
-                    DataType::Float64 => Typed::F64(c.f64().unwrap()),
-                    DataType::Int32 => Typed::I32(c.i32().unwrap()),
-                    _ => Typed::Other(c),
-                })
-                .collect();
-            for i in 0..part.height() {
-                for (f, t) in fields.iter_mut().zip(&typed) {
-                    f.clear();
-                    t.write(i, f);
-                }
-                cw.write_record(&fields).map_err(other)?;
-            }
-        }
+        csv_rows(&mut cw, df, prepare)?;
         cw.flush()
     })
+}
+
+/// The rows of `df` (no header), a slice at a time through `prepare`.
+fn csv_rows<W: Write>(cw: &mut csv::Writer<W>, df: &DataFrame, prepare: Prepare) -> std::io::Result<()> {
+    let mut fields: Vec<String> = vec![String::new(); df.width()];
+    for slice in slices(df) {
+        let mut part = prepare(slice);
+        part.rechunk_mut_par();
+        fields.resize(part.width(), String::new());
+        let typed: Vec<Typed> = part
+            .columns()
+            .iter()
+            .map(|c| match c.dtype() {
+                DataType::String => Typed::Str(c.str().unwrap()),
+                DataType::Boolean => Typed::Bool(c.bool().unwrap()),
+                DataType::Float64 => Typed::F64(c.f64().unwrap()),
+                DataType::Int32 => Typed::I32(c.i32().unwrap()),
+                _ => Typed::Other(c),
+            })
+            .collect();
+        for i in 0..part.height() {
+            for (f, t) in fields.iter_mut().zip(&typed) {
+                f.clear();
+                t.write(i, f);
+            }
+            cw.write_record(&fields).map_err(other)?;
+        }
+    }
+    Ok(())
+}
+
+/// Hands `produce` a sink for tables and writes each one as it comes to `path` (CSV or
+/// Parquet by the extension; one file, written atomically), so that a table larger than
+/// memory is never held whole: the import's batches go straight to the file. Returns
+/// what `produce` returned; the first write error stops the writing (later tables are
+/// dropped) and is returned once `produce` is done.
+pub fn write_frames<T>(path: &Path, prepare: Prepare, produce: impl FnOnce(&mut dyn FnMut(DataFrame)) -> T) -> Result<T, WriteError> {
+    let csv = match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("csv") => true,
+        Some("parquet") => false,
+        _ => return Err(WriteError::BadExtension(path.to_path_buf())),
+    };
+    let mut out = None;
+    write_atomic(path, |w| {
+        if csv {
+            w.write_all(b"\xEF\xBB\xBF")?;
+            let mut cw = csv::Writer::from_writer(w);
+            let mut first = true;
+            let mut failed: Option<std::io::Error> = None;
+            out = Some(produce(&mut |df: DataFrame| {
+                if failed.is_none() {
+                    failed = csv_batch(&mut cw, &df, std::mem::take(&mut first), prepare).err();
+                }
+            }));
+            failed.map_or_else(|| cw.flush(), Err)
+        } else {
+            let mut pw = None;
+            let mut file = Some(w);
+            let mut failed: Option<std::io::Error> = None;
+            out = Some(produce(&mut |df: DataFrame| {
+                if failed.is_none() {
+                    failed = parquet_batch(&mut pw, &mut file, &df, prepare).err();
+                }
+            }));
+            match (failed, pw) {
+                (Some(e), _) => Err(e),
+                (None, Some(pw)) => pw.finish().map(|_| ()).map_err(other),
+                (None, None) => Ok(()),
+            }
+        }
+    })?;
+    Ok(out.expect("produce ran"))
+}
+
+/// One table into a CSV being written: the header before the first.
+fn csv_batch<W: Write>(cw: &mut csv::Writer<W>, df: &DataFrame, first: bool, prepare: Prepare) -> std::io::Result<()> {
+    if first {
+        cw.write_record(df.get_column_names().iter().map(|s| neutralise(s.as_str()).into_owned())).map_err(other)?;
+    }
+    csv_rows(cw, df, prepare)
+}
+
+/// One table into a Parquet file being written (the writer made from the first table's
+/// schema; one row group per slice).
+fn parquet_batch<'w>(
+    pw: &mut Option<polars::io::parquet::write::BatchedWriter<&'w mut std::io::BufWriter<std::fs::File>>>,
+    file: &mut Option<&'w mut std::io::BufWriter<std::fs::File>>,
+    df: &DataFrame,
+    prepare: Prepare,
+) -> std::io::Result<()> {
+    for slice in slices(df) {
+        let part = prepare(slice);
+        if pw.is_none() {
+            let w = file.take().expect("the file, before the first table");
+            *pw = Some(ParquetWriter::new(w).batched(part.schema()).map_err(other)?);
+        }
+        if part.height() > 0 || df.height() == 0 {
+            pw.as_mut().expect("made above").write_batch(&part).map_err(other)?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes the table as Parquet, each slice of rows through `prepare` first (one row
@@ -236,6 +315,37 @@ pub fn hive_value(v: &str) -> String {
 /// (`dir/wave=2025/unit=区财政局/part-0.parquet`), the partition columns in the paths only,
 /// as DuckDB, Spark and DataFusion read it. Returns the files written, in order.
 pub fn write_dataset(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prepare) -> Result<Vec<PathBuf>, WriteError> {
+    write_dataset_part(df, dir, keys, prepare, 0)
+}
+
+/// [`write_dataset`] a table at a time as `produce` hands them over: table `k` becomes
+/// `part-k.parquet` in each partition it has rows of. Returns the files written and what
+/// `produce` returned; the first error stops the writing.
+pub fn write_dataset_frames<T>(
+    dir: &Path,
+    keys: [&str; 2],
+    prepare: Prepare,
+    produce: impl FnOnce(&mut dyn FnMut(DataFrame)) -> T,
+) -> Result<(Vec<PathBuf>, T), WriteError> {
+    let mut files = Vec::new();
+    let mut failed = None;
+    let mut k = 0;
+    let out = produce(&mut |df: DataFrame| {
+        if failed.is_none() && df.height() > 0 {
+            match write_dataset_part(&df, dir, keys, prepare, k) {
+                Ok(f) => files.extend(f),
+                Err(e) => failed = Some(e),
+            }
+            k += 1;
+        }
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok((files, out)),
+    }
+}
+
+fn write_dataset_part(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prepare, k: usize) -> Result<Vec<PathBuf>, WriteError> {
     let col = |k: &str| -> Vec<Option<String>> {
         df.column(k)
             .ok()
@@ -250,8 +360,10 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prepa
     let err = |p: &Path, e: PolarsError| WriteError::Io { path: p.to_path_buf(), source: other(e) };
     let mut files = Vec::new();
     for ((x, y), idx) in groups {
-        let path =
-            dir.join(format!("{}={}", keys[0], hive_value(&x))).join(format!("{}={}", keys[1], hive_value(&y))).join("part-0.parquet");
+        let path = dir
+            .join(format!("{}={}", keys[0], hive_value(&x)))
+            .join(format!("{}={}", keys[1], hive_value(&y)))
+            .join(format!("part-{k}.parquet"));
         let mut part = df.take(&IdxCa::from_vec("idx".into(), idx)).map_err(|e| err(&path, e))?;
         part = part.drop_many(keys);
         write_parquet_prepared(&part, &path, prepare)?;

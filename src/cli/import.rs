@@ -1,6 +1,6 @@
 //! `diaoyan import`: many files → one response table + the issue ledger.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args as ClapArgs;
 use std::path::PathBuf;
 
@@ -28,48 +28,107 @@ pub fn run(a: Args) -> Result<i32> {
             }
         }
     }
+    if let Some(path) = a.input.survey.as_deref() {
+        let survey = diaoyan::survey::Survey::load(path).with_context(|| format!("问卷定义 {}", path.display()))?;
+        return streamed(&a, survey);
+    }
     let (survey, imp) = super::load_and_import(&a.input)?;
-    let output =
-        a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)).join("clean.csv"));
-    let issues_path = output.with_file_name("issues.csv");
     if imp.nothing_imported() {
         super::say!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
         return Ok(1);
     }
+    let out = outputs(&a, &survey);
+    std::fs::create_dir_all(&out.dir).ok();
+    diaoyan::output::start_run(&out.dir)?;
+    // Single choices are written as their texts, a slice of rows at a time.
+    let texts = |d: polars::prelude::DataFrame| diaoyan::clean::readable(&survey, &d);
+    let written = if out.dataset {
+        diaoyan::output::write_dataset(&imp.frame, &out.dir, [diaoyan::survey::schema::WAVE, diaoyan::survey::schema::UNIT], &texts)?
+    } else {
+        diaoyan::output::write_frame(&imp.frame, &out.table, &texts)?;
+        vec![out.table.clone()]
+    };
+    finish(&out, written, &imp)
+}
+
+/// Where an import writes: the table (a file, or a folder for a dataset), the folder of
+/// its run, and the ledger files.
+struct Outputs {
+    table: PathBuf,
+    dataset: bool,
+    dir: PathBuf,
+    issues: PathBuf,
+    columns: PathBuf,
+}
+
+fn outputs(a: &Args, survey: &diaoyan::survey::Survey) -> Outputs {
+    let table =
+        a.output.clone().unwrap_or_else(|| PathBuf::from("reports").join(diaoyan::text::safe_file_stem(&survey.id)).join("clean.csv"));
     // A folder (`-o 数据集/`, or one that exists): a hive-partitioned Parquet dataset.
     let dataset =
         a.output.as_ref().is_some_and(|o| o.as_os_str().to_string_lossy().ends_with(['/', std::path::MAIN_SEPARATOR]) || o.is_dir());
-    let (dir, issues_path) = if dataset {
-        (output.clone(), output.join("issues.csv"))
+    let dir = if dataset {
+        table.clone()
     } else {
-        (output.parent().filter(|d| !d.as_os_str().is_empty()).map(|d| d.to_path_buf()).unwrap_or_else(|| PathBuf::from(".")), issues_path)
+        table.parent().filter(|d| !d.as_os_str().is_empty()).map(|d| d.to_path_buf()).unwrap_or_else(|| PathBuf::from("."))
     };
-    let columns_path = issues_path.with_file_name("columns.csv");
-    std::fs::create_dir_all(&dir).ok();
-    diaoyan::output::start_run(&dir)?;
-    // Single choices are written as their texts, a slice of rows at a time.
+    Outputs { issues: dir.join("issues.csv"), columns: dir.join("columns.csv"), table, dataset, dir }
+}
+
+/// The import with a survey.toml: read a batch at a time, each batch written to the output
+/// as it comes (CSV, Parquet or the partitioned dataset), so the whole table is never held;
+/// duplicates across batches are still found (the import's assembler keeps their keys)
+/// and the ledger is the same as the whole-table import's.
+fn streamed(a: &Args, survey: diaoyan::survey::Survey) -> Result<i32> {
+    let files = super::collect_inputs(&a.input.inputs);
+    if files.is_empty() {
+        anyhow::bail!("在给出的文件夹中没有找到 .xlsx/.xls/.ods/.csv/.parquet 文件");
+    }
+    let out = outputs(a, &survey);
+    std::fs::create_dir_all(&out.dir).ok();
+    diaoyan::output::start_run(&out.dir)?;
+    let opts = diaoyan::clean::ImportOptions { wave: a.input.wave.clone(), ..Default::default() };
+    let rows = super::import_batch_rows();
     let texts = |d: polars::prelude::DataFrame| diaoyan::clean::readable(&survey, &d);
-    let mut written = if dataset {
-        diaoyan::output::write_dataset(&imp.frame, &dir, [diaoyan::survey::schema::WAVE, diaoyan::survey::schema::UNIT], &texts)?
-    } else {
-        diaoyan::output::write_frame(&imp.frame, &output, &texts)?;
-        vec![output.clone()]
-    };
-    diaoyan::clean::ledger::write_issues(&imp.issues, &issues_path)?;
-    diaoyan::clean::ledger::write_columns(&imp.column_map(), &columns_path)?;
+    let keys = [diaoyan::survey::schema::WAVE, diaoyan::survey::schema::UNIT];
+    let (written, imp) = super::progress_bar(&files, |progress| -> Result<_> {
+        let import = |sink: &mut dyn FnMut(polars::prelude::DataFrame)| {
+            diaoyan::clean::import_in_batches(&survey, &files, &opts, rows, progress, sink)
+        };
+        Ok(if out.dataset {
+            diaoyan::output::write_dataset_frames(&out.table, keys, &texts, import)?
+        } else {
+            (vec![out.table.clone()], diaoyan::output::write_frames(&out.table, &texts, import)?)
+        })
+    })?;
+    super::report_files(&imp);
+    if imp.nothing_imported() {
+        for f in &written {
+            let _ = std::fs::remove_file(f);
+        }
+        super::say!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
+        return Ok(1);
+    }
+    finish(&out, written, &imp)
+}
+
+/// The ledger, the column map and the run's manifest beside the table; the summary.
+fn finish(out: &Outputs, mut written: Vec<PathBuf>, imp: &diaoyan::clean::Import) -> Result<i32> {
+    diaoyan::clean::ledger::write_issues(&imp.issues, &out.issues)?;
+    diaoyan::clean::ledger::write_columns(&imp.column_map(), &out.columns)?;
     let parts = written.len();
-    written.extend([issues_path.clone(), columns_path.clone()]);
-    diaoyan::output::finish_run(&dir, &written)?;
-    super::print_import_summary(&imp);
-    if dataset {
+    written.extend([out.issues.clone(), out.columns.clone()]);
+    diaoyan::output::finish_run(&out.dir, &written)?;
+    super::print_import_summary(imp);
+    if out.dataset {
         super::say!(
             "  已写出 Parquet 数据集：{}（按年份、单位分区，共 {parts} 个文件），{}，{}（每一列导入到了哪道题）",
-            dir.display(),
-            issues_path.display(),
-            columns_path.display()
+            out.dir.display(),
+            out.issues.display(),
+            out.columns.display()
         );
     } else {
-        super::say!("  已写出：{}，{}，{}（每一列导入到了哪道题）", output.display(), issues_path.display(), columns_path.display());
+        super::say!("  已写出：{}，{}，{}（每一列导入到了哪道题）", out.table.display(), out.issues.display(), out.columns.display());
     }
     Ok(if imp.failed_files() > 0 { 1 } else { 0 })
 }

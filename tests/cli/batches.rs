@@ -88,6 +88,21 @@ fn duplicates_of_rows_in_earlier_batches_are_found() {
 #[test]
 fn a_streamed_file_split_between_batches_gives_the_same_figures() {
     let w = Workdir::new();
+    big_csv(&w);
+    let s = fixture("survey.toml");
+    same_in_batches(&w, &["-s", s.to_str().unwrap(), "--banner", "Q1", "big.csv"], &[4_000]);
+    // Weighted (the number of meetings as a weight: one respondent in six weighs 0).
+    same_in_batches(&w, &["-s", s.to_str().unwrap(), "--weight", "Q8", "--banner", "unit", "big.csv"], &[7_000]);
+    let (_, issues) = w.csv("o_4000/issues.csv");
+    assert!(
+        issues.iter().any(|r| r.iter().any(|c| c == "30002") && r.iter().any(|c| c.contains("重复"))),
+        "the repeat is rejected at its row: {issues:?}"
+    );
+}
+
+/// A CSV large enough to be streamed (30,001 rows of the 问卷星 text export), whose last
+/// row repeats 序号 17 of 27,000 rows before: `big.csv` in `w`.
+fn big_csv(w: &Workdir) {
     let text = std::fs::read_to_string(fixture("wjx_text_utf8.csv")).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();
@@ -105,15 +120,6 @@ fn a_streamed_file_split_between_batches_gives_the_same_figures() {
     csv += &format!("{seventeen}\n");
     std::fs::write(w.path("big.csv"), &csv).unwrap();
     assert!(csv.len() > 2_000_000, "streamed: {} bytes", csv.len());
-    let s = fixture("survey.toml");
-    same_in_batches(&w, &["-s", s.to_str().unwrap(), "--banner", "Q1", "big.csv"], &[4_000]);
-    // Weighted (the number of meetings as a weight: one respondent in six weighs 0).
-    same_in_batches(&w, &["-s", s.to_str().unwrap(), "--weight", "Q8", "--banner", "unit", "big.csv"], &[7_000]);
-    let (_, issues) = w.csv("o_4000/issues.csv");
-    assert!(
-        issues.iter().any(|r| r.iter().any(|c| c == "30002") && r.iter().any(|c| c.contains("重复"))),
-        "the repeat is rejected at its row: {issues:?}"
-    );
 }
 
 /// A Parquet file damaged in the middle, read in batches: the rows before the damage
@@ -170,4 +176,108 @@ fn a_file_breaking_off_after_some_batches_is_reported_with_what_was_read() {
     assert!(issues.iter().any(|i| i.iter().any(|c| c == "此前的答卷已导入，其后的未能读取")), "{issues:?}");
     let (_, results) = w.csv("o/results.csv");
     assert!(!results.is_empty());
+}
+
+/// `import` with a survey.toml writes its table a batch at a time: the CSV, the Parquet
+/// file and the partitioned dataset hold the very table the whole-table import gives (the
+/// library's `clean::import`, written by the same writers), and the ledger and column map
+/// are the same bytes — on the example (three waves, exports and unit workbooks) plus the
+/// text and code export of one survey (respondents repeated in later batches).
+#[test]
+fn import_streams_the_whole_tables_rows_and_ledger() {
+    let w = Workdir::new();
+    let example = root().join("surveys/example");
+    let years: Vec<std::path::PathBuf> = ["2024", "2025", "2026"].iter().map(|y| example.join(y)).collect();
+    let line = "读取答卷 1134 行 = 保留 1128 行 + 剔除 6 行";
+    streams_like_whole(&w, "ex", &example.join("survey.toml"), &years, &["7", "500", "1000000"], line);
+    // Respondents of later files repeating those of earlier batches.
+    let dups: Vec<std::path::PathBuf> = ["wjx_text.xlsx", "wjx_code.xlsx", "wjx_text_gbk.csv"].iter().map(|f| fixture(f)).collect();
+    streams_like_whole(&w, "dup", &fixture("survey.toml"), &dups, &["1", "2", "5"], "剔除");
+    // One file split between batches, a repeat 27,000 rows (several batches) after its first copy.
+    big_csv(&w);
+    streams_like_whole(&w, "big", &fixture("survey.toml"), &[w.path("big.csv")], &["4000"], "剔除");
+}
+
+/// `import -s survey inputs` in batches of each size, to CSV, Parquet and a dataset,
+/// against the whole-table import written by the same writers.
+fn streams_like_whole(w: &Workdir, name: &str, survey_path: &std::path::Path, inputs: &[std::path::PathBuf], sizes: &[&str], line: &str) {
+    use polars::prelude::*;
+    let survey = diaoyan::survey::Survey::load(survey_path).unwrap();
+    let files = diaoyan::inputs::collect(inputs).files;
+    let whole = diaoyan::clean::import(&survey, &files, &diaoyan::clean::ImportOptions::default(), &|_| {});
+    let texts = |d: DataFrame| diaoyan::clean::readable(&survey, &d);
+    let at = |p: &str| w.path(&format!("{name}/{p}"));
+    diaoyan::output::write_frame(&whole.frame, &at("whole/clean.csv"), &texts).unwrap();
+    diaoyan::output::write_frame(&whole.frame, &at("whole/clean.parquet"), &texts).unwrap();
+    diaoyan::clean::ledger::write_issues(&whole.issues, &at("whole/issues.csv")).unwrap();
+    diaoyan::clean::ledger::write_columns(&whole.column_map(), &at("whole/columns.csv")).unwrap();
+    let read = |p: &std::path::Path| ParquetReader::new(std::fs::File::open(p).unwrap()).finish().unwrap();
+    let want = read(&at("whole/clean.parquet"));
+    assert!(whole.rows_rejected > 0 || name == "ex", "{name}: the inputs repeat respondents");
+    for rows in sizes {
+        for out in ["csv/clean.csv", "pq/clean.parquet", "ds/"] {
+            let o = format!("{name}/{rows}/{out}");
+            let mut c = w.cmd("import").survey(survey_path).env("DIAOYAN_BATCH_ROWS", rows);
+            for i in inputs {
+                c = c.input(i);
+            }
+            let r = c.out(&o).run();
+            r.expect_ok();
+            assert!(r.stdout().contains(line), "{}", r.stdout());
+            let dir = w.path(&o);
+            let dir = if out.ends_with('/') { dir } else { dir.parent().unwrap().to_path_buf() };
+            for f in ["issues.csv", "columns.csv"] {
+                assert_eq!(std::fs::read(dir.join(f)).unwrap(), std::fs::read(at("whole").join(f)).unwrap(), "{o}: {f}");
+            }
+            match out {
+                "csv/clean.csv" => {
+                    let same = std::fs::read(w.path(&o)).unwrap() == std::fs::read(at("whole/clean.csv")).unwrap();
+                    assert!(same, "{o}: the CSV differs from the whole table's");
+                }
+                "pq/clean.parquet" => assert!(read(&w.path(&o)).equals_missing(&want), "{o}: the Parquet table differs"),
+                _ => dataset_is(&w.path(&o), &want, &o),
+            }
+        }
+    }
+}
+
+/// The partitioned dataset's files, read back with their partition values, hold the rows
+/// of `want` (in the same order within each partition).
+fn dataset_is(dir: &std::path::Path, want: &polars::prelude::DataFrame, what: &str) {
+    use polars::prelude::*;
+    let mut got: Vec<(String, String, usize, DataFrame)> = Vec::new();
+    for wave in std::fs::read_dir(dir).unwrap().flatten().filter(|e| e.path().is_dir()) {
+        for unit in std::fs::read_dir(wave.path()).unwrap().flatten() {
+            for part in std::fs::read_dir(unit.path()).unwrap().flatten() {
+                let name = part.file_name().to_string_lossy().into_owned();
+                let k: usize = name.trim_start_matches("part-").trim_end_matches(".parquet").parse().unwrap();
+                let df = ParquetReader::new(std::fs::File::open(part.path()).unwrap()).finish().unwrap();
+                let key = |e: &std::fs::DirEntry| e.file_name().to_string_lossy().split_once('=').unwrap().1.to_string();
+                got.push((key(&wave), key(&unit), k, df));
+            }
+        }
+    }
+    got.sort_by(|a, b| (&a.0, &a.1, a.2).cmp(&(&b.0, &b.1, b.2)));
+    let total: usize = got.iter().map(|g| g.3.height()).sum();
+    assert_eq!(total, want.height(), "{what}: rows in all parts");
+    let wave = want.column("wave").unwrap().str().unwrap().clone();
+    let unit = want.column("unit").unwrap().str().unwrap().clone();
+    let mut parts: std::collections::BTreeMap<(String, String), Vec<DataFrame>> = Default::default();
+    for (w, u, _, df) in got {
+        parts.entry((w, u)).or_default().push(df);
+    }
+    for ((w, u), dfs) in parts {
+        let idx: Vec<IdxSize> = (0..want.height())
+            .filter(|&i| {
+                diaoyan::output::hive_value(wave.get(i).unwrap_or("")) == w && diaoyan::output::hive_value(unit.get(i).unwrap_or("")) == u
+            })
+            .map(|i| i as IdxSize)
+            .collect();
+        let expect = want.take(&IdxCa::from_vec("i".into(), idx)).unwrap().drop_many(["wave", "unit"]);
+        let mut joined = dfs[0].clone();
+        for d in &dfs[1..] {
+            joined.vstack_mut(d).unwrap();
+        }
+        assert!(joined.equals_missing(&expect), "{what}: partition {w}/{u}");
+    }
 }
