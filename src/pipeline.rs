@@ -32,13 +32,27 @@ pub fn report_in_batches(
     progress: &(dyn Fn(&Path) + Sync),
 ) -> Result<Option<(Import, Results)>, StatsError> {
     let opts = ImportOptions { wave, ..ImportOptions::default() };
+    let mut tallies = Tallies::new(survey, ask.banners, ask.weight, ask.stats);
+    if let Some((column, values)) = ask.filter {
+        tallies = tallies.with_filter(column, values);
+    }
+    // `[weighting]`: a first pass counts each cell over all the data, so that every batch
+    // is weighted as the whole table is (the second pass reads the files again).
+    if survey.weighting.is_some() && ask.weight.is_none() {
+        let mut failed = None;
+        import_in_batches(survey, files, &opts, batch_rows, &|_| {}, &mut |df| {
+            if failed.is_none() {
+                failed = tallies.count_cells(&df).err();
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+    }
     let (imp, failed, tallies) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<DataFrame>(1);
         let tallier = scope.spawn(move || {
-            let mut tallies = Tallies::new(survey, ask.banners, ask.weight, ask.stats);
-            if let Some((column, values)) = ask.filter {
-                tallies = tallies.with_filter(column, values);
-            }
+            let mut tallies = tallies;
             // The first error stops the tallying; later batches are only taken off the channel.
             let mut failed: Option<StatsError> = None;
             for df in rx {

@@ -109,6 +109,15 @@ struct Sums {
 }
 
 impl Sums {
+    fn add(&mut self, w: f64, hit: bool, x: f64) {
+        self.n += 1;
+        self.w += w;
+        self.w2 += w * w;
+        self.hit += if hit { w } else { 0.0 };
+        self.x += w * x;
+        self.x2 += w * x * x;
+    }
+
     fn value(&self, unit: &str, mean: bool, opts: &StatsOptions) -> UnitValue {
         let n_eff = if self.w2 > 0.0 { self.w * self.w / self.w2 } else { 0.0 };
         let (value, sd) = if !super::inference::positive(self.w) {
@@ -151,8 +160,12 @@ pub(crate) struct LeagueCtx<'a> {
 
 /// Every league of the survey, over the waves of `df`.
 pub(crate) fn leagues(cx: &LeagueCtx) -> Vec<League> {
-    let (survey, opts) = (cx.survey, cx.opts);
-    let mut out: Vec<League> = survey.indicators.iter().filter_map(|ind| indicator(cx, ind)).collect();
+    let out: Vec<League> = cx.survey.indicators.iter().filter_map(|ind| indicator(cx, ind)).collect();
+    with_indices(cx.survey, out, cx.opts)
+}
+
+/// The indicators' leagues followed by the composite indices made of them.
+fn with_indices(survey: &Survey, mut out: Vec<League>, opts: &StatsOptions) -> Vec<League> {
     for ix in &survey.indices {
         let parts: Vec<(&League, &Indicator, f64)> = ix
             .parts
@@ -161,19 +174,43 @@ pub(crate) fn leagues(cx: &LeagueCtx) -> Vec<League> {
                 Some((out.iter().find(|l| l.id == p.indicator)?, survey.indicators.iter().find(|i| i.id == p.indicator)?, p.weight))
             })
             .collect();
-        out.push(index(survey, ix, &parts, opts));
+        let l = index(survey, ix, &parts, opts);
+        out.push(l);
     }
     out
 }
 
 fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
-    let LeagueCtx { survey, df, w, waves, row_waves, units, opts, design } = *cx;
+    let LeagueCtx { survey, df, w, waves, row_waves, units, opts: _, design } = *cx;
     let q = survey.question(ind.question_id())?;
     let part = parts(q, df).into_iter().find(|p| p.id == ind.question)?;
+    let mean = ind.measure() == IndicatorMeasure::Mean;
+    let set = counted(q, ind);
+    let mut league_waves = Vec::new();
+    for wave in waves.iter().filter(|wv| q.asked_in(wv)) {
+        let mut sums = vec![Sums::default(); units.groups.len()];
+        let mut all = Sums::default();
+        // Each unit's rows and their y, for the design's standard errors.
+        let mut unit_rows: Vec<UnitRows> = vec![Vec::new(); if design.is_some() { units.groups.len() } else { 0 }];
+        for i in (0..df.height()).filter(|&i| row_waves[i] == *wave) {
+            let Some((hit, x)) = read(q, &part.data, &set, i) else { continue };
+            if let (Some(g), Some(_)) = (units.codes[i], design) {
+                unit_rows[g as usize].push((i, if mean { x } else { f64::from(u8::from(hit)) }));
+            }
+            for s in std::iter::once(&mut all).chain(units.codes[i].map(|g| &mut sums[g as usize])) {
+                s.add(w[i], hit, x);
+            }
+        }
+        let vals = unit_values(cx, (&sums, &unit_rows), mean, ind.better);
+        league_waves.push(LeagueWave { wave: wave.clone(), overall: all.value(super::OVERALL, mean, cx.opts), units: vals });
+    }
+    Some(league_of(ind, q, &part.text, league_waves, cx.opts))
+}
+
+/// The options an indicator counts, by index (none for a mean).
+fn counted(q: &crate::survey::Question, ind: &Indicator) -> Vec<usize> {
     let m = ind.measure();
-    let mean = m == IndicatorMeasure::Mean;
-    // The options counted, by index.
-    let set: Vec<usize> = match m {
+    match m {
         IndicatorMeasure::Share => ind.options.iter().filter_map(|o| q.find_option(o)).collect(),
         IndicatorMeasure::Top2 | IndicatorMeasure::Bottom2 => {
             let mut order: Vec<usize> = (0..q.options.len()).collect();
@@ -185,42 +222,24 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
             }
         }
         IndicatorMeasure::Mean => vec![],
-    };
-    // (answered, hit, x) of row i.
-    let read = |i: usize| -> Option<(bool, f64)> {
-        match &part.data {
-            QData::Choice(v) => v[i].map(|o| (set.contains(&(o as usize)), q.score(o as usize))),
-            QData::Multi(sel) => sel.answered[i].then(|| (set.iter().any(|&o| sel.selected(i, o)), 0.0)),
-            QData::Number(v) => v[i].map(|x| (false, x)),
-            _ => None,
-        }
-    };
-    let mut league_waves = Vec::new();
-    for wave in waves.iter().filter(|wv| q.asked_in(wv)) {
-        let mut sums = vec![Sums::default(); units.groups.len()];
-        let mut all = Sums::default();
-        // Each unit's rows and their y, for the design's standard errors.
-        let mut unit_rows: Vec<UnitRows> = vec![Vec::new(); if design.is_some() { units.groups.len() } else { 0 }];
-        for i in (0..df.height()).filter(|&i| row_waves[i] == *wave) {
-            let Some((hit, x)) = read(i) else { continue };
-            if let (Some(g), Some(_)) = (units.codes[i], design) {
-                unit_rows[g as usize].push((i, if mean { x } else { f64::from(u8::from(hit)) }));
-            }
-            let wi = w[i];
-            for s in std::iter::once(&mut all).chain(units.codes[i].map(|g| &mut sums[g as usize])) {
-                s.n += 1;
-                s.w += wi;
-                s.w2 += wi * wi;
-                s.hit += if hit { wi } else { 0.0 };
-                s.x += wi * x;
-                s.x2 += wi * x * x;
-            }
-        }
-        let vals = unit_values(cx, (&sums, &unit_rows), mean, ind.better);
-        league_waves.push(LeagueWave { wave: wave.clone(), overall: all.value(super::OVERALL, mean, opts), units: vals });
     }
+}
+
+/// Row `i` as an indicator reads it: answered at all, and then (counted, score or value).
+fn read(q: &crate::survey::Question, data: &QData, set: &[usize], i: usize) -> Option<(bool, f64)> {
+    match data {
+        QData::Choice(v) => v[i].map(|o| (set.contains(&(o as usize)), q.score(o as usize))),
+        QData::Multi(sel) => sel.answered[i].then(|| (set.iter().any(|&o| sel.selected(i, o)), 0.0)),
+        QData::Number(v) => v[i].map(|x| (false, x)),
+        _ => None,
+    }
+}
+
+/// An indicator's league from its waves: its name and definition in words, its changes.
+fn league_of(ind: &Indicator, q: &crate::survey::Question, asked: &str, waves: Vec<LeagueWave>, opts: &StatsOptions) -> League {
+    let m = ind.measure();
+    let mean = m == IndicatorMeasure::Mean;
     // Named by the question as respondents read it, not its id.
-    let asked = &part.text;
     let definition = match m {
         IndicatorMeasure::Share => format!("“{asked}”中选择“{}”的比例", ind.options.join("”或“")),
         IndicatorMeasure::Top2 => format!("“{asked}”前两项合计（最高两档）的比例"),
@@ -234,12 +253,73 @@ fn indicator(cx: &LeagueCtx, ind: &Indicator) -> Option<League> {
         is_index: false,
         better: ind.better,
         definition,
-        waves: league_waves,
+        waves,
         changes: vec![],
         influence: vec![],
     };
     l.changes = unit_changes(&l, opts);
-    Some(l)
+    l
+}
+
+/// One wave's sums of an indicator: the whole sample, and each unit by name.
+type WaveSums = (Sums, std::collections::BTreeMap<String, Sums>);
+
+/// Every indicator's sums per wave and unit, added a batch of rows at a time, and the
+/// leagues made from them at the end: the same figures as from one table (without a
+/// `[design]`, whose standard errors need each unit's rows).
+pub(crate) struct LeagueSums {
+    /// Per indicator (in the survey's order), per wave: the whole sample and each unit.
+    by: Vec<std::collections::BTreeMap<String, WaveSums>>,
+    /// The indicator's question part as respondents read it (once its columns were seen).
+    asked: Vec<Option<String>>,
+}
+
+impl LeagueSums {
+    pub fn new(survey: &Survey) -> LeagueSums {
+        LeagueSums { by: vec![Default::default(); survey.indicators.len()], asked: vec![None; survey.indicators.len()] }
+    }
+
+    /// Adds rows: `w` their weights, `row_waves` their waves, `units` their units.
+    pub fn add(&mut self, survey: &Survey, df: &DataFrame, w: &[f64], row_waves: &[&str], units: &Grouping) {
+        for ((ind, by), asked) in survey.indicators.iter().zip(self.by.iter_mut()).zip(self.asked.iter_mut()) {
+            let Some(q) = survey.question(ind.question_id()) else { continue };
+            let Some(part) = parts(q, df).into_iter().find(|p| p.id == ind.question) else { continue };
+            asked.get_or_insert_with(|| part.text.clone());
+            let set = counted(q, ind);
+            for i in (0..df.height()).filter(|&i| q.asked_in(row_waves[i])) {
+                let Some((hit, x)) = read(q, &part.data, &set, i) else { continue };
+                let (all, per_unit) = by.entry(row_waves[i].to_string()).or_default();
+                all.add(w[i], hit, x);
+                if let Some(g) = units.codes[i] {
+                    per_unit.entry(units.groups[g as usize].clone()).or_default().add(w[i], hit, x);
+                }
+            }
+        }
+    }
+
+    /// The leagues of the survey over `waves` (in order), indices included.
+    pub fn finish(self, survey: &Survey, waves: &[String], opts: &StatsOptions) -> Vec<League> {
+        let mut out = Vec::new();
+        for ((ind, mut by), asked) in survey.indicators.iter().zip(self.by).zip(self.asked) {
+            let (Some(q), Some(asked)) = (survey.question(ind.question_id()), asked) else { continue };
+            let mean = ind.measure() == IndicatorMeasure::Mean;
+            let league_waves = waves
+                .iter()
+                .filter(|wv| q.asked_in(wv))
+                .map(|wave| {
+                    let (all, units) = by.remove(wave).unwrap_or_default();
+                    let vals = units.iter().filter(|(_, s)| s.n > 0).map(|(u, s)| s.value(u, mean, opts)).collect();
+                    LeagueWave {
+                        wave: wave.clone(),
+                        overall: all.value(super::OVERALL, mean, opts),
+                        units: rank_units(vals, mean, ind.better, opts),
+                    }
+                })
+                .collect();
+            out.push(league_of(ind, q, &asked, league_waves, opts));
+        }
+        with_indices(survey, out, opts)
+    }
 }
 
 /// A unit's rows in one wave and their y (a share's 0/1, a mean's value).
@@ -260,6 +340,12 @@ fn unit_values(cx: &LeagueCtx, (sums, unit_rows): (&[Sums], &[UnitRows]), mean: 
             ..sums[g].value(&units.groups[g], mean, opts)
         })
         .collect();
+    rank_units(vals, mean, better, opts)
+}
+
+/// Units' values ranked, with their rank intervals (from the design's standard errors
+/// where they have them, else from their bases).
+fn rank_units(vals: Vec<UnitValue>, mean: bool, better: Better, opts: &StatsOptions) -> Vec<UnitValue> {
     let mut vals = ranked(vals, better, opts);
     let sim: Vec<(usize, f64, f64)> = vals
         .iter()

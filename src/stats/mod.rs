@@ -30,7 +30,7 @@ use crate::survey::Survey;
 pub use codes::subset;
 pub use model::{Banner, BaseFlag, Breakdown, Cell, Measure, Results, Row, Scope, Table, OVERALL, TOTAL};
 use table::{Columns, TableJob};
-pub use weights::{cell_weights, effective_base, weights};
+pub use weights::{cell_weights, cell_weights_with, effective_base, weights, CellTotals};
 
 /// Errors that stop a report; messages are for users.
 #[derive(Debug, thiserror::Error)]
@@ -128,8 +128,9 @@ pub fn compute_subset(
         tallies.counted = true;
     }
     let (w, wave_codes) = tallies.add(df)?;
-    // League tables of units, when the survey names indicators.
-    let leagues = if survey.indicators.is_empty() {
+    // League tables of units, when the survey names indicators: from the tallies' sums,
+    // or, with a `[design]` (units' standard errors need their rows), from the table.
+    let leagues = if survey.indicators.is_empty() || tallies.leagues.is_some() {
         Vec::new()
     } else {
         let units = codes::grouping(survey, df, &Banner::Unit)?;
@@ -146,10 +147,8 @@ pub fn compute_subset(
 /// Why a report cannot be computed a batch of rows at a time (figures that need every
 /// row at once), if it cannot.
 pub fn needs_whole_table(survey: &Survey) -> Option<&'static str> {
-    if survey.weighting.is_some() {
-        Some("survey.toml 定义了分格加权（[weighting]），权重要用全部答卷算出")
-    } else if !survey.indicators.is_empty() {
-        Some("survey.toml 定义了单位排名指标（[[indicators]]）")
+    if !survey.indicators.is_empty() && survey.design.is_some() {
+        Some("survey.toml 同时定义了抽样设计（[design]）和单位排名指标（[[indicators]]），各单位的设计标准误要用全部答卷算出")
     } else {
         None
     }
@@ -183,6 +182,12 @@ pub struct Tallies<'a> {
     design: Option<design::DesignState<'a>>,
     /// The design's clusters were counted over the whole data before the rows were added.
     counted: bool,
+    /// The indicators' sums per wave and unit (without a `[design]`: with one, the leagues
+    /// need every row, [`compute_subset`]).
+    leagues: Option<league::LeagueSums>,
+    /// `[weighting]`: the cells' counts over the whole data, from a first pass
+    /// ([`Tallies::count_cells`]); without them each table added weighs its own rows.
+    cells: Option<weights::CellTotals>,
 }
 
 /// One batch of rows as every question is tallied on it: the rows of each wave, the
@@ -255,7 +260,26 @@ impl<'a> Tallies<'a> {
             filter: None,
             design: survey.design.as_ref().map(design::DesignState::new),
             counted: false,
+            leagues: (!survey.indicators.is_empty() && survey.design.is_none()).then(|| league::LeagueSums::new(survey)),
+            cells: None,
         }
+    }
+
+    /// A first pass over the data for `[weighting]`: counts the rows of each cell (of the
+    /// filtered rows, when there is a filter), so that the weights of every batch added
+    /// later are those of the whole data. Nothing to do without `[weighting]`.
+    pub fn count_cells(&mut self, df: &DataFrame) -> Result<(), StatsError> {
+        let Some(cw) = &self.survey.weighting else { return Ok(()) };
+        let subset;
+        let df = match self.filter {
+            Some((col, values)) => {
+                subset = codes::filter(self.survey, df, col, values)?;
+                &subset
+            }
+            None => df,
+        };
+        self.cells.get_or_insert_with(Default::default).add(self.survey, df, cw);
+        Ok(())
     }
 
     /// Adds only the rows whose column `col` equals one of `values` (`--where` over data
@@ -316,6 +340,11 @@ impl<'a> Tallies<'a> {
             }
         }
         let (waves, scopes) = self.scopes(df);
+        if let Some(ls) = self.leagues.as_mut() {
+            let units = codes::grouping(survey, df, &Banner::Unit)?;
+            let row_waves: Vec<&str> = waves.iter().map(|&c| scopes[c as usize].0.as_str()).collect();
+            ls.add(survey, df, &w, &row_waves, &units);
+        }
         crate::profile::mark("weights, groups and waves");
         let n = df.height();
         let overall = Columns { breakdown: Breakdown::Overall, labels: vec![OVERALL.to_string()], codes: vec![Some(0); n] };
@@ -354,7 +383,10 @@ impl<'a> Tallies<'a> {
     fn row_weights(&mut self, df: &DataFrame) -> Result<Vec<f64>, StatsError> {
         let w: Vec<f64> = match (self.weight, &self.survey.weighting) {
             (Some(c), _) => weights::values(self.survey, df, c)?,
-            (None, Some(cw)) => cell_weights(self.survey, df, cw),
+            (None, Some(cw)) => match &self.cells {
+                Some(totals) => weights::cell_weights_with(self.survey, df, cw, totals),
+                None => cell_weights(self.survey, df, cw),
+            },
             (None, None) => vec![1.0; df.height()],
         };
         self.rows += df.height();
@@ -382,7 +414,11 @@ impl<'a> Tallies<'a> {
     }
 
     /// The figures of every table, in the order of the output.
-    pub fn finish(self, leagues: Vec<league::League>) -> Result<Results, StatsError> {
+    pub fn finish(mut self, leagues: Vec<league::League>) -> Result<Results, StatsError> {
+        let leagues = match self.leagues.take() {
+            Some(sums) => sums.finish(self.survey, &self.wave_list(), self.opts),
+            None => leagues,
+        };
         if let (Some((col, values)), 0) = (self.filter, self.rows) {
             return Err(StatsError::EmptySubset(format!("{col}={}", values.join("|"))));
         }

@@ -63,51 +63,70 @@ pub(crate) fn values(survey: &Survey, df: &DataFrame, col: &str) -> Result<Vec<f
 /// target(c) ÷ sample share(c), targets normalised over the cells present in the wave.
 /// Respondents outside every target cell keep weight 1.
 pub fn cell_weights(survey: &Survey, df: &DataFrame, cw: &crate::survey::Weighting) -> Vec<f64> {
-    let n = df.height();
-    let cells: Vec<Option<String>> = match survey.question(&cw.question) {
-        Some(q) => {
-            let codes = choice_codes(q, df, &q.id);
-            codes.iter().map(|c| c.map(|i| q.options[i as usize].text().to_string())).collect()
-        }
-        None => str_col(df, &cw.question).unwrap_or_else(|| vec![None; n]),
-    };
-    // Targets by option text as the data spells it.
-    let target = |cell: &str| -> Option<f64> {
-        cw.targets
-            .iter()
-            .find(|(k, _)| match survey.question(&cw.question) {
-                Some(q) => q.find_option(k).map(|i| q.options[i].text()) == Some(cell),
-                None => k.as_str() == cell,
-            })
-            .map(|(_, v)| *v)
-    };
-    let waves = str_col(df, WAVE).unwrap_or_else(|| vec![None; n]);
-    let mut w = vec![1.0; n];
-    let mut groups: FxHashMap<Option<&str>, Vec<usize>> = FxHashMap::default();
-    for (i, wv) in waves.iter().enumerate() {
-        groups.entry(wv.as_deref()).or_default().push(i);
-    }
-    for rows in groups.values() {
-        let mut count: FxHashMap<&str, f64> = FxHashMap::default();
-        for &i in rows {
-            if let Some(c) = cells[i].as_deref().filter(|c| target(c).is_some()) {
-                *count.entry(c).or_default() += 1.0;
+    let mut totals = CellTotals::default();
+    totals.add(survey, df, cw);
+    cell_weights_with(survey, df, cw, &totals)
+}
+
+/// The rows of each target cell per wave, counted over all the data (which may come in
+/// batches): what the cell weights of any part of it are made from.
+#[derive(Debug, Default, Clone)]
+pub struct CellTotals {
+    by_wave: std::collections::BTreeMap<Option<String>, std::collections::BTreeMap<String, f64>>,
+}
+
+impl CellTotals {
+    /// Counts the rows of `df` into their wave's cells.
+    pub fn add(&mut self, survey: &Survey, df: &DataFrame, cw: &crate::survey::Weighting) {
+        let cells = cells_of(survey, df, cw);
+        let waves = str_col(df, WAVE).unwrap_or_else(|| vec![None; df.height()]);
+        for (c, wv) in cells.iter().zip(waves) {
+            if let Some(c) = c.as_deref().filter(|c| target(survey, cw, c).is_some()) {
+                *self.by_wave.entry(wv).or_default().entry(c.to_string()).or_default() += 1.0;
             }
         }
+    }
+}
+
+/// Each row's cell: its option text of the weighting question, or its value of the column.
+fn cells_of(survey: &Survey, df: &DataFrame, cw: &crate::survey::Weighting) -> Vec<Option<String>> {
+    match survey.question(&cw.question) {
+        Some(q) => choice_codes(q, df, &q.id).iter().map(|c| c.map(|i| q.options[i as usize].text().to_string())).collect(),
+        None => str_col(df, &cw.question).unwrap_or_else(|| vec![None; df.height()]),
+    }
+}
+
+/// A cell's target, by option text as the data spells it.
+fn target(survey: &Survey, cw: &crate::survey::Weighting, cell: &str) -> Option<f64> {
+    cw.targets
+        .iter()
+        .find(|(k, _)| match survey.question(&cw.question) {
+            Some(q) => q.find_option(k).map(|i| q.options[i].text()) == Some(cell),
+            None => k.as_str() == cell,
+        })
+        .map(|(_, v)| *v)
+}
+
+/// The cell weights of the rows of `df` from the counts of the whole data.
+pub fn cell_weights_with(survey: &Survey, df: &DataFrame, cw: &crate::survey::Weighting, totals: &CellTotals) -> Vec<f64> {
+    let cells = cells_of(survey, df, cw);
+    let waves = str_col(df, WAVE).unwrap_or_else(|| vec![None; df.height()]);
+    // Per wave: the cells' weights (cells in a fixed order, so that sums are too).
+    let mut per_wave: FxHashMap<Option<&str>, FxHashMap<&str, f64>> = FxHashMap::default();
+    for (wave, count) in &totals.by_wave {
         let valid: f64 = count.values().sum();
-        let total_target: f64 = count.keys().filter_map(|c| target(c)).sum();
+        let total_target: f64 = count.keys().filter_map(|c| target(survey, cw, c)).sum();
         if valid == 0.0 || total_target <= 0.0 {
             continue;
         }
-        for &i in rows {
-            if let Some(c) = cells[i].as_deref() {
-                if let (Some(t), Some(k)) = (target(c), count.get(c)) {
-                    w[i] = (t / total_target) / (k / valid);
-                }
-            }
-        }
+        let w = count.iter().filter_map(|(c, k)| Some((c.as_str(), (target(survey, cw, c)? / total_target) / (k / valid)))).collect();
+        per_wave.insert(wave.as_deref(), w);
     }
-    w
+    cells
+        .iter()
+        .zip(&waves)
+        .map(|(c, wv)| c.as_deref().and_then(|c| per_wave.get(&wv.as_deref())?.get(c).copied()).unwrap_or(1.0))
+        .collect()
 }
 
 /// The effective base of a set of weights, (Σw)² / Σw² (Kish).

@@ -281,3 +281,61 @@ fn dataset_is(dir: &std::path::Path, want: &polars::prelude::DataFrame, what: &s
         assert!(joined.equals_missing(&expect), "{what}: partition {w}/{u}");
     }
 }
+
+/// Unit league tables (the example's `[[indicators]]` and `[[indices]]`, with their
+/// year-over-year changes) are summed a batch at a time: league.csv and changes.csv, and
+/// every other CSV, are byte for byte the whole table's.
+#[test]
+fn leagues_in_batches_give_the_same_tables() {
+    let w = Workdir::new();
+    let ex = root().join("surveys/example");
+    let (s, units) = (ex.join("survey.toml"), ex.join("units.csv"));
+    let (s, units, ex) = (s.to_str().unwrap(), units.to_str().unwrap(), ex.to_str().unwrap());
+    same_in_batches(&w, &["-s", s, "--units", units, ex], &[1, 100]);
+    for f in ["league.csv", "changes.csv"] {
+        let (a, b) = (std::fs::read(w.path(&format!("o_whole/{f}"))).unwrap(), std::fs::read(w.path(&format!("o_1/{f}"))).unwrap());
+        assert!(a == b && a.len() > 1000, "{f} differs with batches of one row");
+    }
+}
+
+/// Cell weights (`[weighting]`) over data taken in batches: a first pass counts every
+/// cell over all the data, so each batch is weighted as the whole table is. The weights
+/// are not whole numbers, so sums taken batch by batch may differ from the whole table's
+/// in the last bits: every figure agrees to 1e-9 (relative), the rest byte for byte.
+#[test]
+fn cell_weights_in_batches_give_the_same_figures() {
+    let w = Workdir::new();
+    let ex = root().join("surveys/example");
+    let mut toml = std::fs::read_to_string(ex.join("survey.toml")).unwrap();
+    toml +=
+        "\n[weighting]\nquestion = \"Q1\"\ntargets = { \"党政干部\" = 50, \"事业单位人员\" = 30, \"国有企业人员\" = 10, \"其他\" = 10 }\n";
+    let s = w.write("weighted.toml", toml);
+    let args = ["-s", s.to_str().unwrap(), ex.to_str().unwrap(), "--charts", "none", "--doc", "none"];
+    w.cmd("report").args(args).args(["-o", "whole"]).run().expect_ok();
+    let r = w.cmd("report").args(args).args(["-o", "b7"]).env("DIAOYAN_BATCH_ROWS", "7").run();
+    r.expect_ok();
+    assert!(!r.stdout().contains("全部答卷同时"), "{}", r.stdout());
+    for f in ["results.csv", "tests.csv", "changes.csv", "league.csv"] {
+        let (a, b) = (w.csv(&format!("whole/{f}")), w.csv(&format!("b7/{f}")));
+        assert_eq!(a.0, b.0, "{f}: columns");
+        assert_eq!(a.1.len(), b.1.len(), "{f}: rows");
+        for (x, y) in a.1.iter().zip(&b.1) {
+            for (u, v) in x.iter().zip(y) {
+                let close = match (u.parse::<f64>(), v.parse::<f64>()) {
+                    (Ok(p), Ok(q)) => (p - q).abs() <= 1e-9 * p.abs().max(q.abs()).max(1.0),
+                    _ => u == v,
+                };
+                assert!(close, "{f}: {u} vs {v} in {x:?}");
+            }
+        }
+    }
+    for f in ["issues.csv", "columns.csv"] {
+        assert_eq!(std::fs::read(w.path(&format!("whole/{f}"))).unwrap(), std::fs::read(w.path(&format!("b7/{f}"))).unwrap(), "{f}");
+    }
+    // Weighted to the targets: 党政干部 is half of every wave.
+    let (head, rows) = w.csv("b7/results.csv");
+    let c = |n: &str| head.iter().position(|h| h == n).unwrap();
+    let q1 = |r: &&Vec<String>| r[c("question")] == "Q1" && r[c("option")] == "党政干部" && r[c("banner")] == "总体";
+    let shares: Vec<f64> = rows.iter().filter(q1).map(|r| r[c("value")].parse().unwrap()).collect();
+    assert!(!shares.is_empty() && shares.iter().all(|v| (v - 50.0).abs() < 1e-6), "Q1 weighted to 50% in every wave: {shares:?}");
+}
