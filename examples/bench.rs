@@ -22,11 +22,13 @@
 //!   (h) `report --banner Q1 --charts none --doc none` on the 1M-row CSV, and (h2) on the
 //!       same rows as Parquet, against the same figures from polars (Python,
 //!       bench/polars_report.py) and pandas (bench/pandas_report.py, skipped with
-//!       BENCH_SKIP_PANDAS), alternating in one run;
+//!       BENCH_SKIP_PANDAS), and on the CSV against the minimal polars baseline
+//!       (bench/polars_minimal.py: read, one group_by().len() per question), alternating in
+//!       one run; each with `import -s` of the same rows to Parquet (peak memory);
 //!   (h3) `report` on the 1M rows as a GBK CSV with every field quoted (`gen_bench -- csv
 //!       1000000 gbk`; no baseline: polars reads only UTF-8);
 //!   (j) `report` on 10M rows as Parquet (taken in batches of 500,000 rows, as every input
-//!       over one batch is);
+//!       over one batch is), and `import -s` of them to a partitioned dataset;
 //!   (i) `report` on the 300 unit workbooks against bare calamine reading all of them in
 //!       one process on every core.
 //! By hand: `bench --read-all DIR` reads every .xlsx of DIR with diaoyan's own reader (no
@@ -265,12 +267,26 @@ impl Bench {
             return;
         }
         let (mut d, mut p, mut q) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut minimal, mut import) = (Vec::new(), Vec::new());
         let with_polars = python("polars");
         // pandas reads Parquet through pyarrow.
         let with_pandas =
             python(if ext == "parquet" { "pandas, pyarrow" } else { "pandas" }) && std::env::var_os("BENCH_SKIP_PANDAS").is_none();
         for _ in 0..self.runs {
             d.push(measure(&mut self.report(&input, "report_1m")));
+            // The minimal baseline of issue 26: read, then one count per banner group and answer.
+            if with_polars && ext == "csv" {
+                minimal.push(measure(Command::new("python3").arg(self.root.join("bench/polars_minimal.py")).arg(&input)));
+            }
+            import.push(measure(
+                Command::new(&self.bin)
+                    .arg("import")
+                    .arg("-s")
+                    .arg(&self.survey)
+                    .arg(&input)
+                    .arg("-o")
+                    .arg(self.tmp.join("import_1m.parquet")),
+            ));
             if with_polars {
                 p.push(measure(
                     Command::new("python3").arg(self.root.join("bench/polars_report.py")).arg(&input).arg(self.tmp.join("polars_1m.csv")),
@@ -287,6 +303,17 @@ impl Bench {
             td.as_secs_f64(),
             mb_(md)
         );
+        let (ti, mi) = median(import);
+        println!("{part} import -s -> parquet, 1M rows : {:>7.3} s   peak {:>6.0} MB   (target <= 400 MB)", ti.as_secs_f64(), mb_(mi));
+        if !minimal.is_empty() {
+            let (t, m) = median(minimal);
+            println!(
+                "{part} polars read_csv + group_by.len : {:>7.3} s   peak {:>6.0} MB   diaoyan / this = {:.2} (target <= 0.70)",
+                t.as_secs_f64(),
+                mb_(m),
+                td.as_secs_f64() / t.as_secs_f64()
+            );
+        }
         for (label, v) in [("polars (Python), same figures", p), ("pandas, same figures", q)] {
             if v.is_empty() {
                 println!("{part} {label:<30}: skipped (pip install polars pandas pyarrow scipy)");
@@ -316,6 +343,18 @@ impl Bench {
             }
             let (t, m) = median((0..self.runs).map(|_| measure(&mut self.report(&input, "report_large"))).collect());
             println!("{part} report, {label}: {:>7.3} s   peak {:>6.0} MB   ({targets})", t.as_secs_f64(), mb_(m));
+            if file.ends_with(".parquet") {
+                let out = self.tmp.join("dataset_10m");
+                let _ = std::fs::remove_dir_all(&out);
+                let mut c = Command::new(&self.bin);
+                c.arg("import").arg("-s").arg(&self.survey).arg(&input).arg("-o").arg(format!("{}/", out.display()));
+                let (t, m) = measure(&mut c);
+                println!(
+                    "{part} import -s -> dataset, {label}: {:>7.3} s   peak {:>6.0} MB   (target <= 2048 MB)",
+                    t.as_secs_f64(),
+                    mb_(m)
+                );
+            }
         }
     }
 

@@ -364,9 +364,10 @@ fn write_dataset_part(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prep
             .join(format!("{}={}", keys[0], hive_value(&x)))
             .join(format!("{}={}", keys[1], hive_value(&y)))
             .join(format!("part-{k}.parquet"));
-        let mut part = df.take(&IdxCa::from_vec("idx".into(), idx)).map_err(|e| err(&path, e))?;
-        part = part.drop_many(keys);
-        write_parquet_prepared(&part, &path, prepare)?;
+        let part = df.take(&IdxCa::from_vec("idx".into(), idx)).map_err(|e| err(&path, e))?;
+        // Prepared with its partition columns (what it says may depend on the wave), which
+        // are then left to the paths.
+        write_parquet_prepared(&part, &path, &|d: DataFrame| prepare(d).drop_many(keys))?;
         files.push(path);
     }
     Ok(files)

@@ -156,7 +156,29 @@ pub fn readable(survey: &Survey, df: &DataFrame) -> DataFrame {
         let texts: StringChunked = ca.iter().map(|v| v.and_then(|i| q.options.get(i as usize)).map(|o| o.text())).collect();
         out.replace(&q.id, texts.with_name(q.id.as_str().into()).into_column()).expect("same column, same length");
     }
+    not_offered(survey, df, &mut out);
     out
+}
+
+/// A multi-select or ranking option a wave did not offer (survey.toml `history.<wave>.missing`)
+/// is empty in that wave's rows, not "not chosen": another engine reading the file then
+/// finds no share for it there, as the report gives none.
+fn not_offered(survey: &Survey, df: &DataFrame, out: &mut DataFrame) {
+    use polars::prelude::*;
+    let Some(waves) = df.column(crate::survey::schema::WAVE).ok().and_then(|c| c.str().ok().cloned()) else { return };
+    for q in survey.questions.iter().filter(|q| matches!(q.kind, crate::survey::Kind::Multi | crate::survey::Kind::Rank)) {
+        for (wave, h) in &q.history {
+            for m in &h.missing {
+                let name = crate::survey::schema::part_column(&q.id, m);
+                let Ok(col) = out.column(&name).map(|c| c.as_materialized_series().clone()) else { continue };
+                let keep: BooleanChunked = waves.iter().map(|v| Some(v != Some(wave.as_str()))).collect();
+                let none = Series::full_null(col.name().clone(), col.len(), col.dtype());
+                if let Ok(masked) = col.zip_with(&keep, &none) {
+                    let _ = out.replace(&name, masked.into_column());
+                }
+            }
+        }
+    }
 }
 
 /// Wave from the folder names: the nearest folder named like a year (`2025`, `2025年`).

@@ -190,6 +190,11 @@ fn import_streams_the_whole_tables_rows_and_ledger() {
     let years: Vec<std::path::PathBuf> = ["2024", "2025", "2026"].iter().map(|y| example.join(y)).collect();
     let line = "读取答卷 1134 行 = 保留 1128 行 + 剔除 6 行";
     streams_like_whole(&w, "ex", &example.join("survey.toml"), &years, &["7", "500", "1000000"], line);
+    // An option 2024 did not offer (history.2024.missing) is empty in 2024's rows, not "not chosen".
+    let (head, rows) = w.csv("ex/7/csv/clean.csv");
+    let (col, wave) = (head.iter().position(|h| h == "Q4/政务APP和工作群过多").unwrap(), head.iter().position(|h| h == "wave").unwrap());
+    assert!(rows.iter().filter(|r| r[wave] == "2024").all(|r| r[col].is_empty()));
+    assert!(rows.iter().filter(|r| r[wave] == "2025").any(|r| !r[col].is_empty()));
     // Respondents of later files repeating those of earlier batches.
     let dups: Vec<std::path::PathBuf> = ["wjx_text.xlsx", "wjx_code.xlsx", "wjx_text_gbk.csv"].iter().map(|f| fixture(f)).collect();
     streams_like_whole(&w, "dup", &fixture("survey.toml"), &dups, &["1", "2", "5"], "剔除");
