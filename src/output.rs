@@ -318,6 +318,39 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prepa
     write_dataset_part(df, dir, keys, prepare, 0)
 }
 
+/// Removes the part files a previous export left in a dataset folder
+/// (`dir/<key0>=…/<key1>=…/part-N.parquet`, and folders left empty), so that a new export
+/// with fewer batches or partitions leaves none of the old rows for a reader to find.
+/// Nothing else is touched. Returns how many files were removed.
+pub fn clear_dataset(dir: &Path, keys: [&str; 2]) -> Result<usize, WriteError> {
+    let mut removed = 0;
+    let subdirs = |d: &Path, key: &str| -> Vec<PathBuf> {
+        let prefix = format!("{key}=");
+        std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && e.file_name().to_string_lossy().starts_with(&prefix))
+            .map(|e| e.path())
+            .collect()
+    };
+    for outer in subdirs(dir, keys[0]) {
+        for inner in subdirs(&outer, keys[1]) {
+            for e in std::fs::read_dir(&inner).map_err(|e| io_err(&inner, e))?.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let digits = name.strip_prefix("part-").and_then(|n| n.strip_suffix(".parquet"));
+                if digits.is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())) && e.path().is_file() {
+                    std::fs::remove_file(e.path()).map_err(|err| io_err(&e.path(), err))?;
+                    removed += 1;
+                }
+            }
+            let _ = std::fs::remove_dir(&inner);
+        }
+        let _ = std::fs::remove_dir(&outer);
+    }
+    Ok(removed)
+}
+
 /// [`write_dataset`] a table at a time as `produce` hands them over: table `k` becomes
 /// `part-k.parquet` in each partition it has rows of. Returns the files written and what
 /// `produce` returned; the first error stops the writing.

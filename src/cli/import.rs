@@ -40,6 +40,7 @@ pub fn run(a: Args) -> Result<i32> {
     let out = outputs(&a, &survey);
     std::fs::create_dir_all(&out.dir).ok();
     diaoyan::output::start_run(&out.dir)?;
+    clear_dataset(&out)?;
     // Single choices are written as their texts, a slice of rows at a time.
     let texts = |d: polars::prelude::DataFrame| diaoyan::clean::readable(&survey, &d);
     let written = if out.dataset {
@@ -49,6 +50,18 @@ pub fn run(a: Args) -> Result<i32> {
         vec![out.table.clone()]
     };
     finish(&out, written, &imp)
+}
+
+/// A dataset folder written before: its old part files go first (said), so that none of
+/// their rows is read with the new ones.
+fn clear_dataset(out: &Outputs) -> Result<()> {
+    if out.dataset {
+        let n = diaoyan::output::clear_dataset(&out.dir, [diaoyan::survey::schema::WAVE, diaoyan::survey::schema::UNIT])?;
+        if n > 0 {
+            eprintln!("提示：已删除 {} 中上一次导出的 {n} 个分区文件（part-N.parquet），再写出这一次的", out.dir.display());
+        }
+    }
+    Ok(())
 }
 
 /// Where an import writes: the table (a file, or a folder for a dataset), the folder of
@@ -87,6 +100,7 @@ fn streamed(a: &Args, survey: diaoyan::survey::Survey) -> Result<i32> {
     let out = outputs(a, &survey);
     std::fs::create_dir_all(&out.dir).ok();
     diaoyan::output::start_run(&out.dir)?;
+    clear_dataset(&out)?;
     let opts = diaoyan::clean::ImportOptions { wave: a.input.wave.clone(), ..Default::default() };
     let rows = super::import_batch_rows();
     let texts = |d: polars::prelude::DataFrame| diaoyan::clean::readable(&survey, &d);

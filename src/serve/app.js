@@ -133,8 +133,8 @@ async function csvRows(file, filters) {
 
 const num = (v, percent) => (v === "" || v === undefined ? "—" : percent ? Number(v).toFixed(1) + "%" : Number(v).toFixed(2));
 
-async function showChanges(q) {
-  const rows = await csvRows("changes.csv", { question: q, banner: "总体" });
+// The question's year-over-year rows (changes.csv, whole sample).
+function showChanges(rows) {
   head($("#changes"), ["选项", "指标", "年份", "前一年", "后一年", "变化", "显著"]);
   fill($("#changes tbody"), rows.filter((r) => r.change !== "").map((r) => {
     const p = isPercent(r.measure);
@@ -178,16 +178,24 @@ function about(r, row) {
   return "样本量 n=" + at("base") + ci + (at("base_mark") ? "（" + at("base_mark") + "）" : "");
 }
 
+// Each choice of question, year or group asks anew; an answer to an earlier choice that
+// comes late is not shown over the newer one.
+let asked = 0;
+
 async function showFigures() {
   const q = $("#q").value, w = $("#wave").value, b = $("#banner").value;
   if (!q) return;
+  const mine = ++asked;
   const r = await api("/api/results?report=" + encodeURIComponent(report) + "&question=" + encodeURIComponent(q) + "&wave=" + encodeURIComponent(w) + "&banner=" + encodeURIComponent(b));
+  if (mine !== asked) return;
   if (b === "总体") overall(r);
   else crosstab(r);
-  await showTest(q, w, b);
-  await showChart(q, w, b);
-  if (r.truncated) $("#test-note").textContent += "\n只显示了前 " + r.rows.length + " 行，全部见 results.csv";
-  await showChanges(q);
+  const [test, chart, changes] = await Promise.all([testNote(q, w, b), chartOf(q, w, b), csvRows("changes.csv", { question: q, banner: "总体" }).catch(() => [])]);
+  if (mine !== asked) return;
+  $("#test-note").textContent = test + (r.truncated ? "\n只显示了前 " + r.rows.length + " 行，全部见 results.csv" : "");
+  $("#chart").hidden = !chart;
+  if (chart) $("#chart-img").src = "/files/" + chart.svg.split("/").map(encodeURIComponent).join("/");
+  showChanges(changes);
 }
 
 // The whole sample: one row per option and measure.
@@ -248,20 +256,16 @@ function crosstab(r) {
   tbody.appendChild(bases);
 }
 
-// The chart the report drew for this question, wave and banner (when it drew one).
-async function showChart(q, w, b) {
-  const c = await api("/api/chart?report=" + encodeURIComponent(report) + "&question=" + encodeURIComponent(q) + "&wave=" + encodeURIComponent(w) + "&banner=" + encodeURIComponent(b)).catch(() => null);
-  $("#chart").hidden = !c;
-  if (c) $("#chart-img").src = "/files/" + c.svg.split("/").map(encodeURIComponent).join("/");
+// The chart the report drew for this question, wave and banner (null when it drew none).
+function chartOf(q, w, b) {
+  return api("/api/chart?report=" + encodeURIComponent(report) + "&question=" + encodeURIComponent(q) + "&wave=" + encodeURIComponent(w) + "&banner=" + encodeURIComponent(b)).catch(() => null);
 }
 
 // The banner's test of independence for this question (tests.csv), in words.
-async function showTest(q, w, b) {
-  const note = $("#test-note");
-  note.textContent = "";
-  if (b === "总体") return;
+async function testNote(q, w, b) {
+  if (b === "总体") return "";
   const rows = await csvRows("tests.csv", { question: q, wave: w, banner: b }).catch(() => []);
-  note.textContent = rows.map((t) => {
+  return rows.map((t) => {
     const p = Number(t.exact_p !== "" ? t.exact_p : t.p_value);
     const name = { chi2: "卡方检验", fisher: "Fisher 精确检验", "rao-scott-f": "Rao-Scott 校正卡方检验" }[t.test] || t.test;
     const said = t.p_value === "" ? "" : name + "：统计量 " + Number(t.statistic).toFixed(2) + (t.df ? "，自由度 " + t.df : "") + "，p " + (p < 0.001 ? "< 0.001" : "= " + p.toFixed(3)) + (t.exact_p !== "" ? "（精确检验）" : "") + (p < 0.05 ? "（差异显著）" : "（差异不显著）");
@@ -375,9 +379,10 @@ function unitRow(headRow, values) {
 async function saveUnits(request) {
   try {
     const r = await request();
+    // Said once the table shows what was saved.
+    await loadProject();
     $("#units-said").textContent = "已保存：" + r.units + " 个单位";
     $("#units-said").className = "note";
-    await loadProject();
     await loadChecked();
   } catch (e) {
     $("#units-said").textContent = e.message;

@@ -190,6 +190,19 @@ fn import_streams_the_whole_tables_rows_and_ledger() {
     let years: Vec<std::path::PathBuf> = ["2024", "2025", "2026"].iter().map(|y| example.join(y)).collect();
     let line = "读取答卷 1134 行 = 保留 1128 行 + 剔除 6 行";
     streams_like_whole(&w, "ex", &example.join("survey.toml"), &years, &["7", "500", "1000000"], line);
+    // A dataset written again into the same folder with fewer batches keeps none of the old parts.
+    let mut again = w.cmd("import").survey(example.join("survey.toml")).out("ex/7/ds/");
+    for y in &years {
+        again = again.input(y);
+    }
+    let r = again.run();
+    r.expect_ok();
+    assert!(r.stderr().contains("上一次导出的"), "{}", r.stderr());
+    let parts = walk_parquet(&w.path("ex/7/ds"));
+    use polars::prelude::SerReader;
+    let want = polars::prelude::ParquetReader::new(std::fs::File::open(w.path("ex/whole/clean.parquet")).unwrap()).finish().unwrap();
+    dataset_is(&w.path("ex/7/ds"), &want, "ex/7/ds written again");
+    assert_eq!(parts.iter().filter(|p| p.ends_with("part-0.parquet")).count(), parts.len(), "one part per partition: {parts:?}");
     // An option 2024 did not offer (history.2024.missing) is empty in 2024's rows, not "not chosen".
     let (head, rows) = w.csv("ex/7/csv/clean.csv");
     let (col, wave) = (head.iter().position(|h| h == "Q4/政务APP和工作群过多").unwrap(), head.iter().position(|h| h == "wave").unwrap());
@@ -343,4 +356,16 @@ fn cell_weights_in_batches_give_the_same_figures() {
     let q1 = |r: &&Vec<String>| r[c("question")] == "Q1" && r[c("option")] == "党政干部" && r[c("banner")] == "总体";
     let shares: Vec<f64> = rows.iter().filter(q1).map(|r| r[c("value")].parse().unwrap()).collect();
     assert!(!shares.is_empty() && shares.iter().all(|v| (v - 50.0).abs() < 1e-6), "Q1 weighted to 50% in every wave: {shares:?}");
+}
+
+fn walk_parquet(d: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk_parquet(&e.path()));
+        } else if e.path().extension().is_some_and(|x| x == "parquet") {
+            out.push(e.path().display().to_string());
+        }
+    }
+    out
 }

@@ -38,7 +38,7 @@ fn driver(bin: &Path) -> (Driver, String) {
     let child = Command::new(bin).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let t = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(t.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+        assert!(t.elapsed() < Duration::from_secs(60), "chromedriver did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
     (Driver(child), format!("http://127.0.0.1:{port}"))
@@ -165,23 +165,23 @@ async fn downloaded(dir: &Path, ends: &str) -> PathBuf {
         if let Some(p) = found {
             return p;
         }
-        assert!(t.elapsed() < Duration::from_secs(60), "no {ends} downloaded into {}", dir.display());
+        assert!(t.elapsed() < Duration::from_secs(180), "no {ends} downloaded into {}", dir.display());
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
 async fn workflow(c: &Client, url: &str, proj: &Path, downloads: &Path) {
     c.goto(url).await.unwrap();
-    until(c, "return document.querySelector('#folder').textContent === '示例项目'", 20, "the page opens on the project").await;
+    until(c, "return document.querySelector('#folder').textContent === '示例项目'", 180, "the page opens on the project").await;
     let example = root().join("surveys/example");
 
     // 收集: the roster uploaded through the page (it is read, checked and saved as units.csv).
     tab(c, "collect").await;
     pick(c, "#units-pick", &[example.join("units.csv")]).await;
-    until(c, "return document.querySelector('#units-said').textContent.startsWith('已保存')", 20, "the roster saved").await;
+    until(c, "return document.querySelector('#units-said').textContent.startsWith('已保存')", 180, "the roster saved").await;
     let units = std::fs::read_to_string(proj.join("units.csv")).unwrap();
     assert_eq!(units.lines().count(), 12, "{units}");
-    assert_eq!(js(c, "return document.querySelectorAll('#units tbody tr').length").await, 11);
+    until(c, "return document.querySelectorAll('#units tbody tr').length === 11", 180, "the roster's eleven units in the table").await;
 
     // 数据: the returns of three years, each year's files picked at once into its folder.
     tab(c, "data").await;
@@ -194,20 +194,20 @@ async fn workflow(c: &Client, url: &str, proj: &Path, downloads: &Path) {
         pick(c, "#pick", &files).await;
         sent += files.len();
         let done = format!("return [...document.querySelectorAll('#upload-log li')].filter(li => li.textContent.includes('已保存到 {year}/')).length === {}", files.len());
-        until(c, &done, 60, "the uploads saved").await;
+        until(c, &done, 180, "the uploads saved").await;
     }
     assert_eq!(sent, 12);
-    until(c, "return document.querySelectorAll('#files tbody tr').length === 12", 20, "twelve returned files listed").await;
+    until(c, "return document.querySelectorAll('#files tbody tr').length === 12", 180, "twelve returned files listed").await;
 
     // 问卷: inferred from the files, edited and saved.
     tab(c, "questionnaire").await;
     c.find(Locator::Css("#init")).await.unwrap().click().await.unwrap();
-    until(c, "return document.querySelectorAll('#questions tbody tr').length > 5", 120, "the inferred questionnaire").await;
+    until(c, "return document.querySelectorAll('#questions tbody tr').length > 5", 180, "the inferred questionnaire").await;
     let title = c.find(Locator::Css("#survey-title")).await.unwrap();
     title.clear().await.unwrap();
     title.send_keys("区直机关形式主义问题调查（网页测试）").await.unwrap();
     c.find(Locator::Css("#save-survey")).await.unwrap().click().await.unwrap();
-    until(c, "return document.querySelector('#save-note').textContent.startsWith('已保存')", 20, "the questionnaire saved").await;
+    until(c, "return document.querySelector('#save-note').textContent.startsWith('已保存')", 180, "the questionnaire saved").await;
     let toml = std::fs::read_to_string(proj.join("survey.toml")).unwrap();
     assert!(toml.contains("title = \"区直机关形式主义问题调查（网页测试）\""), "{toml}");
     shot(c, "questionnaire").await;
@@ -221,14 +221,14 @@ async fn workflow(c: &Client, url: &str, proj: &Path, downloads: &Path) {
         "the import's accounting",
     )
     .await;
-    until(c, "return document.querySelectorAll('#issues tbody tr').length > 0", 20, "the ledger").await;
+    until(c, "return document.querySelectorAll('#issues tbody tr').length > 0", 180, "the ledger").await;
     shot(c, "data").await;
 
     // 结果: the report run from the page; a figure read off the page equals results.csv's.
     tab(c, "results").await;
     c.find(Locator::Css("#run")).await.unwrap().click().await.unwrap();
     until(c, "return document.querySelector('#run-state').textContent.startsWith('统计完成')", 600, "the report run").await;
-    until(c, "return document.querySelectorAll('#figures tbody tr').length > 0", 30, "the figures").await;
+    until(c, "return document.querySelectorAll('#figures tbody tr').length > 0", 180, "the figures").await;
     // Every question and year of results.csv to choose from, the newest year first shown.
     // Q10 is an open question: its answers are in the report, not in results.csv.
     assert_eq!(js(c, "return document.querySelectorAll('#q option').length").await, 9);
@@ -239,8 +239,8 @@ async fn workflow(c: &Client, url: &str, proj: &Path, downloads: &Path) {
     // A crosstab: the unit (Q2) by identity (Q1), with the column letters of results.csv.
     c.find(Locator::Css("#q")).await.unwrap().select_by_value("Q2").await.unwrap();
     c.find(Locator::Css("#banner")).await.unwrap().select_by_value("Q1").await.unwrap();
-    until(c, "return document.querySelectorAll('#figures td.fig').length > 0 && document.querySelector('#figures tbody td').textContent === 'Q2'", 20, "the crosstab").await;
-    until(c, "return document.querySelector('#test-note').textContent.includes('卡方检验')", 20, "the test of the crosstab").await;
+    until(c, "return document.querySelectorAll('#figures td.fig').length > 0 && document.querySelector('#figures tbody td').textContent === 'Q2'", 180, "the crosstab").await;
+    until(c, "return document.querySelector('#test-note').textContent.includes('卡方检验')", 180, "the test of the crosstab").await;
     a_crosstab_cell_is_results_csvs(c, proj, "Q1").await;
     chart_shown(c, "charts/2026_Q2_by_Q1.svg").await;
     shot_at(c, "results", Some("#report-pick")).await;
@@ -269,7 +269,7 @@ async fn workflow(c: &Client, url: &str, proj: &Path, downloads: &Path) {
     let archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
     assert_eq!(archive.len(), 11, "one workbook per unit of the roster");
     assert!(archive.file_names().all(|n| n.is_ok_and(|n| n.ends_with(".xlsx"))));
-    until(c, "return document.querySelectorAll('#returns h3').length === 3", 30, "回收情况 per year").await;
+    until(c, "return document.querySelectorAll('#returns h3').length === 3", 180, "回收情况 per year").await;
     let returns = text(c, "#returns").await;
     assert!(returns.contains("应交") && returns.contains("回收率") && returns.contains("区审计局"), "{returns}");
     shot(c, "collect").await;
@@ -280,7 +280,7 @@ async fn chart_shown(c: &Client, file: &str) {
     let script = format!(
         "const i = document.querySelector('#chart-img'); return !document.querySelector('#chart').hidden && i.complete && i.naturalWidth > 0 && decodeURIComponent(i.src).endsWith('{file}')"
     );
-    until(c, &script, 20, &format!("the chart {file}")).await;
+    until(c, &script, 180, &format!("the chart {file}")).await;
 }
 
 /// The report folder the page's run wrote, and its results.csv.

@@ -508,3 +508,28 @@ fn content_decides_how_a_file_is_read() {
     assert_eq!(imp.failed_files(), 1);
     assert!(imp.files[0].error.as_deref().unwrap().contains("网页"), "{:?}", imp.files[0].error);
 }
+
+/// Split columns of a multi-select named by option numbers (`Q3_1`) go to the option that
+/// names that number among its aliases — a codebook's code, or the number an option kept
+/// when it was moved in the page — not to whatever option now stands at that position.
+#[test]
+fn split_columns_follow_option_codes_not_positions() {
+    let w = Workdir::new();
+    let s = w.write(
+        "s.toml",
+        "id = \"t\"\ntitle = \"t\"\n[[questions]]\nid = \"Q1\"\ntext = \"身份\"\nkind = \"single\"\noptions = [\"党员\", \"群众\"]\n\
+         [[questions]]\nid = \"Q3\"\ntext = \"问题\"\nkind = \"multi\"\n\
+         options = [{ text = \"丙\", aliases = [\"3\"] }, { text = \"甲\", aliases = [\"1\"] }, { text = \"乙\", aliases = [\"2\"] }]\n",
+    );
+    w.write("d.csv", "序号,Q1,Q3_1,Q3_2,Q3_3\n1,1,1,0,0\n2,2,1,1,0\n3,1,0,0,1\n");
+    w.cmd("report").survey(&s).input(w.path("d.csv")).args(["--charts", "none", "--doc", "none"]).out("out").run().expect_ok();
+    let (_, cols) = w.csv("out/columns.csv");
+    let to: Vec<(&str, &str)> = cols.iter().filter(|r| r[3].starts_with("Q3_")).map(|r| (r[3].as_str(), r[5].as_str())).collect();
+    assert_eq!(to, [("Q3_1", "甲"), ("Q3_2", "乙"), ("Q3_3", "丙")]);
+    let (head, rows) = w.csv("out/results.csv");
+    let c = |n: &str| head.iter().position(|h| h == n).unwrap();
+    let count = |o: &str| {
+        rows.iter().find(|r| r[c("question")] == "Q3" && r[c("option")] == o && r[c("measure")] == "percent").unwrap()[c("count")].clone()
+    };
+    assert_eq!((count("甲"), count("乙"), count("丙")), ("2".into(), "1".into(), "1".into()));
+}
