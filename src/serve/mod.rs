@@ -393,7 +393,16 @@ async fn results_index(State(app): State<App>, Query(q): Query<std::collections:
     let Some(path) = project::report_file(&app.root, &format!("{report}/results.csv")) else {
         return message(StatusCode::NOT_FOUND, "还没有统计结果，请先运行统计");
     };
-    match tokio::task::spawn_blocking(move || index_of(&path)).await {
+    let survey = app.root.join("survey.toml");
+    match tokio::task::spawn_blocking(move || {
+        // In the questionnaire's order (a question missing from the first wave would
+        // otherwise come after the later ones).
+        let order: Vec<String> =
+            crate::survey::Survey::load(&survey).map(|s| s.questions.into_iter().map(|q| q.id).collect()).unwrap_or_default();
+        index_of(&path, &order)
+    })
+    .await
+    {
         Ok(Ok(v)) => Json(v).into_response(),
         _ => message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取统计结果"),
     }
@@ -415,7 +424,7 @@ async fn chart(State(app): State<App>, Query(q): Query<std::collections::HashMap
     message(StatusCode::NOT_FOUND, "这道题没有图表")
 }
 
-fn index_of(path: &Path) -> Result<serde_json::Value, csv::Error> {
+fn index_of(path: &Path, order: &[String]) -> Result<serde_json::Value, csv::Error> {
     let mut r = csv::Reader::from_path(path)?;
     let head: Vec<String> = r.headers()?.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
     let col = |n: &str| head.iter().position(|h| h == n).unwrap_or(usize::MAX);
@@ -436,6 +445,7 @@ fn index_of(path: &Path) -> Result<serde_json::Value, csv::Error> {
         add(&mut waves, rec.get(wc).unwrap_or(""));
         add(&mut banners, rec.get(bc).unwrap_or(""));
     }
+    questions.sort_by_key(|(id, _)| order.iter().position(|o| o == id).unwrap_or(usize::MAX));
     Ok(serde_json::json!({ "questions": questions, "waves": waves, "banners": banners }))
 }
 

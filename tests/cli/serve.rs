@@ -308,6 +308,24 @@ fn a_run_from_the_page_gives_the_command_lines_figures() {
     for r in want {
         assert!(q.text().contains(&format!("\"{}\"", r[c("value")])), "value {} of {} missing", r[c("value")], r[c("option")]);
     }
+    // What the page offers to choose: every question, wave and banner of the whole results.csv
+    // (read to its end, not only the rows the page is sent at once).
+    let index: serde_json::Value =
+        serde_json::from_slice(&s.get("/api/results/index?report=%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5").body).unwrap();
+    // In the questionnaire's order, each once (Q9 was not asked in 2024: it comes first in a
+    // later wave, after Q10, in results.csv).
+    let survey = diaoyan::survey::Survey::load(&proj.join("survey.toml")).unwrap();
+    let in_results: std::collections::HashSet<&str> = rows.iter().map(|r| r[c("question")].split('/').next().unwrap()).collect();
+    let want: Vec<&str> = survey.questions.iter().map(|q| q.id.as_str()).filter(|q| in_results.contains(q)).collect();
+    let listed: Vec<&str> = index["questions"].as_array().unwrap().iter().map(|q| q[0].as_str().unwrap()).collect();
+    assert_eq!(listed, want, "questions in the questionnaire's order");
+    let mut waves: Vec<&str> = rows.iter().map(|r| r[c("wave")].as_str()).collect();
+    waves.sort();
+    waves.dedup();
+    let mut got: Vec<&str> = index["waves"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    got.sort();
+    assert_eq!(got, waves);
+    assert!(rows.len() > 5000, "the example's results.csv is longer than one answer of rows: {}", rows.len());
     // The year and unit tables of the page are changes.csv's and league.csv's rows.
     let id = "%E5%BD%A2%E5%BC%8F%E4%B8%BB%E4%B9%89%E8%B0%83%E6%9F%A5";
     let (lh, lr) = crate::workdir::read_csv(&served.join("league.csv"));
