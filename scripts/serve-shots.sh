@@ -5,7 +5,7 @@
 #
 #   bash scripts/serve-shots.sh [OUT_DIR]        # default docs/images
 #
-# Needs chromium and chromium-driver (scripts/test.sh installs them when missing).
+# Needs chromium and chromium-driver (scripts/test-deps.sh installs them when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(realpath -m "${1:-docs/images}")"

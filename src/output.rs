@@ -163,17 +163,6 @@ fn slices(df: &DataFrame) -> impl Iterator<Item = DataFrame> + '_ {
     (0..n.div_ceil(WRITE_ROWS).max(1)).map(move |k| df.slice((k * WRITE_ROWS) as i64, WRITE_ROWS))
 }
 
-/// Writes the table as CSV, each slice of rows through `prepare` first.
-pub fn write_csv_prepared(df: &DataFrame, path: &Path, prepare: Prepare) -> Result<(), WriteError> {
-    write_atomic(path, |w| {
-        w.write_all(b"\xEF\xBB\xBF")?;
-        let mut cw = csv::Writer::from_writer(w);
-        cw.write_record(df.get_column_names().iter().map(|s| neutralise(s.as_str()).into_owned())).map_err(other)?;
-        csv_rows(&mut cw, df, prepare)?;
-        cw.flush()
-    })
-}
-
 /// The rows of `df` (no header), a slice at a time through `prepare`.
 fn csv_rows<W: Write>(cw: &mut csv::Writer<W>, df: &DataFrame, prepare: Prepare) -> std::io::Result<()> {
     let mut fields: Vec<String> = vec![String::new(); df.width()];
@@ -273,21 +262,6 @@ fn parquet_batch<'w>(
         }
     }
     Ok(())
-}
-
-/// Writes the table as Parquet, each slice of rows through `prepare` first (one row
-/// group per slice).
-pub fn write_parquet_prepared(df: &DataFrame, path: &Path, prepare: Prepare) -> Result<(), WriteError> {
-    write_atomic(path, |w| {
-        let mut batches = slices(df).map(prepare);
-        let first = batches.next().expect("at least one slice");
-        let mut bw = ParquetWriter::new(w).batched(first.schema()).map_err(other)?;
-        bw.write_batch(&first).map_err(other)?;
-        for b in batches {
-            bw.write_batch(&b).map_err(other)?;
-        }
-        bw.finish().map(|_| ()).map_err(other)
-    })
 }
 
 /// A value as a hive partition folder name (`unit=区财政局`): characters that paths or the
@@ -400,7 +374,7 @@ fn write_dataset_part(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prep
         let part = df.take(&IdxCa::from_vec("idx".into(), idx)).map_err(|e| err(&path, e))?;
         // Prepared with its partition columns (what it says may depend on the wave), which
         // are then left to the paths.
-        write_parquet_prepared(&part, &path, &|d: DataFrame| prepare(d).drop_many(keys))?;
+        write_frames(&path, &|d: DataFrame| prepare(d).drop_many(keys), |sink| sink(part))?;
         files.push(path);
     }
     Ok(files)
@@ -408,11 +382,7 @@ fn write_dataset_part(df: &DataFrame, dir: &Path, keys: [&str; 2], prepare: Prep
 
 /// Writes the table as CSV or Parquet by the extension of `path`.
 pub fn write_frame(df: &DataFrame, path: &Path, prepare: Prepare) -> Result<(), WriteError> {
-    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
-        Some("csv") => write_csv_prepared(df, path, prepare),
-        Some("parquet") => write_parquet_prepared(df, path, prepare),
-        _ => Err(WriteError::BadExtension(path.to_path_buf())),
-    }
+    write_frames(path, prepare, |sink| sink(df.clone()))
 }
 
 /// A small CSV (UTF-8 with BOM): a header and rows of fields, written atomically, every
@@ -493,7 +463,7 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let csv = dir.path().join("t.csv");
-        write_csv_prepared(&df, &csv, &prepare).unwrap();
+        write_frame(&df, &csv, &prepare).unwrap();
         let text = std::fs::read_to_string(&csv).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), n + 1);
@@ -502,7 +472,7 @@ mod tests {
             assert_eq!(lines[i + 1], want, "row {i}");
         }
         let pq = dir.path().join("t.parquet");
-        write_parquet_prepared(&df, &pq, &prepare).unwrap();
+        write_frame(&df, &pq, &prepare).unwrap();
         let back = ParquetReader::new(std::fs::File::open(&pq).unwrap()).finish().unwrap();
         assert_eq!(back.height(), n);
         let q1 = back.column("Q1").unwrap().str().unwrap().clone();

@@ -52,11 +52,17 @@ pub enum RosterError {
 const UNIT: &[&str] = &["单位", "单位名称", "单位全称", "unit", "units", "name"];
 const EXPECTED: &[&str] = &["应收份数", "应收", "应交份数", "计划份数", "发放份数", "应收问卷", "expected", "n"];
 
-/// Reads units.csv (or .xlsx): a header row naming the unit and expected-count columns.
-pub fn load(path: &Path) -> Result<Vec<Unit>, RosterError> {
+/// A roster file's cells as text, tidied: its first sheet with anything in it, row by row
+/// (what [`load`] reads, and what the page shows and edits).
+pub fn cells(path: &Path) -> Result<Vec<Vec<String>>, RosterError> {
     let wb = read_file(path).map_err(|e| RosterError::Read { path: path.to_path_buf(), source: e })?;
     let sheet = wb.sheets.iter().find(|s| !s.cells.is_empty()).ok_or(RosterError::Empty)?;
-    let rows: Vec<Vec<String>> = sheet.cells.rows().map(|r| r.iter().map(|c| tidy(&cell_text(c))).collect()).collect();
+    Ok(sheet.cells.rows().map(|r| r.iter().map(|c| tidy(&cell_text(c))).collect()).collect())
+}
+
+/// Reads units.csv (or .xlsx): a header row naming the unit and expected-count columns.
+pub fn load(path: &Path) -> Result<Vec<Unit>, RosterError> {
+    let rows = cells(path)?;
     let header = rows.first().ok_or(RosterError::Empty)?;
     let find = |names: &[&str]| header.iter().position(|h| names.contains(&norm(h).as_str()));
     let uc = find(UNIT).ok_or(RosterError::NoUnitColumn)?;

@@ -52,7 +52,7 @@ pub const RESULTS_HEADER: [&str; 16] = [
     "se",
     "deff",
 ];
-pub const TESTS_HEADER: [&str; 14] = [
+pub const TESTS_HEADER: [&str; 15] = [
     "wave",
     "question",
     "banner",
@@ -67,6 +67,7 @@ pub const TESTS_HEADER: [&str; 14] = [
     "note",
     "ndf",
     "ddf",
+    "line",
 ];
 
 /// Full precision, and nothing at all for a missing figure (never NaN or inf).
@@ -119,7 +120,7 @@ pub fn results_rows(r: &Results) -> Vec<[String; 16]> {
 }
 
 /// One row per crosstab of a choice question: the test, or (test empty) why none was run.
-pub fn tests_rows(r: &Results) -> Vec<[String; 14]> {
+pub fn tests_rows(r: &Results) -> Vec<[String; 15]> {
     r.tables
         .iter()
         .filter(|t| t.test.is_some() || t.test_note.is_some())
@@ -141,6 +142,8 @@ pub fn tests_rows(r: &Results) -> Vec<[String; 14]> {
                 super::words::test_note(t),
                 num(x.and_then(|x| x.design.map(|d| d.0))),
                 num(x.and_then(|x| x.design.map(|d| d.1))),
+                // The line the workbook prints under the crosstab (the page shows it too).
+                super::words::test_line(t),
             ]
         })
         .collect()

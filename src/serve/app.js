@@ -261,16 +261,13 @@ function chartOf(q, w, b) {
   return api("/api/chart?report=" + encodeURIComponent(report) + "&question=" + encodeURIComponent(q) + "&wave=" + encodeURIComponent(w) + "&banner=" + encodeURIComponent(b)).catch(() => null);
 }
 
-// The banner's test of independence for this question (tests.csv), in words.
+// The banner's test for this question: tests.csv's `line`, the workbook's words under
+// the crosstab (one per matrix row), and what the letters mean.
 async function testNote(q, w, b) {
   if (b === "总体") return "";
   const rows = await csvRows("tests.csv", { question: q, wave: w, banner: b }).catch(() => []);
-  return rows.map((t) => {
-    const p = Number(t.exact_p !== "" ? t.exact_p : t.p_value);
-    const name = { chi2: "卡方检验", fisher: "Fisher 精确检验", "rao-scott-f": "Rao-Scott 校正卡方检验" }[t.test] || t.test;
-    const said = t.p_value === "" ? "" : name + "：统计量 " + Number(t.statistic).toFixed(2) + (t.df ? "，自由度 " + t.df : "") + "，p " + (p < 0.001 ? "< 0.001" : "= " + p.toFixed(3)) + (t.exact_p !== "" ? "（精确检验）" : "") + (p < 0.05 ? "（差异显著）" : "（差异不显著）");
-    return [t.question.includes("/") ? t.question.split("/")[1] + "：" : "", said, t.note ? "。" + t.note : ""].join("");
-  }).join("\n") + (rows.length ? "\n显著性字母：同一行中，标有某列字母的数值显著高于该列（Bonferroni 校正，α = 0.05）。" : "");
+  const lines = rows.map((t) => (t.question.includes("/") ? t.question.split("/")[1] + "：" : "") + (t.line || t.note));
+  return lines.join("\n") + (rows.length ? "\n显著性字母：同一行中，标有某列字母的数值显著高于该列。" : "");
 }
 
 const KINDS = [["single", "单选题"], ["multi", "多选题"], ["scale", "量表题"], ["matrix", "矩阵量表题"], ["rank", "排序题"], ["text", "填空题"], ["number", "数值题"]];

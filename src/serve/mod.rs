@@ -339,18 +339,13 @@ const FILTERS: [&str; 7] = ["question", "wave", "banner", "indicator", "wave_fro
 /// (`stats::BaseFlag` at the thresholds the run used, the command line's defaults).
 async fn results(State(app): State<App>, Query(mut q): Query<std::collections::HashMap<String, String>>) -> Response {
     q.insert("file".into(), "results.csv".into());
-    let r = csv_rows(State(app), Query(q)).await;
-    if r.status() != StatusCode::OK {
-        return r;
+    match csv_value(&app, q).await {
+        Ok(mut v) => {
+            with_base_marks(&mut v);
+            Json(v).into_response()
+        }
+        Err(r) => r,
     }
-    let Ok(bytes) = axum::body::to_bytes(r.into_body(), usize::MAX).await else {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取统计结果");
-    };
-    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取统计结果");
-    };
-    with_base_marks(&mut v);
-    Json(v).into_response()
 }
 
 fn with_base_marks(v: &mut serde_json::Value) {
@@ -371,18 +366,25 @@ fn with_base_marks(v: &mut serde_json::Value) {
 /// Rows of one of a report's CSVs (`file`), filtered by the `FILTERS` columns given; a
 /// `question` also matches its matrix rows (`Q6` → `Q6/三会一课`).
 async fn csv_rows(State(app): State<App>, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+    match csv_value(&app, q).await {
+        Ok(v) => Json(v).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// [`csv_rows`]' rows as JSON (`head`, `rows`, `truncated`), or the answer refusing them.
+async fn csv_value(app: &App, q: std::collections::HashMap<String, String>) -> Result<serde_json::Value, Response> {
     let file = q.get("file").map(String::as_str).unwrap_or("");
     if !TABLES.contains(&file) {
-        return message(StatusCode::BAD_REQUEST, "只能读取 results.csv、tests.csv、changes.csv、league.csv");
+        return Err(message(StatusCode::BAD_REQUEST, "只能读取 results.csv、tests.csv、changes.csv、league.csv"));
     }
     let report = q.get("report").cloned().unwrap_or_default();
     let Some(path) = project::report_file(&app.root, &format!("{report}/{file}")) else {
-        return message(StatusCode::NOT_FOUND, "还没有统计结果，请先运行统计");
+        return Err(message(StatusCode::NOT_FOUND, "还没有统计结果，请先运行统计"));
     };
-    let rows = tokio::task::spawn_blocking(move || read_rows(&path, &q)).await;
-    match rows {
-        Ok(Ok(v)) => Json(v).into_response(),
-        _ => message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取统计结果"),
+    match tokio::task::spawn_blocking(move || read_rows(&path, &q)).await {
+        Ok(Ok(v)) => Ok(v),
+        _ => Err(message(StatusCode::INTERNAL_SERVER_ERROR, "无法读取统计结果")),
     }
 }
 

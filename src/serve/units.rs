@@ -9,9 +9,6 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::ingest::{cell_text, read_file};
-use crate::text::tidy;
-
 pub const FILE: &str = "units.csv";
 
 /// units.csv as the page shows it.
@@ -47,12 +44,13 @@ pub fn view(root: &Path) -> RosterView {
     v
 }
 
-/// The cells of a roster file's first sheet with anything in it, as text.
+/// The roster file's rows with anything in them (`collect::roster::cells`).
 fn grid(path: &Path) -> Result<Vec<Vec<String>>, String> {
-    let wb = read_file(path).map_err(|e| format!("无法读取单位名单：{e}"))?;
-    let Some(sheet) = wb.sheets.iter().find(|s| !s.cells.is_empty()) else { return Ok(Vec::new()) };
-    let rows = sheet.cells.rows().map(|r| r.iter().map(|c| tidy(&cell_text(c))).collect::<Vec<_>>());
-    Ok(rows.filter(|r| r.iter().any(|c| !c.is_empty())).collect())
+    match crate::collect::roster::cells(path) {
+        Ok(rows) => Ok(rows.into_iter().filter(|r| r.iter().any(|c| !c.is_empty())).collect()),
+        Err(crate::collect::roster::RosterError::Empty) => Ok(Vec::new()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Saves `rows` (the header first) as units.csv when the roster reader accepts them;

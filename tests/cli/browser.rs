@@ -6,8 +6,10 @@
 //! the templates downloaded and read back, 回收情况 seen. A screenshot of every tab is
 //! written to target/tmp/serve-shots (and to `$DIAOYAN_SHOTS` when set: the README's).
 //!
-//! `.ci/run` installs chromium and chromium-driver when they are missing; without them
-//! this test fails unless `DIAOYAN_NO_BROWSER=1` says to leave it out.
+//! `scripts/test-deps.sh` (first step of the README's test command and of `.ci/run`)
+//! installs chromium and chromium-driver when they are missing; without them this test
+//! fails unless that script could not install them (target/no-browser.txt) or
+//! `DIAOYAN_NO_BROWSER=1` says to leave it out.
 
 use crate::serve::start;
 use crate::workdir::{root, Workdir};
@@ -47,11 +49,13 @@ fn driver(bin: &Path) -> (Driver, String) {
 #[test]
 fn from_exports_to_a_downloaded_report_in_a_real_browser() {
     let (Some(chrome), Some(cd)) = (which(&["chromium", "chromium-browser", "google-chrome"]), which(&["chromedriver"])) else {
-        if std::env::var_os("DIAOYAN_NO_BROWSER").is_some() {
-            eprintln!("DIAOYAN_NO_BROWSER：没有运行浏览器测试");
+        // Left out only when asked, or when the set-up script could not install them (it says why).
+        let why = std::fs::read_to_string(root().join("target/no-browser.txt")).ok();
+        if std::env::var_os("DIAOYAN_NO_BROWSER").is_some() || why.is_some() {
+            eprintln!("没有运行浏览器测试：{}", why.unwrap_or_else(|| "DIAOYAN_NO_BROWSER".into()));
             return;
         }
-        panic!("浏览器测试需要 chromium 和 chromedriver（apt-get install -y chromium chromium-driver；.ci/run 会自动安装），或设置 DIAOYAN_NO_BROWSER=1 跳过");
+        panic!("浏览器测试需要 chromium 和 chromedriver（bash scripts/test-deps.sh 会安装），或设置 DIAOYAN_NO_BROWSER=1 跳过");
     };
     let w = Workdir::new();
     let proj = w.path("示例项目");
