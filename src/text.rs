@@ -94,7 +94,31 @@ pub fn shown(p: &std::path::Path) -> String {
 
 /// A display string: trimmed, full-width spaces included, inner runs kept.
 pub fn tidy(s: &str) -> String {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}').to_string()
+    tidy_str(s).to_string()
+}
+
+/// Whether a text holds nothing but ASCII digits, punctuation and spaces (a number, a
+/// date, a time, an IP address): no word, label or option name.
+pub fn only_ascii_digits_and_marks(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_punctuation() || b == b' ')
+}
+
+/// [`tidy`] without a copy.
+pub fn tidy_str(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
+}
+
+/// Whether a text is already a date-time in the one form [`canonical_time`] gives
+/// (`YYYY-MM-DD HH:MM:SS`): then it is kept as it is, without being read again.
+pub fn is_canonical_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b' ',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        })
 }
 
 /// A date-time in one form, `YYYY-MM-DD HH:MM:SS`, from the ways exports write it:

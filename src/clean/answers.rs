@@ -12,9 +12,6 @@ use crate::ingest::cells::{Blank, Flag};
 use crate::ingest::{self, cell_text};
 use crate::survey::Kind;
 
-/// Distinct multi-select or ranking answers remembered per question and part.
-const PICKS_CACHE: usize = 4096;
-
 /// One cell being read: where it is and which question it belongs to.
 struct At<'c, 'a> {
     ctx: &'c SheetCtx<'a>,
@@ -120,7 +117,7 @@ impl SheetCtx<'_> {
     fn read_choice(&self, at: &At, d: &Data, row_of: Option<usize>, row: &mut RowBuf, issues: &mut Vec<Issue>) {
         let qi = at.qi;
         let (q, qc, opts) = (&self.survey.questions[qi], &self.schema.questions[qi], &self.options[qi]);
-        match cells::choice(q, opts, d, self.coded.contains(&at.col)) {
+        match self.choice(at, d, &mut row.choices) {
             Choice::Blank(b) => mark(&mut row.state, qi, b),
             Choice::Option(oi, other, n) => {
                 if let Some(n) = n {
@@ -140,6 +137,23 @@ impl SheetCtx<'_> {
                 invalid(&mut row.state, qi)
             }
         }
+    }
+
+    /// What a single-choice, scale or matrix cell says ([`cells::choice`]), a text read
+    /// once per chunk and column.
+    fn choice(&self, at: &At, d: &Data, memo: &mut Vec<super::memo::TextMemo<Choice>>) -> Choice {
+        let (q, opts, coded) = (&self.survey.questions[at.qi], &self.options[at.qi], self.coded.contains(&at.col));
+        let Data::String(s) = d else { return cells::choice(q, opts, d, coded) };
+        let col = at.col as usize;
+        if memo.len() <= col {
+            memo.resize_with(col + 1, Default::default);
+        }
+        if let Some(c) = memo[col].get(s.as_str()) {
+            return c.clone();
+        }
+        let c = cells::choice(q, opts, d, coded);
+        memo[col].insert(s, c.clone());
+        c
     }
 
     /// The text written beside an "other" option, into its column.
@@ -175,9 +189,7 @@ impl SheetCtx<'_> {
             Some(p) => p,
             None => {
                 fresh = cells::picks(opts, text, rank);
-                if cache.len() < PICKS_CACHE {
-                    cache.insert(text.to_string(), fresh.clone());
-                }
+                cache.insert(text, fresh.clone());
                 &fresh
             }
         };

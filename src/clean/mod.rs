@@ -14,6 +14,7 @@ mod files;
 mod frame;
 pub mod layout;
 pub mod ledger;
+mod memo;
 mod rows;
 mod sheet;
 mod stream;
@@ -253,8 +254,6 @@ pub fn import_in_batches(
     sink: &mut dyn FnMut(DataFrame),
 ) -> Import {
     let schema = Schema::new(survey);
-    let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
-    let roles = layout::RoleCache::default();
     let same = files::identical_files(paths);
     let batch_rows = batch_rows.max(1);
     let mut asm = assemble::Assembler::new(same.iter().filter(|s| s.is_none()).count() > 1);
@@ -270,6 +269,53 @@ pub fn import_in_batches(
             sink(frame);
         }
     };
+    // The files are read and parsed on a thread of their own while batches are assembled
+    // (duplicates found, the table built) and handed to the sink on this one, in order.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Parsed>(1);
+        let schema = &schema;
+        let same = &same;
+        let reader = scope.spawn(move || parse_in_batches(survey, schema, paths, same, opts, batch_rows, progress, &tx));
+        for msg in rx {
+            match msg {
+                Parsed::Parts(parts) => push(&mut asm, parts, false),
+                Parsed::File(report, issues) => asm.file(*report, issues),
+            }
+        }
+        reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+    });
+    push(&mut asm, Vec::new(), true);
+    let empty = asm.batch(&schema, Vec::new());
+    asm.finish(empty)
+}
+
+/// What the parsing thread of [`import_in_batches`] hands on, in input order.
+enum Parsed {
+    Parts(Vec<Part>),
+    /// A file done with (after its parts).
+    File(Box<FileReport>, Vec<Issue>),
+}
+
+/// Reads and parses every file for [`import_in_batches`], sending parts as they pile up
+/// (large CSV and Parquet files while they are read; a run of other files in parallel).
+#[allow(clippy::too_many_arguments)]
+fn parse_in_batches(
+    survey: &Survey,
+    schema: &Schema,
+    paths: &[PathBuf],
+    same: &[Option<usize>],
+    opts: &ImportOptions,
+    batch_rows: usize,
+    progress: &(dyn Fn(&Path) + Sync),
+    tx: &std::sync::mpsc::SyncSender<Parsed>,
+) {
+    let options: Vec<Options> = survey.questions.iter().map(Options::new).collect();
+    let roles = layout::RoleCache::default();
+    let defs = files::Defs { survey, schema, options: &options, roles: &roles };
+    // A send fails only when the assembling thread has stopped (by a defect, resumed there).
+    let send = |m: Parsed| {
+        let _ = tx.send(m);
+    };
     // Decided once per file (each is opened to tell its format).
     let batched: Vec<bool> = paths.par_iter().map(|p| files::in_batches(p, opts)).collect();
     let mut k = 0;
@@ -277,23 +323,17 @@ pub fn import_in_batches(
         let p = &paths[k];
         if let Some(first) = same[k] {
             let msg = format!("与 {} 内容完全相同（同一个文件或它的副本），未重复导入", crate::text::shown(&paths[first]));
-            asm.file(
-                FileReport { duplicate_of: Some(paths[first].clone()), ..FileReport::new(p) },
+            send(Parsed::File(
+                Box::new(FileReport { duplicate_of: Some(paths[first].clone()), ..FileReport::new(p) }),
                 vec![Issue::for_file(p.display().to_string(), msg, Problem::DuplicateFile, Action::FileSkipped)],
-            );
+            ));
             progress(p);
             k += 1;
         } else if batched[k] {
-            let mut emit = |parts: Vec<Part>| push(&mut asm, parts, false);
-            let (parts, report, issues) = files::import_file(
-                &files::Defs { survey, schema: &schema, options: &options, roles: &roles },
-                p,
-                opts,
-                None,
-                Some((batch_rows, &mut emit)),
-            );
-            push(&mut asm, parts, false);
-            asm.file(report, issues);
+            let mut emit = |parts: Vec<Part>| send(Parsed::Parts(parts));
+            let (parts, report, issues) = files::import_file(&defs, p, opts, None, Some((batch_rows, &mut emit)));
+            send(Parsed::Parts(parts));
+            send(Parsed::File(Box::new(report), issues));
             progress(p);
             k += 1;
         } else {
@@ -302,22 +342,18 @@ pub fn import_in_batches(
             let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths[k..end]
                 .par_iter()
                 .map(|p| {
-                    let r =
-                        files::import_file(&files::Defs { survey, schema: &schema, options: &options, roles: &roles }, p, opts, None, None);
+                    let r = files::import_file(&defs, p, opts, None, None);
                     progress(p);
                     r
                 })
                 .collect();
             for (parts, report, issues) in results {
-                push(&mut asm, parts, false);
-                asm.file(report, issues);
+                send(Parsed::Parts(parts));
+                send(Parsed::File(Box::new(report), issues));
             }
             k = end;
         }
     }
-    push(&mut asm, Vec::new(), true);
-    let empty = asm.batch(&schema, Vec::new());
-    asm.finish(empty)
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! empty and totals rows, unit, respondent id, submit time, the answers' fingerprint).
 
 use calamine::{Data, Range};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
+use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 
 use super::cells::Options;
@@ -88,7 +89,10 @@ pub(super) struct RowBuf {
     pub(super) state: Vec<QState>,
     pub(super) rank_seen: Vec<Vec<i32>>,
     /// Per question: multi-select and ranking cells already read (text → what it says).
-    pub(super) picks: Vec<rustc_hash::FxHashMap<String, super::cells::Picks>>,
+    pub(super) picks: Vec<super::memo::TextMemo<super::cells::Picks>>,
+    /// Per sheet column: single-choice, scale and matrix cells already read (text → what
+    /// it says; the same few texts fill a column).
+    pub(super) choices: Vec<super::memo::TextMemo<super::cells::Choice>>,
 }
 
 /// Everything fixed for one sheet: the survey, its schema and lookups, the layout.
@@ -148,13 +152,16 @@ fn ingest_blank(d: &Data) -> bool {
 
 /// A note written under the answers (`注：本表由办公室汇总`, `说明：…`, `※…`).
 fn is_note(s: &str) -> bool {
+    if crate::text::only_ascii_digits_and_marks(s) {
+        return false;
+    }
     let n = crate::text::norm_cow(s);
     ["注:", "注：", "备注:", "备注：", "说明:", "说明：", "填表说明", "填写说明", "填表人", "※"].iter().any(|p| n.starts_with(p))
 }
 
 /// A totals or tally label (合计, 平均值, 选A人数): short texts only, normalised once.
 fn is_totals(s: &str) -> bool {
-    s.len() <= 36 && !s.trim().is_empty() && {
+    s.len() <= 36 && !s.trim().is_empty() && !crate::text::only_ascii_digits_and_marks(s) && {
         let n = crate::text::norm_cow(s);
         TOTALS.contains(&n.trim_end_matches(':')) || crate::ingest::platform::is_tally_label(&n)
     }
@@ -288,7 +295,8 @@ impl<'a> SheetCtx<'a> {
             vals: vec![Val::Null; ncols],
             state: vec![QState::Absent; nq],
             rank_seen: vec![Vec::new(); nq],
-            picks: vec![Default::default(); nq],
+            picks: (0..nq).map(|_| Default::default()).collect(),
+            choices: Vec::new(),
         }
     }
 
@@ -305,11 +313,11 @@ impl<'a> SheetCtx<'a> {
         for column in &self.layout.columns {
             let d = get(column.col);
             if let super::layout::Role::Field(k) = column.role {
-                let t = crate::text::tidy(&cell_text(d));
+                let t = crate::ingest::cell_tidy(d);
                 if !t.is_empty() && ingest_blank(d) {
                     // 问卷星's 来自IP gives its province: `183.192.16.69(上海-上海)` → 上海.
-                    let t = crate::ingest::platform::province_of_ip(&t).map(str::to_string).unwrap_or(t);
-                    buf.vals[self.schema.fields[k]] = Val::Str(t);
+                    let t = crate::ingest::platform::province_of_ip(&t).unwrap_or(&t);
+                    buf.vals[self.schema.fields[k]] = Val::Str(t.to_string());
                 }
                 continue;
             }
@@ -404,12 +412,21 @@ impl<'a> SheetCtx<'a> {
             }
             let part = &mut vals[qc.first..qc.first + qc.width];
             match (q.kind, state[qi]) {
-                (Kind::Multi, QState::Answered) if part.contains(&Val::Bool(true)) => {
-                    part.iter_mut().filter(|v| **v == Val::Null).for_each(|v| *v = Val::Bool(false));
-                }
                 (Kind::Multi, QState::Answered) => {
-                    part.iter_mut().for_each(|v| *v = Val::Null);
-                    state[qi] = QState::Empty;
+                    // Options not chosen are `false` when any option was chosen (one pass:
+                    // nearly always one was); otherwise the question is unanswered.
+                    let mut any = false;
+                    for v in part.iter_mut() {
+                        match v {
+                            Val::Null => *v = Val::Bool(false),
+                            Val::Bool(true) => any = true,
+                            _ => {}
+                        }
+                    }
+                    if !any {
+                        part.iter_mut().for_each(|v| *v = Val::Null);
+                        state[qi] = QState::Empty;
+                    }
                 }
                 (Kind::Rank, QState::Answered) => {
                     if !part.iter().any(|v| matches!(v, Val::I32(_))) {
@@ -428,22 +445,22 @@ impl<'a> SheetCtx<'a> {
     /// The row's unit: the unit question's answer, the unit column, or the file's name
     /// (noted when the row should have named one); the unit question is filled in from the
     /// file where a unit's own workbook leaves it out.
-    fn row_unit<'d>(&self, r: u32, get: &impl Fn(u32) -> &'d Data, vals: &mut [Val], issues: &mut Vec<Issue>) -> String {
-        let unit = if let Some(qi) = self.unit_q {
+    fn row_unit<'s, 'd: 's>(&'s self, r: u32, get: &impl Fn(u32) -> &'d Data, vals: &mut [Val], issues: &mut Vec<Issue>) -> Cow<'s, str> {
+        let unit: Option<Cow<'s, str>> = if let Some(qi) = self.unit_q {
             match &vals[self.schema.questions[qi].first] {
-                Val::Opt(i) => Some(self.survey.questions[qi].options[*i as usize].text().to_string()),
-                Val::F64(f) => Some(crate::ingest::fmt_num(*f)),
-                Val::Str(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                Val::Opt(i) => Some(Cow::Borrowed(self.survey.questions[qi].options[*i as usize].text())),
+                Val::F64(f) => Some(Cow::Owned(crate::ingest::fmt_num(*f))),
+                Val::Str(s) if !s.trim().is_empty() => Some(Cow::Owned(s.trim().to_string())),
                 _ => None,
             }
         } else {
-            self.unit_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty())
+            self.unit_col.map(|c| crate::ingest::cell_tidy(get(c))).filter(|s| !s.is_empty())
         };
         let unit = unit.unwrap_or_else(|| {
             if self.unit_q.is_some_and(|q| self.present[q]) || self.unit_col.is_some() {
                 issues.push(self.issue(Some(r), self.unit_col, self.unit_q, String::new(), Problem::MissingUnit, Action::UnitFromFile));
             }
-            self.file_stem.clone()
+            Cow::Borrowed(&self.file_stem)
         });
         if let Some(qi) = self.unit_q.filter(|q| !self.present[*q]) {
             if let Some(oi) = self.options[qi].by_text(&unit) {
@@ -455,14 +472,14 @@ impl<'a> SheetCtx<'a> {
 
     /// Adds the row to the part: unit, id, submit time (one form whatever the export
     /// wrote), the answers' fingerprint and the answers.
-    fn push_row<'d>(&self, r: u32, get: &impl Fn(u32) -> &'d Data, unit: String, vals: &mut [Val], part: &mut Part) {
+    fn push_row<'d>(&self, r: u32, get: &impl Fn(u32) -> &'d Data, unit: Cow<'_, str>, vals: &mut [Val], part: &mut Part) {
         // Some 问卷星 exports hold the literal `NULL` in empty metadata cells: no id.
-        let id = self.seq_col.map(|c| crate::text::tidy(&cell_text(get(c)))).filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"));
-        let submitted = self
-            .time_col
-            .map(|c| crate::text::tidy(&cell_text(get(c))))
-            .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"))
-            .map(|s| crate::text::canonical_time(&s).unwrap_or(s));
+        let given = |c: u32| Some(crate::ingest::cell_tidy(get(c))).filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"));
+        let id = self.seq_col.and_then(given);
+        let submitted = self.time_col.and_then(given).map(|s| match crate::text::is_canonical_time(&s) {
+            true => s,
+            false => crate::text::canonical_time(&s).map(Cow::Owned).unwrap_or(s),
+        });
         // The answers' fingerprint, for duplicate submissions and the same respondent
         // in two files (other-texts left out: the code export has none).
         part.sig.push({

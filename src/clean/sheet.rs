@@ -4,7 +4,7 @@
 
 use calamine::{Data, Range};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::cells::Options;
 use super::layout::{self, Matcher, Role};
@@ -234,7 +234,7 @@ fn look_counts(options: &Options, cells: &Range<Data>, layout: &layout::Layout, 
 /// in a code export (every single-choice column coded, or `第N题(…)` columns), scores
 /// anywhere else. Returns the coded and the lettered columns.
 fn study_columns(survey: &Survey, options: &[Options], cells: &Range<Data>, layout: &layout::Layout) -> (HashSet<u32>, HashSet<u32>) {
-    let (mut coded, mut lettered) = (HashSet::new(), HashSet::new());
+    let (mut coded, mut lettered) = (HashSet::default(), HashSet::default());
     let mut numeric_scales: Vec<u32> = Vec::new();
     let (mut coded_single, mut texty_single) = (0, 0);
     for c in &layout.columns {

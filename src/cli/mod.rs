@@ -249,12 +249,14 @@ fn lines_progress() -> bool {
     std::env::var("DIAOYAN_PROGRESS").is_ok_and(|v| v == "lines")
 }
 
-/// Rows per batch of a report taken a batch at a time.
-const BATCH_ROWS: usize = 500_000;
-/// Inputs estimated to hold more rows than this (more than one batch) are reported on a
-/// batch at a time: it holds less and, tallying one batch while the next is parsed, is
-/// no slower.
-const BATCHED_ABOVE: usize = BATCH_ROWS;
+/// Rows per batch of a report taken a batch at a time: batches are assembled and
+/// tallied while the next is parsed, so smaller batches leave less to do after the last
+/// row is read (1,000,000 rows × 30 questions: 2.76 s with 100,000-row batches, 2.88 s
+/// with 500,000) and hold less.
+const BATCH_ROWS: usize = 100_000;
+/// Inputs estimated to hold more rows than this are reported on a batch at a time: it
+/// holds less and is no slower.
+const BATCHED_ABOVE: usize = 500_000;
 
 /// A report's inputs when they are to be taken a batch at a time: the survey, the files
 /// and the rows per batch. `None` for the ordinary import (the definition is to be

@@ -27,8 +27,10 @@ pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     if !is_gbk(bytes) {
         // UTF-8 with some lines in GBK (rows pasted from another file): line by line.
         let mut out = String::with_capacity(bytes.len());
+        let mut text = String::new();
         for (i, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
-            out.push_str(&LineDecoder { gbk: false }.decode(line, i == 0).0);
+            LineDecoder { gbk: false }.decode(line, i == 0, &mut text);
+            out.push_str(&text);
         }
         return Cow::Owned(out);
     }
@@ -107,18 +109,31 @@ struct LineDecoder {
 }
 
 impl LineDecoder {
-    /// The line's text, and whether it was read as GBK in a UTF-8 file.
-    fn decode(&self, b: &[u8], first: bool) -> (String, bool) {
+    /// Puts the line's text into `out` (its buffer reused from line to line) and says
+    /// whether it was read as GBK in a UTF-8 file.
+    fn decode(&self, b: &[u8], first: bool, out: &mut String) -> bool {
         let b = if first { b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b) } else { b };
+        out.clear();
         if self.gbk {
-            return (encoding_rs::GB18030.decode_without_bom_handling(b).0.into_owned(), false);
+            out.push_str(&encoding_rs::GB18030.decode_without_bom_handling(b).0);
+            return false;
+        }
+        // Validated with SIMD first (most lines are UTF-8); the standard check says where
+        // and how a line is not.
+        if let Ok(s) = simdutf8::basic::from_utf8(b) {
+            out.push_str(s);
+            return false;
         }
         match std::str::from_utf8(b) {
-            Ok(s) => (s.to_string(), false),
+            Ok(s) => out.push_str(s),
             // A character cut at the end (a line cut at MAX_LINE_BYTES) is no other encoding.
-            Err(e) if e.error_len().is_none() => (String::from_utf8_lossy(&b[..e.valid_up_to()]).into_owned(), false),
-            Err(_) => (encoding_rs::GB18030.decode_without_bom_handling(b).0.into_owned(), true),
+            Err(e) if e.error_len().is_none() => out.push_str(&String::from_utf8_lossy(&b[..e.valid_up_to()])),
+            Err(_) => {
+                out.push_str(&encoding_rs::GB18030.decode_without_bom_handling(b).0);
+                return true;
+            }
         }
+        false
     }
 }
 
@@ -207,6 +222,13 @@ fn parse_line(line: &str, delim: u8, quoting: bool) -> Vec<String> {
     rdr.records().next().and_then(|r| r.ok()).map(|r| r.iter().map(|s| s.to_string()).collect()).unwrap_or_default()
 }
 
+/// A line as read (its text in the buffer handed to the reader): its whole length in
+/// bytes, and whether it was read as GBK in a UTF-8 file.
+struct Line {
+    len: u64,
+    gbk: bool,
+}
+
 /// Splits lines into records with the stray-quote rule, one rule for the whole-file read
 /// and the streamed read. A quoted field may hold line breaks (open answers do). But a
 /// stray quote that is never closed makes a CSV parser read every following line into one
@@ -217,16 +239,10 @@ fn parse_line(line: &str, delim: u8, quoting: bool) -> Vec<String> {
 /// first line is read on its own — literally, and reported, when its quotes do not pair
 /// up — and the lines after it are read again as lines of their own. Blank lines are no
 /// records.
-/// A line as read: its text, its whole length in bytes, and whether it was read as GBK
-/// in a UTF-8 file.
-struct Line {
-    text: String,
-    len: u64,
-    gbk: bool,
-}
-
-struct Records<F: FnMut() -> Result<Option<Line>, super::ReadError>> {
+struct Records<F: FnMut(&mut String) -> Result<Option<Line>, super::ReadError>> {
     next_line: F,
+    /// The line being read (its buffer reused from line to line: no allocation per line).
+    cur: String,
     queue: std::collections::VecDeque<String>,
     delim: Option<u8>,
     width: usize,
@@ -235,97 +251,122 @@ struct Records<F: FnMut() -> Result<Option<Line>, super::ReadError>> {
     bad: Vec<Malformed>,
 }
 
-impl<F: FnMut() -> Result<Option<Line>, super::ReadError>> Records<F> {
+impl<F: FnMut(&mut String) -> Result<Option<Line>, super::ReadError>> Records<F> {
     fn new(next_line: F) -> Self {
-        Records { next_line, queue: Default::default(), delim: None, width: 0, row: 0, bad: Vec::new() }
+        Records { next_line, cur: String::new(), queue: Default::default(), delim: None, width: 0, row: 0, bad: Vec::new() }
     }
 
-    /// The next line; one longer than [`MAX_LINE_BYTES`] is noted and read as blank.
-    fn line(&mut self) -> Result<Option<String>, super::ReadError> {
+    /// Reads the next line into `cur`; `false` at the end. A line longer than
+    /// [`MAX_LINE_BYTES`] is noted and read as blank.
+    fn line(&mut self) -> Result<bool, super::ReadError> {
         if let Some(l) = self.queue.pop_front() {
-            return Ok(Some(l));
+            self.cur = l;
+            return Ok(true);
         }
-        let Some(Line { text: line, len, gbk }) = (self.next_line)()? else { return Ok(None) };
+        let Some(Line { len, gbk }) = (self.next_line)(&mut self.cur)? else { return Ok(false) };
         if gbk && self.bad.len() < 10_000 {
-            self.bad.push(Malformed { row: self.row, text: line.chars().take(200).collect(), kind: MalformedKind::Encoding });
+            self.bad.push(Malformed { row: self.row, text: self.cur.chars().take(200).collect(), kind: MalformedKind::Encoding });
         }
-        if len <= MAX_LINE_BYTES as u64 {
-            return Ok(Some(line));
+        if len > MAX_LINE_BYTES as u64 {
+            let text = self.cur.chars().take(200).collect();
+            self.bad.push(Malformed { row: self.row, text, kind: MalformedKind::TooLong(len) });
+            self.cur.clear();
         }
-        let text = line.chars().take(200).collect();
-        self.bad.push(Malformed { row: self.row, text, kind: MalformedKind::TooLong(len) });
-        Ok(Some(String::new()))
+        Ok(true)
     }
 
-    /// The next record, or `None` at the end.
-    fn next(&mut self) -> Result<Option<Vec<String>>, super::ReadError> {
-        Ok(self.next_raw()?.map(|r| parse_line(&r.text, self.delim.unwrap_or(b','), r.quoting)))
+    /// The next record split into fields, or `None` at the end.
+    fn next(&mut self, text: &mut String) -> Result<Option<Vec<String>>, super::ReadError> {
+        text.clear();
+        let Some(r) = self.next_raw(text)? else { return Ok(None) };
+        Ok(Some(parse_line(text, self.delim.unwrap_or(b','), r.quoting)))
     }
 
     /// The next record as text, not yet split into fields (the streamed read splits it
-    /// on another thread).
-    fn next_raw(&mut self) -> Result<Option<RawRecord>, super::ReadError> {
+    /// on another thread), appended to `out`; `None` at the end.
+    fn next_raw(&mut self, out: &mut String) -> Result<Option<RawRecord>, super::ReadError> {
         let quotes = |s: &str| memchr::memchr_iter(b'"', s.as_bytes()).count();
         loop {
-            let Some(line) = self.line()? else { return Ok(None) };
-            if line.is_empty() {
+            if !self.line()? {
+                return Ok(None);
+            }
+            if self.cur.is_empty() {
                 continue;
             }
-            let delim = *self.delim.get_or_insert_with(|| sniff_delimiter(&line));
-            let mut n = quotes(&line);
-            if n == 0 {
-                // The common case: a line without quotes is one record.
-                let fields = memchr::memchr_iter(delim, line.as_bytes()).count() + 1;
+            let delim = *self.delim.get_or_insert_with(|| sniff_delimiter(&self.cur));
+            let mut n = quotes(&self.cur);
+            // The common case: a line without quotes is one record; a line whose quotes
+            // pair up, each field bare or wholly quoted, is one too (counted without a
+            // CSV parser).
+            let simple = if n == 0 {
+                Some(memchr::memchr_iter(delim, self.cur.as_bytes()).count() + 1)
+            } else if n % 2 == 0 {
+                count_quoted_fields(&self.cur, delim)
+            } else {
+                None
+            };
+            if let Some(fields) = simple {
                 self.width = self.width.max(fields);
                 self.row += 1;
-                return Ok(Some(RawRecord { text: line, quoting: true, fields }));
+                out.push_str(&self.cur);
+                return Ok(Some(RawRecord { quoting: true, fields }));
             }
-            if n % 2 == 0 {
-                // A line whose quotes pair up is one record; a well-formed one (each field
-                // bare, or wholly quoted) is counted without a CSV parser.
-                if let Some(fields) = count_quoted_fields(&line, delim) {
-                    self.width = self.width.max(fields);
-                    self.row += 1;
-                    return Ok(Some(RawRecord { text: line, quoting: true, fields }));
-                }
-            }
+            let line = std::mem::take(&mut self.cur);
             let mut record = line.clone();
             let mut lines = vec![line];
             while n % 2 == 1 && lines.len() < MAX_RECORD_LINES && record.len() < MAX_LINE_BYTES {
-                let Some(more) = self.line()? else { break };
+                if !self.line()? {
+                    break;
+                }
+                let more = std::mem::take(&mut self.cur);
                 n += quotes(&more);
                 record.push('\n');
                 record.push_str(&more);
                 lines.push(more);
             }
-            let fields = parse_line(&record, delim, true).len();
-            // The header (the first record, after titles of one or two fields) may hold
-            // line breaks in its cells (Alt+Enter in Excel): whole when its quotes close
-            // within a few lines.
-            if lines.len() == 1 || (self.width <= 2 && n % 2 == 0 && lines.len() <= MAX_HEADER_LINES) {
-                self.width = self.width.max(fields);
-                self.row += 1;
-                return Ok(Some(RawRecord { text: record, quoting: true, fields }));
-            }
-            let width = self.width;
-            let suspicious = lines.len() > 1
-                && (n % 2 == 1 || fields != width || (width >= 4 && lines[1..].iter().any(|l| parse_line(l, delim, true).len() == width)));
-            self.row += 1;
-            if !suspicious || self.bad.len() >= 10_000 {
-                return Ok(Some(RawRecord { text: record, quoting: true, fields }));
-            }
-            let first = lines.remove(0);
-            for l in lines.into_iter().rev() {
-                self.queue.push_front(l);
-            }
-            let quoting = quotes(&first) % 2 == 0;
-            if !quoting {
-                self.bad.push(Malformed { row: self.row - 1, text: first.chars().take(200).collect(), kind: MalformedKind::Quotes });
-            }
-            let fields = parse_line(&first, delim, quoting).len();
-            return Ok(Some(RawRecord { text: first, quoting, fields }));
+            return Ok(Some(self.multi_line(record, lines, n, delim, out)));
         }
     }
+
+    /// A record whose quotes spanned several lines (or did not pair up in one): the
+    /// whole record, or its first line on its own when the record is suspicious (see
+    /// [`Records`]), appended to `out`.
+    fn multi_line(&mut self, record: String, mut lines: Vec<String>, n: usize, delim: u8, out: &mut String) -> RawRecord {
+        let fields = parse_line(&record, delim, true).len();
+        // The header (the first record, after titles of one or two fields) may hold
+        // line breaks in its cells (Alt+Enter in Excel): whole when its quotes close
+        // within a few lines.
+        if lines.len() == 1 || (self.width <= 2 && n.is_multiple_of(2) && lines.len() <= MAX_HEADER_LINES) {
+            self.width = self.width.max(fields);
+            self.row += 1;
+            out.push_str(&record);
+            return RawRecord { quoting: true, fields };
+        }
+        let width = self.width;
+        let suspicious = lines.len() > 1
+            && (n % 2 == 1 || fields != width || (width >= 4 && lines[1..].iter().any(|l| parse_line(l, delim, true).len() == width)));
+        self.row += 1;
+        if !suspicious || self.bad.len() >= 10_000 {
+            out.push_str(&record);
+            return RawRecord { quoting: true, fields };
+        }
+        let first = lines.remove(0);
+        for l in lines.into_iter().rev() {
+            self.queue.push_front(l);
+        }
+        let quoting = quotes_pair(&first);
+        if !quoting {
+            self.bad.push(Malformed { row: self.row - 1, text: first.chars().take(200).collect(), kind: MalformedKind::Quotes });
+        }
+        let fields = parse_line(&first, delim, quoting).len();
+        out.push_str(&first);
+        RawRecord { quoting, fields }
+    }
+}
+
+/// Whether a line's quotes pair up.
+fn quotes_pair(s: &str) -> bool {
+    memchr::memchr_iter(b'"', s.as_bytes()).count().is_multiple_of(2)
 }
 
 /// The number of fields of a one-line record in which every field is either bare (no
@@ -386,41 +427,48 @@ fn split_quoted(line: &str, delim: u8, mut field: impl FnMut(usize, std::borrow:
     }
 }
 
-/// One record's text, how to split it, and its number of fields.
+/// How to split one record, and its number of fields.
 struct RawRecord {
-    text: String,
     /// `false`: a stray quote, read literally.
     quoting: bool,
     fields: usize,
 }
 
 /// Records of a streamed CSV chunk, split into fields when the chunk is parsed
-/// ([`super::Chunk::ready`]), on the thread that parses it.
+/// ([`super::Chunk::ready`]), on the thread that parses it: their texts one after
+/// another in one buffer (no allocation per record).
 pub struct Lines {
-    records: Vec<(String, bool)>,
+    text: String,
+    /// Per record: where its text ends in `text`, and `false` for a stray quote (read
+    /// literally).
+    records: Vec<(usize, bool)>,
     delim: u8,
     width: usize,
 }
 
 impl Lines {
+    fn len(&self) -> usize {
+        self.records.len()
+    }
+
     /// Hands the records over one at a time (see [`super::Pending::each_row`]).
     pub(super) fn each_row(self, first_row: u32, f: &mut dyn FnMut(u32, &[Data])) {
         let mut row = super::chunk::RowCells::new(self.width);
-        for (r, (text, quoting)) in self.records.into_iter().enumerate() {
+        let mut start = 0;
+        for (r, &(end, quoting)) in self.records.iter().enumerate() {
+            let text = &self.text[start..end];
+            start = end;
             let mut n = 0;
-            if quoting && !text.contains('"') {
-                for (c, v) in text.split(self.delim as char).enumerate() {
-                    row.text(c, v);
-                    n = c + 1;
-                }
+            if quoting && split_bare(text, self.delim, &mut row, &mut n) {
+                // Done: no quote in the record.
             } else if !(quoting
-                && split_quoted(&text, self.delim, |c, v| {
+                && split_quoted(text, self.delim, |c, v| {
                     row.text(c, &v);
                     n = c + 1;
                 }))
             {
                 n = 0;
-                for (c, v) in parse_line(&text, self.delim, quoting).into_iter().enumerate() {
+                for (c, v) in parse_line(text, self.delim, quoting).into_iter().enumerate() {
                     if v.is_empty() {
                         row.clear(c);
                     } else {
@@ -433,6 +481,25 @@ impl Lines {
             f(first_row + r as u32, &row.cells);
         }
     }
+}
+
+/// Splits a record with no quote in it at the delimiter into `row` (`n`: fields set),
+/// in one pass; `false` (with `n` reset) at the first quote, for the quote rules.
+fn split_bare(text: &str, delim: u8, row: &mut super::chunk::RowCells, n: &mut usize) -> bool {
+    // Fields end at the delimiter, an ASCII byte: each cut is a character boundary.
+    let mut from = 0;
+    for e in memchr::memchr2_iter(delim, b'"', text.as_bytes()) {
+        if text.as_bytes()[e] == b'"' {
+            *n = 0;
+            return false;
+        }
+        row.text(*n, &text[from..e]);
+        *n += 1;
+        from = e + 1;
+    }
+    row.text(*n, &text[from..]);
+    *n += 1;
+    true
 }
 
 /// Reads a whole text table as one sheet.
@@ -450,13 +517,14 @@ pub fn parse_checked(bytes: &[u8]) -> (Range<Data>, Vec<Malformed>) {
     let dec = LineDecoder { gbk: is_gbk(bytes) };
     let mut cursor = std::io::Cursor::new(bytes);
     let (mut buf, mut first) = (Vec::new(), true);
-    let mut records = Records::new(|| {
+    let mut records = Records::new(|text: &mut String| {
         let Some(len) = read_line(&mut cursor, &mut buf).map_err(super::ReadError::Io)? else { return Ok(None) };
-        let (text, gbk) = dec.decode(&buf, std::mem::take(&mut first));
-        Ok(Some(Line { text, len, gbk }))
+        let gbk = dec.decode(&buf, std::mem::take(&mut first), text);
+        Ok(Some(Line { len, gbk }))
     });
     let mut rows: Vec<Vec<String>> = Vec::new();
-    while let Ok(Some(r)) = records.next() {
+    let mut text = String::new();
+    while let Ok(Some(r)) = records.next(&mut text) {
         rows.push(r);
     }
     let bad = std::mem::take(&mut records.bad);
@@ -499,18 +567,19 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
     let dec = LineDecoder { gbk: is_gbk(r.fill_buf().map_err(super::ReadError::Io)?) };
     let mut first = true;
     let mut buf = Vec::new();
-    let mut records = Records::new(|| {
+    let mut records = Records::new(|text: &mut String| {
         let Some(len) = read_line(&mut r, &mut buf).map_err(super::ReadError::Io)? else { return Ok(None) };
-        let (text, gbk) = dec.decode(&buf, std::mem::take(&mut first));
-        Ok(Some(Line { text, len, gbk }))
+        let gbk = dec.decode(&buf, std::mem::take(&mut first), text);
+        Ok(Some(Line { len, gbk }))
     });
     // Records are grouped here (the stray-quote rule needs them in order) and split into
     // fields by whoever parses the chunk, in parallel.
-    let mut lines: Vec<(String, bool)> = Vec::new();
+    let new_lines = || Lines { text: String::new(), records: Vec::new(), delim: b',', width: 0 };
+    let mut lines = new_lines();
     let (mut width, mut cells) = (0usize, 0u64);
     let mut first_row = 0u32;
     let mut send = |records: &mut Records<_>,
-                    lines: &mut Vec<(String, bool)>,
+                    lines: &mut Lines,
                     width: &mut usize,
                     cells: &mut u64,
                     first_row: &mut u32|
@@ -519,7 +588,9 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
         if super::checks::grid_too_big(rows, *width as u64, *cells) {
             return Err(super::ReadError::Oversized(format!("CSV 的第 {} 行起有一行多达 {} 列", *first_row + 1, *width)));
         }
-        let pending = Lines { records: std::mem::take(lines), delim: records.delim.unwrap_or(b','), width: std::mem::take(width) };
+        let mut pending = std::mem::replace(lines, new_lines());
+        pending.delim = records.delim.unwrap_or(b',');
+        pending.width = std::mem::take(width);
         *cells = 0;
         sink(super::Chunk {
             sheet: "csv".into(),
@@ -532,15 +603,12 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
         *first_row = records.row;
         Ok(())
     };
-    let mut bytes = 0usize;
-    while let Some(rec) = records.next_raw()? {
+    while let Some(rec) = records.next_raw(&mut lines.text)? {
         width = width.max(rec.fields);
         cells += rec.fields as u64;
-        bytes += rec.text.len();
-        lines.push((rec.text, rec.quoting));
+        lines.records.push((lines.text.len(), rec.quoting));
         // A chunk is bounded in bytes too: rows of long answers make fewer rows a chunk.
-        if records.row - first_row >= chunk_rows || bytes >= CHUNK_BYTES {
-            bytes = 0;
+        if records.row - first_row >= chunk_rows || lines.text.len() >= CHUNK_BYTES {
             send(&mut records, &mut lines, &mut width, &mut cells, &mut first_row)?;
         }
     }

@@ -212,6 +212,14 @@ fn classify(e: calamine::Error) -> ReadError {
     }
 }
 
+/// [`cell_text`], trimmed ([`crate::text::tidy`]), without a copy for a text cell.
+pub fn cell_tidy(d: &Data) -> std::borrow::Cow<'_, str> {
+    match d {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => std::borrow::Cow::Borrowed(crate::text::tidy_str(s)),
+        other => std::borrow::Cow::Owned(crate::text::tidy(&cell_text(other))),
+    }
+}
+
 /// A cell as text for messages and text answers: numbers without a spurious `.0`.
 pub fn cell_text(d: &Data) -> String {
     match d {

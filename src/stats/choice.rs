@@ -15,6 +15,25 @@ pub(crate) fn tally(job: &TableJob, v: &[Option<u32>], bases: &mut [Base]) -> Su
     let mut sum = vec![0.0; k];
     let mut sum2 = vec![0.0; k];
     let scores: Vec<f64> = (0..no).map(|o| q.score(o)).collect();
+    if job.unit {
+        let (n, rows) = job.unit_counts(no, |i, slots| match v[i] {
+            Some(o) => {
+                slots[o as usize] += 1;
+                true
+            }
+            None => false,
+        });
+        for c in 0..k {
+            bases[c].add_units(rows[c]);
+            for o in 0..no {
+                let x = n[c * no + o] as f64;
+                counts[o][c] = x;
+                sum[c] += x * scores[o];
+                sum2[c] += x * scores[o] * scores[o];
+            }
+        }
+        return Sums::Choice { counts, sum, sum2 };
+    }
     job.each_answer(
         bases,
         |i| v[i].is_some(),

@@ -34,15 +34,19 @@ pub(crate) struct Selections {
 }
 
 impl Selections {
-    fn new(cols: &[Vec<Option<bool>>], n: usize) -> Selections {
-        let words = cols.len().div_ceil(64).max(1);
+    /// The selections of multi-select question `q`, from its options' true/false columns
+    /// (a column missing or of another type: nobody's answer).
+    fn of(df: &DataFrame, q: &Question) -> Selections {
+        let n = df.height();
+        let words = q.options.len().div_ceil(64).max(1);
         let mut bits = vec![0u64; n * words];
         let mut answered = vec![false; n];
-        for (o, col) in cols.iter().enumerate() {
-            for (i, v) in col.iter().enumerate() {
+        for (o, opt) in q.options.iter().enumerate() {
+            let Some(ca) = df.column(&part_column(&q.id, opt.text())).ok().and_then(|c| c.bool().ok()) else { continue };
+            for (i, v) in ca.iter().enumerate() {
                 if let Some(sel) = v {
                     answered[i] = true;
-                    if *sel {
+                    if sel {
                         bits[i * words + o / 64] |= 1 << (o % 64);
                     }
                 }
@@ -183,7 +187,7 @@ pub(crate) fn parts<'a>(q: &'a Question, df: &'a DataFrame) -> Vec<Part<'a>> {
                 Part { text: format!("{}—{}", q.text, r), q, data: QData::Choice(choice_codes(q, df, &col)), id: col }
             })
             .collect(),
-        Kind::Multi => whole(QData::Multi(Selections::new(&option_cols(df, q, |c| c.bool().ok().map(|ca| ca.iter().collect())), n))),
+        Kind::Multi => whole(QData::Multi(Selections::of(df, q))),
         Kind::Rank => whole(QData::Rank(option_cols(df, q, |c| c.i32().ok().map(|ca| ca.iter().collect())))),
         Kind::Text => whole(QData::Text(match df.column(&q.id).ok().and_then(|c| c.str().ok()) {
             Some(ca) => ca.iter().collect(),
@@ -241,17 +245,28 @@ pub(crate) fn filter(survey: &Survey, df: &DataFrame, col: &str, values: &[Strin
 
 #[cfg(test)]
 mod tests {
-    use super::Selections;
+    use super::*;
 
     #[test]
     fn selections_as_bits_past_64_options() {
         // 70 options, three rows: options 0, 63, 64 and 69 selected; nothing selected but
-        // answered; not answered.
-        let mut cols: Vec<Vec<Option<bool>>> = (0..70).map(|_| vec![Some(false), Some(false), None]).collect();
-        for o in [0, 63, 64, 69] {
-            cols[o][0] = Some(true);
-        }
-        let s = Selections::new(&cols, 3);
+        // answered; not answered. Option 5's column is missing (nobody's answer).
+        let options: Vec<String> = (0..70).map(|o| format!("\"选项{o}\"")).collect();
+        let toml = format!(
+            "id = \"t\"\ntitle = \"t\"\n[[questions]]\nid = \"Q1\"\ntext = \"多选\"\nkind = \"multi\"\noptions = [{}]\n",
+            options.join(", ")
+        );
+        let survey = crate::survey::Survey::from_toml(&toml).unwrap();
+        let q = &survey.questions[0];
+        let columns: Vec<Column> = (0..70)
+            .filter(|o| *o != 5)
+            .map(|o| {
+                let first = Some([0, 63, 64, 69].contains(&o));
+                Column::new(part_column("Q1", &format!("选项{o}")).into(), [first, Some(false), None])
+            })
+            .collect();
+        let df = DataFrame::new(3, columns).unwrap();
+        let s = Selections::of(&df, q);
         let mut got = Vec::new();
         s.each(0, |o| got.push(o));
         assert_eq!(got, [0, 63, 64, 69]);

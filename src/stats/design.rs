@@ -65,7 +65,7 @@ impl RowDesign {
         let mut parts = BTreeMap::new();
         for (key, rows) in groups {
             let tally = |w: &[f64]| {
-                let mut t = TableJob { rows: &rows, w, design: None, ..*job }.tally();
+                let mut t = TableJob { rows: &rows, w, unit: job.unit && std::ptr::eq(w, job.w), design: None, ..*job }.tally();
                 t.keep_nonempty();
                 t
             };

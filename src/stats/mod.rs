@@ -199,6 +199,8 @@ struct Batch<'d> {
     overall: Columns,
     by: Vec<Columns>,
     w: Vec<f64>,
+    /// Every row's weight is 1.
+    unit: bool,
     design: Option<design::RowDesign>,
 }
 
@@ -212,7 +214,7 @@ impl Batch<'_> {
             // A question not asked in a wave has no table there (not a table of nobody).
             for (pi, part) in parts.iter().enumerate().filter(|(_, p)| p.q.asked_in(wave)) {
                 let mut push = |bi: usize, columns: &Columns| {
-                    let t = TableJob { rows, part, columns, w: &self.w, design: self.design.as_ref() }.tally();
+                    let t = TableJob { rows, part, columns, w: &self.w, unit: self.unit, design: self.design.as_ref() }.tally();
                     out.push((((0u8, wave.clone()), qi, pi, bi), part.id.clone(), part.text.clone(), t));
                 };
                 push(0, &self.overall);
@@ -234,7 +236,15 @@ impl Batch<'_> {
         // Across waves: all rows together, by wave.
         if let Some(bi) = self.by.iter().position(|c| c.breakdown == Breakdown::By(Banner::Wave)) {
             for (pi, part) in parts.iter().enumerate() {
-                let t = TableJob { rows: &self.all_rows, part, columns: &self.by[bi], w: &self.w, design: self.design.as_ref() }.tally();
+                let t = TableJob {
+                    rows: &self.all_rows,
+                    part,
+                    columns: &self.by[bi],
+                    w: &self.w,
+                    unit: self.unit,
+                    design: self.design.as_ref(),
+                }
+                .tally();
                 out.push((((1u8, String::new()), qi, pi, bi + 1), part.id.clone(), part.text.clone(), t));
             }
         }
@@ -360,7 +370,8 @@ impl<'a> Tallies<'a> {
             Some(d) => Some(d.rows(survey, (df, keys), &w)?),
             None => None,
         };
-        let batch = Batch { df, scopes, all_rows: (0..n).collect(), overall, by, w, design };
+        let unit = w.iter().all(|x| *x == 1.0);
+        let batch = Batch { df, scopes, all_rows: (0..n).collect(), overall, by, w, unit, design };
         // Questions are read as codes and tallied a few at a time (one per core), so that
         // only their codes are held.
         use rayon::prelude::*;

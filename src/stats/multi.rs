@@ -13,6 +13,24 @@ pub(crate) fn tally(job: &TableJob, sel: &Selections, bases: &mut [Base]) -> Sum
     let mut responses = vec![0.0; k];
     // Unweighted number of selections: the base of percent of responses.
     let mut selections = vec![0usize; k];
+    if job.unit {
+        let (n, rows) = job.unit_counts(no, |i, slots| {
+            if sel.answered[i] {
+                sel.each(i, |o| slots[o] += 1);
+            }
+            sel.answered[i]
+        });
+        for c in 0..k {
+            bases[c].add_units(rows[c]);
+            for o in 0..no {
+                let x = n[c * no + o];
+                counts[o][c] = x as f64;
+                responses[c] += x as f64;
+                selections[c] += x as usize;
+            }
+        }
+        return Sums::Multi { counts, responses, selections };
+    }
     job.each_answer(
         bases,
         |i| sel.answered[i],

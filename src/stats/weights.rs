@@ -153,6 +153,12 @@ impl Base {
         self.w += w;
         self.w2 += w * w;
     }
+    /// Adds `n` rows of weight 1.
+    pub fn add_units(&mut self, n: u64) {
+        self.n += n as usize;
+        self.w += n as f64;
+        self.w2 += n as f64;
+    }
     /// Adds the sums of other rows.
     pub fn merge(&mut self, o: &Base) {
         self.n += o.n;

@@ -334,8 +334,11 @@ const TALLY_END: &[&str] = &["人数", "比例", "百分比", "占比", "频数"
 
 /// Whether a label starts a tally or notes block (`合计`, `选A人数`, `统计：`).
 pub fn is_tally_label(t: &str) -> bool {
-    // Most cells asked about are answers: a first character no tally label starts with
-    // settles them without copying.
+    // Most cells asked about are answers: a number or date, or a first character no tally
+    // label starts with, settles them without copying.
+    if crate::text::only_ascii_digits_and_marks(t) {
+        return false;
+    }
     let first = t.trim_start().chars().next().map(crate::text::fold_width);
     if !first.is_some_and(|c| c.is_ascii_alphanumeric() || "统合小总频人计百比占平均标汇选说注备填方中众最极有样".contains(c))
     {
