@@ -57,9 +57,12 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
         }
     }
     // The tool's own outputs (a report written into an input folder, say) are never answers.
+    // Looked at on every core: each look opens the file (and a workbook's zip).
+    use rayon::prelude::*;
+    let looks: Vec<Option<&'static str>> = found.files.par_iter().map(|p| own_output(p)).collect();
     let (mut files, mut skipped) = (Vec::new(), Vec::new());
-    for p in std::mem::take(&mut found.files) {
-        match own_output(&p) {
+    for (p, look) in std::mem::take(&mut found.files).into_iter().zip(looks) {
+        match look {
             Some(what) => skipped.push((p, Skipped::OwnOutput(what))),
             None => files.push(p),
         }
@@ -118,10 +121,22 @@ fn own_output(path: &Path) -> Option<&'static str> {
             } else if xml.contains("name=\"回收情况") {
                 Some("回收情况表（status.xlsx）")
             } else {
-                // The response table saved as a workbook: its header's strings come first.
-                let mut sst = String::new();
-                zip.by_name("xl/sharedStrings.xml").ok()?.take(64 * 1024).read_to_string(&mut sst).ok();
-                TRACE_COLUMNS.iter().all(|c| sst.contains(&format!(">{c}<"))).then_some("清洗后的答卷表")
+                // The response table saved as a workbook: its header's strings come first
+                // (looked for in the first 64 KB, read 8 KB at a time).
+                let mut part = zip.by_name("xl/sharedStrings.xml").ok()?;
+                let needles: Vec<Vec<u8>> = TRACE_COLUMNS.iter().map(|c| format!(">{c}<").into_bytes()).collect();
+                let (mut sst, mut buf) = (Vec::new(), [0u8; 8192]);
+                while sst.len() < 64 * 1024 {
+                    let n = part.read(&mut buf).ok()?;
+                    if n == 0 {
+                        break;
+                    }
+                    sst.extend_from_slice(&buf[..n.min(64 * 1024 - sst.len())]);
+                    if needles.iter().all(|k| memchr::memmem::find(&sst, k).is_some()) {
+                        return Some("清洗后的答卷表");
+                    }
+                }
+                None
             }
         }
         Format::Parquet => {

@@ -111,6 +111,10 @@ impl Assembler {
             use rayon::prelude::*;
             parts.par_iter().map(|p| RowHashes::of(p, self.across)).collect()
         };
+        let rows: usize = parts.iter().map(|p| p.len()).sum();
+        for t in [&mut self.by_id, &mut self.by_sub] {
+            t.cur.reserve(rows, |e| e.0);
+        }
         let mut rejected = if self.across { self.copies_across_files(&parts, &hashes, base) } else { Vec::new() };
         self.repeated_rows(&parts, &hashes, base, &mut rejected);
         for t in [&mut self.by_time, &mut self.by_answers, &mut self.by_id, &mut self.by_sub] {
@@ -411,6 +415,11 @@ impl First {
     }
     /// The batch at hand is done: its rows are kept by hash (and place) only.
     fn seal(&mut self) {
+        if self.places {
+            self.old_places.reserve(self.cur.len(), |x| x.0);
+        } else {
+            self.old.reserve(self.cur.len(), |h| *h);
+        }
         for e in std::mem::take(&mut self.cur) {
             if self.places {
                 self.old_places.insert_unique(e.0, e, |x| x.0);

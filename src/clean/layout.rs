@@ -507,7 +507,12 @@ pub fn detect(m: &Matcher, cells: &Range<Data>) -> Option<Layout> {
     let last = end.0.min(start.0 + 30);
     let mut best: Option<(usize, u32, Vec<Column>)> = None;
     let mut seen = Default::default();
+    // A row naming every question cannot be outscored: the rows under it are answers.
+    let all = m.survey.questions.len();
     for r in start.0..=last {
+        if best.as_ref().is_some_and(|b| b.0 >= all) {
+            break;
+        }
         let cols = roles_of_row(m, cells, r, &mut seen);
         // Distinct questions, not columns: a row of answer codes (`1, 2, 1, 3`) under headers
         // that are the questions' numbers matches as many questions as the header at most,

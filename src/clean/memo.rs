@@ -14,7 +14,7 @@ pub(super) struct TextMemo<V> {
 
 impl<V> Default for TextMemo<V> {
     fn default() -> Self {
-        TextMemo { table: hashbrown::HashTable::new() }
+        TextMemo { table: hashbrown::HashTable::with_capacity(32) }
     }
 }
 

@@ -208,17 +208,16 @@ fn look(options: &Options, d: &Data) -> Look {
 fn look_counts(options: &Options, cells: &Range<Data>, layout: &layout::Layout, col: u32) -> (usize, usize, usize) {
     let end = cells.end().map_or(0, |e| e.0);
     let (mut total, mut ints, mut letters) = (0usize, 0usize, 0usize);
-    let mut seen: rustc_hash::FxHashMap<&str, Look> = Default::default();
+    let mut seen: rustc_hash::FxHashMap<&str, Option<Look>> = rustc_hash::FxHashMap::with_capacity_and_hasher(64, Default::default());
     for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
         let Some(d) = cells.get_value((r, col)) else { continue };
-        if ingest::cells::blank(d).is_some() {
-            continue;
-        }
-        total += 1;
+        // `None`: a blank answer (looked at once per text too).
         let class = match d {
-            Data::String(s) => *seen.entry(s.as_str()).or_insert_with(|| look(options, d)),
-            _ => look(options, d),
+            Data::String(s) => *seen.entry(s.as_str()).or_insert_with(|| ingest::cells::blank(d).is_none().then(|| look(options, d))),
+            _ => ingest::cells::blank(d).is_none().then(|| look(options, d)),
         };
+        let Some(class) = class else { continue };
+        total += 1;
         match class {
             Look::Int => ints += 1,
             Look::Letters => letters += 1,

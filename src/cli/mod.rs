@@ -140,8 +140,12 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// files with a progress bar when the input is large, and report unreadable files and
 /// unknown columns on stderr.
 pub fn load_and_import(input: &InputArgs) -> Result<(Survey, Import)> {
+    load_and_import_files(input, collect_inputs(&input.inputs))
+}
+
+/// [`load_and_import`] of the input files already found.
+pub fn load_and_import_files(input: &InputArgs, files: Vec<PathBuf>) -> Result<(Survey, Import)> {
     let (survey, wave) = (input.survey.as_deref(), input.wave.clone());
-    let files = collect_inputs(&input.inputs);
     if files.is_empty() {
         anyhow::bail!("在给出的文件夹中没有找到 .xlsx/.xls/.ods/.csv/.parquet 文件");
     }
@@ -262,25 +266,37 @@ const BATCHED_ABOVE: usize = 500_000;
 /// and the rows per batch. `None` for the ordinary import (the definition is to be
 /// inferred, the data is not that large, or its figures need every row at once).
 /// `DIAOYAN_BATCH_ROWS=N` (for tests) takes any data in batches of N rows.
-pub fn batched_input(input: &InputArgs) -> Result<Option<(Survey, Vec<PathBuf>, usize)>> {
-    let Some(path) = input.survey.as_deref() else { return Ok(None) };
-    let forced = forced_batch_rows();
+pub fn batched_input(input: &InputArgs) -> Result<Batching> {
+    use rayon::prelude::*;
     let files = collect_inputs(&input.inputs);
-    let rows: usize =
-        if forced.is_some() { 0 } else { files.iter().map(|f| diaoyan::ingest::Source::sniff(f).map_or(0, |s| s.estimated_rows())).sum() };
+    let Some(path) = input.survey.as_deref() else { return Ok(Batching::Whole(files)) };
+    let forced = forced_batch_rows();
+    let rows: usize = if forced.is_some() {
+        0
+    } else {
+        files.par_iter().map(|f| diaoyan::ingest::Source::sniff(f).map_or(0, |s| s.estimated_rows())).sum()
+    };
     if forced.is_none() && rows <= BATCHED_ABOVE {
-        return Ok(None);
+        return Ok(Batching::Whole(files));
     }
     let survey = Survey::load(path).with_context(|| format!("问卷定义 {}", path.display()))?;
     if let Some(why) = diaoyan::stats::needs_whole_table(&survey) {
         let size = if forced.is_some() { String::new() } else { format!("数据约 {rows} 行，") };
         say!("{size}{why}：需要把全部答卷同时放在内存中计算，内存占用随答卷数增长");
-        return Ok(None);
+        return Ok(Batching::Whole(files));
     }
     if forced.is_none() {
         say!("答卷约 {rows} 份：按每批 {BATCH_ROWS} 份分批统计（数字与一次算完相同，内存不随份数增长）");
     }
-    Ok(Some((survey, files, forced.unwrap_or(BATCH_ROWS))))
+    Ok(Batching::Batched(Box::new(survey), files, forced.unwrap_or(BATCH_ROWS)))
+}
+
+/// How a report takes its input files ([`batched_input`]).
+pub enum Batching {
+    /// A batch of rows at a time: the survey, the files and the rows per batch.
+    Batched(Box<Survey>, Vec<PathBuf>, usize),
+    /// Every response in one table.
+    Whole(Vec<PathBuf>),
 }
 
 /// `DIAOYAN_BATCH_ROWS=N` (for tests): batches of N rows.

@@ -160,8 +160,8 @@ impl Config {
 pub fn run(a: Args) -> Result<i32> {
     let cfg = Config::from(a)?;
     let computed = match super::batched_input(&cfg.input)? {
-        Some((survey, files, batch_rows)) => batched(&cfg, survey, &files, batch_rows)?,
-        None => whole(&cfg)?,
+        super::Batching::Batched(survey, files, batch_rows) => batched(&cfg, *survey, &files, batch_rows)?,
+        super::Batching::Whole(files) => whole(&cfg, files)?,
     };
     let Some(Computed { survey, imp, data, banners, results }) = computed else {
         super::say!("没有一个文件能导入，未写出结果。请按上面的提示处理后再试。");
@@ -190,13 +190,19 @@ pub fn run(a: Args) -> Result<i32> {
     // One output that cannot be written (a limit of Excel, a full disk) is named and the
     // others are still written; the run then ends with status 1.
     let mut failed: Vec<String> = Vec::new();
-    for out in outputs(cfg.outputs) {
-        match out.write(&report, &dir) {
+    // Written side by side: each output is a file (or folder) of its own.
+    let outs = outputs(cfg.outputs);
+    let results: Vec<_> = {
+        use rayon::prelude::*;
+        outs.par_iter().map(|out| out.write(&report, &dir)).collect()
+    };
+    for (out, r) in outs.iter().zip(results) {
+        match r {
             Ok(w) => written.push(w),
             Err(e) => failed.push(format!("未能写出{}：{}", out.name(), e)),
         }
-        diaoyan::profile::mark("output written");
     }
+    diaoyan::profile::mark("output written");
     diaoyan::output::finish_run(&dir, &written.iter().flat_map(|w| w.files.clone()).collect::<Vec<_>>())?;
     summary(&report, &dir, &written);
     for f in &failed {
@@ -226,8 +232,8 @@ fn banners_of(cfg: &Config, survey: &Survey) -> Vec<Banner> {
 }
 
 /// The ordinary report: every response in one table. `None` when no file could be imported.
-fn whole(cfg: &Config) -> Result<Option<Computed>> {
-    let (survey, imp) = super::load_and_import(&cfg.input)?;
+fn whole(cfg: &Config, files: Vec<PathBuf>) -> Result<Option<Computed>> {
+    let (survey, imp) = super::load_and_import_files(&cfg.input, files)?;
     if imp.nothing_imported() {
         return Ok(None);
     }

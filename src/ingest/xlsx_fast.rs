@@ -574,7 +574,7 @@ fn one_attr<'a>(a: &'a [u8], key: &[u8]) -> Option<Option<&'a [u8]>> {
 /// Text content as calamine reads it: XML 1.0 line ends (CR LF and CR are LF), the five
 /// named entities and character references. `None` for anything else.
 fn decode(raw: &[u8], out: &mut String) -> Option<()> {
-    let s = std::str::from_utf8(raw).ok()?;
+    let s = simdutf8::basic::from_utf8(raw).ok()?;
     let b = s.as_bytes();
     let mut from = 0;
     let mut i = 0;
@@ -667,7 +667,7 @@ fn string(s: &mut Scan, end: &[u8]) -> Option<String> {
 fn shared_strings(x: &[u8]) -> Option<Vec<String>> {
     let mut s = Scan { x, i: 0 };
     // calamine starts at the `<sst` element.
-    std::str::from_utf8(x).ok()?;
+    simdutf8::basic::from_utf8(x).ok()?;
     let start = memmem::find(x, b"<sst")?;
     if memmem::find(&x[..start], b"<!").is_some() {
         return None;
@@ -688,7 +688,7 @@ fn shared_strings(x: &[u8]) -> Option<Vec<String>> {
             let ts = s.i + 7;
             let te = ts + find(b'<', &x[ts..])?;
             if x.get(te..te + 9) == Some(b"</t></si>") && !x[ts..te].iter().any(|b| matches!(b, b'&' | b'\r')) {
-                let v = std::str::from_utf8(&x[ts..te]).ok()?.trim_matches([' ', '\t', '\r', '\n']);
+                let v = simdutf8::basic::from_utf8(&x[ts..te]).ok()?.trim_matches([' ', '\t', '\r', '\n']);
                 if v.contains("_x") {
                     return None;
                 }
@@ -774,7 +774,7 @@ fn cell_attrs(attrs: &[u8]) -> Option<CellAttrs<'_>> {
 type SheetCells = (Vec<Cell<Data>>, Vec<super::chunk::Area>, Vec<super::ReadNote>);
 
 fn sheet(x: &[u8], ctx: &Ctx) -> Option<SheetCells> {
-    std::str::from_utf8(x).ok()?;
+    simdutf8::basic::from_utf8(x).ok()?;
     let start = memmem::find(x, b"<sheetData")?;
     if memmem::find(&x[..start], b"<!").is_some() {
         return None;

@@ -84,7 +84,7 @@ pub enum RenderError {
 }
 
 /// One output format of a report.
-pub trait Output {
+pub trait Output: Sync {
     /// What users call it (`Excel 汇总表`, `results.csv`), for messages.
     fn name(&self) -> &'static str;
     /// Writes the output into `dir`.

@@ -26,7 +26,7 @@ pub mod weights;
 
 use polars::prelude::*;
 
-use crate::survey::Survey;
+use crate::survey::{Kind, Survey};
 pub use codes::subset;
 pub use model::{Banner, BaseFlag, Breakdown, Cell, Measure, Results, Row, Scope, Table, OVERALL, TOTAL};
 use table::{Columns, TableJob};
@@ -375,8 +375,13 @@ impl<'a> Tallies<'a> {
         // Questions are read as codes and tallied a few at a time (one per core), so that
         // only their codes are held.
         use rayon::prelude::*;
+        // Open questions (their answers' themes: the longest to tally) are started first,
+        // so that no core is left with one of them at the end; the tables are keyed, so the
+        // order they are tallied in does not matter.
+        let mut order: Vec<usize> = (0..survey.questions.len()).collect();
+        order.sort_by_key(|&qi| survey.questions[qi].kind != Kind::Text);
         let tallies: Vec<(Key, String, String, table::Tally)> =
-            survey.questions.par_iter().enumerate().flat_map_iter(|(qi, q)| batch.tallies(survey, qi, q)).collect();
+            order.par_iter().flat_map_iter(|&qi| batch.tallies(survey, qi, &survey.questions[qi])).collect();
         for (key, id, text, t) in tallies {
             match self.tables.entry(key) {
                 std::collections::btree_map::Entry::Vacant(e) => {

@@ -99,6 +99,9 @@ fn the_tools_own_outputs_are_never_read_back() {
     assert!(counts.iter().all(|c| c.contains("有效答卷共 6 份")), "{counts:?}");
     let r = w.cmd("report").survey(&s).arg("surveys").out("surveys/2025/报告").args(["--charts", "none"]).run();
     assert!(r.stderr().contains("这是 diaoyan 写出的"), "{}", r.stderr());
+    // Each skipped file is named once (the folder was once looked through twice).
+    let line = r.stderr().lines().find(|l| l.contains("results.csv")).unwrap().to_string();
+    assert_eq!(r.stderr().lines().filter(|l| *l == line).count(), 1, "{}", r.stderr());
 }
 
 #[test]

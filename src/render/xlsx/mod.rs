@@ -13,7 +13,7 @@ mod overview;
 mod status;
 mod style;
 
-use rust_xlsxwriter::{Workbook, XlsxError};
+use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
 use super::words::banner_label;
@@ -56,12 +56,33 @@ fn save(wb: Result<Workbook, XlsxError>, path: &Path) -> Result<(), WriteError> 
 
 pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
     let st = style::Styles::new();
+    // The two ledgers (thousands of rows when many files are read) are laid out beside
+    // the other sheets, on another core.
+    let (front, ledgers) = rayon::join(|| figures(rep, &st), || ledger_sheets(rep, &st));
+    let (mut wb, mut taken) = front?;
+    let (issues, columns) = ledgers?;
+    for (mut ws, name) in [(issues, "数据问题"), (columns, "列对应")] {
+        ws.set_name(sheet_name(name, &mut taken))?;
+        wb.push_worksheet(ws);
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name("清洗后数据", &mut taken))?;
+    lists::cleaned(ws, &st, &rep.survey, rep.data.as_ref().unwrap_or(&rep.import.frame), rep.responses())?;
+    // A4 (paper size 9), as offices print, not the default Letter.
+    for ws in wb.worksheets_mut() {
+        ws.set_paper_size(9);
+    }
+    Ok(wb)
+}
+
+/// The sheets of figures, in order, and the sheet names they took.
+fn figures(rep: &Report, st: &style::Styles) -> Result<(Workbook, Vec<String>), XlsxError> {
     let r = &rep.results;
     let mut wb = Workbook::new();
     wb.set_zip_compression_level(1);
     let mut taken = Vec::new();
     let ws = wb.add_worksheet();
-    overview::overview(ws, &mut taken, &st, rep)?;
+    overview::overview(ws, &mut taken, st, rep)?;
     if !rep.status.is_empty() {
         ws.set_landscape();
         ws.set_print_fit_to_pages(1, 0);
@@ -71,7 +92,7 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
         let ws = wb.add_worksheet();
         let sheet = sheet_name(&name, &mut taken);
         ws.set_name(&sheet)?;
-        frequencies::frequencies(ws, &sheet, &st, r, wave)?;
+        frequencies::frequencies(ws, &sheet, st, r, wave)?;
         ws.set_print_fit_to_pages(1, 0);
     }
     for b in &rep.banners {
@@ -79,7 +100,7 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
         let ws = wb.add_worksheet();
         let sheet = sheet_name(&format!("交叉表-{label}"), &mut taken);
         ws.set_name(&sheet)?;
-        let groups = crosstabs::crosstabs(ws, &sheet, &st, r, b, &label)?;
+        let groups = crosstabs::crosstabs(ws, &sheet, st, r, b, &label)?;
         ws.set_landscape();
         // Seven groups a page across (a readable size), the labels' column repeated.
         ws.set_print_fit_to_pages(groups.div_ceil(7).max(1) as u16, 0);
@@ -88,7 +109,7 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
         let ws = wb.add_worksheet();
         let sheet = sheet_name("年度对比", &mut taken);
         ws.set_name(&sheet)?;
-        changes::year_over_year(ws, &sheet, &st, rep)?;
+        changes::year_over_year(ws, &sheet, st, rep)?;
         ws.set_landscape();
         ws.set_print_fit_to_pages(1, 0);
     }
@@ -96,32 +117,28 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
         let ws = wb.add_worksheet();
         let sheet = sheet_name("单位对比", &mut taken);
         ws.set_name(&sheet)?;
-        league::leagues(ws, &sheet, &st, r)?;
+        league::leagues(ws, &sheet, st, r)?;
         ws.set_landscape();
         ws.set_print_fit_to_pages(1, 0);
     }
     if rep.survey.questions.iter().any(|q| q.kind == crate::survey::Kind::Text) {
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name("意见建议", &mut taken))?;
-        lists::open_answers(ws, &st, r, &rep.survey)?;
+        lists::open_answers(ws, st, r, &rep.survey)?;
         ws.set_print_fit_to_pages(1, 0);
     }
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet_name("数据问题", &mut taken))?;
-    lists::ledger(ws, &st, &HEADERS, rep.import.issues.iter().map(|i| i.fields()), "没有发现数据问题", "issues.csv")?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet_name("列对应", &mut taken))?;
-    lists::ledger(ws, &st, &COLUMN_HEADERS, rep.columns.iter().map(|c| c.fields()), "没有读取任何列", "columns.csv")?;
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet_name("清洗后数据", &mut taken))?;
-    lists::cleaned(ws, &st, &rep.survey, rep.data.as_ref().unwrap_or(&rep.import.frame), rep.responses())?;
-    // A4 (paper size 9), as offices print, not the default Letter.
-    for ws in wb.worksheets_mut() {
-        ws.set_paper_size(9);
+    Ok((wb, taken))
+}
+
+/// The sheets 数据问题 and 列对应 (unnamed yet).
+fn ledger_sheets(rep: &Report, st: &style::Styles) -> Result<(Worksheet, Worksheet), XlsxError> {
+    let mut issues = Worksheet::new();
+    lists::ledger(&mut issues, st, &HEADERS, rep.import.issues.iter().map(|i| i.fields()), "没有发现数据问题", "issues.csv")?;
+    let mut columns = Worksheet::new();
+    lists::ledger(&mut columns, st, &COLUMN_HEADERS, rep.columns.iter().map(|c| c.fields()), "没有读取任何列", "columns.csv")?;
+    for ws in [&mut issues, &mut columns] {
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
     }
-    Ok(wb)
+    Ok((issues, columns))
 }
