@@ -285,7 +285,6 @@ impl<F: FnMut(&mut String) -> Result<Option<Line>, super::ReadError>> Records<F>
     /// The next record as text, not yet split into fields (the streamed read splits it
     /// on another thread), appended to `out`; `None` at the end.
     fn next_raw(&mut self, out: &mut String) -> Result<Option<RawRecord>, super::ReadError> {
-        let quotes = |s: &str| memchr::memchr_iter(b'"', s.as_bytes()).count();
         loop {
             if !self.line()? {
                 return Ok(None);
@@ -294,13 +293,13 @@ impl<F: FnMut(&mut String) -> Result<Option<Line>, super::ReadError>> Records<F>
                 continue;
             }
             let delim = *self.delim.get_or_insert_with(|| sniff_delimiter(&self.cur));
-            let mut n = quotes(&self.cur);
+            let mut n = quote_count(&self.cur);
             // The common case: a line without quotes is one record; a line whose quotes
             // pair up, each field bare or wholly quoted, is one too (counted without a
             // CSV parser).
             let simple = if n == 0 {
                 Some(memchr::memchr_iter(delim, self.cur.as_bytes()).count() + 1)
-            } else if n % 2 == 0 {
+            } else if n.is_multiple_of(2) {
                 count_quoted_fields(&self.cur, delim)
             } else {
                 None
@@ -319,7 +318,7 @@ impl<F: FnMut(&mut String) -> Result<Option<Line>, super::ReadError>> Records<F>
                     break;
                 }
                 let more = std::mem::take(&mut self.cur);
-                n += quotes(&more);
+                n += quote_count(&more);
                 record.push('\n');
                 record.push_str(&more);
                 lines.push(more);
@@ -354,7 +353,7 @@ impl<F: FnMut(&mut String) -> Result<Option<Line>, super::ReadError>> Records<F>
         for l in lines.into_iter().rev() {
             self.queue.push_front(l);
         }
-        let quoting = quotes_pair(&first);
+        let quoting = quote_count(&first).is_multiple_of(2);
         if !quoting {
             self.bad.push(Malformed { row: self.row - 1, text: first.chars().take(200).collect(), kind: MalformedKind::Quotes });
         }
@@ -364,9 +363,9 @@ impl<F: FnMut(&mut String) -> Result<Option<Line>, super::ReadError>> Records<F>
     }
 }
 
-/// Whether a line's quotes pair up.
-fn quotes_pair(s: &str) -> bool {
-    memchr::memchr_iter(b'"', s.as_bytes()).count().is_multiple_of(2)
+/// The number of double quotes in a line (they pair up when it is even).
+fn quote_count(s: &str) -> usize {
+    memchr::memchr_iter(b'"', s.as_bytes()).count()
 }
 
 /// The number of fields of a one-line record in which every field is either bare (no

@@ -88,6 +88,19 @@ fn caveat(x: &Independence) -> String {
     }
 }
 
+/// The label of one line of a table: the option for a share, the measure alone for a
+/// figure of the whole question (a number question's mean is 平均值, not 平均分), else
+/// `option（measure）`.
+pub fn row_label(option: &str, measure: crate::stats::Measure, kind: crate::survey::Kind) -> String {
+    if option.is_empty() {
+        measure.label_in(kind).to_string()
+    } else if measure == crate::stats::Measure::Percent {
+        option.to_string()
+    } else {
+        format!("{option}（{}）", measure.label_in(kind))
+    }
+}
+
 /// How a banner is named to users: a noun (身份 for “您的身份是：”, or the question's
 /// `label`), 单位, 年份.
 pub fn banner_label(survey: &Survey, b: &Banner) -> String {

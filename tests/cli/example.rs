@@ -165,7 +165,23 @@ fn the_example_compares_years_and_units(w: &Workdir, stdout: &str) {
     let c2024 = head.iter().position(|c| *c == "2024").unwrap();
     assert_eq!(row[c2024], Data::Empty, "{row:?}");
     assert!(matches!(row[c2024 + 1], Data::Float(_)), "2025 has its figure: {row:?}");
+    a_number_questions_mean_is_no_score(w, &mut wb);
     the_workbook_prints_on_a4(w);
+}
+
+/// Q10 (meetings attended, a number question): its mean is 平均值 wherever it is labelled
+/// — crosstab, year-over-year sheet, chart — never 平均分 (a scale's word).
+fn a_number_questions_mean_is_no_score(w: &Workdir, wb: &mut calamine::Sheets<std::io::BufReader<std::fs::File>>) {
+    use calamine::Reader;
+    for sheet in ["交叉表-身份", "年度对比"] {
+        let range = wb.worksheet_range(sheet).unwrap();
+        let rows: Vec<String> = range.rows().map(|r| r.first().map(|c| c.to_string()).unwrap_or_default()).collect();
+        let at = rows.iter().position(|c| c.contains("参加的各类会议次数")).unwrap_or_else(|| panic!("{sheet}: no Q10"));
+        let label = rows[at..].iter().find(|c| c.starts_with("平均")).unwrap_or_else(|| panic!("{sheet}: no mean of Q10"));
+        assert_eq!(label, "平均值", "{sheet}");
+    }
+    let svg = std::fs::read_to_string(w.path("out/charts/2026_Q10_by_Q1.svg")).unwrap();
+    assert!(svg.contains("平均值") && !svg.contains("平均分"), "the chart of Q10 by 身份");
 }
 
 /// Every sheet prints on A4; the wide ones landscape and fitted to the page width (the

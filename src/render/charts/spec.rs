@@ -206,7 +206,7 @@ fn grouped(kind: Kind, ts: &[&Table], title: String, base_caption: &dyn Fn(&str)
         t.rows
             .iter()
             .filter(|r| r.measure == measure)
-            .map(|r| (if r.option.is_empty() { measure.label().to_string() } else { r.option.clone() }, pick(&r.cells)))
+            .map(|r| (if r.option.is_empty() { measure.label_in(kind).to_string() } else { r.option.clone() }, pick(&r.cells)))
             .collect()
     };
     let title = if kind == Kind::Matrix { qtitle(t.text.split('—').next().unwrap_or(&t.text)) } else { title };

@@ -94,13 +94,7 @@ fn part_block(ws: &mut Worksheet, cx: &Cx, widths: &mut Widths, qid: &str, part:
     row += 1;
     let first_line = row;
     for (option, measure) in &lines {
-        let label = if option.is_empty() {
-            measure.label().to_string()
-        } else if *measure == Measure::Percent {
-            option.clone()
-        } else {
-            format!("{option}（{}）", measure.label())
-        };
+        let label = crate::render::words::row_label(option, *measure, first.kind);
         ws.put_fmt(row, 0, &label, &st.text)?;
         widths.see(0, &label, 50.0);
         for (k, t) in by_wave.iter().enumerate() {

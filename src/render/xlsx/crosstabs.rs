@@ -8,6 +8,7 @@ use super::style::{bar_chart, chart_rows, write_dec, write_pct, Put, Styles, Wid
 use crate::render::words::{base_mark, table_heading, test_line};
 use crate::stats::inference::letter;
 use crate::stats::{Banner, Measure, Results, Row, Table};
+use crate::survey::Kind;
 
 /// Groups shown side by side at most: three columns each, far below Excel's 16,384
 /// columns; a banner with more groups (a unit per respondent, say) lists the first ones and
@@ -86,7 +87,7 @@ fn table(ws: &mut Worksheet, sheet: &str, st: &Styles, widths: &mut Widths, t: &
         chart_end = row - 3 + chart_rows(h, n_pct, series.len() as u32);
     }
     for x in &pct_rows {
-        figures(ws, st, widths, x, &starts, row)?;
+        figures(ws, st, widths, (x, t.kind), &starts, row)?;
         row += 1;
     }
     ws.put_fmt(row, 0, "有效样本（人）", &st.head)?;
@@ -132,14 +133,15 @@ fn header(ws: &mut Worksheet, st: &Styles, widths: &mut Widths, t: &Table, shown
 
 /// One line of figures: per group shown (from `starts`), the count and share (or the
 /// mean and such) with the group's significance letters.
-fn figures(ws: &mut Worksheet, st: &Styles, widths: &mut Widths, x: &Row, starts: &[u16], row: u32) -> Result<(), XlsxError> {
-    let label = if x.option.is_empty() {
-        x.measure.label().to_string()
-    } else if x.measure == Measure::Percent {
-        x.option.clone()
-    } else {
-        format!("{}（{}）", x.option, x.measure.label())
-    };
+fn figures(
+    ws: &mut Worksheet,
+    st: &Styles,
+    widths: &mut Widths,
+    (x, kind): (&Row, Kind),
+    starts: &[u16],
+    row: u32,
+) -> Result<(), XlsxError> {
+    let label = crate::render::words::row_label(&x.option, x.measure, kind);
     ws.put_fmt(row, 0, &label, &st.text)?;
     widths.see(0, &label, 50.0);
     for (c, cell) in x.cells.iter().enumerate().take(starts.len()) {
