@@ -138,7 +138,7 @@ function showChanges(rows) {
   head($("#changes"), ["选项", "指标", "年份", "前一年", "后一年", "变化", "显著"]);
   fill($("#changes tbody"), rows.filter((r) => r.change !== "").map((r) => {
     const p = isPercent(r.measure);
-    return [r.option || r.question.split("/")[1] || "", label(r.measure), r.wave_from + "→" + r.wave_to, num(r.value_from, p), num(r.value_to, p),
+    return [r.option || r.question.split("/")[1] || "", label(r.measure, r.question), r.wave_from + "→" + r.wave_to, num(r.value_from, p), num(r.value_to, p),
       (Number(r.change) > 0 ? "+" : "") + Number(r.change).toFixed(p ? 1 : 2) + (p ? " 个百分点" : ""), r.sig];
   }));
 }
@@ -205,7 +205,7 @@ function overall(r) {
   fill($("#figures tbody"), r.rows.map((row) => {
     const ci = at(row, "ci_low") === "" ? "" : figure(r, row, "ci_low") + " – " + figure(r, row, "ci_high");
     const count = at(row, "count") === "" ? "" : String(Math.round(Number(at(row, "count")) * 100) / 100);
-    return [at(row, "question"), at(row, "option"), label(at(row, "measure")), figure(r, row, "value"), ci, count, at(row, "base"), at(row, "base_mark")];
+    return [at(row, "question"), at(row, "option"), label(at(row, "measure"), at(row, "question")), figure(r, row, "value"), ci, count, at(row, "base"), at(row, "base_mark")];
   }));
   [...$("#figures tbody").rows].forEach((tr, i) => {
     tr.title = about(r, r.rows[i]);
@@ -231,7 +231,7 @@ function crosstab(r) {
   tbody.replaceChildren();
   for (const { first, cells } of lines.values()) {
     const tr = document.createElement("tr");
-    [at(first, "question"), at(first, "option"), label(at(first, "measure"))].forEach((v) => cell(tr, v));
+    [at(first, "question"), at(first, "option"), label(at(first, "measure"), at(first, "question"))].forEach((v) => cell(tr, v));
     for (const g of groups) {
       const row = cells.get(g);
       const td = document.createElement("td");
@@ -419,8 +419,15 @@ async function saveSurvey() {
 let checked = null;
 
 // results.csv's measure names: their labels and which are percentages (from the server).
-const label = (m) => (project && project.measures[m] ? project.measures[m][0] : m);
-const isPercent = (m) => !!(project && project.measures[m] && project.measures[m][1]);
+// `question`: results.csv's question (a matrix row `Q5/…` is of Q5); a number question's
+// mean is 平均值, not 平均分.
+const label = (m, question) => {
+  if (!project || !project.measures[m]) return m;
+  const id = String(question || "").split("/")[0];
+  const q = project.survey && project.survey.questions.find((x) => x.id === id);
+  return project.measures[m][q && q.kind === "number" ? 1 : 0];
+};
+const isPercent = (m) => !!(project && project.measures[m] && project.measures[m][2]);
 
 function head(table, names) {
   const tr = document.createElement("tr");

@@ -21,8 +21,9 @@ pub struct Overview {
     pub roster: super::units::RosterView,
     pub files: Vec<FileView>,
     pub reports: Vec<String>,
-    /// results.csv's measure names → (label as the workbook says it, whether a percentage).
-    pub measures: std::collections::BTreeMap<&'static str, (&'static str, bool)>,
+    /// results.csv's measure names → (label as the workbook says it, its label for a
+    /// number question — a mean is 平均值 there —, whether a percentage).
+    pub measures: std::collections::BTreeMap<&'static str, (&'static str, &'static str, bool)>,
 }
 
 #[derive(Serialize)]
@@ -69,7 +70,10 @@ pub fn overview(root: &Path) -> Overview {
         roster: super::units::view(root),
         files: data_files(root),
         reports: reports(root),
-        measures: crate::stats::Measure::ALL.iter().map(|m| (m.name(), (m.label(), m.is_percent()))).collect(),
+        measures: crate::stats::Measure::ALL
+            .iter()
+            .map(|m| (m.name(), (m.label(), m.label_in(crate::survey::Kind::Number), m.is_percent())))
+            .collect(),
     }
 }
 

@@ -382,6 +382,9 @@ fn from_an_export_to_a_report_through_the_page() {
     assert_eq!(s.post("/api/init", b"").status, 409, "an existing survey.toml is not overwritten");
     let project: serde_json::Value = serde_json::from_slice(&s.get("/api/project").body).unwrap();
     assert_eq!(project["survey"]["questions"].as_array().map(|q| q.len()), Some(11), "{project}");
+    // The page labels a mean 平均分, and 平均值 for a number question (as the workbook does).
+    assert_eq!(project["measures"]["mean"], serde_json::json!(["平均分", "平均值", false]), "{project}");
+    assert_eq!(project["measures"]["percent"][2], true, "{project}");
     assert_eq!(s.post("/api/run", b"").status, 202);
     let end: serde_json::Value = serde_json::from_str(&wait_run(&s)).unwrap();
     assert_eq!(end["phase"], "done", "{end}");
