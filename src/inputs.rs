@@ -59,7 +59,7 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
     // The tool's own outputs (a report written into an input folder, say) are never answers.
     // Looked at on every core: each look opens the file (and a workbook's zip).
     use rayon::prelude::*;
-    let looks: Vec<Option<&'static str>> = found.files.par_iter().map(|p| own_output(p)).collect();
+    let looks: Vec<Option<&'static str>> = found.files.par_iter().with_max_len(1).map(|p| own_output(p)).collect();
     let (mut files, mut skipped) = (Vec::new(), Vec::new());
     for (p, look) in std::mem::take(&mut found.files).into_iter().zip(looks) {
         match look {

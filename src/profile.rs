@@ -28,6 +28,6 @@ fn memory() -> (u64, u64) {
 pub fn mark(stage: &str) {
     if let Some(t) = start() {
         let (peak, now) = memory();
-        eprintln!("[profile] {:>7.2} s  peak {peak:>5} MB  now {now:>5} MB  {stage}", t.elapsed().as_secs_f64());
+        eprintln!("[profile] {:>7.3} s  peak {peak:>5} MB  now {now:>5} MB  {stage}", t.elapsed().as_secs_f64());
     }
 }

@@ -109,17 +109,24 @@ impl Assembler {
         // batches are gone: for them a 64-bit hash match is the match.
         let hashes: Vec<RowHashes> = {
             use rayon::prelude::*;
-            parts.par_iter().map(|p| RowHashes::of(p, self.across)).collect()
+            parts.par_iter().with_max_len(1).map(|p| RowHashes::of(p, self.across)).collect()
         };
+        // The rows of the batch before are kept by hash from now on (sealed here rather
+        // than at the end of their batch: an import of one batch never needs it).
+        for t in [&mut self.by_time, &mut self.by_answers, &mut self.by_id, &mut self.by_sub] {
+            t.seal();
+        }
         let rows: usize = parts.iter().map(|p| p.len()).sum();
-        for t in [&mut self.by_id, &mut self.by_sub] {
+        let tables = if self.across {
+            vec![&mut self.by_id, &mut self.by_sub, &mut self.by_time, &mut self.by_answers]
+        } else {
+            vec![&mut self.by_id, &mut self.by_sub]
+        };
+        for t in tables {
             t.cur.reserve(rows, |e| e.0);
         }
         let mut rejected = if self.across { self.copies_across_files(&parts, &hashes, base) } else { Vec::new() };
         self.repeated_rows(&parts, &hashes, base, &mut rejected);
-        for t in [&mut self.by_time, &mut self.by_answers, &mut self.by_id, &mut self.by_sub] {
-            t.seal();
-        }
         // What later batches need of these parts.
         for p in &parts {
             let rows = if self.across {
@@ -209,15 +216,32 @@ impl Assembler {
             (parts[pi].wave.as_deref(), parts[pi].unit.get(i).unwrap_or_default(), parts[pi].submitted.get(i), parts[pi].sig[i])
         };
         let cross: rustc_hash::FxHashSet<(usize, usize)> = rejected.iter().map(|r| (r.0, r.1)).collect();
-        for (pi, p) in parts.iter().enumerate() {
-            let h = &hashes[pi];
-            let g = base + pi;
-            for i in 0..p.len() {
-                if !cross.is_empty() && cross.contains(&(pi, i)) {
-                    continue;
+        let skip = |pi: usize, i: usize| !cross.is_empty() && cross.contains(&(pi, i));
+        // The two tables are independent: each is filled on a core of its own, in row order.
+        let (by_id, by_sub) = (&mut self.by_id, &mut self.by_sub);
+        let (dup_ids, dup_subs): (Vec<Vec<bool>>, Vec<Vec<bool>>) = rayon::join(
+            || {
+                let mut v = Vec::with_capacity(parts.len());
+                for (pi, p) in parts.iter().enumerate() {
+                    let h = &hashes[pi].ids;
+                    let mut dup = |i: usize| p.has_id && p.id_given[i] && !by_id.insert(h[i], (base + pi, i), same!(local, ids, pi, i));
+                    v.push((0..p.len()).map(|i| !skip(pi, i) && dup(i)).collect());
                 }
-                let dup_id = p.has_id && p.id_given[i] && !self.by_id.insert(h.ids[i], (g, i), same!(local, ids, pi, i));
-                let dup_sub = p.submitted.get(i).is_some() && !self.by_sub.insert(h.subs[i], (g, i), same!(local, subs, pi, i));
+                v
+            },
+            || {
+                let mut v = Vec::with_capacity(parts.len());
+                for (pi, p) in parts.iter().enumerate() {
+                    let h = &hashes[pi].subs;
+                    let mut dup =
+                        |i: usize| p.submitted.get(i).is_some() && !by_sub.insert(h[i], (base + pi, i), same!(local, subs, pi, i));
+                    v.push((0..p.len()).map(|i| !skip(pi, i) && dup(i)).collect());
+                }
+                v
+            },
+        );
+        for (pi, (ids, subs)) in dup_ids.iter().zip(&dup_subs).enumerate() {
+            for (i, (&dup_id, &dup_sub)) in ids.iter().zip(subs).enumerate() {
                 if dup_id {
                     rejected.push((pi, i, Problem::DuplicateId, None));
                 } else if dup_sub {

@@ -220,6 +220,9 @@ pub fn import_preloaded(
     let same = files::identical_files(paths);
     let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths
         .par_iter()
+        // One file at a time: rayon otherwise hands a core long runs of files, and the
+        // last run keeps one core busy while the other waits.
+        .with_max_len(1)
         .enumerate()
         .map(|(k, p)| {
             // The same file twice (a copy, a link, a folder given twice) is read once.
@@ -341,6 +344,7 @@ fn parse_in_batches(
             let end = (k..paths.len()).find(|&j| same[j].is_some() || batched[j]).unwrap_or(paths.len());
             let results: Vec<(Vec<Part>, FileReport, Vec<Issue>)> = paths[k..end]
                 .par_iter()
+                .with_max_len(1)
                 .map(|p| {
                     let r = files::import_file(&defs, p, opts, None, None);
                     progress(p);

@@ -161,7 +161,7 @@ fn is_note(s: &str) -> bool {
 
 /// A totals or tally label (合计, 平均值, 选A人数): short texts only, normalised once.
 fn is_totals(s: &str) -> bool {
-    s.len() <= 36 && !s.trim().is_empty() && !crate::text::only_ascii_digits_and_marks(s) && {
+    s.len() <= 36 && crate::ingest::platform::may_be_tally_label(s) && !crate::text::only_ascii_digits_and_marks(s) && {
         let n = crate::text::norm_cow(s);
         TOTALS.contains(&n.trim_end_matches(':')) || crate::ingest::platform::is_tally_label(&n)
     }

@@ -462,6 +462,6 @@ pub(super) fn parse_sheet(fc: &FileCtx, sheet: &SheetData, tmpl: Option<&Templat
     }
     let first = prep.ctx.layout.header_row + 1;
     let chunks: Vec<std::ops::Range<u32>> = (first..=end).step_by(CHUNK as usize).map(|s| s..(s + CHUNK).min(end + 1)).collect();
-    let parts: Vec<Part> = chunks.into_par_iter().map(|rows| prep.ctx.parse_rows(cells, rows)).collect();
+    let parts: Vec<Part> = chunks.into_par_iter().with_max_len(1).map(|rows| prep.ctx.parse_rows(cells, rows)).collect();
     Some(prep.finish(parts))
 }

@@ -83,6 +83,7 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
         let ctx = &p.ctx;
         let parsed: Vec<Option<Part>> = batch
             .par_iter_mut()
+            .with_max_len(1)
             .map(|chunk| {
                 let first = chunk.first_row.max(header + 1);
                 let rows = first..chunk.last_row + 1;

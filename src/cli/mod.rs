@@ -274,7 +274,7 @@ pub fn batched_input(input: &InputArgs) -> Result<Batching> {
     let rows: usize = if forced.is_some() {
         0
     } else {
-        files.par_iter().map(|f| diaoyan::ingest::Source::sniff(f).map_or(0, |s| s.estimated_rows())).sum()
+        files.par_iter().with_max_len(1).map(|f| diaoyan::ingest::Source::sniff(f).map_or(0, |s| s.estimated_rows())).sum()
     };
     if forced.is_none() && rows <= BATCHED_ABOVE {
         return Ok(Batching::Whole(files));

@@ -446,6 +446,19 @@ pub struct Lines {
 }
 
 impl Lines {
+    /// Empty buffers for the next chunk, as large as this one's (rows are alike): no
+    /// growing and copying as they fill.
+    fn sized_like(&self) -> Lines {
+        Lines {
+            text: String::with_capacity(self.text.len().min(CHUNK_BYTES)),
+            records: Vec::with_capacity(self.records.len()),
+            delim: b',',
+            width: 0,
+        }
+    }
+}
+
+impl Lines {
     fn len(&self) -> usize {
         self.records.len()
     }
@@ -573,8 +586,7 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
     });
     // Records are grouped here (the stray-quote rule needs them in order) and split into
     // fields by whoever parses the chunk, in parallel.
-    let new_lines = || Lines { text: String::new(), records: Vec::new(), delim: b',', width: 0 };
-    let mut lines = new_lines();
+    let mut lines = Lines { text: String::new(), records: Vec::new(), delim: b',', width: 0 };
     let (mut width, mut cells) = (0usize, 0u64);
     let mut first_row = 0u32;
     let mut send = |records: &mut Records<_>,
@@ -587,7 +599,8 @@ pub fn stream_csv(path: &std::path::Path, chunk_rows: u32, mut sink: impl FnMut(
         if super::checks::grid_too_big(rows, *width as u64, *cells) {
             return Err(super::ReadError::Oversized(format!("CSV 的第 {} 行起有一行多达 {} 列", *first_row + 1, *width)));
         }
-        let mut pending = std::mem::replace(lines, new_lines());
+        let next = lines.sized_like();
+        let mut pending = std::mem::replace(lines, next);
         pending.delim = records.delim.unwrap_or(b',');
         pending.width = std::mem::take(width);
         *cells = 0;

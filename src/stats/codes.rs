@@ -131,20 +131,43 @@ pub(crate) fn wave_codes(df: &DataFrame) -> (Vec<u32>, Vec<String>) {
     let n = df.height();
     let mut list: Vec<String> = Vec::new();
     let mut codes: Vec<u32> = Vec::with_capacity(n);
-    let mut push = |v: &str| {
+    let mut code_of = |v: &str| -> u32 {
         // Waves are few: the last one found is nearly always the one.
-        let at = match list.iter().rposition(|x| x == v) {
+        (match list.iter().rposition(|x| x == v) {
             Some(i) => i,
             None => {
                 list.push(v.to_string());
                 list.len() - 1
             }
-        };
-        codes.push(at as u32);
+        }) as u32
     };
     match df.column(crate::survey::schema::WAVE).ok().and_then(|c| c.str().ok()) {
-        Some(ca) => ca.iter().for_each(|v| push(v.unwrap_or_default())),
-        None => (0..n).for_each(|_| push("")),
+        // Rows come in runs of one wave (a file's, a batch's): a row whose value is stored
+        // as the row before's (the same 16-byte view) has its wave, no text compared.
+        Some(ca) => {
+            use polars_arrow::array::Array;
+            for arr in ca.downcast_iter() {
+                if arr.null_count() == arr.len() {
+                    let c = code_of("");
+                    codes.extend(std::iter::repeat_n(c, arr.len()));
+                    continue;
+                }
+                let mut last: Option<(Option<u128>, u32)> = None;
+                for (i, view) in arr.views().iter().enumerate() {
+                    let key = arr.is_valid(i).then(|| view.as_u128());
+                    let c = match last {
+                        Some((k, c)) if k == key => c,
+                        _ => code_of(key.map_or("", |_| arr.value(i))),
+                    };
+                    last = Some((key, c));
+                    codes.push(c);
+                }
+            }
+        }
+        None => {
+            let c = code_of("");
+            codes.extend(std::iter::repeat_n(c, n));
+        }
     }
     // In order: the codes follow the sorted list.
     let mut order: Vec<usize> = (0..list.len()).collect();
@@ -246,6 +269,21 @@ pub(crate) fn filter(survey: &Survey, df: &DataFrame, col: &str, values: &[Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs of one wave (short texts held inline, long ones in a buffer), blanks (the
+    /// unnamed wave) between them, and a wave coming back after another: every row's
+    /// code is its wave's place in the sorted list.
+    #[test]
+    fn wave_codes_follow_the_sorted_waves() {
+        let long = "2024年第一批次调查（区直机关）";
+        let rows = [Some(long), Some(long), None, Some("2023"), Some(long), None, Some("2023"), Some("2023")];
+        let df = DataFrame::new(rows.len(), vec![Column::new(crate::survey::schema::WAVE.into(), rows)]).unwrap();
+        let (codes, list) = wave_codes(&df);
+        assert_eq!(list, ["", "2023", long]);
+        assert_eq!(codes, [2, 2, 0, 1, 2, 0, 1, 1]);
+        let none = DataFrame::new(3, vec![Column::new(crate::survey::schema::WAVE.into(), [None::<&str>; 3])]).unwrap();
+        assert_eq!(wave_codes(&none), (vec![0, 0, 0], vec![String::new()]));
+    }
 
     #[test]
     fn selections_as_bits_past_64_options() {

@@ -381,7 +381,7 @@ impl<'a> Tallies<'a> {
         let mut order: Vec<usize> = (0..survey.questions.len()).collect();
         order.sort_by_key(|&qi| survey.questions[qi].kind != Kind::Text);
         let tallies: Vec<(Key, String, String, table::Tally)> =
-            order.par_iter().flat_map_iter(|&qi| batch.tallies(survey, qi, &survey.questions[qi])).collect();
+            order.par_iter().with_max_len(1).flat_map_iter(|&qi| batch.tallies(survey, qi, &survey.questions[qi])).collect();
         for (key, id, text, t) in tallies {
             match self.tables.entry(key) {
                 std::collections::btree_map::Entry::Vacant(e) => {
@@ -459,6 +459,7 @@ impl<'a> Tallies<'a> {
         let entries: Vec<(Key, (String, String, table::Tally))> = self.tables.into_iter().collect();
         let tables: Vec<Table> = entries
             .into_par_iter()
+            .with_max_len(1)
             .map(|(((all, wave), qi, _, bi), (id, text, mut t))| {
                 let breakdown = if bi == 0 { Breakdown::Overall } else { Breakdown::By(banners[bi - 1].clone()) };
                 // The groups of a banner found in the data: every one a column, in order.

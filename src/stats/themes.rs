@@ -71,19 +71,32 @@ type Distinct = (usize, usize, Vec<(String, usize)>);
 
 /// The themes of `answers` (blank ones ignored), most frequent first (ties: first seen).
 pub fn themes(answers: &[String]) -> Vec<Theme> {
+    // Identical answers first (most repeat): each distinct text is normalised once. Taken
+    // in the order first seen, they give every count, first position and wording below as
+    // answer by answer would.
+    let mut same: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, a) in answers.iter().enumerate() {
+        let e = same.entry(a.as_str()).or_insert_with(|| {
+            seen.push(a);
+            (0, i)
+        });
+        e.0 += 1;
+    }
     // Distinct normalised answers: count, first position, original wordings with counts.
     let mut distinct: HashMap<String, Distinct> = HashMap::new();
-    for (i, a) in answers.iter().enumerate() {
+    for a in seen {
+        let (n, i) = same[a];
         let key = normalise(a);
         if key.is_empty() {
             continue;
         }
         let e = distinct.entry(key).or_insert((0, i, Vec::new()));
-        e.0 += 1;
-        let text = a.trim().to_string();
+        e.0 += n;
+        let text = a.trim();
         match e.2.iter_mut().find(|x| x.0 == text) {
-            Some(x) => x.1 += 1,
-            None => e.2.push((text, 1)),
+            Some(x) => x.1 += n,
+            None => e.2.push((text.to_string(), n)),
         }
     }
     let mut order: Vec<(String, Distinct)> = distinct.into_iter().collect();

@@ -333,15 +333,22 @@ const TALLY_TAIL: &[&str] = &["结果", "数据", "情况", "表", "数"];
 const TALLY_END: &[&str] = &["人数", "比例", "百分比", "占比", "频数", "计数"];
 
 /// Whether a label starts a tally or notes block (`合计`, `选A人数`, `统计：`).
+/// Whether `t`'s first character (after spaces) can begin a tally or totals label: a
+/// letter or digit, or one of the characters such labels start with. No label of
+/// [`is_tally_label`] or of the totals words (合计, 平均值, total…) starts otherwise, so
+/// most answers are settled here without a copy.
+pub fn may_be_tally_label(t: &str) -> bool {
+    let first = t.trim_start().chars().next().map(crate::text::fold_width);
+    first.is_some_and(|c| c.is_ascii_alphanumeric() || "统合小总频人计百比占平均标汇选说注备填方中众最极有样".contains(c))
+}
+
 pub fn is_tally_label(t: &str) -> bool {
     // Most cells asked about are answers: a number or date, or a first character no tally
     // label starts with, settles them without copying.
     if crate::text::only_ascii_digits_and_marks(t) {
         return false;
     }
-    let first = t.trim_start().chars().next().map(crate::text::fold_width);
-    if !first.is_some_and(|c| c.is_ascii_alphanumeric() || "统合小总频人计百比占平均标汇选说注备填方中众最极有样".contains(c))
-    {
+    if !may_be_tally_label(t) {
         return false;
     }
     let n = crate::text::norm_cow(t);

@@ -233,8 +233,12 @@ pub fn write_all(specs: &[(String, Spec)], dir: &Path, opts: &ChartOptions) -> R
             stem
         })
         .collect();
-    let files: Vec<Vec<PathBuf>> =
-        specs.par_iter().zip(stems.par_iter()).map(|((_, spec), stem)| write(spec, &dir.join(stem), opts)).collect::<Result<_, _>>()?;
+    let files: Vec<Vec<PathBuf>> = specs
+        .par_iter()
+        .zip(stems.par_iter())
+        .with_max_len(1)
+        .map(|((_, spec), stem)| write(spec, &dir.join(stem), opts))
+        .collect::<Result<_, _>>()?;
     Ok(files.into_iter().flatten().collect())
 }
 

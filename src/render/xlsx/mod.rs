@@ -49,7 +49,17 @@ fn save(wb: Result<Workbook, XlsxError>, path: &Path) -> Result<(), WriteError> 
         XlsxError::RowColumnLimitError => WriteError::ExcelLimit(path.to_path_buf()),
         e => WriteError::Io { path: path.to_path_buf(), source: other(e) },
     };
-    let buf = wb.and_then(|mut wb| wb.save_to_buffer()).map_err(err)?;
+    crate::profile::mark("workbook laid out");
+    let buf = wb
+        .and_then(|mut wb| {
+            let buf = wb.save_to_buffer();
+            // Freeing the laid-out sheets (every cell a small allocation) is left to
+            // another core: the file does not wait for it.
+            rayon::spawn(move || drop(wb));
+            buf
+        })
+        .map_err(err)?;
+    crate::profile::mark("workbook zipped");
     let buf = style::every_label(buf).map_err(|e| WriteError::Io { path: path.to_path_buf(), source: e })?;
     write_atomic(path, |w| std::io::Write::write_all(w, &buf))
 }
@@ -75,59 +85,90 @@ pub fn build(rep: &Report) -> Result<Workbook, XlsxError> {
     Ok(wb)
 }
 
-/// The sheets of figures, in order, and the sheet names they took.
+/// One sheet of figures.
+enum Figures<'a> {
+    Overview,
+    Frequencies(&'a str),
+    Crosstabs(&'a crate::stats::Banner, String),
+    Changes,
+    Leagues,
+    OpenAnswers,
+}
+
+/// The sheets of figures, in order, and the sheet names they took. The names are given
+/// in order first; the sheets are then laid out in parallel (each one stands alone).
 fn figures(rep: &Report, st: &style::Styles) -> Result<(Workbook, Vec<String>), XlsxError> {
     let r = &rep.results;
-    let mut wb = Workbook::new();
-    wb.set_zip_compression_level(1);
     let mut taken = Vec::new();
-    let ws = wb.add_worksheet();
-    overview::overview(ws, &mut taken, st, rep)?;
-    if !rep.status.is_empty() {
-        ws.set_landscape();
-        ws.set_print_fit_to_pages(1, 0);
-    }
+    let mut plan: Vec<(Figures, String)> = vec![(Figures::Overview, sheet_name("概览", &mut taken))];
     for wave in &r.waves {
         let name = if r.waves.len() > 1 { format!("频数表-{wave}") } else { "频数表".into() };
-        let ws = wb.add_worksheet();
-        let sheet = sheet_name(&name, &mut taken);
-        ws.set_name(&sheet)?;
-        frequencies::frequencies(ws, &sheet, st, r, wave)?;
-        ws.set_print_fit_to_pages(1, 0);
+        plan.push((Figures::Frequencies(wave), sheet_name(&name, &mut taken)));
     }
     for b in &rep.banners {
         let label = banner_label(&rep.survey, b);
-        let ws = wb.add_worksheet();
-        let sheet = sheet_name(&format!("交叉表-{label}"), &mut taken);
-        ws.set_name(&sheet)?;
-        let groups = crosstabs::crosstabs(ws, &sheet, st, r, b, &label)?;
-        ws.set_landscape();
-        // Seven groups a page across (a readable size), the labels' column repeated.
-        ws.set_print_fit_to_pages(groups.div_ceil(7).max(1) as u16, 0);
+        let name = sheet_name(&format!("交叉表-{label}"), &mut taken);
+        plan.push((Figures::Crosstabs(b, label), name));
     }
     if !rep.changes.pairs.is_empty() {
-        let ws = wb.add_worksheet();
-        let sheet = sheet_name("年度对比", &mut taken);
-        ws.set_name(&sheet)?;
-        changes::year_over_year(ws, &sheet, st, rep)?;
-        ws.set_landscape();
-        ws.set_print_fit_to_pages(1, 0);
+        plan.push((Figures::Changes, sheet_name("年度对比", &mut taken)));
     }
     if league::any(r) {
-        let ws = wb.add_worksheet();
-        let sheet = sheet_name("单位对比", &mut taken);
-        ws.set_name(&sheet)?;
-        league::leagues(ws, &sheet, st, r)?;
-        ws.set_landscape();
-        ws.set_print_fit_to_pages(1, 0);
+        plan.push((Figures::Leagues, sheet_name("单位对比", &mut taken)));
     }
     if rep.survey.questions.iter().any(|q| q.kind == crate::survey::Kind::Text) {
-        let ws = wb.add_worksheet();
-        ws.set_name(sheet_name("意见建议", &mut taken))?;
-        lists::open_answers(ws, st, r, &rep.survey)?;
-        ws.set_print_fit_to_pages(1, 0);
+        plan.push((Figures::OpenAnswers, sheet_name("意见建议", &mut taken)));
+    }
+    use rayon::prelude::*;
+    let sheets: Vec<Result<Worksheet, XlsxError>> =
+        plan.par_iter().with_max_len(1).map(|(what, name)| figure_sheet(rep, st, what, name)).collect();
+    let mut wb = Workbook::new();
+    wb.set_zip_compression_level(1);
+    for ws in sheets {
+        wb.push_worksheet(ws?);
     }
     Ok((wb, taken))
+}
+
+/// One sheet of figures, named `sheet`.
+fn figure_sheet(rep: &Report, st: &style::Styles, what: &Figures, sheet: &str) -> Result<Worksheet, XlsxError> {
+    let r = &rep.results;
+    let mut ws = Worksheet::new();
+    ws.set_name(sheet)?;
+    match what {
+        Figures::Overview => {
+            overview::overview(&mut ws, st, rep)?;
+            if !rep.status.is_empty() {
+                ws.set_landscape();
+                ws.set_print_fit_to_pages(1, 0);
+            }
+        }
+        Figures::Frequencies(wave) => {
+            frequencies::frequencies(&mut ws, sheet, st, r, wave)?;
+            ws.set_print_fit_to_pages(1, 0);
+        }
+        Figures::Crosstabs(b, label) => {
+            let groups = crosstabs::crosstabs(&mut ws, sheet, st, r, b, label)?;
+            ws.set_landscape();
+            // Seven groups a page across (a readable size), the labels' column repeated.
+            ws.set_print_fit_to_pages(groups.div_ceil(7).max(1) as u16, 0);
+        }
+        Figures::Changes => {
+            changes::year_over_year(&mut ws, sheet, st, rep)?;
+            ws.set_landscape();
+            ws.set_print_fit_to_pages(1, 0);
+        }
+        Figures::Leagues => {
+            league::leagues(&mut ws, sheet, st, r)?;
+            ws.set_landscape();
+            ws.set_print_fit_to_pages(1, 0);
+        }
+        Figures::OpenAnswers => {
+            lists::open_answers(&mut ws, st, r, &rep.survey)?;
+            ws.set_print_fit_to_pages(1, 0);
+        }
+    }
+    Ok(ws)
 }
 
 /// The sheets 数据问题 and 列对应 (unnamed yet).

@@ -3,7 +3,6 @@
 
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use super::sheet_name;
 use super::style::{Put, Styles, Widths};
 use crate::collect::status::Status;
 use crate::render::Report;
@@ -18,11 +17,10 @@ fn design_said(r: &crate::stats::Results) -> String {
     }
 }
 
-pub(super) fn overview(ws: &mut Worksheet, taken: &mut Vec<String>, st: &Styles, rep: &Report) -> Result<(), XlsxError> {
+pub(super) fn overview(ws: &mut Worksheet, st: &Styles, rep: &Report) -> Result<(), XlsxError> {
     let (s, r, imp) = (&rep.survey, &rep.results, &rep.import);
     let n_issues = imp.issues.len();
     let files_failed = imp.failed_files();
-    ws.set_name(sheet_name("概览", taken))?;
     ws.put_fmt(0, 0, &s.title, &st.title)?;
     let waves = r.waves.iter().map(|w| if w.is_empty() { "（未分年份）".to_string() } else { w.clone() }).collect::<Vec<_>>().join("、");
     let mut rows: Vec<(&str, String)> = vec![
