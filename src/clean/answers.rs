@@ -184,14 +184,16 @@ impl SheetCtx<'_> {
         };
         // The same combination of options comes back again and again: read once.
         let cache = &mut picks[qi];
-        let fresh;
+        let full;
         let p = match cache.get(text) {
             Some(p) => p,
-            None => {
-                fresh = cells::picks(opts, text, rank);
-                cache.insert(text, fresh.clone());
-                &fresh
-            }
+            None => match picks[qi].keep(text, cells::picks(opts, text, rank)) {
+                Ok(p) => p,
+                Err(p) => {
+                    full = p;
+                    &full
+                }
+            },
         };
         for pn in &p.notes {
             at.note(issues, pn.value.clone(), pn.note.problem, pn.note.action);

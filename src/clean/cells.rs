@@ -224,10 +224,10 @@ fn picks_of(opts: &Options, s: &str, rank: bool) -> Picks {
         }
     };
     let s = s.trim();
-    let parts: Vec<&str> = if s.contains('┋') {
-        s.split('┋').collect()
+    let sep = if s.contains('┋') {
+        '┋'
     } else if s.contains('→') {
-        s.split('→').collect()
+        '→'
     } else if let Some(i) = opts.by_text(s) {
         push(&mut out, i, None);
         return out;
@@ -259,7 +259,7 @@ fn picks_of(opts: &Options, s: &str, rank: bool) -> Picks {
         }
         return out;
     };
-    for p in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+    for p in s.split(sep).map(str::trim).filter(|p| !p.is_empty()) {
         part(opts, p, &mut out, &mut push, rank);
     }
     out

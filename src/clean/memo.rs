@@ -29,6 +29,14 @@ impl<V: Clone> TextMemo<V> {
             self.table.insert_unique(hash(s), (s.into(), v), |(k, _)| hash(k));
         }
     }
+
+    /// Remembers what `s` says and lends it back; `Err(v)` when the cache is full.
+    pub(super) fn keep(&mut self, s: &str, v: V) -> Result<&V, V> {
+        if self.table.len() >= MEMO_CAP {
+            return Err(v);
+        }
+        Ok(&self.table.insert_unique(hash(s), (s.into(), v), |(k, _)| hash(k)).into_mut().1)
+    }
 }
 
 fn hash(s: &str) -> u64 {

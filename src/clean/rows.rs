@@ -93,6 +93,8 @@ pub(super) struct RowBuf {
     /// Per sheet column: single-choice, scale and matrix cells already read (text → what
     /// it says; the same few texts fill a column).
     pub(super) choices: Vec<super::memo::TextMemo<super::cells::Choice>>,
+    /// Every value is `Null`: the last row was handed over whole (its values taken).
+    pub(super) cleared: bool,
 }
 
 /// Everything fixed for one sheet: the survey, its schema and lookups, the layout.
@@ -297,6 +299,7 @@ impl<'a> SheetCtx<'a> {
             rank_seen: vec![Vec::new(); nq],
             picks: (0..nq).map(|_| Default::default()).collect(),
             choices: Vec::new(),
+            cleared: true,
         }
     }
 
@@ -305,7 +308,9 @@ impl<'a> SheetCtx<'a> {
         if self.not_a_response(r, &get, part) {
             return;
         }
-        buf.vals.iter_mut().for_each(|v| *v = Val::Null);
+        if !std::mem::take(&mut buf.cleared) {
+            buf.vals.iter_mut().for_each(|v| *v = Val::Null);
+        }
         for (qi, s) in buf.state.iter_mut().enumerate() {
             *s = if self.present[qi] { QState::Empty } else { QState::Absent };
         }
@@ -346,6 +351,8 @@ impl<'a> SheetCtx<'a> {
         }
         let unit = self.row_unit(r, &get, &mut buf.vals, &mut part.issues);
         self.push_row(r, &get, unit, &mut buf.vals, part);
+        // push_row takes every value, leaving `Null` behind.
+        buf.cleared = true;
     }
 
     /// Blank rows (not read), and rows read but no respondent: totals rows, rows of a tally

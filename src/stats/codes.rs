@@ -43,13 +43,24 @@ impl Selections {
         let mut answered = vec![false; n];
         for (o, opt) in q.options.iter().enumerate() {
             let Some(ca) = df.column(&part_column(&q.id, opt.text())).ok().and_then(|c| c.bool().ok()) else { continue };
-            for (i, v) in ca.iter().enumerate() {
-                if let Some(sel) = v {
+            let (word, bit) = (o / 64, 1u64 << (o % 64));
+            // Read from the arrow bitmaps (values and validity) a chunk at a time.
+            let mut at = 0;
+            for arr in ca.downcast_iter() {
+                let values = arr.values();
+                let mut put = |i: usize, sel: bool| {
                     answered[i] = true;
                     if sel {
-                        bits[i * words + o / 64] |= 1 << (o % 64);
+                        bits[i * words + word] |= bit;
+                    }
+                };
+                match arr.validity() {
+                    None => values.iter().enumerate().for_each(|(k, sel)| put(at + k, sel)),
+                    Some(valid) => {
+                        values.iter().zip(valid.iter()).enumerate().filter(|(_, (_, ok))| *ok).for_each(|(k, (sel, _))| put(at + k, sel))
                     }
                 }
+                at += values.len();
             }
         }
         Selections { words, bits, answered }
@@ -107,7 +118,16 @@ pub(crate) fn choice_codes(q: &Question, df: &DataFrame, col: &str) -> Vec<Optio
             // The import keeps a single choice as the option's index.
             if let Ok(ca) = c.u32() {
                 let k = q.options.len() as u32;
-                return ca.iter().map(|v| v.filter(|i| *i < k)).collect();
+                // From the arrow arrays (values and validity) a chunk at a time.
+                let mut out = Vec::with_capacity(df.height());
+                for arr in ca.downcast_iter() {
+                    let values = arr.values().iter();
+                    match arr.validity() {
+                        None => out.extend(values.map(|&v| (v < k).then_some(v))),
+                        Some(valid) => out.extend(values.zip(valid.iter()).map(|(&v, ok)| (ok && v < k).then_some(v))),
+                    }
+                }
+                return out;
             }
             let idx: FxHashMap<&str, u32> = q.options.iter().enumerate().map(|(i, o)| (o.text(), i as u32)).collect();
             match c.str() {
