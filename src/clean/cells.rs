@@ -32,6 +32,10 @@ pub struct Options {
     with_sep: Vec<(String, usize)>,
     /// Codes given as numeric aliases (a codebook's `9 = 不知道`): code → option.
     codes: HashMap<i64, usize>,
+    /// Caches of multi-select and ranking cells already read ([`picks`] depends on the
+    /// options and the text alone), handed from one file or chunk to the next: a short
+    /// file alone sees most combinations only once.
+    pub(super) picks_memos: std::sync::Mutex<Vec<super::memo::TextMemo<Picks>>>,
 }
 
 const SEPS: &[char] = &['┋', '、', ',', '，', ';', '；', '|', '/', ' ', '　', '\n'];
@@ -73,6 +77,20 @@ impl Options {
             n: q.options.len(),
             with_sep,
             codes,
+            picks_memos: Default::default(),
+        }
+    }
+
+    /// A cache of this question's multi-select or ranking cells (one handed back by an
+    /// earlier file or chunk, else a new one).
+    pub(super) fn take_picks_memo(&self) -> super::memo::TextMemo<Picks> {
+        self.picks_memos.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default()
+    }
+
+    /// Hands a cache back for the next file or chunk.
+    pub(super) fn give_picks_memo(&self, m: super::memo::TextMemo<Picks>) {
+        if let Ok(mut v) = self.picks_memos.lock() {
+            v.push(m);
         }
     }
 

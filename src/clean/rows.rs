@@ -268,7 +268,16 @@ impl<'a> SheetCtx<'a> {
         for r in rows {
             self.parse_row(r, |c: u32| cells.get_value((r, c)).unwrap_or(&empty), &mut part, &mut buf);
         }
+        self.give_back(buf);
         part
+    }
+
+    /// The row buffer's caches of multi-select and ranking cells, for the next file or
+    /// chunk.
+    fn give_back(&self, buf: RowBuf) {
+        for (o, m) in self.options.iter().zip(buf.picks) {
+            o.give_picks_memo(m);
+        }
     }
 
     /// Reads rows handed over one at a time (`each(f)` calls `f(row, cells)` per row,
@@ -282,6 +291,7 @@ impl<'a> SheetCtx<'a> {
                 self.parse_row(r, |c: u32| cells.get(c as usize).unwrap_or(&empty), &mut part, &mut buf);
             }
         });
+        self.give_back(buf);
         part
     }
 
@@ -297,7 +307,7 @@ impl<'a> SheetCtx<'a> {
             vals: vec![Val::Null; ncols],
             state: vec![QState::Absent; nq],
             rank_seen: vec![Vec::new(); nq],
-            picks: (0..nq).map(|_| Default::default()).collect(),
+            picks: self.options.iter().map(|o| o.take_picks_memo()).collect(),
             choices: Vec::new(),
             cleared: true,
         }
