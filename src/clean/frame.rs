@@ -24,6 +24,7 @@ pub(super) enum Val {
 }
 
 impl Hash for Val {
+    #[inline]
     fn hash<H: Hasher>(&self, h: &mut H) {
         match self {
             Val::Null => 0u8.hash(h),
@@ -89,6 +90,7 @@ impl ColData {
             ColType::I32 => ColData::I32(Vec::with_capacity(cap)),
         }
     }
+    #[inline]
     pub(super) fn push(&mut self, v: Val) {
         match (self, v) {
             (ColData::Str(c), Val::Str(s)) => c.push(Some(&s)),
@@ -195,8 +197,9 @@ fn column(name: &str, data: Vec<ColData>, keeps: &[Vec<bool>]) -> Column {
     }
 }
 
-/// The response table from the parts, column by column: each column's data is taken
-/// out of the parts as it is built, so the parts and the table are not held twice.
+/// The response table from the parts, column by column: the answer columns' data is
+/// moved out of the parts first (not copied), so the parts and the table are not held
+/// twice; a part's trace texts are held until the table is built.
 pub(super) fn build_frame(schema: &Schema, mut parts: Vec<Part>, keeps: &[Vec<bool>], issues: &mut Vec<Issue>) -> DataFrame {
     let total: usize = keeps.iter().map(|k| k.iter().filter(|x| **x).count()).sum();
     // The answer columns are taken out of the parts; they and the trace columns are then

@@ -19,6 +19,7 @@ impl<V> Default for TextMemo<V> {
 }
 
 impl<V: Clone> TextMemo<V> {
+    #[inline]
     pub(super) fn get(&self, s: &str) -> Option<&V> {
         self.table.find(hash(s), |(k, _)| same(k.as_bytes(), s.as_bytes())).map(|(_, v)| v)
     }
@@ -39,13 +40,14 @@ impl<V: Clone> TextMemo<V> {
     }
 }
 
+#[inline]
 fn hash(s: &str) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
     h.write(s.as_bytes());
     h.finish()
 }
 
-/// Byte equality; texts of up to 16 bytes are compared as two overlapping words.
+/// Byte equality; texts of up to 32 bytes are compared as overlapping words.
 #[inline]
 fn same(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
@@ -56,6 +58,10 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     let half = |x: &[u8], at: usize| u32::from_le_bytes(x[at..at + 4].try_into().expect("4 bytes"));
     match n {
         8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        // Most option texts in Chinese (`第10题选项8`: 17 bytes) fall here.
+        17..=32 => {
+            word(a, 0) == word(b, 0) && word(a, 8) == word(b, 8) && word(a, n - 16) == word(b, n - 16) && word(a, n - 8) == word(b, n - 8)
+        }
         4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
         _ => a == b,
     }
@@ -68,7 +74,19 @@ mod tests {
     #[test]
     fn finds_exactly_the_texts_remembered() {
         let mut m = TextMemo::default();
-        let texts = ["", "a", "abc", "abcd", "第1题选项1", "第1题选项2", "非常满意", "一二三四五六七八九十", "x".repeat(40).leak()];
+        let texts = [
+            "",
+            "a",
+            "abc",
+            "abcd",
+            "第1题选项1",
+            "第1题选项2",
+            "第10题选项2",
+            "第21题选项12",
+            "非常满意",
+            "一二三四五六七八九十",
+            "x".repeat(40).leak(),
+        ];
         for (i, t) in texts.iter().enumerate() {
             m.insert(t, i);
         }
@@ -76,8 +94,23 @@ mod tests {
             assert_eq!(m.get(t), Some(&i), "{t}");
         }
         // Same length, one byte apart, at the start, in the middle and at the end.
-        for t in ["b", "abd", "bbcd", "第1题选项3", "第2题选项1", "非常不满", "一二三四五六七八九千", &"x".repeat(39), &"x".repeat(41)]
-        {
+        for t in [
+            "b",
+            "abd",
+            "bbcd",
+            "第1题选项3",
+            "第2题选项1",
+            "非常不满",
+            "一二三四五六七八九千",
+            "一二三四伍六七八九十",
+            "一二三四五六七捌九十",
+            "第10题选项1",
+            "第21题选项13",
+            "第31题选项12",
+            "第21题选项22",
+            &"x".repeat(39),
+            &"x".repeat(41),
+        ] {
             assert_eq!(m.get(t), None, "{t}");
         }
         let mut words = "x".repeat(39);
