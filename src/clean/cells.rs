@@ -36,6 +36,9 @@ pub struct Options {
     /// options and the text alone), handed from one file or chunk to the next: a short
     /// file alone sees most combinations only once.
     pub(super) picks_memos: std::sync::Mutex<Vec<super::memo::TextMemo<Picks>>>,
+    /// Caches of what the first-rows study saw in a cell of this question (blank, or its
+    /// look: also a function of the options and the text alone), handed on the same way.
+    pub(super) look_memos: std::sync::Mutex<Vec<super::memo::TextMemo<Option<super::sheet::Look>>>>,
 }
 
 const SEPS: &[char] = &['┋', '、', ',', '，', ';', '；', '|', '/', ' ', '　', '\n'];
@@ -78,6 +81,19 @@ impl Options {
             with_sep,
             codes,
             picks_memos: Default::default(),
+            look_memos: Default::default(),
+        }
+    }
+
+    /// A cache of the first-rows study's looks at this question's cells.
+    pub(super) fn take_look_memo(&self) -> super::memo::TextMemo<Option<super::sheet::Look>> {
+        self.look_memos.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default()
+    }
+
+    /// Hands a look cache back for the next sheet.
+    pub(super) fn give_look_memo(&self, m: super::memo::TextMemo<Option<super::sheet::Look>>) {
+        if let Ok(mut v) = self.look_memos.lock() {
+            v.push(m);
         }
     }
 

@@ -179,7 +179,7 @@ fn show_if_lookup(survey: &Survey) -> Vec<Option<(usize, Vec<u32>)>> {
 
 /// What a cell is: an option's text, an integer, option letters, or something else.
 #[derive(Clone, Copy)]
-enum Look {
+pub(super) enum Look {
     Option,
     Int,
     Letters,
@@ -204,17 +204,26 @@ fn look(options: &Options, d: &Data) -> Look {
 }
 
 /// Of the first 2,000 answers of a column: how many, how many integers, how many option
-/// letters (each distinct text looked at once: answers repeat).
+/// letters (each distinct text looked at once: answers repeat; the question's cache of
+/// texts seen is handed from one sheet to the next, as many units' files repeat them).
 fn look_counts(options: &Options, cells: &Range<Data>, layout: &layout::Layout, col: u32) -> (usize, usize, usize) {
     let end = cells.end().map_or(0, |e| e.0);
     let (mut total, mut ints, mut letters) = (0usize, 0usize, 0usize);
-    let mut seen: rustc_hash::FxHashMap<&str, Option<Look>> = rustc_hash::FxHashMap::with_capacity_and_hasher(64, Default::default());
+    let mut seen = options.take_look_memo();
+    let class_of = |d: &Data| ingest::cells::blank(d).is_none().then(|| look(options, d));
     for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
         let Some(d) = cells.get_value((r, col)) else { continue };
         // `None`: a blank answer (looked at once per text too).
         let class = match d {
-            Data::String(s) => *seen.entry(s.as_str()).or_insert_with(|| ingest::cells::blank(d).is_none().then(|| look(options, d))),
-            _ => ingest::cells::blank(d).is_none().then(|| look(options, d)),
+            Data::String(s) => match seen.get(s) {
+                Some(c) => *c,
+                None => {
+                    let c = class_of(d);
+                    seen.insert(s, c);
+                    c
+                }
+            },
+            _ => class_of(d),
         };
         let Some(class) = class else { continue };
         total += 1;
@@ -224,6 +233,7 @@ fn look_counts(options: &Options, cells: &Range<Data>, layout: &layout::Layout, 
             Look::Option | Look::Other => {}
         }
     }
+    options.give_look_memo(seen);
     (total, ints, letters)
 }
 
