@@ -33,12 +33,11 @@ pub struct Options {
     /// Codes given as numeric aliases (a codebook's `9 = 不知道`): code → option.
     codes: HashMap<i64, usize>,
     /// Caches of multi-select and ranking cells already read ([`picks`] depends on the
-    /// options and the text alone), handed from one file or chunk to the next: a short
-    /// file alone sees most combinations only once.
-    pub(super) picks_memos: std::sync::Mutex<Vec<super::memo::TextMemo<Picks>>>,
+    /// options and the text alone), handed from one file or chunk to the next.
+    pub(super) picks_memos: super::memo::Pool<Picks>,
     /// Caches of what the first-rows study saw in a cell of this question (blank, or its
-    /// look: also a function of the options and the text alone), handed on the same way.
-    pub(super) look_memos: std::sync::Mutex<Vec<super::memo::TextMemo<Option<super::sheet::Look>>>>,
+    /// look), handed on the same way.
+    pub(super) look_memos: super::memo::Pool<Option<super::sheet::Look>>,
 }
 
 const SEPS: &[char] = &['┋', '、', ',', '，', ';', '；', '|', '/', ' ', '　', '\n'];
@@ -82,31 +81,6 @@ impl Options {
             codes,
             picks_memos: Default::default(),
             look_memos: Default::default(),
-        }
-    }
-
-    /// A cache of the first-rows study's looks at this question's cells.
-    pub(super) fn take_look_memo(&self) -> super::memo::TextMemo<Option<super::sheet::Look>> {
-        self.look_memos.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default()
-    }
-
-    /// Hands a look cache back for the next sheet.
-    pub(super) fn give_look_memo(&self, m: super::memo::TextMemo<Option<super::sheet::Look>>) {
-        if let Ok(mut v) = self.look_memos.lock() {
-            v.push(m);
-        }
-    }
-
-    /// A cache of this question's multi-select or ranking cells (one handed back by an
-    /// earlier file or chunk, else a new one).
-    pub(super) fn take_picks_memo(&self) -> super::memo::TextMemo<Picks> {
-        self.picks_memos.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default()
-    }
-
-    /// Hands a cache back for the next file or chunk.
-    pub(super) fn give_picks_memo(&self, m: super::memo::TextMemo<Picks>) {
-        if let Ok(mut v) = self.picks_memos.lock() {
-            v.push(m);
         }
     }
 

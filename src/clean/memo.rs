@@ -26,9 +26,7 @@ impl<V: Clone> TextMemo<V> {
 
     /// Remembers what `s` says, unless the cache is full.
     pub(super) fn insert(&mut self, s: &str, v: V) {
-        if self.table.len() < MEMO_CAP {
-            self.table.insert_unique(hash(s), (s.into(), v), |(k, _)| hash(k));
-        }
+        let _ = self.keep(s, v);
     }
 
     /// Remembers what `s` says and lends it back; `Err(v)` when the cache is full.
@@ -37,6 +35,31 @@ impl<V: Clone> TextMemo<V> {
             return Err(v);
         }
         Ok(&self.table.insert_unique(hash(s), (s.into(), v), |(k, _)| hash(k)).into_mut().1)
+    }
+}
+
+/// Caches of one question handed from one file or chunk to the next: what a text says
+/// depends on the question's options and the text alone, and a unit's file of a few
+/// hundred rows would otherwise see most texts once.
+pub(super) struct Pool<V>(std::sync::Mutex<Vec<TextMemo<V>>>);
+
+impl<V> Default for Pool<V> {
+    fn default() -> Self {
+        Pool(Default::default())
+    }
+}
+
+impl<V> Pool<V> {
+    /// A cache handed back earlier, else a new one.
+    pub(super) fn take(&self) -> TextMemo<V> {
+        self.0.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default()
+    }
+
+    /// Hands a cache back for the next file or chunk.
+    pub(super) fn give(&self, m: TextMemo<V>) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(m);
+        }
     }
 }
 
@@ -116,6 +139,18 @@ mod tests {
         let mut words = "x".repeat(39);
         words.push('y');
         assert_eq!(m.get(&words), None);
+    }
+
+    /// A cache handed back to its pool is the next one taken, with what it learned.
+    #[test]
+    fn a_pool_hands_back_what_was_learned() {
+        let pool: Pool<usize> = Pool::default();
+        let mut m = pool.take();
+        assert_eq!(m.get("第1题选项1"), None);
+        m.insert("第1题选项1", 0);
+        pool.give(m);
+        assert_eq!(pool.take().get("第1题选项1"), Some(&0));
+        assert_eq!(pool.take().get("第1题选项1"), None, "the pool is empty again: a new cache");
     }
 
     #[test]

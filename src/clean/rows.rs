@@ -276,7 +276,7 @@ impl<'a> SheetCtx<'a> {
     /// chunk.
     fn give_back(&self, buf: RowBuf) {
         for (o, m) in self.options.iter().zip(buf.picks) {
-            o.give_picks_memo(m);
+            o.picks_memos.give(m);
         }
     }
 
@@ -307,7 +307,7 @@ impl<'a> SheetCtx<'a> {
             vals: vec![Val::Null; ncols],
             state: vec![QState::Absent; nq],
             rank_seen: vec![Vec::new(); nq],
-            picks: self.options.iter().map(|o| o.take_picks_memo()).collect(),
+            picks: self.options.iter().map(|o| o.picks_memos.take()).collect(),
             choices: Vec::new(),
             cleared: true,
         }

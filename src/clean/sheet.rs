@@ -209,7 +209,7 @@ fn look(options: &Options, d: &Data) -> Look {
 fn look_counts(options: &Options, cells: &Range<Data>, layout: &layout::Layout, col: u32) -> (usize, usize, usize) {
     let end = cells.end().map_or(0, |e| e.0);
     let (mut total, mut ints, mut letters) = (0usize, 0usize, 0usize);
-    let mut seen = options.take_look_memo();
+    let mut seen = options.look_memos.take();
     let class_of = |d: &Data| ingest::cells::blank(d).is_none().then(|| look(options, d));
     for r in layout.header_row + 1..=end.min(layout.header_row + 2000) {
         let Some(d) = cells.get_value((r, col)) else { continue };
@@ -233,7 +233,7 @@ fn look_counts(options: &Options, cells: &Range<Data>, layout: &layout::Layout, 
             Look::Option | Look::Other => {}
         }
     }
-    options.give_look_memo(seen);
+    options.look_memos.give(seen);
     (total, ints, letters)
 }
 
