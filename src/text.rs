@@ -125,15 +125,16 @@ pub fn is_canonical_time(s: &str) -> bool {
 /// `2025/3/1 9:05`, `2025-03-01 09:05:00`, `2025年3月1日 9时5分`, `2025-03-01T09:05:00`.
 /// `None` when the text is not such a date-time (it is then kept as written).
 pub fn canonical_time(s: &str) -> Option<String> {
-    // Read once per row of every export: no allocation but the result.
+    let mut out = [0u8; 19];
+    canonical_time_in(s, &mut out).map(str::to_string)
+}
+
+/// [`canonical_time`] written into `out` (read once per row of every export: no
+/// allocation; an all-ASCII text is read byte by byte).
+pub fn canonical_time_in<'o>(s: &str, out: &'o mut [u8; 19]) -> Option<&'o str> {
     let mut nums = [0u32; 6];
     let mut len = 0usize;
     let mut cur: Option<u32> = None;
-    let mut push = |v: u32, len: &mut usize| -> Option<()> {
-        *nums.get_mut(*len)? = v;
-        *len += 1;
-        Some(())
-    };
     // Fractions of a second (`09:05:00.000`, as Parquet timestamps print) are dropped.
     let s = match s.trim().rsplit_once('.') {
         Some((head, frac))
@@ -143,21 +144,26 @@ pub fn canonical_time(s: &str) -> Option<String> {
         }
         _ => s.trim(),
     };
-    for c in s.chars() {
-        let c = fold_width(c);
+    let mut each = |c: char| -> Option<()> {
         if let Some(d) = c.to_digit(10) {
-            let v = cur.unwrap_or(0).checked_mul(10)?.checked_add(d)?;
-            cur = Some(v);
+            cur = Some(cur.unwrap_or(0).checked_mul(10)?.checked_add(d)?);
         } else if matches!(c, '/' | '-' | ':' | '年' | '月' | '日' | '时' | '分' | '秒' | ' ' | 'T' | '.') {
             if let Some(v) = cur.take() {
-                push(v, &mut len)?;
+                *nums.get_mut(len)? = v;
+                len += 1;
             }
         } else {
             return None;
         }
+        Some(())
+    };
+    match s.is_ascii() {
+        true => s.bytes().try_for_each(|b| each(char::from(b)))?,
+        false => s.chars().try_for_each(|c| each(fold_width(c)))?,
     }
     if let Some(v) = cur {
-        push(v, &mut len)?;
+        *nums.get_mut(len)? = v;
+        len += 1;
     }
     if len < 3 {
         return None;
@@ -166,17 +172,19 @@ pub fn canonical_time(s: &str) -> Option<String> {
     if !(1900..=2200).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
         return None;
     }
-    let mut out = String::with_capacity(19);
-    for (v, width, sep) in [(y, 4, '-'), (mo, 2, '-'), (d, 2, ' '), (h, 2, ':'), (mi, 2, ':'), (sec, 2, '\0')] {
+    let mut at = 0;
+    for (v, width, sep) in [(y, 4, b'-'), (mo, 2, b'-'), (d, 2, b' '), (h, 2, b':'), (mi, 2, b':'), (sec, 2, 0)] {
         let digits = [v / 1000 % 10, v / 100 % 10, v / 10 % 10, v % 10];
         for dg in &digits[4 - width..] {
-            out.push(char::from(b'0' + *dg as u8));
+            out[at] = b'0' + *dg as u8;
+            at += 1;
         }
-        if sep != '\0' {
-            out.push(sep);
+        if sep != 0 {
+            out[at] = sep;
+            at += 1;
         }
     }
-    Some(out)
+    std::str::from_utf8(&out[..]).ok()
 }
 
 /// `4分` → 4; also accepts a bare number.

@@ -18,13 +18,12 @@ struct At<'c, 'a> {
     r: u32,
     col: u32,
     qi: usize,
-    /// The column is answered in letters throughout (one ledger entry for it, not one per cell).
-    lettered: bool,
 }
 
 impl At<'_, '_> {
     fn note(&self, issues: &mut Vec<Issue>, value: String, p: Problem, a: Action) {
-        if !(self.lettered && p == Problem::LetterAnswer) {
+        // A column answered in letters throughout has one ledger entry, not one per cell.
+        if !(p == Problem::LetterAnswer && self.ctx.lettered.contains(&self.col)) {
             issues.push(self.ctx.issue(Some(self.r), Some(self.col), Some(self.qi), value, p, a));
         }
     }
@@ -48,7 +47,7 @@ impl SheetCtx<'_> {
     /// Reads the cell at (row, column) of a question's column into the row's buffer.
     pub(super) fn read_cell(&self, (r, col): (u32, u32), role: Role, d: &Data, row: &mut RowBuf, issues: &mut Vec<Issue>) {
         let Some(qi) = role.question() else { return };
-        let at = At { ctx: self, r, col, qi, lettered: self.lettered.contains(&col) };
+        let at = At { ctx: self, r, col, qi };
         // A returned template accepts exactly the dropdown's values; anything else is
         // reported and set missing, never converted.
         if self.strict && ingest::cells::blank(d).is_none() {
@@ -142,8 +141,9 @@ impl SheetCtx<'_> {
     /// What a single-choice, scale or matrix cell says ([`cells::choice`]), a text read
     /// once per chunk and column.
     fn choice(&self, at: &At, d: &Data, memo: &mut Vec<super::memo::TextMemo<Choice>>) -> Choice {
-        let (q, opts, coded) = (&self.survey.questions[at.qi], &self.options[at.qi], self.coded.contains(&at.col));
-        let Data::String(s) = d else { return cells::choice(q, opts, d, coded) };
+        let (q, opts) = (&self.survey.questions[at.qi], &self.options[at.qi]);
+        let coded = || self.coded.contains(&at.col);
+        let Data::String(s) = d else { return cells::choice(q, opts, d, coded()) };
         let col = at.col as usize;
         if memo.len() <= col {
             memo.resize_with(col + 1, Default::default);
@@ -151,12 +151,13 @@ impl SheetCtx<'_> {
         if let Some(c) = memo[col].get(s.as_str()) {
             return c.clone();
         }
-        let c = cells::choice(q, opts, d, coded);
+        let c = cells::choice(q, opts, d, coded());
         memo[col].insert(s, c.clone());
         c
     }
 
     /// The text written beside an "other" option, into its column.
+    #[inline]
     fn set_other(&self, qi: usize, vals: &mut [Val], oi: usize, t: Option<String>) {
         if let Some(t) = t {
             if let Some((_, c)) = self.schema.questions[qi].other.iter().find(|(o, _)| *o == oi) {
@@ -168,7 +169,7 @@ impl SheetCtx<'_> {
     /// A multi-select (`┋`) or ranking (`→`) written in one cell.
     fn read_picks(&self, at: &At, d: &Data, row: &mut RowBuf, issues: &mut Vec<Issue>) {
         let qi = at.qi;
-        let RowBuf { vals, state, picks, .. } = row;
+        let RowBuf { vals, state, picks, chosen, .. } = row;
         if let Some(b) = ingest::cells::blank(d) {
             return mark(state, qi, b);
         }
@@ -202,7 +203,10 @@ impl SheetCtx<'_> {
             invalid(state, qi);
         }
         for (pos, (oi, other)) in p.picks.iter().enumerate() {
-            vals[qc.first + oi] = if rank { Val::I32(pos as i32 + 1) } else { Val::Bool(true) };
+            match rank {
+                true => vals[qc.first + oi] = Val::I32(pos as i32 + 1),
+                false => chosen.set(qc.first + oi),
+            }
             self.set_other(qi, vals, *oi, other.clone());
             state[qi] = QState::Answered;
         }
@@ -235,18 +239,18 @@ impl SheetCtx<'_> {
         let first = self.schema.questions[qi].first;
         match ingest::cells::flag(d) {
             Flag::Yes => {
-                row.vals[first + oi] = Val::Bool(true);
+                row.chosen.set(first + oi);
                 row.state[qi] = QState::Answered;
             }
+            // Not chosen: the question is answered; its options not chosen are `false`.
             Flag::No => {
-                row.vals[first + oi] = Val::Bool(false);
                 if row.state[qi] != QState::Skipped {
                     row.state[qi] = QState::Answered;
                 }
             }
             Flag::Blank(b) => mark(&mut row.state, qi, b),
             Flag::Bad if matches!(d, Data::String(s) if self.options[qi].by_text(s) == Some(oi)) => {
-                row.vals[first + oi] = Val::Bool(true);
+                row.chosen.set(first + oi);
                 row.state[qi] = QState::Answered;
             }
             Flag::Bad => {

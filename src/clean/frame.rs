@@ -18,7 +18,6 @@ pub(super) enum Val {
     Null,
     Str(String),
     F64(f64),
-    Bool(bool),
     I32(i32),
     Opt(u32),
 }
@@ -30,7 +29,6 @@ impl Hash for Val {
             Val::Null => 0u8.hash(h),
             Val::Str(s) => s.hash(h),
             Val::F64(f) => f.to_bits().hash(h),
-            Val::Bool(b) => b.hash(h),
             Val::I32(i) => i.hash(h),
             Val::Opt(i) => i.hash(h),
         }
@@ -97,12 +95,24 @@ impl ColData {
             (ColData::Opt(c), Val::Opt(i)) => c.push(i),
             (ColData::Opt(c), _) => c.push(NO_OPTION),
             (ColData::F64(c), Val::F64(f)) => c.push(Some(f)),
-            (ColData::Bool(c), Val::Bool(b)) => c.push(Some(b)),
             (ColData::I32(c), Val::I32(i)) => c.push(Some(i)),
             (ColData::Str(c), _) => c.push(None),
             (ColData::F64(c), _) => c.push(None),
             (ColData::Bool(c), _) => c.push(None),
             (ColData::I32(c), _) => c.push(None),
+        }
+    }
+    /// A text column's value.
+    pub(super) fn push_text(&mut self, t: Option<&str>) {
+        if let ColData::Str(c) = self {
+            c.push(t);
+        }
+    }
+    /// A multi-select option's yes/no (`None`: the question is unanswered).
+    #[inline]
+    pub(super) fn push_flag(&mut self, f: Option<bool>) {
+        if let ColData::Bool(c) = self {
+            c.push(f);
         }
     }
     /// Whether any row holds a value.
@@ -228,13 +238,27 @@ fn trace_column(parts: &[Part], keeps: &[Vec<bool>], c: usize) -> Column {
         let ca: StringChunked = rows().map(|(p, i)| f(p, i)).collect();
         ca.with_name(TRACE[c].into()).into_column()
     };
+    // A part's wave, file and sheet are the same on each of its rows: the text is stored
+    // once per part, every row pointing at it (a file's path is copied once, not per row).
+    let constant = |f: &dyn Fn(&Part) -> Option<&str>| -> Column {
+        let mut arr = polars_arrow::array::MutableBinaryViewArray::<str>::with_capacity(keeps.iter().map(Vec::len).sum());
+        for (p, k) in parts.iter().zip(keeps) {
+            let n = k.iter().filter(|x| **x).count();
+            // (`extend_constant` adds no views for a missing value: nulls are added apart.)
+            match f(p) {
+                Some(v) if n > 0 => arr.extend_constant(n, Some(v)),
+                _ => arr.extend_null(n),
+            }
+        }
+        StringChunked::with_chunk(TRACE[c].into(), arr.freeze()).into_column()
+    };
     match c {
-        0 => text(&|p, _| p.wave.as_deref()),
+        0 => constant(&|p| p.wave.as_deref()),
         1 => text(&|p, i| p.unit.get(i)),
         2 => text(&|p, i| p.respondent.get(i)),
         3 => text(&|p, i| p.submitted.get(i)),
-        4 => text(&|p, _| Some(&*p.file)),
-        5 => text(&|p, _| Some(&*p.sheet)),
+        4 => constant(&|p| Some(&*p.file)),
+        5 => constant(&|p| Some(&*p.sheet)),
         _ => {
             let ca: Int32Chunked = rows().map(|(p, i)| Some(p.row[i] as i32)).collect();
             ca.with_name(TRACE[6].into()).into_column()

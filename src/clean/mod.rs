@@ -273,9 +273,10 @@ pub fn import_in_batches(
         }
     };
     // The files are read and parsed on a thread of their own while batches are assembled
-    // (duplicates found, the table built) and handed to the sink on this one, in order.
+    // (duplicates found, the table built) and handed to the sink on this one, in order; the
+    // parsing may be up to two batches ahead (with one, the cores waited for each other).
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Parsed>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Parsed>(2);
         let schema = &schema;
         let same = &same;
         let reader = scope.spawn(move || parse_in_batches(survey, schema, paths, same, opts, batch_rows, progress, &tx));

@@ -95,6 +95,61 @@ pub(super) struct RowBuf {
     pub(super) choices: Vec<super::memo::TextMemo<super::cells::Choice>>,
     /// Every value is `Null`: the last row was handed over whole (its values taken).
     pub(super) cleared: bool,
+    /// The options chosen in the row's multi-selects (their yes/no columns hold no value).
+    pub(super) chosen: Flags,
+    /// The row's `[[fields]]` texts, one after another in `field_text` (their columns hold
+    /// no value: a text each row would otherwise be a `String` made and freed).
+    field_text: String,
+    field_at: Vec<Option<(usize, usize)>>,
+}
+
+impl RowBuf {
+    fn set_field(&mut self, k: usize, t: &str) {
+        let start = self.field_text.len();
+        self.field_text.push_str(t);
+        self.field_at[k] = Some((start, self.field_text.len()));
+    }
+    fn field(&self, k: usize) -> Option<&str> {
+        self.field_at[k].map(|(a, b)| &self.field_text[a..b])
+    }
+}
+
+/// One bit per column of the schema: the chosen options of a row's multi-selects, kept
+/// as bits rather than a value per option (a row has dozens of such columns, and the
+/// options not chosen are settled once per question, not once per column).
+pub(super) struct Flags(Vec<u64>);
+
+impl Flags {
+    fn new(ncols: usize) -> Flags {
+        Flags(vec![0; ncols.div_ceil(64)])
+    }
+    #[inline]
+    pub(super) fn set(&mut self, c: usize) {
+        self.0[c / 64] |= 1 << (c % 64);
+    }
+    #[inline]
+    fn get(&self, c: usize) -> bool {
+        (self.0[c / 64] >> (c % 64)) & 1 == 1
+    }
+    /// Whether any column of `cols` is set, a word at a time.
+    fn any(&self, cols: std::ops::Range<usize>) -> bool {
+        let mut c = cols.start;
+        while c < cols.end {
+            let (w, lo) = (c / 64, c % 64);
+            let hi = (cols.end - w * 64).min(64);
+            let mask = (u64::MAX >> (64 - hi)) & (u64::MAX << lo);
+            if self.0[w] & mask != 0 {
+                return true;
+            }
+            c = (w + 1) * 64;
+        }
+        false
+    }
+    fn clear(&mut self, cols: std::ops::Range<usize>) {
+        for c in cols {
+            self.0[c / 64] &= !(1 << (c % 64));
+        }
+    }
 }
 
 /// Everything fixed for one sheet: the survey, its schema and lookups, the layout.
@@ -182,10 +237,13 @@ impl<'a> SheetCtx<'a> {
         let mut seen = 0;
         for (col, header) in &self.headers {
             let t = match get(*col) {
-                Data::String(s) if !s.trim().is_empty() => s.trim(),
-                Data::Empty | Data::String(_) => continue,
+                Data::String(s) => s.trim(),
+                Data::Empty => continue,
                 _ => return false,
             };
+            if t.is_empty() {
+                continue;
+            }
             if header_text(t, header) {
                 break;
             }
@@ -197,13 +255,16 @@ impl<'a> SheetCtx<'a> {
         let (mut filled, mut same) = (0usize, 0usize);
         for (col, header) in &self.headers {
             let t = match get(*col) {
-                Data::String(s) if !s.trim().is_empty() => s.trim(),
-                Data::Empty | Data::String(_) => continue,
+                Data::String(s) => s.trim(),
+                Data::Empty => continue,
                 _ => {
                     filled += 1;
                     continue;
                 }
             };
+            if t.is_empty() {
+                continue;
+            }
             filled += 1;
             same += usize::from(header_text(t, header));
         }
@@ -310,6 +371,9 @@ impl<'a> SheetCtx<'a> {
             picks: self.options.iter().map(|o| o.picks_memos.take()).collect(),
             choices: Vec::new(),
             cleared: true,
+            chosen: Flags::new(ncols),
+            field_text: String::new(),
+            field_at: vec![None; self.schema.fields.len()],
         }
     }
 
@@ -321,6 +385,9 @@ impl<'a> SheetCtx<'a> {
         if !std::mem::take(&mut buf.cleared) {
             buf.vals.iter_mut().for_each(|v| *v = Val::Null);
         }
+        buf.chosen.0.fill(0);
+        buf.field_at.fill(None);
+        buf.field_text.clear();
         for (qi, s) in buf.state.iter_mut().enumerate() {
             *s = if self.present[qi] { QState::Empty } else { QState::Absent };
         }
@@ -331,8 +398,7 @@ impl<'a> SheetCtx<'a> {
                 let t = crate::ingest::cell_tidy(d);
                 if !t.is_empty() && ingest_blank(d) {
                     // 问卷星's 来自IP gives its province: `183.192.16.69(上海-上海)` → 上海.
-                    let t = crate::ingest::platform::province_of_ip(&t).unwrap_or(&t);
-                    buf.vals[self.schema.fields[k]] = Val::Str(t.to_string());
+                    buf.set_field(k, crate::ingest::platform::province_of_ip(&t).unwrap_or(&t));
                 }
                 continue;
             }
@@ -360,7 +426,7 @@ impl<'a> SheetCtx<'a> {
             return;
         }
         let unit = self.row_unit(r, &get, &mut buf.vals, &mut part.issues);
-        self.push_row(r, &get, unit, &mut buf.vals, part);
+        self.push_row(r, &get, unit, buf, part);
         // push_row takes every value, leaving `Null` behind.
         buf.cleared = true;
     }
@@ -408,7 +474,7 @@ impl<'a> SheetCtx<'a> {
     /// is unanswered, as a blank cell in the text export) and applies skip logic; notes
     /// required questions left empty.
     fn finish_questions(&self, r: u32, buf: &mut RowBuf, issues: &mut Vec<Issue>) {
-        let RowBuf { vals, state, rank_seen, .. } = buf;
+        let RowBuf { vals, state, rank_seen, chosen, .. } = buf;
         for (qi, q) in self.survey.questions.iter().enumerate() {
             let qc = &self.schema.questions[qi];
             if let Some((cond, allowed)) = &self.show_if[qi] {
@@ -418,6 +484,7 @@ impl<'a> SheetCtx<'a> {
                         issues.push(self.issue(Some(r), None, Some(qi), String::new(), Problem::SkipViolation, Action::SetMissing));
                     }
                     vals[qc.first..qc.first + qc.width].iter_mut().for_each(|v| *v = Val::Null);
+                    chosen.clear(qc.first..qc.first + qc.width);
                     for (_, c) in &qc.other {
                         vals[*c] = Val::Null;
                     }
@@ -427,26 +494,12 @@ impl<'a> SheetCtx<'a> {
                     continue;
                 }
             }
-            let part = &mut vals[qc.first..qc.first + qc.width];
             match (q.kind, state[qi]) {
-                (Kind::Multi, QState::Answered) => {
-                    // Options not chosen are `false` when any option was chosen (one pass:
-                    // nearly always one was); otherwise the question is unanswered.
-                    let mut any = false;
-                    for v in part.iter_mut() {
-                        match v {
-                            Val::Null => *v = Val::Bool(false),
-                            Val::Bool(true) => any = true,
-                            _ => {}
-                        }
-                    }
-                    if !any {
-                        part.iter_mut().for_each(|v| *v = Val::Null);
-                        state[qi] = QState::Empty;
-                    }
-                }
+                // Answered with no option chosen (every option's column 0): unanswered.
+                // Otherwise the options not chosen are `false` (see `push_row`).
+                (Kind::Multi, QState::Answered) if !chosen.any(qc.first..qc.first + qc.width) => state[qi] = QState::Empty,
                 (Kind::Rank, QState::Answered) => {
-                    if !part.iter().any(|v| matches!(v, Val::I32(_))) {
+                    if !vals[qc.first..qc.first + qc.width].iter().any(|v| matches!(v, Val::I32(_))) {
                         state[qi] = QState::Empty;
                     }
                     rank_seen[qi].clear();
@@ -489,23 +542,30 @@ impl<'a> SheetCtx<'a> {
 
     /// Adds the row to the part: unit, id, submit time (one form whatever the export
     /// wrote), the answers' fingerprint and the answers.
-    fn push_row<'d>(&self, r: u32, get: &impl Fn(u32) -> &'d Data, unit: Cow<'_, str>, vals: &mut [Val], part: &mut Part) {
+    fn push_row<'d>(&self, r: u32, get: &impl Fn(u32) -> &'d Data, unit: Cow<'_, str>, buf: &mut RowBuf, part: &mut Part) {
+        for (k, &c) in self.schema.fields.iter().enumerate() {
+            part.cols[c].push_text(buf.field(k));
+        }
+        let RowBuf { vals, state, chosen, .. } = buf;
         // Some 问卷星 exports hold the literal `NULL` in empty metadata cells: no id.
         let given = |c: u32| Some(crate::ingest::cell_tidy(get(c))).filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"));
         let id = self.seq_col.and_then(given);
+        let mut time = [0u8; 19];
         let submitted = self.time_col.and_then(given).map(|s| match crate::text::is_canonical_time(&s) {
             true => s,
-            false => crate::text::canonical_time(&s).map(Cow::Owned).unwrap_or(s),
+            false => match crate::text::canonical_time_in(&s, &mut time) {
+                Some(t) => Cow::Borrowed(t),
+                None => s,
+            },
         });
         // The answers' fingerprint, for duplicate submissions and the same respondent
         // in two files (other-texts left out: the code export has none).
         part.sig.push({
             let mut h = rustc_hash::FxHasher::default();
-            for (v, other) in vals.iter().zip(&self.schema.is_other) {
-                if !other {
-                    v.hash(&mut h);
-                }
+            for &c in &self.schema.fingerprint {
+                vals[c].hash(&mut h);
             }
+            chosen.0.hash(&mut h);
             h.finish()
         });
         part.unit.push(Some(&unit));
@@ -516,8 +576,36 @@ impl<'a> SheetCtx<'a> {
         }
         part.submitted.push(submitted.as_deref());
         part.row.push(r + 1);
-        for (c, v) in part.cols.iter_mut().zip(vals.iter_mut()) {
-            c.push(std::mem::take(v));
+        for &c in &self.schema.plain {
+            part.cols[c].push(std::mem::take(&mut vals[c]));
         }
+        // A multi-select answered: every option chosen or not; else every option missing.
+        for &qi in &self.schema.multi {
+            let (qc, answered) = (&self.schema.questions[qi], state[qi] == QState::Answered);
+            for c in qc.first..qc.first + qc.width {
+                part.cols[c].push_flag(answered.then(|| chosen.get(c)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Flags;
+
+    /// Ranges inside a word, ending on a word's edge and spanning words: `any` sees
+    /// exactly the bits set in the range, `clear` removes only those.
+    #[test]
+    fn flags_answer_for_their_range_only() {
+        let mut f = Flags::new(200);
+        for c in [3, 63, 64, 130] {
+            f.set(c);
+        }
+        for (range, want) in [(0..3, false), (0..4, true), (4..63, false), (4..64, true), (65..130, false), (65..131, true)] {
+            assert_eq!(f.any(range.clone()), want, "{range:?}");
+        }
+        assert!(f.any(60..140) && !f.any(131..200) && !f.any(5..5));
+        f.clear(60..100);
+        assert!(!f.any(4..130) && f.get(3) && f.get(130) && !f.get(63) && !f.get(64));
     }
 }

@@ -358,17 +358,17 @@ impl Prepared<'_> {
             parts.push(p);
         }
         let mut prep = self;
-        prep.lead(&mut parts[0]);
+        lead(&mut prep.header_issues, &mut parts[0]);
         (parts, prep.info)
     }
+}
 
-    /// Puts the sheet's entries so far (header, malformed records) before the entries of
-    /// `first`, the first part of the rows handed on (all of them, or a batch).
-    pub(super) fn lead(&mut self, first: &mut Part) {
-        let mut issues = std::mem::take(&mut self.header_issues);
-        issues.append(&mut first.issues);
-        first.issues = issues;
-    }
+/// Puts a sheet's entries so far (`issues`: header, malformed records) before the entries
+/// of `first`, the first part of the rows handed on (all of them, or a batch).
+pub(super) fn lead(issues: &mut Vec<Issue>, first: &mut Part) {
+    let mut all = std::mem::take(issues);
+    all.append(&mut first.issues);
+    first.issues = all;
 }
 
 /// Where each headed column of a sheet went.

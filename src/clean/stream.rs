@@ -9,6 +9,7 @@ use super::frame::ColData;
 use super::layout::Matcher;
 use super::ledger::Problem;
 use super::rows::Part;
+use super::rows::SheetCtx;
 use super::sheet::{prepare_sheet, FileCtx, Prepared, SheetInfo, CHUNK};
 use super::{assemble::assemble, files::file_parts, wave_from_path, FileReport, Import, ImportOptions};
 use crate::ingest;
@@ -60,71 +61,101 @@ pub(super) fn stream_file<T>(
 /// Parses streamed chunks sheet by sheet: each sheet's header from its first chunk.
 /// With `emit`, parsed rows are handed over as they pile up instead of all returned.
 pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Chunk>, mut emit: Option<Emit>) -> SheetResults {
-    type Current<'a> = Option<(String, Option<Prepared<'a>>, Vec<Part>)>;
     let mut done: SheetResults = Vec::new();
-    let mut cur: Current = None;
-    // Chunks of the current sheet waiting to be parsed together, in parallel (a few per
-    // core, so that memory stays bounded while every core works).
-    let batch_size = 2 * rayon::current_num_threads().max(1);
-    let mut batch: Vec<ingest::Chunk> = Vec::new();
-    fn flush(cur: &mut Current, batch: &mut Vec<ingest::Chunk>, emit: &mut Option<Emit>) {
-        use rayon::prelude::*;
-        let Some((_, Some(p), parts)) = cur.as_mut() else {
-            batch.clear();
-            return;
-        };
-        for chunk in batch.iter() {
-            for m in &chunk.malformed {
-                let i = p.ctx.malformed(m);
-                p.header_issues.push(i);
+    let mut chunks = chunks.peekable();
+    while let Some(mut first) = chunks.next() {
+        first.ready();
+        let name = first.sheet.clone();
+        let rest = std::iter::from_fn(|| chunks.next_if(|c| c.sheet == name));
+        match prepare_sheet(fc, &first.cells, &first.sheet, None) {
+            Some(mut prep) => {
+                let parts = parse_sheet(&mut prep, std::iter::once(first).chain(rest), &mut emit);
+                done.push((name, Some(prep.finish(parts))));
+            }
+            // No header: the sheet's rows are not read.
+            None => {
+                rest.for_each(drop);
+                done.push((name, None));
             }
         }
-        let header = p.ctx.layout.header_row;
-        let ctx = &p.ctx;
-        let parsed: Vec<Option<Part>> = batch
-            .par_iter_mut()
-            .with_max_len(1)
-            .map(|chunk| {
-                let first = chunk.first_row.max(header + 1);
-                let rows = first..chunk.last_row + 1;
-                (first <= chunk.last_row).then(|| match chunk.pending.take() {
-                    // Rows not yet cells: parsed one at a time, no grid built.
-                    Some(p) => ctx.parse_each(rows, |f| p.each_row(chunk.first_row, f)),
-                    None => ctx.parse_rows(&chunk.cells, rows),
-                })
-            })
-            .collect();
-        parts.extend(parsed.into_iter().flatten());
-        batch.clear();
-        if let Some((limit, emit)) = emit.as_mut() {
+    }
+    done
+}
+
+/// Parses the chunks of one sheet as they come, each on the pool as soon as it arrives
+/// (a few per core at a time, so that memory stays bounded while every core works, and no
+/// core waits for the slowest chunk of a group), taking the parsed rows back in order.
+/// Parsed rows are handed on (`emit`) when a group of chunks is in and enough are waiting,
+/// and a chunk's malformed records are noted as its rows are taken: the same batches and
+/// ledger as parsing a group at a time.
+fn parse_sheet(prep: &mut Prepared, chunks: impl Iterator<Item = ingest::Chunk>, emit: &mut Option<Emit>) -> Vec<Part> {
+    type Waiting = std::collections::VecDeque<(Vec<ingest::csv_reader::Malformed>, std::sync::mpsc::Receiver<Option<Part>>)>;
+    let group = 2 * rayon::current_num_threads().max(1);
+    let Prepared { ctx, header_issues, .. } = prep;
+    let ctx: &SheetCtx = ctx;
+    let mut parts: Vec<Part> = Vec::new();
+    let mut taken = 0usize;
+    // Takes the oldest chunk's rows; after every group of chunks, hands rows on if enough wait.
+    let mut take = |waiting: &mut Waiting, last: bool| {
+        if let Some((malformed, rx)) = waiting.pop_front() {
+            header_issues.extend(malformed.iter().map(|m| ctx.malformed(m)));
+            parts.extend(wait_for(&rx));
+            taken += 1;
+        }
+        if let Some((limit, emit)) = emit.as_mut().filter(|_| last || taken.is_multiple_of(group)) {
             if parts.iter().map(|p| p.len()).sum::<usize>() >= *limit {
-                let mut out = std::mem::take(parts);
-                p.lead(&mut out[0]);
+                let mut out = std::mem::take(&mut parts);
+                super::sheet::lead(header_issues, &mut out[0]);
                 emit(out);
             }
         }
-    }
-    let close = |cur: Current, done: &mut SheetResults| {
-        if let Some((name, prep, parts)) = cur {
-            done.push((name, prep.map(|p| p.finish(parts))));
-        }
     };
-    for mut chunk in chunks {
-        if cur.as_ref().map(|c| &c.0) != Some(&chunk.sheet) {
-            chunk.ready();
-            flush(&mut cur, &mut batch, &mut emit);
-            close(cur.take(), &mut done);
-            let prep = prepare_sheet(fc, &chunk.cells, &chunk.sheet, None);
-            cur = Some((chunk.sheet.clone(), prep, Vec::new()));
+    let header = ctx.layout.header_row;
+    rayon::in_place_scope(|scope| {
+        let mut waiting: Waiting = Default::default();
+        for mut chunk in chunks {
+            if waiting.len() >= group {
+                take(&mut waiting, false);
+            }
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            waiting.push_back((std::mem::take(&mut chunk.malformed), rx));
+            scope.spawn(move |_| {
+                let first = chunk.first_row.max(header + 1);
+                let rows = first..chunk.last_row + 1;
+                let part = (first <= chunk.last_row).then(|| match chunk.pending.take() {
+                    // Rows not yet cells: parsed one at a time, no grid built.
+                    Some(p) => ctx.parse_each(rows, |f| p.each_row(chunk.first_row, f)),
+                    None => ctx.parse_rows(&chunk.cells, rows),
+                });
+                let _ = tx.send(part);
+            });
         }
-        batch.push(chunk);
-        if batch.len() >= batch_size {
-            flush(&mut cur, &mut batch, &mut emit);
+        while !waiting.is_empty() {
+            take(&mut waiting, false);
+        }
+        take(&mut waiting, true);
+    });
+    parts
+}
+
+/// A chunk's parsed rows. A thread of the pool (files imported in parallel) runs other
+/// work while it waits, so that two files waiting on each other's chunks cannot stop
+/// both pool threads; another thread blocks.
+fn wait_for<T>(rx: &std::sync::mpsc::Receiver<T>) -> T {
+    if rayon::current_thread_index().is_none() {
+        return rx.recv().expect("a spawned parse always answers");
+    }
+    loop {
+        match rx.try_recv() {
+            Ok(v) => return v,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => panic!("a spawned parse always answers"),
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    std::thread::yield_now();
+                }
+            }
         }
     }
-    flush(&mut cur, &mut batch, &mut emit);
-    close(cur, &mut done);
-    done
 }
 
 /// Whether a streamed read stands: not a returned template (read strictly), and no

@@ -331,11 +331,23 @@ mod tests {
 
     #[test]
     fn tally_labels() {
-        for t in ["合计", "统计：", "选A人数", "平均值", "百分比", "Total", "统计结果", "合计（人）"] {
+        // Led by a digit: per-option labels only (settled by their last character first).
+        for t in ["合计", "统计：", "选A人数", "平均值", "百分比", "Total", "统计结果", "合计（人）", "1人数", "２比例：", " 3 人 数 "]
+        {
             assert!(crate::ingest::platform::is_tally_label(t), "{t}");
         }
-        for t in ["党政干部", "区财政局", "1", "您认为形式主义问题主要存在于", "统计局", "合计划", "党员人数"]
-        {
+        for t in [
+            "党政干部",
+            "区财政局",
+            "1",
+            "您认为形式主义问题主要存在于",
+            "统计局",
+            "合计划",
+            "党员人数",
+            "73秒",
+            "2025/6/2 9:05",
+            "12345人数",
+        ] {
             assert!(!crate::ingest::platform::is_tally_label(t), "{t}");
         }
     }

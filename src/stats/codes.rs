@@ -43,21 +43,23 @@ impl Selections {
         let mut answered = vec![false; n];
         for (o, opt) in q.options.iter().enumerate() {
             let Some(ca) = df.column(&part_column(&q.id, opt.text())).ok().and_then(|c| c.bool().ok()) else { continue };
-            let (word, bit) = (o / 64, 1u64 << (o % 64));
-            // Read from the arrow bitmaps (values and validity) a chunk at a time.
+            let (word, shift) = (o / 64, o % 64);
+            // Read from the arrow bitmaps (values and validity) a chunk at a time; a row
+            // missing the option has no value there (`false` under an unset validity bit).
             let mut at = 0;
             for arr in ca.downcast_iter() {
                 let values = arr.values();
-                let mut put = |i: usize, sel: bool| {
-                    answered[i] = true;
-                    if sel {
-                        bits[i * words + word] |= bit;
-                    }
-                };
+                let rows = bits[at * words..(at + values.len()) * words].chunks_exact_mut(words);
                 match arr.validity() {
-                    None => values.iter().enumerate().for_each(|(k, sel)| put(at + k, sel)),
+                    None => {
+                        answered[at..at + values.len()].fill(true);
+                        rows.zip(values.iter()).for_each(|(w, sel)| w[word] |= u64::from(sel) << shift);
+                    }
                     Some(valid) => {
-                        values.iter().zip(valid.iter()).enumerate().filter(|(_, (_, ok))| *ok).for_each(|(k, (sel, _))| put(at + k, sel))
+                        for ((w, a), (sel, ok)) in rows.zip(&mut answered[at..]).zip(values.iter().zip(valid.iter())) {
+                            w[word] |= u64::from(sel && ok) << shift;
+                            *a |= ok;
+                        }
                     }
                 }
                 at += values.len();

@@ -307,10 +307,20 @@ impl TableJob<'_> {
         let k = self.k();
         let (mut n, mut rows) = (vec![0u64; k * codes], vec![0u64; k]);
         let groups = &self.columns.codes;
-        for &i in self.rows {
-            let Some(g) = groups[i] else { continue };
+        let mut add = |i: usize, g: u32| {
             let g = g as usize;
             rows[g] += u64::from(each(i, &mut n[g * codes..(g + 1) * codes]));
+        };
+        // Scope rows ascend without repeats, so as many as the table's rows are all of them,
+        // in order: no row list to follow then, and in the overall table (every row in its
+        // one column) no group to look up.
+        match (self.rows.len() == groups.len(), self.crosstab()) {
+            (true, false) => {
+                debug_assert!(groups.iter().all(|g| *g == Some(0)));
+                (0..groups.len()).for_each(|i| add(i, 0));
+            }
+            (true, true) => groups.iter().enumerate().for_each(|(i, g)| g.map_or((), |g| add(i, g))),
+            (false, _) => self.rows.iter().for_each(|&i| groups[i].map_or((), |g| add(i, g))),
         }
         if self.crosstab() {
             for g in 1..k {

@@ -62,6 +62,13 @@ pub struct Schema {
     pub is_other: Vec<bool>,
     /// The column of each `[[fields]]` entry.
     pub fields: Vec<usize>,
+    /// Columns a row buffer holds a value for: all but the multi-selects' yes/no columns,
+    /// which a row keeps as bits (see `multi`), and the fields, kept as texts.
+    pub plain: Vec<usize>,
+    /// The plain columns that make the answers' fingerprint (no other-texts, no fields).
+    pub fingerprint: Vec<usize>,
+    /// The multi-select questions (their columns are `first..first + width`, all yes/no).
+    pub multi: Vec<usize>,
 }
 
 /// The tracing columns every response carries, in this order.
@@ -131,6 +138,9 @@ impl Schema {
                 is_other[*c] = true;
             }
         }
-        Schema { cols, questions, is_other, fields }
+        let plain: Vec<usize> = (0..cols.len()).filter(|&c| cols[c].ty != ColType::Bool && !fields.contains(&c)).collect();
+        let fingerprint = plain.iter().copied().filter(|&c| !is_other[c]).collect();
+        let multi = (0..s.questions.len()).filter(|&qi| s.questions[qi].kind == Kind::Multi).collect();
+        Schema { cols, questions, is_other, fields, plain, fingerprint, multi }
     }
 }

@@ -337,9 +337,51 @@ const TALLY_END: &[&str] = &["人数", "比例", "百分比", "占比", "频数"
 /// letter or digit, or one of the characters such labels start with. No label of
 /// [`is_tally_label`] or of the totals words (合计, 平均值, total…) starts otherwise, so
 /// most answers are settled here without a copy.
+///
+/// A label starting with a digit can only be a per-option one (`1人数`, `2比例`): it ends
+/// as [`TALLY_END`]'s words end, so answers such as `73秒` or `2025/6/2 9:05` are settled
+/// here too.
 pub fn may_be_tally_label(t: &str) -> bool {
-    let first = t.trim_start().chars().next().map(crate::text::fold_width);
-    first.is_some_and(|c| c.is_ascii_alphanumeric() || "统合小总频人计百比占平均标汇选说注备填方中众最极有样".contains(c))
+    let t = t.trim();
+    let first = t.chars().next().map(crate::text::fold_width);
+    match first {
+        Some(c) if c.is_ascii_digit() => {
+            let last = t.trim_end_matches(|c: char| c.is_whitespace() || c == ':' || c == '：').chars().next_back();
+            last.is_some_and(|c| TALLY_END.iter().any(|w| w.ends_with(c)))
+        }
+        Some(c) => {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    '统' | '合'
+                        | '小'
+                        | '总'
+                        | '频'
+                        | '人'
+                        | '计'
+                        | '百'
+                        | '比'
+                        | '占'
+                        | '平'
+                        | '均'
+                        | '标'
+                        | '汇'
+                        | '选'
+                        | '说'
+                        | '注'
+                        | '备'
+                        | '填'
+                        | '方'
+                        | '中'
+                        | '众'
+                        | '最'
+                        | '极'
+                        | '有'
+                        | '样'
+                )
+        }
+        None => false,
+    }
 }
 
 pub fn is_tally_label(t: &str) -> bool {
