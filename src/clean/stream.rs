@@ -90,13 +90,8 @@ pub(super) fn parse_chunks(fc: &FileCtx, chunks: impl Iterator<Item = ingest::Ch
 /// ledger as parsing a group at a time.
 fn parse_sheet(prep: &mut Prepared, chunks: impl Iterator<Item = ingest::Chunk>, emit: &mut Option<Emit>) -> Vec<Part> {
     type Waiting = std::collections::VecDeque<(Vec<ingest::csv_reader::Malformed>, std::sync::mpsc::Receiver<Option<Part>>)>;
-    let threads = rayon::current_num_threads().max(1);
-    let group = 2 * threads;
-    // Chunks in flight: two per core of `CHUNK` rows; of larger chunks (Parquet slices)
-    // fewer, down to one per core, so that memory stays bounded in rows.
-    let mut chunks = chunks.peekable();
-    let rows = chunks.peek().map_or(1, |c| (c.last_row + 1).saturating_sub(c.first_row).max(1) as usize);
-    let window = (group * CHUNK as usize).div_ceil(rows).clamp(threads, group);
+    // Chunks in flight, and the group after which rows are handed on: two per core.
+    let group = 2 * rayon::current_num_threads().max(1);
     let Prepared { ctx, header_issues, .. } = prep;
     let ctx: &SheetCtx = ctx;
     let mut parts: Vec<Part> = Vec::new();
@@ -120,7 +115,7 @@ fn parse_sheet(prep: &mut Prepared, chunks: impl Iterator<Item = ingest::Chunk>,
     rayon::in_place_scope(|scope| {
         let mut waiting: Waiting = Default::default();
         for mut chunk in chunks {
-            if waiting.len() >= window {
+            if waiting.len() >= group {
                 take(&mut waiting, false);
             }
             let (tx, rx) = std::sync::mpsc::sync_channel(1);

@@ -349,37 +349,7 @@ pub fn may_be_tally_label(t: &str) -> bool {
             let last = t.trim_end_matches(|c: char| c.is_whitespace() || c == ':' || c == '：').chars().next_back();
             last.is_some_and(|c| TALLY_END.iter().any(|w| w.ends_with(c)))
         }
-        Some(c) => {
-            c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    '统' | '合'
-                        | '小'
-                        | '总'
-                        | '频'
-                        | '人'
-                        | '计'
-                        | '百'
-                        | '比'
-                        | '占'
-                        | '平'
-                        | '均'
-                        | '标'
-                        | '汇'
-                        | '选'
-                        | '说'
-                        | '注'
-                        | '备'
-                        | '填'
-                        | '方'
-                        | '中'
-                        | '众'
-                        | '最'
-                        | '极'
-                        | '有'
-                        | '样'
-                )
-        }
+        Some(c) => c.is_ascii_alphanumeric() || "统合小总频人计百比占平均标汇选说注备填方中众最极有样".contains(c),
         None => false,
     }
 }
